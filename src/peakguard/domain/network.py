@@ -1,0 +1,189 @@
+"""The express network: carriers, regions, nodes, lanes, service standards and routing overrides.
+
+These pydantic models are the domain objects and the schema of the network file
+(docs/reference/network-format.md). Field checks live here; checks across records
+(unknown codes, duplicate identifiers, overlapping shifts) live in :mod:`.network_checks`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from peakguard.domain.regions import PairClass
+
+Identifier = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:>\-]*$",
+    ),
+]
+RegionCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[1-8][0-9]{5}$")]
+ClockTime = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+
+
+class NodeKind(StrEnum):
+    hub = "hub"
+    outlet = "outlet"
+    station = "station"
+    consolidation_point = "consolidation_point"
+
+
+class TransportMode(StrEnum):
+    road = "road"
+    air = "air"
+    rail = "rail"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Carrier(_Record):
+    """An express brand (China Post/EMS, SF, ZTO, ...)."""
+
+    code: Identifier
+    name: Name
+    name_en: Name | None = None
+
+
+class RegionRecord(_Record):
+    """A region the file declares itself (otherwise codes resolve against GB/T 2260)."""
+
+    code: RegionCode
+    name: Name
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
+
+
+class Shift(_Record):
+    """Sorting capacity for the hours [start_hour, end_hour); wraps past midnight if end < start."""
+
+    name: Name
+    start_hour: Annotated[int, Field(ge=0, le=23)]
+    end_hour: Annotated[int, Field(ge=0, le=24)]
+    sorting_capacity_per_hour: Annotated[int, Field(gt=0)]
+
+    def hours(self) -> tuple[int, ...]:
+        """The hours of the day (0–23) this shift covers."""
+        end = self.end_hour if self.end_hour > self.start_hour else self.end_hour + 24
+        return tuple(hour % 24 for hour in range(self.start_hour, end))
+
+
+class Node(_Record):
+    """A hub, outlet, station or consolidation point of one carrier."""
+
+    id: Identifier
+    name: Name
+    kind: NodeKind
+    region: RegionCode
+    carrier: Identifier
+    shifts: Annotated[list[Shift], Field(min_length=1)]
+    storage_capacity: Annotated[int, Field(gt=0)]
+    staff: Annotated[int, Field(ge=0)]
+    vehicles: Annotated[int, Field(ge=0)]
+    floor_area_m2: Annotated[float, Field(ge=0)]
+    automated_sorter: bool = False
+    longitude: Longitude
+    latitude: Latitude
+    daily_volume: Annotated[int, Field(ge=0)] = 0
+
+    def sorting_capacity_by_hour(self) -> tuple[int, ...]:
+        """Parcels per hour the node can sort in each hour of the day (0 outside its shifts)."""
+        capacity = [0] * 24
+        for shift in self.shifts:
+            for hour in shift.hours():
+                capacity[hour] += shift.sorting_capacity_per_hour
+        return tuple(capacity)
+
+    def daily_sorting_capacity(self) -> int:
+        return sum(self.sorting_capacity_by_hour())
+
+    def peak_sorting_capacity_per_hour(self) -> int:
+        return max(self.sorting_capacity_by_hour())
+
+
+class Lane(_Record):
+    """A scheduled transport link from one node to another (干线 / 邮路)."""
+
+    id: Identifier
+    origin: Identifier
+    destination: Identifier
+    mode: TransportMode
+    transit_hours: Annotated[float, Field(gt=0, le=240)]
+    departure_times: Annotated[list[ClockTime], Field(min_length=1)]
+    capacity_per_departure: Annotated[int, Field(gt=0)]
+    distance_km: Annotated[float, Field(gt=0)] | None = None
+
+    def daily_capacity(self) -> int:
+        return self.capacity_per_departure * len(self.departure_times)
+
+
+class ServiceStandard(_Record):
+    """The time limit promised for one class of origin–destination pair (optionally per carrier)."""
+
+    pair_class: PairClass
+    time_limit_hours: Annotated[float, Field(gt=0, le=720)]
+    carrier: Identifier | None = None
+
+
+class RoutingOverride(_Record):
+    """经转关系 set by hand: at ``node``, parcels for ``destination`` go next to ``next_node``."""
+
+    node: Identifier
+    destination: Identifier
+    next_node: Identifier
+
+
+DEFAULT_SERVICE_STANDARDS: tuple[ServiceStandard, ...] = (
+    ServiceStandard(pair_class=PairClass.same_city, time_limit_hours=24),
+    ServiceStandard(pair_class=PairClass.same_province, time_limit_hours=48),
+    ServiceStandard(pair_class=PairClass.other_province, time_limit_hours=72),
+)
+"""Defaults when a file gives none: local policy, not official figures (see the format docs)."""
+
+
+class Network(_Record):
+    """A whole express network as one validated, immutable value."""
+
+    name: Identifier
+    title: Name | None = None
+    description: str = ""
+    carriers: list[Carrier]
+    regions: list[RegionRecord] = Field(default_factory=list)
+    nodes: Annotated[list[Node], Field(min_length=1)]
+    lanes: list[Lane] = Field(default_factory=list)
+    service_standards: list[ServiceStandard] = Field(
+        default_factory=lambda: list(DEFAULT_SERVICE_STANDARDS)
+    )
+    routing_overrides: list[RoutingOverride] = Field(default_factory=list)
+
+    def node_index(self) -> dict[str, Node]:
+        return {node.id: node for node in self.nodes}
+
+    def carrier_index(self) -> dict[str, Carrier]:
+        return {carrier.code: carrier for carrier in self.carriers}
+
+    def time_limit_hours(self, pair_class: PairClass, carrier: str | None = None) -> float:
+        """The carrier's own standard for the class if it has one, else the general one."""
+        general: float | None = None
+        for standard in self.service_standards:
+            if standard.pair_class is not pair_class:
+                continue
+            if standard.carrier == carrier and carrier is not None:
+                return standard.time_limit_hours
+            if standard.carrier is None:
+                general = standard.time_limit_hours
+        if general is None:
+            raise KeyError(pair_class)
+        return general

@@ -1,0 +1,238 @@
+"""Checks across records of a network: every identifier resolves, nothing is defined twice.
+
+Each check yields ``(path, message)`` where ``path`` is the record's place in the document,
+e.g. ``("nodes", 3, "region")``; the loader turns paths into locations the user can find.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from peakguard.domain.network import (
+    Carrier,
+    Lane,
+    Node,
+    RegionRecord,
+    RoutingOverride,
+    ServiceStandard,
+)
+from peakguard.domain.regions import PairClass, Region, level_of, reference_regions
+from peakguard.i18n import Message, _
+
+Path = tuple[str | int, ...]
+Finding = tuple[Path, Message]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Indexed(Generic[T]):
+    """A record that passed its own field checks, with its position in the document."""
+
+    index: int
+    record: T
+
+
+def region_directory(declared: Sequence[RegionRecord]) -> dict[str, Region]:
+    """Regions by code: the file's own declarations over the bundled GB/T 2260 table."""
+    directory = dict(reference_regions())
+    for region in declared:
+        directory[region.code] = Region(
+            code=region.code,
+            name=region.name,
+            level=level_of(region.code),
+            longitude=region.longitude,
+            latitude=region.latitude,
+        )
+    return directory
+
+
+def _duplicates(
+    section: str, items: Sequence[Indexed[T]], key_field: str, key: str
+) -> Iterator[Finding]:
+    seen: dict[object, int] = {}
+    for item in items:
+        value = getattr(item.record, key)
+        if value in seen:
+            yield (
+                (section, item.index, key_field),
+                _(
+                    "duplicate {field} {value}: already used by {section}[{first}]",
+                    field=key_field,
+                    value=value,
+                    section=section,
+                    first=seen[value],
+                ),
+            )
+        else:
+            seen[value] = item.index
+
+
+def check_network(
+    carriers: Sequence[Indexed[Carrier]],
+    regions: Sequence[Indexed[RegionRecord]],
+    nodes: Sequence[Indexed[Node]],
+    lanes: Sequence[Indexed[Lane]],
+    service_standards: Sequence[Indexed[ServiceStandard]] | None,
+    routing_overrides: Sequence[Indexed[RoutingOverride]],
+    *,
+    known_node_ids: frozenset[str] = frozenset(),
+    known_carrier_codes: frozenset[str] = frozenset(),
+) -> list[Finding]:
+    """Every cross-record problem. ``known_*`` hold identifiers of records whose own fields
+    failed, so one mistake is not reported again as a dangling reference."""
+    findings: list[Finding] = []
+    findings += _duplicates("carriers", carriers, "code", "code")
+    findings += _duplicates("regions", regions, "code", "code")
+    findings += _duplicates("nodes", nodes, "id", "id")
+    findings += _duplicates("lanes", lanes, "id", "id")
+
+    carrier_codes = {item.record.code for item in carriers} | known_carrier_codes
+    directory = region_directory([item.record for item in regions])
+    node_ids = {item.record.id for item in nodes} | known_node_ids
+
+    for item in nodes:
+        node = item.record
+        if node.carrier not in carrier_codes:
+            findings.append(
+                (
+                    (("nodes", item.index, "carrier")),
+                    _("unknown carrier code {code}: declare it under carriers", code=node.carrier),
+                )
+            )
+        if node.region not in directory:
+            findings.append(
+                (("nodes", item.index, "region"), _("unknown region code {code}", code=node.region))
+            )
+        findings.extend(_shift_overlaps(item))
+
+    lane_pairs: set[tuple[str, str]] = set()
+    for lane_item in lanes:
+        lane = lane_item.record
+        for end in ("origin", "destination"):
+            value = getattr(lane, end)
+            if value not in node_ids:
+                findings.append((("lanes", lane_item.index, end), _("unknown node {node}", node=value)))
+        if lane.origin == lane.destination:
+            findings.append(
+                (
+                    ("lanes", lane_item.index, "destination"),
+                    _("a lane cannot end where it starts ({node})", node=lane.origin),
+                )
+            )
+        seen_times: set[str] = set()
+        for position, time in enumerate(lane.departure_times):
+            if time in seen_times:
+                findings.append(
+                    (
+                        ("lanes", lane_item.index, "departure_times", position),
+                        _("departure time {time} is listed twice", time=time),
+                    )
+                )
+            seen_times.add(time)
+        lane_pairs.add((lane.origin, lane.destination))
+
+    if service_standards is not None:
+        findings.extend(_check_standards(service_standards, carrier_codes))
+
+    seen_overrides: dict[tuple[str, str], int] = {}
+    for override_item in routing_overrides:
+        override = override_item.record
+        for field in ("node", "destination", "next_node"):
+            value = getattr(override, field)
+            if value not in node_ids:
+                findings.append(
+                    (("routing_overrides", override_item.index, field), _("unknown node {node}", node=value))
+                )
+        if (
+            override.node in node_ids
+            and override.next_node in node_ids
+            and (override.node, override.next_node) not in lane_pairs
+        ):
+            findings.append(
+                (
+                    ("routing_overrides", override_item.index, "next_node"),
+                    _(
+                        "no lane runs from {node} to {next_node}",
+                        node=override.node,
+                        next_node=override.next_node,
+                    ),
+                )
+            )
+        key = (override.node, override.destination)
+        if key in seen_overrides:
+            findings.append(
+                (
+                    ("routing_overrides", override_item.index, "destination"),
+                    _(
+                        "node {node} already has a route to {destination} in "
+                        "routing_overrides[{first}]",
+                        node=override.node,
+                        destination=override.destination,
+                        first=seen_overrides[key],
+                    ),
+                )
+            )
+        else:
+            seen_overrides[key] = override_item.index
+    return findings
+
+
+def _shift_overlaps(item: Indexed[Node]) -> Iterator[Finding]:
+    owner: dict[int, int] = {}
+    for position, shift in enumerate(item.record.shifts):
+        if shift.start_hour == shift.end_hour:
+            yield (
+                ("nodes", item.index, "shifts", position, "end_hour"),
+                _(
+                    "a shift must end at a different hour than it starts; use 0 to 24 "
+                    "for a whole day"
+                ),
+            )
+            continue
+        for hour in shift.hours():
+            if hour in owner:
+                yield (
+                    ("nodes", item.index, "shifts", position),
+                    _("overlaps shifts[{other}] at hour {hour}", other=owner[hour], hour=hour),
+                )
+                break
+            owner[hour] = position
+
+
+def _check_standards(
+    standards: Sequence[Indexed[ServiceStandard]], carrier_codes: set[str]
+) -> Iterator[Finding]:
+    seen: dict[tuple[PairClass, str | None], int] = {}
+    general: set[PairClass] = set()
+    for item in standards:
+        standard = item.record
+        if standard.carrier is not None and standard.carrier not in carrier_codes:
+            yield (
+                ("service_standards", item.index, "carrier"),
+                _("unknown carrier code {code}: declare it under carriers", code=standard.carrier),
+            )
+        key = (standard.pair_class, standard.carrier)
+        if key in seen:
+            yield (
+                ("service_standards", item.index, "pair_class"),
+                _(
+                    "the standard for {pair_class} is already given in service_standards[{first}]",
+                    pair_class=standard.pair_class.value,
+                    first=seen[key],
+                ),
+            )
+        else:
+            seen[key] = item.index
+        if standard.carrier is None:
+            general.add(standard.pair_class)
+    for pair_class in PairClass:
+        if pair_class not in general:
+            yield (
+                ("service_standards",),
+                _(
+                    "no general time limit for {pair_class}: add one without a carrier",
+                    pair_class=pair_class.value,
+                ),
+            )

@@ -1,0 +1,84 @@
+"""The one hierarchy of errors peakguard raises on purpose.
+
+Every error carries translatable :class:`~peakguard.i18n.Message` objects. The edges map them:
+
+================================  =========  ==============
+error                             CLI exit   HTTP status
+================================  =========  ==============
+:class:`InvalidInputError`        2          422
+:class:`NotFoundError`            3          404
+:class:`ConflictError`            4          409
+:class:`StorageError`             5          503
+:class:`ConfigurationError`       6          500
+================================  =========  ==============
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peakguard.i18n import Message, render
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, and where: ``network.yaml: lanes[12].transit_hours``."""
+
+    location: str
+    message: Message
+
+    def render(self, language: str | None = None) -> str:
+        return f"{self.location}: {render(self.message, language)}"
+
+
+class PeakguardError(Exception):
+    """Base class: a failure peakguard explains to the user."""
+
+    exit_code = 1
+    http_status = 500
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.msgid)
+        self.message = message
+
+    def render(self, language: str | None = None) -> str:
+        return render(self.message, language)
+
+
+class InvalidInputError(PeakguardError):
+    """An input file or request has mistakes; ``problems`` lists every one with its location."""
+
+    exit_code = 2
+    http_status = 422
+
+    def __init__(self, message: Message, problems: list[Problem]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class NotFoundError(PeakguardError):
+    """A named record (a network, a node, a lane) does not exist."""
+
+    exit_code = 3
+    http_status = 404
+
+
+class ConflictError(PeakguardError):
+    """The request would overwrite something that exists (use --replace to allow it)."""
+
+    exit_code = 4
+    http_status = 409
+
+
+class StorageError(PeakguardError):
+    """The database could not be reached or written."""
+
+    exit_code = 5
+    http_status = 503
+
+
+class ConfigurationError(PeakguardError):
+    """A deployment setting is wrong (database URL, language, directories)."""
+
+    exit_code = 6
+    http_status = 500

@@ -1,0 +1,1 @@
+"""Reading and writing the files users exchange: the network document (YAML/JSON), CSV, Excel."""

@@ -1,0 +1,245 @@
+"""The network document: one YAML or JSON file (docs/reference/network-format.md).
+
+:func:`parse_network` validates a parsed document record by record, so that every mistake in
+the file is reported at once with its location, and returns a :class:`Network` only when there
+is none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path as FilePath
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from peakguard.domain.network import (
+    Carrier,
+    Lane,
+    Network,
+    Node,
+    RegionRecord,
+    RoutingOverride,
+    ServiceStandard,
+)
+from peakguard.domain.network_checks import Indexed, check_network, region_directory
+from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.validation_messages import Path, message_for
+from peakguard.i18n import Message, _
+
+Locator = Callable[[Path], str]
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+SECTIONS: dict[str, type[BaseModel]] = {
+    "carriers": Carrier,
+    "regions": RegionRecord,
+    "nodes": Node,
+    "lanes": Lane,
+    "service_standards": ServiceStandard,
+    "routing_overrides": RoutingOverride,
+}
+TOP_LEVEL_FIELDS = {"name", "title", "description", *SECTIONS}
+
+
+def format_path(path: Path) -> str:
+    """``("lanes", 12, "transit_hours")`` → ``lanes[12].transit_hours``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text or "(document)"
+
+
+def parse_network(raw: object, locate: Locator = format_path) -> Network:
+    """Validate a parsed document; raise :class:`InvalidInputError` listing every problem."""
+    problems: list[Problem] = []
+
+    def report(path: Path, message: Message) -> None:
+        problems.append(Problem(locate(path), message))
+
+    if not isinstance(raw, Mapping):
+        report((), _("the document must be a mapping with name, carriers, nodes and lanes"))
+        raise InvalidInputError(_("the network file has mistakes; nothing was stored"), problems)
+
+    for key in raw:
+        if key not in TOP_LEVEL_FIELDS:
+            report((str(key),), message_for_extra())
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        report(("name",), _("is required: a short identifier such as sichuan-2026"))
+
+    declared_regions = _records(raw, "regions", RegionRecord, report)
+    directory = region_directory([item.record for item in declared_regions])
+    prepared_nodes = [_prepare_node(entry, directory) for entry in _entries(raw, "nodes", report)]
+    carriers = _records(raw, "carriers", Carrier, report)
+    nodes = _validate_entries(prepared_nodes, "nodes", Node, report)
+    lanes = _records(raw, "lanes", Lane, report)
+    standards = (
+        _records(raw, "service_standards", ServiceStandard, report)
+        if "service_standards" in raw
+        else None
+    )
+    overrides = _records(raw, "routing_overrides", RoutingOverride, report)
+
+    failed_node_ids = frozenset(
+        str(entry["id"]) for entry in prepared_nodes if isinstance(entry, Mapping) and "id" in entry
+    )
+    failed_carriers = frozenset(
+        str(entry["code"])
+        for entry in _entries(raw, "carriers", lambda *_: None)
+        if isinstance(entry, Mapping) and "code" in entry
+    )
+    if "nodes" in raw and not prepared_nodes:
+        report(("nodes",), _("must have at least {limit} entries", limit=1))
+    for path, message in check_network(
+        carriers,
+        declared_regions,
+        nodes,
+        lanes,
+        standards,
+        overrides,
+        known_node_ids=failed_node_ids,
+        known_carrier_codes=failed_carriers,
+    ):
+        report(path, message)
+
+    if problems:
+        raise InvalidInputError(_("the network file has mistakes; nothing was stored"), problems)
+    document = {key: raw[key] for key in ("name", "title", "description") if key in raw}
+    return Network(
+        **document,
+        carriers=[item.record for item in carriers],
+        regions=[item.record for item in declared_regions],
+        nodes=[item.record for item in nodes],
+        lanes=[item.record for item in lanes],
+        **({"service_standards": [item.record for item in standards]} if standards else {}),
+        routing_overrides=[item.record for item in overrides],
+    )
+
+
+def message_for_extra() -> Message:
+    return _("is not a known field: check its spelling against the format reference")
+
+
+def _entries(
+    raw: Mapping[str, Any], section: str, report: Callable[[Path, Message], None]
+) -> list[Any]:
+    value = raw.get(section)
+    if value is None:
+        if section in {"carriers", "nodes"}:
+            report((section,), _("is required"))
+        return []
+    if not isinstance(value, list):
+        report((section,), _("must be a list"))
+        return []
+    return value
+
+
+def _records(
+    raw: Mapping[str, Any],
+    section: str,
+    model: type[RecordT],
+    report: Callable[[Path, Message], None],
+) -> list[Indexed[RecordT]]:
+    return _validate_entries(_entries(raw, section, report), section, model, report)
+
+
+def _validate_entries(
+    entries: Sequence[Any],
+    section: str,
+    model: type[RecordT],
+    report: Callable[[Path, Message], None],
+) -> list[Indexed[RecordT]]:
+    valid: list[Indexed[RecordT]] = []
+    for index, entry in enumerate(entries):
+        try:
+            valid.append(Indexed(index, model.model_validate(entry)))
+        except ValidationError as error:
+            for detail in error.errors(include_url=False):
+                report((section, index, *detail["loc"]), message_for(detail))
+    return valid
+
+
+def _prepare_node(entry: object, directory: Mapping[str, Any]) -> object:
+    """Expand the shorthands: one all-day shift; coordinates from the region's centre."""
+    if not isinstance(entry, Mapping):
+        return entry
+    prepared = dict(entry)
+    if "shifts" not in prepared and "sorting_capacity_per_hour" in prepared:
+        prepared["shifts"] = [
+            {
+                "name": "all day",
+                "start_hour": 0,
+                "end_hour": 24,
+                "sorting_capacity_per_hour": prepared.pop("sorting_capacity_per_hour"),
+            }
+        ]
+    region = directory.get(str(prepared.get("region", "")).strip())
+    located = region is not None and region.longitude is not None and region.latitude is not None
+    unplaced = prepared.get("longitude") in (None, "") and prepared.get("latitude") in (None, "")
+    if located and unplaced and region is not None:
+        prepared["longitude"] = region.longitude
+        prepared["latitude"] = region.latitude
+    return prepared
+
+
+def read_document(path: FilePath) -> object:
+    """Parse a YAML or JSON file; syntax errors become problems with line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInputError(
+            _("cannot read {path}", path=str(path)),
+            [Problem(str(path), _("no such file"))],
+        ) from None
+    except UnicodeDecodeError:
+        raise InvalidInputError(
+            _("cannot read {path}", path=str(path)),
+            [Problem(str(path), _("the file is not UTF-8 text: save it as UTF-8 and retry"))],
+        ) from None
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InvalidInputError(
+                _("cannot read {path}", path=str(path)),
+                [
+                    Problem(
+                        f"{path.name}:{error.lineno}:{error.colno}",
+                        _("JSON syntax error: {detail}", detail=error.msg),
+                    )
+                ],
+            ) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
+        raise InvalidInputError(
+            _("cannot read {path}", path=str(path)),
+            [Problem(where, _("YAML syntax error: {detail}", detail=str(error.problem)))],
+        ) from None
+    except yaml.YAMLError as error:
+        raise InvalidInputError(
+            _("cannot read {path}", path=str(path)),
+            [Problem(path.name, _("YAML syntax error: {detail}", detail=str(error)))],
+        ) from None
+
+
+def network_to_document(network: Network) -> dict[str, Any]:
+    """The document form of a network, ready for YAML or JSON."""
+    return network.model_dump(mode="json", exclude_none=True)
+
+
+def write_document(network: Network, path: FilePath) -> None:
+    document = network_to_document(network)
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    else:
+        path.write_text(
+            yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100), "utf-8"
+        )

@@ -1,0 +1,67 @@
+"""Pydantic's validation errors, re-worded through the translation layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_core import ErrorDetails
+
+from peakguard.i18n import Message, _
+
+Path = tuple[str | int, ...]
+
+
+def message_for(error: ErrorDetails) -> Message:
+    """A translatable sentence for one pydantic error (its location is handled apart)."""
+    kind = error["type"]
+    context: dict[str, Any] = dict(error.get("ctx") or {})
+    if kind == "missing":
+        return _("is required")
+    if kind == "greater_than":
+        return _("must be greater than {limit}", limit=context.get("gt"))
+    if kind == "greater_than_equal":
+        return _("must be at least {limit}", limit=context.get("ge"))
+    if kind == "less_than":
+        return _("must be less than {limit}", limit=context.get("lt"))
+    if kind == "less_than_equal":
+        return _("must be at most {limit}", limit=context.get("le"))
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return _("must be a whole number, not {value!r}", value=_shown(error))
+    if kind in {"float_parsing", "float_type", "finite_number"}:
+        return _("must be a number, not {value!r}", value=_shown(error))
+    if kind in {"bool_parsing", "bool_type"}:
+        return _("must be true or false, not {value!r}", value=_shown(error))
+    if kind == "string_type":
+        return _("must be text")
+    if kind == "string_pattern_mismatch":
+        return _(
+            "{value!r} does not have the expected form {pattern}",
+            value=_shown(error),
+            pattern=context.get("pattern"),
+        )
+    if kind == "string_too_short":
+        return _("must not be empty")
+    if kind == "string_too_long":
+        return _("must be at most {limit} characters", limit=context.get("max_length"))
+    if kind == "enum":
+        return _(
+            "{value!r} is not one of {expected}",
+            value=_shown(error),
+            expected=context.get("expected"),
+        )
+    if kind == "too_short":
+        return _("must have at least {limit} entries", limit=context.get("min_length"))
+    if kind == "list_type":
+        return _("must be a list")
+    if kind in {"model_type", "dict_type", "model_attributes_type"}:
+        return _("must be a mapping of field names to values")
+    if kind == "extra_forbidden":
+        return _("is not a known field: check its spelling against the format reference")
+    return _("is not valid: {detail}", detail=error["msg"])
+
+
+def _shown(error: ErrorDetails) -> object:
+    value = error.get("input")
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return type(value).__name__

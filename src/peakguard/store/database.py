@@ -1,0 +1,82 @@
+"""Engines and schema migrations. SQLite by default, PostgreSQL when the URL names one.
+
+The schema is only ever created by Alembic (``upgrade head``), on both engines, so that the
+tests exercise the same migrations a deployment runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from peakguard.errors import ConfigurationError, StorageError
+from peakguard.i18n import _
+
+
+def create_database_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get foreign keys and a parent folder."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(
+            _(
+                "the database URL {url!r} is not valid; expected e.g. "
+                "sqlite:///peakguard.db or postgresql+psycopg://...",
+                url=url,
+            )
+        ) from None
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(connection: Any, _record: object) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def alembic_config(engine: Engine) -> Config:
+    script_location = resources.files("peakguard").joinpath("store/migrations")
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except OperationalError as error:
+        raise StorageError(
+            _("cannot reach the database: {detail}", detail=str(error.orig))
+        ) from None
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work is committed together, or not at all."""
+    with factory() as session, session.begin():
+        yield session

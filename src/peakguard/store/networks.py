@@ -1,0 +1,278 @@
+"""The network repository: save, load, list and delete whole networks atomically."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from peakguard.domain.network import (
+    Carrier,
+    Lane,
+    Network,
+    Node,
+    RegionRecord,
+    RoutingOverride,
+    ServiceStandard,
+    Shift,
+)
+from peakguard.errors import ConflictError, NotFoundError
+from peakguard.i18n import _
+from peakguard.store.tables import (
+    CarrierRow,
+    LaneRow,
+    NetworkRow,
+    NodeRow,
+    RegionRow,
+    RoutingOverrideRow,
+    ServiceStandardRow,
+    ShiftRow,
+)
+
+_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class NetworkSummary:
+    id: int
+    name: str
+    title: str | None
+    source: str
+    created_at: datetime
+    nodes: int
+    lanes: int
+
+
+class NetworkRepository:
+    """Networks stored as rows; every method works inside the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def save(self, network: Network, *, source: str = "", replace: bool = False) -> int:
+        """Store ``network`` under its name; with ``replace``, drop an older one first."""
+        existing = self.session.scalar(select(NetworkRow.id).where(NetworkRow.name == network.name))
+        if existing is not None:
+            if not replace:
+                raise ConflictError(
+                    _(
+                        "a network named {name} is already stored; use --replace to overwrite it",
+                        name=network.name,
+                    )
+                )
+            self._delete_rows(existing)
+        row = NetworkRow(
+            name=network.name,
+            title=network.title,
+            description=network.description,
+            source=source,
+            created_at=datetime.now(UTC),
+        )
+        self.session.add(row)
+        self.session.flush()
+        network_id = row.id
+        self._insert(
+            CarrierRow,
+            [
+                {"network_id": network_id, "position": i, **c.model_dump()}
+                for i, c in enumerate(network.carriers)
+            ],
+        )
+        self._insert(
+            RegionRow,
+            [
+                {"network_id": network_id, "position": i, **r.model_dump()}
+                for i, r in enumerate(network.regions)
+            ],
+        )
+        self._insert(
+            NodeRow,
+            [
+                {
+                    "network_id": network_id,
+                    "position": i,
+                    **node.model_dump(exclude={"shifts"}, mode="json"),
+                }
+                for i, node in enumerate(network.nodes)
+            ],
+        )
+        self._insert(
+            ShiftRow,
+            [
+                {"network_id": network_id, "node_id": node.id, "position": i, **shift.model_dump()}
+                for node in network.nodes
+                for i, shift in enumerate(node.shifts)
+            ],
+        )
+        self._insert(
+            LaneRow,
+            [
+                {
+                    "network_id": network_id,
+                    "position": i,
+                    **lane.model_dump(mode="json", exclude={"departure_times"}),
+                    "departure_times": " ".join(lane.departure_times),
+                }
+                for i, lane in enumerate(network.lanes)
+            ],
+        )
+        self._insert(
+            ServiceStandardRow,
+            [
+                {"network_id": network_id, "position": i, **s.model_dump(mode="json")}
+                for i, s in enumerate(network.service_standards)
+            ],
+        )
+        self._insert(
+            RoutingOverrideRow,
+            [
+                {"network_id": network_id, "position": i, **o.model_dump()}
+                for i, o in enumerate(network.routing_overrides)
+            ],
+        )
+        return network_id
+
+    def _insert(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), _CHUNK):
+            self.session.execute(insert(table), rows[start : start + _CHUNK])
+
+    def load(self, name: str) -> Network:
+        """The stored network called ``name``, exactly as it was saved."""
+        row = self._row(name)
+        network_id = row.id
+
+        def rows(table: Any) -> list[Any]:
+            return list(
+                self.session.scalars(
+                    select(table).where(table.network_id == network_id).order_by(table.position)
+                )
+            )
+
+        shifts: dict[str, list[Shift]] = {}
+        for shift in self.session.scalars(
+            select(ShiftRow)
+            .where(ShiftRow.network_id == network_id)
+            .order_by(ShiftRow.node_id, ShiftRow.position)
+        ):
+            shifts.setdefault(shift.node_id, []).append(
+                Shift(
+                    name=shift.name,
+                    start_hour=shift.start_hour,
+                    end_hour=shift.end_hour,
+                    sorting_capacity_per_hour=shift.sorting_capacity_per_hour,
+                )
+            )
+        return Network(
+            name=row.name,
+            title=row.title,
+            description=row.description,
+            carriers=[
+                Carrier(code=c.code, name=c.name, name_en=c.name_en) for c in rows(CarrierRow)
+            ],
+            regions=[
+                RegionRecord(code=r.code, name=r.name, longitude=r.longitude, latitude=r.latitude)
+                for r in rows(RegionRow)
+            ],
+            nodes=[
+                Node(
+                    id=n.id,
+                    name=n.name,
+                    kind=n.kind,
+                    region=n.region,
+                    carrier=n.carrier,
+                    shifts=shifts[n.id],
+                    storage_capacity=n.storage_capacity,
+                    staff=n.staff,
+                    vehicles=n.vehicles,
+                    floor_area_m2=n.floor_area_m2,
+                    automated_sorter=n.automated_sorter,
+                    longitude=n.longitude,
+                    latitude=n.latitude,
+                    daily_volume=n.daily_volume,
+                )
+                for n in rows(NodeRow)
+            ],
+            lanes=[
+                Lane(
+                    id=lane.id,
+                    origin=lane.origin,
+                    destination=lane.destination,
+                    mode=lane.mode,
+                    transit_hours=lane.transit_hours,
+                    departure_times=lane.departure_times.split(),
+                    capacity_per_departure=lane.capacity_per_departure,
+                    distance_km=lane.distance_km,
+                )
+                for lane in rows(LaneRow)
+            ],
+            service_standards=[
+                ServiceStandard(
+                    pair_class=s.pair_class, time_limit_hours=s.time_limit_hours, carrier=s.carrier
+                )
+                for s in rows(ServiceStandardRow)
+            ],
+            routing_overrides=[
+                RoutingOverride(node=o.node, destination=o.destination, next_node=o.next_node)
+                for o in rows(RoutingOverrideRow)
+            ],
+        )
+
+    def summaries(self) -> list[NetworkSummary]:
+        node_counts = (
+            select(NodeRow.network_id, func.count().label("n"))
+            .group_by(NodeRow.network_id)
+            .subquery()
+        )
+        lane_counts = (
+            select(LaneRow.network_id, func.count().label("n"))
+            .group_by(LaneRow.network_id)
+            .subquery()
+        )
+        query = (
+            select(NetworkRow, func.coalesce(node_counts.c.n, 0), func.coalesce(lane_counts.c.n, 0))
+            .outerjoin(node_counts, node_counts.c.network_id == NetworkRow.id)
+            .outerjoin(lane_counts, lane_counts.c.network_id == NetworkRow.id)
+            .order_by(NetworkRow.name)
+        )
+        return [
+            NetworkSummary(
+                id=row.id,
+                name=row.name,
+                title=row.title,
+                source=row.source,
+                created_at=row.created_at,
+                nodes=int(nodes),
+                lanes=int(lanes),
+            )
+            for row, nodes, lanes in self.session.execute(query)
+        ]
+
+    def names(self) -> list[str]:
+        return list(self.session.scalars(select(NetworkRow.name).order_by(NetworkRow.name)))
+
+    def delete(self, name: str) -> None:
+        self._delete_rows(self._row(name).id)
+
+    def _row(self, name: str) -> NetworkRow:
+        row = self.session.scalar(select(NetworkRow).where(NetworkRow.name == name))
+        if row is None:
+            raise NotFoundError(_("no network named {name} is stored", name=name))
+        return row
+
+    def _delete_rows(self, network_id: int) -> None:
+        # Children first, so the order works with and without ON DELETE CASCADE.
+        for table in (
+            ShiftRow,
+            LaneRow,
+            RoutingOverrideRow,
+            ServiceStandardRow,
+            NodeRow,
+            RegionRow,
+            CarrierRow,
+        ):
+            self.session.execute(delete(table).where(table.network_id == network_id))
+        self.session.execute(delete(NetworkRow).where(NetworkRow.id == network_id))
+        self.session.flush()
