@@ -106,7 +106,7 @@ AUTOMATION_LEAD = {
     "EMS": 0.5,
 }
 """Modelled: how far each brand's automation reaches down to small cities (0–1)."""
-HEADROOM = {"SF": 1.9, "JD": 1.9, "EMS": 1.7, "ZTO": 1.7, "YTO": 1.55, "YUNDA": 1.5, "STO": 1.45}
+HEADROOM = {"SF": 2.4, "JD": 2.5, "EMS": 2.1, "ZTO": 2.05, "YTO": 1.85, "YUNDA": 1.75, "STO": 1.65}
 """Modelled: normal-day sorting capacity ÷ normal-day load. Peak ≈ 2× normal, so brands below
 2 overflow at their busiest hubs unless they stagger pickups or add capacity."""
 AIR_CARRIERS = {"SF", "EMS", "JD"}

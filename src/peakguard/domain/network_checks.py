@@ -48,25 +48,29 @@ def region_directory(declared: Sequence[RegionRecord]) -> dict[str, Region]:
     return directory
 
 
-def _duplicates(
-    section: str, items: Sequence[Indexed[T]], key_field: str, key: str
-) -> Iterator[Finding]:
+def duplicate_keys(
+    section: str, keys: Sequence[tuple[int, object]], key_field: str
+) -> list[Finding]:
+    """Keys used twice in a section, reported at the second and later uses."""
+    findings: list[Finding] = []
     seen: dict[object, int] = {}
-    for item in items:
-        value = getattr(item.record, key)
+    for index, value in keys:
         if value in seen:
-            yield (
-                (section, item.index, key_field),
-                _(
-                    "duplicate {field} {value}: already used by {section}[{first}]",
-                    field=key_field,
-                    value=value,
-                    section=section,
-                    first=seen[value],
-                ),
+            findings.append(
+                (
+                    (section, index, key_field),
+                    _(
+                        "duplicate {field} {value}: already used by {section}[{first}]",
+                        field=key_field,
+                        value=value,
+                        section=section,
+                        first=seen[value],
+                    ),
+                )
             )
         else:
-            seen[value] = item.index
+            seen[value] = index
+    return findings
 
 
 def check_network(
@@ -83,11 +87,6 @@ def check_network(
     """Every cross-record problem. ``known_*`` hold identifiers of records whose own fields
     failed, so one mistake is not reported again as a dangling reference."""
     findings: list[Finding] = []
-    findings += _duplicates("carriers", carriers, "code", "code")
-    findings += _duplicates("regions", regions, "code", "code")
-    findings += _duplicates("nodes", nodes, "id", "id")
-    findings += _duplicates("lanes", lanes, "id", "id")
-
     carrier_codes = {item.record.code for item in carriers} | known_carrier_codes
     directory = region_directory([item.record for item in regions])
     node_ids = {item.record.id for item in nodes} | known_node_ids
@@ -113,7 +112,9 @@ def check_network(
         for end in ("origin", "destination"):
             value = getattr(lane, end)
             if value not in node_ids:
-                findings.append((("lanes", lane_item.index, end), _("unknown node {node}", node=value)))
+                findings.append(
+                    (("lanes", lane_item.index, end), _("unknown node {node}", node=value))
+                )
         if lane.origin == lane.destination:
             findings.append(
                 (
@@ -143,7 +144,10 @@ def check_network(
             value = getattr(override, field)
             if value not in node_ids:
                 findings.append(
-                    (("routing_overrides", override_item.index, field), _("unknown node {node}", node=value))
+                    (
+                        ("routing_overrides", override_item.index, field),
+                        _("unknown node {node}", node=value),
+                    )
                 )
         if (
             override.node in node_ids

@@ -24,7 +24,12 @@ from peakguard.domain.network import (
     RoutingOverride,
     ServiceStandard,
 )
-from peakguard.domain.network_checks import Indexed, check_network, region_directory
+from peakguard.domain.network_checks import (
+    Indexed,
+    check_network,
+    duplicate_keys,
+    region_directory,
+)
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.formats.validation_messages import Path, message_for
 from peakguard.i18n import Message, _
@@ -95,6 +100,21 @@ def parse_network(raw: object, locate: Locator = format_path) -> Network:
     )
     if "nodes" in raw and not prepared_nodes:
         report(("nodes",), _("must have at least {limit} entries", limit=1))
+    for section, key in (
+        ("carriers", "code"),
+        ("regions", "code"),
+        ("nodes", "id"),
+        ("lanes", "id"),
+    ):
+        keys = [
+            (index, str(entry[key]).strip())
+            for index, entry in enumerate(
+                prepared_nodes if section == "nodes" else _entries(raw, section, lambda *_: None)
+            )
+            if isinstance(entry, Mapping) and entry.get(key) is not None
+        ]
+        for path, message in duplicate_keys(section, keys, key):
+            report(path, message)
     for path, message in check_network(
         carriers,
         declared_regions,
@@ -181,6 +201,9 @@ def _prepare_node(entry: object, directory: Mapping[str, Any]) -> object:
     region = directory.get(str(prepared.get("region", "")).strip())
     located = region is not None and region.longitude is not None and region.latitude is not None
     unplaced = prepared.get("longitude") in (None, "") and prepared.get("latitude") in (None, "")
+    if unplaced and region is None:
+        # The unknown region is reported on its own; missing coordinates would only repeat it.
+        prepared["longitude"] = prepared["latitude"] = 0.0
     if located and unplaced and region is not None:
         prepared["longitude"] = region.longitude
         prepared["latitude"] = region.latitude

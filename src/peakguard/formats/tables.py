@@ -28,6 +28,7 @@ from peakguard.formats.validation_messages import Path
 from peakguard.i18n import Message, _
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "network": ("name", "title", "description"),
     "carriers": ("code", "name", "name_en"),
     "regions": ("code", "name", "longitude", "latitude"),
     "nodes": (
@@ -96,7 +97,7 @@ def read_csv_folder(folder: FilePath, name: str | None = None) -> Network:
         tables[table] = _check_header(
             list(csv.DictReader(io.StringIO(text))), text, f"{table}.csv", table, problems
         )
-    return _build(tables, name or folder.name, problems, lambda table: f"{table}.csv")
+    return _build(tables, name or folder.name, problems, lambda table: f"{table}.csv", name)
 
 
 def read_workbook(path: FilePath, name: str | None = None) -> Network:
@@ -141,7 +142,7 @@ def read_workbook(path: FilePath, name: str | None = None) -> Network:
             )
     finally:
         workbook.close()
-    return _build(tables, name or path.stem, problems, lambda table: f"{path.name}[{table}]")
+    return _build(tables, name or path.stem, problems, lambda table: f"{path.name}[{table}]", name)
 
 
 def _check_header(
@@ -156,27 +157,40 @@ def _check_header(
         first = next(csv.reader(io.StringIO(text)), [])
         header = [column.strip() for column in first]
     allowed = set(TABLE_COLUMNS[table]) | (OPTIONAL_COLUMNS if table == "nodes" else set())
-    for column in header or []:
-        if column and column not in allowed:
-            problems.append(
-                Problem(
-                    f"{where}, column {column}",
-                    _(
-                        "is not a known column; expected some of: {columns}",
-                        columns=", ".join(TABLE_COLUMNS[table]),
-                    ),
-                )
+    unknown = {column for column in header or [] if column and column not in allowed}
+    for column in sorted(unknown):
+        problems.append(
+            Problem(
+                f"{where}, column {column}",
+                _(
+                    "is not a known column; expected some of: {columns}",
+                    columns=", ".join(TABLE_COLUMNS[table]),
+                ),
             )
-    return rows
+        )
+    # Reported once for the header, not again for every row.
+    return [{key: value for key, value in row.items() if key not in unknown} for row in rows]
 
 
-def _build(tables: Mapping[str, Rows], name: str, problems: list[Problem], label: Any) -> Network:
+def _build(
+    tables: Mapping[str, Rows],
+    name: str,
+    problems: list[Problem],
+    label: Any,
+    name_given: str | None = None,
+) -> Network:
     document: dict[str, Any] = {"name": _identifier(name)}
     for table, rows in tables.items():
-        document[table] = [
+        converted = [
             _convert_row(table, row, index, label(table), problems)
             for index, row in enumerate(rows)
         ]
+        if table == "network":
+            document.update(converted[0] if converted else {})
+            if name_given:
+                document["name"] = _identifier(name_given)
+        else:
+            document[table] = converted
     if "carriers" not in document:
         codes = sorted(
             {
@@ -304,10 +318,14 @@ def table_rows(network: Network) -> dict[str, list[list[Any]]]:
 
     out: dict[str, list[list[Any]]] = {}
     for table, columns in TABLE_COLUMNS.items():
-        records: Iterable[Any] = getattr(network, table)
+        records: Iterable[Any] = [network] if table == "network" else getattr(network, table)
         rows: list[list[Any]] = [list(columns)]
         for record in records:
-            dumped = record.model_dump(mode="json")
+            dumped = (
+                record.model_dump(mode="json", include={"name", "title", "description"})
+                if table == "network"
+                else record.model_dump(mode="json")
+            )
             if table == "nodes":
                 dumped["shifts"] = format_shifts(record)
             rows.append(cells(dumped, table))

@@ -18,13 +18,13 @@ def message_for(error: ErrorDetails) -> Message:
     if kind == "missing":
         return _("is required")
     if kind == "greater_than":
-        return _("must be greater than {limit}", limit=context.get("gt"))
+        return _("must be greater than {limit}", limit=_number(context.get("gt")))
     if kind == "greater_than_equal":
-        return _("must be at least {limit}", limit=context.get("ge"))
+        return _("must be at least {limit}", limit=_number(context.get("ge")))
     if kind == "less_than":
-        return _("must be less than {limit}", limit=context.get("lt"))
+        return _("must be less than {limit}", limit=_number(context.get("lt")))
     if kind == "less_than_equal":
-        return _("must be at most {limit}", limit=context.get("le"))
+        return _("must be at most {limit}", limit=_number(context.get("le")))
     if kind in {"int_parsing", "int_type", "int_from_float"}:
         return _("must be a whole number, not {value!r}", value=_shown(error))
     if kind in {"float_parsing", "float_type", "finite_number"}:
@@ -65,3 +65,10 @@ def _shown(error: ErrorDetails) -> object:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return type(value).__name__
+
+
+def _number(value: object) -> object:
+    """``0.0`` → ``0``: limits read as the user wrote them."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

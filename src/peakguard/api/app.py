@@ -1,0 +1,26 @@
+"""The FastAPI application: ``create_app(settings)`` builds it; nothing happens at import."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from peakguard import __version__
+from peakguard.api.errors import install_error_handlers
+from peakguard.api.routers import health, networks
+from peakguard.config import Settings
+from peakguard.workflows import Store, open_store
+
+
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """The API over the configured database (migrated on start)."""
+    app = FastAPI(
+        title="peakguard",
+        version=__version__,
+        description="快递业务旺季服务保障 — peak-season service assurance for express delivery.",
+    )
+    app.state.store = store or open_store(settings)
+    app.state.settings = settings
+    install_error_handlers(app, settings.language)
+    app.include_router(health.router)
+    app.include_router(networks.router)
+    return app

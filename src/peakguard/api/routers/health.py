@@ -1,0 +1,24 @@
+"""``GET /health``: is the service up and is its database reachable."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy import text
+
+from peakguard import __version__
+from peakguard.api.schemas import HealthOut
+from peakguard.errors import StorageError
+from peakguard.i18n import _
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=HealthOut)
+def health(request: Request) -> HealthOut:
+    store = request.app.state.store
+    try:
+        with store.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # the database's own errors vary by driver
+        raise StorageError(_("cannot reach the database: {detail}", detail=str(error))) from None
+    return HealthOut(status="ok", version=__version__, database=store.backend)

@@ -1,0 +1,157 @@
+"""Networks, their nodes and lanes (read), and validation of a network document."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+
+from peakguard.api.schemas import (
+    CarrierTotals,
+    LaneOut,
+    NetworkListItem,
+    NetworkOut,
+    NodeOut,
+    Page,
+    ShiftOut,
+    ValidationOut,
+)
+from peakguard.domain.network import Lane, Network, Node, NodeKind, TransportMode
+from peakguard.domain.summary import summarise
+from peakguard.errors import NotFoundError
+from peakguard.formats.network_document import parse_network
+from peakguard.i18n import _
+from peakguard.store.database import transaction
+from peakguard.store.networks import NetworkRepository
+from peakguard.workflows import Store, get_network
+
+router = APIRouter(prefix="/networks", tags=["networks"])
+Limit = Annotated[int, Query(ge=1, le=5000)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+@router.get("", response_model=list[NetworkListItem])
+def list_networks(request: Request) -> list[NetworkListItem]:
+    with transaction(_store(request).sessions) as session:
+        return [
+            NetworkListItem(
+                name=row.name,
+                title=row.title,
+                nodes=row.nodes,
+                lanes=row.lanes,
+                source=row.source,
+                created_at=row.created_at,
+            )
+            for row in NetworkRepository(session).summaries()
+        ]
+
+
+@router.post("/validate", response_model=ValidationOut)
+def validate_network(document: Annotated[dict[str, Any], Body()]) -> ValidationOut:
+    """Validate a network document (the JSON form of the file format); stores nothing.
+    Mistakes come back as 422 with every problem and its location."""
+    network = parse_network(document)
+    return ValidationOut(
+        valid=True, name=network.name, nodes=len(network.nodes), lanes=len(network.lanes)
+    )
+
+
+@router.get("/{name}", response_model=NetworkOut)
+def read_network(request: Request, name: str) -> NetworkOut:
+    network = get_network(_store(request), name)
+    summary = summarise(network)
+    return NetworkOut(
+        name=network.name,
+        title=network.title,
+        description=network.description,
+        nodes_by_kind=summary.nodes_by_kind,
+        lanes_by_mode=summary.lanes_by_mode,
+        carriers=[CarrierTotals(**vars(carrier)) for carrier in summary.carriers],
+        hub_daily_sorting_capacity=summary.hub_daily_sorting_capacity,
+        storage_capacity=summary.storage_capacity,
+        staff=summary.staff,
+        vehicles=summary.vehicles,
+        floor_area_m2=summary.floor_area_m2,
+        automated_hubs=summary.automated_hubs,
+        normal_day_pickups=summary.normal_day_pickups,
+        routed_pairs=summary.routed_pairs,
+        unrouted_pairs=summary.unrouted_pairs,
+    )
+
+
+def node_out(node: Node) -> NodeOut:
+    return NodeOut(
+        **node.model_dump(mode="json", exclude={"shifts"}),
+        shifts=[ShiftOut(**shift.model_dump()) for shift in node.shifts],
+        daily_sorting_capacity=node.daily_sorting_capacity(),
+    )
+
+
+def lane_out(lane: Lane) -> LaneOut:
+    return LaneOut(**lane.model_dump(mode="json"), daily_capacity=lane.daily_capacity())
+
+
+@router.get("/{name}/nodes", response_model=Page[NodeOut])
+def list_nodes(
+    request: Request,
+    name: str,
+    kind: NodeKind | None = None,
+    carrier: str | None = None,
+    region: Annotated[str | None, Query(description="region code; a prefix such as 5101")] = None,
+    limit: Limit = 500,
+    offset: Offset = 0,
+) -> Page[NodeOut]:
+    network = get_network(_store(request), name)
+    matches = [
+        node
+        for node in network.nodes
+        if (kind is None or node.kind is kind)
+        and (carrier is None or node.carrier == carrier)
+        and (region is None or node.region.startswith(region.rstrip("0") or region))
+    ]
+    return Page[NodeOut](
+        total=len(matches),
+        offset=offset,
+        limit=limit,
+        items=[node_out(n) for n in matches[offset : offset + limit]],
+    )
+
+
+@router.get("/{name}/nodes/{node_id}", response_model=NodeOut)
+def read_node(request: Request, name: str, node_id: str) -> NodeOut:
+    network = get_network(_store(request), name)
+    node = network.node_index().get(node_id)
+    if node is None:
+        raise NotFoundError(_("network {name} has no node {node}", name=name, node=node_id))
+    return node_out(node)
+
+
+@router.get("/{name}/lanes", response_model=Page[LaneOut])
+def list_lanes(
+    request: Request,
+    name: str,
+    origin: str | None = None,
+    destination: str | None = None,
+    mode: TransportMode | None = None,
+    limit: Limit = 500,
+    offset: Offset = 0,
+) -> Page[LaneOut]:
+    network: Network = get_network(_store(request), name)
+    matches = [
+        lane
+        for lane in network.lanes
+        if (origin is None or lane.origin == origin)
+        and (destination is None or lane.destination == destination)
+        and (mode is None or lane.mode is mode)
+    ]
+    return Page[LaneOut](
+        total=len(matches),
+        offset=offset,
+        limit=limit,
+        items=[lane_out(lane) for lane in matches[offset : offset + limit]],
+    )

@@ -1,0 +1,336 @@
+"""The ``peakguard`` command. Every command calls :mod:`peakguard.workflows` or the core;
+errors are rendered in the user's language with their locations and mapped to exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from peakguard import __version__
+from peakguard.config import Settings
+from peakguard.domain.summary import NetworkSummary, summarise
+from peakguard.errors import ConfigurationError, InvalidInputError, PeakguardError
+from peakguard.formats.loading import load_network, save_network
+from peakguard.i18n import _, render, set_language
+
+console = Console()
+errors = Console(stderr=True)
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="peakguard: 快递业务旺季服务保障"
+)
+network_app = typer.Typer(no_args_is_help=True, help="Express networks: validate, import, export")
+app.add_typer(network_app, name="network")
+
+T = TypeVar("T")
+
+
+class State:
+    settings: Settings | None = None
+
+
+def settings() -> Settings:
+    if State.settings is None:
+        State.settings = Settings()
+    return State.settings
+
+
+@app.callback()
+def main_options(
+    language: Annotated[str | None, typer.Option("--lang", help="zh_CN or en")] = None,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="SQLAlchemy URL; default SQLite")
+    ] = None,
+) -> None:
+    """peakguard — peak-season service assurance for express delivery."""
+    overrides: dict[str, str] = {}
+    if language:
+        overrides["language"] = language
+    if database_url:
+        overrides["database_url"] = database_url
+    try:
+        State.settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        errors.print(f"[red]{first['loc'][0]}: {first['msg']}[/red]")
+        raise typer.Exit(ConfigurationError.exit_code) from None
+    set_language(State.settings.language)
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Render a :class:`PeakguardError` for a person and exit with its code."""
+    try:
+        yield
+    except InvalidInputError as error:
+        errors.print(f"[bold red]{render(error.message)}[/bold red]")
+        table = Table(show_header=True, header_style="bold")
+        table.add_column(render(_("Where")), overflow="fold")
+        table.add_column(render(_("What is wrong")), overflow="fold")
+        for problem in error.problems:
+            table.add_row(problem.location, render(problem.message))
+        errors.print(table)
+        errors.print(
+            render(
+                _(
+                    "{count} problem(s) found. Correct them and run the command again.",
+                    count=len(error.problems),
+                )
+            )
+        )
+        raise typer.Exit(error.exit_code) from None
+    except PeakguardError as error:
+        errors.print(f"[bold red]{render(error.message)}[/bold red]")
+        raise typer.Exit(error.exit_code) from None
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    )
+
+
+def _with_progress(description: str, work: Callable[[], T]) -> T:
+    with _progress() as progress:
+        task = progress.add_task(description, total=None)
+        result = work()
+        progress.update(task, completed=1, total=1)
+    return result
+
+
+@network_app.command("validate")
+def network_validate(
+    path: Annotated[Path, typer.Argument(help=".yaml, .json, .xlsx, or a folder of CSV files")],
+    name: Annotated[str | None, typer.Option(help="name to give the network")] = None,
+) -> None:
+    """Check a network file and report every mistake with its location; stores nothing."""
+    with handled():
+        network = _with_progress(render(_("Validating")), lambda: load_network(path, name))
+        summary = summarise(network)
+    console.print(
+        render(
+            _(
+                "{path}: valid network {name} with {nodes} nodes and {lanes} lanes.",
+                path=str(path),
+                name=network.name,
+                nodes=summary.nodes,
+                lanes=summary.lanes,
+            )
+        )
+    )
+    _warn_unrouted(summary)
+
+
+@network_app.command("import")
+def network_import(
+    path: Annotated[Path, typer.Argument(help=".yaml, .json, .xlsx, or a folder of CSV files")],
+    name: Annotated[str | None, typer.Option(help="name to store it under")] = None,
+    replace: Annotated[bool, typer.Option(help="overwrite a stored network of that name")] = False,
+) -> None:
+    """Validate a network file and store it; nothing is stored if anything is wrong."""
+    from peakguard.workflows import import_network, open_store
+
+    with handled():
+        store = open_store(settings())
+        network = _with_progress(
+            render(_("Importing")), lambda: import_network(store, path, name=name, replace=replace)
+        )
+    console.print(
+        render(
+            _(
+                "Stored network {name}: {nodes} nodes, {lanes} lanes ({backend}).",
+                name=network.name,
+                nodes=len(network.nodes),
+                lanes=len(network.lanes),
+                backend=store.backend,
+            )
+        )
+    )
+
+
+@network_app.command("export")
+def network_export(
+    name: Annotated[str, typer.Argument(help="stored network name")],
+    out: Annotated[Path, typer.Option("--out", help=".yaml, .json, .xlsx, or a folder for CSV")],
+) -> None:
+    """Write a stored network as YAML, JSON, Excel or CSV tables."""
+    from peakguard.workflows import get_network, open_store
+
+    with handled():
+        network = get_network(open_store(settings()), name)
+        written = save_network(network, out)
+    for path in written:
+        console.print(render(_("Wrote {path}", path=str(path))))
+
+
+@network_app.command("list")
+def network_list() -> None:
+    """List the stored networks."""
+    from peakguard.store.database import transaction
+    from peakguard.store.networks import NetworkRepository
+    from peakguard.workflows import open_store
+
+    with handled():
+        store = open_store(settings())
+        with transaction(store.sessions) as session:
+            rows = NetworkRepository(session).summaries()
+    table = Table(title=render(_("Stored networks")))
+    for header in (_("Name"), _("Title"), _("Nodes"), _("Lanes"), _("Source")):
+        table.add_column(render(header))
+    for row in rows:
+        table.add_row(row.name, row.title or "", f"{row.nodes:,}", f"{row.lanes:,}", row.source)
+    console.print(table)
+
+
+@network_app.command("show")
+def network_show(
+    name: Annotated[str, typer.Argument(help="stored network name, or a network file")],
+) -> None:
+    """A summary table: nodes, lanes, capacities per carrier, routing coverage."""
+    from peakguard.workflows import get_network, open_store
+
+    with handled():
+        candidate = Path(name)
+        if candidate.exists():
+            network = load_network(candidate)
+        else:
+            network = get_network(open_store(settings()), name)
+        summary = _with_progress(render(_("Summarising")), lambda: summarise(network))
+    print_summary(summary)
+
+
+def print_summary(summary: NetworkSummary) -> None:
+    overview = Table(
+        title=render(_("Network {name}", name=summary.title or summary.name)), show_header=False
+    )
+    overview.add_column(style="bold")
+    overview.add_column(justify="right")
+    rows = [
+        (_("Hubs"), summary.nodes_by_kind.get("hub", 0)),
+        (_("Outlets"), summary.nodes_by_kind.get("outlet", 0)),
+        (_("Stations"), summary.nodes_by_kind.get("station", 0)),
+        (_("Consolidation points"), summary.nodes_by_kind.get("consolidation_point", 0)),
+        (_("Lanes"), summary.lanes),
+        (_("Regions covered"), summary.regions),
+        (_("Hub sorting capacity (parcels/day)"), summary.hub_daily_sorting_capacity),
+        (_("Storage capacity (parcels)"), summary.storage_capacity),
+        (_("Staff"), summary.staff),
+        (_("Vehicles"), summary.vehicles),
+        (_("Floor area (m²)"), round(summary.floor_area_m2)),
+        (_("Hubs with automated sorters"), summary.automated_hubs),
+        (_("Normal-day pickups (parcels)"), summary.normal_day_pickups),
+        (_("Outlet→station pairs routed"), summary.routed_pairs),
+    ]
+    for label, value in rows:
+        overview.add_row(render(label), f"{value:,}")
+    console.print(overview)
+    carriers = Table(title=render(_("By carrier")))
+    for header in (
+        _("Carrier"),
+        _("Hubs"),
+        _("Outlets"),
+        _("Stations"),
+        _("Hub sorting capacity (parcels/day)"),
+        _("Normal-day pickups (parcels)"),
+    ):
+        carriers.add_column(render(header), justify="right")
+    for carrier in summary.carriers:
+        carriers.add_row(
+            f"{carrier.name} ({carrier.code})",
+            f"{carrier.hubs:,}",
+            f"{carrier.outlets:,}",
+            f"{carrier.stations:,}",
+            f"{carrier.hub_daily_sorting_capacity:,}",
+            f"{carrier.normal_day_pickups:,}",
+        )
+    console.print(carriers)
+    _warn_unrouted(summary)
+
+
+def _warn_unrouted(summary: NetworkSummary) -> None:
+    if summary.unrouted_pairs:
+        errors.print(
+            "[yellow]"
+            + render(
+                _(
+                    "Warning: {count} outlet→station pairs of the same carrier have no route; "
+                    "add lanes or routing overrides.",
+                    count=summary.unrouted_pairs,
+                )
+            )
+            + "[/yellow]"
+        )
+
+
+@app.command("demo")
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="folder for the report")] = Path(
+        "peakguard-output"
+    ),
+    seed: Annotated[int, typer.Option(help="random seed of the demo network")] = 2016,
+) -> None:
+    """Build the Sichuan demo network, store it, and write its HTML report."""
+    from peakguard.workflows import open_store, run_demo
+
+    labels = {
+        "build": _("Building the Sichuan demo network"),
+        "store": _("Storing it"),
+        "summarise": _("Deriving routes and totals"),
+        "report": _("Writing the report"),
+    }
+    with handled(), _progress() as progress:
+        task = progress.add_task(render(_("Opening the database")), total=len(labels) + 1)
+
+        def step(name: str) -> None:
+            progress.update(task, advance=1, description=render(labels[name]))
+
+        store = open_store(settings())
+        result = run_demo(store, out, language=settings().language, seed=seed, step=step)
+        progress.update(task, advance=1)
+    print_summary(result.summary)
+    console.print(render(_("Report written to {path}", path=str(result.report.resolve()))))
+    console.print(render(_("Database: {backend}", backend=result.database)))
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """Start the HTTP API (OpenAPI documentation at /docs)."""
+    import uvicorn
+
+    from peakguard.api.app import create_app
+
+    with handled():
+        application = create_app(settings())
+    console.print(
+        render(_("Serving on http://{host}:{port} (documentation at /docs)", host=host, port=port))
+    )
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command("version")
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+def main() -> None:
+    app(prog_name="peakguard")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Pages for people: the self-contained network report and (later) the dashboard."""

@@ -1,0 +1,88 @@
+"""The operations the CLI, the API and the demo share: each a function over data and a store.
+
+Nothing here decides anything the core does not; it only connects the core to storage and
+to the report writer, so that ``peakguard network import`` and ``POST /networks`` behave alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from peakguard.config import Settings
+from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
+from peakguard.domain.network import Network
+from peakguard.domain.summary import NetworkSummary, summarise
+from peakguard.formats.loading import load_network
+from peakguard.store.database import create_database_engine, migrate, session_factory, transaction
+from peakguard.store.networks import NetworkRepository
+from peakguard.web.report import write_network_report
+
+
+@dataclass(frozen=True)
+class Store:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+
+def open_store(settings: Settings) -> Store:
+    """Connect to the configured database and bring its schema up to date."""
+    engine = create_database_engine(settings.resolved_database_url())
+    migrate(engine)
+    return Store(engine, session_factory(engine))
+
+
+def import_network(
+    store: Store, path: Path, *, name: str | None = None, replace: bool = False
+) -> Network:
+    """Validate ``path`` completely, then store it in one transaction (or not at all)."""
+    network = load_network(path, name)
+    with transaction(store.sessions) as session:
+        NetworkRepository(session).save(network, source=str(path), replace=replace)
+    return network
+
+
+def save_network(store: Store, network: Network, *, source: str, replace: bool = True) -> None:
+    with transaction(store.sessions) as session:
+        NetworkRepository(session).save(network, source=source, replace=replace)
+
+
+def get_network(store: Store, name: str) -> Network:
+    with transaction(store.sessions) as session:
+        return NetworkRepository(session).load(name)
+
+
+Step = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    network: Network
+    summary: NetworkSummary
+    report: Path
+    database: str
+
+
+def run_demo(
+    store: Store, out_dir: Path, *, language: str, seed: int, step: Step = lambda _: None
+) -> DemoResult:
+    """Build the demo province, store it, and write its report. ``step`` reports progress."""
+    step("build")
+    network = build_sichuan_network(DemoParameters(seed=seed))
+    step("store")
+    save_network(store, network, source=f"peakguard demo --seed {seed}")
+    stored = get_network(store, network.name)
+    step("summarise")
+    summary = summarise(stored)
+    step("report")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = write_network_report(stored, out_dir / "report.html", language=language)
+    return DemoResult(stored, summary, report, store.backend)

