@@ -18,7 +18,8 @@ def _extract() -> set[str]:
     spec = importlib.util.spec_from_file_location(
         "update_catalogues", ROOT / "scripts" / "update_catalogues.py"
     )
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return {str(message.id) for message in module.extract() if message.id}

@@ -26,7 +26,8 @@ def test_csv_round_trip(small_demo: Any, tmp_path: Path) -> None:
     """Nodes and lanes written as CSV read back as the same network."""
     folder = tmp_path / "sichuan-demo"
     save_network(small_demo, folder)
-    assert (folder / "nodes.csv").exists() and (folder / "lanes.csv").exists()
+    assert (folder / "nodes.csv").exists()
+    assert (folder / "lanes.csv").exists()
     assert load_network(folder) == small_demo
 
 

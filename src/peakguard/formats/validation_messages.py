@@ -34,6 +34,9 @@ def message_for(error: ErrorDetails) -> Message:
     if kind == "string_type":
         return _("must be text")
     if kind == "string_pattern_mismatch":
+        expected = _pattern_meaning(str(context.get("pattern", "")))
+        if expected is not None:
+            return _("{value!r} is not {expected}", value=_shown(error), expected=expected)
         return _(
             "{value!r} does not have the expected form {pattern}",
             value=_shown(error),
@@ -72,3 +75,14 @@ def _number(value: object) -> object:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _pattern_meaning(pattern: str) -> Message | None:
+    """Say in words what the model's regular expressions ask for."""
+    if pattern.startswith("^([01][0-9]|2[0-3])"):
+        return _("a time of day written HH:MM, from 00:00 to 23:59")
+    if pattern.startswith("^[1-8][0-9]{5}"):
+        return _("a six-digit GB/T 2260 region code such as 510100")
+    if pattern.startswith("^[A-Za-z0-9]"):
+        return _("an identifier of letters, digits and the signs - _ . : > (no spaces)")
+    return None
