@@ -82,10 +82,15 @@ def test_incomplete_service_standards_are_refused(tiny: dict[str, Any]) -> None:
     with pytest.raises(InvalidInputError) as caught:
         parse_network(tiny)
     assert [(p.location, render(p.message, "en")) for p in caught.value.problems] == [
-        ("service_standards", "no general time limit for same_province: add one without a carrier"),
         (
             "service_standards",
-            "no general time limit for other_province: add one without a carrier",
+            "no time limit for same province that applies to all carriers: add one without a "
+            "carrier",
+        ),
+        (
+            "service_standards",
+            "no time limit for other province that applies to all carriers: add one without a "
+            "carrier",
         ),
     ]
 

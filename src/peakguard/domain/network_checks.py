@@ -18,7 +18,13 @@ from peakguard.domain.network import (
     RoutingOverride,
     ServiceStandard,
 )
-from peakguard.domain.regions import PairClass, Region, level_of, reference_regions
+from peakguard.domain.regions import (
+    PairClass,
+    Region,
+    level_of,
+    pair_class_label,
+    reference_regions,
+)
 from peakguard.i18n import Message, _
 
 Path = tuple[str | int, ...]
@@ -128,7 +134,7 @@ def check_network(
                 findings.append(
                     (
                         ("lanes", lane_item.index, "departure_times", position),
-                        _("departure time {time} is listed twice", time=time),
+                        _("departure time {time} is repeated", time=time),
                     )
                 )
             seen_times.add(time)
@@ -189,10 +195,7 @@ def _shift_overlaps(item: Indexed[Node]) -> Iterator[Finding]:
         if shift.start_hour == shift.end_hour:
             yield (
                 ("nodes", item.index, "shifts", position, "end_hour"),
-                _(
-                    "a shift must end at a different hour than it starts; use 0 to 24 "
-                    "for a whole day"
-                ),
+                _("a shift must end at a different hour than it starts; use 0-24 for a whole day"),
             )
             continue
         for hour in shift.hours():
@@ -223,7 +226,7 @@ def _check_standards(
                 ("service_standards", item.index, "pair_class"),
                 _(
                     "the standard for {pair_class} is already given in service_standards[{first}]",
-                    pair_class=standard.pair_class.value,
+                    pair_class=pair_class_label(standard.pair_class),
                     first=seen[key],
                 ),
             )
@@ -236,7 +239,8 @@ def _check_standards(
             yield (
                 ("service_standards",),
                 _(
-                    "no general time limit for {pair_class}: add one without a carrier",
-                    pair_class=pair_class.value,
+                    "no time limit for {pair_class} that applies to all carriers: "
+                    "add one without a carrier",
+                    pair_class=pair_class_label(pair_class),
                 ),
             )

@@ -13,6 +13,8 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 
+from peakguard.i18n import Message, _
+
 
 class RegionLevel(StrEnum):
     province = "province"
@@ -92,3 +94,13 @@ def reference_regions() -> dict[str, Region]:
                 latitude=float(row["lat"]) if row["lat"] else None,
             )
     return table
+
+
+def pair_class_label(pair_class: PairClass) -> Message:
+    """How a pair class reads to a person: 同城, 省内, 跨省."""
+    labels = {
+        PairClass.same_city: _("same city"),
+        PairClass.same_province: _("same province"),
+        PairClass.other_province: _("other province"),
+    }
+    return labels[pair_class]

@@ -388,7 +388,7 @@ class _ReportBuilder:
                 self.number(kinds[kind]),
                 self.text(
                     _(
-                        "{count} in {province}",
+                        "of which {count} in {province}",
                         count=self.number(inside_kinds[kind]),
                         province=province,
                     )
@@ -415,7 +415,7 @@ class _ReportBuilder:
                 self.number(capacity),
                 self.text(
                     _(
-                        "parcels a day; {capacity} in {province}",
+                        "parcels a day, of which {capacity} in {province}",
                         capacity=self.number(inside_capacity),
                         province=province,
                     )

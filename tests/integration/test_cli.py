@@ -1,0 +1,127 @@
+"""The ``peakguard`` command as a user runs it: exit codes, messages, files written."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from peakguard.cli import app
+from peakguard.formats.loading import load_network
+from peakguard.formats.network_document import parse_network
+
+
+def flat(text: str) -> str:
+    """Rich wraps long lines to the terminal: compare with whitespace collapsed."""
+    return " ".join(text.split())
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run the CLI in English against a fresh SQLite file under tmp_path."""
+    monkeypatch.setenv("PEAKGUARD_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PEAKGUARD_DATABASE_URL", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str, language: str = "en") -> Any:
+        return runner.invoke(app, ["--lang", language, *args], catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def tiny_file(tmp_path: Path, tiny: dict[str, Any]) -> Path:
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(tiny, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_validate_a_good_file(run: Any, tiny_file: Path) -> None:
+    """A valid file: exit 0 and a one-line verdict with its size."""
+    result = run("network", "validate", str(tiny_file))
+    assert result.exit_code == 0
+    assert "valid network tiny with 5 nodes and 5 lanes" in flat(result.output)
+
+
+def test_validate_lists_every_mistake(run: Any, tmp_path: Path, tiny: dict[str, Any]) -> None:
+    """A file with three mistakes: exit 2 and all three locations printed."""
+    broken = copy.deepcopy(tiny)
+    broken["lanes"][1]["transit_hours"] = 0
+    broken["nodes"][2]["region"] = "510199"
+    broken["nodes"][0]["kind"] = "warehouse"
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    result = run("network", "validate", str(path))
+    assert result.exit_code == 2
+    text = " ".join((result.output + result.stderr).split())
+    for expected in (
+        "broken.json: lanes[1].transit_hours",
+        "must be greater than 0",
+        "broken.json: nodes[2].region",
+        "unknown region code 510199",
+        "broken.json: nodes[0].kind",
+        "3 problem(s) found",
+    ):
+        assert expected in text
+
+
+def test_import_show_export_round_trip(run: Any, tiny_file: Path, tmp_path: Path) -> None:
+    """Import, show and export in each format; every export loads back equal."""
+    assert run("network", "import", str(tiny_file)).exit_code == 0
+    shown = run("network", "show", "tiny")
+    assert shown.exit_code == 0
+    assert "Hub sorting capacity (parcels/day)" in flat(shown.output) and "108,000" in shown.output
+    original = parse_network(json.loads(tiny_file.read_text(encoding="utf-8")))
+    for target in ("out.yaml", "out.json", "out.xlsx", "csv-folder"):
+        result = run("network", "export", "tiny", "--out", str(tmp_path / target))
+        assert result.exit_code == 0, result.output
+        assert load_network(tmp_path / target, name="tiny") == original
+
+
+def test_second_import_needs_replace(run: Any, tiny_file: Path) -> None:
+    """Importing a name again is refused (exit 4) unless --replace is given."""
+    assert run("network", "import", str(tiny_file)).exit_code == 0
+    again = run("network", "import", str(tiny_file))
+    assert again.exit_code == 4
+    assert "--replace" in flat(again.stderr)
+    assert run("network", "import", str(tiny_file), "--replace").exit_code == 0
+
+
+def test_failed_import_stores_nothing(run: Any, tmp_path: Path, tiny: dict[str, Any]) -> None:
+    """A bad file is refused and the list of networks stays empty."""
+    tiny["lanes"][0]["origin"] = "GHOST"
+    path = tmp_path / "ghost.yaml"
+    path.write_text(json.dumps(tiny), encoding="utf-8")
+    assert run("network", "import", str(path)).exit_code == 2
+    listed = run("network", "list")
+    assert listed.exit_code == 0 and "tiny" not in listed.output
+
+
+def test_unknown_network_and_language(run: Any) -> None:
+    """Clear errors with their own exit codes, no traceback."""
+    missing = run("network", "export", "nowhere", "--out", "x.yaml")
+    assert missing.exit_code == 3 and "no network named nowhere" in flat(missing.stderr)
+    bad_language = run("network", "list", language="fr")
+    assert bad_language.exit_code == 6 and "zh_CN" in bad_language.stderr
+
+
+def test_demo_builds_stores_and_reports(run: Any, tmp_path: Path) -> None:
+    """The demo prints the network's size and writes an HTML report."""
+    out = tmp_path / "report"
+    result = run("demo", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Hubs" in result.output and "203" in flat(result.output)
+    report = out / "report.html"
+    assert report.exists() and report.stat().st_size > 50_000
+    assert "<svg" in report.read_text(encoding="utf-8")
+
+
+def test_chinese_is_the_default_language(run: Any, tiny_file: Path) -> None:
+    """Users read Chinese: without --lang en the verdict is in Chinese."""
+    result = run("network", "validate", str(tiny_file), language="zh_CN")
+    assert result.exit_code == 0
+    assert "tiny" in result.output and "valid network" not in flat(result.output)
