@@ -23,13 +23,14 @@ METHODS = [
 def extract() -> Catalog:
     template = Catalog(project="peakguard", version="0.1.0", fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
-        ROOT, METHODS, keywords={"_": None, "gettext": None},
+        ROOT,
+        METHODS,
+        keywords={"_": None, "gettext": None},
         options_map={"src/peakguard/web/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:
-            template.add(msgid, None, [(filename, lineno)], auto_comments=comments,
-                         context=context)
+            template.add(msgid, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
 
 
@@ -44,8 +45,15 @@ def update(template: Catalog, language: str) -> None:
         catalog = Catalog(locale=language, project="peakguard", version="0.1.0")
         catalog.update(template, no_fuzzy_matching=True)
     with path.open("wb") as handle:
-        write_po(handle, catalog, width=100, omit_header=False, ignore_obsolete=True,
-                 include_previous=False, sort_output=False)
+        write_po(
+            handle,
+            catalog,
+            width=100,
+            omit_header=False,
+            ignore_obsolete=True,
+            include_previous=False,
+            sort_output=False,
+        )
 
 
 def main() -> None:

@@ -225,6 +225,10 @@ def print_summary(summary: NetworkSummary) -> None:
         (_("Lanes"), summary.lanes),
         (_("Regions covered"), summary.regions),
         (_("Hub sorting capacity (parcels/day)"), summary.hub_daily_sorting_capacity),
+        (
+            _("of which in the home province {code} (parcels/day)", code=summary.home_province),
+            summary.home_province_hub_daily_sorting_capacity,
+        ),
         (_("Storage capacity (parcels)"), summary.storage_capacity),
         (_("Staff"), summary.staff),
         (_("Vehicles"), summary.vehicles),

@@ -64,6 +64,8 @@ class NetworkOut(BaseModel):
     floor_area_m2: float
     automated_hubs: int
     normal_day_pickups: int
+    home_province: str
+    home_province_hub_daily_sorting_capacity: int
     routed_pairs: int
     unrouted_pairs: int
 

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from peakguard.domain.network import Network, NodeKind
+from peakguard.domain.regions import province_code
 from peakguard.domain.routing import RoutingTable, derive_routing
 
 
@@ -35,6 +36,9 @@ class NetworkSummary:
     floor_area_m2: float
     automated_hubs: int
     normal_day_pickups: int
+    home_province: str
+    """The province most nodes are in: the network's own territory."""
+    home_province_hub_daily_sorting_capacity: int
     routed_pairs: int
     unrouted_pairs: int
     """Outlet → station pairs of the same carrier with and without a route."""
@@ -50,6 +54,7 @@ class NetworkSummary:
 
 def summarise(network: Network, routing: RoutingTable | None = None) -> NetworkSummary:
     table = routing or derive_routing(network)
+    home = Counter(province_code(node.region) for node in network.nodes).most_common(1)[0][0]
     hubs = [node for node in network.nodes if node.kind is NodeKind.hub]
     outlets = [node for node in network.nodes if node.kind is NodeKind.outlet]
     stations = [node for node in network.nodes if node.kind is NodeKind.station]
@@ -98,6 +103,10 @@ def summarise(network: Network, routing: RoutingTable | None = None) -> NetworkS
         floor_area_m2=sum(n.floor_area_m2 for n in network.nodes),
         automated_hubs=sum(h.automated_sorter for h in hubs),
         normal_day_pickups=sum(o.daily_volume for o in outlets),
+        home_province=home,
+        home_province_hub_daily_sorting_capacity=sum(
+            h.daily_sorting_capacity() for h in hubs if province_code(h.region) == home
+        ),
         routed_pairs=routed,
         unrouted_pairs=unrouted,
     )

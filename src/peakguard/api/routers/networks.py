@@ -79,6 +79,8 @@ def read_network(request: Request, name: str) -> NetworkOut:
         floor_area_m2=summary.floor_area_m2,
         automated_hubs=summary.automated_hubs,
         normal_day_pickups=summary.normal_day_pickups,
+        home_province=summary.home_province,
+        home_province_hub_daily_sorting_capacity=summary.home_province_hub_daily_sorting_capacity,
         routed_pairs=summary.routed_pairs,
         unrouted_pairs=summary.unrouted_pairs,
     )
