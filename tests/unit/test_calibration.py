@@ -19,12 +19,15 @@ def _figures() -> dict[str, float]:
 def test_constants_come_from_the_sourced_figures() -> None:
     """Each constant is the arithmetic on the reported figures that its docstring claims."""
     figures = _figures()
-    assert calibration.NATIONAL_ANNUAL_VOLUME_2023 == figures["national_annual_volume_2023"] * 1e8
-    assert calibration.SICHUAN_SHARE_OF_NATIONAL == pytest.approx(
-        figures["sichuan_annual_volume_2022"] / figures["national_annual_volume_2022"]
+    assert figures["national_annual_volume_2023"] * 1e8 == calibration.NATIONAL_ANNUAL_VOLUME_2023
+    assert (
+        pytest.approx(
+            figures["sichuan_annual_volume_2022"] / figures["national_annual_volume_2022"]
+        )
+        == calibration.SICHUAN_SHARE_OF_NATIONAL
     )
-    assert calibration.PEAK_MULTIPLE == figures["peak_multiple_2020"]
-    assert calibration.TOP_FIVE_SHARE == figures["sichuan_top_five_cities_share_2019"] / 100
+    assert figures["peak_multiple_2020"] == calibration.PEAK_MULTIPLE
+    assert figures["sichuan_top_five_cities_share_2019"] / 100 == calibration.TOP_FIVE_SHARE
 
 
 def test_city_shares_add_up_and_match_the_reported_ones() -> None:
