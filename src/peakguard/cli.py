@@ -19,7 +19,7 @@ from peakguard.config import Settings
 from peakguard.domain.summary import NetworkSummary, summarise
 from peakguard.errors import ConfigurationError, InvalidInputError, PeakguardError
 from peakguard.formats.loading import load_network, save_network
-from peakguard.i18n import _, render, set_language
+from peakguard.i18n import _, current_language, render, set_language
 
 console = Console()
 errors = Console(stderr=True)
@@ -250,9 +250,11 @@ def print_summary(summary: NetworkSummary) -> None:
         _("Normal-day pickups (parcels)"),
     ):
         carriers.add_column(render(header), justify="right")
+    english = current_language() == "en"
     for carrier in summary.carriers:
+        shown = carrier.name_en if english and carrier.name_en else carrier.name
         carriers.add_row(
-            f"{carrier.name} ({carrier.code})",
+            f"{shown} ({carrier.code})",
             f"{carrier.hubs:,}",
             f"{carrier.outlets:,}",
             f"{carrier.stations:,}",
@@ -284,9 +286,15 @@ def demo(
         "peakguard-output"
     ),
     seed: Annotated[int, typer.Option(help="random seed of the demo network")] = 2016,
+    language: Annotated[
+        str | None, typer.Option("--lang", help="zh_CN or en (as the global --lang)")
+    ] = None,
 ) -> None:
     """Build the Sichuan demo network, store it, and write its HTML report."""
     from peakguard.workflows import open_store, run_demo
+
+    if language:
+        main_options(language=language, database_url=settings().database_url)
 
     labels = {
         "build": _("Building the Sichuan demo network"),

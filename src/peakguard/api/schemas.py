@@ -43,6 +43,7 @@ class NetworkListItem(BaseModel):
 class CarrierTotals(BaseModel):
     code: str
     name: str
+    name_en: str | None
     hubs: int
     outlets: int
     stations: int

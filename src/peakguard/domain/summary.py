@@ -14,6 +14,7 @@ from peakguard.domain.routing import RoutingTable, derive_routing
 class CarrierSummary:
     code: str
     name: str
+    name_en: str | None
     hubs: int
     outlets: int
     stations: int
@@ -78,6 +79,7 @@ def summarise(network: Network, routing: RoutingTable | None = None) -> NetworkS
             CarrierSummary(
                 code=carrier.code,
                 name=carrier.name,
+                name_en=carrier.name_en,
                 hubs=kinds[NodeKind.hub],
                 outlets=kinds[NodeKind.outlet],
                 stations=kinds[NodeKind.station],
