@@ -96,3 +96,14 @@ def render(message: Message | str, language: str | None = None) -> str:
     except (KeyError, IndexError, ValueError):
         # A broken translation must never hide the message: fall back to the source text.
         return message.msgid.format(**params)
+
+
+def invalid(message: Message) -> Exception:
+    """An error for a pydantic validator that carries a translatable message.
+
+    ``raise invalid(_("end must be after start"))`` inside a validator; the loaders turn it back
+    into the message (see ``formats/validation_messages.py``).
+    """
+    from pydantic_core import PydanticCustomError
+
+    return PydanticCustomError("peakguard", "{msgid}", {"msgid": message.msgid, **message.params})

@@ -42,6 +42,11 @@ AIR_GROUND_HOURS = 3.0
 RAIL_SPEED_KMH = 80.0
 RAIL_GROUND_HOURS = 4.0
 HANDOVER_HOURS = 0.5
+TRUNK_HEADROOM = 2.2
+"""Modelled: a trunk lane's daily capacity ÷ its normal-day flow (vehicles are added at peak)."""
+OUTBOUND_SHARE = 0.6
+"""Modelled: share of pickups that leave the province (Sichuan 2022: 异地 74.6 % of pickups,
+reported, of which most leaves the province); matches the simulator's default demand."""
 
 CITY_NAMES_EN: dict[str, str] = {
     "510100": "Chengdu",
@@ -140,9 +145,11 @@ def build_sichuan_network(parameters: DemoParameters | None = None) -> Network:
     for carrier in carriers:
         carrier_share = calibration.CARRIER_SHARES[carrier.code]
         hubs: dict[str, Node] = {}
+        city_flows: dict[str, tuple[float, float]] = {}
         for city in cities:
             share = calibration.CITY_SHARES[city.code] * carrier_share
             city_out, city_in = pickups * share, deliveries * share
+            city_flows[city.code] = (city_out, city_in)
             hub_load = city_out + city_in
             if city.code == CHENGDU:
                 # The provincial hub also sorts every other city's parcels in transit.
@@ -168,23 +175,44 @@ def build_sichuan_network(parameters: DemoParameters | None = None) -> Network:
                 if hub.daily_volume > 60_000
                 else ["04:00", "20:00"]
             )
-            lanes.append(_trunk_lane(hub, chengdu, TransportMode.road, departures))
-            lanes.append(_trunk_lane(chengdu, hub, TransportMode.road, departures))
+            city_out, city_in = city_flows[code]
+            lanes.append(_trunk_lane(hub, chengdu, TransportMode.road, departures, city_out))
+            lanes.append(_trunk_lane(chengdu, hub, TransportMode.road, departures, city_in))
         gateways = [
             _gateway(carrier.code, regions[code], name, chengdu, random)
             for code, name in calibration.GATEWAY_CITIES.items()
         ]
         nodes += gateways
+        share_each = OUTBOUND_SHARE / len(gateways)
         for gateway in gateways:
-            lanes += _gateway_lanes(carrier.code, chengdu, gateway)
+            lanes += _gateway_lanes(
+                carrier.code,
+                chengdu,
+                gateway,
+                pickups * carrier_share * share_each,
+                deliveries * carrier_share * share_each,
+            )
             if gateway.region == "500100":
                 # Eastern and southern Sichuan run straight to Chongqing, as carriers do.
                 for code in ("511700", "511600", "510500", "511500", "511300"):
+                    city_out, city_in = city_flows[code]
                     lanes.append(
-                        _trunk_lane(hubs[code], gateway, TransportMode.road, ["01:00", "19:00"])
+                        _trunk_lane(
+                            hubs[code],
+                            gateway,
+                            TransportMode.road,
+                            ["01:00", "19:00"],
+                            city_out * share_each,
+                        )
                     )
                     lanes.append(
-                        _trunk_lane(gateway, hubs[code], TransportMode.road, ["03:00", "21:00"])
+                        _trunk_lane(
+                            gateway,
+                            hubs[code],
+                            TransportMode.road,
+                            ["03:00", "21:00"],
+                            city_in * share_each,
+                        )
                     )
 
     return Network(
@@ -325,7 +353,7 @@ def _outlet(
                 sorting_capacity_per_hour=max(20, round(per_hour)),
             )
         ],
-        storage_capacity=max(500, _round(volume * 0.8, 100)),
+        storage_capacity=max(500, _round(volume * 1.5, 100)),
         staff=max(3, math.ceil(volume / 400)),
         vehicles=max(1, math.ceil(volume / 3000)),
         floor_area_m2=float(max(80, _round(volume * 0.06, 10))),
@@ -426,8 +454,9 @@ def _local_lane(
 
 
 def _trunk_lane(
-    origin: Node, destination: Node, mode: TransportMode, departures: list[str]
+    origin: Node, destination: Node, mode: TransportMode, departures: list[str], flow: float
 ) -> Lane:
+    """A trunk lane sized for ``flow``, the normal-day parcels expected on it."""
     great_circle = _distance(origin, destination)
     if mode is TransportMode.air:
         distance = great_circle
@@ -438,11 +467,7 @@ def _trunk_lane(
     else:
         distance = great_circle * ROAD_CIRCUITY
         hours = distance / TRUNK_SPEED_KMH + HANDOVER_HOURS
-    if mode is TransportMode.air:
-        capacity = 8_000
-    else:
-        flow = min(origin.daily_volume, destination.daily_volume) * 0.5
-        capacity = max(2_500, _round(flow * 1.6 / len(departures), 500))
+    capacity = max(2_500, _round(flow * TRUNK_HEADROOM / len(departures), 500))
     suffix = "" if mode is TransportMode.road else f"-{mode.value}"
     return Lane(
         id=f"{origin.id}>{destination.id}{suffix}",
@@ -456,21 +481,25 @@ def _trunk_lane(
     )
 
 
-def _gateway_lanes(carrier: str, chengdu: Node, gateway: Node) -> list[Lane]:
+def _gateway_lanes(
+    carrier: str, chengdu: Node, gateway: Node, outbound: float, inbound: float
+) -> list[Lane]:
+    """Road, and air or rail where the brand flies or uses rail; routing takes the fastest,
+    so each lane is sized for the whole flow to or from the gateway."""
     road = ["06:00", "14:00", "22:00"]
     lanes = [
-        _trunk_lane(chengdu, gateway, TransportMode.road, road),
-        _trunk_lane(gateway, chengdu, TransportMode.road, road),
+        _trunk_lane(chengdu, gateway, TransportMode.road, road, outbound),
+        _trunk_lane(gateway, chengdu, TransportMode.road, road, inbound),
     ]
     if carrier in AIR_CARRIERS and gateway.region in AIR_GATEWAYS:
         lanes += [
-            _trunk_lane(chengdu, gateway, TransportMode.air, ["23:30"]),
-            _trunk_lane(gateway, chengdu, TransportMode.air, ["01:30"]),
+            _trunk_lane(chengdu, gateway, TransportMode.air, ["23:30"], outbound),
+            _trunk_lane(gateway, chengdu, TransportMode.air, ["01:30"], inbound),
         ]
     if carrier in RAIL_CARRIERS:
         lanes += [
-            _trunk_lane(chengdu, gateway, TransportMode.rail, ["19:00"]),
-            _trunk_lane(gateway, chengdu, TransportMode.rail, ["09:00"]),
+            _trunk_lane(chengdu, gateway, TransportMode.rail, ["19:00"], outbound),
+            _trunk_lane(gateway, chengdu, TransportMode.rail, ["09:00"], inbound),
         ]
     return lanes
 

@@ -15,6 +15,9 @@ def message_for(error: ErrorDetails) -> Message:
     """A translatable sentence for one pydantic error (its location is handled apart)."""
     kind = error["type"]
     context: dict[str, Any] = dict(error.get("ctx") or {})
+    if kind == "peakguard":
+        params = {key: value for key, value in context.items() if key != "msgid"}
+        return Message(str(context["msgid"]), params)
     if kind == "missing":
         return _("is required")
     if kind == "greater_than":

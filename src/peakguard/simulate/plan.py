@@ -1,0 +1,205 @@
+"""A simulation compiled to arrays: capacities per node and hour, lane departures, routes.
+
+:func:`compile_plan` turns a network, its routing, the demand and a scenario's effects into a
+:class:`SimulationPlan`; the engine then works on integer positions and NumPy arrays only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+
+from peakguard.domain.network import Network
+from peakguard.domain.regions import classify_pair
+from peakguard.domain.routing import RoutingTable
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+class StoragePolicy(StrEnum):
+    """What a full node does with parcels sent to it."""
+
+    block = "block"
+    """Refuse them: they wait upstream, so a full node backs its senders up (as in practice)."""
+    overflow = "overflow"
+    """Take them in beyond its storage capacity; the excess is recorded as overflow (爆仓)."""
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Parcels entering the network: ``parcels[i]`` at node ``origin[i]`` bound for
+    ``destination[i]``, accepted in hour ``hour[i]`` (hour 0 = 00:00 of the first day)."""
+
+    origin: IntArray
+    destination: IntArray
+    hour: IntArray
+    parcels: FloatArray
+
+    def __post_init__(self) -> None:
+        sizes = {len(self.origin), len(self.destination), len(self.hour), len(self.parcels)}
+        if len(sizes) != 1:
+            raise ValueError("demand arrays differ in length")
+
+    @property
+    def total(self) -> float:
+        return float(self.parcels.sum())
+
+
+@dataclass(frozen=True)
+class SimulationPlan:
+    """Everything the engine needs, as arrays over node positions, lanes and hours."""
+
+    node_ids: tuple[str, ...]
+    hours: int
+    sorting_capacity: FloatArray
+    """[node, hour] parcels the node can sort (stations: deliver) in that hour."""
+    storage_capacity: FloatArray
+    """[node] parcels the node can hold."""
+    accepting: BoolArray
+    """[node, hour] False while the node is closed: it neither receives nor dispatches."""
+    lane_origin: IntArray
+    lane_destination: IntArray
+    lane_transit_hours: IntArray
+    """Whole hours from departure to arrival (the lane's transit time rounded up, at least 1)."""
+    departures: dict[int, tuple[IntArray, FloatArray]]
+    """hour → (lanes departing, capacity of each departure)."""
+    cohort_route: IntArray
+    """[cohort] index into the route tables."""
+    route_nodes: IntArray
+    """[route, hop] node positions, -1 past the end."""
+    route_lanes: IntArray
+    """[route, hop] lane taken from hop to hop + 1, -1 past the end."""
+    route_length: IntArray
+    """[route] number of nodes on the route."""
+    cohort_origin: IntArray
+    cohort_destination: IntArray
+    cohort_hour: IntArray
+    cohort_parcels: FloatArray
+    cohort_time_limit: FloatArray
+    """[cohort] the service standard's time limit for its pair class and carrier, hours."""
+    policy: StoragePolicy = StoragePolicy.block
+    unroutable: dict[tuple[int, int], float] = field(default_factory=dict)
+    """(origin, destination) → parcels with no route, left out of the run and reported."""
+
+
+def hour_of_departure(clock: str) -> int:
+    """``"20:30"`` departs in hour 20 (hour resolution: departures leave at the hour's start)."""
+    return int(clock.split(":", maxsplit=1)[0])
+
+
+def compile_plan(
+    network: Network,
+    routing: RoutingTable,
+    demand: Demand,
+    *,
+    hours: int,
+    sorting_capacity: FloatArray,
+    accepting: BoolArray,
+    lane_capacity_factor: FloatArray,
+    policy: StoragePolicy,
+    storage_capacity: FloatArray | None = None,
+) -> SimulationPlan:
+    """Compile routes and departures. ``lane_capacity_factor`` is [lane, hour] (1 = normal)."""
+    positions = routing.position
+    lane_index: dict[tuple[int, int], int] = {}
+    lane_origin = np.array([positions[lane.origin] for lane in network.lanes], dtype=np.int64)
+    lane_destination = np.array(
+        [positions[lane.destination] for lane in network.lanes], dtype=np.int64
+    )
+    transit = np.array(
+        [max(1, math.ceil(lane.transit_hours - 1e-9)) for lane in network.lanes], dtype=np.int64
+    )
+    for index, lane in enumerate(network.lanes):
+        key = (int(lane_origin[index]), int(lane_destination[index]))
+        best = lane_index.get(key)
+        if best is None or lane.transit_hours < network.lanes[best].transit_hours:
+            lane_index[key] = index
+
+    departures: dict[int, tuple[IntArray, FloatArray]] = {}
+    by_hour: dict[int, list[tuple[int, float]]] = {}
+    for index, lane in enumerate(network.lanes):
+        for clock in lane.departure_times:
+            start = hour_of_departure(clock)
+            for hour in range(start, hours, 24):
+                capacity = lane.capacity_per_departure * float(lane_capacity_factor[index, hour])
+                by_hour.setdefault(hour, []).append((index, capacity))
+    for hour, entries in by_hour.items():
+        departures[hour] = (
+            np.array([lane for lane, _ in entries], dtype=np.int64),
+            np.array([capacity for _, capacity in entries], dtype=np.float64),
+        )
+
+    size = len(routing.node_ids)
+    keys, inverse = np.unique(demand.origin * size + demand.destination, return_inverse=True)
+    pairs = np.stack([keys // size, keys % size], axis=1)
+    inverse = inverse.reshape(-1)
+    routes: list[list[int]] = []
+    routable = np.ones(len(pairs), dtype=bool)
+    unroutable: dict[tuple[int, int], float] = {}
+    for index, (origin, destination) in enumerate(pairs):
+        path = routing.path(routing.node_ids[origin], routing.node_ids[destination])
+        if path is None:
+            routable[index] = False
+            routes.append([int(origin)])
+            continue
+        routes.append([positions[node] for node in path])
+    longest = max((len(route) for route in routes), default=1)
+    route_nodes = np.full((len(routes), longest), -1, dtype=np.int64)
+    route_lanes = np.full((len(routes), longest), -1, dtype=np.int64)
+    route_length = np.zeros(len(routes), dtype=np.int64)
+    for index, route in enumerate(routes):
+        route_nodes[index, : len(route)] = route
+        route_length[index] = len(route)
+        for hop in range(len(route) - 1):
+            route_lanes[index, hop] = lane_index[(route[hop], route[hop + 1])]
+
+    keep = routable[inverse] & (demand.parcels > 0) & (demand.hour < hours)
+    for position in np.flatnonzero(~routable[inverse] & (demand.parcels > 0)).tolist():
+        key = (int(demand.origin[position]), int(demand.destination[position]))
+        unroutable[key] = unroutable.get(key, 0.0) + float(demand.parcels[position])
+    nodes = network.nodes
+    limits = _time_limits(network, pairs)[inverse[keep]]
+    storage = (
+        storage_capacity
+        if storage_capacity is not None
+        else np.array([node.storage_capacity for node in nodes], dtype=np.float64)
+    )
+    return SimulationPlan(
+        node_ids=routing.node_ids,
+        hours=hours,
+        sorting_capacity=sorting_capacity,
+        storage_capacity=storage,
+        accepting=accepting,
+        lane_origin=lane_origin,
+        lane_destination=lane_destination,
+        lane_transit_hours=transit,
+        departures=departures,
+        cohort_route=inverse[keep].astype(np.int64),
+        route_nodes=route_nodes,
+        route_lanes=route_lanes,
+        route_length=route_length,
+        cohort_origin=demand.origin[keep],
+        cohort_destination=demand.destination[keep],
+        cohort_hour=demand.hour[keep],
+        cohort_parcels=demand.parcels[keep].astype(np.float64),
+        cohort_time_limit=limits,
+        policy=policy,
+        unroutable=unroutable,
+    )
+
+
+def _time_limits(network: Network, pairs: npt.NDArray[np.int64]) -> FloatArray:
+    """The time limit of each (origin, destination) pair, by pair class and carrier."""
+    limits = np.empty(len(pairs), dtype=np.float64)
+    for index, (source, target) in enumerate(pairs.tolist()):
+        start, end = network.nodes[source], network.nodes[target]
+        limits[index] = network.time_limit_hours(
+            classify_pair(start.region, end.region), start.carrier
+        )
+    return limits

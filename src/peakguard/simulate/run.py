@@ -1,0 +1,127 @@
+"""``simulate(network, scenario)``: the one entry point the CLI, the API and the demo call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from peakguard.domain.network import Network
+from peakguard.domain.routing import RoutingTable, derive_routing
+from peakguard.simulate.demand import build_demand
+from peakguard.simulate.engine import SimulationRun, simulate_plan
+from peakguard.simulate.plan import Demand, FloatArray, compile_plan
+from peakguard.simulate.scenario import Scenario
+from peakguard.simulate.warnings import BlockageReport, Warning, blockage_reports, raise_warnings
+
+
+@dataclass(frozen=True)
+class SimulationSummary:
+    accepted: float
+    delivered: float
+    delivered_on_time: float
+    on_time_rate: float
+    mean_delivery_hours: float
+    left_at_nodes: float
+    in_transit: float
+    unroutable: float
+    peak_backlog: float
+    overflow_node_hours: int
+    """Node-hours with the backlog above storage capacity."""
+    nodes_overflowing: int
+    warnings_by_level: dict[str, int]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    network: Network
+    scenario: Scenario
+    run: SimulationRun
+    warnings: list[Warning]
+    blockages: list[BlockageReport]
+    summary: SimulationSummary
+
+
+def scenario_capacities(
+    network: Network, scenario: Scenario
+) -> tuple[FloatArray, np.ndarray, FloatArray, FloatArray]:
+    """Sorting capacity [node, hour], open [node, hour], lane factor [lane, hour], storage."""
+    hours = scenario.hours
+    position = {node.id: index for index, node in enumerate(network.nodes)}
+    lane_position = {lane.id: index for index, lane in enumerate(network.lanes)}
+    daily = np.array([node.sorting_capacity_by_hour() for node in network.nodes], dtype=float)
+    capacity = np.tile(daily, (1, hours // 24 + 1))[:, :hours].copy()
+    accepting = np.ones((len(network.nodes), hours), dtype=bool)
+    storage = np.array([node.storage_capacity for node in network.nodes], dtype=float)
+    for change in scenario.capacity_changes:
+        node = position[change.node]
+        start, end = scenario.hour_of(change.start), scenario.hour_of(change.end)
+        window = capacity[node, start:end]
+        staffed = window > 0
+        window[staffed] = window[staffed] * change.sorting_multiplier + change.extra_per_hour
+        storage[node] += change.extra_storage
+    for closure in scenario.closures:
+        start, end = scenario.hour_of(closure.start), scenario.hour_of(closure.end)
+        accepting[position[closure.node], start:end] = False
+    factor = np.ones((len(network.lanes), hours))
+    for lane_change in scenario.lane_changes:
+        start, end = scenario.hour_of(lane_change.start), scenario.hour_of(lane_change.end)
+        factor[lane_position[lane_change.lane], start:end] *= lane_change.capacity_multiplier
+    return capacity, accepting, factor, storage
+
+
+def simulate(
+    network: Network,
+    scenario: Scenario,
+    *,
+    demand: Demand | None = None,
+    routing: RoutingTable | None = None,
+    trace: bool = False,
+) -> SimulationResult:
+    """Simulate ``scenario`` on ``network`` hour by hour and raise the warnings."""
+    table = routing or derive_routing(network)
+    load = demand if demand is not None else build_demand(network, scenario)
+    capacity, accepting, factor, storage = scenario_capacities(network, scenario)
+    plan = compile_plan(
+        network,
+        table,
+        load,
+        hours=scenario.hours,
+        sorting_capacity=capacity,
+        accepting=accepting,
+        lane_capacity_factor=factor,
+        policy=scenario.storage_policy,
+        storage_capacity=storage,
+    )
+    run = simulate_plan(plan, trace=trace)
+    warnings = raise_warnings(run, network, scenario)
+    return SimulationResult(
+        network,
+        scenario,
+        run,
+        warnings,
+        blockage_reports(run, network, scenario),
+        summarise_run(run, warnings),
+    )
+
+
+def summarise_run(run: SimulationRun, warnings: list[Warning]) -> SimulationSummary:
+    delivered = float(run.delivered.sum())
+    overflow = run.overflow() > 1e-6
+    counts: dict[str, int] = {}
+    for warning in warnings:
+        counts[warning.level.name] = counts.get(warning.level.name, 0) + 1
+    return SimulationSummary(
+        accepted=float(run.plan.cohort_parcels.sum()),
+        delivered=delivered,
+        delivered_on_time=float(run.delivered_on_time.sum()),
+        on_time_rate=float(run.delivered_on_time.sum() / delivered) if delivered else 0.0,
+        mean_delivery_hours=float(run.delivered_hours.sum() / delivered) if delivered else 0.0,
+        left_at_nodes=float(run.backlog[:, -1].sum()),
+        in_transit=run.in_transit_at_end,
+        unroutable=float(sum(run.plan.unroutable.values())),
+        peak_backlog=float(run.backlog.max(initial=0.0)),
+        overflow_node_hours=int(overflow.sum()),
+        nodes_overflowing=int(overflow.any(axis=1).sum()),
+        warnings_by_level=counts,
+    )
