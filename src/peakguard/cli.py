@@ -20,6 +20,8 @@ from peakguard.domain.summary import NetworkSummary, summarise
 from peakguard.errors import ConfigurationError, InvalidInputError, PeakguardError
 from peakguard.formats.loading import load_network, save_network
 from peakguard.i18n import _, current_language, render, set_language
+from peakguard.simulate.run import SimulationSummary
+from peakguard.simulate.warning_rules import WarningLevel, level_label
 
 console = Console()
 errors = Console(stderr=True)
@@ -314,6 +316,50 @@ def demo(
     print_summary(result.summary)
     console.print(render(_("Report written to {path}", path=str(result.report.resolve()))))
     console.print(render(_("Database: {backend}", backend=result.database)))
+
+
+@app.command("simulate")
+def simulate_command(
+    network: Annotated[str, typer.Option("--network", help="network file, or a stored name")],
+    scenario: Annotated[Path, typer.Option("--scenario", help="scenario file (.yaml/.json)")],
+    out: Annotated[Path, typer.Option("--out", help="folder for the results")],
+    events_sample: Annotated[
+        float, typer.Option(help="share of parcels to write as scan events (0: none)", min=0, max=1)
+    ] = 0.0,
+) -> None:
+    """Simulate a peak hour by hour: node-hour results, warnings, blockage report drafts."""
+    from peakguard.workflows import open_store, run_simulation
+
+    with handled(), _progress() as progress:
+        task = progress.add_task(render(_("Simulating")), total=None)
+        candidate = Path(network)
+        store = None if candidate.exists() else open_store(settings())
+        outcome = run_simulation(network, scenario, out, store=store, events_sample=events_sample)
+        progress.update(task, completed=1, total=1)
+    print_simulation(outcome.result.summary)
+    for path in outcome.written:
+        console.print(render(_("Wrote {path}", path=str(path))))
+
+
+def print_simulation(summary: SimulationSummary) -> None:
+    table = Table(title=render(_("Simulation")), show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    rows = [
+        (_("Parcels accepted"), f"{summary.accepted:,.0f}"),
+        (_("Parcels delivered"), f"{summary.delivered:,.0f}"),
+        (_("On-time rate (against the service standards)"), f"{summary.on_time_rate:.1%}"),
+        (_("Mean delivery time (hours)"), f"{summary.mean_delivery_hours:.1f}"),
+        (_("Left at nodes at the end"), f"{summary.left_at_nodes:,.0f}"),
+        (_("Nodes that overflowed"), f"{summary.nodes_overflowing:,}"),
+        (_("Node-hours over storage capacity"), f"{summary.overflow_node_hours:,}"),
+    ]
+    for level in WarningLevel:
+        count = summary.warnings_by_level.get(level.name, 0)
+        rows.append((_("Warnings at {level}", level=level_label(level)), f"{count:,}"))
+    for label, value in rows:
+        table.add_row(render(label), value)
+    console.print(table)
 
 
 @app.command("serve")

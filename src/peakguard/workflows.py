@@ -18,6 +18,10 @@ from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
 from peakguard.domain.network import Network
 from peakguard.domain.summary import NetworkSummary, summarise
 from peakguard.formats.loading import load_network
+from peakguard.formats.scenario_document import load_scenario
+from peakguard.formats.simulation_output import write_simulation
+from peakguard.simulate.events import expand_events
+from peakguard.simulate.run import SimulationResult, simulate
 from peakguard.store.database import create_database_engine, migrate, session_factory, transaction
 from peakguard.store.networks import NetworkRepository
 from peakguard.web.report import write_network_report
@@ -86,3 +90,33 @@ def run_demo(
     out_dir.mkdir(parents=True, exist_ok=True)
     report = write_network_report(stored, out_dir / "report.html", language=language)
     return DemoResult(stored, summary, report, store.backend)
+
+
+@dataclass(frozen=True)
+class SimulationOutcome:
+    result: SimulationResult
+    written: list[Path]
+
+
+def resolve_network(source: str, store: Store | None) -> Network:
+    """A network file's path, or the name of a stored network."""
+    path = Path(source)
+    if path.exists() or store is None:
+        return load_network(path)
+    return get_network(store, source)
+
+
+def run_simulation(
+    network_source: str,
+    scenario_path: Path,
+    out_dir: Path,
+    *,
+    store: Store | None = None,
+    events_sample: float = 0.0,
+) -> SimulationOutcome:
+    """Load both files (every mistake reported, nothing run on error), simulate, write."""
+    network = resolve_network(network_source, store)
+    scenario = load_scenario(scenario_path, network)
+    result = simulate(network, scenario, trace=events_sample > 0)
+    events = expand_events(result.run, rate=events_sample) if events_sample > 0 else None
+    return SimulationOutcome(result, write_simulation(result, out_dir, events=events))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -12,19 +13,27 @@ from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.formats.network_document import format_path, read_document
 from peakguard.formats.validation_messages import message_for
-from peakguard.i18n import _
+from peakguard.i18n import Message, _
 from peakguard.simulate.scenario import Scenario
+
+REFERENCES = (
+    ("closures", "node"),
+    ("capacity_changes", "node"),
+    ("lane_changes", "lane"),
+    ("volume_multipliers", "carrier"),
+)
 
 
 def parse_scenario(raw: object, network: Network, *, source: str = "") -> Scenario:
     """A :class:`Scenario` whose nodes, lanes and carriers exist in ``network``."""
     prefix = f"{source}: " if source else ""
-    problems: list[Problem] = []
     if not isinstance(raw, Mapping):
         raise InvalidInputError(
             _("the scenario file has mistakes; nothing was run"),
             [Problem(f"{prefix}(document)", _("must be a mapping of field names to values"))],
         )
+    problems: list[Problem] = []
+    scenario: Scenario | None = None
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
@@ -32,27 +41,42 @@ def parse_scenario(raw: object, network: Network, *, source: str = "") -> Scenar
             Problem(prefix + format_path(tuple(detail["loc"])), message_for(detail))
             for detail in error.errors(include_url=False)
         ]
-        raise InvalidInputError(
-            _("the scenario file has mistakes; nothing was run"), problems
-        ) from None
-    nodes = {node.id for node in network.nodes}
-    lanes = {lane.id for lane in network.lanes}
-    carriers = {carrier.code for carrier in network.carriers}
-    end = scenario.moment(scenario.hours)
-    for section, key, known in (
-        ("closures", "node", nodes),
-        ("capacity_changes", "node", nodes),
-        ("lane_changes", "lane", lanes),
-    ):
-        for index, entry in enumerate(getattr(scenario, section)):
-            value = getattr(entry, key)
-            if value not in known:
-                message = (
-                    _("unknown node {node}", node=value)
-                    if key == "node"
-                    else _("unknown lane {lane}", lane=value)
+    # References are checked on the raw entries, so they are reported with the field errors.
+    known = {
+        "node": {node.id for node in network.nodes},
+        "lane": {lane.id for lane in network.lanes},
+        "carrier": {carrier.code for carrier in network.carriers},
+    }
+    for section, key in REFERENCES:
+        entries = raw.get(section)
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            value = entry.get(key) if isinstance(entry, Mapping) else None
+            if isinstance(value, str) and value.strip() not in known[key]:
+                problems.append(
+                    Problem(f"{prefix}{section}[{index}].{key}", _unknown(key, value.strip()))
                 )
-                problems.append(Problem(f"{prefix}{section}[{index}].{key}", message))
+    if scenario is not None:
+        problems += _outside_period(scenario, prefix)
+    if problems:
+        raise InvalidInputError(_("the scenario file has mistakes; nothing was run"), problems)
+    assert scenario is not None
+    return scenario
+
+
+def _unknown(key: str, value: str) -> Message:
+    if key == "node":
+        return _("unknown node {node}", node=value)
+    if key == "lane":
+        return _("unknown lane {lane}", lane=value)
+    return _("unknown carrier code {code}: declare it under carriers", code=value)
+
+
+def _outside_period(scenario: Scenario, prefix: str) -> list[Problem]:
+    end = scenario.moment(scenario.hours)
+    problems = []
+    for section in ("closures", "capacity_changes", "lane_changes"):
+        entries: list[Any] = getattr(scenario, section)
+        for index, entry in enumerate(entries):
             if entry.end <= scenario.start or entry.start >= end:
                 problems.append(
                     Problem(
@@ -67,17 +91,7 @@ def parse_scenario(raw: object, network: Network, *, source: str = "") -> Scenar
                         ),
                     )
                 )
-    for index, rule in enumerate(scenario.volume_multipliers):
-        if rule.carrier is not None and rule.carrier not in carriers:
-            problems.append(
-                Problem(
-                    f"{prefix}volume_multipliers[{index}].carrier",
-                    _("unknown carrier code {code}: declare it under carriers", code=rule.carrier),
-                )
-            )
-    if problems:
-        raise InvalidInputError(_("the scenario file has mistakes; nothing was run"), problems)
-    return scenario
+    return problems
 
 
 def load_scenario(path: Path, network: Network) -> Scenario:

@@ -1,0 +1,183 @@
+"""Writing a simulation's results: node-hour Parquet, summary and warnings as JSON and CSV,
+blockage report drafts, and (optionally) parcel-level scan events as Parquet."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from peakguard.i18n import render
+from peakguard.simulate.events import ScanEvent, ScanEvents
+from peakguard.simulate.run import SimulationResult
+from peakguard.simulate.warning_rules import level_label
+
+TIME_ZONE = "Asia/Shanghai"
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+COLOUR = {1: "red", 2: "orange", 3: "yellow", 4: "blue"}
+
+
+def _timestamps(result: SimulationResult, hours: np.ndarray) -> pa.Array:
+    """Scenario hours as instants: the scenario's clock is China's local time (UTC+8)."""
+    start = np.datetime64(result.scenario.start, "s")
+    local = pa.array((start + hours.astype("timedelta64[h]")).astype("datetime64[s]"))
+    return pc.assume_timezone(local, timezone=TIME_ZONE)
+
+
+def node_hour_table(result: SimulationResult) -> pa.Table:
+    run = result.run
+    nodes, hours = run.backlog.shape
+    network = result.network
+    node_index = np.repeat(np.arange(nodes), hours)
+    hour = np.tile(np.arange(hours), nodes)
+    capacity = run.capacity.reshape(-1)
+    storage = np.repeat(run.plan.storage_capacity, hours)
+    processed = run.processed.reshape(-1)
+    backlog = run.backlog.reshape(-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        utilisation = np.where(capacity > 0, processed / capacity, 0.0)
+    ids = np.array([node.id for node in network.nodes], dtype=object)
+    return pa.table(
+        {
+            "node_id": pa.array(ids[node_index]),
+            "kind": pa.array(
+                np.array([n.kind.value for n in network.nodes], dtype=object)[node_index]
+            ).dictionary_encode(),
+            "carrier": pa.array(
+                np.array([n.carrier for n in network.nodes], dtype=object)[node_index]
+            ).dictionary_encode(),
+            "hour": pa.array(hour, type=pa.int32()),
+            "time": _timestamps(result, hour),
+            "arrived": run.arrived.reshape(-1),
+            "processed": processed,
+            "backlog": backlog,
+            "queued": run.queued.reshape(-1),
+            "capacity": capacity,
+            "utilisation": utilisation,
+            "storage_capacity": storage,
+            "storage_utilisation": backlog / storage,
+            "overflow": np.maximum(0.0, backlog - storage),
+            "blocked": run.blocked.reshape(-1),
+        }
+    )
+
+
+def warning_rows(result: SimulationResult) -> list[dict[str, Any]]:
+    names = {node.id: node.name for node in result.network.nodes}
+    scenario = result.scenario
+    rows = []
+    for warning in result.warnings:
+        rows.append(
+            {
+                "node_id": warning.node_id,
+                "node_name": names.get(warning.node_id, warning.node_id),
+                "level": ROMAN[int(warning.level)],
+                "colour": COLOUR[int(warning.level)],
+                "level_zh": render(level_label(warning.level), "zh_CN"),
+                "start": scenario.moment(warning.start_hour).isoformat(),
+                "end": (
+                    scenario.moment(warning.end_hour).isoformat()
+                    if warning.end_hour is not None
+                    else None
+                ),
+                "reason_zh": render(warning.reason, "zh_CN"),
+                "reason_en": render(warning.reason, "en"),
+                "peak_backlog": round(warning.peak_backlog, 1),
+                "peak_storage_utilisation": round(warning.peak_storage_utilisation, 4),
+            }
+        )
+    return rows
+
+
+def summary_document(result: SimulationResult) -> dict[str, Any]:
+    scenario = result.scenario
+    return {
+        "scenario": scenario.name,
+        "network": result.network.name,
+        "first_day": scenario.first_day.isoformat(),
+        "days": scenario.days,
+        "drain_days": scenario.drain_days,
+        "storage_policy": scenario.storage_policy.value,
+        "summary": asdict(result.summary),
+        "warning_thresholds": scenario.warnings.model_dump(),
+        "warning_thresholds_note": (
+            "Local policy, not official figures: no official backlog thresholds exist. "
+            "本地政策，非官方标准：目前没有官方的积压预警阈值。"
+        ),
+        "blockage_reports": [
+            asdict(report)
+            | {
+                "start": scenario.moment(report.start_hour).isoformat(),
+                "end": scenario.moment(report.end_hour).isoformat(),
+                "due": scenario.moment(report.due_hour).isoformat(),
+            }
+            for report in result.blockages
+        ],
+    }
+
+
+def events_table(result: SimulationResult, events: ScanEvents) -> pa.Table:
+    network = result.network
+    plan = result.run.plan
+    carriers = np.array([node.carrier for node in network.nodes], dtype=object)
+    ids = np.array([node.id for node in network.nodes], dtype=object)
+    regions = np.array([node.region for node in network.nodes], dtype=object)
+    names = np.array([event.name for event in ScanEvent], dtype=object)
+    origin = plan.cohort_origin[events.cohort]
+    destination = plan.cohort_destination[events.cohort]
+    waybill = np.char.add(
+        carriers[origin].astype(str), np.char.zfill(events.parcel.astype(str), 12)
+    )
+    return pa.table(
+        {
+            "waybill": pa.array(waybill),
+            "carrier": pa.array(carriers[origin]).dictionary_encode(),
+            "event": pa.array(names[events.event]).dictionary_encode(),
+            "node_id": pa.array(ids[events.node]),
+            "region": pa.array(regions[events.node]).dictionary_encode(),
+            "time": _timestamps(result, events.hour),
+            "origin_node_id": pa.array(ids[origin]),
+            "destination_node_id": pa.array(ids[destination]),
+            "time_limit_hours": plan.cohort_time_limit[events.cohort],
+        }
+    )
+
+
+def write_simulation(
+    result: SimulationResult, folder: Path, *, events: ScanEvents | None = None
+) -> list[Path]:
+    """Write every output into ``folder`` (created if needed); returns the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    path = folder / "node_hours.parquet"
+    pq.write_table(node_hour_table(result), path, compression="zstd")
+    written.append(path)
+    path = folder / "summary.json"
+    path.write_text(
+        json.dumps(summary_document(result), ensure_ascii=False, indent=2, default=str) + "\n",
+        encoding="utf-8",
+    )
+    written.append(path)
+    rows = warning_rows(result)
+    path = folder / "warnings.json"
+    path.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    written.append(path)
+    path = folder / "warnings.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        fields = list(rows[0]) if rows else ["node_id", "level", "start", "end"]
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    written.append(path)
+    if events is not None:
+        path = folder / "scan_events.parquet"
+        pq.write_table(events_table(result, events), path, compression="zstd")
+        written.append(path)
+    return written
