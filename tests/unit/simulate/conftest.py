@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -67,7 +68,7 @@ def chain(
         name="chain",
         carriers=[Carrier(code="ZTO", name="中通快递")],
         nodes=[node("O", "outlet", BIG), *hubs, node("S", "station", BIG)],
-        lanes=[lane(a, b, capacity=lane_capacity) for a, b in zip(names, names[1:], strict=False)],
+        lanes=[lane(a, b, capacity=lane_capacity) for a, b in itertools.pairwise(names)],
     )
 
 
