@@ -137,6 +137,7 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
     delivered_hours = np.zeros(cohorts)
     on_time = np.zeros(cohorts)
     records: list[tuple[IntArray, ...]] = []
+    deliveries: list[tuple[IntArray, FloatArray, IntArray]] = []
     record_parcels: list[FloatArray] = []
 
     order = np.argsort(plan.cohort_hour, kind="stable")
@@ -227,8 +228,10 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
                 transit.setdefault(arrival, []).append((target, moved))
 
         # 3. Sorting (delivery at stations), oldest batch first.
-        for node in np.flatnonzero(queue_total > EPSILON).tolist():
-            capacity = plan.sorting_capacity[node, hour] if plan.accepting[node, hour] else 0.0
+        open_now = plan.accepting[:, hour]
+        capacity_now = np.where(open_now, plan.sorting_capacity[:, hour], 0.0)
+        working = np.flatnonzero((queue_total > EPSILON) & (capacity_now > EPSILON))
+        for node, capacity in zip(working.tolist(), capacity_now[working].tolist(), strict=True):
             if capacity <= EPSILON:
                 continue
             done = _take(queues[node], capacity, ready_before=hour + 1)
@@ -243,10 +246,8 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
                 cohort = done.cohort[final]
                 parcels = done.parcels[final]
                 age = hour + 1 - plan.cohort_hour[cohort]
-                np.add.at(delivered, cohort, parcels)
+                deliveries.append((cohort, parcels, age))
                 delivered_per_hour[hour] += float(parcels.sum())
-                np.add.at(delivered_hours, cohort, parcels * age)
-                np.add.at(on_time, cohort, parcels * (age <= plan.cohort_time_limit[cohort]))
                 if trace:
                     count = len(cohort)
                     records.append(
@@ -293,6 +294,18 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
         queued[:, hour] = queue_total
         in_transit[hour] = moving
 
+    if deliveries:
+        which = np.concatenate([d[0] for d in deliveries])
+        amount_delivered = np.concatenate([d[1] for d in deliveries])
+        hours_taken = np.concatenate([d[2] for d in deliveries])
+        delivered = np.bincount(which, amount_delivered, minlength=cohorts).astype(float)
+        delivered_hours = np.bincount(
+            which, amount_delivered * hours_taken, minlength=cohorts
+        ).astype(float)
+        late = hours_taken > plan.cohort_time_limit[which]
+        on_time = np.bincount(
+            which, np.where(late, 0.0, amount_delivered), minlength=cohorts
+        ).astype(float)
     run_trace = _trace(records, record_parcels) if trace else None
     return SimulationRun(
         plan,
