@@ -302,6 +302,7 @@ def demo(
         "build": _("Building the Sichuan demo network"),
         "store": _("Storing it"),
         "summarise": _("Deriving routes and totals"),
+        "simulate": _("Simulating the Double 11 season"),
         "report": _("Writing the report"),
     }
     with handled(), _progress() as progress:
@@ -314,7 +315,11 @@ def demo(
         result = run_demo(store, out, language=settings().language, seed=seed, step=step)
         progress.update(task, advance=1)
     print_summary(result.summary)
+    print_simulation(result.season.summary)
     console.print(render(_("Report written to {path}", path=str(result.report.resolve()))))
+    console.print(
+        render(_("Season report written to {path}", path=str(result.season_report.resolve())))
+    )
     console.print(render(_("Database: {backend}", backend=result.database)))
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from peakguard.config import Settings
-from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
+from peakguard.demo.season import double11_scenario
+from peakguard.demo.sichuan import CITY_NAMES_EN, DemoParameters, build_sichuan_network
 from peakguard.domain.network import Network
 from peakguard.domain.summary import NetworkSummary, summarise
 from peakguard.formats.loading import load_network
@@ -25,6 +26,7 @@ from peakguard.simulate.run import SimulationResult, simulate
 from peakguard.store.database import create_database_engine, migrate, session_factory, transaction
 from peakguard.store.networks import NetworkRepository
 from peakguard.web.report import write_network_report
+from peakguard.web.simulation_report import write_simulation_report
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ class DemoResult:
     summary: NetworkSummary
     report: Path
     database: str
+    season: SimulationResult
+    season_report: Path
+    season_outputs: list[Path]
 
 
 def run_demo(
@@ -86,10 +91,19 @@ def run_demo(
     stored = get_network(store, network.name)
     step("summarise")
     summary = summarise(stored)
+    step("simulate")
+    season = simulate(stored, double11_scenario())
     step("report")
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = write_network_report(stored, out_dir / "report.html", language=language)
-    return DemoResult(stored, summary, report, store.backend)
+    names = {**CITY_NAMES_EN, "510000": "Sichuan"}
+    report = write_network_report(
+        stored, out_dir / "report.html", language=language, place_names=names
+    )
+    season_report = write_simulation_report(
+        season, out_dir / "season.html", language=language, place_names=names
+    )
+    outputs = write_simulation(season, out_dir / "season")
+    return DemoResult(stored, summary, report, store.backend, season, season_report, outputs)
 
 
 @dataclass(frozen=True)
