@@ -64,9 +64,8 @@ class Formats:
         return f"{round(value):,}".replace(",", self.group_separator)
 
     def decimal(self, value: float) -> str:
-        return f"{value:,.1f}".replace(",", "\0").replace(
-            "\0", self.group_separator
-        )  # the decimal point is "." in both languages
+        """One decimal (the decimal point is "." in both languages)."""
+        return f"{value:,.1f}".replace(",", self.group_separator)
 
     def compact(self, value: float) -> str:
         """Short axis labels: 40M in English, 4000万 in Chinese."""
@@ -158,6 +157,8 @@ class TimeScale:
         ticks = tuple(
             Tick(self.x(day * 24 + (12 if every == 1 else 0)), formats.day(day))
             for day in range(0, days, every)
+            # A label needs room to its right (curves anchor their labels at midnight).
+            if every == 1 or self.x(day * 24) <= self.right - 0.75 * min_spacing
         )
         return lines, ticks
 
