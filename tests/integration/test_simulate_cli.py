@@ -49,7 +49,7 @@ def test_simulate_writes_every_output(tmp_path: Path, monkeypatch: pytest.Monkey
     )
     assert result.exit_code == 0, result.output
     table = pq.read_table(out / "node_hours.parquet")
-    assert table.num_rows == 8 * (5 + 2) * 24
+    assert table.num_rows == 8 * (2 + 5 + 2) * 24  # warm-up, demand and drain days
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     [blockage] = summary["blockage_reports"]
     assert blockage["node_id"] == "ZTO-MY-HUB" and blockage["hours"] == 24

@@ -259,7 +259,7 @@ def test_closure_is_shaded_in_every_chart(
     scenario = result.scenario
     closure = scenario.closures[0]
     start, end = scenario.hour_of(closure.start), scenario.hour_of(closure.end)
-    assert (start, end) == (96, 114)
+    assert (start, end) == (scenario.warm_up_hours + 96, scenario.warm_up_hours + 114)
     shaded = [e for e in elements if e.tag == "rect" and "data-closure" in e.attrs]
     assert {e.context["data-panel"] for e in shaded} == {"peak", "timeline", "curve"}
     for shade in shaded:

@@ -91,8 +91,8 @@ def build_demand(network: Network, scenario: Scenario) -> Demand:
     pickup = np.array(scenario.demand.pickup_hours, dtype=np.int64)
     handover = np.array(scenario.demand.inbound_hours, dtype=np.int64)
     parts: list[tuple[IntArray, IntArray, IntArray, FloatArray]] = []
-    for day in range(scenario.days):
-        today = scenario.first_day + timedelta(days=day)
+    for day in range(scenario.warm_up_days + scenario.days):
+        today = scenario.start.date() + timedelta(days=day)
         factor = np.ones(len(daily))
         for rule in scenario.volume_multipliers:
             last = rule.last_day or rule.first_day

@@ -101,26 +101,33 @@ def simulate(
         run,
         warnings,
         blockage_reports(run, network, scenario),
-        summarise_run(run, warnings),
+        summarise_run(run, warnings, from_hour=scenario.warm_up_hours),
     )
 
 
-def summarise_run(run: SimulationRun, warnings: list[Warning]) -> SimulationSummary:
-    delivered = float(run.delivered.sum())
-    overflow = run.overflow() > 1e-6
+def summarise_run(
+    run: SimulationRun, warnings: list[Warning], *, from_hour: int = 0
+) -> SimulationSummary:
+    """Totals over the parcels accepted from ``from_hour`` on (the warm-up left out)."""
+    watched = run.plan.cohort_hour >= from_hour
+    delivered = float(run.delivered[watched].sum())
+    on_time = float(run.delivered_on_time[watched].sum())
+    overflow = run.overflow()[:, from_hour:] > 1e-6
     counts: dict[str, int] = {}
     for warning in warnings:
         counts[warning.level.name] = counts.get(warning.level.name, 0) + 1
     return SimulationSummary(
-        accepted=float(run.plan.cohort_parcels.sum()),
+        accepted=float(run.plan.cohort_parcels[watched].sum()),
         delivered=delivered,
-        delivered_on_time=float(run.delivered_on_time.sum()),
-        on_time_rate=float(run.delivered_on_time.sum() / delivered) if delivered else 0.0,
-        mean_delivery_hours=float(run.delivered_hours.sum() / delivered) if delivered else 0.0,
+        delivered_on_time=on_time,
+        on_time_rate=on_time / delivered if delivered else 0.0,
+        mean_delivery_hours=(
+            float(run.delivered_hours[watched].sum()) / delivered if delivered else 0.0
+        ),
         left_at_nodes=float(run.backlog[:, -1].sum()),
         in_transit=run.in_transit_at_end,
         unroutable=float(sum(run.plan.unroutable.values())),
-        peak_backlog=float(run.backlog.max(initial=0.0)),
+        peak_backlog=float(run.backlog[:, from_hour:].max(initial=0.0)),
         overflow_node_hours=int(overflow.sum()),
         nodes_overflowing=int(overflow.any(axis=1).sum()),
         warnings_by_level=counts,

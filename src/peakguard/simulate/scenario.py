@@ -106,6 +106,9 @@ class Scenario(_Record):
     days: Annotated[int, Field(ge=1, le=120)]
     drain_days: Annotated[int, Field(ge=0, le=30)] = 3
     """Days simulated after the last day of demand, so late parcels can finish."""
+    warm_up_days: Annotated[int, Field(ge=0, le=14)] = 2
+    """Normal days simulated before ``first_day`` so the run starts with parcels in the
+    network, as a real first day does; they are left out of the summary and the warnings."""
     storage_policy: StoragePolicy = StoragePolicy.block
     demand: DemandSettings = Field(default_factory=DemandSettings)
     volume_multipliers: list[VolumeMultiplier] = Field(default_factory=list)
@@ -116,11 +119,17 @@ class Scenario(_Record):
 
     @property
     def hours(self) -> int:
-        return (self.days + self.drain_days) * 24
+        """Hours simulated: warm-up, demand days and drain days."""
+        return (self.warm_up_days + self.days + self.drain_days) * 24
+
+    @property
+    def warm_up_hours(self) -> int:
+        return self.warm_up_days * 24
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.first_day, time())
+        """Hour 0: the start of the warm-up (00:00, China time)."""
+        return datetime.combine(self.first_day - timedelta(days=self.warm_up_days), time())
 
     def hour_of(self, moment: datetime) -> int:
         """Hours from the scenario's start, rounded down, clipped to [0, hours]."""

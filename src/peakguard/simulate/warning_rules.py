@@ -54,7 +54,7 @@ class WarningThresholds(BaseModel):
     orange: LevelThreshold = LevelThreshold(storage_utilisation=0.9, overflow_within_hours=24)
     yellow: LevelThreshold = LevelThreshold(storage_utilisation=0.8, overflow_within_hours=48)
     blue: LevelThreshold = LevelThreshold(storage_utilisation=0.7, overflow_within_hours=72)
-    hold_hours: Hours = 3
+    hold_hours: Hours = 12
     """A warning is lowered only after the lower level has held this many hours."""
     network_hub_share: Annotated[float, Field(gt=0, le=1)] = 0.1
     """The network is at a level when this share of its hubs is at that level or worse."""

@@ -109,6 +109,7 @@ def raise_warnings(run: SimulationRun, network: Network, scenario: Scenario) -> 
     thresholds = scenario.warnings
     storage = run.plan.storage_capacity
     levels, ahead = node_levels(run.backlog, storage, thresholds)
+    levels[:, : scenario.warm_up_hours] = NONE  # the warm-up is not the period under watch
     warned: list[Warning] = []
     for node in np.flatnonzero((levels < NONE).any(axis=1)).tolist():
         for level, start, end in episodes(levels[node], thresholds.hold_hours):
