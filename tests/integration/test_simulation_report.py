@@ -439,3 +439,17 @@ def test_screenshot_is_a_full_page_image(
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", data[16:24]) == (1400, 3000)
     assert len(data) > 150_000  # a blank page of that size compresses to a few kilobytes
+
+
+def test_daily_bars_are_dated_from_the_start_of_the_warm_up(
+    result: SimulationResult, elements: list[Element]
+) -> None:
+    """The tallest accepted bar is the 2× day, 11 November, and the bars begin with the warm-up
+    days before the first day (hour 0 is the warm-up's start, not the first day)."""
+    bars = [e for e in elements if e.attrs.get("data-series") == "accepted"]
+    days = [e.attrs["data-day"] for e in bars]
+    warm_up_start = result.scenario.start.date().isoformat()
+    assert days[0] == warm_up_start
+    assert result.scenario.first_day.isoformat() in days
+    tallest = max(bars, key=lambda e: float(e.attrs["height"]))
+    assert tallest.attrs["data-day"] == "2026-11-11"

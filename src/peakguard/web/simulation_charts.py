@@ -78,7 +78,7 @@ class Formats:
 
     def day(self, day: int) -> str:
         """Day ``day`` of the run as a short date (Nov 4, 11月4日)."""
-        moment = self.scenario.first_day + timedelta(days=day)
+        moment = self.scenario.start.date() + timedelta(days=day)  # day 0 starts the warm-up
         return str(format_skeleton("MMMd", moment, locale=self.locale))
 
     def moment(self, hour: int) -> str:
@@ -308,7 +308,7 @@ def peak_chart(
                     width=round(day_width * 0.38, 1),
                     height=height,
                     series=series,
-                    day=(formats.scenario.first_day + timedelta(days=day)).isoformat(),
+                    day=(formats.scenario.start.date() + timedelta(days=day)).isoformat(),
                     tooltip=f"{formats.day(day)} · {label}: {formats.number(value)}",
                 )
             )

@@ -138,7 +138,7 @@ class _SimulationPage(SimulationSections):
     def facts(self) -> tuple[Fact, ...]:
         scenario = self.scenario
         first = scenario.first_day
-        last = scenario.moment((scenario.days - 1) * 24).date()
+        last = scenario.moment(scenario.warm_up_hours + (scenario.days - 1) * 24).date()
         end = scenario.moment(self.hours - 1).date()
         period = _(
             "{first} to {last} ({days} days), then {drain} days to drain; the run ends {end}",
@@ -215,7 +215,9 @@ class _SimulationPage(SimulationSections):
                 "From {first} to {last} the network accepted {accepted} parcels; by the end of "
                 "the run, {drain} days later, it had delivered {delivered} of them ({share}).",
                 first=scenario.first_day.isoformat(),
-                last=scenario.moment((scenario.days - 1) * 24).date().isoformat(),
+                last=scenario.moment(scenario.warm_up_hours + (scenario.days - 1) * 24)
+                .date()
+                .isoformat(),
                 accepted=number(summary.accepted),
                 drain=scenario.drain_days,
                 delivered=number(summary.delivered),
@@ -363,7 +365,7 @@ class _SimulationPage(SimulationSections):
             accepted.astype(np.float64),
             delivered,
             layers,
-            demand_days=self.scenario.days,
+            demand_days=self.scenario.warm_up_days + self.scenario.days,
             closures=self.closures,
             drain_label=self.text(_("drain days: no new parcels")),
             peak_label=self.text(

@@ -262,7 +262,7 @@ class SimulationSections(SimulationContext):
         return timeline(
             rows,
             hours=self.hours,
-            demand_days=self.scenario.days,
+            demand_days=self.scenario.warm_up_days + self.scenario.days,
             closures=self.closures,
             drain_label=self.text(_("drain days: no new parcels")),
             formats=self.formats,
