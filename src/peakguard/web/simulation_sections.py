@@ -451,7 +451,7 @@ class SimulationSections(SimulationContext):
                 ),
                 Fact(self.text(_("Reason")), report.reason),
                 Fact(
-                    self.text(_("Blocked")),
+                    self.text(_("Blocked period")),
                     f"{moment(report.start_hour)} – {moment(report.end_hour)}",
                 ),
                 Fact(self.text(_("Duration")), self.text(_("{hours} h", hours=report.hours))),
@@ -485,8 +485,8 @@ class SimulationSections(SimulationContext):
                     facts=facts,
                     due=self.text(
                         _(
-                            "Due to the postal administration by {moment}, 24 hours after the "
-                            "blockage began. Figures come from the simulation: check them "
+                            "Must reach the postal administration by {moment}, 24 hours after "
+                            "the blockage began. Figures come from the simulation: check them "
                             "against the node's own records before sending.",
                             moment=moment(report.due_hour),
                         )
