@@ -280,7 +280,7 @@ def test_blockage_draft_appears_for_a_closure_of_twelve_hours_or_more(
     assert [draft.attrs["data-node-id"] for draft in drafts] == [CLOSED_HUB]
     report = result.blockages[0]
     assert "2026-11-12 00:00 – 2026-11-12 18:00" in english
-    assert "Due to the postal administration by 2026-11-13 00:00" in english
+    assert "Must reach the postal administration by 2026-11-13 00:00" in english
     assert f"{round(report.parcels_held):,} at the end of the closure" in english
     assert f"{round(report.parcels_refused):,}, summed over the departures" in english
 
