@@ -293,19 +293,10 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
         backlog[:, hour] = queue_total + buffer_total
         queued[:, hour] = queue_total
         in_transit[hour] = moving
+        if hour % 24 == 23:  # fold the day's deliveries into the totals, keeping memory flat
+            _fold(deliveries, plan, delivered, delivered_hours, on_time)
 
-    if deliveries:
-        which = np.concatenate([d[0] for d in deliveries])
-        amount_delivered = np.concatenate([d[1] for d in deliveries])
-        hours_taken = np.concatenate([d[2] for d in deliveries])
-        delivered = np.bincount(which, amount_delivered, minlength=cohorts).astype(float)
-        delivered_hours = np.bincount(
-            which, amount_delivered * hours_taken, minlength=cohorts
-        ).astype(float)
-        late = hours_taken > plan.cohort_time_limit[which]
-        on_time = np.bincount(
-            which, np.where(late, 0.0, amount_delivered), minlength=cohorts
-        ).astype(float)
+    _fold(deliveries, plan, delivered, delivered_hours, on_time)
     run_trace = _trace(records, record_parcels) if trace else None
     return SimulationRun(
         plan,
@@ -321,6 +312,27 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
         in_transit,
         run_trace,
     )
+
+
+def _fold(
+    deliveries: list[tuple[IntArray, FloatArray, IntArray]],
+    plan: SimulationPlan,
+    delivered: FloatArray,
+    delivered_hours: FloatArray,
+    on_time: FloatArray,
+) -> None:
+    """Add the collected deliveries to the per-cohort totals (in place) and clear the list."""
+    if not deliveries:
+        return
+    cohorts = len(delivered)
+    which = np.concatenate([d[0] for d in deliveries])
+    amount = np.concatenate([d[1] for d in deliveries])
+    hours_taken = np.concatenate([d[2] for d in deliveries])
+    delivered += np.bincount(which, amount, minlength=cohorts)
+    delivered_hours += np.bincount(which, amount * hours_taken, minlength=cohorts)
+    late = hours_taken > plan.cohort_time_limit[which]
+    on_time += np.bincount(which, np.where(late, 0.0, amount), minlength=cohorts)
+    deliveries.clear()
 
 
 def _merge(batches: list[_Batch], hour: int) -> _Batch:
