@@ -27,6 +27,8 @@ import numpy as np
 from peakguard.simulate.plan import FloatArray, IntArray, SimulationPlan, StoragePolicy
 
 EPSILON = 1e-9
+_UNTRACED: IntArray = np.zeros(0, dtype=np.int64)
+"""Stands in for the per-fraction hours a batch carries only when the run is traced."""
 
 
 class _Batch:
@@ -166,8 +168,8 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
                         np.zeros(len(chosen), dtype=np.int64),
                         plan.cohort_parcels[chosen].copy(),
                         hour,
-                        np.full(len(chosen), hour),
-                        np.full(len(chosen), -1),
+                        np.full(len(chosen), hour) if trace else _UNTRACED,
+                        np.full(len(chosen), -1) if trace else _UNTRACED,
                     )
                 )
         for node, batches in joining.items():
@@ -221,8 +223,9 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
                 arrival = hour + int(plan.lane_transit_hours[lane])
                 moved.hop = moved.hop + 1
                 moved.since = arrival
-                moved.arrived = np.full(len(moved.cohort), arrival)
-                moved.sorted_at = np.full(len(moved.cohort), -1)
+                if trace:
+                    moved.arrived = np.full(len(moved.cohort), arrival)
+                    moved.sorted_at = np.full(len(moved.cohort), -1)
                 reserved[target] += amount
                 moving += amount
                 transit.setdefault(arrival, []).append((target, moved))
@@ -265,8 +268,9 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
             if onward.any():
                 cohort, hop = done.cohort[onward], done.hop[onward]
                 next_lane = plan.route_lanes[routes[onward], hop]
-                parcels, since = done.parcels[onward], done.arrived[onward]
-                stamp = np.full(len(cohort), hour)
+                parcels = done.parcels[onward]
+                since = done.arrived[onward] if trace else _UNTRACED
+                stamp = np.full(len(cohort), hour) if trace else _UNTRACED
                 if next_lane[0] == next_lane[-1] and (next_lane == next_lane[0]).all():
                     groups: list[tuple[int, IntArray | None]] = [(int(next_lane[0]), None)]
                 else:  # several lanes out: group the fractions by lane, order kept
@@ -282,8 +286,8 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
                             hop[group],
                             parcels[group],
                             hour + 1,
-                            since[group],
-                            stamp[group],
+                            since[group] if trace else _UNTRACED,
+                            stamp[group] if trace else _UNTRACED,
                         )
                     total = batch.total
                     buffers[lane].append(batch)
@@ -343,8 +347,12 @@ def _merge(batches: list[_Batch], hour: int) -> _Batch:
         np.concatenate([b.hop for b in batches]),
         np.concatenate([b.parcels for b in batches]),
         hour,
-        np.concatenate([b.arrived for b in batches]),
-        np.concatenate([b.sorted_at for b in batches]),
+        np.concatenate([b.arrived for b in batches])
+        if batches[0].arrived is not _UNTRACED
+        else _UNTRACED,
+        np.concatenate([b.sorted_at for b in batches])
+        if batches[0].sorted_at is not _UNTRACED
+        else _UNTRACED,
         sum(b.total for b in batches),
     )
 
