@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL, EventPriority
 
 from peakguard.domain.network import Carrier, Lane, Network, Node, NodeKind, Shift
 from peakguard.domain.routing import RoutingTable, derive_routing
@@ -244,7 +245,7 @@ class _CountingEnvironment(simpy.Environment):
     scheduled = 0
 
     def schedule(
-        self, event: simpy.Event, priority: int = simpy.core.NORMAL, delay: float = 0
+        self, event: simpy.Event, priority: EventPriority = NORMAL, delay: float = 0
     ) -> None:
         self.scheduled += 1
         super().schedule(event, priority, delay)

@@ -314,8 +314,8 @@ def _pairs(
     flows = sending[:, None] * receiving[None, :] / (1.0 + km / parameters.distance_scale_km)
     flows *= parameters.daily_parcels / flows.sum()
     spread = parameters.stations_per_pair
-    origin_hub, destination_hub = np.meshgrid(np.arange(hubs), np.arange(hubs), indexing="ij")
-    origin_hub, destination_hub = origin_hub.ravel(), destination_hub.ravel()
+    origin_hub = np.repeat(np.arange(hubs), hubs)
+    destination_hub = np.tile(np.arange(hubs), hubs)
     origin = np.repeat(hubs + origin_hub, spread)
     first = (origin_hub + destination_hub) % per_hub
     number = (first[:, None] + np.arange(spread)[None, :]) % per_hub
