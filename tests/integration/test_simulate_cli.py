@@ -25,12 +25,9 @@ def network() -> Any:
     return load_network(EXAMPLES / "chengdu-mianyang.yaml")
 
 
-def test_simulate_writes_every_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The example week runs; node-hours cover every node and hour; the closure of the
-    Mianyang hub drafts a blockage report due 24 h after it starts; events are written."""
-    monkeypatch.setenv("PEAKGUARD_HOME", str(tmp_path / "home"))
-    out = tmp_path / "out"
-    result = CliRunner().invoke(
+def run_simulate(scenario: Path, out: Path, *extra: str) -> Any:
+    """``peakguard --lang en simulate`` on the example network."""
+    return CliRunner().invoke(
         app,
         [
             "--lang",
@@ -39,14 +36,21 @@ def test_simulate_writes_every_output(tmp_path: Path, monkeypatch: pytest.Monkey
             "--network",
             str(EXAMPLES / "chengdu-mianyang.yaml"),
             "--scenario",
-            str(EXAMPLES / "double11-small.yaml"),
+            str(scenario),
             "--out",
             str(out),
-            "--events-sample",
-            "0.02",
+            *extra,
         ],
         catch_exceptions=False,
     )
+
+
+def test_simulate_writes_every_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example week runs; node-hours cover every node and hour; the closure of the
+    Mianyang hub drafts a blockage report due 24 h after it starts; events are written."""
+    monkeypatch.setenv("PEAKGUARD_HOME", str(tmp_path / "home"))
+    out = tmp_path / "out"
+    result = run_simulate(EXAMPLES / "double11-small.yaml", out, "--events-sample", "0.02")
     assert result.exit_code == 0, result.output
     table = pq.read_table(out / "node_hours.parquet")
     assert table.num_rows == 8 * (2 + 5 + 2) * 24  # warm-up, demand and drain days
@@ -87,21 +91,7 @@ def test_the_cli_refuses_a_bad_scenario_without_running(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nfirst_day: 2026-11-09\ndays: 0\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        app,
-        [
-            "--lang",
-            "en",
-            "simulate",
-            "--network",
-            str(EXAMPLES / "chengdu-mianyang.yaml"),
-            "--scenario",
-            str(bad),
-            "--out",
-            str(out),
-        ],
-        catch_exceptions=False,
-    )
+    result = run_simulate(bad, out)
     assert result.exit_code == 2
     assert "bad.yaml: days" in " ".join(result.stderr.split())
     assert not out.exists()
