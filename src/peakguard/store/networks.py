@@ -36,7 +36,9 @@ _CHUNK = 2000
 
 
 @dataclass(frozen=True)
-class NetworkSummary:
+class StoredNetwork:
+    """A stored network as listed: its name and size, without loading it."""
+
     id: int
     name: str
     title: str | None
@@ -220,7 +222,7 @@ class NetworkRepository:
             ],
         )
 
-    def summaries(self) -> list[NetworkSummary]:
+    def summaries(self) -> list[StoredNetwork]:
         node_counts = (
             select(NodeRow.network_id, func.count().label("n"))
             .group_by(NodeRow.network_id)
@@ -238,7 +240,7 @@ class NetworkRepository:
             .order_by(NetworkRow.name)
         )
         return [
-            NetworkSummary(
+            StoredNetwork(
                 id=row.id,
                 name=row.name,
                 title=row.title,
