@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "peakguard"
-CORE = ("domain", "formats", "demo", "forecast", "optimize", "simulate", "analytics")
+CORE = ("domain", "formats", "demo", "forecast", "reserve", "optimize", "simulate", "analytics")
 ADAPTERS = ("store", "api", "cli", "web", "config", "workflows")
 
 
