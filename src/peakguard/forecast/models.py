@@ -1,0 +1,294 @@
+"""The :class:`Forecaster` protocol and the calendar models.
+
+A forecaster turns one series' history into a :class:`BaseForecast` for the next days, or
+raises :class:`ModelFitError` (too short a history, a solver error, numbers that are not
+finite); the orchestrator then tries the next one (:mod:`peakguard.forecast.orchestrator`).
+
+Both calendar models work on ``log(1 + volume)``, so an event's coefficient is the log of its
+multiple of a normal day, and both use the same regressors: six weekday columns and one 0/1
+column per event window that occurs in the history (:mod:`peakguard.forecast.calendar`).
+
+* :class:`CalendarArima` — a regression with ARIMA errors fitted by statsforecast (exact
+  likelihood): ARIMA(1,1,1) with drift by default, so the level follows the recent history and
+  the growth continues, while the windows carry the spikes. ``automatic=True`` lets
+  statsforecast's AutoARIMA choose the order (several times slower).
+* :class:`CalendarRegression` — the same regressors plus an intercept and a linear trend, fitted
+  by least squares with NumPy; the fallback when the ARIMA fit fails.
+
+A window the forecast horizon contains but the history never saw gets the prior multiple from
+:data:`~peakguard.forecast.calendar.PRIOR_MULTIPLES` (the national public figures). A day with a
+platform-announced multiple m is forecast as m × the model's own normal-day forecast for that
+day (the forecast with every event column set to 0).
+
+Intervals: the model's own interval on the log scale, widened on event days by the uncertainty
+of the event's size, which a single history estimates poorly (real peaks differ by 10–20 % from
+year to year): ``sd² = sd_model² + τ²`` on days of a window seen in the history or announced,
+``+ τ_prior²`` on days of an unseen window. Bounds are transformed back with ``exp(·) − 1``, so
+they stay ordered and the point (the median) stays inside them.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from peakguard.forecast.calendar import (
+    PRIOR_MULTIPLES,
+    EventCalendar,
+    day_of_week_features,
+)
+from peakguard.forecast.history import SeriesHistory
+
+FloatArray = npt.NDArray[np.float64]
+
+Z_80 = 1.2815515655446004
+Z_95 = 1.959963984540054
+
+
+class ModelFitError(Exception):
+    """A model could not forecast a series; the orchestrator falls back to the next model."""
+
+
+@dataclass(frozen=True, eq=False)
+class BaseForecast:
+    """One series' forecast before reconciliation (parcels per day)."""
+
+    point: FloatArray
+    lower_80: FloatArray
+    upper_80: FloatArray
+    lower_95: FloatArray
+    upper_95: FloatArray
+
+
+class Forecaster(Protocol):
+    """Anything that forecasts one series' next ``horizon_days`` from its history."""
+
+    @property
+    def name(self) -> str: ...
+
+    def forecast(
+        self, history: SeriesHistory, horizon_days: int, calendar: EventCalendar
+    ) -> BaseForecast: ...
+
+
+def from_log_scale(center: FloatArray, deviation: FloatArray) -> BaseForecast:
+    """Normal quantiles of ``log(1 + volume)`` transformed back to parcels (clipped at 0)."""
+    if not (np.all(np.isfinite(center)) and np.all(np.isfinite(deviation))):
+        raise ModelFitError("the forecast is not finite")
+
+    def back(values: FloatArray) -> FloatArray:
+        return np.asarray(np.maximum(np.expm1(np.minimum(values, 700.0)), 0.0), dtype=float)
+
+    return BaseForecast(
+        point=back(center),
+        lower_80=back(center - Z_80 * deviation),
+        upper_80=back(center + Z_80 * deviation),
+        lower_95=back(center - Z_95 * deviation),
+        upper_95=back(center + Z_95 * deviation),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Design:
+    """Regressors for one series: history rows, future rows, and what the future adds."""
+
+    history: FloatArray
+    future: FloatArray
+    future_normal: FloatArray
+    prior_offset: FloatArray
+    seen_event: FloatArray
+    unseen_event: FloatArray
+    announced: dict[int, float]
+
+
+def calendar_design(history: SeriesHistory, horizon_days: int, calendar: EventCalendar) -> Design:
+    """Weekday columns and the windows seen in the history; priors for the unseen ones."""
+    count = len(history.volumes)
+    features = calendar.features(history.first_day, count + horizon_days)
+    past, ahead = features[:count], features[count:]
+    active = past.sum(axis=0)
+    seen = (active > 0) & (active < count)
+    unseen = ~seen
+    weekdays = day_of_week_features(history.first_day, count + horizon_days)
+    names = calendar.feature_names
+    prior = np.array([math.log(PRIOR_MULTIPLES[name]) for name in names])
+    first_future = history.last_day + timedelta(days=1)
+    announced = {
+        (day - first_future).days: math.log(multiple)
+        for day, multiple in calendar.announced_multiples().items()
+        if 0 <= (day - first_future).days < horizon_days
+    }
+    future = np.hstack([ahead[:, seen], weekdays[count:]])
+    future_normal = np.hstack([np.zeros_like(ahead[:, seen]), weekdays[count:]])
+    return Design(
+        history=np.hstack([past[:, seen], weekdays[:count]]),
+        future=future,
+        future_normal=future_normal,
+        prior_offset=ahead[:, unseen] @ prior[unseen],
+        seen_event=ahead[:, seen].sum(axis=1),
+        unseen_event=ahead[:, unseen].sum(axis=1),
+        announced=announced,
+    )
+
+
+def combine(
+    design: Design,
+    center: FloatArray,
+    normal_center: FloatArray,
+    deviation: FloatArray,
+    *,
+    event_uncertainty: float,
+    prior_uncertainty: float,
+) -> BaseForecast:
+    """Add the priors, apply announced multiples and widen event days (see the module doc)."""
+    center = center + design.prior_offset
+    variance = (
+        deviation**2
+        + event_uncertainty**2 * np.minimum(design.seen_event, 1.0)
+        + prior_uncertainty**2 * np.minimum(design.unseen_event, 1.0)
+    )
+    for step, log_multiple in design.announced.items():
+        center[step] = normal_center[step] + log_multiple
+        variance[step] = deviation[step] ** 2 + event_uncertainty**2
+    return from_log_scale(center, np.sqrt(variance))
+
+
+def recent(history: SeriesHistory, days: int) -> SeriesHistory:
+    """The last ``days`` days of a history (all of it if shorter)."""
+    if len(history.volumes) <= days:
+        return history
+    skipped = len(history.volumes) - days
+    return SeriesHistory(
+        history.key, history.first_day + timedelta(days=skipped), history.volumes[skipped:]
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class RegressionFit:
+    """Least squares on log volume: fitted residuals and the regression part of the future."""
+
+    residuals: FloatArray
+    sigma: float
+    future: FloatArray
+    future_normal: FloatArray
+
+
+def fit_regression(history: SeriesHistory, design: Design, horizon_days: int) -> RegressionFit:
+    """Intercept, linear trend (per year), weekdays and seen windows on ``log(1 + volume)``."""
+    count = len(history.volumes)
+    time = np.arange(count + horizon_days, dtype=float)[:, None] / 365.25
+    ones = np.ones_like(time)
+    past = np.hstack([ones[:count], time[:count], design.history])
+    target = np.log1p(history.volumes)
+    coefficients, *_ = np.linalg.lstsq(past, target, rcond=None)
+    residuals = target - past @ coefficients
+    freedom = max(count - int(np.linalg.matrix_rank(past)), 1)
+    future = np.hstack([ones[count:], time[count:], design.future])
+    normal = np.hstack([ones[count:], time[count:], design.future_normal])
+    return RegressionFit(
+        residuals=residuals,
+        sigma=float(np.sqrt(residuals @ residuals / freedom)),
+        future=future @ coefficients,
+        future_normal=normal @ coefficients,
+    )
+
+
+ERROR_MODELS = ("auto_ets", "auto_arima", "ar1")
+
+
+@dataclass(frozen=True)
+class CalendarModel:
+    """Calendar regression on log volume, its residuals forecast by a statsforecast model.
+
+    Two stages: least squares on the calendar (:func:`fit_regression`), then ``error_model``
+    on the residuals — ``auto_ets`` (AutoETS, no season: the weekdays are in the regression),
+    ``auto_arima`` (AutoARIMA, non-seasonal) or ``ar1`` (ARIMA(1,0,0)). The residual forecast
+    moves the level towards where the series stands now; its intervals are the model's own.
+    Only the last ``fit_window_days`` of history are used, so an old growth rate fades out.
+    """
+
+    error_model: str = "auto_ets"
+    event_uncertainty: float = 0.15
+    prior_uncertainty: float = 0.3
+    min_history_days: int = 56
+    fit_window_days: int = 3 * 365 + 1
+
+    def __post_init__(self) -> None:
+        if self.error_model not in ERROR_MODELS:
+            raise ValueError(f"error_model must be one of {ERROR_MODELS}")
+
+    @property
+    def name(self) -> str:
+        return f"calendar_{self.error_model}"
+
+    def _model(self) -> Any:
+        from statsforecast.models import ARIMA, AutoARIMA, AutoETS
+
+        if self.error_model == "auto_ets":
+            return AutoETS(season_length=1)
+        if self.error_model == "auto_arima":
+            return AutoARIMA(seasonal=False)
+        return ARIMA(order=(1, 0, 0), include_mean=False)
+
+    def forecast(
+        self, history: SeriesHistory, horizon_days: int, calendar: EventCalendar
+    ) -> BaseForecast:
+        if len(history.volumes) < self.min_history_days:
+            raise ModelFitError("history too short")
+        history = recent(history, self.fit_window_days)
+        design = calendar_design(history, horizon_days, calendar)
+        regression = fit_regression(history, design, horizon_days)
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                result = self._model().forecast(regression.residuals, horizon_days, level=[95])
+        except Exception as error:  # statsforecast raises many kinds; all mean "no forecast"
+            raise ModelFitError(str(error)) from error
+        error_mean = np.asarray(result["mean"], dtype=float)
+        deviation = (np.asarray(result["hi-95"], dtype=float) - error_mean) / Z_95
+        return combine(
+            design,
+            regression.future + error_mean,
+            regression.future_normal + error_mean,
+            deviation,
+            event_uncertainty=self.event_uncertainty,
+            prior_uncertainty=self.prior_uncertainty,
+        )
+
+
+@dataclass(frozen=True)
+class CalendarRegression:
+    """The calendar regression alone (NumPy least squares, residual spread as the interval):
+    the fallback when the statsforecast stage fails."""
+
+    event_uncertainty: float = 0.15
+    prior_uncertainty: float = 0.3
+    min_history_days: int = 28
+    fit_window_days: int = 3 * 365 + 1
+
+    @property
+    def name(self) -> str:
+        return "calendar_regression"
+
+    def forecast(
+        self, history: SeriesHistory, horizon_days: int, calendar: EventCalendar
+    ) -> BaseForecast:
+        if len(history.volumes) < self.min_history_days:
+            raise ModelFitError("history too short")
+        history = recent(history, self.fit_window_days)
+        design = calendar_design(history, horizon_days, calendar)
+        regression = fit_regression(history, design, horizon_days)
+        return combine(
+            design,
+            regression.future,
+            regression.future_normal,
+            np.full(horizon_days, regression.sigma),
+            event_uncertainty=self.event_uncertainty,
+            prior_uncertainty=self.prior_uncertainty,
+        )
