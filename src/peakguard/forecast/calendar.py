@@ -227,21 +227,33 @@ def event_features(days: Sequence[date], names: Sequence[str]) -> FloatArray:
     matrix = np.zeros((len(days), len(names)), dtype=float)
     if not days:
         return matrix
+    month_day = np.array([day.month * 100 + day.day for day in days])
+    for name, (first_month, first_day), (last_month, last_day) in FIXED_WINDOWS:
+        if name in column:
+            inside = (month_day >= first_month * 100 + first_day) & (
+                month_day <= last_month * 100 + last_day
+            )
+            matrix[inside, column[name]] = 1.0
     festival_windows = [window for window in SPRING_FESTIVAL_WINDOWS if window[0] in column]
-    needed = {day.year for day in days} | {day.year + 1 for day in days if day.month == 12}
-    new_years = {year: spring_festival(year) for year in needed} if festival_windows else {}
-    for row, day in enumerate(days):
-        for name, (first_month, first_day), (last_month, last_day) in FIXED_WINDOWS:
-            if name in column and (first_month, first_day) <= (day.month, day.day) <= (
-                last_month,
-                last_day,
-            ):
-                matrix[row, column[name]] = 1.0
-        for name, first_offset, last_offset in festival_windows:
-            for year in (day.year, day.year + 1) if day.month == 12 else (day.year,):
-                offset = (day - new_years[year]).days
-                if first_offset <= offset <= last_offset:
-                    matrix[row, column[name]] = 1.0
+    if not festival_windows:
+        return matrix
+    ordinals = np.array([day.toordinal() for day in days])
+    years = np.array([day.year for day in days])
+    # The earliest new year (21 January) less 25 days is 27 December: only days from 20
+    # December on can fall in the next year's windows.
+    late = month_day >= 1220
+    needed = set(years.tolist()) | set((years[late] + 1).tolist())
+    new_year = {year: spring_festival(year).toordinal() for year in needed}
+    this_year = ordinals - np.array([new_year[year] for year in years])
+    next_year = np.where(
+        late,
+        ordinals - np.array([new_year.get(year + 1, 0) for year in years]),
+        10**6,
+    )
+    for name, first_offset, last_offset in festival_windows:
+        for offsets in (this_year, next_year):
+            inside = (offsets >= first_offset) & (offsets <= last_offset)
+            matrix[inside, column[name]] = 1.0
     return matrix
 
 

@@ -179,14 +179,19 @@ class RegressionFit:
     future_normal: FloatArray
 
 
-def fit_regression(history: SeriesHistory, design: Design, horizon_days: int) -> RegressionFit:
-    """Intercept, linear trend (per year), weekdays and seen windows on ``log(1 + volume)``."""
+def fit_regression(
+    history: SeriesHistory, design: Design, horizon_days: int, half_life_days: float | None = None
+) -> RegressionFit:
+    """Intercept, linear trend (per year), weekdays and seen windows on ``log(1 + volume)``;
+    with ``half_life_days`` a day's weight halves for every that many days of age."""
     count = len(history.volumes)
     time = np.arange(count + horizon_days, dtype=float)[:, None] / 365.25
     ones = np.ones_like(time)
     past = np.hstack([ones[:count], time[:count], design.history])
     target = np.log1p(history.volumes)
-    coefficients, *_ = np.linalg.lstsq(past, target, rcond=None)
+    age = np.arange(count - 1, -1, -1, dtype=float)
+    root = np.sqrt(0.5 ** (age / half_life_days)) if half_life_days else np.ones(count)
+    coefficients, *_ = np.linalg.lstsq(past * root[:, None], target * root, rcond=None)
     residuals = target - past @ coefficients
     freedom = max(count - int(np.linalg.matrix_rank(past)), 1)
     future = np.hstack([ones[count:], time[count:], design.future])
@@ -213,11 +218,12 @@ class CalendarModel:
     Only the last ``fit_window_days`` of history are used, so an old growth rate fades out.
     """
 
-    error_model: str = "auto_ets"
+    error_model: str = "ar1"
     event_uncertainty: float = 0.15
     prior_uncertainty: float = 0.3
     min_history_days: int = 56
     fit_window_days: int = 3 * 365 + 1
+    half_life_days: float | None = 365.0
 
     def __post_init__(self) -> None:
         if self.error_model not in ERROR_MODELS:
@@ -243,7 +249,7 @@ class CalendarModel:
             raise ModelFitError("history too short")
         history = recent(history, self.fit_window_days)
         design = calendar_design(history, horizon_days, calendar)
-        regression = fit_regression(history, design, horizon_days)
+        regression = fit_regression(history, design, horizon_days, self.half_life_days)
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
@@ -271,6 +277,7 @@ class CalendarRegression:
     prior_uncertainty: float = 0.3
     min_history_days: int = 28
     fit_window_days: int = 3 * 365 + 1
+    half_life_days: float | None = 365.0
 
     @property
     def name(self) -> str:
@@ -283,7 +290,7 @@ class CalendarRegression:
             raise ModelFitError("history too short")
         history = recent(history, self.fit_window_days)
         design = calendar_design(history, horizon_days, calendar)
-        regression = fit_regression(history, design, horizon_days)
+        regression = fit_regression(history, design, horizon_days, self.half_life_days)
         return combine(
             design,
             regression.future,

@@ -54,7 +54,7 @@ MAX_HORIZON_DAYS = 400
 class ForecastParameters:
     """Knobs of the forecaster (defaults documented in docs/explanation/forecasting.md)."""
 
-    models: tuple[str, ...] = ("calendar_auto_ets", "calendar_regression", "seasonal_naive")
+    models: tuple[str, ...] = ("calendar_ar1", "calendar_regression", "seasonal_naive")
     """The fallback chain: the first model that forecasts a series wins."""
     reconciliation: str = "wls_structural"
     event_uncertainty: float = 0.15
