@@ -204,7 +204,10 @@ def forecast_volumes(
     hierarchy = build_hierarchy([series.key for series in bottom])
     by_key = {series.key: series for series in bottom}
     ordered_bottom = [by_key[key] for key in hierarchy.bottom]
-    histories = aggregate_histories(ordered_bottom, hierarchy.keys, hierarchy.summing)
+    histories = [
+        by_key.get(summed.key, summed)
+        for summed in aggregate_histories(ordered_bottom, hierarchy.keys, hierarchy.summing)
+    ]
     chain = tuple(forecasters) if forecasters is not None else parameters.forecasters()
     base: dict[str, list[np.ndarray]] = {
         name: [] for name in ("point", "lower_80", "upper_80", "lower_95", "upper_95")
