@@ -5,15 +5,16 @@ raises :class:`ModelFitError` (too short a history, a solver error, numbers that
 finite); the orchestrator then tries the next one (:mod:`peakguard.forecast.orchestrator`).
 
 Both calendar models work on ``log(1 + volume)``, so an event's coefficient is the log of its
-multiple of a normal day, and both use the same regressors: six weekday columns and one 0/1
-column per event window that occurs in the history (:mod:`peakguard.forecast.calendar`).
+multiple of a normal day, and both regress it, by weighted least squares over the last three
+years (a day's weight halves every 365 days of age, so the size of a promotion follows recent
+years), on an intercept, a linear trend, six weekday columns and one 0/1 column per event
+window that occurs in the history (:mod:`peakguard.forecast.calendar`):
 
-* :class:`CalendarArima` — a regression with ARIMA errors fitted by statsforecast (exact
-  likelihood): ARIMA(1,1,1) with drift by default, so the level follows the recent history and
-  the growth continues, while the windows carry the spikes. ``automatic=True`` lets
-  statsforecast's AutoARIMA choose the order (several times slower).
-* :class:`CalendarRegression` — the same regressors plus an intercept and a linear trend, fitted
-  by least squares with NumPy; the fallback when the ARIMA fit fails.
+* :class:`CalendarModel` — then forecasts the regression's residuals with a statsforecast
+  model (ARIMA(1,0,0) by default; AutoETS or AutoARIMA on request), which carries where the
+  series stands now into the first days of the horizon and gives the interval its width.
+* :class:`CalendarRegression` — the regression alone, its residual spread as the interval:
+  the fallback when the statsforecast stage fails.
 
 A window the forecast horizon contains but the history never saw gets the prior multiple from
 :data:`~peakguard.forecast.calendar.PRIOR_MULTIPLES` (the national public figures). A day with a
