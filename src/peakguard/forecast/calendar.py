@@ -158,7 +158,7 @@ class AnnouncedMultiple:
                 [
                     Problem(
                         f"announced[{self.day.isoformat()}].multiple",
-                        _("must be a number greater than 0"),
+                        _("must be greater than 0"),
                     )
                 ],
             )
