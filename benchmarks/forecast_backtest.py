@@ -116,7 +116,9 @@ def main() -> None:
     )
     print(f"## Synthetic: {len(series)} series × {len(ORIGINS)} origins, 35-day horizons\n")
     synthetic = timed(
-        lambda chosen: rolling_origin_backtest(series, ORIGINS, 35, chosen), arguments.repeats
+        lambda chosen: rolling_origin_backtest(series, ORIGINS, 35, chosen),
+        arguments.repeats,
+        arguments.slow_repeats,
     )
     print(markdown_table(synthetic))
     print("\n## Public national figures: origins 31 Dec 2013 … 2022, reported rows only\n")
