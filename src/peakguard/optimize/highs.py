@@ -1,0 +1,116 @@
+"""A thin adapter over HiGHS (``highspy``) for the linear programs of this package.
+
+Programs are built as SciPy sparse matrices (rows ``lower <= A x <= upper``, columns
+``lower <= x <= upper``) and passed to HiGHS in one call, which is far faster than adding
+rows one by one from Python.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csc_array
+
+FloatArray = npt.NDArray[np.float64]
+INFINITY = highspy.kHighsInf
+
+
+@dataclass(frozen=True)
+class LinearProgram:
+    """minimise ``cost @ x`` subject to ``row_lower <= matrix @ x <= row_upper`` and bounds."""
+
+    cost: FloatArray
+    matrix: csc_array
+    row_lower: FloatArray
+    row_upper: FloatArray
+    column_lower: FloatArray
+    column_upper: FloatArray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        rows, columns = self.matrix.shape
+        return int(rows), int(columns)
+
+
+@dataclass(frozen=True)
+class Solution:
+    values: FloatArray
+    objective: float
+    status: str
+    iterations: int
+    seconds: float
+
+
+class SolverError(RuntimeError):
+    """HiGHS stopped without an optimal solution (reported with its status)."""
+
+
+class Solver:
+    """One HiGHS instance holding a program, so a second phase can warm-start from the first."""
+
+    def __init__(self, program: LinearProgram, *, time_limit_seconds: float = 600.0) -> None:
+        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("time_limit", float(time_limit_seconds))
+        rows, columns = program.shape
+        matrix = csc_array(program.matrix)
+        matrix.sort_indices()
+        lp = highspy.HighsLp()
+        lp.num_col_ = columns
+        lp.num_row_ = rows
+        lp.col_cost_ = program.cost.astype(np.float64)
+        lp.col_lower_ = program.column_lower.astype(np.float64)
+        lp.col_upper_ = program.column_upper.astype(np.float64)
+        lp.row_lower_ = program.row_lower.astype(np.float64)
+        lp.row_upper_ = program.row_upper.astype(np.float64)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+        lp.a_matrix_.value_ = matrix.data.astype(np.float64)
+        self.highs.passModel(lp)
+        self.columns = columns
+
+    def solve(self) -> Solution:
+        started = time.perf_counter()
+        self.highs.run()
+        seconds = time.perf_counter() - started
+        status = self.highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise SolverError(self.highs.modelStatusToString(status))
+        info = self.highs.getInfo()
+        values = np.asarray(self.highs.getSolution().col_value, dtype=np.float64)
+        return Solution(
+            values=values,
+            objective=float(info.objective_function_value),
+            status="optimal",
+            iterations=int(info.simplex_iteration_count) + int(info.ipm_iteration_count),
+            seconds=seconds,
+        )
+
+    def add_row(
+        self, lower: float, upper: float, columns: npt.NDArray[np.int64], values: FloatArray
+    ) -> None:
+        self.highs.addRow(
+            float(lower),
+            float(upper),
+            len(columns),
+            columns.astype(np.int32),
+            values.astype(np.float64),
+        )
+
+    def use(self, method: str) -> None:
+        """``simplex`` or ``ipm`` (interior point, then crossover to a vertex)."""
+        self.highs.setOptionValue("solver", method)
+
+    def bound_columns(self, columns: npt.NDArray[np.int64], upper: FloatArray) -> None:
+        self.highs.changeColsBounds(
+            len(columns), columns.astype(np.int32), np.zeros(len(columns)), upper.astype(np.float64)
+        )
+
+    def set_cost(self, cost: FloatArray) -> None:
+        indices = np.arange(self.columns, dtype=np.int32)
+        self.highs.changeColsCost(self.columns, indices, cost.astype(np.float64))

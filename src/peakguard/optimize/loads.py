@@ -1,0 +1,381 @@
+"""The program's data: releases, quota columns, capacity rows and how quotas load the rows.
+
+Rows are of two kinds, for every node a planned parcel can reach:
+
+- ``sorting``: one per shift worked (a shift that wraps midnight is one row), limited to the
+  shift's sorting capacity over its hours (with the scenario's changes and closures) × margin;
+- ``storage``: one per checked hour, limited to storage capacity × margin. The checked hours
+  are each node's fullest hours of a normal day.
+
+Each row's load is the background (parcels the plan does not move: inbound from outside the
+province, the warm-up days, origins without releases), computed once on the uncongested
+network, plus the quotas times their free-flow profiles (:mod:`.profiles`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+from scipy.sparse import coo_array, csr_array
+
+from peakguard.domain.network import Network, NodeKind
+from peakguard.domain.routing import RoutingTable
+from peakguard.errors import InvalidInputError, Problem
+from peakguard.i18n import _
+from peakguard.optimize.profiles import OriginMix, Profiles, probe_profiles, uncongested_run
+from peakguard.optimize.releases import OrderRelease, StaggerParameters
+from peakguard.simulate.demand import build_demand, normal_day_flows
+from peakguard.simulate.plan import Demand, FloatArray, IntArray
+from peakguard.simulate.run import scenario_capacities
+from peakguard.simulate.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class LoadModel:
+    releases: list[OrderRelease]
+    release_origin: IntArray
+    release_carrier: IntArray
+    pickup_release: IntArray
+    pickup_day: IntArray
+    pickup_delay_days: IntArray
+    pickup_quota: IntArray
+    quota_origin: IntArray
+    quota_day: IntArray
+    quota_of_release: IntArray
+    """The quota column of each release's own release day."""
+    entry_row: IntArray
+    entry_quota: IntArray
+    entry_value: FloatArray
+    row_node: IntArray
+    row_kind: np.ndarray
+    row_start: IntArray
+    """Hour (from the scenario's start) the row's shift begins, or the checked hour."""
+    row_hours: IntArray
+    row_capacity: FloatArray
+    row_limit: FloatArray
+    row_background: FloatArray
+    total_parcels: float
+
+    def load_matrix(self) -> csr_array:
+        """[row, quota] parcels of load per parcel of quota."""
+        shape = (len(self.row_limit), len(self.quota_origin))
+        return csr_array(
+            coo_array((self.entry_value, (self.entry_row, self.entry_quota)), shape=shape)
+        )
+
+    def unplanned_quotas(self) -> FloatArray:
+        """Everything picked up on its release day: what happens without a plan."""
+        totals = np.bincount(
+            self.quota_of_release,
+            weights=np.array([release.parcels for release in self.releases], dtype=float),
+            minlength=len(self.quota_origin),
+        )
+        return np.asarray(totals, dtype=np.float64)
+
+
+def origin_mixes(network: Network, scenario: Scenario) -> dict[int, OriginMix]:
+    """Each origin's normal destinations and their shares."""
+    origin, destination, parcels, inbound = normal_day_flows(network, scenario)
+    mixes: dict[int, OriginMix] = {}
+    outbound = ~inbound
+    for node in np.unique(origin[outbound]).tolist():
+        chosen = outbound & (origin == node) & (parcels > 0)
+        total = float(parcels[chosen].sum())
+        if total <= 0:
+            continue
+        mixes[int(node)] = OriginMix(int(node), destination[chosen], parcels[chosen] / total)
+    return mixes
+
+
+def check_releases(
+    network: Network, scenario: Scenario, releases: list[OrderRelease], mixes: dict[int, OriginMix]
+) -> None:
+    """Every release names a known origin of its carrier, inside the scenario's days."""
+    nodes = network.node_index()
+    position = {node.id: index for index, node in enumerate(network.nodes)}
+    first, last = scenario.first_day, scenario.first_day + timedelta(days=scenario.days - 1)
+    problems: list[Problem] = []
+    for index, release in enumerate(releases):
+        where = f"releases[{index}]"
+        node = nodes.get(release.origin)
+        if node is None:
+            problems.append(
+                Problem(f"{where}.origin", _("unknown node '{node}'", node=release.origin))
+            )
+        elif node.kind is not NodeKind.outlet:
+            problems.append(
+                Problem(f"{where}.origin", _("'{node}' is not an outlet", node=release.origin))
+            )
+        elif node.carrier != release.carrier:
+            problems.append(
+                Problem(
+                    f"{where}.carrier",
+                    _(
+                        "outlet '{node}' belongs to carrier '{expected}', not '{carrier}'",
+                        node=release.origin,
+                        expected=node.carrier,
+                        carrier=release.carrier,
+                    ),
+                )
+            )
+        elif position[release.origin] not in mixes:
+            problems.append(
+                Problem(
+                    f"{where}.origin",
+                    _("outlet '{node}' has no destinations to send to", node=release.origin),
+                )
+            )
+        if not first <= release.release_day <= last:
+            problems.append(
+                Problem(
+                    f"{where}.release_day",
+                    _(
+                        "must be within the scenario's days, {first} to {last}",
+                        first=first.isoformat(),
+                        last=last.isoformat(),
+                    ),
+                )
+            )
+        if release.latest_day < release.release_day:
+            problems.append(Problem(f"{where}.latest_day", _("must not be before release_day")))
+        if not release.parcels >= 0:
+            problems.append(Problem(f"{where}.parcels", _("must not be negative")))
+    if problems:
+        raise InvalidInputError(_("The order releases have mistakes."), problems)
+
+
+def build_load_model(
+    network: Network,
+    scenario: Scenario,
+    releases: list[OrderRelease],
+    routing: RoutingTable,
+    settings: StaggerParameters,
+) -> LoadModel:
+    mixes = origin_mixes(network, scenario)
+    check_releases(network, scenario, releases, mixes)
+    position = {node.id: index for index, node in enumerate(network.nodes)}
+    hours = scenario.hours
+    start_day = scenario.start.date()
+    first_plan_day = scenario.warm_up_days
+    last_plan_day = hours // 24 - 1
+
+    release_origin = np.array([position[item.origin] for item in releases], dtype=np.int64)
+    carriers = sorted({item.carrier for item in releases})
+    release_carrier = np.array([carriers.index(item.carrier) for item in releases], dtype=np.int64)
+    release_day = np.array(
+        [(item.release_day - start_day).days for item in releases], dtype=np.int64
+    )
+    latest_day = np.minimum(
+        np.array([(item.latest_day - start_day).days for item in releases], dtype=np.int64),
+        last_plan_day,
+    )
+
+    planned = sorted(set(release_origin.tolist()))
+    plan_days = np.arange(first_plan_day, last_plan_day + 1, dtype=np.int64)
+    quota_base = {origin: k * len(plan_days) for k, origin in enumerate(planned)}
+    quota_origin = np.repeat(np.array(planned, dtype=np.int64), len(plan_days))
+    quota_day = np.tile(plan_days, len(planned))
+
+    window = latest_day - release_day + 1
+    pickup_release = np.repeat(np.arange(len(releases)), window)
+    pickup_day = release_day[pickup_release] + (
+        np.arange(int(window.sum())) - np.repeat(np.cumsum(window) - window, window)
+    )
+    origin_base = np.array([quota_base[int(o)] for o in release_origin], dtype=np.int64)
+    pickup_quota = origin_base[pickup_release] + pickup_day - first_plan_day
+    quota_of_release = origin_base + release_day - first_plan_day
+
+    profiles = probe_profiles(
+        network, routing, [mixes[o] for o in planned], list(scenario.demand.pickup_hours)
+    )
+    background = _background(network, scenario, routing, set(planned))
+    capacity, accepting, _factor, storage = scenario_capacities(network, scenario)
+    open_capacity = np.where(accepting, capacity, 0.0)
+    touched = np.zeros(len(network.nodes), dtype=bool)
+    touched[profiles.sorting_node] = True
+    touched[profiles.storage_node] = True
+
+    # Sorting rows: one per shift worked at a touched node.
+    band = _band_starts(network, hours)
+    sorting_lookup = np.full((len(network.nodes), hours), -1, dtype=np.int64)
+    keys = np.where(
+        touched[:, None] & (band >= 0), np.arange(len(network.nodes))[:, None] * hours + band, -1
+    )
+    valid = keys >= 0
+    unique_keys, inverse = np.unique(keys[valid], return_inverse=True)
+    sorting_lookup[valid] = inverse
+    sorting_rows = len(unique_keys)
+    sorting_capacity = np.bincount(inverse, weights=open_capacity[valid], minlength=sorting_rows)
+    sorting_background = np.bincount(
+        inverse, weights=background.processed[valid], minlength=sorting_rows
+    )
+    sorting_hours = np.bincount(inverse, minlength=sorting_rows)
+    sorting_node = unique_keys // hours
+    sorting_start = unique_keys % hours
+
+    # Storage rows: each touched node's fullest hours of a normal day.
+    normal_volume = _normal_volumes(network, scenario)
+    fullest = _fullest_hours(
+        network, profiles, normal_volume, background.backlog, settings, scenario
+    )
+    storage_lookup = np.full((len(network.nodes), hours), -1, dtype=np.int64)
+    checked = touched[:, None] & fullest[:, np.arange(hours) % 24]
+    storage_lookup[checked] = sorting_rows + np.arange(int(checked.sum()))
+    storage_node, storage_hour = np.nonzero(checked)
+    storage_rows = len(storage_node)
+
+    entries = [
+        _entries(
+            profiles.sorting_origin,
+            profiles.sorting_node,
+            profiles.sorting_offset,
+            profiles.sorting_value,
+            sorting_lookup,
+            plan_days,
+            quota_base,
+            first_plan_day,
+        ),
+        _entries(
+            profiles.storage_origin,
+            profiles.storage_node,
+            profiles.storage_offset,
+            profiles.storage_value,
+            storage_lookup,
+            plan_days,
+            quota_base,
+            first_plan_day,
+        ),
+    ]
+    row_capacity = np.concatenate([sorting_capacity, storage[storage_node]])
+    margins = np.concatenate(
+        [
+            np.full(sorting_rows, settings.sorting_margin),
+            np.full(storage_rows, settings.storage_margin),
+        ]
+    )
+    return LoadModel(
+        releases=list(releases),
+        release_origin=release_origin,
+        release_carrier=release_carrier,
+        pickup_release=pickup_release,
+        pickup_day=pickup_day,
+        pickup_delay_days=pickup_day - release_day[pickup_release],
+        pickup_quota=pickup_quota,
+        quota_origin=quota_origin,
+        quota_day=quota_day,
+        quota_of_release=quota_of_release,
+        entry_row=np.concatenate([e[0] for e in entries]),
+        entry_quota=np.concatenate([e[1] for e in entries]),
+        entry_value=np.concatenate([e[2] for e in entries]),
+        row_node=np.concatenate([sorting_node, storage_node]).astype(np.int64),
+        row_kind=np.array(["sorting"] * sorting_rows + ["storage"] * storage_rows, dtype=object),
+        row_start=np.concatenate([sorting_start, storage_hour]).astype(np.int64),
+        row_hours=np.concatenate([sorting_hours, np.ones(storage_rows, dtype=np.int64)]),
+        row_capacity=row_capacity,
+        row_limit=row_capacity * margins,
+        row_background=np.concatenate(
+            [sorting_background, background.backlog[storage_node, storage_hour]]
+        ),
+        total_parcels=float(sum(item.parcels for item in releases)),
+    )
+
+
+@dataclass(frozen=True)
+class _Background:
+    processed: FloatArray
+    backlog: FloatArray
+
+
+def _background(
+    network: Network, scenario: Scenario, routing: RoutingTable, planned: set[int]
+) -> _Background:
+    """Load the plan does not move: everything but the planned origins' pickups after warm-up."""
+    demand = build_demand(network, scenario)
+    moved = np.isin(demand.origin, np.array(sorted(planned), dtype=np.int64)) & (
+        demand.hour >= scenario.warm_up_hours
+    )
+    kept = Demand(
+        demand.origin[~moved],
+        demand.destination[~moved],
+        demand.hour[~moved],
+        demand.parcels[~moved],
+    )
+    run = uncongested_run(network, routing, kept, hours=scenario.hours, trace=False)
+    return _Background(run.processed, run.backlog)
+
+
+def _band_starts(network: Network, hours: int) -> IntArray:
+    """[node, hour] the hour (from the start) the shift covering it began, -1 if none."""
+    result = np.full((len(network.nodes), hours), -1, dtype=np.int64)
+    absolute = np.arange(hours)
+    for index, node in enumerate(network.nodes):
+        start_of = np.full(24, -1, dtype=np.int64)
+        for shift in node.shifts:
+            for hour in shift.hours():
+                if start_of[hour] < 0:
+                    start_of[hour] = shift.start_hour
+        starts = start_of[absolute % 24]
+        covered = starts >= 0
+        began = absolute - ((absolute % 24 - starts) % 24)
+        result[index] = np.where(covered & (began >= 0), began, np.where(covered, 0, -1))
+    return result
+
+
+def _normal_volumes(network: Network, scenario: Scenario) -> FloatArray:
+    """[node] parcels each origin takes on on a normal day."""
+    origin, _destination, parcels, inbound = normal_day_flows(network, scenario)
+    totals = np.bincount(origin[~inbound], weights=parcels[~inbound], minlength=len(network.nodes))
+    return np.asarray(totals, dtype=np.float64)
+
+
+def _fullest_hours(
+    network: Network,
+    profiles: Profiles,
+    normal_volume: FloatArray,
+    background_backlog: FloatArray,
+    settings: StaggerParameters,
+    scenario: Scenario,
+) -> np.ndarray:
+    """[node, hour of day] True for the node's ``storage_hours_per_day`` fullest hours."""
+    nodes = len(network.nodes)
+    profile = np.zeros((nodes, 24))
+    weights = normal_volume[profiles.storage_origin]
+    np.add.at(
+        profile,
+        (profiles.storage_node, profiles.storage_offset % 24),
+        profiles.storage_value * weights,
+    )
+    day = min(scenario.warm_up_days, background_backlog.shape[1] // 24 - 1)
+    profile += background_backlog[:, 24 * day : 24 * day + 24] if day >= 0 else 0.0
+    count = settings.storage_hours_per_day
+    ranked = np.argsort(-profile, axis=1, kind="stable")[:, :count]
+    chosen = np.zeros((nodes, 24), dtype=bool)
+    np.put_along_axis(chosen, ranked, True, axis=1)
+    return chosen
+
+
+def _entries(
+    origin: IntArray,
+    node: IntArray,
+    offset: IntArray,
+    value: FloatArray,
+    lookup: IntArray,
+    plan_days: IntArray,
+    quota_base: dict[int, int],
+    first_plan_day: int,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """(row, quota column, value) for every profile entry on every planning day."""
+    hours = lookup.shape[1]
+    absolute = 24 * plan_days[None, :] + offset[:, None]
+    inside = absolute < hours
+    rows = np.where(inside, lookup[node[:, None], np.minimum(absolute, hours - 1)], -1)
+    base = np.array([quota_base[int(o)] for o in origin], dtype=np.int64)
+    columns = base[:, None] + (plan_days - first_plan_day)[None, :]
+    keep = rows >= 0
+    return (
+        rows[keep],
+        np.broadcast_to(columns, rows.shape)[keep],
+        np.broadcast_to(value[:, None], rows.shape)[keep],
+    )

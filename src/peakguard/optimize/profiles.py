@@ -1,0 +1,153 @@
+"""Free-flow load profiles: what one parcel picked up at an origin does to every node.
+
+The staggering program needs, for each origin, how a parcel picked up there on a given day
+loads every node on its routes: in which hour it is sorted there, and in which hours it sits
+there (queued or sorted and waiting for its lane). These follow from the simulator's own rules
+run on an uncongested copy of the network (every capacity unlimited, shifts and departure
+times kept), so the program and the simulator agree on timing by construction. Fluid flow in
+an uncongested network is linear: the load of a plan is the sum of its pickups' profiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from peakguard.domain.network import Network
+from peakguard.domain.routing import RoutingTable
+from peakguard.simulate.engine import SimulationRun, simulate_plan
+from peakguard.simulate.plan import (
+    BoolArray,
+    Demand,
+    FloatArray,
+    IntArray,
+    StoragePolicy,
+    compile_plan,
+)
+
+UNLIMITED = 1e12
+REFERENCE_DAY = 1
+"""Probes are picked up on day 1 of their own run, so nothing they do falls before hour 0."""
+PROBE_DAYS = 8
+
+
+@dataclass(frozen=True)
+class OriginMix:
+    """Where an origin's parcels go: destinations and the share of each."""
+
+    origin: int
+    destinations: IntArray
+    shares: FloatArray
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """Per-unit loads of a pickup on day 0 at each planned origin, by node and hour offset.
+
+    Rows of ``sorting_*`` say: of one parcel picked up at ``origin`` (in equal parts in the
+    pickup rounds of day 0), ``value`` is sorted at ``node`` in hour ``offset`` (hours from
+    00:00 of the pickup day). Rows of ``storage_*`` say it is at ``node`` at the end of hour
+    ``offset``."""
+
+    sorting_origin: IntArray
+    sorting_node: IntArray
+    sorting_offset: IntArray
+    sorting_value: FloatArray
+    storage_origin: IntArray
+    storage_node: IntArray
+    storage_offset: IntArray
+    storage_value: FloatArray
+
+
+def uncongested_run(
+    network: Network,
+    routing: RoutingTable,
+    demand: Demand,
+    *,
+    hours: int,
+    trace: bool,
+) -> SimulationRun:
+    """The simulator on the network with every capacity unlimited (shifts and timetables kept)."""
+    pattern = np.array([node.sorting_capacity_by_hour() for node in network.nodes], dtype=float)
+    tiled = np.tile(pattern, (1, hours // 24 + 1))[:, :hours]
+    capacity = np.where(tiled > 0, UNLIMITED, 0.0)
+    accepting: BoolArray = np.ones((len(network.nodes), hours), dtype=bool)
+    factor = np.full((len(network.lanes), hours), UNLIMITED)
+    plan = compile_plan(
+        network,
+        routing,
+        demand,
+        hours=hours,
+        sorting_capacity=capacity,
+        accepting=accepting,
+        lane_capacity_factor=factor,
+        policy=StoragePolicy.overflow,
+        storage_capacity=np.full(len(network.nodes), UNLIMITED),
+    )
+    return simulate_plan(plan, trace=trace)
+
+
+def probe_profiles(
+    network: Network,
+    routing: RoutingTable,
+    mixes: list[OriginMix],
+    pickup_hours: list[int],
+) -> Profiles:
+    """Run one unit of pickups at every origin through the uncongested network, traced."""
+    origins: list[IntArray] = []
+    destinations: list[IntArray] = []
+    hours: list[IntArray] = []
+    parcels: list[FloatArray] = []
+    share = 1.0 / len(pickup_hours)
+    for mix in mixes:
+        for hour in pickup_hours:
+            origins.append(np.full(len(mix.destinations), mix.origin, dtype=np.int64))
+            destinations.append(mix.destinations)
+            hours.append(np.full(len(mix.destinations), 24 * REFERENCE_DAY + hour, dtype=np.int64))
+            parcels.append(mix.shares * share)
+    probe = Demand(
+        np.concatenate(origins),
+        np.concatenate(destinations),
+        np.concatenate(hours),
+        np.concatenate(parcels),
+    )
+    run = uncongested_run(network, routing, probe, hours=24 * PROBE_DAYS, trace=True)
+    trace = run.trace
+    assert trace is not None
+    origin_of = run.plan.cohort_origin[trace.cohort]
+    base = 24 * REFERENCE_DAY
+    sorting = _aggregate(origin_of, trace.node, trace.sorted_hour - base, trace.parcels)
+    # At the end of hours [arrived, left) the parcel is at the node; it leaves when its lane
+    # departs, or, at its destination, when it is delivered at the end of its sorting hour.
+    left = np.where(trace.departed_hour >= 0, trace.departed_hour, trace.sorted_hour)
+    stay = np.maximum(left - trace.arrived_hour, 0)
+    repeat = np.repeat(np.arange(len(stay)), stay)
+    within = np.arange(len(repeat)) - np.repeat(np.cumsum(stay) - stay, stay)
+    storage = _aggregate(
+        origin_of[repeat],
+        trace.node[repeat],
+        trace.arrived_hour[repeat] + within - base,
+        trace.parcels[repeat],
+    )
+    return Profiles(*sorting, *storage)
+
+
+def _aggregate(
+    origin: IntArray, node: IntArray, offset: IntArray, value: FloatArray
+) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+    """Sum ``value`` over equal (origin, node, offset) keys."""
+    if not len(origin):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.zeros(0)
+    keys = np.stack([origin, node, offset], axis=1)
+    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    sums = np.bincount(inverse.reshape(-1), weights=value, minlength=len(unique))
+    keep = sums > 1e-12
+    result: tuple[IntArray, IntArray, IntArray, FloatArray] = (
+        unique[keep, 0].astype(np.int64),
+        unique[keep, 1].astype(np.int64),
+        unique[keep, 2].astype(np.int64),
+        np.asarray(sums[keep], dtype=np.float64),
+    )
+    return result

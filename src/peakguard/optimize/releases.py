@@ -1,0 +1,99 @@
+"""The platforms' order releases (订单释放) and the knobs of the staggering plan.
+
+A release is what a platform hands to a carrier at one origin on one day: ``parcels`` orders
+ready for pickup on ``release_day``, each to be picked up no later than ``latest_day`` (the
+platform's promised shipping time). The staggering plan decides on which day in that window
+each parcel is picked up (the pickup quota).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from peakguard.domain.network import Network, NodeKind
+from peakguard.errors import InvalidInputError, Problem
+from peakguard.i18n import _
+from peakguard.simulate.demand import build_demand
+from peakguard.simulate.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class OrderRelease:
+    origin: str
+    """The outlet (网点) where the carrier picks the orders up."""
+    carrier: str
+    release_day: date
+    latest_day: date
+    parcels: float
+
+
+@dataclass(frozen=True)
+class StaggerParameters:
+    """Knobs of the staggering plan; defaults are local policy (docs/explanation/staggering.md).
+
+    ``sorting_margin`` and ``storage_margin`` are the share of each capacity the plan may use:
+    the rest is kept for what a plan cannot see (a late truck, a slow shift). With the default
+    0.85 for storage, a planned node stays below the orange warning threshold (0.9).
+    """
+
+    sorting_margin: float = 0.95
+    storage_margin: float = 0.85
+    storage_hours_per_day: int = 8
+    """Hours of each day at which storage is checked: each node's fullest hours on a normal
+    day (24 checks every hour, at the price of a larger program)."""
+    carrier_fairness: float = 0.25
+    """Weight of the worst carrier's mean delay (days) against the total delay."""
+    origin_fairness: float = 0.25
+    """Weight of the worst origin's mean delay (days) against the total delay."""
+    time_limit_seconds: float = 600.0
+
+    def __post_init__(self) -> None:
+        problems: list[Problem] = []
+        for name in ("sorting_margin", "storage_margin"):
+            value = getattr(self, name)
+            if not 0 < value <= 1:
+                problems.append(Problem(name, _("must be greater than 0 and at most 1")))
+        if not 1 <= self.storage_hours_per_day <= 24:
+            problems.append(Problem("storage_hours_per_day", _("must be between 1 and 24")))
+        for name in ("carrier_fairness", "origin_fairness"):
+            if getattr(self, name) < 0:
+                problems.append(Problem(name, _("must not be negative")))
+        if self.time_limit_seconds <= 0:
+            problems.append(Problem("time_limit_seconds", _("must be greater than 0")))
+        if problems:
+            raise InvalidInputError(_("The staggering parameters are not valid."), problems)
+
+
+def releases_from_scenario(
+    network: Network, scenario: Scenario, *, window_days: int = 2
+) -> list[OrderRelease]:
+    """The scenario's own pickups as releases: each outlet's parcels of each demand day,
+    to be picked up within ``window_days`` after it (what happens without a plan is that
+    every release is picked up on its day)."""
+    demand = build_demand(network, scenario)
+    nodes = network.nodes
+    chosen = (demand.hour >= scenario.warm_up_hours) & np.array(
+        [nodes[int(o)].kind is NodeKind.outlet for o in demand.origin.tolist()], dtype=bool
+    )
+    days = demand.hour[chosen] // 24
+    origins = demand.origin[chosen]
+    keys, inverse = np.unique(np.stack([origins, days], axis=1), axis=0, return_inverse=True)
+    totals = np.bincount(inverse.reshape(-1), weights=demand.parcels[chosen], minlength=len(keys))
+    last = scenario.first_day + timedelta(days=scenario.days - 1 + scenario.drain_days)
+    releases: list[OrderRelease] = []
+    for (origin, day), parcels in zip(keys.tolist(), totals.tolist(), strict=True):
+        released = scenario.start.date() + timedelta(days=int(day))
+        node = nodes[int(origin)]
+        releases.append(
+            OrderRelease(
+                origin=node.id,
+                carrier=node.carrier,
+                release_day=released,
+                latest_day=min(released + timedelta(days=window_days), last),
+                parcels=float(parcels),
+            )
+        )
+    return releases
