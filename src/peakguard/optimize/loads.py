@@ -102,7 +102,7 @@ def check_releases(
         node = nodes.get(release.origin)
         if node is None:
             problems.append(
-                Problem(f"{where}.origin", _("unknown node '{node}'", node=release.origin))
+                Problem(f"{where}.origin", _("unknown node {node}", node=release.origin))
             )
         elif node.kind is not NodeKind.outlet:
             problems.append(
