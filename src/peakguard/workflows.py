@@ -19,8 +19,13 @@ from peakguard.demo.sichuan import CITY_NAMES_EN, DemoParameters, build_sichuan_
 from peakguard.domain.network import Network
 from peakguard.domain.summary import NetworkSummary, summarise
 from peakguard.formats.loading import load_network
+from peakguard.formats.plan_output import write_plan
+from peakguard.formats.release_document import read_releases
 from peakguard.formats.scenario_document import load_scenario
 from peakguard.formats.simulation_output import write_simulation
+from peakguard.optimize.comparison import PlanComparison, compare_by_simulation
+from peakguard.optimize.releases import StaggerParameters, releases_from_scenario
+from peakguard.optimize.stagger import PickupPlan, plan_pickups
 from peakguard.simulate.events import expand_events
 from peakguard.simulate.run import SimulationResult, simulate
 from peakguard.store.database import create_database_engine, migrate, session_factory, transaction
@@ -134,3 +139,37 @@ def run_simulation(
     result = simulate(network, scenario, trace=events_sample > 0)
     events = expand_events(result.run, rate=events_sample) if events_sample > 0 else None
     return SimulationOutcome(result, write_simulation(result, out_dir, events=events))
+
+
+@dataclass(frozen=True)
+class StaggerOutcome:
+    plan: PickupPlan
+    comparison: PlanComparison | None
+    written: list[Path]
+
+
+def run_stagger(
+    network_source: str,
+    scenario_path: Path,
+    out_dir: Path,
+    *,
+    releases_path: Path | None = None,
+    window_days: int = 2,
+    parameters: StaggerParameters | None = None,
+    check: bool = True,
+    store: Store | None = None,
+    language: str | None = None,
+) -> StaggerOutcome:
+    """Plan the pickups (from a releases file, or the scenario's own demand released with
+    ``window_days`` to spare), check the plan by simulation, write the files."""
+    network = resolve_network(network_source, store)
+    scenario = load_scenario(scenario_path, network)
+    if releases_path is not None:
+        releases, places = read_releases(releases_path)
+    else:
+        releases, places = releases_from_scenario(network, scenario, window_days=window_days), None
+    plan = plan_pickups(network, scenario, releases, parameters=parameters, places=places)
+    comparison = compare_by_simulation(network, scenario, plan) if check else None
+    return StaggerOutcome(
+        plan, comparison, write_plan(plan, comparison, out_dir, language=language)
+    )

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from peakguard import __version__
 from peakguard.api.errors import install_error_handlers
-from peakguard.api.routers import health, networks
+from peakguard.api.routers import health, networks, plans
 from peakguard.config import Settings
 from peakguard.workflows import Store, open_store
 
@@ -23,4 +23,5 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     install_error_handlers(app, settings.language)
     app.include_router(health.router)
     app.include_router(networks.router)
+    app.include_router(plans.router)
     return app

@@ -24,7 +24,13 @@ from peakguard.domain.network import Network, NodeKind
 from peakguard.domain.routing import RoutingTable
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
-from peakguard.optimize.profiles import OriginMix, Profiles, probe_profiles, uncongested_run
+from peakguard.optimize.profiles import (
+    OriginMix,
+    Profiles,
+    probe_profiles,
+    storage_claims,
+    uncongested_run,
+)
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.simulate.demand import build_demand, normal_day_flows
 from peakguard.simulate.plan import Demand, FloatArray, IntArray
@@ -90,28 +96,33 @@ def origin_mixes(network: Network, scenario: Scenario) -> dict[int, OriginMix]:
 
 
 def check_releases(
-    network: Network, scenario: Scenario, releases: list[OrderRelease], mixes: dict[int, OriginMix]
+    network: Network,
+    scenario: Scenario,
+    releases: list[OrderRelease],
+    mixes: dict[int, OriginMix],
+    places: list[str] | None = None,
 ) -> None:
-    """Every release names a known origin of its carrier, inside the scenario's days."""
+    """Every release names a known origin of its carrier, inside the scenario's days.
+    ``places`` says where each release came from (``releases.csv row 3``) for the messages."""
     nodes = network.node_index()
     position = {node.id: index for index, node in enumerate(network.nodes)}
     first, last = scenario.first_day, scenario.first_day + timedelta(days=scenario.days - 1)
     problems: list[Problem] = []
     for index, release in enumerate(releases):
-        where = f"releases[{index}]"
+        where = f"releases[{index}]" if places is None else f"{places[index]}, column"
         node = nodes.get(release.origin)
         if node is None:
             problems.append(
-                Problem(f"{where}.origin", _("unknown node {node}", node=release.origin))
+                Problem(_at(where, "origin"), _("unknown node {node}", node=release.origin))
             )
         elif node.kind is not NodeKind.outlet:
             problems.append(
-                Problem(f"{where}.origin", _("'{node}' is not an outlet", node=release.origin))
+                Problem(_at(where, "origin"), _("'{node}' is not an outlet", node=release.origin))
             )
         elif node.carrier != release.carrier:
             problems.append(
                 Problem(
-                    f"{where}.carrier",
+                    _at(where, "carrier"),
                     _(
                         "outlet '{node}' belongs to carrier '{expected}', not '{carrier}'",
                         node=release.origin,
@@ -123,14 +134,14 @@ def check_releases(
         elif position[release.origin] not in mixes:
             problems.append(
                 Problem(
-                    f"{where}.origin",
+                    _at(where, "origin"),
                     _("outlet '{node}' has no destinations to send to", node=release.origin),
                 )
             )
         if not first <= release.release_day <= last:
             problems.append(
                 Problem(
-                    f"{where}.release_day",
+                    _at(where, "release_day"),
                     _(
                         "must be within the scenario's days, {first} to {last}",
                         first=first.isoformat(),
@@ -139,11 +150,15 @@ def check_releases(
                 )
             )
         if release.latest_day < release.release_day:
-            problems.append(Problem(f"{where}.latest_day", _("must not be before release_day")))
+            problems.append(Problem(_at(where, "latest_day"), _("must not be before release_day")))
         if not release.parcels >= 0:
-            problems.append(Problem(f"{where}.parcels", _("must not be negative")))
+            problems.append(Problem(_at(where, "parcels"), _("must not be negative")))
     if problems:
         raise InvalidInputError(_("The order releases have mistakes."), problems)
+
+
+def _at(where: str, field: str) -> str:
+    return f"{where} {field}" if where.endswith("column") else f"{where}.{field}"
 
 
 def build_load_model(
@@ -152,9 +167,10 @@ def build_load_model(
     releases: list[OrderRelease],
     routing: RoutingTable,
     settings: StaggerParameters,
+    places: list[str] | None = None,
 ) -> LoadModel:
     mixes = origin_mixes(network, scenario)
-    check_releases(network, scenario, releases, mixes)
+    check_releases(network, scenario, releases, mixes, places)
     position = {node.id: index for index, node in enumerate(network.nodes)}
     hours = scenario.hours
     start_day = scenario.start.date()
@@ -286,6 +302,7 @@ def build_load_model(
 class _Background:
     processed: FloatArray
     backlog: FloatArray
+    """[node, hour] parcels at the node at the end of the hour."""
 
 
 def _background(
@@ -302,8 +319,12 @@ def _background(
         demand.hour[~moved],
         demand.parcels[~moved],
     )
-    run = uncongested_run(network, routing, kept, hours=scenario.hours, trace=False)
-    return _Background(run.processed, run.backlog)
+    run = uncongested_run(network, routing, kept, hours=scenario.hours, trace=True)
+    _rows, node, hour, parcels = storage_claims(run)
+    inside = hour < scenario.hours
+    claims = np.zeros_like(run.backlog)
+    np.add.at(claims, (node[inside], hour[inside]), parcels[inside])
+    return _Background(run.processed, claims)
 
 
 def _band_starts(network: Network, hours: int) -> IntArray:

@@ -118,19 +118,28 @@ def probe_profiles(
     origin_of = run.plan.cohort_origin[trace.cohort]
     base = 24 * REFERENCE_DAY
     sorting = _aggregate(origin_of, trace.node, trace.sorted_hour - base, trace.parcels)
-    # At the end of hours [arrived, left) the parcel is at the node; it leaves when its lane
-    # departs, or, at its destination, when it is delivered at the end of its sorting hour.
-    left = np.where(trace.departed_hour >= 0, trace.departed_hour, trace.sorted_hour)
-    stay = np.maximum(left - trace.arrived_hour, 0)
-    repeat = np.repeat(np.arange(len(stay)), stay)
-    within = np.arange(len(repeat)) - np.repeat(np.cumsum(stay) - stay, stay)
-    storage = _aggregate(
-        origin_of[repeat],
-        trace.node[repeat],
-        trace.arrived_hour[repeat] + within - base,
-        trace.parcels[repeat],
-    )
+    claim_row, claim_node, claim_hour, claim_parcels = storage_claims(run)
+    storage = _aggregate(origin_of[claim_row], claim_node, claim_hour - base, claim_parcels)
     return Profiles(*sorting, *storage)
+
+
+def storage_claims(run: SimulationRun) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+    """(trace row, node, hour, parcels): the parcels each traced fraction puts at a node at the
+    end of each hour — from its arrival until it leaves (its lane departs, or at its
+    destination it is delivered at the end of its sorting hour). Parcels on a lane are on
+    the lane, not at its destination."""
+    trace = run.trace
+    assert trace is not None
+    left = np.where(trace.departed_hour >= 0, trace.departed_hour, trace.sorted_hour)
+    stays = np.maximum(left - trace.arrived_hour, 0)
+    repeat = np.repeat(np.arange(len(stays)), stays)
+    within = np.arange(len(repeat)) - np.repeat(np.cumsum(stays) - stays, stays)
+    return (
+        repeat.astype(np.int64),
+        trace.node[repeat].astype(np.int64),
+        (trace.arrived_hour[repeat] + within).astype(np.int64),
+        np.asarray(trace.parcels[repeat], dtype=np.float64),
+    )
 
 
 def _aggregate(

@@ -49,7 +49,9 @@ class Shortfall:
 
     node: str
     kind: str
-    """``sorting`` (a shift's sorting capacity) or ``storage`` (parcels held at an hour)."""
+    """``sorting`` (a shift's sorting capacity), ``storage`` (parcels held at an hour) or
+    ``closed`` (a shift the node does not work because it is closed: parcels routed through
+    it then are for the reroute to take)."""
     start: datetime
     hours: int
     limit: float
@@ -106,6 +108,12 @@ class PickupPlan:
     """Carrier → day → parcels picked up under the plan."""
 
     @property
+    def hubs_within_capacity(self) -> bool:
+        """No open hub falls short (stations, outlets and closed hubs may, and are listed)."""
+        hubs = {load.node for load in self.node_loads if load.kind is NodeKind.hub}
+        return not any(item.node in hubs and item.kind != "closed" for item in self.shortfalls)
+
+    @property
     def overflow(self) -> float:
         return sum(item.excess for item in self.shortfalls)
 
@@ -117,13 +125,14 @@ def plan_pickups(
     *,
     parameters: StaggerParameters | None = None,
     routing: RoutingTable | None = None,
+    places: list[str] | None = None,
 ) -> PickupPlan:
     """The least-delay pickup quotas that keep every node inside capacity (or, if none can,
     the least-overflow plan and where it falls short)."""
     settings = parameters or StaggerParameters()
     started = time.perf_counter()
     table = routing or derive_routing(network)
-    model = build_load_model(network, scenario, releases, table, settings)
+    model = build_load_model(network, scenario, releases, table, settings, places)
     program, layout = _program(model, settings)
     build_seconds = time.perf_counter() - started
 
@@ -295,7 +304,7 @@ def _result(
     shortfalls = [
         Shortfall(
             node=nodes[int(model.row_node[row])].id,
-            kind=str(model.row_kind[row]),
+            kind="closed" if model.row_capacity[row] <= 0 else str(model.row_kind[row]),
             start=scenario.moment(int(model.row_start[row])),
             hours=int(model.row_hours[row]),
             limit=float(model.row_limit[row]),

@@ -1,0 +1,126 @@
+"""A staggering plan written out: quotas (CSV, Excel), shortfalls, hub loads and the
+simulator's comparison (docs/reference/staggering-files.md)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from peakguard.formats.release_document import write_quotas
+from peakguard.optimize.comparison import PlanComparison, RunFigures
+from peakguard.optimize.stagger import PickupPlan
+
+HUB_COLUMNS = (
+    "node",
+    "peak_sorting_before",
+    "peak_sorting_after",
+    "peak_storage_before",
+    "peak_storage_after",
+    "simulated_peak_storage_before",
+    "simulated_peak_storage_after",
+    "simulated_overflow_hours_before",
+    "simulated_overflow_hours_after",
+)
+
+
+def plan_document(plan: PickupPlan, comparison: PlanComparison | None) -> dict[str, Any]:
+    """The plan's figures as JSON-ready data."""
+    document: dict[str, Any] = {
+        "network": plan.network,
+        "scenario": plan.scenario,
+        "within_capacity": plan.within_capacity,
+        "hubs_within_capacity": plan.hubs_within_capacity,
+        "parcels": round(plan.parcels),
+        "delayed_parcels": round(plan.delayed_parcels),
+        "delay_parcel_days": round(plan.delay_parcel_days),
+        "worst_carrier_mean_delay_days": round(plan.worst_carrier_delay_days, 3),
+        "worst_origin_mean_delay_days": round(plan.worst_origin_delay_days, 3),
+        "overflow_parcels": round(plan.overflow),
+        "shortfalls": len(plan.shortfalls),
+        "parameters": {
+            "sorting_margin": plan.parameters.sorting_margin,
+            "storage_margin": plan.parameters.storage_margin,
+            "storage_hours_per_day": plan.parameters.storage_hours_per_day,
+            "carrier_fairness": plan.parameters.carrier_fairness,
+            "origin_fairness": plan.parameters.origin_fairness,
+        },
+        "solver": {
+            "rows": plan.statistics.rows,
+            "columns": plan.statistics.columns,
+            "nonzeros": plan.statistics.nonzeros,
+            "build_seconds": round(plan.statistics.build_seconds, 2),
+            "solve_seconds": round(plan.statistics.solve_seconds, 2),
+        },
+    }
+    if comparison is not None:
+        document["simulated"] = {
+            "unplanned": _figures(comparison.unplanned),
+            "planned": _figures(comparison.planned),
+            "mean_release_to_delivery_hours_unplanned": round(
+                comparison.mean_release_to_delivery_hours_before, 2
+            ),
+            "mean_release_to_delivery_hours_planned": round(
+                comparison.mean_release_to_delivery_hours_after, 2
+            ),
+        }
+    return document
+
+
+def _figures(figures: RunFigures) -> dict[str, Any]:
+    return {
+        "accepted": round(figures.accepted),
+        "on_time_rate": round(figures.on_time_rate, 4),
+        "mean_delivery_hours": round(figures.mean_delivery_hours, 2),
+        "parcels_late": round(figures.parcels_late),
+        "left_in_network": round(figures.left_in_network),
+        "overflow_node_hours": figures.overflow_node_hours,
+        "hubs_overflowing": figures.hubs_overflowing,
+        "hub_overflow_hours": figures.hub_overflow_hours,
+        "peak_hub_storage_utilisation": round(figures.peak_hub_storage_utilisation, 4),
+    }
+
+
+def hub_rows(plan: PickupPlan, comparison: PlanComparison | None) -> list[list[Any]]:
+    simulated = {item.node: item for item in comparison.hubs} if comparison else {}
+    rows: list[list[Any]] = []
+    for load in plan.node_loads:
+        if load.kind.value != "hub":
+            continue
+        hub = simulated.get(load.node)
+        rows.append(
+            [
+                load.node,
+                round(load.peak_sorting_before, 4),
+                round(load.peak_sorting_after, 4),
+                round(load.peak_storage_before, 4),
+                round(load.peak_storage_after, 4),
+                round(hub.peak_storage_before, 4) if hub else "",
+                round(hub.peak_storage_after, 4) if hub else "",
+                hub.overflow_hours_before if hub else "",
+                hub.overflow_hours_after if hub else "",
+            ]
+        )
+    return rows
+
+
+def write_plan(
+    plan: PickupPlan,
+    comparison: PlanComparison | None,
+    folder: Path,
+    *,
+    language: str | None = None,
+) -> list[Path]:
+    """quotas.csv, quotas.xlsx, shortfalls.csv, hubs.csv and plan.json in ``folder``."""
+    written = write_quotas(plan, folder, language=language)
+    hubs = folder / "hubs.csv"
+    with hubs.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HUB_COLUMNS)
+        writer.writerows(hub_rows(plan, comparison))
+    summary = folder / "plan.json"
+    summary.write_text(
+        json.dumps(plan_document(plan, comparison), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return [*written, hubs, summary]
