@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -88,6 +89,10 @@ class SimulationPlan:
     """(origin, destination) → parcels with no route, left out of the run and reported."""
 
 
+RoutingWindow = tuple[int, int, RoutingTable]
+"""(start hour, end hour, routing table): the table parcels accepted in [start, end) follow."""
+
+
 def hour_of_departure(clock: str) -> int:
     """``"20:30"`` departs in hour 20 (hour resolution: departures leave at the hour's start)."""
     return int(clock.split(":", maxsplit=1)[0])
@@ -104,9 +109,20 @@ def compile_plan(
     lane_capacity_factor: FloatArray,
     policy: StoragePolicy,
     storage_capacity: FloatArray | None = None,
+    routing_windows: Sequence[RoutingWindow] = (),
 ) -> SimulationPlan:
-    """Compile routes and departures. ``lane_capacity_factor`` is [lane, hour] (1 = normal)."""
+    """Compile routes and departures. ``lane_capacity_factor`` is [lane, hour] (1 = normal).
+
+    ``routing_windows`` are ``(start_hour, end_hour, table)``: parcels accepted in
+    [start_hour, end_hour) take their routes from ``table`` (a reroute around a closed hub),
+    the rest from ``routing``; where windows overlap, the first listed wins. Every table must
+    be over the same nodes in the same order, and the network must hold every lane any of
+    them uses (a rerouted network: the original lanes, then the temporary ones)."""
     positions = routing.position
+    tables = [routing, *(table for _start, _end, table in routing_windows)]
+    for table in tables[1:]:
+        if table.node_ids != routing.node_ids:
+            raise ValueError("every routing table must be over the same nodes in the same order")
     lane_index: dict[tuple[int, int], int] = {}
     lane_origin = np.array([positions[lane.origin] for lane in network.lanes], dtype=np.int64)
     lane_destination = np.array(
@@ -136,14 +152,23 @@ def compile_plan(
         )
 
     size = len(routing.node_ids)
-    keys, inverse = np.unique(demand.origin * size + demand.destination, return_inverse=True)
-    pairs = np.stack([keys // size, keys % size], axis=1)
+    variant = np.zeros(len(demand.hour), dtype=np.int64)
+    for number, (start, end, _table) in reversed(list(enumerate(routing_windows, start=1))):
+        variant[(demand.hour >= start) & (demand.hour < end)] = number
+    # Routes are keyed by (variant, origin, destination): variant 0 is ``routing``, k the
+    # k-th window's table.
+    keys, inverse = np.unique(
+        (variant * size + demand.origin) * size + demand.destination, return_inverse=True
+    )
+    pairs = np.stack([(keys // size) % size, keys % size], axis=1)
+    key_variant = keys // (size * size)
     inverse = inverse.reshape(-1)
     routes: list[list[int]] = []
     routable = np.ones(len(pairs), dtype=bool)
     unroutable: dict[tuple[int, int], float] = {}
-    for index, (origin, destination) in enumerate(pairs):
-        path = routing.path(routing.node_ids[origin], routing.node_ids[destination])
+    for index, (origin, destination) in enumerate(pairs.tolist()):
+        table = tables[int(key_variant[index])]
+        path = table.path(routing.node_ids[origin], routing.node_ids[destination])
         if path is None:
             routable[index] = False
             routes.append([int(origin)])

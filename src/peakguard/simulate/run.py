@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +11,7 @@ from peakguard.domain.network import Network
 from peakguard.domain.routing import RoutingTable, derive_routing
 from peakguard.simulate.demand import build_demand
 from peakguard.simulate.engine import SimulationRun, simulate_plan
-from peakguard.simulate.plan import Demand, FloatArray, compile_plan
+from peakguard.simulate.plan import Demand, FloatArray, RoutingWindow, compile_plan
 from peakguard.simulate.scenario import Scenario
 from peakguard.simulate.warnings import BlockageReport, Warning, blockage_reports, raise_warnings
 
@@ -77,8 +78,14 @@ def simulate(
     demand: Demand | None = None,
     routing: RoutingTable | None = None,
     trace: bool = False,
+    routing_windows: Sequence[RoutingWindow] = (),
 ) -> SimulationResult:
-    """Simulate ``scenario`` on ``network`` hour by hour and raise the warnings."""
+    """Simulate ``scenario`` on ``network`` hour by hour and raise the warnings.
+
+    ``routing_windows`` (hours from the scenario's start, see :func:`compile_plan`) give the
+    routes of parcels accepted inside each window, e.g. a reroute around a closed hub; pass
+    the original network's table as ``routing`` then, since the network here is the rerouted
+    one and its own table would apply the reroute everywhere."""
     table = routing or derive_routing(network)
     load = demand if demand is not None else build_demand(network, scenario)
     capacity, accepting, factor, storage = scenario_capacities(network, scenario)
@@ -92,6 +99,7 @@ def simulate(
         lane_capacity_factor=factor,
         policy=scenario.storage_policy,
         storage_capacity=storage,
+        routing_windows=routing_windows,
     )
     run = simulate_plan(plan, trace=trace)
     warnings = raise_warnings(run, network, scenario)
