@@ -28,7 +28,6 @@ from peakguard.optimize.profiles import (
     OriginMix,
     Profiles,
     probe_profiles,
-    storage_claims,
     uncongested_run,
 )
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
@@ -319,12 +318,8 @@ def _background(
         demand.hour[~moved],
         demand.parcels[~moved],
     )
-    run = uncongested_run(network, routing, kept, hours=scenario.hours, trace=True)
-    _rows, node, hour, parcels = storage_claims(run)
-    inside = hour < scenario.hours
-    claims = np.zeros_like(run.backlog)
-    np.add.at(claims, (node[inside], hour[inside]), parcels[inside])
-    return _Background(run.processed, claims)
+    run = uncongested_run(network, routing, kept, hours=scenario.hours, trace=False)
+    return _Background(run.processed, run.backlog)
 
 
 def _band_starts(network: Network, hours: int) -> IntArray:

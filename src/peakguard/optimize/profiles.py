@@ -149,14 +149,19 @@ def _aggregate(
     if not len(origin):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, np.zeros(0)
-    keys = np.stack([origin, node, offset], axis=1)
-    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    # One integer key per (origin, node, offset): np.unique on rows sorts far more slowly.
+    low = int(offset.min())
+    span = int(offset.max()) - low + 1
+    nodes = int(node.max()) + 1
+    keys = (origin * nodes + node) * span + (offset - low)
+    unique, inverse = np.unique(keys, return_inverse=True)
     sums = np.bincount(inverse.reshape(-1), weights=value, minlength=len(unique))
     keep = sums > 1e-12
+    kept = unique[keep]
     result: tuple[IntArray, IntArray, IntArray, FloatArray] = (
-        unique[keep, 0].astype(np.int64),
-        unique[keep, 1].astype(np.int64),
-        unique[keep, 2].astype(np.int64),
+        (kept // span // nodes).astype(np.int64),
+        (kept // span % nodes).astype(np.int64),
+        (kept % span + low).astype(np.int64),
         np.asarray(sums[keep], dtype=np.float64),
     )
     return result
