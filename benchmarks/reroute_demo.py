@@ -4,20 +4,25 @@ effect against the closure without rerouting. Run: ``.venv/bin/python -m benchma
 
 from __future__ import annotations
 
+import sys
 import time
 
 from peakguard.demo.season import DEMO_CLOSED_HUB, double11_scenario
 from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
-from peakguard.optimize.reroute import ClosureRequest, reroute_closure
+from peakguard.optimize.reroute import ClosureRequest, RerouteParameters, reroute_closure
 from peakguard.optimize.reroute_simulate import RerouteOutcome, simulate_reroute
 
 
-def main() -> None:
+def main(lead_hours: int = 12) -> None:
+    """``lead_hours`` from the first argument, if given."""
     network = build_sichuan_network(DemoParameters(seed=2016, outlets_per_carrier=65))
     scenario = double11_scenario()
     closure = next(item for item in scenario.closures if item.node == DEMO_CLOSED_HUB)
     started = time.perf_counter()
-    plan = reroute_closure(network, scenario, ClosureRequest.from_closure(closure))
+    parameters = RerouteParameters(lead_hours=lead_hours)
+    plan = reroute_closure(
+        network, scenario, ClosureRequest.from_closure(closure), parameters=parameters
+    )
     planned = time.perf_counter() - started
     print(f"reroute of {DEMO_CLOSED_HUB} {plan.window_start} – {plan.window_end}: {planned:.1f} s")
     print(f"closed traffic in the window: {plan.parcels:,.0f} parcels")
@@ -68,4 +73,4 @@ def _show(label: str, outcome: RerouteOutcome) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(*(int(argument) for argument in sys.argv[1:2]))
