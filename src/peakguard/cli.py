@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -414,6 +415,67 @@ def plan_stagger(
         )
         progress.update(task, completed=1, total=1)
     print_plan(outcome.plan)
+    for path in outcome.written:
+        console.print(render(_("Wrote {path}", path=str(path))))
+
+
+@plan_app.command("reroute")
+def plan_reroute(
+    network: Annotated[str, typer.Option("--network", help="network file, or a stored name")],
+    scenario: Annotated[Path, typer.Option("--scenario", help="scenario file (.yaml/.json)")],
+    out: Annotated[Path, typer.Option("--out", help="folder for the reroute files")],
+    node: Annotated[
+        list[str] | None,
+        typer.Option("--node", help="node to close (repeat); default: the scenario's closures"),
+    ] = None,
+    start: Annotated[
+        datetime | None, typer.Option(help="closure start (with --node), e.g. 2026-11-12T00:00")
+    ] = None,
+    end: Annotated[datetime | None, typer.Option(help="closure end (with --node)")] = None,
+    check: Annotated[bool, typer.Option(help="check the reroute by simulation")] = True,
+) -> None:
+    """Backup hubs for a closed hub, their shares, and the changed routing (调整路由)."""
+    from peakguard.workflows import open_store, run_reroute
+
+    with handled(), _progress() as progress:
+        task = progress.add_task(render(_("Rerouting around the closure")), total=None)
+        candidate = Path(network)
+        store = None if candidate.exists() else open_store(settings())
+        outcome = run_reroute(
+            network, scenario, out, nodes=node, start=start, end=end, check=check, store=store
+        )
+        progress.update(task, completed=1, total=1)
+    for plan in outcome.plans:
+        table = Table(title=render(_("Backups for {nodes}", nodes=", ".join(plan.closure.nodes))))
+        for header in (
+            _("Backup hub"),
+            _("Share of parcels"),
+            _("Origins"),
+            _("Destinations"),
+            _("Mean added transit (hours)"),
+        ):
+            table.add_column(render(header))
+        for backup in plan.backups:
+            table.add_row(
+                backup.hub,
+                f"{backup.parcel_share:.1%}",
+                str(len(backup.origins)),
+                str(len(backup.destinations)),
+                f"{backup.mean_added_transit_hours:+.1f}",
+            )
+        console.print(table)
+        if plan.unabsorbed_parcels > 0.5:
+            console.print(
+                "[yellow]"
+                + render(
+                    _(
+                        "{parcels} parcels no backup can take: re-plan their pickups "
+                        "(peakguard plan stagger).",
+                        parcels=f"{plan.unabsorbed_parcels:,.0f}",
+                    )
+                )
+                + "[/yellow]"
+            )
     for path in outcome.written:
         console.print(render(_("Wrote {path}", path=str(path))))
 

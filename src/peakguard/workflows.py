@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -18,13 +19,19 @@ from peakguard.demo.season import double11_scenario
 from peakguard.demo.sichuan import CITY_NAMES_EN, DemoParameters, build_sichuan_network
 from peakguard.domain.network import Network
 from peakguard.domain.summary import NetworkSummary, summarise
+from peakguard.errors import InvalidInputError, Problem
 from peakguard.formats.loading import load_network
 from peakguard.formats.plan_output import write_plan
 from peakguard.formats.release_document import read_releases
+from peakguard.formats.reroute_output import write_reroute
 from peakguard.formats.scenario_document import load_scenario
 from peakguard.formats.simulation_output import write_simulation
+from peakguard.i18n import _
 from peakguard.optimize.comparison import PlanComparison, compare_by_simulation
 from peakguard.optimize.releases import StaggerParameters, releases_from_scenario
+from peakguard.optimize.reroute import ReroutePlan, reroute_closure
+from peakguard.optimize.reroute_parameters import ClosureRequest
+from peakguard.optimize.reroute_simulate import RerouteComparison, simulate_reroute
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
 from peakguard.simulate.events import expand_events
 from peakguard.simulate.run import SimulationResult, simulate
@@ -173,3 +180,52 @@ def run_stagger(
     return StaggerOutcome(
         plan, comparison, write_plan(plan, comparison, out_dir, language=language)
     )
+
+
+@dataclass(frozen=True)
+class RerouteOutcomeFiles:
+    plans: list[ReroutePlan]
+    comparisons: list[RerouteComparison]
+    written: list[Path]
+
+
+def run_reroute(
+    network_source: str,
+    scenario_path: Path,
+    out_dir: Path,
+    *,
+    nodes: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    check: bool = True,
+    store: Store | None = None,
+) -> RerouteOutcomeFiles:
+    """Reroute around the given closure, or around each of the scenario's closures; check
+    each by simulation; write one folder per closure."""
+    network = resolve_network(network_source, store)
+    scenario = load_scenario(scenario_path, network)
+    if nodes:
+        requests = [ClosureRequest(tuple(nodes), start or scenario.start, end or scenario.start)]
+    else:
+        requests = [ClosureRequest.from_closure(closure) for closure in scenario.closures]
+    if not requests:
+        raise InvalidInputError(
+            _("nothing to reroute"),
+            [
+                Problem(
+                    scenario_path.name, _("name a node to close, or give the scenario a closure")
+                )
+            ],
+        )
+    plans: list[ReroutePlan] = []
+    comparisons: list[RerouteComparison] = []
+    written: list[Path] = []
+    for index, request in enumerate(requests):
+        plan = reroute_closure(network, scenario, request)
+        comparison = simulate_reroute(network, scenario, plan) if check else None
+        folder = out_dir if len(requests) == 1 else out_dir / f"closure-{index + 1}"
+        written += write_reroute(plan, comparison, folder)
+        plans.append(plan)
+        if comparison is not None:
+            comparisons.append(comparison)
+    return RerouteOutcomeFiles(plans, comparisons, written)

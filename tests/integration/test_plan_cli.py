@@ -174,3 +174,60 @@ def test_the_api_plans_like_the_cli(client: TestClient) -> None:
     assert response.status_code == 422
     locations = {problem["location"] for problem in response.json()["error"]["problems"]}
     assert {"releases[0].parcels", "releases[0].latest_day"} <= locations
+
+
+def test_reroute_through_the_cli_names_a_backup(tmp_path: Path) -> None:
+    """The example's closed Mianyang hub is served from the Chengdu hub: the backup takes all
+    its parcels, the files are written and the rerouted run refuses fewer departures there."""
+    result = CliRunner().invoke(
+        app,
+        [
+            "--lang",
+            "en",
+            "plan",
+            "reroute",
+            "--network",
+            str(EXAMPLES / "chengdu-mianyang.yaml"),
+            "--scenario",
+            str(EXAMPLES / "double11-small.yaml"),
+            "--out",
+            str(tmp_path),
+        ],
+        catch_exceptions=False,
+        env={"COLUMNS": "240"},
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads((tmp_path / "reroute.json").read_text(encoding="utf-8"))
+    assert document["closed"] == ["ZTO-MY-HUB"]
+    assert sum(backup["parcel_share"] for backup in document["backups"]) == pytest.approx(
+        document["absorbed_parcels"] / document["parcels"], abs=1e-3
+    )
+    simulated = document["simulated"]
+    assert (
+        simulated["with_reroute"]["refused_departures_at_closed_nodes"]
+        < simulated["without_reroute"]["refused_departures_at_closed_nodes"]
+    )
+    with (tmp_path / "routing_overrides.csv").open(encoding="utf-8") as handle:
+        overrides = list(csv.DictReader(handle))
+    assert overrides and len(overrides) == document["routing_overrides"]
+
+
+def test_reroute_through_the_api_locates_mistakes(client: TestClient) -> None:
+    """POST …/plans/reroute answers with backups; a node that is not a hub is a 422."""
+    scenario = yaml.safe_load((EXAMPLES / "double11-small.yaml").read_text(encoding="utf-8"))
+    scenario = json.loads(json.dumps(scenario, default=str))
+    name = client.get("/networks").json()[0]["name"]
+    response = client.post(f"/networks/{name}/plans/reroute", json={"scenario": scenario})
+    assert response.status_code == 200, response.text
+    assert response.json()["backups"][0]["hub"] == "ZTO-CD-HUB"
+    response = client.post(
+        f"/networks/{name}/plans/reroute",
+        json={
+            "scenario": scenario,
+            "nodes": ["ZTO-CD-O1"],
+            "start": "2026-11-11T00:00",
+            "end": "2026-11-12T00:00",
+        },
+    )
+    assert response.status_code == 422
+    assert "ZTO-CD-O1" in response.text
