@@ -17,9 +17,10 @@ import numpy as np
 from peakguard.domain.network import Network, NodeKind
 from peakguard.domain.routing import RoutingTable, derive_routing
 from peakguard.optimize.loads import origin_mixes
+from peakguard.optimize.reroute import ReroutePlan
 from peakguard.optimize.stagger import PickupPlan
 from peakguard.simulate.demand import build_demand
-from peakguard.simulate.plan import Demand, FloatArray
+from peakguard.simulate.plan import Demand, FloatArray, StoragePolicy
 from peakguard.simulate.run import SimulationResult, simulate
 from peakguard.simulate.scenario import Scenario
 
@@ -118,13 +119,26 @@ def compare_by_simulation(
     *,
     routing: RoutingTable | None = None,
     unplanned: SimulationResult | None = None,
+    policy: StoragePolicy = StoragePolicy.overflow,
+    reroute: ReroutePlan | None = None,
 ) -> PlanComparison:
-    """Simulate the scenario without and with the plan, and compare them hub by hub."""
+    """Simulate the scenario without and with the plan (under ``policy``), and compare them
+    hub by hub. ``unplanned`` may pass a run already made with the same policy. With a
+    ``reroute``, the planned run also sends the closed hub's parcels to its backups."""
     table = routing or derive_routing(network)
-    before = unplanned or simulate(network, scenario, routing=table)
-    after = simulate(
-        network, scenario, demand=planned_demand(network, scenario, plan), routing=table
-    )
+    checked = scenario.model_copy(update={"storage_policy": policy})
+    before = unplanned or simulate(network, checked, routing=table)
+    demand = planned_demand(network, scenario, plan)
+    if reroute is None:
+        after = simulate(network, checked, demand=demand, routing=table)
+    else:
+        after = simulate(
+            reroute.network,
+            checked,
+            demand=demand,
+            routing=table,
+            routing_windows=[reroute.routing_window],
+        )
     hubs = np.array([node.kind is NodeKind.hub for node in network.nodes], dtype=bool)
     storage_before = _storage_utilisation(before, scenario)
     storage_after = _storage_utilisation(after, scenario)
