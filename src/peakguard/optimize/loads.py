@@ -14,6 +14,7 @@ network, plus the quotas times their free-flow profiles (:mod:`.profiles`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -107,6 +108,8 @@ def check_releases(
     position = {node.id: index for index, node in enumerate(network.nodes)}
     first, last = scenario.first_day, scenario.first_day + timedelta(days=scenario.days - 1)
     problems: list[Problem] = []
+    if not releases:
+        problems.append(Problem("releases", _("the file has no releases")))
     for index, release in enumerate(releases):
         where = f"releases[{index}]" if places is None else f"{places[index]}, column"
         node = nodes.get(release.origin)
@@ -152,6 +155,8 @@ def check_releases(
             problems.append(Problem(_at(where, "latest_day"), _("must not be before release_day")))
         if not release.parcels >= 0:
             problems.append(Problem(_at(where, "parcels"), _("must not be negative")))
+        elif not math.isfinite(release.parcels):
+            problems.append(Problem(_at(where, "parcels"), _("must be a finite number")))
     if problems:
         raise InvalidInputError(_("The order releases have mistakes."), problems)
 

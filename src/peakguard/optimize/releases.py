@@ -54,14 +54,14 @@ class StaggerParameters:
         problems: list[Problem] = []
         for name in ("sorting_margin", "storage_margin"):
             value = getattr(self, name)
-            if not 0 < value <= 1:
+            if not 0 < value <= 1:  # NaN fails every comparison, so it lands here too
                 problems.append(Problem(name, _("must be greater than 0 and at most 1")))
         if not 1 <= self.storage_hours_per_day <= 24:
             problems.append(Problem("storage_hours_per_day", _("must be between 1 and 24")))
         for name in ("carrier_fairness", "origin_fairness"):
-            if getattr(self, name) < 0:
+            if not getattr(self, name) >= 0:
                 problems.append(Problem(name, _("must not be negative")))
-        if self.time_limit_seconds <= 0:
+        if not self.time_limit_seconds > 0:
             problems.append(Problem("time_limit_seconds", _("must be greater than 0")))
         if problems:
             raise InvalidInputError(_("The staggering parameters are not valid."), problems)

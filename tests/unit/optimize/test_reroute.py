@@ -125,8 +125,10 @@ HAND = RerouteParameters(
     detour_factor=1.0,
     road_speed_kmh=KM_PER_DEGREE,
     handover_hours=0.0,
+    lead_hours=12,
 )
-"""Knobs for working by hand: 1 h per degree, a manual backup costs 1 h, no spare weight."""
+"""Knobs for working by hand: 1 h per degree, a manual backup costs 1 h, no spare weight,
+parcels accepted from 12 h before the closure rerouted."""
 
 
 def _parameters(**changes: Any) -> RerouteParameters:

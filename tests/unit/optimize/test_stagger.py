@@ -362,11 +362,6 @@ def test_least_delay_among_all_least_overflow_plans(small_hub: Network) -> None:
     assert _quotas(plan) == near({("O", 1): 4200, ("O", 2): 2400, ("O", 3): 2400, ("O", 4): 0})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan_pickups with no releases fails inside probe_profiles with "
-    "'ValueError: need at least one array to concatenate'",
-)
 def test_no_releases_give_an_empty_plan_or_a_clear_error(small_hub: Network) -> None:
     """An empty list of releases is either nothing to plan (no quotas, inside capacity) or
     an InvalidInputError; not a ValueError from NumPy."""
@@ -378,11 +373,6 @@ def test_no_releases_give_an_empty_plan_or_a_clear_error(small_hub: Network) -> 
     assert plan.within_capacity
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check_releases tests 'not parcels >= 0', which lets +inf through: the program "
-    "gets an infinite row bound and _result multiplies inf by 0 (a RuntimeWarning)",
-)
 def test_infinite_parcels_are_refused(small_hub: Network) -> None:
     """A release of infinitely many parcels is a located input error."""
     with pytest.raises(InvalidInputError) as caught:
@@ -390,11 +380,6 @@ def test_infinite_parcels_are_refused(small_hub: Network) -> None:
     assert [p.location for p in caught.value.problems] == ["releases[0].parcels"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="StaggerParameters tests fairness with '< 0' and the time limit with '<= 0', "
-    "both False for NaN, so NaN is accepted (and reaches the objective / HiGHS)",
-)
 @pytest.mark.parametrize("field", ["carrier_fairness", "origin_fairness", "time_limit_seconds"])
 def test_nan_parameters_are_refused(field: str) -> None:
     """NaN is not a weight or a time limit."""
