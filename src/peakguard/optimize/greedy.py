@@ -23,7 +23,7 @@ from scipy.sparse import csc_array
 
 from peakguard.domain.network import Network
 from peakguard.domain.routing import RoutingTable, derive_routing
-from peakguard.optimize.loads import build_load_model
+from peakguard.optimize.loads import build_load_model, load_basis
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger import PickupPlan, SolveStatistics, _Layout, _result
 from peakguard.simulate.plan import FloatArray
@@ -42,7 +42,8 @@ def greedy_pickups(
     settings = parameters or StaggerParameters()
     started = time.perf_counter()
     table = routing or derive_routing(network)
-    model = build_load_model(network, scenario, releases, table, settings)
+    basis = load_basis(network, scenario, releases, table, settings)
+    model = build_load_model(basis, network, scenario, settings)
     matrix = csc_array(model.load_matrix())
     matrix.sort_indices()
     build_seconds = time.perf_counter() - started

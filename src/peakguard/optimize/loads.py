@@ -33,7 +33,7 @@ from peakguard.optimize.profiles import (
 )
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.simulate.demand import build_demand, normal_day_flows
-from peakguard.simulate.plan import Demand, FloatArray, IntArray
+from peakguard.simulate.plan import BoolArray, Demand, FloatArray, IntArray
 from peakguard.simulate.run import scenario_capacities
 from peakguard.simulate.scenario import Scenario
 
@@ -165,14 +165,52 @@ def _at(where: str, field: str) -> str:
     return f"{where} {field}" if where.endswith("column") else f"{where}.{field}"
 
 
-def build_load_model(
+@dataclass(frozen=True)
+class LoadBasis:
+    """What does not change when capacities or checked hours do: the releases and quota
+    columns, the free-flow profiles, the background, and the sorting rows (shifts)."""
+
+    releases: list[OrderRelease]
+    release_origin: IntArray
+    release_carrier: IntArray
+    pickup_release: IntArray
+    pickup_day: IntArray
+    pickup_delay_days: IntArray
+    pickup_quota: IntArray
+    quota_origin: IntArray
+    quota_day: IntArray
+    quota_of_release: IntArray
+    plan_days: IntArray
+    quota_base: dict[int, int]
+    first_plan_day: int
+    profiles: Profiles
+    background_processed: FloatArray
+    background_backlog: FloatArray
+    touched: BoolArray
+    """[node] a planned parcel can reach it."""
+    fullest: BoolArray
+    """[node, hour of day] the node's fullest hours on a normal day."""
+    sorting_cells: tuple[IntArray, IntArray, IntArray]
+    """(node, hour, row) of every hour worked in a sorting row."""
+    sorting_node: IntArray
+    sorting_start: IntArray
+    sorting_hours: IntArray
+    sorting_background: FloatArray
+    sorting_entries: tuple[IntArray, IntArray, FloatArray]
+
+    @property
+    def hours(self) -> int:
+        return int(self.background_backlog.shape[1])
+
+
+def load_basis(
     network: Network,
     scenario: Scenario,
     releases: list[OrderRelease],
     routing: RoutingTable,
     settings: StaggerParameters,
     places: list[str] | None = None,
-) -> LoadModel:
+) -> LoadBasis:
     mixes = origin_mixes(network, scenario)
     check_releases(network, scenario, releases, mixes, places)
     position = {node.id: index for index, node in enumerate(network.nodes)}
@@ -211,8 +249,6 @@ def build_load_model(
         network, routing, [mixes[o] for o in planned], list(scenario.demand.pickup_hours)
     )
     background = _background(network, scenario, routing, set(planned))
-    capacity, accepting, _factor, storage = scenario_capacities(network, scenario)
-    open_capacity = np.where(accepting, capacity, 0.0)
     touched = np.zeros(len(network.nodes), dtype=bool)
     touched[profiles.sorting_node] = True
     touched[profiles.storage_node] = True
@@ -227,55 +263,9 @@ def build_load_model(
     unique_keys, inverse = np.unique(keys[valid], return_inverse=True)
     sorting_lookup[valid] = inverse
     sorting_rows = len(unique_keys)
-    sorting_capacity = np.bincount(inverse, weights=open_capacity[valid], minlength=sorting_rows)
-    sorting_background = np.bincount(
-        inverse, weights=background.processed[valid], minlength=sorting_rows
-    )
-    sorting_hours = np.bincount(inverse, minlength=sorting_rows)
-    sorting_node = unique_keys // hours
-    sorting_start = unique_keys % hours
-
-    # Storage rows: each touched node's fullest hours of a normal day.
+    cell_node, cell_hour = np.nonzero(valid)
     normal_volume = _normal_volumes(network, scenario)
-    fullest = _fullest_hours(
-        network, profiles, normal_volume, background.backlog, settings, scenario
-    )
-    storage_lookup = np.full((len(network.nodes), hours), -1, dtype=np.int64)
-    checked = touched[:, None] & fullest[:, np.arange(hours) % 24]
-    storage_lookup[checked] = sorting_rows + np.arange(int(checked.sum()))
-    storage_node, storage_hour = np.nonzero(checked)
-    storage_rows = len(storage_node)
-
-    entries = [
-        _entries(
-            profiles.sorting_origin,
-            profiles.sorting_node,
-            profiles.sorting_offset,
-            profiles.sorting_value,
-            sorting_lookup,
-            plan_days,
-            quota_base,
-            first_plan_day,
-        ),
-        _entries(
-            profiles.storage_origin,
-            profiles.storage_node,
-            profiles.storage_offset,
-            profiles.storage_value,
-            storage_lookup,
-            plan_days,
-            quota_base,
-            first_plan_day,
-        ),
-    ]
-    row_capacity = np.concatenate([sorting_capacity, storage[storage_node]])
-    margins = np.concatenate(
-        [
-            np.full(sorting_rows, settings.sorting_margin),
-            np.full(storage_rows, settings.storage_margin),
-        ]
-    )
-    return LoadModel(
+    return LoadBasis(
         releases=list(releases),
         release_origin=release_origin,
         release_carrier=release_carrier,
@@ -286,20 +276,126 @@ def build_load_model(
         quota_origin=quota_origin,
         quota_day=quota_day,
         quota_of_release=quota_of_release,
+        plan_days=plan_days,
+        quota_base=quota_base,
+        first_plan_day=first_plan_day,
+        profiles=profiles,
+        background_processed=background.processed,
+        background_backlog=background.backlog,
+        touched=touched,
+        fullest=_fullest_hours(
+            network, profiles, normal_volume, background.backlog, settings, scenario
+        ),
+        sorting_cells=(cell_node, cell_hour, sorting_lookup[cell_node, cell_hour]),
+        sorting_node=unique_keys // hours,
+        sorting_start=unique_keys % hours,
+        sorting_hours=np.bincount(inverse, minlength=sorting_rows),
+        sorting_background=np.asarray(
+            np.bincount(inverse, weights=background.processed[valid], minlength=sorting_rows),
+            dtype=np.float64,
+        ),
+        sorting_entries=_entries(
+            profiles.sorting_origin,
+            profiles.sorting_node,
+            profiles.sorting_offset,
+            profiles.sorting_value,
+            sorting_lookup,
+            plan_days,
+            quota_base,
+            first_plan_day,
+        ),
+    )
+
+
+def build_load_model(
+    basis: LoadBasis,
+    network: Network,
+    scenario: Scenario,
+    settings: StaggerParameters,
+    *,
+    extra_checked: BoolArray | None = None,
+    storage_factor: FloatArray | None = None,
+) -> LoadModel:
+    """The rows with the scenario's capacities: storage is checked at each node's fullest
+    hours and at ``extra_checked`` [node, hour]; ``storage_factor`` [node] scales a node's
+    storage limit (the simulation check lowers it where queues the program cannot see fill
+    a node)."""
+    hours = basis.hours
+    capacity, accepting, _factor, storage = scenario_capacities(network, scenario)
+    open_capacity = np.where(accepting, capacity, 0.0)
+    cell_node, cell_hour, cell_row = basis.sorting_cells
+    sorting_rows = len(basis.sorting_node)
+    sorting_capacity = np.bincount(
+        cell_row, weights=open_capacity[cell_node, cell_hour], minlength=sorting_rows
+    )
+
+    checked = basis.touched[:, None] & basis.fullest[:, np.arange(hours) % 24]
+    if extra_checked is not None:
+        checked |= extra_checked & basis.touched[:, None]
+    storage_lookup = np.full((len(network.nodes), hours), -1, dtype=np.int64)
+    storage_lookup[checked] = sorting_rows + np.arange(int(checked.sum()))
+    storage_node, storage_hour = np.nonzero(checked)
+    storage_rows = len(storage_node)
+    profiles = basis.profiles
+    storage_entries = _entries(
+        profiles.storage_origin,
+        profiles.storage_node,
+        profiles.storage_offset,
+        profiles.storage_value,
+        storage_lookup,
+        basis.plan_days,
+        basis.quota_base,
+        basis.first_plan_day,
+    )
+    factor = np.ones(len(network.nodes)) if storage_factor is None else storage_factor
+    row_capacity = np.concatenate([sorting_capacity, storage[storage_node]])
+    limits = np.concatenate(
+        [
+            sorting_capacity * settings.sorting_margin,
+            storage[storage_node] * settings.storage_margin * factor[storage_node],
+        ]
+    )
+    entries = (basis.sorting_entries, storage_entries)
+    return LoadModel(
+        releases=basis.releases,
+        release_origin=basis.release_origin,
+        release_carrier=basis.release_carrier,
+        pickup_release=basis.pickup_release,
+        pickup_day=basis.pickup_day,
+        pickup_delay_days=basis.pickup_delay_days,
+        pickup_quota=basis.pickup_quota,
+        quota_origin=basis.quota_origin,
+        quota_day=basis.quota_day,
+        quota_of_release=basis.quota_of_release,
         entry_row=np.concatenate([e[0] for e in entries]),
         entry_quota=np.concatenate([e[1] for e in entries]),
         entry_value=np.concatenate([e[2] for e in entries]),
-        row_node=np.concatenate([sorting_node, storage_node]).astype(np.int64),
+        row_node=np.concatenate([basis.sorting_node, storage_node]).astype(np.int64),
         row_kind=np.array(["sorting"] * sorting_rows + ["storage"] * storage_rows, dtype=object),
-        row_start=np.concatenate([sorting_start, storage_hour]).astype(np.int64),
-        row_hours=np.concatenate([sorting_hours, np.ones(storage_rows, dtype=np.int64)]),
+        row_start=np.concatenate([basis.sorting_start, storage_hour]).astype(np.int64),
+        row_hours=np.concatenate([basis.sorting_hours, np.ones(storage_rows, dtype=np.int64)]),
         row_capacity=row_capacity,
-        row_limit=row_capacity * margins,
+        row_limit=limits,
         row_background=np.concatenate(
-            [sorting_background, background.backlog[storage_node, storage_hour]]
+            [basis.sorting_background, basis.background_backlog[storage_node, storage_hour]]
         ),
-        total_parcels=float(sum(item.parcels for item in releases)),
+        total_parcels=float(sum(item.parcels for item in basis.releases)),
     )
+
+
+def storage_at_every_hour(basis: LoadBasis, quotas: FloatArray) -> FloatArray:
+    """[node, hour] parcels at each node under ``quotas``, by the profiles (free flow)."""
+    profiles = basis.profiles
+    nodes, hours = basis.background_backlog.shape
+    base = np.array([basis.quota_base[int(o)] for o in profiles.storage_origin], dtype=np.int64)
+    days = basis.plan_days - basis.first_plan_day
+    absolute = 24 * basis.plan_days[None, :] + profiles.storage_offset[:, None]
+    columns = base[:, None] + days[None, :]
+    inside = absolute < hours
+    cell = profiles.storage_node[:, None] * hours + np.minimum(absolute, hours - 1)
+    weights = profiles.storage_value[:, None] * quotas[columns]
+    load = np.bincount(cell[inside], weights=weights[inside], minlength=nodes * hours)
+    return np.asarray(load.reshape(nodes, hours) + basis.background_backlog, dtype=np.float64)
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,19 @@ from scipy.sparse import coo_array, csc_array
 from peakguard.domain.network import Network, NodeKind
 from peakguard.domain.routing import RoutingTable, derive_routing
 from peakguard.optimize.highs import INFINITY, LinearProgram, Solver
-from peakguard.optimize.loads import LoadModel, build_load_model
+from peakguard.optimize.loads import (
+    LoadBasis,
+    LoadModel,
+    build_load_model,
+    load_basis,
+    storage_at_every_hour,
+)
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
-from peakguard.simulate.plan import FloatArray, IntArray
+from peakguard.simulate.plan import BoolArray, FloatArray, IntArray
 from peakguard.simulate.scenario import Scenario
 
+MAX_ROUNDS = 4
+"""Solves at most: each adds the storage hours the previous plan went over unchecked."""
 OVERFLOW_TOLERANCE = 0.5
 """Parcels: overflow below half a parcel is rounding, not a shortfall."""
 
@@ -126,40 +134,102 @@ def plan_pickups(
     parameters: StaggerParameters | None = None,
     routing: RoutingTable | None = None,
     places: list[str] | None = None,
+    basis: LoadBasis | None = None,
+    storage_factor: FloatArray | None = None,
 ) -> PickupPlan:
     """The least-delay pickup quotas that keep every node inside capacity (or, if none can,
     the least-overflow plan and where it falls short)."""
     settings = parameters or StaggerParameters()
     started = time.perf_counter()
     table = routing or derive_routing(network)
-    model = build_load_model(network, scenario, releases, table, settings, places)
-    program, layout = _program(model, settings)
-    build_seconds = time.perf_counter() - started
+    base = basis or load_basis(network, scenario, releases, table, settings, places)
+    extra = np.zeros(base.background_backlog.shape, dtype=bool)
+    solve_seconds = 0.0
+    iterations = 0
+    build_seconds = 0.0
+    for round_number in range(MAX_ROUNDS):
+        model = build_load_model(
+            base, network, scenario, settings, extra_checked=extra, storage_factor=storage_factor
+        )
+        program, layout = _program(model, settings)
+        build_seconds = time.perf_counter() - started - solve_seconds
+        values, seconds, count = _solve(program, layout, model, settings)
+        solve_seconds += seconds
+        iterations += count
+        # Storage is in the program only at the checked hours: check every hour, and add
+        # the hours that are over (and the same hour on every day at that node) as rows.
+        missed = _unchecked_violations(base, model, values[layout.quota], extra)
+        if not missed.any():
+            break
+        if round_number == MAX_ROUNDS - 1:
+            # Out of rounds: report what is still over as shortfalls rather than hide it.
+            extra |= missed
+            model = build_load_model(
+                base,
+                network,
+                scenario,
+                settings,
+                extra_checked=extra,
+                storage_factor=storage_factor,
+            )
+            program, layout = _program(model, settings)
+            values = _extend(values, layout)
+            break
+        extra |= missed
+        nodes, hours_of_day = np.nonzero(missed.reshape(missed.shape[0], -1, 24).any(axis=1))
+        extra[nodes[:, None], hours_of_day[:, None] + 24 * np.arange(missed.shape[1] // 24)] = True
+    statistics = SolveStatistics(
+        rows=program.shape[0],
+        columns=program.shape[1],
+        nonzeros=int(program.matrix.nnz),
+        build_seconds=build_seconds,
+        solve_seconds=solve_seconds,
+        iterations=iterations,
+    )
+    return _result(network, scenario, model, layout, values, settings, statistics)
 
+
+def _solve(
+    program: LinearProgram, layout: _Layout, model: LoadModel, settings: StaggerParameters
+) -> tuple[FloatArray, float, int]:
+    """Phase 1, least overflow (dual simplex); phase 2, least delay with each row's overflow
+    held at its phase-1 value (interior point)."""
     solver = Solver(program, time_limit_seconds=settings.time_limit_seconds)
-    # Phase 1: the least overflow.
     overflow_cost = np.zeros(program.shape[1])
     overflow_cost[layout.slack] = 1.0
     solver.set_cost(overflow_cost)
     first = solver.solve()
-    # Phase 2: the least delay (and the fairest) among plans that overflow no more: each
-    # row's overflow is held at its phase-1 value (a bound, not a dense sum row, which the
-    # simplex handles badly), and the interior-point solver takes the larger program.
+    # Holding each row's overflow (a bound) rather than the total (a dense row, which the
+    # simplex handles badly) keeps the program sparse; see docs/explanation/staggering.md.
     allowed = first.values[layout.slack]
     solver.bound_columns(layout.slack, allowed + 1e-6 * np.maximum(allowed, 1.0) + 1e-3)
     solver.set_cost(program.cost)
     solver.use("ipm")
     second = solver.solve()
-    values = second.values
-    statistics = SolveStatistics(
-        rows=program.shape[0] + 1,
-        columns=program.shape[1],
-        nonzeros=int(program.matrix.nnz),
-        build_seconds=build_seconds,
-        solve_seconds=first.seconds + second.seconds,
-        iterations=first.iterations + second.iterations,
-    )
-    return _result(network, scenario, model, layout, values, settings, statistics)
+    return second.values, first.seconds + second.seconds, first.iterations + second.iterations
+
+
+def _unchecked_violations(
+    basis: LoadBasis, model: LoadModel, quotas: FloatArray, checked: BoolArray
+) -> BoolArray:
+    """[node, hour] storage over its limit at an hour the program did not check."""
+    load = storage_at_every_hour(basis, quotas)
+    limit_per_node = np.full(load.shape[0], np.inf)
+    storage_rows = model.row_kind == "storage"
+    np.minimum.at(limit_per_node, model.row_node[storage_rows], model.row_limit[storage_rows])
+    rows_at = np.zeros(load.shape, dtype=bool)
+    rows_at[model.row_node[storage_rows], model.row_start[storage_rows]] = True
+    over = load > limit_per_node[:, None] + OVERFLOW_TOLERANCE
+    return np.asarray(over & basis.touched[:, None] & ~rows_at & ~checked, dtype=bool)
+
+
+def _extend(values: FloatArray, layout: _Layout) -> FloatArray:
+    """A solution laid out for a program with more capacity rows: the pickup and quota
+    columns come first and keep their places; the rest is recomputed from them."""
+    kept = len(layout.pickup) + len(layout.quota)
+    extended = np.zeros(layout.worst_origin + 1)
+    extended[:kept] = values[:kept]
+    return extended
 
 
 @dataclass(frozen=True)

@@ -304,12 +304,6 @@ def test_the_boundaries_are_accepted() -> None:
 # Gaps found while writing these tests (strict xfails: each passes once the gap is closed) --
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="storage is checked only at each node's storage_hours_per_day (8) fullest hours "
-    "of a normal day; parcels of a small origin that spikes can sit at a hub at an hour "
-    "that is never checked, and the plan still says within_capacity",
-)
 def test_storage_is_kept_at_hours_a_normal_day_leaves_unchecked() -> None:
     """O1 (1,000 a day, ten pickup rounds 08–17, no releases) fills H for one hour after each
     round: 100 at the end of hours 10–19, the ten fullest hours of a normal day, so the eight
