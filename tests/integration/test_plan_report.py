@@ -216,6 +216,7 @@ def test_shortfalls_are_listed_largest_first_with_the_rest_counted(
         kind="closed",
         start=datetime(2026, 11, 11, 8),
         hours=10,
+        capacity=0.0,
         limit=0.0,
         load=2500.0,
         excess=2500.0,

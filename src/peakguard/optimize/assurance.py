@@ -1,24 +1,42 @@
-"""The season's assurance plan: reroute around closures, stagger the pickups, add the
-reserves staggering cannot avoid, stagger again, and check it all by simulation.
+"""The season's assurance plan: reroute around the closure, stagger the pickups, add the
+reserves staggering cannot avoid, and check it all by simulation until the simulator agrees.
 
 This is the order a carrier's network planner works in: closed hubs first (their parcels
-must go somewhere), then the pickup rhythm, then the capacity the rhythm alone cannot make
-up for — sized from the plan's own shortfalls — and a last plan on the reinforced network.
+must go somewhere), then the pickup rhythm, then the capacity the rhythm alone cannot make up
+for — sized from the plan's own shortfalls. The program sees free flow; the simulator sees
+queues, so where the simulated plan still overflows a node, that node's storage limit in the
+program is lowered in proportion and the plan made again (at most ``MAX_CHECKS`` times).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from peakguard.domain.network import Network
 from peakguard.domain.routing import RoutingTable, derive_routing
-from peakguard.optimize.comparison import PlanComparison, compare_by_simulation
+from peakguard.optimize.comparison import (
+    PlanComparison,
+    compare_by_simulation,
+    peak_storage_utilisation,
+    simulate_planned,
+)
+from peakguard.optimize.loads import load_basis
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.reroute import ReroutePlan, reroute_closure
 from peakguard.optimize.reroute_parameters import ClosureRequest
 from peakguard.optimize.shortfall_reserves import Reserve, reserves_for_shortfalls, with_reserves
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
+from peakguard.simulate.plan import FloatArray
 from peakguard.simulate.scenario import Scenario
+
+MAX_CHECKS = 3
+"""Plans checked by simulation at most."""
+TARGET = 0.97
+"""Where the simulated plan overflows a node, its program limit is scaled towards this share."""
+FLOOR = 0.3
+"""A node's storage limit is never scaled below this share of its margin."""
 
 
 @dataclass(frozen=True)
@@ -27,13 +45,19 @@ class AssurancePlan:
     first_plan: PickupPlan
     """Staggering on the capacity on hand."""
     reserves: list[Reserve]
-    """What the first plan could not avoid, as capacity to add."""
+    """What staggering could not avoid, as capacity to add."""
     plan: PickupPlan
-    """Staggering with the reserves in place."""
+    """Staggering with the reserves in place: the plan to carry out."""
     scenario: Scenario
     """The scenario with the reserves."""
     comparison: PlanComparison
     """Unplanned (with the reserves) against the plan, by simulation."""
+    checks: int
+    """Plans simulated before the simulator agreed (or ``MAX_CHECKS``)."""
+    storage_factor: FloatArray
+    """[node] the share of each node's storage margin the final plan kept to."""
+    confirmed: bool
+    """The simulator found no node over its storage under the final plan."""
 
 
 def plan_assurance(
@@ -44,7 +68,8 @@ def plan_assurance(
     parameters: StaggerParameters | None = None,
     routing: RoutingTable | None = None,
 ) -> AssurancePlan:
-    """Reroute the scenario's first closure, stagger, reserve, stagger again, simulate."""
+    """Reroute the scenario's first closure, then stagger, reserve and check by simulation."""
+    settings = parameters or StaggerParameters()
     table = routing or derive_routing(network)
     reroute = (
         reroute_closure(
@@ -53,13 +78,55 @@ def plan_assurance(
         if scenario.closures
         else None
     )
-    first = plan_pickups(network, scenario, releases, parameters=parameters, routing=table)
-    reserves = reserves_for_shortfalls(first)
-    reinforced = with_reserves(scenario, reserves) if reserves else scenario
-    plan = (
-        plan_pickups(network, reinforced, releases, parameters=parameters, routing=table)
-        if reserves
-        else first
+    basis = load_basis(network, scenario, releases, table, settings)
+    factor = np.ones(len(network.nodes))
+    reserves: list[Reserve] = []
+    reinforced = scenario
+    first: PickupPlan | None = None
+    checks = 0
+    confirmed = False
+    while True:
+        plan = plan_pickups(
+            network,
+            reinforced,
+            releases,
+            parameters=settings,
+            routing=table,
+            basis=basis,
+            storage_factor=factor,
+        )
+        first = first or plan
+        added = reserves_for_shortfalls(plan)
+        if added:
+            reserves += added
+            reinforced = with_reserves(scenario, reserves)
+            plan = plan_pickups(
+                network,
+                reinforced,
+                releases,
+                parameters=settings,
+                routing=table,
+                basis=basis,
+                storage_factor=factor,
+            )
+        planned = simulate_planned(network, reinforced, plan, routing=table, reroute=reroute)
+        checks += 1
+        peaks = peak_storage_utilisation(planned, reinforced)
+        over = (peaks > 1.0 + 1e-6) & basis.touched
+        if reroute is not None:
+            closed = [
+                network.nodes.index(node)
+                for node in network.nodes
+                if node.id in reroute.closure.nodes
+            ]
+            over[closed] = False  # a closed node's own queue is the reroute's business
+        confirmed = not over.any()
+        if confirmed or checks >= MAX_CHECKS:
+            break
+        factor[over] = np.maximum(FLOOR, factor[over] * TARGET / peaks[over])
+    comparison = compare_by_simulation(
+        network, reinforced, plan, routing=table, reroute=reroute, planned=planned
     )
-    comparison = compare_by_simulation(network, reinforced, plan, routing=table, reroute=reroute)
-    return AssurancePlan(reroute, first, reserves, plan, reinforced, comparison)
+    return AssurancePlan(
+        reroute, first, reserves, plan, reinforced, comparison, checks, factor, confirmed
+    )

@@ -76,6 +76,34 @@ class PlanComparison:
     planned_result: SimulationResult
 
 
+def simulate_planned(
+    network: Network,
+    scenario: Scenario,
+    plan: PickupPlan,
+    *,
+    routing: RoutingTable,
+    policy: StoragePolicy = StoragePolicy.overflow,
+    reroute: ReroutePlan | None = None,
+) -> SimulationResult:
+    """The scenario with the plan's pickups (and the reroute's routing), under ``policy``."""
+    checked = scenario.model_copy(update={"storage_policy": policy})
+    demand = planned_demand(network, scenario, plan)
+    if reroute is None:
+        return simulate(network, checked, demand=demand, routing=routing)
+    return simulate(
+        reroute.network,
+        checked,
+        demand=demand,
+        routing=routing,
+        routing_windows=[reroute.routing_window],
+    )
+
+
+def peak_storage_utilisation(result: SimulationResult, scenario: Scenario) -> FloatArray:
+    """[node] the highest backlog ÷ storage capacity after the warm-up."""
+    return np.asarray(_storage_utilisation(result, scenario).max(axis=1, initial=0.0))
+
+
 def planned_demand(network: Network, scenario: Scenario, plan: PickupPlan) -> Demand:
     """The scenario's demand with the planned origins' pickups replaced by the quotas (taken
     on in the scenario's pickup rounds, in equal parts, to the origin's usual destinations)."""
@@ -121,24 +149,18 @@ def compare_by_simulation(
     unplanned: SimulationResult | None = None,
     policy: StoragePolicy = StoragePolicy.overflow,
     reroute: ReroutePlan | None = None,
+    planned: SimulationResult | None = None,
 ) -> PlanComparison:
     """Simulate the scenario without and with the plan (under ``policy``), and compare them
-    hub by hub. ``unplanned`` may pass a run already made with the same policy. With a
-    ``reroute``, the planned run also sends the closed hub's parcels to its backups."""
+    hub by hub. ``unplanned`` and ``planned`` may pass runs already made with the same
+    policy. With a ``reroute``, the planned run also sends the closed hub's parcels to its
+    backups."""
     table = routing or derive_routing(network)
     checked = scenario.model_copy(update={"storage_policy": policy})
     before = unplanned or simulate(network, checked, routing=table)
-    demand = planned_demand(network, scenario, plan)
-    if reroute is None:
-        after = simulate(network, checked, demand=demand, routing=table)
-    else:
-        after = simulate(
-            reroute.network,
-            checked,
-            demand=demand,
-            routing=table,
-            routing_windows=[reroute.routing_window],
-        )
+    after = planned or simulate_planned(
+        network, scenario, plan, routing=table, policy=policy, reroute=reroute
+    )
     hubs = np.array([node.kind is NodeKind.hub for node in network.nodes], dtype=bool)
     storage_before = _storage_utilisation(before, scenario)
     storage_after = _storage_utilisation(after, scenario)

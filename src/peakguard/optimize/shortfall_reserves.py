@@ -34,13 +34,16 @@ class Reserve:
 def reserves_for_shortfalls(plan: PickupPlan) -> list[Reserve]:
     """The least whole-step additions that cover every sorting and storage shortfall (closed
     nodes are left to the reroute)."""
-    margins = {"sorting": plan.parameters.sorting_margin, "storage": plan.parameters.storage_margin}
     storage: dict[str, float] = defaultdict(float)
     windows: dict[str, tuple[datetime, datetime]] = {}
     sorting: list[Reserve] = []
     for item in plan.shortfalls:
+        if item.limit <= 0:
+            continue
+        # The limit is capacity × the margins: capacity must grow by excess ÷ that share.
+        needed = item.excess * item.capacity / item.limit
         if item.kind == "sorting":
-            per_hour = item.excess / item.hours / margins["sorting"]
+            per_hour = needed / item.hours
             sorting.append(
                 Reserve(
                     node=item.node,
@@ -51,7 +54,7 @@ def reserves_for_shortfalls(plan: PickupPlan) -> list[Reserve]:
                 )
             )
         elif item.kind == "storage":
-            storage[item.node] = max(storage[item.node], item.excess / margins["storage"])
+            storage[item.node] = max(storage[item.node], needed)
             first, last = windows.get(item.node, (item.start, item.start))
             windows[item.node] = (min(first, item.start), max(last, item.start))
     floor = [

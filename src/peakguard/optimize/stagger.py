@@ -62,6 +62,8 @@ class Shortfall:
     it then are for the reroute to take)."""
     start: datetime
     hours: int
+    capacity: float
+    """The shift's sorting capacity over its hours, or the node's storage."""
     limit: float
     """The capacity the plan may use (capacity × margin)."""
     load: float
@@ -377,6 +379,7 @@ def _result(
             kind="closed" if model.row_capacity[row] <= 0 else str(model.row_kind[row]),
             start=scenario.moment(int(model.row_start[row])),
             hours=int(model.row_hours[row]),
+            capacity=float(model.row_capacity[row]),
             limit=float(model.row_limit[row]),
             load=float(load_after[row]),
             excess=float(excess[row]),
