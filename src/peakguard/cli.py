@@ -311,6 +311,7 @@ def demo(
         "summarise": _("Deriving routes and totals"),
         "simulate": _("Simulating the Double 11 season"),
         "report": _("Writing the report"),
+        "plan": _("Planning staggered pickup, the reroute and reserves, checked by simulation"),
     }
     with handled(), _progress() as progress:
         task = progress.add_task(render(_("Opening the database")), total=len(labels) + 1)
@@ -326,6 +327,10 @@ def demo(
     console.print(render(_("Report written to {path}", path=str(result.report.resolve()))))
     console.print(
         render(_("Season report written to {path}", path=str(result.season_report.resolve())))
+    )
+    print_plan(result.assurance.plan)
+    console.print(
+        render(_("Plan report written to {path}", path=str(result.plan_report.resolve())))
     )
     console.print(render(_("Database: {backend}", backend=result.database)))
 

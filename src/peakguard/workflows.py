@@ -27,6 +27,7 @@ from peakguard.formats.reroute_output import write_reroute
 from peakguard.formats.scenario_document import load_scenario
 from peakguard.formats.simulation_output import write_simulation
 from peakguard.i18n import _
+from peakguard.optimize.assurance import AssurancePlan, plan_assurance
 from peakguard.optimize.comparison import PlanComparison, compare_by_simulation
 from peakguard.optimize.releases import StaggerParameters, releases_from_scenario
 from peakguard.optimize.reroute import ReroutePlan, reroute_closure
@@ -37,6 +38,7 @@ from peakguard.simulate.events import expand_events
 from peakguard.simulate.run import SimulationResult, simulate
 from peakguard.store.database import create_database_engine, migrate, session_factory, transaction
 from peakguard.store.networks import NetworkRepository
+from peakguard.web.plan_report import write_plan_report
 from peakguard.web.report import write_network_report
 from peakguard.web.simulation_report import write_simulation_report
 
@@ -90,6 +92,9 @@ class DemoResult:
     season: SimulationResult
     season_report: Path
     season_outputs: list[Path]
+    assurance: AssurancePlan
+    plan_report: Path
+    plan_outputs: list[Path]
 
 
 def run_demo(
@@ -104,7 +109,8 @@ def run_demo(
     step("summarise")
     summary = summarise(stored)
     step("simulate")
-    season = simulate(stored, double11_scenario())
+    scenario = double11_scenario()
+    season = simulate(stored, scenario)
     step("report")
     out_dir.mkdir(parents=True, exist_ok=True)
     names = {**CITY_NAMES_EN, "510000": "Sichuan"}
@@ -115,7 +121,34 @@ def run_demo(
         season, out_dir / "season.html", language=language, place_names=names
     )
     outputs = write_simulation(season, out_dir / "season")
-    return DemoResult(stored, summary, report, store.backend, season, season_report, outputs)
+    step("plan")
+    assurance = plan_assurance(stored, scenario, releases_from_scenario(stored, scenario))
+    plan_outputs = write_plan(
+        assurance.plan, assurance.comparison, out_dir / "plan", language=language
+    )
+    if assurance.reroute is not None:
+        plan_outputs += write_reroute(assurance.reroute, None, out_dir / "plan" / "reroute")
+    plan_report = write_plan_report(
+        assurance.plan,
+        assurance.comparison,
+        out_dir / "plan.html",
+        language=language,
+        reserves=assurance.reserves,
+        place_names=names,
+        reroute=assurance.reroute,
+    )
+    return DemoResult(
+        stored,
+        summary,
+        report,
+        store.backend,
+        season,
+        season_report,
+        outputs,
+        assurance,
+        plan_report,
+        plan_outputs,
+    )
 
 
 @dataclass(frozen=True)

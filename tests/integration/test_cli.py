@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,9 @@ def test_unknown_network_and_language(run: Any) -> None:
 
 
 def test_demo_builds_stores_and_reports(run: Any, tmp_path: Path) -> None:
-    """The demo prints the network's size and writes an HTML report."""
+    """The demo prints the network's size, writes the network, season and plan reports, and
+    its plan for Double 11 keeps every open hub inside capacity where the unplanned peak
+    overflows — as the simulator, not only the program, finds."""
     out = tmp_path / "report"
     result = run("demo", "--out", str(out), "--lang", "en", language="zh_CN")
     assert result.exit_code == 0, result.output
@@ -119,6 +122,16 @@ def test_demo_builds_stores_and_reports(run: Any, tmp_path: Path) -> None:
     report = out / "report.html"
     assert report.exists() and report.stat().st_size > 50_000
     assert "<svg" in report.read_text(encoding="utf-8")
+    plan = json.loads((out / "plan" / "plan.json").read_text(encoding="utf-8"))
+    assert plan["hubs_within_capacity"]
+    simulated = plan["simulated"]
+    assert simulated["unplanned"]["hubs_overflowing"] > 0
+    assert simulated["planned"]["hubs_overflowing"] == 0
+    with (out / "plan" / "quotas.csv").open(encoding="utf-8") as handle:
+        picked = sum(float(row["quota"]) for row in csv.DictReader(handle))
+    assert picked == pytest.approx(plan["parcels"], rel=1e-4)
+    assert (out / "plan.html").stat().st_size > 20_000
+    assert (out / "plan" / "reroute" / "reroute.json").exists()
 
 
 def test_chinese_is_the_default_language(run: Any, tiny_file: Path) -> None:

@@ -26,6 +26,8 @@ from peakguard.formats.loading import load_network
 from peakguard.formats.scenario_document import load_scenario
 from peakguard.optimize.comparison import PlanComparison, compare_by_simulation
 from peakguard.optimize.releases import releases_from_scenario
+from peakguard.optimize.reroute import reroute_closure
+from peakguard.optimize.reroute_parameters import ClosureRequest
 from peakguard.optimize.shortfall_reserves import Reserve, reserves_for_shortfalls
 from peakguard.optimize.stagger import PickupPlan, Shortfall, plan_pickups
 from peakguard.simulate.plan import StoragePolicy
@@ -507,3 +509,18 @@ def test_browser_requests_nothing_from_outside(
         folder = tmp_path / language
         folder.mkdir()
         assert external_requests(chromium, path, folder) == []
+
+
+def test_the_reroute_is_shown_with_its_backups(checked: Checked) -> None:
+    """With the example's reroute, the page lists each backup with its share of the closed
+    hub's parcels, and the shares shown add up to what the backups took."""
+    network = load_network(EXAMPLES / "chengdu-mianyang.yaml")
+    scenario = load_scenario(EXAMPLES / "double11-small.yaml", network)
+    reroute = reroute_closure(network, scenario, ClosureRequest.from_closure(scenario.closures[0]))
+    html = render_plan_report(checked.plan, checked.comparison, language="en", reroute=reroute)
+    elements = read_dom(html)
+    rows = cells(elements, "backups")
+    assert [row[1] for row in rows] == [backup.hub for backup in reroute.backups]
+    shown = sum(float(row[2].rstrip("%")) for row in rows) / 100
+    assert shown == pytest.approx(reroute.absorbed_parcels / reroute.parcels, abs=0.01)
+    assert "ZTO-MY-HUB" in html or "绵阳" in html

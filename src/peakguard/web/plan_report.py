@@ -23,6 +23,7 @@ from peakguard.domain.network import Network, NodeKind
 from peakguard.domain.regions import prefecture_code
 from peakguard.i18n import Message, _
 from peakguard.optimize.comparison import PlanComparison, RunFigures
+from peakguard.optimize.reroute import ReroutePlan
 from peakguard.optimize.shortfall_reserves import Reserve
 from peakguard.optimize.stagger import PickupPlan
 from peakguard.simulate.plan import StoragePolicy
@@ -66,6 +67,19 @@ class ChangeCard:
     detail: str
     change: str
     """``better``, ``worse`` or ``same``."""
+
+
+@dataclass(frozen=True)
+class BackupRow:
+    node_id: str
+    label: str
+    share: str
+    parcels: str
+    origins: int
+    destinations: int
+    added: str
+    spare: str
+    automated: str
 
 
 @dataclass(frozen=True)
@@ -158,6 +172,7 @@ def render_plan_report(
     language: str,
     reserves: Sequence[Reserve] = (),
     place_names: Mapping[str, str] | None = None,
+    reroute: ReroutePlan | None = None,
 ) -> str:
     """The report as one HTML page in ``language`` (``zh_CN`` or ``en``).
 
@@ -196,6 +211,8 @@ def render_plan_report(
         origins=page.origins(),
         origins_note=page.origins_note(),
         reserves=page.reserves(reserves),
+        backups=page.backups(reroute),
+        reroute_note=page.reroute_note(reroute),
         shortfalls=shortfalls,
         shortfalls_note=shortfalls_note,
         method=page.method(),
@@ -212,10 +229,16 @@ def write_plan_report(
     language: str,
     reserves: Sequence[Reserve] = (),
     place_names: Mapping[str, str] | None = None,
+    reroute: ReroutePlan | None = None,
 ) -> pathlib.Path:
     """Write :func:`render_plan_report` to ``path`` (UTF-8) and return the path."""
     html = render_plan_report(
-        plan, comparison, language=language, reserves=reserves, place_names=place_names
+        plan,
+        comparison,
+        language=language,
+        reserves=reserves,
+        place_names=place_names,
+        reroute=reroute,
     )
     path.write_text(html, encoding="utf-8")
     return path
@@ -743,6 +766,46 @@ class _PlanPage:
                 "with the most parcel-days of delay are listed.",
                 count=self.formats.number(len(delayed)),
                 shown=self.formats.number(min(len(delayed), MAX_ORIGINS)),
+            )
+        )
+
+    # --- the reroute ---
+
+    def backups(self, reroute: ReroutePlan | None) -> tuple[BackupRow, ...]:
+        if reroute is None:
+            return ()
+        return tuple(
+            BackupRow(
+                node_id=backup.hub,
+                label=self.names.label(backup.hub),
+                share=f"{backup.parcel_share:.1%}",
+                parcels=f"{backup.parcels:,.0f}",
+                origins=len(backup.origins),
+                destinations=len(backup.destinations),
+                added=f"{backup.mean_added_transit_hours:+.1f}",
+                spare=f"{backup.spare_used_share:.0%}",
+                automated=self.text(_("yes") if backup.automated_sorter else _("no")),
+            )
+            for backup in reroute.backups
+        )
+
+    def reroute_note(self, reroute: ReroutePlan | None) -> str:
+        if reroute is None:
+            return ""
+        return self.text(
+            _(
+                "{nodes} is closed from {start} to {end}. Parcels accepted from {lead} on are "
+                "sent through the backups below ({parcels} parcels; {unabsorbed} no backup "
+                "could take), over {lanes} temporary connections and {overrides} changed "
+                "routing relations.",
+                nodes=", ".join(self.names.label(node) for node in reroute.closure.nodes),
+                start=reroute.closure.start.strftime("%Y-%m-%d %H:%M"),
+                end=reroute.closure.end.strftime("%Y-%m-%d %H:%M"),
+                lead=reroute.window_start.strftime("%Y-%m-%d %H:%M"),
+                parcels=f"{reroute.absorbed_parcels:,.0f}",
+                unabsorbed=f"{reroute.unabsorbed_parcels:,.0f}",
+                lanes=len(reroute.temporary_lanes),
+                overrides=len(reroute.routing_overrides),
             )
         )
 
