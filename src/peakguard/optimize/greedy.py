@@ -6,7 +6,8 @@ takes the releases still waiting (released by then, not yet picked up in full), 
 row its quota loads within its limit. On a release's latest day the rest is picked up whatever
 it does to the rows (overflow). It uses the staggering program's own load model
 (:func:`peakguard.optimize.loads.build_load_model`: the same rows, margins, background and
-free-flow profiles) and returns the same :class:`PickupPlan`, so the two compare directly
+free-flow profiles), with storage checked at every hour, as the program's plan is in the end,
+and returns the same :class:`PickupPlan`, so the two compare directly
 (``benchmarks/plan_national.py``).
 
 What it does not do, and the program does: look ahead. A release picked up early because it
@@ -23,7 +24,7 @@ from scipy.sparse import csc_array
 
 from peakguard.domain.network import Network
 from peakguard.domain.routing import RoutingTable, derive_routing
-from peakguard.optimize.loads import build_load_model, load_basis
+from peakguard.optimize.loads import build_load_model, load_basis, load_basis
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger import PickupPlan, SolveStatistics, _Layout, _result
 from peakguard.simulate.plan import FloatArray
