@@ -24,7 +24,7 @@ from scipy.sparse import csc_array
 
 from peakguard.domain.network import Network
 from peakguard.domain.routing import RoutingTable, derive_routing
-from peakguard.optimize.loads import build_load_model, load_basis, load_basis
+from peakguard.optimize.loads import build_load_model, load_basis
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger import PickupPlan, SolveStatistics, _Layout, _result
 from peakguard.simulate.plan import FloatArray

@@ -15,7 +15,7 @@ import pytest
 from peakguard.domain.network import Carrier, Lane, Network, Node, NodeKind, Shift
 from peakguard.domain.routing import derive_routing
 from peakguard.optimize.greedy import greedy_pickups
-from peakguard.optimize.loads import build_load_model, load_basis, load_basis
+from peakguard.optimize.loads import build_load_model, load_basis
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
 from peakguard.simulate.scenario import Scenario
