@@ -256,7 +256,9 @@ class _Clock:
 
         def solve(solver: highs.Solver) -> highs.Solution:
             started = time.perf_counter()
-            record: dict[str, Any] = {"solver": solver.highs.getOptionValue("solver")}
+            option = solver.highs.getOptionValue("solver")
+            value = option[1] if isinstance(option, tuple) else option
+            record: dict[str, Any] = {"solver": str(value)}
             try:
                 return original(solver)
             finally:
@@ -291,11 +293,12 @@ def _instrument() -> _Clock:
     clock = _Clock()
     for owner in (stagger, greedy):
         clock.wrap(owner, "derive_routing", "routing")
-        clock.wrap(owner, "build_load_model", "load model")
-    clock.wrap(loads, "origin_mixes", "load model: origin mixes")
-    clock.wrap(loads, "probe_profiles", "load model: probe profiles")
-    clock.wrap(loads, "_background", "load model: background run")
-    clock.wrap(loads, "_entries", "load model: profile entries")
+        clock.wrap(owner, "load_basis", "load basis")
+        clock.wrap(owner, "build_load_model", "load rows")
+    clock.wrap(loads, "origin_mixes", "load basis: origin mixes")
+    clock.wrap(loads, "probe_profiles", "load basis: probe profiles")
+    clock.wrap(loads, "_background", "load basis: background run")
+    clock.wrap(loads, "_entries", "profile entries (basis and rows)")
     clock.wrap(stagger, "_program", "program assembly")
     clock.wrap(stagger, "_result", "plan read-out")
     clock.wrap_solver()
@@ -408,11 +411,12 @@ def _run_child(case_file: Path, method: str, arguments: list[str]) -> dict[str, 
 
 PHASES = (
     "routing",
-    "load model",
-    "load model: origin mixes",
-    "load model: probe profiles",
-    "load model: background run",
-    "load model: profile entries",
+    "load basis",
+    "load basis: origin mixes",
+    "load basis: probe profiles",
+    "load basis: background run",
+    "load rows",
+    "profile entries (basis and rows)",
     "program assembly",
     "pass to HiGHS",
     "phase 1 (least overflow)",
@@ -427,10 +431,11 @@ def _phases(run: dict[str, Any]) -> dict[str, float]:
     seconds = dict(run.get("seconds", {}))
     solves = run.get("solves", [])
     if run["method"] == "lp":
-        for label, record in zip(
-            ("phase 1 (least overflow)", "phase 2 (least delay)"), solves, strict=False
-        ):
-            seconds[label] = record["seconds"]
+        # One phase 1 and one phase 2 per round (rounds add the storage hours found over).
+        if solves:
+            seconds["phase 1 (least overflow)"] = sum(r["seconds"] for r in solves[0::2])
+        if len(solves) > 1:
+            seconds["phase 2 (least delay)"] = sum(r["seconds"] for r in solves[1::2])
     elif "statistics" in run:
         seconds["greedy loop"] = run["statistics"]["solve"] - seconds.get("plan read-out", 0.0)
     seconds["total"] = run["total"]
@@ -491,7 +496,7 @@ def report(case: Case, runs: list[dict[str, Any]], settings: StaggerParameters) 
             cells.append(f"{_median(values):.2f} | {min(values):.2f}" if values else "– | –")
         if present:
             lines.append(f"| {phase} | " + " | ".join(cells) + " |")
-    lines += ["", "| | " + " | ".join(by_method) + " |", "| --- | " + "---: | " * len(by_method)]
+    lines += ["", "| | " + " | ".join(by_method) + " |", "| --- |" + " ---: |" * len(by_method)]
     sizes: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
         ("runs (finished / all)", lambda r: ""),
         ("rows", lambda r: f"{r['statistics']['rows']:,}"),
@@ -516,7 +521,8 @@ def report(case: Case, runs: list[dict[str, Any]], settings: StaggerParameters) 
     for method_runs in by_method.values():
         solves = method_runs[0].get("solves", [])
         iterations.append(
-            "; ".join(
+            f"{len(solves) // 2} round(s); "
+            + "; ".join(
                 f"{s['solver']}: {s['status']}, simplex {s['simplex_iterations']:,}, "
                 f"ipm {s['ipm_iterations']}, crossover {s['crossover_iterations']:,}"
                 for s in solves
@@ -579,9 +585,10 @@ def anatomy(case: Case, settings: StaggerParameters) -> str:
     outlets of a hub would leave (entries at rows outside the outlet are the same profile
     for every outlet of a hub, shifted by its shuttle's timing)."""
     started = time.perf_counter()
-    model = loads.build_load_model(
+    basis = loads.load_basis(
         case.network, case.scenario, case.releases, derive_routing(case.network), settings
     )
+    model = loads.build_load_model(basis, case.network, case.scenario, settings)
     seconds = time.perf_counter() - started
     kinds = np.array([node.kind.value for node in case.network.nodes], dtype=object)
     entry_kind = kinds[model.row_node[model.entry_row]]
@@ -604,6 +611,25 @@ def anatomy(case: Case, settings: StaggerParameters) -> str:
     for threshold in (1e-6, 1e-4, 1e-3, 1e-2):
         count = int((model.entry_value < threshold).sum())
         lines.append(f"| {threshold:g} | {count:,} | {count / total:.1%} |")
+    # A row no plan can push over its limit: its background plus, from every quota column,
+    # the most that column could carry (every release that may be picked up that day, in full).
+    amounts = np.array([release.parcels for release in model.releases])
+    most = np.bincount(
+        model.pickup_quota,
+        weights=amounts[model.pickup_release],
+        minlength=len(model.quota_origin),
+    )
+    reachable = model.row_background + model.load_matrix() @ most
+    bindable = reachable > model.row_limit
+    unplanned = model.row_background + model.load_matrix() @ model.unplanned_quotas()
+    kept = bindable[model.entry_row]
+    lines += [
+        "",
+        f"Rows some plan could push over their limit: {int(bindable.sum()):,} "
+        f"({int((bindable & (model.row_kind == 'sorting')).sum()):,} sorting), holding "
+        f"{int(kept.sum()):,} entries ({kept.mean():.1%}); rows over their limit unplanned: "
+        f"{int((unplanned > model.row_limit).sum()):,}.",
+    ]
     rows_used = len(np.unique(model.entry_row))
     lines += [
         "",
@@ -746,7 +772,8 @@ def _experiments(path: Path, case: Case, args: argparse.Namespace) -> None:
         phases = _phases(run)
         stats = run.get("statistics", {})
         quality = run.get("quality", {})
-        build = phases.get("routing", 0.0) + phases.get("load model", 0.0)
+        build = phases.get("routing", 0.0) + phases.get("load basis", 0.0)
+        build += phases.get("load rows", 0.0)
         build += phases.get("program assembly", 0.0) + phases.get("pass to HiGHS", 0.0)
         status = run.get("failed", "optimal")
         lines.append(
