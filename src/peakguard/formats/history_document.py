@@ -1,0 +1,469 @@
+"""Daily volume history and platform-announced plans in (CSV or Excel, or JSON rows).
+
+History file (docs/reference/forecast-files.md): one row per series and day with the columns
+``day, carrier, region, node, volume``. A row with a ``node`` id is that node's volume; a row
+without one is the total of a city (region ``xxxx00``) or a province (``xx0000``). All rows
+must be at one level, each series must give every day from its first to the last once, and
+all series must end on the same day (the forecast origin).
+
+Announced-plans file: ``day, multiple`` and optionally ``carrier, region``: on ``day`` expect
+``multiple`` × a normal day's volume, for every series, or only for those of ``carrier``
+and/or inside ``region``.
+
+Every bad cell is reported with its file, row and column (``history.csv row 4, column
+volume``), whole-series mistakes with the series (``history.csv: node:ZTO:ZTO-CD-HUB``), and
+nothing is returned until the file is clean.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
+
+from peakguard.domain.network import Identifier, RegionCode
+from peakguard.errors import InvalidInputError, Problem
+from peakguard.forecast.history import (
+    DailyVolume,
+    Level,
+    SeriesHistory,
+    SeriesKey,
+    group_history,
+)
+from peakguard.formats.validation_messages import message_for
+from peakguard.i18n import Message, _
+
+HISTORY_COLUMNS = ("day", "carrier", "region", "node", "volume")
+HISTORY_REQUIRED = ("day", "volume")
+ANNOUNCED_COLUMNS = ("day", "multiple", "carrier", "region")
+ANNOUNCED_REQUIRED = ("day", "multiple")
+
+Locate = Callable[[int, str | None], str]
+"""(row index, column or None) → the location a person reads."""
+
+NodePlaces = Mapping[str, tuple[str, str]]
+"""Node id → (carrier, region), from a network: fills blank cells and checks the rest."""
+
+RowModel = TypeVar("RowModel", bound=BaseModel)
+
+
+class _HistoryRow(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    day: date
+    carrier: Identifier | None = None
+    region: RegionCode | None = None
+    node: Identifier | None = None
+    volume: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class _AnnouncedRow(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    day: date
+    multiple: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    carrier: Identifier | None = None
+    region: RegionCode | None = None
+
+
+@dataclass(frozen=True)
+class ScopedAnnouncement:
+    """A platform's announced multiple for ``day``, for every series or only those of
+    ``carrier`` (when given) inside ``region`` (when given)."""
+
+    day: date
+    multiple: float
+    carrier: str | None = None
+    region: str | None = None
+
+    @property
+    def everywhere(self) -> bool:
+        return self.carrier is None and self.region is None
+
+    def covers(self, key: SeriesKey) -> bool:
+        """Whether the series ``key`` lies inside this announcement's carrier and region."""
+        if self.carrier is not None and key.carrier != self.carrier:
+            return False
+        if self.region is None:
+            return True
+        if key.level is Level.national:
+            return False
+        if self.region.endswith("0000"):
+            return key.region[:2] == self.region[:2]
+        if self.region.endswith("00"):
+            return key.region[:4] == self.region[:4]
+        return key.region == self.region
+
+    @property
+    def specificity(self) -> int:
+        """Higher for narrower scopes: the narrowest announcement of a day wins."""
+        depth = 0
+        if self.region is not None:
+            depth = 1 if self.region.endswith("0000") else 2 if self.region.endswith("00") else 3
+        return depth + (4 if self.carrier is not None else 0)
+
+
+# -- reading tables ------------------------------------------------------------------------
+
+
+def _cannot_read(path: Path, message: Message) -> InvalidInputError:
+    return InvalidInputError(_("cannot read {path}", path=str(path)), [Problem(path.name, message)])
+
+
+def read_table(path: Path, sheet: str) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """The rows of a UTF-8 CSV file or of an .xlsx workbook's sheet ``sheet`` (or its first
+    sheet), each with its row number as a spreadsheet shows it, and the header."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise _cannot_read(path, _("use a .csv or .xlsx file"))
+    if not path.exists():
+        raise InvalidInputError(
+            _("cannot read {path}", path=str(path)), [Problem(str(path), _("no such file"))]
+        )
+    if suffix == ".csv":
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise _cannot_read(
+                path, _("the file is not UTF-8 text: save it as UTF-8 and retry")
+            ) from None
+        reader = csv.DictReader(io.StringIO(text))
+        header = [column.strip() for column in reader.fieldnames or []]
+        rows = [
+            (index + 2, {(key or "").strip(): value for key, value in row.items()})
+            for index, row in enumerate(reader)
+            if any((value or "").strip() for value in row.values() if isinstance(value, str))
+        ]
+        return rows, header
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
+        raise _cannot_read(
+            path, _("not an Excel .xlsx workbook: save it as .xlsx and retry")
+        ) from None
+    try:
+        chosen = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
+        values = list(chosen.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    header = [str(cell).strip() if cell is not None else "" for cell in values[0]] if values else []
+    rows = [
+        (index + 2, dict(zip(header, row, strict=False)))
+        for index, row in enumerate(values[1:])
+        if any(cell not in (None, "") for cell in row)
+    ]
+    return rows, header
+
+
+def clean_cell(value: Any) -> Any:
+    """Excel's dates as YYYY-MM-DD, whole numbers read as codes where text is wanted."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _record(
+    row: Mapping[str, Any], columns: tuple[str, ...], text: tuple[str, ...]
+) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for key, raw in row.items():
+        if key not in columns:
+            continue
+        value = clean_cell(raw)
+        if value in (None, ""):
+            continue
+        if key in text and isinstance(value, int | float) and float(value).is_integer():
+            value = str(int(value))
+        record[key] = value
+    return record
+
+
+def _header_problems(
+    path: Path, header: list[str], columns: tuple[str, ...], required: tuple[str, ...]
+) -> tuple[list[Problem], bool]:
+    problems: list[Problem] = []
+    missing = [column for column in required if column not in header]
+    if missing:
+        problems.append(
+            Problem(path.name, _("missing columns: {columns}", columns=", ".join(missing)))
+        )
+    unknown = [column for column in header if column and column not in columns]
+    if unknown:
+        problems.append(
+            Problem(path.name, _("unknown columns: {columns}", columns=", ".join(unknown)))
+        )
+    return problems, bool(missing)
+
+
+def cell_message(item: ErrorDetails) -> Message:
+    """Pydantic's error for one cell, with days said in words."""
+    if item["type"].startswith("date"):
+        return day_message(item.get("input"))
+    return message_for(item)
+
+
+def day_message(value: object) -> Message:
+    """``'2024-13-01' is not a day written YYYY-MM-DD``."""
+    return _(
+        "{value!r} is not a day written YYYY-MM-DD",
+        value=value if isinstance(value, str | int | float) else type(value).__name__,
+    )
+
+
+def _file_locator(path: Path, numbers: list[int]) -> Locate:
+    def locate(index: int, column: str | None) -> str:
+        place = f"{path.name} row {numbers[index]}"
+        return f"{place}, column {column}" if column else place
+
+    return locate
+
+
+def _records_locator(source: str) -> Locate:
+    def locate(index: int, column: str | None) -> str:
+        return f"{source}[{index}].{column}" if column else f"{source}[{index}]"
+
+    return locate
+
+
+def _validated(
+    model: type[RowModel], records: list[Any], locate: Locate
+) -> tuple[list[tuple[int, RowModel]], list[Problem]]:
+    parsed: list[tuple[int, RowModel]] = []
+    problems: list[Problem] = []
+    for index, record in enumerate(records):
+        try:
+            parsed.append((index, model.model_validate(record)))
+        except ValidationError as error:
+            for item in error.errors():
+                column = ".".join(str(part) for part in item["loc"]) or None
+                problems.append(Problem(locate(index, column), cell_message(item)))
+    return parsed, problems
+
+
+# -- history -------------------------------------------------------------------------------
+
+
+def read_history(path: Path, *, nodes: NodePlaces | None = None) -> tuple[SeriesHistory, ...]:
+    """The series of a history file (.csv or .xlsx, sheet ``history`` or the first); every
+    mistake located, nothing returned on error. ``nodes`` (from a network) fills blank
+    ``carrier`` and ``region`` cells of node rows and refuses unknown nodes."""
+    rows, header = read_table(path, "history")
+    problems, fatal = _header_problems(path, header, HISTORY_COLUMNS, HISTORY_REQUIRED)
+    if fatal:
+        raise InvalidInputError(_("the history has mistakes"), problems)
+    if not rows:
+        problems.append(Problem(path.name, _("no history was given")))
+    records = [_record(row, HISTORY_COLUMNS, ("carrier", "region", "node")) for _n, row in rows]
+    locate = _file_locator(path, [number for number, _row in rows])
+    return _history(records, locate, path.name, problems, nodes)
+
+
+def parse_history(
+    records: object, *, source: str = "history", nodes: NodePlaces | None = None
+) -> tuple[SeriesHistory, ...]:
+    """The series of JSON-like rows (the API's body); mistakes located as ``history[3].volume``."""
+    if not isinstance(records, list):
+        raise InvalidInputError(
+            _("the history has mistakes"), [Problem(source, _("must be a list"))]
+        )
+    problems = [] if records else [Problem(source, _("no history was given"))]
+    return _history(records, _records_locator(source), source, problems, nodes)
+
+
+def _history(
+    records: list[Any],
+    locate: Locate,
+    source: str,
+    problems: list[Problem],
+    nodes: NodePlaces | None,
+) -> tuple[SeriesHistory, ...]:
+    parsed, cell_problems = _validated(_HistoryRow, records, locate)
+    problems = [*problems, *cell_problems]
+    seen: dict[tuple[SeriesKey, date], int] = {}
+    days: dict[SeriesKey, list[date]] = defaultdict(list)
+    volumes: list[DailyVolume] = []
+    for index, row in parsed:
+        key = _series_key(row, index, locate, nodes, problems)
+        if key is None:
+            continue
+        earlier = seen.get((key, row.day))
+        if earlier is not None:
+            problems.append(
+                Problem(
+                    locate(index, "day"),
+                    _(
+                        "{day} is already given for {series} at {place}",
+                        day=row.day.isoformat(),
+                        series=key.label(),
+                        place=locate(earlier, None),
+                    ),
+                )
+            )
+            continue
+        seen[(key, row.day)] = index
+        days[key].append(row.day)
+        volumes.append(DailyVolume(key, row.day, row.volume))
+    levels = sorted({key.level.value for key in days})
+    if len(levels) > 1:
+        problems.append(
+            Problem(
+                source,
+                _("all series must be at one level; found {levels}", levels=", ".join(levels)),
+            )
+        )
+    origin = max((max(given) for given in days.values()), default=None)
+    for key in sorted(days):
+        given = days[key]
+        first, last = min(given), max(given)
+        missing = (last - first).days + 1 - len(given)
+        if missing:
+            problems.append(
+                Problem(
+                    f"{source}: {key.label()}",
+                    _(
+                        "{count} days are missing between {first} and {last}",
+                        count=missing,
+                        first=first,
+                        last=last,
+                    ),
+                )
+            )
+        if origin is not None and last != origin:
+            problems.append(
+                Problem(
+                    f"{source}: {key.label()}",
+                    _(
+                        "ends on {last}, but other series go on to {origin}: every series "
+                        "must end on the same day",
+                        last=last,
+                        origin=origin,
+                    ),
+                )
+            )
+    if problems:
+        raise InvalidInputError(_("the history has mistakes"), problems)
+    return group_history(volumes)
+
+
+def _series_key(
+    row: _HistoryRow,
+    index: int,
+    locate: Locate,
+    nodes: NodePlaces | None,
+    problems: list[Problem],
+) -> SeriesKey | None:
+    carrier, region = row.carrier, row.region
+    if row.node is not None and nodes is not None:
+        place = nodes.get(row.node)
+        if place is None:
+            problems.append(Problem(locate(index, "node"), _("unknown node {node}", node=row.node)))
+            return None
+        for column, given, expected in (
+            ("carrier", carrier, place[0]),
+            ("region", region, place[1]),
+        ):
+            if given is not None and given != expected:
+                problems.append(
+                    Problem(
+                        locate(index, column),
+                        _(
+                            "the network gives {node} the {column} {expected}",
+                            node=row.node,
+                            column=column,
+                            expected=expected,
+                        ),
+                    )
+                )
+                return None
+        carrier, region = place
+    located = True
+    for column, value in (("carrier", carrier), ("region", region)):
+        if value is None:
+            problems.append(Problem(locate(index, column), _("is required")))
+            located = False
+    if not located or carrier is None or region is None:
+        return None
+    if row.node is not None:
+        return SeriesKey(Level.node, carrier, region, row.node)
+    if region.endswith("0000"):
+        return SeriesKey(Level.province, carrier, region)
+    if region.endswith("00"):
+        return SeriesKey(Level.city, carrier, region)
+    problems.append(
+        Problem(
+            locate(index, "node"),
+            _(
+                "a row without a node is a city (xxxx00) or province (xx0000) total; "
+                "{region} is a district: give the node",
+                region=region,
+            ),
+        )
+    )
+    return None
+
+
+# -- announced plans -----------------------------------------------------------------------
+
+
+def read_announced(path: Path) -> tuple[ScopedAnnouncement, ...]:
+    """The announced plans of a .csv or .xlsx file (sheet ``announced`` or the first)."""
+    rows, header = read_table(path, "announced")
+    problems, fatal = _header_problems(path, header, ANNOUNCED_COLUMNS, ANNOUNCED_REQUIRED)
+    if fatal:
+        raise InvalidInputError(_("the announced plans have mistakes"), problems)
+    records = [_record(row, ANNOUNCED_COLUMNS, ("carrier", "region")) for _n, row in rows]
+    return _announced(records, _file_locator(path, [number for number, _row in rows]), problems)
+
+
+def parse_announced(
+    records: object, *, source: str = "announced"
+) -> tuple[ScopedAnnouncement, ...]:
+    """Announced plans from JSON-like rows; mistakes located as ``announced[2].multiple``."""
+    if not isinstance(records, list):
+        raise InvalidInputError(
+            _("the announced plans have mistakes"), [Problem(source, _("must be a list"))]
+        )
+    return _announced(records, _records_locator(source), [])
+
+
+def _announced(
+    records: list[Any], locate: Locate, problems: list[Problem]
+) -> tuple[ScopedAnnouncement, ...]:
+    parsed, cell_problems = _validated(_AnnouncedRow, records, locate)
+    problems = [*problems, *cell_problems]
+    seen: dict[tuple[date, str | None, str | None], int] = {}
+    result: list[ScopedAnnouncement] = []
+    for index, row in parsed:
+        scope = (row.day, row.carrier, row.region)
+        if scope in seen:
+            problems.append(
+                Problem(
+                    locate(index, "day"),
+                    _(
+                        "{day} is already announced for this carrier and region at {place}",
+                        day=row.day.isoformat(),
+                        place=locate(seen[scope], None),
+                    ),
+                )
+            )
+            continue
+        seen[scope] = index
+        result.append(ScopedAnnouncement(row.day, row.multiple, row.carrier, row.region))
+    if problems:
+        raise InvalidInputError(_("the announced plans have mistakes"), problems)
+    return tuple(result)
