@@ -241,18 +241,16 @@ def _records_locator(source: str) -> Locate:
 
 
 def _validated(
-    model: type[RowModel], records: list[Any], locate: Locate
-) -> tuple[list[tuple[int, RowModel]], list[Problem]]:
-    parsed: list[tuple[int, RowModel]] = []
-    problems: list[Problem] = []
-    for index, record in enumerate(records):
-        try:
-            parsed.append((index, model.model_validate(record)))
-        except ValidationError as error:
-            for item in error.errors():
-                column = ".".join(str(part) for part in item["loc"]) or None
-                problems.append(Problem(locate(index, column), cell_message(item)))
-    return parsed, problems
+    model: type[RowModel], record: Any, index: int, locate: Locate, problems: list[Problem]
+) -> RowModel | None:
+    """One row checked; its mistakes appended to ``problems`` (so they stay in row order)."""
+    try:
+        return model.model_validate(record)
+    except ValidationError as error:
+        for item in error.errors():
+            column = ".".join(str(part) for part in item["loc"]) or None
+            problems.append(Problem(locate(index, column), cell_message(item)))
+    return None
 
 
 # -- history -------------------------------------------------------------------------------
@@ -292,12 +290,14 @@ def _history(
     problems: list[Problem],
     nodes: NodePlaces | None,
 ) -> tuple[SeriesHistory, ...]:
-    parsed, cell_problems = _validated(_HistoryRow, records, locate)
-    problems = [*problems, *cell_problems]
+    problems = list(problems)
     seen: dict[tuple[SeriesKey, date], int] = {}
     days: dict[SeriesKey, list[date]] = defaultdict(list)
     volumes: list[DailyVolume] = []
-    for index, row in parsed:
+    for index, record in enumerate(records):
+        row = _validated(_HistoryRow, record, index, locate, problems)
+        if row is None:
+            continue
         key = _series_key(row, index, locate, nodes, problems)
         if key is None:
             continue
@@ -444,11 +444,13 @@ def parse_announced(
 def _announced(
     records: list[Any], locate: Locate, problems: list[Problem]
 ) -> tuple[ScopedAnnouncement, ...]:
-    parsed, cell_problems = _validated(_AnnouncedRow, records, locate)
-    problems = [*problems, *cell_problems]
+    problems = list(problems)
     seen: dict[tuple[date, str | None, str | None], int] = {}
     result: list[ScopedAnnouncement] = []
-    for index, row in parsed:
+    for index, record in enumerate(records):
+        row = _validated(_AnnouncedRow, record, index, locate, problems)
+        if row is None:
+            continue
         scope = (row.day, row.carrier, row.region)
         if scope in seen:
             problems.append(

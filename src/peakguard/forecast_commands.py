@@ -1,0 +1,205 @@
+"""``peakguard forecast`` and ``peakguard capacity`` (docs/reference/forecast-files.md).
+
+Registered in :mod:`peakguard.cli` with ``app.command("forecast")(forecast_command)`` and
+``app.command("capacity")(capacity_command)``. The CLI's helpers are imported inside the
+commands, so this module can be imported by ``peakguard.cli`` itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from peakguard.i18n import _, render
+
+if TYPE_CHECKING:
+    from peakguard.forecast_workflows import CapacityOutcome, ForecastOutcome
+
+
+def forecast_command(
+    history: Annotated[
+        Path,
+        typer.Option(
+            "--history", help="daily history (.csv/.xlsx): day, carrier, region, node, volume"
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="folder for the forecast files")],
+    horizon_days: Annotated[
+        int,
+        typer.Option("--horizon-days", help="days to forecast after the history", min=1, max=400),
+    ] = 35,
+    announced: Annotated[
+        Path | None,
+        typer.Option(
+            help="platform-announced plans (.csv/.xlsx): day, multiple[, carrier, region]"
+        ),
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            help="fallback chain, first model first (repeat); default: "
+            "calendar_ar1, calendar_regression, seasonal_naive",
+        ),
+    ] = None,
+    reconciliation: Annotated[
+        str, typer.Option(help="bottom_up, ols or wls_structural")
+    ] = "wls_structural",
+    event: Annotated[
+        list[str] | None,
+        typer.Option("--event", help="calendar events to use (repeat); default: all"),
+    ] = None,
+) -> None:
+    """Daily forecasts with 80 % and 95 % intervals for every node, city, province and the
+    nation, reconciled so the levels add up (科学预测)."""
+    from peakguard.cli import _progress, console, handled, settings
+    from peakguard.forecast.orchestrator import ForecastParameters
+    from peakguard.forecast_workflows import run_forecast
+
+    with handled(), _progress() as progress:
+        task = progress.add_task(render(_("Forecasting")), total=None)
+        parameters = ForecastParameters(
+            models=tuple(model) if model else ForecastParameters.models,
+            reconciliation=reconciliation,
+        )
+        outcome = run_forecast(
+            history,
+            out,
+            horizon_days=horizon_days,
+            announced_path=announced,
+            events=event,
+            parameters=parameters,
+            language=settings().language,
+        )
+        progress.update(task, completed=1, total=1)
+    print_forecast(outcome)
+    for path in outcome.written:
+        console.print(render(_("Wrote {path}", path=str(path))))
+
+
+def print_forecast(outcome: ForecastOutcome) -> None:
+    from rich.table import Table
+
+    from peakguard.cli import console
+    from peakguard.forecast.history import LEVELS
+
+    result = outcome.run.result
+    top = next(series for level in reversed(LEVELS) for series in result.at_level(level))
+    peak = int(top.point.argmax())
+    table = Table(title=render(_("Forecast")), show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    models = ", ".join(f"{name} ×{count}" for name, count in outcome.document["models"].items())
+    rows = [
+        (_("History ends"), outcome.origin.isoformat()),
+        (_("Forecast days"), f"{top.days[0].isoformat()} – {top.days[-1].isoformat()}"),
+        (_("Series (all levels)"), f"{len(result.series):,}"),
+        (_("Models used"), models),
+        (_("Models that failed and were replaced"), f"{len(outcome.run.fallbacks):,}"),
+        (_("Reconciliation"), result.reconciliation),
+        (
+            _("Peak day of {series}", series=top.key.label()),
+            f"{top.days[peak].isoformat()}: {int(top.point[peak]):,} "
+            f"(80 %: {int(top.lower_80[peak]):,}–{int(top.upper_80[peak]):,})",
+        ),
+    ]
+    for label, value in rows:
+        table.add_row(render(label), value)
+    console.print(table)
+    if outcome.document.get("reconciliation_note"):
+        console.print(
+            render(
+                _(
+                    "Some announced plans cover only a carrier or a region: the totals above "
+                    "nodes are the sums of the nodes (bottom_up)."
+                )
+            )
+        )
+
+
+def capacity_command(
+    network: Annotated[str, typer.Option("--network", help="network file, or a stored name")],
+    out: Annotated[Path, typer.Option("--out", help="folder for the requirements and gaps")],
+    history: Annotated[
+        Path | None,
+        typer.Option(help="daily history per node (.csv/.xlsx), forecast first"),
+    ] = None,
+    forecast: Annotated[
+        Path | None,
+        typer.Option(help="forecasts.csv/.xlsx written by peakguard forecast"),
+    ] = None,
+    bound: Annotated[str, typer.Option(help="size for point, upper_80 or upper_95")] = "upper_80",
+    horizon_days: Annotated[
+        int, typer.Option("--horizon-days", help="with --history: days to forecast", min=1, max=400)
+    ] = 35,
+    announced: Annotated[
+        Path | None,
+        typer.Option(help="with --history: platform-announced plans (.csv/.xlsx)"),
+    ] = None,
+) -> None:
+    """Staff, vehicles, sorting hours and floor area per node and day for the forecast, and
+    what to add where and by when (能力储备)."""
+    from peakguard.cli import _progress, console, handled, settings
+    from peakguard.forecast_workflows import run_capacity
+    from peakguard.workflows import open_store
+
+    with handled(), _progress() as progress:
+        task = progress.add_task(render(_("Sizing the reserves")), total=None)
+        store = None if Path(network).exists() else open_store(settings())
+        outcome = run_capacity(
+            network,
+            out,
+            history_path=history,
+            forecast_path=forecast,
+            horizon_days=horizon_days,
+            announced_path=announced,
+            bound=bound,
+            store=store,
+            language=settings().language,
+        )
+        progress.update(task, completed=1, total=1)
+    print_gaps(outcome)
+    for path in outcome.written:
+        console.print(render(_("Wrote {path}", path=str(path))))
+
+
+RESOURCE_NAMES = {
+    "staff": _("staff"),
+    "vehicles": _("vehicles"),
+    "floor_area_m2": _("floor area (m²)"),
+    "sorting_capacity": _("sorting capacity (parcels/day)"),
+}
+
+
+def print_gaps(outcome: CapacityOutcome) -> None:
+    from rich.table import Table
+
+    from peakguard.cli import console
+
+    if not outcome.gaps:
+        console.print(render(_("No node falls short: the reserves on hand suffice.")))
+        return
+    table = Table(title=render(_("Capacity gaps ({bound})", bound=outcome.bound)))
+    for header in (
+        _("Node"),
+        _("Resource"),
+        _("On hand"),
+        _("Needed"),
+        _("Add"),
+        _("First short day"),
+        _("Decide by"),
+    ):
+        table.add_column(render(header))
+    for gap in outcome.gaps:
+        table.add_row(
+            gap.node,
+            render(RESOURCE_NAMES[gap.resource]),
+            f"{gap.on_hand:,.0f}",
+            f"{gap.required:,.0f}",
+            f"{gap.add:,.0f}",
+            gap.first_short_day.isoformat(),
+            gap.decide_by.isoformat(),
+        )
+    console.print(table)
