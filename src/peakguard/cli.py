@@ -19,6 +19,7 @@ from peakguard import __version__
 from peakguard.config import Settings
 from peakguard.domain.summary import NetworkSummary, summarise
 from peakguard.errors import ConfigurationError, InvalidInputError, PeakguardError
+from peakguard.forecast_commands import capacity_command, forecast_command
 from peakguard.formats.loading import load_network, save_network
 from peakguard.i18n import _, current_language, render, set_language
 from peakguard.optimize.releases import StaggerParameters
@@ -37,6 +38,8 @@ plan_app = typer.Typer(
     no_args_is_help=True, help="Plans that keep nodes inside capacity: staggered pickup, reroute"
 )
 app.add_typer(plan_app, name="plan")
+app.command("forecast")(forecast_command)
+app.command("capacity")(capacity_command)
 
 T = TypeVar("T")
 

@@ -33,8 +33,8 @@ from peakguard.simulate.scenario import Scenario
 
 MAX_CHECKS = 3
 """Plans checked by simulation at most."""
-TARGET = 0.97
-"""Where the simulated plan overflows a node, its program limit is scaled towards this share."""
+TARGET = 0.95
+"""Storage share of capacity the simulated plan is aimed at, at every node."""
 FLOOR = 0.3
 """A node's storage limit is never scaled below this share of its margin."""
 
@@ -123,10 +123,40 @@ def plan_assurance(
         confirmed = not over.any()
         if confirmed or checks >= MAX_CHECKS:
             break
-        factor[over] = np.maximum(FLOOR, factor[over] * TARGET / peaks[over])
+        factor = _recalibrated(factor, plan, peaks, network, settings, over)
     comparison = compare_by_simulation(
         network, reinforced, plan, routing=table, reroute=reroute, planned=planned
     )
     return AssurancePlan(
         reroute, first, reserves, plan, reinforced, comparison, checks, factor, confirmed
     )
+
+
+def _recalibrated(
+    factor: FloatArray,
+    plan: PickupPlan,
+    peaks: FloatArray,
+    network: Network,
+    settings: StaggerParameters,
+    over: np.ndarray,
+) -> FloatArray:
+    """Every node's limit scaled by how far the simulator's peak was from the program's.
+
+    The program's free-flow peak ``p`` and the simulated peak ``s`` differ by the queues the
+    program cannot see; their ratio is a node's own model error, stable from plan to plan,
+    so each node's limit is set where its simulated peak should land at ``TARGET`` — for
+    every node with a meaningful load, not only those over (which would only move the
+    overflow to the next node)."""
+    position = {node.id: index for index, node in enumerate(network.nodes)}
+    updated = factor.copy()
+    for load in plan.node_loads:
+        index = position[load.node]
+        planned = load.peak_storage_after
+        if planned < 0.2 or peaks[index] <= 0:
+            continue
+        ratio = peaks[index] / planned
+        wanted = TARGET / (settings.storage_margin * ratio)
+        if over[index]:
+            wanted = min(wanted, factor[index] * TARGET / peaks[index])
+        updated[index] = float(np.clip(min(wanted, factor[index] * 1.0), FLOOR, 1.0))
+    return updated

@@ -60,6 +60,8 @@ class LoadModel:
     """Hour (from the scenario's start) the row's shift begins, or the checked hour."""
     row_hours: IntArray
     row_capacity: FloatArray
+    row_closed: BoolArray
+    """The node is closed for some of the row's hours (its shift is cut short)."""
     row_limit: FloatArray
     row_background: FloatArray
     total_parcels: float
@@ -328,6 +330,9 @@ def build_load_model(
     sorting_capacity = np.bincount(
         cell_row, weights=open_capacity[cell_node, cell_hour], minlength=sorting_rows
     )
+    closed_hours = np.bincount(
+        cell_row, weights=~accepting[cell_node, cell_hour], minlength=sorting_rows
+    )
 
     checked = basis.touched[:, None] & basis.fullest[:, np.arange(hours) % 24]
     if extra_checked is not None:
@@ -375,6 +380,7 @@ def build_load_model(
         row_start=np.concatenate([basis.sorting_start, storage_hour]).astype(np.int64),
         row_hours=np.concatenate([basis.sorting_hours, np.ones(storage_rows, dtype=np.int64)]),
         row_capacity=row_capacity,
+        row_closed=np.concatenate([closed_hours > 0, ~accepting[storage_node, storage_hour]]),
         row_limit=limits,
         row_background=np.concatenate(
             [basis.sorting_background, basis.background_backlog[storage_node, storage_hour]]

@@ -58,8 +58,8 @@ class Shortfall:
     node: str
     kind: str
     """``sorting`` (a shift's sorting capacity), ``storage`` (parcels held at an hour) or
-    ``closed`` (a shift the node does not work because it is closed: parcels routed through
-    it then are for the reroute to take)."""
+    ``closed`` (a shift cut short or an hour when the node is closed: parcels routed
+    through it then are for the reroute to take)."""
     start: datetime
     hours: int
     capacity: float
@@ -376,7 +376,7 @@ def _result(
     shortfalls = [
         Shortfall(
             node=nodes[int(model.row_node[row])].id,
-            kind="closed" if model.row_capacity[row] <= 0 else str(model.row_kind[row]),
+            kind="closed" if model.row_closed[row] else str(model.row_kind[row]),
             start=scenario.moment(int(model.row_start[row])),
             hours=int(model.row_hours[row]),
             capacity=float(model.row_capacity[row]),
