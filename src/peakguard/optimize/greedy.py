@@ -44,7 +44,8 @@ def greedy_pickups(
     started = time.perf_counter()
     table = routing or derive_routing(network)
     basis = load_basis(network, scenario, releases, table, settings)
-    model = build_load_model(basis, network, scenario, settings)
+    every_hour = np.ones(basis.background_backlog.shape, dtype=bool)
+    model = build_load_model(basis, network, scenario, settings, extra_checked=every_hour)
     matrix = csc_array(model.load_matrix())
     matrix.sort_indices()
     build_seconds = time.perf_counter() - started

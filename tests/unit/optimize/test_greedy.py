@@ -232,7 +232,8 @@ def test_greedy_exceeds_a_limit_only_with_pickups_on_latest_days(seed: int) -> N
             releases.append(_release(origin, parcels, released, latest, carrier))
     plan = greedy_pickups(network, scenario, releases, parameters=FULL_MARGINS)
     basis = load_basis(network, scenario, releases, derive_routing(network), FULL_MARGINS)
-    model = build_load_model(basis, network, scenario, FULL_MARGINS)
+    every_hour = np.ones(basis.background_backlog.shape, dtype=bool)
+    model = build_load_model(basis, network, scenario, FULL_MARGINS, extra_checked=every_hour)
     early = np.zeros(len(model.quota_origin))
     for index, (release, pickups) in enumerate(plan.release_pickups):
         last = min(release.latest_day, _day(5))
