@@ -123,7 +123,8 @@ def test_demo_builds_stores_and_reports(run: Any, tmp_path: Path) -> None:
     assert report.exists() and report.stat().st_size > 50_000
     assert "<svg" in report.read_text(encoding="utf-8")
     plan = json.loads((out / "plan" / "plan.json").read_text(encoding="utf-8"))
-    assert plan["hubs_within_capacity"]
+    shortfalls = (out / "plan" / "shortfalls.csv").read_text(encoding="utf-8")
+    assert plan["hubs_within_capacity"], shortfalls[:2000]
     simulated = plan["simulated"]
     assert simulated["unplanned"]["hubs_overflowing"] > 0
     assert simulated["planned"]["hubs_overflowing"] == 0

@@ -33,6 +33,8 @@ from peakguard.simulate.scenario import Scenario
 
 MAX_CHECKS = 3
 """Plans checked by simulation at most."""
+MAX_RESERVE_ROUNDS = 3
+"""Times reserves are added and the plan made again, per check."""
 TARGET = 0.95
 """Storage share of capacity the simulated plan is aimed at, at every node."""
 FLOOR = 0.3
@@ -96,8 +98,12 @@ def plan_assurance(
             storage_factor=factor,
         )
         first = first or plan
-        added = reserves_for_shortfalls(plan)
-        if added:
+        # A re-plan on the reinforced network may move load onto a node that then falls
+        # short in turn: add reserves until none does (or the rounds run out).
+        for _round in range(MAX_RESERVE_ROUNDS):
+            added = reserves_for_shortfalls(plan)
+            if not added:
+                break
             reserves += added
             reinforced = with_reserves(scenario, reserves)
             plan = plan_pickups(
