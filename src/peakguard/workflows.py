@@ -205,7 +205,7 @@ def run_stagger(
     network = resolve_network(network_source, store)
     scenario = load_scenario(scenario_path, network)
     if releases_path is not None:
-        releases, places = read_releases(releases_path)
+        releases, places = read_releases(releases_path, network=network, scenario=scenario)
     else:
         releases, places = releases_from_scenario(network, scenario, window_days=window_days), None
     plan = plan_pickups(network, scenario, releases, parameters=parameters, places=places)

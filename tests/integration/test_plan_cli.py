@@ -101,7 +101,8 @@ def test_shortfalls_are_stated_when_no_plan_fits(tmp_path: Path) -> None:
 
 
 def test_a_bad_releases_file_is_refused_whole(tmp_path: Path) -> None:
-    """Every bad cell is reported with its row and column, and no output is written."""
+    """Every bad cell and every bad reference (a hub as origin) is reported with its row and
+    column in one go, and no output is written."""
     releases = tmp_path / "releases.csv"
     releases.write_text(
         "origin,carrier,release_day,latest_day,parcels\n"
@@ -116,6 +117,7 @@ def test_a_bad_releases_file_is_refused_whole(tmp_path: Path) -> None:
     text = " ".join(result.output.split())
     assert "releases.csv row 2, column parcels" in text
     assert "releases.csv row 3, column release_day" in text
+    assert "releases.csv row 4, column origin" in text
     assert not out.exists()
 
 

@@ -19,11 +19,14 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.formats.validation_messages import message_for
 from peakguard.i18n import Message, _, render
+from peakguard.optimize.loads import check_releases, origin_mixes
 from peakguard.optimize.releases import OrderRelease
 from peakguard.optimize.stagger import PickupPlan
+from peakguard.simulate.scenario import Scenario
 
 RELEASE_COLUMNS = ("origin", "carrier", "release_day", "latest_day", "parcels")
 
@@ -38,8 +41,12 @@ class _ReleaseRow(BaseModel):
     parcels: float = Field(ge=0)
 
 
-def read_releases(path: Path) -> tuple[list[OrderRelease], list[str]]:
-    """Releases and, for each, where it came from (``releases.csv row 3``)."""
+def read_releases(
+    path: Path, *, network: Network | None = None, scenario: Scenario | None = None
+) -> tuple[list[OrderRelease], list[str]]:
+    """Releases and, for each, where it came from (``releases.csv row 3``). With the network
+    and the scenario, the rows that parse are also checked against them (known outlet of its
+    carrier, days within the scenario), so every mistake is reported in one go."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         rows, header = _csv_rows(path)
@@ -91,6 +98,11 @@ def read_releases(path: Path) -> tuple[list[OrderRelease], list[str]]:
         places.append(place)
     if not rows:
         problems.append(Problem(path.name, _("the file has no releases")))
+    elif network is not None and scenario is not None and releases:
+        try:
+            check_releases(network, scenario, releases, origin_mixes(network, scenario), places)
+        except InvalidInputError as error:
+            problems.extend(error.problems)
     if problems:
         raise InvalidInputError(_("The order releases have mistakes."), problems)
     return releases, places
