@@ -13,13 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from babel import Locale
-from babel.dates import format_skeleton
-from babel.numbers import get_group_symbol
-
-from peakguard import i18n
-from peakguard.i18n import Message
-from peakguard.web.report import _percent
+from peakguard.web.language_formats import LanguageFormats
 from peakguard.web.simulation_charts import Tick, nice_scale
 
 FULL = 1.0 + 1e-6
@@ -43,32 +37,12 @@ PANEL_TOP = 14.0
 PANEL_BOTTOM = 30.0
 
 
-class PlanFormats:
+class PlanFormats(LanguageFormats):
     """Numbers, dates and messages in the report's language."""
-
-    def __init__(self, language: str) -> None:
-        self.language = language
-        # Parsing once spares Babel a slow lookup on each call.
-        self.locale = Locale.parse(language)
-        self.group_separator = get_group_symbol(self.locale)
-
-    def text(self, message: Message) -> str:
-        return i18n.render(message, self.language)
-
-    def number(self, value: float) -> str:
-        """A whole number with the language's grouping separator (1,234,567)."""
-        return f"{round(value):,}".replace(",", self.group_separator)
-
-    def decimal(self, value: float, digits: int = 1) -> str:
-        """``digits`` decimals (the decimal point is "." in both languages)."""
-        return f"{value:,.{digits}f}".replace(",", self.group_separator)
-
-    def percent(self, value: float, *, decimals: int = 0) -> str:
-        return _percent(value, self.locale, decimals=decimals)
 
     def day(self, day: date) -> str:
         """A short date (Nov 11, 11月11日)."""
-        return str(format_skeleton("MMMd", day, locale=self.locale))
+        return self.short_date(day)
 
     def moment(self, moment: datetime) -> str:
         return moment.strftime("%Y-%m-%d %H:%M")

@@ -15,15 +15,11 @@ from datetime import timedelta
 
 import numpy as np
 import numpy.typing as npt
-from babel import Locale
-from babel.dates import format_skeleton
-from babel.numbers import format_compact_decimal, get_group_symbol
+from babel.numbers import format_compact_decimal
 
-from peakguard import i18n
-from peakguard.i18n import Message
 from peakguard.simulate.scenario import Scenario
 from peakguard.simulate.warning_rules import WarningLevel
-from peakguard.web.report import _percent
+from peakguard.web.language_formats import LanguageFormats
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -46,26 +42,12 @@ MAX_POINTS = 900
 """Longer series are reduced to this many points (the maximum of each stretch is kept)."""
 
 
-class Formats:
-    """Numbers, dates and messages in the report's language."""
+class Formats(LanguageFormats):
+    """Numbers, dates and messages in the report's language, days and hours of one run."""
 
     def __init__(self, language: str, scenario: Scenario) -> None:
-        self.language = language
+        super().__init__(language)
         self.scenario = scenario
-        # Parsing once spares Babel a slow lookup on each of the thousands of calls.
-        self.locale = Locale.parse(language)
-        self.group_separator = get_group_symbol(self.locale)
-
-    def text(self, message: Message) -> str:
-        return i18n.render(message, self.language)
-
-    def number(self, value: float) -> str:
-        """A whole number with the language's grouping separator (1,234,567)."""
-        return f"{round(value):,}".replace(",", self.group_separator)
-
-    def decimal(self, value: float) -> str:
-        """One decimal (the decimal point is "." in both languages)."""
-        return f"{value:,.1f}".replace(",", self.group_separator)
 
     def compact(self, value: float) -> str:
         """Short axis labels: 40M in English, 4000万 in Chinese."""
@@ -73,13 +55,10 @@ class Formats:
             return "0"
         return str(format_compact_decimal(value, locale=self.locale, fraction_digits=1))
 
-    def percent(self, value: float, *, decimals: int = 0) -> str:
-        return _percent(value, self.locale, decimals=decimals)
-
     def day(self, day: int) -> str:
         """Day ``day`` of the run as a short date (Nov 4, 11月4日)."""
         moment = self.scenario.start.date() + timedelta(days=day)  # day 0 starts the warm-up
-        return str(format_skeleton("MMMd", moment, locale=self.locale))
+        return self.short_date(moment)
 
     def moment(self, hour: int) -> str:
         return self.scenario.moment(hour).strftime("%Y-%m-%d %H:%M")
