@@ -3,7 +3,7 @@ errors are rendered in the user's language with their locations and mapped to ex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ from peakguard.domain.summary import NetworkSummary, summarise
 from peakguard.errors import ConfigurationError, InvalidInputError, PeakguardError
 from peakguard.forecast_commands import capacity_command, forecast_command
 from peakguard.formats.loading import load_network, save_network
-from peakguard.i18n import _, current_language, render, set_language
+from peakguard.i18n import Message, _, current_language, render, set_language
 from peakguard.optimize.releases import StaggerParameters
 from peakguard.optimize.stagger import PickupPlan
 from peakguard.simulate.run import SimulationSummary
@@ -223,12 +223,17 @@ def network_show(
     print_summary(summary)
 
 
+def print_figures(title: Message, rows: Sequence[tuple[Message, str]]) -> None:
+    """A two-column table of labelled figures (labels rendered in the user's language)."""
+    table = Table(title=render(title), show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for label, value in rows:
+        table.add_row(render(label), value)
+    console.print(table)
+
+
 def print_summary(summary: NetworkSummary) -> None:
-    overview = Table(
-        title=render(_("Network {name}", name=summary.title or summary.name)), show_header=False
-    )
-    overview.add_column(style="bold")
-    overview.add_column(justify="right")
     rows = [
         (_("Hubs"), summary.nodes_by_kind.get("hub", 0)),
         (_("Outlets"), summary.nodes_by_kind.get("outlet", 0)),
@@ -249,9 +254,10 @@ def print_summary(summary: NetworkSummary) -> None:
         (_("Normal-day pickups (parcels)"), summary.normal_day_pickups),
         (_("Outlet→station pairs routed"), summary.routed_pairs),
     ]
-    for label, value in rows:
-        overview.add_row(render(label), f"{value:,}")
-    console.print(overview)
+    print_figures(
+        _("Network {name}", name=summary.title or summary.name),
+        [(label, f"{value:,}") for label, value in rows],
+    )
     carriers = Table(title=render(_("By carrier")))
     for header in (
         _("Carrier"),
@@ -362,9 +368,6 @@ def simulate_command(
 
 
 def print_simulation(summary: SimulationSummary) -> None:
-    table = Table(title=render(_("Simulation")), show_header=False)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
     rows = [
         (_("Parcels accepted"), f"{summary.accepted:,.0f}"),
         (_("Parcels delivered"), f"{summary.delivered:,.0f}"),
@@ -377,9 +380,7 @@ def print_simulation(summary: SimulationSummary) -> None:
     for level in WarningLevel:
         count = summary.warnings_by_level.get(level.name, 0)
         rows.append((_("Warnings at {level}", level=level_label(level)), f"{count:,}"))
-    for label, value in rows:
-        table.add_row(render(label), value)
-    console.print(table)
+    print_figures(_("Simulation"), rows)
 
 
 @plan_app.command("stagger")
@@ -489,9 +490,6 @@ def plan_reroute(
 
 
 def print_plan(plan: PickupPlan) -> None:
-    table = Table(title=render(_("Staggered pickup plan")), show_header=False)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
     rows = [
         (_("Parcels released"), f"{plan.parcels:,.0f}"),
         (_("Parcels picked up later than released"), f"{plan.delayed_parcels:,.0f}"),
@@ -501,9 +499,7 @@ def print_plan(plan: PickupPlan) -> None:
         (_("Shortfalls (shifts and hours over capacity)"), f"{len(plan.shortfalls):,}"),
         (_("Parcels over capacity, summed"), f"{plan.overflow:,.0f}"),
     ]
-    for label, value in rows:
-        table.add_row(render(label), value)
-    console.print(table)
+    print_figures(_("Staggered pickup plan"), rows)
     if plan.within_capacity:
         console.print(render(_("Every node stays inside capacity.")))
     elif plan.hubs_within_capacity:

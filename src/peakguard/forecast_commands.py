@@ -80,17 +80,13 @@ def forecast_command(
 
 
 def print_forecast(outcome: ForecastOutcome) -> None:
-    from rich.table import Table
 
-    from peakguard.cli import console
+    from peakguard.cli import console, print_figures
     from peakguard.forecast.history import LEVELS
 
     result = outcome.run.result
     top = next(series for level in reversed(LEVELS) for series in result.at_level(level))
     peak = int(top.point.argmax())
-    table = Table(title=render(_("Forecast")), show_header=False)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
     models = ", ".join(f"{name} ×{count}" for name, count in outcome.document["models"].items())
     rows = [
         (_("History ends"), outcome.origin.isoformat()),
@@ -105,9 +101,7 @@ def print_forecast(outcome: ForecastOutcome) -> None:
             f"(80 %: {int(top.lower_80[peak]):,}–{int(top.upper_80[peak]):,})",
         ),
     ]
-    for label, value in rows:
-        table.add_row(render(label), value)
-    console.print(table)
+    print_figures(_("Forecast"), rows)
     if outcome.document.get("reconciliation_note"):
         console.print(
             render(
