@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import asdict
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from peakguard.domain.scans import CHINA_STANDARD_TIME, SCAN_EVENT_SCHEMA
 from peakguard.i18n import render
 from peakguard.simulate.events import ScanEvent, ScanEvents
 from peakguard.simulate.run import SimulationResult
@@ -123,7 +125,17 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
     }
 
 
+DELIVERY_STAMP = np.timedelta64(-1, "s")
+"""A ``deliver`` is stamped one second before the end of the hour the station delivers in, so
+it falls inside that hour as the node's backlog counts it (hours are half-open: an event at
+10:00:00 belongs to 10:00–11:00). ``deliver − accept`` is then the run's delivery time less a
+second, which changes no whole-hour time limit."""
+
+
 def events_table(result: SimulationResult, events: ScanEvents) -> pa.Table:
+    """The scan events in the contract's form (:data:`~peakguard.domain.scans.SCAN_EVENT_SCHEMA`):
+    times in UTC, ``next_node_id`` on departures, the cohort's origin and destination regions,
+    product ``standard``, the three security flags set on acceptance."""
     network = result.network
     plan = result.run.plan
     carriers = np.array([node.carrier for node in network.nodes], dtype=object)
@@ -135,18 +147,35 @@ def events_table(result: SimulationResult, events: ScanEvents) -> pa.Table:
     waybill = np.char.add(
         carriers[origin].astype(str), np.char.zfill(events.parcel.astype(str), 12)
     )
+    clock = result.scenario.start.replace(tzinfo=CHINA_STANDARD_TIME).astimezone(UTC)
+    start = np.datetime64(clock.replace(tzinfo=None), "s")
+    moments = start + events.hour.astype("timedelta64[h]")
+    delivered = events.event == ScanEvent.deliver
+    moments = np.where(delivered, moments + DELIVERY_STAMP, moments).astype("datetime64[us]")
+    accepted = events.event == ScanEvent.accept
+    flags = pa.array(np.ones(len(events), dtype=bool), mask=~accepted)
+    count = len(events)
     return pa.table(
         {
-            "waybill": pa.array(waybill),
-            "carrier": pa.array(carriers[origin]).dictionary_encode(),
-            "event": pa.array(names[events.event]).dictionary_encode(),
-            "node_id": pa.array(ids[events.node]),
-            "region": pa.array(regions[events.node]).dictionary_encode(),
-            "time": _timestamps(result, events.hour),
-            "origin_node_id": pa.array(ids[origin]),
-            "destination_node_id": pa.array(ids[destination]),
-            "time_limit_hours": plan.cohort_time_limit[events.cohort],
-        }
+            "waybill": pa.array(waybill, type=pa.string()),
+            "carrier": pa.array(carriers[origin], type=pa.string()),
+            "event": pa.array(names[events.event], type=pa.string()),
+            "reason": pa.nulls(count, type=pa.string()),
+            "node_id": pa.array(ids[events.node], type=pa.string()),
+            "time": pa.array(moments, type=pa.timestamp("us")).cast(pa.timestamp("us", tz="UTC")),
+            "next_node_id": pa.array(
+                ids[np.maximum(events.next_node, 0)].astype(str),
+                type=pa.string(),
+                mask=events.next_node < 0,
+            ),
+            "origin_region": pa.array(regions[origin], type=pa.string()),
+            "destination_region": pa.array(regions[destination], type=pa.string()),
+            "product": pa.array(np.full(count, "standard", dtype=object), type=pa.string()),
+            "real_name_verified": flags,
+            "inspected": flags,
+            "x_rayed": flags,
+        },
+        schema=SCAN_EVENT_SCHEMA,
     )
 
 

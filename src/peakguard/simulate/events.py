@@ -5,7 +5,8 @@ numbered and each parcel's times at each node read off the cumulative counts of 
 Event times are exact hours from the scenario start: ``accept`` and ``arrive`` at the start of
 the hour the parcel joins a node, ``sort`` at the end of the hour it is sorted, ``depart`` at
 its lane's departure, ``out_for_delivery`` at the start and ``deliver`` at the end of the hour
-the destination delivers it — so ``deliver − accept`` is the run's own delivery time.
+the destination delivers it — so ``deliver − accept`` is the run's own delivery time. A
+``depart`` names the node the parcel arrives at next (``next_node``; -1 on every other event).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class ScanEvent(IntEnum):
 
 @dataclass(frozen=True)
 class ScanEvents:
-    """One row per scan: parcel number, its cohort, the event, the node, the hour."""
+    """One row per scan: parcel number, its cohort, the event, the node, the hour, and on a
+    ``depart`` the node the lane goes to."""
 
     parcel: IntArray
     cohort: IntArray
@@ -39,6 +41,8 @@ class ScanEvents:
     node: IntArray
     hour: IntArray
     """Hours from the scenario's start (event times fall on whole hours)."""
+    next_node: IntArray
+    """On ``depart``: the lane's destination, where the parcel arrives next; -1 otherwise."""
 
     def __len__(self) -> int:
         return len(self.parcel)
@@ -81,7 +85,7 @@ def expand_events(run: SimulationRun, *, rate: float = 1.0, seed: int = 0) -> Sc
     rows = np.repeat(np.arange(len(order)), per_fraction)
     if len(rows) == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return ScanEvents(empty, empty, empty, empty, empty)
+        return ScanEvents(empty, empty, empty, empty, empty, empty)
     starts = np.repeat(np.cumsum(per_fraction) - per_fraction, per_fraction)
     offsets = np.arange(len(rows)) - starts + np.repeat(lower, per_fraction)
     first_parcel = np.r_[0, np.cumsum(counts)[:-1]]
@@ -91,6 +95,8 @@ def expand_events(run: SimulationRun, *, rate: float = 1.0, seed: int = 0) -> Sc
     sorted_hour = trace.sorted_hour[source]
     departed = trace.departed_hour[source]
     at_node = trace.node[source]
+    lane = trace.lane[source]
+    heading = np.where(lane >= 0, run.plan.lane_destination[np.maximum(lane, 0)], -1)
     origin = run.plan.cohort_origin[trace.cohort[source]]
     final = departed < 0
     columns: list[tuple[IntArray, IntArray, IntArray]] = []
@@ -110,4 +116,7 @@ def expand_events(run: SimulationRun, *, rate: float = 1.0, seed: int = 0) -> Sc
     hour = np.concatenate([c[2] for c in columns])
     ordering = np.lexsort((event, hour, parcel[index]))
     index, event, hour = index[ordering], event[ordering], hour[ordering]
-    return ScanEvents(parcel[index], trace.cohort[source][index], event, at_node[index], hour)
+    next_node = np.where(event == ScanEvent.depart, heading[index], -1)
+    return ScanEvents(
+        parcel[index], trace.cohort[source][index], event, at_node[index], hour, next_node
+    )
