@@ -91,6 +91,22 @@ def build_demand(network: Network, scenario: Scenario) -> Demand:
     pickup = np.array(scenario.demand.pickup_hours, dtype=np.int64)
     handover = np.array(scenario.demand.inbound_hours, dtype=np.int64)
     parts: list[tuple[IntArray, IntArray, IntArray, FloatArray]] = []
+    region_text = regions.astype(str)
+    masks: dict[tuple[str | None, str | None], npt.NDArray[np.bool_]] = {}
+
+    def matching(carrier: str | None, prefix: str | None) -> npt.NDArray[np.bool_]:
+        # One vectorised mask per (carrier, region prefix), shared by every day's rules: a
+        # forecast-driven scenario has a rule per carrier, city and day.
+        key = (carrier, prefix)
+        if key not in masks:
+            match = np.ones(len(daily), dtype=bool)
+            if carrier is not None:
+                match &= carriers == carrier
+            if prefix is not None:
+                match &= np.char.startswith(region_text, prefix)
+            masks[key] = match
+        return masks[key]
+
     for day in range(scenario.warm_up_days + scenario.days):
         today = scenario.start.date() + timedelta(days=day)
         factor = np.ones(len(daily))
@@ -98,13 +114,7 @@ def build_demand(network: Network, scenario: Scenario) -> Demand:
             last = rule.last_day or rule.first_day
             if not rule.first_day <= today <= last:
                 continue
-            match = np.ones(len(daily), dtype=bool)
-            if rule.carrier is not None:
-                match &= carriers == rule.carrier
-            if rule.origin_region is not None:
-                prefix = rule.origin_region
-                match &= np.array([str(r).startswith(prefix) for r in regions], dtype=bool)
-            factor[match] *= rule.multiplier
+            factor[matching(rule.carrier, rule.origin_region)] *= rule.multiplier
         volume = daily * factor
         for hours, chosen in ((pickup, ~inbound), (handover, inbound)):
             if not chosen.any():
