@@ -95,3 +95,20 @@ def china_day(moment: datetime) -> date:
     if moment.tzinfo is None:
         raise ValueError("china_day needs a time with a time zone")
     return moment.astimezone(CHINA_STANDARD_TIME).date()
+
+
+_MICROSECONDS_PER_DAY = 86_400 * 1_000_000
+_CHINA_OFFSET_MICROSECONDS = 8 * 3_600 * 1_000_000
+
+
+def china_days(times: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """:func:`china_day` for a whole ``time`` column (timestamps with a time zone, any unit):
+    a ``date32`` array, computed with numpy rather than row by row."""
+    if isinstance(times, pa.ChunkedArray):
+        times = times.combine_chunks()
+    if not pa.types.is_timestamp(times.type) or times.type.tz is None:
+        raise ValueError("china_days needs timestamps with a time zone")
+    micros = times.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+    values = micros.to_numpy(zero_copy_only=False)
+    days = (values + _CHINA_OFFSET_MICROSECONDS) // _MICROSECONDS_PER_DAY
+    return pa.array(days.astype("int32"), type=pa.int32()).cast(pa.date32())
