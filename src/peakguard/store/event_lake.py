@@ -1,0 +1,294 @@
+"""The event lake: scan events as Parquet files, partitioned by China day and carrier, read in
+place by DuckDB, pyarrow or Spark.
+
+Layout (``docs/reference/scan-events.md``)::
+
+    <lake>/events/day=2026-11-11/carrier=ZTO/part-<batch>.parquet   the events (read these)
+    <lake>/.staging/<batch>-<n>.parquet.tmp                          files being written
+    <lake>/.lock                                                     held while a batch is stored
+    <lake>/batches.jsonl                                             one line per stored batch
+
+``day`` is the calendar day of the event's time in China Standard Time; ``carrier`` is also a
+column inside each file. Readers use :func:`event_glob` with DuckDB's ``hive_partitioning`` (or
+:func:`event_dataset`), which see only finished ``*.parquet`` files.
+
+:func:`ingest` stores a validated batch exactly once: duplicates inside the batch are dropped on
+the natural key (:data:`~peakguard.domain.scans.EVENT_KEY`), events already stored on the days
+the batch touches are dropped by an anti-join, and each partition's new rows are written to a
+staging file, flushed to disk, then renamed into place. A batch that dies anywhere can simply
+be sent again: what was stored is found by the anti-join, staging leftovers are never read and
+are removed by the next ingest. Concurrent ingests into one lake take turns on ``.lock``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from peakguard.domain.scans import EVENT_KEY, SCAN_EVENT_SCHEMA, china_days
+
+EVENTS_DIRECTORY = "events"
+STAGING_DIRECTORY = ".staging"
+LOCK_FILE = ".lock"
+BATCH_LOG = "batches.jsonl"
+CRASH_AFTER_PARTITIONS = "PEAKGUARD_INGEST_CRASH_AFTER_PARTITIONS"
+"""Test hook: with ``N`` set, the ingest kills its own process (SIGKILL) right after writing
+its ``N``-th partition file, so the crash tests are deterministic."""
+
+_ROW = "__row"
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest did with a batch."""
+
+    batch: str
+    """The batch id, also in the part-file names and in ``batches.jsonl``."""
+    received: int
+    """Events in the batch."""
+    duplicates_in_batch: int
+    """Events dropped because an earlier event of the batch had the same natural key."""
+    already_stored: int
+    """Events dropped because the lake already held them (a re-sent or overlapping batch)."""
+    stored: int
+    """Events written: ``received - duplicates_in_batch - already_stored``."""
+    partitions: int
+    """Partition files written (one per day and carrier with new events)."""
+
+
+def events_directory(lake: Path) -> Path:
+    """``<lake>/events``: the hive-partitioned root of the event files."""
+    return lake / EVENTS_DIRECTORY
+
+
+def event_glob(lake: Path) -> str:
+    """``<lake>/events/**/*.parquet``, for DuckDB:
+    ``read_parquet('<glob>', hive_partitioning = true)`` adds a ``day`` column (DATE)."""
+    return str(events_directory(lake) / "**" / "*.parquet")
+
+
+def event_paths(lake: Path, *, days: Iterable[date] | None = None) -> list[Path]:
+    """The finished event files, sorted; only those of ``days`` when given."""
+    root = events_directory(lake)
+    if days is None:
+        return sorted(root.glob("day=*/carrier=*/*.parquet"))
+    found: list[Path] = []
+    for day in sorted(set(days)):
+        found.extend(sorted((root / f"day={day.isoformat()}").glob("carrier=*/*.parquet")))
+    return found
+
+
+def event_dataset(lake: Path) -> ds.Dataset:
+    """A pyarrow dataset over the lake: the stored columns plus ``day`` (date32) from the path."""
+    return ds.dataset(
+        [str(path) for path in event_paths(lake)],
+        schema=SCAN_EVENT_SCHEMA.append(pa.field("day", pa.date32())),
+        format="parquet",
+        partitioning=ds.partitioning(pa.schema([("day", pa.date32())]), flavor="hive"),
+        partition_base_dir=str(events_directory(lake)),
+    )
+
+
+def read_stored_events(lake: Path, columns: Sequence[str] | None = None) -> pa.Table:
+    """Every stored event (for tests and small lakes; the KPI engine queries in place)."""
+    if not event_paths(lake):
+        empty = SCAN_EVENT_SCHEMA.append(pa.field("day", pa.date32())).empty_table()
+        return empty.select(list(columns)) if columns else empty
+    return event_dataset(lake).to_table(columns=list(columns) if columns else None)
+
+
+def ingest(lake: Path, table: pa.Table, *, source: str = "") -> IngestReport:
+    """Store a validated batch of scan events exactly once (see the module's docstring).
+
+    ``table`` has :data:`~peakguard.domain.scans.SCAN_EVENT_SCHEMA`, as the readers in
+    :mod:`peakguard.formats.scan_event_document` return it. ``source`` (a file name, ``api``)
+    goes into the batch log.
+    """
+    batch = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:8]
+    table = _conform(table)
+    received = table.num_rows
+    unique = _first_of_each_key(table)
+    lake.mkdir(parents=True, exist_ok=True)
+    with _locked(lake):
+        _clear_staging(lake)
+        days = china_days(unique.column("time")) if unique.num_rows else pa.array([], pa.date32())
+        new = _not_stored(lake, unique, days)
+        written = _write_partitions(lake, new, batch)
+        report = IngestReport(
+            batch=batch,
+            received=received,
+            duplicates_in_batch=received - unique.num_rows,
+            already_stored=unique.num_rows - new.num_rows,
+            stored=new.num_rows,
+            partitions=written,
+        )
+        _log_batch(lake, report, source)
+    return report
+
+
+def _conform(table: pa.Table) -> pa.Table:
+    if table.schema.equals(SCAN_EVENT_SCHEMA):
+        return table
+    return table.select(list(SCAN_EVENT_SCHEMA.names)).cast(SCAN_EVENT_SCHEMA)
+
+
+def _first_of_each_key(table: pa.Table) -> pa.Table:
+    """The batch without repeats of the natural key; the first of each is kept, in order."""
+    if table.num_rows == 0:
+        return table
+    indexed = table.select(list(EVENT_KEY)).append_column(
+        _ROW, pa.array(np.arange(table.num_rows, dtype=np.int64))
+    )
+    firsts = indexed.group_by(list(EVENT_KEY), use_threads=False).aggregate([(_ROW, "min")])
+    rows = np.sort(firsts.column(f"{_ROW}_min").to_numpy())
+    if len(rows) == table.num_rows:
+        return table
+    return table.take(pa.array(rows))
+
+
+def _not_stored(lake: Path, unique: pa.Table, days: pa.Array) -> pa.Table:
+    """The events of ``unique`` the lake does not hold yet (with their ``day`` column).
+
+    The key includes the time, and the day is a function of the time, so only the partitions
+    of the batch's days (every carrier) can hold a copy."""
+    with_day = unique.append_column("day", days)
+    if unique.num_rows == 0:
+        return with_day
+    touched = [value.as_py() for value in pc.unique(days)]
+    files = event_paths(lake, days=touched)
+    if not files:
+        return with_day
+    stored = ds.dataset([str(path) for path in files], format="parquet").to_table(
+        columns=list(EVENT_KEY)
+    )
+    if stored.num_rows == 0:
+        return with_day
+    keys = unique.select(list(EVENT_KEY)).append_column(
+        _ROW, pa.array(np.arange(unique.num_rows, dtype=np.int64))
+    )
+    remaining = keys.join(
+        stored.cast(keys.select(list(EVENT_KEY)).schema),
+        keys=list(EVENT_KEY),
+        join_type="left anti",
+        use_threads=True,
+    )
+    rows = np.sort(remaining.column(_ROW).to_numpy())
+    if len(rows) == unique.num_rows:
+        return with_day
+    return with_day.take(pa.array(rows))
+
+
+def _write_partitions(lake: Path, new: pa.Table, batch: str) -> int:
+    """One file per (day, carrier): staged, flushed, renamed into place. Returns the count."""
+    if new.num_rows == 0:
+        return 0
+    ordered = new.sort_by([("day", "ascending"), ("carrier", "ascending"), ("time", "ascending")])
+    day_numbers = ordered.column("day").cast(pa.int32()).to_numpy()
+    carriers = pc.dictionary_encode(ordered.column("carrier")).combine_chunks()
+    carrier_codes = carriers.indices.to_numpy()
+    change = np.flatnonzero((np.diff(day_numbers) != 0) | (np.diff(carrier_codes) != 0)) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [ordered.num_rows]])
+    crash_after = _crash_after()
+    staging = lake / STAGING_DIRECTORY
+    staging.mkdir(parents=True, exist_ok=True)
+    events = events_directory(lake)
+    for number, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        part = ordered.slice(start, end - start)
+        day = part.column("day")[0].as_py()
+        carrier = part.column("carrier")[0].as_py()
+        target_dir = events / f"day={day.isoformat()}" / f"carrier={carrier}"
+        temporary = staging / f"{batch}-{number}.parquet.tmp"
+        pq.write_table(part.drop_columns(["day"]), temporary, compression="zstd")
+        _fsync_file(temporary)
+        created = _make_directories(target_dir)
+        os.replace(temporary, target_dir / f"part-{batch}.parquet")
+        for directory in [target_dir, *created]:
+            _fsync_directory(directory)
+        if crash_after is not None and number + 1 >= crash_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return len(starts)
+
+
+def _crash_after() -> int | None:
+    value = os.environ.get(CRASH_AFTER_PARTITIONS, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _make_directories(directory: Path) -> list[Path]:
+    """Create ``directory`` and its missing parents; returns the parents whose listing changed
+    (to be flushed so the new names survive a power cut)."""
+    missing: list[Path] = []
+    current = directory
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    return [path.parent for path in missing]
+
+
+def _fsync_file(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _fsync_directory(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _clear_staging(lake: Path) -> None:
+    """Leftovers of a batch that died: never read, removed under the lock."""
+    staging = lake / STAGING_DIRECTORY
+    if staging.exists():
+        for leftover in staging.glob("*.tmp"):
+            leftover.unlink(missing_ok=True)
+
+
+@contextmanager
+def _locked(lake: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``<lake>/.lock``: one ingest at a time (processes or threads);
+    the kernel releases it when a holder dies."""
+    with (lake / LOCK_FILE).open("a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _log_batch(lake: Path, report: IngestReport, source: str) -> None:
+    line = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "source": source}
+    line.update(asdict(report))
+    with (lake / BATCH_LOG).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def batch_log(lake: Path) -> list[dict[str, object]]:
+    """The stored batches, oldest first (``batches.jsonl``)."""
+    path = lake / BATCH_LOG
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
