@@ -19,6 +19,7 @@ from peakguard import __version__
 from peakguard.config import Settings
 from peakguard.domain.summary import NetworkSummary, summarise
 from peakguard.errors import ConfigurationError, InvalidInputError, PeakguardError
+from peakguard.event_commands import events_app
 from peakguard.forecast_commands import capacity_command, forecast_command
 from peakguard.formats.loading import load_network, save_network
 from peakguard.i18n import Message, _, current_language, render, set_language
@@ -40,6 +41,7 @@ plan_app = typer.Typer(
 app.add_typer(plan_app, name="plan")
 app.command("forecast")(forecast_command)
 app.command("capacity")(capacity_command)
+app.add_typer(events_app, name="events")
 
 T = TypeVar("T")
 

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
 
     ``PEAKGUARD_DATABASE_URL``: any SQLAlchemy URL; default an SQLite file in
     ``PEAKGUARD_HOME`` (``~/.peakguard``). ``PEAKGUARD_LANGUAGE``: ``zh_CN`` (default) or ``en``.
+    ``PEAKGUARD_EVENT_LAKE``: the folder of the scan-event lake; default ``<home>/events``
+    (docs/reference/scan-events.md).
     """
 
     model_config = SettingsConfigDict(env_prefix="PEAKGUARD_", extra="ignore")
@@ -26,6 +28,7 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=_default_home)
     database_url: str | None = None
     language: str = "zh_CN"
+    event_lake: Path | None = None
 
     @field_validator("language")
     @classmethod
@@ -39,3 +42,9 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.home.expanduser() / 'peakguard.db'}"
+
+    def resolved_event_lake(self) -> Path:
+        """The scan-event lake's folder: ``event_lake``, or ``events`` in the home folder."""
+        if self.event_lake is not None:
+            return self.event_lake.expanduser()
+        return self.home.expanduser() / "events"
