@@ -95,7 +95,7 @@ class Findings:
     def raise_if_any(self) -> None:
         if self.total:
             raise InvalidInputError(
-                _("The scan events have {count} mistakes.", count=f"{self.total:,}"),
+                _("The scan events have mistakes: {count} in all.", count=f"{self.total:,}"),
                 self.problems(),
             )
 
@@ -125,7 +125,7 @@ def parse_events(records: object, *, source: str = "events") -> pa.Table:
     ``events[3].time`` (0-based, as in the request)."""
     if not isinstance(records, list):
         raise InvalidInputError(
-            _("The scan events have {count} mistakes.", count="1"),
+            _("The scan events have mistakes: {count} in all.", count="1"),
             [Problem(source, _("must be a list of scan events"))],
         )
 
