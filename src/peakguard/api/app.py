@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from peakguard import __version__
 from peakguard.api.errors import install_error_handlers
-from peakguard.api.routers import forecasts, health, networks, plans
+from peakguard.api.routers import events, forecasts, health, networks, plans
 from peakguard.config import Settings
 from peakguard.workflows import Store, open_store
 
@@ -25,4 +25,5 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(networks.router)
     app.include_router(plans.router)
     app.include_router(forecasts.router)
+    app.include_router(events.router)
     return app

@@ -1,0 +1,146 @@
+"""Scan events into the event lake (POST /events/bulk), as ``peakguard events ingest``
+(docs/reference/scan-events.md). Mistakes come back as 422 with every location
+(``events[3].time``, or ``request line 4, field time`` for JSON lines); a request over the
+limits as 413."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from peakguard.api.errors import request_language
+from peakguard.api.schemas import ErrorBody, ErrorOut
+from peakguard.config import Settings
+from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.scan_event_document import parse_event_lines, parse_events
+from peakguard.i18n import Message, _, render
+from peakguard.store.event_lake import IngestReport, ingest
+
+router = APIRouter(tags=["events"])
+
+MAX_EVENTS_PER_REQUEST = 100_000
+"""Events one request may carry; send more in several requests (re-sending is harmless)."""
+MAX_BODY_BYTES = 64 * 1024 * 1024
+"""Bytes one request may carry (100,000 events of about 300 bytes fit with room to spare)."""
+JSON_LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
+
+_EXAMPLE = {
+    "waybill": "ZT7800012345",
+    "carrier": "ZTO",
+    "event": "accept",
+    "node_id": "ZTO-CD-O1",
+    "time": "2026-11-11T08:05:00+08:00",
+    "origin_region": "510104",
+    "destination_region": "510703",
+    "product": "standard",
+    "real_name_verified": True,
+    "inspected": True,
+    "x_rayed": True,
+}
+
+
+class IngestOut(BaseModel):
+    """What the ingest did (the fields of :class:`~peakguard.store.event_lake.IngestReport`)."""
+
+    batch: str
+    received: int
+    duplicates_in_batch: int
+    already_stored: int
+    stored: int
+    partitions: int
+
+
+@router.post(
+    "/events/bulk",
+    response_model=IngestOut,
+    responses={413: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["events"],
+                        "properties": {"events": {"type": "array", "items": {"type": "object"}}},
+                    },
+                    "example": {"events": [_EXAMPLE]},
+                },
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+async def ingest_events(request: Request) -> IngestOut | JSONResponse:
+    """Validate the events and store each once; nothing is stored if any event is wrong.
+    Body: ``{"events": [...]}`` as JSON, or one event a line as ``application/x-ndjson``.
+    At most 100,000 events and 64 MB a request."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return _too_large(request)
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_BODY_BYTES:
+            return _too_large(request)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in JSON_LINES_TYPES:
+        if sum(1 for line in bytes(body).splitlines() if line.strip()) > MAX_EVENTS_PER_REQUEST:
+            return _too_large(request)
+        table = await run_in_threadpool(parse_event_lines, bytes(body), source="request")
+    else:
+        records = _events_of(bytes(body))
+        if len(records) > MAX_EVENTS_PER_REQUEST:
+            return _too_large(request)
+        table = await run_in_threadpool(parse_events, records, source="events")
+    settings: Settings = request.app.state.settings
+    report: IngestReport = await run_in_threadpool(
+        ingest, settings.resolved_event_lake(), table, source="api"
+    )
+    return IngestOut(
+        batch=report.batch,
+        received=report.received,
+        duplicates_in_batch=report.duplicates_in_batch,
+        already_stored=report.already_stored,
+        stored=report.stored,
+        partitions=report.partitions,
+    )
+
+
+def _events_of(body: bytes) -> list[Any]:
+    def refuse(location: str, message: Message) -> InvalidInputError:
+        return InvalidInputError(_("the request has mistakes"), [Problem(location, message)])
+
+    try:
+        document = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        detail = error.msg if isinstance(error, json.JSONDecodeError) else str(error.reason)
+        raise refuse("request", _("not valid JSON: {detail}", detail=detail)) from None
+    if not isinstance(document, dict) or "events" not in document:
+        raise refuse("events", _("is required"))
+    events = document["events"]
+    if not isinstance(events, list):
+        raise refuse("events", _("must be a list of scan events"))
+    extra = sorted(key for key in document if key != "events")
+    if extra:
+        raise refuse(
+            extra[0], _("is not a known field: check its spelling against the format reference")
+        )
+    return events
+
+
+def _too_large(request: Request) -> JSONResponse:
+    language = request_language(request, request.app.state.settings.language)
+    message = _(
+        "Too many scan events in one request: send at most {events} events and {megabytes} MB "
+        "a request, in several requests (sending an event twice stores it once).",
+        events=f"{MAX_EVENTS_PER_REQUEST:,}",
+        megabytes=MAX_BODY_BYTES // (1024 * 1024),
+    )
+    body = ErrorOut(error=ErrorBody(code="payload_too_large", message=render(message, language)))
+    return JSONResponse(body.model_dump(), status_code=413)
