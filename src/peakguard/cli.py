@@ -25,6 +25,7 @@ from peakguard.formats.loading import load_network, save_network
 from peakguard.i18n import Message, _, current_language, render, set_language
 from peakguard.optimize.releases import StaggerParameters
 from peakguard.optimize.stagger import PickupPlan
+from peakguard.season_capacity import SeasonCapacity, season_summary
 from peakguard.simulate.run import SimulationSummary
 from peakguard.simulate.warning_rules import WarningLevel, level_label
 
@@ -323,6 +324,7 @@ def demo(
         "simulate": _("Simulating the Double 11 season"),
         "report": _("Writing the report"),
         "plan": _("Planning staggered pickup, the reroute and reserves, checked by simulation"),
+        "capacity": _("Forecasting the season and sizing the reserves by simulation"),
     }
     with handled(), _progress() as progress:
         task = progress.add_task(render(_("Opening the database")), total=len(labels) + 1)
@@ -343,7 +345,34 @@ def demo(
     console.print(
         render(_("Plan report written to {path}", path=str(result.plan_report.resolve())))
     )
+    print_season_capacity(result.capacity)
+    console.print(
+        render(_("Capacity report written to {path}", path=str(result.capacity_report.resolve())))
+    )
     console.print(render(_("Database: {backend}", backend=result.database)))
+
+
+def print_season_capacity(plan: SeasonCapacity) -> None:
+    summary = season_summary(plan)
+    rows = [
+        (_("Hubs needing reserves"), f"{summary['hubs_needing_reserves']:,}"),
+        (
+            _("Hubs overflowing, without → with the reserves"),
+            f"{summary['hubs_overflowing_without']:,} → {summary['hubs_overflowing_with']:,}",
+        ),
+        (
+            _("Nodes overflowing in the season that happened"),
+            f"{summary.get('nodes_overflowing_in_outcome_with_reserves', 0):,}",
+        ),
+    ]
+    if "peak_day_error" in summary:
+        rows.append(
+            (
+                _("Peak-day error: forecast, seasonal-naive"),
+                f"{summary['peak_day_error']:.1%}, {summary['peak_day_error_seasonal_naive']:.1%}",
+            )
+        )
+    print_figures(_("Season capacity plan"), rows)
 
 
 @app.command("simulate")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from peakguard.config import Settings
+from peakguard.demo.history import demo_history
 from peakguard.demo.season import double11_scenario
 from peakguard.demo.sichuan import CITY_NAMES_EN, DemoParameters, build_sichuan_network
 from peakguard.domain.network import Network
@@ -34,10 +35,13 @@ from peakguard.optimize.reroute import ReroutePlan, reroute_closure
 from peakguard.optimize.reroute_parameters import ClosureRequest
 from peakguard.optimize.reroute_simulate import RerouteComparison, simulate_reroute
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
+from peakguard.season_capacity import SeasonCapacity, plan_season_capacity, write_season_capacity
 from peakguard.simulate.events import expand_events
 from peakguard.simulate.run import SimulationResult, simulate
+from peakguard.simulate.scenario import Scenario
 from peakguard.store.database import create_database_engine, migrate, session_factory, transaction
 from peakguard.store.networks import NetworkRepository
+from peakguard.web.capacity_report import write_capacity_report
 from peakguard.web.plan_report import write_plan_report
 from peakguard.web.report import write_network_report
 from peakguard.web.simulation_report import write_simulation_report
@@ -95,6 +99,13 @@ class DemoResult:
     assurance: AssurancePlan
     plan_report: Path
     plan_outputs: list[Path]
+    capacity: SeasonCapacity
+    capacity_report: Path
+    capacity_outputs: list[Path]
+
+
+FORECAST_ORIGIN = (10, 15)
+"""The demo forecasts the season on 15 October: floor space (14 days' lead) can still be had."""
 
 
 def run_demo(
@@ -137,6 +148,10 @@ def run_demo(
         place_names=names,
         reroute=assurance.reroute,
     )
+    step("capacity")
+    capacity = demo_season_capacity(stored, scenario, seed=seed)
+    capacity_outputs = write_season_capacity(capacity, out_dir / "capacity", language=language)
+    capacity_report = write_capacity_report(capacity, out_dir / "capacity.html", language=language)
     return DemoResult(
         stored,
         summary,
@@ -148,6 +163,25 @@ def run_demo(
         assurance,
         plan_report,
         plan_outputs,
+        capacity,
+        capacity_report,
+        capacity_outputs,
+    )
+
+
+def demo_season_capacity(network: Network, scenario: Scenario, *, seed: int) -> SeasonCapacity:
+    """Forecast the demo season from a generated history (made on 15 October), size the
+    reserves on the simulated forecast season, and check them on the generated outcome."""
+    origin = date(scenario.first_day.year, *FORECAST_ORIGIN)
+    last_day = scenario.first_day + timedelta(days=scenario.days + scenario.drain_days)
+    history = demo_history(network, origin=origin, last_day=last_day, seed=seed)
+    return plan_season_capacity(
+        network,
+        scenario,
+        history.history,
+        history.normal_day,
+        horizon_days=(last_day - origin).days,
+        outcome=history.outcome,
     )
 
 

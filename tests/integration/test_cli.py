@@ -111,9 +111,10 @@ def test_unknown_network_and_language(run: Any) -> None:
 
 
 def test_demo_builds_stores_and_reports(run: Any, tmp_path: Path) -> None:
-    """The demo prints the network's size, writes the network, season and plan reports, and
-    its plan for Double 11 keeps every open hub inside capacity where the unplanned peak
-    overflows — as the simulator, not only the program, finds."""
+    """The demo prints the network's size, writes the network, season, plan and capacity
+    reports; its plan for Double 11 keeps every open hub inside capacity where the unplanned
+    peak overflows — as the simulator, not only the program, finds — and the reserves its gap
+    report names remove the simulated overflow of the forecast season."""
     out = tmp_path / "report"
     result = run("demo", "--out", str(out), "--lang", "en", language="zh_CN")
     assert result.exit_code == 0, result.output
@@ -133,6 +134,19 @@ def test_demo_builds_stores_and_reports(run: Any, tmp_path: Path) -> None:
     assert picked == pytest.approx(plan["parcels"], rel=1e-4)
     assert (out / "plan.html").stat().st_size > 20_000
     assert (out / "plan" / "reroute" / "reroute.json").exists()
+    # The season's capacity plan: the forecast's gap report names hubs, and with its reserves
+    # neither the simulated forecast season nor the season that happened overflows.
+    season = json.loads((out / "capacity" / "season.json").read_text(encoding="utf-8"))
+    assert season["hubs_needing_reserves"] > 0
+    assert season["hubs_overflowing_without"] > 0
+    assert season["nodes_overflowing_with"] == 0
+    assert season["nodes_overflowing_in_outcome_with_reserves"] == 0
+    with (out / "capacity" / "gaps.csv").open(encoding="utf-8") as handle:
+        hubs = {row["node"] for row in csv.DictReader(handle) if row["kind"] == "hub"}
+    assert len(hubs) == season["hubs_needing_reserves"]
+    page = (out / "capacity.html").read_text(encoding="utf-8")
+    assert all(f'data-node="{hub}"' in page for hub in sorted(hubs)[:5] if len(hubs) <= 40)
+    assert 'data-line="forecast"' in page and 'data-point="outcome"' in page
 
 
 def test_chinese_is_the_default_language(run: Any, tiny_file: Path) -> None:
