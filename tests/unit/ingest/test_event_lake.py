@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 import threading
 from pathlib import Path
@@ -159,3 +160,14 @@ def test_any_split_and_retry_stores_exactly_the_distinct_events(
         assert sorted(stored.drop_columns(["day"]).to_pylist(), key=str) == sorted(
             expected.to_pylist(), key=str
         )
+
+
+def test_the_reference_query_runs(tmp_path: Path) -> None:
+    """The DuckDB query in scan-events.md runs on a lake with the example in it."""
+    lake = tmp_path / "lake"
+    ingest(lake, read_events(EXAMPLE))
+    text = (EXAMPLE.parents[1] / "reference" / "scan-events.md").read_text("utf-8")
+    block = re.search(r"```sql\n(.*?)```", text, re.S)
+    assert block is not None
+    rows = duckdb.sql(block.group(1).replace("<lake>", str(lake))).fetchall()
+    assert sum(count for _day, _carrier, count in rows) == 16

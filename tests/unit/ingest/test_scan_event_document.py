@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -272,3 +273,20 @@ def test_a_million_rows_validate_quickly(tmp_path: Path) -> None:
     table = read_events(path)
     assert table.num_rows == 300_000
     assert time.perf_counter() - started < 10
+
+
+REFERENCE = EXAMPLE.parents[1] / "reference" / "scan-events.md"
+
+
+def test_the_reference_page_matches_the_code() -> None:
+    """scan-events.md lists exactly the stored columns, its CSV block is the head of the
+    example file, and its JSON line reads."""
+    text = REFERENCE.read_text("utf-8")
+    columns = re.findall(r"^\| `(\w+)` \| (?:text|time with offset|true/false) \|", text, re.M)
+    assert tuple(columns) == tuple(SCAN_EVENT_SCHEMA.names)
+    block = re.search(r"```csv\n(.*?)```", text, re.S)
+    assert block is not None
+    assert EXAMPLE.read_text("utf-8").startswith(block.group(1))
+    line = re.search(r"```json\n(\{\"waybill.*?)\n```", text, re.S)
+    assert line is not None
+    assert parse_event_lines(line.group(1).encode()).num_rows == 1
