@@ -178,3 +178,16 @@ def test_killed_at_a_random_moment_then_rerun(tmp_path: Path) -> None:
         if any(0 < count < partitions for count in after_kills):
             return
     pytest.fail(f"no kill landed mid-batch (seed {seed}, files after each kill {after_kills})")
+
+
+def test_two_processes_ingesting_at_once(tmp_path: Path) -> None:
+    """Two commands ingesting overlapping files into one lake at the same time take turns on
+    the lock: together they store the union, once."""
+    first = season_file(tmp_path / "first.csv", parcels=6_000, days=3)
+    both = season_file(tmp_path / "both.csv", parcels=9_000, days=3)
+    lake = tmp_path / "lake"
+    runs = [subprocess_ingest(path, lake, tmp_path / "home") for path in (first, both)]
+    for process in runs:
+        _output, errors = process.communicate(timeout=300)
+        assert process.returncode == 0, errors.decode()
+    assert_exactly_once(lake, both)
