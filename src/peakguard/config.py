@@ -19,7 +19,7 @@ class Settings(BaseSettings):
 
     ``PEAKGUARD_DATABASE_URL``: any SQLAlchemy URL; default an SQLite file in
     ``PEAKGUARD_HOME`` (``~/.peakguard``). ``PEAKGUARD_LANGUAGE``: ``zh_CN`` (default) or ``en``.
-    ``PEAKGUARD_EVENT_LAKE``: the folder of the scan-event lake; default ``<home>/events``
+    ``PEAKGUARD_EVENT_LAKE``: the folder of the scan-event lake; default ``<home>/lake``
     (docs/reference/scan-events.md).
     """
 
@@ -44,7 +44,7 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.home.expanduser() / 'peakguard.db'}"
 
     def resolved_event_lake(self) -> Path:
-        """The scan-event lake's folder: ``event_lake``, or ``events`` in the home folder."""
+        """The scan-event lake's folder: ``event_lake``, or ``lake`` in the home folder."""
         if self.event_lake is not None:
             return self.event_lake.expanduser()
-        return self.home.expanduser() / "events"
+        return self.home.expanduser() / "lake"

@@ -25,7 +25,7 @@ def ingest_command(
     lake: Annotated[
         Path | None,
         typer.Option(
-            "--lake", help="event lake folder; default PEAKGUARD_EVENT_LAKE or ~/.peakguard/events"
+            "--lake", help="event lake folder; default PEAKGUARD_EVENT_LAKE or ~/.peakguard/lake"
         ),
     ] = None,
 ) -> None:
