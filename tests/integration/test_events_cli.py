@@ -91,11 +91,11 @@ def subprocess_ingest(
 def test_ingest_prints_the_report_and_uses_the_home_lake(
     run: Callable[..., Any], tmp_path: Path
 ) -> None:
-    """Without --lake the events go to <home>/events; a second run stores nothing new."""
+    """Without --lake the events go to <home>/lake; a second run stores nothing new."""
     first = run("events", "ingest", str(EXAMPLE))
     assert first.exit_code == 0, first.output
     assert "Stored" in first.output and "16" in first.output
-    lake = tmp_path / "home" / "events"
+    lake = tmp_path / "home" / "lake"
     assert read_stored_events(lake).num_rows == 16
     second = run("events", "ingest", str(EXAMPLE), str(EXAMPLE))
     assert second.exit_code == 0
