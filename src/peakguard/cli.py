@@ -25,6 +25,7 @@ from peakguard.formats.loading import load_network, save_network
 from peakguard.i18n import Message, _, current_language, render, set_language
 from peakguard.optimize.releases import StaggerParameters
 from peakguard.optimize.stagger import PickupPlan
+from peakguard.report_commands import report_app
 from peakguard.season_capacity import SeasonCapacity, season_summary
 from peakguard.simulate.run import SimulationSummary
 from peakguard.simulate.warning_rules import WarningLevel, level_label
@@ -43,6 +44,7 @@ app.add_typer(plan_app, name="plan")
 app.command("forecast")(forecast_command)
 app.command("capacity")(capacity_command)
 app.add_typer(events_app, name="events")
+app.add_typer(report_app, name="report")
 
 T = TypeVar("T")
 

@@ -1,0 +1,855 @@
+"""The service-quality bulletin as plain data: headline figures per carrier with their change
+against the previous period, rankings, the worst nodes and the worst origin–destination pairs.
+
+Every figure comes from the KPI engine's functions (:mod:`peakguard.analytics`), grouped here by
+carrier and by *period*: a parcel belongs to the period of its China-time acceptance day. The
+rules are the engine's: one cutoff (the settings' or, by default, the latest event in the source)
+for both periods; a delivery rate counts only the parcels whose 72 (48) hours had run out by the
+cutoff, delivered within them or not; the on-time rate counts the parcels whose service-standard
+limit had run out, the undelivered as late; times are means over the delivered parcels.
+
+Changes (环比) are current − previous: in percentage points for rates, in hours for times, per
+million for per-million rates, and as a relative change for parcel counts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import Enum, StrEnum
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from peakguard.analytics import (
+    LEGS,
+    Engine,
+    KpiSettings,
+    complaint_rates,
+    delivery_rates,
+    duckdb_engine,
+    exception_rates,
+    handover_reconciliation,
+    handovers,
+    information_loss,
+    journey_times,
+    node_dwell,
+    node_hours,
+    on_time_rates,
+    parcel_facts,
+    parcel_legs,
+    parcel_volume,
+    security_compliance,
+)
+from peakguard.analytics.parcels import china_day
+from peakguard.bulletin.periods import Period
+from peakguard.domain.regions import province_code, reference_regions
+from peakguard.errors import InvalidInputError, Problem
+from peakguard.i18n import Message, _
+
+ALL_CARRIERS = "all"
+"""The carrier key of the network-wide figures (every carrier together)."""
+CURRENT, PREVIOUS = "current", "previous"
+
+
+class Unit(Enum):
+    """How a figure reads and how its change is expressed."""
+
+    count = "count"
+    """Parcels; the change is relative (+12.5 %)."""
+    share = "share"
+    """A rate between 0 and 1; the change is in percentage points."""
+    hours = "hours"
+    """Mean hours; the change is in hours."""
+    per_million = "per_million"
+    """Per million parcels accepted; the change is per million."""
+
+
+class Better(Enum):
+    """Which direction of a figure is the better one."""
+
+    higher = "higher"
+    lower = "lower"
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: Message
+    unit: Unit
+    better: Better | None
+    note: Message
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        "accepted",
+        _("Parcels accepted"),
+        Unit.count,
+        None,
+        _("parcels accepted in the period (their first acceptance scan)"),
+    ),
+    Metric(
+        "due_72h",
+        _("Parcels past 72 hours"),
+        Unit.count,
+        None,
+        _("accepted parcels whose 72 hours had run out by the cutoff: the base of the rates"),
+    ),
+    Metric(
+        "rate_72h",
+        _("72-hour delivery rate"),
+        Unit.share,
+        Better.higher,
+        _("delivered within 72 hours of acceptance, of the parcels past 72 hours (72小时妥投率)"),
+    ),
+    Metric(
+        "rate_48h",
+        _("48-hour delivery rate"),
+        Unit.share,
+        Better.higher,
+        _("delivered within 48 hours of acceptance, of the parcels past 48 hours"),
+    ),
+    Metric(
+        "on_time_rate",
+        _("On-time rate against the service standards"),
+        Unit.share,
+        Better.higher,
+        _(
+            "delivered within the service standard of the pair class (same city, same province, "
+            "other province), of the parcels whose limit had run out; undelivered count as late"
+        ),
+    ),
+    Metric(
+        "mean_journey_hours",
+        _("Full-journey time (hours)"),
+        Unit.hours,
+        Better.lower,
+        _("mean hours from acceptance to delivery over the delivered parcels (全程时限)"),
+    ),
+    Metric(
+        "mean_acceptance_hours",
+        _("Acceptance leg (hours)"),
+        Unit.hours,
+        Better.lower,
+        _("acceptance to the first departure"),
+    ),
+    Metric(
+        "mean_outbound_hours",
+        _("Outbound leg (hours)"),
+        Unit.hours,
+        Better.lower,
+        _("first departure to the departure from the first hub"),
+    ),
+    Metric(
+        "mean_transit_hours",
+        _("Transit leg (hours)"),
+        Unit.hours,
+        Better.lower,
+        _("departure from the first hub to the arrival at the last hub"),
+    ),
+    Metric(
+        "mean_inbound_hours",
+        _("Inbound leg (hours)"),
+        Unit.hours,
+        Better.lower,
+        _("arrival at the last hub to the arrival at the delivering node"),
+    ),
+    Metric(
+        "mean_delivery_hours",
+        _("Delivery leg (hours)"),
+        Unit.hours,
+        Better.lower,
+        _("arrival at the delivering node to delivery"),
+    ),
+    Metric(
+        "information_loss_rate",
+        _("Information-loss rate"),
+        Unit.share,
+        Better.lower,
+        _(
+            "parcels whose scan trail stopped or with a handover not matched in time, of the "
+            "parcels accepted (local policy: no official formula exists)"
+        ),
+    ),
+    Metric(
+        "damaged_per_million",
+        _("Damage per million"),
+        Unit.per_million,
+        Better.lower,
+        _("parcels with a damage exception per million accepted"),
+    ),
+    Metric(
+        "lost_per_million",
+        _("Loss per million"),
+        Unit.per_million,
+        Better.lower,
+        _("parcels with a loss exception per million accepted"),
+    ),
+    Metric(
+        "locker_without_consent_per_million",
+        _("Locker without consent per million"),
+        Unit.per_million,
+        Better.lower,
+        _("parcels put in a locker without the addressee's consent per million accepted"),
+    ),
+    Metric(
+        "all_three_share",
+        _("Three-100 % compliance"),
+        Unit.share,
+        Better.higher,
+        _("accepts with real-name registration, inspection and X-ray all recorded (三个100%)"),
+    ),
+    Metric(
+        "complaints_per_million",
+        _("Complaints per million"),
+        Unit.per_million,
+        Better.lower,
+        _("complaints received in the period per million parcels accepted (申诉率)"),
+    ),
+    Metric(
+        "valid_complaints_per_million",
+        _("Valid complaints per million"),
+        Unit.per_million,
+        Better.lower,
+        _("complaints the enterprise is responsible for, per million parcels (有效申诉率)"),
+    ),
+)
+COMPLAINT_METRICS = ("complaints_per_million", "valid_complaints_per_million")
+
+
+def metric(key: str) -> Metric:
+    for item in METRICS:
+        if item.key == key:
+            return item
+    raise KeyError(key)
+
+
+def change(unit: Unit, current: float | None, previous: float | None) -> float | None:
+    """The change against the previous period in the unit's terms (see the module's docstring):
+    percentage points for shares, hours, per million, a relative change for counts."""
+    if current is None or previous is None:
+        return None
+    if unit is Unit.share:
+        return (current - previous) * 100.0
+    if unit is Unit.count:
+        return (current - previous) / previous if previous else None
+    return current - previous
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline figure of one carrier: this period, the previous one, the change."""
+
+    metric: str
+    current: float | None
+    previous: float | None
+    change: float | None
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A carrier's figures (``carrier == "all"``: every carrier together)."""
+
+    carrier: str
+    figures: tuple[Figure, ...]
+
+    def figure(self, key: str) -> Figure:
+        for item in self.figures:
+            if item.metric == key:
+                return item
+        raise KeyError(key)
+
+
+class Subject(StrEnum):
+    """What a ranking orders."""
+
+    carrier = "carrier"
+    origin_province = "origin_province"
+    origin_city = "origin_city"
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    rank: int | None
+    """1 = best; empty when the group has no figure this period (listed last)."""
+    key: str
+    """The carrier code or the region's GB/T 2260 code."""
+    name: str
+    """The region's name from the bundled division table (empty for a carrier)."""
+    value: float | None
+    previous_value: float | None
+    change: float | None
+    previous_rank: int | None
+    base: int
+    """The parcels behind the figure: past 72 hours for a rate, delivered for a time."""
+
+
+@dataclass(frozen=True)
+class Ranking:
+    subject: Subject
+    metric: str
+    better: Better
+    rows: tuple[RankingRow, ...]
+
+
+@dataclass(frozen=True)
+class NodeBacklog:
+    """A node's largest end-of-hour backlog in the period (its first hour at that peak)."""
+
+    node_id: str
+    carrier: str
+    peak_backlog: int
+    peak_hour: datetime
+    arrived: int
+
+
+@dataclass(frozen=True)
+class NodeDwell:
+    """Mean hours parcels spent at a node, over the stays that ended in the period."""
+
+    node_id: str
+    carrier: str
+    parcels: int
+    mean_dwell_hours: float
+
+
+@dataclass(frozen=True)
+class NodeHandovers:
+    """A node's departures in the period not matched in time by the next node's arrival."""
+
+    node_id: str
+    carrier: str
+    handovers: int
+    late: int
+    missing: int
+    unmatched: int
+    unmatched_rate: float
+
+
+@dataclass(frozen=True)
+class PairRate:
+    """An origin–destination city pair's 72-hour rate in the period."""
+
+    origin_city: str
+    origin_name: str
+    destination_city: str
+    destination_name: str
+    due_72h: int
+    delivered_72h: int
+    rate_72h: float
+    mean_journey_hours: float | None
+
+
+@dataclass(frozen=True)
+class BulletinOptions:
+    """How long the lists are and which pairs count (display policy, not KPI rules)."""
+
+    rows: int = 10
+    """Rows in each worst-of list and in the city ranking."""
+    min_pair_parcels: int = 20
+    """An O-D pair enters the worst-pairs list only with at least this many parcels past 72
+    hours (local policy: a pair of two parcels says little)."""
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    period: Period
+    previous: Period
+    cutoff: datetime
+    """The measurement moment (UTC): the settings' cutoff or the latest event."""
+    settings: KpiSettings
+    options: BulletinOptions
+    metrics: tuple[Metric, ...]
+    """The headline metrics shown (the complaint ones only with complaint records)."""
+    headlines: tuple[Headline, ...]
+    """Every carrier together first, then the carriers by code."""
+    rankings: tuple[Ranking, ...]
+    busiest_nodes: tuple[NodeBacklog, ...]
+    slowest_nodes: tuple[NodeDwell, ...]
+    unmatched_nodes: tuple[NodeHandovers, ...]
+    worst_pairs: tuple[PairRate, ...]
+    event_days: tuple[date, ...] = field(default=())
+    """The China days of the period that have events."""
+
+    def headline(self, carrier: str) -> Headline:
+        for item in self.headlines:
+            if item.carrier == carrier:
+                return item
+        raise KeyError(carrier)
+
+    def ranking(self, subject: Subject, key: str) -> Ranking:
+        for item in self.rankings:
+            if item.subject is subject and item.metric == key:
+                return item
+        raise KeyError((subject, key))
+
+
+class EmptyPeriodError(InvalidInputError):
+    """The source has no events in the bulletin's period."""
+
+
+# -- opening the events -------------------------------------------------------------------------
+
+
+def open_events(source: Path | str | pa.Table) -> Engine:
+    """A DuckDB engine over the source; a missing or empty lake folder is refused with a
+    message that says so (DuckDB's own error would name a glob)."""
+    if isinstance(source, pa.Table):
+        return duckdb_engine(source)
+    path = Path(source)
+    if not path.exists():
+        message = _("There is no event lake at {path}.", path=str(path))
+        raise InvalidInputError(message, [Problem("--lake", message)])
+    if path.is_dir() and not any(path.rglob("*.parquet")):
+        message = _(
+            "The event lake {path} holds no scan events; store some with peakguard events ingest.",
+            path=str(path),
+        )
+        raise InvalidInputError(message, [Problem("--lake", message)])
+    return duckdb_engine(path)
+
+
+def event_days(engine: Engine, first: date | None = None, last: date | None = None) -> list[date]:
+    """The China days that have events (between ``first`` and ``last`` when given)."""
+    events = engine.events
+    days = events.select(day=china_day(events.time)).distinct()
+    if first is not None and last is not None:
+        days = days.filter(days.day.between(first, last))
+    return sorted(engine.compute(days).column("day").to_pylist())
+
+
+def day_ranges(days: Sequence[date]) -> str:
+    """``2026-11-09 – 2026-11-12, 2026-11-15``: consecutive days joined into ranges."""
+    ordered = sorted(set(days))
+    parts: list[str] = []
+    index = 0
+    while index < len(ordered):
+        end = index
+        while end + 1 < len(ordered) and (ordered[end + 1] - ordered[end]).days == 1:
+            end += 1
+        first, last = ordered[index], ordered[end]
+        parts.append(first.isoformat() if first == last else f"{first} – {last}")
+        index = end + 1
+    return ", ".join(parts)
+
+
+# -- assembling ---------------------------------------------------------------------------------
+
+
+def assemble_bulletin(
+    source: Path | str | pa.Table,
+    period: Period,
+    *,
+    settings: KpiSettings | None = None,
+    complaints: pa.Table | None = None,
+    lanes: pa.Table | None = None,
+    options: BulletinOptions | None = None,
+) -> Bulletin:
+    """The bulletin of ``period`` from the events in ``source`` (a lake folder, a Parquet file
+    or glob, or an Arrow table of scan events). ``complaints`` has ``carrier``, ``day`` (the
+    China day received) and ``valid``; ``lanes`` has ``node_id, next_node_id, transit_hours``
+    for the handover check. Refused (:class:`EmptyPeriodError`) when the period has no events."""
+    settings = settings or KpiSettings()
+    options = options or BulletinOptions()
+    engine = open_events(source)
+    present = event_days(engine, period.first_day, period.last_day)
+    if not present:
+        days = event_days(engine)
+        span = period.first_day.isoformat()
+        if period.last_day != period.first_day:
+            span += f" – {period.last_day.isoformat()}"
+        message = _(
+            "The event lake has no scan events for {period} ({days}).",
+            period=period.label,
+            days=span,
+        )
+        where = _("It has events for these China days: {days}.", days=day_ranges(days) or "–")
+        raise EmptyPeriodError(message, [Problem("--lake", where)])
+    return _Assembler(engine, period, settings, complaints, lanes, options).bulletin(present)
+
+
+class _Assembler:
+    def __init__(
+        self,
+        engine: Engine,
+        period: Period,
+        settings: KpiSettings,
+        complaints: pa.Table | None,
+        lanes: pa.Table | None,
+        options: BulletinOptions,
+    ) -> None:
+        self.engine = engine
+        self.period = period
+        self.previous = period.previous()
+        self.settings = settings
+        self.complaints = complaints
+        self.options = options
+        events = engine.events
+        self.events = events
+        parcels = parcel_facts(events, settings)
+        parcels = parcels.mutate(period=self._tag(parcels.acceptance_day))
+        # Stored once as temporary tables: every figure below reads them, and compiling the
+        # per-parcel pass into each of some twenty queries costs more than running it.
+        self.parcels = self._store(parcels.filter(parcels.period.notnull()))
+        self.legs = self._store(parcel_legs(events, self.parcels, settings))
+        handover_table = handovers(events, settings, lanes)
+        self.handovers = self._store(handover_table.mutate(period=self._tag(handover_table.day)))
+
+    def _store(self, expression: ir.Table) -> ir.Table:
+        """The expression's rows as a temporary table (``CREATE … AS``: ibis's own
+        ``create_table`` declares columns NOT NULL from the expression's types, which an outer
+        join's columns break)."""
+        backend: Any = self.engine.backend
+        name = f"bulletin_{uuid4().hex}"
+        backend.raw_sql(f'CREATE TEMP TABLE "{name}" AS {backend.compile(expression)}')
+        return backend.table(name)
+
+    def _tag(self, day: ir.DateValue) -> ir.StringValue:
+        """``current``/``previous`` for a China day in either period, else empty."""
+        return ibis.cases(
+            (day.between(self.period.first_day, self.period.last_day), CURRENT),
+            (day.between(self.previous.first_day, self.previous.last_day), PREVIOUS),
+            else_=ibis.null("string"),
+        )
+
+    def bulletin(self, present: Sequence[date]) -> Bulletin:
+        values = self._headline_values()
+        carriers = sorted({carrier for carrier, _period in values} - {ALL_CARRIERS})
+        shown = tuple(
+            item
+            for item in METRICS
+            if self.complaints is not None or item.key not in COMPLAINT_METRICS
+        )
+        headlines = tuple(
+            Headline(carrier, self._figures(values, carrier, shown))
+            for carrier in (ALL_CARRIERS, *carriers)
+        )
+        rankings = [
+            _ranking(
+                Subject.carrier,
+                key,
+                {c: values[(c, CURRENT)] for c in carriers},
+                {c: values[(c, PREVIOUS)] for c in carriers},
+                names={},
+            )
+            for key in ("rate_72h", "mean_journey_hours")
+        ]
+        for subject in (Subject.origin_province, Subject.origin_city):
+            current, previous = self._region_values(subject.value)
+            names = {code: region_name(code) for code in {*current, *previous}}
+            for key in ("rate_72h", "mean_journey_hours"):
+                ranking = _ranking(subject, key, current, previous, names=names)
+                if subject is Subject.origin_city:
+                    ranking = Ranking(
+                        ranking.subject,
+                        ranking.metric,
+                        ranking.better,
+                        ranking.rows[: self.options.rows],
+                    )
+                rankings.append(ranking)
+        owners = self._node_carriers()
+        return Bulletin(
+            period=self.period,
+            previous=self.previous,
+            cutoff=self._cutoff(),
+            settings=self.settings,
+            options=self.options,
+            metrics=shown,
+            headlines=headlines,
+            rankings=tuple(rankings),
+            busiest_nodes=self._busiest_nodes(owners),
+            slowest_nodes=self._slowest_nodes(owners),
+            unmatched_nodes=self._unmatched_nodes(),
+            worst_pairs=self._worst_pairs(),
+            event_days=tuple(present),
+        )
+
+    # -- headline figures
+
+    def _headline_values(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """(carrier, period) → metric → value, for every carrier and for ``all``."""
+        values: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
+        parcels, settings = self.parcels, self.settings
+        legs = self.legs
+        for by in (("carrier", "period"), ("period",)):
+            queries: list[tuple[ir.Table, dict[str, str]]] = [
+                (
+                    delivery_rates(parcels, settings, by),
+                    {
+                        name: name
+                        for name in ("accepted", "delivered", "due_72h", "rate_72h", "rate_48h")
+                    },
+                ),
+                (on_time_rates(parcels, by), {"on_time_rate": "due_on_time_rate"}),
+                (
+                    journey_times(legs, by),
+                    {
+                        name: name
+                        for name in ("mean_journey_hours", *(f"mean_{leg}_hours" for leg in LEGS))
+                    },
+                ),
+                (
+                    information_loss(parcels, self.handovers_as_facts(), by),
+                    {"information_loss_rate": "information_loss_rate"},
+                ),
+                (
+                    exception_rates(parcels, by),
+                    {
+                        name: name
+                        for name in (
+                            "damaged_per_million",
+                            "lost_per_million",
+                            "locker_without_consent_per_million",
+                        )
+                    },
+                ),
+            ]
+            if self.complaints is not None:
+                queries.append(
+                    (
+                        self._complaint_rates(by),
+                        {name: name for name in COMPLAINT_METRICS},
+                    )
+                )
+            for expression, columns in queries:
+                _take(values, self.engine.compute(expression), columns)
+        self._security(values)
+        return values
+
+    def handovers_as_facts(self) -> ir.Table:
+        """The handover table as :func:`information_loss` wants it (the engine's columns)."""
+        return self.handovers.drop("period")
+
+    def _security(self, values: dict[tuple[str, str], dict[str, Any]]) -> None:
+        """The three-100 % share of the accepts made in each period (the accepting scan's
+        China day, which is the parcel's acceptance day)."""
+        for label, period in ((CURRENT, self.period), (PREVIOUS, self.previous)):
+            events = self.events
+            window = events.filter(
+                (events.time >= ibis.literal(period.start))
+                & (events.time < ibis.literal(period.end))
+            )
+            for by in (("carrier",), ()):
+                table = self.engine.compute(security_compliance(window, self.settings, by))
+                for row in table.to_pylist():
+                    slot = values[(row.get("carrier", ALL_CARRIERS), label)]
+                    slot["all_three_share"] = row["all_three_share"]
+
+    def _complaint_rates(self, by: Sequence[str]) -> ir.Table:
+        assert self.complaints is not None
+        records = ibis.memtable(self.complaints)
+        records = records.mutate(day=records.day.cast("date"))
+        records = records.mutate(period=self._tag(records.day))
+        records = records.filter(records.period.notnull())
+        volume = parcel_volume(self.parcels, by)
+        return complaint_rates(records, volume, by)
+
+    def _figures(
+        self,
+        values: Mapping[tuple[str, str], Mapping[str, Any]],
+        carrier: str,
+        shown: Sequence[Metric],
+    ) -> tuple[Figure, ...]:
+        current = values.get((carrier, CURRENT), {})
+        previous = values.get((carrier, PREVIOUS), {})
+        figures = []
+        for item in shown:
+            now, before = current.get(item.key), previous.get(item.key)
+            if item.unit is Unit.count:  # a carrier with no parcels accepted has zero
+                now, before = now or 0, before or 0
+            figures.append(Figure(item.key, now, before, change(item.unit, now, before)))
+        return tuple(figures)
+
+    # -- regions
+
+    def _region_values(
+        self, column: str
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        table = self.engine.compute(delivery_rates(self.parcels, self.settings, (column, "period")))
+        current: dict[str, dict[str, Any]] = {}
+        previous: dict[str, dict[str, Any]] = {}
+        for row in table.to_pylist():
+            (current if row["period"] == CURRENT else previous)[row[column]] = row
+        return current, previous
+
+    # -- nodes and pairs
+
+    def _cutoff(self) -> datetime:
+        if self.settings.cutoff is not None:
+            return self.settings.cutoff.astimezone(UTC)
+        latest = self.engine.compute(self.events.aggregate(latest=self.events.time.max()))
+        moment = latest.column("latest")[0].as_py()
+        assert isinstance(moment, datetime)
+        return moment.astimezone(UTC)
+
+    def _node_carriers(self) -> dict[str, str]:
+        events = self.events
+        table = self.engine.compute(
+            events.group_by("node_id").aggregate(carrier=events.carrier.min())
+        )
+        return dict(
+            zip(
+                table.column("node_id").to_pylist(),
+                table.column("carrier").to_pylist(),
+                strict=True,
+            )
+        )
+
+    def _busiest_nodes(self, owners: Mapping[str, str]) -> tuple[NodeBacklog, ...]:
+        hours = node_hours(self.events, self.settings)
+        hours = hours.filter(
+            (hours.hour >= ibis.literal(self.period.start))
+            & (hours.hour < ibis.literal(self.period.end))
+        )
+        table = self.engine.compute(hours)
+        best: dict[str, dict[str, Any]] = {}
+        arrived: dict[str, int] = defaultdict(int)
+        for row in table.to_pylist():  # sorted by node, then hour: the first peak hour wins
+            node = row["node_id"]
+            arrived[node] += row["arrived"]
+            if node not in best or row["backlog"] > best[node]["backlog"]:
+                best[node] = row
+        rows = [
+            NodeBacklog(node, owners.get(node, ""), row["backlog"], row["hour"], arrived[node])
+            for node, row in best.items()
+            if row["backlog"] > 0
+        ]
+        rows.sort(key=lambda item: (-item.peak_backlog, item.node_id))
+        return tuple(rows[: self.options.rows])
+
+    def _slowest_nodes(self, owners: Mapping[str, str]) -> tuple[NodeDwell, ...]:
+        dwell = node_dwell(self.events, self.settings, ("node_id", "day"))
+        dwell = dwell.filter(dwell.day.between(self.period.first_day, self.period.last_day))
+        table = self.engine.compute(dwell)
+        parcels: dict[str, int] = defaultdict(int)
+        hours: dict[str, float] = defaultdict(float)
+        for row in table.to_pylist():  # a period's mean from the days' means, by their parcels
+            parcels[row["node_id"]] += row["parcels"]
+            hours[row["node_id"]] += row["mean_dwell_hours"] * row["parcels"]
+        rows = [
+            NodeDwell(node, owners.get(node, ""), count, hours[node] / count)
+            for node, count in parcels.items()
+            if count
+        ]
+        rows.sort(key=lambda item: (-item.mean_dwell_hours, -item.parcels, item.node_id))
+        return tuple(rows[: self.options.rows])
+
+    def _unmatched_nodes(self) -> tuple[NodeHandovers, ...]:
+        current = self.handovers.filter(self.handovers.period == CURRENT)
+        table = self.engine.compute(handover_reconciliation(current, ("carrier", "node_id")))
+        rows = [
+            NodeHandovers(
+                row["node_id"],
+                row["carrier"],
+                row["handovers"],
+                row["late"],
+                row["missing"],
+                row["unmatched"],
+                row["unmatched_rate"],
+            )
+            for row in table.to_pylist()
+            if row["unmatched"] > 0
+        ]
+        rows.sort(key=lambda item: (-item.unmatched, -item.unmatched_rate, item.node_id))
+        return tuple(rows[: self.options.rows])
+
+    def _worst_pairs(self) -> tuple[PairRate, ...]:
+        current = self.parcels.filter(self.parcels.period == CURRENT)
+        table = self.engine.compute(
+            delivery_rates(current, self.settings, ("origin_city", "destination_city"))
+        )
+        rows = [
+            PairRate(
+                row["origin_city"],
+                region_name(row["origin_city"]),
+                row["destination_city"],
+                region_name(row["destination_city"]),
+                row["due_72h"],
+                row["delivered_72h"],
+                row["rate_72h"],
+                row["mean_journey_hours"],
+            )
+            for row in table.to_pylist()
+            if row["rate_72h"] is not None and row["due_72h"] >= self.options.min_pair_parcels
+        ]
+        rows.sort(
+            key=lambda item: (item.rate_72h, -item.due_72h, item.origin_city, item.destination_city)
+        )
+        return tuple(rows[: self.options.rows])
+
+
+def _take(
+    values: dict[tuple[str, str], dict[str, Any]], table: pa.Table, columns: Mapping[str, str]
+) -> None:
+    for row in table.to_pylist():
+        slot = values[(row.get("carrier", ALL_CARRIERS), row["period"])]
+        for name, column in columns.items():
+            slot[name] = row[column]
+
+
+def _ranking(
+    subject: Subject,
+    key: str,
+    current: Mapping[str, Mapping[str, Any]],
+    previous: Mapping[str, Mapping[str, Any]],
+    *,
+    names: Mapping[str, str],
+) -> Ranking:
+    """Groups ordered best first; ties go to the group with more parcels behind the figure,
+    then to the lower code. Groups without a figure this period come last, unranked."""
+    item = metric(key)
+    better = item.better or Better.higher
+    base_column = "due_72h" if key.startswith("rate_") else "delivered"
+    ranks_now = _ranks(current, key, better, base_column)
+    ranks_before = _ranks(previous, key, better, base_column)
+    keys = sorted(current, key=lambda code: (ranks_now.get(code) or len(current) + 1, code))
+    rows = tuple(
+        RankingRow(
+            rank=ranks_now.get(code),
+            key=code,
+            name=names.get(code, ""),
+            value=current[code].get(key),
+            previous_value=previous.get(code, {}).get(key),
+            change=change(item.unit, current[code].get(key), previous.get(code, {}).get(key)),
+            previous_rank=ranks_before.get(code),
+            base=int(current[code].get(base_column) or 0),
+        )
+        for code in keys
+    )
+    return Ranking(subject, key, better, rows)
+
+
+def _ranks(
+    groups: Mapping[str, Mapping[str, Any]], key: str, better: Better, base_column: str
+) -> dict[str, int]:
+    scored = [
+        (code, row[key], row.get(base_column) or 0)
+        for code, row in groups.items()
+        if row.get(key) is not None
+    ]
+    sign = -1.0 if better is Better.higher else 1.0
+    scored.sort(key=lambda entry: (sign * entry[1], -entry[2], entry[0]))
+    return {code: index + 1 for index, (code, _value, _base) in enumerate(scored)}
+
+
+def region_name(code: str) -> str:
+    """The division's Chinese name; a municipality's ``市辖区`` reads as the municipality."""
+    regions = reference_regions()
+    region = regions.get(code)
+    if region is None:
+        return ""
+    if region.name in {"市辖区", "县", "省直辖县级行政区划"}:
+        parent = regions.get(province_code(code))
+        return parent.name if parent else region.name
+    return region.name
+
+
+def carrier_keys(headlines: Iterable[Headline]) -> list[str]:
+    return [item.carrier for item in headlines if item.carrier != ALL_CARRIERS]
