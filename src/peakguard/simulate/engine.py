@@ -23,6 +23,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from peakguard.simulate.plan import FloatArray, IntArray, SimulationPlan, StoragePolicy
 
@@ -115,8 +116,19 @@ class SimulationRun:
         return np.maximum(0.0, self.backlog - self.plan.storage_capacity[:, None])
 
 
-def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun:
-    """Run a compiled plan hour by hour. Deterministic: the same plan gives the same run."""
+def simulate_plan(
+    plan: SimulationPlan,
+    *,
+    trace: bool = False,
+    trace_cohorts: npt.NDArray[np.bool_] | None = None,
+) -> SimulationRun:
+    """Run a compiled plan hour by hour. Deterministic: the same plan gives the same run.
+
+    ``trace`` records every fraction's hours at every node; ``trace_cohorts`` (one flag per
+    cohort) records only those cohorts' — a cluster sample of parcels whose scan events a season
+    too large to trace whole can still produce (the run itself is the same either way)."""
+    if trace_cohorts is not None:
+        trace = True
     nodes, hours = plan.sorting_capacity.shape
     lanes = len(plan.lane_origin)
     queues: list[deque[_Batch]] = [deque() for _ in range(nodes)]
@@ -209,7 +221,9 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
                 buffer_total[origin] -= amount
                 if trace:
                     count = len(moved.cohort)
-                    records.append(
+                    _record(
+                        records,
+                        record_parcels,
                         (
                             moved.cohort,
                             np.full(count, origin),
@@ -217,9 +231,10 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
                             moved.sorted_at,
                             np.full(count, hour),
                             np.full(count, lane),
-                        )
+                        ),
+                        moved.parcels,
+                        trace_cohorts,
                     )
-                    record_parcels.append(moved.parcels)
                 arrival = hour + int(plan.lane_transit_hours[lane])
                 moved.hop = moved.hop + 1
                 moved.since = arrival
@@ -253,7 +268,9 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
                 delivered_per_hour[hour] += float(parcels.sum())
                 if trace:
                     count = len(cohort)
-                    records.append(
+                    _record(
+                        records,
+                        record_parcels,
                         (
                             cohort,
                             np.full(count, node),
@@ -261,9 +278,10 @@ def simulate_plan(plan: SimulationPlan, *, trace: bool = False) -> SimulationRun
                             np.full(count, hour),
                             np.full(count, -1),
                             np.full(count, -1),
-                        )
+                        ),
+                        parcels,
+                        trace_cohorts,
                     )
-                    record_parcels.append(parcels)
             onward = ~final
             if onward.any():
                 cohort, hop = done.cohort[onward], done.hop[onward]
@@ -382,6 +400,24 @@ def _take(queue: deque[_Batch], amount: float, *, ready_before: int) -> _Batch |
     if not taken:
         return None
     return _merge(taken, taken[0].since)
+
+
+def _record(
+    records: list[tuple[IntArray, ...]],
+    record_parcels: list[FloatArray],
+    record: tuple[IntArray, ...],
+    parcels: FloatArray,
+    chosen: npt.NDArray[np.bool_] | None,
+) -> None:
+    """Keep one trace record, only the chosen cohorts' fractions when a sample is asked for."""
+    if chosen is not None:
+        keep = chosen[record[0]]
+        if not keep.any():
+            return
+        record = tuple(column[keep] for column in record)
+        parcels = parcels[keep]
+    records.append(record)
+    record_parcels.append(parcels)
 
 
 def _trace(records: list[tuple[IntArray, ...]], parcels: list[FloatArray]) -> Trace:

@@ -79,13 +79,16 @@ def simulate(
     routing: RoutingTable | None = None,
     trace: bool = False,
     routing_windows: Sequence[RoutingWindow] = (),
+    trace_share: float | None = None,
 ) -> SimulationResult:
     """Simulate ``scenario`` on ``network`` hour by hour and raise the warnings.
 
     ``routing_windows`` (hours from the scenario's start, see :func:`compile_plan`) give the
     routes of parcels accepted inside each window, e.g. a reroute around a closed hub; pass
     the original network's table as ``routing`` then, since the network here is the rerouted
-    one and its own table would apply the reroute everywhere."""
+    one and its own table would apply the reroute everywhere. ``trace_share`` traces only that
+    share of the cohorts (chosen at random with a fixed seed), for scan events of a season too
+    large to trace whole."""
     table = routing or derive_routing(network)
     load = demand if demand is not None else build_demand(network, scenario)
     capacity, accepting, factor, storage = scenario_capacities(network, scenario)
@@ -101,7 +104,11 @@ def simulate(
         storage_capacity=storage,
         routing_windows=routing_windows,
     )
-    run = simulate_plan(plan, trace=trace)
+    chosen = None
+    if trace_share is not None:
+        # A fixed-seed cluster sample of cohorts (all of a chosen cohort's parcels are traced).
+        chosen = np.random.default_rng(0).random(len(plan.cohort_parcels)) < trace_share
+    run = simulate_plan(plan, trace=trace, trace_cohorts=chosen)
     warnings = raise_warnings(run, network, scenario)
     return SimulationResult(
         network,
