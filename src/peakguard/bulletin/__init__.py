@@ -5,21 +5,22 @@
 module is the edge that also uses the web and formats packages.
 """
 
-from peakguard.bulletin.assemble import (
+from peakguard.bulletin.assemble import assemble_bulletin
+from peakguard.bulletin.metrics import METRICS, Better, Metric, Unit, change, metric
+from peakguard.bulletin.model import (
     ALL_CARRIERS,
-    METRICS,
-    Better,
     Bulletin,
     BulletinOptions,
     EmptyPeriodError,
     Figure,
     Headline,
-    Metric,
+    NodeBacklog,
+    NodeDwell,
+    NodeHandovers,
+    PairRate,
     Ranking,
     RankingRow,
     Subject,
-    Unit,
-    assemble_bulletin,
 )
 from peakguard.bulletin.periods import (
     Period,
@@ -42,6 +43,10 @@ __all__ = [
     "Figure",
     "Headline",
     "Metric",
+    "NodeBacklog",
+    "NodeDwell",
+    "NodeHandovers",
+    "PairRate",
     "Period",
     "PeriodKind",
     "Ranking",
@@ -49,7 +54,9 @@ __all__ = [
     "Subject",
     "Unit",
     "assemble_bulletin",
+    "change",
     "day_period",
+    "metric",
     "month_period",
     "parse_day",
     "parse_month",

@@ -15,10 +15,8 @@ million for per-million rates, and as a relative change for parcel counts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -48,351 +46,36 @@ from peakguard.analytics import (
     security_compliance,
 )
 from peakguard.analytics.parcels import china_day
+from peakguard.bulletin.metrics import (
+    COMPLAINT_METRICS,
+    METRICS,
+    Better,
+    Metric,
+    Unit,
+    change,
+    metric,
+)
+from peakguard.bulletin.model import (
+    ALL_CARRIERS,
+    Bulletin,
+    BulletinOptions,
+    EmptyPeriodError,
+    Figure,
+    Headline,
+    NodeBacklog,
+    NodeDwell,
+    NodeHandovers,
+    PairRate,
+    Ranking,
+    RankingRow,
+    Subject,
+)
 from peakguard.bulletin.periods import Period
 from peakguard.domain.regions import province_code, reference_regions
 from peakguard.errors import InvalidInputError, Problem
-from peakguard.i18n import Message, _
+from peakguard.i18n import _
 
-ALL_CARRIERS = "all"
-"""The carrier key of the network-wide figures (every carrier together)."""
 CURRENT, PREVIOUS = "current", "previous"
-
-
-class Unit(Enum):
-    """How a figure reads and how its change is expressed."""
-
-    count = "count"
-    """Parcels; the change is relative (+12.5 %)."""
-    share = "share"
-    """A rate between 0 and 1; the change is in percentage points."""
-    hours = "hours"
-    """Mean hours; the change is in hours."""
-    per_million = "per_million"
-    """Per million parcels accepted; the change is per million."""
-
-
-class Better(Enum):
-    """Which direction of a figure is the better one."""
-
-    higher = "higher"
-    lower = "lower"
-
-
-@dataclass(frozen=True)
-class Metric:
-    key: str
-    label: Message
-    unit: Unit
-    better: Better | None
-    note: Message
-
-
-METRICS: tuple[Metric, ...] = (
-    Metric(
-        "accepted",
-        _("Parcels accepted"),
-        Unit.count,
-        None,
-        _("parcels accepted in the period (their first acceptance scan)"),
-    ),
-    Metric(
-        "due_72h",
-        _("Parcels past 72 hours"),
-        Unit.count,
-        None,
-        _("accepted parcels whose 72 hours had run out by the cutoff: the base of the rates"),
-    ),
-    Metric(
-        "rate_72h",
-        _("72-hour delivery rate"),
-        Unit.share,
-        Better.higher,
-        _("delivered within 72 hours of acceptance, of the parcels past 72 hours (72小时妥投率)"),
-    ),
-    Metric(
-        "rate_48h",
-        _("48-hour delivery rate"),
-        Unit.share,
-        Better.higher,
-        _("delivered within 48 hours of acceptance, of the parcels past 48 hours"),
-    ),
-    Metric(
-        "on_time_rate",
-        _("On-time rate against the service standards"),
-        Unit.share,
-        Better.higher,
-        _(
-            "delivered within the service standard of the pair class (same city, same province, "
-            "other province), of the parcels whose limit had run out; undelivered count as late"
-        ),
-    ),
-    Metric(
-        "mean_journey_hours",
-        _("Full-journey time (hours)"),
-        Unit.hours,
-        Better.lower,
-        _("mean hours from acceptance to delivery over the delivered parcels (全程时限)"),
-    ),
-    Metric(
-        "mean_acceptance_hours",
-        _("Acceptance leg (hours)"),
-        Unit.hours,
-        Better.lower,
-        _("acceptance to the first departure"),
-    ),
-    Metric(
-        "mean_outbound_hours",
-        _("Outbound leg (hours)"),
-        Unit.hours,
-        Better.lower,
-        _("first departure to the departure from the first hub"),
-    ),
-    Metric(
-        "mean_transit_hours",
-        _("Transit leg (hours)"),
-        Unit.hours,
-        Better.lower,
-        _("departure from the first hub to the arrival at the last hub"),
-    ),
-    Metric(
-        "mean_inbound_hours",
-        _("Inbound leg (hours)"),
-        Unit.hours,
-        Better.lower,
-        _("arrival at the last hub to the arrival at the delivering node"),
-    ),
-    Metric(
-        "mean_delivery_hours",
-        _("Delivery leg (hours)"),
-        Unit.hours,
-        Better.lower,
-        _("arrival at the delivering node to delivery"),
-    ),
-    Metric(
-        "information_loss_rate",
-        _("Information-loss rate"),
-        Unit.share,
-        Better.lower,
-        _(
-            "parcels whose scan trail stopped or with a handover not matched in time, of the "
-            "parcels accepted (local policy: no official formula exists)"
-        ),
-    ),
-    Metric(
-        "damaged_per_million",
-        _("Damage per million"),
-        Unit.per_million,
-        Better.lower,
-        _("parcels with a damage exception per million accepted"),
-    ),
-    Metric(
-        "lost_per_million",
-        _("Loss per million"),
-        Unit.per_million,
-        Better.lower,
-        _("parcels with a loss exception per million accepted"),
-    ),
-    Metric(
-        "locker_without_consent_per_million",
-        _("Locker without consent per million"),
-        Unit.per_million,
-        Better.lower,
-        _("parcels put in a locker without the addressee's consent per million accepted"),
-    ),
-    Metric(
-        "all_three_share",
-        _("Three-100 % compliance"),
-        Unit.share,
-        Better.higher,
-        _("accepts with real-name registration, inspection and X-ray all recorded (三个100%)"),
-    ),
-    Metric(
-        "complaints_per_million",
-        _("Complaints per million"),
-        Unit.per_million,
-        Better.lower,
-        _("complaints received in the period per million parcels accepted (申诉率)"),
-    ),
-    Metric(
-        "valid_complaints_per_million",
-        _("Valid complaints per million"),
-        Unit.per_million,
-        Better.lower,
-        _("complaints the enterprise is responsible for, per million parcels (有效申诉率)"),
-    ),
-)
-COMPLAINT_METRICS = ("complaints_per_million", "valid_complaints_per_million")
-
-
-def metric(key: str) -> Metric:
-    for item in METRICS:
-        if item.key == key:
-            return item
-    raise KeyError(key)
-
-
-def change(unit: Unit, current: float | None, previous: float | None) -> float | None:
-    """The change against the previous period in the unit's terms (see the module's docstring):
-    percentage points for shares, hours, per million, a relative change for counts."""
-    if current is None or previous is None:
-        return None
-    if unit is Unit.share:
-        return (current - previous) * 100.0
-    if unit is Unit.count:
-        return (current - previous) / previous if previous else None
-    return current - previous
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One headline figure of one carrier: this period, the previous one, the change."""
-
-    metric: str
-    current: float | None
-    previous: float | None
-    change: float | None
-
-
-@dataclass(frozen=True)
-class Headline:
-    """A carrier's figures (``carrier == "all"``: every carrier together)."""
-
-    carrier: str
-    figures: tuple[Figure, ...]
-
-    def figure(self, key: str) -> Figure:
-        for item in self.figures:
-            if item.metric == key:
-                return item
-        raise KeyError(key)
-
-
-class Subject(StrEnum):
-    """What a ranking orders."""
-
-    carrier = "carrier"
-    origin_province = "origin_province"
-    origin_city = "origin_city"
-
-
-@dataclass(frozen=True)
-class RankingRow:
-    rank: int | None
-    """1 = best; empty when the group has no figure this period (listed last)."""
-    key: str
-    """The carrier code or the region's GB/T 2260 code."""
-    name: str
-    """The region's name from the bundled division table (empty for a carrier)."""
-    value: float | None
-    previous_value: float | None
-    change: float | None
-    previous_rank: int | None
-    base: int
-    """The parcels behind the figure: past 72 hours for a rate, delivered for a time."""
-
-
-@dataclass(frozen=True)
-class Ranking:
-    subject: Subject
-    metric: str
-    better: Better
-    rows: tuple[RankingRow, ...]
-
-
-@dataclass(frozen=True)
-class NodeBacklog:
-    """A node's largest end-of-hour backlog in the period (its first hour at that peak)."""
-
-    node_id: str
-    carrier: str
-    peak_backlog: int
-    peak_hour: datetime
-    arrived: int
-
-
-@dataclass(frozen=True)
-class NodeDwell:
-    """Mean hours parcels spent at a node, over the stays that ended in the period."""
-
-    node_id: str
-    carrier: str
-    parcels: int
-    mean_dwell_hours: float
-
-
-@dataclass(frozen=True)
-class NodeHandovers:
-    """A node's departures in the period not matched in time by the next node's arrival."""
-
-    node_id: str
-    carrier: str
-    handovers: int
-    late: int
-    missing: int
-    unmatched: int
-    unmatched_rate: float
-
-
-@dataclass(frozen=True)
-class PairRate:
-    """An origin–destination city pair's 72-hour rate in the period."""
-
-    origin_city: str
-    origin_name: str
-    destination_city: str
-    destination_name: str
-    due_72h: int
-    delivered_72h: int
-    rate_72h: float
-    mean_journey_hours: float | None
-
-
-@dataclass(frozen=True)
-class BulletinOptions:
-    """How long the lists are and which pairs count (display policy, not KPI rules)."""
-
-    rows: int = 10
-    """Rows in each worst-of list and in the city ranking."""
-    min_pair_parcels: int = 20
-    """An O-D pair enters the worst-pairs list only with at least this many parcels past 72
-    hours (local policy: a pair of two parcels says little)."""
-
-
-@dataclass(frozen=True)
-class Bulletin:
-    period: Period
-    previous: Period
-    cutoff: datetime
-    """The measurement moment (UTC): the settings' cutoff or the latest event."""
-    settings: KpiSettings
-    options: BulletinOptions
-    metrics: tuple[Metric, ...]
-    """The headline metrics shown (the complaint ones only with complaint records)."""
-    headlines: tuple[Headline, ...]
-    """Every carrier together first, then the carriers by code."""
-    rankings: tuple[Ranking, ...]
-    busiest_nodes: tuple[NodeBacklog, ...]
-    slowest_nodes: tuple[NodeDwell, ...]
-    unmatched_nodes: tuple[NodeHandovers, ...]
-    worst_pairs: tuple[PairRate, ...]
-    event_days: tuple[date, ...] = field(default=())
-    """The China days of the period that have events."""
-
-    def headline(self, carrier: str) -> Headline:
-        for item in self.headlines:
-            if item.carrier == carrier:
-                return item
-        raise KeyError(carrier)
-
-    def ranking(self, subject: Subject, key: str) -> Ranking:
-        for item in self.rankings:
-            if item.subject is subject and item.metric == key:
-                return item
-        raise KeyError((subject, key))
-
-
-class EmptyPeriodError(InvalidInputError):
-    """The source has no events in the bulletin's period."""
 
 
 # -- opening the events -------------------------------------------------------------------------
@@ -849,7 +532,3 @@ def region_name(code: str) -> str:
         parent = regions.get(province_code(code))
         return parent.name if parent else region.name
     return region.name
-
-
-def carrier_keys(headlines: Iterable[Headline]) -> list[str]:
-    return [item.carrier for item in headlines if item.carrier != ALL_CARRIERS]

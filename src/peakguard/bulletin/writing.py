@@ -11,7 +11,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from peakguard.analytics import KpiSettings
-from peakguard.bulletin.assemble import Bulletin, BulletinOptions, assemble_bulletin
+from peakguard.bulletin.assemble import assemble_bulletin
+from peakguard.bulletin.model import Bulletin, BulletinOptions
 from peakguard.bulletin.periods import Period
 from peakguard.formats.bulletin_output import write_bulletin_files
 from peakguard.web.bulletin_report import write_bulletin_report

@@ -16,7 +16,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from peakguard.bulletin.assemble import Bulletin, metric
+from peakguard.bulletin import Bulletin, metric
 from peakguard.i18n import Message, _, render
 
 SUMMARY_COLUMNS = ("item", "value")

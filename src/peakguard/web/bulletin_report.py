@@ -12,7 +12,7 @@ import pathlib
 from dataclasses import dataclass
 
 import peakguard
-from peakguard.bulletin.assemble import (
+from peakguard.bulletin import (
     ALL_CARRIERS,
     Better,
     Bulletin,
