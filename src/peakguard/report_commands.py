@@ -33,7 +33,7 @@ report_app = typer.Typer(
 LakeOption = Annotated[
     Path | None,
     typer.Option(
-        "--lake", help="event lake folder; default PEAKGUARD_EVENT_LAKE or ~/.peakguard/events"
+        "--lake", help="event lake folder; default PEAKGUARD_EVENT_LAKE or ~/.peakguard/lake"
     ),
 ]
 OutOption = Annotated[
