@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
+from uuid import uuid4
 
 import ibis
 import ibis.expr.types as ir
@@ -96,16 +97,17 @@ def spark_engine(source: EventSource, session: Any | None = None) -> Engine:
         )
     session.conf.set("spark.sql.session.timeZone", "UTC")
     backend = ibis.pyspark.connect(session)
-    if isinstance(source, pa.Table):
-        table = backend.create_table("scan_events", source, overwrite=True)
+    name = f"scan_events_{uuid4().hex}"  # one session may hold several engines' events
+    if isinstance(source, pa.Table):  # converted once, not at every query
+        frame = session.createDataFrame(source)
     else:
         folder = _lake_folder(source)
         if folder is not None:  # Spark finds the hive partitions itself
             frame = session.read.option("basePath", str(folder)).parquet(str(folder))
         else:
             frame = session.read.parquet(str(source))
-        frame.createOrReplaceTempView("scan_events")
-        table = backend.table("scan_events")
+    frame.createOrReplaceTempView(name)
+    table = backend.table(name)
     return Engine(backend, _contract(table))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -129,3 +130,19 @@ def spark_of(spark: Any) -> Any:
         return spark_engine(table, session=spark)
 
     return make
+
+
+SPARK_SOCKET_WARNINGS = (
+    # py4j leaves the local sockets of Spark's result transfers to the garbage collector.
+    "ignore:unclosed <socket.socket:ResourceWarning",
+    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Spark's unclosed py4j sockets are not errors in the analytics tests."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            for warning in SPARK_SOCKET_WARNINGS:
+                item.add_marker(pytest.mark.filterwarnings(warning))
