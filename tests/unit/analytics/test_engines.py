@@ -1,0 +1,32 @@
+"""The DuckDB engine reads a lake's hive-partitioned Parquet, or a single file, in place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from peakguard.analytics import delivery_rates, duckdb_engine, parcel_facts
+
+from .conftest import events, settings
+from .test_delivery import delivery_case
+
+
+def test_a_lake_folder_and_a_file_give_the_same_rates(tmp_path: Path) -> None:
+    """Events written as <lake>/events/day=…/carrier=…/part.parquet (partition columns also
+    in the path) and as one file give the same 72-hour rate as the Arrow table."""
+    table = events(delivery_case())
+    day = pc.strftime(table.column("time"), format="%Y-%m-%d")
+    with_day = table.append_column("day", day)
+    pq.write_to_dataset(with_day, tmp_path / "lake" / "events", partition_cols=["day", "carrier"])
+    pq.write_table(table, tmp_path / "events.parquet")
+    config = settings(100)
+    results = []
+    for source in (table, tmp_path / "lake", tmp_path / "events.parquet"):
+        engine = duckdb_engine(source)
+        assert engine.events.columns == tuple(table.column_names)
+        results.append(engine.compute(delivery_rates(parcel_facts(engine.events, config), config)))
+    assert results[0].equals(results[1]) and results[0].equals(results[2])
+    assert isinstance(results[0], pa.Table)
