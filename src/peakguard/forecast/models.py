@@ -6,9 +6,15 @@ finite); the orchestrator then tries the next one (:mod:`peakguard.forecast.orch
 
 Both calendar models work on ``log(1 + volume)``, so an event's coefficient is the log of its
 multiple of a normal day, and both regress it, by weighted least squares over the last three
-years (a day's weight halves every 365 days of age, so the size of a promotion follows recent
-years), on an intercept, a linear trend, six weekday columns and one 0/1 column per event
-window that occurs in the history (:mod:`peakguard.forecast.calendar`):
+years (a day's weight halves every 365 days of age, so the normal-day level and the weekdays
+follow recent years), on an intercept, a linear trend, six weekday columns and one 0/1 column
+per **occurrence** of each event window in the history (:mod:`peakguard.forecast.calendar`):
+each year's Double 11 gets its own size. A window's size next time is forecast from its past
+sizes by a local-level model (the size is a random walk seen with noise; :func:`event_level`):
+its signal-to-noise ratio is estimated by maximum likelihood from the occurrences themselves,
+so a size that has kept moving (the national 11 November fell from about 2.8× a normal day to
+1.7× in three years) is followed at once, and a size that only wobbles is averaged; with fewer
+than three occurrences it is their mean. The two calendar models:
 
 * :class:`CalendarModel` — then forecasts the regression's residuals with a statsforecast
   model (ARIMA(1,0,0) by default; AutoETS or AutoARIMA on request), which carries where the
@@ -97,15 +103,35 @@ def from_log_scale(center: FloatArray, deviation: FloatArray) -> BaseForecast:
 
 @dataclass(frozen=True, eq=False)
 class Design:
-    """Regressors for one series: history rows, future rows, and what the future adds."""
+    """Regressors for one series: history rows, future rows, and what the future adds.
+
+    ``history`` holds one 0/1 column per **occurrence** of each window seen in the history (a
+    run of consecutive days of the window: 11 November 2022 and 11 November 2023 are two
+    columns), then the weekdays; ``occurrence_window`` says which seen window each occurrence
+    column belongs to, in time order. ``future_events`` has one column per seen window.
+    """
 
     history: FloatArray
-    future: FloatArray
-    future_normal: FloatArray
+    occurrence_window: npt.NDArray[np.int64]
+    future_events: FloatArray
+    future_weekdays: FloatArray
     prior_offset: FloatArray
     seen_event: FloatArray
     unseen_event: FloatArray
     announced: dict[int, float]
+
+
+def occurrences(column: FloatArray) -> list[FloatArray]:
+    """One 0/1 column per run of consecutive 1s in ``column``, in time order."""
+    inside = np.concatenate([[0.0], column, [0.0]])
+    starts = np.flatnonzero(np.diff(inside) > 0)
+    stops = np.flatnonzero(np.diff(inside) < 0)
+    runs = []
+    for start, stop in zip(starts, stops, strict=True):
+        run = np.zeros_like(column)
+        run[start:stop] = 1.0
+        runs.append(run)
+    return runs
 
 
 def calendar_design(history: SeriesHistory, horizon_days: int, calendar: EventCalendar) -> Design:
@@ -125,12 +151,18 @@ def calendar_design(history: SeriesHistory, horizon_days: int, calendar: EventCa
         for day, multiple in calendar.announced_multiples().items()
         if 0 <= (day - first_future).days < horizon_days
     }
-    future = np.hstack([ahead[:, seen], weekdays[count:]])
-    future_normal = np.hstack([np.zeros_like(ahead[:, seen]), weekdays[count:]])
+    columns: list[FloatArray] = []
+    owners: list[int] = []
+    for window, index in enumerate(np.flatnonzero(seen)):
+        runs = occurrences(past[:, index])
+        columns.extend(runs)
+        owners.extend([window] * len(runs))
+    occurrence_columns = np.column_stack(columns) if columns else np.zeros((count, 0), dtype=float)
     return Design(
-        history=np.hstack([past[:, seen], weekdays[:count]]),
-        future=future,
-        future_normal=future_normal,
+        history=np.hstack([occurrence_columns, weekdays[:count]]),
+        occurrence_window=np.array(owners, dtype=np.int64),
+        future_events=ahead[:, seen],
+        future_weekdays=weekdays[count:],
         prior_offset=ahead[:, unseen] @ prior[unseen],
         seen_event=ahead[:, seen].sum(axis=1),
         unseen_event=ahead[:, unseen].sum(axis=1),
@@ -170,6 +202,41 @@ def recent(history: SeriesHistory, days: int) -> SeriesHistory:
     )
 
 
+SIGNAL_TO_NOISE_GRID: tuple[float, ...] = (0.0, *(10.0 ** (k / 10) for k in range(-30, 31)))
+"""The values of q tried by :func:`event_level` (0, then 10⁻³ … 10³)."""
+
+
+def local_level_likelihood(values: FloatArray, q: float) -> tuple[float, float]:
+    """The concentrated log-likelihood of a local-level model with signal-to-noise ratio
+    ``q`` on ``values`` (diffuse start), and its forecast of the next value."""
+    level, variance = float(values[0]), 1.0
+    squares, logs = 0.0, 0.0
+    for value in values[1:]:
+        predicted = variance + q
+        spread = predicted + 1.0
+        innovation = float(value) - level
+        gain = predicted / spread
+        level += gain * innovation
+        variance = predicted * (1.0 - gain)
+        squares += innovation**2 / spread
+        logs += math.log(spread)
+    steps = len(values) - 1
+    return -0.5 * steps * math.log(max(squares / steps, 1e-300)) - 0.5 * logs, level
+
+
+def event_level(values: FloatArray) -> float:
+    """The forecast of a window's next log multiple from its past occurrences' (oldest first).
+
+    A local-level model (the multiple is a random walk seen with noise): q = 0 is the mean of
+    the occurrences, q → ∞ the last one; q is chosen by maximum likelihood on the occurrences
+    themselves, and is 0 (the mean) while there are fewer than three (two occurrences say
+    nothing about whether the size drifts)."""
+    if len(values) < 3 or np.ptp(values) == 0:
+        return float(np.mean(values))
+    fits = [local_level_likelihood(values, q) for q in SIGNAL_TO_NOISE_GRID]
+    return max(fits, key=lambda fit: fit[0])[1]
+
+
 @dataclass(frozen=True, eq=False)
 class RegressionFit:
     """Least squares on log volume: fitted residuals and the regression part of the future."""
@@ -183,8 +250,10 @@ class RegressionFit:
 def fit_regression(
     history: SeriesHistory, design: Design, horizon_days: int, half_life_days: float | None = None
 ) -> RegressionFit:
-    """Intercept, linear trend (per year), weekdays and seen windows on ``log(1 + volume)``;
-    with ``half_life_days`` a day's weight halves for every that many days of age."""
+    """Intercept, linear trend (per year), weekdays and one column per occurrence of each seen
+    window on ``log(1 + volume)``; with ``half_life_days`` a day's weight halves for every that
+    many days of age. A window's future log multiple is :func:`event_level` of its
+    occurrences' coefficients."""
     count = len(history.volumes)
     time = np.arange(count + horizon_days, dtype=float)[:, None] / 365.25
     ones = np.ones_like(time)
@@ -192,16 +261,25 @@ def fit_regression(
     target = np.log1p(history.volumes)
     age = np.arange(count - 1, -1, -1, dtype=float)
     root = np.sqrt(0.5 ** (age / half_life_days)) if half_life_days else np.ones(count)
-    coefficients, *_ = np.linalg.lstsq(past * root[:, None], target * root, rcond=None)
+    coefficients, _, rank, _ = np.linalg.lstsq(past * root[:, None], target * root, rcond=None)
     residuals = target - past @ coefficients
-    freedom = max(count - int(np.linalg.matrix_rank(past)), 1)
-    future = np.hstack([ones[count:], time[count:], design.future])
-    normal = np.hstack([ones[count:], time[count:], design.future_normal])
+    freedom = max(count - int(rank), 1)  # positive weights leave the rank as it was
+    occurrence_count = len(design.occurrence_window)
+    sizes = coefficients[2 : 2 + occurrence_count]
+    levels = np.array(
+        [
+            event_level(sizes[design.occurrence_window == window])
+            for window in range(design.future_events.shape[1])
+        ]
+    )
+    base = np.concatenate([coefficients[:2], coefficients[2 + occurrence_count :]])
+    normal = np.hstack([ones[count:], time[count:], design.future_weekdays]) @ base
+    events = design.future_events @ levels if levels.size else np.zeros(horizon_days)
     return RegressionFit(
         residuals=residuals,
         sigma=float(np.sqrt(residuals @ residuals / freedom)),
-        future=future @ coefficients,
-        future_normal=normal @ coefficients,
+        future=normal + events,
+        future_normal=normal,
     )
 
 

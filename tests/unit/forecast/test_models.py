@@ -17,6 +17,7 @@ from peakguard.forecast.models import (
     CalendarModel,
     CalendarRegression,
     ModelFitError,
+    event_level,
 )
 from peakguard.forecast.orchestrator import forecast_volumes
 from peakguard.forecast.synthetic import SyntheticSpec, expected_volumes
@@ -76,6 +77,30 @@ def test_an_announced_multiple_sets_the_day() -> None:
     assert (1 + forecast.point[quiet]) / (1 + plain.point[quiet]) == pytest.approx(3.0)
     learnt = quiet_spec().event_multiples["double11_day_0"]
     assert (1 + plain.point[peak]) / (1 + forecast.point[peak]) == pytest.approx(learnt, rel=0.02)
+
+
+def test_an_event_size_that_keeps_moving_is_followed_and_one_that_wobbles_is_averaged() -> None:
+    """The local-level rule by hand: two occurrences give their mean; 0, 1, 2 (a size that
+    keeps moving) gives the last; 0, 1, 0 (a size that comes back) gives the mean, 1/3."""
+    assert event_level(np.array([0.0, 0.1])) == pytest.approx(0.05)
+    assert event_level(np.array([0.0, 1.0, 2.0])) == pytest.approx(2.0, abs=0.01)
+    assert event_level(np.array([0.0, 1.0, 0.0])) == pytest.approx(1 / 3)
+    assert event_level(np.array([0.7, 0.7, 0.7])) == pytest.approx(0.7)
+
+
+def test_a_shrinking_double_11_is_followed_at_once() -> None:
+    """Noise-free history whose 11 November fell from 2.8× to 2.3× to 1.8× a normal day
+    (2020–2022): the 2023 forecast is the last size, 1.8×, not an average of the three."""
+    first, origin = date(2019, 6, 1), date(2023, 10, 19)
+    count = (origin - first).days + 36
+    truth = expected_volumes(quiet_spec(), first, count)
+    for year, multiple in ((2019, 2.8), (2020, 2.8), (2021, 2.3), (2022, 1.8), (2023, 1.8)):
+        day = (date(year, 11, 11) - first).days
+        truth[day] *= multiple / quiet_spec().event_multiples["double11_day_0"]
+    history = series_history(KEY, first, truth[: (origin - first).days + 1])
+    forecast = CalendarRegression().forecast(history, 35, EventCalendar())
+    peak = (date(2023, 11, 11) - origin).days - 1
+    assert forecast.point[peak] == pytest.approx(truth[-35:][peak], rel=0.02)
 
 
 def test_seasonal_naive_repeats_last_week_by_hand() -> None:
