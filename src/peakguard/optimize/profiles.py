@@ -16,7 +16,7 @@ import numpy as np
 
 from peakguard.domain.network import Network
 from peakguard.domain.routing import RoutingTable
-from peakguard.simulate.engine import SimulationRun, simulate_plan
+from peakguard.simulate.engine import STILL_THERE, SimulationRun, simulate_plan
 from peakguard.simulate.plan import (
     BoolArray,
     Demand,
@@ -117,7 +117,10 @@ def probe_profiles(
     assert trace is not None
     origin_of = run.plan.cohort_origin[trace.cohort]
     base = 24 * REFERENCE_DAY
-    sorting = _aggregate(origin_of, trace.node, trace.sorted_hour - base, trace.parcels)
+    done = trace.departed_hour != STILL_THERE  # what is still at a node at the end: no profile
+    sorting = _aggregate(
+        origin_of[done], trace.node[done], trace.sorted_hour[done] - base, trace.parcels[done]
+    )
     claim_row, claim_node, claim_hour, claim_parcels = storage_claims(run)
     storage = _aggregate(origin_of[claim_row], claim_node, claim_hour - base, claim_parcels)
     return Profiles(*sorting, *storage)
@@ -132,6 +135,7 @@ def storage_claims(run: SimulationRun) -> tuple[IntArray, IntArray, IntArray, Fl
     assert trace is not None
     left = np.where(trace.departed_hour >= 0, trace.departed_hour, trace.sorted_hour)
     stays = np.maximum(left - trace.arrived_hour, 0)
+    stays[trace.departed_hour == STILL_THERE] = 0  # still there at the end: not a free-flow claim
     repeat = np.repeat(np.arange(len(stays)), stays)
     within = np.arange(len(repeat)) - np.repeat(np.cumsum(stays) - stays, stays)
     return (

@@ -70,7 +70,8 @@ class Trace:
     sorted_hour: IntArray
     """Hour it was sorted (delivered, at the destination: delivered at the end of this hour)."""
     departed_hour: IntArray
-    """Hour its lane left (-1 at the destination)."""
+    """Hour its lane left (-1 at the destination; :data:`STILL_THERE` if it had not left when
+    the run ended)."""
     lane: IntArray
     parcels: FloatArray
 
@@ -114,6 +115,10 @@ class SimulationRun:
     def overflow(self) -> FloatArray:
         """[node, hour] backlog above storage capacity (爆仓), zero where it fits."""
         return np.maximum(0.0, self.backlog - self.plan.storage_capacity[:, None])
+
+
+STILL_THERE = -2
+"""``departed_hour`` of a traced fraction still at its node when the run ends (−1: delivered)."""
 
 
 def simulate_plan(
@@ -319,6 +324,41 @@ def simulate_plan(
             _fold(deliveries, plan, delivered, delivered_hours, on_time)
 
     _fold(deliveries, plan, delivered, delivered_hours, on_time)
+    if trace:  # what is still at a node at the end arrived there (and may be sorted)
+        for node, queue in enumerate(queues):
+            for batch in queue:
+                count = len(batch.cohort)
+                _record(
+                    records,
+                    record_parcels,
+                    (
+                        batch.cohort,
+                        np.full(count, node),
+                        batch.arrived,
+                        np.full(count, -1),
+                        np.full(count, STILL_THERE),
+                        np.full(count, -1),
+                    ),
+                    batch.parcels,
+                    trace_cohorts,
+                )
+        for lane, buffer in enumerate(buffers):
+            for batch in buffer:
+                count = len(batch.cohort)
+                _record(
+                    records,
+                    record_parcels,
+                    (
+                        batch.cohort,
+                        np.full(count, int(plan.lane_origin[lane])),
+                        batch.arrived,
+                        batch.sorted_at,
+                        np.full(count, STILL_THERE),
+                        np.full(count, lane),
+                    ),
+                    batch.parcels,
+                    trace_cohorts,
+                )
     run_trace = _trace(records, record_parcels) if trace else None
     return SimulationRun(
         plan,

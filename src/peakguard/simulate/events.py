@@ -17,7 +17,7 @@ from enum import IntEnum
 import numpy as np
 import numpy.typing as npt
 
-from peakguard.simulate.engine import SimulationRun
+from peakguard.simulate.engine import STILL_THERE, SimulationRun
 from peakguard.simulate.plan import IntArray
 
 
@@ -65,8 +65,17 @@ def expand_events(run: SimulationRun, *, rate: float = 1.0, seed: int = 0) -> Sc
     counts = sample_counts(run, rate, seed)
     totals = run.plan.cohort_parcels
     # Fractions in FIFO order within each (cohort, node).
+    # Parcels still at a node when the run ends come last among their arrival hour's.
+    waiting = trace.departed_hour == STILL_THERE
+    last = np.iinfo(np.int64).max
     order = np.lexsort(
-        (trace.departed_hour, trace.sorted_hour, trace.arrived_hour, trace.node, trace.cohort)
+        (
+            np.where(waiting, last, trace.departed_hour),
+            np.where(waiting & (trace.sorted_hour < 0), last, trace.sorted_hour),
+            trace.arrived_hour,
+            trace.node,
+            trace.cohort,
+        )
     )
     cohort = trace.cohort[order]
     node = trace.node[order]
@@ -98,7 +107,8 @@ def expand_events(run: SimulationRun, *, rate: float = 1.0, seed: int = 0) -> Sc
     lane = trace.lane[source]
     heading = np.where(lane >= 0, run.plan.lane_destination[np.maximum(lane, 0)], -1)
     origin = run.plan.cohort_origin[trace.cohort[source]]
-    final = departed < 0
+    final = departed == -1
+    left = departed == STILL_THERE
     columns: list[tuple[IntArray, IntArray, IntArray]] = []
 
     def add(mask: npt.NDArray[np.bool_], event: ScanEvent, hours: IntArray) -> None:
@@ -107,8 +117,8 @@ def expand_events(run: SimulationRun, *, rate: float = 1.0, seed: int = 0) -> Sc
     at_origin = at_node == origin
     add(at_origin, ScanEvent.accept, arrived)
     add(~at_origin, ScanEvent.arrive, arrived)
-    add(~final, ScanEvent.sort, sorted_hour + 1)
-    add(~final, ScanEvent.depart, departed)
+    add(~final & (sorted_hour >= 0), ScanEvent.sort, sorted_hour + 1)
+    add(~final & ~left, ScanEvent.depart, departed)
     add(final, ScanEvent.out_for_delivery, sorted_hour)
     add(final, ScanEvent.deliver, sorted_hour + 1)
     index = np.concatenate([c[0] for c in columns])

@@ -37,3 +37,24 @@ def test_a_cohort_sample_traces_exactly_the_chosen_cohorts_and_changes_nothing_e
     assert len(rows) > 0 and np.array_equal(rows, expected_rows)
     assert np.allclose(parcels, expected_parcels)
     assert set(sampled.trace.cohort.tolist()) == set(np.flatnonzero(chosen).tolist())
+
+
+def test_parcels_still_at_a_node_when_the_run_ends_have_their_arrival_scan() -> None:
+    """A run cut short (hub H1 sorting 100 an hour, 300 arriving an hour for 10 hours, 24
+    hours run): the parcels still at a node at the end have arrived there — their last scan is
+    that node's arrive (or sort), never a depart toward it without an arrival — and they
+    number the simulator's own backlog at the last hour."""
+    from peakguard.simulate.events import ScanEvent, expand_events
+
+    network = chain([100, 10**6])
+    run = run_chain(network, [300.0] * 10, hours=24)
+    events = expand_events(run)
+    last = np.r_[np.flatnonzero(np.diff(events.parcel)), len(events.parcel) - 1]
+    ended_at_node = np.isin(
+        events.event[last], [ScanEvent.arrive, ScanEvent.sort, ScanEvent.accept]
+    )
+    assert ended_at_node.sum() == round(float(run.backlog[:, -1].sum()))
+    assert ended_at_node.sum() > 500
+    stuck = events.node[last][ended_at_node]
+    hub = [node.id for node in network.nodes].index("H1")
+    assert (stuck == hub).mean() >= 0.9  # the rest reached H2 in the last hour
