@@ -182,7 +182,14 @@ class _Assembler:
         # per-parcel pass into each of some twenty queries costs more than running it.
         self.parcels = self._store(parcels.filter(parcels.period.notnull()))
         self.legs = self._store(parcel_legs(events, self.parcels, settings))
-        handover_table = handovers(events, settings, lanes)
+        # The lanes as a table of the same backend: a plain Arrow table would be an Ibis
+        # memtable, which the raw CREATE … AS of _store cannot see.
+        lane_table = (
+            engine.backend.create_table(f"lanes_{uuid4().hex}", lanes, temp=True)
+            if lanes is not None
+            else None
+        )
+        handover_table = handovers(events, settings, lane_table)
         self.handovers = self._store(handover_table.mutate(period=self._tag(handover_table.day)))
 
     def _store(self, expression: ir.Table) -> ir.Table:

@@ -203,3 +203,20 @@ def test_without_complaints_the_complaint_rates_are_left_out(two_days: pa.Table)
     keys = [item.key for item in bulletin.metrics]
     assert "complaints_per_million" not in keys
     assert "rate_72h" in keys
+
+
+def test_lanes_set_the_time_a_handover_is_allowed(
+    two_days: pa.Table, cutoff_settings: KpiSettings
+) -> None:
+    """B3's handover OB → HB took 40 h: late against the default 24 h + 6 h, matched when the
+    lanes table gives OB → HB a transit time of 36 h (36 + 6 = 42 h allowed) — and a lanes
+    table as plain Arrow works (the demo passes one)."""
+    lanes = pa.table({"node_id": ["OB"], "next_node_id": ["HB"], "transit_hours": [36.0]})
+    bulletin = assemble_bulletin(
+        two_days,
+        day_period(CURRENT_DAY),
+        settings=cutoff_settings,
+        lanes=lanes,
+        options=BulletinOptions(min_pair_parcels=1),
+    )
+    assert bulletin.unmatched_nodes == ()
