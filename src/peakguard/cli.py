@@ -327,6 +327,7 @@ def demo(
         "report": _("Writing the report"),
         "plan": _("Planning staggered pickup, the reroute and reserves, checked by simulation"),
         "capacity": _("Forecasting the season and sizing the reserves by simulation"),
+        "bulletin": _("Measuring the season's scan events into the Double 11 bulletin"),
     }
     with handled(), _progress() as progress:
         task = progress.add_task(render(_("Opening the database")), total=len(labels) + 1)
@@ -342,6 +343,17 @@ def demo(
     console.print(render(_("Report written to {path}", path=str(result.report.resolve()))))
     console.print(
         render(_("Season report written to {path}", path=str(result.season_report.resolve())))
+    )
+    console.print(
+        render(
+            _(
+                "Bulletin written to {path} (from {events} scan events of a sample of the "
+                "season's parcels, stored in the lake {lake})",
+                path=str(result.bulletin.written[0].resolve()),
+                events=f"{result.bulletin.ingest.stored:,}",
+                lake=str(result.bulletin.lake.resolve()),
+            )
+        )
     )
     print_plan(result.assurance.plan)
     console.print(

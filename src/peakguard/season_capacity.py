@@ -220,6 +220,9 @@ def season_summary(plan: SeasonCapacity) -> dict[str, Any]:
         summary["nodes_overflowing_in_outcome_with_reserves"] = len(
             sizing.overflowing(plan.outcome)
         )
+        summary["hubs_overflowing_in_outcome_with_reserves"] = len(
+            sizing.overflowing(plan.outcome, NodeKind.hub)
+        )
         summary["on_time_in_outcome_with_reserves"] = plan.outcome.summary.on_time_rate
     return summary
 

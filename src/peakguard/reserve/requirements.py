@@ -17,8 +17,8 @@ floor area, daily sorting capacity) and, per node and resource, says how much to
 largest shortfall over the days), the first short day, the day it must be in place (the day
 before) and the day to decide (that day less the resource's lead time). The cost of a sorting
 gap if nothing is added is estimated by carrying unsorted parcels from day to day
-(``u_d = max(0, u_{d−1} + V_d − C)``), a single-node stand-in until the simulator's overflow
-is wired in.
+(``u_d = max(0, u_{d−1} + V_d − C)``), a single-node stand-in; :mod:`peakguard.reserve.season`
+sizes reserves from the simulator's own overflow instead, for the whole network at once.
 """
 
 from __future__ import annotations
