@@ -109,9 +109,12 @@ class DemoResult:
     bulletin: DemoBulletin
 
 
-DEMO_EVENT_SHARE = 0.001
-"""Share of the season's cohorts whose parcels are traced into scan events (a cluster sample:
-tracing all ~300 M parcels would take 16 GB)."""
+DEMO_TRACE_SHARE = 0.02
+"""Share of the season's cohorts traced (tracing all ~300 M parcels would take 16 GB)."""
+DEMO_EVENT_RATE = 0.05
+"""Share of a traced cohort's parcels turned into scan events: 0.1 % of the season's parcels
+in all, spread over many cohorts (a sample of whole cohorts alone swings a carrier's day by
+hundreds of per cent, since one cohort can carry thousands of parcels)."""
 BULLETIN_DAY = (11, 11)
 """The demo's daily bulletin is Double 11's, compared with 10 November."""
 
@@ -126,7 +129,7 @@ class DemoBulletin:
 def demo_bulletin(season: SimulationResult, out_dir: Path, *, language: str) -> DemoBulletin:
     """The season's sampled scan events, ingested into a lake in ``out_dir/lake`` (as a carrier
     would upload them), measured by the KPI engine into Double 11's daily bulletin."""
-    events = events_table(season, expand_events(season.run))
+    events = events_table(season, expand_events(season.run, rate=DEMO_EVENT_RATE))
     lake = out_dir / "lake"
     report = ingest(lake, events, source="peakguard demo: simulated season")
     day = date(season.scenario.first_day.year, *BULLETIN_DAY)
@@ -160,7 +163,7 @@ def run_demo(
     summary = summarise(stored)
     step("simulate")
     scenario = double11_scenario()
-    season = simulate(stored, scenario, trace_share=DEMO_EVENT_SHARE)
+    season = simulate(stored, scenario, trace_share=DEMO_TRACE_SHARE)
     step("report")
     out_dir.mkdir(parents=True, exist_ok=True)
     names = {**CITY_NAMES_EN, "510000": "Sichuan"}
