@@ -98,7 +98,7 @@ def handled() -> Iterator[None]:
             render(
                 _(
                     "{count} problem(s) found. Correct them and run the command again.",
-                    count=len(error.problems),
+                    count=error.total,
                 )
             )
         )

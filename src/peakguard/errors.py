@@ -51,9 +51,13 @@ class InvalidInputError(PeakguardError):
     exit_code = 2
     http_status = 422
 
-    def __init__(self, message: Message, problems: list[Problem]) -> None:
+    def __init__(
+        self, message: Message, problems: list[Problem], *, total: int | None = None
+    ) -> None:
         super().__init__(message)
         self.problems = problems
+        self.total = len(problems) if total is None else total
+        """How many problems there are; more than listed when a long list was cut short."""
 
 
 class NotFoundError(PeakguardError):

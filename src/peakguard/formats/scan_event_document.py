@@ -97,6 +97,7 @@ class Findings:
             raise InvalidInputError(
                 _("The scan events have mistakes: {count} in all.", count=f"{self.total:,}"),
                 self.problems(),
+                total=self.total,
             )
 
 

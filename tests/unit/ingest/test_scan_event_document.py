@@ -137,6 +137,7 @@ def test_problems_are_capped_but_counted(tmp_path: Path) -> None:
     assert problems[0].location == "events.csv row 2, column time"
     assert problems[-1].render("en") == f"…: and {5000 - MAX_LISTED_PROBLEMS:,} more problems"
     assert caught.value.render("en") == "The scan events have mistakes: 5,000 in all."
+    assert caught.value.total == 5000  # what the CLI's closing line counts, not the 201 listed
 
 
 def test_several_files_are_checked_together(tmp_path: Path, small_batch: Path) -> None:
