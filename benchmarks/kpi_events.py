@@ -21,7 +21,7 @@ from opening the file to the three pyarrow tables, imports excluded. Runs altern
 peakguard, SQL, …) because the machine is shared; the first run of each is checked to give the
 same tables (the script exits 1 if not). ``--explain`` writes EXPLAIN ANALYZE of both sides'
 queries to ``<data-dir>/explain/``. ``--variants`` adds prototypes of engine changes
-(``peakguard-shared``: the parcel facts computed once into a temporary table).
+(``peakguard-cutoff``, ``-cached``, ``-both``: see ``_prototype``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -56,20 +58,31 @@ RESULTS = ("rates", "journeys", "nodes")
 SQL_FACTS = """
 CREATE TEMP TABLE facts AS
 SELECT
-    any_value(carrier) AS carrier,
-    epoch_us(min(time) FILTER (event = 'accept')) // 1000000 AS accepted,
-    epoch_us(min(time) FILTER (event = 'deliver')) // 1000000 AS delivered,
-    min(time) FILTER (event = 'depart') AS first_departed,
-    min(time, 2) FILTER (event = 'depart') AS departures,
-    max(time) FILTER (event = 'arrive') AS last_arrived,
-    max(time, 2) FILTER (event = 'arrive') AS arrivals,
-    max(time) AS last_scan
-FROM read_parquet($path)
-GROUP BY waybill
+    carrier,
+    epoch_us(accepted) // 1000000 AS accepted,
+    epoch_us(delivered) // 1000000 AS delivered,
+    epoch_us(first_departed) // 1000000 AS m1,
+    epoch_us(list_filter(departures, x -> x > first_departed)[1]) // 1000000 AS m2,
+    epoch_us(list_filter(arrivals, x -> x < last_arrived)[1]) // 1000000 AS m3,
+    epoch_us(last_arrived) // 1000000 AS m4,
+    epoch_us(last_scan) // 1000000 AS last_scan
+FROM (
+    SELECT
+        any_value(carrier) AS carrier,
+        min(time) FILTER (event = 'accept') AS accepted,
+        min(time) FILTER (event = 'deliver') AS delivered,
+        min(time) FILTER (event = 'depart') AS first_departed,
+        min(time, 2) FILTER (event = 'depart') AS departures,
+        max(time) FILTER (event = 'arrive') AS last_arrived,
+        max(time, 2) FILTER (event = 'arrive') AS arrivals,
+        max(time) AS last_scan
+    FROM read_parquet($path)
+    GROUP BY waybill
+)
 """
 
 SQL_RATES = """
-WITH cutoff AS (SELECT epoch_us(max(last_scan)) // 1000000 AS at FROM facts),
+WITH cutoff AS (SELECT max(last_scan) AS at FROM facts),
 parcels AS (
     SELECT
         carrier,
@@ -101,14 +114,7 @@ ORDER BY ALL
 
 SQL_JOURNEYS = """
 WITH delivered AS (
-    SELECT
-        carrier,
-        accepted AS start,
-        delivered AS finish,
-        epoch_us(first_departed) // 1000000 AS m1,
-        epoch_us(list_filter(departures, x -> x > first_departed)[1]) // 1000000 AS m2,
-        epoch_us(list_filter(arrivals, x -> x < last_arrived)[1]) // 1000000 AS m3,
-        epoch_us(last_arrived) // 1000000 AS m4
+    SELECT carrier, accepted AS start, delivered AS finish, m1, m2, m3, m4
     FROM facts
     WHERE delivered >= accepted
 ),
@@ -192,12 +198,12 @@ def run_sql(path: Path, explain: Path | None = None) -> dict[str, pa.Table]:
     con.execute("SET TimeZone = 'UTC'")
     parameters = {"path": str(path)}
     con.execute(SQL_FACTS, parameters)
-    last = con.execute("SELECT epoch_us(max(last_scan)) // 1000000 // 3600 FROM facts").fetchone()
+    last = con.execute("SELECT max(last_scan) // 3600 FROM facts").fetchone()
     assert last is not None
     results = {
-        "rates": con.execute(SQL_RATES).fetch_arrow_table(),
-        "journeys": con.execute(SQL_JOURNEYS).fetch_arrow_table(),
-        "nodes": con.execute(SQL_NODES, {**parameters, "last_hour": last[0]}).fetch_arrow_table(),
+        "rates": con.execute(SQL_RATES).to_arrow_table(),
+        "journeys": con.execute(SQL_JOURNEYS).to_arrow_table(),
+        "nodes": con.execute(SQL_NODES, {**parameters, "last_hour": last[0]}).to_arrow_table(),
     }
     if explain is not None:
         con.execute("DROP TABLE facts")
@@ -275,9 +281,62 @@ def run_peakguard(path: Path, explain: Path | None = None) -> dict[str, pa.Table
     return results
 
 
+def _latest_event(engine: object) -> datetime:
+    """The latest event's time, one query on the time column alone."""
+    events = engine.events  # type: ignore[attr-defined]
+    latest = engine.backend.to_pyarrow(events.time.max().as_scalar())  # type: ignore[attr-defined]
+    return latest.as_py()
+
+
+def _prototype(
+    path: Path, explain: Path | None, *, fixed_cutoff: bool, cached_facts: bool
+) -> dict[str, pa.Table]:
+    """Prototypes of engine changes, with the peakguard functions unchanged:
+    ``fixed_cutoff`` resolves "cutoff = the latest event" to a literal before building the
+    expressions (one query on the time column), so no expression refers to the events twice;
+    ``cached_facts`` computes the parcel facts once into a temporary table (Ibis ``.cache()``)
+    that the delivery rates and the journey legs both read."""
+    from peakguard.analytics import (
+        KpiSettings,
+        delivery_rates,
+        duckdb_engine,
+        journey_times,
+        node_hours,
+        parcel_facts,
+        parcel_legs,
+    )
+
+    engine = duckdb_engine(path)
+    settings = KpiSettings(cutoff=_latest_event(engine)) if fixed_cutoff else KpiSettings()
+    facts = parcel_facts(engine.events, settings)
+    parcels = facts.cache() if cached_facts else facts
+    expressions = {
+        "rates": delivery_rates(parcels, settings, ("carrier", "acceptance_day")),
+        "journeys": journey_times(parcel_legs(engine.events, parcels, settings)),
+        "nodes": node_hours(engine.events, settings),
+    }
+    results = {name: engine.compute(expression) for name, expression in expressions.items()}
+    if explain is not None:
+        import ibis
+
+        plans = []
+        if cached_facts:
+            plans.append(
+                _explain(engine.backend.con, str(ibis.to_sql(facts, dialect="duckdb")), {})
+            )
+        for expression in expressions.values():
+            sql = ibis.to_sql(expression, dialect="duckdb")
+            plans.append(_explain(engine.backend.con, str(sql), {}))
+        explain.write_text("\n\n".join(plans))
+    return results
+
+
 RUNNERS: dict[str, Callable[[Path, Path | None], dict[str, pa.Table]]] = {
     "sql": run_sql,
     "peakguard": run_peakguard,
+    "peakguard-cutoff": partial(_prototype, fixed_cutoff=True, cached_facts=False),
+    "peakguard-cached": partial(_prototype, fixed_cutoff=False, cached_facts=True),
+    "peakguard-both": partial(_prototype, fixed_cutoff=True, cached_facts=True),
 }
 
 
