@@ -203,7 +203,8 @@ def _more_reserves(
     where the run is short; True when anything was added."""
     run = result.run
     added = False
-    over = _overflowing(result)
+    overflow_matrix = _overflow(result)
+    over = (overflow_matrix > 0.5).any(axis=1)
     for position in np.flatnonzero(over):
         node = result.network.nodes[int(position)]
         sorted_more = False
@@ -219,7 +220,7 @@ def _more_reserves(
                 added = sorted_more = True
         if sorted_more:
             continue  # floor space only once the node sorts what it receives each day
-        overflow = _overflow(result)[position]
+        overflow = overflow_matrix[position]
         excess = float(overflow.max())
         if excess > 0.5:
             storage[node.id] = storage.get(node.id, 0) + _round_up(excess, STORAGE_STEP)
