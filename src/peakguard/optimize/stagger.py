@@ -246,88 +246,135 @@ class _Layout:
 
 def _program(model: LoadModel, settings: StaggerParameters) -> tuple[LinearProgram, _Layout]:
     """Columns: x (release, day) | q (origin, day) | s (capacity row) | Zc | Zo."""
+    layout = _layout(model)
+    columns = layout.worst_origin + 1
+    amounts = np.array([release.parcels for release in model.releases], dtype=float)
+    delay = model.pickup_delay_days.astype(float)
+    rows = _Rows()
+    _capacity_rows(rows, model, layout)
+    _quota_rows(rows, model, layout)
+    _release_rows(rows, model, layout, amounts)
+    _fairness_rows(rows, model, layout, amounts, delay)
+    matrix = csc_array(
+        coo_array(
+            (
+                np.concatenate(rows.values),
+                (np.concatenate(rows.rows), np.concatenate(rows.columns)),
+            ),
+            shape=(rows.count, columns),
+        )
+    )
+    total = float(amounts.sum())
+    cost = np.zeros(columns)
+    cost[layout.pickup] = delay
+    cost[layout.worst_carrier] = settings.carrier_fairness * total
+    cost[layout.worst_origin] = settings.origin_fairness * total
+    program = LinearProgram(
+        cost=cost,
+        matrix=matrix,
+        row_lower=np.concatenate(rows.lower),
+        row_upper=np.concatenate(rows.upper),
+        column_lower=np.zeros(columns),
+        column_upper=np.full(columns, INFINITY),
+    )
+    return program, layout
+
+
+def _layout(model: LoadModel) -> _Layout:
+    """The columns x (release, day) | q (origin, day) | s (capacity row) | Zc | Zo."""
     x_count = len(model.pickup_release)
     q_count = len(model.quota_origin)
     capacity_rows = len(model.row_limit)
-    pickup = np.arange(x_count)
-    quota = x_count + np.arange(q_count)
-    slack = x_count + q_count + np.arange(capacity_rows)
     worst_carrier = x_count + q_count + capacity_rows
-    worst_origin = worst_carrier + 1
-    columns = worst_origin + 1
+    return _Layout(
+        pickup=np.arange(x_count),
+        quota=x_count + np.arange(q_count),
+        slack=x_count + q_count + np.arange(capacity_rows),
+        worst_carrier=worst_carrier,
+        worst_origin=worst_carrier + 1,
+    )
 
-    rows: list[IntArray] = []
-    cols: list[IntArray] = []
-    vals: list[FloatArray] = []
-    lower: list[FloatArray] = []
-    upper: list[FloatArray] = []
-    offset = 0
 
-    # Capacity: load of the quotas - slack <= limit - background load.
-    rows += [model.entry_row, np.arange(capacity_rows)]
-    cols += [quota[model.entry_quota], slack]
-    vals += [model.entry_value, -np.ones(capacity_rows)]
-    lower.append(np.full(capacity_rows, -INFINITY))
-    upper.append(model.row_limit - model.row_background)
-    offset += capacity_rows
+@dataclass
+class _Rows:
+    """The program's rows, added block by block: their entries (row, column, value) and
+    bounds. ``count`` is the rows so far; a block's rows are numbered from 0 within it."""
 
-    # Quota definition: sum of the pickups at an origin on a day - q = 0.
-    rows += [offset + model.pickup_quota, offset + np.arange(q_count)]
-    cols += [pickup, quota]
-    vals += [np.ones(x_count), -np.ones(q_count)]
-    lower.append(np.zeros(q_count))
-    upper.append(np.zeros(q_count))
-    offset += q_count
+    rows: list[IntArray] = field(default_factory=list)
+    columns: list[IntArray] = field(default_factory=list)
+    values: list[FloatArray] = field(default_factory=list)
+    lower: list[FloatArray] = field(default_factory=list)
+    upper: list[FloatArray] = field(default_factory=list)
+    count: int = 0
 
-    # Every release is picked up in full within its window.
-    release_count = len(model.releases)
-    rows.append(offset + model.pickup_release)
-    cols.append(pickup)
-    vals.append(np.ones(x_count))
-    amounts = np.array([release.parcels for release in model.releases], dtype=float)
-    lower.append(amounts)
-    upper.append(amounts)
-    offset += release_count
+    def add_block(
+        self,
+        entries: list[tuple[IntArray, IntArray, FloatArray]],
+        lower: FloatArray,
+        upper: FloatArray,
+    ) -> None:
+        for row, column, value in entries:
+            self.rows.append(self.count + row)
+            self.columns.append(column)
+            self.values.append(value)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.count += len(lower)
 
-    # Fairness: mean delay of each carrier and each origin <= the worst one.
-    delay = model.pickup_delay_days.astype(float)
+
+def _capacity_rows(rows: _Rows, model: LoadModel, layout: _Layout) -> None:
+    """Capacity: load of the quotas - slack <= limit - background load."""
+    capacity_rows = len(model.row_limit)
+    rows.add_block(
+        [
+            (model.entry_row, layout.quota[model.entry_quota], model.entry_value),
+            (np.arange(capacity_rows), layout.slack, -np.ones(capacity_rows)),
+        ],
+        np.full(capacity_rows, -INFINITY),
+        model.row_limit - model.row_background,
+    )
+
+
+def _quota_rows(rows: _Rows, model: LoadModel, layout: _Layout) -> None:
+    """Quota definition: sum of the pickups at an origin on a day - q = 0."""
+    q_count = len(model.quota_origin)
+    rows.add_block(
+        [
+            (model.pickup_quota, layout.pickup, np.ones(len(layout.pickup))),
+            (np.arange(q_count), layout.quota, -np.ones(q_count)),
+        ],
+        np.zeros(q_count),
+        np.zeros(q_count),
+    )
+
+
+def _release_rows(rows: _Rows, model: LoadModel, layout: _Layout, amounts: FloatArray) -> None:
+    """Every release is picked up in full within its window."""
+    rows.add_block(
+        [(model.pickup_release, layout.pickup, np.ones(len(layout.pickup)))], amounts, amounts
+    )
+
+
+def _fairness_rows(
+    rows: _Rows, model: LoadModel, layout: _Layout, amounts: FloatArray, delay: FloatArray
+) -> None:
+    """Fairness: mean delay of each carrier and each origin <= the worst one."""
     for group, worst in (
-        (model.release_carrier, worst_carrier),
-        (model.release_origin, worst_origin),
+        (model.release_carrier, layout.worst_carrier),
+        (model.release_origin, layout.worst_origin),
     ):
         labels, group_of_release = np.unique(group, return_inverse=True)
         totals = np.bincount(group_of_release, weights=amounts, minlength=len(labels))
         weights = np.where(totals > 0, 1.0 / np.maximum(totals, 1e-12), 0.0)
         group_of_pickup = group_of_release[model.pickup_release]
-        rows += [offset + group_of_pickup, offset + np.arange(len(labels))]
-        cols += [pickup, np.full(len(labels), worst)]
-        vals += [delay * weights[group_of_pickup], -np.ones(len(labels))]
-        lower.append(np.full(len(labels), -INFINITY))
-        upper.append(np.zeros(len(labels)))
-        offset += len(labels)
-
-    matrix = csc_array(
-        coo_array(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(offset, columns),
+        rows.add_block(
+            [
+                (group_of_pickup, layout.pickup, delay * weights[group_of_pickup]),
+                (np.arange(len(labels)), np.full(len(labels), worst), -np.ones(len(labels))),
+            ],
+            np.full(len(labels), -INFINITY),
+            np.zeros(len(labels)),
         )
-    )
-    total = float(amounts.sum())
-    cost = np.zeros(columns)
-    cost[pickup] = delay
-    cost[worst_carrier] = settings.carrier_fairness * total
-    cost[worst_origin] = settings.origin_fairness * total
-    column_lower = np.zeros(columns)
-    column_upper = np.full(columns, INFINITY)
-    program = LinearProgram(
-        cost=cost,
-        matrix=matrix,
-        row_lower=np.concatenate(lower),
-        row_upper=np.concatenate(upper),
-        column_lower=column_lower,
-        column_upper=column_upper,
-    )
-    return program, _Layout(pickup, quota, slack, worst_carrier, worst_origin)
 
 
 def _result(
@@ -341,39 +388,77 @@ def _result(
 ) -> PickupPlan:
     pickups = np.maximum(values[layout.pickup], 0.0)
     quotas_value = np.maximum(values[layout.quota], 0.0)
+    quotas = _quotas(network, scenario, model, quotas_value)
+    per_release = _release_pickups(scenario, model, pickups)
+    delay = model.pickup_delay_days
+    load_after = model.row_background + model.load_matrix() @ quotas_value
+    load_before = model.row_background + model.load_matrix() @ model.unplanned_quotas()
+    shortfalls = _shortfalls(network, scenario, model, load_after)
+    worst_carrier_delay, worst_origin_delay = _worst_delays(model.releases, per_release)
+    return PickupPlan(
+        network=network.name,
+        scenario=scenario.name,
+        parameters=settings,
+        quotas=quotas,
+        release_pickups=list(zip(model.releases, per_release, strict=True)),
+        within_capacity=not shortfalls,
+        shortfalls=shortfalls,
+        node_loads=_node_loads(network, model, load_before, load_after),
+        parcels=model.total_parcels,
+        delayed_parcels=float(pickups[delay > 0].sum()),
+        delay_parcel_days=float((pickups * delay).sum()),
+        worst_carrier_delay_days=worst_carrier_delay,
+        worst_origin_delay_days=worst_origin_delay,
+        statistics=statistics,
+        daily_pickups=_daily_pickups(quotas),
+    )
+
+
+def _plan_day(scenario: Scenario, index: int) -> date:
+    """The date of the scenario's day ``index`` (0 = its first day)."""
+    return scenario.moment(24 * index).date()
+
+
+def _quotas(
+    network: Network, scenario: Scenario, model: LoadModel, quotas_value: FloatArray
+) -> list[PickupQuota]:
+    """One pickup quota per quota column, with the parcels released at its origin that day."""
     nodes = network.nodes
-    first_day = scenario.start.date()
-
-    def day_of(index: int) -> date:
-        return scenario.moment(24 * index).date()
-
     released = np.zeros(len(model.quota_origin))
     for index, release in enumerate(model.releases):
         released[model.quota_of_release[index]] += release.parcels
-    quotas = [
+    return [
         PickupQuota(
             origin=nodes[int(origin)].id,
             carrier=nodes[int(origin)].carrier,
-            day=day_of(int(day)),
+            day=_plan_day(scenario, int(day)),
             quota=float(quotas_value[k]),
             released=float(released[k]),
         )
         for k, (origin, day) in enumerate(zip(model.quota_origin, model.quota_day, strict=True))
     ]
+
+
+def _release_pickups(
+    scenario: Scenario, model: LoadModel, pickups: FloatArray
+) -> list[dict[date, float]]:
+    """Parcels picked up of each release per day."""
     per_release: list[dict[date, float]] = [{} for _ in model.releases]
     for k, amount in enumerate(pickups.tolist()):
         if amount > 1e-9:
             target = per_release[int(model.pickup_release[k])]
-            moment = day_of(int(model.pickup_day[k]))
+            moment = _plan_day(scenario, int(model.pickup_day[k]))
             target[moment] = target.get(moment, 0.0) + amount
-    delay = model.pickup_delay_days
-    delayed = float(pickups[delay > 0].sum())
-    delay_days = float((pickups * delay).sum())
+    return per_release
 
-    load_after = model.row_background + model.load_matrix() @ quotas_value
-    load_before = model.row_background + model.load_matrix() @ model.unplanned_quotas()
+
+def _shortfalls(
+    network: Network, scenario: Scenario, model: LoadModel, load_after: FloatArray
+) -> list[Shortfall]:
+    """The capacity rows the planned load is over by more than the tolerance."""
+    nodes = network.nodes
     excess = np.maximum(load_after - model.row_limit, 0.0)
-    shortfalls = [
+    return [
         Shortfall(
             node=nodes[int(model.row_node[row])].id,
             kind="closed" if model.row_closed[row] else str(model.row_kind[row]),
@@ -387,14 +472,24 @@ def _result(
         )
         for row in np.flatnonzero(excess > OVERFLOW_TOLERANCE).tolist()
     ]
-    node_loads = _node_loads(network, model, load_before, load_after)
+
+
+def _daily_pickups(quotas: list[PickupQuota]) -> dict[str, dict[date, float]]:
+    """Carrier → day → parcels picked up under the plan."""
     daily: dict[str, dict[date, float]] = {}
     for item in quotas:
         per_carrier = daily.setdefault(item.carrier, {})
         per_carrier[item.day] = per_carrier.get(item.day, 0.0) + item.quota
+    return daily
+
+
+def _worst_delays(
+    releases: list[OrderRelease], per_release: list[dict[date, float]]
+) -> tuple[float, float]:
+    """The worst carrier's and the worst origin's mean delay in days."""
     carrier_delay: dict[str, list[float]] = {}
     origin_delay: dict[str, list[float]] = {}
-    for index, release in enumerate(model.releases):
+    for index, release in enumerate(releases):
         days = sum(
             amount * (moment - release.release_day).days
             for moment, amount in per_release[index].items()
@@ -403,24 +498,7 @@ def _result(
             entry = table.setdefault(key, [0.0, 0.0])
             entry[0] += days
             entry[1] += release.parcels
-    del first_day
-    return PickupPlan(
-        network=network.name,
-        scenario=scenario.name,
-        parameters=settings,
-        quotas=quotas,
-        release_pickups=list(zip(model.releases, per_release, strict=True)),
-        within_capacity=not shortfalls,
-        shortfalls=shortfalls,
-        node_loads=node_loads,
-        parcels=model.total_parcels,
-        delayed_parcels=delayed,
-        delay_parcel_days=delay_days,
-        worst_carrier_delay_days=_worst(carrier_delay),
-        worst_origin_delay_days=_worst(origin_delay),
-        statistics=statistics,
-        daily_pickups=daily,
-    )
+    return _worst(carrier_delay), _worst(origin_delay)
 
 
 def _worst(table: dict[str, list[float]]) -> float:
