@@ -215,11 +215,86 @@ def load_basis(
 ) -> LoadBasis:
     mixes = origin_mixes(network, scenario)
     check_releases(network, scenario, releases, mixes, places)
+    columns = _plan_columns(network, scenario, releases)
+    planned = columns.planned
+    profiles = probe_profiles(
+        network, routing, [mixes[o] for o in planned], list(scenario.demand.pickup_hours)
+    )
+    background = _background(network, scenario, routing, set(planned))
+    touched = np.zeros(len(network.nodes), dtype=bool)
+    touched[profiles.sorting_node] = True
+    touched[profiles.storage_node] = True
+    sorting = _sorting_rows(network, scenario.hours, touched, background.processed)
+    normal_volume = _normal_volumes(network, scenario)
+    return LoadBasis(
+        releases=list(releases),
+        release_origin=columns.release_origin,
+        release_carrier=columns.release_carrier,
+        pickup_release=columns.pickup_release,
+        pickup_day=columns.pickup_day,
+        pickup_delay_days=columns.pickup_day - columns.release_day[columns.pickup_release],
+        pickup_quota=columns.pickup_quota,
+        quota_origin=columns.quota_origin,
+        quota_day=columns.quota_day,
+        quota_of_release=columns.quota_of_release,
+        plan_days=columns.plan_days,
+        quota_base=columns.quota_base,
+        first_plan_day=columns.first_plan_day,
+        profiles=profiles,
+        background_processed=background.processed,
+        background_backlog=background.backlog,
+        touched=touched,
+        fullest=_fullest_hours(
+            network, profiles, normal_volume, background.backlog, settings, scenario
+        ),
+        sorting_cells=sorting.cells,
+        sorting_node=sorting.node,
+        sorting_start=sorting.start,
+        sorting_hours=sorting.hours,
+        sorting_background=sorting.background,
+        sorting_entries=_entries(
+            profiles.sorting_origin,
+            profiles.sorting_node,
+            profiles.sorting_offset,
+            profiles.sorting_value,
+            sorting.lookup,
+            columns.plan_days,
+            columns.quota_base,
+            columns.first_plan_day,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _PlanColumns:
+    """The releases as the program sees them: one pickup column per release and day of its
+    window, one quota column per planned origin and plan day (days from the scenario's
+    start)."""
+
+    planned: list[int]
+    """Planned origins (node positions), in order: their quota columns come in this order."""
+    release_origin: IntArray
+    release_carrier: IntArray
+    release_day: IntArray
+    pickup_release: IntArray
+    pickup_day: IntArray
+    pickup_quota: IntArray
+    quota_origin: IntArray
+    quota_day: IntArray
+    quota_of_release: IntArray
+    plan_days: IntArray
+    quota_base: dict[int, int]
+    first_plan_day: int
+
+
+def _plan_columns(
+    network: Network, scenario: Scenario, releases: list[OrderRelease]
+) -> _PlanColumns:
+    """Each release's pickup days (its window cut at the last plan day) and quota columns."""
     position = {node.id: index for index, node in enumerate(network.nodes)}
-    hours = scenario.hours
     start_day = scenario.start.date()
     first_plan_day = scenario.warm_up_days
-    last_plan_day = hours // 24 - 1
+    last_plan_day = scenario.hours // 24 - 1
 
     release_origin = np.array([position[item.origin] for item in releases], dtype=np.int64)
     carriers = sorted({item.carrier for item in releases})
@@ -235,8 +310,6 @@ def load_basis(
     planned = sorted(set(release_origin.tolist()))
     plan_days = np.arange(first_plan_day, last_plan_day + 1, dtype=np.int64)
     quota_base = {origin: k * len(plan_days) for k, origin in enumerate(planned)}
-    quota_origin = np.repeat(np.array(planned, dtype=np.int64), len(plan_days))
-    quota_day = np.tile(plan_days, len(planned))
 
     window = latest_day - release_day + 1
     pickup_release = np.repeat(np.arange(len(releases)), window)
@@ -244,18 +317,40 @@ def load_basis(
         np.arange(int(window.sum())) - np.repeat(np.cumsum(window) - window, window)
     )
     origin_base = np.array([quota_base[int(o)] for o in release_origin], dtype=np.int64)
-    pickup_quota = origin_base[pickup_release] + pickup_day - first_plan_day
-    quota_of_release = origin_base + release_day - first_plan_day
-
-    profiles = probe_profiles(
-        network, routing, [mixes[o] for o in planned], list(scenario.demand.pickup_hours)
+    return _PlanColumns(
+        planned=planned,
+        release_origin=release_origin,
+        release_carrier=release_carrier,
+        release_day=release_day,
+        pickup_release=pickup_release,
+        pickup_day=pickup_day,
+        pickup_quota=origin_base[pickup_release] + pickup_day - first_plan_day,
+        quota_origin=np.repeat(np.array(planned, dtype=np.int64), len(plan_days)),
+        quota_day=np.tile(plan_days, len(planned)),
+        quota_of_release=origin_base + release_day - first_plan_day,
+        plan_days=plan_days,
+        quota_base=quota_base,
+        first_plan_day=first_plan_day,
     )
-    background = _background(network, scenario, routing, set(planned))
-    touched = np.zeros(len(network.nodes), dtype=bool)
-    touched[profiles.sorting_node] = True
-    touched[profiles.storage_node] = True
 
-    # Sorting rows: one per shift worked at a touched node.
+
+@dataclass(frozen=True)
+class _SortingRows:
+    """Sorting rows: one per shift worked at a touched node."""
+
+    lookup: IntArray
+    """[node, hour] the sorting row the hour is worked in, or -1."""
+    cells: tuple[IntArray, IntArray, IntArray]
+    node: IntArray
+    start: IntArray
+    hours: IntArray
+    background: FloatArray
+
+
+def _sorting_rows(
+    network: Network, hours: int, touched: BoolArray, background_processed: FloatArray
+) -> _SortingRows:
+    """The touched nodes' shifts worked over the scenario, and the background each sorts."""
     band = _band_starts(network, hours)
     sorting_lookup = np.full((len(network.nodes), hours), -1, dtype=np.int64)
     keys = np.where(
@@ -266,45 +361,15 @@ def load_basis(
     sorting_lookup[valid] = inverse
     sorting_rows = len(unique_keys)
     cell_node, cell_hour = np.nonzero(valid)
-    normal_volume = _normal_volumes(network, scenario)
-    return LoadBasis(
-        releases=list(releases),
-        release_origin=release_origin,
-        release_carrier=release_carrier,
-        pickup_release=pickup_release,
-        pickup_day=pickup_day,
-        pickup_delay_days=pickup_day - release_day[pickup_release],
-        pickup_quota=pickup_quota,
-        quota_origin=quota_origin,
-        quota_day=quota_day,
-        quota_of_release=quota_of_release,
-        plan_days=plan_days,
-        quota_base=quota_base,
-        first_plan_day=first_plan_day,
-        profiles=profiles,
-        background_processed=background.processed,
-        background_backlog=background.backlog,
-        touched=touched,
-        fullest=_fullest_hours(
-            network, profiles, normal_volume, background.backlog, settings, scenario
-        ),
-        sorting_cells=(cell_node, cell_hour, sorting_lookup[cell_node, cell_hour]),
-        sorting_node=unique_keys // hours,
-        sorting_start=unique_keys % hours,
-        sorting_hours=np.bincount(inverse, minlength=sorting_rows),
-        sorting_background=np.asarray(
-            np.bincount(inverse, weights=background.processed[valid], minlength=sorting_rows),
+    return _SortingRows(
+        lookup=sorting_lookup,
+        cells=(cell_node, cell_hour, sorting_lookup[cell_node, cell_hour]),
+        node=unique_keys // hours,
+        start=unique_keys % hours,
+        hours=np.bincount(inverse, minlength=sorting_rows),
+        background=np.asarray(
+            np.bincount(inverse, weights=background_processed[valid], minlength=sorting_rows),
             dtype=np.float64,
-        ),
-        sorting_entries=_entries(
-            profiles.sorting_origin,
-            profiles.sorting_node,
-            profiles.sorting_offset,
-            profiles.sorting_value,
-            sorting_lookup,
-            plan_days,
-            quota_base,
-            first_plan_day,
         ),
     )
 
