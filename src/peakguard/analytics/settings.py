@@ -15,6 +15,7 @@ from peakguard.domain.network import Network
 from peakguard.domain.regions import PairClass
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
+from peakguard.parameters import FileParameters
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def standards_of(network: Network) -> tuple[ServiceStandard, ...]:
 
 
 @dataclass(frozen=True)
-class KpiSettings:
+class KpiSettings(FileParameters, section="kpi"):
     """Settings shared by every KPI; invalid values are refused with every mistake listed."""
 
     cutoff: datetime | None = None

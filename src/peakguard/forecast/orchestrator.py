@@ -36,6 +36,7 @@ from peakguard.forecast.models import (
 )
 from peakguard.forecast.reconcile import METHODS, build_hierarchy, reconcile
 from peakguard.i18n import _
+from peakguard.parameters import FileParameters
 
 MODEL_NAMES = (
     "calendar_auto_ets",
@@ -51,7 +52,7 @@ MAX_HORIZON_DAYS = 400
 
 
 @dataclass(frozen=True)
-class ForecastParameters:
+class ForecastParameters(FileParameters, section="forecast"):
     """Knobs of the forecaster (defaults documented in docs/explanation/forecasting.md)."""
 
     models: tuple[str, ...] = ("calendar_ar1", "calendar_regression", "seasonal_naive")

@@ -16,6 +16,7 @@ import numpy as np
 from peakguard.domain.network import Network, NodeKind
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
+from peakguard.parameters import FileParameters
 from peakguard.simulate.demand import build_demand
 from peakguard.simulate.scenario import Scenario
 
@@ -31,7 +32,7 @@ class OrderRelease:
 
 
 @dataclass(frozen=True)
-class StaggerParameters:
+class StaggerParameters(FileParameters, section="stagger"):
     """Knobs of the staggering plan; defaults are local policy (docs/explanation/staggering.md).
 
     ``sorting_margin`` and ``storage_margin`` are the share of each capacity the plan may use:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
+from peakguard.parameters import FileParameters
 from peakguard.simulate.scenario import Closure
 
 
@@ -31,7 +32,7 @@ class ClosureRequest:
 
 
 @dataclass(frozen=True)
-class RerouteParameters:
+class RerouteParameters(FileParameters, section="reroute"):
     """Knobs of the reroute (docstrings give the defaults' meaning).
 
     A unit of the closed node's traffic (one sender or one receiver of it) costs, per parcel

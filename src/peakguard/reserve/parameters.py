@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, fields
 from peakguard.domain.network import Node, NodeKind
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
+from peakguard.parameters import FileParameters
 
 KIND_DEFAULTS_PRODUCTIVITY = {
     NodeKind.hub: 120.0,
@@ -53,7 +54,7 @@ KIND_DEFAULTS_TRIPS = {
 
 
 @dataclass(frozen=True)
-class ReserveParameters:
+class ReserveParameters(FileParameters, section="reserve"):
     """The figures behind the reserve arithmetic (see the module table; all local policy)."""
 
     parcels_per_person_hour: dict[NodeKind, float] = field(

@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from peakguard.i18n import Message, _, invalid
+from peakguard.parameters import FileParameters
 
 Share = Annotated[float, Field(gt=0, le=5)]
 Hours = Annotated[int, Field(ge=0, le=240)]
@@ -45,7 +46,7 @@ class LevelThreshold(BaseModel):
     """Raised when the run forecasts the node overflowing within this many hours."""
 
 
-class WarningThresholds(BaseModel):
+class WarningThresholds(FileParameters, BaseModel, section="warnings"):
     """Per level, a node is warned when either test holds; the most severe level wins."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
