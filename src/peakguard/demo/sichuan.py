@@ -139,82 +139,31 @@ def build_sichuan_network(parameters: DemoParameters | None = None) -> Network:
     carriers = [_carrier(code) for code in calibration.CARRIER_SHARES]
     nodes: list[Node] = []
     lanes: list[Lane] = []
-    pickups = calibration.NORMAL_DAY_SICHUAN_PICKUPS
-    deliveries = pickups * calibration.INBOUND_TO_OUTBOUND_RATIO
-
     for carrier in carriers:
         carrier_share = calibration.CARRIER_SHARES[carrier.code]
         hubs: dict[str, Node] = {}
         city_flows: dict[str, tuple[float, float]] = {}
         for city in cities:
-            share = calibration.CITY_SHARES[city.code] * carrier_share
-            city_out, city_in = pickups * share, deliveries * share
-            city_flows[city.code] = (city_out, city_in)
-            hub_load = city_out + city_in
-            if city.code == CHENGDU:
-                # The provincial hub also sorts every other city's parcels in transit.
-                others = (1 - calibration.CITY_SHARES[CHENGDU]) * carrier_share
-                hub_load += (pickups + deliveries) * others * 0.85
-            hub = _hub(carrier.code, city, hub_load, random)
-            hubs[city.code] = hub
-            nodes.append(hub)
-            count = max(1, round(params.outlets_per_carrier * calibration.CITY_SHARES[city.code]))
-            places = _places(counties[city.code], count, random)
-            for number, place in enumerate(places, start=1):
-                outlet = _outlet(carrier.code, city, place, number, city_out / count, random)
-                station = _station(carrier.code, city, place, number, city_in / count, random)
-                nodes += [outlet, station]
-                lanes.append(_local_lane(outlet, hub, ["12:00", "18:00", "21:00"], random))
-                lanes.append(_local_lane(hub, station, ["05:00", "12:00"], random))
-        chengdu = hubs[CHENGDU]
-        for code, hub in hubs.items():
-            if code == CHENGDU:
-                continue
-            departures = (
-                ["02:00", "10:00", "16:00", "22:00"]
-                if hub.daily_volume > 60_000
-                else ["04:00", "20:00"]
-            )
-            city_out, city_in = city_flows[code]
-            lanes.append(_trunk_lane(hub, chengdu, TransportMode.road, departures, city_out))
-            lanes.append(_trunk_lane(chengdu, hub, TransportMode.road, departures, city_in))
-        gateways = [
-            _gateway(carrier.code, regions[code], name, chengdu, random)
-            for code, name in calibration.GATEWAY_CITIES.items()
-        ]
-        nodes += gateways
-        share_each = OUTBOUND_SHARE / len(gateways)
-        for gateway in gateways:
-            lanes += _gateway_lanes(
+            city_flows[city.code] = _city_flows(city.code, carrier_share)
+            hub, city_nodes, city_lanes = _city_network(
                 carrier.code,
-                chengdu,
-                gateway,
-                pickups * carrier_share * share_each,
-                deliveries * carrier_share * share_each,
+                city,
+                counties[city.code],
+                _hub_load(city.code, carrier_share, city_flows[city.code]),
+                city_flows[city.code],
+                params,
+                random,
             )
-            if gateway.region == "500100":
-                # Eastern and southern Sichuan run straight to Chongqing, as carriers do.
-                for code in ("511700", "511600", "510500", "511500", "511300"):
-                    city_out, city_in = city_flows[code]
-                    lanes.append(
-                        _trunk_lane(
-                            hubs[code],
-                            gateway,
-                            TransportMode.road,
-                            ["01:00", "19:00"],
-                            city_out * share_each,
-                        )
-                    )
-                    lanes.append(
-                        _trunk_lane(
-                            gateway,
-                            hubs[code],
-                            TransportMode.road,
-                            ["03:00", "21:00"],
-                            city_in * share_each,
-                        )
-                    )
-
+            hubs[city.code] = hub
+            nodes += city_nodes
+            lanes += city_lanes
+        lanes += _trunk_lanes(hubs, city_flows)
+        gateways, gateway_lanes = _gateway_network(
+            carrier.code, carrier_share, regions, hubs, city_flows, random
+        )
+        nodes += gateways
+        lanes += gateway_lanes
+    pickups = calibration.NORMAL_DAY_SICHUAN_PICKUPS
     return Network(
         name="sichuan-demo",
         title="四川省快递网络（演示）",
@@ -235,6 +184,125 @@ def build_sichuan_network(parameters: DemoParameters | None = None) -> Network:
             ServiceStandard(pair_class=PairClass.other_province, time_limit_hours=48, carrier="SF"),
         ],
     )
+
+
+def _city_flows(city: str, carrier_share: float) -> tuple[float, float]:
+    """Parcels the carrier takes on and delivers in the city on a normal day."""
+    pickups = calibration.NORMAL_DAY_SICHUAN_PICKUPS
+    deliveries = pickups * calibration.INBOUND_TO_OUTBOUND_RATIO
+    share = calibration.CITY_SHARES[city] * carrier_share
+    return pickups * share, deliveries * share
+
+
+def _hub_load(city: str, carrier_share: float, flows: tuple[float, float]) -> float:
+    """Parcels the carrier's hub in the city sorts on a normal day."""
+    city_out, city_in = flows
+    hub_load = city_out + city_in
+    if city == CHENGDU:
+        # The provincial hub also sorts every other city's parcels in transit.
+        pickups = calibration.NORMAL_DAY_SICHUAN_PICKUPS
+        deliveries = pickups * calibration.INBOUND_TO_OUTBOUND_RATIO
+        others = (1 - calibration.CITY_SHARES[CHENGDU]) * carrier_share
+        hub_load += (pickups + deliveries) * others * 0.85
+    return hub_load
+
+
+def _city_network(
+    carrier: str,
+    city: Region,
+    counties: list[Region],
+    hub_load: float,
+    flows: tuple[float, float],
+    params: DemoParameters,
+    random: np.random.Generator,
+) -> tuple[Node, list[Node], list[Lane]]:
+    """The carrier's hub in the city, its outlets and stations, and the local lanes between
+    them: the hub, every node (the hub first), and the lanes."""
+    city_out, city_in = flows
+    hub = _hub(carrier, city, hub_load, random)
+    nodes = [hub]
+    lanes: list[Lane] = []
+    count = max(1, round(params.outlets_per_carrier * calibration.CITY_SHARES[city.code]))
+    places = _places(counties, count, random)
+    for number, place in enumerate(places, start=1):
+        outlet = _outlet(carrier, city, place, number, city_out / count, random)
+        station = _station(carrier, city, place, number, city_in / count, random)
+        nodes += [outlet, station]
+        lanes.append(_local_lane(outlet, hub, ["12:00", "18:00", "21:00"], random))
+        lanes.append(_local_lane(hub, station, ["05:00", "12:00"], random))
+    return hub, nodes, lanes
+
+
+def _trunk_lanes(hubs: dict[str, Node], city_flows: dict[str, tuple[float, float]]) -> list[Lane]:
+    """Road lanes both ways between each city's hub and the Chengdu hub."""
+    chengdu = hubs[CHENGDU]
+    lanes: list[Lane] = []
+    for code, hub in hubs.items():
+        if code == CHENGDU:
+            continue
+        departures = (
+            ["02:00", "10:00", "16:00", "22:00"]
+            if hub.daily_volume > 60_000
+            else ["04:00", "20:00"]
+        )
+        city_out, city_in = city_flows[code]
+        lanes.append(_trunk_lane(hub, chengdu, TransportMode.road, departures, city_out))
+        lanes.append(_trunk_lane(chengdu, hub, TransportMode.road, departures, city_in))
+    return lanes
+
+
+def _gateway_network(
+    carrier: str,
+    carrier_share: float,
+    regions: dict[str, Region],
+    hubs: dict[str, Node],
+    city_flows: dict[str, tuple[float, float]],
+    random: np.random.Generator,
+) -> tuple[list[Node], list[Lane]]:
+    """The carrier's gateway hubs outside the province and the lanes to and from them."""
+    pickups = calibration.NORMAL_DAY_SICHUAN_PICKUPS
+    deliveries = pickups * calibration.INBOUND_TO_OUTBOUND_RATIO
+    chengdu = hubs[CHENGDU]
+    gateways = [
+        _gateway(carrier, regions[code], name, chengdu, random)
+        for code, name in calibration.GATEWAY_CITIES.items()
+    ]
+    share_each = OUTBOUND_SHARE / len(gateways)
+    lanes: list[Lane] = []
+    for gateway in gateways:
+        lanes += _gateway_lanes(
+            carrier,
+            chengdu,
+            gateway,
+            pickups * carrier_share * share_each,
+            deliveries * carrier_share * share_each,
+        )
+        if gateway.region == "500100":
+            lanes += _chongqing_lanes(hubs, gateway, city_flows, share_each)
+    return gateways, lanes
+
+
+def _chongqing_lanes(
+    hubs: dict[str, Node],
+    gateway: Node,
+    city_flows: dict[str, tuple[float, float]],
+    share_each: float,
+) -> list[Lane]:
+    """Eastern and southern Sichuan run straight to Chongqing, as carriers do."""
+    lanes: list[Lane] = []
+    for code in ("511700", "511600", "510500", "511500", "511300"):
+        city_out, city_in = city_flows[code]
+        lanes.append(
+            _trunk_lane(
+                hubs[code], gateway, TransportMode.road, ["01:00", "19:00"], city_out * share_each
+            )
+        )
+        lanes.append(
+            _trunk_lane(
+                gateway, hubs[code], TransportMode.road, ["03:00", "21:00"], city_in * share_each
+            )
+        )
+    return lanes
 
 
 def _carrier(code: str) -> Carrier:
