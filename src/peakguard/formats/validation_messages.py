@@ -20,6 +20,17 @@ def message_for(error: ErrorDetails) -> Message:
         return Message(str(context["msgid"]), params)
     if kind == "missing":
         return _("is required")
+    if kind == "extra_forbidden":
+        return _("is not a known field: check its spelling against the format reference")
+    for describe in (_limit_message, _type_message, _form_message):
+        message = describe(kind, error, context)
+        if message is not None:
+            return message
+    return _("is not valid: {detail}", detail=error["msg"])
+
+
+def _limit_message(kind: str, error: ErrorDetails, context: dict[str, Any]) -> Message | None:
+    """A value or a length outside its bounds."""
     if kind == "greater_than":
         return _("must be greater than {limit}", limit=_number(context.get("gt")))
     if kind == "greater_than_equal":
@@ -28,6 +39,17 @@ def message_for(error: ErrorDetails) -> Message:
         return _("must be less than {limit}", limit=_number(context.get("lt")))
     if kind == "less_than_equal":
         return _("must be at most {limit}", limit=_number(context.get("le")))
+    if kind == "string_too_short":
+        return _("must not be empty")
+    if kind == "string_too_long":
+        return _("must be at most {limit} characters", limit=context.get("max_length"))
+    if kind == "too_short":
+        return _("must have at least {limit} entries", limit=context.get("min_length"))
+    return None
+
+
+def _type_message(kind: str, error: ErrorDetails, context: dict[str, Any]) -> Message | None:
+    """A value of the wrong type."""
     if kind in {"int_parsing", "int_type", "int_from_float"}:
         return _("must be a whole number, not {value!r}", value=_shown(error))
     if kind in {"float_parsing", "float_type", "finite_number"}:
@@ -36,6 +58,15 @@ def message_for(error: ErrorDetails) -> Message:
         return _("must be true or false, not {value!r}", value=_shown(error))
     if kind == "string_type":
         return _("must be text")
+    if kind == "list_type":
+        return _("must be a list")
+    if kind in {"model_type", "dict_type", "model_attributes_type"}:
+        return _("must be a mapping of field names to values")
+    return None
+
+
+def _form_message(kind: str, error: ErrorDetails, context: dict[str, Any]) -> Message | None:
+    """Text not of the expected form, or not one of the allowed values."""
     if kind == "string_pattern_mismatch":
         expected = _pattern_meaning(str(context.get("pattern", "")))
         if expected is not None:
@@ -45,25 +76,13 @@ def message_for(error: ErrorDetails) -> Message:
             value=_shown(error),
             pattern=context.get("pattern"),
         )
-    if kind == "string_too_short":
-        return _("must not be empty")
-    if kind == "string_too_long":
-        return _("must be at most {limit} characters", limit=context.get("max_length"))
     if kind == "enum":
         return _(
             "{value!r} is not one of {expected}",
             value=_shown(error),
             expected=context.get("expected"),
         )
-    if kind == "too_short":
-        return _("must have at least {limit} entries", limit=context.get("min_length"))
-    if kind == "list_type":
-        return _("must be a list")
-    if kind in {"model_type", "dict_type", "model_attributes_type"}:
-        return _("must be a mapping of field names to values")
-    if kind == "extra_forbidden":
-        return _("is not a known field: check its spelling against the format reference")
-    return _("is not valid: {detail}", detail=error["msg"])
+    return None
 
 
 def _shown(error: ErrorDetails) -> object:
