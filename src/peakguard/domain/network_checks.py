@@ -96,97 +96,101 @@ def check_network(
     carrier_codes = {item.record.code for item in carriers} | known_carrier_codes
     directory = region_directory([item.record for item in regions])
     node_ids = {item.record.id for item in nodes} | known_node_ids
+    findings.extend(_check_nodes(nodes, carrier_codes, directory))
+    findings.extend(_check_lanes(lanes, node_ids))
+    if service_standards is not None:
+        findings.extend(_check_standards(service_standards, carrier_codes))
+    lane_pairs = {(item.record.origin, item.record.destination) for item in lanes}
+    findings.extend(_check_routing_overrides(routing_overrides, node_ids, lane_pairs))
+    return findings
 
+
+def _check_nodes(
+    nodes: Sequence[Indexed[Node]], carrier_codes: set[str], directory: dict[str, Region]
+) -> Iterator[Finding]:
+    """Each node's carrier and region are known, and its shifts do not overlap."""
     for item in nodes:
         node = item.record
         if node.carrier not in carrier_codes:
-            findings.append(
-                (
-                    (("nodes", item.index, "carrier")),
-                    _("unknown carrier code {code}: declare it under carriers", code=node.carrier),
-                )
+            yield (
+                (("nodes", item.index, "carrier")),
+                _("unknown carrier code {code}: declare it under carriers", code=node.carrier),
             )
         if node.region not in directory:
-            findings.append(
-                (("nodes", item.index, "region"), _("unknown region code {code}", code=node.region))
+            yield (
+                ("nodes", item.index, "region"),
+                _("unknown region code {code}", code=node.region),
             )
-        findings.extend(_shift_overlaps(item))
+        yield from _shift_overlaps(item)
 
-    lane_pairs: set[tuple[str, str]] = set()
+
+def _check_lanes(lanes: Sequence[Indexed[Lane]], node_ids: set[str]) -> Iterator[Finding]:
+    """Each lane runs between two different known nodes, at departure times given once."""
     for lane_item in lanes:
         lane = lane_item.record
         for end in ("origin", "destination"):
             value = getattr(lane, end)
             if value not in node_ids:
-                findings.append(
-                    (("lanes", lane_item.index, end), _("unknown node {node}", node=value))
-                )
+                yield (("lanes", lane_item.index, end), _("unknown node {node}", node=value))
         if lane.origin == lane.destination:
-            findings.append(
-                (
-                    ("lanes", lane_item.index, "destination"),
-                    _("a lane cannot end where it starts ({node})", node=lane.origin),
-                )
+            yield (
+                ("lanes", lane_item.index, "destination"),
+                _("a lane cannot end where it starts ({node})", node=lane.origin),
             )
         seen_times: set[str] = set()
         for position, time in enumerate(lane.departure_times):
             if time in seen_times:
-                findings.append(
-                    (
-                        ("lanes", lane_item.index, "departure_times", position),
-                        _("departure time {time} is repeated", time=time),
-                    )
+                yield (
+                    ("lanes", lane_item.index, "departure_times", position),
+                    _("departure time {time} is repeated", time=time),
                 )
             seen_times.add(time)
-        lane_pairs.add((lane.origin, lane.destination))
 
-    if service_standards is not None:
-        findings.extend(_check_standards(service_standards, carrier_codes))
 
+def _check_routing_overrides(
+    routing_overrides: Sequence[Indexed[RoutingOverride]],
+    node_ids: set[str],
+    lane_pairs: set[tuple[str, str]],
+) -> Iterator[Finding]:
+    """Each routing relation names known nodes, follows a lane, and is given once per node
+    and destination."""
     seen_overrides: dict[tuple[str, str], int] = {}
     for override_item in routing_overrides:
         override = override_item.record
         for field in ("node", "destination", "next_node"):
             value = getattr(override, field)
             if value not in node_ids:
-                findings.append(
-                    (
-                        ("routing_overrides", override_item.index, field),
-                        _("unknown node {node}", node=value),
-                    )
+                yield (
+                    ("routing_overrides", override_item.index, field),
+                    _("unknown node {node}", node=value),
                 )
         if (
             override.node in node_ids
             and override.next_node in node_ids
             and (override.node, override.next_node) not in lane_pairs
         ):
-            findings.append(
-                (
-                    ("routing_overrides", override_item.index, "next_node"),
-                    _(
-                        "no lane runs from {node} to {next_node}",
-                        node=override.node,
-                        next_node=override.next_node,
-                    ),
-                )
+            yield (
+                ("routing_overrides", override_item.index, "next_node"),
+                _(
+                    "no lane runs from {node} to {next_node}",
+                    node=override.node,
+                    next_node=override.next_node,
+                ),
             )
         key = (override.node, override.destination)
         if key in seen_overrides:
-            findings.append(
-                (
-                    ("routing_overrides", override_item.index, "destination"),
-                    _(
-                        "node {node} already has a route to {destination} in "
-                        "routing_overrides[{first}]",
-                        node=override.node,
-                        destination=override.destination,
-                        first=seen_overrides[key],
-                    ),
-                )
+            yield (
+                ("routing_overrides", override_item.index, "destination"),
+                _(
+                    "node {node} already has a route to {destination} in "
+                    "routing_overrides[{first}]",
+                    node=override.node,
+                    destination=override.destination,
+                    first=seen_overrides[key],
+                ),
             )
         else:
             seen_overrides[key] = override_item.index
-    return findings
 
 
 def _shift_overlaps(item: Indexed[Node]) -> Iterator[Finding]:
