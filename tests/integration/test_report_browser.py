@@ -21,11 +21,8 @@ import pytest
 from peakguard.demo.sichuan import CITY_NAMES_EN, build_sichuan_network
 from peakguard.domain.network import Carrier, Lane, Network, Node, NodeKind, Shift, TransportMode
 from peakguard.errors import InvalidInputError
-from peakguard.web.report import (
-    MIN_HUB_RADIUS,
-    render_network_report,
-    write_network_report,
-)
+from peakguard.web.network_maps import MIN_HUB_RADIUS
+from peakguard.web.report import render_network_report, write_network_report
 
 CHROMIUM = pathlib.Path(os.environ.get("PEAKGUARD_CHROMIUM", "/usr/bin/chromium"))
 BROWSER_TIMEOUT_SECONDS = 120

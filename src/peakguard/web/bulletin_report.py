@@ -27,7 +27,7 @@ from peakguard.domain.carriers import known_carrier
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.i18n import Message, _
 from peakguard.web.language_formats import LanguageFormats
-from peakguard.web.report import _environment, _language
+from peakguard.web.page_kit import html_lang, page_language, template_environment
 
 KIND_TITLES: dict[PeriodKind, Message] = {
     PeriodKind.daily: _("Daily service-quality bulletin"),
@@ -128,7 +128,7 @@ class BulletinFormats(LanguageFormats):
 
 
 def render_bulletin_report(bulletin: Bulletin, *, language: str = "zh_CN") -> str:
-    language = _language(language)
+    language = page_language(language)
     formats = BulletinFormats(language)
     carriers = [headline.carrier for headline in bulletin.headlines]
     metric_rows = tuple(
@@ -153,10 +153,10 @@ def render_bulletin_report(bulletin: Bulletin, *, language: str = "zh_CN") -> st
     kind_title = formats.text(KIND_TITLES[period.kind])
     cutoff = bulletin.cutoff.astimezone(CHINA_STANDARD_TIME)
     settings = bulletin.settings
-    environment = _environment(language)
+    environment = template_environment(language)
     template = environment.get_template("bulletin_report.html")
     return template.render(
-        html_lang="zh-CN" if language == "zh_CN" else "en",
+        html_lang=html_lang(language),
         title=f"{kind_title} · {period.label}",
         version=peakguard.__version__,
         period_line=formats.text(

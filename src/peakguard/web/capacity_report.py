@@ -17,7 +17,7 @@ from peakguard.domain.network import NodeKind
 from peakguard.i18n import _
 from peakguard.season_capacity import ProvinceDay, SeasonCapacity
 from peakguard.web.language_formats import LanguageFormats
-from peakguard.web.report import Card, _environment, _language
+from peakguard.web.page_kit import Card, html_lang, page_language, template_environment
 
 MAX_HUB_ROWS = 40
 """Hubs listed in the gap table, the earliest decision and the largest overflow first."""
@@ -85,7 +85,7 @@ class HubGapRow:
 
 
 def render_capacity_report(plan: SeasonCapacity, *, language: str = "zh_CN") -> str:
-    language = _language(language)
+    language = page_language(language)
     formats = LanguageFormats(language)
     sizing = plan.sizing
     network = sizing.without.network
@@ -163,10 +163,10 @@ def render_capacity_report(plan: SeasonCapacity, *, language: str = "zh_CN") -> 
         )
         for gap in hubs[:MAX_HUB_ROWS]
     ]
-    environment = _environment(language)
+    environment = template_environment(language)
     template = environment.get_template("capacity_report.html")
     return template.render(
-        html_lang="zh-CN" if language == "zh_CN" else "en",
+        html_lang=html_lang(language),
         title=formats.text(_("Season capacity plan")),
         version=peakguard.__version__,
         bound=plan.bound,

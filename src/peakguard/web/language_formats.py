@@ -6,11 +6,10 @@ from datetime import date
 
 from babel import Locale
 from babel.dates import format_skeleton
-from babel.numbers import get_group_symbol
+from babel.numbers import format_percent, get_group_symbol
 
 from peakguard import i18n
 from peakguard.i18n import Message
-from peakguard.web.report import _percent
 
 
 class LanguageFormats:
@@ -34,7 +33,9 @@ class LanguageFormats:
         return f"{value:,.{digits}f}".replace(",", self.group_separator)
 
     def percent(self, value: float, *, decimals: int = 0) -> str:
-        return _percent(value, self.locale, decimals=decimals)
+        """A share (0.25) as a percentage in the language's way (25%), with ``decimals``."""
+        pattern = "#,##0." + "0" * decimals + "%" if decimals else "#,##0%"
+        return str(format_percent(value, format=pattern, locale=self.locale))
 
     def short_date(self, day: date) -> str:
         """A short date (Nov 11, 11月11日)."""

@@ -27,6 +27,16 @@ from peakguard.optimize.reroute import ReroutePlan
 from peakguard.optimize.shortfall_reserves import Reserve
 from peakguard.optimize.stagger import PickupPlan
 from peakguard.simulate.plan import StoragePolicy
+from peakguard.web.page_kit import (
+    KIND_NAMES,
+    STORAGE_POLICIES,
+    Card,
+    Fact,
+    Places,
+    html_lang,
+    page_language,
+    template_environment,
+)
 from peakguard.web.plan_charts import (
     FULL,
     CarrierPanel,
@@ -36,9 +46,6 @@ from peakguard.web.plan_charts import (
     carrier_panel,
     hub_chart,
 )
-from peakguard.web.report import Card, _environment, _language, _Places
-from peakguard.web.simulation_report import _POLICIES
-from peakguard.web.simulation_sections import _KIND_NAMES, Fact
 
 MAX_HUBS = 40
 """Hubs drawn in the before-and-after chart: the fullest (unplanned or planned) first."""
@@ -180,15 +187,15 @@ def render_plan_report(
     program's own (free-flow) peaks. ``place_names`` maps region codes to English names (used
     when ``language`` is English; a region without one keeps its Chinese name).
     """
-    language = _language(language)
+    language = page_language(language)
     page = _PlanPage(plan, comparison, language, place_names or {})
     text = page.formats.text
     hubs, hubs_note = page.hub_chart()
     panels, tables = page.carriers()
     shortfalls, shortfalls_note = page.shortfalls()
-    template = _environment(language).get_template("plan_report.html")
+    template = template_environment(language).get_template("plan_report.html")
     return template.render(
-        html_lang="zh-CN" if language == "zh_CN" else "en",
+        html_lang=html_lang(language),
         title=text(_("Staggered pickup plan: {scenario}", scenario=plan.scenario)),
         facts=page.facts(),
         generated=text(
@@ -253,7 +260,7 @@ class _Names:
         self.network = network
         self.language = language
         self.nodes = network.node_index() if network else {}
-        self.places = _Places(network, language, place_names) if network else None
+        self.places = Places(network, language, place_names) if network else None
         self.carriers = {
             carrier.code: (carrier.name_en or carrier.name) if language == "en" else carrier.name
             for carrier in (network.carriers if network else [])
@@ -272,7 +279,7 @@ class _Names:
             return node.name
         parts = [self.places.city(prefecture_code(node.region)), self.carrier(node.carrier)]
         if node.kind is not NodeKind.hub:
-            parts.append(i18n.render(_KIND_NAMES[node.kind], self.language))
+            parts.append(i18n.render(KIND_NAMES[node.kind], self.language))
         return " · ".join(parts)
 
     def caption(self, node_id: str) -> str:
@@ -284,7 +291,7 @@ class _Names:
             (
                 self.carrier(node.carrier),
                 self.places.name(node.region),
-                i18n.render(_KIND_NAMES[node.kind], self.language),
+                i18n.render(KIND_NAMES[node.kind], self.language),
             )
         )
 
@@ -355,7 +362,7 @@ class _PlanPage:
             check = self.text(_("not simulated"))
         else:
             policy = self.comparison.unplanned_result.scenario.storage_policy
-            check = self.text(_POLICIES[policy])
+            check = self.text(STORAGE_POLICIES[policy])
         return (
             Fact(self.text(_("Network")), network),
             Fact(self.text(_("Scenario")), plan.scenario),

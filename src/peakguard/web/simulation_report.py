@@ -21,15 +21,17 @@ import peakguard
 from peakguard.domain.network import NodeKind
 from peakguard.domain.regions import PairClass
 from peakguard.i18n import Message, _
-from peakguard.simulate.plan import StoragePolicy
 from peakguard.simulate.run import SimulationResult
 from peakguard.simulate.warning_rules import WarningLevel, level_label
 from peakguard.simulate.warnings import NETWORK
-from peakguard.web.report import (
-    _KIND_LABELS,
+from peakguard.web.page_kit import (
+    KIND_LABELS,
+    STORAGE_POLICIES,
     Card,
-    _environment,
-    _language,
+    Fact,
+    html_lang,
+    page_language,
+    template_environment,
 )
 from peakguard.web.simulation_charts import (
     NO_LEVEL_COLOUR,
@@ -39,7 +41,7 @@ from peakguard.web.simulation_charts import (
     hub_curve,
     peak_chart,
 )
-from peakguard.web.simulation_sections import Fact, SimulationSections, kind_rank
+from peakguard.web.simulation_sections import SimulationSections, kind_rank
 
 MAX_CURVES = 24
 """Hubs drawn as backlog curves: the most severe first, then by peak backlog."""
@@ -55,13 +57,6 @@ _PAIR_CLASSES: dict[PairClass, Message] = {
     PairClass.same_province: _("same province"),
     PairClass.other_province: _("other provinces"),
 }
-_POLICIES: dict[StoragePolicy, Message] = {
-    StoragePolicy.block: _("block: a full node refuses parcels sent to it, so they wait upstream"),
-    StoragePolicy.overflow: _(
-        "overflow: a full node takes parcels in beyond its storage, and the excess is counted "
-        "as overflow"
-    ),
-}
 
 
 def render_simulation_report(
@@ -72,14 +67,14 @@ def render_simulation_report(
     ``place_names`` maps region codes to English names (used when ``language`` is English; a
     region without one keeps its Chinese name).
     """
-    language = _language(language)
+    language = page_language(language)
     page = _SimulationPage(result, language, place_names or {})
     scenario, formats = result.scenario, page.formats
     heading = _("Peak-season simulation: {scenario}", scenario=scenario.name)
     curves, warned_hubs = page.curves()
-    template = _environment(language).get_template("simulation_report.html")
+    template = template_environment(language).get_template("simulation_report.html")
     return template.render(
-        html_lang="zh-CN" if language == "zh_CN" else "en",
+        html_lang=html_lang(language),
         title=formats.text(heading),
         description=scenario.description,
         facts=page.facts(),
@@ -165,7 +160,9 @@ class _SimulationPage(SimulationSections):
             Fact(self.text(_("Period")), self.text(period)),
             Fact(self.text(_("Demand")), self.demand()),
             Fact(self.text(_("Closures")), "; ".join(closures) or self.text(_("none"))),
-            Fact(self.text(_("Storage policy")), self.text(_POLICIES[scenario.storage_policy])),
+            Fact(
+                self.text(_("Storage policy")), self.text(STORAGE_POLICIES[scenario.storage_policy])
+            ),
             Fact(self.text(_("Network")), self.text(network)),
         )
 
@@ -254,7 +251,7 @@ class _SimulationPage(SimulationSections):
             )
             by_kind = self.join(
                 [
-                    self.text(_("{kind}: {count}", kind=_KIND_LABELS[kind], count=number(count)))
+                    self.text(_("{kind}: {count}", kind=KIND_LABELS[kind], count=number(count)))
                     for kind, count in sorted(kinds.items(), key=lambda item: kind_rank(item[0]))
                 ]
             )
@@ -355,7 +352,7 @@ class _SimulationPage(SimulationSections):
         delivered = run.delivered_per_hour.reshape(days, 24).sum(axis=1)
         kinds = np.array([self.nodes[node_id].kind for node_id in plan.node_ids])
         layers = [
-            Series(kind.value, self.text(_KIND_LABELS[kind]), BACKLOG_COLOURS[kind], values)
+            Series(kind.value, self.text(KIND_LABELS[kind]), BACKLOG_COLOURS[kind], values)
             for kind in NodeKind
             if (values := run.backlog[kinds == kind].sum(axis=0)).any()
         ]

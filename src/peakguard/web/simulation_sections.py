@@ -18,7 +18,8 @@ from peakguard.i18n import Message, _
 from peakguard.simulate.run import SimulationResult
 from peakguard.simulate.warning_rules import WarningLevel, level_label
 from peakguard.simulate.warnings import NETWORK, Warning
-from peakguard.web.report import MapLabel, Segment, SizeKey, _home_province, _Places, _ReportBuilder
+from peakguard.web.network_maps import MapLabel, NetworkMaps, Segment, SizeKey
+from peakguard.web.page_kit import KIND_NAMES, Fact, Places, carrier_names, home_province, join_list
 from peakguard.web.simulation_charts import (
     LEVEL_COLOURS,
     NO_LEVEL_COLOUR,
@@ -38,18 +39,6 @@ MIN_MAP_RADIUS = 4.0
 
 _KIND_ORDER = {NodeKind.hub: 0, NodeKind.consolidation_point: 1, NodeKind.outlet: 2}
 """Hubs matter most to the network, then consolidation points, outlets, stations."""
-_KIND_NAMES: dict[NodeKind, Message] = {
-    NodeKind.hub: _("hub"),
-    NodeKind.outlet: _("outlet"),
-    NodeKind.station: _("station"),
-    NodeKind.consolidation_point: _("consolidation point"),
-}
-
-
-@dataclass(frozen=True)
-class Fact:
-    label: str
-    value: str
 
 
 @dataclass(frozen=True)
@@ -144,15 +133,12 @@ class SimulationContext:
         self.run = result.run
         self.language = language
         self.formats = Formats(language, result.scenario)
-        self.home = _home_province(self.network)
-        self.places = _Places(self.network, language, place_names)
+        self.home = home_province(self.network)
+        self.places = Places(self.network, language, place_names)
         self.nodes = self.network.node_index()
         self.position = {node_id: index for index, node_id in enumerate(self.run.plan.node_ids)}
         self.hours = self.run.backlog.shape[1]
-        self.carriers = {
-            carrier.code: (carrier.name_en or carrier.name) if language == "en" else carrier.name
-            for carrier in self.network.carriers
-        }
+        self.carriers = carrier_names(self.network, language)
         self.worst: dict[str, WarningLevel] = {}
         self.episodes: dict[str, list[Warning]] = defaultdict(list)
         for warning in result.warnings:
@@ -192,7 +178,7 @@ class SimulationContext:
             return node.name
         parts = [self.places.city(node.region), self.carriers.get(node.carrier, node.carrier)]
         if node.kind is not NodeKind.hub:
-            parts.append(self.text(_KIND_NAMES[node.kind]))
+            parts.append(self.text(KIND_NAMES[node.kind]))
         return " · ".join(parts)
 
     def caption(self, node_id: str) -> str:
@@ -204,7 +190,7 @@ class SimulationContext:
             (
                 self.carriers.get(node.carrier, node.carrier),
                 self.places.name(node.region),
-                self.text(_KIND_NAMES[node.kind]),
+                self.text(KIND_NAMES[node.kind]),
             )
         )
 
@@ -215,7 +201,7 @@ class SimulationContext:
         return Window(warning.node_id, warning.start_hour, warning.end_hour, label, warning.level)
 
     def join(self, parts: Sequence[str]) -> str:
-        return ("、" if self.language == "zh_CN" else ", ").join(parts)
+        return join_list(parts, self.language)
 
 
 class SimulationSections(SimulationContext):
@@ -378,7 +364,7 @@ class SimulationSections(SimulationContext):
 
     def level_map(self) -> LevelMap:
         """The province map of the network report, hubs and nodes recoloured by level."""
-        base = _ReportBuilder(self.network, self.language, self.home, self.places)
+        base = NetworkMaps(self.network, self.language, self.home, self.places)
         panel = base.province_map()
         closed = {window.node_id for window in self.closures}
 
