@@ -56,16 +56,7 @@ class NetworkRepository:
 
     def save(self, network: Network, *, source: str = "", replace: bool = False) -> int:
         """Store ``network`` under its name; with ``replace``, drop an older one first."""
-        existing = self.session.scalar(select(NetworkRow.id).where(NetworkRow.name == network.name))
-        if existing is not None:
-            if not replace:
-                raise ConflictError(
-                    _(
-                        "a network named {name} is already stored; use --replace to overwrite it",
-                        name=network.name,
-                    )
-                )
-            self._delete_rows(existing)
+        self._make_room(network.name, replace=replace)
         row = NetworkRow(
             name=network.name,
             title=network.title,
@@ -76,66 +67,43 @@ class NetworkRepository:
         self.session.add(row)
         self.session.flush()
         network_id = row.id
-        self._insert(
-            CarrierRow,
-            [
-                {"network_id": network_id, "position": i, **c.model_dump()}
-                for i, c in enumerate(network.carriers)
-            ],
-        )
-        self._insert(
-            RegionRow,
-            [
-                {"network_id": network_id, "position": i, **r.model_dump()}
-                for i, r in enumerate(network.regions)
-            ],
-        )
+        self._insert_records(network_id, network)
+        return network_id
+
+    def _make_room(self, name: str, *, replace: bool) -> None:
+        """Refuse a name already stored, or with ``replace`` delete the network stored under it."""
+        existing = self.session.scalar(select(NetworkRow.id).where(NetworkRow.name == name))
+        if existing is not None:
+            if not replace:
+                raise ConflictError(
+                    _(
+                        "a network named {name} is already stored; use --replace to overwrite it",
+                        name=name,
+                    )
+                )
+            self._delete_rows(existing)
+
+    def _insert_records(self, network_id: int, network: Network) -> None:
+        """The network's records as rows of its stored network, each section in its order."""
+        self._insert(CarrierRow, _numbered(network_id, [c.model_dump() for c in network.carriers]))
+        self._insert(RegionRow, _numbered(network_id, [r.model_dump() for r in network.regions]))
         self._insert(
             NodeRow,
-            [
-                {
-                    "network_id": network_id,
-                    "position": i,
-                    **node.model_dump(exclude={"shifts"}, mode="json"),
-                }
-                for i, node in enumerate(network.nodes)
-            ],
+            _numbered(
+                network_id,
+                [node.model_dump(exclude={"shifts"}, mode="json") for node in network.nodes],
+            ),
         )
-        self._insert(
-            ShiftRow,
-            [
-                {"network_id": network_id, "node_id": node.id, "position": i, **shift.model_dump()}
-                for node in network.nodes
-                for i, shift in enumerate(node.shifts)
-            ],
-        )
-        self._insert(
-            LaneRow,
-            [
-                {
-                    "network_id": network_id,
-                    "position": i,
-                    **lane.model_dump(mode="json", exclude={"departure_times"}),
-                    "departure_times": " ".join(lane.departure_times),
-                }
-                for i, lane in enumerate(network.lanes)
-            ],
-        )
+        self._insert(ShiftRow, _shift_rows(network_id, network.nodes))
+        self._insert(LaneRow, _numbered(network_id, [_lane_record(lane) for lane in network.lanes]))
         self._insert(
             ServiceStandardRow,
-            [
-                {"network_id": network_id, "position": i, **s.model_dump(mode="json")}
-                for i, s in enumerate(network.service_standards)
-            ],
+            _numbered(network_id, [s.model_dump(mode="json") for s in network.service_standards]),
         )
         self._insert(
             RoutingOverrideRow,
-            [
-                {"network_id": network_id, "position": i, **o.model_dump()}
-                for i, o in enumerate(network.routing_overrides)
-            ],
+            _numbered(network_id, [o.model_dump() for o in network.routing_overrides]),
         )
-        return network_id
 
     def _insert(self, table: Any, rows: list[dict[str, Any]]) -> None:
         for start in range(0, len(rows), _CHUNK):
@@ -278,3 +246,25 @@ class NetworkRepository:
             self.session.execute(delete(table).where(table.network_id == network_id))
         self.session.execute(delete(NetworkRow).where(NetworkRow.id == network_id))
         self.session.flush()
+
+
+def _numbered(network_id: int, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of the stored network, numbered in the order the records come."""
+    return [{"network_id": network_id, "position": i, **record} for i, record in enumerate(records)]
+
+
+def _shift_rows(network_id: int, nodes: list[Node]) -> list[dict[str, Any]]:
+    """Each node's shifts, numbered within the node."""
+    return [
+        {"network_id": network_id, "node_id": node.id, "position": i, **shift.model_dump()}
+        for node in nodes
+        for i, shift in enumerate(node.shifts)
+    ]
+
+
+def _lane_record(lane: Lane) -> dict[str, Any]:
+    """A lane's fields, its departure times as one space-separated text."""
+    return {
+        **lane.model_dump(mode="json", exclude={"departure_times"}),
+        "departure_times": " ".join(lane.departure_times),
+    }
