@@ -82,7 +82,7 @@ P = TypeVar("P", bound=FileParameters)
 
 
 @dataclasses.dataclass(frozen=True)
-class Settings:
+class ParameterSet:
     """The parameter objects read from one settings file, by class."""
 
     objects: Mapping[type[FileParameters], FileParameters]
@@ -100,7 +100,7 @@ def read_settings(
     classes: Iterable[type[FileParameters]],
     *,
     source: str | None = None,
-) -> Settings:
+) -> ParameterSet:
     """The sections of ``classes`` from a settings file (a :class:`Path`) or TOML text.
 
     ``source`` names the input in locations (default: the file's name, or ``settings``).
@@ -121,7 +121,7 @@ def settings_from_document(
     classes: Iterable[type[FileParameters]],
     *,
     source: str = "settings",
-) -> Settings:
+) -> ParameterSet:
     """The sections of ``classes`` from an already parsed document (TOML or a JSON body)."""
     problems: list[Problem] = []
     for key, value in document.items():
@@ -163,7 +163,7 @@ def settings_from_document(
         raise InvalidInputError(
             _("the settings in {source} have mistakes", source=source), problems
         )
-    return Settings(objects)
+    return ParameterSet(objects)
 
 
 def parameters_from_document(
