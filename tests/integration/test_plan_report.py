@@ -31,7 +31,7 @@ from peakguard.optimize.reroute_parameters import ClosureRequest
 from peakguard.optimize.shortfall_reserves import Reserve, reserves_for_shortfalls
 from peakguard.optimize.stagger import PickupPlan, Shortfall, plan_pickups
 from peakguard.simulate.plan import StoragePolicy
-from peakguard.web import plan_report
+from peakguard.web import plan_sections
 from peakguard.web.plan_report import render_plan_report, write_plan_report
 from tests.integration.test_report_browser import CHROMIUM, Element, read_dom, run_chromium
 
@@ -225,7 +225,7 @@ def test_shortfalls_are_listed_largest_first_with_the_rest_counted(
         unavoidable=True,
     )
     plan = dataclasses.replace(checked.plan, shortfalls=[*checked.plan.shortfalls, closed])
-    monkeypatch.setattr(plan_report, "MAX_SHORTFALL_ROWS", 2)
+    monkeypatch.setattr(plan_sections, "MAX_SHORTFALL_ROWS", 2)
     elements = read_dom(render_plan_report(plan, checked.comparison, language="en"))
     rows = [e for e in rows_of(elements, "shortfalls") if "data-node-id" in e.attrs]
     excess = sorted((item.excess for item in plan.shortfalls), reverse=True)
