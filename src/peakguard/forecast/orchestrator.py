@@ -34,7 +34,7 @@ from peakguard.forecast.models import (
     Forecaster,
     ModelFitError,
 )
-from peakguard.forecast.reconcile import METHODS, build_hierarchy, reconcile
+from peakguard.forecast.reconcile import METHODS, Hierarchy, Reconciled, build_hierarchy, reconcile
 from peakguard.i18n import _
 from peakguard.parameters import FileParameters
 
@@ -171,6 +171,25 @@ def forecast_volumes(
     ``forecasters`` replaces the chain named in ``parameters.models``.
     """
     parameters = parameters or ForecastParameters()
+    _check_horizon(horizon_days)
+    bottom = _bottom_series(history)
+    origins = _forecast_origins(bottom)
+    hierarchy = build_hierarchy([series.key for series in bottom])
+    histories = _hierarchy_histories(bottom, hierarchy)
+    chain = tuple(forecasters) if forecasters is not None else parameters.forecasters()
+    base, models, fallbacks = _base_forecasts(histories, horizon_days, calendar, chain)
+    reconciled = reconcile(hierarchy, base, parameters.reconciliation)
+    first_day: date = next(iter(origins)) + timedelta(days=1)
+    return ForecastRun(
+        ForecastResult(
+            _series_forecasts(hierarchy, reconciled, first_day, models),
+            parameters.reconciliation,
+        ),
+        tuple(fallbacks),
+    )
+
+
+def _check_horizon(horizon_days: int) -> None:
     if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
         raise InvalidInputError(
             _("the forecast parameters have mistakes"),
@@ -181,12 +200,22 @@ def forecast_volumes(
                 )
             ],
         )
+
+
+def _bottom_series(
+    history: Iterable[DailyVolume] | Sequence[SeriesHistory],
+) -> tuple[SeriesHistory, ...]:
+    """The history as series, grouped from its rows unless it is series already."""
     items = list(history)
-    bottom = (
+    return (
         tuple(item for item in items if isinstance(item, SeriesHistory))
         if items and isinstance(items[0], SeriesHistory)
         else group_history(item for item in items if isinstance(item, DailyVolume))
     )
+
+
+def _forecast_origins(bottom: Sequence[SeriesHistory]) -> set[date]:
+    """The series' last day (the forecast origin); every series must end on the same day."""
     origins = {series.last_day for series in bottom}
     if len(origins) > 1:
         raise InvalidInputError(
@@ -202,14 +231,31 @@ def forecast_volumes(
                 )
             ],
         )
-    hierarchy = build_hierarchy([series.key for series in bottom])
+    return origins
+
+
+def _hierarchy_histories(
+    bottom: Sequence[SeriesHistory], hierarchy: Hierarchy
+) -> list[SeriesHistory]:
+    """Every series of the hierarchy, in its order: the bottom series as given, the others
+    summed from them."""
     by_key = {series.key: series for series in bottom}
     ordered_bottom = [by_key[key] for key in hierarchy.bottom]
-    histories = [
+    return [
         by_key.get(summed.key, summed)
         for summed in aggregate_histories(ordered_bottom, hierarchy.keys, hierarchy.summing)
     ]
-    chain = tuple(forecasters) if forecasters is not None else parameters.forecasters()
+
+
+def _base_forecasts(
+    histories: Sequence[SeriesHistory],
+    horizon_days: int,
+    calendar: EventCalendar,
+    chain: Sequence[Forecaster],
+) -> tuple[dict[str, np.ndarray], list[str], list[Fallback]]:
+    """Each series' base forecast (one row per series, for each of the point and the interval
+    bounds), the model that made it, and the fallbacks taken; a series no model can forecast
+    is a mistake in the history."""
     base: dict[str, list[np.ndarray]] = {
         name: [] for name in ("point", "lower_80", "upper_80", "lower_95", "upper_95")
     }
@@ -233,13 +279,14 @@ def forecast_volumes(
             values.append(getattr(forecast, name))
     if problems:
         raise InvalidInputError(_("the history has mistakes"), problems)
-    reconciled = reconcile(
-        hierarchy,
-        {name: np.vstack(values) for name, values in base.items()},
-        parameters.reconciliation,
-    )
-    first_day: date = next(iter(origins)) + timedelta(days=1)
-    series_forecasts = tuple(
+    return {name: np.vstack(values) for name, values in base.items()}, models, fallbacks
+
+
+def _series_forecasts(
+    hierarchy: Hierarchy, reconciled: Reconciled, first_day: date, models: Sequence[str]
+) -> tuple[SeriesForecast, ...]:
+    """The reconciled forecast of every series of the hierarchy, with its base model."""
+    return tuple(
         SeriesForecast(
             key=key,
             first_day=first_day,
@@ -251,7 +298,4 @@ def forecast_volumes(
             model=models[row],
         )
         for row, key in enumerate(hierarchy.keys)
-    )
-    return ForecastRun(
-        ForecastResult(series_forecasts, parameters.reconciliation), tuple(fallbacks)
     )

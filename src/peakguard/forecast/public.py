@@ -31,7 +31,7 @@ import numpy as np
 from peakguard.forecast.backtest import BacktestScore
 from peakguard.forecast.calendar import EventCalendar
 from peakguard.forecast.history import NATIONAL_REGION, Level, SeriesKey, series_history
-from peakguard.forecast.models import Forecaster, ModelFitError
+from peakguard.forecast.models import BaseForecast, Forecaster, ModelFitError
 
 HUNDRED_MILLION = 1e8
 PEAK_METRICS = ("single_day_processed", "single_day_processed_peak", "single_day_collected")
@@ -163,79 +163,100 @@ def public_backtest(
     comparisons: list[PublicComparison] = []
     scores = []
     for model in models:
-        mine: list[PublicComparison] = []
-        failures = 0
-        elapsed = 0.0
-        for year in target_years:
-            first = date(min(figures.annual), 1, 1)
-            history = series_history(NATIONAL, first, daily_proxy(figures, year - 1))
-            horizon = (date(year + 1, 1, 1) - date(year, 1, 1)).days
-            started = time.perf_counter()
-            try:
-                forecast = model.forecast(history, horizon, calendar)
-            except ModelFitError:
-                failures += 1
-                continue
-            finally:
-                elapsed += time.perf_counter() - started
-            peak = figures.peak_days.get(year)
-            if peak is not None and peak.status == "reported":
-                day = (date(year, 11, 11) - date(year, 1, 1)).days
-                mine.append(
-                    PublicComparison(
-                        model.name,
-                        peak.period,
-                        float(forecast.point[day]),
-                        peak.volume,
-                        bool(forecast.lower_80[day] <= peak.volume <= forecast.upper_80[day]),
-                        bool(forecast.lower_95[day] <= peak.volume <= forecast.upper_95[day]),
-                    )
-                )
-            totals = [(str(year), 1, 12)] + [
-                (month, int(month[5:]), int(month[5:]))
-                for month in figures.monthly
-                if month.startswith(f"{year}-")
-            ]
-            for period, first_month, last_month in totals:
-                figure = figures.annual.get(year) if len(period) == 4 else figures.monthly[period]
-                if figure is None or figure.status != "reported":
-                    continue
-                start = (date(year, first_month, 1) - date(year, 1, 1)).days
-                end_day = (
-                    date(year + 1, 1, 1) if last_month == 12 else date(year, last_month + 1, 1)
-                )
-                stop = (end_day - date(year, 1, 1)).days
-                mine.append(
-                    PublicComparison(
-                        model.name,
-                        period,
-                        float(forecast.point[start:stop].sum()),
-                        figure.volume,
-                        None,
-                        None,
-                    )
-                )
-        peaks = [item for item in mine if item.inside_80 is not None]
-        totals_only = [item for item in mine if item.inside_80 is None]
-
-        def mean(values: list[float]) -> float:
-            return float(np.mean(values)) if values else float("nan")
-
-        scores.append(
-            BacktestScore(
-                model=model.name,
-                mape=mean([abs(item.error) for item in totals_only]),
-                peak_day_error=mean([abs(item.error) for item in peaks]),
-                peak_day_bias=mean([item.error for item in peaks]),
-                coverage_80=mean([float(bool(item.inside_80)) for item in peaks]),
-                coverage_95=mean([float(bool(item.inside_95)) for item in peaks]),
-                forecasts=len(target_years) - failures,
-                failures=failures,
-                seconds=elapsed,
-            )
-        )
+        score, mine = _model_backtest(model, target_years, calendar, figures)
+        scores.append(score)
         comparisons.extend(mine)
     return tuple(scores), tuple(comparisons)
+
+
+def _model_backtest(
+    model: Forecaster,
+    target_years: Sequence[int],
+    calendar: EventCalendar,
+    figures: PublicFigures,
+) -> tuple[BacktestScore, list[PublicComparison]]:
+    """One model's score over the target years and the figures it was compared with."""
+    mine: list[PublicComparison] = []
+    failures = 0
+    elapsed = 0.0
+    for year in target_years:
+        first = date(min(figures.annual), 1, 1)
+        history = series_history(NATIONAL, first, daily_proxy(figures, year - 1))
+        horizon = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+        started = time.perf_counter()
+        try:
+            forecast = model.forecast(history, horizon, calendar)
+        except ModelFitError:
+            failures += 1
+            continue
+        finally:
+            elapsed += time.perf_counter() - started
+        peak = _peak_day_comparison(model.name, year, forecast, figures)
+        if peak is not None:
+            mine.append(peak)
+        mine.extend(_total_comparisons(model.name, year, forecast, figures))
+    peaks = [item for item in mine if item.inside_80 is not None]
+    totals_only = [item for item in mine if item.inside_80 is None]
+    score = BacktestScore(
+        model=model.name,
+        mape=_mean([abs(item.error) for item in totals_only]),
+        peak_day_error=_mean([abs(item.error) for item in peaks]),
+        peak_day_bias=_mean([item.error for item in peaks]),
+        coverage_80=_mean([float(bool(item.inside_80)) for item in peaks]),
+        coverage_95=_mean([float(bool(item.inside_95)) for item in peaks]),
+        forecasts=len(target_years) - failures,
+        failures=failures,
+        seconds=elapsed,
+    )
+    return score, mine
+
+
+def _peak_day_comparison(
+    model: str, year: int, forecast: BaseForecast, figures: PublicFigures
+) -> PublicComparison | None:
+    """The forecast for 11 November against the reported peak day, if one is reported."""
+    peak = figures.peak_days.get(year)
+    if peak is None or peak.status != "reported":
+        return None
+    day = (date(year, 11, 11) - date(year, 1, 1)).days
+    return PublicComparison(
+        model,
+        peak.period,
+        float(forecast.point[day]),
+        peak.volume,
+        bool(forecast.lower_80[day] <= peak.volume <= forecast.upper_80[day]),
+        bool(forecast.lower_95[day] <= peak.volume <= forecast.upper_95[day]),
+    )
+
+
+def _total_comparisons(
+    model: str, year: int, forecast: BaseForecast, figures: PublicFigures
+) -> list[PublicComparison]:
+    """The sums of the daily forecasts against the year's reported annual and single-month
+    totals."""
+    comparisons: list[PublicComparison] = []
+    totals = [(str(year), 1, 12)] + [
+        (month, int(month[5:]), int(month[5:]))
+        for month in figures.monthly
+        if month.startswith(f"{year}-")
+    ]
+    for period, first_month, last_month in totals:
+        figure = figures.annual.get(year) if len(period) == 4 else figures.monthly[period]
+        if figure is None or figure.status != "reported":
+            continue
+        start = (date(year, first_month, 1) - date(year, 1, 1)).days
+        end_day = date(year + 1, 1, 1) if last_month == 12 else date(year, last_month + 1, 1)
+        stop = (end_day - date(year, 1, 1)).days
+        comparisons.append(
+            PublicComparison(
+                model, period, float(forecast.point[start:stop].sum()), figure.volume, None, None
+            )
+        )
+    return comparisons
+
+
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else float("nan")
 
 
 def days_between(first: date, last: date) -> list[date]:
