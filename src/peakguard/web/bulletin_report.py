@@ -131,7 +131,29 @@ def render_bulletin_report(bulletin: Bulletin, *, language: str = "zh_CN") -> st
     language = page_language(language)
     formats = BulletinFormats(language)
     carriers = [headline.carrier for headline in bulletin.headlines]
-    metric_rows = tuple(
+    kind_title = formats.text(KIND_TITLES[bulletin.period.kind])
+    environment = template_environment(language)
+    template = environment.get_template("bulletin_report.html")
+    return template.render(
+        html_lang=html_lang(language),
+        title=f"{kind_title} · {bulletin.period.label}",
+        version=peakguard.__version__,
+        period_line=_period_line(bulletin, formats),
+        cutoff_line=_cutoff_line(bulletin, formats),
+        carriers=[formats.carrier(code) for code in carriers],
+        carrier_codes=carriers,
+        metric_rows=_metric_rows(bulletin, formats),
+        rankings=tuple(_ranking_view(ranking, formats) for ranking in bulletin.rankings),
+        **_node_tables(bulletin, formats),
+        min_pair_parcels=formats.number(bulletin.options.min_pair_parcels),
+        notes=[(formats.text(item.label), formats.text(item.note)) for item in bulletin.metrics],
+        policy=_policy(bulletin, formats),
+    )
+
+
+def _metric_rows(bulletin: Bulletin, formats: BulletinFormats) -> tuple[MetricRow, ...]:
+    """The headline table: one row per metric, one cell per carrier."""
+    return tuple(
         MetricRow(
             key=item.key,
             label=formats.text(item.label),
@@ -148,42 +170,40 @@ def render_bulletin_report(bulletin: Bulletin, *, language: str = "zh_CN") -> st
         )
         for item in bulletin.metrics
     )
-    rankings = tuple(_ranking_view(ranking, formats) for ranking in bulletin.rankings)
+
+
+def _period_line(bulletin: Bulletin, formats: BulletinFormats) -> str:
     period, previous = bulletin.period, bulletin.previous
-    kind_title = formats.text(KIND_TITLES[period.kind])
+    return formats.text(
+        _(
+            "Period {label}: {first} to {last} (China time); compared with {previous} "
+            "({previous_first} to {previous_last}).",
+            label=period.label,
+            first=period.first_day.isoformat(),
+            last=period.last_day.isoformat(),
+            previous=previous.label,
+            previous_first=previous.first_day.isoformat(),
+            previous_last=previous.last_day.isoformat(),
+        )
+    )
+
+
+def _cutoff_line(bulletin: Bulletin, formats: BulletinFormats) -> str:
     cutoff = bulletin.cutoff.astimezone(CHINA_STANDARD_TIME)
-    settings = bulletin.settings
-    environment = template_environment(language)
-    template = environment.get_template("bulletin_report.html")
-    return template.render(
-        html_lang=html_lang(language),
-        title=f"{kind_title} · {period.label}",
-        version=peakguard.__version__,
-        period_line=formats.text(
-            _(
-                "Period {label}: {first} to {last} (China time); compared with {previous} "
-                "({previous_first} to {previous_last}).",
-                label=period.label,
-                first=period.first_day.isoformat(),
-                last=period.last_day.isoformat(),
-                previous=previous.label,
-                previous_first=previous.first_day.isoformat(),
-                previous_last=previous.last_day.isoformat(),
-            )
-        ),
-        cutoff_line=formats.text(
-            _(
-                "Measured at {cutoff} (China time): a parcel counts in the period of its "
-                "acceptance day, and a rate counts only the parcels whose 72 (48) hours or "
-                "service-standard limit had run out by then.",
-                cutoff=cutoff.strftime("%Y-%m-%d %H:%M"),
-            )
-        ),
-        carriers=[formats.carrier(code) for code in carriers],
-        carrier_codes=carriers,
-        metric_rows=metric_rows,
-        rankings=rankings,
-        busiest=[
+    return formats.text(
+        _(
+            "Measured at {cutoff} (China time): a parcel counts in the period of its "
+            "acceptance day, and a rate counts only the parcels whose 72 (48) hours or "
+            "service-standard limit had run out by then.",
+            cutoff=cutoff.strftime("%Y-%m-%d %H:%M"),
+        )
+    )
+
+
+def _node_tables(bulletin: Bulletin, formats: BulletinFormats) -> dict[str, list[tuple[str, ...]]]:
+    """The worst nodes (busiest, slowest, most unmatched handovers) and O-D pairs, as rows."""
+    return {
+        "busiest": [
             (
                 row.node_id,
                 formats.carrier(row.carrier) if row.carrier else "",
@@ -193,7 +213,7 @@ def render_bulletin_report(bulletin: Bulletin, *, language: str = "zh_CN") -> st
             )
             for row in bulletin.busiest_nodes
         ],
-        slowest=[
+        "slowest": [
             (
                 row.node_id,
                 formats.carrier(row.carrier) if row.carrier else "",
@@ -202,7 +222,7 @@ def render_bulletin_report(bulletin: Bulletin, *, language: str = "zh_CN") -> st
             )
             for row in bulletin.slowest_nodes
         ],
-        unmatched=[
+        "unmatched": [
             (
                 row.node_id,
                 formats.carrier(row.carrier),
@@ -214,7 +234,7 @@ def render_bulletin_report(bulletin: Bulletin, *, language: str = "zh_CN") -> st
             )
             for row in bulletin.unmatched_nodes
         ],
-        pairs=[
+        "pairs": [
             (
                 f"{row.origin_name} {row.origin_city}".strip(),
                 f"{row.destination_name} {row.destination_city}".strip(),
@@ -226,17 +246,19 @@ def render_bulletin_report(bulletin: Bulletin, *, language: str = "zh_CN") -> st
             )
             for row in bulletin.worst_pairs
         ],
-        min_pair_parcels=formats.number(bulletin.options.min_pair_parcels),
-        notes=[(formats.text(item.label), formats.text(item.note)) for item in bulletin.metrics],
-        policy=formats.text(
-            _(
-                "Local policy, not official thresholds: a handover is unmatched after the "
-                "lane's transit time plus {tolerance} hours; a trail with no scan for "
-                "{stop} hours has stopped.",
-                tolerance=formats.decimal(settings.handover_tolerance_hours, 0),
-                stop=formats.decimal(settings.stop_hours, 0),
-            )
-        ),
+    }
+
+
+def _policy(bulletin: Bulletin, formats: BulletinFormats) -> str:
+    settings = bulletin.settings
+    return formats.text(
+        _(
+            "Local policy, not official thresholds: a handover is unmatched after the "
+            "lane's transit time plus {tolerance} hours; a trail with no scan for "
+            "{stop} hours has stopped.",
+            tolerance=formats.decimal(settings.handover_tolerance_hours, 0),
+            stop=formats.decimal(settings.stop_hours, 0),
+        )
     )
 
 

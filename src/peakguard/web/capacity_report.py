@@ -87,10 +87,28 @@ class HubGapRow:
 def render_capacity_report(plan: SeasonCapacity, *, language: str = "zh_CN") -> str:
     language = page_language(language)
     formats = LanguageFormats(language)
-    sizing = plan.sizing
-    network = sizing.without.network
-    names = {node.id: node.name for node in network.nodes}
     window = plan.season_days()
+    hubs = plan.hubs_needing_reserves()
+    environment = template_environment(language)
+    template = environment.get_template("capacity_report.html")
+    return template.render(
+        html_lang=html_lang(language),
+        title=formats.text(_("Season capacity plan")),
+        version=peakguard.__version__,
+        bound=plan.bound,
+        cards=_cards(plan, formats),
+        chart=forecast_chart(window, formats) if window else None,
+        rows=_gap_rows(plan, formats),
+        more_hubs=max(len(hubs) - MAX_HUB_ROWS, 0),
+        rounds=plan.sizing.rounds,
+        first_day=formats.short_date(window[0].day) if window else "",
+        last_day=formats.short_date(window[-1].day) if window else "",
+    )
+
+
+def _cards(plan: SeasonCapacity, formats: LanguageFormats) -> list[Card]:
+    """The forecast's error, the hubs needing reserves, the season without and with them."""
+    sizing = plan.sizing
     errors = plan.peak_day_errors()
     hubs = plan.hubs_needing_reserves()
     hubs_without = len(sizing.overflowing(sizing.without, NodeKind.hub))
@@ -146,7 +164,14 @@ def render_capacity_report(plan: SeasonCapacity, *, language: str = "zh_CN") -> 
                 formats.text(_("the outcome simulated with the reserves sized on the forecast")),
             )
         )
-    rows = [
+    return cards
+
+
+def _gap_rows(plan: SeasonCapacity, formats: LanguageFormats) -> list[HubGapRow]:
+    """What each of the first :data:`MAX_HUB_ROWS` hubs needing reserves must add, by when."""
+    names = {node.id: node.name for node in plan.sizing.without.network.nodes}
+    hubs = plan.hubs_needing_reserves()
+    return [
         HubGapRow(
             node=gap.node,
             name=names.get(gap.node, gap.node),
@@ -163,21 +188,6 @@ def render_capacity_report(plan: SeasonCapacity, *, language: str = "zh_CN") -> 
         )
         for gap in hubs[:MAX_HUB_ROWS]
     ]
-    environment = template_environment(language)
-    template = environment.get_template("capacity_report.html")
-    return template.render(
-        html_lang=html_lang(language),
-        title=formats.text(_("Season capacity plan")),
-        version=peakguard.__version__,
-        bound=plan.bound,
-        cards=cards,
-        chart=forecast_chart(window, formats) if window else None,
-        rows=rows,
-        more_hubs=max(len(hubs) - MAX_HUB_ROWS, 0),
-        rounds=sizing.rounds,
-        first_day=formats.short_date(window[0].day) if window else "",
-        last_day=formats.short_date(window[-1].day) if window else "",
-    )
 
 
 def write_capacity_report(

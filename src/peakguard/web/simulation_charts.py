@@ -274,35 +274,10 @@ def peak_chart(
     bar_max, bar_ticks = nice_scale(float(max(accepted.max(initial=0), delivered.max(initial=0))))
     total = np.sum([layer.values for layer in layers], axis=0) if layers else np.zeros(days * 24)
     backlog_max, backlog_ticks = nice_scale(float(total.max(initial=0)))
-    day_width = scale.width / days
-    bars = []
-    for series, values, offset in (("accepted", accepted, 0.12), ("delivered", delivered, 0.5)):
-        label = bar_labels[0] if series == "accepted" else bar_labels[1]
-        for day, value in enumerate(values.tolist()):
-            height = round((bars_bottom - bars_top) * value / bar_max, 1)
-            bars.append(
-                Bar(
-                    x=round(scale.left + day_width * (day + offset), 1),
-                    y=round(bars_bottom - height, 1),
-                    width=round(day_width * 0.38, 1),
-                    height=height,
-                    series=series,
-                    day=(formats.scenario.start.date() + timedelta(days=day)).isoformat(),
-                    tooltip=f"{formats.day(day)} · {label}: {formats.number(value)}",
-                )
-            )
-    stacked, drawn = np.zeros(days * 24), []
-    for layer in layers:
-        upper = stacked + layer.values
-        drawn.append(
-            Layer(
-                layer.kind,
-                layer.label,
-                layer.colour,
-                scale.band(stacked, upper, backlog_top, backlog_bottom, backlog_max),
-            )
-        )
-        stacked = upper
+    bars = _day_bars(
+        accepted, delivered, scale, (bars_top, bars_bottom, bar_max), bar_labels, formats
+    )
+    drawn = _stacked_layers(layers, scale, (backlog_top, backlog_bottom, backlog_max))
     midnights, day_ticks = scale.days(formats, min_spacing=52.0)
     peak_hour = int(total.argmax()) if len(total) else 0
     peak_value = float(total[peak_hour]) if len(total) else 0.0
@@ -318,10 +293,10 @@ def peak_chart(
         bars_bottom=bars_bottom,
         backlog_top=backlog_top,
         backlog_bottom=backlog_bottom,
-        bars=tuple(bars),
+        bars=bars,
         bar_ticks=_axis(bar_ticks, bars_top, bars_bottom, bar_max, formats),
         backlog_ticks=_axis(backlog_ticks, backlog_top, backlog_bottom, backlog_max, formats),
-        layers=tuple(drawn),
+        layers=drawn,
         total_path=scale.path(total, backlog_top, backlog_bottom, backlog_max),
         midnights=midnights,
         days=day_ticks,
@@ -334,6 +309,56 @@ def peak_chart(
         peak_y=round(backlog_bottom - (backlog_bottom - backlog_top) * peak_value / backlog_max, 1),
         peak_label=peak_label,
     )
+
+
+def _day_bars(
+    accepted: FloatArray,
+    delivered: FloatArray,
+    scale: TimeScale,
+    frame: tuple[float, float, float],
+    labels: tuple[str, str],
+    formats: Formats,
+) -> tuple[Bar, ...]:
+    """Two bars a day, accepted then delivered; ``frame`` is (top, bottom, axis maximum)."""
+    top, bottom, maximum = frame
+    day_width = scale.width / len(accepted)
+    bars = []
+    for series, values, offset in (("accepted", accepted, 0.12), ("delivered", delivered, 0.5)):
+        label = labels[0] if series == "accepted" else labels[1]
+        for day, value in enumerate(values.tolist()):
+            height = round((bottom - top) * value / maximum, 1)
+            bars.append(
+                Bar(
+                    x=round(scale.left + day_width * (day + offset), 1),
+                    y=round(bottom - height, 1),
+                    width=round(day_width * 0.38, 1),
+                    height=height,
+                    series=series,
+                    day=(formats.scenario.start.date() + timedelta(days=day)).isoformat(),
+                    tooltip=f"{formats.day(day)} · {label}: {formats.number(value)}",
+                )
+            )
+    return tuple(bars)
+
+
+def _stacked_layers(
+    layers: Sequence[Series], scale: TimeScale, frame: tuple[float, float, float]
+) -> tuple[Layer, ...]:
+    """Each series drawn as a band on top of those before it; ``frame`` as for the bars."""
+    top, bottom, maximum = frame
+    stacked, drawn = np.zeros(scale.hours), []
+    for layer in layers:
+        upper = stacked + layer.values
+        drawn.append(
+            Layer(
+                layer.kind,
+                layer.label,
+                layer.colour,
+                scale.band(stacked, upper, top, bottom, maximum),
+            )
+        )
+        stacked = upper
+    return tuple(drawn)
 
 
 def _axis(

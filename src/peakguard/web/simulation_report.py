@@ -242,52 +242,59 @@ class _SimulationPage(SimulationSections):
                     parcels=number(summary.unroutable),
                 )
             )
-        if summary.nodes_overflowing:
-            overflowing = self.run.overflow().max(axis=1) > 1e-6
-            kinds = Counter(
-                self.nodes[node_id].kind
-                for index, node_id in enumerate(self.run.plan.node_ids)
-                if overflowing[index]
+        sentences.append(self.overflow_sentence())
+        sentences += self.warning_sentences()
+        return " ".join(self.text(sentence) for sentence in sentences)
+
+    def overflow_sentence(self) -> Message:
+        """How many nodes overflowed, by kind, and for how long."""
+        summary, number = self.result.summary, self.formats.number
+        if not summary.nodes_overflowing:
+            return _("No node held more than its storage capacity.")
+        overflowing = self.run.overflow().max(axis=1) > 1e-6
+        kinds = Counter(
+            self.nodes[node_id].kind
+            for index, node_id in enumerate(self.run.plan.node_ids)
+            if overflowing[index]
+        )
+        by_kind = self.join(
+            [
+                self.text(_("{kind}: {count}", kind=KIND_LABELS[kind], count=number(count)))
+                for kind, count in sorted(kinds.items(), key=lambda item: kind_rank(item[0]))
+            ]
+        )
+        return _(
+            "{nodes} nodes held more than their storage capacity ({by_kind}), for "
+            "{node_hours} node-hours in all.",
+            nodes=number(summary.nodes_overflowing),
+            by_kind=by_kind,
+            node_hours=number(summary.overflow_node_hours),
+        )
+
+    def warning_sentences(self) -> list[Message]:
+        """The warnings raised, by level, and the network's own worst level."""
+        summary, number = self.result.summary, self.formats.number
+        if not self.result.warnings:
+            return [_("No warnings were raised.")]
+        counts = [
+            self.text(
+                _(
+                    "{count} at {level}",
+                    count=number(summary.warnings_by_level.get(level.name, 0)),
+                    level=level_label(level),
+                )
             )
-            by_kind = self.join(
-                [
-                    self.text(_("{kind}: {count}", kind=KIND_LABELS[kind], count=number(count)))
-                    for kind, count in sorted(kinds.items(), key=lambda item: kind_rank(item[0]))
-                ]
-            )
+            for level in WarningLevel
+        ]
+        sentences = [_("Warnings raised: {levels}.", levels=self.join(counts))]
+        if NETWORK in self.worst:
             sentences.append(
                 _(
-                    "{nodes} nodes held more than their storage capacity ({by_kind}), for "
-                    "{node_hours} node-hours in all.",
-                    nodes=number(summary.nodes_overflowing),
-                    by_kind=by_kind,
-                    node_hours=number(summary.overflow_node_hours),
+                    "The network as a whole reached {level}.",
+                    level=level_label(self.worst[NETWORK]),
                 )
             )
-        else:
-            sentences.append(_("No node held more than its storage capacity."))
-        if self.result.warnings:
-            counts = [
-                self.text(
-                    _(
-                        "{count} at {level}",
-                        count=number(summary.warnings_by_level.get(level.name, 0)),
-                        level=level_label(level),
-                    )
-                )
-                for level in WarningLevel
-            ]
-            sentences.append(_("Warnings raised: {levels}.", levels=self.join(counts)))
-            if NETWORK in self.worst:
-                sentences.append(
-                    _(
-                        "The network as a whole reached {level}.",
-                        level=level_label(self.worst[NETWORK]),
-                    )
-                )
-        else:
-            sentences.append(_("No warnings were raised."))
-        return " ".join(self.text(sentence) for sentence in sentences)
+        return sentences
 
     def cards(self) -> tuple[Card, ...]:
         summary, number = self.result.summary, self.formats.number
