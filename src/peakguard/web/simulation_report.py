@@ -4,9 +4,9 @@ Written for a regulator's duty officer and a carrier's network planner: what the
 the network (parcels accepted, delivered, left behind), which hubs filled up and when, every
 warning on a timeline and in a table, a map coloured by warning level, and the drafts of the
 network blockage reports (服务网络阻断) that closures call for. Everything is inline (CSS and
-SVG), as in :mod:`peakguard.web.report`, whose map projection, formatting and Jinja environment
-this module reuses. Chart geometry lives in :mod:`.simulation_charts`, the warning sections
-in :mod:`.simulation_sections`.
+SVG), built with the page kit (:mod:`.page_kit`) like every report page; the map is the network
+report's province map (:mod:`.network_maps`) recoloured. Chart geometry lives in
+:mod:`.simulation_charts`, the warning sections in :mod:`.simulation_sections`.
 """
 
 from __future__ import annotations
