@@ -17,10 +17,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from peakguard.api.app import create_app
+from peakguard.app.context import open_store
+from peakguard.app.networks import save_network
 from peakguard.config import Settings
 from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
 from peakguard.formats.network_document import parse_network
-from peakguard.workflows import open_store, save_network
 
 
 @pytest.fixture

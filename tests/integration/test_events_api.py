@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 
 from peakguard.api.app import create_app
 from peakguard.api.routers import events
+from peakguard.app.context import open_store
 from peakguard.config import Settings
 from peakguard.formats.scan_event_document import read_events
 from peakguard.store.event_lake import event_paths, read_stored_events
-from peakguard.workflows import open_store
 from tests.unit.ingest.conftest import EXAMPLE
 
 

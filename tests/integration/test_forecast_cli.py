@@ -19,12 +19,13 @@ from typer.testing import CliRunner
 
 from peakguard.api.app import create_app
 from peakguard.api.routers import forecasts
+from peakguard.app.context import open_store
+from peakguard.app.networks import save_network
 from peakguard.cli import main_options
+from peakguard.cli.forecasts import capacity_command, forecast_command
 from peakguard.config import Settings
 from peakguard.forecast.synthetic import SyntheticSpec, synthetic_volumes
-from peakguard.forecast_commands import capacity_command, forecast_command
 from peakguard.formats.loading import load_network
-from peakguard.workflows import open_store, save_network
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 NETWORK = EXAMPLES / "chengdu-mianyang.yaml"

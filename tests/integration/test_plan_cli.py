@@ -16,10 +16,11 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from peakguard.api.app import create_app
+from peakguard.app.context import open_store
+from peakguard.app.networks import save_network
 from peakguard.cli import app
 from peakguard.config import Settings
 from peakguard.formats.loading import load_network
-from peakguard.workflows import open_store, save_network
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 RELEASES = (
@@ -221,7 +222,9 @@ def test_reroute_through_the_api_locates_mistakes(client: TestClient) -> None:
     name = client.get("/networks").json()[0]["name"]
     response = client.post(f"/networks/{name}/plans/reroute", json={"scenario": scenario})
     assert response.status_code == 200, response.text
-    assert response.json()["backups"][0]["hub"] == "ZTO-CD-HUB"
+    closures = response.json()["closures"]
+    assert len(closures) == len(scenario["closures"])
+    assert closures[0]["backups"][0]["hub"] == "ZTO-CD-HUB"
     response = client.post(
         f"/networks/{name}/plans/reroute",
         json={

@@ -14,14 +14,15 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from peakguard.app.context import open_store
+from peakguard.app.networks import get_network, import_network, save_network
 from peakguard.config import Settings
 from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
 from peakguard.errors import ConflictError, InvalidInputError, NotFoundError
 from peakguard.formats.network_document import parse_network
-from peakguard.store.database import transaction
+from peakguard.store.database import Store, transaction
 from peakguard.store.networks import NetworkRepository
 from peakguard.store.tables import Base, LaneRow, NetworkRow, NodeRow, ShiftRow
-from peakguard.workflows import Store, get_network, import_network, open_store, save_network
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ from fastapi import FastAPI
 
 from peakguard import __version__
 from peakguard.api.errors import install_error_handlers
-from peakguard.api.routers import events, forecasts, health, networks, plans
+from peakguard.api.routers import bulletins, events, forecasts, health, networks, plans, simulations
+from peakguard.app.context import open_store
 from peakguard.config import Settings
-from peakguard.workflows import Store, open_store
+from peakguard.store.database import Store
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
@@ -23,7 +24,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     install_error_handlers(app, settings.language)
     app.include_router(health.router)
     app.include_router(networks.router)
+    app.include_router(simulations.router)
     app.include_router(plans.router)
     app.include_router(forecasts.router)
     app.include_router(events.router)
+    app.include_router(bulletins.router)
     return app

@@ -1,8 +1,8 @@
-"""Service-quality bulletins (日监控、周分析、月通报): the period, the bulletin as data, and
-:func:`~peakguard.bulletin.writing.write_bulletin` for its HTML, Excel and JSON.
+"""Service-quality bulletins (日监控、周分析、月通报): the period and the bulletin as data.
 
-:mod:`.periods` and :mod:`.assemble` use only the KPI engine and the domain; the writing
-module is the edge that also uses the web and formats packages.
+:mod:`.periods` and :mod:`.assemble` use only the KPI engine and the domain. The bulletin is
+written out at the edge: its workbook and JSON by :mod:`peakguard.formats.bulletin_output`, its
+page by :mod:`peakguard.web.bulletin_report`, all three by :func:`peakguard.web.publish.write_bulletin`.
 """
 
 from peakguard.bulletin.assemble import assemble_bulletin

@@ -27,6 +27,7 @@ from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.forecast.history import ForecastResult, Level, SeriesKey
 from peakguard.forecast.orchestrator import ForecastRun
+from peakguard.forecast.scoped import ScopedForecast
 from peakguard.formats.history_document import clean_cell, day_message, read_table
 from peakguard.i18n import Message, _, render
 from peakguard.reserve.parameters import ReserveParameters
@@ -148,6 +149,26 @@ def forecast_document(
     if reconciliation_note:
         document["reconciliation_note"] = reconciliation_note
     return document
+
+
+def scoped_forecast_document(forecast: ScopedForecast) -> dict[str, Any]:
+    """The run's totals with what shaped it: the events, the announced plans (as given) and
+    the note when scoped announcements changed the reconciliation."""
+    return forecast_document(
+        forecast.run,
+        origin=forecast.origin,
+        announced=[
+            {
+                "day": plan.day.isoformat(),
+                "multiple": plan.multiple,
+                "carrier": plan.carrier,
+                "region": plan.region,
+            }
+            for plan in forecast.announced
+        ],
+        events=forecast.events,
+        reconciliation_note=forecast.reconciliation_note,
+    )
 
 
 def write_forecast(

@@ -22,7 +22,6 @@ import io
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -34,13 +33,8 @@ from pydantic_core import ErrorDetails
 
 from peakguard.domain.network import Identifier, RegionCode
 from peakguard.errors import InvalidInputError, Problem
-from peakguard.forecast.history import (
-    DailyVolume,
-    Level,
-    SeriesHistory,
-    SeriesKey,
-    group_history,
-)
+from peakguard.forecast.history import DailyVolume, Level, SeriesHistory, SeriesKey, group_history
+from peakguard.forecast.scoped import ScopedAnnouncement
 from peakguard.formats.validation_messages import message_for
 from peakguard.i18n import Message, _
 
@@ -75,43 +69,6 @@ class _AnnouncedRow(BaseModel):
     multiple: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     carrier: Identifier | None = None
     region: RegionCode | None = None
-
-
-@dataclass(frozen=True)
-class ScopedAnnouncement:
-    """A platform's announced multiple for ``day``, for every series or only those of
-    ``carrier`` (when given) inside ``region`` (when given)."""
-
-    day: date
-    multiple: float
-    carrier: str | None = None
-    region: str | None = None
-
-    @property
-    def everywhere(self) -> bool:
-        return self.carrier is None and self.region is None
-
-    def covers(self, key: SeriesKey) -> bool:
-        """Whether the series ``key`` lies inside this announcement's carrier and region."""
-        if self.carrier is not None and key.carrier != self.carrier:
-            return False
-        if self.region is None:
-            return True
-        if key.level is Level.national:
-            return False
-        if self.region.endswith("0000"):
-            return key.region[:2] == self.region[:2]
-        if self.region.endswith("00"):
-            return key.region[:4] == self.region[:4]
-        return key.region == self.region
-
-    @property
-    def specificity(self) -> int:
-        """Higher for narrower scopes: the narrowest announcement of a day wins."""
-        depth = 0
-        if self.region is not None:
-            depth = 1 if self.region.endswith("0000") else 2 if self.region.endswith("00") else 3
-        return depth + (4 if self.carrier is not None else 0)
 
 
 # -- reading tables ------------------------------------------------------------------------

@@ -243,3 +243,44 @@ def gap_report(
                 )
             )
     return tuple(sorted(gaps, key=lambda gap: (gap.decide_by, gap.node, gap.resource)))
+
+
+def carried_backlog(
+    network: Network, volumes: Mapping[str, Sequence[float]]
+) -> dict[str, list[float]]:
+    """Parcels each node holds at the end of each day when it sorts at most its daily
+    capacity: ``B_d = max(0, B_{d−1} + V_d − C)`` (a single-node stand-in for the simulator's
+    backlog, behind the floor-area requirement)."""
+    nodes = network.node_index()
+    backlog: dict[str, list[float]] = {}
+    for node_id, values in volumes.items():
+        capacity = float(nodes[node_id].daily_sorting_capacity())
+        held, carried = 0.0, []
+        for volume in values:
+            held = max(0.0, held + float(volume) - capacity)
+            carried.append(held)
+        backlog[node_id] = carried
+    return backlog
+
+
+def plan_capacity(
+    network: Network,
+    first_day: date,
+    volumes: Mapping[str, Sequence[float]],
+    *,
+    parameters: ReserveParameters | None = None,
+    carry_backlog: bool = True,
+) -> tuple[tuple[NodeRequirement, ...], tuple[ReserveGap, ...]]:
+    """Requirements per node and day for ``volumes`` and the gaps against the reserves."""
+    parameters = parameters or ReserveParameters()
+    unknown = sorted(set(volumes) - set(network.node_index()))
+    if unknown:
+        raise InvalidInputError(
+            _("the reserve inputs have mistakes"),
+            [Problem(f"volumes[{node}]", _("unknown node {node}", node=node)) for node in unknown],
+        )
+    backlog = carried_backlog(network, volumes) if carry_backlog else None
+    requirements = reserve_requirements(
+        network, volumes, first_day=first_day, backlog=backlog, parameters=parameters
+    )
+    return requirements, gap_report(network, requirements, parameters=parameters)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -80,3 +81,22 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work is committed together, or not at all."""
     with factory() as session, session.begin():
         yield session
+
+
+@dataclass(frozen=True)
+class Store:
+    """A migrated database: its engine and the factory of its sessions."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+
+def open_store(url: str) -> Store:
+    """Connect to the database at ``url`` and bring its schema up to date."""
+    engine = create_database_engine(url)
+    migrate(engine)
+    return Store(engine, session_factory(engine))

@@ -11,8 +11,9 @@ import pytest
 from openpyxl import load_workbook
 
 from peakguard.analytics import KpiSettings
+from peakguard.app.bulletins import measure_bulletin
 from peakguard.bulletin import BulletinOptions, day_period
-from peakguard.bulletin.writing import write_bulletin
+from peakguard.web.publish import write_bulletin
 from tests.unit.analytics.conftest import at
 from tests.unit.bulletin.conftest import CURRENT_DAY, CUTOFF_HOURS
 
@@ -49,15 +50,14 @@ class _Cells(HTMLParser):
 
 
 def written(source: pa.Table, folder: Path, language: str, complaints: pa.Table) -> list[Path]:
-    return write_bulletin(
+    bulletin = measure_bulletin(
         source,
         day_period(CURRENT_DAY),
-        folder,
-        language=language,
         settings=KpiSettings(cutoff=at(CUTOFF_HOURS)),
         complaints=complaints,
         options=BulletinOptions(min_pair_parcels=1),
     )
+    return write_bulletin(bulletin, folder, language=language)
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])

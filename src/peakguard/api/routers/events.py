@@ -15,11 +15,12 @@ from starlette.concurrency import run_in_threadpool
 
 from peakguard.api.errors import request_language
 from peakguard.api.schemas import ErrorBody, ErrorOut
+from peakguard.app import events as event_operations
+from peakguard.app.context import event_lake
 from peakguard.config import Settings
 from peakguard.errors import InvalidInputError, Problem
-from peakguard.formats.scan_event_document import parse_event_lines, parse_events
 from peakguard.i18n import Message, _, render
-from peakguard.store.event_lake import IngestReport, ingest
+from peakguard.store.event_lake import IngestReport
 
 router = APIRouter(tags=["events"])
 
@@ -92,15 +93,19 @@ async def ingest_events(request: Request) -> IngestOut | JSONResponse:
     if content_type in JSON_LINES_TYPES:
         if sum(1 for line in bytes(body).splitlines() if line.strip()) > MAX_EVENTS_PER_REQUEST:
             return _too_large(request)
-        table = await run_in_threadpool(parse_event_lines, bytes(body), source="request")
+        table = await run_in_threadpool(
+            event_operations.parse_event_json_lines, bytes(body), source="request"
+        )
     else:
         records = _events_of(bytes(body))
         if len(records) > MAX_EVENTS_PER_REQUEST:
             return _too_large(request)
-        table = await run_in_threadpool(parse_events, records, source="events")
+        table = await run_in_threadpool(
+            event_operations.parse_event_records, records, source="events"
+        )
     settings: Settings = request.app.state.settings
     report: IngestReport = await run_in_threadpool(
-        ingest, settings.resolved_event_lake(), table, source="api"
+        event_operations.ingest_events, event_lake(settings), table, source="api"
     )
     return IngestOut(
         batch=report.batch,

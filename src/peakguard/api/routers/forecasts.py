@@ -11,38 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from peakguard.domain.network import Network
+from peakguard.app.capacity import NodeVolumes, capacity_for, capacity_records
+from peakguard.app.forecasts import forecast_records, forecast_volumes, read_forecast_inputs
+from peakguard.app.networks import get_network
 from peakguard.errors import InvalidInputError, Problem
-from peakguard.forecast.history import SeriesHistory
 from peakguard.forecast.orchestrator import MAX_HORIZON_DAYS, ForecastParameters
-from peakguard.forecast_workflows import (
-    check_bound,
-    forecast_history,
-    node_volumes,
-    plan_capacity,
-)
-from peakguard.formats.forecast_output import (
-    FALLBACK_COLUMNS,
-    FORECAST_COLUMNS,
-    GAP_COLUMNS,
-    REQUIREMENT_COLUMNS,
-    SERIES_COLUMNS,
-    capacity_document,
-    fallback_rows,
-    forecast_rows,
-    gap_rows,
-    requirement_rows,
-    rows_as_records,
-    series_rows,
-)
-from peakguard.formats.history_document import (
-    ScopedAnnouncement,
-    parse_announced,
-    parse_history,
-)
 from peakguard.i18n import _
-from peakguard.reserve.parameters import ReserveParameters
-from peakguard.workflows import Store, get_network
+from peakguard.store.database import Store
 
 router = APIRouter(tags=["forecasts"])
 
@@ -76,50 +51,15 @@ class ForecastOut(BaseModel):
     fallbacks: list[dict[str, Any]]
 
 
-def _inputs(
-    history: list[dict[str, Any]],
-    announced: list[dict[str, Any]],
-    network: Network | None = None,
-) -> tuple[tuple[SeriesHistory, ...], tuple[ScopedAnnouncement, ...]]:
-    """Both lists parsed; their mistakes reported together."""
-    places = {node.id: (node.carrier, node.region) for node in network.nodes} if network else None
-    problems: list[Problem] = []
-    first: InvalidInputError | None = None
-    series: tuple[SeriesHistory, ...] = ()
-    plans: tuple[ScopedAnnouncement, ...] = ()
-    try:
-        series = parse_history(history, nodes=places)
-    except InvalidInputError as error:
-        problems += error.problems
-        first = error
-    try:
-        plans = parse_announced(announced)
-    except InvalidInputError as error:
-        problems += error.problems
-        first = first or error
-    if first is not None:
-        raise InvalidInputError(first.message, problems)
-    return series, plans
-
-
 @router.post("/forecasts", response_model=ForecastOut)
 def forecast(body: Annotated[ForecastRequest, Body()]) -> ForecastOut:
     """Reconciled daily forecasts with 80 % and 95 % intervals for every series of the
     hierarchy the history's rows span, the model of each series and the fallbacks taken."""
-    series, announced = _inputs(body.history, body.announced)
-    run, document = forecast_history(
-        series,
-        horizon_days=body.horizon_days,
-        announced=announced,
-        events=body.events,
-        parameters=body.parameters(),
+    inputs = read_forecast_inputs(body.history, body.announced)
+    outcome = forecast_volumes(
+        inputs, horizon_days=body.horizon_days, events=body.events, parameters=body.parameters()
     )
-    return ForecastOut(
-        summary=document,
-        series=rows_as_records(SERIES_COLUMNS, series_rows(run)),
-        forecasts=rows_as_records(FORECAST_COLUMNS, forecast_rows(run.result)),
-        fallbacks=rows_as_records(FALLBACK_COLUMNS, fallback_rows(run)),
-    )
+    return ForecastOut(**forecast_records(outcome))
 
 
 class CapacityRequest(ForecastSettings):
@@ -144,46 +84,25 @@ class CapacityOut(BaseModel):
 def capacity(request: Request, name: str, body: Annotated[CapacityRequest, Body()]) -> CapacityOut:
     """Requirements per node and day (staff, vehicles, sorting hours, floor area) and the gap
     report against the stored network's reserves."""
-    check_bound(body.bound)
     store: Store = request.app.state.store
     network = get_network(store, name)
-    summary: dict[str, Any] | None = None
-    if body.history is not None and body.volumes is None:
-        series, announced = _inputs(body.history, body.announced, network)
-        run, summary = forecast_history(
-            series,
-            horizon_days=body.horizon_days,
-            announced=announced,
-            events=body.events,
-            parameters=body.parameters(),
-        )
-        first_day, volumes = node_volumes(run, body.bound, "history")
-    elif body.volumes is not None and body.history is None and body.first_day is not None:
-        first_day, volumes = body.first_day, body.volumes
-    else:
-        raise InvalidInputError(
-            _("the reserve inputs have mistakes"),
-            [
-                Problem(
-                    "history, volumes",
-                    _("give either a history or volumes with their first_day"),
-                )
-            ],
-        )
-    parameters = ReserveParameters()
-    requirements, gaps = plan_capacity(
-        network, first_day, volumes, parameters=parameters, carry_backlog=body.carry_backlog
+    volumes: NodeVolumes | None = None
+    if body.volumes is not None:
+        if body.first_day is None:
+            raise InvalidInputError(
+                _("the reserve inputs have mistakes"),
+                [Problem("first_day", _("give the day of the volumes' first value"))],
+            )
+        volumes = NodeVolumes(body.first_day, body.volumes)
+    outcome = capacity_for(
+        network,
+        bound=body.bound,
+        history=body.history,
+        announced=body.announced,
+        volumes=volumes,
+        horizon_days=body.horizon_days,
+        events=body.events,
+        forecast_parameters=body.parameters(),
+        carry_backlog=body.carry_backlog,
     )
-    return CapacityOut(
-        summary=capacity_document(
-            network,
-            requirements,
-            gaps,
-            bound=body.bound,
-            parameters=parameters,
-            backlog="carried" if body.carry_backlog else "none",
-        ),
-        forecast=summary,
-        requirements=rows_as_records(REQUIREMENT_COLUMNS, requirement_rows(network, requirements)),
-        gaps=rows_as_records(GAP_COLUMNS, gap_rows(network, gaps)),
-    )
+    return CapacityOut(**capacity_records(outcome))

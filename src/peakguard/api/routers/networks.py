@@ -16,14 +16,18 @@ from peakguard.api.schemas import (
     ShiftOut,
     ValidationOut,
 )
+from peakguard.app import networks as operations
+from peakguard.app.networks import (
+    get_network,
+    network_document,
+    parse_network_document,
+    save_network,
+    summarise_network,
+)
 from peakguard.domain.network import Lane, Network, Node, NodeKind, TransportMode
-from peakguard.domain.summary import summarise
 from peakguard.errors import NotFoundError
-from peakguard.formats.network_document import parse_network
 from peakguard.i18n import _
-from peakguard.store.database import transaction
-from peakguard.store.networks import NetworkRepository
-from peakguard.workflows import Store, get_network
+from peakguard.store.database import Store
 
 router = APIRouter(prefix="/networks", tags=["networks"])
 Limit = Annotated[int, Query(ge=1, le=5000)]
@@ -37,34 +41,57 @@ def _store(request: Request) -> Store:
 
 @router.get("", response_model=list[NetworkListItem])
 def list_networks(request: Request) -> list[NetworkListItem]:
-    with transaction(_store(request).sessions) as session:
-        return [
-            NetworkListItem(
-                name=row.name,
-                title=row.title,
-                nodes=row.nodes,
-                lanes=row.lanes,
-                source=row.source,
-                created_at=row.created_at,
-            )
-            for row in NetworkRepository(session).summaries()
-        ]
+    return [
+        NetworkListItem(
+            name=row.name,
+            title=row.title,
+            nodes=row.nodes,
+            lanes=row.lanes,
+            source=row.source,
+            created_at=row.created_at,
+        )
+        for row in operations.list_networks(_store(request))
+    ]
 
 
 @router.post("/validate", response_model=ValidationOut)
 def validate_network(document: Annotated[dict[str, Any], Body()]) -> ValidationOut:
     """Validate a network document (the JSON form of the file format); stores nothing.
     Mistakes come back as 422 with every problem and its location."""
-    network = parse_network(document)
+    network = parse_network_document(document)
     return ValidationOut(
         valid=True, name=network.name, nodes=len(network.nodes), lanes=len(network.lanes)
     )
 
 
+@router.post("", response_model=ValidationOut, status_code=201)
+def import_network(
+    request: Request,
+    document: Annotated[dict[str, Any], Body()],
+    name: Annotated[str | None, Query(description="name to store it under")] = None,
+    replace: Annotated[bool, Query(description="overwrite a stored network of that name")] = False,
+) -> ValidationOut:
+    """Validate a network document and store it, as ``peakguard network import``: nothing is
+    stored if anything is wrong (422 with every location); a stored network of that name is
+    a conflict (409) unless ``replace``."""
+    network = parse_network_document(document, name)
+    save_network(_store(request), network, source="api", replace=replace)
+    return ValidationOut(
+        valid=True, name=network.name, nodes=len(network.nodes), lanes=len(network.lanes)
+    )
+
+
+@router.get("/{name}/document")
+def export_network(request: Request, name: str) -> dict[str, Any]:
+    """The stored network in the JSON form of the file format, as ``peakguard network
+    export --out FILE.json`` writes it (import it again with ``POST /networks``)."""
+    return network_document(get_network(_store(request), name))
+
+
 @router.get("/{name}", response_model=NetworkOut)
 def read_network(request: Request, name: str) -> NetworkOut:
     network = get_network(_store(request), name)
-    summary = summarise(network)
+    summary = summarise_network(network)
     return NetworkOut(
         name=network.name,
         title=network.title,

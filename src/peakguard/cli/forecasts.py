@@ -1,21 +1,31 @@
-"""``peakguard forecast`` and ``peakguard capacity`` (docs/reference/forecast-files.md).
-
-Registered in :mod:`peakguard.cli` with ``app.command("forecast")(forecast_command)`` and
-``app.command("capacity")(capacity_command)``. The CLI's helpers are imported inside the
-commands, so this module can be imported by ``peakguard.cli`` itself.
-"""
+"""``peakguard forecast`` and ``peakguard capacity`` (docs/reference/forecast-files.md)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
+from rich.table import Table
 
+from peakguard.app.capacity import CapacityOutcome, capacity_for, write_capacity_files
+from peakguard.app.forecasts import (
+    ForecastOutcome,
+    forecast_volumes,
+    read_forecast_inputs,
+    write_forecast_files,
+)
+from peakguard.app.networks import resolve_network
+from peakguard.cli.console import console, handled, print_figures, print_written, progress, settings
+from peakguard.cli.simulation import NetworkOption, store_for
+from peakguard.forecast.history import LEVELS
+from peakguard.forecast.orchestrator import ForecastParameters
 from peakguard.i18n import _, render
 
-if TYPE_CHECKING:
-    from peakguard.forecast_workflows import CapacityOutcome, ForecastOutcome
+HorizonOption = Annotated[
+    int,
+    typer.Option("--horizon-days", help="days to forecast after the history", min=1, max=400),
+]
 
 
 def forecast_command(
@@ -26,10 +36,7 @@ def forecast_command(
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="folder for the forecast files")],
-    horizon_days: Annotated[
-        int,
-        typer.Option("--horizon-days", help="days to forecast after the history", min=1, max=400),
-    ] = 35,
+    horizon_days: HorizonOption = 35,
     announced: Annotated[
         Path | None,
         typer.Option(
@@ -54,36 +61,23 @@ def forecast_command(
 ) -> None:
     """Daily forecasts with 80 % and 95 % intervals for every node, city, province and the
     nation, reconciled so the levels add up (科学预测)."""
-    from peakguard.cli import _progress, console, handled, settings
-    from peakguard.forecast.orchestrator import ForecastParameters
-    from peakguard.forecast_workflows import run_forecast
-
-    with handled(), _progress() as progress:
-        task = progress.add_task(render(_("Forecasting")), total=None)
+    with handled(), progress() as shown:
+        task = shown.add_task(render(_("Forecasting")), total=None)
         parameters = ForecastParameters(
             models=tuple(model) if model else ForecastParameters.models,
             reconciliation=reconciliation,
         )
-        outcome = run_forecast(
-            history,
-            out,
-            horizon_days=horizon_days,
-            announced_path=announced,
-            events=event,
-            parameters=parameters,
-            language=settings().language,
+        inputs = read_forecast_inputs(history, announced)
+        outcome = forecast_volumes(
+            inputs, horizon_days=horizon_days, events=event, parameters=parameters
         )
-        progress.update(task, completed=1, total=1)
+        written = write_forecast_files(outcome, out, language=settings().language)
+        shown.update(task, completed=1, total=1)
     print_forecast(outcome)
-    for path in outcome.written:
-        console.print(render(_("Wrote {path}", path=str(path))))
+    print_written(written)
 
 
 def print_forecast(outcome: ForecastOutcome) -> None:
-
-    from peakguard.cli import console, print_figures
-    from peakguard.forecast.history import LEVELS
-
     result = outcome.run.result
     top = next(series for level in reversed(LEVELS) for series in result.at_level(level))
     peak = int(top.point.argmax())
@@ -114,7 +108,7 @@ def print_forecast(outcome: ForecastOutcome) -> None:
 
 
 def capacity_command(
-    network: Annotated[str, typer.Option("--network", help="network file, or a stored name")],
+    network: NetworkOption,
     out: Annotated[Path, typer.Option("--out", help="folder for the requirements and gaps")],
     history: Annotated[
         Path | None,
@@ -135,28 +129,22 @@ def capacity_command(
 ) -> None:
     """Staff, vehicles, sorting hours and floor area per node and day for the forecast, and
     what to add where and by when (能力储备)."""
-    from peakguard.cli import _progress, console, handled, settings
-    from peakguard.forecast_workflows import run_capacity
-    from peakguard.workflows import open_store
-
-    with handled(), _progress() as progress:
-        task = progress.add_task(render(_("Sizing the reserves")), total=None)
-        store = None if Path(network).exists() else open_store(settings())
-        outcome = run_capacity(
-            network,
-            out,
-            history_path=history,
-            forecast_path=forecast,
-            horizon_days=horizon_days,
-            announced_path=announced,
+    with handled(), progress() as shown:
+        task = shown.add_task(render(_("Sizing the reserves")), total=None)
+        outcome = capacity_for(
+            resolve_network(network, store_for(network)),
             bound=bound,
-            store=store,
-            language=settings().language,
+            history=history,
+            announced=announced,
+            forecast_file=forecast,
+            horizon_days=horizon_days,
+            option_prefix="--",
+            sources="--history, --forecast",
         )
-        progress.update(task, completed=1, total=1)
+        written = write_capacity_files(outcome, out, language=settings().language)
+        shown.update(task, completed=1, total=1)
     print_gaps(outcome)
-    for path in outcome.written:
-        console.print(render(_("Wrote {path}", path=str(path))))
+    print_written(written)
 
 
 RESOURCE_NAMES = {
@@ -168,10 +156,6 @@ RESOURCE_NAMES = {
 
 
 def print_gaps(outcome: CapacityOutcome) -> None:
-    from rich.table import Table
-
-    from peakguard.cli import console
-
     if not outcome.gaps:
         console.print(render(_("No node falls short: the reserves on hand suffice.")))
         return

@@ -1,9 +1,5 @@
 """``peakguard report daily|weekly|monthly``: the service-quality bulletin (日监控、周分析、月通报)
-from the event lake, as HTML, Excel and JSON (docs/reference/bulletins.md).
-
-Registered in :mod:`peakguard.cli` with ``app.add_typer(report_app, name="report")``. The CLI's
-helpers are imported inside the commands, so this module can be imported by ``peakguard.cli``.
-"""
+from the event lake, as HTML, Excel and JSON (docs/reference/bulletins.md)."""
 
 from __future__ import annotations
 
@@ -13,29 +9,19 @@ from typing import Annotated
 
 import typer
 
-from peakguard.bulletin.periods import (
-    Period,
-    day_period,
-    month_period,
-    parse_day,
-    parse_month,
-    parse_week,
-    week_period,
-)
-from peakguard.errors import InvalidInputError, Problem
-from peakguard.i18n import _, render
+from peakguard.app.bulletins import daily_period, measure_bulletin, monthly_period, weekly_period
+from peakguard.app.context import choose_language, event_lake
+from peakguard.bulletin.periods import Period
+from peakguard.cli.console import console, handled, progress, settings
+from peakguard.cli.events import LakeOption
+from peakguard.i18n import _, current_language, render
+from peakguard.web.publish import write_bulletin
 
 report_app = typer.Typer(
     no_args_is_help=True,
     help="Service-quality bulletins: daily, weekly and monthly, with rankings",
 )
 
-LakeOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--lake", help="event lake folder; default PEAKGUARD_EVENT_LAKE or ~/.peakguard/lake"
-    ),
-]
 OutOption = Annotated[
     Path | None,
     typer.Option(
@@ -55,7 +41,7 @@ def daily_command(
     language: LanguageOption = None,
 ) -> None:
     """The daily bulletin of one China-time day, compared with the day before."""
-    _run(lambda: day_period(parse_day(day)), lake, out, language)
+    _run(lambda: daily_period(day), lake, out, language)
 
 
 @report_app.command("weekly")
@@ -71,17 +57,7 @@ def weekly_command(
     language: LanguageOption = None,
 ) -> None:
     """The weekly bulletin of one ISO week, compared with the week before."""
-
-    def period() -> Period:
-        if (week is None) == (day is None):
-            message = _("Give either --week (2026-W46) or --day (a day inside the week).")
-            raise InvalidInputError(message, [Problem("--week/--day", message)])
-        if week is not None:
-            return parse_week(week)
-        assert day is not None
-        return week_period(parse_day(day))
-
-    _run(period, lake, out, language)
+    _run(lambda: weekly_period(week, day), lake, out, language)
 
 
 @report_app.command("monthly")
@@ -92,12 +68,7 @@ def monthly_command(
     language: LanguageOption = None,
 ) -> None:
     """The monthly bulletin of one calendar month, compared with the month before."""
-
-    def period() -> Period:
-        parsed = parse_month(month)
-        return month_period(parsed.first_day.year, parsed.first_day.month)
-
-    _run(period, lake, out, language)
+    _run(lambda: monthly_period(month), lake, out, language)
 
 
 def _run(
@@ -106,22 +77,18 @@ def _run(
     out: Path | None,
     language: str | None,
 ) -> None:
-    from peakguard.bulletin.writing import write_bulletin
-    from peakguard.cli import _progress, console, handled, settings
-    from peakguard.i18n import current_language
-    from peakguard.web.report import _language
-
     with handled():
         period = choose()
-        chosen = _language(language) if language else current_language()
-        folder = lake or settings().resolved_event_lake()
+        chosen = choose_language(language) if language else current_language()
+        folder = event_lake(settings(), lake)
         target = out or Path("bulletins") / period.label
-        with _progress() as progress:
-            task = progress.add_task(
+        with progress() as shown:
+            task = shown.add_task(
                 render(_("Computing the bulletin for {period}", period=period.label)), total=None
             )
-            paths = write_bulletin(folder, period, target, language=chosen)
-            progress.update(task, completed=1, total=1)
+            bulletin = measure_bulletin(folder, period)
+            paths = write_bulletin(bulletin, target, language=chosen)
+            shown.update(task, completed=1, total=1)
     console.print(render(_("Bulletin for {period} written:", period=period.label)))
     for path in paths:
         console.print(f"  {path}")

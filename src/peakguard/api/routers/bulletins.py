@@ -1,0 +1,56 @@
+"""The service-quality bulletin from the event lake (GET /bulletins/daily|weekly|monthly), as
+``peakguard report``: the JSON that ``bulletin.json`` holds (docs/reference/bulletins.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from peakguard.api.errors import request_language
+from peakguard.app.bulletins import (
+    bulletin_records,
+    daily_period,
+    measure_bulletin,
+    monthly_period,
+    weekly_period,
+)
+from peakguard.app.context import event_lake
+from peakguard.bulletin.periods import Period
+from peakguard.config import Settings
+
+router = APIRouter(prefix="/bulletins", tags=["bulletins"])
+
+
+def _bulletin(request: Request, period: Period) -> dict[str, Any]:
+    settings: Settings = request.app.state.settings
+    bulletin = measure_bulletin(event_lake(settings), period)
+    return bulletin_records(bulletin, language=request_language(request, settings.language))
+
+
+@router.get("/daily")
+def daily(
+    request: Request,
+    day: Annotated[str, Query(description="the China-time day, e.g. 2026-11-11")],
+) -> dict[str, Any]:
+    """The daily bulletin of one China-time day, compared with the day before."""
+    return _bulletin(request, daily_period(day, option_prefix=""))
+
+
+@router.get("/weekly")
+def weekly(
+    request: Request,
+    week: Annotated[str | None, Query(description="the ISO week, e.g. 2026-W46")] = None,
+    day: Annotated[str | None, Query(description="or any day inside the week")] = None,
+) -> dict[str, Any]:
+    """The weekly bulletin of one ISO week, compared with the week before."""
+    return _bulletin(request, weekly_period(week, day, option_prefix=""))
+
+
+@router.get("/monthly")
+def monthly(
+    request: Request,
+    month: Annotated[str, Query(description="the calendar month, e.g. 2026-11")],
+) -> dict[str, Any]:
+    """The monthly bulletin of one calendar month, compared with the month before."""
+    return _bulletin(request, monthly_period(month, option_prefix=""))

@@ -1,0 +1,39 @@
+"""A peak simulated on a stored network (POST /networks/{name}/simulations), as
+``peakguard simulate``: the summary, the warnings and the blockage report drafts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel, ConfigDict
+
+from peakguard.app.networks import get_network
+from peakguard.app.simulation import (
+    parse_scenario_document,
+    simulate_scenario,
+    simulation_document,
+)
+from peakguard.store.database import Store
+
+router = APIRouter(prefix="/networks/{name}/simulations", tags=["simulations"])
+
+
+class SimulationRequest(BaseModel):
+    """A scenario, as in the scenario file (docs/reference/scenario-format.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: dict[str, Any]
+
+
+@router.post("")
+def simulate(
+    request: Request, name: str, body: Annotated[SimulationRequest, Body()]
+) -> dict[str, Any]:
+    """Play the scenario through the stored network hour by hour: what ``summary.json`` and
+    ``warnings.json`` hold. Mistakes in the scenario come back as 422 with every location."""
+    store: Store = request.app.state.store
+    network = get_network(store, name)
+    outcome = simulate_scenario(network, parse_scenario_document(body.scenario, network))
+    return simulation_document(outcome)

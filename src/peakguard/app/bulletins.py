@@ -1,0 +1,89 @@
+"""The service-quality bulletin (日监控、周分析、月通报) of a day, an ISO week or a month, measured
+from the event lake by the KPI engine (docs/reference/bulletins.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from peakguard.analytics import KpiSettings
+from peakguard.bulletin.assemble import assemble_bulletin
+from peakguard.bulletin.model import Bulletin, BulletinOptions
+from peakguard.bulletin.periods import (
+    Period,
+    day_period,
+    parse_day,
+    parse_month,
+    parse_week,
+    week_period,
+)
+from peakguard.domain.network import Network
+from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.bulletin_output import bulletin_document, write_bulletin_files
+from peakguard.i18n import _
+
+
+def daily_period(day: str, *, option_prefix: str = "--") -> Period:
+    """The China-time day ``day`` (``2026-11-11``)."""
+    return day_period(parse_day(day, f"{option_prefix}day"))
+
+
+def weekly_period(
+    week: str | None = None, day: str | None = None, *, option_prefix: str = "--"
+) -> Period:
+    """The ISO week ``week`` (``2026-W46``), or the one holding ``day``; exactly one given."""
+    if (week is None) == (day is None):
+        message = _("Give either --week (2026-W46) or --day (a day inside the week).")
+        raise InvalidInputError(
+            message, [Problem(f"{option_prefix}week/{option_prefix}day", message)]
+        )
+    if week is not None:
+        return parse_week(week, f"{option_prefix}week")
+    assert day is not None
+    return week_period(parse_day(day, f"{option_prefix}day"))
+
+
+def monthly_period(month: str, *, option_prefix: str = "--") -> Period:
+    """The calendar month ``month`` (``2026-11``)."""
+    return parse_month(month, f"{option_prefix}month")
+
+
+def lane_table(network: Network) -> pa.Table:
+    """The network's lanes as the handover check reads them."""
+    return pa.table(
+        {
+            "node_id": [lane.origin for lane in network.lanes],
+            "next_node_id": [lane.destination for lane in network.lanes],
+            "transit_hours": [float(lane.transit_hours) for lane in network.lanes],
+        }
+    )
+
+
+def measure_bulletin(
+    source: Path | pa.Table,
+    period: Period,
+    *,
+    settings: KpiSettings | None = None,
+    lanes: pa.Table | None = None,
+    complaints: pa.Table | None = None,
+    options: BulletinOptions | None = None,
+) -> Bulletin:
+    """The bulletin of ``period`` from ``source`` (an event lake folder or an Arrow table);
+    refused with the days the source has when the period has no events."""
+    return assemble_bulletin(
+        source, period, settings=settings, complaints=complaints, lanes=lanes, options=options
+    )
+
+
+def bulletin_records(bulletin: Bulletin, *, language: str | None = None) -> dict[str, Any]:
+    """The bulletin as JSON (what ``bulletin.json`` holds)."""
+    return bulletin_document(bulletin, language)
+
+
+def write_bulletin_data_files(
+    bulletin: Bulletin, folder: Path, *, language: str | None = None
+) -> list[Path]:
+    """``bulletin.xlsx`` and ``bulletin.json`` in ``folder`` (the page is the web's)."""
+    return write_bulletin_files(bulletin, folder, language=language)

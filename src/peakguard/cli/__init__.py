@@ -1,0 +1,49 @@
+"""The ``peakguard`` command: one module per command group, all calling :mod:`peakguard.app`;
+errors are rendered in the user's language with their locations and mapped to exit codes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from peakguard.cli.console import configure
+from peakguard.cli.demo import demo_command
+from peakguard.cli.events import events_app
+from peakguard.cli.forecasts import capacity_command, forecast_command
+from peakguard.cli.networks import network_app
+from peakguard.cli.plans import plan_app
+from peakguard.cli.reports import report_app
+from peakguard.cli.serve import serve_command, version_command
+from peakguard.cli.simulation import simulate_command
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="peakguard: 快递业务旺季服务保障"
+)
+
+
+@app.callback()
+def main_options(
+    language: Annotated[str | None, typer.Option("--lang", help="zh_CN or en")] = None,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="SQLAlchemy URL; default SQLite")
+    ] = None,
+) -> None:
+    """peakguard — peak-season service assurance for express delivery."""
+    configure(language=language, database_url=database_url)
+
+
+app.add_typer(network_app, name="network")
+app.command("simulate")(simulate_command)
+app.add_typer(plan_app, name="plan")
+app.command("forecast")(forecast_command)
+app.command("capacity")(capacity_command)
+app.add_typer(events_app, name="events")
+app.add_typer(report_app, name="report")
+app.command("demo")(demo_command)
+app.command("serve")(serve_command)
+app.command("version")(version_command)
+
+
+def main() -> None:
+    app(prog_name="peakguard")

@@ -1,0 +1,116 @@
+"""What every command shares: the deployment settings, the consoles, error rendering (every
+problem with its location, then the exit code), progress and tables of figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from peakguard.config import Settings
+from peakguard.errors import ConfigurationError, InvalidInputError, PeakguardError
+from peakguard.i18n import Message, _, render, set_language
+
+console = Console()
+errors = Console(stderr=True)
+
+T = TypeVar("T")
+
+
+class State:
+    settings: Settings | None = None
+
+
+def settings() -> Settings:
+    """The deployment settings, built on first use (never at import)."""
+    if State.settings is None:
+        State.settings = Settings()
+    return State.settings
+
+
+def configure(language: str | None = None, database_url: str | None = None) -> None:
+    """Settings from the environment with the command line's overrides; a bad value exits
+    with the configuration error's code."""
+    overrides: dict[str, str] = {}
+    if language:
+        overrides["language"] = language
+    if database_url:
+        overrides["database_url"] = database_url
+    try:
+        State.settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        errors.print(f"[red]{escape(str(first['loc'][0]))}: {escape(first['msg'])}[/red]")
+        raise typer.Exit(ConfigurationError.exit_code) from None
+    set_language(State.settings.language)
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Render a :class:`PeakguardError` for a person and exit with its code."""
+    try:
+        yield
+    except InvalidInputError as error:
+        errors.print(f"[bold red]{escape(render(error.message))}[/bold red]")
+        table = Table(show_header=True, header_style="bold")
+        table.add_column(render(_("Where")), overflow="fold")
+        table.add_column(render(_("What is wrong")), overflow="fold")
+        for problem in error.problems:
+            table.add_row(escape(problem.location), escape(render(problem.message)))
+        errors.print(table)
+        errors.print(
+            render(
+                _(
+                    "{count} problem(s) found. Correct them and run the command again.",
+                    count=error.total,
+                )
+            )
+        )
+        raise typer.Exit(error.exit_code) from None
+    except PeakguardError as error:
+        errors.print(f"[bold red]{escape(render(error.message))}[/bold red]")
+        raise typer.Exit(error.exit_code) from None
+
+
+def progress() -> Progress:
+    """A transient progress display on standard error."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    )
+
+
+def with_progress(description: Message, work: Callable[[], T]) -> T:
+    """``work()`` under a spinner labelled ``description``."""
+    with progress() as shown:
+        task = shown.add_task(render(description), total=None)
+        result = work()
+        shown.update(task, completed=1, total=1)
+    return result
+
+
+def print_figures(title: Message, rows: Sequence[tuple[Message, str]]) -> None:
+    """A two-column table of labelled figures (labels rendered in the user's language)."""
+    table = Table(title=render(title), show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for label, value in rows:
+        table.add_row(render(label), value)
+    console.print(table)
+
+
+def print_written(paths: Sequence[object]) -> None:
+    """One line per file written."""
+    for path in paths:
+        console.print(render(_("Wrote {path}", path=str(path))))

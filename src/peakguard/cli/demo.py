@@ -1,0 +1,102 @@
+"""``peakguard demo``: the Sichuan province through a Double 11 season, every capability."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from peakguard.app.context import open_store
+from peakguard.app.demo import run_demo
+from peakguard.cli.console import configure, console, handled, print_figures, progress, settings
+from peakguard.cli.networks import print_summary
+from peakguard.cli.plans import print_plan
+from peakguard.cli.simulation import print_simulation
+from peakguard.formats.season_capacity_output import season_summary
+from peakguard.i18n import _, render
+from peakguard.reserve.season_plan import SeasonCapacity
+from peakguard.web.publish import write_demo
+
+LABELS = {
+    "build": _("Building the Sichuan demo network"),
+    "store": _("Storing it"),
+    "summarise": _("Deriving routes and totals"),
+    "simulate": _("Simulating the Double 11 season"),
+    "bulletin": _("Measuring the season's scan events into the Double 11 bulletin"),
+    "plan": _("Planning staggered pickup, the reroute and reserves, checked by simulation"),
+    "capacity": _("Forecasting the season and sizing the reserves by simulation"),
+    "report": _("Writing the report"),
+}
+
+
+def demo_command(
+    out: Annotated[Path, typer.Option("--out", help="folder for the report")] = Path(
+        "peakguard-output"
+    ),
+    seed: Annotated[int, typer.Option(help="random seed of the demo network")] = 2016,
+    language: Annotated[
+        str | None, typer.Option("--lang", help="zh_CN or en (as the global --lang)")
+    ] = None,
+) -> None:
+    """Build the Sichuan demo network, store it, and write its HTML report."""
+    if language:
+        configure(language=language, database_url=settings().database_url)
+    with handled(), progress() as shown:
+        task = shown.add_task(render(_("Opening the database")), total=len(LABELS) + 1)
+
+        def step(name: str) -> None:
+            shown.update(task, advance=1, description=render(LABELS[name]))
+
+        store = open_store(settings())
+        result = run_demo(store, out / "lake", seed=seed, step=step)
+        step("report")
+        files = write_demo(result, out, language=settings().language)
+        shown.update(task, advance=1)
+    print_summary(result.summary)
+    print_simulation(result.season.summary)
+    console.print(render(_("Report written to {path}", path=str(files.report.resolve()))))
+    console.print(
+        render(_("Season report written to {path}", path=str(files.season_report.resolve())))
+    )
+    console.print(
+        render(
+            _(
+                "Bulletin written to {path} (from {events} scan events of a sample of the "
+                "season's parcels, stored in the lake {lake})",
+                path=str(files.bulletin[0].resolve()),
+                events=f"{result.bulletin.ingest.stored:,}",
+                lake=str(result.bulletin.lake.resolve()),
+            )
+        )
+    )
+    print_plan(result.assurance.plan)
+    console.print(render(_("Plan report written to {path}", path=str(files.plan_report.resolve()))))
+    print_season_capacity(result.capacity)
+    console.print(
+        render(_("Capacity report written to {path}", path=str(files.capacity_report.resolve())))
+    )
+    console.print(render(_("Database: {backend}", backend=result.database)))
+
+
+def print_season_capacity(plan: SeasonCapacity) -> None:
+    summary = season_summary(plan)
+    rows = [
+        (_("Hubs needing reserves"), f"{summary['hubs_needing_reserves']:,}"),
+        (
+            _("Hubs overflowing, without → with the reserves"),
+            f"{summary['hubs_overflowing_without']:,} → {summary['hubs_overflowing_with']:,}",
+        ),
+        (
+            _("Nodes overflowing in the season that happened"),
+            f"{summary.get('nodes_overflowing_in_outcome_with_reserves', 0):,}",
+        ),
+    ]
+    if "peak_day_error" in summary:
+        rows.append(
+            (
+                _("Peak-day error: forecast, seasonal-naive"),
+                f"{summary['peak_day_error']:.1%}, {summary['peak_day_error_seasonal_naive']:.1%}",
+            )
+        )
+    print_figures(_("Season capacity plan"), rows)

@@ -1,0 +1,164 @@
+"""``peakguard plan stagger|reroute``: plans that keep the nodes inside capacity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from peakguard.app.networks import resolve_network
+from peakguard.app.plans import (
+    RerouteOutcome,
+    closure_requests,
+    plan_reroute,
+    plan_stagger,
+    read_releases_file,
+    scenario_releases,
+    write_reroute_files,
+    write_stagger_files,
+)
+from peakguard.app.simulation import read_scenario_file
+from peakguard.cli.console import console, handled, print_figures, print_written, progress, settings
+from peakguard.cli.simulation import NetworkOption, ScenarioOption, store_for
+from peakguard.i18n import _, render
+from peakguard.optimize.releases import StaggerParameters
+from peakguard.optimize.stagger import PickupPlan
+
+plan_app = typer.Typer(
+    no_args_is_help=True, help="Plans that keep nodes inside capacity: staggered pickup, reroute"
+)
+
+
+@plan_app.command("stagger")
+def plan_stagger_command(
+    network: NetworkOption,
+    scenario: ScenarioOption,
+    out: Annotated[Path, typer.Option("--out", help="folder for the quotas and the report")],
+    releases: Annotated[
+        Path | None,
+        typer.Option(help="order releases (.csv/.xlsx); default: the scenario's own demand"),
+    ] = None,
+    window_days: Annotated[
+        int, typer.Option(help="without --releases: days each release may wait", min=0, max=14)
+    ] = 2,
+    sorting_margin: Annotated[float, typer.Option(help="share of sorting capacity to plan to")] = (
+        StaggerParameters.sorting_margin
+    ),
+    storage_margin: Annotated[float, typer.Option(help="share of storage to plan to")] = (
+        StaggerParameters.storage_margin
+    ),
+    check: Annotated[bool, typer.Option(help="check the plan by simulation")] = True,
+) -> None:
+    """Pickup quotas per origin, carrier and day that keep the nodes inside capacity (错峰发货)."""
+    with handled(), progress() as shown:
+        task = shown.add_task(render(_("Planning the pickups")), total=None)
+        parameters = StaggerParameters(sorting_margin=sorting_margin, storage_margin=storage_margin)
+        chosen = resolve_network(network, store_for(network))
+        season = read_scenario_file(scenario, chosen)
+        orders = (
+            read_releases_file(releases, chosen, season)
+            if releases is not None
+            else scenario_releases(chosen, season, window_days=window_days)
+        )
+        outcome = plan_stagger(chosen, season, orders, parameters=parameters, check=check)
+        written = write_stagger_files(outcome, out, language=settings().language)
+        shown.update(task, completed=1, total=1)
+    print_plan(outcome.plan)
+    print_written(written)
+
+
+@plan_app.command("reroute")
+def plan_reroute_command(
+    network: NetworkOption,
+    scenario: ScenarioOption,
+    out: Annotated[Path, typer.Option("--out", help="folder for the reroute files")],
+    node: Annotated[
+        list[str] | None,
+        typer.Option("--node", help="node to close (repeat); default: the scenario's closures"),
+    ] = None,
+    start: Annotated[
+        datetime | None, typer.Option(help="closure start (with --node), e.g. 2026-11-12T00:00")
+    ] = None,
+    end: Annotated[datetime | None, typer.Option(help="closure end (with --node)")] = None,
+    check: Annotated[bool, typer.Option(help="check the reroute by simulation")] = True,
+) -> None:
+    """Backup hubs for a closed hub, their shares, and the changed routing (调整路由)."""
+    with handled(), progress() as shown:
+        task = shown.add_task(render(_("Rerouting around the closure")), total=None)
+        chosen = resolve_network(network, store_for(network))
+        season = read_scenario_file(scenario, chosen)
+        closures = closure_requests(season, node, start, end, option_prefix="--")
+        outcome = plan_reroute(chosen, season, closures, check=check)
+        written = write_reroute_files(outcome, out)
+        shown.update(task, completed=1, total=1)
+    print_reroute(outcome)
+    print_written(written)
+
+
+def print_reroute(outcome: RerouteOutcome) -> None:
+    for plan in outcome.plans:
+        table = Table(title=render(_("Backups for {nodes}", nodes=", ".join(plan.closure.nodes))))
+        for header in (
+            _("Backup hub"),
+            _("Share of parcels"),
+            _("Origins"),
+            _("Destinations"),
+            _("Mean added transit (hours)"),
+        ):
+            table.add_column(render(header))
+        for backup in plan.backups:
+            table.add_row(
+                backup.hub,
+                f"{backup.parcel_share:.1%}",
+                str(len(backup.origins)),
+                str(len(backup.destinations)),
+                f"{backup.mean_added_transit_hours:+.1f}",
+            )
+        console.print(table)
+        if plan.unabsorbed_parcels > 0.5:
+            console.print(
+                "[yellow]"
+                + render(
+                    _(
+                        "{parcels} parcels no backup can take: re-plan their pickups "
+                        "(peakguard plan stagger).",
+                        parcels=f"{plan.unabsorbed_parcels:,.0f}",
+                    )
+                )
+                + "[/yellow]"
+            )
+
+
+def print_plan(plan: PickupPlan) -> None:
+    rows = [
+        (_("Parcels released"), f"{plan.parcels:,.0f}"),
+        (_("Parcels picked up later than released"), f"{plan.delayed_parcels:,.0f}"),
+        (_("Delay (parcel-days)"), f"{plan.delay_parcel_days:,.0f}"),
+        (_("Worst carrier's mean delay (days)"), f"{plan.worst_carrier_delay_days:.2f}"),
+        (_("Worst origin's mean delay (days)"), f"{plan.worst_origin_delay_days:.2f}"),
+        (_("Shortfalls (shifts and hours over capacity)"), f"{len(plan.shortfalls):,}"),
+        (_("Parcels over capacity, summed"), f"{plan.overflow:,.0f}"),
+    ]
+    print_figures(_("Staggered pickup plan"), rows)
+    if plan.within_capacity:
+        console.print(render(_("Every node stays inside capacity.")))
+    elif plan.hubs_within_capacity:
+        console.print(
+            render(
+                _("Every open hub stays inside capacity; other nodes fall short (shortfalls.csv).")
+            )
+        )
+    else:
+        console.print(
+            "[yellow]"
+            + render(
+                _(
+                    "No plan stays inside capacity: this is the least-overflow plan; "
+                    "shortfalls.csv says where capacity falls short and by how much."
+                )
+            )
+            + "[/yellow]"
+        )

@@ -1,0 +1,31 @@
+"""``peakguard serve`` and ``peakguard version``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from peakguard import __version__
+from peakguard.api.app import create_app
+from peakguard.cli.console import console, handled, settings
+from peakguard.i18n import _, render
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """Start the HTTP API (OpenAPI documentation at /docs)."""
+    with handled():
+        application = create_app(settings())
+    console.print(
+        render(_("Serving on http://{host}:{port} (documentation at /docs)", host=host, port=port))
+    )
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+def version_command() -> None:
+    """Print the version."""
+    console.print(__version__)
