@@ -6,19 +6,20 @@ or an :class:`~peakguard.errors.InvalidInputError` that lists every bad cell wit
 The format is documented in ``docs/reference/scan-events.md``.
 
 The checks run column by column with ``pyarrow.compute`` and numpy, never row by row in Python
-(except to turn JSON records into columns), so a million-row file validates in seconds.
+(except to turn JSON records into columns), so a million-row file validates in seconds. The
+rules for each column are in :mod:`peakguard.formats.scan_event_rules`; this module reads the
+files, checks the columns as a whole, and reports the cells that break a rule.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -28,10 +29,30 @@ from peakguard.domain.scans import (
     SCAN_EVENT_SCHEMA,
     SECURITY_FLAGS,
     EventType,
-    ExceptionReason,
 )
 from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.scan_event_rules import (
+    DEFAULT_PRODUCT,
+    BoolArray,
+    ColumnCheck,
+    column_rules,
+    equals,
+    is_null,
+)
 from peakguard.i18n import Message, _
+
+__all__ = [
+    "DEFAULT_PRODUCT",
+    "MAX_LISTED_PROBLEMS",
+    "REQUIRED_COLUMNS",
+    "SCAN_EVENT_COLUMNS",
+    "SUFFIXES",
+    "Findings",
+    "parse_event_lines",
+    "parse_events",
+    "read_event_files",
+    "read_events",
+]
 
 SCAN_EVENT_COLUMNS: tuple[str, ...] = tuple(SCAN_EVENT_SCHEMA.names)
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -45,20 +66,10 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 )
 """Columns every file must have; ``reason``, ``next_node_id``, ``product`` and the security flags
 may be left out when no row needs them (``product`` then reads ``standard``)."""
-DEFAULT_PRODUCT = "standard"
 MAX_LISTED_PROBLEMS = 200
 """Problems listed in one error; the rest are counted in a final "and N more" problem."""
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".jsonl", ".ndjson")
 
-_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"  # date and time of day
-_OFFSET = r"([Zz]|[+-]\d{2}(:?\d{2})?)$"
-_REGION = r"^[1-8]\d{5}$"
-_CARRIER = r"^[A-Za-z0-9_-]{1,32}$"
-_TRUE = ("true", "yes", "y", "1", "t", "是")
-_FALSE = ("false", "no", "n", "0", "f", "否")
-_EXAMPLE_TIME = "2026-11-11T08:00:00+08:00"
-
-BoolArray = npt.NDArray[np.bool_]
 Locate = Callable[[int, str | None], tuple[int, str]]
 """(0-based record index, column or None for the whole row) → (the row or line number the user
 sees, used to order the problems; the place: ``events.csv row 3, column time``)."""
@@ -357,15 +368,6 @@ def _json_cell(value: object) -> str | None:
 # --- validation, column by column ------------------------------------------------------------
 
 
-@dataclass
-class _Check:
-    """The rows of one column that fail one rule, and what to tell the user about each."""
-
-    column: str
-    failing: BoolArray
-    message: Callable[[str | None], Message]
-
-
 def _validate(
     columns: Mapping[str, pa.Array | pa.ChunkedArray],
     locate: Locate,
@@ -379,6 +381,30 @@ def _validate(
     """Turn columns of text (or typed Parquet columns) into a SCAN_EVENT_SCHEMA table."""
     findings = Findings()
     count = rows if rows is not None else (len(next(iter(columns.values()))) if columns else 0)
+    if not _columns_complete(columns, count, source, file_order, findings):
+        return None, findings
+    converted = _text_and_typed(columns, source, file_order, findings)
+    if converted is None:
+        return None, findings
+    text, typed = converted
+    keep = _rows_kept(text, typed, count, skip, drop_blank=drop_blank)
+    checks, values = column_rules(text, typed, count, keep)
+    _conditional_columns(columns, values["event"], keep, source, file_order, findings)
+    _report_checks(checks, text, keep, locate, file_order, findings)
+    if findings.total:
+        return None, findings
+    kept = None if keep.all() else pa.array(keep)
+    arrays = [
+        values[name] if kept is None else values[name].filter(kept) for name in SCAN_EVENT_COLUMNS
+    ]
+    return pa.Table.from_arrays(arrays, schema=SCAN_EVENT_SCHEMA), findings
+
+
+def _columns_complete(
+    columns: Mapping[str, object], count: int, source: str, file_order: int, findings: Findings
+) -> bool:
+    """Report unknown columns, and whether the file has rows and every required column (if
+    not, that is reported and the rows are not checked)."""
     unknown = [name for name in columns if name not in SCAN_EVENT_COLUMNS]
     if unknown:
         findings.add(
@@ -391,11 +417,21 @@ def _validate(
             (file_order, -1, 2),
             Problem(source, _("missing columns: {columns}", columns=", ".join(missing))),
         )
-        return None, findings
+        return False
     if count == 0:
         findings.add((file_order, -1, 3), Problem(source, _("the file has no scan events")))
-        return None, findings
+        return False
+    return True
 
+
+def _text_and_typed(
+    columns: Mapping[str, pa.Array | pa.ChunkedArray],
+    source: str,
+    file_order: int,
+    findings: Findings,
+) -> tuple[dict[str, pa.Array], dict[str, pa.Array]] | None:
+    """The known columns as trimmed text, except times and security flags a Parquet file
+    already stores typed; None (and a problem) for a column that cannot be used at all."""
     text: dict[str, pa.Array] = {}
     typed: dict[str, pa.Array] = {}
     for name in SCAN_EVENT_COLUMNS:
@@ -414,7 +450,7 @@ def _validate(
                         ),
                     ),
                 )
-                return None, findings
+                return None
             typed[name] = pc.cast(array, pa.timestamp("us", tz="UTC"), safe=False)
         elif name in SECURITY_FLAGS and pa.types.is_boolean(array.type):
             typed[name] = array
@@ -426,19 +462,41 @@ def _validate(
                     (file_order, -1, 5),
                     Problem(f"{source}, column {name}", _("cannot be read as text")),
                 )
-                return None, findings
+                return None
+    return text, typed
 
+
+def _rows_kept(
+    text: dict[str, pa.Array],
+    typed: dict[str, pa.Array],
+    count: int,
+    skip: BoolArray | None,
+    *,
+    drop_blank: bool,
+) -> BoolArray:
+    """[row] checked and stored: not skipped (reported already), and with ``drop_blank``
+    not blank in every column."""
     keep = np.ones(count, dtype=bool) if skip is None else ~skip
     if drop_blank:
         blank = np.ones(count, dtype=bool)
         for array in text.values():
             blank &= _is_empty(array)
         for array in typed.values():
-            blank &= _null(array)
+            blank &= is_null(array)
         keep &= ~blank
+    return keep
 
-    checks, values = _rules(text, typed, count, keep)
-    _conditional_columns(columns, values["event"], keep, source, file_order, findings)
+
+def _report_checks(
+    checks: list[ColumnCheck],
+    text: dict[str, pa.Array],
+    keep: BoolArray,
+    locate: Locate,
+    file_order: int,
+    findings: Findings,
+) -> None:
+    """Each failing cell of the rows kept, up to MAX_LISTED_PROBLEMS a rule, the rest
+    counted; ordered by row, then column, then the rule's place among the checks."""
     for position, check in enumerate(checks):
         failing = check.failing & keep
         total = int(failing.sum())
@@ -455,14 +513,6 @@ def _validate(
                 Problem(place, check.message(value)),
             )
         findings.total += total - len(shown)
-    if findings.total:
-        return None, findings
-
-    kept = None if keep.all() else pa.array(keep)
-    arrays = [
-        values[name] if kept is None else values[name].filter(kept) for name in SCAN_EVENT_COLUMNS
-    ]
-    return pa.Table.from_arrays(arrays, schema=SCAN_EVENT_SCHEMA), findings
 
 
 def _conditional_columns(
@@ -482,7 +532,7 @@ def _conditional_columns(
     for column, event in needs.items():
         if column in columns:
             continue
-        rows = int((_equals(events, event) & keep).sum())
+        rows = int((equals(events, event) & keep).sum())
         if rows:
             findings.add(
                 (file_order, -1, 6),
@@ -496,217 +546,6 @@ def _conditional_columns(
                     ),
                 ),
             )
-
-
-def _rules(
-    text: dict[str, pa.Array], typed: dict[str, pa.Array], count: int, keep: BoolArray
-) -> tuple[list[_Check], dict[str, pa.Array]]:
-    """Every rule of docs/reference/scan-events.md as a mask of failing rows, and the columns
-    converted to their stored types."""
-    empty_column = pa.nulls(count, pa.string())
-    checks: list[_Check] = []
-    values: dict[str, pa.Array] = {}
-
-    def cells(name: str) -> pa.Array:
-        return text.get(name, empty_column)
-
-    for name in ("waybill", "node_id"):
-        values[name] = cells(name)
-        checks.append(_Check(name, _null(values[name]), lambda _value: _("is required")))
-
-    carrier = cells("carrier")
-    values["carrier"] = pc.utf8_upper(carrier)
-    checks.append(_Check("carrier", _null(carrier), lambda _value: _("is required")))
-    checks.append(
-        _Check(
-            "carrier",
-            _not_matching(carrier, _CARRIER),
-            lambda value: _(
-                "{value!r} is not a carrier code: letters, digits, - and _ only, e.g. ZTO",
-                value=value,
-            ),
-        )
-    )
-
-    event = pc.utf8_lower(cells("event"))
-    values["event"] = event
-    event_choices = ", ".join(item.value for item in EventType)
-    known_event = _in(event, [item.value for item in EventType])
-    checks.append(_Check("event", _null(event), lambda _value: _("is required")))
-    checks.append(
-        _Check(
-            "event",
-            ~_null(event) & ~known_event,
-            lambda value: _(
-                "{value!r} is not one of {expected}", value=value, expected=event_choices
-            ),
-        )
-    )
-    is_exception = _equals(event, EventType.exception.value)
-    is_accept = _equals(event, EventType.accept.value)
-    is_depart = _equals(event, EventType.depart.value)
-
-    reason = pc.utf8_lower(cells("reason"))
-    values["reason"] = reason
-    reason_choices = ", ".join(item.value for item in ExceptionReason)
-    checks.append(
-        _Check(
-            "reason",
-            is_exception & _null(reason) & ("reason" in text),
-            lambda _value: _(
-                "is required on exception events: one of {expected}", expected=reason_choices
-            ),
-        )
-    )
-    checks.append(
-        _Check(
-            "reason",
-            is_exception & ~_null(reason) & ~_in(reason, [item.value for item in ExceptionReason]),
-            lambda value: _(
-                "{value!r} is not one of {expected}", value=value, expected=reason_choices
-            ),
-        )
-    )
-    checks.append(
-        _Check(
-            "reason",
-            known_event & ~is_exception & ~_null(reason),
-            lambda _value: _("only exception events have a reason: leave it empty"),
-        )
-    )
-
-    time, time_checks = _times(text, typed, count, keep)
-    values["time"] = time
-    checks.extend(time_checks)
-
-    values["next_node_id"] = cells("next_node_id")
-    checks.append(
-        _Check(
-            "next_node_id",
-            is_depart & _null(values["next_node_id"]) & ("next_node_id" in text),
-            lambda _value: _("is required on depart events: the node the parcel left for"),
-        )
-    )
-
-    for name in ("origin_region", "destination_region"):
-        region = cells(name)
-        values[name] = region
-        checks.append(_Check(name, _null(region), lambda _value: _("is required")))
-        checks.append(
-            _Check(
-                name,
-                ~_null(region) & _not_matching(region, _REGION),
-                lambda value: _(
-                    "{value!r} is not {expected}",
-                    value=value,
-                    expected=_("a six-digit GB/T 2260 region code such as 510100"),
-                ),
-            )
-        )
-
-    product = cells("product")
-    values["product"] = pc.fill_null(product, DEFAULT_PRODUCT)
-
-    for name in SECURITY_FLAGS:
-        if name in typed:
-            flag = typed[name]
-            unreadable = np.zeros(count, dtype=bool)
-        else:
-            raw = pc.utf8_lower(cells(name))
-            truthy, falsy = _in(raw, list(_TRUE)), _in(raw, list(_FALSE))
-            unreadable = ~_null(raw) & ~truthy & ~falsy
-            flag = pc.if_else(
-                pa.array(truthy),
-                pa.scalar(True),
-                pc.if_else(pa.array(falsy), pa.scalar(False), pa.scalar(None, pa.bool_())),
-            )
-        values[name] = flag
-        missing = _null(flag) & ~unreadable
-        checks.append(
-            _Check(
-                name,
-                is_accept & missing & (name in text or name in typed),
-                lambda _value: _("is required on accept events: true or false"),
-            )
-        )
-        checks.append(
-            _Check(
-                name,
-                unreadable,
-                lambda value: _("must be true or false, not {value!r}", value=value),
-            )
-        )
-        checks.append(
-            _Check(
-                name,
-                known_event & ~is_accept & ~_null(flag),
-                lambda _value: _("only accept events carry the security flags: leave it empty"),
-            )
-        )
-    return checks, values
-
-
-def _times(
-    text: dict[str, pa.Array], typed: dict[str, pa.Array], count: int, keep: BoolArray
-) -> tuple[pa.Array, list[_Check]]:
-    """ISO 8601 times with an offset → UTC microseconds; naive times are refused."""
-    if "time" in typed:
-        time = typed["time"]
-        return time, [_Check("time", _null(time), lambda _value: _("is required"))]
-    raw = text.get("time", pa.nulls(count, pa.string()))
-    present = ~_null(raw)
-    shaped = _matching(raw, _TIME + _OFFSET)
-    odd = present & ~shaped
-    naive = odd & _matching(raw, _TIME + "$") if odd.any() else odd
-    malformed = odd & ~naive
-    usable = shaped & keep
-    candidates = raw if (usable == present).all() else pc.if_else(pa.array(usable), raw, None)
-    try:  # the common case: every time in a form arrow reads directly
-        time, unparsable = pc.cast(candidates, pa.timestamp("us", tz="UTC")), odd & False
-    except pa.ArrowInvalid:
-        candidates = pc.replace_substring_regex(candidates, r"(\.\d{6})\d+", r"\1")
-        candidates = pc.replace_substring_regex(candidates, r"z$", "Z")
-        time, unparsable = _cast_times(candidates)
-    example = _EXAMPLE_TIME
-    checks = [
-        _Check("time", ~present, lambda _value: _("is required")),
-        _Check(
-            "time",
-            naive,
-            lambda _value: _("needs a time zone, e.g. {example}", example=example),
-        ),
-        _Check(
-            "time",
-            malformed | (unparsable & usable),
-            lambda value: _(
-                "{value!r} is not a time: use ISO 8601 with a time zone, e.g. {example}",
-                value=value,
-                example=example,
-            ),
-        ),
-    ]
-    return time, checks
-
-
-def _cast_times(strings: pa.Array) -> tuple[pa.Array, BoolArray]:
-    """Cast to UTC timestamps; a string arrow cannot parse (a 30 February) becomes null and is
-    marked. Whole blocks are cast at once and only failing blocks are halved."""
-    target = pa.timestamp("us", tz="UTC")
-    bad = np.zeros(len(strings), dtype=bool)
-
-    def cast(start: int, length: int) -> list[pa.Array]:
-        piece = strings.slice(start, length)
-        try:
-            return [pc.cast(piece, target)]
-        except pa.ArrowInvalid:
-            if length == 1:
-                bad[start] = True
-                return [pa.nulls(1, target)]
-            half = length // 2
-            return cast(start, half) + cast(start + half, length - half)
-
-    parts = cast(0, len(strings)) if len(strings) else [pa.array([], target)]
-    return pa.concat_arrays(parts), bad
 
 
 # --- small vectorised helpers ----------------------------------------------------------------
@@ -727,32 +566,5 @@ def _clean(array: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(pc.binary_length(trimmed), 0), None, trimmed)
 
 
-def _mask(values: pa.Array | pa.ChunkedArray) -> BoolArray:
-    filled = pc.fill_null(values, False)
-    if isinstance(filled, pa.ChunkedArray):
-        filled = filled.combine_chunks()
-    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _null(array: pa.Array) -> BoolArray:
-    return _mask(pc.is_null(array))
-
-
 def _is_empty(array: pa.Array) -> BoolArray:
-    return _null(array)
-
-
-def _in(array: pa.Array, choices: Iterable[str]) -> BoolArray:
-    return _mask(pc.is_in(array, value_set=pa.array(list(choices), pa.string())))
-
-
-def _equals(array: pa.Array, value: str) -> BoolArray:
-    return _mask(pc.equal(array, value))
-
-
-def _matching(array: pa.Array, pattern: str) -> BoolArray:
-    return _mask(pc.match_substring_regex(array, pattern))
-
-
-def _not_matching(array: pa.Array, pattern: str) -> BoolArray:
-    return ~_null(array) & ~_matching(array, pattern)
+    return is_null(array)
