@@ -2,7 +2,8 @@
 
 :mod:`.periods` and :mod:`.assemble` use only the KPI engine and the domain. The bulletin is
 written out at the edge: its workbook and JSON by :mod:`peakguard.formats.bulletin_output`, its
-page by :mod:`peakguard.web.bulletin_report`, all three by :func:`peakguard.web.publish.write_bulletin`.
+page by :mod:`peakguard.web.bulletin_report`, all three by
+:func:`peakguard.web.publish.write_bulletin`.
 """
 
 from peakguard.bulletin.assemble import assemble_bulletin

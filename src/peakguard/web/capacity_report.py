@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import peakguard
 from peakguard.domain.network import NodeKind
 from peakguard.i18n import _
-from peakguard.season_capacity import ProvinceDay, SeasonCapacity
+from peakguard.reserve.season_plan import ProvinceDay, SeasonCapacity
 from peakguard.web.language_formats import LanguageFormats
 from peakguard.web.page_kit import Card, html_lang, page_language, template_environment
 

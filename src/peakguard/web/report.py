@@ -36,9 +36,6 @@ LOAD_RATIO_HIGHLIGHT = 0.6
 """Hubs whose normal-day load ratio is above this are highlighted: a display aid (local policy),
 not an official figure."""
 
-_language = page_language
-"""The name :mod:`peakguard.report_commands` still imports; use :func:`.page_kit.page_language`."""
-
 
 @dataclass(frozen=True)
 class CardGroup:
