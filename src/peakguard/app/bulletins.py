@@ -3,6 +3,7 @@ from the event lake by the KPI engine (docs/reference/bulletins.md)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,21 @@ def weekly_period(
 def monthly_period(month: str, *, option_prefix: str = "--") -> Period:
     """The calendar month ``month`` (``2026-11``)."""
     return parse_month(month, f"{option_prefix}month")
+
+
+def parse_moment(text: str, where: str = "as_of") -> datetime:
+    """``2026-11-15T00:00+08:00`` as an aware moment, or a located error saying the form."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        message = _(
+            "{value} is not a moment with its time zone; write it as 2026-11-15T00:00+08:00.",
+            value=text,
+        )
+        raise InvalidInputError(message, [Problem(where, message)])
+    return moment
 
 
 def lane_table(network: Network) -> pa.Table:

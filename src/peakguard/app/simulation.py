@@ -12,6 +12,7 @@ from peakguard.formats.simulation_output import summary_document, warning_rows, 
 from peakguard.simulate.events import ScanEvents, expand_events
 from peakguard.simulate.run import SimulationResult, simulate
 from peakguard.simulate.scenario import Scenario
+from peakguard.simulate.warning_rules import WarningThresholds
 
 
 def read_scenario_file(path: Path, network: Network) -> Scenario:
@@ -32,10 +33,16 @@ class SimulationOutcome:
 
 
 def simulate_scenario(
-    network: Network, scenario: Scenario, *, events_sample: float = 0.0
+    network: Network,
+    scenario: Scenario,
+    *,
+    events_sample: float = 0.0,
+    warnings: WarningThresholds | None = None,
 ) -> SimulationOutcome:
     """Simulate ``scenario`` on ``network``; with ``events_sample`` > 0, that share of the
-    parcels also becomes scan events."""
+    parcels also becomes scan events. ``warnings`` replaces the scenario's thresholds."""
+    if warnings is not None:
+        scenario = scenario.model_copy(update={"warnings": warnings})
     result = simulate(network, scenario, trace=events_sample > 0)
     events = expand_events(result.run, rate=events_sample) if events_sample > 0 else None
     return SimulationOutcome(result, events)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from pathlib import Path
+from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -14,9 +15,22 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from peakguard.app.context import open_store
+from peakguard.app.networks import resolve_network
 from peakguard.config import Settings
+from peakguard.domain.network import Network
 from peakguard.errors import ConfigurationError, InvalidInputError, PeakguardError
 from peakguard.i18n import Message, _, render, set_language
+from peakguard.store.database import Store
+
+SettingsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings",
+        help="settings file (.toml) of algorithm parameters, one section per class "
+        "(docs/reference/settings-files.md); options given here win over it",
+    ),
+]
 
 console = Console()
 errors = Console(stderr=True)
@@ -50,6 +64,24 @@ def configure(language: str | None = None, database_url: str | None = None) -> N
         errors.print(f"[red]{escape(str(first['loc'][0]))}: {escape(first['msg'])}[/red]")
         raise typer.Exit(ConfigurationError.exit_code) from None
     set_language(State.settings.language)
+
+
+@contextmanager
+def opened_store() -> Iterator[Store]:
+    """The configured database, migrated, and closed again when the command is done."""
+    store = open_store(settings())
+    try:
+        yield store
+    finally:
+        store.engine.dispose()
+
+
+def network_named(source: str) -> Network:
+    """A network file's network, or the stored network of that name."""
+    if Path(source).exists():
+        return resolve_network(source, None)
+    with opened_store() as store:
+        return resolve_network(source, store)
 
 
 @contextmanager

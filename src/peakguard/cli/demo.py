@@ -7,9 +7,16 @@ from typing import Annotated
 
 import typer
 
-from peakguard.app.context import open_store
 from peakguard.app.demo import run_demo
-from peakguard.cli.console import configure, console, handled, print_figures, progress, settings
+from peakguard.cli.console import (
+    configure,
+    console,
+    handled,
+    opened_store,
+    print_figures,
+    progress,
+    settings,
+)
 from peakguard.cli.networks import print_summary
 from peakguard.cli.plans import print_plan
 from peakguard.cli.simulation import print_simulation
@@ -48,8 +55,8 @@ def demo_command(
         def step(name: str) -> None:
             shown.update(task, advance=1, description=render(LABELS[name]))
 
-        store = open_store(settings())
-        result = run_demo(store, out / "lake", seed=seed, step=step)
+        with opened_store() as store:
+            result = run_demo(store, out / "lake", seed=seed, step=step)
         step("report")
         files = write_demo(result, out, language=settings().language)
         shown.update(task, advance=1)

@@ -15,12 +15,22 @@ from peakguard.app.forecasts import (
     read_forecast_inputs,
     write_forecast_files,
 )
-from peakguard.app.networks import resolve_network
-from peakguard.cli.console import console, handled, print_figures, print_written, progress, settings
-from peakguard.cli.simulation import NetworkOption, store_for
+from peakguard.app.settings_files import choose_settings
+from peakguard.cli.console import (
+    SettingsOption,
+    console,
+    handled,
+    network_named,
+    print_figures,
+    print_written,
+    progress,
+    settings,
+)
+from peakguard.cli.simulation import NetworkOption
 from peakguard.forecast.history import LEVELS
 from peakguard.forecast.orchestrator import ForecastParameters
 from peakguard.i18n import _, render
+from peakguard.reserve.parameters import ReserveParameters
 
 HorizonOption = Annotated[
     int,
@@ -52,19 +62,22 @@ def forecast_command(
         ),
     ] = None,
     reconciliation: Annotated[
-        str, typer.Option(help="bottom_up, ols or wls_structural")
-    ] = "wls_structural",
+        str | None,
+        typer.Option(help="bottom_up, ols or wls_structural (default wls_structural)"),
+    ] = None,
     event: Annotated[
         list[str] | None,
         typer.Option("--event", help="calendar events to use (repeat); default: all"),
     ] = None,
+    settings_file: SettingsOption = None,
 ) -> None:
     """Daily forecasts with 80 % and 95 % intervals for every node, city, province and the
     nation, reconciled so the levels add up (科学预测)."""
     with handled(), progress() as shown:
         task = shown.add_task(render(_("Forecasting")), total=None)
-        parameters = ForecastParameters(
-            models=tuple(model) if model else ForecastParameters.models,
+        parameters = choose_settings(settings_file, [ForecastParameters]).get(
+            ForecastParameters,
+            models=tuple(model) if model else None,
             reconciliation=reconciliation,
         )
         inputs = read_forecast_inputs(history, announced)
@@ -126,13 +139,17 @@ def capacity_command(
         Path | None,
         typer.Option(help="with --history: platform-announced plans (.csv/.xlsx)"),
     ] = None,
+    settings_file: SettingsOption = None,
 ) -> None:
     """Staff, vehicles, sorting hours and floor area per node and day for the forecast, and
     what to add where and by when (能力储备)."""
     with handled(), progress() as shown:
         task = shown.add_task(render(_("Sizing the reserves")), total=None)
+        chosen = choose_settings(settings_file, [ForecastParameters, ReserveParameters])
         outcome = capacity_for(
-            resolve_network(network, store_for(network)),
+            network_named(network),
+            forecast_parameters=chosen.get(ForecastParameters),
+            parameters=chosen.get(ReserveParameters),
             bound=bound,
             history=history,
             announced=announced,

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from peakguard.app.context import open_store
 from peakguard.app.networks import (
     export_network,
     get_network,
@@ -21,9 +20,10 @@ from peakguard.cli.console import (
     console,
     errors,
     handled,
+    network_named,
+    opened_store,
     print_figures,
     print_written,
-    settings,
     with_progress,
 )
 from peakguard.domain.summary import NetworkSummary
@@ -62,8 +62,7 @@ def network_import(
     replace: Annotated[bool, typer.Option(help="overwrite a stored network of that name")] = False,
 ) -> None:
     """Validate a network file and store it; nothing is stored if anything is wrong."""
-    with handled():
-        store = open_store(settings())
+    with handled(), opened_store() as store:
         network = with_progress(
             _("Importing"), lambda: import_network(store, path, name=name, replace=replace)
         )
@@ -87,15 +86,17 @@ def network_export(
 ) -> None:
     """Write a stored network as YAML, JSON, Excel or CSV tables."""
     with handled():
-        written = export_network(get_network(open_store(settings()), name), out)
+        with opened_store() as store:
+            network = get_network(store, name)
+        written = export_network(network, out)
     print_written(written)
 
 
 @network_app.command("list")
 def network_list() -> None:
     """List the stored networks."""
-    with handled():
-        rows = list_networks(open_store(settings()))
+    with handled(), opened_store() as store:
+        rows = list_networks(store)
     table = Table(title=render(_("Stored networks")))
     for header in (_("Name"), _("Title"), _("Nodes"), _("Lanes"), _("Source")):
         table.add_column(render(header))
@@ -110,11 +111,7 @@ def network_show(
 ) -> None:
     """A summary table: nodes, lanes, capacities per carrier, routing coverage."""
     with handled():
-        candidate = Path(name)
-        if candidate.exists():
-            network = read_network_file(candidate)
-        else:
-            network = get_network(open_store(settings()), name)
+        network = network_named(name)
         summary = with_progress(_("Summarising"), lambda: summarise_network(network))
     print_summary(summary)
 

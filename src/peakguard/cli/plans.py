@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from peakguard.app.networks import resolve_network
 from peakguard.app.plans import (
     RerouteOutcome,
     closure_requests,
@@ -20,11 +19,22 @@ from peakguard.app.plans import (
     write_reroute_files,
     write_stagger_files,
 )
+from peakguard.app.settings_files import choose_settings
 from peakguard.app.simulation import read_scenario_file
-from peakguard.cli.console import console, handled, print_figures, print_written, progress, settings
-from peakguard.cli.simulation import NetworkOption, ScenarioOption, store_for
+from peakguard.cli.console import (
+    SettingsOption,
+    console,
+    handled,
+    network_named,
+    print_figures,
+    print_written,
+    progress,
+    settings,
+)
+from peakguard.cli.simulation import NetworkOption, ScenarioOption
 from peakguard.i18n import _, render
 from peakguard.optimize.releases import StaggerParameters
+from peakguard.optimize.reroute_parameters import RerouteParameters
 from peakguard.optimize.stagger import PickupPlan
 
 plan_app = typer.Typer(
@@ -44,19 +54,30 @@ def plan_stagger_command(
     window_days: Annotated[
         int, typer.Option(help="without --releases: days each release may wait", min=0, max=14)
     ] = 2,
-    sorting_margin: Annotated[float, typer.Option(help="share of sorting capacity to plan to")] = (
-        StaggerParameters.sorting_margin
-    ),
-    storage_margin: Annotated[float, typer.Option(help="share of storage to plan to")] = (
-        StaggerParameters.storage_margin
-    ),
+    sorting_margin: Annotated[
+        float | None,
+        typer.Option(
+            help="share of sorting capacity to plan to (default "
+            f"{StaggerParameters.sorting_margin}, or the settings file's)"
+        ),
+    ] = None,
+    storage_margin: Annotated[
+        float | None,
+        typer.Option(
+            help="share of storage to plan to (default "
+            f"{StaggerParameters.storage_margin}, or the settings file's)"
+        ),
+    ] = None,
     check: Annotated[bool, typer.Option(help="check the plan by simulation")] = True,
+    settings_file: SettingsOption = None,
 ) -> None:
     """Pickup quotas per origin, carrier and day that keep the nodes inside capacity (错峰发货)."""
     with handled(), progress() as shown:
         task = shown.add_task(render(_("Planning the pickups")), total=None)
-        parameters = StaggerParameters(sorting_margin=sorting_margin, storage_margin=storage_margin)
-        chosen = resolve_network(network, store_for(network))
+        parameters = choose_settings(settings_file, [StaggerParameters]).get(
+            StaggerParameters, sorting_margin=sorting_margin, storage_margin=storage_margin
+        )
+        chosen = network_named(network)
         season = read_scenario_file(scenario, chosen)
         orders = (
             read_releases_file(releases, chosen, season)
@@ -84,14 +105,16 @@ def plan_reroute_command(
     ] = None,
     end: Annotated[datetime | None, typer.Option(help="closure end (with --node)")] = None,
     check: Annotated[bool, typer.Option(help="check the reroute by simulation")] = True,
+    settings_file: SettingsOption = None,
 ) -> None:
     """Backup hubs for a closed hub, their shares, and the changed routing (调整路由)."""
     with handled(), progress() as shown:
         task = shown.add_task(render(_("Rerouting around the closure")), total=None)
-        chosen = resolve_network(network, store_for(network))
+        parameters = choose_settings(settings_file, [RerouteParameters]).get(RerouteParameters)
+        chosen = network_named(network)
         season = read_scenario_file(scenario, chosen)
         closures = closure_requests(season, node, start, end, option_prefix="--")
-        outcome = plan_reroute(chosen, season, closures, check=check)
+        outcome = plan_reroute(chosen, season, closures, parameters=parameters, check=check)
         written = write_reroute_files(outcome, out)
         shown.update(task, completed=1, total=1)
     print_reroute(outcome)

@@ -9,10 +9,18 @@ from typing import Annotated
 
 import typer
 
-from peakguard.app.bulletins import daily_period, measure_bulletin, monthly_period, weekly_period
+from peakguard.analytics import KpiSettings
+from peakguard.app.bulletins import (
+    daily_period,
+    measure_bulletin,
+    monthly_period,
+    parse_moment,
+    weekly_period,
+)
 from peakguard.app.context import choose_language, event_lake
+from peakguard.app.settings_files import choose_settings
 from peakguard.bulletin.periods import Period
-from peakguard.cli.console import console, handled, progress, settings
+from peakguard.cli.console import SettingsOption, console, handled, progress, settings
 from peakguard.cli.events import LakeOption
 from peakguard.i18n import _, current_language, render
 from peakguard.web.publish import write_bulletin
@@ -28,6 +36,15 @@ OutOption = Annotated[
         "--out", help="folder for bulletin.html, .xlsx and .json; default bulletins/<period>"
     ),
 ]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="the measurement moment with its time zone, e.g. 2026-11-15T00:00+08:00; "
+        "events after it are ignored (default: the settings file's cutoff, else the "
+        "latest event)",
+    ),
+]
 LanguageOption = Annotated[
     str | None, typer.Option("--lang", help="zh_CN or en; default the command's language")
 ]
@@ -39,9 +56,11 @@ def daily_command(
     lake: LakeOption = None,
     out: OutOption = None,
     language: LanguageOption = None,
+    as_of: AsOfOption = None,
+    settings_file: SettingsOption = None,
 ) -> None:
     """The daily bulletin of one China-time day, compared with the day before."""
-    _run(lambda: daily_period(day), lake, out, language)
+    _run(lambda: daily_period(day), lake, out, language, as_of, settings_file)
 
 
 @report_app.command("weekly")
@@ -55,9 +74,11 @@ def weekly_command(
     lake: LakeOption = None,
     out: OutOption = None,
     language: LanguageOption = None,
+    as_of: AsOfOption = None,
+    settings_file: SettingsOption = None,
 ) -> None:
     """The weekly bulletin of one ISO week, compared with the week before."""
-    _run(lambda: weekly_period(week, day), lake, out, language)
+    _run(lambda: weekly_period(week, day), lake, out, language, as_of, settings_file)
 
 
 @report_app.command("monthly")
@@ -66,9 +87,11 @@ def monthly_command(
     lake: LakeOption = None,
     out: OutOption = None,
     language: LanguageOption = None,
+    as_of: AsOfOption = None,
+    settings_file: SettingsOption = None,
 ) -> None:
     """The monthly bulletin of one calendar month, compared with the month before."""
-    _run(lambda: monthly_period(month), lake, out, language)
+    _run(lambda: monthly_period(month), lake, out, language, as_of, settings_file)
 
 
 def _run(
@@ -76,8 +99,13 @@ def _run(
     lake: Path | None,
     out: Path | None,
     language: str | None,
+    as_of: str | None,
+    settings_file: Path | None,
 ) -> None:
     with handled():
+        kpi = choose_settings(settings_file, [KpiSettings]).get(
+            KpiSettings, cutoff=parse_moment(as_of, "--as-of") if as_of else None
+        )
         period = choose()
         chosen = choose_language(language) if language else current_language()
         folder = event_lake(settings(), lake)
@@ -86,7 +114,7 @@ def _run(
             task = shown.add_task(
                 render(_("Computing the bulletin for {period}", period=period.label)), total=None
             )
-            bulletin = measure_bulletin(folder, period)
+            bulletin = measure_bulletin(folder, period, settings=kpi)
             paths = write_bulletin(bulletin, target, language=chosen)
             shown.update(task, completed=1, total=1)
     console.print(render(_("Bulletin for {period} written:", period=period.label)))

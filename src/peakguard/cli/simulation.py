@@ -7,22 +7,22 @@ from typing import Annotated
 
 import typer
 
-from peakguard.app.context import open_store
-from peakguard.app.networks import resolve_network
+from peakguard.app.settings_files import choose_settings
 from peakguard.app.simulation import read_scenario_file, simulate_scenario, write_simulation_files
-from peakguard.cli.console import handled, print_figures, print_written, progress, settings
+from peakguard.cli.console import (
+    SettingsOption,
+    handled,
+    network_named,
+    print_figures,
+    print_written,
+    progress,
+)
 from peakguard.i18n import _, render
 from peakguard.simulate.run import SimulationSummary
-from peakguard.simulate.warning_rules import WarningLevel, level_label
-from peakguard.store.database import Store
+from peakguard.simulate.warning_rules import WarningLevel, WarningThresholds, level_label
 
 NetworkOption = Annotated[str, typer.Option("--network", help="network file, or a stored name")]
 ScenarioOption = Annotated[Path, typer.Option("--scenario", help="scenario file (.yaml/.json)")]
-
-
-def store_for(network: str) -> Store | None:
-    """The database, when ``network`` names a stored network rather than a file."""
-    return None if Path(network).exists() else open_store(settings())
 
 
 def simulate_command(
@@ -32,13 +32,19 @@ def simulate_command(
     events_sample: Annotated[
         float, typer.Option(help="share of parcels to write as scan events (0: none)", min=0, max=1)
     ] = 0.0,
+    settings_file: SettingsOption = None,
 ) -> None:
-    """Simulate a peak hour by hour: node-hour results, warnings, blockage report drafts."""
+    """Simulate a peak hour by hour: node-hour results, warnings, blockage report drafts.
+    A settings file's [warnings] section replaces the scenario's warning thresholds."""
     with handled(), progress() as shown:
         task = shown.add_task(render(_("Simulating")), total=None)
-        chosen = resolve_network(network, store_for(network))
+        chosen_settings = choose_settings(settings_file, [WarningThresholds])
+        chosen = network_named(network)
         outcome = simulate_scenario(
-            chosen, read_scenario_file(scenario, chosen), events_sample=events_sample
+            chosen,
+            read_scenario_file(scenario, chosen),
+            events_sample=events_sample,
+            warnings=chosen_settings.given_section(WarningThresholds),
         )
         written = write_simulation_files(outcome, out)
         shown.update(task, completed=1, total=1)

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 
 from peakguard.bulletin import Bulletin, metric
 from peakguard.i18n import Message, _, render
+from peakguard.parameters import parameters_document
 
 SUMMARY_COLUMNS = ("item", "value")
 HEADLINE_COLUMNS = (
@@ -217,6 +218,7 @@ def bulletin_document(bulletin: Bulletin, language: str | None = None) -> dict[s
     """The bulletin as JSON-ready data (the same tables as the workbook)."""
     document: dict[str, Any] = dict(summary_rows(bulletin))
     document["event_days"] = [day.isoformat() for day in bulletin.event_days]
+    document["settings"] = {"kpi": parameters_document(bulletin.settings)}
     document["metrics"] = [
         {
             "metric": item.key,

@@ -30,6 +30,7 @@ from peakguard.forecast.orchestrator import ForecastRun
 from peakguard.forecast.scoped import ScopedForecast
 from peakguard.formats.history_document import clean_cell, day_message, read_table
 from peakguard.i18n import Message, _, render
+from peakguard.parameters import parameters_document
 from peakguard.reserve.parameters import ReserveParameters
 from peakguard.reserve.requirements import NodeRequirement, ReserveGap
 
@@ -168,7 +169,7 @@ def scoped_forecast_document(forecast: ScopedForecast) -> dict[str, Any]:
         ],
         events=forecast.events,
         reconciliation_note=forecast.reconciliation_note,
-    )
+    ) | {"settings": {"forecast": parameters_document(forecast.parameters)}}
 
 
 def write_forecast(
@@ -389,6 +390,7 @@ def capacity_document(
             },
             "source": "local policy (docs/explanation/forecasting.md)",
         },
+        "settings": {"reserve": parameters_document(parameters)},
     }
 
 

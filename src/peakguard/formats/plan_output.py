@@ -11,6 +11,7 @@ from typing import Any
 from peakguard.formats.release_document import write_quotas
 from peakguard.optimize.comparison import PlanComparison, RunFigures
 from peakguard.optimize.stagger import PickupPlan
+from peakguard.parameters import parameters_document
 
 HUB_COLUMNS = (
     "node",
@@ -46,6 +47,7 @@ def plan_document(plan: PickupPlan, comparison: PlanComparison | None) -> dict[s
             "carrier_fairness": plan.parameters.carrier_fairness,
             "origin_fairness": plan.parameters.origin_fairness,
         },
+        "settings": {"stagger": parameters_document(plan.parameters)},
         "solver": {
             "rows": plan.statistics.rows,
             "columns": plan.statistics.columns,

@@ -11,6 +11,7 @@ from typing import Any
 
 from peakguard.optimize.reroute import ReroutePlan
 from peakguard.optimize.reroute_simulate import RerouteComparison, RerouteOutcome
+from peakguard.parameters import parameters_document
 
 
 def reroute_document(plan: ReroutePlan, comparison: RerouteComparison | None) -> dict[str, Any]:
@@ -22,6 +23,7 @@ def reroute_document(plan: ReroutePlan, comparison: RerouteComparison | None) ->
         "parcels": round(plan.parcels),
         "absorbed_parcels": round(plan.absorbed_parcels),
         "unabsorbed_parcels": round(plan.unabsorbed_parcels),
+        "settings": {"reroute": parameters_document(plan.parameters)},
         "backups": [
             {
                 "hub": backup.hub,

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from peakguard.domain.scans import CHINA_STANDARD_TIME, SCAN_EVENT_SCHEMA
 from peakguard.i18n import render
+from peakguard.parameters import parameters_document
 from peakguard.simulate.events import ScanEvent, ScanEvents
 from peakguard.simulate.run import SimulationResult
 from peakguard.simulate.warning_rules import level_label
@@ -109,6 +110,7 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
         "storage_policy": scenario.storage_policy.value,
         "summary": asdict(result.summary),
         "warning_thresholds": scenario.warnings.model_dump(),
+        "settings": {"warnings": parameters_document(scenario.warnings)},
         "warning_thresholds_note": (
             "Local policy, not official figures: no official backlog thresholds exist. "
             "本地政策，非官方标准：目前没有官方的积压预警阈值。"

@@ -7,12 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from peakguard.analytics import KpiSettings
 from peakguard.api.errors import request_language
 from peakguard.app.bulletins import (
     bulletin_records,
     daily_period,
     measure_bulletin,
     monthly_period,
+    parse_moment,
     weekly_period,
 )
 from peakguard.app.context import event_lake
@@ -22,9 +24,19 @@ from peakguard.config import Settings
 router = APIRouter(prefix="/bulletins", tags=["bulletins"])
 
 
-def _bulletin(request: Request, period: Period) -> dict[str, Any]:
+AsOf = Annotated[
+    str | None,
+    Query(
+        description="the measurement moment with its time zone, e.g. 2026-11-15T00:00+08:00; "
+        "events after it are ignored (default: the latest event)"
+    ),
+]
+
+
+def _bulletin(request: Request, period: Period, as_of: str | None) -> dict[str, Any]:
     settings: Settings = request.app.state.settings
-    bulletin = measure_bulletin(event_lake(settings), period)
+    cutoff = parse_moment(as_of, "as_of") if as_of else None
+    bulletin = measure_bulletin(event_lake(settings), period, settings=KpiSettings(cutoff=cutoff))
     return bulletin_records(bulletin, language=request_language(request, settings.language))
 
 
@@ -32,9 +44,10 @@ def _bulletin(request: Request, period: Period) -> dict[str, Any]:
 def daily(
     request: Request,
     day: Annotated[str, Query(description="the China-time day, e.g. 2026-11-11")],
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The daily bulletin of one China-time day, compared with the day before."""
-    return _bulletin(request, daily_period(day, option_prefix=""))
+    return _bulletin(request, daily_period(day, option_prefix=""), as_of)
 
 
 @router.get("/weekly")
@@ -42,15 +55,17 @@ def weekly(
     request: Request,
     week: Annotated[str | None, Query(description="the ISO week, e.g. 2026-W46")] = None,
     day: Annotated[str | None, Query(description="or any day inside the week")] = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The weekly bulletin of one ISO week, compared with the week before."""
-    return _bulletin(request, weekly_period(week, day, option_prefix=""))
+    return _bulletin(request, weekly_period(week, day, option_prefix=""), as_of)
 
 
 @router.get("/monthly")
 def monthly(
     request: Request,
     month: Annotated[str, Query(description="the calendar month, e.g. 2026-11")],
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The monthly bulletin of one calendar month, compared with the month before."""
-    return _bulletin(request, monthly_period(month, option_prefix=""))
+    return _bulletin(request, monthly_period(month, option_prefix=""), as_of)

@@ -14,9 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from peakguard.app.capacity import NodeVolumes, capacity_for, capacity_records
 from peakguard.app.forecasts import forecast_records, forecast_volumes, read_forecast_inputs
 from peakguard.app.networks import get_network
+from peakguard.app.settings_files import ChosenSettings, choose_settings
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.forecast.orchestrator import MAX_HORIZON_DAYS, ForecastParameters
 from peakguard.i18n import _
+from peakguard.reserve.parameters import ReserveParameters
 from peakguard.store.database import Store
 
 router = APIRouter(tags=["forecasts"])
@@ -30,12 +32,23 @@ class ForecastSettings(BaseModel):
     horizon_days: Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)] = 35
     announced: list[dict[str, Any]] = Field(default_factory=list)
     models: list[str] | None = None
-    reconciliation: str = ForecastParameters.reconciliation
+    """The fallback chain; default calendar_ar1, calendar_regression, seasonal_naive."""
+    reconciliation: str | None = None
+    """bottom_up, ols or wls_structural (default)."""
     events: list[str] | None = None
+    settings: dict[str, Any] | None = None
+    """Algorithm parameters by section, as in a settings file ([forecast], and [reserve] for
+    capacity; docs/reference/settings-files.md); the fields above win over it."""
+
+    def chosen(self) -> ChosenSettings:
+        return choose_settings(self.settings, [ForecastParameters, ReserveParameters])
 
     def parameters(self) -> ForecastParameters:
-        models = tuple(self.models) if self.models else ForecastParameters.models
-        return ForecastParameters(models=models, reconciliation=self.reconciliation)
+        return self.chosen().get(
+            ForecastParameters,
+            models=tuple(self.models) if self.models else None,
+            reconciliation=self.reconciliation,
+        )
 
 
 class ForecastRequest(ForecastSettings):
@@ -103,6 +116,7 @@ def capacity(request: Request, name: str, body: Annotated[CapacityRequest, Body(
         horizon_days=body.horizon_days,
         events=body.events,
         forecast_parameters=body.parameters(),
+        parameters=body.chosen().get(ReserveParameters),
         carry_backlog=body.carry_backlog,
     )
     return CapacityOut(**capacity_records(outcome))

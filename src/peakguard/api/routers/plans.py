@@ -19,8 +19,10 @@ from peakguard.app.plans import (
     scenario_releases,
     stagger_document,
 )
+from peakguard.app.settings_files import choose_settings
 from peakguard.app.simulation import parse_scenario_document
 from peakguard.optimize.releases import StaggerParameters
+from peakguard.optimize.reroute_parameters import RerouteParameters
 from peakguard.store.database import Store
 
 router = APIRouter(prefix="/networks/{name}/plans", tags=["plans"])
@@ -35,9 +37,14 @@ class StaggerRequest(BaseModel):
     scenario: dict[str, Any]
     releases: list[dict[str, Any]] | None = None
     window_days: Annotated[int, Field(ge=0, le=14)] = 2
-    sorting_margin: float = StaggerParameters.sorting_margin
-    storage_margin: float = StaggerParameters.storage_margin
+    sorting_margin: float | None = None
+    """Default 0.95, or the settings' [stagger] sorting_margin."""
+    storage_margin: float | None = None
+    """Default 0.85, or the settings' [stagger] storage_margin."""
     check: bool = False
+    settings: dict[str, Any] | None = None
+    """Algorithm parameters by section, as in a settings file (docs/reference/settings-files.md);
+    the fields above win over it."""
 
 
 class StaggerOut(BaseModel):
@@ -58,8 +65,8 @@ def stagger(request: Request, name: str, body: Annotated[StaggerRequest, Body()]
         if body.releases is None
         else parse_releases_document(body.releases)
     )
-    parameters = StaggerParameters(
-        sorting_margin=body.sorting_margin, storage_margin=body.storage_margin
+    parameters = choose_settings(body.settings, [StaggerParameters]).get(
+        StaggerParameters, sorting_margin=body.sorting_margin, storage_margin=body.storage_margin
     )
     outcome = plan_stagger(network, scenario, releases, parameters=parameters, check=body.check)
     return StaggerOut(**stagger_document(outcome))
@@ -75,6 +82,9 @@ class RerouteRequest(BaseModel):
     start: datetime | None = None
     end: datetime | None = None
     check: bool = False
+    settings: dict[str, Any] | None = None
+    """Algorithm parameters by section, as in a settings file (docs/reference/settings-files.md);
+    the fields above win over it."""
 
 
 class RerouteOut(BaseModel):
@@ -91,7 +101,8 @@ def reroute(request: Request, name: str, body: Annotated[RerouteRequest, Body()]
     network = get_network(store, name)
     scenario = parse_scenario_document(body.scenario, network)
     closures = closure_requests(scenario, body.nodes, body.start, body.end)
-    outcome = plan_reroute(network, scenario, closures, check=body.check)
+    parameters = choose_settings(body.settings, [RerouteParameters]).get(RerouteParameters)
+    outcome = plan_reroute(network, scenario, closures, parameters=parameters, check=body.check)
     return RerouteOut(
         closures=[
             reroute_plan_document(plan, comparison)

@@ -9,11 +9,13 @@ from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict
 
 from peakguard.app.networks import get_network
+from peakguard.app.settings_files import choose_settings
 from peakguard.app.simulation import (
     parse_scenario_document,
     simulate_scenario,
     simulation_document,
 )
+from peakguard.simulate.warning_rules import WarningThresholds
 from peakguard.store.database import Store
 
 router = APIRouter(prefix="/networks/{name}/simulations", tags=["simulations"])
@@ -25,6 +27,8 @@ class SimulationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scenario: dict[str, Any]
+    settings: dict[str, Any] | None = None
+    """A [warnings] section, as in a settings file, replaces the scenario's thresholds."""
 
 
 @router.post("")
@@ -35,5 +39,8 @@ def simulate(
     ``warnings.json`` hold. Mistakes in the scenario come back as 422 with every location."""
     store: Store = request.app.state.store
     network = get_network(store, name)
-    outcome = simulate_scenario(network, parse_scenario_document(body.scenario, network))
+    warnings = choose_settings(body.settings, [WarningThresholds]).given_section(WarningThresholds)
+    outcome = simulate_scenario(
+        network, parse_scenario_document(body.scenario, network), warnings=warnings
+    )
     return simulation_document(outcome)

@@ -1,0 +1,181 @@
+"""Every operation the CLI offers on a file, the API offers on a body, with the same result.
+
+Both edges call the same functions of :mod:`peakguard.app`; these tests hold them to it: the
+table below must name every command of the CLI, each route it names must exist, and for each
+operation the API's answer is checked against the CLI's file on the same input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+import yaml
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from peakguard.api.app import create_app
+from peakguard.app.context import open_store
+from peakguard.cli import app as cli_app
+from peakguard.config import Settings
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+NETWORK = EXAMPLES / "chengdu-mianyang.yaml"
+SCENARIO = EXAMPLES / "double11-small.yaml"
+
+OPERATIONS: dict[str, tuple[str, str] | None] = {
+    "network validate": ("POST", "/networks/validate"),
+    "network import": ("POST", "/networks"),
+    "network export": ("GET", "/networks/{name}/document"),
+    "network list": ("GET", "/networks"),
+    "network show": ("GET", "/networks/{name}"),
+    "simulate": ("POST", "/networks/{name}/simulations"),
+    "plan stagger": ("POST", "/networks/{name}/plans/stagger"),
+    "plan reroute": ("POST", "/networks/{name}/plans/reroute"),
+    "forecast": ("POST", "/forecasts"),
+    "capacity": ("POST", "/networks/{name}/capacity"),
+    "events ingest": ("POST", "/events/bulk"),
+    "report daily": ("GET", "/bulletins/daily"),
+    "report weekly": ("GET", "/bulletins/weekly"),
+    "report monthly": ("GET", "/bulletins/monthly"),
+    "demo": None,  # builds the demo province on the local database: a tour, not an operation
+    "serve": None,  # starts the API itself
+    "version": ("GET", "/health"),
+}
+"""CLI command → the API route doing the same on a body (None: no API counterpart, and why)."""
+
+
+def cli_commands(group: Any, prefix: str = "") -> list[str]:
+    """The CLI's leaf commands, as typed (``plan stagger``)."""
+    found: list[str] = []
+    for name, command in sorted(group.commands.items()):
+        if hasattr(command, "commands"):
+            found += cli_commands(command, f"{prefix}{name} ")
+        else:
+            found.append(f"{prefix}{name}")
+    return found
+
+
+def test_every_cli_command_has_its_route(tmp_path: Path) -> None:
+    """The table names every CLI command, and every route it names is in the API."""
+    assert sorted(cli_commands(typer.main.get_command(cli_app))) == sorted(OPERATIONS)
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'p.db'}", home=tmp_path)
+    paths = create_app(settings).openapi()["paths"]
+    for command, route in OPERATIONS.items():
+        if route is not None:
+            method, path = route
+            assert path in paths, f"{command}: {path} is not a route"
+            assert method.lower() in paths[path], f"{command}: {path} has no {method}"
+
+
+@pytest.fixture
+def both(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The CLI and the API over one database and one event lake, in English."""
+    monkeypatch.setenv("PEAKGUARD_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PEAKGUARD_DATABASE_URL", database_url)
+    settings = Settings(database_url=database_url, home=tmp_path / "home", language="en")
+    store = open_store(settings)
+    runner = CliRunner()
+
+    def cli(*arguments: str) -> Any:
+        result = runner.invoke(cli_app, ["--lang", "en", *arguments], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result
+
+    with TestClient(create_app(settings, store)) as client:
+        yield cli, client
+    store.engine.dispose()
+
+
+def scenario_document(**changes: Any) -> dict[str, Any]:
+    document = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
+    document.update(changes)
+    loaded: dict[str, Any] = json.loads(json.dumps(document, default=str))
+    return loaded
+
+
+def test_import_and_export_agree(both: Any, tmp_path: Path) -> None:
+    """A network imported through the API exports, through the CLI, as the API's document."""
+    cli, client = both
+    document = yaml.safe_load(NETWORK.read_text(encoding="utf-8"))
+    response = client.post("/networks", json=document, params={"name": "via-api"})
+    assert response.status_code == 201, response.text
+    assert client.post("/networks", json=document, params={"name": "via-api"}).status_code == 409
+    cli("network", "export", "via-api", "--out", str(tmp_path / "out.json"))
+    exported = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert exported == client.get("/networks/via-api/document").json()
+    assert exported["name"] == "via-api"
+    assert len(exported["nodes"]) == len(document["nodes"])
+
+
+def test_simulation_agrees(both: Any, tmp_path: Path) -> None:
+    """The API's simulation summary and warnings are the CLI's summary.json and warnings.json."""
+    cli, client = both
+    cli("network", "import", str(NETWORK))
+    name = client.get("/networks").json()[0]["name"]
+    cli("simulate", "--network", name, "--scenario", str(SCENARIO), "--out", str(tmp_path / "s"))
+    response = client.post(f"/networks/{name}/simulations", json={"scenario": scenario_document()})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    summary = json.loads((tmp_path / "s" / "summary.json").read_text(encoding="utf-8"))
+    warnings = json.loads((tmp_path / "s" / "warnings.json").read_text(encoding="utf-8"))
+    assert answer["summary"] == summary["summary"]
+    assert answer["warnings"] == warnings
+    assert answer["blockage_reports"] == summary["blockage_reports"]
+    assert answer["summary"]["accepted"] > 0
+
+
+def test_reroute_handles_every_closure_on_both_edges(both: Any, tmp_path: Path) -> None:
+    """A scenario with two closures gets two reroutes from the CLI and from the API, alike."""
+    cli, client = both
+    cli("network", "import", str(NETWORK))
+    name = client.get("/networks").json()[0]["name"]
+    document = scenario_document()
+    document["closures"].append(
+        {"node": "ZTO-CD-HUB", "start": "2026-11-12T06:00", "end": "2026-11-12T18:00"}
+    )
+    two = tmp_path / "two-closures.json"
+    two.write_text(json.dumps(document), encoding="utf-8")
+    out = tmp_path / "reroute"
+    cli(
+        "plan",
+        "reroute",
+        "--network",
+        name,
+        "--scenario",
+        str(two),
+        "--out",
+        str(out),
+        "--no-check",
+    )
+    response = client.post(f"/networks/{name}/plans/reroute", json={"scenario": document})
+    assert response.status_code == 200, response.text
+    closures = response.json()["closures"]
+    assert [item["closed"] for item in closures] == [["ZTO-MY-HUB"], ["ZTO-CD-HUB"]]
+    for index, answer in enumerate(closures):
+        written = json.loads((out / f"closure-{index + 1}" / "reroute.json").read_text("utf-8"))
+        assert answer["backups"] == written["backups"]
+        assert answer["settings"] == written["settings"]
+
+
+def test_bulletin_agrees(both: Any, tmp_path: Path) -> None:
+    """GET /bulletins/daily answers what the CLI's bulletin.json holds, at the same moment."""
+    cli, client = both
+    cli("events", "ingest", str(EXAMPLES / "scan-events.csv"))
+    moment = "2026-11-14T00:00+08:00"
+    out = tmp_path / "bulletin"
+    cli("report", "daily", "--day", "2026-11-11", "--as-of", moment, "--out", str(out))
+    written = json.loads((out / "bulletin.json").read_text(encoding="utf-8"))
+    response = client.get("/bulletins/daily", params={"day": "2026-11-11", "as_of": moment})
+    assert response.status_code == 200, response.text
+    assert response.json() == written
+    cutoff = datetime.fromisoformat(written["settings"]["kpi"]["cutoff"])
+    assert cutoff == datetime(2026, 11, 13, 16, tzinfo=UTC)
+    refused = client.get("/bulletins/daily", params={"day": "2026-11-11", "as_of": "tomorrow"})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["problems"][0]["location"] == "as_of"
