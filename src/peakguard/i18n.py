@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any, Final
 
 from babel.messages.pofile import read_po
+from pydantic_core import PydanticCustomError
 
 SUPPORTED_LANGUAGES: Final = ("zh_CN", "en")
 DEFAULT_LANGUAGE: Final = "zh_CN"
@@ -104,6 +105,4 @@ def invalid(message: Message) -> Exception:
     ``raise invalid(_("end must be after start"))`` inside a validator; the loaders turn it back
     into the message (see ``formats/validation_messages.py``).
     """
-    from pydantic_core import PydanticCustomError
-
     return PydanticCustomError("peakguard", "{msgid}", {"msgid": message.msgid, **message.params})

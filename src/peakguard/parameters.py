@@ -413,6 +413,12 @@ def _message(error: ErrorDetails) -> Message:
         return Message(str(context.pop("msgid")), context)
     if kind == "missing":
         return _("is required")
+    found = _limit_message(kind, context) or _type_message(kind, shown, context)
+    return found or _("is not valid: {detail}", detail=error["msg"])
+
+
+def _limit_message(kind: str, context: Mapping[str, Any]) -> Message | None:
+    """A value past a bound (``gt``, ``ge``, ``lt``, ``le``)."""
     if kind == "greater_than":
         return _("must be greater than {limit}", limit=context.get("gt"))
     if kind == "greater_than_equal":
@@ -421,6 +427,11 @@ def _message(error: ErrorDetails) -> Message:
         return _("must be less than {limit}", limit=context.get("lt"))
     if kind == "less_than_equal":
         return _("must be at most {limit}", limit=context.get("le"))
+    return None
+
+
+def _type_message(kind: str, shown: object, context: Mapping[str, Any]) -> Message | None:
+    """A value of the wrong kind: number, flag, text, choice, list, table or time."""
     if kind in {"int_type", "int_parsing", "int_from_float"}:
         return _("must be a whole number, not {value!r}", value=shown)
     if kind in {"float_type", "float_parsing", "finite_number"}:
@@ -437,13 +448,13 @@ def _message(error: ErrorDetails) -> Message:
         return _("must be a list")
     if kind in {"dict_type", "model_type", "dataclass_type", "dataclass_exact_type"}:
         return _("must be a mapping of field names to values")
-    if kind.startswith("datetime") or kind.startswith("timezone"):
+    if kind.startswith(("datetime", "timezone")):
         return _(
             "{value!r} is not a time: use ISO 8601 with a time zone, e.g. {example}",
             value=shown,
             example=TIME_EXAMPLE,
         )
-    return _("is not valid: {detail}", detail=error["msg"])
+    return None
 
 
 # Writing a file ---------------------------------------------------------------------------------

@@ -87,7 +87,7 @@ def spark_engine(source: EventSource, session: Any | None = None) -> Engine:
     """Events on Apache Spark: ``session`` (a ``SparkSession``) or a new local one. The
     session's time zone is set to UTC, which the China-time days rely on."""
     if session is None:
-        from pyspark.sql import SparkSession
+        from pyspark.sql import SparkSession  # noqa: PLC0415 - pyspark is the optional [spark] extra
 
         session = (
             SparkSession.builder.master("local[*]")

@@ -118,8 +118,9 @@ class PlainStatsforecast:
         return f"statsforecast_{self.kind}"
 
     def _model(self) -> Any:
-        from statsforecast.models import AutoARIMA, AutoETS
-        from statsforecast.models import SeasonalNaive as LibrarySeasonalNaive
+        # statsforecast compiles with numba on import (seconds): only a fit pays for it
+        from statsforecast.models import AutoARIMA, AutoETS  # noqa: PLC0415
+        from statsforecast.models import SeasonalNaive as LibrarySeasonalNaive  # noqa: PLC0415
 
         if self.kind == "auto_ets":
             return AutoETS(season_length=7)

@@ -313,7 +313,8 @@ class CalendarModel:
         return f"calendar_{self.error_model}"
 
     def _model(self) -> Any:
-        from statsforecast.models import ARIMA, AutoARIMA, AutoETS
+        # statsforecast compiles with numba on import (seconds): only a fit pays for it
+        from statsforecast.models import ARIMA, AutoARIMA, AutoETS  # noqa: PLC0415
 
         if self.error_model == "auto_ets":
             return AutoETS(season_length=1)

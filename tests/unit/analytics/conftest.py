@@ -105,7 +105,7 @@ def rows_of(table: pa.Table) -> list[dict[str, Any]]:
 def spark() -> Iterator[Any]:
     """One local Spark session (two cores, UTC, 4 shuffle partitions) for every Spark test:
     starting one takes about 15 s."""
-    from pyspark.sql import SparkSession
+    from pyspark.sql import SparkSession  # noqa: PLC0415 - the optional [spark] extra, slow to load
 
     session = (
         SparkSession.builder.master("local[2]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -267,7 +268,6 @@ def test_times_in_other_forms(tmp_path: Path) -> None:
 def test_a_million_rows_validate_quickly(tmp_path: Path) -> None:
     """Validation is vectorised: 300,000 rows read and check in well under the time a
     per-row loop would need (a loose bound, the machine is shared)."""
-    import time
 
     path = write_csv(tmp_path / "events.csv", event_rows(100_000))
     started = time.perf_counter()
