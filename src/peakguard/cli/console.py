@@ -3,14 +3,14 @@ problem with its location, then the exit code), progress and tables of figures."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -139,6 +139,22 @@ def print_figures(title: Message, rows: Sequence[tuple[Message, str]]) -> None:
     table.add_column(justify="right")
     for label, value in rows:
         table.add_row(render(label), value)
+    console.print(table)
+
+
+def print_table(
+    title: Message,
+    headers: Sequence[Message],
+    rows: Iterable[Sequence[str]],
+    *,
+    justify: JustifyMethod = "left",
+) -> None:
+    """A table with a title and a header row (both rendered in the user's language)."""
+    table = Table(title=render(title))
+    for header in headers:
+        table.add_column(render(header), justify=justify)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from peakguard.app.capacity import CapacityOutcome, capacity_for, write_capacity_files
 from peakguard.app.forecasts import (
@@ -22,6 +21,7 @@ from peakguard.cli.console import (
     handled,
     network_named,
     print_figures,
+    print_table,
     print_written,
     progress,
     settings,
@@ -176,25 +176,27 @@ def print_gaps(outcome: CapacityOutcome) -> None:
     if not outcome.gaps:
         console.print(render(_("No node falls short: the reserves on hand suffice.")))
         return
-    table = Table(title=render(_("Capacity gaps ({bound})", bound=outcome.bound)))
-    for header in (
-        _("Node"),
-        _("Resource"),
-        _("On hand"),
-        _("Needed"),
-        _("Add"),
-        _("First short day"),
-        _("Decide by"),
-    ):
-        table.add_column(render(header))
-    for gap in outcome.gaps:
-        table.add_row(
-            gap.node,
-            render(RESOURCE_NAMES[gap.resource]),
-            f"{gap.on_hand:,.0f}",
-            f"{gap.required:,.0f}",
-            f"{gap.add:,.0f}",
-            gap.first_short_day.isoformat(),
-            gap.decide_by.isoformat(),
-        )
-    console.print(table)
+    print_table(
+        _("Capacity gaps ({bound})", bound=outcome.bound),
+        (
+            _("Node"),
+            _("Resource"),
+            _("On hand"),
+            _("Needed"),
+            _("Add"),
+            _("First short day"),
+            _("Decide by"),
+        ),
+        (
+            (
+                gap.node,
+                render(RESOURCE_NAMES[gap.resource]),
+                f"{gap.on_hand:,.0f}",
+                f"{gap.required:,.0f}",
+                f"{gap.add:,.0f}",
+                gap.first_short_day.isoformat(),
+                gap.decide_by.isoformat(),
+            )
+            for gap in outcome.gaps
+        ),
+    )

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from peakguard.app.networks import (
     export_network,
@@ -23,6 +22,7 @@ from peakguard.cli.console import (
     network_named,
     opened_store,
     print_figures,
+    print_table,
     print_written,
     with_progress,
 )
@@ -97,12 +97,14 @@ def network_list() -> None:
     """List the stored networks."""
     with handled(), opened_store() as store:
         rows = list_networks(store)
-    table = Table(title=render(_("Stored networks")))
-    for header in (_("Name"), _("Title"), _("Nodes"), _("Lanes"), _("Source")):
-        table.add_column(render(header))
-    for row in rows:
-        table.add_row(row.name, row.title or "", f"{row.nodes:,}", f"{row.lanes:,}", row.source)
-    console.print(table)
+    print_table(
+        _("Stored networks"),
+        (_("Name"), _("Title"), _("Nodes"), _("Lanes"), _("Source")),
+        (
+            (row.name, row.title or "", f"{row.nodes:,}", f"{row.lanes:,}", row.source)
+            for row in rows
+        ),
+    )
 
 
 @network_app.command("show")
@@ -147,28 +149,31 @@ def print_summary(summary: NetworkSummary) -> None:
 
 
 def print_carriers(summary: NetworkSummary) -> None:
-    carriers = Table(title=render(_("By carrier")))
-    for header in (
-        _("Carrier"),
-        _("Hubs"),
-        _("Outlets"),
-        _("Stations"),
-        _("Hub sorting capacity (parcels/day)"),
-        _("Normal-day pickups (parcels)"),
-    ):
-        carriers.add_column(render(header), justify="right")
     english = current_language() == "en"
-    for carrier in summary.carriers:
-        shown = carrier.name_en if english and carrier.name_en else carrier.name
-        carriers.add_row(
-            f"{shown} ({carrier.code})",
-            f"{carrier.hubs:,}",
-            f"{carrier.outlets:,}",
-            f"{carrier.stations:,}",
-            f"{carrier.hub_daily_sorting_capacity:,}",
-            f"{carrier.normal_day_pickups:,}",
-        )
-    console.print(carriers)
+    print_table(
+        _("By carrier"),
+        (
+            _("Carrier"),
+            _("Hubs"),
+            _("Outlets"),
+            _("Stations"),
+            _("Hub sorting capacity (parcels/day)"),
+            _("Normal-day pickups (parcels)"),
+        ),
+        (
+            (
+                f"{carrier.name_en if english and carrier.name_en else carrier.name} "
+                f"({carrier.code})",
+                f"{carrier.hubs:,}",
+                f"{carrier.outlets:,}",
+                f"{carrier.stations:,}",
+                f"{carrier.hub_daily_sorting_capacity:,}",
+                f"{carrier.normal_day_pickups:,}",
+            )
+            for carrier in summary.carriers
+        ),
+        justify="right",
+    )
 
 
 def warn_unrouted(summary: NetworkSummary) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from peakguard.app.plans import (
     RerouteOutcome,
@@ -27,6 +26,7 @@ from peakguard.cli.console import (
     handled,
     network_named,
     print_figures,
+    print_table,
     print_written,
     progress,
     settings,
@@ -123,24 +123,26 @@ def plan_reroute_command(
 
 def print_reroute(outcome: RerouteOutcome) -> None:
     for plan in outcome.plans:
-        table = Table(title=render(_("Backups for {nodes}", nodes=", ".join(plan.closure.nodes))))
-        for header in (
-            _("Backup hub"),
-            _("Share of parcels"),
-            _("Origins"),
-            _("Destinations"),
-            _("Mean added transit (hours)"),
-        ):
-            table.add_column(render(header))
-        for backup in plan.backups:
-            table.add_row(
-                backup.hub,
-                f"{backup.parcel_share:.1%}",
-                str(len(backup.origins)),
-                str(len(backup.destinations)),
-                f"{backup.mean_added_transit_hours:+.1f}",
-            )
-        console.print(table)
+        print_table(
+            _("Backups for {nodes}", nodes=", ".join(plan.closure.nodes)),
+            (
+                _("Backup hub"),
+                _("Share of parcels"),
+                _("Origins"),
+                _("Destinations"),
+                _("Mean added transit (hours)"),
+            ),
+            (
+                (
+                    backup.hub,
+                    f"{backup.parcel_share:.1%}",
+                    str(len(backup.origins)),
+                    str(len(backup.destinations)),
+                    f"{backup.mean_added_transit_hours:+.1f}",
+                )
+                for backup in plan.backups
+            ),
+        )
         if plan.unabsorbed_parcels > 0.5:
             console.print(
                 "[yellow]"
