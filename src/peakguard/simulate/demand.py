@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -26,9 +27,17 @@ def home_province(network: Network) -> str:
     return Counter(province_code(node.region) for node in network.nodes).most_common(1)[0][0]
 
 
-def normal_day_flows(
-    network: Network, scenario: Scenario
-) -> tuple[IntArray, IntArray, FloatArray, npt.NDArray[np.bool_]]:
+class NormalDayFlows(NamedTuple):
+    """Parcels on a normal day from each origin to each destination (node positions)."""
+
+    origin: IntArray
+    destination: IntArray
+    parcels: FloatArray
+    inbound: npt.NDArray[np.bool_]
+    """Handed over at a gateway from outside the home province (not taken on at an outlet)."""
+
+
+def normal_day_flows(network: Network, scenario: Scenario) -> NormalDayFlows:
     """(origin, destination, parcels, is_inbound) on a normal day."""
     settings = scenario.demand
     home = home_province(network)
@@ -75,7 +84,7 @@ def normal_day_flows(
                     destinations.append(position[station.id])
                     parcels.append(volume / len(gateways))
                     inbound.append(True)
-    return (
+    return NormalDayFlows(
         np.array(origins, dtype=np.int64),
         np.array(destinations, dtype=np.int64),
         np.array(parcels, dtype=np.float64),
@@ -85,7 +94,12 @@ def normal_day_flows(
 
 def build_demand(network: Network, scenario: Scenario) -> Demand:
     """Hourly demand over the scenario's days (none in the drain days)."""
-    origin, destination, daily, inbound = normal_day_flows(network, scenario)
+    return demand_from_flows(network, scenario, normal_day_flows(network, scenario))
+
+
+def demand_from_flows(network: Network, scenario: Scenario, flows: NormalDayFlows) -> Demand:
+    """Hourly demand over the scenario's days from its normal-day ``flows``."""
+    origin, destination, daily, inbound = flows
     carriers = np.array([network.nodes[i].carrier for i in origin.tolist()], dtype=object)
     regions = np.array([network.nodes[i].region for i in origin.tolist()], dtype=object)
     pickup = np.array(scenario.demand.pickup_hours, dtype=np.int64)
