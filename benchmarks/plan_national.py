@@ -23,9 +23,11 @@ pickups, each outlet's parcels of a day to be picked up within two days
 (:func:`releases_from_scenario`): 28,476 releases.
 
 Each run is a fresh process (its peak resident memory its own, ``VmHWM``) on a case built
-once and pickled. ``plan_pickups`` and ``greedy_pickups`` are the real functions; timers are
-wrapped around the functions they call (routing, origin mixes, the probe, the background run,
-the program's assembly, each HiGHS run) and HiGHS's own counters are read after each run.
+once and pickled. Each run compiles the planning problem (``compile_problem``: routing, demand,
+normal-day flows, origin mixes) and hands it to ``plan_pickups`` or ``greedy_pickups``, the
+real functions; timers are wrapped around the functions they call (the problem and its
+routing, the probe, the background run, the program's assembly, each HiGHS run) and HiGHS's
+own counters are read after each run.
 ``--experiments`` builds the program once, saves it, and solves it again under other HiGHS
 options and other ``storage_hours_per_day``, each in a fresh process with a time limit.
 """
@@ -57,7 +59,7 @@ import simulate_national as national
 
 from peakguard.domain.network import Carrier, Network, NodeKind
 from peakguard.domain.routing import derive_routing
-from peakguard.optimize import greedy, highs, loads, stagger
+from peakguard.optimize import greedy, highs, loads, problem, stagger
 from peakguard.optimize.releases import (
     OrderRelease,
     StaggerParameters,
@@ -291,11 +293,11 @@ _HIGHS_OPTIONS: dict[str, Any] = {}
 
 def _instrument() -> _Clock:
     clock = _Clock()
+    clock.wrap(problem, "compile_problem", "problem")
+    clock.wrap(problem, "derive_routing", "problem: routing")
     for owner in (stagger, greedy):
-        clock.wrap(owner, "derive_routing", "routing")
         clock.wrap(owner, "load_basis", "load basis")
         clock.wrap(owner, "build_load_model", "load rows")
-    clock.wrap(loads, "origin_mixes", "load basis: origin mixes")
     clock.wrap(loads, "probe_profiles", "load basis: probe profiles")
     clock.wrap(loads, "_background", "load basis: background run")
     clock.wrap(loads, "_entries", "profile entries (basis and rows)")
@@ -312,14 +314,11 @@ def _one_run(case_file: Path, method: str, settings: StaggerParameters) -> dict[
     started = time.perf_counter()
     result: dict[str, Any] = {"method": method}
     try:
+        compiled = problem.compile_problem(case.network, case.scenario)
         if method == "lp":
-            plan = stagger.plan_pickups(
-                case.network, case.scenario, case.releases, parameters=settings
-            )
+            plan = stagger.plan_pickups(compiled, case.releases, parameters=settings)
         else:
-            plan = greedy.greedy_pickups(
-                case.network, case.scenario, case.releases, parameters=settings
-            )
+            plan = greedy.greedy_pickups(compiled, case.releases, parameters=settings)
     except highs.SolverError as error:
         result["failed"] = f"HiGHS: {error}"
         plan = None
@@ -410,9 +409,9 @@ def _run_child(case_file: Path, method: str, arguments: list[str]) -> dict[str, 
 
 
 PHASES = (
-    "routing",
+    "problem",
+    "problem: routing",
     "load basis",
-    "load basis: origin mixes",
     "load basis: probe profiles",
     "load basis: background run",
     "load rows",
@@ -585,10 +584,9 @@ def anatomy(case: Case, settings: StaggerParameters) -> str:
     outlets of a hub would leave (entries at rows outside the outlet are the same profile
     for every outlet of a hub, shifted by its shuttle's timing)."""
     started = time.perf_counter()
-    basis = loads.load_basis(
-        case.network, case.scenario, case.releases, derive_routing(case.network), settings
-    )
-    model = loads.build_load_model(basis, case.network, case.scenario, settings)
+    compiled = problem.compile_problem(case.network, case.scenario)
+    basis = loads.load_basis(compiled, case.releases, settings)
+    model = loads.build_load_model(basis, compiled, settings)
     seconds = time.perf_counter() - started
     kinds = np.array([node.kind.value for node in case.network.nodes], dtype=object)
     entry_kind = kinds[model.row_node[model.entry_row]]
@@ -772,7 +770,7 @@ def _experiments(path: Path, case: Case, args: argparse.Namespace) -> None:
         phases = _phases(run)
         stats = run.get("statistics", {})
         quality = run.get("quality", {})
-        build = phases.get("routing", 0.0) + phases.get("load basis", 0.0)
+        build = phases.get("problem", 0.0) + phases.get("load basis", 0.0)
         build += phases.get("load rows", 0.0)
         build += phases.get("program assembly", 0.0) + phases.get("pass to HiGHS", 0.0)
         status = run.get("failed", "optimal")

@@ -9,6 +9,7 @@ import time
 
 from peakguard.demo.season import DEMO_CLOSED_HUB, double11_scenario
 from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
+from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.reroute import ClosureRequest, RerouteParameters, reroute_closure
 from peakguard.optimize.reroute_simulate import RerouteOutcome, simulate_reroute
 
@@ -20,9 +21,8 @@ def main(lead_hours: int = 12) -> None:
     closure = next(item for item in scenario.closures if item.node == DEMO_CLOSED_HUB)
     started = time.perf_counter()
     parameters = RerouteParameters(lead_hours=lead_hours)
-    plan = reroute_closure(
-        network, scenario, ClosureRequest.from_closure(closure), parameters=parameters
-    )
+    problem = compile_problem(network, scenario)
+    plan = reroute_closure(problem, ClosureRequest.from_closure(closure), parameters=parameters)
     planned = time.perf_counter() - started
     print(f"reroute of {DEMO_CLOSED_HUB} {plan.window_start} – {plan.window_end}: {planned:.1f} s")
     print(f"closed traffic in the window: {plan.parcels:,.0f} parcels")
@@ -53,7 +53,7 @@ def main(lead_hours: int = 12) -> None:
     for item in plan.unabsorbed:
         print(f"  {item.role} {item.node} {item.parcels:,.0f} closed_end={item.closed_end}")
     started = time.perf_counter()
-    comparison = simulate_reroute(network, scenario, plan)
+    comparison = simulate_reroute(problem, plan)
     print(f"simulated both in {time.perf_counter() - started:.1f} s")
     for label, outcome in (("closure only", comparison.before), ("rerouted", comparison.after)):
         _show(label, outcome)

@@ -15,19 +15,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from peakguard.domain.network import Network
-from peakguard.domain.routing import RoutingTable, derive_routing
 from peakguard.optimize.comparison import (
     PlanComparison,
-    compare_by_simulation,
+    compare_runs,
     peak_storage_utilisation,
     simulate_planned,
+    simulate_unplanned,
 )
-from peakguard.optimize.loads import load_basis
+from peakguard.optimize.loads import LoadBasis, load_basis
+from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.reroute import ReroutePlan, reroute_closure
 from peakguard.optimize.reroute_parameters import ClosureRequest
 from peakguard.optimize.shortfall_reserves import Reserve, reserves_for_shortfalls, with_reserves
-from peakguard.optimize.stagger import PickupPlan, plan_pickups
+from peakguard.optimize.stagger import PickupPlan, plan_pickups_on_basis
 from peakguard.simulate.plan import FloatArray
 from peakguard.simulate.scenario import Scenario
 
@@ -63,61 +64,35 @@ class AssurancePlan:
 
 
 def plan_assurance(
-    network: Network,
-    scenario: Scenario,
+    problem: PlanningProblem,
     releases: list[OrderRelease],
     *,
     parameters: StaggerParameters | None = None,
-    routing: RoutingTable | None = None,
 ) -> AssurancePlan:
     """Reroute the scenario's first closure, then stagger, reserve and check by simulation."""
     settings = parameters or StaggerParameters()
-    table = routing or derive_routing(network)
+    network, scenario = problem.network, problem.scenario
     reroute = (
-        reroute_closure(
-            network, scenario, ClosureRequest.from_closure(scenario.closures[0]), routing=table
-        )
+        reroute_closure(problem, ClosureRequest.from_closure(scenario.closures[0]))
         if scenario.closures
         else None
     )
-    basis = load_basis(network, scenario, releases, table, settings)
+    basis = load_basis(problem, releases, settings)
     factor = np.ones(len(network.nodes))
     reserves: list[Reserve] = []
-    reinforced = scenario
+    reinforced = problem
     first: PickupPlan | None = None
     checks = 0
     confirmed = False
     while True:
-        plan = plan_pickups(
-            network,
-            reinforced,
-            releases,
-            parameters=settings,
-            routing=table,
-            basis=basis,
-            storage_factor=factor,
-        )
+        plan = plan_pickups_on_basis(reinforced, basis, parameters=settings, storage_factor=factor)
         first = first or plan
-        # A re-plan on the reinforced network may move load onto a node that then falls
-        # short in turn: add reserves until none does (or the rounds run out).
-        for _round in range(MAX_RESERVE_ROUNDS):
-            added = reserves_for_shortfalls(plan)
-            if not added:
-                break
-            reserves += added
-            reinforced = with_reserves(scenario, reserves)
-            plan = plan_pickups(
-                network,
-                reinforced,
-                releases,
-                parameters=settings,
-                routing=table,
-                basis=basis,
-                storage_factor=factor,
-            )
-        planned = simulate_planned(network, reinforced, plan, routing=table, reroute=reroute)
+        plan, reinforced, reserves = _with_reserves_needed(
+            problem, reinforced, plan, reserves, basis=basis, settings=settings, factor=factor
+        )
+        planned = simulate_planned(reinforced, plan, reroute=reroute)
         checks += 1
-        peaks = peak_storage_utilisation(planned, reinforced)
+        peaks = peak_storage_utilisation(planned, reinforced.scenario)
         over = (peaks > 1.0 + 1e-6) & basis.touched
         if reroute is not None:
             closed = [
@@ -130,12 +105,42 @@ def plan_assurance(
         if confirmed or checks >= MAX_CHECKS:
             break
         factor = _recalibrated(factor, plan, peaks, network, settings, over)
-    comparison = compare_by_simulation(
-        network, reinforced, plan, routing=table, reroute=reroute, planned=planned
-    )
+    comparison = compare_runs(reinforced, plan, simulate_unplanned(reinforced), planned)
     return AssurancePlan(
-        reroute, first, reserves, plan, reinforced, comparison, checks, factor, confirmed
+        reroute,
+        first,
+        reserves,
+        plan,
+        reinforced.scenario,
+        comparison,
+        checks,
+        factor,
+        confirmed,
     )
+
+
+def _with_reserves_needed(
+    problem: PlanningProblem,
+    reinforced: PlanningProblem,
+    plan: PickupPlan,
+    reserves: list[Reserve],
+    *,
+    basis: LoadBasis,
+    settings: StaggerParameters,
+    factor: FloatArray,
+) -> tuple[PickupPlan, PlanningProblem, list[Reserve]]:
+    """Reserves for the shortfalls of ``plan`` (made on ``reinforced``: ``problem`` with
+    ``reserves``) and the plan made again with them, until none falls short or the rounds
+    run out: a re-plan on the reinforced network may move load onto a node that then falls
+    short in turn. Returns the plan, the problem with every reserve so far, and those."""
+    for _round in range(MAX_RESERVE_ROUNDS):
+        added = reserves_for_shortfalls(plan)
+        if not added:
+            break
+        reserves = reserves + added
+        reinforced = problem.with_scenario(with_reserves(problem.scenario, reserves))
+        plan = plan_pickups_on_basis(reinforced, basis, parameters=settings, storage_factor=factor)
+    return plan, reinforced, reserves
 
 
 def _recalibrated(

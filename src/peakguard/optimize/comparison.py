@@ -11,15 +11,14 @@ directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
 from peakguard.domain.network import Network, NodeKind
-from peakguard.domain.routing import RoutingTable, derive_routing
-from peakguard.optimize.loads import origin_mixes
+from peakguard.optimize.problem import PlanningProblem, problem_and
 from peakguard.optimize.reroute import ReroutePlan
 from peakguard.optimize.stagger import PickupPlan
-from peakguard.simulate.demand import build_demand
 from peakguard.simulate.plan import Demand, FloatArray, StoragePolicy
 from peakguard.simulate.run import SimulationResult, simulate
 from peakguard.simulate.scenario import Scenario
@@ -76,25 +75,31 @@ class PlanComparison:
     planned_result: SimulationResult
 
 
+def simulate_unplanned(
+    problem: PlanningProblem, *, policy: StoragePolicy = StoragePolicy.overflow
+) -> SimulationResult:
+    """The scenario without a plan (every release picked up on its day), under ``policy``."""
+    checked = problem.scenario.model_copy(update={"storage_policy": policy})
+    return simulate(problem.network, checked, demand=problem.demand, routing=problem.routing)
+
+
 def simulate_planned(
-    network: Network,
-    scenario: Scenario,
+    problem: PlanningProblem,
     plan: PickupPlan,
     *,
-    routing: RoutingTable,
     policy: StoragePolicy = StoragePolicy.overflow,
     reroute: ReroutePlan | None = None,
 ) -> SimulationResult:
     """The scenario with the plan's pickups (and the reroute's routing), under ``policy``."""
-    checked = scenario.model_copy(update={"storage_policy": policy})
-    demand = planned_demand(network, scenario, plan)
+    checked = problem.scenario.model_copy(update={"storage_policy": policy})
+    demand = planned_demand(problem, plan)
     if reroute is None:
-        return simulate(network, checked, demand=demand, routing=routing)
+        return simulate(problem.network, checked, demand=demand, routing=problem.routing)
     return simulate(
         reroute.network,
         checked,
         demand=demand,
-        routing=routing,
+        routing=problem.routing,
         routing_windows=[reroute.routing_window],
     )
 
@@ -104,14 +109,13 @@ def peak_storage_utilisation(result: SimulationResult, scenario: Scenario) -> Fl
     return np.asarray(_storage_utilisation(result, scenario).max(axis=1, initial=0.0))
 
 
-def planned_demand(network: Network, scenario: Scenario, plan: PickupPlan) -> Demand:
+def planned_demand(problem: PlanningProblem, plan: PickupPlan) -> Demand:
     """The scenario's demand with the planned origins' pickups replaced by the quotas (taken
     on in the scenario's pickup rounds, in equal parts, to the origin's usual destinations)."""
-    base = build_demand(network, scenario)
-    position = {node.id: index for index, node in enumerate(network.nodes)}
+    scenario, base, mixes = problem.scenario, problem.demand, problem.mixes
+    position = problem.routing.position
     planned = np.array(sorted({position[item.origin] for item in plan.quotas}), dtype=np.int64)
     moved = np.isin(base.origin, planned) & (base.hour >= scenario.warm_up_hours)
-    mixes = origin_mixes(network, scenario)
     rounds = list(scenario.demand.pickup_hours)
     parts = [
         (base.origin[~moved], base.destination[~moved], base.hour[~moved], base.parcels[~moved])
@@ -140,27 +144,57 @@ def planned_demand(network: Network, scenario: Scenario, plan: PickupPlan) -> De
     )
 
 
+@overload
+def compare_by_simulation(
+    problem: PlanningProblem,
+    plan: PickupPlan,
+    /,
+    *,
+    policy: StoragePolicy = StoragePolicy.overflow,
+    reroute: ReroutePlan | None = None,
+) -> PlanComparison: ...
+
+
+@overload
 def compare_by_simulation(
     network: Network,
     scenario: Scenario,
     plan: PickupPlan,
+    /,
     *,
-    routing: RoutingTable | None = None,
-    unplanned: SimulationResult | None = None,
     policy: StoragePolicy = StoragePolicy.overflow,
     reroute: ReroutePlan | None = None,
-    planned: SimulationResult | None = None,
+) -> PlanComparison: ...
+
+
+def compare_by_simulation(
+    problem: PlanningProblem | Network,
+    plan: PickupPlan | Scenario,
+    old_plan: PickupPlan | None = None,
+    /,
+    *,
+    policy: StoragePolicy = StoragePolicy.overflow,
+    reroute: ReroutePlan | None = None,
 ) -> PlanComparison:
     """Simulate the scenario without and with the plan (under ``policy``), and compare them
-    hub by hub. ``unplanned`` and ``planned`` may pass runs already made with the same
-    policy. With a ``reroute``, the planned run also sends the closed hub's parcels to its
-    backups."""
-    table = routing or derive_routing(network)
-    checked = scenario.model_copy(update={"storage_policy": policy})
-    before = unplanned or simulate(network, checked, routing=table)
-    after = planned or simulate_planned(
-        network, scenario, plan, routing=table, policy=policy, reroute=reroute
-    )
+    hub by hub. With a ``reroute``, the planned run also sends the closed hub's parcels to
+    its backups. The old form ``compare_by_simulation(network, scenario, plan)`` compiles the
+    problem itself."""
+    compiled, chosen = problem_and(problem, plan, old_plan)
+    before = simulate_unplanned(compiled, policy=policy)
+    after = simulate_planned(compiled, chosen, policy=policy, reroute=reroute)
+    return compare_runs(compiled, chosen, before, after)
+
+
+def compare_runs(
+    problem: PlanningProblem,
+    plan: PickupPlan,
+    before: SimulationResult,
+    after: SimulationResult,
+) -> PlanComparison:
+    """The unplanned run ``before`` against the planned run ``after``, hub by hub (both made
+    on ``problem`` under one storage policy)."""
+    network, scenario = problem.network, problem.scenario
     hubs = np.array([node.kind is NodeKind.hub for node in network.nodes], dtype=bool)
     storage_before = _storage_utilisation(before, scenario)
     storage_after = _storage_utilisation(after, scenario)

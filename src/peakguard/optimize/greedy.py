@@ -1,6 +1,6 @@
 """The baseline a carrier would write by hand: earliest deadline first, day by day.
 
-``greedy_pickups(network, scenario, releases)`` walks the planning days in order. Each day it
+``greedy_pickups(problem, releases)`` walks the planning days in order. Each day it
 takes the releases still waiting (released by then, not yet picked up in full), earliest
 ``latest_day`` first, and picks up as much of each as fits: the most that keeps every capacity
 row its quota loads within its limit. On a release's latest day the rest is picked up whatever
@@ -22,30 +22,25 @@ import time
 import numpy as np
 from scipy.sparse import csc_array
 
-from peakguard.domain.network import Network
-from peakguard.domain.routing import RoutingTable, derive_routing
 from peakguard.optimize.loads import build_load_model, load_basis
+from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger import PickupPlan, SolveStatistics, _Layout, _result
 from peakguard.simulate.plan import FloatArray
-from peakguard.simulate.scenario import Scenario
 
 
 def greedy_pickups(
-    network: Network,
-    scenario: Scenario,
+    problem: PlanningProblem,
     releases: list[OrderRelease],
     *,
     parameters: StaggerParameters | None = None,
-    routing: RoutingTable | None = None,
 ) -> PickupPlan:
     """Earliest-deadline-first pickups, as much as fits each day, the rest on the latest day."""
     settings = parameters or StaggerParameters()
     started = time.perf_counter()
-    table = routing or derive_routing(network)
-    basis = load_basis(network, scenario, releases, table, settings)
+    basis = load_basis(problem, releases, settings)
     every_hour = np.ones(basis.background_backlog.shape, dtype=bool)
-    model = build_load_model(basis, network, scenario, settings, extra_checked=every_hour)
+    model = build_load_model(basis, problem, settings, extra_checked=every_hour)
     matrix = csc_array(model.load_matrix())
     matrix.sort_indices()
     build_seconds = time.perf_counter() - started
@@ -108,4 +103,4 @@ def greedy_pickups(
         solve_seconds=time.perf_counter() - started,
         iterations=0,
     )
-    return _result(network, scenario, model, layout, values, settings, statistics)
+    return _result(problem.network, problem.scenario, model, layout, values, settings, statistics)

@@ -22,9 +22,9 @@ import numpy as np
 from scipy.sparse import coo_array, csr_array
 
 from peakguard.domain.network import Network, NodeKind
-from peakguard.domain.routing import RoutingTable
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
+from peakguard.optimize.problem import PlanningProblem, origin_mixes_of
 from peakguard.optimize.profiles import (
     OriginMix,
     Profiles,
@@ -32,7 +32,7 @@ from peakguard.optimize.profiles import (
     uncongested_run,
 )
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
-from peakguard.simulate.demand import build_demand, normal_day_flows
+from peakguard.simulate.demand import normal_day_flows
 from peakguard.simulate.plan import BoolArray, Demand, FloatArray, IntArray
 from peakguard.simulate.run import scenario_capacities
 from peakguard.simulate.scenario import Scenario
@@ -84,17 +84,9 @@ class LoadModel:
 
 
 def origin_mixes(network: Network, scenario: Scenario) -> dict[int, OriginMix]:
-    """Each origin's normal destinations and their shares."""
-    origin, destination, parcels, inbound = normal_day_flows(network, scenario)
-    mixes: dict[int, OriginMix] = {}
-    outbound = ~inbound
-    for node in np.unique(origin[outbound]).tolist():
-        chosen = outbound & (origin == node) & (parcels > 0)
-        total = float(parcels[chosen].sum())
-        if total <= 0:
-            continue
-        mixes[int(node)] = OriginMix(int(node), destination[chosen], parcels[chosen] / total)
-    return mixes
+    """Each origin's normal destinations and their shares (a compiled problem has them as
+    ``problem.mixes``)."""
+    return origin_mixes_of(normal_day_flows(network, scenario))
 
 
 def check_releases(
@@ -206,26 +198,25 @@ class LoadBasis:
 
 
 def load_basis(
-    network: Network,
-    scenario: Scenario,
+    problem: PlanningProblem,
     releases: list[OrderRelease],
-    routing: RoutingTable,
     settings: StaggerParameters,
     places: list[str] | None = None,
 ) -> LoadBasis:
-    mixes = origin_mixes(network, scenario)
+    """The releases compiled against ``problem``: checked, their columns, their free-flow
+    profiles and the background load (``settings`` chooses the storage hours checked)."""
+    network, scenario, mixes = problem.network, problem.scenario, problem.mixes
     check_releases(network, scenario, releases, mixes, places)
     columns = _plan_columns(network, scenario, releases)
     planned = columns.planned
     profiles = probe_profiles(
-        network, routing, [mixes[o] for o in planned], list(scenario.demand.pickup_hours)
+        network, problem.routing, [mixes[o] for o in planned], list(scenario.demand.pickup_hours)
     )
-    background = _background(network, scenario, routing, set(planned))
+    background = _background(problem, set(planned))
     touched = np.zeros(len(network.nodes), dtype=bool)
     touched[profiles.sorting_node] = True
     touched[profiles.storage_node] = True
     sorting = _sorting_rows(network, scenario.hours, touched, background.processed)
-    normal_volume = _normal_volumes(network, scenario)
     return LoadBasis(
         releases=list(releases),
         release_origin=columns.release_origin,
@@ -245,7 +236,7 @@ def load_basis(
         background_backlog=background.backlog,
         touched=touched,
         fullest=_fullest_hours(
-            network, profiles, normal_volume, background.backlog, settings, scenario
+            network, profiles, problem.normal_volumes, background.backlog, settings, scenario
         ),
         sorting_cells=sorting.cells,
         sorting_node=sorting.node,
@@ -376,19 +367,19 @@ def _sorting_rows(
 
 def build_load_model(
     basis: LoadBasis,
-    network: Network,
-    scenario: Scenario,
+    problem: PlanningProblem,
     settings: StaggerParameters,
     *,
     extra_checked: BoolArray | None = None,
     storage_factor: FloatArray | None = None,
 ) -> LoadModel:
-    """The rows with the scenario's capacities: storage is checked at each node's fullest
+    """The rows with the problem's capacities: storage is checked at each node's fullest
     hours and at ``extra_checked`` [node, hour]; ``storage_factor`` [node] scales a node's
     storage limit (the simulation check lowers it where queues the program cannot see fill
     a node)."""
     hours = basis.hours
-    capacity, accepting, _factor, storage = scenario_capacities(network, scenario)
+    network = problem.network
+    capacity, accepting, _factor, storage = scenario_capacities(network, problem.scenario)
     open_capacity = np.where(accepting, capacity, 0.0)
     cell_node, cell_hour, cell_row = basis.sorting_cells
     sorting_rows = len(basis.sorting_node)
@@ -476,11 +467,9 @@ class _Background:
     """[node, hour] parcels at the node at the end of the hour."""
 
 
-def _background(
-    network: Network, scenario: Scenario, routing: RoutingTable, planned: set[int]
-) -> _Background:
+def _background(problem: PlanningProblem, planned: set[int]) -> _Background:
     """Load the plan does not move: everything but the planned origins' pickups after warm-up."""
-    demand = build_demand(network, scenario)
+    scenario, demand = problem.scenario, problem.demand
     moved = np.isin(demand.origin, np.array(sorted(planned), dtype=np.int64)) & (
         demand.hour >= scenario.warm_up_hours
     )
@@ -490,7 +479,7 @@ def _background(
         demand.hour[~moved],
         demand.parcels[~moved],
     )
-    run = uncongested_run(network, routing, kept, hours=scenario.hours, trace=False)
+    run = uncongested_run(problem.network, problem.routing, kept, hours=scenario.hours, trace=False)
     return _Background(run.processed, run.backlog)
 
 
@@ -509,13 +498,6 @@ def _band_starts(network: Network, hours: int) -> IntArray:
         began = absolute - ((absolute % 24 - starts) % 24)
         result[index] = np.where(covered & (began >= 0), began, np.where(covered, 0, -1))
     return result
-
-
-def _normal_volumes(network: Network, scenario: Scenario) -> FloatArray:
-    """[node] parcels each origin takes on on a normal day."""
-    origin, _destination, parcels, inbound = normal_day_flows(network, scenario)
-    totals = np.bincount(origin[~inbound], weights=parcels[~inbound], minlength=len(network.nodes))
-    return np.asarray(totals, dtype=np.float64)
 
 
 def _fullest_hours(

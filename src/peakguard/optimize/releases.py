@@ -16,8 +16,10 @@ import numpy as np
 from peakguard.domain.network import Network, NodeKind
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
+from peakguard.optimize.problem import PlanningProblem
 from peakguard.parameters import FileParameters
 from peakguard.simulate.demand import build_demand
+from peakguard.simulate.plan import Demand
 from peakguard.simulate.scenario import Scenario
 
 
@@ -74,7 +76,17 @@ def releases_from_scenario(
     """The scenario's own pickups as releases: each outlet's parcels of each demand day,
     to be picked up within ``window_days`` after it (what happens without a plan is that
     every release is picked up on its day)."""
-    demand = build_demand(network, scenario)
+    return _releases(network, scenario, build_demand(network, scenario), window_days)
+
+
+def releases_from_problem(problem: PlanningProblem, *, window_days: int = 2) -> list[OrderRelease]:
+    """:func:`releases_from_scenario` on the problem's own demand."""
+    return _releases(problem.network, problem.scenario, problem.demand, window_days)
+
+
+def _releases(
+    network: Network, scenario: Scenario, demand: Demand, window_days: int
+) -> list[OrderRelease]:
     nodes = network.nodes
     chosen = (demand.hour >= scenario.warm_up_hours) & np.array(
         [nodes[int(o)].kind is NodeKind.outlet for o in demand.origin.tolist()], dtype=bool

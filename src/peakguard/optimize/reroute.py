@@ -1,6 +1,6 @@
 """Rerouting around closed hubs (调整路由, 临时接驳, 异地分区覆盖集散), seed 004.
 
-``reroute_closure(network, scenario, closure)`` finds the closed nodes' traffic in the window
+``reroute_closure(problem, closure)`` finds the closed nodes' traffic in the window
 (the parcels accepted from ``lead_hours`` before the closure to its end whose route passes a
 closed node), groups it into units that move as a whole (each sender and each receiver of the
 closed node, :mod:`.reroute_traffic`), picks backup hubs — preferably automated, close, with
@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import overload
 
 from peakguard.domain.network import Network, NodeKind, RoutingOverride
-from peakguard.domain.routing import RoutingTable, derive_routing
+from peakguard.domain.routing import RoutingTable
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
+from peakguard.optimize.problem import PlanningProblem, problem_and
 from peakguard.optimize.reroute_assign import assign_units
 from peakguard.optimize.reroute_parameters import ClosureRequest, RerouteParameters
 from peakguard.optimize.reroute_routing import TemporaryLane, reroute_routing
@@ -36,7 +38,6 @@ from peakguard.optimize.reroute_traffic import (
     closed_traffic,
     unit_options,
 )
-from peakguard.simulate.demand import build_demand
 from peakguard.simulate.plan import RoutingWindow
 from peakguard.simulate.scenario import Scenario
 
@@ -143,24 +144,50 @@ class ReroutePlan:
         return (*self.window_hours, self.routing)
 
 
+@overload
+def reroute_closure(
+    problem: PlanningProblem,
+    closure: ClosureRequest,
+    /,
+    *,
+    parameters: RerouteParameters | None = None,
+) -> ReroutePlan: ...
+
+
+@overload
 def reroute_closure(
     network: Network,
     scenario: Scenario,
     closure: ClosureRequest,
+    /,
     *,
     parameters: RerouteParameters | None = None,
-    routing: RoutingTable | None = None,
+) -> ReroutePlan: ...
+
+
+def reroute_closure(
+    problem: PlanningProblem | Network,
+    closure: ClosureRequest | Scenario,
+    old_closure: ClosureRequest | None = None,
+    /,
+    *,
+    parameters: RerouteParameters | None = None,
 ) -> ReroutePlan:
     """Backups for the closed nodes, the share of their work each takes, and the changed
-    routing (see the module docstring)."""
+    routing (see the module docstring). The old form ``reroute_closure(network, scenario,
+    closure)`` compiles the problem itself."""
+    compiled, request = problem_and(problem, closure, old_closure)
+    network, scenario, table, demand = (
+        compiled.network,
+        compiled.scenario,
+        compiled.routing,
+        compiled.demand,
+    )
     settings = parameters or RerouteParameters()
-    check_closure(network, scenario, closure)
-    table = routing or derive_routing(network)
-    position = table.position
-    closed = frozenset(position[node] for node in closure.nodes)
-    start, end = scenario.hour_of(closure.start), scenario.hour_of(closure.end)
+    check_closure(network, scenario, request)
+    closed = frozenset(table.position[node] for node in request.nodes)
+    start, end = scenario.hour_of(request.start), scenario.hour_of(request.end)
     first = max(0, start - settings.lead_hours)
-    demand = build_demand(network, scenario)
     lanes = LaneHours(network, table, closed)
     traffic = closed_traffic(lanes, demand, first_hour=first, end_hour=end)
     carriers = {network.nodes[unit.node].carrier for unit in traffic.units}
@@ -180,7 +207,7 @@ def reroute_closure(
     applied = [(located[option.backup][0], option) for option in chosen if option is not None]
     rerouted = reroute_routing(lanes, applied, traffic.pairs, settings)
     return ReroutePlan(
-        closure=closure,
+        closure=request,
         parameters=settings,
         window_start=scenario.moment(first),
         window_end=scenario.moment(end),

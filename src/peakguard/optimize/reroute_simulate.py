@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from peakguard.domain.network import Network
-from peakguard.domain.routing import derive_routing
+from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.reroute import ReroutePlan
 from peakguard.simulate.run import SimulationResult, simulate
 from peakguard.simulate.scenario import Closure, Scenario
@@ -43,13 +42,18 @@ class RerouteComparison:
     after: RerouteOutcome
 
 
-def simulate_reroute(network: Network, scenario: Scenario, plan: ReroutePlan) -> RerouteComparison:
-    """Simulate the closure without the reroute and with it, and compare."""
-    closed = _with_closure(scenario, plan)
-    routing = derive_routing(network)
-    without = simulate(network, closed, routing=routing)
+def simulate_reroute(problem: PlanningProblem, plan: ReroutePlan) -> RerouteComparison:
+    """Simulate the closure without the reroute and with it, and compare. The rerouted
+    network has the same nodes, so the problem's demand is the demand of both runs."""
+    closed = _with_closure(problem.scenario, plan)
+    routing, demand = problem.routing, problem.demand
+    without = simulate(problem.network, closed, demand=demand, routing=routing)
     rerouted = simulate(
-        plan.network, closed, routing=routing, routing_windows=[plan.routing_window]
+        plan.network,
+        closed,
+        demand=demand,
+        routing=routing,
+        routing_windows=[plan.routing_window],
     )
     backups = [backup.hub for backup in plan.backups]
     return RerouteComparison(

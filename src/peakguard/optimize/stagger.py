@@ -1,6 +1,6 @@
 """Pickup staggering (错峰发货) as a linear program on a time-expanded network, solved by HiGHS.
 
-``plan_pickups(network, scenario, releases)`` decides how many of each release's parcels are
+``plan_pickups(problem, releases)`` decides how many of each release's parcels are
 picked up on each day of its window so that every node's sorting load per shift and its
 storage at its fullest hours stay inside capacity, and otherwise the parcel-days of delay are
 least, with the worst carrier's and the worst origin's mean delay in the objective too. When
@@ -15,12 +15,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import overload
 
 import numpy as np
 from scipy.sparse import coo_array, csc_array
 
 from peakguard.domain.network import Network, NodeKind
-from peakguard.domain.routing import RoutingTable, derive_routing
 from peakguard.optimize.highs import INFINITY, LinearProgram, Solver
 from peakguard.optimize.loads import (
     LoadBasis,
@@ -29,6 +29,7 @@ from peakguard.optimize.loads import (
     load_basis,
     storage_at_every_hour,
 )
+from peakguard.optimize.problem import PlanningProblem, problem_and
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.simulate.plan import BoolArray, FloatArray, IntArray
 from peakguard.simulate.scenario import Scenario
@@ -128,53 +129,94 @@ class PickupPlan:
         return sum(item.excess for item in self.shortfalls)
 
 
+@overload
+def plan_pickups(
+    problem: PlanningProblem,
+    releases: list[OrderRelease],
+    /,
+    *,
+    parameters: StaggerParameters | None = None,
+    places: list[str] | None = None,
+    storage_factor: FloatArray | None = None,
+) -> PickupPlan: ...
+
+
+@overload
 def plan_pickups(
     network: Network,
     scenario: Scenario,
     releases: list[OrderRelease],
+    /,
     *,
     parameters: StaggerParameters | None = None,
-    routing: RoutingTable | None = None,
     places: list[str] | None = None,
-    basis: LoadBasis | None = None,
+    storage_factor: FloatArray | None = None,
+) -> PickupPlan: ...
+
+
+def plan_pickups(
+    problem: PlanningProblem | Network,
+    releases: list[OrderRelease] | Scenario,
+    old_releases: list[OrderRelease] | None = None,
+    /,
+    *,
+    parameters: StaggerParameters | None = None,
+    places: list[str] | None = None,
     storage_factor: FloatArray | None = None,
 ) -> PickupPlan:
     """The least-delay pickup quotas that keep every node inside capacity (or, if none can,
-    the least-overflow plan and where it falls short)."""
+    the least-overflow plan and where it falls short). ``places`` says where each release
+    came from (``releases.csv row 3``) for the messages; ``storage_factor`` [node] scales each
+    node's storage limit. The old form ``plan_pickups(network, scenario, releases)`` compiles
+    the problem itself."""
+    compiled, orders = problem_and(problem, releases, old_releases)
     settings = parameters or StaggerParameters()
     started = time.perf_counter()
-    table = routing or derive_routing(network)
-    base = basis or load_basis(network, scenario, releases, table, settings, places)
-    extra = np.zeros(base.background_backlog.shape, dtype=bool)
+    basis = load_basis(compiled, orders, settings, places)
+    return plan_pickups_on_basis(
+        compiled, basis, parameters=settings, storage_factor=storage_factor, started=started
+    )
+
+
+def plan_pickups_on_basis(
+    problem: PlanningProblem,
+    basis: LoadBasis,
+    *,
+    parameters: StaggerParameters,
+    storage_factor: FloatArray | None = None,
+    started: float | None = None,
+) -> PickupPlan:
+    """:func:`plan_pickups` on releases already compiled (by :func:`load_basis`, with the same
+    ``parameters``), for a caller that plans them again and again under other capacities:
+    ``problem`` may be the basis's own or one :meth:`PlanningProblem.with_scenario` made from
+    it. ``started`` is when the build began (for the statistics), now if not given."""
+    network, scenario = problem.network, problem.scenario
+    started = time.perf_counter() if started is None else started
+    extra = np.zeros(basis.background_backlog.shape, dtype=bool)
     solve_seconds = 0.0
     iterations = 0
     build_seconds = 0.0
     for round_number in range(MAX_ROUNDS):
         model = build_load_model(
-            base, network, scenario, settings, extra_checked=extra, storage_factor=storage_factor
+            basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
         )
-        program, layout = _program(model, settings)
+        program, layout = _program(model, parameters)
         build_seconds = time.perf_counter() - started - solve_seconds
-        values, seconds, count = _solve(program, layout, model, settings)
+        values, seconds, count = _solve(program, layout, model, parameters)
         solve_seconds += seconds
         iterations += count
         # Storage is in the program only at the checked hours: check every hour, and add
         # the hours that are over (and the same hour on every day at that node) as rows.
-        missed = _unchecked_violations(base, model, values[layout.quota], extra)
+        missed = _unchecked_violations(basis, model, values[layout.quota], extra)
         if not missed.any():
             break
         if round_number == MAX_ROUNDS - 1:
             # Out of rounds: report what is still over as shortfalls rather than hide it.
             extra |= missed
             model = build_load_model(
-                base,
-                network,
-                scenario,
-                settings,
-                extra_checked=extra,
-                storage_factor=storage_factor,
+                basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
             )
-            program, layout = _program(model, settings)
+            program, layout = _program(model, parameters)
             values = _extend(values, layout)
             break
         extra |= missed
@@ -188,7 +230,7 @@ def plan_pickups(
         solve_seconds=solve_seconds,
         iterations=iterations,
     )
-    return _result(network, scenario, model, layout, values, settings, statistics)
+    return _result(network, scenario, model, layout, values, parameters, statistics)
 
 
 def _solve(

@@ -8,7 +8,8 @@ import pytest
 
 from peakguard.domain.network import Network
 from peakguard.optimize.comparison import compare_by_simulation, planned_demand
-from peakguard.optimize.releases import releases_from_scenario
+from peakguard.optimize.problem import PlanningProblem, compile_problem
+from peakguard.optimize.releases import releases_from_problem
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
 from peakguard.simulate.demand import build_demand
 from peakguard.simulate.plan import Demand, StoragePolicy
@@ -61,7 +62,8 @@ def test_planned_demand_conserves_parcels(hub_with_background: Network) -> None:
     network = hub_with_background
     peak = scenario(3, warm_up_days=1, drain_days=1)
     releases = [release("O1", 2400, 1, 2), release("O1", 1500, 2, 3), release("O1", 800, 3, 3)]
-    plan = plan_pickups(network, peak, releases)
+    problem = compile_problem(network, peak)
+    plan = plan_pickups(problem, releases)
     assert plan.within_capacity
     quotas = {(q.day - DAY1).days + 1: q.quota for q in plan.quotas}
     assert quotas == pytest.approx({1: 1780, 2: 1780, 3: 1140, 4: 0}, abs=1e-2)  # no warm-up quota
@@ -69,7 +71,7 @@ def test_planned_demand_conserves_parcels(hub_with_background: Network) -> None:
 
     scenario_demand = build_demand(network, peak)
     assert scenario_demand.total == pytest.approx(6000)
-    demand = planned_demand(network, peak, plan)
+    demand = planned_demand(problem, plan)
     assert demand.total == pytest.approx(6000 - 3000 + 4700, abs=1e-6)
     by_origin = np.bincount(demand.origin, weights=demand.parcels, minlength=4)
     assert by_origin[:2] == pytest.approx([1000 + 4700, 500 * 4], abs=1e-6)
@@ -88,7 +90,7 @@ def test_planned_demand_conserves_parcels(hub_with_background: Network) -> None:
 
 
 @pytest.fixture
-def fast_hub_peak() -> tuple[Network, PickupPlan]:
+def fast_hub_peak() -> tuple[PlanningProblem, PickupPlan]:
     """Double 11 at four times the normal 2,000 into H sorting 2,000 an hour with storage
     for 1,500, and its staggered plan (releases from the scenario, window two days).
 
@@ -97,25 +99,23 @@ def fast_hub_peak() -> tuple[Network, PickupPlan]:
     bind). Releases: day 1 8,000, days 2 and 3 2,000 each: 5,100 on day 1, 2,900 + 2,000 =
     4,900 on day 2, 2,000 on day 3; delay 2,900 parcel-days.
     """
-    network = hub_chain(2000, hub_storage=1500, outlet_volume=2000)
-    plan = plan_pickups(
-        network, DOUBLE_11_X4, releases_from_scenario(network, DOUBLE_11_X4, window_days=2)
-    )
+    problem = compile_problem(hub_chain(2000, hub_storage=1500, outlet_volume=2000), DOUBLE_11_X4)
+    plan = plan_pickups(problem, releases_from_problem(problem, window_days=2))
     assert plan.within_capacity
     quotas = {(q.day - DAY1).days + 1: q.quota for q in plan.quotas}
     assert [quotas[d] for d in (1, 2, 3, 4, 5)] == pytest.approx([5100, 4900, 2000, 0, 0], abs=1e-2)
     assert plan.delay_parcel_days == pytest.approx(2900, abs=1e-2)
-    return network, plan
+    return problem, plan
 
 
 def test_the_planned_run_blocks_less_than_the_unplanned_one(
-    fast_hub_peak: tuple[Network, PickupPlan],
+    fast_hub_peak: tuple[PlanningProblem, PickupPlan],
 ) -> None:
     """With full hubs refusing parcels: unplanned, day 1's rounds of 2,000 are more than H's
     1,500 of storage, so departures to it are blocked; planned, a round of 1,275 reaches an
     empty H, is sorted within the hour and gone the next: a peak of 0.85, nothing blocked."""
-    network, plan = fast_hub_peak
-    comparison = compare_by_simulation(network, DOUBLE_11_X4, plan, policy=StoragePolicy.block)
+    problem, plan = fast_hub_peak
+    comparison = compare_by_simulation(problem, plan, policy=StoragePolicy.block)
     before, after = comparison.unplanned, comparison.planned
     assert before.blocked_parcels > 0
     assert after.blocked_parcels == pytest.approx(0, abs=1e-6)
@@ -132,14 +132,14 @@ def test_the_planned_run_blocks_less_than_the_unplanned_one(
 
 
 def test_the_planned_run_overflows_no_hub_where_the_unplanned_one_does(
-    fast_hub_peak: tuple[Network, PickupPlan],
+    fast_hub_peak: tuple[PlanningProblem, PickupPlan],
 ) -> None:
     """With the default check (full hubs take parcels in beyond storage): unplanned, H holds
     each of day 1's four rounds of 2,000 for an hour, 2,000 / 1,500 = 4/3 of storage, four
     overflow hours; planned, 1,275 = 0.85 at most, none. The pickup delay is added to the
     planned parcels' time: 24 h × 2,900 / 12,000 = 5.8 hours."""
-    network, plan = fast_hub_peak
-    comparison = compare_by_simulation(network, DOUBLE_11_X4, plan)
+    problem, plan = fast_hub_peak
+    comparison = compare_by_simulation(problem, plan)
     before, after = comparison.unplanned, comparison.planned
     (hub,) = comparison.hubs
     assert hub.peak_storage_before == pytest.approx(4 / 3, abs=1e-6)
@@ -165,12 +165,10 @@ def test_a_plan_within_capacity_does_not_block_in_the_simulator() -> None:
     three hours are more than the 1,200 H sorts in three hours, and a round does not clear
     in the hour. At hour 38 (the second round leaving O on day 1) H still holds 475 queued
     + 400 sorted = 875 of the first, so only 625 of the 1,275 fit: the simulator blocks."""
-    network = hub_chain(400, hub_storage=1500, outlet_volume=2000)
-    plan = plan_pickups(
-        network, DOUBLE_11_X4, releases_from_scenario(network, DOUBLE_11_X4, window_days=2)
-    )
+    problem = compile_problem(hub_chain(400, hub_storage=1500, outlet_volume=2000), DOUBLE_11_X4)
+    plan = plan_pickups(problem, releases_from_problem(problem, window_days=2))
     assert plan.within_capacity
-    comparison = compare_by_simulation(network, DOUBLE_11_X4, plan, policy=StoragePolicy.block)
+    comparison = compare_by_simulation(problem, plan, policy=StoragePolicy.block)
     assert comparison.planned.blocked_parcels == pytest.approx(0, abs=1e-6)
 
 
@@ -187,9 +185,8 @@ def test_the_comparison_does_not_depend_on_the_order_lanes_are_listed() -> None:
     swapped = network.model_copy(update={"lanes": list(reversed(network.lanes))})
     figures = []
     for listed in (network, swapped):
-        plan = plan_pickups(
-            listed, DOUBLE_11_X4, releases_from_scenario(listed, DOUBLE_11_X4, window_days=2)
-        )
-        comparison = compare_by_simulation(listed, DOUBLE_11_X4, plan, policy=StoragePolicy.block)
+        problem = compile_problem(listed, DOUBLE_11_X4)
+        plan = plan_pickups(problem, releases_from_problem(problem, window_days=2))
+        comparison = compare_by_simulation(problem, plan, policy=StoragePolicy.block)
         figures.append((comparison.unplanned.blocked_parcels, comparison.planned.blocked_parcels))
     assert figures[0] == pytest.approx(figures[1])

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from peakguard.domain.network import Carrier, Lane, Network, Node, NodeKind, Shift
-from peakguard.domain.routing import derive_routing
 from peakguard.optimize.greedy import greedy_pickups
 from peakguard.optimize.loads import build_load_model, load_basis
+from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
 from peakguard.simulate.scenario import Scenario
@@ -139,7 +139,9 @@ def test_greedy_takes_deadlines_first_and_overflows_only_when_due() -> None:
         _release("O", 2000, 1, 1),  # B: due on day 1
         _release("O", 1000, 2, 3),  # C: no room on day 2, picked up on day 3
     ]
-    plan = greedy_pickups(_chain(), _scenario(3), releases, parameters=FULL_MARGINS)
+    plan = greedy_pickups(
+        compile_problem(_chain(), _scenario(3)), releases, parameters=FULL_MARGINS
+    )
     assert _picked(plan) == [{1: 400.0, 2: 2600.0}, {1: 2000.0}, {3: 1000.0}]
     assert plan.delay_parcel_days == pytest.approx(2600 + 1000)
     assert not plan.within_capacity
@@ -152,7 +154,9 @@ def test_greedy_takes_deadlines_first_and_overflows_only_when_due() -> None:
 def test_greedy_within_limits_has_no_delay_when_everything_fits() -> None:
     """When every release fits on its release day, greedy picks everything up then."""
     releases = [_release("O", 2000, 1, 3), _release("O", 2400, 2, 2), _release("O", 100, 3, 4)]
-    plan = greedy_pickups(_chain(), _scenario(3), releases, parameters=FULL_MARGINS)
+    plan = greedy_pickups(
+        compile_problem(_chain(), _scenario(3)), releases, parameters=FULL_MARGINS
+    )
     assert plan.within_capacity
     assert plan.delay_parcel_days == pytest.approx(0.0)
     assert _picked(plan) == [{1: 2000.0}, {2: 2400.0}, {3: 100.0}]
@@ -162,8 +166,9 @@ def test_greedy_returns_the_programs_plan_type_and_node_loads() -> None:
     """Greedy's plan carries quotas and node loads like the program's, for the same rows."""
     releases = [_release("O", 3000, 1, 2), _release("O", 1000, 2, 3)]
     network, scenario = _chain(), _scenario(3)
-    greedy = greedy_pickups(network, scenario, releases, parameters=FULL_MARGINS)
-    optimal = plan_pickups(network, scenario, releases, parameters=FULL_MARGINS)
+    problem = compile_problem(network, scenario)
+    greedy = greedy_pickups(problem, releases, parameters=FULL_MARGINS)
+    optimal = plan_pickups(problem, releases, parameters=FULL_MARGINS)
     assert [(q.origin, q.day) for q in greedy.quotas] == [(q.origin, q.day) for q in optimal.quotas]
     assert sum(q.quota for q in greedy.quotas) == pytest.approx(4000.0)
     hub = next(load for load in greedy.node_loads if load.node == "H")
@@ -181,8 +186,9 @@ def test_program_beats_greedy_where_a_release_loads_two_hubs() -> None:
         _release("OC", 2400, 1, 2, "STO"),
     ]
     network, scenario = _two_hubs(), _scenario(2)
-    greedy = greedy_pickups(network, scenario, releases, parameters=DELAY_ONLY)
-    optimal = plan_pickups(network, scenario, releases, parameters=DELAY_ONLY)
+    problem = compile_problem(network, scenario)
+    greedy = greedy_pickups(problem, releases, parameters=DELAY_ONLY)
+    optimal = plan_pickups(problem, releases, parameters=DELAY_ONLY)
     assert greedy.within_capacity
     assert optimal.within_capacity
     assert _picked(greedy) == [{1: 2400.0}, {2: 2400.0}, {2: 2400.0}]
@@ -211,8 +217,9 @@ def test_program_delay_is_never_worse_than_greedy_when_both_fit(
     choose, so the program's delay is no larger."""
     releases = [_release(*item) for item in case]  # type: ignore[arg-type]
     network, scenario = _network_for(case), _scenario(3)
-    greedy = greedy_pickups(network, scenario, releases, parameters=DELAY_ONLY)
-    optimal = plan_pickups(network, scenario, releases, parameters=DELAY_ONLY)
+    problem = compile_problem(network, scenario)
+    greedy = greedy_pickups(problem, releases, parameters=DELAY_ONLY)
+    optimal = plan_pickups(problem, releases, parameters=DELAY_ONLY)
     if greedy.within_capacity and optimal.within_capacity:
         assert optimal.delay_parcel_days <= greedy.delay_parcel_days + 0.01
     assert optimal.overflow <= greedy.overflow + 0.01
@@ -230,10 +237,11 @@ def test_greedy_exceeds_a_limit_only_with_pickups_on_latest_days(seed: int) -> N
             latest = released + int(generator.integers(0, 3))
             parcels = float(generator.integers(0, 2400))
             releases.append(_release(origin, parcels, released, latest, carrier))
-    plan = greedy_pickups(network, scenario, releases, parameters=FULL_MARGINS)
-    basis = load_basis(network, scenario, releases, derive_routing(network), FULL_MARGINS)
+    problem = compile_problem(network, scenario)
+    plan = greedy_pickups(problem, releases, parameters=FULL_MARGINS)
+    basis = load_basis(problem, releases, FULL_MARGINS)
     every_hour = np.ones(basis.background_backlog.shape, dtype=bool)
-    model = build_load_model(basis, network, scenario, FULL_MARGINS, extra_checked=every_hour)
+    model = build_load_model(basis, problem, FULL_MARGINS, extra_checked=every_hour)
     early = np.zeros(len(model.quota_origin))
     for index, (release, pickups) in enumerate(plan.release_pickups):
         last = min(release.latest_day, _day(5))

@@ -13,6 +13,7 @@ import pytest
 from peakguard.domain.network import Carrier, Lane, Network, Node, NodeKind, Shift
 from peakguard.domain.routing import derive_routing
 from peakguard.errors import InvalidInputError
+from peakguard.optimize.problem import PlanningProblem, compile_problem
 from peakguard.optimize.reroute import (
     ClosureRequest,
     RerouteParameters,
@@ -118,6 +119,12 @@ def scenario() -> Scenario:
     )
 
 
+@pytest.fixture
+def problem(closed_city: Network, scenario: Scenario) -> PlanningProblem:
+    """The closed city through the closure scenario, compiled once for the test."""
+    return compile_problem(closed_city, scenario)
+
+
 HAND = RerouteParameters(
     max_added_transit_hours=6.0,
     automation_weight_hours=1.0,
@@ -135,9 +142,9 @@ def _parameters(**changes: Any) -> RerouteParameters:
     return replace(HAND, **changes)
 
 
-def test_units_and_assignment_by_hand(closed_city: Network, scenario: Scenario) -> None:
+def test_units_and_assignment_by_hand(problem: PlanningProblem) -> None:
     """The station with the most parcels that fit in B1's spare goes to B1, the rest to B2."""
-    plan = reroute_closure(closed_city, scenario, CLOSURE, parameters=_parameters())
+    plan = reroute_closure(problem, CLOSURE, parameters=_parameters())
     # Window: 12 h lead → hours [12, 48): pickups at 13, 16, 19, 34, 37, 40, 43 = 7 rounds of
     # 1200/4 = 300 → 2,100 parcels, split 3 : 2 : 1 → S1 1,050, S2 700, S3 350. S1 and S2 are
     # destination units (H delivers to them); S3's parcels go on through C, so they are the
@@ -173,10 +180,10 @@ def test_units_and_assignment_by_hand(closed_city: Network, scenario: Scenario) 
     assert plan.misrouted_parcels == 0
 
 
-def test_rerouted_network_and_routing(closed_city: Network, scenario: Scenario) -> None:
+def test_rerouted_network_and_routing(closed_city: Network, problem: PlanningProblem) -> None:
     """Original lanes keep their positions, temporary lanes copy the lane they replace, and
     the new routes avoid H."""
-    plan = reroute_closure(closed_city, scenario, CLOSURE, parameters=_parameters())
+    plan = reroute_closure(problem, CLOSURE, parameters=_parameters())
     lanes = plan.network.lanes
     assert lanes[: len(closed_city.lanes)] == closed_city.lanes
     assert plan.network.nodes == closed_city.nodes
@@ -193,13 +200,9 @@ def test_rerouted_network_and_routing(closed_city: Network, scenario: Scenario) 
     assert plan.routing.path("O", "S3") == ["O", "B2", "C", "S3"]
 
 
-def test_a_too_far_backup_is_excluded_and_the_rest_reported(
-    closed_city: Network, scenario: Scenario
-) -> None:
+def test_a_too_far_backup_is_excluded_and_the_rest_reported(problem: PlanningProblem) -> None:
     """With at most 1 h added, B2 (2 h) is out: B1 takes what fits, the rest is unabsorbed."""
-    plan = reroute_closure(
-        closed_city, scenario, CLOSURE, parameters=_parameters(max_added_transit_hours=1.0)
-    )
+    plan = reroute_closure(problem, CLOSURE, parameters=_parameters(max_added_transit_hours=1.0))
     # Only B1 (0 h) is in reach; its 720 usable parcels take S2 (700) rather than O (350):
     # the program first leaves the fewest parcels unabsorbed.
     assert [backup.hub for backup in plan.backups] == ["B1"]
@@ -214,11 +217,9 @@ def test_a_too_far_backup_is_excluded_and_the_rest_reported(
     assert plan.routing.path("O", "S1") == ["O", "H", "S1"]
 
 
-def test_spare_capacity_limit_is_respected(closed_city: Network, scenario: Scenario) -> None:
+def test_spare_capacity_limit_is_respected(problem: PlanningProblem) -> None:
     """No backup takes more than max_spare_share of its spare capacity."""
-    plan = reroute_closure(
-        closed_city, scenario, CLOSURE, parameters=_parameters(max_spare_share=0.5)
-    )
+    plan = reroute_closure(problem, CLOSURE, parameters=_parameters(max_spare_share=0.5))
     # B1: 0.5 × 900 = 450 usable: S2 (700) no longer fits, O (350) does; B2: 0.5 × 3,600 =
     # 1,800 ≥ S1 + S2 = 1,750.
     backups = {backup.hub: backup for backup in plan.backups}
@@ -231,20 +232,18 @@ def test_spare_capacity_limit_is_respected(closed_city: Network, scenario: Scena
     assert backups["B2"].spare == pytest.approx(3600)
 
 
-def test_max_backups_limits_the_split(closed_city: Network, scenario: Scenario) -> None:
+def test_max_backups_limits_the_split(problem: PlanningProblem) -> None:
     """With one backup allowed, B2 takes everything (B1 cannot: 720 < 2,100)."""
-    plan = reroute_closure(closed_city, scenario, CLOSURE, parameters=_parameters(max_backups=1))
+    plan = reroute_closure(problem, CLOSURE, parameters=_parameters(max_backups=1))
     assert [backup.hub for backup in plan.backups] == ["B2"]
     assert plan.backups[0].parcels == pytest.approx(2100)
 
 
-def test_closing_a_transit_hub_moves_what_it_delivers(
-    closed_city: Network, scenario: Scenario
-) -> None:
+def test_closing_a_transit_hub_moves_what_it_delivers(problem: PlanningProblem) -> None:
     """Closing C, its sender H sorts straight to the station (seed 004: a closed district's
     mail sorted by the city's other centre directly to delivery segments)."""
     closure = ClosureRequest(("C",), datetime(2026, 11, 12), datetime(2026, 11, 13))
-    plan = reroute_closure(closed_city, scenario, closure, parameters=_parameters())
+    plan = reroute_closure(problem, closure, parameters=_parameters())
     # Through C: O→H→C→S3 with predecessor H and successor S3 = destination: one destination
     # unit S3 of 350 parcels (hours [12, 48)). H is open now and a candidate itself: H→S3 by a
     # temporary lane at the same place (0.1 h) − H→C→S3 (2 h) = −1.9 h, cost −1.9 + 1 (manual)
@@ -257,11 +256,9 @@ def test_closing_a_transit_hub_moves_what_it_delivers(
     assert plan.routing.path("O", "S1") == ["O", "H", "S1"]
 
 
-def test_other_carriers_hubs_when_allowed(closed_city: Network, scenario: Scenario) -> None:
+def test_other_carriers_hubs_when_allowed(problem: PlanningProblem) -> None:
     """Allowing other carriers' hubs, YTO's C at H's place takes every unit."""
-    plan = reroute_closure(
-        closed_city, scenario, CLOSURE, parameters=_parameters(other_carriers=True)
-    )
+    plan = reroute_closure(problem, CLOSURE, parameters=_parameters(other_carriers=True))
     # At H's place a temporary lane takes the 0.1 h minimum: O→C 0.1 + C→S1 0.1 − 2 = −1.8 h
     # for S1 and S2; O's parcels go O→C (0.1 h) and on to S3 as before: 0.1 + 1 − 3 = −1.9 h.
     # C sorts without limit and is manual: cost −0.8 per parcel against 1 (B1) and 2 (B2).
@@ -270,17 +267,17 @@ def test_other_carriers_hubs_when_allowed(closed_city: Network, scenario: Scenar
     assert {unit.node: unit.added_transit_hours for unit in plan.units}["O"] == pytest.approx(-1.9)
 
 
-def test_bad_requests_list_every_problem(closed_city: Network, scenario: Scenario) -> None:
+def test_bad_requests_list_every_problem(problem: PlanningProblem) -> None:
     """Unknown nodes, non-hubs and a window outside the scenario are all reported."""
     closure = ClosureRequest(("X", "O", "H"), datetime(2026, 11, 12), datetime(2026, 12, 1))
     with pytest.raises(InvalidInputError) as caught:
-        reroute_closure(closed_city, scenario, closure)
-    locations = [problem.location for problem in caught.value.problems]
+        reroute_closure(problem, closure)
+    locations = [item.location for item in caught.value.problems]
     assert locations == ["closure.nodes[0]", "closure.nodes[1]", "closure.start"]
     backwards = ClosureRequest(("H",), datetime(2026, 11, 12), datetime(2026, 11, 11))
     with pytest.raises(InvalidInputError) as caught:
-        reroute_closure(closed_city, scenario, backwards)
-    assert [problem.location for problem in caught.value.problems] == ["closure.end"]
+        reroute_closure(problem, backwards)
+    assert [item.location for item in caught.value.problems] == ["closure.end"]
 
 
 def test_bad_parameters_list_every_problem() -> None:
@@ -302,10 +299,12 @@ def test_closure_request_from_a_scenario_closure(scenario: Scenario) -> None:
     )
 
 
-def test_window_cohorts_follow_the_backup(closed_city: Network, scenario: Scenario) -> None:
+def test_window_cohorts_follow_the_backup(
+    closed_city: Network, scenario: Scenario, problem: PlanningProblem
+) -> None:
     """In the simulator, parcels accepted in [12, 48) for S2 pass B1, never H; those
     accepted before or after pass H."""
-    plan = reroute_closure(closed_city, scenario, CLOSURE, parameters=_parameters())
+    plan = reroute_closure(problem, CLOSURE, parameters=_parameters())
     result = simulate(
         plan.network,
         scenario,
@@ -324,13 +323,11 @@ def test_window_cohorts_follow_the_backup(closed_city: Network, scenario: Scenar
         assert (position["H"] in visited) is not inside
 
 
-def test_rerouting_conserves_parcels_and_blocks_fewer(
-    closed_city: Network, scenario: Scenario
-) -> None:
+def test_rerouting_conserves_parcels_and_blocks_fewer(problem: PlanningProblem) -> None:
     """The rerouted run loses no parcel and refuses fewer at the closed hub than the
     closure without rerouting."""
-    plan = reroute_closure(closed_city, scenario, CLOSURE, parameters=_parameters())
-    comparison = simulate_reroute(closed_city, scenario, plan)
+    plan = reroute_closure(problem, CLOSURE, parameters=_parameters())
+    comparison = simulate_reroute(problem, plan)
     rerouted = comparison.with_reroute.run
     assert conservation_gap(rerouted) == pytest.approx(0, abs=1e-6)
     # 8 pickup rounds of 300 over the two days: all 2,400 delivered by the end of the drain day.

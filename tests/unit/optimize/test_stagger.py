@@ -9,10 +9,11 @@ import pytest
 from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError
 from peakguard.optimize import stagger
+from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
 
-from .conftest import DAY1, day, release, scenario
+from .conftest import CARRIERS, DAY1, day, lane, node, release, scenario
 
 FULL_MARGINS = StaggerParameters(sorting_margin=1.0, storage_margin=1.0)
 """The plan may use all of H's 2,400 parcels a day, so the hand arithmetic stays round."""
@@ -58,7 +59,7 @@ def test_a_day_over_capacity_spills_into_the_next_day_by_hand(small_hub: Network
     drain day 4 0. Mean delay 600 / 4,000 = 0.15 days.
     """
     releases = [release("O", 3000, 1, 2), release("O", 1000, 2, 3)]
-    plan = plan_pickups(small_hub, scenario(3), releases, parameters=FULL_MARGINS)
+    plan = plan_pickups(compile_problem(small_hub, scenario(3)), releases, parameters=FULL_MARGINS)
 
     assert plan.within_capacity
     assert plan.shortfalls == []
@@ -82,7 +83,7 @@ def test_a_day_over_capacity_spills_into_the_next_day_by_hand(small_hub: Network
 def test_the_sorting_margin_is_the_limit(small_hub: Network) -> None:
     """With the default margin of 0.95, H may take 0.95 × 2,400 = 2,280 a day, so of 3,000
     released on day 1 (window to day 2) 720 wait a day."""
-    plan = plan_pickups(small_hub, scenario(2), [release("O", 3000, 1, 2)])
+    plan = plan_pickups(compile_problem(small_hub, scenario(2)), [release("O", 3000, 1, 2)])
     assert plan.within_capacity
     assert _quotas(plan)["O", 1] == near(2280)
     assert plan.delay_parcel_days == near(720)
@@ -91,7 +92,7 @@ def test_the_sorting_margin_is_the_limit(small_hub: Network) -> None:
 def test_nothing_moves_when_everything_fits(small_hub: Network) -> None:
     """2,000 a day on each of three days fits H's 2,400: every release on its own day."""
     releases = [release("O", 2000, d, d + 2) for d in (1, 2, 3)]
-    plan = plan_pickups(small_hub, scenario(3), releases, parameters=FULL_MARGINS)
+    plan = plan_pickups(compile_problem(small_hub, scenario(3)), releases, parameters=FULL_MARGINS)
     assert plan.within_capacity
     assert plan.delay_parcel_days == pytest.approx(0, abs=1e-6)
     assert _picked(plan) == [pytest.approx({d: 2000}) for d in (1, 2, 3)]
@@ -108,7 +109,7 @@ def test_infeasible_releases_give_the_least_overflow_and_say_where(small_hub: Ne
     full within its window.
     """
     releases = [release("O", 3000, 1, 1), release("O", 2000, 1, 2)]
-    plan = plan_pickups(small_hub, scenario(2), releases, parameters=FULL_MARGINS)
+    plan = plan_pickups(compile_problem(small_hub, scenario(2)), releases, parameters=FULL_MARGINS)
 
     assert not plan.within_capacity
     (shortfall,) = plan.shortfalls
@@ -129,7 +130,9 @@ def test_overflow_is_spread_where_it_is_least(small_hub: Network) -> None:
     4,800, so at least 1,200 overflow, exactly 1,200 when neither day is left below 2,400;
     the least delay among those plans keeps on day 1 as much as it can: 2,400 + 1,200 on
     day 1, 2,400 on day 2, delay 2,400 parcel-days."""
-    plan = plan_pickups(small_hub, scenario(2), [release("O", 6000, 1, 2)], parameters=FULL_MARGINS)
+    plan = plan_pickups(
+        compile_problem(small_hub, scenario(2)), [release("O", 6000, 1, 2)], parameters=FULL_MARGINS
+    )
     assert not plan.within_capacity
     assert plan.overflow == near(1200)
     assert {(s.node, s.kind, s.start.day) for s in plan.shortfalls} == {("H", "sorting", 11)}
@@ -147,7 +150,7 @@ def test_a_closed_hub_day_is_a_shortfall_at_that_hub(small_hub: Network) -> None
         2, closures=[{"node": "H", "start": "2024-11-11T00:00", "end": "2024-11-12T00:00"}]
     )
     releases = [release("O", 1000, 1, 1), release("O", 500, 1, 2)]
-    plan = plan_pickups(network, closed, releases, parameters=FULL_MARGINS)
+    plan = plan_pickups(compile_problem(network, closed), releases, parameters=FULL_MARGINS)
     assert not plan.within_capacity
     (shortfall,) = plan.shortfalls
     assert (shortfall.node, shortfall.kind, shortfall.start, shortfall.hours) == (
@@ -175,8 +178,10 @@ def test_origin_fairness_shares_the_wait_at_no_extra_delay(shared_hub: Network) 
     the least among plans with that worst delay. Day 1 quotas: O1 1,800, O2 600.
     """
     releases = [release("O1", 3000, 1, 2), release("O2", 1000, 1, 2)]
-    fair = plan_pickups(shared_hub, scenario(2), releases, parameters=FAIR_ORIGINS)
-    unfair = plan_pickups(shared_hub, scenario(2), releases, parameters=NO_FAIRNESS)
+    fair = plan_pickups(compile_problem(shared_hub, scenario(2)), releases, parameters=FAIR_ORIGINS)
+    unfair = plan_pickups(
+        compile_problem(shared_hub, scenario(2)), releases, parameters=NO_FAIRNESS
+    )
 
     assert fair.within_capacity and unfair.within_capacity
     assert fair.worst_origin_delay_days <= unfair.worst_origin_delay_days + 1e-6
@@ -197,8 +202,12 @@ def test_carrier_fairness_shares_the_wait_between_carriers(two_carriers: Network
         release("OZ", 3600, 1, 2),
         release("OY", 1200, 1, 2, carrier="YTO"),
     ]
-    fair = plan_pickups(two_carriers, scenario(2), releases, parameters=FAIR_CARRIERS)
-    unfair = plan_pickups(two_carriers, scenario(2), releases, parameters=NO_FAIRNESS)
+    fair = plan_pickups(
+        compile_problem(two_carriers, scenario(2)), releases, parameters=FAIR_CARRIERS
+    )
+    unfair = plan_pickups(
+        compile_problem(two_carriers, scenario(2)), releases, parameters=NO_FAIRNESS
+    )
     assert fair.within_capacity
     assert fair.worst_carrier_delay_days <= unfair.worst_carrier_delay_days + 1e-6
     assert fair.worst_carrier_delay_days == pytest.approx(0.5, abs=1e-4)
@@ -233,7 +242,7 @@ def test_bad_releases_list_every_problem_and_plan_nothing(
         OrderRelease("NOWHERE", "ZTO", day(2), day(1), 1),  # three mistakes at once
     ]
     with pytest.raises(InvalidInputError) as caught:
-        plan_pickups(two_carriers, scenario(2), releases)
+        plan_pickups(compile_problem(two_carriers, scenario(2)), releases)
     locations = [problem.location for problem in caught.value.problems]
     assert sorted(locations) == sorted(
         [
@@ -312,11 +321,7 @@ def test_storage_is_kept_at_hours_a_normal_day_leaves_unchecked() -> None:
     eight). O2 releases 5,000 on day 1 that must go that day: all 5,000 sit at H at the end
     of 00:00 on 12 November, against 0.85 × 1,000 = 850. Expected: not within capacity, a
     storage shortfall at H then of 5,000 − 850 = 4,150. Got: within_capacity, no shortfall."""
-    from peakguard.domain.network import Network as _Network
-
-    from .conftest import CARRIERS, lane, node
-
-    network = _Network(
+    network = Network(
         name="late-trunk",
         carriers=CARRIERS[:1],
         nodes=[
@@ -328,7 +333,7 @@ def test_storage_is_kept_at_hours_a_normal_day_leaves_unchecked() -> None:
         lanes=[lane("O1", "H"), lane("O2", "H", departures=["23:00"]), lane("H", "S")],
     )
     peak = scenario(1, drain_days=1, demand={"pickup_hours": list(range(8, 18))})
-    plan = plan_pickups(network, peak, [release("O2", 5000, 1, 1)])
+    plan = plan_pickups(compile_problem(network, peak), [release("O2", 5000, 1, 1)])
     assert not plan.within_capacity
     (shortfall,) = [s for s in plan.shortfalls if s.kind == "storage"]
     assert (shortfall.node, shortfall.start) == ("H", datetime(2024, 11, 12, 0, 0))
@@ -350,7 +355,7 @@ def test_least_delay_among_all_least_overflow_plans(small_hub: Network) -> None:
     second: delay 800 + 2,400 = 3,200 parcel-days. Got (measured): 2,600 / 4,000 / 2,400,
     the overflow split 200 + 1,600, delay 4,800."""
     releases = [release("O", 5000, 1, 3), release("O", 4000, 2, 3)]
-    plan = plan_pickups(small_hub, scenario(3), releases, parameters=FULL_MARGINS)
+    plan = plan_pickups(compile_problem(small_hub, scenario(3)), releases, parameters=FULL_MARGINS)
     assert plan.overflow == near(1800)
     assert plan.delay_parcel_days == near(3200)
     assert _quotas(plan) == near({("O", 1): 4200, ("O", 2): 2400, ("O", 3): 2400, ("O", 4): 0})
@@ -360,7 +365,7 @@ def test_no_releases_give_an_empty_plan_or_a_clear_error(small_hub: Network) -> 
     """An empty list of releases is either nothing to plan (no quotas, inside capacity) or
     an InvalidInputError; not a ValueError from NumPy."""
     try:
-        plan = plan_pickups(small_hub, scenario(2), [])
+        plan = plan_pickups(compile_problem(small_hub, scenario(2)), [])
     except InvalidInputError:
         return
     assert plan.quotas == []
@@ -370,7 +375,7 @@ def test_no_releases_give_an_empty_plan_or_a_clear_error(small_hub: Network) -> 
 def test_infinite_parcels_are_refused(small_hub: Network) -> None:
     """A release of infinitely many parcels is a located input error."""
     with pytest.raises(InvalidInputError) as caught:
-        plan_pickups(small_hub, scenario(2), [release("O", float("inf"), 1, 2)])
+        plan_pickups(compile_problem(small_hub, scenario(2)), [release("O", float("inf"), 1, 2)])
     assert [p.location for p in caught.value.problems] == ["releases[0].parcels"]
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from peakguard.domain.network import Network, Node, NodeKind
 from peakguard.domain.routing import derive_routing
 from peakguard.optimize.comparison import planned_demand
+from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.profiles import uncongested_run
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger import OVERFLOW_TOLERANCE, PickupPlan, plan_pickups
@@ -136,7 +137,7 @@ def _recount(
     at the end of each hour)."""
     network, peak = case.network, case.scenario
     routing = derive_routing(network)
-    demand = planned_demand(network, peak, plan)
+    demand = planned_demand(compile_problem(network, peak), plan)
     hours = peak.hours
     run = uncongested_run(network, routing, demand, hours=hours, trace=False)
     ids = [n.id for n in network.nodes]
@@ -168,7 +169,7 @@ def test_plans_keep_their_promises(case: Case) -> None:
     every shortfall it reports has the load the engine gives); (c) quotas are
     non-negative and add up, per origin, to what was released there."""
     network, peak = case.network, case.scenario
-    plan = plan_pickups(network, peak, case.releases, parameters=case.parameters)
+    plan = plan_pickups(compile_problem(network, peak), case.releases, parameters=case.parameters)
     last_day = day(peak.hours // 24 - peak.warm_up_days)
 
     # (a) Every release in full, inside its window (cut at the last simulated day).

@@ -1,0 +1,132 @@
+"""The planning problem, compiled once and handed down (as PyVRP's ``ProblemData``).
+
+Everything a plan needs that follows from the network and the scenario alone — the routing
+relations, the scenario's hourly demand, the normal-day flows and each origin's usual
+destinations — is derived once by :func:`compile_problem` into a frozen
+:class:`PlanningProblem`. The staggering program, its simulated check, the reroute and the
+assurance plan take the problem instead of deriving these again, each call, from
+``(network, scenario)``.
+
+The arrays are read-only: one problem is shared by every run made from it, and a run that
+wrote into the demand would change the next one's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TypeVar, cast
+
+import numpy as np
+
+from peakguard.domain.network import Network
+from peakguard.domain.routing import RoutingTable, derive_routing
+from peakguard.optimize.profiles import OriginMix
+from peakguard.simulate.demand import NormalDayFlows, demand_from_flows, normal_day_flows
+from peakguard.simulate.plan import Demand, FloatArray
+from peakguard.simulate.scenario import Scenario
+
+CAPACITY_FIELDS = frozenset(
+    {
+        "name",
+        "description",
+        "storage_policy",
+        "closures",
+        "capacity_changes",
+        "lane_changes",
+        "warnings",
+    }
+)
+"""Scenario fields a problem may change without compiling again: none of them changes the
+demand, the normal-day flows or the routing."""
+
+
+@dataclass(frozen=True)
+class PlanningProblem:
+    """A network and a scenario, with what every plan on them derives from them alone."""
+
+    network: Network
+    scenario: Scenario
+    routing: RoutingTable
+    """``derive_routing(network)``."""
+    demand: Demand
+    """The scenario's hourly demand (``build_demand(network, scenario)``)."""
+    flows: NormalDayFlows
+    """Parcels between each origin and destination on a normal day."""
+    mixes: dict[int, OriginMix]
+    """Origin (node position) → its usual destinations and the share of each."""
+    normal_volumes: FloatArray
+    """[node] parcels each origin takes on on a normal day."""
+
+    def with_scenario(self, scenario: Scenario) -> PlanningProblem:
+        """The same problem under ``scenario``, which may differ from this one's only in
+        capacities (closures, capacity and lane changes, storage policy, warnings, name):
+        demand, flows and routing are kept, not derived again."""
+        kept = {name: getattr(self.scenario, name) for name in CAPACITY_FIELDS}
+        if scenario.model_copy(update=kept) != self.scenario:
+            raise ValueError(
+                "the scenario changes more than capacities: compile a new problem for it"
+            )
+        return replace(self, scenario=scenario)
+
+
+def compile_problem(network: Network, scenario: Scenario) -> PlanningProblem:
+    """Derive the routing, the demand and the normal-day flows of ``network`` under
+    ``scenario`` once."""
+    flows = _read_only_flows(normal_day_flows(network, scenario))
+    demand = demand_from_flows(network, scenario, flows)
+    for array in (demand.origin, demand.destination, demand.hour, demand.parcels):
+        array.setflags(write=False)
+    return PlanningProblem(
+        network=network,
+        scenario=scenario,
+        routing=derive_routing(network),
+        demand=demand,
+        flows=flows,
+        mixes=origin_mixes_of(flows),
+        normal_volumes=_normal_volumes(flows, len(network.nodes)),
+    )
+
+
+def origin_mixes_of(flows: NormalDayFlows) -> dict[int, OriginMix]:
+    """Each origin's normal destinations and their shares."""
+    origin, destination, parcels, inbound = flows
+    mixes: dict[int, OriginMix] = {}
+    outbound = ~inbound
+    for node in np.unique(origin[outbound]).tolist():
+        chosen = outbound & (origin == node) & (parcels > 0)
+        total = float(parcels[chosen].sum())
+        if total <= 0:
+            continue
+        mixes[int(node)] = OriginMix(int(node), destination[chosen], parcels[chosen] / total)
+    return mixes
+
+
+Item = TypeVar("Item")
+
+
+def problem_and(
+    first: PlanningProblem | Network, second: Item | Scenario, third: Item | None
+) -> tuple[PlanningProblem, Item]:
+    """``(problem, item)`` from a call in the new form ``f(problem, item)`` or in the old one,
+    ``f(network, scenario, item)``, which compiles the problem itself (for callers not yet
+    handing a problem down)."""
+    if isinstance(first, PlanningProblem):
+        if third is not None:
+            raise TypeError("give a problem and one more argument, or a network and a scenario")
+        return first, cast(Item, second)
+    if not isinstance(second, Scenario) or third is None:
+        raise TypeError("give a problem, or a network and a scenario")
+    return compile_problem(first, second), third
+
+
+def _read_only_flows(flows: NormalDayFlows) -> NormalDayFlows:
+    for array in flows:
+        array.setflags(write=False)
+    return flows
+
+
+def _normal_volumes(flows: NormalDayFlows, nodes: int) -> FloatArray:
+    outbound = ~flows.inbound
+    totals = np.bincount(flows.origin[outbound], weights=flows.parcels[outbound], minlength=nodes)
+    totals.setflags(write=False)
+    return np.asarray(totals, dtype=np.float64)
