@@ -25,7 +25,8 @@ from peakguard.domain.network import Network
 from peakguard.domain.summary import NetworkSummary, summarise
 from peakguard.formats.simulation_output import events_table
 from peakguard.optimize.assurance import AssurancePlan, plan_assurance
-from peakguard.optimize.releases import releases_from_scenario
+from peakguard.optimize.problem import compile_problem
+from peakguard.optimize.releases import releases_from_problem
 from peakguard.reserve.season_plan import SeasonCapacity, plan_season_capacity
 from peakguard.simulate.events import expand_events
 from peakguard.simulate.run import SimulationResult, simulate
@@ -104,11 +105,19 @@ def run_demo(store: Store, lake: Path, *, seed: int, step: Step = lambda _: None
     summary = summarise(stored)
     step("simulate")
     scenario = double11_scenario()
-    season = simulate(stored, scenario, trace_share=DEMO_TRACE_SHARE)
+    # The season's routing and demand, compiled once for the simulation and the plan.
+    problem = compile_problem(stored, scenario)
+    season = simulate(
+        stored,
+        scenario,
+        demand=problem.demand,
+        routing=problem.routing,
+        trace_share=DEMO_TRACE_SHARE,
+    )
     step("bulletin")
     bulletin = demo_bulletin(season, lake)
     step("plan")
-    assurance = plan_assurance(stored, scenario, releases_from_scenario(stored, scenario))
+    assurance = plan_assurance(problem, releases_from_problem(problem))
     step("capacity")
     capacity = demo_season_capacity(stored, scenario, seed=seed)
     return DemoResult(stored, summary, store.backend, season, bulletin, assurance, capacity)

@@ -21,6 +21,7 @@ from peakguard.formats.release_document import (
 from peakguard.formats.reroute_output import reroute_document, write_reroute
 from peakguard.i18n import _
 from peakguard.optimize.comparison import PlanComparison, compare_by_simulation
+from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters, releases_from_scenario
 from peakguard.optimize.reroute import ReroutePlan, reroute_closure
 from peakguard.optimize.reroute_parameters import ClosureRequest, RerouteParameters
@@ -77,10 +78,9 @@ def plan_stagger(
             _("The order releases have mistakes."),
             [Problem("releases", _("the file has no releases"))],
         )
-    plan = plan_pickups(
-        network, scenario, releases.releases, parameters=parameters, places=releases.places
-    )
-    comparison = compare_by_simulation(network, scenario, plan) if check else None
+    problem = compile_problem(network, scenario)
+    plan = plan_pickups(problem, releases.releases, parameters=parameters, places=releases.places)
+    comparison = compare_by_simulation(problem, plan) if check else None
     return StaggerOutcome(plan, comparison)
 
 
@@ -149,12 +149,13 @@ def plan_reroute(
     check: bool = True,
 ) -> RerouteOutcome:
     """Backup hubs, their shares and the changed routing for each closure."""
+    problem = compile_problem(network, scenario)
     plans: list[ReroutePlan] = []
     comparisons: list[RerouteComparison | None] = []
     for closure in closures:
-        plan = reroute_closure(network, scenario, closure, parameters=parameters)
+        plan = reroute_closure(problem, closure, parameters=parameters)
         plans.append(plan)
-        comparisons.append(simulate_reroute(network, scenario, plan) if check else None)
+        comparisons.append(simulate_reroute(problem, plan) if check else None)
     return RerouteOutcome(plans, comparisons)
 
 
