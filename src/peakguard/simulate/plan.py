@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -118,82 +118,21 @@ def compile_plan(
     the rest from ``routing``; where windows overlap, the first listed wins. Every table must
     be over the same nodes in the same order, and the network must hold every lane any of
     them uses (a rerouted network: the original lanes, then the temporary ones)."""
-    positions = routing.position
     tables = [routing, *(table for _start, _end, table in routing_windows)]
     for table in tables[1:]:
         if table.node_ids != routing.node_ids:
             raise ValueError("every routing table must be over the same nodes in the same order")
-    lane_index: dict[tuple[int, int], int] = {}
-    lane_origin = np.array([positions[lane.origin] for lane in network.lanes], dtype=np.int64)
-    lane_destination = np.array(
-        [positions[lane.destination] for lane in network.lanes], dtype=np.int64
-    )
-    transit = np.array(
-        [max(1, math.ceil(lane.transit_hours - 1e-9)) for lane in network.lanes], dtype=np.int64
-    )
-    for index, lane in enumerate(network.lanes):
-        key = (int(lane_origin[index]), int(lane_destination[index]))
-        best = lane_index.get(key)
-        if best is None or lane.transit_hours < network.lanes[best].transit_hours:
-            lane_index[key] = index
-
-    departures: dict[int, tuple[IntArray, FloatArray]] = {}
-    by_hour: dict[int, list[tuple[int, float]]] = {}
-    for index, lane in enumerate(network.lanes):
-        for clock in lane.departure_times:
-            start = hour_of_departure(clock)
-            for hour in range(start, hours, 24):
-                capacity = lane.capacity_per_departure * float(lane_capacity_factor[index, hour])
-                by_hour.setdefault(hour, []).append((index, capacity))
-    for hour, entries in by_hour.items():
-        departures[hour] = (
-            np.array([lane for lane, _ in entries], dtype=np.int64),
-            np.array([capacity for _, capacity in entries], dtype=np.float64),
-        )
-
-    size = len(routing.node_ids)
-    variant = np.zeros(len(demand.hour), dtype=np.int64)
-    for number, (start, end, _table) in reversed(list(enumerate(routing_windows, start=1))):
-        variant[(demand.hour >= start) & (demand.hour < end)] = number
-    # Routes are keyed by (variant, origin, destination): variant 0 is ``routing``, k the
-    # k-th window's table.
-    keys, inverse = np.unique(
-        (variant * size + demand.origin) * size + demand.destination, return_inverse=True
-    )
-    pairs = np.stack([(keys // size) % size, keys % size], axis=1)
-    key_variant = keys // (size * size)
-    inverse = inverse.reshape(-1)
-    routes: list[list[int]] = []
-    routable = np.ones(len(pairs), dtype=bool)
-    unroutable: dict[tuple[int, int], float] = {}
-    for index, (origin, destination) in enumerate(pairs.tolist()):
-        table = tables[int(key_variant[index])]
-        path = table.path(routing.node_ids[origin], routing.node_ids[destination])
-        if path is None:
-            routable[index] = False
-            routes.append([int(origin)])
-            continue
-        routes.append([positions[node] for node in path])
-    longest = max((len(route) for route in routes), default=1)
-    route_nodes = np.full((len(routes), longest), -1, dtype=np.int64)
-    route_lanes = np.full((len(routes), longest), -1, dtype=np.int64)
-    route_length = np.zeros(len(routes), dtype=np.int64)
-    for index, route in enumerate(routes):
-        route_nodes[index, : len(route)] = route
-        route_length[index] = len(route)
-        for hop in range(len(route) - 1):
-            route_lanes[index, hop] = lane_index[(route[hop], route[hop + 1])]
-
-    keep = routable[inverse] & (demand.parcels > 0) & (demand.hour < hours)
-    for position in np.flatnonzero(~routable[inverse] & (demand.parcels > 0)).tolist():
-        key = (int(demand.origin[position]), int(demand.destination[position]))
-        unroutable[key] = unroutable.get(key, 0.0) + float(demand.parcels[position])
-    nodes = network.nodes
-    limits = _time_limits(network, pairs)[inverse[keep]]
+    lanes = _Lanes.of(network, routing.position)
+    departures = _departures(network, hours, lane_capacity_factor)
+    routes = _Routes.of(tables, _route_variants(demand, routing_windows), demand, lanes)
+    routable = routes.routable[routes.inverse]
+    keep = routable & (demand.parcels > 0) & (demand.hour < hours)
+    unroutable = _unroutable(demand, ~routable & (demand.parcels > 0))
+    limits = _time_limits(network, routes.pairs)[routes.inverse[keep]]
     storage = (
         storage_capacity
         if storage_capacity is not None
-        else np.array([node.storage_capacity for node in nodes], dtype=np.float64)
+        else np.array([node.storage_capacity for node in network.nodes], dtype=np.float64)
     )
     return SimulationPlan(
         node_ids=routing.node_ids,
@@ -201,14 +140,14 @@ def compile_plan(
         sorting_capacity=sorting_capacity,
         storage_capacity=storage,
         accepting=accepting,
-        lane_origin=lane_origin,
-        lane_destination=lane_destination,
-        lane_transit_hours=transit,
+        lane_origin=lanes.origin,
+        lane_destination=lanes.destination,
+        lane_transit_hours=lanes.transit_hours,
         departures=departures,
-        cohort_route=inverse[keep].astype(np.int64),
-        route_nodes=route_nodes,
-        route_lanes=route_lanes,
-        route_length=route_length,
+        cohort_route=routes.inverse[keep].astype(np.int64),
+        route_nodes=routes.nodes,
+        route_lanes=routes.lanes,
+        route_length=routes.length,
         cohort_origin=demand.origin[keep],
         cohort_destination=demand.destination[keep],
         cohort_hour=demand.hour[keep],
@@ -217,6 +156,131 @@ def compile_plan(
         policy=policy,
         unroutable=unroutable,
     )
+
+
+@dataclass(frozen=True)
+class _Lanes:
+    """The network's lanes as node positions, and the lane a route takes between two nodes."""
+
+    origin: IntArray
+    destination: IntArray
+    transit_hours: IntArray
+    """Whole hours, rounded up, at least 1."""
+    fastest: dict[tuple[int, int], int]
+    """(origin, destination) → the lane with the shortest transit (the first listed on a tie)."""
+
+    @classmethod
+    def of(cls, network: Network, positions: Mapping[str, int]) -> _Lanes:
+        origin = np.array([positions[lane.origin] for lane in network.lanes], dtype=np.int64)
+        destination = np.array(
+            [positions[lane.destination] for lane in network.lanes], dtype=np.int64
+        )
+        transit = np.array(
+            [max(1, math.ceil(lane.transit_hours - 1e-9)) for lane in network.lanes],
+            dtype=np.int64,
+        )
+        fastest: dict[tuple[int, int], int] = {}
+        for index, lane in enumerate(network.lanes):
+            key = (int(origin[index]), int(destination[index]))
+            best = fastest.get(key)
+            if best is None or lane.transit_hours < network.lanes[best].transit_hours:
+                fastest[key] = index
+        return cls(origin, destination, transit, fastest)
+
+
+def _departures(
+    network: Network, hours: int, lane_capacity_factor: FloatArray
+) -> dict[int, tuple[IntArray, FloatArray]]:
+    """hour → (lanes departing, capacity of each departure), every day of the run."""
+    by_hour: dict[int, list[tuple[int, float]]] = {}
+    for index, lane in enumerate(network.lanes):
+        for clock in lane.departure_times:
+            start = hour_of_departure(clock)
+            for hour in range(start, hours, 24):
+                capacity = lane.capacity_per_departure * float(lane_capacity_factor[index, hour])
+                by_hour.setdefault(hour, []).append((index, capacity))
+    return {
+        hour: (
+            np.array([lane for lane, _ in entries], dtype=np.int64),
+            np.array([capacity for _, capacity in entries], dtype=np.float64),
+        )
+        for hour, entries in by_hour.items()
+    }
+
+
+def _route_variants(demand: Demand, routing_windows: Sequence[RoutingWindow]) -> IntArray:
+    """[demand row] which table routes it: 0 the default, k the k-th window's (first wins)."""
+    variant = np.zeros(len(demand.hour), dtype=np.int64)
+    for number, (start, end, _table) in reversed(list(enumerate(routing_windows, start=1))):
+        variant[(demand.hour >= start) & (demand.hour < end)] = number
+    return variant
+
+
+@dataclass(frozen=True)
+class _Routes:
+    """One route per distinct (variant, origin, destination) of the demand."""
+
+    pairs: IntArray
+    """[route] (origin, destination)."""
+    inverse: IntArray
+    """[demand row] its route."""
+    routable: BoolArray
+    """[route] False where the table has no path (the route is then the origin alone)."""
+    nodes: IntArray
+    """[route, hop] node positions, -1 past the end."""
+    lanes: IntArray
+    """[route, hop] lane taken from hop to hop + 1, -1 past the end."""
+    length: IntArray
+    """[route] number of nodes on the route."""
+
+    @classmethod
+    def of(
+        cls, tables: Sequence[RoutingTable], variant: IntArray, demand: Demand, lanes: _Lanes
+    ) -> _Routes:
+        routing = tables[0]
+        size = len(routing.node_ids)
+        keys, inverse = np.unique(
+            (variant * size + demand.origin) * size + demand.destination, return_inverse=True
+        )
+        pairs = np.stack([(keys // size) % size, keys % size], axis=1)
+        key_variant = keys // (size * size)
+        routes: list[list[int]] = []
+        routable = np.ones(len(pairs), dtype=bool)
+        for index, (origin, destination) in enumerate(pairs.tolist()):
+            table = tables[int(key_variant[index])]
+            path = table.path(routing.node_ids[origin], routing.node_ids[destination])
+            if path is None:
+                routable[index] = False
+                routes.append([int(origin)])
+            else:
+                routes.append([routing.position[node] for node in path])
+        nodes, route_lanes, length = _route_arrays(routes, lanes.fastest)
+        return cls(pairs, inverse.reshape(-1), routable, nodes, route_lanes, length)
+
+
+def _route_arrays(
+    routes: list[list[int]], fastest: dict[tuple[int, int], int]
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Routes as node positions padded to [route, hop] arrays: nodes, lanes, lengths."""
+    longest = max((len(route) for route in routes), default=1)
+    route_nodes = np.full((len(routes), longest), -1, dtype=np.int64)
+    route_lanes = np.full((len(routes), longest), -1, dtype=np.int64)
+    route_length = np.zeros(len(routes), dtype=np.int64)
+    for index, route in enumerate(routes):
+        route_nodes[index, : len(route)] = route
+        route_length[index] = len(route)
+        for hop in range(len(route) - 1):
+            route_lanes[index, hop] = fastest[(route[hop], route[hop + 1])]
+    return route_nodes, route_lanes, route_length
+
+
+def _unroutable(demand: Demand, rows: BoolArray) -> dict[tuple[int, int], float]:
+    """(origin, destination) → parcels of the demand ``rows`` that have no route."""
+    unroutable: dict[tuple[int, int], float] = {}
+    for position in np.flatnonzero(rows).tolist():
+        key = (int(demand.origin[position]), int(demand.destination[position]))
+        unroutable[key] = unroutable.get(key, 0.0) + float(demand.parcels[position])
+    return unroutable
 
 
 def _time_limits(network: Network, pairs: npt.NDArray[np.int64]) -> FloatArray:
