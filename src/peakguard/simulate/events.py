@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
-import numpy.typing as npt
 
-from peakguard.simulate.engine import STILL_THERE, SimulationRun
-from peakguard.simulate.plan import IntArray
+from peakguard.simulate.engine import STILL_THERE, SimulationRun, Trace
+from peakguard.simulate.plan import BoolArray, FloatArray, IntArray
 
 
 class ScanEvent(IntEnum):
@@ -63,12 +62,28 @@ def expand_events(run: SimulationRun, *, rate: float = 1.0, seed: int = 0) -> Sc
     if trace is None:
         raise ValueError("expand_events needs a run simulated with trace=True")
     counts = sample_counts(run, rate, seed)
-    totals = run.plan.cohort_parcels
-    # Fractions in FIFO order within each (cohort, node).
-    # Parcels still at a node when the run ends come last among their arrival hour's.
+    order = _fifo_order(trace)
+    cohort = trace.cohort[order]
+    lower, per_fraction = _parcel_ranges(
+        cohort, trace.node[order], trace.parcels[order], run.plan.cohort_parcels, counts
+    )
+    # Repeat each fraction once per parcel it carries; number parcels within the cohort.
+    rows = np.repeat(np.arange(len(order)), per_fraction)
+    if len(rows) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return ScanEvents(empty, empty, empty, empty, empty, empty)
+    starts = np.repeat(np.cumsum(per_fraction) - per_fraction, per_fraction)
+    offsets = np.arange(len(rows)) - starts + np.repeat(lower, per_fraction)
+    first_parcel = np.r_[0, np.cumsum(counts)[:-1]]
+    return _scan_events(run, trace, order[rows], first_parcel[cohort[rows]] + offsets)
+
+
+def _fifo_order(trace: Trace) -> IntArray:
+    """The trace's fractions in FIFO order within each (cohort, node); parcels still at a node
+    when the run ends come last among their arrival hour's."""
     waiting = trace.departed_hour == STILL_THERE
     last = np.iinfo(np.int64).max
-    order = np.lexsort(
+    return np.lexsort(
         (
             np.where(waiting, last, trace.departed_hour),
             np.where(waiting & (trace.sorted_hour < 0), last, trace.sorted_hour),
@@ -77,9 +92,15 @@ def expand_events(run: SimulationRun, *, rate: float = 1.0, seed: int = 0) -> Sc
             trace.cohort,
         )
     )
-    cohort = trace.cohort[order]
-    node = trace.node[order]
-    share = trace.parcels[order] / np.maximum(totals[cohort], 1e-12) * counts[cohort]
+
+
+def _parcel_ranges(
+    cohort: IntArray, node: IntArray, parcels: FloatArray, totals: FloatArray, counts: IntArray
+) -> tuple[IntArray, IntArray]:
+    """For fractions in FIFO order: the number, within its (cohort, node), of the first whole
+    sampled parcel each carries, and how many it carries (its share of the cohort's
+    ``counts``, the fractions' cumulative count rounded down)."""
+    share = parcels / np.maximum(totals[cohort], 1e-12) * counts[cohort]
     group_start = np.r_[True, (cohort[1:] != cohort[:-1]) | (node[1:] != node[:-1])]
     cumulative = np.cumsum(share)
     base = np.repeat(
@@ -89,41 +110,34 @@ def expand_events(run: SimulationRun, *, rate: float = 1.0, seed: int = 0) -> Sc
     upper = np.floor(cumulative - base + 1e-6).astype(np.int64)
     lower = np.r_[0, upper[:-1]]
     lower[group_start] = 0
-    per_fraction = np.maximum(upper - lower, 0)
-    # Repeat each fraction once per parcel it carries; number parcels within the cohort.
-    rows = np.repeat(np.arange(len(order)), per_fraction)
-    if len(rows) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return ScanEvents(empty, empty, empty, empty, empty, empty)
-    starts = np.repeat(np.cumsum(per_fraction) - per_fraction, per_fraction)
-    offsets = np.arange(len(rows)) - starts + np.repeat(lower, per_fraction)
-    first_parcel = np.r_[0, np.cumsum(counts)[:-1]]
-    parcel = first_parcel[cohort[rows]] + offsets
-    source = order[rows]
+    return lower, np.maximum(upper - lower, 0)
+
+
+def _scan_events(
+    run: SimulationRun, trace: Trace, source: IntArray, parcel: IntArray
+) -> ScanEvents:
+    """The scans of each numbered ``parcel`` at the node of its trace row ``source``, ordered by
+    parcel, hour and event."""
     arrived = trace.arrived_hour[source]
     sorted_hour = trace.sorted_hour[source]
     departed = trace.departed_hour[source]
     at_node = trace.node[source]
     lane = trace.lane[source]
     heading = np.where(lane >= 0, run.plan.lane_destination[np.maximum(lane, 0)], -1)
-    origin = run.plan.cohort_origin[trace.cohort[source]]
+    at_origin = at_node == run.plan.cohort_origin[trace.cohort[source]]
     final = departed == -1
     left = departed == STILL_THERE
-    columns: list[tuple[IntArray, IntArray, IntArray]] = []
-
-    def add(mask: npt.NDArray[np.bool_], event: ScanEvent, hours: IntArray) -> None:
-        columns.append((np.flatnonzero(mask), np.full(int(mask.sum()), int(event)), hours[mask]))
-
-    at_origin = at_node == origin
-    add(at_origin, ScanEvent.accept, arrived)
-    add(~at_origin, ScanEvent.arrive, arrived)
-    add(~final & (sorted_hour >= 0), ScanEvent.sort, sorted_hour + 1)
-    add(~final & ~left, ScanEvent.depart, departed)
-    add(final, ScanEvent.out_for_delivery, sorted_hour)
-    add(final, ScanEvent.deliver, sorted_hour + 1)
-    index = np.concatenate([c[0] for c in columns])
-    event = np.concatenate([c[1] for c in columns])
-    hour = np.concatenate([c[2] for c in columns])
+    scans: list[tuple[BoolArray, ScanEvent, IntArray]] = [
+        (at_origin, ScanEvent.accept, arrived),
+        (~at_origin, ScanEvent.arrive, arrived),
+        (~final & (sorted_hour >= 0), ScanEvent.sort, sorted_hour + 1),
+        (~final & ~left, ScanEvent.depart, departed),
+        (final, ScanEvent.out_for_delivery, sorted_hour),
+        (final, ScanEvent.deliver, sorted_hour + 1),
+    ]
+    index = np.concatenate([np.flatnonzero(mask) for mask, _, _ in scans])
+    event = np.concatenate([np.full(int(mask.sum()), int(kind)) for mask, kind, _ in scans])
+    hour = np.concatenate([hours[mask] for mask, _, hours in scans])
     ordering = np.lexsort((event, hour, parcel[index]))
     index, event, hour = index[ordering], event[ordering], hour[ordering]
     next_node = np.where(event == ScanEvent.depart, heading[index], -1)
