@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from peakguard.simulate.engine import simulate_plan
+from peakguard.simulate.events import ScanEvent, expand_events
 from tests.unit.simulate.conftest import chain, run_chain
 
 
@@ -44,8 +45,6 @@ def test_parcels_still_at_a_node_when_the_run_ends_have_their_arrival_scan() -> 
     hours run): the parcels still at a node at the end have arrived there — their last scan is
     that node's arrive (or sort), never a depart toward it without an arrival — and they
     number the simulator's own backlog at the last hour."""
-    from peakguard.simulate.events import ScanEvent, expand_events
-
     network = chain([100, 10**6])
     run = run_chain(network, [300.0] * 10, hours=24)
     events = expand_events(run)
