@@ -25,38 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from peakguard.simulate.batches import EPSILON, UNTRACED, Batch, merge, take
 from peakguard.simulate.plan import FloatArray, IntArray, SimulationPlan, StoragePolicy
-
-EPSILON = 1e-9
-_UNTRACED: IntArray = np.zeros(0, dtype=np.int64)
-"""Stands in for the per-fraction hours a batch carries only when the run is traced."""
-
-
-class _Batch:
-    """Fractions of cohorts that joined a queue (or a lane's buffer) in the same hour."""
-
-    __slots__ = ("arrived", "cohort", "hop", "parcels", "since", "sorted_at", "total")
-
-    def __init__(
-        self,
-        cohort: IntArray,
-        hop: IntArray,
-        parcels: FloatArray,
-        since: int,
-        arrived: IntArray,
-        sorted_at: IntArray,
-        total: float | None = None,
-    ) -> None:
-        self.cohort = cohort
-        self.hop = hop
-        self.parcels = parcels
-        self.since = since
-        """Hour it joined the queue (queues) or became ready to leave (lane buffers)."""
-        self.arrived = arrived
-        """Hour each fraction arrived at this node (kept through the buffer for the trace)."""
-        self.sorted_at = sorted_at
-        """Hour each fraction was sorted at this node (-1 while still queued)."""
-        self.total = float(parcels.sum()) if total is None else total
 
 
 @dataclass(frozen=True)
@@ -143,6 +113,7 @@ class _Tracer:
         self.parcels.append(parcels)
 
     def trace(self) -> Trace:
+        """The records kept, as one trace."""
         if not self.records:
             empty = np.zeros(0, dtype=np.int64)
             return Trace(empty, empty, empty, empty, empty, empty, np.zeros(0))
@@ -163,11 +134,11 @@ class _RunState:
     the hour it arrives), or delivered (``deliveries`` until folded into the per-cohort totals).
     """
 
-    queues: list[deque[_Batch]]
+    queues: list[deque[Batch]]
     """[node] batches waiting to be sorted, oldest first."""
-    buffers: list[deque[_Batch]]
+    buffers: list[deque[Batch]]
     """[lane] sorted batches waiting for the lane's next departure, oldest first."""
-    transit: dict[int, list[tuple[int, _Batch]]]
+    transit: dict[int, list[tuple[int, Batch]]]
     """arrival hour → (node it arrives at, batch) for batches on lanes."""
     queue_total: FloatArray
     """[node] parcels in the node's queue."""
@@ -182,6 +153,7 @@ class _RunState:
     deliveries: list[tuple[IntArray, FloatArray, IntArray]]
     """(cohorts, parcels, hours taken) delivered since the last fold."""
     tracer: _Tracer | None
+    # The series the run returns, as documented on SimulationRun.
     arrived: FloatArray
     processed: FloatArray
     backlog: FloatArray
@@ -287,7 +259,7 @@ def simulate_plan(
 def _join(state: _RunState, plan: SimulationPlan, hour: int, accepted: IntArray) -> None:
     """Step 1: parcels arriving from lanes, then the cohorts ``accepted`` at their origins,
     join each node's queue as one batch stamped with the hour."""
-    joining: dict[int, list[_Batch]] = {}
+    joining: dict[int, list[Batch]] = {}
     reserved = state.reserved
     for node, batch in state.transit.pop(hour, []):
         reserved[node] -= batch.total
@@ -299,17 +271,17 @@ def _join(state: _RunState, plan: SimulationPlan, hour: int, accepted: IntArray)
         for node in np.unique(origins).tolist():
             chosen = accepted[origins == node]
             joining.setdefault(node, []).append(
-                _Batch(
+                Batch(
                     chosen,
                     np.zeros(len(chosen), dtype=np.int64),
                     plan.cohort_parcels[chosen].copy(),
                     hour,
-                    np.full(len(chosen), hour) if traced else _UNTRACED,
-                    np.full(len(chosen), -1) if traced else _UNTRACED,
+                    np.full(len(chosen), hour) if traced else UNTRACED,
+                    np.full(len(chosen), -1) if traced else UNTRACED,
                 )
             )
     for node, batches in joining.items():
-        batch = _merge(batches, hour)
+        batch = merge(batches, hour)
         total = batch.total
         state.queues[node].append(batch)
         state.queue_total[node] += total
@@ -333,7 +305,7 @@ def _depart(state: _RunState, plan: SimulationPlan, hour: int) -> None:
         room = _room(state, plan, hour, lane, target, capacity)
         if room <= EPSILON:
             continue
-        moved = _take(state.buffers[lane], room, ready_before=hour + 1)
+        moved = take(state.buffers[lane], room, ready_before=hour + 1)
         if moved is not None:
             _send(state, plan, hour, lane, moved)
 
@@ -357,7 +329,7 @@ def _room(
     return room
 
 
-def _send(state: _RunState, plan: SimulationPlan, hour: int, lane: int, moved: _Batch) -> None:
+def _send(state: _RunState, plan: SimulationPlan, hour: int, lane: int, moved: Batch) -> None:
     """Put the batch ``moved`` taken from ``lane``'s buffer on the lane, due at its next node."""
     amount = moved.total
     origin = int(plan.lane_origin[lane])
@@ -393,7 +365,7 @@ def _sort(state: _RunState, plan: SimulationPlan, hour: int, last_hop: IntArray)
     capacity_now = np.where(plan.accepting[:, hour], plan.sorting_capacity[:, hour], 0.0)
     working = np.flatnonzero((state.queue_total > EPSILON) & (capacity_now > EPSILON))
     for node, capacity in zip(working.tolist(), capacity_now[working].tolist(), strict=True):
-        done = _take(state.queues[node], capacity, ready_before=hour + 1)
+        done = take(state.queues[node], capacity, ready_before=hour + 1)
         if done is None:
             continue
         amount = done.total
@@ -413,7 +385,7 @@ def _deliver(
     plan: SimulationPlan,
     hour: int,
     node: int,
-    done: _Batch,
+    done: Batch,
     final: npt.NDArray[np.bool_],
 ) -> None:
     """The ``final`` fractions of ``done``, sorted at their destination, are delivered at the
@@ -443,7 +415,7 @@ def _wait_for_lanes(
     plan: SimulationPlan,
     hour: int,
     node: int,
-    done: _Batch,
+    done: Batch,
     onward: npt.NDArray[np.bool_],
     routes: IntArray,
 ) -> None:
@@ -453,19 +425,19 @@ def _wait_for_lanes(
     cohort, hop = done.cohort[onward], done.hop[onward]
     next_lane = plan.route_lanes[routes[onward], hop]
     parcels = done.parcels[onward]
-    since = done.arrived[onward] if traced else _UNTRACED
-    stamp = np.full(len(cohort), hour) if traced else _UNTRACED
+    since = done.arrived[onward] if traced else UNTRACED
+    stamp = np.full(len(cohort), hour) if traced else UNTRACED
     for lane, group in _by_lane(next_lane):
         if group is None:
-            batch = _Batch(cohort, hop, parcels, hour + 1, since, stamp)
+            batch = Batch(cohort, hop, parcels, hour + 1, since, stamp)
         else:
-            batch = _Batch(
+            batch = Batch(
                 cohort[group],
                 hop[group],
                 parcels[group],
                 hour + 1,
-                since[group] if traced else _UNTRACED,
-                stamp[group] if traced else _UNTRACED,
+                since[group] if traced else UNTRACED,
+                stamp[group] if traced else UNTRACED,
             )
         total = batch.total
         state.buffers[lane].append(batch)
@@ -539,51 +511,6 @@ def _trace_what_is_left(state: _RunState, plan: SimulationPlan, tracer: _Tracer)
                 ),
                 batch.parcels,
             )
-
-
-def _merge(batches: list[_Batch], hour: int) -> _Batch:
-    if len(batches) == 1:
-        return batches[0]
-    return _Batch(
-        np.concatenate([b.cohort for b in batches]),
-        np.concatenate([b.hop for b in batches]),
-        np.concatenate([b.parcels for b in batches]),
-        hour,
-        np.concatenate([b.arrived for b in batches])
-        if batches[0].arrived is not _UNTRACED
-        else _UNTRACED,
-        np.concatenate([b.sorted_at for b in batches])
-        if batches[0].sorted_at is not _UNTRACED
-        else _UNTRACED,
-        sum(b.total for b in batches),
-    )
-
-
-def _take(queue: deque[_Batch], amount: float, *, ready_before: int) -> _Batch | None:
-    """Remove up to ``amount`` parcels from the front of ``queue`` (batches whose ``since`` is
-    before ``ready_before``); a partly taken batch gives each cohort the same proportion."""
-    taken: list[_Batch] = []
-    remaining = amount
-    while queue and remaining > EPSILON and queue[0].since < ready_before:
-        head = queue[0]
-        total = head.total
-        if total <= remaining + EPSILON:
-            taken.append(queue.popleft())
-            remaining -= total
-        else:
-            share = remaining / total
-            part = head.parcels * share
-            head.parcels = head.parcels - part
-            head.total = total - remaining
-            taken.append(
-                _Batch(
-                    head.cohort, head.hop, part, head.since, head.arrived, head.sorted_at, remaining
-                )
-            )
-            remaining = 0.0
-    if not taken:
-        return None
-    return _merge(taken, taken[0].since)
 
 
 def conservation_gap(run: SimulationRun) -> float:
