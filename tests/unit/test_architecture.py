@@ -169,3 +169,34 @@ def test_the_checks_catch_an_upward_import_and_a_cycle(tmp_path: Path) -> None:
         "peakguard.domain.regions (rank 1) imports peakguard.store.tables (rank 6)",
     ]
     assert cycles(graph) == [["peakguard.domain.regions", "peakguard.store.tables"]]
+
+
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80
+
+
+def oversized(root: Path) -> list[str]:
+    """Modules over 600 lines and functions over 80, as ``path: what (lines)``."""
+    found = []
+    for name, path in sorted(modules(root).items()):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > MAX_MODULE_LINES:
+            found.append(f"{name}: module ({text.count(chr(10))} lines)")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    found.append(f"{name}: {node.name} ({lines} lines)")
+    return found
+
+
+def test_small_pieces() -> None:
+    """No module over 600 lines and no function over 80 (STYLE.md: split by meaning)."""
+    assert not oversized(PACKAGE)
+
+
+def test_the_size_check_sees_a_long_function(tmp_path: Path) -> None:
+    """A 90-line function in a made-up package is reported with its length."""
+    body = "".join(f"    x{index} = {index}\n" for index in range(89))
+    _write(tmp_path / "peakguard", {"__init__.py": "", "big.py": f"def f():\n{body}"})
+    assert oversized(tmp_path / "peakguard") == ["peakguard.big: f (90 lines)"]
