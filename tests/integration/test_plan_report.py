@@ -25,6 +25,7 @@ from peakguard.errors import InvalidInputError
 from peakguard.formats.loading import load_network
 from peakguard.formats.scenario_document import load_scenario
 from peakguard.optimize.comparison import PlanComparison, compare_by_simulation
+from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import releases_from_scenario
 from peakguard.optimize.reroute import reroute_closure
 from peakguard.optimize.reroute_parameters import ClosureRequest
@@ -53,9 +54,10 @@ def checked() -> Checked:
     network = load_network(EXAMPLES / "chengdu-mianyang.yaml")
     scenario = load_scenario(EXAMPLES / "double11-small.yaml", network)
     scenario = scenario.model_copy(update={"storage_policy": StoragePolicy.overflow})
+    problem = compile_problem(network, scenario)
     releases = releases_from_scenario(network, scenario, window_days=2)
-    plan = plan_pickups(network, scenario, releases)
-    comparison = compare_by_simulation(network, scenario, plan)
+    plan = plan_pickups(problem, releases)
+    comparison = compare_by_simulation(problem, plan)
     return Checked(plan, comparison, reserves_for_shortfalls(plan))
 
 
@@ -516,7 +518,8 @@ def test_the_reroute_is_shown_with_its_backups(checked: Checked) -> None:
     hub's parcels, and the shares shown add up to what the backups took."""
     network = load_network(EXAMPLES / "chengdu-mianyang.yaml")
     scenario = load_scenario(EXAMPLES / "double11-small.yaml", network)
-    reroute = reroute_closure(network, scenario, ClosureRequest.from_closure(scenario.closures[0]))
+    closure = ClosureRequest.from_closure(scenario.closures[0])
+    reroute = reroute_closure(compile_problem(network, scenario), closure)
     html = render_plan_report(checked.plan, checked.comparison, language="en", reroute=reroute)
     elements = read_dom(html)
     rows = cells(elements, "backups")

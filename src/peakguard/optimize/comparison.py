@@ -11,12 +11,11 @@ directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import overload
 
 import numpy as np
 
-from peakguard.domain.network import Network, NodeKind
-from peakguard.optimize.problem import PlanningProblem, problem_and
+from peakguard.domain.network import NodeKind
+from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.reroute import ReroutePlan
 from peakguard.optimize.stagger import PickupPlan
 from peakguard.simulate.plan import Demand, FloatArray, StoragePolicy
@@ -144,7 +143,6 @@ def planned_demand(problem: PlanningProblem, plan: PickupPlan) -> Demand:
     )
 
 
-@overload
 def compare_by_simulation(
     problem: PlanningProblem,
     plan: PickupPlan,
@@ -152,38 +150,13 @@ def compare_by_simulation(
     *,
     policy: StoragePolicy = StoragePolicy.overflow,
     reroute: ReroutePlan | None = None,
-) -> PlanComparison: ...
-
-
-@overload
-def compare_by_simulation(
-    network: Network,
-    scenario: Scenario,
-    plan: PickupPlan,
-    /,
-    *,
-    policy: StoragePolicy = StoragePolicy.overflow,
-    reroute: ReroutePlan | None = None,
-) -> PlanComparison: ...
-
-
-def compare_by_simulation(
-    problem: PlanningProblem | Network,
-    plan: PickupPlan | Scenario,
-    old_plan: PickupPlan | None = None,
-    /,
-    *,
-    policy: StoragePolicy = StoragePolicy.overflow,
-    reroute: ReroutePlan | None = None,
 ) -> PlanComparison:
     """Simulate the scenario without and with the plan (under ``policy``), and compare them
     hub by hub. With a ``reroute``, the planned run also sends the closed hub's parcels to
-    its backups. The old form ``compare_by_simulation(network, scenario, plan)`` compiles the
-    problem itself."""
-    compiled, chosen = problem_and(problem, plan, old_plan)
-    before = simulate_unplanned(compiled, policy=policy)
-    after = simulate_planned(compiled, chosen, policy=policy, reroute=reroute)
-    return compare_runs(compiled, chosen, before, after)
+    its backups."""
+    before = simulate_unplanned(problem, policy=policy)
+    after = simulate_planned(problem, plan, policy=policy, reroute=reroute)
+    return compare_runs(problem, plan, before, after)
 
 
 def compare_runs(

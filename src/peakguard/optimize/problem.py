@@ -14,7 +14,6 @@ wrote into the demand would change the next one's.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TypeVar, cast
 
 import numpy as np
 
@@ -99,24 +98,6 @@ def origin_mixes_of(flows: NormalDayFlows) -> dict[int, OriginMix]:
             continue
         mixes[int(node)] = OriginMix(int(node), destination[chosen], parcels[chosen] / total)
     return mixes
-
-
-Item = TypeVar("Item")
-
-
-def problem_and(
-    first: PlanningProblem | Network, second: Item | Scenario, third: Item | None
-) -> tuple[PlanningProblem, Item]:
-    """``(problem, item)`` from a call in the new form ``f(problem, item)`` or in the old one,
-    ``f(network, scenario, item)``, which compiles the problem itself (for callers not yet
-    handing a problem down)."""
-    if isinstance(first, PlanningProblem):
-        if third is not None:
-            raise TypeError("give a problem and one more argument, or a network and a scenario")
-        return first, cast(Item, second)
-    if not isinstance(second, Scenario) or third is None:
-        raise TypeError("give a problem, or a network and a scenario")
-    return compile_problem(first, second), third
 
 
 def _read_only_flows(flows: NormalDayFlows) -> NormalDayFlows:

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import overload
 
 from peakguard.domain.network import Network, NodeKind, RoutingOverride
 from peakguard.domain.routing import RoutingTable
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
-from peakguard.optimize.problem import PlanningProblem, problem_and
+from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.reroute_assign import assign_units
 from peakguard.optimize.reroute_parameters import ClosureRequest, RerouteParameters
 from peakguard.optimize.reroute_routing import TemporaryLane, reroute_routing
@@ -144,49 +143,25 @@ class ReroutePlan:
         return (*self.window_hours, self.routing)
 
 
-@overload
 def reroute_closure(
     problem: PlanningProblem,
     closure: ClosureRequest,
     /,
     *,
     parameters: RerouteParameters | None = None,
-) -> ReroutePlan: ...
-
-
-@overload
-def reroute_closure(
-    network: Network,
-    scenario: Scenario,
-    closure: ClosureRequest,
-    /,
-    *,
-    parameters: RerouteParameters | None = None,
-) -> ReroutePlan: ...
-
-
-def reroute_closure(
-    problem: PlanningProblem | Network,
-    closure: ClosureRequest | Scenario,
-    old_closure: ClosureRequest | None = None,
-    /,
-    *,
-    parameters: RerouteParameters | None = None,
 ) -> ReroutePlan:
     """Backups for the closed nodes, the share of their work each takes, and the changed
-    routing (see the module docstring). The old form ``reroute_closure(network, scenario,
-    closure)`` compiles the problem itself."""
-    compiled, request = problem_and(problem, closure, old_closure)
+    routing (see the module docstring)."""
     network, scenario, table, demand = (
-        compiled.network,
-        compiled.scenario,
-        compiled.routing,
-        compiled.demand,
+        problem.network,
+        problem.scenario,
+        problem.routing,
+        problem.demand,
     )
     settings = parameters or RerouteParameters()
-    check_closure(network, scenario, request)
-    closed = frozenset(table.position[node] for node in request.nodes)
-    start, end = scenario.hour_of(request.start), scenario.hour_of(request.end)
+    check_closure(network, scenario, closure)
+    closed = frozenset(table.position[node] for node in closure.nodes)
+    start, end = scenario.hour_of(closure.start), scenario.hour_of(closure.end)
     first = max(0, start - settings.lead_hours)
     lanes = LaneHours(network, table, closed)
     traffic = closed_traffic(lanes, demand, first_hour=first, end_hour=end)
@@ -207,7 +182,7 @@ def reroute_closure(
     applied = [(located[option.backup][0], option) for option in chosen if option is not None]
     rerouted = reroute_routing(lanes, applied, traffic.pairs, settings)
     return ReroutePlan(
-        closure=request,
+        closure=closure,
         parameters=settings,
         window_start=scenario.moment(first),
         window_end=scenario.moment(end),

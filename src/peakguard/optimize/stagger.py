@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import overload
 
 import numpy as np
 from scipy.sparse import coo_array, csc_array
@@ -29,7 +28,7 @@ from peakguard.optimize.loads import (
     load_basis,
     storage_at_every_hour,
 )
-from peakguard.optimize.problem import PlanningProblem, problem_and
+from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.simulate.plan import BoolArray, FloatArray, IntArray
 from peakguard.simulate.scenario import Scenario
@@ -129,35 +128,9 @@ class PickupPlan:
         return sum(item.excess for item in self.shortfalls)
 
 
-@overload
 def plan_pickups(
     problem: PlanningProblem,
     releases: list[OrderRelease],
-    /,
-    *,
-    parameters: StaggerParameters | None = None,
-    places: list[str] | None = None,
-    storage_factor: FloatArray | None = None,
-) -> PickupPlan: ...
-
-
-@overload
-def plan_pickups(
-    network: Network,
-    scenario: Scenario,
-    releases: list[OrderRelease],
-    /,
-    *,
-    parameters: StaggerParameters | None = None,
-    places: list[str] | None = None,
-    storage_factor: FloatArray | None = None,
-) -> PickupPlan: ...
-
-
-def plan_pickups(
-    problem: PlanningProblem | Network,
-    releases: list[OrderRelease] | Scenario,
-    old_releases: list[OrderRelease] | None = None,
     /,
     *,
     parameters: StaggerParameters | None = None,
@@ -167,14 +140,12 @@ def plan_pickups(
     """The least-delay pickup quotas that keep every node inside capacity (or, if none can,
     the least-overflow plan and where it falls short). ``places`` says where each release
     came from (``releases.csv row 3``) for the messages; ``storage_factor`` [node] scales each
-    node's storage limit. The old form ``plan_pickups(network, scenario, releases)`` compiles
-    the problem itself."""
-    compiled, orders = problem_and(problem, releases, old_releases)
+    node's storage limit."""
     settings = parameters or StaggerParameters()
     started = time.perf_counter()
-    basis = load_basis(compiled, orders, settings, places)
+    basis = load_basis(problem, releases, settings, places)
     return plan_pickups_on_basis(
-        compiled, basis, parameters=settings, storage_factor=storage_factor, started=started
+        problem, basis, parameters=settings, storage_factor=storage_factor, started=started
     )
 
 

@@ -1,5 +1,5 @@
 """The planning problem compiled once: the same parts the functions derived themselves,
-shared read-only, and the old ``(network, scenario, ...)`` calls answering as the new ones."""
+shared read-only."""
 
 from __future__ import annotations
 
@@ -10,12 +10,9 @@ import pytest
 
 from peakguard.domain.network import Network
 from peakguard.domain.routing import derive_routing
-from peakguard.optimize.comparison import compare_by_simulation
 from peakguard.optimize.loads import origin_mixes
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import releases_from_problem, releases_from_scenario
-from peakguard.optimize.reroute import ClosureRequest, reroute_closure
-from peakguard.optimize.stagger import plan_pickups
 from peakguard.simulate.demand import build_demand, normal_day_flows
 from peakguard.simulate.scenario import CapacityChange
 
@@ -57,21 +54,6 @@ def test_the_shared_arrays_are_read_only(peak_hub: Network) -> None:
         problem.flows.parcels[0] = 0.0
 
 
-def test_the_old_calls_give_the_same_answers(peak_hub: Network) -> None:
-    """plan_pickups, compare_by_simulation and reroute_closure on (network, scenario, ...)
-    compile the problem themselves and answer as on the problem."""
-    problem = compile_problem(peak_hub, PEAK)
-    releases = releases_from_problem(problem)
-    plan = plan_pickups(problem, releases)
-    old_plan = plan_pickups(peak_hub, PEAK, releases)
-    assert old_plan.quotas == plan.quotas
-    assert old_plan.delay_parcel_days == plan.delay_parcel_days
-    old = compare_by_simulation(peak_hub, PEAK, plan)
-    assert old.planned == compare_by_simulation(problem, plan).planned
-    closure = ClosureRequest(("H",), datetime(2024, 11, 12), datetime(2024, 11, 13))
-    assert reroute_closure(peak_hub, PEAK, closure).units == reroute_closure(problem, closure).units
-
-
 def test_a_problem_takes_new_capacities_but_not_new_demand(peak_hub: Network) -> None:
     """with_scenario keeps demand and routing for a scenario with more capacity, and refuses
     one whose demand differs (it would need compiling again)."""
@@ -85,13 +67,3 @@ def test_a_problem_takes_new_capacities_but_not_new_demand(peak_hub: Network) ->
     assert reinforced.routing is problem.routing
     with pytest.raises(ValueError, match="compile a new problem"):
         problem.with_scenario(PEAK.model_copy(update={"days": 2}))
-
-
-def test_a_call_in_neither_form_is_refused(peak_hub: Network) -> None:
-    """A network without a scenario, or a problem with one argument too many, is a TypeError."""
-    problem = compile_problem(peak_hub, PEAK)
-    releases = releases_from_problem(problem)
-    with pytest.raises(TypeError):
-        plan_pickups(peak_hub, releases)  # type: ignore[call-overload]
-    with pytest.raises(TypeError):
-        plan_pickups(problem, PEAK, releases)  # type: ignore[call-overload]
