@@ -70,8 +70,10 @@ class Engine:
 
 def duckdb_engine(source: EventSource, **options: Any) -> Engine:
     """Events read in place by an in-process DuckDB (``options`` go to ``ibis.duckdb.connect``,
-    e.g. ``threads=4``); the session runs in UTC."""
+    e.g. ``threads=4``); the session runs in UTC. DuckDB's progress bar is off: it would print
+    to the command's (or the server's) standard output in the middle of its results."""
     backend = ibis.duckdb.connect(**options)
+    backend.raw_sql("SET enable_progress_bar = false")
     if isinstance(source, pa.Table):
         table = backend.create_table("scan_events", source, temp=True)
     else:

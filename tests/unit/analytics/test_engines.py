@@ -30,3 +30,11 @@ def test_a_lake_folder_and_a_file_give_the_same_rates(tmp_path: Path) -> None:
         results.append(engine.compute(delivery_rates(parcel_facts(engine.events, config), config)))
     assert results[0].equals(results[1]) and results[0].equals(results[2])
     assert isinstance(results[0], pa.Table)
+
+
+def test_the_engine_prints_no_progress_bar() -> None:
+    """DuckDB's progress bar is off, so a slow query never writes a bar into a command's output
+    (the demo printed three between its tables)."""
+    engine = duckdb_engine(events(delivery_case()))
+    setting = engine.backend.raw_sql("SELECT current_setting('enable_progress_bar')").fetchone()
+    assert setting == (False,)
