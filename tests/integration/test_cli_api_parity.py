@@ -179,3 +179,21 @@ def test_bulletin_agrees(both: Any, tmp_path: Path) -> None:
     refused = client.get("/bulletins/daily", params={"day": "2026-11-11", "as_of": "tomorrow"})
     assert refused.status_code == 422
     assert refused.json()["error"]["problems"][0]["location"] == "as_of"
+
+
+def test_bulletin_errors_speak_of_the_api(both: Any) -> None:
+    """Before any event is stored the API says how to send them (no server path, no CLI
+    option); a period without events is located at the query field that chose it."""
+    cli, client = both
+    refused = client.get("/bulletins/daily", params={"day": "2026-11-11"})
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert error["problems"][0]["location"] == "lake"
+    assert "POST /events/bulk" in error["message"]
+    assert "/" + "tmp" not in error["message"]
+    cli("events", "ingest", str(EXAMPLES / "scan-events.csv"))
+    empty = client.get("/bulletins/monthly", params={"month": "2025-01"})
+    assert empty.status_code == 422
+    problem = empty.json()["error"]["problems"][0]
+    assert problem["location"] == "month"
+    assert "2026-11-11" in problem["message"]

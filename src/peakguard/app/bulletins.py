@@ -85,12 +85,25 @@ def measure_bulletin(
     lanes: pa.Table | None = None,
     complaints: pa.Table | None = None,
     options: BulletinOptions | None = None,
+    source_name: str = "--lake",
 ) -> Bulletin:
     """The bulletin of ``period`` from ``source`` (an event lake folder or an Arrow table);
-    refused with the days the source has when the period has no events."""
+    refused with the days the source has when the period has no events, located at
+    ``source_name`` (the option or field that named the source)."""
     return assemble_bulletin(
-        source, period, settings=settings, complaints=complaints, lanes=lanes, options=options
+        source,
+        period,
+        settings=settings,
+        complaints=complaints,
+        lanes=lanes,
+        options=options,
+        source_name=source_name,
     )
+
+
+def lake_has_events(lake: Path) -> bool:
+    """Whether any scan event has been stored in ``lake``."""
+    return lake.is_dir() and any(lake.rglob("*.parquet"))
 
 
 def bulletin_records(bulletin: Bulletin, *, language: str | None = None) -> dict[str, Any]:

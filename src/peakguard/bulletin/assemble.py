@@ -81,21 +81,21 @@ CURRENT, PREVIOUS = "current", "previous"
 # -- opening the events -------------------------------------------------------------------------
 
 
-def open_events(source: Path | str | pa.Table) -> Engine:
+def open_events(source: Path | str | pa.Table, *, source_name: str = "--lake") -> Engine:
     """A DuckDB engine over the source; a missing or empty lake folder is refused with a
-    message that says so (DuckDB's own error would name a glob)."""
+    message that says so (DuckDB's own error would name a glob), located at ``source_name``."""
     if isinstance(source, pa.Table):
         return duckdb_engine(source)
     path = Path(source)
     if not path.exists():
         message = _("There is no event lake at {path}.", path=str(path))
-        raise InvalidInputError(message, [Problem("--lake", message)])
+        raise InvalidInputError(message, [Problem(source_name, message)])
     if path.is_dir() and not any(path.rglob("*.parquet")):
         message = _(
             "The event lake {path} holds no scan events; store some with peakguard events ingest.",
             path=str(path),
         )
-        raise InvalidInputError(message, [Problem("--lake", message)])
+        raise InvalidInputError(message, [Problem(source_name, message)])
     return duckdb_engine(path)
 
 
@@ -134,6 +134,7 @@ def assemble_bulletin(
     complaints: pa.Table | None = None,
     lanes: pa.Table | None = None,
     options: BulletinOptions | None = None,
+    source_name: str = "--lake",
 ) -> Bulletin:
     """The bulletin of ``period`` from the events in ``source`` (a lake folder, a Parquet file
     or glob, or an Arrow table of scan events). ``complaints`` has ``carrier``, ``day`` (the
@@ -141,7 +142,7 @@ def assemble_bulletin(
     for the handover check. Refused (:class:`EmptyPeriodError`) when the period has no events."""
     settings = settings or KpiSettings()
     options = options or BulletinOptions()
-    engine = open_events(source)
+    engine = open_events(source, source_name=source_name)
     present = event_days(engine, period.first_day, period.last_day)
     if not present:
         days = event_days(engine)
@@ -154,7 +155,7 @@ def assemble_bulletin(
             days=span,
         )
         where = _("It has events for these China days: {days}.", days=day_ranges(days) or "–")
-        raise EmptyPeriodError(message, [Problem("--lake", where)])
+        raise EmptyPeriodError(message, [Problem(source_name, where)])
     return _Assembler(engine, period, settings, complaints, lanes, options).bulletin(present)
 
 

@@ -12,6 +12,7 @@ from peakguard.api.errors import request_language
 from peakguard.app.bulletins import (
     bulletin_records,
     daily_period,
+    lake_has_events,
     measure_bulletin,
     monthly_period,
     parse_moment,
@@ -20,6 +21,8 @@ from peakguard.app.bulletins import (
 from peakguard.app.context import event_lake
 from peakguard.bulletin.periods import Period
 from peakguard.config import Settings
+from peakguard.errors import InvalidInputError, Problem
+from peakguard.i18n import _
 
 router = APIRouter(prefix="/bulletins", tags=["bulletins"])
 
@@ -33,10 +36,17 @@ AsOf = Annotated[
 ]
 
 
-def _bulletin(request: Request, period: Period, as_of: str | None) -> dict[str, Any]:
+def _bulletin(request: Request, period: Period, as_of: str | None, where: str) -> dict[str, Any]:
+    """``where`` names the query field of the period, where an empty period is located."""
     settings: Settings = request.app.state.settings
     cutoff = parse_moment(as_of, "as_of") if as_of else None
-    bulletin = measure_bulletin(event_lake(settings), period, settings=KpiSettings(cutoff=cutoff))
+    lake = event_lake(settings)
+    if not lake_has_events(lake):
+        message = _("No scan events are stored yet: send them with POST /events/bulk.")
+        raise InvalidInputError(message, [Problem("lake", message)])
+    bulletin = measure_bulletin(
+        lake, period, settings=KpiSettings(cutoff=cutoff), source_name=where
+    )
     return bulletin_records(bulletin, language=request_language(request, settings.language))
 
 
@@ -47,7 +57,7 @@ def daily(
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The daily bulletin of one China-time day, compared with the day before."""
-    return _bulletin(request, daily_period(day, option_prefix=""), as_of)
+    return _bulletin(request, daily_period(day, option_prefix=""), as_of, "day")
 
 
 @router.get("/weekly")
@@ -58,7 +68,9 @@ def weekly(
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The weekly bulletin of one ISO week, compared with the week before."""
-    return _bulletin(request, weekly_period(week, day, option_prefix=""), as_of)
+    return _bulletin(
+        request, weekly_period(week, day, option_prefix=""), as_of, "week" if week else "day"
+    )
 
 
 @router.get("/monthly")
@@ -68,4 +80,4 @@ def monthly(
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The monthly bulletin of one calendar month, compared with the month before."""
-    return _bulletin(request, monthly_period(month, option_prefix=""), as_of)
+    return _bulletin(request, monthly_period(month, option_prefix=""), as_of, "month")
