@@ -35,9 +35,3 @@ def parse_event_json_lines(body: bytes, *, source: str = "request") -> pa.Table:
 def ingest_events(lake: Path, events: pa.Table, *, source: str) -> IngestReport:
     """Store each event of ``events`` once (a retried upload stores nothing new)."""
     return ingest(lake, events, source=source[:SOURCE_LENGTH])
-
-
-def ingest_event_files(lake: Path, files: Sequence[Path]) -> IngestReport:
-    """Read the files (nothing stored if any row is wrong), then store their events."""
-    table = read_event_file_table(files)
-    return ingest_events(lake, table, source=", ".join(path.name for path in files))
