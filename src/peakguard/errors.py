@@ -10,6 +10,8 @@ error                             CLI exit   HTTP status
 :class:`ConflictError`            4          409
 :class:`StorageError`             5          503
 :class:`ConfigurationError`       6          500
+:class:`ForbiddenError`           7          403
+:class:`UnauthenticatedError`     8          401
 ================================  =========  ==============
 """
 
@@ -86,3 +88,22 @@ class ConfigurationError(PeakguardError):
 
     exit_code = 6
     http_status = 500
+
+
+class ForbiddenError(PeakguardError):
+    """The acting user or token may not do this, or not to this record; ``problems`` locates
+    the offending fields of a request (``events[3].carrier``) when there are any."""
+
+    exit_code = 7
+    http_status = 403
+
+    def __init__(self, message: Message, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class UnauthenticatedError(PeakguardError):
+    """No valid credentials: log in, or send a valid API token."""
+
+    exit_code = 8
+    http_status = 401

@@ -20,9 +20,11 @@ from peakguard.config import Settings
 from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
 from peakguard.errors import ConflictError, InvalidInputError, NotFoundError
 from peakguard.formats.network_document import parse_network
+from peakguard.identity.model import LOCAL_ADMINISTRATOR as ADMIN
 from peakguard.store.database import Store, transaction
 from peakguard.store.networks import NetworkRepository
-from peakguard.store.tables import Base, LaneRow, NetworkRow, NodeRow, ShiftRow
+from peakguard.store.schema import metadata
+from peakguard.store.tables import LaneRow, NetworkRow, NodeRow, ShiftRow
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def store(database_url: str, tmp_path: Path) -> Iterator[Store]:
 def test_migrations_match_the_tables(store: Store) -> None:
     """After ``upgrade head`` the schema equals the declared tables (no missing migration)."""
     with store.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
     assert {"networks", "nodes", "lanes", "node_shifts"} <= set(
         inspect(store.engine).get_table_names()
@@ -44,28 +46,33 @@ def test_migrations_match_the_tables(store: Store) -> None:
 
 def test_migrating_twice_changes_nothing(store: Store, database_url: str, tmp_path: Path) -> None:
     """Opening the store again (a second ``upgrade head``) keeps the data."""
-    save_network(store, build_sichuan_network(DemoParameters(outlets_per_carrier=7)), source="test")
+    save_network(
+        store,
+        actor=ADMIN,
+        network=build_sichuan_network(DemoParameters(outlets_per_carrier=7)),
+        source="test",
+    )
     again = open_store(Settings(database_url=database_url, home=tmp_path))
-    assert get_network(again, "sichuan-demo").name == "sichuan-demo"
+    assert get_network(again, actor=ADMIN, name="sichuan-demo").name == "sichuan-demo"
     again.engine.dispose()
 
 
 def test_demo_network_round_trips_exactly(store: Store) -> None:
     """Every field of every record comes back as it was stored."""
     network = build_sichuan_network()
-    save_network(store, network, source="test")
-    assert get_network(store, network.name) == network
+    save_network(store, actor=ADMIN, network=network, source="test")
+    assert get_network(store, actor=ADMIN, name=network.name) == network
 
 
 def test_name_clash_needs_replace(store: Store, tiny: dict[str, Any]) -> None:
     """Storing a second network of the same name is refused unless replacing."""
     network = parse_network(tiny)
-    save_network(store, network, source="a", replace=False)
+    save_network(store, actor=ADMIN, network=network, source="a", replace=False)
     with pytest.raises(ConflictError):
-        save_network(store, network, source="b", replace=False)
+        save_network(store, actor=ADMIN, network=network, source="b", replace=False)
     smaller = parse_network({**tiny, "lanes": tiny["lanes"][:2]})
-    save_network(store, smaller, source="c", replace=True)
-    assert get_network(store, "tiny") == smaller
+    save_network(store, actor=ADMIN, network=smaller, source="c", replace=True)
+    assert get_network(store, actor=ADMIN, name="tiny") == smaller
     with transaction(store.sessions) as session:
         assert session.scalar(select(func.count()).select_from(NetworkRow)) == 1
         assert session.scalar(select(func.count()).select_from(LaneRow)) == 2
@@ -80,7 +87,7 @@ def test_a_file_with_mistakes_stores_nothing(
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(broken), encoding="utf-8")
     with pytest.raises(InvalidInputError):
-        import_network(store, path)
+        import_network(store, path, actor=ADMIN)
     with transaction(store.sessions) as session:
         for table in (NetworkRow, NodeRow, LaneRow, ShiftRow):
             assert session.scalar(select(func.count()).select_from(table)) == 0
@@ -93,7 +100,7 @@ def test_a_failure_while_writing_rolls_everything_back(store: Store, tiny: dict[
     orphan = network.nodes[-1].model_copy(update={"carrier": "NOPE"})
     unchecked = network.model_copy(update={"nodes": [*network.nodes[:-1], orphan]})
     with pytest.raises(IntegrityError):
-        save_network(store, unchecked, source="test")
+        save_network(store, actor=ADMIN, network=unchecked, source="test")
     with transaction(store.sessions) as session:
         for table in (NetworkRow, NodeRow, ShiftRow):
             assert session.scalar(select(func.count()).select_from(table)) == 0
@@ -101,7 +108,7 @@ def test_a_failure_while_writing_rolls_everything_back(store: Store, tiny: dict[
 
 def test_delete_removes_every_row(store: Store, tiny: dict[str, Any]) -> None:
     """Deleting a network removes its nodes, shifts and lanes too."""
-    save_network(store, parse_network(tiny), source="test")
+    save_network(store, actor=ADMIN, network=parse_network(tiny), source="test")
     with transaction(store.sessions) as session:
         NetworkRepository(session).delete("tiny")
     with transaction(store.sessions) as session:
@@ -113,7 +120,7 @@ def test_delete_removes_every_row(store: Store, tiny: dict[str, Any]) -> None:
 
 def test_summaries_count_nodes_and_lanes(store: Store, tiny: dict[str, Any]) -> None:
     """The list of networks gives each one's node and lane counts."""
-    save_network(store, parse_network(tiny), source="tiny.yaml")
+    save_network(store, actor=ADMIN, network=parse_network(tiny), source="tiny.yaml")
     with transaction(store.sessions) as session:
         [summary] = NetworkRepository(session).summaries()
     assert (summary.name, summary.nodes, summary.lanes, summary.source) == (

@@ -24,6 +24,7 @@ RANKS: Mapping[str, int] = {
     "peakguard.parameters": 0,
     # the core, plain data and functions over it
     "peakguard.domain": 1,
+    "peakguard.identity": 1,
     "peakguard.simulate": 2,
     "peakguard.optimize": 3,
     "peakguard.forecast": 3,

@@ -89,14 +89,16 @@ class Store:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    audit_key: bytes = b""
+    """The key of the audit chain's HMAC (kept outside the database, docs/reference/access.md)."""
 
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, audit_key: bytes = b"") -> Store:
     """Connect to the database at ``url`` and bring its schema up to date."""
     engine = create_database_engine(url)
     migrate(engine)
-    return Store(engine, session_factory(engine))
+    return Store(engine, session_factory(engine), audit_key)

@@ -1,0 +1,12 @@
+"""Every table, in one metadata: what Alembic's migrations must produce."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from peakguard.store import access_tables, tables
+
+metadata: MetaData = tables.Base.metadata
+"""The metadata of :mod:`.tables` and :mod:`.access_tables` (both declare on one ``Base``)."""
+
+__all__ = ["access_tables", "metadata", "tables"]
