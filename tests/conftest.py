@@ -127,3 +127,32 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def administrator_headers(store: Any) -> dict[str, str]:
+    """The Authorization header of an API token of the system organisation holding every
+    permission: the caller of API tests that are about something other than access."""
+    from peakguard.app import accounts  # noqa: PLC0415 - keeps the fixture module light
+    from peakguard.identity.model import (  # noqa: PLC0415
+        LOCAL_ADMINISTRATOR,
+        Organisation,
+        OrganisationKind,
+        Permission,
+    )
+
+    if "tests" not in {o.code for o in accounts.list_organisations(store, LOCAL_ADMINISTRATOR)}:
+        accounts.create_organisation(
+            store,
+            LOCAL_ADMINISTRATOR,
+            Organisation(code="tests", name="tests", kind=OrganisationKind.system),
+        )
+    issued = accounts.issue_token(
+        store,
+        LOCAL_ADMINISTRATOR,
+        organisation="tests",
+        name="tests",
+        permissions=[permission.value for permission in Permission],
+        days=1,
+        max_days=1,
+    )
+    return {"Authorization": f"Bearer {issued.text}"}

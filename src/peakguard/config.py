@@ -20,7 +20,8 @@ class Settings(BaseSettings):
     ``PEAKGUARD_DATABASE_URL``: any SQLAlchemy URL; default an SQLite file in
     ``PEAKGUARD_HOME`` (``~/.peakguard``). ``PEAKGUARD_LANGUAGE``: ``zh_CN`` (default) or ``en``.
     ``PEAKGUARD_EVENT_LAKE``: the folder of the scan-event lake; default ``<home>/lake``
-    (docs/reference/scan-events.md).
+    (docs/reference/scan-events.md). The security settings (sessions, lock-out, tokens, audit
+    retention) are described in docs/reference/access.md.
     """
 
     model_config = SettingsConfigDict(env_prefix="PEAKGUARD_", extra="ignore")
@@ -29,6 +30,23 @@ class Settings(BaseSettings):
     database_url: str | None = None
     language: str = "zh_CN"
     event_lake: Path | None = None
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    """A browser session ends after this long without a request."""
+    session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
+    """A browser session ends this long after the login, however active."""
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    """Wrong passwords in a row that lock a user out."""
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    """How long a locked-out user must wait."""
+    token_max_days: int = Field(default=365, ge=1, le=3660)
+    """The longest an API token may live."""
+    audit_retention_days: int = Field(default=1096, ge=30)
+    """How long audit entries are kept (three years: the service-record rule, DOMAIN.md)."""
+    audit_key: str | None = Field(default=None, repr=False)
+    """The secret of the audit chain's HMAC; default: the file ``<home>/audit.key``, made with
+    32 random bytes and mode 0600 when first needed. Keep it outside the database's backups."""
+    cookie_secure: bool = True
+    """Send the session cookie over HTTPS only; turn off only for a loopback test server."""
 
     @field_validator("language")
     @classmethod

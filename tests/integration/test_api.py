@@ -22,17 +22,23 @@ from peakguard.app.networks import save_network
 from peakguard.config import Settings
 from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
 from peakguard.formats.network_document import parse_network
+from peakguard.identity.model import LOCAL_ADMINISTRATOR as ADMIN
+from tests.conftest import administrator_headers
 
 
 @pytest.fixture
 def client(database_url: str, tmp_path: Path, tiny: dict[str, Any]) -> Iterator[TestClient]:
     settings = Settings(database_url=database_url, home=tmp_path, language="en")
     store = open_store(settings)
-    save_network(store, parse_network(tiny), source="tiny.json")
+    save_network(store, actor=ADMIN, network=parse_network(tiny), source="tiny.json")
     save_network(
-        store, build_sichuan_network(DemoParameters(outlets_per_carrier=14)), source="demo"
+        store,
+        build_sichuan_network(DemoParameters(outlets_per_carrier=14)),
+        actor=ADMIN,
+        source="demo",
     )
     with TestClient(create_app(settings, store)) as test_client:
+        test_client.headers.update(administrator_headers(store))
         yield test_client
     store.engine.dispose()
 

@@ -23,6 +23,7 @@ from peakguard.api.app import create_app
 from peakguard.app.context import open_store
 from peakguard.cli import app as cli_app
 from peakguard.config import Settings
+from tests.conftest import administrator_headers
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 NETWORK = EXAMPLES / "chengdu-mianyang.yaml"
@@ -88,6 +89,7 @@ def both(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         return result
 
     with TestClient(create_app(settings, store)) as client:
+        client.headers.update(administrator_headers(store))
         yield cli, client
     store.engine.dispose()
 

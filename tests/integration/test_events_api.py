@@ -17,6 +17,7 @@ from peakguard.app.context import open_store
 from peakguard.config import Settings
 from peakguard.formats.scan_event_document import read_events
 from peakguard.store.event_lake import event_paths, read_stored_events
+from tests.conftest import administrator_headers
 from tests.unit.ingest.conftest import EXAMPLE
 
 
@@ -35,6 +36,7 @@ def client(tmp_path: Path, lake: Path) -> Iterator[TestClient]:
     )
     store = open_store(settings)
     with TestClient(create_app(settings, store)) as test_client:
+        test_client.headers.update(administrator_headers(store))
         yield test_client
     store.engine.dispose()
 

@@ -26,6 +26,8 @@ from peakguard.cli.forecasts import capacity_command, forecast_command
 from peakguard.config import Settings
 from peakguard.forecast.synthetic import SyntheticSpec, synthetic_volumes
 from peakguard.formats.loading import load_network
+from peakguard.identity.model import LOCAL_ADMINISTRATOR as ADMIN
+from tests.conftest import administrator_headers
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 NETWORK = EXAMPLES / "chengdu-mianyang.yaml"
@@ -300,10 +302,11 @@ def test_announced_plans_for_a_city_raise_only_its_nodes(tmp_path: Path) -> None
 def client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(database_url=database_url, home=tmp_path, language="en")
     store = open_store(settings)
-    save_network(store, load_network(NETWORK), source="example")
+    save_network(store, actor=ADMIN, network=load_network(NETWORK), source="example")
     application = create_app(settings, store)
     application.include_router(forecasts.router)
     with TestClient(application) as test_client:
+        test_client.headers.update(administrator_headers(store))
         yield test_client
     store.engine.dispose()
 

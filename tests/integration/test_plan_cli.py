@@ -21,6 +21,8 @@ from peakguard.app.networks import save_network
 from peakguard.cli import app
 from peakguard.config import Settings
 from peakguard.formats.loading import load_network
+from peakguard.identity.model import LOCAL_ADMINISTRATOR as ADMIN
+from tests.conftest import administrator_headers
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 RELEASES = (
@@ -142,8 +144,14 @@ def test_a_release_naming_a_hub_is_located(tmp_path: Path) -> None:
 def client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(database_url=database_url, home=tmp_path, language="en")
     store = open_store(settings)
-    save_network(store, load_network(EXAMPLES / "chengdu-mianyang.yaml"), source="example")
+    save_network(
+        store,
+        actor=ADMIN,
+        network=load_network(EXAMPLES / "chengdu-mianyang.yaml"),
+        source="example",
+    )
     with TestClient(create_app(settings, store)) as test_client:
+        test_client.headers.update(administrator_headers(store))
         yield test_client
     store.engine.dispose()
 

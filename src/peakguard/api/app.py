@@ -6,7 +6,19 @@ from fastapi import FastAPI
 
 from peakguard import __version__
 from peakguard.api.errors import install_error_handlers
-from peakguard.api.routers import bulletins, events, forecasts, health, networks, plans, simulations
+from peakguard.api.routers import (
+    admin,
+    audit,
+    auth,
+    bulletins,
+    events,
+    forecasts,
+    health,
+    networks,
+    plans,
+    simulations,
+)
+from peakguard.app.authentication import SecurityPolicy
 from peakguard.app.context import open_store
 from peakguard.config import Settings
 from peakguard.store.database import Store
@@ -21,12 +33,16 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     )
     app.state.store = store or open_store(settings)
     app.state.settings = settings
+    app.state.security = SecurityPolicy.of(settings)
     install_error_handlers(app, settings.language)
     app.include_router(health.router)
+    app.include_router(auth.router)
     app.include_router(networks.router)
     app.include_router(simulations.router)
     app.include_router(plans.router)
     app.include_router(forecasts.router)
     app.include_router(events.router)
     app.include_router(bulletins.router)
+    app.include_router(admin.router)
+    app.include_router(audit.router)
     return app

@@ -7,7 +7,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from peakguard.api.schemas import ErrorBody, ErrorOut, ProblemOut
-from peakguard.errors import InvalidInputError, PeakguardError
+from peakguard.errors import (
+    ForbiddenError,
+    InvalidInputError,
+    PeakguardError,
+    UnauthenticatedError,
+)
 from peakguard.formats.network_document import format_path
 from peakguard.formats.validation_messages import message_for
 from peakguard.i18n import _, normalise_language, render
@@ -18,6 +23,8 @@ CODES = {
     "ConflictError": "conflict",
     "StorageError": "storage_unavailable",
     "ConfigurationError": "configuration",
+    "ForbiddenError": "forbidden",
+    "UnauthenticatedError": "unauthenticated",
 }
 
 
@@ -39,7 +46,7 @@ def install_error_handlers(app: FastAPI, default_language: str) -> None:
     async def peakguard_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, PeakguardError)
         language = request_language(request, default_language)
-        problems = error.problems if isinstance(error, InvalidInputError) else []
+        problems = error.problems if isinstance(error, InvalidInputError | ForbiddenError) else []
         body = ErrorOut(
             error=ErrorBody(
                 code=CODES.get(type(error).__name__, "error"),
@@ -50,7 +57,12 @@ def install_error_handlers(app: FastAPI, default_language: str) -> None:
                 ],
             )
         )
-        return JSONResponse(body.model_dump(), status_code=error.http_status)
+        headers = (
+            {"WWW-Authenticate": 'Bearer realm="peakguard"'}
+            if isinstance(error, UnauthenticatedError)
+            else None
+        )
+        return JSONResponse(body.model_dump(), status_code=error.http_status, headers=headers)
 
     async def request_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)

@@ -10,8 +10,9 @@ from typing import Any
 import pyarrow as pa
 
 from peakguard.analytics import KpiSettings
+from peakguard.app.access import reach, require
 from peakguard.bulletin.assemble import assemble_bulletin
-from peakguard.bulletin.model import Bulletin, BulletinOptions
+from peakguard.bulletin.model import Bulletin, BulletinOptions, BulletinScope
 from peakguard.bulletin.periods import (
     Period,
     day_period,
@@ -24,6 +25,7 @@ from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.formats.bulletin_output import bulletin_document, write_bulletin_files
 from peakguard.i18n import _
+from peakguard.identity.model import Permission, Principal
 
 
 def daily_period(day: str, *, option_prefix: str = "--") -> Period:
@@ -77,10 +79,22 @@ def lane_table(network: Network) -> pa.Table:
     )
 
 
+def bulletin_scope(actor: Principal) -> BulletinScope:
+    """The parcels ``actor``'s bulletin counts: a regulator's territory (from or to it), a
+    carrier's brand, everything for the national office and the system."""
+    scope = reach(actor)
+    if scope.everything:
+        return BulletinScope()
+    if scope.nothing:
+        return BulletinScope(carrier="", region_prefix="-")
+    return BulletinScope(carrier=scope.carrier, region_prefix=scope.prefix)
+
+
 def measure_bulletin(
     source: Path | pa.Table,
     period: Period,
     *,
+    actor: Principal,
     settings: KpiSettings | None = None,
     lanes: pa.Table | None = None,
     complaints: pa.Table | None = None,
@@ -89,7 +103,9 @@ def measure_bulletin(
 ) -> Bulletin:
     """The bulletin of ``period`` from ``source`` (an event lake folder or an Arrow table);
     refused with the days the source has when the period has no events, located at
-    ``source_name`` (the option or field that named the source)."""
+    ``source_name`` (the option or field that named the source). It counts the parcels
+    ``actor`` may see (:func:`bulletin_scope`)."""
+    require(actor, Permission.bulletin_read)
     return assemble_bulletin(
         source,
         period,
@@ -98,6 +114,7 @@ def measure_bulletin(
         lanes=lanes,
         options=options,
         source_name=source_name,
+        scope=bulletin_scope(actor),
     )
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from peakguard.app.access import require
 from peakguard.app.forecasts import (
     ForecastOutcome,
     Rows,
@@ -32,6 +33,7 @@ from peakguard.formats.forecast_output import (
     write_capacity,
 )
 from peakguard.i18n import _
+from peakguard.identity.model import Permission, Principal
 from peakguard.reserve.parameters import ReserveParameters
 from peakguard.reserve.requirements import (
     NodeRequirement,
@@ -127,6 +129,7 @@ def size_reserves(
 def capacity_for(
     network: Network,
     *,
+    actor: Principal,
     bound: str = "upper_80",
     history: Path | Rows | None = None,
     announced: Path | Rows | None = None,
@@ -143,6 +146,7 @@ def capacity_for(
     """Size the reserves of ``network`` for exactly one of: a daily history per node
     (forecast here first, at ``bound``), a forecasts file, or node volumes. ``sources`` names
     the caller's choices in the error when none or several are given."""
+    require(actor, Permission.capacity_run)
     check_bound(bound, option_prefix + "bound")
     given = [item for item in (history, forecast_file, volumes) if item is not None]
     if len(given) != 1:
@@ -154,7 +158,11 @@ def capacity_for(
     if history is not None:
         inputs = read_forecast_inputs(history, announced, network=network)
         made = forecast_volumes(
-            inputs, horizon_days=horizon_days, events=events, parameters=forecast_parameters
+            inputs,
+            actor=actor,
+            horizon_days=horizon_days,
+            events=events,
+            parameters=forecast_parameters,
         )
         source = history.name if isinstance(history, Path) else "history"
         volumes = forecast_node_volumes(made, bound, source)

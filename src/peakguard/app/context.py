@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
 from peakguard.config import Settings
@@ -13,7 +15,28 @@ from peakguard.store.database import open_store as open_database
 
 def open_store(settings: Settings) -> Store:
     """Connect to the configured database and bring its schema up to date."""
-    return open_database(settings.resolved_database_url())
+    return open_database(settings.resolved_database_url(), audit_key(settings))
+
+
+def audit_key(settings: Settings) -> bytes:
+    """The audit chain's key: ``PEAKGUARD_AUDIT_KEY``, else ``<home>/audit.key`` (made once,
+    readable by its owner only)."""
+    if settings.audit_key:
+        return settings.audit_key.encode()
+    path = settings.home.expanduser() / "audit.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".audit.key.{os.getpid()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:  # whole or not at all: another process may be making it at the same moment
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip().encode()
 
 
 def event_lake(settings: Settings, chosen: Path | None = None) -> Path:

@@ -24,6 +24,7 @@ from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
 from peakguard.domain.network import Network
 from peakguard.domain.summary import NetworkSummary, summarise
 from peakguard.formats.simulation_output import events_table
+from peakguard.identity.model import Principal
 from peakguard.optimize.assurance import AssurancePlan, plan_assurance
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import releases_from_problem
@@ -68,13 +69,19 @@ class DemoResult:
     capacity: SeasonCapacity
 
 
-def demo_bulletin(season: SimulationResult, lake: Path) -> DemoBulletin:
+def demo_bulletin(
+    store: Store, season: SimulationResult, lake: Path, *, actor: Principal
+) -> DemoBulletin:
     """The season's sampled scan events, ingested into ``lake`` (as a carrier would upload
     them), measured by the KPI engine into Double 11's daily bulletin."""
     events = events_table(season, expand_events(season.run, rate=DEMO_EVENT_RATE))
-    report = ingest_events(lake, events, source="peakguard demo: simulated season")
+    report = ingest_events(
+        store, lake, events, actor=actor, source="peakguard demo: simulated season"
+    )
     day = date(season.scenario.first_day.year, *BULLETIN_DAY)
-    bulletin = measure_bulletin(lake, day_period(day), lanes=lane_table(season.network))
+    bulletin = measure_bulletin(
+        lake, day_period(day), actor=actor, lanes=lane_table(season.network)
+    )
     return DemoBulletin(lake, report, bulletin)
 
 
@@ -94,13 +101,21 @@ def demo_season_capacity(network: Network, scenario: Scenario, *, seed: int) -> 
     )
 
 
-def run_demo(store: Store, lake: Path, *, seed: int, step: Step = lambda _: None) -> DemoResult:
-    """Build the demo province, store it, and run every capability on its season."""
+def run_demo(
+    store: Store,
+    lake: Path,
+    *,
+    seed: int,
+    actor: Principal,
+    step: Step = lambda _: None,
+) -> DemoResult:
+    """Build the demo province, store it, and run every capability on its season, as
+    ``actor`` (the local administrator)."""
     step("build")
     network = build_sichuan_network(DemoParameters(seed=seed))
     step("store")
-    save_network(store, network, source=f"peakguard demo --seed {seed}")
-    stored = get_network(store, network.name)
+    save_network(store, network, actor=actor, source=f"peakguard demo --seed {seed}")
+    stored = get_network(store, network.name, actor=actor)
     step("summarise")
     summary = summarise(stored)
     step("simulate")
@@ -115,7 +130,7 @@ def run_demo(store: Store, lake: Path, *, seed: int, step: Step = lambda _: None
         trace_share=DEMO_TRACE_SHARE,
     )
     step("bulletin")
-    bulletin = demo_bulletin(season, lake)
+    bulletin = demo_bulletin(store, season, lake, actor=actor)
     step("plan")
     assurance = plan_assurance(problem, releases_from_problem(problem))
     step("capacity")

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from peakguard.app.access import require
 from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.forecast.history import SeriesHistory
@@ -35,6 +36,7 @@ from peakguard.formats.history_document import (
     read_announced,
     read_history,
 )
+from peakguard.identity.model import Permission, Principal
 
 Rows = Sequence[Any]
 """JSON-like rows, as an API body carries them."""
@@ -100,12 +102,14 @@ class ForecastOutcome:
 def forecast_volumes(
     inputs: ForecastInputs,
     *,
+    actor: Principal,
     horizon_days: int = 35,
     events: Sequence[str] | None = None,
     parameters: ForecastParameters | None = None,
 ) -> ForecastOutcome:
     """Forecast every series of the history ``horizon_days`` ahead; announcements limited to
     a carrier or region reach only the series inside their scope."""
+    require(actor, Permission.forecast_run)
     forecast = forecast_with_announcements(
         inputs.series,
         horizon_days=horizon_days,

@@ -2,7 +2,11 @@
 
 A network arrives as a file (YAML/JSON, Excel, a folder of CSV tables) or as a JSON document;
 either way it is validated completely before anything is stored, and stored in one
-transaction (or not at all).
+transaction (or not at all), with its audit entry.
+
+Every operation takes the acting principal: a regulator reads the part of a network inside its
+territory, a carrier the part of its own brand; a carrier writes only networks of its own brand.
+A network with nothing the principal may see answers "not found", as one that does not exist.
 """
 
 from __future__ import annotations
@@ -10,11 +14,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from peakguard.app.access import reach, require
+from peakguard.app.audit import record_in
 from peakguard.domain.network import Network
 from peakguard.domain.summary import NetworkSummary, summarise
+from peakguard.errors import ForbiddenError, NotFoundError, Problem
 from peakguard.formats.loading import load_network
 from peakguard.formats.loading import save_network as write_network
 from peakguard.formats.network_document import network_to_document, parse_network
+from peakguard.i18n import _
+from peakguard.identity.model import Permission, Principal
+from peakguard.identity.territory import Reach, visible_network
 from peakguard.store.database import Store, transaction
 from peakguard.store.networks import NetworkRepository, StoredNetwork
 
@@ -30,40 +40,141 @@ def parse_network_document(document: object, name: str | None = None) -> Network
     return network.model_copy(update={"name": name}) if name else network
 
 
-def save_network(store: Store, network: Network, *, source: str, replace: bool = True) -> None:
+def save_network(
+    store: Store, network: Network, *, actor: Principal, source: str, replace: bool = True
+) -> None:
     """Store ``network`` in one transaction; a stored network of that name is a conflict
-    unless ``replace``."""
+    unless ``replace``. A carrier may store (and replace) only networks of its own brand."""
+    require(actor, Permission.network_write)
+    scope = reach(actor)
+    outside = _outside(network, scope)
+    if outside:
+        raise ForbiddenError(
+            _(
+                "{who} may store only networks whose every node is its own ({count} nodes are not)",
+                who=actor.label(),
+                count=len(outside),
+            ),
+            outside[:20],
+        )
     with transaction(store.sessions) as session:
-        NetworkRepository(session).save(network, source=source, replace=replace)
+        repository = NetworkRepository(session)
+        if (
+            replace
+            and not scope.everything
+            and network.name in repository.names()
+            and _outside(repository.load(network.name), scope)
+        ):
+            raise ForbiddenError(
+                _(
+                    "the stored network {name} holds nodes that are not {who}'s; "
+                    "it cannot replace it",
+                    name=network.name,
+                    who=actor.label(),
+                )
+            )
+        repository.save(network, source=source, replace=replace)
+        record_in(
+            session,
+            store,
+            actor,
+            "network.replace" if replace else "network.import",
+            "network",
+            network.name,
+            detail={"nodes": len(network.nodes), "lanes": len(network.lanes), "source": source},
+        )
+
+
+def _outside(network: Network, scope: Reach) -> list[Problem]:
+    """The nodes of ``network`` outside ``scope``, located."""
+    return [
+        Problem(
+            f"nodes[{index}]",
+            _(
+                "{node} ({carrier}, {region}) is outside what you may change",
+                node=node.id,
+                carrier=node.carrier,
+                region=node.region,
+            ),
+        )
+        for index, node in enumerate(network.nodes)
+        if not scope.covers_node(node)
+    ]
 
 
 def import_network(
-    store: Store, path: Path, *, name: str | None = None, replace: bool = False
+    store: Store,
+    path: Path,
+    *,
+    actor: Principal,
+    name: str | None = None,
+    replace: bool = False,
 ) -> Network:
     """Validate ``path`` completely, then store it in one transaction (or not at all)."""
     network = read_network_file(path, name)
-    save_network(store, network, source=str(path), replace=replace)
+    save_network(store, network, actor=actor, source=str(path), replace=replace)
     return network
 
 
-def get_network(store: Store, name: str) -> Network:
-    """The stored network ``name`` (:class:`~peakguard.errors.NotFoundError` if none)."""
+def get_network(store: Store, name: str, *, actor: Principal) -> Network:
+    """The part of the stored network ``name`` that ``actor`` may see
+    (:class:`~peakguard.errors.NotFoundError` if none, or nothing of it is visible)."""
+    require(actor, Permission.network_read)
     with transaction(store.sessions) as session:
-        return NetworkRepository(session).load(name)
+        network = NetworkRepository(session).load(name)
+    visible = visible_network(network, reach(actor))
+    if visible is None:
+        raise NotFoundError(_("no network named {name} is stored", name=name))
+    return visible
 
 
-def list_networks(store: Store) -> list[StoredNetwork]:
-    """The stored networks with their sizes and sources."""
+def planning_network(
+    store: Store, name: str, *, actor: Principal, permission: Permission
+) -> Network:
+    """The network a simulation or a plan of ``actor`` runs on: the whole stored network, or
+    a carrier's whole brand within it. Parcels cross territories, so a part cut along a
+    territory's border would simulate a network that does not exist: an office whose
+    territory covers only part of the network is refused, and told who may run it."""
+    require(actor, permission)
+    scope = reach(actor)
+    visible = get_network(store, name, actor=actor)
+    if scope.everything or (scope.carrier is not None and not scope.prefix):
+        return visible
     with transaction(store.sessions) as session:
-        return NetworkRepository(session).summaries()
+        whole = len(NetworkRepository(session).load(name).nodes)
+    if len(visible.nodes) == whole:
+        return visible
+    raise ForbiddenError(
+        _(
+            "Simulations and plans run on a whole network or a whole carrier's network; "
+            "{who} sees only {seen} of the {total} nodes of network {name}. Ask an office "
+            "whose territory covers the network, or the carrier's headquarters.",
+            who=actor.label(),
+            seen=len(visible.nodes),
+            total=whole,
+            name=name,
+        )
+    )
 
 
-def resolve_network(source: str, store: Store | None) -> Network:
+def list_networks(store: Store, *, actor: Principal) -> list[StoredNetwork]:
+    """The stored networks ``actor`` sees part of, with the size of that part."""
+    require(actor, Permission.network_read)
+    scope = reach(actor)
+    with transaction(store.sessions) as session:
+        if scope.everything:
+            return NetworkRepository(session).summaries()
+        if scope.nothing:
+            return []
+        return NetworkRepository(session).summaries(scope.carrier, scope.prefix)
+
+
+def resolve_network(source: str, store: Store | None, *, actor: Principal) -> Network:
     """A network file's path, or the name of a stored network."""
     path = Path(source)
     if path.exists() or store is None:
         return read_network_file(path)
-    return get_network(store, source)
+    return get_network(store, source, actor=actor)
 
 
 def summarise_network(network: Network) -> NetworkSummary:

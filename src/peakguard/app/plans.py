@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from peakguard.app.access import require
 from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.formats.plan_output import plan_document, write_plan
@@ -20,6 +21,7 @@ from peakguard.formats.release_document import (
 )
 from peakguard.formats.reroute_output import reroute_document, write_reroute
 from peakguard.i18n import _
+from peakguard.identity.model import Permission, Principal
 from peakguard.optimize.comparison import PlanComparison, compare_by_simulation
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters, releases_from_scenario
@@ -68,11 +70,13 @@ def plan_stagger(
     scenario: Scenario,
     releases: Releases,
     *,
+    actor: Principal,
     parameters: StaggerParameters | None = None,
     check: bool = True,
 ) -> StaggerOutcome:
     """Pickup quotas per origin, carrier and day that keep the nodes inside capacity,
     checked by simulation when ``check``."""
+    require(actor, Permission.plan_run)
     if not releases.releases:
         raise InvalidInputError(
             _("The order releases have mistakes."),
@@ -145,10 +149,12 @@ def plan_reroute(
     scenario: Scenario,
     closures: Sequence[ClosureRequest],
     *,
+    actor: Principal,
     parameters: RerouteParameters | None = None,
     check: bool = True,
 ) -> RerouteOutcome:
     """Backup hubs, their shares and the changed routing for each closure."""
+    require(actor, Permission.plan_run)
     problem = compile_problem(network, scenario)
     plans: list[ReroutePlan] = []
     comparisons: list[RerouteComparison | None] = []

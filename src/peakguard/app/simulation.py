@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from peakguard.app.access import require
 from peakguard.domain.network import Network
 from peakguard.formats.scenario_document import load_scenario, parse_scenario
 from peakguard.formats.simulation_output import summary_document, warning_rows, write_simulation
+from peakguard.identity.model import Permission, Principal
 from peakguard.simulate.events import ScanEvents, expand_events
 from peakguard.simulate.run import SimulationResult, simulate
 from peakguard.simulate.scenario import Scenario
@@ -36,11 +38,13 @@ def simulate_scenario(
     network: Network,
     scenario: Scenario,
     *,
+    actor: Principal,
     events_sample: float = 0.0,
     warnings: WarningThresholds | None = None,
 ) -> SimulationOutcome:
     """Simulate ``scenario`` on ``network``; with ``events_sample`` > 0, that share of the
     parcels also becomes scan events. ``warnings`` replaces the scenario's thresholds."""
+    require(actor, Permission.simulation_run)
     if warnings is not None:
         scenario = scenario.model_copy(update={"warnings": warnings})
     result = simulate(network, scenario, trace=events_sample > 0)

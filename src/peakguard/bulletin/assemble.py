@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ from peakguard.bulletin.model import (
     ALL_CARRIERS,
     Bulletin,
     BulletinOptions,
+    BulletinScope,
     EmptyPeriodError,
     Figure,
     Headline,
@@ -99,6 +101,23 @@ def open_events(source: Path | str | pa.Table, *, source_name: str = "--lake") -
     return duckdb_engine(path)
 
 
+def scoped(engine: Engine, scope: BulletinScope | None) -> Engine:
+    """The engine with only the events of the parcels in ``scope`` (every event of a parcel
+    carries its carrier and its origin and destination regions, so a parcel is in or out
+    whole)."""
+    if scope is None or scope.everything:
+        return engine
+    events = engine.events
+    if scope.carrier is not None:
+        events = events.filter(events.carrier == scope.carrier)
+    if scope.region_prefix:
+        events = events.filter(
+            events.origin_region.startswith(scope.region_prefix)
+            | events.destination_region.startswith(scope.region_prefix)
+        )
+    return replace(engine, events=events)
+
+
 def event_days(engine: Engine, first: date | None = None, last: date | None = None) -> list[date]:
     """The China days that have events (between ``first`` and ``last`` when given)."""
     events = engine.events
@@ -135,14 +154,16 @@ def assemble_bulletin(
     lanes: pa.Table | None = None,
     options: BulletinOptions | None = None,
     source_name: str = "--lake",
+    scope: BulletinScope | None = None,
 ) -> Bulletin:
     """The bulletin of ``period`` from the events in ``source`` (a lake folder, a Parquet file
-    or glob, or an Arrow table of scan events). ``complaints`` has ``carrier``, ``day`` (the
-    China day received) and ``valid``; ``lanes`` has ``node_id, next_node_id, transit_hours``
-    for the handover check. Refused (:class:`EmptyPeriodError`) when the period has no events."""
+    or glob, or an Arrow table of scan events), counting only the parcels in ``scope``.
+    ``complaints`` has ``carrier``, ``day`` (the China day received) and ``valid``; ``lanes``
+    has ``node_id, next_node_id, transit_hours`` for the handover check. Refused
+    (:class:`EmptyPeriodError`) when the period has no events."""
     settings = settings or KpiSettings()
     options = options or BulletinOptions()
-    engine = open_events(source, source_name=source_name)
+    engine = scoped(open_events(source, source_name=source_name), scope)
     present = event_days(engine, period.first_day, period.last_day)
     if not present:
         days = event_days(engine)

@@ -132,6 +132,21 @@ class BulletinOptions:
 
 
 @dataclass(frozen=True)
+class BulletinScope:
+    """Whose parcels a bulletin counts: one carrier's (``carrier``), those from or to a
+    territory (``region_prefix``, the leading digits of its GB/T 2260 codes), or both; every
+    parcel when neither is set. A regulator's bulletin covers its territory, a carrier's its
+    brand."""
+
+    carrier: str | None = None
+    region_prefix: str = ""
+
+    @property
+    def everything(self) -> bool:
+        return self.carrier is None and not self.region_prefix
+
+
+@dataclass(frozen=True)
 class Bulletin:
     period: Period
     previous: Period

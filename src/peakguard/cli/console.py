@@ -21,6 +21,7 @@ from peakguard.config import Settings
 from peakguard.domain.network import Network
 from peakguard.errors import ConfigurationError, InvalidInputError, PeakguardError
 from peakguard.i18n import Message, _, render, set_language
+from peakguard.identity.model import LOCAL_ADMINISTRATOR
 from peakguard.store.database import Store
 
 SettingsOption = Annotated[
@@ -76,12 +77,16 @@ def opened_store() -> Iterator[Store]:
         store.engine.dispose()
 
 
+LOCAL = LOCAL_ADMINISTRATOR
+"""Who the CLI acts as: the local administrator (it runs where the database's keys are)."""
+
+
 def network_named(source: str) -> Network:
     """A network file's network, or the stored network of that name."""
     if Path(source).exists():
-        return resolve_network(source, None)
+        return resolve_network(source, None, actor=LOCAL)
     with opened_store() as store:
-        return resolve_network(source, store)
+        return resolve_network(source, store, actor=LOCAL)
 
 
 @contextmanager

@@ -9,6 +9,7 @@ import typer
 
 from peakguard.app.demo import run_demo
 from peakguard.cli.console import (
+    LOCAL,
     configure,
     console,
     handled,
@@ -56,7 +57,7 @@ def demo_command(
             shown.update(task, advance=1, description=render(LABELS[name]))
 
         with opened_store() as store:
-            result = run_demo(store, out / "lake", seed=seed, step=step)
+            result = run_demo(store, out / "lake", seed=seed, actor=LOCAL, step=step)
         step("report")
         files = write_demo(result, out, language=settings().language)
         shown.update(task, advance=1)

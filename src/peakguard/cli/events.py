@@ -9,7 +9,15 @@ import typer
 
 from peakguard.app.context import event_lake
 from peakguard.app.events import ingest_events, read_event_file_table
-from peakguard.cli.console import console, handled, print_figures, progress, settings
+from peakguard.cli.console import (
+    LOCAL,
+    console,
+    handled,
+    opened_store,
+    print_figures,
+    progress,
+    settings,
+)
 from peakguard.i18n import _, render
 
 events_app = typer.Typer(no_args_is_help=True, help="Scan events: ingest files into the event lake")
@@ -37,7 +45,14 @@ def ingest_command(
         task = shown.add_task(render(_("Reading and checking the scan events")), total=None)
         table = read_event_file_table(files)
         shown.update(task, description=render(_("Storing the scan events")))
-        report = ingest_events(folder, table, source=", ".join(path.name for path in files))
+        with opened_store() as store:
+            report = ingest_events(
+                store,
+                folder,
+                table,
+                actor=LOCAL,
+                source=", ".join(path.name for path in files),
+            )
         shown.update(task, completed=1, total=1)
     print_figures(
         _("Scan events ingested"),

@@ -16,6 +16,7 @@ from peakguard.app.forecasts import (
 )
 from peakguard.app.settings_files import choose_settings
 from peakguard.cli.console import (
+    LOCAL,
     SettingsOption,
     console,
     handled,
@@ -82,7 +83,7 @@ def forecast_command(
         )
         inputs = read_forecast_inputs(history, announced)
         outcome = forecast_volumes(
-            inputs, horizon_days=horizon_days, events=event, parameters=parameters
+            inputs, actor=LOCAL, horizon_days=horizon_days, events=event, parameters=parameters
         )
         written = write_forecast_files(outcome, out, language=settings().language)
         shown.update(task, completed=1, total=1)
@@ -148,6 +149,7 @@ def capacity_command(
         chosen = choose_settings(settings_file, [ForecastParameters, ReserveParameters])
         outcome = capacity_for(
             network_named(network),
+            actor=LOCAL,
             forecast_parameters=chosen.get(ForecastParameters),
             parameters=chosen.get(ReserveParameters),
             bound=bound,

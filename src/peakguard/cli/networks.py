@@ -16,6 +16,7 @@ from peakguard.app.networks import (
     summarise_network,
 )
 from peakguard.cli.console import (
+    LOCAL,
     console,
     errors,
     handled,
@@ -64,7 +65,8 @@ def network_import(
     """Validate a network file and store it; nothing is stored if anything is wrong."""
     with handled(), opened_store() as store:
         network = with_progress(
-            _("Importing"), lambda: import_network(store, path, name=name, replace=replace)
+            _("Importing"),
+            lambda: import_network(store, path, actor=LOCAL, name=name, replace=replace),
         )
     console.print(
         render(
@@ -87,7 +89,7 @@ def network_export(
     """Write a stored network as YAML, JSON, Excel or CSV tables."""
     with handled():
         with opened_store() as store:
-            network = get_network(store, name)
+            network = get_network(store, name, actor=LOCAL)
         written = export_network(network, out)
     print_written(written)
 
@@ -96,7 +98,7 @@ def network_export(
 def network_list() -> None:
     """List the stored networks."""
     with handled(), opened_store() as store:
-        rows = list_networks(store)
+        rows = list_networks(store, actor=LOCAL)
     print_table(
         _("Stored networks"),
         (_("Name"), _("Title"), _("Nodes"), _("Lanes"), _("Source")),

@@ -21,6 +21,7 @@ from peakguard.app.plans import (
 from peakguard.app.settings_files import choose_settings
 from peakguard.app.simulation import read_scenario_file
 from peakguard.cli.console import (
+    LOCAL,
     SettingsOption,
     console,
     handled,
@@ -84,7 +85,9 @@ def plan_stagger_command(
             if releases is not None
             else scenario_releases(chosen, season, window_days=window_days)
         )
-        outcome = plan_stagger(chosen, season, orders, parameters=parameters, check=check)
+        outcome = plan_stagger(
+            chosen, season, orders, actor=LOCAL, parameters=parameters, check=check
+        )
         written = write_stagger_files(outcome, out, language=settings().language)
         shown.update(task, completed=1, total=1)
     print_plan(outcome.plan)
@@ -114,7 +117,9 @@ def plan_reroute_command(
         chosen = network_named(network)
         season = read_scenario_file(scenario, chosen)
         closures = closure_requests(season, node, start, end, option_prefix="--")
-        outcome = plan_reroute(chosen, season, closures, parameters=parameters, check=check)
+        outcome = plan_reroute(
+            chosen, season, closures, actor=LOCAL, parameters=parameters, check=check
+        )
         written = write_reroute_files(outcome, out)
         shown.update(task, completed=1, total=1)
     print_reroute(outcome)

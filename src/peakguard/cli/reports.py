@@ -20,7 +20,7 @@ from peakguard.app.bulletins import (
 from peakguard.app.context import choose_language, event_lake
 from peakguard.app.settings_files import choose_settings
 from peakguard.bulletin.periods import Period
-from peakguard.cli.console import SettingsOption, console, handled, progress, settings
+from peakguard.cli.console import LOCAL, SettingsOption, console, handled, progress, settings
 from peakguard.cli.events import LakeOption
 from peakguard.i18n import _, current_language, render
 from peakguard.web.publish import write_bulletin
@@ -114,7 +114,7 @@ def _run(
             task = shown.add_task(
                 render(_("Computing the bulletin for {period}", period=period.label)), total=None
             )
-            bulletin = measure_bulletin(folder, period, settings=kpi)
+            bulletin = measure_bulletin(folder, period, actor=LOCAL, settings=kpi)
             paths = write_bulletin(bulletin, target, language=chosen)
             shown.update(task, completed=1, total=1)
     console.print(render(_("Bulletin for {period} written:", period=period.label)))

@@ -10,6 +10,7 @@ import typer
 from peakguard.app.settings_files import choose_settings
 from peakguard.app.simulation import read_scenario_file, simulate_scenario, write_simulation_files
 from peakguard.cli.console import (
+    LOCAL,
     SettingsOption,
     handled,
     network_named,
@@ -43,6 +44,7 @@ def simulate_command(
         outcome = simulate_scenario(
             chosen,
             read_scenario_file(scenario, chosen),
+            actor=LOCAL,
             events_sample=events_sample,
             warnings=chosen_settings.given_section(WarningThresholds),
         )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from peakguard.domain.network import (
     Carrier,
@@ -190,23 +190,43 @@ class NetworkRepository:
             ],
         )
 
-    def summaries(self) -> list[StoredNetwork]:
+    def summaries(self, carrier: str | None = None, prefix: str = "") -> list[StoredNetwork]:
+        """Every stored network with its size; with ``carrier`` or ``prefix``, only those with
+        a node of that carrier whose region starts with ``prefix``, counting only such nodes
+        and the lanes between them."""
+        visible = [NodeRow.carrier == carrier] if carrier is not None else []
+        if prefix:
+            visible.append(NodeRow.region.startswith(prefix))
         node_counts = (
             select(NodeRow.network_id, func.count().label("n"))
+            .where(*visible)
             .group_by(NodeRow.network_id)
             .subquery()
         )
-        lane_counts = (
-            select(LaneRow.network_id, func.count().label("n"))
-            .group_by(LaneRow.network_id)
-            .subquery()
-        )
+        origin, destination = aliased(NodeRow), aliased(NodeRow)
+        lanes = select(LaneRow.network_id, func.count().label("n"))
+        if visible:
+            lanes = lanes.join(
+                origin, (origin.network_id == LaneRow.network_id) & (origin.id == LaneRow.origin)
+            ).join(
+                destination,
+                (destination.network_id == LaneRow.network_id)
+                & (destination.id == LaneRow.destination),
+            )
+            for node in (origin, destination):
+                if carrier is not None:
+                    lanes = lanes.where(node.carrier == carrier)
+                if prefix:
+                    lanes = lanes.where(node.region.startswith(prefix))
+        lane_counts = lanes.group_by(LaneRow.network_id).subquery()
         query = (
             select(NetworkRow, func.coalesce(node_counts.c.n, 0), func.coalesce(lane_counts.c.n, 0))
             .outerjoin(node_counts, node_counts.c.network_id == NetworkRow.id)
             .outerjoin(lane_counts, lane_counts.c.network_id == NetworkRow.id)
             .order_by(NetworkRow.name)
         )
+        if visible:
+            query = query.where(node_counts.c.n > 0)
         return [
             StoredNetwork(
                 id=row.id,

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from peakguard.analytics import KpiSettings
 from peakguard.app.bulletins import measure_bulletin
 from peakguard.bulletin import BulletinOptions, day_period
+from peakguard.identity.model import LOCAL_ADMINISTRATOR
 from peakguard.web.publish import write_bulletin
 from tests.unit.analytics.conftest import at
 from tests.unit.bulletin.conftest import CURRENT_DAY, CUTOFF_HOURS
@@ -53,6 +54,7 @@ def written(source: pa.Table, folder: Path, language: str, complaints: pa.Table)
     bulletin = measure_bulletin(
         source,
         day_period(CURRENT_DAY),
+        actor=LOCAL_ADMINISTRATOR,
         settings=KpiSettings(cutoff=at(CUTOFF_HOURS)),
         complaints=complaints,
         options=BulletinOptions(min_pair_parcels=1),

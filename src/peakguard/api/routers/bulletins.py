@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from peakguard.analytics import KpiSettings
 from peakguard.api.errors import request_language
+from peakguard.api.security import requires
 from peakguard.app.bulletins import (
     bulletin_records,
     daily_period,
@@ -23,8 +24,11 @@ from peakguard.bulletin.periods import Period
 from peakguard.config import Settings
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
+from peakguard.identity.model import Permission, Principal
 
 router = APIRouter(prefix="/bulletins", tags=["bulletins"])
+Reader = Annotated[Principal, requires(Permission.bulletin_read)]
+"""A bulletin counts the parcels its reader may see: a territory's, a brand's, or all."""
 
 
 AsOf = Annotated[
@@ -36,7 +40,9 @@ AsOf = Annotated[
 ]
 
 
-def _bulletin(request: Request, period: Period, as_of: str | None, where: str) -> dict[str, Any]:
+def _bulletin(
+    request: Request, actor: Principal, period: Period, as_of: str | None, where: str
+) -> dict[str, Any]:
     """``where`` names the query field of the period, where an empty period is located."""
     settings: Settings = request.app.state.settings
     cutoff = parse_moment(as_of, "as_of") if as_of else None
@@ -45,7 +51,7 @@ def _bulletin(request: Request, period: Period, as_of: str | None, where: str) -
         message = _("No scan events are stored yet: send them with POST /events/bulk.")
         raise InvalidInputError(message, [Problem("lake", message)])
     bulletin = measure_bulletin(
-        lake, period, settings=KpiSettings(cutoff=cutoff), source_name=where
+        lake, period, actor=actor, settings=KpiSettings(cutoff=cutoff), source_name=where
     )
     return bulletin_records(bulletin, language=request_language(request, settings.language))
 
@@ -53,31 +59,34 @@ def _bulletin(request: Request, period: Period, as_of: str | None, where: str) -
 @router.get("/daily")
 def daily(
     request: Request,
+    actor: Reader,
     day: Annotated[str, Query(description="the China-time day, e.g. 2026-11-11")],
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The daily bulletin of one China-time day, compared with the day before."""
-    return _bulletin(request, daily_period(day, option_prefix=""), as_of, "day")
+    return _bulletin(request, actor, daily_period(day, option_prefix=""), as_of, "day")
 
 
 @router.get("/weekly")
 def weekly(
     request: Request,
+    actor: Reader,
     week: Annotated[str | None, Query(description="the ISO week, e.g. 2026-W46")] = None,
     day: Annotated[str | None, Query(description="or any day inside the week")] = None,
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The weekly bulletin of one ISO week, compared with the week before."""
     return _bulletin(
-        request, weekly_period(week, day, option_prefix=""), as_of, "week" if week else "day"
+        request, actor, weekly_period(week, day, option_prefix=""), as_of, "week" if week else "day"
     )
 
 
 @router.get("/monthly")
 def monthly(
     request: Request,
+    actor: Reader,
     month: Annotated[str, Query(description="the calendar month, e.g. 2026-11")],
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The monthly bulletin of one calendar month, compared with the month before."""
-    return _bulletin(request, monthly_period(month, option_prefix=""), as_of, "month")
+    return _bulletin(request, actor, monthly_period(month, option_prefix=""), as_of, "month")

@@ -6,7 +6,8 @@ limits as 413."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -15,11 +16,13 @@ from starlette.concurrency import run_in_threadpool
 
 from peakguard.api.errors import request_language
 from peakguard.api.schemas import ErrorBody, ErrorOut
+from peakguard.api.security import requires
 from peakguard.app import events as event_operations
 from peakguard.app.context import event_lake
 from peakguard.config import Settings
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import Message, _, render
+from peakguard.identity.model import Permission, Principal
 from peakguard.store.event_lake import IngestReport
 
 router = APIRouter(tags=["events"])
@@ -77,7 +80,9 @@ class IngestOut(BaseModel):
         }
     },
 )
-async def ingest_events(request: Request) -> IngestOut | JSONResponse:
+async def ingest_events(
+    request: Request, actor: Annotated[Principal, requires(Permission.events_write)]
+) -> IngestOut | JSONResponse:
     """Validate the events and store each once; nothing is stored if any event is wrong.
     Body: ``{"events": [...]}`` as JSON, or one event a line as ``application/x-ndjson``.
     At most 100,000 events and 64 MB a request."""
@@ -90,6 +95,7 @@ async def ingest_events(request: Request) -> IngestOut | JSONResponse:
         if len(body) > MAX_BODY_BYTES:
             return _too_large(request)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    locate = event_operations.json_lines_location
     if content_type in JSON_LINES_TYPES:
         if sum(1 for line in bytes(body).splitlines() if line.strip()) > MAX_EVENTS_PER_REQUEST:
             return _too_large(request)
@@ -103,9 +109,18 @@ async def ingest_events(request: Request) -> IngestOut | JSONResponse:
         table = await run_in_threadpool(
             event_operations.parse_event_records, records, source="events"
         )
+        locate = event_operations.json_location
     settings: Settings = request.app.state.settings
     report: IngestReport = await run_in_threadpool(
-        event_operations.ingest_events, event_lake(settings), table, source="api"
+        partial(
+            event_operations.ingest_events,
+            request.app.state.store,
+            event_lake(settings),
+            table,
+            actor=actor,
+            source="api",
+            locate=locate,
+        )
     )
     return IngestOut(
         batch=report.batch,

@@ -11,13 +11,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from peakguard.api.security import requires
 from peakguard.app.capacity import NodeVolumes, capacity_for, capacity_records
 from peakguard.app.forecasts import forecast_records, forecast_volumes, read_forecast_inputs
-from peakguard.app.networks import get_network
+from peakguard.app.networks import planning_network
 from peakguard.app.settings_files import ChosenSettings, choose_settings
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.forecast.orchestrator import MAX_HORIZON_DAYS, ForecastParameters
 from peakguard.i18n import _
+from peakguard.identity.model import Permission, Principal
 from peakguard.reserve.parameters import ReserveParameters
 from peakguard.store.database import Store
 
@@ -65,12 +67,19 @@ class ForecastOut(BaseModel):
 
 
 @router.post("/forecasts", response_model=ForecastOut)
-def forecast(body: Annotated[ForecastRequest, Body()]) -> ForecastOut:
+def forecast(
+    body: Annotated[ForecastRequest, Body()],
+    actor: Annotated[Principal, requires(Permission.forecast_run)],
+) -> ForecastOut:
     """Reconciled daily forecasts with 80 % and 95 % intervals for every series of the
     hierarchy the history's rows span, the model of each series and the fallbacks taken."""
     inputs = read_forecast_inputs(body.history, body.announced)
     outcome = forecast_volumes(
-        inputs, horizon_days=body.horizon_days, events=body.events, parameters=body.parameters()
+        inputs,
+        actor=actor,
+        horizon_days=body.horizon_days,
+        events=body.events,
+        parameters=body.parameters(),
     )
     return ForecastOut(**forecast_records(outcome))
 
@@ -94,11 +103,16 @@ class CapacityOut(BaseModel):
 
 
 @router.post("/networks/{name}/capacity", response_model=CapacityOut)
-def capacity(request: Request, name: str, body: Annotated[CapacityRequest, Body()]) -> CapacityOut:
+def capacity(
+    request: Request,
+    name: str,
+    body: Annotated[CapacityRequest, Body()],
+    actor: Annotated[Principal, requires(Permission.capacity_run)],
+) -> CapacityOut:
     """Requirements per node and day (staff, vehicles, sorting hours, floor area) and the gap
     report against the stored network's reserves."""
     store: Store = request.app.state.store
-    network = get_network(store, name)
+    network = planning_network(store, name, actor=actor, permission=Permission.capacity_run)
     volumes: NodeVolumes | None = None
     if body.volumes is not None:
         if body.first_day is None:
@@ -109,6 +123,7 @@ def capacity(request: Request, name: str, body: Annotated[CapacityRequest, Body(
         volumes = NodeVolumes(body.first_day, body.volumes)
     outcome = capacity_for(
         network,
+        actor=actor,
         bound=body.bound,
         history=body.history,
         announced=body.announced,

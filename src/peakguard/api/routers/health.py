@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 
 from peakguard import __version__
 from peakguard.api.schemas import HealthOut
+from peakguard.api.security import open_to_all
 from peakguard.errors import StorageError
 from peakguard.i18n import _
+from peakguard.identity.model import Principal
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=HealthOut)
-def health(request: Request) -> HealthOut:
+def health(request: Request, _caller: Annotated[Principal, open_to_all()]) -> HealthOut:
     store = request.app.state.store
     try:
         with store.engine.connect() as connection:

@@ -16,6 +16,7 @@ from peakguard.api.schemas import (
     ShiftOut,
     ValidationOut,
 )
+from peakguard.api.security import requires
 from peakguard.app import networks as operations
 from peakguard.app.networks import (
     get_network,
@@ -27,6 +28,7 @@ from peakguard.app.networks import (
 from peakguard.domain.network import Lane, Network, Node, NodeKind, TransportMode
 from peakguard.errors import NotFoundError
 from peakguard.i18n import _
+from peakguard.identity.model import Permission, Principal
 from peakguard.store.database import Store
 
 router = APIRouter(prefix="/networks", tags=["networks"])
@@ -40,7 +42,9 @@ def _store(request: Request) -> Store:
 
 
 @router.get("", response_model=list[NetworkListItem])
-def list_networks(request: Request) -> list[NetworkListItem]:
+def list_networks(
+    request: Request, actor: Annotated[Principal, requires(Permission.network_read)]
+) -> list[NetworkListItem]:
     return [
         NetworkListItem(
             name=row.name,
@@ -50,12 +54,15 @@ def list_networks(request: Request) -> list[NetworkListItem]:
             source=row.source,
             created_at=row.created_at,
         )
-        for row in operations.list_networks(_store(request))
+        for row in operations.list_networks(_store(request), actor=actor)
     ]
 
 
 @router.post("/validate", response_model=ValidationOut)
-def validate_network(document: Annotated[dict[str, Any], Body()]) -> ValidationOut:
+def validate_network(
+    actor: Annotated[Principal, requires(Permission.network_write)],
+    document: Annotated[dict[str, Any], Body()],
+) -> ValidationOut:
     """Validate a network document (the JSON form of the file format); stores nothing.
     Mistakes come back as 422 with every problem and its location."""
     network = parse_network_document(document)
@@ -67,6 +74,7 @@ def validate_network(document: Annotated[dict[str, Any], Body()]) -> ValidationO
 @router.post("", response_model=ValidationOut, status_code=201)
 def import_network(
     request: Request,
+    actor: Annotated[Principal, requires(Permission.network_write)],
     document: Annotated[dict[str, Any], Body()],
     name: Annotated[str | None, Query(description="name to store it under")] = None,
     replace: Annotated[bool, Query(description="overwrite a stored network of that name")] = False,
@@ -75,22 +83,26 @@ def import_network(
     stored if anything is wrong (422 with every location); a stored network of that name is
     a conflict (409) unless ``replace``."""
     network = parse_network_document(document, name)
-    save_network(_store(request), network, source="api", replace=replace)
+    save_network(_store(request), network, actor=actor, source="api", replace=replace)
     return ValidationOut(
         valid=True, name=network.name, nodes=len(network.nodes), lanes=len(network.lanes)
     )
 
 
 @router.get("/{name}/document")
-def export_network(request: Request, name: str) -> dict[str, Any]:
+def export_network(
+    request: Request, name: str, actor: Annotated[Principal, requires(Permission.network_read)]
+) -> dict[str, Any]:
     """The stored network in the JSON form of the file format, as ``peakguard network
     export --out FILE.json`` writes it (import it again with ``POST /networks``)."""
-    return network_document(get_network(_store(request), name))
+    return network_document(get_network(_store(request), name, actor=actor))
 
 
 @router.get("/{name}", response_model=NetworkOut)
-def read_network(request: Request, name: str) -> NetworkOut:
-    network = get_network(_store(request), name)
+def read_network(
+    request: Request, name: str, actor: Annotated[Principal, requires(Permission.network_read)]
+) -> NetworkOut:
+    network = get_network(_store(request), name, actor=actor)
     summary = summarise_network(network)
     return NetworkOut(
         name=network.name,
@@ -128,6 +140,7 @@ def lane_out(lane: Lane) -> LaneOut:
 @router.get("/{name}/nodes", response_model=Page[NodeOut])
 def list_nodes(
     request: Request,
+    actor: Annotated[Principal, requires(Permission.network_read)],
     name: str,
     kind: NodeKind | None = None,
     carrier: str | None = None,
@@ -135,7 +148,7 @@ def list_nodes(
     limit: Limit = 500,
     offset: Offset = 0,
 ) -> Page[NodeOut]:
-    network = get_network(_store(request), name)
+    network = get_network(_store(request), name, actor=actor)
     matches = [
         node
         for node in network.nodes
@@ -152,8 +165,13 @@ def list_nodes(
 
 
 @router.get("/{name}/nodes/{node_id}", response_model=NodeOut)
-def read_node(request: Request, name: str, node_id: str) -> NodeOut:
-    network = get_network(_store(request), name)
+def read_node(
+    request: Request,
+    actor: Annotated[Principal, requires(Permission.network_read)],
+    name: str,
+    node_id: str,
+) -> NodeOut:
+    network = get_network(_store(request), name, actor=actor)
     node = network.node_index().get(node_id)
     if node is None:
         raise NotFoundError(_("network {name} has no node {node}", name=name, node=node_id))
@@ -163,6 +181,7 @@ def read_node(request: Request, name: str, node_id: str) -> NodeOut:
 @router.get("/{name}/lanes", response_model=Page[LaneOut])
 def list_lanes(
     request: Request,
+    actor: Annotated[Principal, requires(Permission.network_read)],
     name: str,
     origin: str | None = None,
     destination: str | None = None,
@@ -170,7 +189,7 @@ def list_lanes(
     limit: Limit = 500,
     offset: Offset = 0,
 ) -> Page[LaneOut]:
-    network: Network = get_network(_store(request), name)
+    network: Network = get_network(_store(request), name, actor=actor)
     matches = [
         lane
         for lane in network.lanes

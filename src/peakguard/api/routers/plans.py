@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from peakguard.app.networks import get_network
+from peakguard.api.security import requires
+from peakguard.app.networks import planning_network
 from peakguard.app.plans import (
     closure_requests,
     parse_releases_document,
@@ -21,6 +22,7 @@ from peakguard.app.plans import (
 )
 from peakguard.app.settings_files import choose_settings
 from peakguard.app.simulation import parse_scenario_document
+from peakguard.identity.model import Permission, Principal
 from peakguard.optimize.releases import StaggerParameters
 from peakguard.optimize.reroute_parameters import RerouteParameters
 from peakguard.store.database import Store
@@ -54,11 +56,16 @@ class StaggerOut(BaseModel):
 
 
 @router.post("/stagger", response_model=StaggerOut)
-def stagger(request: Request, name: str, body: Annotated[StaggerRequest, Body()]) -> StaggerOut:
+def stagger(
+    request: Request,
+    name: str,
+    body: Annotated[StaggerRequest, Body()],
+    actor: Annotated[Principal, requires(Permission.plan_run)],
+) -> StaggerOut:
     """Pickup quotas per origin, carrier and day; shortfalls where capacity cannot suffice.
     Mistakes in the scenario or the releases come back as 422 with every location."""
     store: Store = request.app.state.store
-    network = get_network(store, name)
+    network = planning_network(store, name, actor=actor, permission=Permission.plan_run)
     scenario = parse_scenario_document(body.scenario, network)
     releases = (
         scenario_releases(network, scenario, window_days=body.window_days)
@@ -68,7 +75,9 @@ def stagger(request: Request, name: str, body: Annotated[StaggerRequest, Body()]
     parameters = choose_settings(body.settings, [StaggerParameters]).get(
         StaggerParameters, sorting_margin=body.sorting_margin, storage_margin=body.storage_margin
     )
-    outcome = plan_stagger(network, scenario, releases, parameters=parameters, check=body.check)
+    outcome = plan_stagger(
+        network, scenario, releases, actor=actor, parameters=parameters, check=body.check
+    )
     return StaggerOut(**stagger_document(outcome))
 
 
@@ -94,15 +103,22 @@ class RerouteOut(BaseModel):
 
 
 @router.post("/reroute", response_model=RerouteOut)
-def reroute(request: Request, name: str, body: Annotated[RerouteRequest, Body()]) -> RerouteOut:
+def reroute(
+    request: Request,
+    name: str,
+    body: Annotated[RerouteRequest, Body()],
+    actor: Annotated[Principal, requires(Permission.plan_run)],
+) -> RerouteOut:
     """Backup hubs for the given closure, or for each of the scenario's closures; 422 with
     every location for a bad request."""
     store: Store = request.app.state.store
-    network = get_network(store, name)
+    network = planning_network(store, name, actor=actor, permission=Permission.plan_run)
     scenario = parse_scenario_document(body.scenario, network)
     closures = closure_requests(scenario, body.nodes, body.start, body.end)
     parameters = choose_settings(body.settings, [RerouteParameters]).get(RerouteParameters)
-    outcome = plan_reroute(network, scenario, closures, parameters=parameters, check=body.check)
+    outcome = plan_reroute(
+        network, scenario, closures, actor=actor, parameters=parameters, check=body.check
+    )
     return RerouteOut(
         closures=[
             reroute_plan_document(plan, comparison)

@@ -8,13 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict
 
-from peakguard.app.networks import get_network
+from peakguard.api.security import requires
+from peakguard.app.networks import planning_network
 from peakguard.app.settings_files import choose_settings
 from peakguard.app.simulation import (
     parse_scenario_document,
     simulate_scenario,
     simulation_document,
 )
+from peakguard.identity.model import Permission, Principal
 from peakguard.simulate.warning_rules import WarningThresholds
 from peakguard.store.database import Store
 
@@ -33,14 +35,17 @@ class SimulationRequest(BaseModel):
 
 @router.post("")
 def simulate(
-    request: Request, name: str, body: Annotated[SimulationRequest, Body()]
+    request: Request,
+    name: str,
+    body: Annotated[SimulationRequest, Body()],
+    actor: Annotated[Principal, requires(Permission.simulation_run)],
 ) -> dict[str, Any]:
     """Play the scenario through the stored network hour by hour: what ``summary.json`` and
     ``warnings.json`` hold. Mistakes in the scenario come back as 422 with every location."""
     store: Store = request.app.state.store
-    network = get_network(store, name)
+    network = planning_network(store, name, actor=actor, permission=Permission.simulation_run)
     warnings = choose_settings(body.settings, [WarningThresholds]).given_section(WarningThresholds)
     outcome = simulate_scenario(
-        network, parse_scenario_document(body.scenario, network), warnings=warnings
+        network, parse_scenario_document(body.scenario, network), actor=actor, warnings=warnings
     )
     return simulation_document(outcome)

@@ -1,0 +1,295 @@
+"""Who is calling: logins and browser sessions, API tokens, lock-out after wrong passwords.
+
+A session is a random cookie value; only its SHA-256 is stored, with the CSRF token that every
+state-changing request of that session must echo. It ends after ``idle`` without a request, or
+``absolute`` after the login, or at logout. A user is locked out for ``lockout`` after
+``max_failures`` wrong passwords in a row. Every login, failure, lock-out and logout is
+recorded in the audit trail (never the password; an unknown user name is not recorded either,
+since people type their password into that field by mistake).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from peakguard.app.audit import record, record_in
+from peakguard.config import Settings
+from peakguard.errors import UnauthenticatedError
+from peakguard.i18n import _
+from peakguard.identity.credentials import (
+    digest,
+    hash_password,
+    needs_rehash,
+    new_session_secret,
+    same_secret,
+    split_token,
+    verify_password,
+    waste_verification,
+)
+from peakguard.identity.model import Channel, Permission, Principal
+from peakguard.store import accounts as rows
+from peakguard.store.access_tables import (
+    ApiTokenRow,
+    OrganisationRow,
+    RolePermissionRow,
+    SessionRow,
+    UserRoleRow,
+    UserRow,
+)
+from peakguard.store.database import Store, transaction
+
+SEEN_EVERY = timedelta(seconds=60)
+"""How stale a session's last-seen time may get before a request writes it again."""
+
+
+@dataclass(frozen=True)
+class SecurityPolicy:
+    idle: timedelta
+    absolute: timedelta
+    max_failures: int
+    lockout: timedelta
+
+    @classmethod
+    def of(cls, settings: Settings) -> SecurityPolicy:
+        return cls(
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_absolute_hours),
+            max_failures=settings.login_max_failures,
+            lockout=timedelta(minutes=settings.login_lockout_minutes),
+        )
+
+
+@dataclass(frozen=True)
+class Login:
+    """A new session: ``cookie`` goes into the session cookie, ``csrf`` into every form and
+    every state-changing request's ``X-CSRF-Token`` header."""
+
+    cookie: str
+    csrf: str
+    principal: Principal
+    expires_at: datetime
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _user_permissions(
+    session: Session, user_id: int
+) -> tuple[tuple[str, ...], frozenset[Permission]]:
+    found = session.execute(
+        select(UserRoleRow.role, RolePermissionRow.permission)
+        .outerjoin(RolePermissionRow, RolePermissionRow.role == UserRoleRow.role)
+        .where(UserRoleRow.user_id == user_id)
+    ).all()
+    roles = tuple(sorted({role for role, _permission in found}))
+    return roles, frozenset(Permission(p) for _role, p in found if p is not None)
+
+
+def _principal(
+    session: Session,
+    user: UserRow,
+    organisation: OrganisationRow,
+    channel: Channel,
+    address: str | None,
+) -> Principal:
+    roles, permissions = _user_permissions(session, user.id)
+    return Principal(
+        name=user.username,
+        organisation=rows.organisation_of(organisation),
+        permissions=permissions,
+        channel=channel,
+        roles=roles,
+        user_id=user.id,
+        address=address,
+    )
+
+
+def _refused() -> UnauthenticatedError:
+    return UnauthenticatedError(_("Wrong user name or password."))
+
+
+def login(
+    store: Store,
+    username: str,
+    password: str,
+    *,
+    policy: SecurityPolicy,
+    address: str | None = None,
+    now: datetime | None = None,
+) -> Login:
+    """Check the password and open a session; wrong passwords count towards a lock-out."""
+    moment = now or datetime.now(UTC)
+    with transaction(store.sessions) as session:
+        user = rows.user_row(session, username)
+        organisation = session.get(OrganisationRow, user.organisation_id) if user else None
+        if user is None or organisation is None:
+            waste_verification(password)
+            raise _refused()
+        actor = Principal(
+            user.username,
+            rows.organisation_of(organisation),
+            frozenset(),
+            Channel.session,
+            address=address,
+        )
+        if user.locked_until is not None and _aware(user.locked_until) > moment:
+            waste_verification(password)
+            record_in(session, store, actor, "login", "user", username, outcome="locked", at=moment)
+            raise UnauthenticatedError(
+                _(
+                    "Too many wrong passwords: this user is locked until {until} (UTC). "
+                    "Wait, or ask your administrator to reset the password.",
+                    until=_aware(user.locked_until).strftime("%Y-%m-%d %H:%M"),
+                )
+            )
+        if not verify_password(user.password_hash, password):
+            user.failed_logins += 1
+            outcome = "failed"
+            if user.failed_logins >= policy.max_failures:
+                user.locked_until = moment + policy.lockout
+                user.failed_logins = 0
+                outcome = "locked_out"
+            record_in(session, store, actor, "login", "user", username, outcome=outcome, at=moment)
+        elif user.disabled or organisation.disabled:
+            record_in(
+                session, store, actor, "login", "user", username, outcome="disabled", at=moment
+            )
+            outcome = "disabled"
+        else:
+            outcome = "ok"
+    if outcome != "ok":
+        raise _refused()
+    return _open_session(store, username, password, policy=policy, address=address, now=moment)
+
+
+def _open_session(
+    store: Store,
+    username: str,
+    password: str,
+    *,
+    policy: SecurityPolicy,
+    address: str | None,
+    now: datetime,
+) -> Login:
+    with transaction(store.sessions) as session:
+        user = rows.user_row(session, username)
+        assert user is not None
+        organisation = session.get(OrganisationRow, user.organisation_id)
+        assert organisation is not None
+        user.failed_logins = 0
+        user.locked_until = None
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        cookie = new_session_secret()
+        csrf = new_session_secret()
+        expires = now + policy.absolute
+        session.add(
+            SessionRow(
+                id_hash=digest(cookie),
+                user_id=user.id,
+                csrf_token=csrf,
+                address=address,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=expires,
+                ended_at=None,
+            )
+        )
+        principal = _principal(session, user, organisation, Channel.session, address)
+        record_in(session, store, principal, "login", "user", username, at=now)
+    return Login(cookie, csrf, replace(principal, session_csrf=csrf), expires)
+
+
+def session_principal(
+    store: Store,
+    cookie: str,
+    *,
+    policy: SecurityPolicy,
+    address: str | None = None,
+    now: datetime | None = None,
+) -> Principal:
+    """The user of a live session, or 401 (expired, ended, unknown, user disabled)."""
+    moment = now or datetime.now(UTC)
+    expired = UnauthenticatedError(_("Your session has ended; log in again."))
+    with transaction(store.sessions) as session:
+        found = session.execute(
+            select(SessionRow, UserRow, OrganisationRow)
+            .join(UserRow, UserRow.id == SessionRow.user_id)
+            .join(OrganisationRow, OrganisationRow.id == UserRow.organisation_id)
+            .where(SessionRow.id_hash == digest(cookie))
+        ).first()
+        if found is None:
+            raise expired
+        row, user, organisation = found
+        if (
+            row.ended_at is not None
+            or _aware(row.expires_at) <= moment
+            or _aware(row.last_seen_at) + policy.idle <= moment
+            or user.disabled
+            or organisation.disabled
+        ):
+            if row.ended_at is None:
+                row.ended_at = moment
+            raise expired
+        if moment - _aware(row.last_seen_at) >= SEEN_EVERY:
+            row.last_seen_at = moment
+        principal = _principal(session, user, organisation, Channel.session, address)
+        return replace(principal, session_csrf=row.csrf_token)
+
+
+def end_session(store: Store, cookie: str, actor: Principal, now: datetime | None = None) -> None:
+    moment = now or datetime.now(UTC)
+    with transaction(store.sessions) as session:
+        row = rows.session_row(session, digest(cookie))
+        if row is not None and row.ended_at is None:
+            row.ended_at = moment
+            record_in(session, store, actor, "logout", "user", actor.name, at=moment)
+
+
+def token_principal(
+    store: Store, text: str, *, address: str | None = None, now: datetime | None = None
+) -> Principal:
+    """The machine client holding API token ``text``, or 401 (unknown, expired, revoked)."""
+    moment = now or datetime.now(UTC)
+    refused = UnauthenticatedError(
+        _("The API token is not valid: it is unknown, expired or revoked. Ask for a new one.")
+    )
+    parts = split_token(text)
+    if parts is None:
+        raise refused
+    lookup, secret = parts
+    with transaction(store.sessions) as session:
+        found = session.execute(
+            select(ApiTokenRow, OrganisationRow)
+            .join(OrganisationRow, OrganisationRow.id == ApiTokenRow.organisation_id)
+            .where(ApiTokenRow.lookup == lookup)
+        ).first()
+        if found is None:
+            raise refused
+        token, organisation = found
+        if (
+            not same_secret(token.secret_hash, digest(secret))
+            or token.revoked_at is not None
+            or _aware(token.expires_at) <= moment
+            or organisation.disabled
+        ):
+            raise refused
+        return Principal(
+            name=f"token:{token.id}",
+            organisation=rows.organisation_of(organisation),
+            permissions=frozenset(Permission(p) for p in token.permissions.split()),
+            channel=Channel.token,
+            roles=(),
+            token_id=token.id,
+            address=address,
+        )
+
+
+def record_denial(store: Store, actor: Principal, action: str, target: str) -> None:
+    """A refused request, for the trail (an IT security review looks for these first)."""
+    record(store, actor, action, "request", target, outcome="denied")
