@@ -44,6 +44,20 @@ OPERATIONS: dict[str, tuple[str, str] | None] = {
     "report daily": ("GET", "/bulletins/daily"),
     "report weekly": ("GET", "/bulletins/weekly"),
     "report monthly": ("GET", "/bulletins/monthly"),
+    "admin roles": ("GET", "/admin/roles"),
+    "admin organisation add": ("POST", "/admin/organisations"),
+    "admin organisation list": ("GET", "/admin/organisations"),
+    "admin user add": ("POST", "/admin/users"),
+    "admin user list": ("GET", "/admin/users"),
+    "admin user reset-password": ("POST", "/admin/users/{username}/password"),
+    "admin user disable": ("POST", "/admin/users/{username}/disable"),
+    "admin user enable": ("POST", "/admin/users/{username}/enable"),
+    "admin token issue": ("POST", "/admin/tokens"),
+    "admin token list": ("GET", "/admin/tokens"),
+    "admin token revoke": ("POST", "/admin/tokens/{token_id}/revoke"),
+    "audit verify": ("GET", "/audit/verify"),
+    "audit list": ("GET", "/audit"),
+    "audit prune": None,  # retention is the deployment's setting: an operator's task on the host
     "demo": None,  # builds the demo province on the local database: a tour, not an operation
     "serve": None,  # starts the API itself
     "version": ("GET", "/health"),

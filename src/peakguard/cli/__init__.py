@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from peakguard.cli.admin import admin_app
+from peakguard.cli.audit import audit_app
 from peakguard.cli.console import configure
 from peakguard.cli.demo import demo_command
 from peakguard.cli.events import events_app
@@ -40,6 +42,8 @@ app.command("forecast")(forecast_command)
 app.command("capacity")(capacity_command)
 app.add_typer(events_app, name="events")
 app.add_typer(report_app, name="report")
+app.add_typer(admin_app, name="admin")
+app.add_typer(audit_app, name="audit")
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 app.command("version")(version_command)
