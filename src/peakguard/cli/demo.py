@@ -6,8 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
 from peakguard.app.demo import run_demo
+from peakguard.app.demo_accounts import DemoLogin
 from peakguard.cli.console import (
     LOCAL,
     configure,
@@ -22,13 +25,14 @@ from peakguard.cli.networks import print_summary
 from peakguard.cli.plans import print_plan
 from peakguard.cli.simulation import print_simulation
 from peakguard.formats.season_capacity_output import season_summary
-from peakguard.i18n import _, render
+from peakguard.i18n import _, current_language, render
 from peakguard.reserve.season_plan import SeasonCapacity
 from peakguard.web.publish import write_demo
 
 LABELS = {
     "build": _("Building the Sichuan demo network"),
     "store": _("Storing it"),
+    "accounts": _("Registering the demo's organisations and users"),
     "summarise": _("Deriving routes and totals"),
     "simulate": _("Simulating the Double 11 season"),
     "bulletin": _("Measuring the season's scan events into the Double 11 bulletin"),
@@ -85,6 +89,7 @@ def demo_command(
         render(_("Capacity report written to {path}", path=str(files.capacity_report.resolve())))
     )
     console.print(render(_("Database: {backend}", backend=result.database)))
+    print_logins(result.accounts)
 
 
 def print_season_capacity(plan: SeasonCapacity) -> None:
@@ -108,3 +113,39 @@ def print_season_capacity(plan: SeasonCapacity) -> None:
             )
         )
     print_figures(_("Season capacity plan"), rows)
+
+
+def print_logins(logins: list[DemoLogin]) -> None:
+    """How to log in as each demo user: the passwords of this run, shown here only."""
+    chinese = current_language() == "zh_CN"
+    table = Table(
+        title=render(_("Demo logins (passwords of this run, shown only here)")),
+        show_lines=True,
+    )
+    table.add_column(render(_("User name")), no_wrap=True)
+    table.add_column(render(_("Password")), no_wrap=True, min_width=20)
+    table.add_column(render(_("Organisation")), overflow="fold")
+    table.add_column(render(_("Role")), overflow="fold")
+    table.add_column(render(_("What it sees")))
+    for login in logins:
+        table.add_row(
+            escape(login.username),
+            escape(login.password),
+            escape(f"{login.organisation_name} ({login.organisation})"),
+            escape(login.role_title if chinese else login.role_title_en),
+            escape(render(login.sees)),
+        )
+    console.print(table)
+    reset = any(not login.created for login in logins)
+    console.print(
+        render(
+            _(
+                "Log in as any of them: start the API on this machine over the same database "
+                "(PEAKGUARD_COOKIE_SECURE=false peakguard serve, for loopback without TLS) and "
+                "send POST /auth/login, or try it at http://127.0.0.1:8000/docs. Nothing keeps "
+                "these passwords: the next demo run resets them."
+            )
+        )
+    )
+    if reset:
+        console.print(render(_("The demo's users existed: their passwords were reset.")))
