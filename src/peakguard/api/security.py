@@ -24,7 +24,7 @@ from peakguard.app.authentication import (
 )
 from peakguard.errors import ForbiddenError, UnauthenticatedError
 from peakguard.i18n import _
-from peakguard.identity.credentials import same_secret
+from peakguard.identity.credentials import digest, same_secret
 from peakguard.identity.model import ANONYMOUS, Channel, Permission, Principal
 from peakguard.store.database import Store
 
@@ -68,7 +68,7 @@ def current_principal(
         principal = session_principal(store, cookie, policy=policy, address=address)
         if request.method not in SAFE_METHODS:
             sent = request.headers.get(CSRF_HEADER, "")
-            if not principal.session_csrf or not same_secret(sent, principal.session_csrf):
+            if not principal.session_csrf or not same_secret(digest(sent), principal.session_csrf):
                 raise ForbiddenError(
                     _(
                         "The request has no valid CSRF token: send the one the login gave "

@@ -13,14 +13,17 @@ from sqlalchemy.orm import Session
 from peakguard.app.access import require
 from peakguard.i18n import Message, _
 from peakguard.identity.model import Permission, Principal
+from peakguard.store.access_tables import AuditEntryRow
 from peakguard.store.audit_trail import (
     AuditEntry,
     append_entry,
+    compact_witness,
     entry_rows,
     head,
     prune_before,
     query_entries,
     recomputed_hash,
+    witnessed,
 )
 from peakguard.store.database import Store, transaction
 
@@ -42,6 +45,7 @@ def record_in(
     return append_entry(
         session,
         store.audit_key,
+        witness=store.audit_witness,
         at=at or datetime.now(UTC),
         actor=actor.label(),
         organisation=actor.organisation.code,
@@ -129,6 +133,12 @@ def verify_audit(store: Store) -> Verification:
                 breaks.append(Break(row.sequence, _("was altered after it was written")))
             expected_sequence = row.sequence + 1
             expected_previous = row.entry_hash
+        seen = {item.sequence for item in breaks}
+        breaks += [
+            item
+            for item in _unwitnessed(session, store, anchor.pruned_through)
+            if item.sequence not in seen
+        ]
         if anchor.last_sequence != expected_sequence - 1 or anchor.last_hash != expected_previous:
             breaks.append(
                 Break(
@@ -142,6 +152,24 @@ def verify_audit(store: Store) -> Verification:
                 )
             )
         return Verification(count, anchor.pruned_through + 1, expected_sequence - 1, breaks)
+
+
+def _unwitnessed(session: Session, store: Store, pruned_through: int) -> list[Break]:
+    """The entries the witness file names that the trail lacks or holds changed."""
+    breaks: list[Break] = []
+    for sequence, digest in sorted(witnessed(store.audit_witness).items()):
+        if sequence <= pruned_through:
+            continue
+        row = session.get(AuditEntryRow, sequence)
+        if row is None:
+            breaks.append(
+                Break(sequence, _("is witnessed outside the database but missing from the trail"))
+            )
+        elif row.entry_hash != digest:
+            breaks.append(
+                Break(sequence, _("differs from the hash witnessed outside the database"))
+            )
+    return breaks
 
 
 def audit_entries(
@@ -189,4 +217,6 @@ def prune_audit(
             detail={"removed": removed, "before": before.isoformat()},
             at=moment,
         )
+        through = head(session).pruned_through
+    compact_witness(store.audit_witness, through)
     return removed

@@ -137,17 +137,11 @@ def login(
             Channel.session,
             address=address,
         )
-        if user.locked_until is not None and _aware(user.locked_until) > moment:
+        locked_until = _aware(user.locked_until) if user.locked_until is not None else None
+        if locked_until is not None and locked_until > moment:
             waste_verification(password)
-            record_in(session, store, actor, "login", "user", username, outcome="locked", at=moment)
-            raise UnauthenticatedError(
-                _(
-                    "Too many wrong passwords: this user is locked until {until} (UTC). "
-                    "Wait, or ask your administrator to reset the password.",
-                    until=_aware(user.locked_until).strftime("%Y-%m-%d %H:%M"),
-                )
-            )
-        if not verify_password(user.password_hash, password):
+            outcome = "locked"
+        elif not verify_password(user.password_hash, password):
             user.failed_logins += 1
             outcome = "failed"
             if user.failed_logins >= policy.max_failures:
@@ -162,6 +156,14 @@ def login(
             outcome = "disabled"
         else:
             outcome = "ok"
+    if outcome == "locked" and locked_until is not None:
+        raise UnauthenticatedError(
+            _(
+                "Too many wrong passwords: this user is locked until {until} (UTC). "
+                "Wait, or ask your administrator to reset the password.",
+                until=locked_until.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
     if outcome != "ok":
         raise _refused()
     return _open_session(store, username, password, policy=policy, address=address, now=moment)
@@ -192,7 +194,7 @@ def _open_session(
             SessionRow(
                 id_hash=digest(cookie),
                 user_id=user.id,
-                csrf_token=csrf,
+                csrf_token=digest(csrf),
                 address=address,
                 created_at=now,
                 last_seen_at=now,
@@ -202,7 +204,7 @@ def _open_session(
         )
         principal = _principal(session, user, organisation, Channel.session, address)
         record_in(session, store, principal, "login", "user", username, at=now)
-    return Login(cookie, csrf, replace(principal, session_csrf=csrf), expires)
+    return Login(cookie, csrf, replace(principal, session_csrf=digest(csrf)), expires)
 
 
 def session_principal(

@@ -15,7 +15,11 @@ from peakguard.store.database import open_store as open_database
 
 def open_store(settings: Settings) -> Store:
     """Connect to the configured database and bring its schema up to date."""
-    return open_database(settings.resolved_database_url(), audit_key(settings))
+    return open_database(
+        settings.resolved_database_url(),
+        audit_key(settings),
+        settings.home.expanduser() / "audit.witness",
+    )
 
 
 def audit_key(settings: Settings) -> bytes:

@@ -83,6 +83,7 @@ class Principal:
     token_id: int | None = None
     address: str | None = None
     session_csrf: str | None = field(default=None, repr=False)
+    """SHA-256 of the session's CSRF token (what a state-changing request must match)."""
 
     def may(self, permission: Permission) -> bool:
         return permission in self.permissions

@@ -92,6 +92,7 @@ class SessionRow(Base):
     """SHA-256 of the cookie's value: a stolen database holds no live session."""
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the CSRF token the login returned (the token itself is never stored)."""
     address: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

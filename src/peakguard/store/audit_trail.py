@@ -7,6 +7,11 @@ sequence and hash, so removing the newest entries is caught too. Appending locks
 first (an ``UPDATE``), so concurrent writers — several API workers, the CLI — chain in one
 order on SQLite and PostgreSQL alike. Retention removes the oldest entries and moves the
 chain's anchor (``pruned_through``, ``pruned_hash``) in the same transaction.
+
+The head row itself is not enough against someone who deletes the newest entries and sets the
+head back to the entry before them: each committed entry's sequence and hash are therefore also
+appended to a **witness** file outside the database (next to the key), and verification
+requires every witnessed entry to be in the trail, unchanged.
 """
 
 from __future__ import annotations
@@ -14,12 +19,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from peakguard.store.access_tables import AuditEntryRow, AuditHeadRow
@@ -88,6 +95,7 @@ def append_entry(
     session: Session,
     key: bytes,
     *,
+    witness: Path | None = None,
     at: datetime,
     actor: str,
     organisation: str,
@@ -139,7 +147,68 @@ def append_entry(
         )
     )
     session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(last_hash=digest))
+    if witness is not None:
+        _witness_on_commit(session, witness, f"{sequence} {digest}\n")
     return sequence
+
+
+def _witness_on_commit(session: Session, witness: Path, line: str) -> None:
+    """Append ``line`` to the witness file once the transaction commits (not if it rolls
+    back: the witness must never name an entry the trail does not have)."""
+    pending: list[str] | None = session.info.get("audit_witness")
+    if pending is None:
+        pending = session.info["audit_witness"] = []
+
+        def write(_session: Session) -> None:
+            lines = session.info.pop("audit_witness", [])
+            if lines:
+                append_witness(witness, "".join(lines))
+
+        def forget(_session: Session) -> None:
+            session.info.pop("audit_witness", None)
+
+        event.listen(session, "after_commit", write, once=True)
+        event.listen(session, "after_soft_rollback", forget, once=True)
+    pending.append(line)
+
+
+def append_witness(witness: Path, text: str) -> None:
+    """One ``write`` in append mode: lines of concurrent processes do not interleave."""
+    witness.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(witness, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(descriptor, text.encode())
+    finally:
+        os.close(descriptor)
+
+
+def compact_witness(witness: Path | None, through: int) -> None:
+    """Drop the witness lines of pruned entries (a line appended meanwhile may be lost, which
+    only weakens the witness for that entry; it never makes a sound trail fail)."""
+    if witness is None or not witness.exists():
+        return
+    kept = "".join(
+        f"{sequence} {digest}\n"
+        for sequence, digest in sorted(witnessed(witness).items())
+        if sequence > through
+    )
+    draft = witness.with_name(f".{witness.name}.{os.getpid()}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(kept)
+    draft.replace(witness)
+
+
+def witnessed(witness: Path | None) -> dict[int, str]:
+    """Sequence → hash of every entry the witness file names (a torn last line is skipped)."""
+    if witness is None or not witness.exists():
+        return {}
+    found: dict[int, str] = {}
+    for line in witness.read_text(encoding="ascii", errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].isdigit() and len(parts[1]) == 64:
+            found[int(parts[0])] = parts[1]
+    return found
 
 
 def entry_of(row: AuditEntryRow) -> AuditEntry:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -41,10 +41,10 @@ def create_database_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed)
+        engine = create_engine(parsed, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(connection: Any, _record: object) -> None:
@@ -89,16 +89,18 @@ class Store:
 
     engine: Engine
     sessions: sessionmaker[Session]
-    audit_key: bytes = b""
+    audit_key: bytes = field(default=b"", repr=False)
     """The key of the audit chain's HMAC (kept outside the database, docs/reference/access.md)."""
+    audit_witness: Path | None = None
+    """The file outside the database that witnesses each committed audit entry."""
 
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
 
 
-def open_store(url: str, audit_key: bytes = b"") -> Store:
+def open_store(url: str, audit_key: bytes = b"", audit_witness: Path | None = None) -> Store:
     """Connect to the database at ``url`` and bring its schema up to date."""
     engine = create_database_engine(url)
     migrate(engine)
-    return Store(engine, session_factory(engine), audit_key)
+    return Store(engine, session_factory(engine), audit_key, audit_witness)
