@@ -148,14 +148,12 @@ def login(
                 user.locked_until = moment + policy.lockout
                 user.failed_logins = 0
                 outcome = "locked_out"
-            record_in(session, store, actor, "login", "user", username, outcome=outcome, at=moment)
         elif user.disabled or organisation.disabled:
-            record_in(
-                session, store, actor, "login", "user", username, outcome="disabled", at=moment
-            )
             outcome = "disabled"
         else:
             outcome = "ok"
+        if outcome != "ok":
+            record_in(session, store, actor, "login", "user", username, outcome=outcome, at=moment)
     if outcome == "locked" and locked_until is not None:
         raise UnauthenticatedError(
             _(
