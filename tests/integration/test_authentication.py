@@ -287,11 +287,6 @@ def test_unknown_user_and_wrong_password_answer_alike(site: Site) -> None:
     assert unknown.json() == wrong.json()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: app/authentication.py login() records no entry for an attempt while the user "
-    "is locked out (the 'locked' branch sets the outcome but never calls record_in)",
-)
 def test_every_login_attempt_of_a_known_user_is_in_the_trail(site: Site) -> None:
     """Wrong, wrong, wrong (locked out), a try while locked, and the success after the lock:
     five entries with their outcomes."""
