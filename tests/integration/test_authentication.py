@@ -289,7 +289,7 @@ def test_unknown_user_and_wrong_password_answer_alike(site: Site) -> None:
 
 def test_every_login_attempt_of_a_known_user_is_in_the_trail(site: Site) -> None:
     """Wrong, wrong, wrong (locked out), a try while locked, and the success after the lock:
-    five entries with their outcomes."""
+    five entries with their outcomes, each naming the user and the address it came from."""
     before = _newest(site.store)
     right = site.passwords["cd.analyst"]
     attempts = [("w", 0), ("w", 1), ("w", 2), (right, 60), (right, 400)]
@@ -311,6 +311,7 @@ def test_every_login_attempt_of_a_known_user_is_in_the_trail(site: Site) -> None
         ("login", "locked"),
         ("login", "ok"),
     ]
+    assert {(e.actor, e.address) for e in entries} == {("cd.analyst@sc-cd", "10.0.0.7")}
 
 
 # -- sessions -----------------------------------------------------------------------------------
