@@ -1075,12 +1075,6 @@ def _comparable(document: dict[str, Any], name: str) -> str:
     return json.dumps(document, sort_keys=True).replace(f'"{name}"', '"N"')
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: app/networks.py planning_network compares a carrier provincial company's "
-    "visible nodes with ALL the network's nodes (every carrier's), so ZTO Sichuan may not run "
-    "its own brand, and the refusal tells it how many nodes the other carriers have",
-)
 def test_a_carriers_provincial_company_plans_its_own_brand(world: World) -> None:
     """ZTO's Sichuan company, all of whose nodes in the network lie in Sichuan, simulates
     ZTO's part as headquarters does; a refusal would in any case not count SF's nodes."""
@@ -1090,7 +1084,9 @@ def test_a_carriers_provincial_company_plans_its_own_brand(world: World) -> None
     )
     world.probe(
         f"{company.key} POST /networks/{MIX}/simulations",
-        ["the refusal counts the other carriers' nodes"] if "12" in answer.text else [],
+        ["the refusal counts the other carriers' nodes"]
+        if answer.status_code == 403 and "12" in answer.text
+        else [],
     )
     headquarters = world.send(
         world.caller("network_planner", "zto"),
@@ -1104,12 +1100,8 @@ def test_a_carriers_provincial_company_plans_its_own_brand(world: World) -> None
 
 def test_no_probe_found_a_leak(world: World) -> None:
     """The census over every look the tests above took: no response to anyone held data beyond
-    its reach (the provincial-company refusal, a known bug, is counted apart)."""
+    its reach."""
     if world.probes == 0:
         pytest.skip("no probe ran in this session (run the whole module)")
-    known = [leak for leak in world.leaks if "zto-sc POST" in leak]
-    print(
-        f"\naccess census: {world.probes} probes, {len(world.leaks) - len(known)} leaks "
-        f"({len(known)} from the known provincial-company bug)"
-    )
-    assert [leak for leak in world.leaks if leak not in known] == []
+    print(f"\naccess census: {world.probes} probes, {len(world.leaks)} leaks")
+    assert world.leaks == []

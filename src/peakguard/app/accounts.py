@@ -6,7 +6,7 @@ password or a token's text, which are returned once to the caller and stored onl
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -55,7 +55,7 @@ class TokenInfo:
 @dataclass(frozen=True)
 class IssuedToken:
     info: TokenInfo
-    text: str
+    text: str = field(repr=False)
     """The token itself: shown once, never stored."""
 
 

@@ -10,7 +10,7 @@ since people type their password into that field by mistake).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -68,8 +68,8 @@ class Login:
     """A new session: ``cookie`` goes into the session cookie, ``csrf`` into every form and
     every state-changing request's ``X-CSRF-Token`` header."""
 
-    cookie: str
-    csrf: str
+    cookie: str = field(repr=False)
+    csrf: str = field(repr=False)
     principal: Principal
     expires_at: datetime
 
@@ -109,8 +109,18 @@ def _principal(
     )
 
 
-def _refused() -> UnauthenticatedError:
-    return UnauthenticatedError(_("Wrong user name or password."))
+def _refused(policy: SecurityPolicy) -> UnauthenticatedError:
+    """One answer for an unknown name, a wrong password, a locked or a disabled user: which
+    of them it was would tell a guesser which user names exist."""
+    return UnauthenticatedError(
+        _(
+            "Wrong user name or password. After {count} wrong passwords in a row a user is "
+            "locked for {minutes} minutes; your administrator can unlock it by resetting the "
+            "password.",
+            count=policy.max_failures,
+            minutes=int(policy.lockout.total_seconds() // 60),
+        )
+    )
 
 
 def login(
@@ -129,7 +139,7 @@ def login(
         organisation = session.get(OrganisationRow, user.organisation_id) if user else None
         if user is None or organisation is None:
             waste_verification(password)
-            raise _refused()
+            raise _refused(policy)
         actor = Principal(
             user.username,
             rows.organisation_of(organisation),
@@ -154,16 +164,8 @@ def login(
             outcome = "ok"
         if outcome != "ok":
             record_in(session, store, actor, "login", "user", username, outcome=outcome, at=moment)
-    if outcome == "locked" and locked_until is not None:
-        raise UnauthenticatedError(
-            _(
-                "Too many wrong passwords: this user is locked until {until} (UTC). "
-                "Wait, or ask your administrator to reset the password.",
-                until=locked_until.strftime("%Y-%m-%d %H:%M"),
-            )
-        )
     if outcome != "ok":
-        raise _refused()
+        raise _refused(policy)
     return _open_session(store, username, password, policy=policy, address=address, now=moment)
 
 

@@ -16,6 +16,7 @@ from peakguard.errors import ForbiddenError, Problem
 from peakguard.formats.scan_event_document import parse_event_lines, parse_events, read_event_files
 from peakguard.i18n import _
 from peakguard.identity.model import Permission, Principal
+from peakguard.identity.territory import Reach
 from peakguard.store.database import Store
 from peakguard.store.event_lake import IngestReport, ingest
 
@@ -39,12 +40,52 @@ def parse_event_json_lines(body: bytes, *, source: str = "request") -> pa.Table:
     return parse_event_lines(body, source=source)
 
 
-def json_location(index: int) -> str:
-    return f"events[{index}].carrier"
+def json_location(index: int, field: str) -> str:
+    return f"events[{index}].{field}"
 
 
-def json_lines_location(index: int) -> str:
-    return f"request line {index + 1}, field carrier"
+def json_lines_location(index: int, field: str) -> str:
+    return f"request line {index + 1}, field {field}"
+
+
+def _outside_reach(
+    events: pa.Table, scope: Reach, who: str, locate: Callable[[int, str], str]
+) -> tuple[int, list[Problem]]:
+    """How many events lie outside ``scope`` (another brand; for a provincial company, a
+    parcel neither from nor to its province), and the first of them located."""
+    if scope.everything or not events.num_rows:
+        return 0, []
+    carriers = events.column("carrier")
+    if scope.carrier is not None:
+        wrong = pc.not_equal(carriers, scope.carrier)
+    else:
+        wrong = pa.array([scope.nothing] * events.num_rows)
+    if scope.prefix:
+        inside = pc.or_(
+            pc.starts_with(events.column("origin_region"), scope.prefix),
+            pc.starts_with(events.column("destination_region"), scope.prefix),
+        )
+        wrong = pc.or_(wrong, pc.invert(inside))
+    indices = pc.indices_nonzero(pc.fill_null(wrong, True)).to_pylist()
+    problems = []
+    for index in indices[:20]:
+        found = carriers[index].as_py()
+        if scope.carrier is not None and found != scope.carrier:
+            message = _(
+                "is {found}; {who} may send only {carrier} events",
+                found=found,
+                who=who,
+                carrier=scope.carrier,
+            )
+            problems.append(Problem(locate(index, "carrier"), message))
+        else:
+            message = _(
+                "is {found}: the parcel is neither from nor to the province of {who}",
+                found=events.column("origin_region")[index].as_py(),
+                who=who,
+            )
+            problems.append(Problem(locate(index, "origin_region"), message))
+    return len(indices), problems
 
 
 def ingest_events(
@@ -54,37 +95,26 @@ def ingest_events(
     *,
     actor: Principal,
     source: str,
-    locate: Callable[[int], str] = json_location,
+    locate: Callable[[int, str], str] = json_location,
 ) -> IngestReport:
     """Store each event of ``events`` once (a retried upload stores nothing new), and record
-    the batch in the audit trail. A carrier sends only its own brand's events: one event of
-    another carrier's code refuses the whole batch (``locate`` names where, by row index)."""
+    the batch in the audit trail. A carrier sends only its own brand's events (a provincial
+    company only its province's parcels): one event outside refuses the whole batch, each
+    located (``locate`` names the field of a row index)."""
     require(actor, Permission.events_write)
-    carrier = reach(actor).carrier
-    if carrier is not None and events.num_rows:
-        foreign = pc.indices_nonzero(pc.not_equal(events.column("carrier"), carrier))
-        if len(foreign):
-            problems = [
-                Problem(
-                    locate(int(index.as_py())),
-                    _(
-                        "is {found}; {who} may send only {carrier} events",
-                        found=events.column("carrier")[index.as_py()].as_py(),
-                        who=actor.label(),
-                        carrier=carrier,
-                    ),
-                )
-                for index in foreign[:20]
-            ]
-            record(store, actor, "events.ingest", "event_batch", source[:200], outcome="denied")
-            raise ForbiddenError(
-                _(
-                    "{count} of the {total} events are another carrier's; nothing was stored.",
-                    count=len(foreign),
-                    total=events.num_rows,
-                ),
-                problems,
-            )
+    count, problems = _outside_reach(events, reach(actor), actor.label(), locate)
+    if count:
+        record(store, actor, "events.ingest", "event_batch", source[:200], outcome="denied")
+        raise ForbiddenError(
+            _(
+                "{count} of the {total} events are outside what {who} may send; "
+                "nothing was stored.",
+                count=count,
+                total=events.num_rows,
+                who=actor.label(),
+            ),
+            problems,
+        )
     report = ingest(lake, events, source=source[:SOURCE_LENGTH])
     record(
         store,

@@ -18,13 +18,13 @@ from peakguard.app.access import reach, require
 from peakguard.app.audit import record_in
 from peakguard.domain.network import Network
 from peakguard.domain.summary import NetworkSummary, summarise
-from peakguard.errors import ForbiddenError, NotFoundError, Problem
+from peakguard.errors import ConflictError, ForbiddenError, NotFoundError, Problem
 from peakguard.formats.loading import load_network
 from peakguard.formats.loading import save_network as write_network
 from peakguard.formats.network_document import network_to_document, parse_network
 from peakguard.i18n import _
 from peakguard.identity.model import Permission, Principal
-from peakguard.identity.territory import Reach, visible_network
+from peakguard.identity.territory import EVERYTHING, Reach, visible_network
 from peakguard.store.database import Store, transaction
 from peakguard.store.networks import NetworkRepository, StoredNetwork
 
@@ -60,17 +60,17 @@ def save_network(
     with transaction(store.sessions) as session:
         repository = NetworkRepository(session)
         if (
-            replace
-            and not scope.everything
+            not scope.everything
             and network.name in repository.names()
             and _outside(repository.load(network.name), scope)
         ):
-            raise ForbiddenError(
+            # The same answer whether or not the caller may see any of it, and whether or not
+            # it asked to replace: only that the name is taken, nothing of what it holds.
+            raise ConflictError(
                 _(
-                    "the stored network {name} holds nodes that are not {who}'s; "
-                    "it cannot replace it",
+                    "the name {name} is taken by a network you may not replace; "
+                    "store yours under another name",
                     name=network.name,
-                    who=actor.label(),
                 )
             )
         repository.save(network, source=source, replace=replace)
@@ -141,17 +141,18 @@ def planning_network(
     if scope.everything or (scope.carrier is not None and not scope.prefix):
         return visible
     with transaction(store.sessions) as session:
-        whole = len(NetworkRepository(session).load(name).nodes)
+        stored = NetworkRepository(session).load(name)
+    # What the part must be whole of: the network for an office, the brand for a company.
+    wanted = Reach(carrier=scope.carrier) if scope.carrier is not None else EVERYTHING
+    whole = sum(1 for node in stored.nodes if wanted.covers_node(node))
     if len(visible.nodes) == whole:
         return visible
     raise ForbiddenError(
         _(
-            "Simulations and plans run on a whole network or a whole carrier's network; "
-            "{who} sees only {seen} of the {total} nodes of network {name}. Ask an office "
-            "whose territory covers the network, or the carrier's headquarters.",
+            "Simulations and plans run on a whole network or a carrier's whole network in it; "
+            "network {name} reaches beyond what {who} may see. Ask an office whose territory "
+            "covers the network, or the carrier's headquarters.",
             who=actor.label(),
-            seen=len(visible.nodes),
-            total=whole,
             name=name,
         )
     )

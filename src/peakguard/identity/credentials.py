@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -87,7 +87,7 @@ class NewToken:
     """A token as it is shown once: ``text`` to hand to the client; ``lookup`` and
     ``secret_hash`` to store."""
 
-    text: str
+    text: str = field(repr=False)
     lookup: str
     secret_hash: str
 

@@ -280,7 +280,13 @@ def query_entries(
     """``(how many match, the page of them)``, newest first."""
     conditions = []
     if actor is not None:
-        conditions.append(AuditEntryRow.actor.startswith(actor))
+        # ``name@organisation`` exactly, or a bare user name in any organisation
+        # (``token:7`` for a token); never a prefix of another name.
+        conditions.append(
+            AuditEntryRow.actor == actor
+            if "@" in actor
+            else AuditEntryRow.actor.startswith(f"{actor}@", autoescape=True)
+        )
     if record_id is not None:
         conditions.append(AuditEntryRow.record_id == record_id)
     if since is not None:
@@ -299,11 +305,17 @@ def query_entries(
 
 
 def prune_before(session: Session, before: datetime) -> int:
-    """Remove the entries older than ``before`` (the oldest first, without gaps) and move the
-    chain's anchor past them; returns how many were removed."""
-    last = session.scalar(
-        select(func.max(AuditEntryRow.sequence)).where(AuditEntryRow.at < before.astimezone(UTC))
+    """Remove the entries older than ``before`` — the oldest first, up to the first entry that
+    is not older (an entry written with an earlier time later on does not take newer ones with
+    it) — and move the chain's anchor past them; returns how many were removed."""
+    cutoff = before.astimezone(UTC)
+    first_kept = session.scalar(
+        select(func.min(AuditEntryRow.sequence)).where(AuditEntryRow.at >= cutoff)
     )
+    older = select(func.max(AuditEntryRow.sequence)).where(AuditEntryRow.at < cutoff)
+    if first_kept is not None:
+        older = older.where(AuditEntryRow.sequence < first_kept)
+    last = session.scalar(older)
     if last is None:
         return 0
     last_row = session.get(AuditEntryRow, last)

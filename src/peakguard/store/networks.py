@@ -77,7 +77,8 @@ class NetworkRepository:
             if not replace:
                 raise ConflictError(
                     _(
-                        "a network named {name} is already stored; use --replace to overwrite it",
+                        "a network named {name} is already stored; replace it with --replace "
+                        "(replace=true in the API)",
                         name=name,
                     )
                 )
