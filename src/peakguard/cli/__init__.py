@@ -20,7 +20,12 @@ from peakguard.cli.serve import serve_command, version_command
 from peakguard.cli.simulation import simulate_command
 
 app = typer.Typer(
-    no_args_is_help=True, add_completion=False, help="peakguard: 快递业务旺季服务保障"
+    no_args_is_help=True,
+    add_completion=False,
+    help="peakguard: 快递业务旺季服务保障. The command line acts as the local administrator "
+    "(系统管理员): it runs where the database and the audit key are, may do everything, and "
+    "its changes are recorded in the audit trail as local@system. People use accounts "
+    "(peakguard admin user add) and the API.",
 )
 
 
