@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -129,3 +130,33 @@ def test_summaries_count_nodes_and_lanes(store: Store, tiny: dict[str, Any]) -> 
         5,
         "tiny.yaml",
     )
+
+
+def test_two_imports_of_one_name_at_once_give_one_network_and_one_conflict(
+    store: Store, tiny: dict[str, Any]
+) -> None:
+    """Two imports of the same new name started together: one is stored, the other is told
+    it lost to a concurrent import (a conflict, exit 4 / 409) — never a crash — five times over."""
+    network = parse_network(tiny)
+    for trial in range(5):
+        named = network.model_copy(update={"name": f"race-{trial}"})
+        start = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def importer(
+            named: Any = named, start: threading.Barrier = start, outcomes: list[str] = outcomes
+        ) -> None:
+            start.wait()
+            try:
+                save_network(store, named, actor=ADMIN, source="race", replace=False)
+                outcomes.append("stored")
+            except ConflictError:
+                outcomes.append("conflict")
+
+        threads = [threading.Thread(target=importer) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(outcomes) == ["conflict", "stored"]
+        assert get_network(store, f"race-{trial}", actor=ADMIN) == named

@@ -14,6 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from peakguard.app.access import reach, require
 from peakguard.app.audit import record_in
 from peakguard.domain.network import Network
@@ -57,32 +59,42 @@ def save_network(
             ),
             outside[:20],
         )
-    with transaction(store.sessions) as session:
-        repository = NetworkRepository(session)
-        if (
-            not scope.everything
-            and network.name in repository.names()
-            and _outside(repository.load(network.name), scope)
-        ):
-            # The same answer whether or not the caller may see any of it, and whether or not
-            # it asked to replace: only that the name is taken, nothing of what it holds.
-            raise ConflictError(
-                _(
-                    "the name {name} is taken by a network you may not replace; "
-                    "store yours under another name",
-                    name=network.name,
+    try:
+        with transaction(store.sessions) as session:
+            repository = NetworkRepository(session)
+            if (
+                not scope.everything
+                and network.name in repository.names()
+                and _outside(repository.load(network.name), scope)
+            ):
+                # The same answer whether or not the caller may see any of it, and whether or not
+                # it asked to replace: only that the name is taken, nothing of what it holds.
+                raise ConflictError(
+                    _(
+                        "the name {name} is taken by a network you may not replace; "
+                        "store yours under another name",
+                        name=network.name,
+                    )
                 )
+            repository.save(network, source=source, replace=replace)
+            record_in(
+                session,
+                store,
+                actor,
+                "network.replace" if replace else "network.import",
+                "network",
+                network.name,
+                detail={"nodes": len(network.nodes), "lanes": len(network.lanes), "source": source},
             )
-        repository.save(network, source=source, replace=replace)
-        record_in(
-            session,
-            store,
-            actor,
-            "network.replace" if replace else "network.import",
-            "network",
-            network.name,
-            detail={"nodes": len(network.nodes), "lanes": len(network.lanes), "source": source},
-        )
+    except IntegrityError:
+        # Another import of the same name committed first (the unique name is the referee).
+        raise ConflictError(
+            _(
+                "another import stored a network named {name} at the same moment; look at it, "
+                "then import again with --replace (replace=true in the API) if yours should win",
+                name=network.name,
+            )
+        ) from None
 
 
 def _outside(network: Network, scope: Reach) -> list[Problem]:
