@@ -215,16 +215,27 @@ def _user(session: Session, username: str) -> UserRow:
     return row
 
 
+def _organisation_codes(
+    session: Session, organisation: str | None
+) -> tuple[dict[int, str], int | None]:
+    """Every organisation's code by id, and the id of ``organisation`` (``None`` for all;
+    an unknown code is not found)."""
+    codes = {row.id: row.code for row in rows.organisation_rows(session)}
+    if organisation is None:
+        return codes, None
+    owner = rows.organisation_row(session, organisation)
+    if owner is None:
+        raise NotFoundError(_("no organisation has the code {code}", code=organisation))
+    return codes, owner.id
+
+
 def list_users(store: Store, actor: Principal, organisation: str | None = None) -> list[UserInfo]:
     require(actor, Permission.admin_manage)
     with transaction(store.sessions) as session:
-        codes = {row.id: row.code for row in rows.organisation_rows(session)}
-        owner = rows.organisation_row(session, organisation) if organisation else None
-        if organisation and owner is None:
-            raise NotFoundError(_("no organisation has the code {code}", code=organisation))
+        codes, owner = _organisation_codes(session, organisation)
         return [
             _user_info(session, row, codes[row.organisation_id])
-            for row in rows.user_rows(session, owner.id if owner else None)
+            for row in rows.user_rows(session, owner)
         ]
 
 
@@ -348,13 +359,9 @@ def _grantable_problems(session: Session, kind: str, permissions: Sequence[str])
 def list_tokens(store: Store, actor: Principal, organisation: str | None = None) -> list[TokenInfo]:
     require(actor, Permission.admin_manage)
     with transaction(store.sessions) as session:
-        codes = {row.id: row.code for row in rows.organisation_rows(session)}
-        owner = rows.organisation_row(session, organisation) if organisation else None
-        if organisation and owner is None:
-            raise NotFoundError(_("no organisation has the code {code}", code=organisation))
+        codes, owner = _organisation_codes(session, organisation)
         return [
-            _token_info(row, codes[row.organisation_id])
-            for row in rows.token_rows(session, owner.id if owner else None)
+            _token_info(row, codes[row.organisation_id]) for row in rows.token_rows(session, owner)
         ]
 
 

@@ -114,12 +114,9 @@ def append_entry(
         .returning(AuditHeadRow.last_sequence, AuditHeadRow.last_hash)
     ).one()
     sequence, previous = int(locked[0]), str(locked[1])
-    at = at.astimezone(UTC)
-    text = canonical_detail(detail)
-    digest = entry_hash(
-        key,
+    row = AuditEntryRow(
         sequence=sequence,
-        at=at,
+        at=at.astimezone(UTC),
         actor=actor,
         organisation=organisation,
         action=action,
@@ -127,25 +124,12 @@ def append_entry(
         record_id=record_id,
         outcome=outcome,
         address=address,
-        detail=text,
+        detail=canonical_detail(detail),
         previous_hash=previous,
+        entry_hash="",
     )
-    session.add(
-        AuditEntryRow(
-            sequence=sequence,
-            at=at,
-            actor=actor,
-            organisation=organisation,
-            action=action,
-            record_kind=record_kind,
-            record_id=record_id,
-            outcome=outcome,
-            address=address,
-            detail=text,
-            previous_hash=previous,
-            entry_hash=digest,
-        )
-    )
+    digest = row.entry_hash = recomputed_hash(row, key)
+    session.add(row)
     session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(last_hash=digest))
     if witness is not None:
         _witness_on_commit(session, witness, f"{sequence} {digest}\n")
