@@ -69,8 +69,12 @@ def check_password_strength(password: str, username: str, where: str = "password
 
 
 def generate_password() -> str:
-    """A random password of 20 characters (about 119 bits)."""
-    return secrets.token_urlsafe(15)
+    """A random password of 20 characters (about 119 bits) that starts with a letter or a
+    digit (one starting with ``-`` would read as an option on a command line)."""
+    while True:
+        password = secrets.token_urlsafe(15)
+        if password[0].isalnum():
+            return password
 
 
 def digest(secret: str) -> str:

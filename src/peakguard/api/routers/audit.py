@@ -12,10 +12,20 @@ from peakguard.api.errors import request_language
 from peakguard.api.schemas import Page
 from peakguard.api.security import requires
 from peakguard.app.audit import audit_entries, verify_audit
+from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.i18n import render
 from peakguard.identity.model import Permission, Principal
 
 router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+def china_time(moment: datetime | None) -> datetime | None:
+    """``moment``, read as China time when it has no zone."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=CHINA_STANDARD_TIME)
+
+
 Auditor = Annotated[Principal, requires(Permission.audit_read)]
 
 
@@ -56,14 +66,15 @@ def entries(
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Page[AuditEntryOut]:
-    """Entries by a user, about a record, in a period; newest first."""
+    """Entries by a user, about a record, in a period; newest first. A time without its zone
+    is China time (as on the command line), whatever the server's own zone."""
     total, found = audit_entries(
         request.app.state.store,
         actor,
         user=user,
         record_id=record,
-        since=since,
-        until=until,
+        since=china_time(since),
+        until=china_time(until),
         limit=limit,
         offset=offset,
     )
