@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     """Wrong passwords in a row that lock a user out."""
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     """How long a locked-out user must wait."""
+    auth_cache_seconds: float = Field(default=5.0, ge=0, le=60)
+    """How long a server process keeps a looked-up session or token (0: look it up on every
+    request). A logout, revocation, password reset or disabling made through another process
+    takes up to this long to reach this one; made through this one, it applies at once."""
     token_max_days: int = Field(default=365, ge=1, le=3660)
     """The longest an API token may live."""
     audit_retention_days: int = Field(default=1096, ge=30)

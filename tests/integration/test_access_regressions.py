@@ -189,3 +189,21 @@ def test_audit_query_times_without_a_zone_are_china_time(database_url: str, tmp_
             found[label] = answer.json()["total"]
     store.engine.dispose()
     assert found == {"before": 1, "after": 0}
+
+
+def test_a_kept_principal_yields_at_once_to_a_revocation_here(
+    database_url: str, tmp_path: Path
+) -> None:
+    """With the server keeping looked-up tokens (the default), a token revoked through this
+    server is refused on the very next request, and a session ends at logout at once."""
+    settings = Settings(database_url=database_url, home=tmp_path, language="en")
+    assert settings.auth_cache_seconds > 0
+    store = open_store(settings)
+    with TestClient(create_app(settings, store)) as client:
+        headers = administrator_headers(store)
+        assert client.get("/networks", headers=headers).status_code == 200
+        assert client.get("/networks", headers=headers).status_code == 200
+        token_id = accounts.list_tokens(store, ADMIN)[-1].id
+        accounts.revoke_token(store, ADMIN, token_id)
+        assert client.get("/networks", headers=headers).status_code == 401
+    store.engine.dispose()

@@ -140,6 +140,9 @@ def make_site(database_url: str, home: Path, **overrides: Any) -> Iterator[Site]
         "login_lockout_minutes": 5,
         "session_idle_minutes": 10,
         "session_absolute_hours": 1,
+        # Credentials are looked up on every request: several tests change tokens and sessions
+        # behind the server's back, in SQL (the cache has its own tests).
+        "auth_cache_seconds": 0,
     }
     settings = Settings(database_url=database_url, home=home, **(options | overrides))
     store = open_store(settings)

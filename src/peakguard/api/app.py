@@ -18,7 +18,7 @@ from peakguard.api.routers import (
     plans,
     simulations,
 )
-from peakguard.app.authentication import SecurityPolicy
+from peakguard.app.authentication import PrincipalCache, SecurityPolicy
 from peakguard.app.context import open_store
 from peakguard.config import Settings
 from peakguard.store.database import Store
@@ -34,6 +34,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.store = store or open_store(settings)
     app.state.settings = settings
     app.state.security = SecurityPolicy.of(settings)
+    app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     install_error_handlers(app, settings.language)
     app.include_router(health.router)
     app.include_router(auth.router)

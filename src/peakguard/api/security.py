@@ -10,6 +10,7 @@ token in ``X-CSRF-Token``. Both schemes are declared in the OpenAPI document.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import Depends, Request
@@ -17,6 +18,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from peakguard.app.access import require
 from peakguard.app.authentication import (
+    PrincipalCache,
     SecurityPolicy,
     record_denial,
     session_principal,
@@ -61,11 +63,20 @@ def current_principal(
         return known
     store: Store = request.app.state.store
     address = client_address(request)
+    cache: PrincipalCache = request.app.state.principals
     if bearer is not None:
-        principal = token_principal(store, bearer.credentials, address=address)
+        key = "token " + digest(bearer.credentials)
+        principal = cache.get(key) or token_principal(store, bearer.credentials, address=address)
+        cache.put(key, principal)
+        principal = replace(principal, address=address)
     elif cookie:
         policy: SecurityPolicy = request.app.state.security
-        principal = session_principal(store, cookie, policy=policy, address=address)
+        key = "session " + digest(cookie)
+        principal = cache.get(key) or session_principal(
+            store, cookie, policy=policy, address=address
+        )
+        cache.put(key, principal)
+        principal = replace(principal, address=address)
         if request.method not in SAFE_METHODS:
             sent = request.headers.get(CSRF_HEADER, "")
             if not principal.session_csrf or not same_secret(digest(sent), principal.session_csrf):

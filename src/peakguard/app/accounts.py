@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.app.access import require
 from peakguard.app.audit import record_in
+from peakguard.app.authentication import credentials_changed
 from peakguard.errors import ConflictError, InvalidInputError, NotFoundError, Problem
 from peakguard.i18n import _
 from peakguard.identity.checks import organisation_problems, permission_problems, username_problems
@@ -256,6 +257,7 @@ def reset_password(
         user.locked_until = None
         rows.end_user_sessions(session, user.id, now)
         record_in(session, store, actor, "user.reset_password", "user", username)
+    credentials_changed()
     return chosen
 
 
@@ -269,6 +271,7 @@ def set_user_disabled(store: Store, actor: Principal, username: str, disabled: b
             rows.end_user_sessions(session, user.id, datetime.now(UTC))
         action = "user.disable" if disabled else "user.enable"
         record_in(session, store, actor, action, "user", username)
+    credentials_changed()
 
 
 def _token_info(row: ApiTokenRow, organisation: str) -> TokenInfo:
@@ -374,3 +377,4 @@ def revoke_token(store: Store, actor: Principal, token_id: int) -> None:
         if row.revoked_at is None:
             row.revoked_at = datetime.now(UTC)
         record_in(session, store, actor, "token.revoke", "token", str(token_id))
+    credentials_changed()

@@ -10,6 +10,9 @@ since people type their password into that field by mistake).
 
 from __future__ import annotations
 
+import itertools
+import threading
+import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -44,6 +47,49 @@ from peakguard.store.database import Store, transaction
 
 SEEN_EVERY = timedelta(seconds=60)
 """How stale a session's last-seen time may get before a request writes it again."""
+
+_changes = itertools.count(1)
+_generation = 0
+
+
+def credentials_changed() -> None:
+    """A password, a user's state, a token or a session changed in this process: every
+    principal kept by :class:`PrincipalCache` is looked up again."""
+    global _generation  # noqa: PLW0603 - one counter per process is the point
+    _generation = next(_changes)
+
+
+class PrincipalCache:
+    """Principals already looked up, by credential digest, for ``seconds``: most requests
+    then make no credential query. A change made in this process (logout, revocation, reset,
+    disabling) takes effect at once; one made by another process within ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._kept: dict[str, tuple[float, int, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Principal | None:
+        if self.seconds <= 0:
+            return None
+        with self._lock:
+            found = self._kept.get(key)
+        if found is None:
+            return None
+        kept_at, generation, principal = found
+        if generation != _generation or time.monotonic() - kept_at >= self.seconds:
+            return None
+        if principal.valid_until is not None and principal.valid_until <= datetime.now(UTC):
+            return None
+        return principal
+
+    def put(self, key: str, principal: Principal) -> None:
+        if self.seconds <= 0:
+            return
+        with self._lock:
+            if len(self._kept) > 10_000:  # a bound, not a policy: old entries go first
+                self._kept.clear()
+            self._kept[key] = (time.monotonic(), _generation, principal)
 
 
 @dataclass(frozen=True)
@@ -241,7 +287,8 @@ def session_principal(
         if moment - _aware(row.last_seen_at) >= SEEN_EVERY:
             row.last_seen_at = moment
         principal = _principal(session, user, organisation, Channel.session, address)
-        return replace(principal, session_csrf=row.csrf_token)
+        ends = min(_aware(row.expires_at), _aware(row.last_seen_at) + policy.idle)
+        return replace(principal, session_csrf=row.csrf_token, valid_until=ends)
 
 
 def end_session(store: Store, cookie: str, actor: Principal, now: datetime | None = None) -> None:
@@ -251,6 +298,7 @@ def end_session(store: Store, cookie: str, actor: Principal, now: datetime | Non
         if row is not None and row.ended_at is None:
             row.ended_at = moment
             record_in(session, store, actor, "logout", "user", actor.name, at=moment)
+    credentials_changed()
 
 
 def token_principal(
@@ -289,6 +337,7 @@ def token_principal(
             roles=(),
             token_id=token.id,
             address=address,
+            valid_until=_aware(token.expires_at),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Annotated
 
 import typer
@@ -20,6 +21,10 @@ def serve_command(
     """Start the HTTP API (OpenAPI documentation at /docs)."""
     with handled():
         application = create_app(settings())
+    # What import and start-up made lives as long as the server: keep the collector off it
+    # (a full collection walked ~270,000 such objects, a third of a light read's time).
+    gc.collect()
+    gc.freeze()
     console.print(
         render(_("Serving on http://{host}:{port} (documentation at /docs)", host=host, port=port))
     )

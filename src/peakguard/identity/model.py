@@ -10,6 +10,7 @@ a role grants permissions (the table is data in the database, docs/reference/rol
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -82,6 +83,9 @@ class Principal:
     user_id: int | None = None
     token_id: int | None = None
     address: str | None = None
+    valid_until: datetime | None = None
+    """When the credential stops being valid by itself (a token's expiry, a session's idle or
+    absolute end), for whoever keeps the principal a while."""
     session_csrf: str | None = field(default=None, repr=False)
     """SHA-256 of the session's CSRF token (what a state-changing request must match)."""
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Select, String, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from peakguard.domain.network import (
@@ -195,39 +196,7 @@ class NetworkRepository:
         """Every stored network with its size; with ``carrier`` or ``prefix``, only those with
         a node of that carrier whose region starts with ``prefix``, counting only such nodes
         and the lanes between them."""
-        visible = [NodeRow.carrier == carrier] if carrier is not None else []
-        if prefix:
-            visible.append(NodeRow.region.startswith(prefix))
-        node_counts = (
-            select(NodeRow.network_id, func.count().label("n"))
-            .where(*visible)
-            .group_by(NodeRow.network_id)
-            .subquery()
-        )
-        origin, destination = aliased(NodeRow), aliased(NodeRow)
-        lanes = select(LaneRow.network_id, func.count().label("n"))
-        if visible:
-            lanes = lanes.join(
-                origin, (origin.network_id == LaneRow.network_id) & (origin.id == LaneRow.origin)
-            ).join(
-                destination,
-                (destination.network_id == LaneRow.network_id)
-                & (destination.id == LaneRow.destination),
-            )
-            for node in (origin, destination):
-                if carrier is not None:
-                    lanes = lanes.where(node.carrier == carrier)
-                if prefix:
-                    lanes = lanes.where(node.region.startswith(prefix))
-        lane_counts = lanes.group_by(LaneRow.network_id).subquery()
-        query = (
-            select(NetworkRow, func.coalesce(node_counts.c.n, 0), func.coalesce(lane_counts.c.n, 0))
-            .outerjoin(node_counts, node_counts.c.network_id == NetworkRow.id)
-            .outerjoin(lane_counts, lane_counts.c.network_id == NetworkRow.id)
-            .order_by(NetworkRow.name)
-        )
-        if visible:
-            query = query.where(node_counts.c.n > 0)
+        query = _summaries_statement(carrier is not None, bool(prefix))
         return [
             StoredNetwork(
                 id=row.id,
@@ -238,7 +207,9 @@ class NetworkRepository:
                 nodes=int(nodes),
                 lanes=int(lanes),
             )
-            for row, nodes, lanes in self.session.execute(query)
+            for row, nodes, lanes in self.session.execute(
+                query, {"carrier": carrier, "prefix": prefix}
+            )
         ]
 
     def names(self) -> list[str]:
@@ -289,3 +260,44 @@ def _lane_record(lane: Lane) -> dict[str, Any]:
         **lane.model_dump(mode="json", exclude={"departure_times"}),
         "departure_times": " ".join(lane.departure_times),
     }
+
+
+@cache
+def _summaries_statement(by_carrier: bool, by_prefix: bool) -> Select[NetworkRow, Any, Any]:
+    """The networks with their node and lane counts, within a carrier (``:carrier``) and a
+    region prefix (``:prefix``) when asked: built once per shape, since building it costs
+    several times what the database takes to run it (and leaves garbage in cycles)."""
+    carrier = bindparam("carrier", type_=String)
+    prefix = bindparam("prefix", type_=String)
+    visible = [NodeRow.carrier == carrier] if by_carrier else []
+    if by_prefix:
+        visible.append(NodeRow.region.startswith(prefix))
+    node_counts = (
+        select(NodeRow.network_id, func.count().label("n"))
+        .where(*visible)
+        .group_by(NodeRow.network_id)
+        .subquery()
+    )
+    origin, destination = aliased(NodeRow), aliased(NodeRow)
+    lanes = select(LaneRow.network_id, func.count().label("n"))
+    if visible:
+        lanes = lanes.join(
+            origin, (origin.network_id == LaneRow.network_id) & (origin.id == LaneRow.origin)
+        ).join(
+            destination,
+            (destination.network_id == LaneRow.network_id)
+            & (destination.id == LaneRow.destination),
+        )
+        for node in (origin, destination):
+            if by_carrier:
+                lanes = lanes.where(node.carrier == carrier)
+            if by_prefix:
+                lanes = lanes.where(node.region.startswith(prefix))
+    lane_counts = lanes.group_by(LaneRow.network_id).subquery()
+    query = (
+        select(NetworkRow, func.coalesce(node_counts.c.n, 0), func.coalesce(lane_counts.c.n, 0))
+        .outerjoin(node_counts, node_counts.c.network_id == NetworkRow.id)
+        .outerjoin(lane_counts, lane_counts.c.network_id == NetworkRow.id)
+        .order_by(NetworkRow.name)
+    )
+    return query.where(node_counts.c.n > 0) if visible else query
