@@ -4,7 +4,7 @@
 Run it from the repository root (it is not part of the test run)::
 
     .venv/bin/python benchmarks/api_auth.py
-    .venv/bin/python benchmarks/api_auth.py --reads list,tiny --prototype statements,freeze
+    .venv/bin/python benchmarks/api_auth.py --reads list,tiny --auth-cache-seconds 0
     .venv/bin/python benchmarks/api_auth.py --profile-only
 
 The database (``--database``, dropped and made again on the server ``--server``) holds two
@@ -54,12 +54,12 @@ round's own ratio. Any response other than 200 fails the run. Each server also a
 seconds (``gc.callbacks``, the collecting thread's ``time.thread_time``), read before and after
 each run, so the table gives the server's CPU and collector time per answered request.
 
-``--prototype`` tries fixes in both servers without changing ``src/``: ``statements`` replaces
-``NetworkRepository.summaries`` by the same query built once per shape with bound parameters
-(checked to list the same rows); ``freeze`` calls ``gc.collect()`` and ``gc.freeze()`` before
-serving, so a full collection no longer walks what import and start-up made; ``cache`` keeps
-the principal of a token or session for 5 s per credential and client address (what a
-revocation would then wait for).
+Both servers run as ``peakguard serve`` does: ``gc.collect()`` and ``gc.freeze()`` before
+serving, and (the checked one) keeping a looked-up principal ``auth_cache_seconds`` (5 s by
+default, the deployment's setting; ``--auth-cache-seconds 0`` looks every credential up on
+every request). The fixes the first runs of this benchmark tried as prototypes — the network
+list's statement built once, the collector off start-up's objects, principals kept a few
+seconds — are now the product's own.
 
 ``--profile`` (or ``--profile-only``) then times, in this process with no concurrency, the parts
 of an authorised request the checks add: ``token_principal``, ``session_principal``, the
@@ -85,7 +85,6 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -154,138 +153,7 @@ def strip_checks(app: Any) -> int:
     return len(found)
 
 
-# --- prototypes of fixes (applied in the server processes; src/ is not changed) ----------
-
-PROTOTYPES = ("statements", "freeze", "cache")
-CACHE_SECONDS = 5.0
-"""How long the ``cache`` prototype keeps a resolved principal."""
-
-
-@cache
-def _summaries_statement(by_carrier: bool, by_prefix: bool) -> Any:
-    """``NetworkRepository.summaries``'s query, built once per shape with bound parameters."""
-    from sqlalchemy import bindparam, func, select
-    from sqlalchemy.orm import aliased
-
-    from peakguard.store.tables import LaneRow, NetworkRow, NodeRow
-
-    carrier, prefix = bindparam("carrier"), bindparam("prefix")
-    visible = [NodeRow.carrier == carrier] if by_carrier else []
-    if by_prefix:
-        visible.append(NodeRow.region.startswith(prefix))
-    node_counts = (
-        select(NodeRow.network_id, func.count().label("n"))
-        .where(*visible)
-        .group_by(NodeRow.network_id)
-        .subquery()
-    )
-    origin, destination = aliased(NodeRow), aliased(NodeRow)
-    lanes = select(LaneRow.network_id, func.count().label("n"))
-    if visible:
-        lanes = lanes.join(
-            origin, (origin.network_id == LaneRow.network_id) & (origin.id == LaneRow.origin)
-        ).join(
-            destination,
-            (destination.network_id == LaneRow.network_id)
-            & (destination.id == LaneRow.destination),
-        )
-        for node in (origin, destination):
-            if by_carrier:
-                lanes = lanes.where(node.carrier == carrier)
-            if by_prefix:
-                lanes = lanes.where(node.region.startswith(prefix))
-    lane_counts = lanes.group_by(LaneRow.network_id).subquery()
-    query = (
-        select(NetworkRow, func.coalesce(node_counts.c.n, 0), func.coalesce(lane_counts.c.n, 0))
-        .outerjoin(node_counts, node_counts.c.network_id == NetworkRow.id)
-        .outerjoin(lane_counts, lane_counts.c.network_id == NetworkRow.id)
-        .order_by(NetworkRow.name)
-    )
-    return query.where(node_counts.c.n > 0) if visible else query
-
-
-def prebuilt_summaries(self: Any, carrier: str | None = None, prefix: str = "") -> list[Any]:
-    """``NetworkRepository.summaries`` on a statement built once: the same rows."""
-    from peakguard.store.networks import StoredNetwork
-
-    query = _summaries_statement(carrier is not None, bool(prefix))
-    parameters = {"carrier": carrier, "prefix": prefix}
-    return [
-        StoredNetwork(
-            id=row.id,
-            name=row.name,
-            title=row.title,
-            source=row.source,
-            created_at=row.created_at,
-            nodes=int(nodes),
-            lanes=int(lanes),
-        )
-        for row, nodes, lanes in self.session.execute(query, parameters)
-    ]
-
-
-def check_prototypes(url: str) -> None:
-    """The prototype gives the rows ``summaries`` gives, for every shape of reach."""
-    from peakguard.store.database import open_store, transaction
-    from peakguard.store.networks import NetworkRepository
-
-    store = open_store(url, AUDIT_KEY.encode())
-    with transaction(store.sessions) as session:
-        repository = NetworkRepository(session)
-        for carrier, prefix in ((None, ""), ("ZTO", ""), (None, "5101"), ("ZTO", "51")):
-            if repository.summaries(carrier, prefix) != prebuilt_summaries(
-                repository, carrier, prefix
-            ):
-                raise SystemExit(f"the prototype lists differently for {carrier!r}, {prefix!r}")
-    store.engine.dispose()
-
-
-def _cache_principals() -> None:
-    """The principal of a token or session kept ``CACHE_SECONDS`` per credential and client
-    address, so most requests make no credential lookup (a revocation, logout or role change
-    would then take up to that long to bite, and a session's expiry as much longer)."""
-    import threading
-
-    from peakguard.api import security
-
-    def cached(lookup: Any) -> Any:
-        kept: dict[tuple[str, str | None], tuple[float, Any]] = {}
-        lock = threading.Lock()
-
-        def principal(store: Any, credential: str, **keywords: Any) -> Any:
-            key = (credential, keywords.get("address"))
-            now = time.monotonic()
-            with lock:
-                found = kept.get(key)
-            if found is not None and now - found[0] < CACHE_SECONDS:
-                return found[1]
-            resolved = lookup(store, credential, **keywords)
-            with lock:
-                kept[key] = (now, resolved)
-            return resolved
-
-        return principal
-
-    security.token_principal = cached(security.token_principal)  # type: ignore[assignment]
-    security.session_principal = cached(security.session_principal)  # type: ignore[assignment]
-
-
-def install_prototypes(names: list[str]) -> None:
-    """Apply the chosen prototypes to this (server) process."""
-    import gc
-
-    if "statements" in names:
-        from peakguard.store.networks import NetworkRepository
-
-        NetworkRepository.summaries = prebuilt_summaries  # type: ignore[method-assign]
-    if "cache" in names:
-        _cache_principals()
-    if "freeze" in names:  # what import and start-up made is never traversed again
-        gc.collect()
-        gc.freeze()
-
-
-def serve(mode: str, port: int, url: str, home: Path, prototypes: list[str]) -> None:
+def serve(mode: str, port: int, url: str, home: Path, cache_seconds: float) -> None:
     """One application on 127.0.0.1:``port`` until killed (the child process)."""
     import gc
 
@@ -293,7 +161,7 @@ def serve(mode: str, port: int, url: str, home: Path, prototypes: list[str]) -> 
 
     from peakguard.api.app import create_app
 
-    app = create_app(_settings(url, home))
+    app = create_app(_settings(url, home).model_copy(update={"auth_cache_seconds": cache_seconds}))
     collections = [0, 0, 0]
     collecting = [0.0, 0.0, 0.0]
     began = [0.0]
@@ -315,7 +183,8 @@ def serve(mode: str, port: int, url: str, home: Path, prototypes: list[str]) -> 
     if mode == "unchecked":
         count = strip_checks(app)
         print(f"unchecked server: {count} Requirement dependencies overridden", flush=True)
-    install_prototypes(prototypes)
+    gc.collect()  # as peakguard serve does
+    gc.freeze()
     uvicorn.run(
         app,
         host="127.0.0.1",
@@ -335,7 +204,7 @@ def _free_port() -> int:
 
 
 def _start(
-    mode: str, url: str, home: Path, prototypes: list[str]
+    mode: str, url: str, home: Path, cache_seconds: float
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     process = subprocess.Popen(
@@ -350,7 +219,8 @@ def _start(
             url,
             "--home",
             str(home),
-            *(["--prototype", ",".join(prototypes)] if prototypes else []),
+            "--auth-cache-seconds",
+            str(cache_seconds),
         ]
     )
     return process, f"http://127.0.0.1:{port}"
@@ -839,34 +709,26 @@ def main() -> int:
     parser.add_argument("--profile-only", action="store_true")
     parser.add_argument("--profile-repeats", type=int, default=500)
     parser.add_argument(
-        "--prototype",
-        default="",
-        help="fixes tried in both servers, of "
-        + ", ".join(PROTOTYPES)
-        + ": NetworkRepository.summaries on statements built once; gc.freeze() before "
-        "serving; principals kept 5 s per credential",
+        "--auth-cache-seconds",
+        type=float,
+        default=5.0,
+        help="how long the checked server keeps a looked-up principal (0: never)",
     )
     parser.add_argument("--serve", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    prototypes = [name for name in args.prototype.split(",") if name]
-    unknown = set(prototypes) - set(PROTOTYPES)
-    if unknown:
-        parser.error(f"unknown prototypes {sorted(unknown)}; choose from {PROTOTYPES}")
     if args.serve:
-        serve(args.serve, args.port, args.url, args.home, prototypes)
+        serve(args.serve, args.port, args.url, args.home, args.auth_cache_seconds)
         return 0
 
     url, callers = prepare(args.server, args.database)
-    if "statements" in prototypes:
-        check_prototypes(url)
     print("\n".join(machine(url)))
     print(f"load average before: {_load()}", flush=True)
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="peakguard-bench-") as home:
-        started = {mode: _start(mode, url, Path(home), prototypes) for mode in MODES}
+        started = {mode: _start(mode, url, Path(home), args.auth_cache_seconds) for mode in MODES}
         try:
             for process, base in started.values():
                 _wait_until_up(base, process)
@@ -886,7 +748,7 @@ def main() -> int:
             f"{args.clients} clients, {args.seconds:g} s recorded per run after "
             f"{args.warmup:g} s warm-up, {args.rounds} rounds; medians over the rounds; "
             "ratios checked ÷ unchecked"
-            + (f"; prototypes in both servers: {', '.join(prototypes)}." if prototypes else ".")
+            + f"; principals kept {args.auth_cache_seconds:g} s by the checked server."
         )
         print("\n".join(table(runs)))
     if args.profile or args.profile_only:
