@@ -24,7 +24,13 @@ from peakguard.identity.credentials import (
     hash_password,
     new_token,
 )
-from peakguard.identity.model import Organisation, OrganisationKind, Permission, Principal
+from peakguard.identity.model import (
+    Organisation,
+    OrganisationKind,
+    Permission,
+    Principal,
+    kind_label,
+)
 from peakguard.store import accounts as rows
 from peakguard.store.access_tables import ApiTokenRow, UserRow
 from peakguard.store.database import Store, transaction
@@ -201,8 +207,8 @@ def _role_problems(
                     _(
                         "{role} is a role of a {expected}, not of a {kind}",
                         role=role,
-                        expected=definition.organisation_kind.value,
-                        kind=kind.value,
+                        expected=kind_label(definition.organisation_kind),
+                        kind=kind_label(kind),
                     ),
                 )
             )
@@ -352,7 +358,11 @@ def _grantable_problems(session: Session, kind: str, permissions: Sequence[str])
     return [
         Problem(
             "permissions",
-            _("a {kind} may not hold {permission}", kind=kind, permission=permission),
+            _(
+                "a {kind} may not hold {permission}",
+                kind=kind_label(OrganisationKind(kind)),
+                permission=permission,
+            ),
         )
         for permission in permissions
         if permission in {p.value for p in Permission} and permission not in grantable

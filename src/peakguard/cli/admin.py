@@ -28,7 +28,7 @@ from peakguard.cli.console import (
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import Message, _, current_language, render
-from peakguard.identity.model import Organisation, OrganisationKind, RegulatorLevel
+from peakguard.identity.model import Organisation, OrganisationKind, RegulatorLevel, kind_label
 
 LOCAL_HELP = (
     "The CLI acts as the local administrator: it runs where the database's keys are, may do "
@@ -196,7 +196,7 @@ def organisation_add(
                 "Registered organisation {code} ({name}), a {kind}.",
                 code=made.code,
                 name=made.name,
-                kind=made.kind.value,
+                kind=kind_label(made.kind),
             )
         )
     )

@@ -13,6 +13,13 @@ from peakguard.identity.model import Organisation, OrganisationKind, Permission,
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,63}$")
 
+LEVEL_LABELS = {
+    RegionLevel.province: _("province"),
+    RegionLevel.prefecture: _("city (prefecture)"),
+    RegionLevel.county: _("county"),
+}
+"""How a region's level reads to a person."""
+
 _LEVEL_OF_REGION = {
     RegulatorLevel.provincial: RegionLevel.province,
     RegulatorLevel.city: RegionLevel.prefecture,
@@ -68,11 +75,11 @@ def _region_problems(code: str, level: RegionLevel) -> list[Problem]:
             Problem(
                 "region",
                 _(
-                    "{code} ({name}) is a {found}, not a {expected}",
+                    "{code} ({name}) is a {found} code, not a {expected} code",
                     code=code,
                     name=region.name,
-                    found=region.level.value,
-                    expected=level.value,
+                    found=LEVEL_LABELS[region.level],
+                    expected=LEVEL_LABELS[level],
                 ),
             )
         ]

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from peakguard.i18n import Message, _
+
 
 class OrganisationKind(StrEnum):
     system = "system"
@@ -20,6 +22,18 @@ class OrganisationKind(StrEnum):
     carrier = "carrier"
     platform = "platform"
     public = "public"
+
+
+def kind_label(kind: OrganisationKind) -> Message:
+    """How an organisation's kind reads to a person."""
+    labels = {
+        OrganisationKind.system: _("system"),
+        OrganisationKind.regulator: _("regulator"),
+        OrganisationKind.carrier: _("carrier"),
+        OrganisationKind.platform: _("platform"),
+        OrganisationKind.public: _("public"),
+    }
+    return labels[kind]
 
 
 class RegulatorLevel(StrEnum):
