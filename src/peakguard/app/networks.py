@@ -86,8 +86,11 @@ def save_network(
                 network.name,
                 detail={"nodes": len(network.nodes), "lanes": len(network.lanes), "source": source},
             )
-    except IntegrityError:
-        # Another import of the same name committed first (the unique name is the referee).
+    except IntegrityError as error:
+        # Another import of the same name committed first (the unique name is the referee);
+        # any other refusal of the database is not a conflict and goes on as it is.
+        if not _name_taken(error):
+            raise
         raise ConflictError(
             _(
                 "another import stored a network named {name} at the same moment; look at it, "
@@ -95,6 +98,13 @@ def save_network(
                 name=network.name,
             )
         ) from None
+
+
+def _name_taken(error: IntegrityError) -> bool:
+    """Whether the database refused a second network of one name (PostgreSQL names the
+    constraint, SQLite the column)."""
+    text = str(error.orig)
+    return "uq_networks_name" in text or "networks.name" in text
 
 
 def _outside(network: Network, scope: Reach) -> list[Problem]:
