@@ -26,7 +26,7 @@ from peakguard.formats.loading import save_network as write_network
 from peakguard.formats.network_document import network_to_document, parse_network
 from peakguard.i18n import _
 from peakguard.identity.model import Permission, Principal
-from peakguard.identity.territory import EVERYTHING, Reach, visible_network
+from peakguard.identity.territory import EVERYTHING, Reach, visible_network, wholly_within
 from peakguard.store.database import Store, transaction
 from peakguard.store.networks import NetworkRepository, StoredNetwork
 
@@ -65,7 +65,7 @@ def save_network(
             if (
                 not scope.everything
                 and network.name in repository.names()
-                and _outside(repository.load(network.name), scope)
+                and not wholly_within(repository.load(network.name), scope)
             ):
                 # The same answer whether or not the caller may see any of it, and whether or not
                 # it asked to replace: only that the name is taken, nothing of what it holds.
