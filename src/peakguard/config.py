@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from peakguard.formats.limits import MEBIBYTE, InputLimits
 from peakguard.i18n import SUPPORTED_LANGUAGES, normalise_language
 
 
@@ -51,6 +52,20 @@ class Settings(BaseSettings):
     32 random bytes and mode 0600 when first needed. Keep it outside the database's backups."""
     cookie_secure: bool = True
     """Send the session cookie over HTTPS only; turn off only for a loopback test server."""
+    max_file_megabytes: int = Field(default=256, ge=1, le=64 * 1024)
+    """The largest file a reader opens (docs/reference/input-limits.md)."""
+    max_request_megabytes: int = Field(default=16, ge=1, le=1024)
+    """The largest API request body, except the bulk events route's own bound."""
+    max_nesting_depth: int = Field(default=32, ge=4, le=200)
+    """The deepest nesting of lists and mappings a YAML/JSON input may have."""
+    max_document_values: int = Field(default=5_000_000, ge=1000)
+    """Values in one YAML/JSON input once its aliases are expanded."""
+    max_cell_characters: int = Field(default=100_000, ge=1000)
+    """The longest text of one cell or one string value."""
+    max_table_rows: int = Field(default=20_000_000, ge=1000)
+    """Data rows in one table (CSV, sheet, JSON lines, Parquet)."""
+    event_future_hours: int = Field(default=24, ge=0, le=24 * 31)
+    """How far past now a scan event's time may lie (scanner clocks drift; a week is forgery)."""
 
     @field_validator("language")
     @classmethod
@@ -70,3 +85,15 @@ class Settings(BaseSettings):
         if self.event_lake is not None:
             return self.event_lake.expanduser()
         return self.home.expanduser() / "lake"
+
+    def input_limits(self) -> InputLimits:
+        """The bounds every reader checks, from these settings."""
+        return InputLimits(
+            max_file_bytes=self.max_file_megabytes * MEBIBYTE,
+            max_request_bytes=self.max_request_megabytes * MEBIBYTE,
+            max_depth=self.max_nesting_depth,
+            max_nodes=self.max_document_values,
+            max_scalar_characters=self.max_cell_characters,
+            max_rows=self.max_table_rows,
+            future_tolerance_hours=self.event_future_hours,
+        )

@@ -40,7 +40,12 @@ class InputLimits:
     earliest_time: datetime = datetime(2000, 1, 1, tzinfo=UTC)
     """No scan, release or scenario of express delivery predates this."""
     latest_year: int = 2100
-    """Nor lies beyond this year."""
+    """Nor lies beyond this year (scenarios, releases, forecasts look ahead, never this far)."""
+    future_tolerance_hours: int = 24
+    """A scan event (something that happened) may carry a time at most this far past now:
+    clocks of scanners drift, but an event dated next week is a wrong clock or a forgery."""
+    max_request_bytes: int = 16 * MEBIBYTE
+    """An API request body; the bulk events route has its own, larger bound."""
 
 
 DEFAULT_LIMITS = InputLimits()
