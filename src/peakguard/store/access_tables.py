@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -16,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from peakguard.store.columns import Moment
 from peakguard.store.tables import Base
 
 
@@ -29,7 +29,7 @@ class OrganisationRow(Base):
     region: Mapped[str | None] = mapped_column(String(6))
     carrier: Mapped[str | None] = mapped_column(String(64))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Moment())
 
 
 class RoleRow(Base):
@@ -57,9 +57,9 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(Moment())
+    password_changed_at: Mapped[datetime] = mapped_column(Moment())
+    created_at: Mapped[datetime] = mapped_column(Moment())
 
 
 class UserRoleRow(Base):
@@ -81,9 +81,9 @@ class ApiTokenRow(Base):
     permissions: Mapped[str] = mapped_column(Text)
     """Space-separated permission names."""
     created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Moment())
+    expires_at: Mapped[datetime] = mapped_column(Moment())
+    revoked_at: Mapped[datetime | None] = mapped_column(Moment())
 
 
 class SessionRow(Base):
@@ -94,10 +94,10 @@ class SessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     """SHA-256 of the CSRF token the login returned (the token itself is never stored)."""
     address: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Moment())
+    last_seen_at: Mapped[datetime] = mapped_column(Moment())
+    expires_at: Mapped[datetime] = mapped_column(Moment())
+    ended_at: Mapped[datetime | None] = mapped_column(Moment())
 
 
 class AuditEntryRow(Base):
@@ -105,7 +105,7 @@ class AuditEntryRow(Base):
     sequence: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
     )
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(Moment(), index=True)
     actor: Mapped[str] = mapped_column(String(200), index=True)
     organisation: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
