@@ -120,10 +120,6 @@ class Login:
     expires_at: datetime
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _user_permissions(
     session: Session, user_id: int
 ) -> tuple[tuple[str, ...], frozenset[Permission]]:
@@ -193,7 +189,7 @@ def login(
             Channel.session,
             address=address,
         )
-        locked_until = _aware(user.locked_until) if user.locked_until is not None else None
+        locked_until = user.locked_until
         if locked_until is not None and locked_until > moment:
             waste_verification(password)
             outcome = "locked"
@@ -276,18 +272,18 @@ def session_principal(
         row, user, organisation = found
         if (
             row.ended_at is not None
-            or _aware(row.expires_at) <= moment
-            or _aware(row.last_seen_at) + policy.idle <= moment
+            or row.expires_at <= moment
+            or row.last_seen_at + policy.idle <= moment
             or user.disabled
             or organisation.disabled
         ):
             if row.ended_at is None:
                 row.ended_at = moment
             raise expired
-        if moment - _aware(row.last_seen_at) >= SEEN_EVERY:
+        if moment - row.last_seen_at >= SEEN_EVERY:
             row.last_seen_at = moment
         principal = _principal(session, user, organisation, Channel.session, address)
-        ends = min(_aware(row.expires_at), _aware(row.last_seen_at) + policy.idle)
+        ends = min(row.expires_at, row.last_seen_at + policy.idle)
         return replace(principal, session_csrf=row.csrf_token, valid_until=ends)
 
 
@@ -325,7 +321,7 @@ def token_principal(
         if (
             not same_secret(token.secret_hash, digest(secret))
             or token.revoked_at is not None
-            or _aware(token.expires_at) <= moment
+            or token.expires_at <= moment
             or organisation.disabled
         ):
             raise refused
@@ -337,7 +333,7 @@ def token_principal(
             roles=(),
             token_id=token.id,
             address=address,
-            valid_until=_aware(token.expires_at),
+            valid_until=token.expires_at,
         )
 
 

@@ -198,7 +198,7 @@ def witnessed(witness: Path | None) -> dict[int, str]:
 def entry_of(row: AuditEntryRow) -> AuditEntry:
     return AuditEntry(
         sequence=row.sequence,
-        at=row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC),
+        at=row.at,
         actor=row.actor,
         organisation=row.organisation,
         action=row.action,
