@@ -13,24 +13,23 @@ column inside each file. Readers use :func:`event_glob` with DuckDB's ``hive_par
 :func:`event_dataset`), which see only finished ``*.parquet`` files.
 
 :func:`ingest` stores a validated batch exactly once: duplicates inside the batch are dropped on
-the natural key (:data:`~peakguard.domain.scans.EVENT_KEY`), events already stored on the days
-the batch touches are dropped by an anti-join, and each partition's new rows are written to a
-staging file, flushed to disk, then renamed into place. A batch that dies anywhere can simply
-be sent again: what was stored is found by the anti-join, staging leftovers are never read and
-are removed by the next ingest. Concurrent ingests into one lake take turns on ``.lock``.
+the lake's key (:data:`~peakguard.store.event_files.LAKE_KEY`: the carrier and the natural key),
+events already stored in the partitions the batch touches are dropped by an anti-join, and each
+partition's new rows are written to a staging file, flushed to disk, then renamed into place.
+A batch that dies anywhere can simply be sent again: what was stored is found by the
+anti-join, staging leftovers are never read and are removed by the next ingest. Concurrent
+ingests into one lake take turns on ``.lock``.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import signal
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -39,11 +38,36 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from peakguard.domain.scans import EVENT_KEY, SCAN_EVENT_SCHEMA, china_days
+from peakguard.domain.scans import SCAN_EVENT_SCHEMA, china_days
+from peakguard.store.event_files import (
+    EVENTS_DIRECTORY,
+    LAKE_KEY,
+    LOCK_FILE,
+    STAGING_DIRECTORY,
+    clear_staging,
+    event_paths,
+    events_directory,
+    locked,
+    place,
+)
 
-EVENTS_DIRECTORY = "events"
-STAGING_DIRECTORY = ".staging"
-LOCK_FILE = ".lock"
+__all__ = [
+    "BATCH_LOG",
+    "CRASH_AFTER_PARTITIONS",
+    "EVENTS_DIRECTORY",
+    "LAKE_KEY",
+    "LOCK_FILE",
+    "STAGING_DIRECTORY",
+    "IngestReport",
+    "batch_log",
+    "event_dataset",
+    "event_glob",
+    "event_paths",
+    "events_directory",
+    "ingest",
+    "read_stored_events",
+]
+
 BATCH_LOG = "batches.jsonl"
 CRASH_AFTER_PARTITIONS = "PEAKGUARD_INGEST_CRASH_AFTER_PARTITIONS"
 """Test hook: with ``N`` set, the ingest kills its own process (SIGKILL) right after writing
@@ -70,26 +94,10 @@ class IngestReport:
     """Partition files written (one per day and carrier with new events)."""
 
 
-def events_directory(lake: Path) -> Path:
-    """``<lake>/events``: the hive-partitioned root of the event files."""
-    return lake / EVENTS_DIRECTORY
-
-
 def event_glob(lake: Path) -> str:
     """``<lake>/events/**/*.parquet``, for DuckDB:
     ``read_parquet('<glob>', hive_partitioning = true)`` adds a ``day`` column (DATE)."""
     return str(events_directory(lake) / "**" / "*.parquet")
-
-
-def event_paths(lake: Path, *, days: Iterable[date] | None = None) -> list[Path]:
-    """The finished event files, sorted; only those of ``days`` when given."""
-    root = events_directory(lake)
-    if days is None:
-        return sorted(root.glob("day=*/carrier=*/*.parquet"))
-    found: list[Path] = []
-    for day in sorted(set(days)):
-        found.extend(sorted((root / f"day={day.isoformat()}").glob("carrier=*/*.parquet")))
-    return found
 
 
 def event_dataset(lake: Path) -> ds.Dataset:
@@ -122,9 +130,8 @@ def ingest(lake: Path, table: pa.Table, *, source: str = "") -> IngestReport:
     table = _conform(table)
     received = table.num_rows
     unique = _first_of_each_key(table)
-    lake.mkdir(parents=True, exist_ok=True)
-    with _locked(lake):
-        _clear_staging(lake)
+    with locked(lake):
+        clear_staging(lake)
         days = china_days(unique.column("time")) if unique.num_rows else pa.array([], pa.date32())
         new = _not_stored(lake, unique, days)
         written = _write_partitions(lake, new, batch)
@@ -150,10 +157,10 @@ def _first_of_each_key(table: pa.Table) -> pa.Table:
     """The batch without repeats of the natural key; the first of each is kept, in order."""
     if table.num_rows == 0:
         return table
-    indexed = table.select(list(EVENT_KEY)).append_column(
+    indexed = table.select(list(LAKE_KEY)).append_column(
         _ROW, pa.array(np.arange(table.num_rows, dtype=np.int64))
     )
-    firsts = indexed.group_by(list(EVENT_KEY), use_threads=False).aggregate([(_ROW, "min")])
+    firsts = indexed.group_by(list(LAKE_KEY), use_threads=False).aggregate([(_ROW, "min")])
     rows = np.sort(firsts.column(f"{_ROW}_min").to_numpy())
     if len(rows) == table.num_rows:
         return table
@@ -163,26 +170,25 @@ def _first_of_each_key(table: pa.Table) -> pa.Table:
 def _not_stored(lake: Path, unique: pa.Table, days: pa.Array) -> pa.Table:
     """The events of ``unique`` the lake does not hold yet (with their ``day`` column).
 
-    The key includes the time, and the day is a function of the time, so only the partitions
-    of the batch's days (every carrier) can hold a copy."""
+    The key includes the carrier and the time, and the day is a function of the time, so only
+    the partitions of the batch's days and carriers can hold a copy."""
     with_day = unique.append_column("day", days)
     if unique.num_rows == 0:
         return with_day
-    touched = [value.as_py() for value in pc.unique(days)]
-    files = event_paths(lake, days=touched)
+    files = _partition_files(lake, with_day)
     if not files:
         return with_day
     stored = ds.dataset([str(path) for path in files], format="parquet").to_table(
-        columns=list(EVENT_KEY)
+        columns=list(LAKE_KEY)
     )
     if stored.num_rows == 0:
         return with_day
-    keys = unique.select(list(EVENT_KEY)).append_column(
+    keys = unique.select(list(LAKE_KEY)).append_column(
         _ROW, pa.array(np.arange(unique.num_rows, dtype=np.int64))
     )
     remaining = keys.join(
-        stored.cast(keys.select(list(EVENT_KEY)).schema),
-        keys=list(EVENT_KEY),
+        stored.cast(keys.select(list(LAKE_KEY)).schema),
+        keys=list(LAKE_KEY),
         join_type="left anti",
         use_threads=True,
     )
@@ -190,6 +196,19 @@ def _not_stored(lake: Path, unique: pa.Table, days: pa.Array) -> pa.Table:
     if len(rows) == unique.num_rows:
         return with_day
     return with_day.take(pa.array(rows))
+
+
+def _partition_files(lake: Path, events: pa.Table) -> list[Path]:
+    """The stored files of the (day, carrier) partitions ``events`` (with ``day``) fall in."""
+    pairs = events.select(["day", "carrier"]).group_by(["day", "carrier"]).aggregate([])
+    root = events_directory(lake)
+    files: list[Path] = []
+    for day, carrier in sorted(
+        zip(pairs.column("day").to_pylist(), pairs.column("carrier").to_pylist(), strict=True)
+    ):
+        folder = root / f"day={day.isoformat()}" / f"carrier={carrier}"
+        files.extend(sorted(folder.glob("*.parquet")))
+    return files
 
 
 def _write_partitions(lake: Path, new: pa.Table, batch: str) -> int:
@@ -214,11 +233,7 @@ def _write_partitions(lake: Path, new: pa.Table, batch: str) -> int:
         target_dir = events / f"day={day.isoformat()}" / f"carrier={carrier}"
         temporary = staging / f"{batch}-{number}.parquet.tmp"
         pq.write_table(part.drop_columns(["day"]), temporary, compression="zstd")
-        _fsync_file(temporary)
-        created = _make_directories(target_dir)
-        os.replace(temporary, target_dir / f"part-{batch}.parquet")
-        for directory in [target_dir, *created]:
-            _fsync_directory(directory)
+        place(temporary, target_dir / f"part-{batch}.parquet")
         if crash_after is not None and number + 1 >= crash_after:
             os.kill(os.getpid(), signal.SIGKILL)
     return len(starts)
@@ -227,54 +242,6 @@ def _write_partitions(lake: Path, new: pa.Table, batch: str) -> int:
 def _crash_after() -> int | None:
     value = os.environ.get(CRASH_AFTER_PARTITIONS, "").strip()
     return int(value) if value.isdigit() else None
-
-
-def _make_directories(directory: Path) -> list[Path]:
-    """Create ``directory`` and its missing parents; returns the parents whose listing changed
-    (to be flushed so the new names survive a power cut)."""
-    missing: list[Path] = []
-    current = directory
-    while not current.exists():
-        missing.append(current)
-        current = current.parent
-    directory.mkdir(parents=True, exist_ok=True)
-    return [path.parent for path in missing]
-
-
-def _fsync_file(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _fsync_directory(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _clear_staging(lake: Path) -> None:
-    """Leftovers of a batch that died: never read, removed under the lock."""
-    staging = lake / STAGING_DIRECTORY
-    if staging.exists():
-        for leftover in staging.glob("*.tmp"):
-            leftover.unlink(missing_ok=True)
-
-
-@contextmanager
-def _locked(lake: Path) -> Iterator[None]:
-    """An exclusive ``flock`` on ``<lake>/.lock``: one ingest at a time (processes or threads);
-    the kernel releases it when a holder dies."""
-    with (lake / LOCK_FILE).open("a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _log_batch(lake: Path, report: IngestReport, source: str) -> None:
