@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from peakguard import __version__
+from peakguard.api.contract import document_shared_statuses
 from peakguard.api.errors import install_error_handlers
 from peakguard.api.routers import (
     admin,
@@ -36,14 +37,14 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.security = SecurityPolicy.of(settings)
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     install_error_handlers(app, settings.language)
-    app.include_router(health.router)
-    app.include_router(auth.router)
-    app.include_router(networks.router)
-    app.include_router(simulations.router)
-    app.include_router(plans.router)
-    app.include_router(forecasts.router)
-    app.include_router(events.router)
-    app.include_router(bulletins.router)
-    app.include_router(admin.router)
-    app.include_router(audit.router)
+    app.include_router(document_shared_statuses(health.router))
+    app.include_router(document_shared_statuses(auth.router))
+    app.include_router(document_shared_statuses(networks.router))
+    app.include_router(document_shared_statuses(simulations.router))
+    app.include_router(document_shared_statuses(plans.router))
+    app.include_router(document_shared_statuses(forecasts.router))
+    app.include_router(document_shared_statuses(events.router))
+    app.include_router(document_shared_statuses(bulletins.router))
+    app.include_router(document_shared_statuses(admin.router))
+    app.include_router(document_shared_statuses(audit.router))
     return app

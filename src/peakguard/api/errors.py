@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from peakguard.api.schemas import ErrorBody, ErrorOut, ProblemOut
 from peakguard.errors import (
     ForbiddenError,
     InvalidInputError,
     PeakguardError,
+    Problem,
     UnauthenticatedError,
 )
 from peakguard.formats.network_document import format_path
 from peakguard.formats.validation_messages import message_for
-from peakguard.i18n import _, normalise_language, render
+from peakguard.i18n import Message, _, normalise_language, render
 
 CODES = {
     "InvalidInputError": "invalid_input",
@@ -42,46 +46,68 @@ def request_language(request: Request, default: str) -> str:
     return default
 
 
+def error_response(
+    status: int,
+    code: str,
+    message: Message,
+    language: str,
+    problems: list[Problem] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """The one error body, :class:`ErrorOut`, in ``language``."""
+    body = ErrorOut(
+        error=ErrorBody(
+            code=code,
+            message=render(message, language),
+            problems=[
+                ProblemOut(location=p.location, message=render(p.message, language))
+                for p in problems or []
+            ],
+        )
+    )
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def _http_message(status: int) -> tuple[str, Message]:
+    """The code and sentence of an error the framework raises (an unknown path, a method)."""
+    if status == 404:
+        return "not_found", _("There is no such route: see the API reference at /docs.")
+    if status == 405:
+        return "method_not_allowed", _("The route does not take this method.")
+    if status == 413:
+        return "payload_too_large", _("The request body is too large.")
+    return "bad_request", _("The request cannot be read.")
+
+
 def install_error_handlers(app: FastAPI, default_language: str) -> None:
     async def peakguard_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, PeakguardError)
         language = request_language(request, default_language)
         problems = error.problems if isinstance(error, InvalidInputError | ForbiddenError) else []
-        body = ErrorOut(
-            error=ErrorBody(
-                code=CODES.get(type(error).__name__, "error"),
-                message=render(error.message, language),
-                problems=[
-                    ProblemOut(location=p.location, message=render(p.message, language))
-                    for p in problems
-                ],
-            )
-        )
         headers = (
             {"WWW-Authenticate": 'Bearer realm="peakguard"'}
             if isinstance(error, UnauthenticatedError)
             else None
         )
-        return JSONResponse(body.model_dump(), status_code=error.http_status, headers=headers)
+        code = CODES.get(type(error).__name__, "error")
+        return error_response(error.http_status, code, error.message, language, problems, headers)
 
     async def request_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
         language = request_language(request, default_language)
         problems = [
-            ProblemOut(
-                location=format_path(tuple(detail["loc"])),
-                message=render(message_for(detail), language),
-            )
+            Problem(format_path(tuple(detail["loc"])), message_for(detail))
             for detail in error.errors()
         ]
-        body = ErrorOut(
-            error=ErrorBody(
-                code="invalid_input",
-                message=render(_("the request has mistakes"), language),
-                problems=problems,
-            )
-        )
-        return JSONResponse(body.model_dump(), status_code=422)
+        message = _("the request has mistakes")
+        return error_response(422, "invalid_input", message, language, problems)
+
+    async def http_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, HTTPException)
+        code, message = _http_message(error.status_code)
+        language = request_language(request, default_language)
+        return error_response(error.status_code, code, message, language, headers=error.headers)
 
     app.add_exception_handler(PeakguardError, peakguard_error)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, request_error)

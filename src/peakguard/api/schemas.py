@@ -1,37 +1,87 @@
-"""Response bodies. Kept apart from the domain models and the tables on purpose."""
+"""Request and response bodies. Kept apart from the domain models and the tables on purpose.
+
+Conventions every router follows (the contract test holds them):
+
+- a response model inherits :class:`ResponseModel`, a request body :class:`RequestModel`
+  (unknown fields refused); both refuse infinite and not-a-number floats, so ``Infinity`` in
+  a request is a located 422 and a number the schema promises is never served as ``null``;
+- a route lists the error statuses of its own making in ``responses=documented(404, 409)``;
+  the statuses every route shares (401/403 from its declared permission, 413 for a body over
+  the limit, 422 for a request that does not validate) are added by the application
+  (:func:`peakguard.api.contract.document_shared_statuses`), and every error is an
+  :class:`ErrorOut`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 T = TypeVar("T")
 
 
-class ProblemOut(BaseModel):
+class ResponseModel(BaseModel):
+    """Base of the response bodies: every number finite."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class RequestModel(BaseModel):
+    """Base of the request bodies: every number finite, no field the API does not know."""
+
+    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
+
+
+class ProblemOut(ResponseModel):
     location: str
+    """Where: ``events[3].time``, ``body.lanes[12].capacity``, ``request``."""
     message: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(ResponseModel):
     code: str
+    """``invalid_input``, ``not_found``, ``conflict``, ``payload_too_large``, ``forbidden``,
+    ``unauthenticated``, ``storage_unavailable``, …"""
     message: str
     problems: list[ProblemOut] = []
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(ResponseModel):
+    """The body of every error response."""
+
     error: ErrorBody
 
 
-class HealthOut(BaseModel):
+ERROR_STATUSES: dict[int, str] = {
+    400: "The request cannot be read.",
+    401: "No valid credentials: log in, or send a valid API token.",
+    403: "The caller may not do this, or not to this record (or a cookie session sent no "
+    "valid CSRF token).",
+    404: "A named record does not exist (or the caller may not see it).",
+    405: "The route does not take this method.",
+    409: "The request conflicts with what is stored.",
+    413: "The request body is over the deployment's limit.",
+    422: "The request has mistakes; each problem is located.",
+    503: "The database cannot be reached.",
+}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """A route's ``responses=``: each error status with the :class:`ErrorOut` body."""
+    return {
+        status: {"model": ErrorOut, "description": ERROR_STATUSES[status]} for status in statuses
+    }
+
+
+class HealthOut(ResponseModel):
     status: str
     version: str
     database: str
 
 
-class NetworkListItem(BaseModel):
+class NetworkListItem(ResponseModel):
     name: str
     title: str | None
     nodes: int
@@ -40,7 +90,7 @@ class NetworkListItem(BaseModel):
     created_at: datetime
 
 
-class CarrierTotals(BaseModel):
+class CarrierTotals(ResponseModel):
     code: str
     name: str
     name_en: str | None
@@ -51,7 +101,7 @@ class CarrierTotals(BaseModel):
     normal_day_pickups: int
 
 
-class NetworkOut(BaseModel):
+class NetworkOut(ResponseModel):
     name: str
     title: str | None
     description: str
@@ -71,14 +121,14 @@ class NetworkOut(BaseModel):
     unrouted_pairs: int
 
 
-class ShiftOut(BaseModel):
+class ShiftOut(ResponseModel):
     name: str
     start_hour: int
     end_hour: int
     sorting_capacity_per_hour: int
 
 
-class NodeOut(BaseModel):
+class NodeOut(ResponseModel):
     id: str
     name: str
     kind: str
@@ -96,7 +146,7 @@ class NodeOut(BaseModel):
     daily_volume: int
 
 
-class LaneOut(BaseModel):
+class LaneOut(ResponseModel):
     id: str
     origin: str
     destination: str
@@ -108,14 +158,14 @@ class LaneOut(BaseModel):
     distance_km: float | None
 
 
-class Page(BaseModel, Generic[T]):
+class Page(ResponseModel, Generic[T]):
     total: int
     offset: int
     limit: int
     items: list[T]
 
 
-class ValidationOut(BaseModel):
+class ValidationOut(ResponseModel):
     valid: bool
     name: str
     nodes: int
