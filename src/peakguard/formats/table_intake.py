@@ -1,0 +1,458 @@
+"""The one guarded entry for tables: CSV files (also gzipped) and the sheets of Excel workbooks.
+
+Every reader of networks, releases, history and scan events gets its rows here, so each check
+is written once:
+
+- the file's size is checked before a byte is read (``limits.max_file_bytes``), a gzipped file
+  and a workbook's parts once unpacked too (``limits.max_unpacked_bytes``, a compression ratio a
+  real workbook never has): a zip bomb is refused before openpyxl parses it;
+- text is UTF-8 (a BOM is allowed); a byte that is not, or a NUL, is refused with its line;
+- the header names each column once (``events.csv: line 1: column "time" appears twice
+  (columns 3 and 7)``) and has at most ``limits.max_columns``;
+- a row with more cells than the header is refused and located, never cut; at most
+  ``limits.max_rows`` rows and ``limits.max_scalar_characters`` characters a cell;
+- every row carries its real number: the line of the file where the row starts (blank lines
+  and newlines inside quoted cells counted), or the sheet's own row number;
+- a workbook is never read wider than its header nor longer than ``limits.max_rows``, so one
+  value in cell XFD1048576 costs nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from openpyxl import load_workbook
+from openpyxl.workbook.workbook import Workbook
+
+from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.limits import DEFAULT_LIMITS, MEBIBYTE, InputLimits
+from peakguard.i18n import Message, _
+
+MAX_COMPRESSION_RATIO = 200
+"""A workbook part that unpacks to more than this many times its packed size (and to more than
+:data:`RATIO_CHECKED_FROM` bytes) is a zip bomb: real sheets compress some 5 to 30 times."""
+RATIO_CHECKED_FROM = 4 * MEBIBYTE
+CSV_BATCH_ROWS = 65_536
+
+
+@dataclass
+class Table:
+    """A table's header and its non-blank rows, each with the number a person finds it by."""
+
+    source: str
+    """``events.csv``, or ``network.xlsx: sheet "nodes"``."""
+    header: tuple[str, ...]
+    rows: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)
+    """(row number, cells as wide as the header)."""
+    problems: list[Problem] = field(default_factory=list)
+    """Rows refused while reading (more cells than the header), in file order."""
+    sheet: bool = False
+
+    def place(self, number: int, column: str | None = None) -> str:
+        """``events.csv row 7, column time`` or ``network.xlsx: sheet "nodes", row 7, column
+        capacity``."""
+        where = f"{self.source}, row {number}" if self.sheet else f"{self.source} row {number}"
+        return f"{where}, column {column}" if column else where
+
+    def records(self) -> list[tuple[int, dict[str, Any]]]:
+        """Each row as a mapping of the header's named columns to its cells."""
+        named = [(position, name) for position, name in enumerate(self.header) if name]
+        return [
+            (number, {name: cells[position] for position, name in named})
+            for number, cells in self.rows
+        ]
+
+
+def cannot_read(where: str, message: Message, path: Path | str | None = None) -> InvalidInputError:
+    """The error of a file that cannot be read at all, located at ``where``."""
+    return InvalidInputError(
+        _("cannot read {path}", path=str(path if path is not None else where)),
+        [Problem(where, message)],
+    )
+
+
+def check_size(path: Path, limits: InputLimits) -> None:
+    """Refuse a missing file, or one longer than ``limits.max_file_bytes``, before reading it."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise cannot_read(str(path), _("no such file")) from None
+    except OSError:
+        raise cannot_read(path.name, _("cannot read the file"), path) from None
+    if size > limits.max_file_bytes:
+        raise cannot_read(
+            path.name,
+            _(
+                "the file is {size} MB; at most {limit} MB are read "
+                "(setting PEAKGUARD_MAX_FILE_MEGABYTES)",
+                size=f"{size / MEBIBYTE:,.1f}",
+                limit=f"{limits.max_file_bytes / MEBIBYTE:,.0f}",
+            ),
+            path,
+        )
+
+
+def read_table(
+    path: Path, sheet: str | None = None, *, limits: InputLimits = DEFAULT_LIMITS
+) -> Table:
+    """A ``.csv`` file, or the sheet ``sheet`` of an ``.xlsx`` workbook (its first sheet when it
+    has none of that name)."""
+    if path.name.lower().endswith(".xlsx"):
+        with open_workbook(path, limits=limits) as workbook:
+            names = workbook.sheetnames
+            chosen = sheet if sheet in names else (names[0] if names else None)
+            if chosen is None:
+                raise cannot_read(path.name, _("the workbook has no sheets"), path)
+            return read_sheet(workbook, path.name, chosen, limits=limits)
+    return read_csv(path, limits=limits)
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def read_csv(path: Path, *, limits: InputLimits = DEFAULT_LIMITS, exact: bool = False) -> Table:
+    """Every row of a UTF-8 CSV file (``.csv`` or ``.csv.gz``). With ``exact``, a row with fewer
+    cells than the header is refused too; without, it is padded with empty cells."""
+    with CsvFile(path, limits=limits, exact=exact) as opened:
+        table = Table(path.name, opened.header)
+        for batch in opened.batches():
+            table.rows.extend(batch)
+        table.problems = opened.problems
+        return table
+
+
+class CsvFile:
+    """A CSV file read in batches of rows, every guard applied as the rows come."""
+
+    def __init__(self, path: Path, *, limits: InputLimits = DEFAULT_LIMITS, exact: bool) -> None:
+        check_size(path, limits)
+        self.path = path
+        self.limits = limits
+        self.exact = exact
+        self.problems: list[Problem] = []
+        self.rows_read = 0
+        self._handle = _open_csv(path)
+        self._line = 0
+        self._unpacked = 0
+        csv.field_size_limit(limits.max_scalar_characters)
+        self._reader = csv.reader(self._lines())
+        try:
+            self.header = self._read_header()
+        except BaseException:
+            self.close()
+            raise
+        named = [position for position, name in enumerate(self.header) if name]
+        self.width = len(self.header) if exact else (named[-1] + 1 if named else 0)
+
+    def _read_header(self) -> tuple[str, ...]:
+        header: list[str] = []
+        line = 1
+        while (record := self._next()) is not None:  # blank lines before the header
+            header, line = record
+            if any(cell.strip() for cell in header):
+                break
+        return _checked_header(self.path.name, header, line, self.limits)
+
+    def __enter__(self) -> CsvFile:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def batches(self, size: int = CSV_BATCH_ROWS) -> Iterator[list[tuple[int, tuple[str, ...]]]]:
+        """Non-blank rows, ``size`` at a time, each as wide as the header, with its line."""
+        batch: list[tuple[int, tuple[str, ...]]] = []
+        while (record := self._next()) is not None:
+            cells, line = record
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank line, or a row of empty cells
+            self.rows_read += 1
+            if self.rows_read > self.limits.max_rows:
+                raise self._error(
+                    line,
+                    _(
+                        "the table has more than {limit} rows (setting PEAKGUARD_MAX_TABLE_ROWS)",
+                        limit=f"{self.limits.max_rows:,}",
+                    ),
+                )
+            row = self._fitted(cells, line)
+            if row is not None:
+                batch.append((line, row))
+                if len(batch) >= size:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    def _fitted(self, cells: list[str], line: int) -> tuple[str, ...] | None:
+        width = self.width
+        if len(cells) == width:
+            return tuple(cells)
+        if self.exact:
+            self.problems.append(
+                Problem(
+                    f"{self.path.name} row {line}",
+                    _("wrong number of cells: the header has {count} columns", count=width),
+                )
+            )
+            return None
+        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+            self.problems.append(
+                Problem(
+                    f"{self.path.name} row {line}",
+                    _(
+                        "has {count} cells but the header names {columns} columns: nothing is "
+                        "cut off silently (quote a value that holds a comma)",
+                        count=len(cells),
+                        columns=width,
+                    ),
+                )
+            )
+            return None
+        return tuple(cells[:width]) + ("",) * (width - len(cells))
+
+    def _next(self) -> tuple[list[str], int] | None:
+        start = self._reader.line_num + 1
+        try:
+            cells = next(self._reader)
+        except StopIteration:
+            return None
+        except csv.Error as error:
+            line = max(self._reader.line_num, start)
+            if "field limit" in str(error):
+                raise self._error(
+                    line,
+                    _(
+                        "a cell is longer than {limit} characters "
+                        "(setting PEAKGUARD_MAX_CELL_CHARACTERS)",
+                        limit=f"{self.limits.max_scalar_characters:,}",
+                    ),
+                ) from None
+            raise self._error(line, _("is not readable CSV: {detail}", detail=str(error))) from None
+        return cells, start
+
+    def _lines(self) -> Iterator[str]:
+        """The file's lines, decoded and checked, each with its newline (for quoted cells)."""
+        # One line may hold a whole row of long cells; a longer one is not a table.
+        longest = 4 * self.limits.max_scalar_characters + MEBIBYTE
+        while True:
+            try:
+                raw = self._handle.readline(longest + 1)
+            except (OSError, EOFError, zlib.error):
+                raise self._error(self._line + 1, _("the file is damaged or cut short")) from None
+            if not raw:
+                return
+            self._line += 1
+            self._unpacked += len(raw)
+            if self._unpacked > self.limits.max_file_bytes:
+                raise self._error(
+                    self._line,
+                    _(
+                        "unpacked, the file is more than {limit} MB "
+                        "(setting PEAKGUARD_MAX_FILE_MEGABYTES)",
+                        limit=f"{self.limits.max_file_bytes / MEBIBYTE:,.0f}",
+                    ),
+                )
+            if len(raw) > longest:
+                raise self._error(
+                    self._line,
+                    _("the line is longer than {limit} bytes", limit=f"{longest:,}"),
+                )
+            if b"\x00" in raw:
+                raise self._error(
+                    self._line,
+                    _(
+                        "contains a NUL byte: this is not UTF-8 text (UTF-16?); "
+                        "save it as UTF-8 and retry"
+                    ),
+                )
+            try:
+                text = raw.decode("utf-8-sig" if self._line == 1 else "utf-8")
+            except UnicodeDecodeError as error:
+                raise self._error(
+                    self._line,
+                    _(
+                        "the file is not UTF-8 text (byte {byte} at character {position}): "
+                        "save it as UTF-8 and retry",
+                        byte=f"0x{raw[error.start]:02X}",
+                        position=error.start + 1,
+                    ),
+                ) from None
+            yield text
+
+    def _error(self, line: int, message: Message) -> InvalidInputError:
+        return cannot_read(f"{self.path.name}: line {line}", message, self.path)
+
+
+def _open_csv(path: Path) -> gzip.GzipFile | BinaryIO:
+    try:
+        if path.name.lower().endswith(".gz"):
+            return gzip.open(path, "rb")
+        return path.open("rb")
+    except OSError:
+        raise cannot_read(path.name, _("cannot read the file"), path) from None
+
+
+def _checked_header(
+    source: str, cells: list[Any], line: int, limits: InputLimits, *, sheet: bool = False
+) -> tuple[str, ...]:
+    """The header's names, stripped; refused when it is too wide or names a column twice."""
+    where = f"{source}, row {line}" if sheet else f"{source}: line {line}"
+    names = tuple("" if cell is None else str(cell).strip() for cell in cells)
+    while names and not names[-1] and sheet:
+        names = names[:-1]
+    if len(names) > limits.max_columns:
+        raise cannot_read(
+            where,
+            _(
+                "the header has {count} columns; at most {limit} are read",
+                count=len(names),
+                limit=limits.max_columns,
+            ),
+            source,
+        )
+    first: dict[str, int] = {}
+    problems: list[Problem] = []
+    for position, name in enumerate(names, start=1):
+        if not name:
+            continue
+        if name in first:
+            problems.append(
+                Problem(
+                    where,
+                    _(
+                        'column "{column}" appears twice (columns {first} and {second})',
+                        column=name,
+                        first=first[name],
+                        second=position,
+                    ),
+                )
+            )
+        else:
+            first[name] = position
+    if problems:
+        raise InvalidInputError(_("cannot read {path}", path=source), problems)
+    return names
+
+
+# --- Excel -------------------------------------------------------------------------------------
+
+
+@contextmanager
+def open_workbook(path: Path, *, limits: InputLimits = DEFAULT_LIMITS) -> Iterator[Workbook]:
+    """A workbook opened read-only once its zip has been inspected; closed on leaving."""
+    check_size(path, limits)
+    _inspect_zip(path, limits)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises anything on a broken file: it is the file's fault
+        raise cannot_read(
+            path.name, _("not an Excel .xlsx workbook: save it as .xlsx and retry"), path
+        ) from None
+    try:
+        yield workbook
+    finally:
+        workbook.close()
+
+
+def _inspect_zip(path: Path, limits: InputLimits) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise cannot_read(
+            path.name, _("not an Excel .xlsx workbook: save it as .xlsx and retry"), path
+        ) from None
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > limits.max_unpacked_bytes:
+        raise cannot_read(
+            path.name,
+            _(
+                "unpacked, the workbook is {size} MB; at most {limit} MB are read",
+                size=f"{unpacked / MEBIBYTE:,.0f}",
+                limit=f"{limits.max_unpacked_bytes / MEBIBYTE:,.0f}",
+            ),
+            path,
+        )
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > RATIO_CHECKED_FROM and ratio > MAX_COMPRESSION_RATIO:
+            raise cannot_read(
+                path.name,
+                _(
+                    "the part {part} unpacks to {ratio} times its size: "
+                    "no real workbook does (a zip bomb?)",
+                    part=member.filename,
+                    ratio=f"{ratio:,.0f}",
+                ),
+                path,
+            )
+
+
+def read_sheet(
+    workbook: Workbook, file_name: str, sheet: str, *, limits: InputLimits = DEFAULT_LIMITS
+) -> Table:
+    """The non-blank rows of one sheet, never wider than its header nor longer than
+    ``limits.max_rows``, each with the sheet's own row number."""
+    source = f'{file_name}: sheet "{sheet}"'
+    worksheet = workbook[sheet]
+    try:
+        first = next(
+            worksheet.iter_rows(
+                min_row=1, max_row=1, max_col=limits.max_columns + 1, values_only=True
+            ),
+            (),
+        )
+        header = _checked_header(source, list(first), 1, limits, sheet=True)
+        table = Table(source, header, sheet=True)
+        if not header:
+            return table
+        rows = worksheet.iter_rows(
+            min_row=2, max_row=limits.max_rows + 2, max_col=len(header), values_only=True
+        )
+        for number, cells in enumerate(rows, start=2):
+            if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells):
+                continue
+            if number > limits.max_rows + 1:
+                raise cannot_read(
+                    f"{source}, row {number}",
+                    _(
+                        "the table has more than {limit} rows (setting PEAKGUARD_MAX_TABLE_ROWS)",
+                        limit=f"{limits.max_rows:,}",
+                    ),
+                    file_name,
+                )
+            _check_cells(table, number, cells, limits)
+            table.rows.append((number, tuple(cells) + (None,) * (len(header) - len(cells))))
+    except InvalidInputError:
+        raise
+    except Exception:  # a damaged sheet: openpyxl's XML parser raises what it meets
+        raise cannot_read(
+            source, _("the sheet is damaged: save the workbook again"), file_name
+        ) from None
+    return table
+
+
+def _check_cells(table: Table, number: int, cells: tuple[Any, ...], limits: InputLimits) -> None:
+    for position, cell in enumerate(cells):
+        if isinstance(cell, str) and len(cell) > limits.max_scalar_characters:
+            raise cannot_read(
+                table.place(number, table.header[position] or None),
+                _(
+                    "a cell is longer than {limit} characters "
+                    "(setting PEAKGUARD_MAX_CELL_CHARACTERS)",
+                    limit=f"{limits.max_scalar_characters:,}",
+                ),
+                table.source,
+            )
