@@ -11,15 +11,27 @@ A network with nothing the principal may see answers "not found", as one that do
 
 from __future__ import annotations
 
+import itertools
+import json
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy.exc import IntegrityError
 
 from peakguard.app.access import reach, require
 from peakguard.app.audit import record_in
-from peakguard.domain.network import Network
-from peakguard.domain.summary import NetworkSummary, summarise
+from peakguard.domain.network import Network, Node
+from peakguard.domain.summary import (
+    NetworkSummary,
+    summarise,
+    summary_from_record,
+    summary_record,
+)
 from peakguard.errors import ConflictError, ForbiddenError, NotFoundError, Problem
 from peakguard.formats.loading import load_network
 from peakguard.formats.loading import save_network as write_network
@@ -28,7 +40,7 @@ from peakguard.i18n import _
 from peakguard.identity.model import Permission, Principal
 from peakguard.identity.territory import EVERYTHING, Reach, visible_network, wholly_within
 from peakguard.store.database import Store, transaction
-from peakguard.store.networks import NetworkRepository, StoredNetwork
+from peakguard.store.networks import NetworkRepository, NetworkVersion, StoredNetwork
 
 
 def read_network_file(path: Path, name: str | None = None) -> Network:
@@ -76,7 +88,10 @@ def save_network(
                         name=network.name,
                     )
                 )
-            repository.save(network, source=source, replace=replace)
+            network_id = repository.save(network, source=source, replace=replace)
+            repository.store_summary(
+                network_id, reach_key(EVERYTHING), json.dumps(summary_record(summarise(network)))
+            )
             record_in(
                 session,
                 store,
@@ -98,6 +113,7 @@ def save_network(
                 name=network.name,
             )
         ) from None
+    network_changed()
 
 
 def _name_taken(error: IntegrityError) -> bool:
@@ -198,6 +214,174 @@ def resolve_network(source: str, store: Store | None, *, actor: Principal) -> Ne
     if path.exists() or store is None:
         return read_network_file(path)
     return get_network(store, source, actor=actor)
+
+
+VERSION_SECONDS = 5.0
+"""How long this process trusts the version it looked up for a network name. An import made
+through this process is seen at once; one made by another process (another worker, the CLI)
+within this many seconds, as a revoked credential is (``auth_cache_seconds``)."""
+_KEPT_SUMMARIES = 256
+_KEPT_NODES = 4096
+_changes = itertools.count(1)
+_generation = 0
+
+
+def network_changed() -> None:
+    """A network was stored or replaced through this process: every version kept of a
+    network name is looked up again."""
+    global _generation  # noqa: PLW0603 - one counter per process is the point
+    _generation = next(_changes)
+
+
+@dataclass
+class _Kept:
+    """What this process keeps of one store's networks. Summaries and nodes are kept by
+    version, so a new version is never answered from an old one's."""
+
+    versions: dict[str, tuple[float, int, NetworkVersion | None]] = field(default_factory=dict)
+    summaries: OrderedDict[tuple[int, Any, str], NetworkSummary | None] = field(
+        default_factory=OrderedDict
+    )
+    nodes: OrderedDict[tuple[int, Any, str], Node | None] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, table: OrderedDict[Any, Any], key: tuple[int, Any, str]) -> tuple[bool, Any]:
+        with self.lock:
+            if key not in table:
+                return False, None
+            table.move_to_end(key)
+            return True, table[key]
+
+    def put(self, table: OrderedDict[Any, Any], key: tuple[int, Any, str], value: Any) -> None:
+        with self.lock:
+            table[key] = value
+            while len(table) > (_KEPT_NODES if table is self.nodes else _KEPT_SUMMARIES):
+                table.popitem(last=False)
+
+
+_kept: WeakKeyDictionary[Store, _Kept] = WeakKeyDictionary()
+_kept_lock = threading.Lock()
+
+
+def _kept_of(store: Store) -> _Kept:
+    found = _kept.get(store)
+    if found is None:
+        with _kept_lock:
+            found = _kept.setdefault(store, _Kept())
+    return found
+
+
+def reach_key(scope: Reach) -> str:
+    """The name a reach's stored summaries are kept under."""
+    if scope.everything:
+        return "everything"
+    if scope.nothing:
+        return "nothing"
+    carrier = "" if scope.carrier is None else f";carrier={scope.carrier}"
+    return f"region={scope.prefix}{carrier}"
+
+
+def _version(store: Store, name: str, *, fresh: bool = False) -> NetworkVersion:
+    """The version stored under ``name``, kept ``VERSION_SECONDS`` (``fresh``: looked up)."""
+    kept = _kept_of(store)
+    generation = _generation
+    found = kept.versions.get(name)
+    if found is not None and not fresh:
+        kept_at, kept_generation, version = found
+        if kept_generation == generation and time.monotonic() - kept_at < VERSION_SECONDS:
+            if version is None:
+                raise NotFoundError(_("no network named {name} is stored", name=name))
+            return version
+    with transaction(store.sessions) as session:
+        version = NetworkRepository(session).version(name)
+    kept.versions[name] = (time.monotonic(), generation, version)
+    if version is None:
+        raise NotFoundError(_("no network named {name} is stored", name=name))
+    return version
+
+
+def _visible_summary(
+    store: Store, name: str, version: NetworkVersion, scope: Reach
+) -> NetworkSummary | None:
+    """The summary of what ``scope`` sees of the network (None: nothing): kept in this
+    process, else read from the database, else computed once on the loaded network, filtered
+    exactly as :func:`get_network` filters it, and stored with the network."""
+    kept = _kept_of(store)
+    reach_name = reach_key(scope)
+    key = (version.id, version.created_at, reach_name)
+    hit, summary = kept.get(kept.summaries, key)
+    if hit:
+        return summary  # type: ignore[no-any-return]
+    with transaction(store.sessions) as session:
+        found, document = NetworkRepository(session).stored_summary(version.id, reach_name)
+    if found:
+        summary = None if document is None else summary_from_record(json.loads(document))
+    else:
+        summary = _compute_summary(store, name, version, scope, reach_name)
+    kept.put(kept.summaries, key, summary)
+    return summary
+
+
+def _compute_summary(
+    store: Store, name: str, version: NetworkVersion, scope: Reach, reach_name: str
+) -> NetworkSummary | None:
+    summary = None
+    try:
+        with transaction(store.sessions) as session:
+            repository = NetworkRepository(session)
+            if repository.version(name) != version:
+                # Replaced since it was looked up: answer from the version now stored.
+                network_changed()
+                return _visible_summary(store, name, _version(store, name, fresh=True), scope)
+            visible = visible_network(repository.load(name), scope)
+            summary = None if visible is None else summarise(visible)
+            document = None if summary is None else json.dumps(summary_record(summary))
+            repository.store_summary(version.id, reach_name, document)
+    except IntegrityError:
+        pass  # another process stored the same summary first (or the network went)
+    return summary
+
+
+def network_summary(store: Store, name: str, *, actor: Principal) -> NetworkSummary:
+    """The summary of the part of the stored network ``name`` that ``actor`` may see, equal
+    to ``summarise(get_network(store, name, actor=actor))`` but computed once per stored
+    network and reach (:class:`~peakguard.errors.NotFoundError` as :func:`get_network`)."""
+    require(actor, Permission.network_read)
+    scope = reach(actor)
+    summary = _visible_summary(store, name, _version(store, name), scope)
+    if summary is None:
+        raise NotFoundError(_("no network named {name} is stored", name=name))
+    return summary
+
+
+def get_node(store: Store, name: str, node_id: str, *, actor: Principal) -> Node:
+    """The node ``node_id`` of the part of the stored network ``name`` that ``actor`` may
+    see, as ``get_network(...).node_index()[node_id]`` finds it, without loading the network;
+    a node outside the caller's reach answers as one that does not exist."""
+    require(actor, Permission.network_read)
+    scope = reach(actor)
+    version = _version(store, name)
+    node = _node(store, version, node_id)
+    if node is None:
+        # Perhaps replaced by another process since this one looked: look again.
+        version = _version(store, name, fresh=True)
+        node = _node(store, version, node_id)
+    if node is not None and scope.covers_node(node):
+        return node
+    if _visible_summary(store, name, version, scope) is None:
+        raise NotFoundError(_("no network named {name} is stored", name=name))
+    raise NotFoundError(_("network {name} has no node {node}", name=name, node=node_id))
+
+
+def _node(store: Store, version: NetworkVersion, node_id: str) -> Node | None:
+    kept = _kept_of(store)
+    key = (version.id, version.created_at, node_id)
+    hit, node = kept.get(kept.nodes, key)
+    if not hit:
+        with transaction(store.sessions) as session:
+            node = NetworkRepository(session).node(version.id, node_id)
+        kept.put(kept.nodes, key, node)
+    return node  # type: ignore[no-any-return]
 
 
 def summarise_network(network: Network) -> NetworkSummary:

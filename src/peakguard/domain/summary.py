@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from peakguard.domain.network import Network, NodeKind
 from peakguard.domain.regions import province_code
@@ -43,6 +44,7 @@ class NetworkSummary:
     routed_pairs: int
     unrouted_pairs: int
     """Outlet → station pairs of the same carrier with and without a route."""
+    description: str = ""
 
     @property
     def nodes(self) -> int:
@@ -111,4 +113,16 @@ def summarise(network: Network, routing: RoutingTable | None = None) -> NetworkS
         ),
         routed_pairs=routed,
         unrouted_pairs=unrouted,
+        description=network.description,
     )
+
+
+def summary_record(summary: NetworkSummary) -> dict[str, Any]:
+    """The summary as plain JSON-ready data (what is stored with the network)."""
+    return asdict(summary)
+
+
+def summary_from_record(record: dict[str, Any]) -> NetworkSummary:
+    """The summary :func:`summary_record` gave."""
+    carriers = [CarrierSummary(**carrier) for carrier in record["carriers"]]
+    return NetworkSummary(**{**record, "carriers": carriers})

@@ -26,6 +26,7 @@ from peakguard.store.tables import (
     CarrierRow,
     LaneRow,
     NetworkRow,
+    NetworkSummaryRow,
     NodeRow,
     RegionRow,
     RoutingOverrideRow,
@@ -47,6 +48,15 @@ class StoredNetwork:
     created_at: datetime
     nodes: int
     lanes: int
+
+
+@dataclass(frozen=True)
+class NetworkVersion:
+    """One stored network as saved: a new import (or a replacement) is a new version, even
+    where the database gives the new row the id of the one it replaced (SQLite may)."""
+
+    id: int
+    created_at: datetime
 
 
 class NetworkRepository:
@@ -192,6 +202,40 @@ class NetworkRepository:
             ],
         )
 
+    def version(self, name: str) -> NetworkVersion | None:
+        """The stored network called ``name`` as saved, without loading it (None if none)."""
+        found = self.session.execute(_version_statement(), {"name": name}).first()
+        return None if found is None else NetworkVersion(found.id, found.created_at)
+
+    def node(self, network_id: int, node_id: str) -> Node | None:
+        """One node of a stored network with its shifts, without loading the rest."""
+        row = self.session.execute(_node_statement(), {"network": network_id, "node": node_id})
+        found = row.mappings().first()
+        if found is None:
+            return None
+        shifts = [
+            Shift(**shift)
+            for shift in self.session.execute(
+                _shifts_statement(), {"network": network_id, "node": node_id}
+            ).mappings()
+        ]
+        return Node(**{key: found[key] for key in found if key != "position"}, shifts=shifts)
+
+    def stored_summary(self, network_id: int, reach: str) -> tuple[bool, str | None]:
+        """Whether a summary of ``network_id`` for ``reach`` is stored, and its document
+        (None: nothing of the network lies within that reach)."""
+        found = self.session.execute(
+            _summary_statement(), {"network": network_id, "reach": reach}
+        ).first()
+        return (False, None) if found is None else (True, found.document)
+
+    def store_summary(self, network_id: int, reach: str, document: str | None) -> None:
+        """Keep the summary of ``network_id`` for ``reach`` (``document`` None: nothing seen)."""
+        self.session.execute(
+            insert(NetworkSummaryRow),
+            [{"network_id": network_id, "reach": reach, "document": document}],
+        )
+
     def summaries(self, carrier: str | None = None, prefix: str = "") -> list[StoredNetwork]:
         """Every stored network with its size; with ``carrier`` or ``prefix``, only those with
         a node of that carrier whose region starts with ``prefix``, counting only such nodes
@@ -227,6 +271,7 @@ class NetworkRepository:
     def _delete_rows(self, network_id: int) -> None:
         # Children first, so the order works with and without ON DELETE CASCADE.
         for table in (
+            NetworkSummaryRow,
             ShiftRow,
             LaneRow,
             RoutingOverrideRow,
@@ -301,3 +346,43 @@ def _summaries_statement(by_carrier: bool, by_prefix: bool) -> Select[NetworkRow
         .order_by(NetworkRow.name)
     )
     return query.where(node_counts.c.n > 0) if visible else query
+
+
+@cache
+def _version_statement() -> Select[int, datetime]:
+    return select(NetworkRow.id, NetworkRow.created_at).where(
+        NetworkRow.name == bindparam("name", type_=String)
+    )
+
+
+@cache
+def _node_statement() -> Select[Any]:
+    columns = [column for column in NodeRow.__table__.columns if column.name != "network_id"]
+    return select(*columns).where(
+        NodeRow.network_id == bindparam("network"), NodeRow.id == bindparam("node", type_=String)
+    )
+
+
+@cache
+def _shifts_statement() -> Select[str, int, int, int]:
+    return (
+        select(
+            ShiftRow.name,
+            ShiftRow.start_hour,
+            ShiftRow.end_hour,
+            ShiftRow.sorting_capacity_per_hour,
+        )
+        .where(
+            ShiftRow.network_id == bindparam("network"),
+            ShiftRow.node_id == bindparam("node", type_=String),
+        )
+        .order_by(ShiftRow.position)
+    )
+
+
+@cache
+def _summary_statement() -> Select[Any]:
+    return select(NetworkSummaryRow.document).where(
+        NetworkSummaryRow.network_id == bindparam("network"),
+        NetworkSummaryRow.reach == bindparam("reach", type_=String),
+    )

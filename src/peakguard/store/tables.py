@@ -153,3 +153,15 @@ class RoutingOverrideRow(Base):
     destination: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
     next_node: Mapped[str] = mapped_column(String(64))
+
+
+class NetworkSummaryRow(Base):
+    """A stored network's summary as one reach sees it (``everything``, or a carrier and a
+    region prefix), computed once per stored network: a new import is a new network row, so
+    its summaries go with the old one (deleted with it) and are computed afresh."""
+
+    __tablename__ = "network_summaries"
+    network_id: Mapped[int] = _network_fk()
+    reach: Mapped[str] = mapped_column(String(100), primary_key=True)
+    document: Mapped[str | None] = mapped_column(Text)
+    """The summary as JSON; NULL when nothing of the network lies within the reach."""

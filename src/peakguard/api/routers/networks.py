@@ -20,14 +20,13 @@ from peakguard.api.security import requires
 from peakguard.app import networks as operations
 from peakguard.app.networks import (
     get_network,
+    get_node,
     network_document,
+    network_summary,
     parse_network_document,
     save_network,
-    summarise_network,
 )
 from peakguard.domain.network import Lane, Network, Node, NodeKind, TransportMode
-from peakguard.errors import NotFoundError
-from peakguard.i18n import _
 from peakguard.identity.model import Permission, Principal
 from peakguard.store.database import Store
 
@@ -102,12 +101,13 @@ def export_network(
 def read_network(
     request: Request, name: str, actor: Annotated[Principal, requires(Permission.network_read)]
 ) -> NetworkOut:
-    network = get_network(_store(request), name, actor=actor)
-    summary = summarise_network(network)
+    """The network's summary as the caller sees it (its territory or its brand): computed
+    once per stored network and caller's reach, then read back."""
+    summary = network_summary(_store(request), name, actor=actor)
     return NetworkOut(
-        name=network.name,
-        title=network.title,
-        description=network.description,
+        name=summary.name,
+        title=summary.title,
+        description=summary.description,
         nodes_by_kind=summary.nodes_by_kind,
         lanes_by_mode=summary.lanes_by_mode,
         carriers=[CarrierTotals(**vars(carrier)) for carrier in summary.carriers],
@@ -171,11 +171,9 @@ def read_node(
     name: str,
     node_id: str,
 ) -> NodeOut:
-    network = get_network(_store(request), name, actor=actor)
-    node = network.node_index().get(node_id)
-    if node is None:
-        raise NotFoundError(_("network {name} has no node {node}", name=name, node=node_id))
-    return node_out(node)
+    """One node, read alone (not the network); a node outside the caller's reach is not
+    found, as one that does not exist."""
+    return node_out(get_node(_store(request), name, node_id, actor=actor))
 
 
 @router.get("/{name}/lanes", response_model=Page[LaneOut])
