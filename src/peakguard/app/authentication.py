@@ -337,6 +337,48 @@ def token_principal(
         )
 
 
-def record_denial(store: Store, actor: Principal, action: str, target: str) -> None:
-    """A refused request, for the trail (an IT security review looks for these first)."""
-    record(store, actor, action, "request", target, outcome="denied")
+class DenialLedger:
+    """How often each caller was refused the same thing lately, so that a caller hammering a
+    forbidden route cannot turn the audit trail into a write flood (each entry is a locked,
+    chained insert). Within ``window_seconds`` the 1st, 2nd, 4th, 8th… refusal of one
+    (caller, action, target) is recorded, each with the count so far: the trail still shows
+    the scale of an attempt to within a factor of two, with log₂(n) entries for n refusals."""
+
+    def __init__(self, window_seconds: float = 60.0, keys: int = 10_000) -> None:
+        self.window_seconds = window_seconds
+        self.keys = keys
+        self._seen: dict[tuple[str, str, str], tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def count(self, key: tuple[str, str, str], now: float) -> int | None:
+        """This refusal's number in its window if it is to be recorded, else None."""
+        with self._lock:
+            started, count = self._seen.get(key, (now, 0))
+            if now - started >= self.window_seconds:
+                started, count = now, 0
+            if len(self._seen) >= self.keys and key not in self._seen:
+                self._seen.clear()  # a bound on memory, not a policy
+            count += 1
+            self._seen[key] = (started, count)
+        return count if count & (count - 1) == 0 else None
+
+
+DENIALS = DenialLedger()
+"""This process's ledger of refusals (one per server process; the trail is shared)."""
+
+
+def record_denial(
+    store: Store,
+    actor: Principal,
+    action: str,
+    target: str,
+    *,
+    ledger: DenialLedger = DENIALS,
+) -> None:
+    """A refused request, for the trail (an IT security review looks for these first);
+    repeats of one refusal are thinned as :class:`DenialLedger` says."""
+    caller = f"{actor.channel}:{actor.user_id or actor.token_id or actor.name}"
+    count = ledger.count((caller, action, target), time.monotonic())
+    if count is not None:
+        detail = {"refusals_in_window": count} if count > 1 else None
+        record(store, actor, action, "request", target, outcome="denied", detail=detail)
