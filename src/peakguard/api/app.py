@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from peakguard import __version__
+from peakguard.api.bodies import RequestBodyGuard
 from peakguard.api.contract import document_shared_statuses
 from peakguard.api.errors import install_error_handlers
 from peakguard.api.routers import (
@@ -36,6 +37,15 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.security = SecurityPolicy.of(settings)
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
+    # Routes that take more than the deployment's request limit (a path, or a prefix ending
+    # in /); a router may add its own before the first request.
+    app.state.body_limits = {"/events/bulk": events.MAX_BODY_BYTES}
+    app.add_middleware(
+        RequestBodyGuard,
+        limits=settings.input_limits(),
+        larger=app.state.body_limits,
+        language=settings.language,
+    )
     install_error_handlers(app, settings.language)
     app.include_router(document_shared_statuses(health.router))
     app.include_router(document_shared_statuses(auth.router))

@@ -68,6 +68,22 @@ def error_response(
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
+class BodyTooLarge(HTTPException):
+    """A request body over its route's limit (raised while the body streams in)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413)
+        self.limit = limit
+
+
+def too_large_message(limit: int) -> Message:
+    return _(
+        "The request body is larger than this route takes ({megabytes} MB): send less in "
+        "one request.",
+        megabytes=f"{limit / (1024 * 1024):g}",
+    )
+
+
 def _http_message(status: int) -> tuple[str, Message]:
     """The code and sentence of an error the framework raises (an unknown path, a method)."""
     if status == 404:
@@ -105,6 +121,8 @@ def install_error_handlers(app: FastAPI, default_language: str) -> None:
     async def http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, HTTPException)
         code, message = _http_message(error.status_code)
+        if isinstance(error, BodyTooLarge):
+            message = too_large_message(error.limit)
         language = request_language(request, default_language)
         return error_response(error.status_code, code, message, language, headers=error.headers)
 
