@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from peakguard.app.access import require
+from peakguard.app.bounds import DEFAULT_BOUNDS, WorkBounds, check_volume_days
 from peakguard.app.forecasts import (
     ForecastOutcome,
     Rows,
@@ -105,8 +106,13 @@ def size_reserves(
     forecast: ForecastOutcome | None = None,
     parameters: ReserveParameters | None = None,
     carry_backlog: bool = True,
+    bounds: WorkBounds = DEFAULT_BOUNDS,
 ) -> CapacityOutcome:
-    """Requirements per node and day for ``volumes`` and the gaps against the reserves."""
+    """Requirements per node and day for ``volumes`` and the gaps against the reserves;
+    volumes longer than ``bounds`` allow are refused first."""
+    check_volume_days(
+        ((node, len(values)) for node, values in volumes.volumes.items()), bounds=bounds
+    )
     parameters = parameters or ReserveParameters()
     requirements, gaps = plan_capacity(
         network,
@@ -142,6 +148,7 @@ def capacity_for(
     carry_backlog: bool = True,
     option_prefix: str = "",
     sources: str = "history, volumes",
+    bounds: WorkBounds = DEFAULT_BOUNDS,
 ) -> CapacityOutcome:
     """Size the reserves of ``network`` for exactly one of: a daily history per node
     (forecast here first, at ``bound``), a forecasts file, or node volumes. ``sources`` names
@@ -156,6 +163,7 @@ def capacity_for(
         )
     made: ForecastOutcome | None = None
     if history is not None:
+        source = history.name if isinstance(history, Path) else "history"
         inputs = read_forecast_inputs(history, announced, network=network)
         made = forecast_volumes(
             inputs,
@@ -163,8 +171,9 @@ def capacity_for(
             horizon_days=horizon_days,
             events=events,
             parameters=forecast_parameters,
+            bounds=bounds,
+            where=source,
         )
-        source = history.name if isinstance(history, Path) else "history"
         volumes = forecast_node_volumes(made, bound, source)
     elif forecast_file is not None:
         volumes = read_forecast_file_volumes(forecast_file, bound, network)
@@ -176,6 +185,7 @@ def capacity_for(
         forecast=made,
         parameters=parameters,
         carry_backlog=carry_backlog,
+        bounds=bounds,
     )
 
 

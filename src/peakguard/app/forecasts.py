@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from peakguard.app.access import require
+from peakguard.app.bounds import DEFAULT_BOUNDS, WorkBounds, check_forecast_size
 from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.forecast.history import SeriesHistory
@@ -106,10 +107,16 @@ def forecast_volumes(
     horizon_days: int = 35,
     events: Sequence[str] | None = None,
     parameters: ForecastParameters | None = None,
+    bounds: WorkBounds = DEFAULT_BOUNDS,
+    where: str = "history",
 ) -> ForecastOutcome:
     """Forecast every series of the history ``horizon_days`` ahead; announcements limited to
-    a carrier or region reach only the series inside their scope."""
+    a carrier or region reach only the series inside their scope. A history over ``bounds``
+    is refused (located at ``where``) before any model is fitted."""
     require(actor, Permission.forecast_run)
+    check_forecast_size(
+        (len(item.volumes) for item in inputs.series), horizon_days, bounds=bounds, where=where
+    )
     forecast = forecast_with_announcements(
         inputs.series,
         horizon_days=horizon_days,

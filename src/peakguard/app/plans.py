@@ -10,6 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from peakguard.app.access import require
+from peakguard.app.bounds import (
+    DEFAULT_BOUNDS,
+    WorkBounds,
+    check_reroute_size,
+    check_simulation_size,
+    check_stagger_size,
+)
 from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.formats.plan_output import plan_document, write_plan
@@ -54,8 +61,16 @@ def parse_releases_document(records: object) -> Releases:
     return Releases(parse_releases(records))
 
 
-def scenario_releases(network: Network, scenario: Scenario, *, window_days: int = 2) -> Releases:
-    """The scenario's own demand as releases, each free to wait ``window_days``."""
+def scenario_releases(
+    network: Network,
+    scenario: Scenario,
+    *,
+    window_days: int = 2,
+    bounds: WorkBounds = DEFAULT_BOUNDS,
+) -> Releases:
+    """The scenario's own demand as releases, each free to wait ``window_days``; a scenario
+    over the caps on a run's size is refused before its demand is built."""
+    check_simulation_size(network, scenario, bounds=bounds, runs=0)
     return Releases(releases_from_scenario(network, scenario, window_days=window_days))
 
 
@@ -73,15 +88,18 @@ def plan_stagger(
     actor: Principal,
     parameters: StaggerParameters | None = None,
     check: bool = True,
+    bounds: WorkBounds = DEFAULT_BOUNDS,
 ) -> StaggerOutcome:
     """Pickup quotas per origin, carrier and day that keep the nodes inside capacity,
-    checked by simulation when ``check``."""
+    checked by simulation when ``check``; refused before any work when over ``bounds``."""
     require(actor, Permission.plan_run)
     if not releases.releases:
         raise InvalidInputError(
             _("The order releases have mistakes."),
             [Problem("releases", _("the file has no releases"))],
         )
+    windows = [(item.release_day, item.latest_day) for item in releases.releases]
+    check_stagger_size(network, scenario, windows, check=check, bounds=bounds)
     problem = compile_problem(network, scenario)
     plan = plan_pickups(problem, releases.releases, parameters=parameters, places=releases.places)
     comparison = compare_by_simulation(problem, plan) if check else None
@@ -152,9 +170,12 @@ def plan_reroute(
     actor: Principal,
     parameters: RerouteParameters | None = None,
     check: bool = True,
+    bounds: WorkBounds = DEFAULT_BOUNDS,
 ) -> RerouteOutcome:
-    """Backup hubs, their shares and the changed routing for each closure."""
+    """Backup hubs, their shares and the changed routing for each closure; refused before
+    any work when over ``bounds``."""
     require(actor, Permission.plan_run)
+    check_reroute_size(network, scenario, len(closures), check=check, bounds=bounds)
     problem = compile_problem(network, scenario)
     plans: list[ReroutePlan] = []
     comparisons: list[RerouteComparison | None] = []

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from peakguard.app.access import require
+from peakguard.app.bounds import DEFAULT_BOUNDS, WorkBounds, check_simulation_size
 from peakguard.domain.network import Network
 from peakguard.formats.scenario_document import load_scenario, parse_scenario
 from peakguard.formats.simulation_output import summary_document, warning_rows, write_simulation
@@ -41,10 +42,13 @@ def simulate_scenario(
     actor: Principal,
     events_sample: float = 0.0,
     warnings: WarningThresholds | None = None,
+    bounds: WorkBounds = DEFAULT_BOUNDS,
 ) -> SimulationOutcome:
     """Simulate ``scenario`` on ``network``; with ``events_sample`` > 0, that share of the
-    parcels also becomes scan events. ``warnings`` replaces the scenario's thresholds."""
+    parcels also becomes scan events. ``warnings`` replaces the scenario's thresholds. A
+    scenario over ``bounds`` is refused before it runs."""
     require(actor, Permission.simulation_run)
+    check_simulation_size(network, scenario, bounds=bounds)
     if warnings is not None:
         scenario = scenario.model_copy(update={"warnings": warnings})
     result = simulate(network, scenario, trace=events_sample > 0)
