@@ -17,17 +17,12 @@ nothing is returned until the file is clean.
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -35,6 +30,9 @@ from peakguard.domain.network import Identifier, RegionCode
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.forecast.history import DailyVolume, Level, SeriesHistory, SeriesKey, group_history
 from peakguard.forecast.scoped import ScopedAnnouncement
+from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
+from peakguard.formats.table_intake import Table, cannot_read
+from peakguard.formats.table_intake import read_table as intake_table
 from peakguard.formats.validation_messages import message_for
 from peakguard.i18n import Message, _
 
@@ -42,6 +40,11 @@ HISTORY_COLUMNS = ("day", "carrier", "region", "node", "volume")
 HISTORY_REQUIRED = ("day", "volume")
 ANNOUNCED_COLUMNS = ("day", "multiple", "carrier", "region")
 ANNOUNCED_REQUIRED = ("day", "multiple")
+MAX_VOLUME = 1e10
+"""Parcels of one series on one day: ten times the country's yearly record, so only a typing
+mistake (or 1e30) goes past it."""
+MAX_MULTIPLE = 1000.0
+"""An announced day's volume as a multiple of a normal day's (Singles' Day is some 3 to 5)."""
 
 Locate = Callable[[int, str | None], str]
 """(row index, column or None) → the location a person reads."""
@@ -59,14 +62,14 @@ class _HistoryRow(BaseModel):
     carrier: Identifier | None = None
     region: RegionCode | None = None
     node: Identifier | None = None
-    volume: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    volume: Annotated[float, Field(ge=0, le=MAX_VOLUME, allow_inf_nan=False)]
 
 
 class _AnnouncedRow(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
     day: date
-    multiple: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    multiple: Annotated[float, Field(gt=0, le=MAX_MULTIPLE, allow_inf_nan=False)]
     carrier: Identifier | None = None
     region: RegionCode | None = None
 
@@ -74,53 +77,25 @@ class _AnnouncedRow(BaseModel):
 # -- reading tables ------------------------------------------------------------------------
 
 
-def _cannot_read(path: Path, message: Message) -> InvalidInputError:
-    return InvalidInputError(_("cannot read {path}", path=str(path)), [Problem(path.name, message)])
+def read_rows(path: Path, sheet: str, *, limits: InputLimits = DEFAULT_LIMITS) -> Table:
+    """A UTF-8 CSV file or an .xlsx workbook's sheet ``sheet`` (or its first sheet), through the
+    guarded table intake: each row with its real line or sheet row."""
+    if not path.name.lower().endswith((".csv", ".xlsx")):
+        if not path.exists():
+            raise cannot_read(str(path), _("no such file"))
+        raise cannot_read(path.name, _("use a .csv or .xlsx file"), path)
+    return intake_table(path, sheet, limits=limits)
 
 
-def read_table(path: Path, sheet: str) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
-    """The rows of a UTF-8 CSV file or of an .xlsx workbook's sheet ``sheet`` (or its first
-    sheet), each with its row number as a spreadsheet shows it, and the header."""
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise _cannot_read(path, _("use a .csv or .xlsx file"))
-    if not path.exists():
-        raise InvalidInputError(
-            _("cannot read {path}", path=str(path)), [Problem(str(path), _("no such file"))]
-        )
-    if suffix == ".csv":
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raise _cannot_read(
-                path, _("the file is not UTF-8 text: save it as UTF-8 and retry")
-            ) from None
-        reader = csv.DictReader(io.StringIO(text))
-        header = [column.strip() for column in reader.fieldnames or []]
-        rows = [
-            (index + 2, {(key or "").strip(): value for key, value in row.items()})
-            for index, row in enumerate(reader)
-            if any((value or "").strip() for value in row.values() if isinstance(value, str))
-        ]
-        return rows, header
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-        raise _cannot_read(
-            path, _("not an Excel .xlsx workbook: save it as .xlsx and retry")
-        ) from None
-    try:
-        chosen = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
-        values = list(chosen.iter_rows(values_only=True))
-    finally:
-        workbook.close()
-    header = [str(cell).strip() if cell is not None else "" for cell in values[0]] if values else []
-    rows = [
-        (index + 2, dict(zip(header, row, strict=False)))
-        for index, row in enumerate(values[1:])
-        if any(cell not in (None, "") for cell in row)
-    ]
-    return rows, header
+def read_table(
+    path: Path, sheet: str, *, limits: InputLimits = DEFAULT_LIMITS
+) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """The rows of :func:`read_rows` as (row number, cells by column), and the header; a row
+    refused while reading (extra cells) is an error here."""
+    table = read_rows(path, sheet, limits=limits)
+    if table.problems:
+        raise InvalidInputError(_("cannot read {path}", path=str(path)), table.problems)
+    return table.records(), list(table.header)
 
 
 def clean_cell(value: Any) -> Any:
@@ -182,10 +157,11 @@ def day_message(value: object) -> Message:
     )
 
 
-def _file_locator(path: Path, numbers: list[int]) -> Locate:
+def _file_locator(table: Table) -> Locate:
+    numbers = [number for number, _cells in table.rows]
+
     def locate(index: int, column: str | None) -> str:
-        place = f"{path.name} row {numbers[index]}"
-        return f"{place}, column {column}" if column else place
+        return table.place(numbers[index], column)
 
     return locate
 
@@ -210,26 +186,49 @@ def _validated(
     return None
 
 
+def _day_within(day: date, place: str, limits: InputLimits, problems: list[Problem]) -> bool:
+    """Whether ``day`` lies in the years peakguard plans for; if not, that is a problem."""
+    first, last = limits.earliest_time.date(), date(limits.latest_year, 12, 31)
+    if first <= day <= last:
+        return True
+    problems.append(
+        Problem(
+            place,
+            _("{day} is outside {first} to {last}", day=day.isoformat(), first=first, last=last),
+        )
+    )
+    return False
+
+
 # -- history -------------------------------------------------------------------------------
 
 
-def read_history(path: Path, *, nodes: NodePlaces | None = None) -> tuple[SeriesHistory, ...]:
+def read_history(
+    path: Path, *, nodes: NodePlaces | None = None, limits: InputLimits = DEFAULT_LIMITS
+) -> tuple[SeriesHistory, ...]:
     """The series of a history file (.csv or .xlsx, sheet ``history`` or the first); every
     mistake located, nothing returned on error. ``nodes`` (from a network) fills blank
     ``carrier`` and ``region`` cells of node rows and refuses unknown nodes."""
-    rows, header = read_table(path, "history")
+    table = read_rows(path, "history", limits=limits)
+    header = list(table.header)
     problems, fatal = _header_problems(path, header, HISTORY_COLUMNS, HISTORY_REQUIRED)
     if fatal:
         raise InvalidInputError(_("the history has mistakes"), problems)
-    if not rows:
+    problems.extend(table.problems)
+    if not table.rows and not table.problems:
         problems.append(Problem(path.name, _("no history was given")))
-    records = [_record(row, HISTORY_COLUMNS, ("carrier", "region", "node")) for _n, row in rows]
-    locate = _file_locator(path, [number for number, _row in rows])
-    return _history(records, locate, path.name, problems, nodes)
+    records = [
+        _record(row, HISTORY_COLUMNS, ("carrier", "region", "node")) for _n, row in table.records()
+    ]
+    return _history(records, _file_locator(table), path.name, problems, nodes, limits)
 
 
 def parse_history(
-    records: object, *, source: str = "history", nodes: NodePlaces | None = None
+    records: object,
+    *,
+    source: str = "history",
+    nodes: NodePlaces | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> tuple[SeriesHistory, ...]:
     """The series of JSON-like rows (the API's body); mistakes located as ``history[3].volume``."""
     if not isinstance(records, list):
@@ -237,7 +236,7 @@ def parse_history(
             _("the history has mistakes"), [Problem(source, _("must be a list"))]
         )
     problems = [] if records else [Problem(source, _("no history was given"))]
-    return _history(records, _records_locator(source), source, problems, nodes)
+    return _history(records, _records_locator(source), source, problems, nodes, limits)
 
 
 def _history(
@@ -246,6 +245,7 @@ def _history(
     source: str,
     problems: list[Problem],
     nodes: NodePlaces | None,
+    limits: InputLimits,
 ) -> tuple[SeriesHistory, ...]:
     problems = list(problems)
     seen: dict[tuple[SeriesKey, date], int] = {}
@@ -253,7 +253,7 @@ def _history(
     volumes: list[DailyVolume] = []
     for index, record in enumerate(records):
         row = _validated(_HistoryRow, record, index, locate, problems)
-        if row is None:
+        if row is None or not _day_within(row.day, locate(index, "day"), limits, problems):
             continue
         key = _series_key(row, index, locate, nodes, problems)
         if key is None:
@@ -377,36 +377,43 @@ def _series_key(
 # -- announced plans -----------------------------------------------------------------------
 
 
-def read_announced(path: Path) -> tuple[ScopedAnnouncement, ...]:
+def read_announced(
+    path: Path, *, limits: InputLimits = DEFAULT_LIMITS
+) -> tuple[ScopedAnnouncement, ...]:
     """The announced plans of a .csv or .xlsx file (sheet ``announced`` or the first)."""
-    rows, header = read_table(path, "announced")
-    problems, fatal = _header_problems(path, header, ANNOUNCED_COLUMNS, ANNOUNCED_REQUIRED)
+    table = read_rows(path, "announced", limits=limits)
+    problems, fatal = _header_problems(
+        path, list(table.header), ANNOUNCED_COLUMNS, ANNOUNCED_REQUIRED
+    )
     if fatal:
         raise InvalidInputError(_("the announced plans have mistakes"), problems)
-    records = [_record(row, ANNOUNCED_COLUMNS, ("carrier", "region")) for _n, row in rows]
-    return _announced(records, _file_locator(path, [number for number, _row in rows]), problems)
+    problems.extend(table.problems)
+    records = [
+        _record(row, ANNOUNCED_COLUMNS, ("carrier", "region")) for _n, row in table.records()
+    ]
+    return _announced(records, _file_locator(table), problems, limits)
 
 
 def parse_announced(
-    records: object, *, source: str = "announced"
+    records: object, *, source: str = "announced", limits: InputLimits = DEFAULT_LIMITS
 ) -> tuple[ScopedAnnouncement, ...]:
     """Announced plans from JSON-like rows; mistakes located as ``announced[2].multiple``."""
     if not isinstance(records, list):
         raise InvalidInputError(
             _("the announced plans have mistakes"), [Problem(source, _("must be a list"))]
         )
-    return _announced(records, _records_locator(source), [])
+    return _announced(records, _records_locator(source), [], limits)
 
 
 def _announced(
-    records: list[Any], locate: Locate, problems: list[Problem]
+    records: list[Any], locate: Locate, problems: list[Problem], limits: InputLimits
 ) -> tuple[ScopedAnnouncement, ...]:
     problems = list(problems)
     seen: dict[tuple[date, str | None, str | None], int] = {}
     result: list[ScopedAnnouncement] = []
     for index, record in enumerate(records):
         row = _validated(_AnnouncedRow, record, index, locate, problems)
-        if row is None:
+        if row is None or not _day_within(row.day, locate(index, "day"), limits, problems):
             continue
         scope = (row.day, row.carrier, row.region)
         if scope in seen:

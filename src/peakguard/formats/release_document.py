@@ -8,19 +8,18 @@ reported with its file, row and column, and nothing is planned until the file is
 from __future__ import annotations
 
 import csv
-import io
-import zipfile
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
+from peakguard.formats.table_intake import cannot_read, read_table
 from peakguard.formats.validation_messages import message_for
 from peakguard.i18n import Message, _, render
 from peakguard.optimize.loads import check_releases, origin_mixes
@@ -29,6 +28,9 @@ from peakguard.optimize.stagger import PickupPlan
 from peakguard.simulate.scenario import Scenario
 
 RELEASE_COLUMNS = ("origin", "carrier", "release_day", "latest_day", "parcels")
+MAX_RELEASE_PARCELS = 1_000_000_000
+"""More parcels than the whole country posts in a day (some 700 million at the peak): a release
+beyond this is a typing mistake, not an order (1e30 parcels was once accepted)."""
 
 
 class _ReleaseRow(BaseModel):
@@ -38,65 +40,51 @@ class _ReleaseRow(BaseModel):
     carrier: str = Field(min_length=1)
     release_day: date
     latest_day: date
-    parcels: float = Field(ge=0)
+    parcels: int = Field(ge=0, le=MAX_RELEASE_PARCELS)
 
 
 def read_releases(
-    path: Path, *, network: Network | None = None, scenario: Scenario | None = None
+    path: Path,
+    *,
+    network: Network | None = None,
+    scenario: Scenario | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> tuple[list[OrderRelease], list[str]]:
     """Releases and, for each, where it came from (``releases.csv row 3``). With the network
     and the scenario, the rows that parse are also checked against them (known outlet of its
     carrier, days within the scenario), so every mistake is reported in one go."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        rows, header = _csv_rows(path)
-    elif suffix == ".xlsx":
-        rows, header = _workbook_rows(path)
-    else:
-        raise InvalidInputError(
-            _("cannot read {path}", path=str(path)),
-            [Problem(path.name, _("use a .csv or .xlsx file of order releases"))],
-        )
+    if not path.name.lower().endswith((".csv", ".xlsx")):
+        raise cannot_read(path.name, _("use a .csv or .xlsx file of order releases"), path)
+    table = read_table(path, "releases", limits=limits)
     problems: list[Problem] = []
-    missing = [column for column in RELEASE_COLUMNS if column not in header]
+    missing = [column for column in RELEASE_COLUMNS if column not in table.header]
     if missing:
         problems.append(
             Problem(path.name, _("missing columns: {columns}", columns=", ".join(missing)))
         )
         raise InvalidInputError(_("The order releases have mistakes."), problems)
-    unknown = [column for column in header if column and column not in RELEASE_COLUMNS]
+    unknown = [column for column in table.header if column and column not in RELEASE_COLUMNS]
     if unknown:
         problems.append(
             Problem(path.name, _("unknown columns: {columns}", columns=", ".join(unknown)))
         )
     releases: list[OrderRelease] = []
     places: list[str] = []
-    for number, row in rows:
-        place = f"{path.name} row {number}"
-        record = {key: value for key, value in row.items() if key in RELEASE_COLUMNS}
+    for number, row in table.records():
+        place = table.place(number)
         record = {
             key: (value.isoformat()[:10] if isinstance(value, datetime) else value)
-            for key, value in record.items()
-            if value not in (None, "")
+            for key, value in row.items()
+            if key in RELEASE_COLUMNS and value not in (None, "")
         }
-        try:
-            parsed = _ReleaseRow.model_validate(record)
-        except ValidationError as error:
-            for item in error.errors():
-                column = ".".join(str(part) for part in item["loc"]) or "row"
-                problems.append(Problem(f"{place}, column {column}", message_for(item)))
+        release = _release(record, place, ", column ", limits)
+        if isinstance(release, list):
+            problems.extend(release)
             continue
-        releases.append(
-            OrderRelease(
-                origin=parsed.origin,
-                carrier=parsed.carrier,
-                release_day=parsed.release_day,
-                latest_day=parsed.latest_day,
-                parcels=parsed.parcels,
-            )
-        )
+        releases.append(release)
         places.append(place)
-    if not rows:
+    problems.extend(table.problems)  # rows refused while reading: after the cells' mistakes
+    if not table.rows and not table.problems:
         problems.append(Problem(path.name, _("the file has no releases")))
     elif network is not None and scenario is not None and releases:
         try:
@@ -108,7 +96,9 @@ def read_releases(
     return releases, places
 
 
-def parse_releases(records: object, *, source: str = "releases") -> list[OrderRelease]:
+def parse_releases(
+    records: object, *, source: str = "releases", limits: InputLimits = DEFAULT_LIMITS
+) -> list[OrderRelease]:
     """Releases from JSON-like records (the API's body); every mistake located
     (``releases[3].parcels``)."""
     if not isinstance(records, list):
@@ -119,70 +109,49 @@ def parse_releases(records: object, *, source: str = "releases") -> list[OrderRe
     problems: list[Problem] = []
     releases: list[OrderRelease] = []
     for index, record in enumerate(records):
-        try:
-            parsed = _ReleaseRow.model_validate(record)
-        except ValidationError as error:
-            for item in error.errors():
-                field = ".".join(str(part) for part in item["loc"])
-                where = f"{source}[{index}].{field}" if field else f"{source}[{index}]"
-                problems.append(Problem(where, message_for(item)))
-            continue
-        releases.append(
-            OrderRelease(
-                parsed.origin, parsed.carrier, parsed.release_day, parsed.latest_day, parsed.parcels
-            )
-        )
+        release = _release(record, f"{source}[{index}]", ".", limits)
+        if isinstance(release, list):
+            problems.extend(release)
+        else:
+            releases.append(release)
     if problems:
         raise InvalidInputError(_("The order releases have mistakes."), problems)
     return releases
 
 
-def _csv_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InvalidInputError(
-            _("cannot read {path}", path=str(path)), [Problem(str(path), _("no such file"))]
-        ) from None
-    except UnicodeDecodeError:
-        raise InvalidInputError(
-            _("cannot read {path}", path=str(path)),
-            [Problem(path.name, _("the file is not UTF-8 text: save it as UTF-8 and retry"))],
-        ) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [column.strip() for column in reader.fieldnames or []]
-    rows = [
-        (index + 2, {(key or "").strip(): value for key, value in row.items()})
-        for index, row in enumerate(reader)
-        if any((value or "").strip() for value in row.values() if isinstance(value, str))
-    ]
-    return rows, header
+def _release(
+    record: object, place: str, separator: str, limits: InputLimits
+) -> OrderRelease | list[Problem]:
+    """One release, or its problems located at ``place`` + ``separator`` + column."""
 
+    def locate(column: str) -> str:
+        return f"{place}{separator}{column}" if column else place
 
-def _workbook_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise InvalidInputError(
-            _("cannot read {path}", path=str(path)), [Problem(str(path), _("no such file"))]
-        ) from None
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-        raise InvalidInputError(
-            _("cannot read {path}", path=str(path)),
-            [Problem(path.name, _("not an Excel .xlsx workbook: save it as .xlsx and retry"))],
-        ) from None
-    try:
-        sheet = workbook["releases"] if "releases" in workbook.sheetnames else workbook.active
-        values = list(sheet.iter_rows(values_only=True)) if sheet is not None else []
-    finally:
-        workbook.close()
-    header = [str(cell).strip() if cell is not None else "" for cell in values[0]] if values else []
-    rows = [
-        (index + 2, dict(zip(header, row, strict=False)))
-        for index, row in enumerate(values[1:])
-        if any(cell not in (None, "") for cell in row)
+        parsed = _ReleaseRow.model_validate(record)
+    except ValidationError as error:
+        return [
+            Problem(locate(".".join(str(part) for part in item["loc"])), message_for(item))
+            for item in error.errors()
+        ]
+    first, last = limits.earliest_time.date(), date(limits.latest_year, 12, 31)
+    problems = [
+        Problem(
+            locate(column),
+            _("{day} is outside {first} to {last}", day=day.isoformat(), first=first, last=last),
+        )
+        for column, day in (("release_day", parsed.release_day), ("latest_day", parsed.latest_day))
+        if not first <= day <= last
     ]
-    return rows, header
+    if problems:
+        return problems
+    return OrderRelease(
+        origin=parsed.origin,
+        carrier=parsed.carrier,
+        release_day=parsed.release_day,
+        latest_day=parsed.latest_day,
+        parcels=float(parsed.parcels),
+    )
 
 
 QUOTA_COLUMNS = ("origin", "carrier", "day", "quota", "released")

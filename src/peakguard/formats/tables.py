@@ -10,20 +10,19 @@ so mistakes are reported as ``nodes.csv row 5, column storage_capacity``.
 from __future__ import annotations
 
 import csv
-import io
 import re
-import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path as FilePath
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
 
 from peakguard.domain.carriers import known_carrier
 from peakguard.domain.network import Network, Node
 from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
 from peakguard.formats.network_document import parse_network
+from peakguard.formats.table_intake import Table, open_workbook, read_csv, read_sheet
 from peakguard.formats.validation_messages import Path
 from peakguard.i18n import Message, _
 
@@ -72,9 +71,11 @@ _FALSE = {"false", "no", "n", "0", "否", "无"}
 Rows = list[dict[str, Any]]
 
 
-def read_csv_folder(folder: FilePath, name: str | None = None) -> Network:
+def read_csv_folder(
+    folder: FilePath, name: str | None = None, *, limits: InputLimits = DEFAULT_LIMITS
+) -> Network:
     """Load a network from a folder of CSV files."""
-    tables: dict[str, Rows] = {}
+    tables: dict[str, Table] = {}
     problems: list[Problem] = []
     for table in TABLE_COLUMNS:
         path = folder / f"{table}.csv"
@@ -88,102 +89,72 @@ def read_csv_folder(folder: FilePath, name: str | None = None) -> Network:
                 )
             continue
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            problems.append(
-                Problem(path.name, _("the file is not UTF-8 text: save it as UTF-8 and retry"))
-            )
-            continue
-        tables[table] = _check_header(
-            list(csv.DictReader(io.StringIO(text))), text, f"{table}.csv", table, problems
-        )
-    return _build(tables, name or folder.name, problems, lambda table: f"{table}.csv", name)
+            tables[table] = read_csv(path, limits=limits)
+        except InvalidInputError as error:
+            problems.extend(error.problems)
+    return _build(tables, name or folder.name, problems, name)
 
 
-def read_workbook(path: FilePath, name: str | None = None) -> Network:
+def read_workbook(
+    path: FilePath, name: str | None = None, *, limits: InputLimits = DEFAULT_LIMITS
+) -> Network:
     """Load a network from an Excel workbook with one sheet per table."""
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise InvalidInputError(
-            _("cannot read {path}", path=str(path)), [Problem(str(path), _("no such file"))]
-        ) from None
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-        raise InvalidInputError(
-            _("cannot read {path}", path=str(path)),
-            [Problem(path.name, _("not an Excel .xlsx workbook: save it as .xlsx and retry"))],
-        ) from None
-    tables: dict[str, Rows] = {}
+    tables: dict[str, Table] = {}
     problems: list[Problem] = []
-    try:
+    with open_workbook(path, limits=limits) as workbook:
         for table in TABLE_COLUMNS:
             if table not in workbook.sheetnames:
                 if table in REQUIRED_TABLES:
                     problems.append(
                         Problem(
-                            f"{path.name}[{table}]",
+                            f'{path.name}: sheet "{table}"',
                             _("the sheet is missing: every workbook needs sheets nodes and lanes"),
                         )
                     )
                 continue
-            values = list(workbook[table].iter_rows(values_only=True))
-            header = (
-                [str(cell).strip() if cell is not None else "" for cell in values[0]]
-                if values
-                else []
-            )
-            rows = [
-                {column: cell for column, cell in zip(header, row, strict=False) if column}
-                for row in values[1:]
-                if any(cell not in (None, "") for cell in row)
-            ]
-            tables[table] = _check_header(
-                rows, None, f"{path.name}[{table}]", table, problems, header=header
-            )
-    finally:
-        workbook.close()
-    return _build(tables, name or path.stem, problems, lambda table: f"{path.name}[{table}]", name)
+            try:
+                tables[table] = read_sheet(workbook, path.name, table, limits=limits)
+            except InvalidInputError as error:
+                problems.extend(error.problems)
+    return _build(tables, name or path.stem, problems, name)
 
 
-def _check_header(
-    rows: Rows,
-    text: str | None,
-    where: str,
-    table: str,
-    problems: list[Problem],
-    header: list[str] | None = None,
-) -> Rows:
-    if header is None and text is not None:
-        first = next(csv.reader(io.StringIO(text)), [])
-        header = [column.strip() for column in first]
+def _known_columns(read: Table, table: str, problems: list[Problem]) -> Rows:
+    """The rows' cells by column; an unknown column is reported once, for the header, and
+    rows refused while reading (extra cells) are reported in their place."""
     allowed = set(TABLE_COLUMNS[table]) | (OPTIONAL_COLUMNS if table == "nodes" else set())
-    unknown = {column for column in header or [] if column and column not in allowed}
+    unknown = {column for column in read.header if column and column not in allowed}
     for column in sorted(unknown):
         problems.append(
             Problem(
-                f"{where}, column {column}",
+                f"{read.source}, column {column}",
                 _(
                     "is not a known column; expected some of: {columns}",
                     columns=", ".join(TABLE_COLUMNS[table]),
                 ),
             )
         )
-    # Reported once for the header, not again for every row.
-    return [{key: value for key, value in row.items() if key not in unknown} for row in rows]
+    problems.extend(read.problems)
+    return [
+        {key: value for key, value in row.items() if key not in unknown}
+        for _number, row in read.records()
+    ]
 
 
 def _build(
-    tables: Mapping[str, Rows],
+    tables: Mapping[str, Table],
     name: str,
     problems: list[Problem],
-    label: Any,
     name_given: str | None = None,
 ) -> Network:
     document: dict[str, Any] = {"name": _identifier(name)}
-    for table, rows in tables.items():
+    numbers = {table: [number for number, _cells in read.rows] for table, read in tables.items()}
+    for table, read in tables.items():
         converted = [
-            _convert_row(table, row, index, label(table), problems)
-            for index, row in enumerate(rows)
+            _convert_row(table, row, read.place(number), problems)
+            for row, number in zip(
+                _known_columns(read, table, problems), numbers[table], strict=True
+            )
         ]
         if table == "network":
             document.update(converted[0] if converted else {})
@@ -206,15 +177,18 @@ def _build(
         ]
 
     def locate(path: Path) -> str:
-        if len(path) >= 2 and isinstance(path[1], int):
+        if len(path) >= 2 and isinstance(path[1], int) and str(path[0]) in tables:
             table, index, *rest = path
-            where = f"{label(str(table))} row {int(index) + 2}"
+            read = tables[str(table)]
+            where = read.place(numbers[str(table)][int(index)])
             if rest:
                 column = str(rest[0])
                 if column == "shifts" and len(rest) > 1:
                     return f"{where}, column shifts (shift {int(rest[1]) + 1})"
                 return f"{where}, column {column}"
             return where
+        if len(path) >= 2 and isinstance(path[1], int):
+            return f"{path[0]}[{path[1]}]" + "".join(f".{part}" for part in path[2:])
         return str(path[0]) if path else name
 
     try:
@@ -233,7 +207,7 @@ def _identifier(name: str) -> str:
 
 
 def _convert_row(
-    table: str, row: Mapping[str, Any], index: int, where: str, problems: list[Problem]
+    table: str, row: Mapping[str, Any], place: str, problems: list[Problem]
 ) -> dict[str, Any]:
     record: dict[str, Any] = {}
     for column, cell in row.items():
@@ -243,7 +217,6 @@ def _convert_row(
         if value == "":
             continue
         record[column] = value
-    place = f"{where} row {index + 2}"
     if table == "nodes":
         if "automated_sorter" in record:
             record["automated_sorter"] = _boolean(record["automated_sorter"])

@@ -50,6 +50,8 @@ def _limit_message(kind: str, error: ErrorDetails, context: dict[str, Any]) -> M
 
 def _type_message(kind: str, error: ErrorDetails, context: dict[str, Any]) -> Message | None:
     """A value of the wrong type."""
+    if kind == "int_parsing_size":
+        return _("{value!r} is too large a number", value=_shown(error))
     if kind in {"int_parsing", "int_type", "int_from_float"}:
         return _("must be a whole number, not {value!r}", value=_shown(error))
     if kind in {"float_parsing", "float_type", "finite_number"}:
@@ -85,8 +87,18 @@ def _form_message(kind: str, error: ErrorDetails, context: dict[str, Any]) -> Me
     return None
 
 
+SHOWN_CHARACTERS = 40
+"""A refused value is quoted up to this many characters: a 5,000-digit number or a 100,000
+character cell is shown by its start and its length, not in full."""
+
+
 def _shown(error: ErrorDetails) -> object:
     value = error.get("input")
+    if isinstance(value, int) and value.bit_length() > 4 * SHOWN_CHARACTERS:
+        # str() of an int is refused past 4,300 digits; the length is what matters here.
+        return f"a number of about {round(value.bit_length() * 0.30103):,} digits"
+    if isinstance(value, str) and len(value) > SHOWN_CHARACTERS:
+        return f"{value[:SHOWN_CHARACTERS]}… ({len(value):,} characters)"
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return type(value).__name__
