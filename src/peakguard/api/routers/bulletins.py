@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from peakguard.analytics import KpiSettings
+from peakguard.api.bulletin_schemas import BulletinOut
 from peakguard.api.errors import request_language
 from peakguard.api.security import requires
 from peakguard.app.bulletins import (
@@ -42,7 +43,7 @@ AsOf = Annotated[
 
 def _bulletin(
     request: Request, actor: Principal, period: Period, as_of: str | None, where: str
-) -> dict[str, Any]:
+) -> BulletinOut:
     """``where`` names the query field of the period, where an empty period is located."""
     settings: Settings = request.app.state.settings
     cutoff = parse_moment(as_of, "as_of") if as_of else None
@@ -53,40 +54,41 @@ def _bulletin(
     bulletin = measure_bulletin(
         lake, period, actor=actor, settings=KpiSettings(cutoff=cutoff), source_name=where
     )
-    return bulletin_records(bulletin, language=request_language(request, settings.language))
+    records = bulletin_records(bulletin, language=request_language(request, settings.language))
+    return BulletinOut.model_validate(records)
 
 
-@router.get("/daily")
+@router.get("/daily", response_model=BulletinOut)
 def daily(
     request: Request,
     actor: Reader,
     day: Annotated[str, Query(description="the China-time day, e.g. 2026-11-11")],
     as_of: AsOf = None,
-) -> dict[str, Any]:
+) -> BulletinOut:
     """The daily bulletin of one China-time day, compared with the day before."""
     return _bulletin(request, actor, daily_period(day, option_prefix=""), as_of, "day")
 
 
-@router.get("/weekly")
+@router.get("/weekly", response_model=BulletinOut)
 def weekly(
     request: Request,
     actor: Reader,
     week: Annotated[str | None, Query(description="the ISO week, e.g. 2026-W46")] = None,
     day: Annotated[str | None, Query(description="or any day inside the week")] = None,
     as_of: AsOf = None,
-) -> dict[str, Any]:
+) -> BulletinOut:
     """The weekly bulletin of one ISO week, compared with the week before."""
     return _bulletin(
         request, actor, weekly_period(week, day, option_prefix=""), as_of, "week" if week else "day"
     )
 
 
-@router.get("/monthly")
+@router.get("/monthly", response_model=BulletinOut)
 def monthly(
     request: Request,
     actor: Reader,
     month: Annotated[str, Query(description="the calendar month, e.g. 2026-11")],
     as_of: AsOf = None,
-) -> dict[str, Any]:
+) -> BulletinOut:
     """The monthly bulletin of one calendar month, compared with the month before."""
     return _bulletin(request, actor, monthly_period(month, option_prefix=""), as_of, "month")
