@@ -281,17 +281,24 @@ def reach_key(scope: Reach) -> str:
     return f"region={scope.prefix}{carrier}"
 
 
+def _kept_version(kept: _Kept, name: str) -> NetworkVersion | None:
+    """The version this process still trusts for ``name``, if any (no I/O)."""
+    found = kept.versions.get(name)
+    if found is None:
+        return None
+    kept_at, generation, version = found
+    if generation != _generation or time.monotonic() - kept_at >= VERSION_SECONDS:
+        return None
+    return version
+
+
 def _version(store: Store, name: str, *, fresh: bool = False) -> NetworkVersion:
     """The version stored under ``name``, kept ``VERSION_SECONDS`` (``fresh``: looked up)."""
     kept = _kept_of(store)
     generation = _generation
-    found = kept.versions.get(name)
-    if found is not None and not fresh:
-        kept_at, kept_generation, version = found
-        if kept_generation == generation and time.monotonic() - kept_at < VERSION_SECONDS:
-            if version is None:
-                raise NotFoundError(_("no network named {name} is stored", name=name))
-            return version
+    version = None if fresh else _kept_version(kept, name)
+    if version is not None:
+        return version
     with transaction(store.sessions) as session:
         version = NetworkRepository(session).version(name)
     kept.versions[name] = (time.monotonic(), generation, version)
@@ -340,6 +347,31 @@ def _compute_summary(
     except IntegrityError:
         pass  # another process stored the same summary first (or the network went)
     return summary
+
+
+def kept_network_summary(store: Store, name: str, *, actor: Principal) -> NetworkSummary | None:
+    """:func:`network_summary` when this process has it at hand, without any I/O (an
+    asynchronous route may call it on the event loop); None when it must be looked up."""
+    require(actor, Permission.network_read)
+    kept = _kept_of(store)
+    version = _kept_version(kept, name)
+    if version is None:
+        return None
+    key = (version.id, version.created_at, reach_key(reach(actor)))
+    summary: NetworkSummary | None = kept.get(kept.summaries, key)[1]
+    return summary
+
+
+def kept_node(store: Store, name: str, node_id: str, *, actor: Principal) -> Node | None:
+    """:func:`get_node` when this process has the node at hand and the caller may see it,
+    without any I/O; None when it must be looked up (or answered 404)."""
+    require(actor, Permission.network_read)
+    kept = _kept_of(store)
+    version = _kept_version(kept, name)
+    if version is None:
+        return None
+    node: Node | None = kept.get(kept.nodes, (version.id, version.created_at, node_id))[1]
+    return node if node is not None and reach(actor).covers_node(node) else None
 
 
 def network_summary(store: Store, name: str, *, actor: Principal) -> NetworkSummary:

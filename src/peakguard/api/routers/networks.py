@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from peakguard.api.schemas import (
     CarrierTotals,
@@ -21,6 +22,8 @@ from peakguard.app import networks as operations
 from peakguard.app.networks import (
     get_network,
     get_node,
+    kept_network_summary,
+    kept_node,
     network_document,
     network_summary,
     parse_network_document,
@@ -98,12 +101,16 @@ def export_network(
 
 
 @router.get("/{name}", response_model=NetworkOut)
-def read_network(
+async def read_network(
     request: Request, name: str, actor: Annotated[Principal, requires(Permission.network_read)]
 ) -> NetworkOut:
     """The network's summary as the caller sees it (its territory or its brand): computed
-    once per stored network and caller's reach, then read back."""
-    summary = network_summary(_store(request), name, actor=actor)
+    once per stored network and caller's reach, then read back. Answered on the event loop
+    when this process has it at hand (no thread hop), else looked up in a worker thread."""
+    store = _store(request)
+    summary = kept_network_summary(store, name, actor=actor)
+    if summary is None:
+        summary = await run_in_threadpool(network_summary, store, name, actor=actor)
     return NetworkOut(
         name=summary.name,
         title=summary.title,
@@ -165,15 +172,19 @@ def list_nodes(
 
 
 @router.get("/{name}/nodes/{node_id}", response_model=NodeOut)
-def read_node(
+async def read_node(
     request: Request,
     actor: Annotated[Principal, requires(Permission.network_read)],
     name: str,
     node_id: str,
 ) -> NodeOut:
     """One node, read alone (not the network); a node outside the caller's reach is not
-    found, as one that does not exist."""
-    return node_out(get_node(_store(request), name, node_id, actor=actor))
+    found, as one that does not exist. On the event loop when at hand, as the summary."""
+    store = _store(request)
+    node = kept_node(store, name, node_id, actor=actor)
+    if node is None:
+        node = await run_in_threadpool(get_node, store, name, node_id, actor=actor)
+    return node_out(node)
 
 
 @router.get("/{name}/lanes", response_model=Page[LaneOut])
