@@ -690,6 +690,9 @@ REQUESTS: dict[tuple[str, str], RequestMaker] = {
     ("POST", "/forecasts"): lambda w, c: {"json": INVALID_BODY},
     ("POST", "/networks/{name}/capacity"): lambda w, c: {"json": INVALID_BODY},
     ("POST", "/events/bulk"): lambda w, c: {"json": {"events": _zto_events(w)}},
+    ("POST", "/events/retractions"): lambda w, c: {
+        "json": {"reason": "matrix", "batch": "20000101T000000000000Z-00000000"}
+    },
     ("GET", "/bulletins/daily"): lambda w, c: {},  # no day: 422 once past the check
     ("GET", "/bulletins/weekly"): lambda w, c: {},
     ("GET", "/bulletins/monthly"): lambda w, c: {},

@@ -41,6 +41,7 @@ OPERATIONS: dict[str, tuple[str, str] | None] = {
     "forecast": ("POST", "/forecasts"),
     "capacity": ("POST", "/networks/{name}/capacity"),
     "events ingest": ("POST", "/events/bulk"),
+    "events retract": ("POST", "/events/retractions"),
     "report daily": ("GET", "/bulletins/daily"),
     "report weekly": ("GET", "/bulletins/weekly"),
     "report monthly": ("GET", "/bulletins/monthly"),

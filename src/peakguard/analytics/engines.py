@@ -47,6 +47,12 @@ glob, or an Arrow table."""
 
 EVENT_COLUMNS = tuple(SCAN_EVENT_SCHEMA.names)
 
+RETRACTED_KEY = ("carrier", "waybill", "event", "node_id", "time", "batch")
+"""The columns of a lake's retraction files (``<lake>/retractions/*.parquet``): a retracted
+event's key and the batch that stored it (the ``<batch>`` of its ``part-<batch>.parquet``)."""
+
+_BATCH_OF_FILE = r"part-([^/\\]+)\.parquet$"
+
 
 @dataclass(frozen=True)
 class Engine:
@@ -79,9 +85,16 @@ def duckdb_engine(source: EventSource, **options: Any) -> Engine:
     else:
         folder = _lake_folder(source)
         path = str(folder / "**" / "*.parquet") if folder is not None else str(source)
+        retractions = _retractions(folder)
         table = backend.read_parquet(
-            path, table_name="scan_events", hive_partitioning=folder is not None
+            path,
+            table_name="scan_events",
+            hive_partitioning=folder is not None,
+            filename=retractions is not None,
         )
+        if retractions is not None:
+            retracted = backend.read_parquet(retractions, table_name="retracted_events")
+            table = _without_retracted(table, retracted)
     return Engine(backend, _contract(table))
 
 
@@ -108,6 +121,9 @@ def spark_engine(source: EventSource, session: Any | None = None) -> Engine:
             frame = session.read.option("basePath", str(folder)).parquet(str(folder))
         else:
             frame = session.read.parquet(str(source))
+        retractions = _retractions(folder)
+        if retractions is not None:
+            frame = _spark_without_retracted(session, frame, retractions)
     frame.createOrReplaceTempView(name)
     table = backend.table(name)
     return Engine(backend, _contract(table))
@@ -161,6 +177,39 @@ def _lake_folder(source: Path | str) -> Path | None:
         return None
     events = path / "events"
     return events if events.is_dir() else path
+
+
+def _retractions(folder: Path | None) -> str | None:
+    """The glob of the retraction files of the lake whose events are in ``folder``, or None
+    when it has none (a lake without retractions is read as before)."""
+    if folder is None:
+        return None
+    root = folder.parent if folder.name == "events" else folder
+    found = root / "retractions"
+    return str(found / "*.parquet") if any(found.glob("*.parquet")) else None
+
+
+def _without_retracted(table: ir.Table, retracted: ir.Table) -> ir.Table:
+    """The events no retraction names: a retraction names an event by its key and the batch
+    that stored it, so the same event sent again after its retraction is kept."""
+    table = table.mutate(_stored_batch=table.filename.re_extract(_BATCH_OF_FILE, 1))
+    predicates = [table[name] == retracted[name] for name in RETRACTED_KEY[:-1]]
+    predicates.append(table["_stored_batch"] == retracted["batch"])
+    return table.anti_join(retracted, predicates)
+
+
+def _spark_without_retracted(session: Any, frame: Any, retractions: str) -> Any:
+    from pyspark.sql import functions  # noqa: PLC0415 - pyspark is the optional [spark] extra
+
+    retracted = session.read.parquet(retractions).withColumnRenamed("batch", "_stored_batch")
+    stored = frame.withColumn(
+        "_stored_batch", functions.regexp_extract(functions.input_file_name(), _BATCH_OF_FILE, 1)
+    )
+    return stored.join(
+        retracted.select(*RETRACTED_KEY[:-1], "_stored_batch"),
+        on=[*RETRACTED_KEY[:-1], "_stored_batch"],
+        how="left_anti",
+    )
 
 
 def _normalise(table: pa.Table) -> pa.Table:

@@ -1,9 +1,12 @@
 """Scan events into the event lake (docs/reference/scan-events.md): every row checked before
-anything is stored, each event stored exactly once however often it is sent."""
+anything is stored, each event stored exactly once however often it is sent, and withdrawn
+only by an audited retraction (never deleted)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +15,23 @@ import pyarrow.compute as pc
 
 from peakguard.app.access import reach, require
 from peakguard.app.audit import record
-from peakguard.errors import ForbiddenError, Problem
+from peakguard.domain.text import describe, hidden_character, normalise
+from peakguard.errors import ForbiddenError, InvalidInputError, NotFoundError, Problem
 from peakguard.formats.scan_event_document import parse_event_lines, parse_events, read_event_files
-from peakguard.i18n import _
+from peakguard.i18n import Message, _
 from peakguard.identity.model import Permission, Principal
 from peakguard.identity.territory import Reach
 from peakguard.store.database import Store
+from peakguard.store.event_files import KEY_SCHEMA
 from peakguard.store.event_lake import IngestReport, ingest
+from peakguard.store.event_retraction import Retraction, retract
 
 SOURCE_LENGTH = 500
 """Characters of the batch's source (file names) kept in the lake's batch log."""
+REASON_LENGTH = 500
+"""Characters a retraction's reason may have."""
+BATCH_PATTERN = r"[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}"
+"""A batch id as ingest makes it: the UTC time to the microsecond, then 8 hex digits."""
 
 
 def read_event_file_table(files: Sequence[Path]) -> pa.Table:
@@ -48,6 +58,24 @@ def json_lines_location(index: int, field: str) -> str:
     return f"request line {index + 1}, field {field}"
 
 
+def _inside(events: pa.Table, scope: Reach) -> pa.Array:
+    """Which events (rows with ``carrier`` and the regions) lie within ``scope``."""
+    if scope.everything:
+        return pa.array([True] * events.num_rows)
+    carriers = events.column("carrier")
+    if scope.carrier is not None:
+        inside = pc.equal(carriers, scope.carrier)
+    else:
+        inside = pa.array([not scope.nothing] * events.num_rows)
+    if scope.prefix:
+        in_province = pc.or_(
+            pc.starts_with(events.column("origin_region"), scope.prefix),
+            pc.starts_with(events.column("destination_region"), scope.prefix),
+        )
+        inside = pc.and_(inside, in_province)
+    return pc.fill_null(inside, False)
+
+
 def _outside_reach(
     events: pa.Table, scope: Reach, who: str, locate: Callable[[int, str], str]
 ) -> tuple[int, list[Problem]]:
@@ -56,16 +84,7 @@ def _outside_reach(
     if scope.everything or not events.num_rows:
         return 0, []
     carriers = events.column("carrier")
-    if scope.carrier is not None:
-        wrong = pc.not_equal(carriers, scope.carrier)
-    else:
-        wrong = pa.array([scope.nothing] * events.num_rows)
-    if scope.prefix:
-        inside = pc.or_(
-            pc.starts_with(events.column("origin_region"), scope.prefix),
-            pc.starts_with(events.column("destination_region"), scope.prefix),
-        )
-        wrong = pc.or_(wrong, pc.invert(inside))
+    wrong = pc.invert(_inside(events, scope))
     indices = pc.indices_nonzero(pc.fill_null(wrong, True)).to_pylist()
     problems = []
     for index in indices[:20]:
@@ -125,3 +144,168 @@ def ingest_events(
         detail={"received": report.received, "stored": report.stored, "source": source[:200]},
     )
     return report
+
+
+def retraction_location(index: int, field: str) -> str:
+    return f"keys[{index}].{field}"
+
+
+def retraction_keys(
+    records: Sequence[Mapping[str, Any]],
+    *,
+    locate: Callable[[int, str], str] = retraction_location,
+) -> pa.Table:
+    """The keys of events to retract (``carrier``, ``waybill``, ``event``, ``node_id`` and an
+    aware ``time``), spelled as ingest stores them: NFKC, the carrier upper case, the event
+    lower case, the time in UTC. A hidden character is refused, located."""
+    columns: dict[str, list[Any]] = {name: [] for name in KEY_SCHEMA.names}
+    problems: list[Problem] = []
+    for index, item in enumerate(records):
+        for name in ("carrier", "waybill", "event", "node_id"):
+            value = normalise(str(item[name]))
+            hidden = hidden_character(value)
+            if hidden is not None:
+                message = _(
+                    "contains {character}, which cannot be seen", character=describe(hidden)
+                )
+                problems.append(Problem(locate(index, name), message))
+            if name == "carrier":
+                value = value.upper()
+            elif name == "event":
+                value = value.lower()
+            columns[name].append(value)
+        moment: datetime = item["time"]
+        if moment.tzinfo is None:
+            problems.append(Problem(locate(index, "time"), _("needs a time zone")))
+            moment = moment.replace(tzinfo=UTC)
+        columns["time"].append(moment.astimezone(UTC))
+    if problems:
+        raise InvalidInputError(_("The events to retract have mistakes."), problems)
+    return pa.table(columns, schema=KEY_SCHEMA)
+
+
+def retract_events(
+    store: Store,
+    lake: Path,
+    *,
+    actor: Principal,
+    reason: str,
+    batch: str | None = None,
+    keys: pa.Table | None = None,
+    locate: Callable[[int, str], str] = retraction_location,
+) -> Retraction:
+    """Withdraw stored events — those of ``batch``, those with the given ``keys``, or those of
+    ``batch`` with the keys — by a retraction recorded in the lake and in the audit trail; the
+    events themselves are never deleted. A carrier retracts only events it may send (its brand,
+    a provincial company its province's parcels): a key of another brand is refused, located;
+    a key matching no stored event it may retract refuses the whole retraction. Retracting
+    again what is already retracted changes nothing (``retracted`` 0)."""
+    require(actor, Permission.events_write)
+    text = normalise(reason)
+    problems = _reason_problems(text)
+    if batch is not None and not re.fullmatch(BATCH_PATTERN, batch):
+        problems.append(
+            Problem("batch", _("is not a batch id such as 20261111T083000123456Z-1a2b3c4d"))
+        )
+    if batch is None and keys is None:
+        problems.append(Problem("batch", _("name a batch, the events to retract, or both")))
+    if keys is not None and keys.num_rows == 0:
+        problems.append(Problem("keys", _("is empty: name at least one event to retract")))
+    if problems:
+        raise InvalidInputError(_("The retraction has mistakes."), problems)
+    scope = reach(actor)
+    if keys is not None:
+        _refuse_other_brands(store, actor, keys, scope, locate)
+    within = None if scope.everything else (lambda rows: _inside(rows, scope))
+    done = retract(lake, actor=actor.label(), reason=text, batch=batch, keys=keys, within=within)
+    if done.missing:
+        raise InvalidInputError(
+            _(
+                "{count} of the events to retract are not stored events that {who} may "
+                "retract; nothing was retracted.",
+                count=len(done.missing),
+                who=actor.label(),
+            ),
+            [
+                Problem(locate(index, "waybill"), _("matches no stored event"))
+                for index in done.missing[:200]
+            ],
+        )
+    if done.found == 0:
+        raise NotFoundError(
+            _(
+                "Batch {batch} has no stored event that {who} may retract.",
+                batch=batch or "",
+                who=actor.label(),
+            )
+        )
+    record(
+        store,
+        actor,
+        "events.retract",
+        "event_retraction",
+        done.id if done.retracted else f"{batch or ''}",
+        detail={
+            "retracted": done.retracted,
+            "already_retracted": len(done.already_retracted),
+            "batch": batch,
+            "batches": done.batches[:20],
+            "reason": text[:200],
+        },
+    )
+    return done
+
+
+def _invisible(character: str) -> Message:
+    return _("contains {character}, which cannot be seen", character=describe(character))
+
+
+def _reason_problems(reason: str) -> list[Problem]:
+    if not reason:
+        return [Problem("reason", _("is required: say why the events are withdrawn"))]
+    if len(reason) > REASON_LENGTH:
+        return [Problem("reason", _("has more than {count} characters", count=REASON_LENGTH))]
+    hidden = hidden_character(reason, allow_tab=True)
+    if hidden is not None:
+        return [Problem("reason", _invisible(hidden))]
+    return []
+
+
+def _refuse_other_brands(
+    store: Store,
+    actor: Principal,
+    keys: pa.Table,
+    scope: Reach,
+    locate: Callable[[int, str], str],
+) -> None:
+    """Refuse (403, audited) keys of a brand ``actor`` may not retract."""
+    if scope.everything:
+        return
+    carriers = keys.column("carrier")
+    if scope.carrier is None:
+        wrong = list(range(keys.num_rows))
+    else:
+        wrong = pc.indices_nonzero(pc.not_equal(carriers, scope.carrier)).to_pylist()
+    if not wrong:
+        return
+    record(store, actor, "events.retract", "event_retraction", "", outcome="denied")
+    raise ForbiddenError(
+        _(
+            "{count} of the events to retract are outside what {who} may retract; nothing "
+            "was retracted.",
+            count=len(wrong),
+            who=actor.label(),
+        ),
+        [
+            Problem(
+                locate(index, "carrier"),
+                _(
+                    "is {found}; {who} may retract only {carrier} events",
+                    found=carriers[index].as_py(),
+                    who=actor.label(),
+                    carrier=scope.carrier or "-",
+                ),
+            )
+            for index in wrong[:20]
+        ],
+    )

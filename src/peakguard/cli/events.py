@@ -1,4 +1,5 @@
-"""``peakguard events``: scan events into the event lake (docs/reference/scan-events.md)."""
+"""``peakguard events``: scan events into the event lake, and their retraction
+(docs/reference/scan-events.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 import typer
 
 from peakguard.app.context import event_lake
-from peakguard.app.events import ingest_events, read_event_file_table
+from peakguard.app.events import ingest_events, read_event_file_table, retract_events
 from peakguard.cli.console import (
     LOCAL,
     console,
@@ -20,7 +21,9 @@ from peakguard.cli.console import (
 )
 from peakguard.i18n import _, render
 
-events_app = typer.Typer(no_args_is_help=True, help="Scan events: ingest files into the event lake")
+events_app = typer.Typer(
+    no_args_is_help=True, help="Scan events: ingest files into the event lake, retract them"
+)
 
 LakeOption = Annotated[
     Path | None,
@@ -65,3 +68,48 @@ def ingest_command(
         ],
     )
     console.print(render(_("Event lake: {path}", path=str(folder))))
+
+
+@events_app.command("retract")
+def retract_command(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="the events to retract, as sent: .csv, .csv.gz, .parquet or .jsonl"),
+    ] = None,
+    reason: Annotated[
+        str, typer.Option("--reason", help="why the events are withdrawn (recorded)")
+    ] = "",
+    batch: Annotated[
+        str | None,
+        typer.Option("--batch", help="the batch id an ingest reported; with files, only its"),
+    ] = None,
+    lake: LakeOption = None,
+) -> None:
+    """Withdraw stored events by a retraction recorded in the lake and the audit trail; the
+    events are never deleted, and an event sent again after its retraction is stored again."""
+    folder = event_lake(settings(), lake)
+    with handled():
+        keys = read_event_file_table(files) if files else None
+        with opened_store() as store:
+            done = retract_events(
+                store,
+                folder,
+                actor=LOCAL,
+                reason=reason,
+                batch=batch,
+                keys=keys,
+                locate=_file_location,
+            )
+    print_figures(
+        _("Scan events retracted"),
+        [
+            (_("Retraction"), done.id if done.retracted else "-"),
+            (_("Retracted"), f"{done.retracted:,}"),
+            (_("Already retracted"), f"{len(done.already_retracted):,}"),
+            (_("Batches"), ", ".join(done.batches) or "-"),
+        ],
+    )
+
+
+def _file_location(index: int, field: str) -> str:
+    return render(_("event {number} of the files, column {field}", number=index + 1, field=field))

@@ -62,6 +62,18 @@ def event_paths(lake: Path, *, days: Iterable[date] | None = None) -> list[Path]
     return found
 
 
+def partition_files(lake: Path, days: pa.Array, carriers: pa.Array) -> list[Path]:
+    """The stored files of the (day, carrier) partitions named pairwise by ``days`` and
+    ``carriers`` (the only files that can hold an event of that day and carrier)."""
+    pairs = set(zip(days.to_pylist(), carriers.to_pylist(), strict=True))
+    root = events_directory(lake)
+    files: list[Path] = []
+    for day, carrier in sorted(pairs):
+        folder = root / f"day={day.isoformat()}" / f"carrier={carrier}"
+        files.extend(sorted(folder.glob("*.parquet")))
+    return files
+
+
 def batch_of(path: Path | str) -> str:
     """The batch id in an event file's name (``part-<batch>.parquet``); the name itself for a
     file not written by ingest."""

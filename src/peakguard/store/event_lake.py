@@ -40,15 +40,21 @@ import pyarrow.parquet as pq
 
 from peakguard.domain.scans import SCAN_EVENT_SCHEMA, china_days
 from peakguard.store.event_files import (
+    BATCH,
     EVENTS_DIRECTORY,
     LAKE_KEY,
     LOCK_FILE,
     STAGING_DIRECTORY,
+    batch_of,
     clear_staging,
     event_paths,
     events_directory,
     locked,
+    partition_files,
     place,
+    retracted_keys,
+    stored_keys,
+    without_retracted,
 )
 
 __all__ = [
@@ -74,6 +80,7 @@ CRASH_AFTER_PARTITIONS = "PEAKGUARD_INGEST_CRASH_AFTER_PARTITIONS"
 its ``N``-th partition file, so the crash tests are deterministic."""
 
 _ROW = "__row"
+_FILENAME = "__filename"
 
 
 @dataclass(frozen=True)
@@ -111,12 +118,25 @@ def event_dataset(lake: Path) -> ds.Dataset:
     )
 
 
-def read_stored_events(lake: Path, columns: Sequence[str] | None = None) -> pa.Table:
-    """Every stored event (for tests and small lakes; the KPI engine queries in place)."""
+def read_stored_events(
+    lake: Path, columns: Sequence[str] | None = None, *, include_retracted: bool = False
+) -> pa.Table:
+    """Every stored event (for tests and small lakes; the KPI engine queries in place), without
+    the retracted ones unless ``include_retracted``."""
+    wanted = list(columns) if columns else None
     if not event_paths(lake):
         empty = SCAN_EVENT_SCHEMA.append(pa.field("day", pa.date32())).empty_table()
-        return empty.select(list(columns)) if columns else empty
-    return event_dataset(lake).to_table(columns=list(columns) if columns else None)
+        return empty.select(wanted) if wanted else empty
+    dataset = event_dataset(lake)
+    retracted = retracted_keys(lake)
+    if include_retracted or retracted.num_rows == 0:
+        return dataset.to_table(columns=wanted)
+    every = wanted or dataset.schema.names
+    needed = [*every, *(name for name in LAKE_KEY if name not in every)]
+    table = dataset.to_table(columns=[*needed, _FILENAME])
+    batches = [batch_of(name) for name in table.column(_FILENAME).to_pylist()]
+    table = table.drop_columns([_FILENAME]).append_column(BATCH, pa.array(batches, pa.string()))
+    return without_retracted(table, retracted).select(every)
 
 
 def ingest(lake: Path, table: pa.Table, *, source: str = "") -> IngestReport:
@@ -175,19 +195,17 @@ def _not_stored(lake: Path, unique: pa.Table, days: pa.Array) -> pa.Table:
     with_day = unique.append_column("day", days)
     if unique.num_rows == 0:
         return with_day
-    files = _partition_files(lake, with_day)
+    files = partition_files(lake, days, unique.column("carrier"))
     if not files:
         return with_day
-    stored = ds.dataset([str(path) for path in files], format="parquet").to_table(
-        columns=list(LAKE_KEY)
-    )
+    stored = without_retracted(stored_keys(files), retracted_keys(lake))
     if stored.num_rows == 0:
         return with_day
     keys = unique.select(list(LAKE_KEY)).append_column(
         _ROW, pa.array(np.arange(unique.num_rows, dtype=np.int64))
     )
     remaining = keys.join(
-        stored.cast(keys.select(list(LAKE_KEY)).schema),
+        stored.select(list(LAKE_KEY)).cast(keys.select(list(LAKE_KEY)).schema),
         keys=list(LAKE_KEY),
         join_type="left anti",
         use_threads=True,
@@ -196,19 +214,6 @@ def _not_stored(lake: Path, unique: pa.Table, days: pa.Array) -> pa.Table:
     if len(rows) == unique.num_rows:
         return with_day
     return with_day.take(pa.array(rows))
-
-
-def _partition_files(lake: Path, events: pa.Table) -> list[Path]:
-    """The stored files of the (day, carrier) partitions ``events`` (with ``day``) fall in."""
-    pairs = events.select(["day", "carrier"]).group_by(["day", "carrier"]).aggregate([])
-    root = events_directory(lake)
-    files: list[Path] = []
-    for day, carrier in sorted(
-        zip(pairs.column("day").to_pylist(), pairs.column("carrier").to_pylist(), strict=True)
-    ):
-        folder = root / f"day={day.isoformat()}" / f"carrier={carrier}"
-        files.extend(sorted(folder.glob("*.parquet")))
-    return files
 
 
 def _write_partitions(lake: Path, new: pa.Table, batch: str) -> int:

@@ -1,7 +1,8 @@
-"""Scan events into the event lake (POST /events/bulk), as ``peakguard events ingest``
+"""Scan events into the event lake (POST /events/bulk), as ``peakguard events ingest``, and
+their retraction (POST /events/retractions), as ``peakguard events retract``
 (docs/reference/scan-events.md). Mistakes come back as 422 with every location
 (``events[3].time``, or ``request line 4, field time`` for JSON lines); a request over the
-limits as 413."""
+limits as 413; events of a brand the caller may not send or retract as 403."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import AwareDatetime, Field
 from starlette.concurrency import run_in_threadpool
 
 from peakguard.api.errors import request_language
-from peakguard.api.schemas import ErrorBody, ErrorOut
+from peakguard.api.schemas import ErrorBody, ErrorOut, RequestModel, ResponseModel, documented
 from peakguard.api.security import requires
 from peakguard.app import events as event_operations
 from peakguard.app.context import event_lake
@@ -24,6 +25,7 @@ from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import Message, _, render
 from peakguard.identity.model import Permission, Principal
 from peakguard.store.event_lake import IngestReport
+from peakguard.store.event_retraction import Retraction
 
 router = APIRouter(tags=["events"])
 
@@ -48,10 +50,11 @@ _EXAMPLE = {
 }
 
 
-class IngestOut(BaseModel):
+class IngestOut(ResponseModel):
     """What the ingest did (the fields of :class:`~peakguard.store.event_lake.IngestReport`)."""
 
     batch: str
+    """The batch id: name it to retract the batch."""
     received: int
     duplicates_in_batch: int
     already_stored: int
@@ -59,10 +62,46 @@ class IngestOut(BaseModel):
     partitions: int
 
 
+class EventKeyIn(RequestModel):
+    """One stored event, named by the lake's key (spelled as it was sent)."""
+
+    carrier: str = Field(min_length=1, max_length=64)
+    waybill: str = Field(min_length=1, max_length=128)
+    event: str = Field(min_length=1, max_length=32)
+    node_id: str = Field(min_length=1, max_length=128)
+    time: AwareDatetime
+
+
+class RetractionIn(RequestModel):
+    """What to retract — a batch, events by key, or the events of a batch with those keys —
+    and why."""
+
+    reason: str = Field(min_length=1, max_length=event_operations.REASON_LENGTH)
+    batch: str | None = Field(
+        default=None, pattern=f"^{event_operations.BATCH_PATTERN}$", examples=[None]
+    )
+    events: list[EventKeyIn] | None = Field(
+        default=None, min_length=1, max_length=MAX_EVENTS_PER_REQUEST
+    )
+
+
+class RetractionOut(ResponseModel):
+    """What the retraction did; ``retraction`` names its record (none when nothing was left to
+    retract: every event named had been retracted already)."""
+
+    retraction: str | None
+    retracted: int
+    already_retracted: int
+    """Events named that an earlier retraction had already withdrawn."""
+    batches: list[str]
+    """The batches that had stored the retracted events."""
+    reason: str
+
+
 @router.post(
     "/events/bulk",
     response_model=IngestOut,
-    responses={413: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+    responses=documented(403, 413, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -151,7 +190,79 @@ def _events_of(body: bytes) -> list[Any]:
         raise refuse(
             extra[0], _("is not a known field: check its spelling against the format reference")
         )
+    empty = [index for index, event in enumerate(events) if event == {}]
+    if empty:
+        problems = [
+            Problem(f"events[{index}]", _("is empty: an event needs its fields"))
+            for index in empty[:200]
+        ]
+        raise InvalidInputError(
+            _("The scan events have mistakes: {count} in all.", count=len(empty)), problems
+        )
     return events
+
+
+@router.post(
+    "/events/retractions",
+    response_model=RetractionOut,
+    responses=documented(403, 404, 422),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "reason": "sent under the wrong node",
+                        "events": [
+                            {
+                                key: _EXAMPLE[key]
+                                for key in ("carrier", "waybill", "event", "node_id", "time")
+                            }
+                        ],
+                    }
+                }
+            }
+        }
+    },
+)
+async def retract_events(
+    body: RetractionIn,
+    request: Request,
+    actor: Annotated[Principal, requires(Permission.events_write)],
+) -> RetractionOut:
+    """Withdraw stored events by a retraction recorded in the lake and the audit trail (never
+    deleted): those of ``batch``, those named in ``events``, or those of the batch with those
+    keys. A carrier retracts only its own brand's events; one key that matches no stored event
+    it may retract refuses the whole request (422, located). A retracted event sent again is
+    stored again. 404: the batch has no stored event the caller may retract."""
+    keys = None
+    if body.events is not None:
+        keys = event_operations.retraction_keys(
+            [event.model_dump() for event in body.events], locate=_body_location
+        )
+    settings: Settings = request.app.state.settings
+    done: Retraction = await run_in_threadpool(
+        partial(
+            event_operations.retract_events,
+            request.app.state.store,
+            event_lake(settings),
+            actor=actor,
+            reason=body.reason,
+            batch=body.batch,
+            keys=keys,
+            locate=_body_location,
+        )
+    )
+    return RetractionOut(
+        retraction=done.id if done.retracted else None,
+        retracted=done.retracted,
+        already_retracted=len(done.already_retracted),
+        batches=done.batches,
+        reason=done.reason,
+    )
+
+
+def _body_location(index: int, field: str) -> str:
+    return f"events[{index}].{field}"
 
 
 def _too_large(request: Request) -> JSONResponse:
