@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 import tomllib
 import typing
@@ -53,6 +54,14 @@ SECTIONS: Final = ("stagger", "reroute", "reserve", "forecast", "kpi", "warnings
 """Every section a settings file may hold, one per parameter class."""
 
 TIME_EXAMPLE: Final = "2024-11-11T20:00:00+08:00"
+
+MAX_SETTINGS_BYTES: Final = 1024 * 1024
+"""A settings file is a few hundred bytes; one past a mebibyte is refused unread."""
+MAX_NUMBER_CHARACTERS: Final = 40
+INT64_MIN: Final = -(2**63)
+INT64_MAX: Final = 2**63 - 1
+"""The range of a whole number a knob may hold (the stored columns' BIGINT); the same bounds
+as ``peakguard.formats.limits``, which this foundation may not import."""
 
 Key = tuple[str | int, ...]
 Locate = Callable[[str], str]
@@ -107,7 +116,7 @@ def read_settings(
     Raises :class:`InvalidInputError` listing every mistake of the file's section names and of
     the asked sections.
     """
-    document, name = _load(path_or_text, source)
+    document, name = settings_document(path_or_text, source=source)
     return settings_from_document(document, classes, source=name)
 
 
@@ -123,7 +132,14 @@ def settings_from_document(
     source: str = "settings",
 ) -> ParameterSet:
     """The sections of ``classes`` from an already parsed document (TOML or a JSON body)."""
-    problems: list[Problem] = []
+    problems = [
+        Problem(f"{source}: {_section_path(path)}", message)
+        for path, message in _unfit_values(document, ())
+    ]
+    if problems:
+        raise InvalidInputError(
+            _("the settings in {source} have mistakes", source=source), problems
+        )
     for key, value in document.items():
         if key not in SECTIONS:
             problems.append(
@@ -212,31 +228,104 @@ def settings_toml(parameters: Iterable[FileParameters]) -> str:
 # Reading a file ---------------------------------------------------------------------------------
 
 
-def _load(path_or_text: Path | str, source: str | None) -> tuple[dict[str, Any], str]:
+def settings_document(
+    path_or_text: Path | str, *, source: str | None = None
+) -> tuple[dict[str, Any], str]:
+    """A settings file (a :class:`Path`) or TOML text parsed, and the name that locates it.
+
+    A file longer than :data:`MAX_SETTINGS_BYTES` is refused unread; a syntax error is located
+    by line and column, and so is what tomllib cannot convert (a number of thousands of
+    digits) or nests past the stack; values that no knob can hold (``inf``, ``nan``, integers
+    beyond 64 bits, NUL) are refused by :func:`settings_from_document`."""
     if isinstance(path_or_text, Path):
-        path = path_or_text
-        name = source or path.name
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise _unreadable(path, _("no such file")) from None
-        except UnicodeDecodeError:
-            raise _unreadable(
-                path, _("the file is not UTF-8 text: save it as UTF-8 and retry")
-            ) from None
-        except OSError as error:
-            detail = error.strerror or type(error).__name__
-            raise _unreadable(path, _("cannot be read: {detail}", detail=detail)) from None
+        text, name = _read_text(path_or_text), source or path_or_text.name
     else:
         text, name = path_or_text, source or "settings"
     try:
         return tomllib.loads(text), name
     except tomllib.TOMLDecodeError as error:
         detail, line, column = _syntax_place(str(error), text)
-        raise InvalidInputError(
-            _("cannot read {path}", path=name),
-            [Problem(f"{name}:{line}:{column}", _("TOML syntax error: {detail}", detail=detail))],
+        message = _("TOML syntax error: {detail}", detail=detail)
+    except RecursionError:
+        line, column = _first_match(text, r"[\[{]\s*[\[{]\s*[\[{]")
+        message = _("arrays and tables are nested too deep")
+    except ValueError:  # int() past Python's 4300-digit limit
+        line, column = _first_match(text, rf"[0-9_]{{{MAX_NUMBER_CHARACTERS},}}")
+        message = _("a number of more than {limit} digits", limit=MAX_NUMBER_CHARACTERS)
+    raise InvalidInputError(
+        _("cannot read {path}", path=name), [Problem(f"{name}:{line}:{column}", message)]
+    ) from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_SETTINGS_BYTES:
+            raise _unreadable(
+                path,
+                _(
+                    "is {size} bytes long; a settings file holds at most {limit}",
+                    size=size,
+                    limit=MAX_SETTINGS_BYTES,
+                ),
+            )
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _unreadable(path, _("no such file")) from None
+    except UnicodeDecodeError:
+        raise _unreadable(
+            path, _("the file is not UTF-8 text: save it as UTF-8 and retry")
         ) from None
+    except OSError as error:
+        detail = error.strerror or type(error).__name__
+        raise _unreadable(path, _("cannot be read: {detail}", detail=detail)) from None
+
+
+def _first_match(text: str, pattern: str) -> tuple[int, int]:
+    """Line and column of the first match of ``pattern`` (1, 1 when there is none)."""
+    found = re.search(pattern, text)
+    start = found.start() if found else 0
+    return text.count("\n", 0, start) + 1, start - text.rfind("\n", 0, start)
+
+
+def _unfit_values(value: object, path: Key) -> Iterator[tuple[Key, Message]]:
+    """Values no knob can hold, by path: infinite or undefined floats, integers outside
+    64 bits, text with NUL. Walked without recursion."""
+    stack: list[tuple[Key, object]] = [(path, value)]
+    while stack:
+        here, item = stack.pop()
+        if isinstance(item, Mapping):
+            pairs = list(item.items())
+            stack.extend(((*here, str(key)), child) for key, child in reversed(pairs))
+        elif isinstance(item, list | tuple):
+            stack.extend(
+                ((*here, index), child) for index, child in reversed(list(enumerate(item)))
+            )
+        elif isinstance(item, float) and not math.isfinite(item):
+            yield here, _("{value} is not a finite number: write a finite number", value=str(item))
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not INT64_MIN <= item <= INT64_MAX:
+                shown = str(item) if len(str(item)) <= 30 else f"{str(item)[:15]}…"
+                yield (
+                    here,
+                    _(
+                        "{value} is outside the range of whole numbers peakguard stores "
+                        "({low} to {high})",
+                        value=shown,
+                        low=INT64_MIN,
+                        high=INT64_MAX,
+                    ),
+                )
+        elif isinstance(item, str) and "\x00" in item:
+            yield here, _("contains a NUL character (U+0000)")
+
+
+def _section_path(path: Key) -> str:
+    """``("stagger", "storage_margin")`` → ``[stagger].storage_margin``."""
+    if not path:
+        return "(document)"
+    rest = _format_path(path[1:])
+    return f"[{path[0]}]" + (f".{rest}" if rest and not rest.startswith("[") else rest)
 
 
 def _unreadable(path: Path, message: Message) -> InvalidInputError:

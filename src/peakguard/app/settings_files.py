@@ -9,13 +9,12 @@ Every output a knob shaped echoes it under ``settings``, in the form a settings 
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from peakguard.parameters import FileParameters, read_settings, settings_from_document
+from peakguard.parameters import FileParameters, settings_document, settings_from_document
 
 SettingsSource = Path | Mapping[str, Any] | None
 """A settings file, an API body's ``settings`` object (sections as keys), or none."""
@@ -55,8 +54,9 @@ def choose_settings(
     if source is None:
         return ChosenSettings({cls: cls() for cls in classes}, frozenset())
     if isinstance(source, Path):
-        read = read_settings(source, classes)
-        given = frozenset(tomllib.loads(source.read_text(encoding="utf-8")))
+        document, name = settings_document(source)  # parsed once, size-checked first
+        read = settings_from_document(document, classes, source=name)
+        given = frozenset(document)
     else:
         read = settings_from_document(source, classes, source="settings")
         given = frozenset(source)

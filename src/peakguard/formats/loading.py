@@ -6,10 +6,13 @@ from pathlib import Path
 
 from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
 from peakguard.formats.network_document import (
     format_path,
+    network_name,
     parse_network,
     read_document,
+    renamed,
     write_document,
 )
 from peakguard.formats.tables import (
@@ -23,18 +26,25 @@ from peakguard.i18n import _
 DOCUMENT_SUFFIXES = {".yaml", ".yml", ".json"}
 
 
-def load_network(path: Path, name: str | None = None) -> Network:
-    """YAML/JSON document, Excel workbook, or a folder (or one file) of CSV tables."""
+def load_network(
+    path: Path, name: str | None = None, *, limits: InputLimits = DEFAULT_LIMITS
+) -> Network:
+    """YAML/JSON document, Excel workbook, or a folder (or one file) of CSV tables.
+
+    ``name`` (``--name``) replaces the file's own name, and is checked as strictly."""
+    if name is not None:
+        name = network_name(name, "--name")
     suffix = path.suffix.lower()
     if path.is_dir():
-        return read_csv_folder(path, name)
+        return read_csv_folder(path, name, limits=limits)
     if suffix == ".csv":
-        return read_csv_folder(path.parent, name)
+        return read_csv_folder(path.parent, name, limits=limits)
     if suffix == ".xlsx":
-        return read_workbook(path, name)
+        return read_workbook(path, name, limits=limits)
     if suffix in DOCUMENT_SUFFIXES:
-        network = parse_network(read_document(path), lambda p: _located(path, p))
-        return network.model_copy(update={"name": name}) if name else network
+        document = read_document(path, limits=limits)
+        network = parse_network(document, lambda p: _located(path, p))
+        return renamed(network, name, "--name")
     raise InvalidInputError(
         _("cannot read {path}", path=str(path)),
         [

@@ -13,10 +13,11 @@ from pathlib import Path as FilePath
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from peakguard.domain.network import (
     Carrier,
+    Identifier,
     Lane,
     Network,
     Node,
@@ -31,6 +32,8 @@ from peakguard.domain.network_checks import (
     region_directory,
 )
 from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
+from peakguard.formats.structured import load_document
 from peakguard.formats.validation_messages import Path, message_for
 from peakguard.i18n import Message, _
 
@@ -46,6 +49,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "routing_overrides": RoutingOverride,
 }
 TOP_LEVEL_FIELDS = {"name", "title", "description", *SECTIONS}
+_NETWORK_NAME: TypeAdapter[str] = TypeAdapter(Identifier)
 
 
 def format_path(path: Path) -> str:
@@ -141,6 +145,26 @@ def parse_network(raw: object, locate: Locator = format_path) -> Network:
     )
 
 
+def network_name(value: str, location: str = "name") -> str:
+    """``value`` checked as a network's name (an identifier: no spaces, no ``/``, no hidden
+    characters), normalised; a name given apart from the document (``--name``, a request's
+    path) must pass the same check as the document's own ``name``."""
+    try:
+        return _NETWORK_NAME.validate_python(value)
+    except ValidationError as error:
+        raise InvalidInputError(
+            _("the network name {name!r} cannot be used", name=value),
+            [Problem(location, message_for(detail)) for detail in error.errors(include_url=False)],
+        ) from None
+
+
+def renamed(network: Network, name: str | None, location: str = "name") -> Network:
+    """``network`` under ``name`` (checked by :func:`network_name`); itself when None."""
+    if name is None:
+        return network
+    return network.model_copy(update={"name": network_name(name, location)})
+
+
 def message_for_extra() -> Message:
     return _("is not a known field: check its spelling against the format reference")
 
@@ -210,47 +234,10 @@ def _prepare_node(entry: object, directory: Mapping[str, Any]) -> object:
     return prepared
 
 
-def read_document(path: FilePath) -> object:
-    """Parse a YAML or JSON file; syntax errors become problems with line and column."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInputError(
-            _("cannot read {path}", path=str(path)),
-            [Problem(str(path), _("no such file"))],
-        ) from None
-    except UnicodeDecodeError:
-        raise InvalidInputError(
-            _("cannot read {path}", path=str(path)),
-            [Problem(str(path), _("the file is not UTF-8 text: save it as UTF-8 and retry"))],
-        ) from None
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InvalidInputError(
-                _("cannot read {path}", path=str(path)),
-                [
-                    Problem(
-                        f"{path.name}:{error.lineno}:{error.colno}",
-                        _("JSON syntax error: {detail}", detail=error.msg),
-                    )
-                ],
-            ) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
-        raise InvalidInputError(
-            _("cannot read {path}", path=str(path)),
-            [Problem(where, _("YAML syntax error: {detail}", detail=str(error.problem)))],
-        ) from None
-    except yaml.YAMLError as error:
-        raise InvalidInputError(
-            _("cannot read {path}", path=str(path)),
-            [Problem(path.name, _("YAML syntax error: {detail}", detail=str(error)))],
-        ) from None
+def read_document(path: FilePath, *, limits: InputLimits = DEFAULT_LIMITS) -> object:
+    """Parse a YAML or JSON file through the guarded entry (:mod:`.structured`): its size,
+    depth, aliases, numbers and texts bounded; every mistake located by line or path."""
+    return load_document(path, limits=limits)
 
 
 def network_to_document(network: Network) -> dict[str, Any]:

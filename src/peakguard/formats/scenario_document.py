@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
 from peakguard.formats.network_document import format_path, read_document
 from peakguard.formats.validation_messages import message_for
 from peakguard.i18n import Message, _
@@ -94,5 +95,8 @@ def _outside_period(scenario: Scenario, prefix: str) -> list[Problem]:
     return problems
 
 
-def load_scenario(path: Path, network: Network) -> Scenario:
-    return parse_scenario(read_document(path), network, source=path.name)
+def load_scenario(
+    path: Path, network: Network, *, limits: InputLimits = DEFAULT_LIMITS
+) -> Scenario:
+    """The scenario file at ``path`` (YAML or JSON, read through the guarded entry)."""
+    return parse_scenario(read_document(path, limits=limits), network, source=path.name)
