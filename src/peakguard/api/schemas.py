@@ -14,12 +14,24 @@ Conventions every router follows (the contract test holds them):
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 T = TypeVar("T")
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """A stored moment in UTC: peakguard writes UTC, and SQLite gives it back without its
+    zone (PostgreSQL gives it in the session's zone)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+StoredMoment = Annotated[datetime, AfterValidator(_in_utc)]
+"""A moment read from the database, served with its zone (``…Z``) on every engine."""
 
 
 class ResponseModel(BaseModel):
@@ -87,7 +99,7 @@ class NetworkListItem(ResponseModel):
     nodes: int
     lanes: int
     source: str
-    created_at: datetime
+    created_at: StoredMoment
 
 
 class CarrierTotals(ResponseModel):

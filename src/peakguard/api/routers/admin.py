@@ -4,15 +4,16 @@ makes them."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Path, Query, Request
+from pydantic import Field
 
+from peakguard.api.schemas import RequestModel, ResponseModel, StoredMoment, documented
 from peakguard.api.security import requires
 from peakguard.app import accounts
 from peakguard.config import Settings
+from peakguard.formats.limits import INT64_MAX
 from peakguard.identity.model import (
     Organisation,
     OrganisationKind,
@@ -24,6 +25,7 @@ from peakguard.store.database import Store
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 Administrator = Annotated[Principal, requires(Permission.admin_manage)]
+TokenId = Annotated[int, Path(ge=1, le=INT64_MAX, description="the token's number")]
 
 
 def _store(request: Request) -> Store:
@@ -31,9 +33,7 @@ def _store(request: Request) -> Store:
     return store
 
 
-class OrganisationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OrganisationIn(RequestModel):
     code: str
     name: str
     kind: OrganisationKind
@@ -43,7 +43,7 @@ class OrganisationIn(BaseModel):
     carrier: str | None = None
 
 
-class OrganisationOut(BaseModel):
+class OrganisationOut(ResponseModel):
     code: str
     name: str
     kind: str
@@ -63,7 +63,7 @@ def organisation_out(organisation: Organisation) -> OrganisationOut:
     )
 
 
-class RoleOut(BaseModel):
+class RoleOut(ResponseModel):
     name: str
     organisation_kind: str
     title: str
@@ -71,9 +71,7 @@ class RoleOut(BaseModel):
     permissions: list[str]
 
 
-class UserIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserIn(RequestModel):
     username: str
     organisation: str
     roles: list[str]
@@ -82,17 +80,17 @@ class UserIn(BaseModel):
     """Leave out to have one generated (returned once)."""
 
 
-class UserOut(BaseModel):
+class UserOut(ResponseModel):
     username: str
     display_name: str
     organisation: str
     roles: list[str]
     disabled: bool
-    locked_until: datetime | None
-    created_at: datetime
+    locked_until: StoredMoment | None
+    created_at: StoredMoment
 
 
-class NewPasswordOut(BaseModel):
+class NewPasswordOut(ResponseModel):
     username: str
     password: str
     """Shown once: hand it to the user, who should change it."""
@@ -103,30 +101,26 @@ class CreatedUserOut(UserOut):
     """Shown once: hand it to the user, who should change it."""
 
 
-class PasswordIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PasswordIn(RequestModel):
     password: Annotated[str | None, Field(repr=False)] = None
 
 
-class TokenIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TokenIn(RequestModel):
     organisation: str
     name: str
     permissions: list[str]
     days: Annotated[int, Field(ge=1)] = 90
 
 
-class TokenOut(BaseModel):
+class TokenOut(ResponseModel):
     id: int
     name: str
     organisation: str
     permissions: list[str]
     created_by: str
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
+    created_at: StoredMoment
+    expires_at: StoredMoment
+    revoked_at: StoredMoment | None
 
 
 class IssuedTokenOut(TokenOut):
@@ -179,7 +173,9 @@ def list_organisations(request: Request, actor: Administrator) -> list[Organisat
     return [organisation_out(o) for o in accounts.list_organisations(_store(request), actor)]
 
 
-@router.post("/organisations", response_model=OrganisationOut, status_code=201)
+@router.post(
+    "/organisations", response_model=OrganisationOut, status_code=201, responses=documented(409)
+)
 def create_organisation(
     request: Request, actor: Administrator, body: Annotated[OrganisationIn, Body()]
 ) -> OrganisationOut:
@@ -200,7 +196,7 @@ def create_organisation(
     return organisation_out(made)
 
 
-@router.get("/users", response_model=list[UserOut])
+@router.get("/users", response_model=list[UserOut], responses=documented(404))
 def list_users(
     request: Request,
     actor: Administrator,
@@ -209,7 +205,7 @@ def list_users(
     return [user_out(u) for u in accounts.list_users(_store(request), actor, organisation)]
 
 
-@router.post("/users", response_model=CreatedUserOut, status_code=201)
+@router.post("/users", response_model=CreatedUserOut, status_code=201, responses=documented(409))
 def create_user(
     request: Request, actor: Administrator, body: Annotated[UserIn, Body()]
 ) -> CreatedUserOut:
@@ -226,7 +222,7 @@ def create_user(
     return CreatedUserOut(**user_out(user).model_dump(), password=password)
 
 
-@router.post("/users/{username}/password", response_model=NewPasswordOut)
+@router.post("/users/{username}/password", response_model=NewPasswordOut, responses=documented(404))
 def reset_password(
     request: Request,
     username: str,
@@ -238,18 +234,18 @@ def reset_password(
     return NewPasswordOut(username=username, password=password)
 
 
-@router.post("/users/{username}/disable", status_code=204)
+@router.post("/users/{username}/disable", status_code=204, responses=documented(404))
 def disable_user(request: Request, username: str, actor: Administrator) -> None:
     """The user can no longer log in; its sessions end at once."""
     accounts.set_user_disabled(_store(request), actor, username, True)
 
 
-@router.post("/users/{username}/enable", status_code=204)
+@router.post("/users/{username}/enable", status_code=204, responses=documented(404))
 def enable_user(request: Request, username: str, actor: Administrator) -> None:
     accounts.set_user_disabled(_store(request), actor, username, False)
 
 
-@router.get("/tokens", response_model=list[TokenOut])
+@router.get("/tokens", response_model=list[TokenOut], responses=documented(404))
 def list_tokens(
     request: Request,
     actor: Administrator,
@@ -277,7 +273,7 @@ def issue_token(
     return IssuedTokenOut(**token_out(issued.info).model_dump(), token=issued.text)
 
 
-@router.post("/tokens/{token_id}/revoke", status_code=204)
-def revoke_token(request: Request, token_id: int, actor: Administrator) -> None:
+@router.post("/tokens/{token_id}/revoke", status_code=204, responses=documented(404))
+def revoke_token(request: Request, token_id: TokenId, actor: Administrator) -> None:
     """The token is refused from now on."""
     accounts.revoke_token(_store(request), actor, token_id)

@@ -6,13 +6,12 @@ request of that session must send in ``X-CSRF-Token``."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from peakguard.api.schemas import ErrorOut
+from peakguard.api.schemas import RequestModel, ResponseModel, StoredMoment, documented
 from peakguard.api.security import (
     SESSION_COOKIE,
     client_address,
@@ -27,14 +26,12 @@ from peakguard.identity.model import Principal
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-class LoginIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LoginIn(RequestModel):
     username: Annotated[str, Field(min_length=1, max_length=64)]
     password: Annotated[str, Field(min_length=1, max_length=1024, repr=False)]
 
 
-class PrincipalOut(BaseModel):
+class PrincipalOut(ResponseModel):
     name: str
     organisation: str
     organisation_name: str
@@ -50,7 +47,7 @@ class PrincipalOut(BaseModel):
 class LoginOut(PrincipalOut):
     csrf_token: str
     """Send it in X-CSRF-Token with every request that changes anything."""
-    expires_at: datetime
+    expires_at: StoredMoment
     """When the session ends however active it is (it ends sooner when idle)."""
 
 
@@ -70,7 +67,7 @@ def principal_out(principal: Principal) -> PrincipalOut:
     )
 
 
-@router.post("/login", response_model=LoginOut, responses={401: {"model": ErrorOut}})
+@router.post("/login", response_model=LoginOut, responses=documented(401))
 def log_in(
     request: Request,
     response: Response,
@@ -101,7 +98,7 @@ def log_in(
     return LoginOut(**out.model_dump(), csrf_token=made.csrf, expires_at=made.expires_at)
 
 
-@router.post("/logout", status_code=204, responses={401: {"model": ErrorOut}})
+@router.post("/logout", status_code=204, responses=documented(401))
 def log_out(
     request: Request, response: Response, caller: Annotated[Principal, open_to_all()]
 ) -> Response:
@@ -115,7 +112,7 @@ def log_out(
     return response
 
 
-@router.get("/me", response_model=PrincipalOut, responses={401: {"model": ErrorOut}})
+@router.get("/me", response_model=PrincipalOut, responses=documented(401))
 def me(caller: Annotated[Principal, open_to_all()]) -> PrincipalOut:
     """Who the session or token belongs to, with its organisation, roles and permissions."""
     return principal_out(signed_in(caller))

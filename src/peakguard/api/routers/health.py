@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import text
 
 from peakguard import __version__
-from peakguard.api.schemas import HealthOut
+from peakguard.api.schemas import HealthOut, documented
 from peakguard.api.security import open_to_all
 from peakguard.errors import StorageError
 from peakguard.i18n import _
@@ -17,7 +17,7 @@ from peakguard.identity.model import Principal
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=HealthOut)
+@router.get("/health", response_model=HealthOut, responses=documented(503))
 def health(request: Request, _caller: Annotated[Principal, open_to_all()]) -> HealthOut:
     store = request.app.state.store
     try:
