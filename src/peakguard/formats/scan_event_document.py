@@ -13,16 +13,16 @@ files, checks the columns as a whole, and reports the cells that break a rule.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from peakguard.domain.scans import (
@@ -31,14 +31,20 @@ from peakguard.domain.scans import (
     EventType,
 )
 from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
 from peakguard.formats.scan_event_rules import (
     DEFAULT_PRODUCT,
     BoolArray,
     ColumnCheck,
+    Window,
+    cleaned,
     column_rules,
+    combined,
     equals,
-    is_null,
+    event_window,
+    rows_kept,
 )
+from peakguard.formats.table_intake import CsvFile, check_size, json_cell, json_line
 from peakguard.i18n import Message, _
 
 __all__ = [
@@ -112,17 +118,23 @@ class Findings:
             )
 
 
-def read_events(path: Path) -> pa.Table:
+def read_events(
+    path: Path, *, limits: InputLimits = DEFAULT_LIMITS, now: datetime | None = None
+) -> pa.Table:
     """One scan-event file (chosen by suffix), validated in full."""
-    return read_event_files([path])
+    return read_event_files([path], limits=limits, now=now)
 
 
-def read_event_files(paths: Sequence[Path]) -> pa.Table:
-    """Several files as one table; every file is read and every mistake reported at once."""
+def read_event_files(
+    paths: Sequence[Path], *, limits: InputLimits = DEFAULT_LIMITS, now: datetime | None = None
+) -> pa.Table:
+    """Several files as one table; every file is read and every mistake reported at once.
+    ``now`` (default: the clock) bounds how far ahead an event may be dated."""
     findings = Findings()
     tables: list[pa.Table] = []
+    reading = _Reading(limits, event_window(limits, now))
     for number, path in enumerate(paths):
-        table, found = _read_one(path, file_order=number)
+        table, found = _read_one(path, reading, file_order=number)
         findings.extend(found)
         if table is not None:
             tables.append(table)
@@ -132,51 +144,90 @@ def read_event_files(paths: Sequence[Path]) -> pa.Table:
     return pa.concat_tables(tables)
 
 
-def parse_events(records: object, *, source: str = "events") -> pa.Table:
+def parse_events(
+    records: object,
+    *,
+    source: str = "events",
+    limits: InputLimits = DEFAULT_LIMITS,
+    now: datetime | None = None,
+) -> pa.Table:
     """Scan events from JSON-like records (the API's body); mistakes are located as
     ``events[3].time`` (0-based, as in the request)."""
-    if not isinstance(records, list):
+    if not isinstance(records, list) or len(records) > limits.max_rows:
+        message = (
+            _("must be a list of scan events")
+            if not isinstance(records, list)
+            else _("more than {limit} scan events in one request", limit=f"{limits.max_rows:,}")
+        )
         raise InvalidInputError(
             _("The scan events have mistakes: {count} in all.", count="1"),
-            [Problem(source, _("must be a list of scan events"))],
+            [Problem(source, message)],
         )
 
     def locate(index: int, column: str | None) -> tuple[int, str]:
         return index, f"{source}[{index}]" + (f".{column}" if column else "")
 
-    table, findings = _from_records(records, locate, source, 0)
+    reading = _Reading(limits, event_window(limits, now))
+    table, findings = _from_records(records, locate, source, reading, 0)
     findings.raise_if_any()
     assert table is not None
     return table
 
 
-def parse_event_lines(text: bytes, *, source: str = "request") -> pa.Table:
+def parse_event_lines(
+    text: bytes,
+    *,
+    source: str = "request",
+    limits: InputLimits = DEFAULT_LIMITS,
+    now: datetime | None = None,
+) -> pa.Table:
     """Scan events from JSON lines (one object a line); mistakes are located by line number."""
-    table, findings = _from_json_lines(text, source, 0)
+    table, findings = _from_json_lines(text, source, _Reading(limits, event_window(limits, now)), 0)
     findings.raise_if_any()
     assert table is not None
     return table
 
 
-def _read_one(path: Path, *, file_order: int) -> tuple[pa.Table | None, Findings]:
+@dataclass(frozen=True)
+class _Reading:
+    """What every file of one call is read with."""
+
+    limits: InputLimits
+    window: Window
+
+
+def _read_one(
+    path: Path, reading: _Reading, *, file_order: int
+) -> tuple[pa.Table | None, Findings]:
     name = path.name.lower()
-    if not path.exists():
-        return None, _single(str(path), _("no such file"), file_order)
-    if name.endswith((".csv", ".csv.gz")):
-        return _from_csv(path, file_order)
-    if name.endswith(".parquet"):
-        return _from_parquet(path, file_order)
-    if name.endswith((".jsonl", ".ndjson")):
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None, _single(path.name, _("cannot read the file"), file_order)
-        return _from_json_lines(data, path.name, file_order)
-    return None, _single(
-        path.name,
-        _("use a .csv, .csv.gz, .parquet or .jsonl file of scan events"),
-        file_order,
-    )
+    if not name.endswith(SUFFIXES):
+        if not path.exists():
+            return None, _single(str(path), _("no such file"), file_order)
+        return None, _single(
+            path.name,
+            _("use a .csv, .csv.gz, .parquet or .jsonl file of scan events"),
+            file_order,
+        )
+    try:
+        check_size(path, reading.limits)
+        if name.endswith((".csv", ".csv.gz")):
+            return _from_csv(path, reading, file_order)
+        if name.endswith(".parquet"):
+            return _from_parquet(path, reading, file_order)
+        data = path.read_bytes()
+    except InvalidInputError as error:
+        return None, _refused(error, file_order)
+    except OSError:
+        return None, _single(path.name, _("cannot read the file"), file_order)
+    return _from_json_lines(data, path.name, reading, file_order)
+
+
+def _refused(error: InvalidInputError, file_order: int) -> Findings:
+    """The problems of a file the table intake refused as a whole."""
+    findings = Findings()
+    for problem in error.problems:
+        findings.add((file_order, -1, 0), problem)
+    return findings
 
 
 def _single(location: str, message: Message, file_order: int) -> Findings:
@@ -188,104 +239,108 @@ def _single(location: str, message: Message, file_order: int) -> Findings:
 # --- the three file forms and JSON records → columns of text ---------------------------------
 
 
-def _from_csv(path: Path, file_order: int) -> tuple[pa.Table | None, Findings]:
-    skipped: list[int | None] = []
-
-    def skip(row: Any) -> str:
-        skipped.append(row.number)
-        return "skip"
-
-    def read(threads: bool) -> pa.Table:
-        skipped.clear()
-        return pa_csv.read_csv(
-            path,
-            read_options=pa_csv.ReadOptions(use_threads=threads),
-            parse_options=pa_csv.ParseOptions(ignore_empty_lines=False, invalid_row_handler=skip),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(SCAN_EVENT_COLUMNS, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-
-    try:
-        raw = read(threads=True)
-        if skipped and None in skipped:
-            raw = read(threads=False)  # only a single-threaded read knows the skipped lines
-    except pa.ArrowInvalid as error:
-        text = str(error)
-        if "UTF8" in text or "utf8" in text.lower():
-            message = _("the file is not UTF-8 text: save it as UTF-8 and retry")
-        else:
-            message = _("not a readable CSV file: {detail}", detail=text.splitlines()[0])
-        return None, _single(path.name, message, file_order)
-    except OSError:
-        return None, _single(path.name, _("cannot read the file"), file_order)
+def _from_csv(path: Path, reading: _Reading, file_order: int) -> tuple[pa.Table | None, Findings]:
+    """Through the guarded intake, in batches turned into columns: every row keeps the line it
+    starts on (blank lines and quoted newlines counted), a row of the wrong width is refused."""
+    with CsvFile(path, limits=reading.limits, exact=True) as opened:
+        header = opened.header
+        chunks: list[list[pa.Array]] = [[] for _name in header]
+        lines: list[npt.NDArray[np.int64]] = []
+        for batch_lines, rows in opened.batches():
+            lines.append(np.array(batch_lines, dtype=np.int64))
+            # One conversion a batch (C), then each column picked out: no Python per cell.
+            cells = pa.array(rows, pa.list_(pa.string(), len(header)))
+            for position in range(len(header)):
+                chunks[position].append(pc.list_element(cells, position))
+        refused = list(zip(opened.problem_lines, opened.problems, strict=True))
     findings = Findings()
-    bad_lines = sorted(number for number in skipped if number is not None)
-    for line in bad_lines:
-        findings.add(
-            (file_order, line, 0),
-            Problem(
-                f"{path.name} row {line}",
-                _("wrong number of cells: the header has {count} columns", count=raw.num_columns),
-            ),
-        )
-    skipped_lines = np.asarray(bad_lines, dtype=np.int64)
+    for line, problem in refused:
+        findings.add((file_order, line, 0), problem)
+    numbers = np.concatenate(lines) if lines else np.zeros(0, np.int64)
 
     def locate(index: int, column: str | None) -> tuple[int, str]:
-        # Spreadsheet rows: the header is row 1; rows the reader skipped keep their numbers.
-        row = index + 2
-        for line in skipped_lines:
-            if line <= row:
-                row += 1
+        row = int(numbers[index])
         return row, f"{path.name} row {row}" + (f", column {column}" if column else "")
 
-    columns = {name: raw.column(name) for name in raw.column_names}
-    table, found = _validate(columns, locate, path.name, file_order, drop_blank=True)
+    columns = {
+        name: pa.chunked_array(chunks[position], pa.string())
+        for position, name in enumerate(header)
+        if name
+    }
+    table, found = _validate(
+        columns, locate, path.name, file_order, reading, drop_blank=True, rows=len(numbers)
+    )
     findings.extend(found)
     return table, findings
 
 
-def _from_parquet(path: Path, file_order: int) -> tuple[pa.Table | None, Findings]:
+def _from_parquet(
+    path: Path, reading: _Reading, file_order: int
+) -> tuple[pa.Table | None, Findings]:
+    """The schema and the row count from the file's metadata are checked before any row is
+    read: names unique, no more columns and rows than the limits allow."""
     try:
-        raw = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError):
+        parquet = pq.ParquetFile(path)
+        names = parquet.schema_arrow.names
+        rows = parquet.metadata.num_rows
+    except (pa.ArrowException, OSError):
         return None, _single(path.name, _("not a Parquet file"), file_order)
+    limits, problems = reading.limits, Findings()
+    for name in sorted({name for name in names if names.count(name) > 1}):
+        place = f"{path.name}, column {name}"
+        problems.add((file_order, -1, 0), Problem(place, _("appears more than once")))
+    if rows > limits.max_rows or len(names) > limits.max_columns:
+        sizes = {"rows": f"{rows:,}", "columns": len(names), "limit": f"{limits.max_rows:,}"}
+        message = _("{rows} rows of {columns} columns; at most {limit} rows are read", **sizes)
+        problems.add((file_order, -1, 0), Problem(path.name, message))
+    if problems.total:
+        parquet.close()
+        return None, problems
+    try:
+        raw = parquet.read()
+    except (pa.ArrowException, OSError):
+        return None, _single(path.name, _("the Parquet file is damaged"), file_order)
+    finally:
+        parquet.close()
     columns = {name: raw.column(name) for name in raw.column_names}
 
     def locate(index: int, column: str | None) -> tuple[int, str]:
         return index + 1, f"{path.name} row {index + 1}" + (f", column {column}" if column else "")
 
-    return _validate(
-        columns,
-        locate,
-        path.name,
-        file_order,
-        drop_blank=False,
-    )
+    return _validate(columns, locate, path.name, file_order, reading, drop_blank=False)
 
 
-def _from_json_lines(data: bytes, source: str, file_order: int) -> tuple[pa.Table | None, Findings]:
+def _from_json_lines(
+    data: bytes, source: str, reading: _Reading, file_order: int
+) -> tuple[pa.Table | None, Findings]:
+    """Lines split on ``\\n`` only (``str.splitlines`` also splits on U+2028, which JSON allows
+    inside a string, and so named lines that do not exist); each parsed with the guards."""
     findings = Findings()
     records: list[Any] = []
     lines: list[int] = []
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as error:
+        bad_line = data.count(b"\n", 0, error.start) + 1
         return None, _single(
-            source, _("the file is not UTF-8 text: save it as UTF-8 and retry"), file_order
+            f"{source} line {bad_line}",
+            _("the file is not UTF-8 text: save it as UTF-8 and retry"),
+            file_order,
         )
-    for number, line in enumerate(text.splitlines(), start=1):
+    pieces = text.split("\n")
+    if len(pieces) > reading.limits.max_rows + 1:
+        return None, _single(
+            source,
+            _("more than {limit} lines", limit=f"{reading.limits.max_rows:,}"),
+            file_order,
+        )
+    last = len(pieces)
+    for number, line in enumerate(pieces, start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            findings.add(
-                (file_order, number, 0),
-                Problem(f"{source} line {number}", _("not valid JSON: {detail}", detail=error.msg)),
-            )
+        record, problem = json_line(line, reading.limits, torn=number == last)
+        if problem is not None:
+            findings.add((file_order, number, 0), Problem(f"{source} line {number}", problem))
             continue
         records.append(record)
         lines.append(number)
@@ -294,7 +349,9 @@ def _from_json_lines(data: bytes, source: str, file_order: int) -> tuple[pa.Tabl
         line = lines[index]
         return line, f"{source} line {line}" + (f", field {column}" if column else "")
 
-    table, found = _from_records(records, locate, source, file_order)
+    if not records and findings.total:
+        return None, findings
+    table, found = _from_records(records, locate, source, reading, file_order)
     findings.extend(found)
     return table, findings
 
@@ -303,66 +360,69 @@ def _from_records(
     records: list[Any],
     locate: Locate,
     source: str,
+    reading: _Reading,
     file_order: int,
 ) -> tuple[pa.Table | None, Findings]:
-    """JSON objects → columns of text (booleans and numbers as JSON writes them)."""
+    """JSON objects → columns of text (booleans and numbers as JSON writes them). A record that
+    is not an object, or has none of the fields of a scan event (``{}``), is a located mistake."""
     findings = Findings()
     known = set(SCAN_EVENT_COLUMNS)
     present: set[str] = set()
     unknown: set[str] = set()
+    skip = np.zeros(len(records), dtype=bool)
     for index, record in enumerate(records):
-        if not isinstance(record, dict):
+        if not isinstance(record, dict) or not known.intersection(record):
+            skip[index] = True
             order, place = locate(index, None)
-            findings.add(
-                (file_order, order, 0), Problem(place, _("must be an object of field names"))
+            message = (
+                _("must be an object of field names")
+                if not isinstance(record, dict)
+                else _(
+                    "has none of the fields of a scan event: {columns}",
+                    columns=", ".join(REQUIRED_COLUMNS),
+                )
             )
-            continue
-        keys = record.keys()
-        present.update(key for key in keys if key in known)
-        unknown.update(key for key in keys if key not in known)
+            findings.add((file_order, order, 0), Problem(place, message))
+            if not isinstance(record, dict):
+                continue
+        present.update(key for key in record if key in known)
+        unknown.update(key for key in record if key not in known)
     if unknown:
         findings.add(
             (file_order, -1, 1),
-            Problem(source, _("unknown columns: {columns}", columns=", ".join(sorted(unknown)))),
+            Problem(
+                source,
+                _("unknown columns: {columns}", columns=", ".join(sorted(unknown)[:20])),
+            ),
         )
-    if records and not present and not unknown:
-        return None, findings  # nothing but broken lines or non-objects: already reported
+    if skip.all() and findings.total:
+        return None, findings  # nothing but broken lines, non-objects or empty objects
     rows = [record if isinstance(record, dict) else {} for record in records]
     columns: dict[str, pa.Array] = {}
     for name in SCAN_EVENT_COLUMNS:
         if name not in present:
             continue
-        values = [_json_cell(row.get(name)) for row in rows]
-        if _NOT_SCALAR in values:
-            for index, value in enumerate(values):
-                if value == _NOT_SCALAR:
-                    order, place = locate(index, name)
-                    findings.add(
-                        (file_order, order, 1 + SCAN_EVENT_COLUMNS.index(name)),
-                        Problem(place, _("must be text, a number, true or false")),
-                    )
-        columns[name] = pa.array(
-            [None if value == _NOT_SCALAR else value for value in values], type=pa.string()
-        )
-    skip = np.fromiter((not isinstance(record, dict) for record in records), bool, len(records))
+        values = [json_cell(row.get(name)) for row in rows]
+        for index, value in enumerate(values):
+            if isinstance(value, Message):
+                order, place = locate(index, name)
+                findings.add(
+                    (file_order, order, 1 + SCAN_EVENT_COLUMNS.index(name)), Problem(place, value)
+                )
+                values[index] = None
+        columns[name] = pa.array(values, type=pa.string())
     table, found = _validate(
-        columns, locate, source, file_order, drop_blank=False, skip=skip, rows=len(records)
+        columns,
+        locate,
+        source,
+        file_order,
+        reading,
+        drop_blank=False,
+        skip=skip,
+        rows=len(records),
     )
     findings.extend(found)
     return table, findings
-
-
-_NOT_SCALAR = "\x00not a scalar"
-
-
-def _json_cell(value: object) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return _NOT_SCALAR  # a list or an object
 
 
 # --- validation, column by column ------------------------------------------------------------
@@ -373,6 +433,7 @@ def _validate(
     locate: Locate,
     source: str,
     file_order: int,
+    reading: _Reading,
     *,
     drop_blank: bool,
     skip: BoolArray | None = None,
@@ -387,8 +448,8 @@ def _validate(
     if converted is None:
         return None, findings
     text, typed = converted
-    keep = _rows_kept(text, typed, count, skip, drop_blank=drop_blank)
-    checks, values = column_rules(text, typed, count, keep)
+    keep = rows_kept(text, typed, count, skip, drop_blank=drop_blank)
+    checks, values = column_rules(text, typed, count, keep, reading.window)
     _conditional_columns(columns, values["event"], keep, source, file_order, findings)
     _report_checks(checks, text, keep, locate, file_order, findings)
     if findings.total:
@@ -437,7 +498,7 @@ def _text_and_typed(
     for name in SCAN_EVENT_COLUMNS:
         if name not in columns:
             continue
-        array = _combine(columns[name])
+        array = combined(columns[name])
         if name == "time" and pa.types.is_timestamp(array.type):
             if array.type.tz is None:
                 findings.add(
@@ -451,12 +512,21 @@ def _text_and_typed(
                     ),
                 )
                 return None
-            typed[name] = pc.cast(array, pa.timestamp("us", tz="UTC"), safe=False)
+            try:  # nanoseconds are cut to microseconds; seconds that overflow are refused
+                typed[name] = pc.cast(
+                    array, pa.timestamp("us", tz="UTC"), safe=array.type.unit != "ns"
+                )
+            except pa.ArrowInvalid:
+                findings.add(
+                    (file_order, -1, 4),
+                    Problem(f"{source}, column time", _("holds times beyond the year 9999")),
+                )
+                return None
         elif name in SECURITY_FLAGS and pa.types.is_boolean(array.type):
             typed[name] = array
         else:
             try:
-                text[name] = _clean(pc.cast(array, pa.string()))
+                text[name] = cleaned(pc.cast(array, pa.string()))
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 findings.add(
                     (file_order, -1, 5),
@@ -464,27 +534,6 @@ def _text_and_typed(
                 )
                 return None
     return text, typed
-
-
-def _rows_kept(
-    text: dict[str, pa.Array],
-    typed: dict[str, pa.Array],
-    count: int,
-    skip: BoolArray | None,
-    *,
-    drop_blank: bool,
-) -> BoolArray:
-    """[row] checked and stored: not skipped (reported already), and with ``drop_blank``
-    not blank in every column."""
-    keep = np.ones(count, dtype=bool) if skip is None else ~skip
-    if drop_blank:
-        blank = np.ones(count, dtype=bool)
-        for array in text.values():
-            blank &= _is_empty(array)
-        for array in typed.values():
-            blank &= is_null(array)
-        keep &= ~blank
-    return keep
 
 
 def _report_checks(
@@ -546,25 +595,3 @@ def _conditional_columns(
                     ),
                 ),
             )
-
-
-# --- small vectorised helpers ----------------------------------------------------------------
-
-
-def _combine(array: pa.Array | pa.ChunkedArray) -> pa.Array:
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if pa.types.is_dictionary(array.type):
-        array = array.dictionary_decode()
-    return array
-
-
-def _clean(array: pa.Array) -> pa.Array:
-    """Trimmed text (ASCII spaces and tabs: ten times faster than Unicode trimming); empty
-    cells become null."""
-    trimmed = pc.ascii_trim_whitespace(array)
-    return pc.if_else(pc.equal(pc.binary_length(trimmed), 0), None, trimmed)
-
-
-def _is_empty(array: pa.Array) -> BoolArray:
-    return is_null(array)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from peakguard.domain.scans import SECURITY_FLAGS, EventType, ExceptionReason
+from peakguard.domain.text import describe, normalise
+from peakguard.formats.limits import InputLimits
 from peakguard.i18n import Message, _
 
 DEFAULT_PRODUCT = "standard"
@@ -25,6 +28,14 @@ _TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"  # date and ti
 _OFFSET = r"([Zz]|[+-]\d{2}(:?\d{2})?)$"
 _REGION = r"^[1-8]\d{5}$"
 _CARRIER = r"^[A-Za-z0-9_-]{1,32}$"
+_IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9_.:>\-]{0,63}$"
+"""Waybills and node ids: the network format's identifiers, ASCII once NFKC has folded
+full-width forms, so one scan cannot be spelled five ways."""
+_IDENTIFIER_SIGNS = "_.:>-"
+_HIDDEN = r"[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]"
+"""Control, format (zero-width), private-use characters and line separators: never in text."""
+MAX_PRODUCT_CHARACTERS = 64
+_SHOWN = 40
 _TRUE = ("true", "yes", "y", "1", "t", "是")
 _FALSE = ("false", "no", "n", "0", "f", "否")
 _EXAMPLE_TIME = "2026-11-11T08:00:00+08:00"
@@ -32,6 +43,8 @@ _EXAMPLE_TIME = "2026-11-11T08:00:00+08:00"
 BoolArray = npt.NDArray[np.bool_]
 Cells = Callable[[str], pa.Array]
 """A column's cells of text by name; all null for a column the file left out."""
+Window = tuple[datetime, datetime]
+"""The earliest and the latest time a scan event may carry (UTC)."""
 
 
 @dataclass
@@ -54,7 +67,11 @@ class _EventKinds:
 
 
 def column_rules(
-    text: dict[str, pa.Array], typed: dict[str, pa.Array], count: int, keep: BoolArray
+    text: dict[str, pa.Array],
+    typed: dict[str, pa.Array],
+    count: int,
+    keep: BoolArray,
+    window: Window,
 ) -> tuple[list[ColumnCheck], dict[str, pa.Array]]:
     """Every rule of docs/reference/scan-events.md as a mask of failing rows, and the columns
     converted to their stored types.
@@ -69,17 +86,18 @@ def column_rules(
         return text.get(name, empty_column)
 
     for name in ("waybill", "node_id"):
-        values[name] = cells(name)
-        checks.append(ColumnCheck(name, is_null(values[name]), lambda _value: _("is required")))
+        values[name], identifier_checks = _identifier(name, cells(name))
+        checks += identifier_checks
     values["carrier"], carrier_checks = _carrier(cells)
     checks += carrier_checks
     values["event"], events, event_checks = _event(cells)
     checks += event_checks
     values["reason"], reason_checks = _reason(cells, "reason" in text, events)
     checks += reason_checks
-    values["time"], time_checks = _times(text, typed, count, keep)
+    values["time"], time_checks = _times(text, typed, count, keep, window)
     checks += time_checks
-    values["next_node_id"] = cells("next_node_id")
+    values["next_node_id"], identifier_checks = _identifier("next_node_id", cells("next_node_id"))
+    checks += identifier_checks[1:]  # required only on depart events, below
     checks.append(
         ColumnCheck(
             "next_node_id",
@@ -90,7 +108,9 @@ def column_rules(
     for name in ("origin_region", "destination_region"):
         values[name] = cells(name)
         checks += _region(name, values[name])
-    values["product"] = pc.fill_null(cells("product"), DEFAULT_PRODUCT)
+    product = normalised(cells("product"))
+    values["product"] = pc.fill_null(product, DEFAULT_PRODUCT)
+    checks.append(_plain_text("product", product))
     for name in SECURITY_FLAGS:
         in_file = name in text or name in typed
         values[name], flag_checks = _security_flag(name, cells, typed, count, events, in_file)
@@ -99,19 +119,97 @@ def column_rules(
 
 
 def _carrier(cells: Cells) -> tuple[pa.Array, list[ColumnCheck]]:
-    """Carrier codes, upper-cased: required, letters, digits, - and _ only."""
-    carrier = cells("carrier")
+    """Carrier codes, NFKC-folded and upper-cased: required, letters, digits, - and _ only."""
+    carrier = normalised(cells("carrier"))
+
+    def message(value: str | None) -> Message:
+        character = _first_outside(value, "_-")
+        if character is not None and (not character.isascii() or not character.isprintable()):
+            return _(
+                "{value!r} is not a carrier code: {character} is not allowed; letters, digits, "
+                "- and _ only, e.g. ZTO",
+                value=_shortened(value),
+                character=describe(character),
+            )
+        return _(
+            "{value!r} is not a carrier code: letters, digits, - and _ only, e.g. ZTO",
+            value=_shortened(value),
+        )
+
     return pc.utf8_upper(carrier), [
         ColumnCheck("carrier", is_null(carrier), lambda _value: _("is required")),
-        ColumnCheck(
-            "carrier",
-            _not_matching(carrier, _CARRIER),
-            lambda value: _(
-                "{value!r} is not a carrier code: letters, digits, - and _ only, e.g. ZTO",
-                value=value,
-            ),
-        ),
+        ColumnCheck("carrier", _not_matching(carrier, _CARRIER), message),
     ]
+
+
+def _identifier(name: str, raw: pa.Array) -> tuple[pa.Array, list[ColumnCheck]]:
+    """A waybill or node id, NFKC-folded (full-width digits, a non-breaking space): required,
+    and then ASCII letters, digits and ``_ . : > -``; a refused cell names the character."""
+    value = normalised(raw)
+
+    def message(cell: str | None) -> Message:
+        character = _first_outside(cell, _IDENTIFIER_SIGNS)
+        if character is not None:
+            return _(
+                "{value!r} is not an identifier: {character} is not allowed (letters A-Z, "
+                "digits and the signs - _ . : > only)",
+                value=_shortened(cell),
+                character=describe(character),
+            )
+        return _(
+            "{value!r} is not an identifier: it starts with a letter or a digit and has at "
+            "most 64 letters, digits and the signs - _ . : >",
+            value=_shortened(cell),
+        )
+
+    return value, [
+        ColumnCheck(name, is_null(value), lambda _value: _("is required")),
+        ColumnCheck(name, _not_matching(value, _IDENTIFIER), message),
+    ]
+
+
+def _plain_text(name: str, value: pa.Array) -> ColumnCheck:
+    """Free text (a product's name): no hidden characters, and not too long."""
+    failing = _matching(value, _HIDDEN) | _mask(
+        pc.greater(pc.utf8_length(value), MAX_PRODUCT_CHARACTERS)
+    )
+
+    def message(cell: str | None) -> Message:
+        text = normalise(cell or "")
+        hidden = next((c for c in text if not c.isprintable() and c != " "), None)
+        if hidden is not None:
+            return _(
+                "{value!r} holds {character}: remove it",
+                value=_shortened(cell),
+                character=describe(hidden),
+            )
+        return _("must be at most {limit} characters", limit=MAX_PRODUCT_CHARACTERS)
+
+    return ColumnCheck(name, failing, message)
+
+
+def normalised(array: pa.Array) -> pa.Array:
+    """NFKC (``ＺＴＯ１`` is ``ZTO1``, a non-breaking space a space), trimmed again, empty as
+    null; a column of plain ASCII is returned as it is, without the work."""
+    if pc.all(pc.string_is_ascii(array)).as_py() is not False:
+        return array
+    folded = pc.ascii_trim_whitespace(pc.utf8_normalize(array, "NFKC"))
+    return pc.if_else(pc.equal(pc.binary_length(folded), 0), None, folded)
+
+
+def _first_outside(value: str | None, signs: str) -> str | None:
+    """The first character of the folded ``value`` that is not an ASCII letter, digit or one of
+    ``signs`` (computed only for the cells shown to the user)."""
+    for character in normalise(value or ""):
+        if not (character.isascii() and (character.isalnum() or character in signs)):
+            return character
+    return None
+
+
+def _shortened(value: str | None) -> str | None:
+    if value is None or len(value) <= _SHOWN:
+        return value
+    return f"{value[:_SHOWN]}… ({len(value):,} characters)"
 
 
 def _event(cells: Cells) -> tuple[pa.Array, _EventKinds, list[ColumnCheck]]:
@@ -226,12 +324,18 @@ def _security_flag(
 
 
 def _times(
-    text: dict[str, pa.Array], typed: dict[str, pa.Array], count: int, keep: BoolArray
+    text: dict[str, pa.Array],
+    typed: dict[str, pa.Array],
+    count: int,
+    keep: BoolArray,
+    window: Window,
 ) -> tuple[pa.Array, list[ColumnCheck]]:
-    """ISO 8601 times with an offset → UTC microseconds; naive times are refused."""
+    """ISO 8601 times with an offset → UTC microseconds; naive times are refused, and times
+    outside ``window`` (year 0, 2099, a clock far ahead)."""
     if "time" in typed:
         time = typed["time"]
-        return time, [ColumnCheck("time", is_null(time), lambda _value: _("is required"))]
+        required = ColumnCheck("time", is_null(time), lambda _value: _("is required"))
+        return time, [required, *_outside(time, window)]
     raw = text.get("time", pa.nulls(count, pa.string()))
     present = ~is_null(raw)
     shaped = _matching(raw, _TIME + _OFFSET)
@@ -259,12 +363,44 @@ def _times(
             malformed | (unparsable & usable),
             lambda value: _(
                 "{value!r} is not a time: use ISO 8601 with a time zone, e.g. {example}",
-                value=value,
+                value=_shortened(value),
                 example=example,
             ),
         ),
     ]
-    return time, checks
+    return time, checks + _outside(time, window)
+
+
+def _outside(time: pa.Array, window: Window) -> list[ColumnCheck]:
+    """Times before ``window[0]`` (no scan is that old) or after ``window[1]`` (now and a
+    scanner clock's tolerance): a located mistake, never stored."""
+    target = pa.timestamp("us", tz="UTC")
+    earliest, latest = (pa.scalar(moment, target) for moment in window)
+    first = window[0].date().isoformat()
+    last = window[1].isoformat(timespec="minutes")
+
+    def too_early(value: str | None) -> Message:
+        if value is None:
+            return _("is before {first}: no scan event is that old", first=first)
+        return _(
+            "{value!r} is before {first}: no scan event is that old",
+            value=_shortened(value),
+            first=first,
+        )
+
+    def too_late(value: str | None) -> Message:
+        if value is None:
+            return _("is after {last}: a scan event cannot be dated ahead of now", last=last)
+        return _(
+            "{value!r} is after {last}: a scan event cannot be dated ahead of now",
+            value=_shortened(value),
+            last=last,
+        )
+
+    return [
+        ColumnCheck("time", _mask(pc.less(time, earliest)), too_early),
+        ColumnCheck("time", _mask(pc.greater(time, latest)), too_late),
+    ]
 
 
 def _cast_times(strings: pa.Array) -> tuple[pa.Array, BoolArray]:
@@ -286,6 +422,56 @@ def _cast_times(strings: pa.Array) -> tuple[pa.Array, BoolArray]:
 
     parts = cast(0, len(strings)) if len(strings) else [pa.array([], target)]
     return pa.concat_arrays(parts), bad
+
+
+# --- columns as read --------------------------------------------------------------------------
+
+
+def event_window(limits: InputLimits, now: datetime | None = None) -> Window:
+    """The times a scan event may carry: from ``limits.earliest_time`` to now and a scanner
+    clock's tolerance (an event dated 2099 is a wrong clock or a forgery)."""
+    moment = now if now is not None else datetime.now(UTC)
+    return limits.earliest_time, moment + timedelta(hours=limits.future_tolerance_hours)
+
+
+def rows_kept(
+    text: dict[str, pa.Array],
+    typed: dict[str, pa.Array],
+    count: int,
+    skip: BoolArray | None,
+    *,
+    drop_blank: bool,
+) -> BoolArray:
+    """[row] checked and stored: not skipped (reported already), and with ``drop_blank``
+    not blank in every column."""
+    keep = np.ones(count, dtype=bool) if skip is None else ~skip
+    if drop_blank:
+        blank = np.ones(count, dtype=bool)
+        for array in text.values():
+            blank &= is_empty(array)
+        for array in typed.values():
+            blank &= is_null(array)
+        keep &= ~blank
+    return keep
+
+
+def combined(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    return array
+
+
+def cleaned(array: pa.Array) -> pa.Array:
+    """Trimmed text (ASCII spaces and tabs: ten times faster than Unicode trimming); empty
+    cells become null."""
+    trimmed = pc.ascii_trim_whitespace(array)
+    return pc.if_else(pc.equal(pc.binary_length(trimmed), 0), None, trimmed)
+
+
+def is_empty(array: pa.Array) -> BoolArray:
+    return is_null(array)
 
 
 # --- small vectorised helpers ----------------------------------------------------------------

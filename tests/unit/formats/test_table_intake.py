@@ -107,7 +107,7 @@ def test_a_gzip_bomb_is_refused_by_its_unpacked_size(tmp_path: Path) -> None:
     path = tmp_path / "events.csv.gz"
     path.write_bytes(gzip.compress(b"a,b\n" + b"1,2\n" * 100_000))
     problems = _refusal(path, limits=InputLimits(max_file_bytes=50_000))
-    assert problems[0].startswith("events.csv.gz: line 12501: unpacked, the file is more than")
+    assert problems[0].startswith("events.csv.gz: line 1: unpacked, the file is more than")
 
 
 def _workbook(path: Path, far: bool = False) -> Path:
