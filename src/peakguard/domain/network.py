@@ -10,12 +10,55 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from peakguard.domain.regions import PairClass
+from peakguard.domain.text import hidden_character, mixed_scripts, normalise
+from peakguard.i18n import _, invalid
+
+PARCELS_MAX = 10**9
+"""A count of parcels no node or lane reaches (more than China's parcels of a peak day)."""
+PEOPLE_MAX = 10**6
+"""Staff or vehicles of one node."""
+AREA_MAX_M2 = 10**7
+"""Ten square kilometres: larger than any sorting centre."""
+DISTANCE_MAX_KM = 50_000
+"""Longer than any lane on the earth's surface, by road or by air."""
+DESCRIPTION_MAX = 20_000
+
+
+def _plain_text(value: object, *, lines: bool = False) -> object:
+    """Typed text in its NFKC form, refused when it hides a character or mixes alphabets
+    (``ＺＴＯ`` is ``ZTO``; ``ZT\u041e`` with a Cyrillic О is refused, naming it)."""
+    if not isinstance(value, str):
+        return value
+    text = normalise(value.replace("\r\n", "\n")) if lines else normalise(value)
+    hidden = hidden_character(text.replace("\n", "") if lines else text, allow_tab=lines)
+    if hidden is not None:
+        raise invalid(
+            _("contains {character}, which a reader cannot see: remove it", character=hidden)
+        )
+    if not lines:
+        scripts = mixed_scripts(text)
+        if scripts is not None:
+            first, second = scripts
+            raise invalid(
+                _(
+                    "mixes {first} and {second} letters that look alike: write it in one alphabet",
+                    first=first.title(),
+                    second=second.title(),
+                )
+            )
+    return text
+
+
+def _text_lines(value: object) -> object:
+    return _plain_text(value, lines=True)
+
 
 Identifier = Annotated[
     str,
+    BeforeValidator(_plain_text),
     StringConstraints(
         strip_whitespace=True,
         min_length=1,
@@ -23,13 +66,27 @@ Identifier = Annotated[
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:>\-]*$",
     ),
 ]
-RegionCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[1-8][0-9]{5}$")]
-ClockTime = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+RegionCode = Annotated[
+    str,
+    BeforeValidator(_plain_text),
+    StringConstraints(strip_whitespace=True, pattern=r"^[1-8][0-9]{5}$"),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ClockTime = Annotated[
+    str,
+    BeforeValidator(_plain_text),
+    StringConstraints(strip_whitespace=True, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+]
+Name = Annotated[
+    str,
+    BeforeValidator(_plain_text),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+]
+Description = Annotated[
+    str, BeforeValidator(_text_lines), StringConstraints(max_length=DESCRIPTION_MAX)
+]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
+Parcels = Annotated[int, Field(gt=0, le=PARCELS_MAX)]
 
 
 class NodeKind(StrEnum):
@@ -46,7 +103,9 @@ class TransportMode(StrEnum):
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 class Carrier(_Record):
@@ -72,7 +131,7 @@ class Shift(_Record):
     name: Name
     start_hour: Annotated[int, Field(ge=0, le=23)]
     end_hour: Annotated[int, Field(ge=0, le=24)]
-    sorting_capacity_per_hour: Annotated[int, Field(gt=0)]
+    sorting_capacity_per_hour: Parcels
 
     def hours(self) -> tuple[int, ...]:
         """The hours of the day (0–23) this shift covers."""
@@ -88,15 +147,15 @@ class Node(_Record):
     kind: NodeKind
     region: RegionCode
     carrier: Identifier
-    shifts: Annotated[list[Shift], Field(min_length=1)]
-    storage_capacity: Annotated[int, Field(gt=0)]
-    staff: Annotated[int, Field(ge=0)]
-    vehicles: Annotated[int, Field(ge=0)]
-    floor_area_m2: Annotated[float, Field(ge=0)]
+    shifts: Annotated[list[Shift], Field(min_length=1, max_length=48)]
+    storage_capacity: Parcels
+    staff: Annotated[int, Field(ge=0, le=PEOPLE_MAX)]
+    vehicles: Annotated[int, Field(ge=0, le=PEOPLE_MAX)]
+    floor_area_m2: Annotated[float, Field(ge=0, le=AREA_MAX_M2)]
     automated_sorter: bool = False
     longitude: Longitude
     latitude: Latitude
-    daily_volume: Annotated[int, Field(ge=0)] = 0
+    daily_volume: Annotated[int, Field(ge=0, le=PARCELS_MAX)] = 0
 
     def sorting_capacity_by_hour(self) -> tuple[int, ...]:
         """Parcels per hour the node can sort in each hour of the day (0 outside its shifts)."""
@@ -121,9 +180,9 @@ class Lane(_Record):
     destination: Identifier
     mode: TransportMode
     transit_hours: Annotated[float, Field(gt=0, le=240)]
-    departure_times: Annotated[list[ClockTime], Field(min_length=1)]
-    capacity_per_departure: Annotated[int, Field(gt=0)]
-    distance_km: Annotated[float, Field(gt=0)] | None = None
+    departure_times: Annotated[list[ClockTime], Field(min_length=1, max_length=1440)]
+    capacity_per_departure: Parcels
+    distance_km: Annotated[float, Field(gt=0, le=DISTANCE_MAX_KM)] | None = None
 
     def daily_capacity(self) -> int:
         return self.capacity_per_departure * len(self.departure_times)
@@ -158,7 +217,7 @@ class Network(_Record):
 
     name: Identifier
     title: Name | None = None
-    description: str = ""
+    description: Description = ""
     carriers: list[Carrier]
     regions: list[RegionRecord] = Field(default_factory=list)
     nodes: Annotated[list[Node], Field(min_length=1)]

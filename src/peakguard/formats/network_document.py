@@ -17,8 +17,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from peakguard.domain.network import (
     Carrier,
+    Description,
     Identifier,
     Lane,
+    Name,
     Network,
     Node,
     RegionRecord,
@@ -31,6 +33,7 @@ from peakguard.domain.network_checks import (
     duplicate_keys,
     region_directory,
 )
+from peakguard.domain.text import normalise
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
 from peakguard.formats.structured import load_document
@@ -50,6 +53,11 @@ SECTIONS: dict[str, type[BaseModel]] = {
 }
 TOP_LEVEL_FIELDS = {"name", "title", "description", *SECTIONS}
 _NETWORK_NAME: TypeAdapter[str] = TypeAdapter(Identifier)
+_HEADER: dict[str, TypeAdapter[Any]] = {
+    "name": _NETWORK_NAME,
+    "title": TypeAdapter(Name | None),
+    "description": TypeAdapter(Description),
+}
 
 
 def format_path(path: Path) -> str:
@@ -77,9 +85,7 @@ def parse_network(raw: object, locate: Locator = format_path) -> Network:
     for key in raw:
         if key not in TOP_LEVEL_FIELDS:
             report((str(key),), message_for_extra())
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.strip():
-        report(("name",), _("is required: a short identifier such as sichuan-2026"))
+    header = _header(raw, report)
 
     declared_regions = _records(raw, "regions", RegionRecord, report)
     directory = region_directory([item.record for item in declared_regions])
@@ -94,14 +100,8 @@ def parse_network(raw: object, locate: Locator = format_path) -> Network:
     )
     overrides = _records(raw, "routing_overrides", RoutingOverride, report)
 
-    failed_node_ids = frozenset(
-        str(entry["id"]) for entry in prepared_nodes if isinstance(entry, Mapping) and "id" in entry
-    )
-    failed_carriers = frozenset(
-        str(entry["code"])
-        for entry in _entries(raw, "carriers", lambda *_: None)
-        if isinstance(entry, Mapping) and "code" in entry
-    )
+    failed_node_ids = _given_keys(prepared_nodes, "id")
+    failed_carriers = _given_keys(_entries(raw, "carriers", lambda *_: None), "code")
     if "nodes" in raw and not prepared_nodes:
         report(("nodes",), _("must have at least {limit} entries", limit=1))
     for section, key in (
@@ -111,7 +111,7 @@ def parse_network(raw: object, locate: Locator = format_path) -> Network:
         ("lanes", "id"),
     ):
         keys = [
-            (index, str(entry[key]).strip())
+            (index, normalise(str(entry[key])))
             for index, entry in enumerate(
                 prepared_nodes if section == "nodes" else _entries(raw, section, lambda *_: None)
             )
@@ -133,9 +133,8 @@ def parse_network(raw: object, locate: Locator = format_path) -> Network:
 
     if problems:
         raise InvalidInputError(_("the network file has mistakes; nothing was stored"), problems)
-    document = {key: raw[key] for key in ("name", "title", "description") if key in raw}
     return Network(
-        **document,
+        **header,
         carriers=[item.record for item in carriers],
         regions=[item.record for item in declared_regions],
         nodes=[item.record for item in nodes],
@@ -143,6 +142,32 @@ def parse_network(raw: object, locate: Locator = format_path) -> Network:
         **({"service_standards": [item.record for item in standards]} if standards else {}),
         routing_overrides=[item.record for item in overrides],
     )
+
+
+def _given_keys(entries: Sequence[Any], key: str) -> frozenset[str]:
+    """The (normalised) keys the entries give, whether or not the entry is valid."""
+    return frozenset(
+        normalise(str(entry[key]))
+        for entry in entries
+        if isinstance(entry, Mapping) and key in entry
+    )
+
+
+def _header(raw: Mapping[str, Any], report: Callable[[Path, Message], None]) -> dict[str, Any]:
+    """The document's name, title and description, each validated as the model validates it."""
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        report(("name",), _("is required: a short identifier such as sichuan-2026"))
+    header: dict[str, Any] = {}
+    for key, adapter in _HEADER.items():
+        if key not in raw or (key == "name" and not isinstance(raw[key], str)):
+            continue
+        try:
+            header[key] = adapter.validate_python(raw[key])
+        except ValidationError as error:
+            for detail in error.errors(include_url=False):
+                report((key, *detail["loc"]), message_for(detail))
+    return header
 
 
 def network_name(value: str, location: str = "name") -> str:
@@ -222,7 +247,7 @@ def _prepare_node(entry: object, directory: Mapping[str, Any]) -> object:
                 "sorting_capacity_per_hour": prepared.pop("sorting_capacity_per_hour"),
             }
         ]
-    region = directory.get(str(prepared.get("region", "")).strip())
+    region = directory.get(normalise(str(prepared.get("region", ""))))
     located = region is not None and region.longitude is not None and region.latitude is not None
     unplaced = prepared.get("longitude") in (None, "") and prepared.get("latitude") in (None, "")
     if unplaced and region is None:
