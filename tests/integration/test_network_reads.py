@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from peakguard.api.app import create_app
+from peakguard.api.routers.networks import NetworkDocumentIn, NetworkDocumentOut
 from peakguard.app import networks as operations
 from peakguard.app.access import reach
 from peakguard.app.context import open_store
@@ -23,6 +24,7 @@ from peakguard.domain.network import Network, NodeKind
 from peakguard.domain.routing import derive_routing
 from peakguard.domain.summary import NetworkSummary, summarise
 from peakguard.errors import NotFoundError
+from peakguard.formats.network_document import network_to_document
 from peakguard.identity.model import (
     LOCAL_ADMINISTRATOR,
     Channel,
@@ -258,3 +260,25 @@ def test_what_this_process_keeps_answers_only_the_reach_it_was_computed_for(
     assert operations.kept_node(store, NAME, mine.id, actor=ZTO) == mine
     filtered = network_summary(store, NAME, actor=ZTO)
     assert operations.kept_network_summary(store, NAME, actor=ZTO) == filtered != whole
+
+
+def test_the_network_routes_publish_their_bodies_and_statuses(
+    client: TestClient, tiny: dict[str, Any], demo: Network
+) -> None:
+    """The document a client sends and the one export answers have their schema in OpenAPI
+    (the test network is valid under it, the export is the file format's own document) and
+    every route of a named network documents its 404."""
+    NetworkDocumentIn.model_validate(tiny)
+    exported = client.get(f"/networks/{NAME}/document").json()
+    assert exported == network_to_document(demo)
+    NetworkDocumentOut.model_validate(exported)
+    paths = client.get("/openapi.json").json()["paths"]
+    body = paths["/networks"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {"name", "carriers", "nodes", "lanes"} <= set(body["properties"])
+    assert "409" in paths["/networks"]["post"]["responses"]
+    for path in (
+        "/networks/{name}",
+        "/networks/{name}/nodes/{node_id}",
+        "/networks/{name}/document",
+    ):
+        assert "404" in paths[path]["get"]["responses"], path

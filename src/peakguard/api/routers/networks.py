@@ -1,10 +1,18 @@
-"""Networks, their nodes and lanes (read), and validation of a network document."""
+"""Networks, their nodes and lanes (read), and validation of a network document.
+
+A network document (``POST /networks``, ``POST /networks/validate``) is read by the same
+parser as a file (:func:`~peakguard.formats.network_document.parse_network`), so that every
+mistake is located as the CLI locates it (``lanes[1].transit_hours``); its schema is
+published from :class:`NetworkDocumentIn`. ``GET /networks/{name}/document`` answers a
+:class:`NetworkDocumentOut`, which imports again unchanged.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from peakguard.api.schemas import (
@@ -14,8 +22,11 @@ from peakguard.api.schemas import (
     NetworkOut,
     NodeOut,
     Page,
+    RequestModel,
+    ResponseModel,
     ShiftOut,
     ValidationOut,
+    documented,
 )
 from peakguard.api.security import requires
 from peakguard.app import networks as operations
@@ -29,7 +40,20 @@ from peakguard.app.networks import (
     parse_network_document,
     save_network,
 )
-from peakguard.domain.network import Lane, Network, Node, NodeKind, TransportMode
+from peakguard.domain.network import (
+    ClockTime,
+    Identifier,
+    Lane,
+    Latitude,
+    Longitude,
+    Name,
+    Network,
+    Node,
+    NodeKind,
+    RegionCode,
+    TransportMode,
+)
+from peakguard.domain.regions import PairClass
 from peakguard.identity.model import Permission, Principal
 from peakguard.store.database import Store
 
@@ -38,12 +62,153 @@ Limit = Annotated[int, Query(ge=1, le=5000)]
 Offset = Annotated[int, Query(ge=0)]
 
 
+class CarrierDocument(ResponseModel):
+    code: Identifier
+    name: Name
+    name_en: Name | None = None
+
+
+class RegionDocument(ResponseModel):
+    code: RegionCode
+    name: Name
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
+
+
+class ShiftDocument(ResponseModel):
+    name: Name
+    start_hour: Annotated[int, Field(ge=0, le=23)]
+    end_hour: Annotated[int, Field(ge=0, le=24)]
+    sorting_capacity_per_hour: Annotated[int, Field(gt=0)]
+
+
+class NodeDocument(ResponseModel):
+    id: Identifier
+    name: Name
+    kind: NodeKind
+    region: RegionCode
+    carrier: Identifier
+    shifts: Annotated[list[ShiftDocument], Field(min_length=1)]
+    storage_capacity: Annotated[int, Field(gt=0)]
+    staff: Annotated[int, Field(ge=0)]
+    vehicles: Annotated[int, Field(ge=0)]
+    floor_area_m2: Annotated[float, Field(ge=0)]
+    automated_sorter: bool = False
+    longitude: Longitude
+    latitude: Latitude
+    daily_volume: Annotated[int, Field(ge=0)] = 0
+
+
+class LaneDocument(ResponseModel):
+    id: Identifier
+    origin: Identifier
+    destination: Identifier
+    mode: TransportMode
+    transit_hours: Annotated[float, Field(gt=0, le=240)]
+    departure_times: Annotated[list[ClockTime], Field(min_length=1)]
+    capacity_per_departure: Annotated[int, Field(gt=0)]
+    distance_km: Annotated[float, Field(gt=0)] | None = None
+
+
+class ServiceStandardDocument(ResponseModel):
+    pair_class: PairClass
+    time_limit_hours: Annotated[float, Field(gt=0, le=720)]
+    carrier: Identifier | None = None
+
+
+class RoutingOverrideDocument(ResponseModel):
+    node: Identifier
+    destination: Identifier
+    next_node: Identifier
+
+
+class NetworkDocumentOut(ResponseModel):
+    """A stored network in the JSON form of the file format (absent optional fields left
+    out), as ``peakguard network export --out FILE.json`` writes it."""
+
+    name: Identifier
+    title: Name | None = None
+    description: str = ""
+    carriers: list[CarrierDocument]
+    regions: list[RegionDocument] = Field(default_factory=list)
+    nodes: Annotated[list[NodeDocument], Field(min_length=1)]
+    lanes: list[LaneDocument] = Field(default_factory=list)
+    service_standards: list[ServiceStandardDocument] = Field(default_factory=list)
+    routing_overrides: list[RoutingOverrideDocument] = Field(default_factory=list)
+
+
+class NodeDocumentIn(RequestModel):
+    """A node as a document may give it: one all-day shift may be written as
+    ``sorting_capacity_per_hour`` instead of ``shifts``, and the coordinates left to the
+    declared region's centre."""
+
+    id: Identifier
+    name: Name
+    kind: NodeKind
+    region: RegionCode
+    carrier: Identifier
+    shifts: Annotated[list[ShiftDocument], Field(min_length=1)] | None = None
+    sorting_capacity_per_hour: Annotated[int, Field(gt=0)] | None = None
+    storage_capacity: Annotated[int, Field(gt=0)]
+    staff: Annotated[int, Field(ge=0)]
+    vehicles: Annotated[int, Field(ge=0)]
+    floor_area_m2: Annotated[float, Field(ge=0)]
+    automated_sorter: bool = False
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
+    daily_volume: Annotated[int, Field(ge=0)] = 0
+
+
+class NetworkDocumentIn(RequestModel):
+    """A network document (the JSON form of the file format, docs/reference): the schema
+    published for the request body, which the file format's own parser reads."""
+
+    name: Identifier
+    title: Name | None = None
+    description: str = ""
+    carriers: list[CarrierDocument]
+    regions: list[RegionDocument] = Field(default_factory=list)
+    nodes: Annotated[list[NodeDocumentIn], Field(min_length=1)]
+    lanes: list[LaneDocument] = Field(default_factory=list)
+    service_standards: list[ServiceStandardDocument] | None = None
+    """Absent: the default standards (24, 48 and 72 hours)."""
+    routing_overrides: list[RoutingOverrideDocument] = Field(default_factory=list)
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its ``$defs`` written in place (a request body's schema stands alone)."""
+    definitions = schema.pop("$defs", {})
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, dict):
+            reference = value.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/$defs/"):
+                return resolve(definitions[reference.removeprefix("#/$defs/")])
+            return {key: resolve(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [resolve(item) for item in value]
+        return value
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
+
+
+DOCUMENT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": _inline(NetworkDocumentIn.model_json_schema())}},
+    }
+}
+"""The network document's schema for OpenAPI: the body is read by the file format's parser
+(every mistake located as the CLI locates it), not by FastAPI."""
+
+
 def _store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-@router.get("", response_model=list[NetworkListItem])
+@router.get("", response_model=list[NetworkListItem], responses=documented())
 def list_networks(
     request: Request, actor: Annotated[Principal, requires(Permission.network_read)]
 ) -> list[NetworkListItem]:
@@ -60,7 +225,12 @@ def list_networks(
     ]
 
 
-@router.post("/validate", response_model=ValidationOut)
+@router.post(
+    "/validate",
+    response_model=ValidationOut,
+    responses=documented(422),
+    openapi_extra=DOCUMENT_BODY,
+)
 def validate_network(
     actor: Annotated[Principal, requires(Permission.network_write)],
     document: Annotated[dict[str, Any], Body()],
@@ -73,7 +243,13 @@ def validate_network(
     )
 
 
-@router.post("", response_model=ValidationOut, status_code=201)
+@router.post(
+    "",
+    response_model=ValidationOut,
+    status_code=201,
+    responses=documented(403, 409, 422),
+    openapi_extra=DOCUMENT_BODY,
+)
 def import_network(
     request: Request,
     actor: Annotated[Principal, requires(Permission.network_write)],
@@ -91,7 +267,12 @@ def import_network(
     )
 
 
-@router.get("/{name}/document")
+@router.get(
+    "/{name}/document",
+    response_model=NetworkDocumentOut,
+    response_model_exclude_none=True,
+    responses=documented(404),
+)
 def export_network(
     request: Request, name: str, actor: Annotated[Principal, requires(Permission.network_read)]
 ) -> dict[str, Any]:
@@ -100,7 +281,7 @@ def export_network(
     return network_document(get_network(_store(request), name, actor=actor))
 
 
-@router.get("/{name}", response_model=NetworkOut)
+@router.get("/{name}", response_model=NetworkOut, responses=documented(404))
 async def read_network(
     request: Request, name: str, actor: Annotated[Principal, requires(Permission.network_read)]
 ) -> NetworkOut:
@@ -144,7 +325,7 @@ def lane_out(lane: Lane) -> LaneOut:
     return LaneOut(**lane.model_dump(mode="json"), daily_capacity=lane.daily_capacity())
 
 
-@router.get("/{name}/nodes", response_model=Page[NodeOut])
+@router.get("/{name}/nodes", response_model=Page[NodeOut], responses=documented(404))
 def list_nodes(
     request: Request,
     actor: Annotated[Principal, requires(Permission.network_read)],
@@ -171,7 +352,7 @@ def list_nodes(
     )
 
 
-@router.get("/{name}/nodes/{node_id}", response_model=NodeOut)
+@router.get("/{name}/nodes/{node_id}", response_model=NodeOut, responses=documented(404))
 async def read_node(
     request: Request,
     actor: Annotated[Principal, requires(Permission.network_read)],
@@ -187,7 +368,7 @@ async def read_node(
     return node_out(node)
 
 
-@router.get("/{name}/lanes", response_model=Page[LaneOut])
+@router.get("/{name}/lanes", response_model=Page[LaneOut], responses=documented(404))
 def list_lanes(
     request: Request,
     actor: Annotated[Principal, requires(Permission.network_read)],
