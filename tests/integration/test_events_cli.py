@@ -1,6 +1,6 @@
 """``peakguard events ingest``: the report, bad files refused whole, and the kill tests —
 an ingest killed mid-batch (SIGKILL, at a chosen partition or at a random moment) and run
-again leaves exactly one copy of every event."""
+again leaves exactly one copy of every event, and the batch log's counts add up to it."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from peakguard.formats.scan_event_document import read_events
 from peakguard.store.event_lake import (
     CRASH_AFTER_PARTITIONS,
     STAGING_DIRECTORY,
+    batch_log,
     event_paths,
     read_stored_events,
 )
@@ -128,12 +129,15 @@ def test_killed_after_a_partition_then_rerun(tmp_path: Path, crash_after: int) -
     crashed.communicate(timeout=120)
     assert crashed.returncode == -9
     assert len(event_paths(lake)) == crash_after
+    stored_so_far = read_stored_events(lake).num_rows
+    assert sum(entry["stored"] for entry in batch_log(lake)) == stored_so_far  # from the files
     again = subprocess_ingest(source, lake, tmp_path / "home")
     output, errors = again.communicate(timeout=120)
     assert again.returncode == 0, errors.decode()
     assert "Already in the lake (dropped)" in output.decode()
     assert len(event_paths(lake)) == 5 * len(CARRIERS)
     assert_exactly_once(lake, source)
+    assert sum(entry["stored"] for entry in batch_log(lake)) == read_stored_events(lake).num_rows
 
 
 def wait_for_new_files(process: subprocess.Popen[bytes], lake: Path, before: int) -> bool:

@@ -7,10 +7,14 @@ Layout (``docs/reference/scan-events.md``)::
     <lake>/.staging/<batch>-<n>.parquet.tmp                          files being written
     <lake>/.lock                                                     held while a batch is stored
     <lake>/batches.jsonl                                             one line per stored batch
+    <lake>/retractions/<id>.parquet                                  retracted events' keys
 
 ``day`` is the calendar day of the event's time in China Standard Time; ``carrier`` is also a
 column inside each file. Readers use :func:`event_glob` with DuckDB's ``hive_partitioning`` (or
-:func:`event_dataset`), which see only finished ``*.parquet`` files.
+:func:`event_dataset`), which see only finished ``*.parquet`` files — every stored event,
+the retracted ones too; :func:`read_stored_events` and the KPI engine leave those out
+(:mod:`peakguard.store.event_retraction`). The batch log is an index the files can rebuild
+(:mod:`peakguard.store.event_batches`).
 
 :func:`ingest` stores a validated batch exactly once: duplicates inside the batch are dropped on
 the lake's key (:data:`~peakguard.store.event_files.LAKE_KEY`: the carrier and the natural key),
@@ -23,7 +27,6 @@ ingests into one lake take turns on ``.lock``.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import uuid
@@ -39,6 +42,15 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from peakguard.domain.scans import SCAN_EVENT_SCHEMA, china_days
+from peakguard.store.event_batches import (
+    BATCH_LOG,
+    SOURCE_METADATA,
+    TIME_METADATA,
+    batch_log,
+    log_batch,
+    read_batch_log,
+    repair_batch_log,
+)
 from peakguard.store.event_files import (
     BATCH,
     EVENTS_DIRECTORY,
@@ -71,10 +83,10 @@ __all__ = [
     "event_paths",
     "events_directory",
     "ingest",
+    "read_batch_log",
     "read_stored_events",
 ]
 
-BATCH_LOG = "batches.jsonl"
 CRASH_AFTER_PARTITIONS = "PEAKGUARD_INGEST_CRASH_AFTER_PARTITIONS"
 """Test hook: with ``N`` set, the ingest kills its own process (SIGKILL) right after writing
 its ``N``-th partition file, so the crash tests are deterministic."""
@@ -152,9 +164,13 @@ def ingest(lake: Path, table: pa.Table, *, source: str = "") -> IngestReport:
     unique = _first_of_each_key(table)
     with locked(lake):
         clear_staging(lake)
+        repair_batch_log(lake)
         days = china_days(unique.column("time")) if unique.num_rows else pa.array([], pa.date32())
         new = _not_stored(lake, unique, days)
-        written = _write_partitions(lake, new, batch)
+        moment = datetime.now(UTC).isoformat(timespec="seconds")
+        written = _write_partitions(
+            lake, new, batch, {SOURCE_METADATA: source, TIME_METADATA: moment}
+        )
         report = IngestReport(
             batch=batch,
             received=received,
@@ -163,7 +179,7 @@ def ingest(lake: Path, table: pa.Table, *, source: str = "") -> IngestReport:
             stored=new.num_rows,
             partitions=written,
         )
-        _log_batch(lake, report, source)
+        log_batch(lake, {"time": moment, "source": source, **asdict(report)})
     return report
 
 
@@ -216,8 +232,10 @@ def _not_stored(lake: Path, unique: pa.Table, days: pa.Array) -> pa.Table:
     return with_day.take(pa.array(rows))
 
 
-def _write_partitions(lake: Path, new: pa.Table, batch: str) -> int:
-    """One file per (day, carrier): staged, flushed, renamed into place. Returns the count."""
+def _write_partitions(lake: Path, new: pa.Table, batch: str, metadata: dict[bytes, str]) -> int:
+    """One file per (day, carrier): staged, flushed, renamed into place, each with the batch's
+    source and time in its metadata (so a batch whose log line a crash lost can be counted
+    and described from its files). Returns the count."""
     if new.num_rows == 0:
         return 0
     ordered = new.sort_by([("day", "ascending"), ("carrier", "ascending"), ("time", "ascending")])
@@ -237,7 +255,8 @@ def _write_partitions(lake: Path, new: pa.Table, batch: str) -> int:
         carrier = part.column("carrier")[0].as_py()
         target_dir = events / f"day={day.isoformat()}" / f"carrier={carrier}"
         temporary = staging / f"{batch}-{number}.parquet.tmp"
-        pq.write_table(part.drop_columns(["day"]), temporary, compression="zstd")
+        described = part.drop_columns(["day"]).replace_schema_metadata(metadata)
+        pq.write_table(described, temporary, compression="zstd")
         place(temporary, target_dir / f"part-{batch}.parquet")
         if crash_after is not None and number + 1 >= crash_after:
             os.kill(os.getpid(), signal.SIGKILL)
@@ -247,20 +266,3 @@ def _write_partitions(lake: Path, new: pa.Table, batch: str) -> int:
 def _crash_after() -> int | None:
     value = os.environ.get(CRASH_AFTER_PARTITIONS, "").strip()
     return int(value) if value.isdigit() else None
-
-
-def _log_batch(lake: Path, report: IngestReport, source: str) -> None:
-    line = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "source": source}
-    line.update(asdict(report))
-    with (lake / BATCH_LOG).open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def batch_log(lake: Path) -> list[dict[str, object]]:
-    """The stored batches, oldest first (``batches.jsonl``)."""
-    path = lake / BATCH_LOG
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
