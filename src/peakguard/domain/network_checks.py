@@ -10,6 +10,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
+
 from peakguard.domain.network import (
     Carrier,
     Lane,
@@ -102,7 +107,104 @@ def check_network(
         findings.extend(_check_standards(service_standards, carrier_codes))
     lane_pairs = {(item.record.origin, item.record.destination) for item in lanes}
     findings.extend(_check_routing_overrides(routing_overrides, node_ids, lane_pairs))
+    valid_ids = {item.record.id for item in nodes}
+    usable = [
+        item
+        for item in routing_overrides
+        if {item.record.node, item.record.destination, item.record.next_node} <= valid_ids
+        and (item.record.node, item.record.next_node) in lane_pairs
+    ]
+    findings.extend(routing_override_loops(nodes, lanes, usable))
     return findings
+
+
+def routing_override_loops(
+    nodes: Sequence[Indexed[Node]],
+    lanes: Sequence[Indexed[Lane]],
+    routing_overrides: Sequence[Indexed[RoutingOverride]],
+) -> Iterator[Finding]:
+    """Overrides whose hops, with the shortest-transit hops between them, come back to where
+    they started: parcels for that destination would go round for ever. Routes are followed as
+    :func:`peakguard.domain.routing.derive_routing` makes them (an override fixes one hop, the
+    route goes on from the chosen node); each loop is reported once, at its first override."""
+    node_ids = [item.record.id for item in nodes]
+    position = {node_id: index for index, node_id in enumerate(node_ids)}
+    fixed: dict[int, dict[int, tuple[int, int]]] = {}
+    """destination → node → (the chosen next node, the override's index)."""
+    for item in routing_overrides:
+        override = item.record
+        if override.node != override.destination:
+            hop = (position[override.next_node], item.index)
+            fixed.setdefault(position[override.destination], {})[position[override.node]] = hop
+    if not fixed:
+        return
+    destinations = sorted(fixed)
+    next_hops = _shortest_next_hops(position, lanes, destinations)
+    for row, destination in enumerate(destinations):
+        chosen = {node: hop for node, (hop, _index) in fixed[destination].items()}
+        reported: set[int] = set()
+        for start in chosen:
+            loop = _loop_from(start, destination, chosen, next_hops[row])
+            if loop is None or reported.intersection(loop):
+                continue
+            reported.update(loop)
+            indices = sorted(fixed[destination][node][1] for node in loop if node in chosen)
+            yield (
+                ("routing_overrides", indices[0], "next_node"),
+                _(
+                    "parcels for {destination} would go round in a loop and never arrive: "
+                    "{route} (routing_overrides {overrides})",
+                    destination=node_ids[destination],
+                    route=" → ".join(node_ids[node] for node in [*loop, loop[0]]),
+                    overrides=", ".join(f"[{index}]" for index in indices),
+                ),
+            )
+
+
+def _shortest_next_hops(
+    position: dict[str, int], lanes: Sequence[Indexed[Lane]], destinations: list[int]
+) -> npt.NDArray[np.int32]:
+    """``[k, i]``: the node after ``i`` on a shortest-transit path towards
+    ``destinations[k]`` (negative when there is none) — the graph derive_routing searches."""
+    size = len(position)
+    best: dict[tuple[int, int], float] = {}
+    for item in lanes:
+        lane = item.record
+        if lane.origin in position and lane.destination in position:
+            key = (position[lane.origin], position[lane.destination])
+            best[key] = min(best.get(key, np.inf), lane.transit_hours)
+    if best:
+        rows, cols = zip(*best.keys(), strict=True)
+        weights = np.fromiter(best.values(), dtype=np.float64)
+        graph = csr_array((weights, (np.array(rows), np.array(cols))), shape=(size, size))
+    else:
+        graph = csr_array((size, size), dtype=np.float64)
+    _distances, predecessors = dijkstra(
+        graph.T, directed=True, indices=destinations, return_predecessors=True
+    )
+    return np.asarray(predecessors, dtype=np.int32).reshape(len(destinations), size)
+
+
+def _loop_from(
+    start: int, destination: int, chosen: dict[int, int], next_hop: npt.NDArray[np.int32]
+) -> list[int] | None:
+    """The nodes of the loop that ``start`` lies on towards ``destination``, or None when its
+    route arrives, stops, or runs into a loop that ``start`` is not on (reported from there)."""
+    route = [start]
+    visited = {start}
+    current = start
+    for _step in range(len(next_hop)):
+        following = chosen.get(current, int(next_hop[current]))
+        if following < 0 or following == destination:
+            return None
+        if following == start:
+            return route
+        if following in visited:
+            return None
+        route.append(following)
+        visited.add(following)
+        current = following
+    return None
 
 
 def _check_nodes(
