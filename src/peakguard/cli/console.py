@@ -1,19 +1,28 @@
 """What every command shares: the deployment settings, the consoles, error rendering (every
-problem with its location, then the exit code), progress and tables of figures."""
+problem with its location, then the exit code), progress and tables of figures.
+
+Everything printed here goes out as :class:`rich.text.Text`, never as console markup: a value
+a user wrote (a network name, a file name, a cell, a problem's location) may contain ``[/x]``,
+which markup would try to close, or an escape sequence that would rewrite the terminal. Values
+pass through :func:`visible` once, in these helpers, not at each call site; sentences are
+rendered with :func:`plain`, which makes their parameters visible and leaves the translation's
+own text alone.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console, JustifyMethod
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from peakguard.app.context import open_store
 from peakguard.app.networks import resolve_network
@@ -37,6 +46,63 @@ console = Console()
 errors = Console(stderr=True)
 
 T = TypeVar("T")
+
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+"""Control and format characters, lone surrogates (an undecodable file name), line and
+paragraph separators: what a terminal would act on, or cannot encode, rather than show."""
+
+_LONGEST_VALUE = 500
+"""Characters of one value shown inside a sentence; a 131,073-character cell is cut."""
+
+
+def visible(value: object, *, longest: int | None = None) -> str:
+    """``value`` as text a terminal shows as it is: ESC as ``\\x1b``, a zero-width space as
+    ``\\u200b``; cut after ``longest`` characters, saying how long it was."""
+    text = str(value)
+    if longest is not None and len(text) > longest:
+        cut = text[:longest]
+        text = f"{cut}… ({len(text):,})"
+    if text.isprintable():
+        return text
+    return "".join(
+        _escaped(character) if unicodedata.category(character) in _HIDDEN_CATEGORIES else character
+        for character in text
+    )
+
+
+def _escaped(character: str) -> str:
+    code = ord(character)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def plain(message: Message | str) -> str:
+    """A sentence in the user's language whose parameters (names, paths, values a user wrote)
+    are made :func:`visible`; a plain string is a value and is made visible whole."""
+    if isinstance(message, str):
+        return visible(message)
+    return render(_visible_parameters(message))
+
+
+def _visible_parameters(message: Message) -> Message:
+    """Text parameters made visible; numbers and dates kept, so ``{count:,}`` still formats."""
+    params = {key: _visible_parameter(value) for key, value in message.params.items()}
+    return Message(message.msgid, params)
+
+
+def _visible_parameter(value: object) -> object:
+    if isinstance(value, Message):
+        return _visible_parameters(value)
+    if isinstance(value, str | PurePath):
+        return visible(value, longest=_LONGEST_VALUE)
+    return value
+
+
+def say(message: Message | str, *, style: str = "", stderr: bool = False) -> None:
+    """Print one sentence (or value) as plain text: no markup, no emoji codes, nothing a value
+    could use to style, hide or rewrite what the terminal shows."""
+    (errors if stderr else console).print(Text(plain(message), style=style))
 
 
 class State:
@@ -62,7 +128,7 @@ def configure(language: str | None = None, database_url: str | None = None) -> N
         State.settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         first = error.errors()[0]
-        errors.print(f"[red]{escape(str(first['loc'][0]))}: {escape(first['msg'])}[/red]")
+        say(f"{visible(first['loc'][0])}: {visible(first['msg'])}", style="red", stderr=True)
         raise typer.Exit(ConfigurationError.exit_code) from None
     set_language(State.settings.language)
 
@@ -95,32 +161,35 @@ def handled() -> Iterator[None]:
     try:
         yield
     except InvalidInputError as error:
-        errors.print(f"[bold red]{escape(render(error.message))}[/bold red]")
-        table = Table(show_header=True, header_style="bold")
-        table.add_column(render(_("Where")), overflow="fold")
-        table.add_column(render(_("What is wrong")), overflow="fold")
-        for problem in error.problems:
-            table.add_row(escape(problem.location), escape(render(problem.message)))
-        errors.print(table)
-        errors.print(
-            render(
-                _(
-                    "{count} problem(s) found. Correct them and run the command again.",
-                    count=error.total,
-                )
-            )
-        )
+        print_problems(error)
         raise typer.Exit(error.exit_code) from None
     except PeakguardError as error:
-        errors.print(f"[bold red]{escape(render(error.message))}[/bold red]")
+        say(error.message, style="bold red", stderr=True)
         raise typer.Exit(error.exit_code) from None
+
+
+def print_problems(error: InvalidInputError) -> None:
+    """The error's sentence, then every problem with its location, then how many there were."""
+    say(error.message, style="bold red", stderr=True)
+    table = Table(show_header=True, header_style="bold")
+    table.add_column(Text(plain(_("Where"))), overflow="fold")
+    table.add_column(Text(plain(_("What is wrong"))), overflow="fold")
+    for problem in error.problems:
+        table.add_row(
+            Text(visible(problem.location, longest=_LONGEST_VALUE)), Text(plain(problem.message))
+        )
+    errors.print(table)
+    say(
+        _("{count} problem(s) found. Correct them and run the command again.", count=error.total),
+        stderr=True,
+    )
 
 
 def progress() -> Progress:
-    """A transient progress display on standard error."""
+    """A transient progress display on standard error (descriptions are plain text)."""
     return Progress(
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         TimeElapsedColumn(),
         console=errors,
@@ -131,7 +200,7 @@ def progress() -> Progress:
 def with_progress(description: Message, work: Callable[[], T]) -> T:
     """``work()`` under a spinner labelled ``description``."""
     with progress() as shown:
-        task = shown.add_task(render(description), total=None)
+        task = shown.add_task(plain(description), total=None)
         result = work()
         shown.update(task, completed=1, total=1)
     return result
@@ -139,11 +208,11 @@ def with_progress(description: Message, work: Callable[[], T]) -> T:
 
 def print_figures(title: Message, rows: Sequence[tuple[Message, str]]) -> None:
     """A two-column table of labelled figures (labels rendered in the user's language)."""
-    table = Table(title=render(title), show_header=False)
+    table = Table(title=Text(plain(title)), show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
     for label, value in rows:
-        table.add_row(render(label), value)
+        table.add_row(Text(plain(label)), Text(visible(value)))
     console.print(table)
 
 
@@ -154,16 +223,17 @@ def print_table(
     *,
     justify: JustifyMethod = "left",
 ) -> None:
-    """A table with a title and a header row (both rendered in the user's language)."""
-    table = Table(title=render(title))
+    """A table with a title and a header row (both rendered in the user's language); every
+    cell is a value, shown as it is."""
+    table = Table(title=Text(plain(title)))
     for header in headers:
-        table.add_column(render(header), justify=justify)
+        table.add_column(Text(plain(header)), justify=justify)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(visible(cell)) for cell in row))
     console.print(table)
 
 
 def print_written(paths: Sequence[object]) -> None:
     """One line per file written."""
     for path in paths:
-        console.print(render(_("Wrote {path}", path=str(path))))
+        say(_("Wrote {path}", path=str(path)))

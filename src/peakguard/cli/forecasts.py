@@ -18,13 +18,14 @@ from peakguard.app.settings_files import choose_settings
 from peakguard.cli.console import (
     LOCAL,
     SettingsOption,
-    console,
     handled,
     network_named,
+    plain,
     print_figures,
     print_table,
     print_written,
     progress,
+    say,
     settings,
 )
 from peakguard.cli.simulation import NetworkOption
@@ -75,7 +76,7 @@ def forecast_command(
     """Daily forecasts with 80 % and 95 % intervals for every node, city, province and the
     nation, reconciled so the levels add up (科学预测)."""
     with handled(), progress() as shown:
-        task = shown.add_task(render(_("Forecasting")), total=None)
+        task = shown.add_task(plain(_("Forecasting")), total=None)
         parameters = choose_settings(settings_file, [ForecastParameters]).get(
             ForecastParameters,
             models=tuple(model) if model else None,
@@ -111,12 +112,10 @@ def print_forecast(outcome: ForecastOutcome) -> None:
     ]
     print_figures(_("Forecast"), rows)
     if outcome.document.get("reconciliation_note"):
-        console.print(
-            render(
-                _(
-                    "Some announced plans cover only a carrier or a region: the totals above "
-                    "nodes are the sums of the nodes (bottom_up)."
-                )
+        say(
+            _(
+                "Some announced plans cover only a carrier or a region: the totals above "
+                "nodes are the sums of the nodes (bottom_up)."
             )
         )
 
@@ -145,7 +144,7 @@ def capacity_command(
     """Staff, vehicles, sorting hours and floor area per node and day for the forecast, and
     what to add where and by when (能力储备)."""
     with handled(), progress() as shown:
-        task = shown.add_task(render(_("Sizing the reserves")), total=None)
+        task = shown.add_task(plain(_("Sizing the reserves")), total=None)
         chosen = choose_settings(settings_file, [ForecastParameters, ReserveParameters])
         outcome = capacity_for(
             network_named(network),
@@ -176,7 +175,7 @@ RESOURCE_NAMES = {
 
 def print_gaps(outcome: CapacityOutcome) -> None:
     if not outcome.gaps:
-        console.print(render(_("No node falls short: the reserves on hand suffice.")))
+        say(_("No node falls short: the reserves on hand suffice."))
         return
     print_table(
         _("Capacity gaps ({bound})", bound=outcome.bound),

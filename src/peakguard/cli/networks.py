@@ -17,18 +17,17 @@ from peakguard.app.networks import (
 )
 from peakguard.cli.console import (
     LOCAL,
-    console,
-    errors,
     handled,
     network_named,
     opened_store,
     print_figures,
     print_table,
     print_written,
+    say,
     with_progress,
 )
 from peakguard.domain.summary import NetworkSummary
-from peakguard.i18n import _, current_language, render
+from peakguard.i18n import _, current_language
 
 network_app = typer.Typer(no_args_is_help=True, help="Express networks: validate, import, export")
 
@@ -42,15 +41,13 @@ def network_validate(
     with handled():
         network = with_progress(_("Validating"), lambda: read_network_file(path, name))
         summary = summarise_network(network)
-    console.print(
-        render(
-            _(
-                "{path}: valid network {name} with {nodes} nodes and {lanes} lanes.",
-                path=str(path),
-                name=network.name,
-                nodes=summary.nodes,
-                lanes=summary.lanes,
-            )
+    say(
+        _(
+            "{path}: valid network {name} with {nodes} nodes and {lanes} lanes.",
+            path=str(path),
+            name=network.name,
+            nodes=summary.nodes,
+            lanes=summary.lanes,
         )
     )
     warn_unrouted(summary)
@@ -68,15 +65,13 @@ def network_import(
             _("Importing"),
             lambda: import_network(store, path, actor=LOCAL, name=name, replace=replace),
         )
-    console.print(
-        render(
-            _(
-                "Stored network {name}: {nodes} nodes, {lanes} lanes ({backend}).",
-                name=network.name,
-                nodes=len(network.nodes),
-                lanes=len(network.lanes),
-                backend=store.backend,
-            )
+    say(
+        _(
+            "Stored network {name}: {nodes} nodes, {lanes} lanes ({backend}).",
+            name=network.name,
+            nodes=len(network.nodes),
+            lanes=len(network.lanes),
+            backend=store.backend,
         )
     )
 
@@ -180,14 +175,12 @@ def print_carriers(summary: NetworkSummary) -> None:
 
 def warn_unrouted(summary: NetworkSummary) -> None:
     if summary.unrouted_pairs:
-        errors.print(
-            "[yellow]"
-            + render(
-                _(
-                    "Warning: {count} outlet→station pairs of the same carrier have no route; "
-                    "add lanes or routing overrides.",
-                    count=summary.unrouted_pairs,
-                )
-            )
-            + "[/yellow]"
+        say(
+            _(
+                "Warning: {count} outlet→station pairs of the same carrier have no route; "
+                "add lanes or routing overrides.",
+                count=summary.unrouted_pairs,
+            ),
+            style="yellow",
+            stderr=True,
         )

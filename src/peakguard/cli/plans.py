@@ -23,17 +23,18 @@ from peakguard.app.simulation import read_scenario_file
 from peakguard.cli.console import (
     LOCAL,
     SettingsOption,
-    console,
     handled,
     network_named,
+    plain,
     print_figures,
     print_table,
     print_written,
     progress,
+    say,
     settings,
 )
 from peakguard.cli.simulation import NetworkOption, ScenarioOption
-from peakguard.i18n import _, render
+from peakguard.i18n import _
 from peakguard.optimize.releases import StaggerParameters
 from peakguard.optimize.reroute_parameters import RerouteParameters
 from peakguard.optimize.stagger import PickupPlan
@@ -74,7 +75,7 @@ def plan_stagger_command(
 ) -> None:
     """Pickup quotas per origin, carrier and day that keep the nodes inside capacity (错峰发货)."""
     with handled(), progress() as shown:
-        task = shown.add_task(render(_("Planning the pickups")), total=None)
+        task = shown.add_task(plain(_("Planning the pickups")), total=None)
         parameters = choose_settings(settings_file, [StaggerParameters]).get(
             StaggerParameters, sorting_margin=sorting_margin, storage_margin=storage_margin
         )
@@ -112,7 +113,7 @@ def plan_reroute_command(
 ) -> None:
     """Backup hubs for a closed hub, their shares, and the changed routing (调整路由)."""
     with handled(), progress() as shown:
-        task = shown.add_task(render(_("Rerouting around the closure")), total=None)
+        task = shown.add_task(plain(_("Rerouting around the closure")), total=None)
         parameters = choose_settings(settings_file, [RerouteParameters]).get(RerouteParameters)
         chosen = network_named(network)
         season = read_scenario_file(scenario, chosen)
@@ -149,16 +150,13 @@ def print_reroute(outcome: RerouteOutcome) -> None:
             ),
         )
         if plan.unabsorbed_parcels > 0.5:
-            console.print(
-                "[yellow]"
-                + render(
-                    _(
-                        "{parcels} parcels no backup can take: re-plan their pickups "
-                        "(peakguard plan stagger).",
-                        parcels=f"{plan.unabsorbed_parcels:,.0f}",
-                    )
-                )
-                + "[/yellow]"
+            say(
+                _(
+                    "{parcels} parcels no backup can take: re-plan their pickups "
+                    "(peakguard plan stagger).",
+                    parcels=f"{plan.unabsorbed_parcels:,.0f}",
+                ),
+                style="yellow",
             )
 
 
@@ -174,21 +172,14 @@ def print_plan(plan: PickupPlan) -> None:
     ]
     print_figures(_("Staggered pickup plan"), rows)
     if plan.within_capacity:
-        console.print(render(_("Every node stays inside capacity.")))
+        say(_("Every node stays inside capacity."))
     elif plan.hubs_within_capacity:
-        console.print(
-            render(
-                _("Every open hub stays inside capacity; other nodes fall short (shortfalls.csv).")
-            )
-        )
+        say(_("Every open hub stays inside capacity; other nodes fall short (shortfalls.csv)."))
     else:
-        console.print(
-            "[yellow]"
-            + render(
-                _(
-                    "No plan stays inside capacity: this is the least-overflow plan; "
-                    "shortfalls.csv says where capacity falls short and by how much."
-                )
-            )
-            + "[/yellow]"
+        say(
+            _(
+                "No plan stays inside capacity: this is the least-overflow plan; "
+                "shortfalls.csv says where capacity falls short and by how much."
+            ),
+            style="yellow",
         )

@@ -20,9 +20,9 @@ from peakguard.app.bulletins import (
 from peakguard.app.context import choose_language, event_lake
 from peakguard.app.settings_files import choose_settings
 from peakguard.bulletin.periods import Period
-from peakguard.cli.console import LOCAL, SettingsOption, console, handled, progress, settings
+from peakguard.cli.console import LOCAL, SettingsOption, handled, plain, progress, say, settings
 from peakguard.cli.events import LakeOption
-from peakguard.i18n import _, current_language, render
+from peakguard.i18n import _, current_language
 from peakguard.web.publish import write_bulletin
 
 report_app = typer.Typer(
@@ -112,11 +112,11 @@ def _run(
         target = out or Path("bulletins") / period.label
         with progress() as shown:
             task = shown.add_task(
-                render(_("Computing the bulletin for {period}", period=period.label)), total=None
+                plain(_("Computing the bulletin for {period}", period=period.label)), total=None
             )
             bulletin = measure_bulletin(folder, period, actor=LOCAL, settings=kpi)
             paths = write_bulletin(bulletin, target, language=chosen)
             shown.update(task, completed=1, total=1)
-    console.print(render(_("Bulletin for {period} written:", period=period.label)))
+    say(_("Bulletin for {period} written:", period=period.label))
     for path in paths:
-        console.print(f"  {path}")
+        say(f"  {path}")

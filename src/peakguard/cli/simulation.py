@@ -14,11 +14,12 @@ from peakguard.cli.console import (
     SettingsOption,
     handled,
     network_named,
+    plain,
     print_figures,
     print_written,
     progress,
 )
-from peakguard.i18n import _, render
+from peakguard.i18n import _
 from peakguard.simulate.run import SimulationSummary
 from peakguard.simulate.warning_rules import WarningLevel, WarningThresholds, level_label
 
@@ -36,9 +37,9 @@ def simulate_command(
     settings_file: SettingsOption = None,
 ) -> None:
     """Simulate a peak hour by hour: node-hour results, warnings, blockage report drafts.
-    A settings file's [warnings] section replaces the scenario's warning thresholds."""
+    A settings file's \\[warnings] section replaces the scenario's warning thresholds."""
     with handled(), progress() as shown:
-        task = shown.add_task(render(_("Simulating")), total=None)
+        task = shown.add_task(plain(_("Simulating")), total=None)
         chosen_settings = choose_settings(settings_file, [WarningThresholds])
         chosen = network_named(network)
         outcome = simulate_scenario(
