@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from fastapi.testclient import TestClient
 
@@ -144,6 +145,8 @@ def test_pre_emption_through_the_api(served: tuple[TestClient, Store], lake: Pat
         ({"reason": "x", "batch": "../../etc"}, 422, "batch"),
         ({"reason": "x", "events": []}, 422, "events"),
         ({"reason": "x", "batch": "20261111T083000123456Z-1a2b3c4d"}, 404, None),
+        ({"reason": "a\u0000b", "batch": "20261111T083000123456Z-1a2b3c4d"}, 422, "reason"),
+        ({"reason": "a\u200bb", "batch": "20261111T083000123456Z-1a2b3c4d"}, 422, "reason"),
         ({"reason": "x", "events": [{"carrier": "ZTO"}]}, 422, "events[0].waybill"),
         ({"reason": "x", "colour": 1, "batch": "20261111T083000123456Z-1a2b3c4d"}, 422, "colour"),
     ],
@@ -199,3 +202,22 @@ def test_openapi_documents_every_status(served: tuple[TestClient, Store]) -> Non
     assert {"200", "401", "403", "404", "422"} <= set(retraction["responses"])
     schema = retraction["requestBody"]["content"]["application/json"]["schema"]
     assert schema["$ref"].endswith("/RetractionIn")
+
+
+def test_the_bulk_schema_is_exact(served: tuple[TestClient, Store]) -> None:
+    """The documented event schema takes the documented example (every field typed, the rules
+    between event and fields stated) and refuses what the reader refuses: a reason on an
+    accept, an accept without its flags, an unknown field."""
+    client, _store = served
+    body = client.get("/openapi.json").json()["paths"]["/events/bulk"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    items = jsonschema_rs.validator_for(schema["properties"]["events"]["items"])
+    records = example_records()
+    assert all(items.is_valid(record) for record in records)
+    accept = next(record for record in records if record["event"] == "accept")
+    assert not items.is_valid({**accept, "reason": "damage"})
+    assert not items.is_valid({key: v for key, v in accept.items() if key != "x_rayed"})
+    assert not items.is_valid({**accept, "colour": "red"})
+    assert not items.is_valid({**accept, "waybill": "ZT\u200b1"})
+    whole = jsonschema_rs.validator_for(schema)
+    assert whole.is_valid({"events": records}) and not whole.is_valid({"events": [{}]})

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from peakguard.app.access import reach, require
 from peakguard.app.audit import record
-from peakguard.domain.text import describe, hidden_character, normalise
+from peakguard.domain.text import hidden_character, normalise
 from peakguard.errors import ForbiddenError, InvalidInputError, NotFoundError, Problem
 from peakguard.formats.scan_event_document import parse_event_lines, parse_events, read_event_files
 from peakguard.i18n import Message, _
@@ -165,10 +165,7 @@ def retraction_keys(
             value = normalise(str(item[name]))
             hidden = hidden_character(value)
             if hidden is not None:
-                message = _(
-                    "contains {character}, which cannot be seen", character=describe(hidden)
-                )
-                problems.append(Problem(locate(index, name), message))
+                problems.append(Problem(locate(index, name), _invisible(hidden)))
             if name == "carrier":
                 value = value.upper()
             elif name == "event":
@@ -256,8 +253,9 @@ def retract_events(
     return done
 
 
-def _invisible(character: str) -> Message:
-    return _("contains {character}, which cannot be seen", character=describe(character))
+def _invisible(described: str) -> Message:
+    """``described``: the character as :func:`~peakguard.domain.text.hidden_character` names it."""
+    return _("contains {character}, which cannot be seen", character=described)
 
 
 def _reason_problems(reason: str) -> list[Problem]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -62,13 +62,76 @@ class IngestOut(ResponseModel):
     partitions: int
 
 
-class EventKeyIn(RequestModel):
-    """One stored event, named by the lake's key (spelled as it was sent)."""
+IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9_.:>\-]{0,63}$"
+"""A waybill or a node id as the lake stores it (the reader folds full-width forms to it)."""
+CARRIER = r"^[A-Za-z0-9_-]{1,32}$"
+REGION = r"^[1-8][0-9]{5}$"
+PRODUCT = (
+    r"^[^\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    r"\u2060-\u206f\ufeff\ufff9-\ufffb\ue000-\uf8ff]{0,64}$"
+)
+"""Free text without control, format (zero-width) or private-use characters."""
+EventName = Literal[
+    "accept", "sort", "depart", "arrive", "out_for_delivery", "deliver", "exception", "return"
+]
+ReasonName = Literal["damage", "loss", "refused", "address_problem", "locker_without_consent"]
 
-    carrier: str = Field(min_length=1, max_length=64)
-    waybill: str = Field(min_length=1, max_length=128)
-    event: str = Field(min_length=1, max_length=32)
-    node_id: str = Field(min_length=1, max_length=128)
+
+class ScanEventIn(RequestModel):
+    """One scan event as ``POST /events/bulk`` takes it (docs/reference/scan-events.md). Its
+    ``time`` lies between 2000-01-01 and now plus the scanner clocks' tolerance (24 hours by
+    default); ``reason`` is on exception events only, the three security flags on accept
+    events only, ``next_node_id`` required on depart events."""
+
+    waybill: str = Field(pattern=IDENTIFIER)
+    carrier: str = Field(pattern=CARRIER)
+    event: EventName
+    reason: ReasonName | None = None
+    node_id: str = Field(pattern=IDENTIFIER)
+    time: AwareDatetime
+    next_node_id: str | None = Field(default=None, pattern=IDENTIFIER)
+    origin_region: str = Field(pattern=REGION)
+    destination_region: str = Field(pattern=REGION)
+    product: str | None = Field(default=None, pattern=PRODUCT)
+    real_name_verified: bool | None = None
+    inspected: bool | None = None
+    x_rayed: bool | None = None
+
+
+def _needed_on(event: str, fields: tuple[str, ...], *, only_there: bool) -> dict[str, Any]:
+    """JSON Schema: ``fields`` present and not null on ``event`` events; with ``only_there``,
+    absent or null on every other event."""
+    rule: dict[str, Any] = {
+        "if": {"properties": {"event": {"const": event}}, "required": ["event"]},
+        "then": {
+            "required": list(fields),
+            "properties": {name: {"not": {"type": "null"}} for name in fields},
+        },
+    }
+    if only_there:
+        rule["else"] = {"properties": {name: {"type": "null"} for name in fields}}
+    return rule
+
+
+def scan_event_schema() -> dict[str, Any]:
+    """The JSON Schema of one event: the model's fields and the rules between them."""
+    schema = ScanEventIn.model_json_schema()
+    schema["allOf"] = [
+        _needed_on("exception", ("reason",), only_there=True),
+        _needed_on("accept", ("real_name_verified", "inspected", "x_rayed"), only_there=True),
+        _needed_on("depart", ("next_node_id",), only_there=False),
+    ]
+    return schema
+
+
+class EventKeyIn(RequestModel):
+    """One stored event, named by the lake's key, spelled as the lake stores it (the carrier
+    and the event in any case)."""
+
+    carrier: str = Field(pattern=CARRIER)
+    waybill: str = Field(pattern=IDENTIFIER)
+    event: str = Field(pattern="^[A-Za-z_]{1,32}$")
+    node_id: str = Field(pattern=IDENTIFIER)
     time: AwareDatetime
 
 
@@ -110,11 +173,23 @@ class RetractionOut(ResponseModel):
                     "schema": {
                         "type": "object",
                         "required": ["events"],
-                        "properties": {"events": {"type": "array", "items": {"type": "object"}}},
+                        "additionalProperties": False,
+                        "properties": {
+                            "events": {
+                                "type": "array",
+                                "maxItems": MAX_EVENTS_PER_REQUEST,
+                                "items": scan_event_schema(),
+                            }
+                        },
                     },
                     "example": {"events": [_EXAMPLE]},
                 },
-                "application/x-ndjson": {"schema": {"type": "string"}},
+                "application/x-ndjson": {
+                    "schema": {
+                        "type": "string",
+                        "description": "one scan event (the JSON object above) a line",
+                    }
+                },
             },
         }
     },
