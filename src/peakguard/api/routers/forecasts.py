@@ -10,12 +10,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
+from peakguard.api.running import request_bounds, run_bounded
 from peakguard.api.security import requires
+from peakguard.app.bounds import WorkBounds, check_forecast_size, check_volume_days
 from peakguard.app.capacity import NodeVolumes, capacity_for, capacity_records
-from peakguard.app.forecasts import forecast_records, forecast_volumes, read_forecast_inputs
+from peakguard.app.forecasts import (
+    ForecastInputs,
+    forecast_records,
+    forecast_volumes,
+    read_forecast_inputs,
+)
 from peakguard.app.networks import planning_network
 from peakguard.app.settings_files import ChosenSettings, choose_settings
+from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.forecast.orchestrator import MAX_HORIZON_DAYS, ForecastParameters
 from peakguard.i18n import _
@@ -67,21 +76,49 @@ class ForecastOut(BaseModel):
 
 
 @router.post("/forecasts", response_model=ForecastOut)
-def forecast(
+async def forecast(
+    request: Request,
     body: Annotated[ForecastRequest, Body()],
     actor: Annotated[Principal, requires(Permission.forecast_run)],
 ) -> ForecastOut:
     """Reconciled daily forecasts with 80 % and 95 % intervals for every series of the
     hierarchy the history's rows span, the model of each series and the fallbacks taken."""
-    inputs = read_forecast_inputs(body.history, body.announced)
+    bounds = request_bounds(request)
+    inputs = await run_in_threadpool(read_forecast_inputs, body.history, body.announced)
+    check_forecast_size(
+        (len(item.volumes) for item in inputs.series), body.horizon_days, bounds=bounds
+    )
+    document = await run_bounded(
+        request,
+        forecasted,
+        inputs,
+        body.horizon_days,
+        body.events,
+        body.parameters(),
+        actor,
+        bounds,
+    )
+    return ForecastOut(**document)
+
+
+def forecasted(
+    inputs: ForecastInputs,
+    horizon_days: int,
+    events: list[str] | None,
+    parameters: ForecastParameters,
+    actor: Principal,
+    bounds: WorkBounds,
+) -> dict[str, Any]:
+    """The forecast's records, computed in the run's child process."""
     outcome = forecast_volumes(
         inputs,
         actor=actor,
-        horizon_days=body.horizon_days,
-        events=body.events,
-        parameters=body.parameters(),
+        horizon_days=horizon_days,
+        events=events,
+        parameters=parameters,
+        bounds=bounds,
     )
-    return ForecastOut(**forecast_records(outcome))
+    return forecast_records(outcome)
 
 
 class CapacityRequest(ForecastSettings):
@@ -103,7 +140,7 @@ class CapacityOut(BaseModel):
 
 
 @router.post("/networks/{name}/capacity", response_model=CapacityOut)
-def capacity(
+async def capacity(
     request: Request,
     name: str,
     body: Annotated[CapacityRequest, Body()],
@@ -112,7 +149,10 @@ def capacity(
     """Requirements per node and day (staff, vehicles, sorting hours, floor area) and the gap
     report against the stored network's reserves."""
     store: Store = request.app.state.store
-    network = planning_network(store, name, actor=actor, permission=Permission.capacity_run)
+    bounds = request_bounds(request)
+    network = await run_in_threadpool(
+        planning_network, store, name, actor=actor, permission=Permission.capacity_run
+    )
     volumes: NodeVolumes | None = None
     if body.volumes is not None:
         if body.first_day is None:
@@ -120,7 +160,21 @@ def capacity(
                 _("the reserve inputs have mistakes"),
                 [Problem("first_day", _("give the day of the volumes' first value"))],
             )
+        check_volume_days(((node, len(days)) for node, days in body.volumes.items()), bounds=bounds)
         volumes = NodeVolumes(body.first_day, body.volumes)
+    document = await run_bounded(request, sized, network, body, volumes, actor, bounds)
+    return CapacityOut(**document)
+
+
+def sized(
+    network: Network,
+    body: CapacityRequest,
+    volumes: NodeVolumes | None,
+    actor: Principal,
+    bounds: WorkBounds,
+) -> dict[str, Any]:
+    """The reserves' records (the history forecast first), computed in the run's child
+    process."""
     outcome = capacity_for(
         network,
         actor=actor,
@@ -133,5 +187,6 @@ def capacity(
         forecast_parameters=body.parameters(),
         parameters=body.chosen().get(ReserveParameters),
         carry_backlog=body.carry_backlog,
+        bounds=bounds,
     )
-    return CapacityOut(**capacity_records(outcome))
+    return capacity_records(outcome)

@@ -1,0 +1,182 @@
+"""The heavy routes under their bounds (#13): the issue's 200-byte stagger request is refused
+at once, a run past its deadline is stopped and answered, a client that leaves stops its run,
+and a request beyond the concurrent runs is refused as busy — each time with no child left."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing.forkserver
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import httpx2 as httpx
+import psutil
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from peakguard.api.app import create_app
+from peakguard.app.bounds import WorkBounds
+from peakguard.app.context import open_store
+from peakguard.app.networks import save_network
+from peakguard.config import Settings
+from peakguard.demo.sichuan import build_sichuan_network
+from peakguard.forecast.synthetic import SyntheticSpec, synthetic_volumes
+from peakguard.identity.model import LOCAL_ADMINISTRATOR as ADMIN
+from tests.conftest import administrator_headers
+
+FIRST = date(2024, 6, 1)
+SIMULATION = {"scenario": {"name": "one-day", "first_day": "2026-11-11", "days": 1}}
+"""Six days (with warm-up and drain) on the demo network: several seconds of simulating."""
+
+
+def history(series: int, days: int = 400) -> list[dict[str, Any]]:
+    """``series`` node series of ``days`` each: about 0.07 s of forecasting a series."""
+    rows = []
+    for seed in range(series):
+        volumes = synthetic_volumes(
+            SyntheticSpec(base_volume=1000.0 + seed), FIRST, days, seed=seed
+        )
+        rows += [
+            {
+                "day": (FIRST + timedelta(days=k)).isoformat(),
+                "carrier": "ZTO",
+                "region": f"5101{seed % 90 + 1:02d}",
+                "node": f"N{seed}",
+                "volume": round(float(volumes[k])),
+            }
+            for k in range(days)
+        ]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    """app: the API on SQLite with the demo network (1,113 nodes) stored, as the issue's."""
+    home = tmp_path_factory.mktemp("bounded")
+    settings = Settings(database_url=f"sqlite:///{home / 'peakguard.db'}", home=home, language="en")
+    store = open_store(settings)
+    save_network(store, actor=ADMIN, network=build_sichuan_network(), source="demo")
+    application = create_app(settings, store)
+    application.state.headers = administrator_headers(store)
+    yield application
+    store.engine.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    app.state.work_bounds = None
+    app.state.run_slots = None
+    with TestClient(app) as test_client:
+        test_client.headers.update(app.state.headers)
+        yield test_client
+
+
+def running_children() -> list[psutil.Process]:
+    """The runs' child processes: the children of the fork server."""
+    server = multiprocessing.forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    if server is None or not psutil.pid_exists(server):
+        return []
+    return [child for child in psutil.Process(server).children() if child.status() != "zombie"]
+
+
+def wait_for(condition: Any, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_the_issues_stagger_request_is_refused_at_once(client: TestClient) -> None:
+    """The issue's request — days 120 with check on the demo network — is a 422 naming
+    scenario.days and the cap after under a second of CPU, and starts no child."""
+    body = {
+        "scenario": {"name": "long", "first_day": "2026-09-01", "days": 120},
+        "check": True,
+    }
+    assert len(json.dumps(body)) < 200
+    client.post("/networks/sichuan-demo/plans/stagger", json=body)  # the server's first request
+    started, cpu = time.monotonic(), time.process_time()
+    response = client.post("/networks/sichuan-demo/plans/stagger", json=body)
+    assert time.process_time() - cpu < 1.0  # the server's work (this process runs it)
+    assert time.monotonic() - started < 5.0  # the same on a busy shared host
+    assert response.status_code == 422, response.text
+    problems = response.json()["error"]["problems"]
+    assert [problem["location"] for problem in problems] == ["scenario.days"]
+    assert "25000" in problems[0]["message"].replace(",", "")
+    assert running_children() == []
+
+
+def test_a_run_past_its_deadline_is_stopped(app: FastAPI, client: TestClient) -> None:
+    """A simulation of the demo network that needs several seconds, under a 1 s deadline, is
+    answered 504 about a second after its run started, and its child is gone."""
+    client.post("/forecasts", json={"history": history(1, 60), "horizon_days": 7})  # warm-up
+    app.state.work_bounds = WorkBounds(run_seconds=1.0)
+    started = time.monotonic()
+    response = client.post("/networks/sichuan-demo/simulations", json=SIMULATION)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 504, response.text
+    assert "1 s" in response.json()["error"]["message"]
+    assert elapsed < 4.0  # 1 s of running, the network read from the database, a busy host
+    assert wait_for(lambda: running_children() == [], 2.0)
+
+
+def send_and_hold(port: int, path: str, body: bytes, headers: dict[str, str]) -> socket.socket:
+    """A raw client that sends a request and keeps the connection open, reading nothing."""
+    connection = socket.create_connection(("127.0.0.1", port))
+    head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json"]
+    head += [f"{name}: {value}" for name, value in headers.items()]
+    head.append(f"Content-Length: {len(body)}")
+    connection.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+    return connection
+
+
+@pytest.fixture
+def served(app: FastAPI) -> Iterator[int]:
+    """The app over a real uvicorn server on loopback; its port."""
+    app.state.run_slots = None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert wait_for(lambda: server.started, 20)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+def test_a_client_that_leaves_stops_its_run_and_a_full_server_says_busy(
+    app: FastAPI, served: int
+) -> None:
+    """With one run allowed, a second request while the first computes is a 503 at once;
+    when the first client disconnects, its child is killed within a second or two."""
+    app.state.work_bounds = WorkBounds(run_seconds=120.0, concurrent_runs=1)
+    headers: dict[str, str] = app.state.headers
+    body = json.dumps(SIMULATION).encode()
+    held = send_and_hold(served, "/networks/sichuan-demo/simulations", body, headers)
+    try:
+        assert wait_for(lambda: len(running_children()) == 1, 20), "the run never started"
+        started = time.monotonic()
+        second = httpx.post(
+            f"http://127.0.0.1:{served}/forecasts",
+            json={"history": history(1, 60), "horizon_days": 7},
+            headers=headers,
+            timeout=30,
+        )
+        assert second.status_code == 503, second.text
+        assert time.monotonic() - started < 2.0
+    finally:
+        held.close()
+    assert wait_for(lambda: running_children() == [], 3.0), "the abandoned run goes on"
