@@ -56,6 +56,16 @@ def _text_lines(value: object) -> object:
     return _plain_text(value, lines=True)
 
 
+def _not_truth_value(value: object) -> object:
+    """``true`` is not 1 parcel: a number field takes numbers (and their text), not yes/no."""
+    if isinstance(value, bool):
+        raise invalid(_("must be a number, not {value!r}", value=value))
+    return value
+
+
+_NOT_TRUTH = BeforeValidator(_not_truth_value)
+
+
 Identifier = Annotated[
     str,
     BeforeValidator(_plain_text),
@@ -84,9 +94,9 @@ Name = Annotated[
 Description = Annotated[
     str, BeforeValidator(_text_lines), StringConstraints(max_length=DESCRIPTION_MAX)
 ]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Parcels = Annotated[int, Field(gt=0, le=PARCELS_MAX)]
+Longitude = Annotated[float, _NOT_TRUTH, Field(ge=-180, le=180)]
+Latitude = Annotated[float, _NOT_TRUTH, Field(ge=-90, le=90)]
+Parcels = Annotated[int, _NOT_TRUTH, Field(gt=0, le=PARCELS_MAX)]
 
 
 class NodeKind(StrEnum):
@@ -129,8 +139,8 @@ class Shift(_Record):
     """Sorting capacity for the hours [start_hour, end_hour); wraps past midnight if end < start."""
 
     name: Name
-    start_hour: Annotated[int, Field(ge=0, le=23)]
-    end_hour: Annotated[int, Field(ge=0, le=24)]
+    start_hour: Annotated[int, _NOT_TRUTH, Field(ge=0, le=23)]
+    end_hour: Annotated[int, _NOT_TRUTH, Field(ge=0, le=24)]
     sorting_capacity_per_hour: Parcels
 
     def hours(self) -> tuple[int, ...]:
@@ -149,13 +159,13 @@ class Node(_Record):
     carrier: Identifier
     shifts: Annotated[list[Shift], Field(min_length=1, max_length=48)]
     storage_capacity: Parcels
-    staff: Annotated[int, Field(ge=0, le=PEOPLE_MAX)]
-    vehicles: Annotated[int, Field(ge=0, le=PEOPLE_MAX)]
-    floor_area_m2: Annotated[float, Field(ge=0, le=AREA_MAX_M2)]
+    staff: Annotated[int, _NOT_TRUTH, Field(ge=0, le=PEOPLE_MAX)]
+    vehicles: Annotated[int, _NOT_TRUTH, Field(ge=0, le=PEOPLE_MAX)]
+    floor_area_m2: Annotated[float, _NOT_TRUTH, Field(ge=0, le=AREA_MAX_M2)]
     automated_sorter: bool = False
     longitude: Longitude
     latitude: Latitude
-    daily_volume: Annotated[int, Field(ge=0, le=PARCELS_MAX)] = 0
+    daily_volume: Annotated[int, _NOT_TRUTH, Field(ge=0, le=PARCELS_MAX)] = 0
 
     def sorting_capacity_by_hour(self) -> tuple[int, ...]:
         """Parcels per hour the node can sort in each hour of the day (0 outside its shifts)."""
@@ -179,10 +189,10 @@ class Lane(_Record):
     origin: Identifier
     destination: Identifier
     mode: TransportMode
-    transit_hours: Annotated[float, Field(gt=0, le=240)]
+    transit_hours: Annotated[float, _NOT_TRUTH, Field(gt=0, le=240)]
     departure_times: Annotated[list[ClockTime], Field(min_length=1, max_length=1440)]
     capacity_per_departure: Parcels
-    distance_km: Annotated[float, Field(gt=0, le=DISTANCE_MAX_KM)] | None = None
+    distance_km: Annotated[float, _NOT_TRUTH, Field(gt=0, le=DISTANCE_MAX_KM)] | None = None
 
     def daily_capacity(self) -> int:
         return self.capacity_per_departure * len(self.departure_times)
@@ -192,7 +202,7 @@ class ServiceStandard(_Record):
     """The time limit promised for one class of origin–destination pair (optionally per carrier)."""
 
     pair_class: PairClass
-    time_limit_hours: Annotated[float, Field(gt=0, le=720)]
+    time_limit_hours: Annotated[float, _NOT_TRUTH, Field(gt=0, le=720)]
     carrier: Identifier | None = None
 
 

@@ -119,3 +119,18 @@ def test_a_model_built_in_code_is_checked_as_strictly() -> None:
     """The rules live on the model, not only in the file reader."""
     with pytest.raises(ValueError, match="ZERO WIDTH SPACE"):
         Network.model_validate({"name": "a\u200bb", "carriers": [], "nodes": []})
+
+
+@pytest.mark.parametrize(
+    ("section", "index", "field"),
+    [("lanes", 0, "capacity_per_departure"), ("nodes", 1, "staff"), ("lanes", 0, "transit_hours")],
+)
+def test_true_is_not_a_number(
+    document: dict[str, Any], section: str, index: int, field: str
+) -> None:
+    """``capacity_per_departure: true`` was stored as 1 parcel (found by the document fuzzer)."""
+    changed = copy.deepcopy(document)
+    changed[section][index][field] = True
+    assert problems_of(changed)[f"{section}[{index}].{field}"].endswith(
+        "must be a number, not True"
+    )
