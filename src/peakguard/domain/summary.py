@@ -6,9 +6,14 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
+
 from peakguard.domain.network import Network, NodeKind
 from peakguard.domain.regions import province_code
-from peakguard.domain.routing import RoutingTable, derive_routing
+from peakguard.domain.routing import UNREACHABLE, RoutingTable
 
 
 @dataclass(frozen=True)
@@ -56,24 +61,16 @@ class NetworkSummary:
 
 
 def summarise(network: Network, routing: RoutingTable | None = None) -> NetworkSummary:
-    table = routing or derive_routing(network)
+    """The network's figures. Routed pairs are counted on ``routing`` when given, else without
+    an all-pairs table (:func:`routed_pairs`): the same counts in memory proportional to the
+    network, not to its square (8,589 nodes took 2 GB)."""
+    if routing is None:
+        routed, unrouted = routed_pairs(network)
+    else:
+        routed, unrouted = routed_pairs_on(network, routing)
     home = Counter(province_code(node.region) for node in network.nodes).most_common(1)[0][0]
     hubs = [node for node in network.nodes if node.kind is NodeKind.hub]
     outlets = [node for node in network.nodes if node.kind is NodeKind.outlet]
-    stations = [node for node in network.nodes if node.kind is NodeKind.station]
-    routed = unrouted = 0
-    for outlet in outlets:
-        origin = table.position[outlet.id]
-        for station in stations:
-            if station.carrier != outlet.carrier:
-                continue
-            target = table.position[station.id]
-            if (origin, target) in table.overrides:
-                ok = table.reachable(outlet.id, station.id)
-            else:
-                ok = bool(table.next_hop[origin, target] >= 0)
-            routed += ok
-            unrouted += not ok
     carriers = []
     for carrier in network.carriers:
         kinds = Counter(node.kind for node in network.nodes if node.carrier == carrier.code)
@@ -115,6 +112,114 @@ def summarise(network: Network, routing: RoutingTable | None = None) -> NetworkS
         unrouted_pairs=unrouted,
         description=network.description,
     )
+
+
+def routed_pairs_on(network: Network, table: RoutingTable) -> tuple[int, int]:
+    """Outlet → station pairs of one carrier with and without a route, on an all-pairs
+    table: an override from the outlet itself is followed hop by hop, any other pair is
+    routed when the lanes reach the station."""
+    outlets = [node for node in network.nodes if node.kind is NodeKind.outlet]
+    stations = [node for node in network.nodes if node.kind is NodeKind.station]
+    routed = unrouted = 0
+    for outlet in outlets:
+        origin = table.position[outlet.id]
+        for station in stations:
+            if station.carrier != outlet.carrier:
+                continue
+            target = table.position[station.id]
+            if (origin, target) in table.overrides:
+                ok = table.reachable(outlet.id, station.id)
+            else:
+                ok = bool(table.next_hop[origin, target] >= 0)
+            routed += ok
+            unrouted += not ok
+    return routed, unrouted
+
+
+_SOURCES_AT_ONCE = 256
+"""Shortest-path searches run together: their distances take this many rows of the network."""
+
+
+def routed_pairs(network: Network) -> tuple[int, int]:
+    """What :func:`routed_pairs_on` counts on :func:`derive_routing`'s table, without it:
+    reachability searched from the outlets a few hundred at a time, and a pair an override
+    starts walked on its station's own next-hop column (the table's column, searched alone)."""
+    position = {node.id: index for index, node in enumerate(network.nodes)}
+    graph = _lane_graph(network, position)
+    overrides = {
+        (position[item.node], position[item.destination]): position[item.next_node]
+        for item in network.routing_overrides
+    }
+    next_hops: dict[int, npt.NDArray[np.int32]] = {}
+    routed = unrouted = 0
+    for carrier in dict.fromkeys(node.carrier for node in network.nodes):
+        origins = _positions(network, position, carrier, NodeKind.outlet)
+        targets = _positions(network, position, carrier, NodeKind.station)
+        if not origins or not targets:
+            continue
+        columns_of = {target: column for column, target in enumerate(targets)}
+        for start in range(0, len(origins), _SOURCES_AT_ONCE):
+            chunk = origins[start : start + _SOURCES_AT_ONCE]
+            reached = np.isfinite(dijkstra(graph, directed=True, indices=chunk)[:, targets])
+            rows = {origin: row for row, origin in enumerate(chunk)}
+            for (origin, target), _next in overrides.items():
+                if origin in rows and target in columns_of:
+                    if target not in next_hops:
+                        next_hops[target] = _next_hops_towards(graph, target)
+                    reached[rows[origin], columns_of[target]] = _walk(
+                        origin, target, next_hops[target], overrides
+                    )
+            routed += int(reached.sum())
+            unrouted += int(reached.size - reached.sum())
+    return routed, unrouted
+
+
+def _positions(
+    network: Network, position: dict[str, int], carrier: str, kind: NodeKind
+) -> list[int]:
+    return [
+        position[node.id] for node in network.nodes if node.carrier == carrier and node.kind is kind
+    ]
+
+
+def _lane_graph(network: Network, position: dict[str, int]) -> csr_array:
+    """The lanes as a sparse graph of their shortest transit hours, as derive_routing builds it."""
+    size = len(position)
+    best: dict[tuple[int, int], float] = {}
+    for lane in network.lanes:
+        key = (position[lane.origin], position[lane.destination])
+        best[key] = min(best.get(key, np.inf), lane.transit_hours)
+    if not best:
+        return csr_array((size, size), dtype=np.float64)
+    rows, cols = zip(*best.keys(), strict=True)
+    weights = np.fromiter(best.values(), dtype=np.float64)
+    return csr_array((weights, (np.array(rows), np.array(cols))), shape=(size, size))
+
+
+def _next_hops_towards(graph: csr_array, target: int) -> npt.NDArray[np.int32]:
+    """``next_hop[:, target]`` of derive_routing's table: the same search, from one target."""
+    _distances, predecessors = dijkstra(
+        graph.T, directed=True, indices=target, return_predecessors=True
+    )
+    return np.asarray(predecessors).astype(np.int32)
+
+
+def _walk(
+    origin: int,
+    target: int,
+    next_hops: npt.NDArray[np.int32],
+    overrides: dict[tuple[int, int], int],
+) -> bool:
+    """Whether the route from ``origin`` reaches ``target``, as RoutingTable.path walks it."""
+    current = origin
+    for _step in range(len(next_hops)):
+        if current == target:
+            return True
+        chosen = overrides.get((current, target), int(next_hops[current]))
+        if chosen == UNREACHABLE:
+            return False
+        current = chosen
+    return False  # a loop made by overrides: treated as unreachable
 
 
 def summary_record(summary: NetworkSummary) -> dict[str, Any]:
