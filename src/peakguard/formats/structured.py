@@ -166,8 +166,33 @@ class _Refusal(yaml.constructor.ConstructorError):
         self.message = message
 
 
-class _GuardedLoader(_SAFE_LOADER):  # type: ignore[valid-type,misc]
-    """The safe loader, refusing a key given twice and locating a value it cannot build."""
+class _GuardedLoader(
+    yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+):
+    """The safe loader fed by checked events (:func:`_checked_events`): it composes as the
+    parser goes, so the checks refuse a document before its nodes are all built, and one
+    parse does for both. It refuses a key given twice and locates a value it cannot build."""
+
+    def __init__(self, events: Iterator[yaml.Event]) -> None:
+        self._events = events
+        self._current: yaml.Event | None = None
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+    def peek_event(self) -> yaml.Event | None:
+        if self._current is None:
+            self._current = next(self._events, None)
+        return self._current
+
+    def check_event(self, *choices: type[yaml.Event]) -> bool:
+        current = self.peek_event()
+        return current is not None and (not choices or isinstance(current, choices))
+
+    def get_event(self) -> yaml.Event | None:
+        current = self.peek_event()
+        self._current = None
+        return current
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[object] = set()
@@ -203,17 +228,12 @@ class _GuardedLoader(_SAFE_LOADER):  # type: ignore[valid-type,misc]
 def parse_yaml(text: str | bytes, source: str, *, limits: InputLimits = DEFAULT_LIMITS) -> object:
     """A YAML document, or :class:`InvalidInputError` saying what is wrong and where.
 
-    The parser's events are walked first, with every alias counted at its expanded size, so a
-    document that would nest too deep or expand past ``limits.max_nodes`` is refused before
-    any object is built."""
+    The parser's events are checked as they come, with every alias counted at its expanded
+    size, so a document that would nest too deep or expand past ``limits.max_nodes`` is
+    refused before any object is built."""
     decoded = _decoded(text, source, limits)
     try:
-        _check_events(decoded, source, limits)
-        loader = _GuardedLoader(decoded)
-        try:
-            value = loader.get_single_data()
-        finally:
-            loader.dispose()
+        value = _GuardedLoader(_checked_events(decoded, source, limits)).get_single_data()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f"{source}: line {mark.line + 1}, column {mark.column + 1}" if mark else source
@@ -232,8 +252,9 @@ def parse_yaml(text: str | bytes, source: str, *, limits: InputLimits = DEFAULT_
     return value
 
 
-def _check_events(text: str, source: str, limits: InputLimits) -> None:
-    """Depth, expanded size and long numbers, from the parser's events alone."""
+def _checked_events(text: str, source: str, limits: InputLimits) -> Iterator[yaml.Event]:
+    """The parser's events, each let through once depth, expanded size and long numbers
+    allow it."""
     walk = _EventWalk(source, limits)
     for event in yaml.parse(text, Loader=_SAFE_LOADER):
         if isinstance(event, yaml.ScalarEvent):
@@ -250,6 +271,7 @@ def _check_events(text: str, source: str, limits: InputLimits) -> None:
                 limit=limits.max_nodes,
             )
             raise _event_error(event, source, message)
+        yield event
 
 
 class _EventWalk:
