@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from peakguard.errors import InvalidInputError
 from peakguard.formats.history_document import read_history, read_rows
@@ -146,7 +146,26 @@ def test_history_days_and_volumes_within_sense(tmp_path: Path) -> None:
     ]
 
 
-def test_history_workbook_far_cell_and_suffix(tmp_path: Path) -> None:
+def test_releases_workbook_rows_keep_the_sheet_number(tmp_path: Path) -> None:
+    """A releases sheet with blank rows and a far cell: the bad cell is named by its sheet and
+    its own row, and the far cell costs nothing."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "releases"
+    sheet.append(RELEASES.strip().split(","))
+    sheet.append(["O1", "ZTO", "2026-11-11", "2026-11-12", 10])
+    for cell, value in zip("ABCDE", ["O1", "ZTO", "2026-11-11", "2026-11-12", -4], strict=True):
+        sheet[f"{cell}7"] = value
+    sheet["XFD1048576"] = 1
+    path = tmp_path / "releases.xlsx"
+    workbook.save(path)
+    assert _problems(read_releases, path) == [
+        'releases.xlsx: sheet "releases", row 7, column parcels: must be at least 0'
+    ]
+
+
+def test_history_needs_a_csv_or_workbook(tmp_path: Path) -> None:
     """Anything but .csv or .xlsx is refused by name; a missing file says so."""
     assert _problems(read_rows, tmp_path / "history.txt", "history") == [
         f"{tmp_path / 'history.txt'}: no such file"
