@@ -12,18 +12,20 @@ Run it from the repository root (it is not part of the test run)::
 The database (``--database``: ``postgresql``, a fresh database ``bench_reads`` on ``--server``,
 dropped and made again; or ``sqlite``, a file in a temporary home) holds the Sichuan demo
 network as ``peakguard demo`` builds it (``DemoParameters()``: 1,113 nodes, 1,412 lanes,
-7 carriers), stored under ``sichuan-demo`` through ``app.networks.save_network``. Two callers
-hold an API token with ``network.read`` (made through ``app/accounts.py``):
+7 carriers; ``--outlets-per-carrier 600``: 8,589 nodes, the issue's large network), stored
+under ``sichuan-demo`` through ``app.networks.save_network``. Two callers hold an API token
+with ``network.read`` (made through ``app/accounts.py``):
 
 - ``province``: the Sichuan provincial postal administration (regulator, 510000): it reaches
   every node of the demo network;
 - ``carrier``: ZTO's headquarters (carrier ZTO): it reaches ZTO's nodes only, so its summary
   is that of a filtered network.
 
-The server is uvicorn (h11, asyncio, access log off, ``--workers`` processes) over
-``benchmarks.api_reads:application``, which builds the app as ``peakguard serve`` does
-(``create_app(Settings())``, then ``gc.collect(); gc.freeze()``), the principal kept 5 s (the
-deployment's default). The clients are ``--clients`` threads of this process, each with one
+The server is ``--workers`` uvicorn processes (h11, asyncio, access log off) sharing the port
+through ``SO_REUSEPORT`` (see :func:`serve_one` for why not uvicorn's ``--workers``), each
+building the app as ``peakguard serve`` does (``create_app(Settings())`` from ``PEAKGUARD_*``,
+then ``gc.collect(); gc.freeze()``), the principal kept 5 s (the deployment's default).
+The clients are ``--clients`` threads of this process, each with one
 kept-alive ``http.client`` connection (the cheapest Python client, so that the client takes as
 little of the two cores as it can); each repeats its GET as fast as it is answered. A run is
 ``--warmup`` seconds unrecorded, then ``--seconds`` recorded; any answer other than 200 fails it.
@@ -84,13 +86,15 @@ def application() -> Any:
 # --- the data ----------------------------------------------------------------------------
 
 
-def prepare(database: str, server: str, home: Path) -> tuple[str, dict[str, str]]:
+def prepare(
+    database: str, server: str, home: Path, outlets_per_carrier: int = 60
+) -> tuple[str, dict[str, str]]:
     """A fresh database with the demo network and the two callers' tokens."""
     import sqlalchemy as sa
 
     from peakguard.app import accounts
     from peakguard.app.networks import save_network
-    from peakguard.demo.sichuan import build_sichuan_network
+    from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
     from peakguard.identity.model import (
         LOCAL_ADMINISTRATOR,
         Organisation,
@@ -111,8 +115,16 @@ def prepare(database: str, server: str, home: Path) -> tuple[str, dict[str, str]
         url = sa.engine.make_url(server).set(database=DATABASE).render_as_string(False)
     store = open_store(url, AUDIT_KEY.encode())
     actor = LOCAL_ADMINISTRATOR
-    network = build_sichuan_network().model_copy(update={"name": NETWORK})
-    save_network(store, network, actor=actor, source="benchmark")
+    network = build_sichuan_network(DemoParameters(outlets_per_carrier=outlets_per_carrier))
+    started = time.perf_counter()
+    save_network(
+        store, network.model_copy(update={"name": NETWORK}), actor=actor, source="benchmark"
+    )
+    print(
+        f"stored {len(network.nodes):,} nodes, {len(network.lanes):,} lanes "
+        f"in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     organisations = {
         "province": Organisation(
             code="sc",
@@ -151,7 +163,33 @@ def _free_port() -> int:
         return port
 
 
-def start_server(url: str, home: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+def serve_one(port: int) -> None:
+    """One server process on 127.0.0.1:``port`` until killed; several share the port.
+
+    Each binds its own listening socket with ``SO_REUSEPORT`` (the kernel spreads connections
+    over them) and ``IPPROTO_TCP`` named, so that asyncio sets ``TCP_NODELAY`` on every
+    accepted connection. uvicorn's own ``--workers`` binds one socket without the protocol
+    and the accepted connections keep Nagle's algorithm: every keep-alive request after the
+    first then waits ~40 ms for the client's delayed ACK (uvicorn issue #3149, open).
+    """
+    import uvicorn
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind(("127.0.0.1", port))
+    config = uvicorn.Config(
+        application(),
+        log_level="warning",
+        access_log=False,
+        loop="asyncio",
+        http="h11",
+    )
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def start_server(url: str, home: Path, workers: int) -> tuple[list[subprocess.Popen[bytes]], int]:
+    """``workers`` server processes on one port, each building the app as peakguard serve."""
     port = _free_port()
     environment = {
         **os.environ,
@@ -160,36 +198,16 @@ def start_server(url: str, home: Path, workers: int) -> tuple[subprocess.Popen[b
         "PEAKGUARD_AUDIT_KEY": AUDIT_KEY,
         "PEAKGUARD_LANGUAGE": "en",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "benchmarks.api_reads:application",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--http",
-        "h11",
-        "--loop",
-        "asyncio",
-    ]
-    root = Path(__file__).resolve().parent.parent
-    process = subprocess.Popen(command, env=environment, cwd=root)
+    command = [sys.executable, __file__, "--serve", str(port)]
+    processes = [subprocess.Popen(command, env=environment) for _ in range(workers)]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited with {process.returncode}")
+        if any(process.poll() is not None for process in processes):
+            raise SystemExit("a server process exited")
         try:
-            status, _body = _get(port, "/health", {})
-            if status == 200:
-                return process, port
+            if all(_get(port, "/health", {})[0] == 200 for _ in range(4 * workers)):
+                time.sleep(2.0)  # the other processes finish starting
+                return processes, port
         except OSError:
             pass
         time.sleep(0.3)
@@ -373,23 +391,32 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=1.0, help="unrecorded, per run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reads", default="summary,node", help="besides health: summary,node")
+    parser.add_argument(
+        "--outlets-per-carrier", type=int, default=60, help="the demo's size (600: 8,589 nodes)"
+    )
     parser.add_argument("--profile", action="store_true", help="then profile in process")
     parser.add_argument("--profile-only", action="store_true")
     parser.add_argument("--profile-repeats", type=int, default=20)
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        serve_one(args.serve)
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="peakguard-reads-") as folder:
         home = Path(folder)
-        url, tokens = prepare(args.database, args.server, home)
+        url, tokens = prepare(args.database, args.server, home, args.outlets_per_carrier)
         print("\n".join(machine()), flush=True)
         runs: list[Run] = []
         if not args.profile_only:
-            process, port = start_server(url, home, args.workers)
+            processes, port = start_server(url, home, args.workers)
             try:
                 runs = benchmark(port, tokens, args)
             finally:
-                process.terminate()
-                process.wait(timeout=30)
+                for process in processes:
+                    process.terminate()
+                for process in processes:
+                    process.wait(timeout=30)
             print(f"\nload average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
             print(
                 f"{args.database}, {args.workers} worker(s), {args.clients} clients, "
