@@ -95,8 +95,26 @@ def _visible_parameter(value: object) -> object:
     if isinstance(value, Message):
         return _visible_parameters(value)
     if isinstance(value, str | PurePath):
-        return visible(value, longest=_LONGEST_VALUE)
+        return _Visible(str(value))
     return value
+
+
+class _Visible(str):
+    """A text parameter made :func:`visible`; ``{value!r}`` still shows the original's repr,
+    which escapes what cannot be seen by itself (a visible copy's repr would double each
+    backslash: ``\\\\u2028``)."""
+
+    original: str
+
+    def __new__(cls, original: str) -> _Visible:
+        shown = super().__new__(cls, visible(original, longest=_LONGEST_VALUE))
+        shown.original = original
+        return shown
+
+    def __repr__(self) -> str:
+        if len(self.original) <= _LONGEST_VALUE:
+            return repr(self.original)
+        return f"{self.original[:_LONGEST_VALUE]!r}… ({len(self.original):,})"
 
 
 def say(message: Message | str, *, style: str = "", stderr: bool = False) -> None:

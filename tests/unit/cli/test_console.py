@@ -72,6 +72,12 @@ def test_plain_keeps_numbers_formattable_and_makes_text_visible() -> None:
     assert cli_console.plain(counted).startswith("1234")
 
 
+def test_a_value_shown_by_its_repr_keeps_single_escapes() -> None:
+    """A message that quotes a value with ``!r`` shows ``\\u2028`` once, not doubled."""
+    message = _("{value!r} is not an identifier", value="ZT78000\u202812345")
+    assert cli_console.plain(message) == "'ZT78000\\u202812345' is not an identifier"
+
+
 def test_problem_with_markup_and_control_characters_is_printed(
     screens: tuple[io.StringIO, io.StringIO],
 ) -> None:
