@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from peakguard import __version__
-from peakguard.api.bodies import RequestBodyGuard
+from peakguard.api.bodies import BodyLimit, RequestBodyGuard
 from peakguard.api.contract import document_shared_statuses
 from peakguard.api.errors import install_error_handlers
 from peakguard.api.routers import (
@@ -39,7 +39,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.principals = PrincipalCache(settings.auth_cache_seconds)
     # Routes that take more than the deployment's request limit (a path, or a prefix ending
     # in /); a router may add its own before the first request.
-    app.state.body_limits = {"/events/bulk": events.MAX_BODY_BYTES}
+    app.state.body_limits = {
+        "/events/bulk": BodyLimit(events.MAX_BODY_BYTES, events.MAX_EVENTS_PER_REQUEST * 16)
+    }
     app.add_middleware(
         RequestBodyGuard,
         limits=settings.input_limits(),

@@ -21,6 +21,10 @@ from peakguard.formats.network_document import format_path
 from peakguard.formats.validation_messages import message_for
 from peakguard.i18n import Message, _, normalise_language, render
 
+MAX_LISTED = 100
+"""Problems listed in one answer; a request of a million mistakes is not answered with a
+million lines (it took 150 s and 2 GB to say so)."""
+
 CODES = {
     "InvalidInputError": "invalid_input",
     "NotFoundError": "not_found",
@@ -53,16 +57,20 @@ def error_response(
     language: str,
     problems: list[Problem] | None = None,
     headers: Mapping[str, str] | None = None,
+    *,
+    total: int | None = None,
 ) -> JSONResponse:
-    """The one error body, :class:`ErrorOut`, in ``language``."""
+    """The one error body, :class:`ErrorOut`, in ``language``: the first :data:`MAX_LISTED`
+    problems, and how many there are (``total``, when more were found than given)."""
+    listed = (problems or [])[:MAX_LISTED]
     body = ErrorOut(
         error=ErrorBody(
             code=code,
             message=render(message, language),
             problems=[
-                ProblemOut(location=p.location, message=render(p.message, language))
-                for p in problems or []
+                ProblemOut(location=p.location, message=render(p.message, language)) for p in listed
             ],
+            total=max(total or 0, len(problems or [])),
         )
     )
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
@@ -106,17 +114,21 @@ def install_error_handlers(app: FastAPI, default_language: str) -> None:
             else None
         )
         code = CODES.get(type(error).__name__, "error")
-        return error_response(error.http_status, code, error.message, language, problems, headers)
+        total = error.total if isinstance(error, InvalidInputError) else None
+        return error_response(
+            error.http_status, code, error.message, language, problems, headers, total=total
+        )
 
     async def request_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
         language = request_language(request, default_language)
+        details = error.errors()
         problems = [
             Problem(format_path(tuple(detail["loc"])), message_for(detail))
-            for detail in error.errors()
+            for detail in details[:MAX_LISTED]
         ]
         message = _("the request has mistakes")
-        return error_response(422, "invalid_input", message, language, problems)
+        return error_response(422, "invalid_input", message, language, problems, total=len(details))
 
     async def http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, HTTPException)

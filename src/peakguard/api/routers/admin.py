@@ -33,14 +33,21 @@ def _store(request: Request) -> Store:
     return store
 
 
+Identifier = Annotated[str, Field(max_length=64)]
+"""A user name, an organisation's or a carrier's code, a role or a permission."""
+Title = Annotated[str, Field(max_length=200)]
+Secret = Annotated[str | None, Field(max_length=1024, repr=False)]
+"""A password: left out (``None``) to have one generated."""
+
+
 class OrganisationIn(RequestModel):
-    code: str
-    name: str
+    code: Identifier
+    name: Title
     kind: OrganisationKind
     level: RegulatorLevel | None = None
-    region: str | None = None
+    region: Identifier | None = None
     """A regulator's territory (GB/T 2260), or a carrier's province for a provincial company."""
-    carrier: str | None = None
+    carrier: Identifier | None = None
 
 
 class OrganisationOut(ResponseModel):
@@ -72,11 +79,11 @@ class RoleOut(ResponseModel):
 
 
 class UserIn(RequestModel):
-    username: str
-    organisation: str
-    roles: list[str]
-    display_name: str | None = None
-    password: Annotated[str | None, Field(repr=False)] = None
+    username: Identifier
+    organisation: Identifier
+    roles: Annotated[list[Identifier], Field(max_length=64)]
+    display_name: Title | None = None
+    password: Secret = None
     """Leave out to have one generated (returned once)."""
 
 
@@ -102,14 +109,14 @@ class CreatedUserOut(UserOut):
 
 
 class PasswordIn(RequestModel):
-    password: Annotated[str | None, Field(repr=False)] = None
+    password: Secret = None
 
 
 class TokenIn(RequestModel):
-    organisation: str
-    name: str
-    permissions: list[str]
-    days: Annotated[int, Field(ge=1)] = 90
+    organisation: Identifier
+    name: Title
+    permissions: Annotated[list[Identifier], Field(max_length=64)]
+    days: Annotated[int, Field(ge=1, le=INT64_MAX)] = 90
 
 
 class TokenOut(ResponseModel):
