@@ -180,3 +180,48 @@ def test_a_client_that_leaves_stops_its_run_and_a_full_server_says_busy(
     finally:
         held.close()
     assert wait_for(lambda: running_children() == [], 3.0), "the abandoned run goes on"
+
+
+HEAVY_ROUTES = {
+    "/networks/{name}/simulations": "SimulationOut",
+    "/networks/{name}/plans/stagger": "StaggerOut",
+    "/networks/{name}/plans/reroute": "RerouteOut",
+    "/forecasts": "ForecastOut",
+    "/networks/{name}/capacity": "CapacityOut",
+}
+
+
+def loose_places(schema: Any, schemas: dict[str, Any], where: str = "body") -> list[str]:
+    """Where a request schema takes any value or any object (the settings sections aside)."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return loose_places(schemas[schema["$ref"].rsplit("/", 1)[1]], schemas, where)
+        if schema == {} or schema.get("additionalProperties") is True:
+            return [where]
+        found = []
+        for name, field in schema.get("properties", {}).items():
+            if name != "settings":
+                found += loose_places(field, schemas, f"{where}.{name}")
+        for key in ("items", "additionalProperties"):
+            if isinstance(schema.get(key), dict):
+                found += loose_places(schema[key], schemas, f"{where}[]")
+        for choice in schema.get("anyOf", []):
+            found += loose_places(choice, schemas, where)
+        return found
+    return []
+
+
+def test_the_heavy_routes_document_their_bodies_and_limits(client: TestClient) -> None:
+    """Each heavy route names its typed response, documents 503 (busy) and 504 (stopped at a
+    limit), and no part of its request or response takes a value of unknown shape (the
+    settings sections, as a settings file holds them, aside)."""
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    for path, model in HEAVY_ROUTES.items():
+        operation = document["paths"][path]["post"]
+        assert {"200", "503", "504"} <= set(operation["responses"]), path
+        ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert ok == {"$ref": f"#/components/schemas/{model}"}, path
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert loose_places(body, schemas) == [], path
+        assert loose_places(ok, schemas) == [], path

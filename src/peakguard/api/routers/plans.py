@@ -4,13 +4,15 @@ closures (POST …/plans/reroute), as ``peakguard plan stagger|reroute``."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, JsonValue
 from starlette.concurrency import run_in_threadpool
 
-from peakguard.api.running import request_bounds, run_bounded
+from peakguard.api.routers.simulations import Day, ScenarioIn, Settings
+from peakguard.api.running import RUN_RESPONSES, request_bounds, run_bounded
+from peakguard.api.schemas import RequestModel, ResponseModel, documented
 from peakguard.api.security import requires
 from peakguard.app.bounds import WorkBounds, check_reroute_size, check_stagger_size
 from peakguard.app.networks import planning_network
@@ -36,32 +38,122 @@ from peakguard.store.database import Store
 router = APIRouter(prefix="/networks/{name}/plans", tags=["plans"])
 
 
-class StaggerRequest(BaseModel):
+class ReleaseIn(RequestModel):
+    """A platform's order release (订单释放), as a row of the releases file."""
+
+    origin: str
+    carrier: str
+    release_day: Day
+    latest_day: Day
+    parcels: float
+
+
+class StaggerRequest(RequestModel):
     """A scenario (as in the scenario file), the releases (or none: the scenario's own demand
     with ``window_days`` to spare), the margins, and whether to check by simulation."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    scenario: dict[str, Any]
-    releases: list[dict[str, Any]] | None = None
+    scenario: ScenarioIn
+    releases: list[ReleaseIn] | None = None
     window_days: Annotated[int, Field(ge=0, le=14)] = 2
     sorting_margin: float | None = None
     """Default 0.95, or the settings' [stagger] sorting_margin."""
     storage_margin: float | None = None
     """Default 0.85, or the settings' [stagger] storage_margin."""
     check: bool = False
-    settings: dict[str, Any] | None = None
+    settings: Settings | None = None
     """Algorithm parameters by section, as in a settings file (docs/reference/settings-files.md);
     the fields above win over it."""
 
 
-class StaggerOut(BaseModel):
-    summary: dict[str, Any]
-    quotas: list[dict[str, Any]]
-    shortfalls: list[dict[str, Any]]
+class StaggerParametersOut(ResponseModel):
+    sorting_margin: float
+    storage_margin: float
+    storage_hours_per_day: int
+    carrier_fairness: float
+    origin_fairness: float
 
 
-@router.post("/stagger", response_model=StaggerOut)
+class StaggerSettingsOut(ResponseModel):
+    stagger: dict[str, JsonValue]
+    """The [stagger] section the plan ran with, as in a settings file."""
+
+
+class SolverOut(ResponseModel):
+    rows: int
+    columns: int
+    nonzeros: int
+    build_seconds: float
+    solve_seconds: float
+
+
+class RunFiguresOut(ResponseModel):
+    accepted: int
+    on_time_rate: float
+    mean_delivery_hours: float
+    parcels_late: int
+    left_in_network: int
+    overflow_node_hours: int
+    hubs_overflowing: int
+    hub_overflow_hours: int
+    peak_hub_storage_utilisation: float
+
+
+class PlanCheckOut(ResponseModel):
+    """The plan checked by simulation: the run without it and the run with it."""
+
+    unplanned: RunFiguresOut
+    planned: RunFiguresOut
+    mean_release_to_delivery_hours_unplanned: float
+    mean_release_to_delivery_hours_planned: float
+
+
+class StaggerSummaryOut(ResponseModel):
+    network: str
+    scenario: str
+    within_capacity: bool
+    hubs_within_capacity: bool
+    parcels: int
+    delayed_parcels: int
+    delay_parcel_days: int
+    worst_carrier_mean_delay_days: float
+    worst_origin_mean_delay_days: float
+    overflow_parcels: int
+    shortfalls: int
+    parameters: StaggerParametersOut
+    settings: StaggerSettingsOut
+    solver: SolverOut
+    simulated: PlanCheckOut | None = None
+    """Present when the request asked for the check."""
+
+
+class QuotaOut(ResponseModel):
+    """Parcels the carrier may pick up at ``origin`` on ``day`` (揽收配额)."""
+
+    origin: str
+    carrier: str
+    day: str
+    quota: int
+    released: int
+
+
+class ShortfallOut(ResponseModel):
+    node: str
+    kind: Literal["sorting", "storage", "closed"]
+    start: str
+    hours: int
+    limit: int
+    load: int
+    excess: int
+    unavoidable: bool
+
+
+class StaggerOut(ResponseModel):
+    summary: StaggerSummaryOut
+    quotas: list[QuotaOut]
+    shortfalls: list[ShortfallOut]
+
+
+@router.post("/stagger", response_model=StaggerOut, responses=documented(404) | RUN_RESPONSES)
 async def stagger(
     request: Request,
     name: str,
@@ -69,14 +161,20 @@ async def stagger(
     actor: Annotated[Principal, requires(Permission.plan_run)],
 ) -> StaggerOut:
     """Pickup quotas per origin, carrier and day; shortfalls where capacity cannot suffice.
-    Mistakes in the scenario or the releases come back as 422 with every location."""
+    Mistakes in the scenario or the releases come back as 422 with every location, as does a
+    plan over the caps on its size; 404 for an unknown network; 503 when every worker is busy;
+    504 when the plan passes the server's time or memory limit."""
     store: Store = request.app.state.store
     bounds = request_bounds(request)
     network = await run_in_threadpool(
         planning_network, store, name, actor=actor, permission=Permission.plan_run
     )
-    scenario = parse_scenario_document(body.scenario, network)
-    releases = None if body.releases is None else parse_releases_document(body.releases)
+    scenario = parse_scenario_document(body.scenario.document(), network)
+    releases = (
+        None
+        if body.releases is None
+        else parse_releases_document([row.model_dump(mode="json") for row in body.releases])
+    )
     windows = [] if releases is None else [(r.release_day, r.latest_day) for r in releases.releases]
     check_stagger_size(network, scenario, windows, check=body.check, bounds=bounds)
     parameters = choose_settings(body.settings, [StaggerParameters]).get(
@@ -94,7 +192,7 @@ async def stagger(
         actor,
         bounds,
     )
-    return StaggerOut(**document)
+    return StaggerOut.model_validate(document)
 
 
 def staggered(
@@ -116,28 +214,92 @@ def staggered(
     return stagger_document(outcome)
 
 
-class RerouteRequest(BaseModel):
+class RerouteRequest(RequestModel):
     """A scenario and the closure: nodes and window (none: every closure of the scenario)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    scenario: dict[str, Any]
+    scenario: ScenarioIn
     nodes: list[str] | None = None
     start: datetime | None = None
     end: datetime | None = None
     check: bool = False
-    settings: dict[str, Any] | None = None
+    settings: Settings | None = None
     """Algorithm parameters by section, as in a settings file (docs/reference/settings-files.md);
     the fields above win over it."""
 
 
-class RerouteOut(BaseModel):
-    closures: list[dict[str, Any]]
-    """One reroute per closure, in the scenario's order: backups with their shares of the
-    closed node's origins and destinations, temporary lanes and routing overrides."""
+class RerouteSettingsOut(ResponseModel):
+    reroute: dict[str, JsonValue]
+    """The [reroute] section the plan ran with, as in a settings file."""
 
 
-@router.post("/reroute", response_model=RerouteOut)
+class BackupOut(ResponseModel):
+    hub: str
+    carrier: str
+    automated_sorter: bool
+    origins: list[str]
+    destinations: list[str]
+    parcels: int
+    origin_share: float
+    destination_share: float
+    parcel_share: float
+    mean_added_transit_hours: float
+    spare_used_share: float
+
+
+class TemporaryLaneOut(ResponseModel):
+    id: str
+    origin: str
+    destination: str
+    transit_hours: float
+    replaces: str | None
+
+
+class RoutingOverrideOut(ResponseModel):
+    node: str
+    destination: str
+    next_node: str
+
+
+class RerouteRunOut(ResponseModel):
+    refused_departures_at_closed_nodes: int
+    on_time_rate: float
+    mean_delivery_hours: float
+    delivered: int
+    left_at_nodes: int
+    backup_peak_storage_utilisation: dict[str, float]
+    """Backup hub → its peak storage utilisation."""
+
+
+class RerouteCheckOut(ResponseModel):
+    without_reroute: RerouteRunOut
+    with_reroute: RerouteRunOut
+
+
+class ClosureRerouteOut(ResponseModel):
+    """One closure's reroute: backups with their shares of the closed node's origins and
+    destinations, temporary lanes and routing overrides."""
+
+    closed: list[str]
+    closure_start: str
+    closure_end: str
+    rerouted_from: str
+    parcels: int
+    absorbed_parcels: int
+    unabsorbed_parcels: int
+    settings: RerouteSettingsOut
+    backups: list[BackupOut]
+    temporary_lanes: list[TemporaryLaneOut]
+    routing_overrides: list[RoutingOverrideOut]
+    simulated: RerouteCheckOut | None = None
+    """Present when the request asked for the check."""
+
+
+class RerouteOut(ResponseModel):
+    closures: list[ClosureRerouteOut]
+    """One reroute per closure, in the scenario's order."""
+
+
+@router.post("/reroute", response_model=RerouteOut, responses=documented(404) | RUN_RESPONSES)
 async def reroute(
     request: Request,
     name: str,
@@ -145,13 +307,14 @@ async def reroute(
     actor: Annotated[Principal, requires(Permission.plan_run)],
 ) -> RerouteOut:
     """Backup hubs for the given closure, or for each of the scenario's closures; 422 with
-    every location for a bad request."""
+    every location for a bad request or one over the caps; 404 for an unknown network; 503
+    when every worker is busy; 504 past the server's time or memory limit."""
     store: Store = request.app.state.store
     bounds = request_bounds(request)
     network = await run_in_threadpool(
         planning_network, store, name, actor=actor, permission=Permission.plan_run
     )
-    scenario = parse_scenario_document(body.scenario, network)
+    scenario = parse_scenario_document(body.scenario.document(), network)
     closures = closure_requests(scenario, body.nodes, body.start, body.end)
     check_reroute_size(
         network,
@@ -165,7 +328,7 @@ async def reroute(
     closed = await run_bounded(
         request, rerouted, network, scenario, closures, parameters, body.check, actor, bounds
     )
-    return RerouteOut(closures=closed)
+    return RerouteOut.model_validate({"closures": closed})
 
 
 def rerouted(
