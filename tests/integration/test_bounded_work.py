@@ -5,6 +5,7 @@ their locations (peakguard.api.running, #13)."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing.forkserver
 import os
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from peakguard.api.running import RunLimits, WorkLimitError, run_in_child
+from peakguard.api.running import RunLimits, WorkLimitError, run_in_child, start_workers
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
 
@@ -125,3 +126,17 @@ def test_the_memory_cap_stops_a_greedy_child() -> None:
     with pytest.raises(WorkLimitError) as raised:
         asyncio.run(run_in_child(grab_memory, (4096,), limits=small, abandoned=never))
     assert "memory" in raised.value.render("en")
+
+
+def test_the_workers_can_be_started_before_the_first_request(tmp_path: Path) -> None:
+    """After start_workers the fork server runs, and a run starts from it without waiting."""
+    start_workers()
+    server = multiprocessing.forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+    assert server is not None and psutil.pid_exists(server)
+    started = time.monotonic()
+    asyncio.run(
+        run_in_child(
+            sleep_writing_pid, (str(tmp_path / "pid"), 0.0), limits=LIMITS, abandoned=never
+        )
+    )
+    assert time.monotonic() - started < 3.0

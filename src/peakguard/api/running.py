@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import multiprocessing.forkserver
 import resource
 import threading
 import traceback
@@ -140,6 +141,13 @@ def _context() -> Any:
         return context
 
 
+def start_workers() -> None:
+    """Start the fork server now (it imports the application once, a few seconds), so the
+    first heavy request does not spend its deadline on it; call when the server starts."""
+    _context()
+    multiprocessing.forkserver.ensure_running()
+
+
 async def run_in_child(
     function: Callable[..., T],
     arguments: tuple[Any, ...],
@@ -156,10 +164,11 @@ async def run_in_child(
         target=_child, args=(sender, limits.memory_bytes, function, arguments), daemon=True
     )
     try:
-        process.start()
+        await asyncio.to_thread(process.start)  # the fork server's first start takes seconds
         sender.close()
         outcome = await _wait(process, receiver, limits, abandoned)
     finally:
+        sender.close()
         _stop(process)
         receiver.close()
     return cast(T, _unpack(outcome, limits))
