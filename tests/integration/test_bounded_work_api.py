@@ -225,3 +225,23 @@ def test_the_heavy_routes_document_their_bodies_and_limits(client: TestClient) -
         body = operation["requestBody"]["content"]["application/json"]["schema"]
         assert loose_places(body, schemas) == [], path
         assert loose_places(ok, schemas) == [], path
+
+
+def test_a_server_without_a_free_worker_says_busy(app: FastAPI, client: TestClient) -> None:
+    """With no run slot free the heavy route answers 503 at once, saying to try again."""
+    app.state.work_bounds = WorkBounds(concurrent_runs=0)
+    response = client.post("/forecasts", json={"history": history(1, 60), "horizon_days": 7})
+    assert response.status_code == 503, response.text
+    assert "try again" in response.json()["error"]["message"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BusyError and WorkLimitError belong in errors.py with codes 'busy' and "
+    "'work_limit' in api/errors.py CODES (asked of the lead); until then they answer 'error'",
+)
+def test_busy_has_its_own_error_code(app: FastAPI, client: TestClient) -> None:
+    """A busy server's 503 says ``busy``, not the database's ``storage_unavailable``."""
+    app.state.work_bounds = WorkBounds(concurrent_runs=0)
+    response = client.post("/forecasts", json={"history": history(1, 60), "horizon_days": 7})
+    assert response.json()["error"]["code"] == "busy"
