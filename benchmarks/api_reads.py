@@ -163,7 +163,7 @@ def _free_port() -> int:
         return port
 
 
-def serve_one(port: int) -> None:
+def serve_one(port: int, access_log: bool) -> None:
     """One server process on 127.0.0.1:``port`` until killed; several share the port.
 
     Each binds its own listening socket with ``SO_REUSEPORT`` (the kernel spreads connections
@@ -180,15 +180,17 @@ def serve_one(port: int) -> None:
     listener.bind(("127.0.0.1", port))
     config = uvicorn.Config(
         application(),
-        log_level="warning",
-        access_log=False,
+        log_level="info" if access_log else "warning",
+        access_log=access_log,
         loop="asyncio",
         http="h11",
     )
     uvicorn.Server(config).run(sockets=[listener])
 
 
-def start_server(url: str, home: Path, workers: int) -> tuple[list[subprocess.Popen[bytes]], int]:
+def start_server(
+    url: str, home: Path, workers: int, access_log: bool = False
+) -> tuple[list[subprocess.Popen[bytes]], int]:
     """``workers`` server processes on one port, each building the app as peakguard serve."""
     port = _free_port()
     environment = {
@@ -199,7 +201,12 @@ def start_server(url: str, home: Path, workers: int) -> tuple[list[subprocess.Po
         "PEAKGUARD_LANGUAGE": "en",
     }
     command = [sys.executable, __file__, "--serve", str(port)]
-    processes = [subprocess.Popen(command, env=environment) for _ in range(workers)]
+    command += ["--access-log"] if access_log else []
+    output = subprocess.DEVNULL if access_log else None
+    processes = [
+        subprocess.Popen(command, env=environment, stdout=output, stderr=output)
+        for _ in range(workers)
+    ]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if any(process.poll() is not None for process in processes):
@@ -243,6 +250,8 @@ class Run:
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")  # nothing sent in the window was answered in it
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
     def line(self) -> str:
@@ -397,10 +406,15 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="then profile in process")
     parser.add_argument("--profile-only", action="store_true")
     parser.add_argument("--profile-repeats", type=int, default=20)
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request, as peakguard serve does (to /dev/null here)",
+    )
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve_one(args.serve)
+        serve_one(args.serve, args.access_log)
         return 0
 
     with tempfile.TemporaryDirectory(prefix="peakguard-reads-") as folder:
@@ -409,7 +423,7 @@ def main() -> int:
         print("\n".join(machine()), flush=True)
         runs: list[Run] = []
         if not args.profile_only:
-            processes, port = start_server(url, home, args.workers)
+            processes, port = start_server(url, home, args.workers, args.access_log)
             try:
                 runs = benchmark(port, tokens, args)
             finally:
@@ -420,6 +434,7 @@ def main() -> int:
             print(f"\nload average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
             print(
                 f"{args.database}, {args.workers} worker(s), {args.clients} clients, "
+                f"access log {'on' if args.access_log else 'off'}, "
                 f"{args.seconds:g} s recorded per run after {args.warmup:g} s warm-up, "
                 f"{args.rounds} rounds; medians over the rounds"
             )

@@ -4,6 +4,7 @@ follow a new import at once, and never show a filtered caller a figure of a hidd
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ from tests.conftest import administrator_headers
 
 ADMIN = LOCAL_ADMINISTRATOR
 NAME = "sichuan"
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""For tests of this process's logic rather than of the database: the suite's time."""
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +143,7 @@ def test_a_filtered_summary_counts_only_what_the_caller_sees(
         again.engine.dispose()
 
 
+@SQLITE_ONLY
 def test_a_caller_who_sees_nothing_is_told_there_is_no_such_network(store: Store) -> None:
     """A carrier with no node in the network gets the 404 of a network that does not exist,
     from the summary and from a node page alike."""
@@ -149,6 +153,7 @@ def test_a_caller_who_sees_nothing_is_told_there_is_no_such_network(store: Store
     assert "elsewhere" in refused(lambda: network_summary(store, "elsewhere", actor=ADMIN))
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("actor", [ADMIN, CHENGDU, ZTO], ids=["admin", "city", "carrier"])
 def test_the_node_page_is_the_node_get_network_gives(
     store: Store, demo: Network, actor: Principal
@@ -243,6 +248,7 @@ def test_the_api_serves_the_stored_summary_and_follows_a_replace(
     assert client.get(f"/networks/{NAME}/nodes/NOWHERE").status_code == 404
 
 
+@SQLITE_ONLY
 def test_what_this_process_keeps_answers_only_the_reach_it_was_computed_for(
     store: Store, demo: Network
 ) -> None:
@@ -262,6 +268,7 @@ def test_what_this_process_keeps_answers_only_the_reach_it_was_computed_for(
     assert operations.kept_network_summary(store, NAME, actor=ZTO) == filtered != whole
 
 
+@SQLITE_ONLY
 def test_the_network_routes_publish_their_bodies_and_statuses(
     client: TestClient, tiny: dict[str, Any], demo: Network
 ) -> None:
@@ -282,3 +289,33 @@ def test_the_network_routes_publish_their_bodies_and_statuses(
         "/networks/{name}/document",
     ):
         assert "404" in paths[path]["get"]["responses"], path
+
+
+@SQLITE_ONLY
+def test_concurrent_first_reads_compute_a_summary_once(
+    store: Store, demo: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Callers of one reach arriving together before its summary exists wait for a single
+    computation (each would load the whole network) and all get it."""
+    computed: list[int] = []
+    original = operations.summarise
+
+    def counted(network: Network) -> NetworkSummary:
+        computed.append(1)
+        return original(network)
+
+    monkeypatch.setattr(operations, "summarise", counted)
+    answers: list[NetworkSummary] = []
+    start = threading.Barrier(6)
+
+    def read() -> None:
+        start.wait()
+        answers.append(network_summary(store, NAME, actor=ZTO))
+
+    threads = [threading.Thread(target=read) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(computed) == 1
+    assert len(answers) == 6 and all(answer == answers[0] for answer in answers)

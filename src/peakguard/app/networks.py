@@ -244,6 +244,13 @@ class _Kept:
     )
     nodes: OrderedDict[tuple[int, Any, str], Node | None] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    looking_up: dict[tuple[int, Any, str], threading.Lock] = field(default_factory=dict)
+    """One lock per summary being looked up: concurrent first reads wait for one computation
+    instead of each loading the network (8 clients on 8,589 nodes made 8)."""
+
+    def lookup_lock(self, key: tuple[int, Any, str]) -> threading.Lock:
+        with self.lock:
+            return self.looking_up.setdefault(key, threading.Lock())
 
     def get(self, table: OrderedDict[Any, Any], key: tuple[int, Any, str]) -> tuple[bool, Any]:
         with self.lock:
@@ -319,13 +326,19 @@ def _visible_summary(
     hit, summary = kept.get(kept.summaries, key)
     if hit:
         return summary  # type: ignore[no-any-return]
-    with transaction(store.sessions) as session:
-        found, document = NetworkRepository(session).stored_summary(version.id, reach_name)
-    if found:
-        summary = None if document is None else summary_from_record(json.loads(document))
-    else:
-        summary = _compute_summary(store, name, version, scope, reach_name)
-    kept.put(kept.summaries, key, summary)
+    with kept.lookup_lock(key):
+        hit, summary = kept.get(kept.summaries, key)  # another thread's lookup, just done
+        if hit:
+            return summary  # type: ignore[no-any-return]
+        with transaction(store.sessions) as session:
+            found, document = NetworkRepository(session).stored_summary(version.id, reach_name)
+        if found:
+            summary = None if document is None else summary_from_record(json.loads(document))
+        else:
+            summary = _compute_summary(store, name, version, scope, reach_name)
+        kept.put(kept.summaries, key, summary)
+    with kept.lock:
+        kept.looking_up.pop(key, None)
     return summary
 
 
