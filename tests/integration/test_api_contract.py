@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -55,18 +56,11 @@ HEAVY = {
 }
 """Operations that compute (a simulation, a plan, a forecast) or hash a password on purpose
 slowly (login): fewer requests each."""
-NETWORK = "chengdu-mianyang"
 HEAVY_EXAMPLES_PER_MODE = 5
+NETWORK = "chengdu-mianyang"
+"""The stored example network, asked for by name besides the generated (unknown) names."""
 
-_H6_404 = "H6's router: a 404 for an unknown network is not documented"
-KNOWN_FAILURES: dict[str, str] = {
-    "POST /networks/{name}/capacity": _H6_404,
-    "POST /networks/{name}/plans/reroute": _H6_404,
-    "POST /networks/{name}/plans/stagger": _H6_404,
-    "POST /networks/{name}/simulations": _H6_404,
-    "POST /events/retractions": "events router (H4): a reason with control characters is a 500 "
-    "(TypeError: category() argument must be a unicode character)",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 """Operations whose contract is broken in code another part of #13 owns: ``label → reason``
 (the test is then a strict xfail, so the fix makes it fail until the entry goes)."""
 
@@ -158,3 +152,15 @@ def test_operation_keeps_its_contract(api: Api, label: str) -> None:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _exercise(api, label, mode, examples, **fixed)
     assert time.monotonic() - started < 60, f"{label} took over a minute for its requests"
+
+
+def test_stored_moments_are_served_with_their_zone(api: Api) -> None:
+    """SQLite gives moments back without their zone: the API serves each with it (UTC)."""
+    headers = administrator_headers(api.store)
+    served = [
+        api.client.get("/networks", headers=headers).json()[0]["created_at"],
+        api.client.get("/admin/tokens", headers=headers).json()[0]["created_at"],
+        api.client.get("/audit", headers=headers).json()["items"][0]["at"],
+    ]
+    for moment in served:
+        assert datetime.fromisoformat(moment).utcoffset() == timedelta(0), moment
