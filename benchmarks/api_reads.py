@@ -39,9 +39,11 @@ the routes' own work — the app functions the routers call — for the summary 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import gc
 import http.client
+import inspect
 import io
 import os
 import platform
@@ -365,12 +367,24 @@ def profile(url: str, token: str, repeats: int) -> None:
     app = create_app(Settings(database_url=url, audit_key=AUDIT_KEY, language="en"), store)
     actor = token_principal(store, token, address=None)
     request = Request({"type": "http", "app": app, "method": "GET", "path": "/", "headers": []})
-    reads: dict[str, Callable[[], object]] = {
+    routes: dict[str, Callable[[], Any]] = {
         "summary": lambda: networks.read_network(request=request, name=NETWORK, actor=actor),
         "node": lambda: networks.read_node(
             request=request, actor=actor, name=NETWORK, node_id=NODE
         ),
     }
+    loop = asyncio.new_event_loop()
+
+    def answered(route: Callable[[], Any]) -> Callable[[], object]:
+        """The route's answer, awaited on one loop when the route is asynchronous."""
+
+        def call() -> object:
+            result = route()
+            return loop.run_until_complete(result) if inspect.isawaitable(result) else result
+
+        return call
+
+    reads = {read: answered(route) for read, route in routes.items()}
     for read, call in reads.items():
         call()
         profiler = cProfile.Profile()
@@ -384,6 +398,7 @@ def profile(url: str, token: str, repeats: int) -> None:
         pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(22)
         print(f"\ncProfile, {repeats} x {READS[read]} in process: {took * 1000:.3f} ms each")
         print("\n".join(line for line in text.getvalue().splitlines()[:40] if line.strip()))
+    loop.close()
     store.engine.dispose()
 
 
