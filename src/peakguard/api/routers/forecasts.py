@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, Request
 from pydantic import Field, JsonValue
 from starlette.concurrency import run_in_threadpool
 
-from peakguard.api.routers.simulations import Day, Settings
+from peakguard.api.routers.simulations import Day, SettingsSections
 from peakguard.api.running import RUN_RESPONSES, request_bounds, run_bounded
 from peakguard.api.schemas import RequestModel, ResponseModel, documented
 from peakguard.api.security import requires
@@ -68,7 +68,7 @@ class ForecastSettings(RequestModel):
     reconciliation: str | None = None
     """bottom_up, ols or wls_structural (default)."""
     events: list[str] | None = None
-    settings: Settings | None = None
+    settings: SettingsSections | None = None
     """Algorithm parameters by section, as in a settings file ([forecast], and [reserve] for
     capacity; docs/reference/settings-files.md); the fields above win over it."""
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Request
 from pydantic import Field, JsonValue
 from starlette.concurrency import run_in_threadpool
 
-from peakguard.api.routers.simulations import Day, ScenarioIn, Settings
+from peakguard.api.routers.simulations import Day, ScenarioIn, SettingsSections
 from peakguard.api.running import RUN_RESPONSES, request_bounds, run_bounded
 from peakguard.api.schemas import RequestModel, ResponseModel, documented
 from peakguard.api.security import requires
@@ -60,7 +60,7 @@ class StaggerRequest(RequestModel):
     storage_margin: float | None = None
     """Default 0.85, or the settings' [stagger] storage_margin."""
     check: bool = False
-    settings: Settings | None = None
+    settings: SettingsSections | None = None
     """Algorithm parameters by section, as in a settings file (docs/reference/settings-files.md);
     the fields above win over it."""
 
@@ -222,7 +222,7 @@ class RerouteRequest(RequestModel):
     start: datetime | None = None
     end: datetime | None = None
     check: bool = False
-    settings: Settings | None = None
+    settings: SettingsSections | None = None
     """Algorithm parameters by section, as in a settings file (docs/reference/settings-files.md);
     the fields above win over it."""
 

@@ -38,7 +38,7 @@ Day = Annotated[str, Field(json_schema_extra={"format": "date"}, examples=["2026
 Moment = Annotated[
     str, Field(description="A time, YYYY-MM-DDTHH:MM (China time), or a day for its 00:00.")
 ]
-Settings = dict[str, dict[str, JsonValue]]
+SettingsSections = dict[str, dict[str, JsonValue]]
 """A settings file's sections as JSON: section → parameter → value
 (docs/reference/settings-files.md)."""
 
@@ -126,7 +126,7 @@ class SimulationRequest(RequestModel):
     """A scenario, as in the scenario file (docs/reference/scenario-format.md)."""
 
     scenario: ScenarioIn
-    settings: Settings | None = None
+    settings: SettingsSections | None = None
     """A [warnings] section, as in a settings file, replaces the scenario's thresholds."""
 
 
