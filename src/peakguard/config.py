@@ -66,6 +66,26 @@ class Settings(BaseSettings):
     """Data rows in one table (CSV, sheet, JSON lines, Parquet)."""
     event_future_hours: int = Field(default=24, ge=0, le=24 * 31)
     """How far past now a scan event's time may lie (scanner clocks drift; a week is forgery)."""
+    max_node_days: int | None = Field(default=None, ge=1)
+    """Nodes × days one simulation or plan may cover (default in peakguard.app.bounds)."""
+    max_simulated_node_days: int | None = Field(default=None, ge=1)
+    """Node-days summed over the simulations one request runs."""
+    max_pickup_days: int | None = Field(default=None, ge=1)
+    """Pickup-quota columns of one staggering program."""
+    max_closures: int | None = Field(default=None, ge=1)
+    """Closures rerouted in one request."""
+    max_forecast_series: int | None = Field(default=None, ge=1)
+    """Series forecast in one request."""
+    max_forecast_points: int | None = Field(default=None, ge=1)
+    """Series × days (history and horizon) in one forecast request."""
+    max_volume_days: int | None = Field(default=None, ge=1)
+    """Days of volumes per node when sizing reserves."""
+    run_seconds: float | None = Field(default=None, gt=0)
+    """The longest an API request computes before it is stopped (default 120)."""
+    run_memory_megabytes: int | None = Field(default=None, ge=256)
+    """Address space of the process running one API request's operation (default 4096)."""
+    concurrent_runs: int | None = Field(default=None, ge=0)
+    """Long operations one server process runs at once; more are answered busy (default 2)."""
 
     @field_validator("language")
     @classmethod

@@ -12,6 +12,8 @@ error                             CLI exit   HTTP status
 :class:`ConfigurationError`       6          500
 :class:`ForbiddenError`           7          403
 :class:`UnauthenticatedError`     8          401
+:class:`WorkLimitError`           10         504
+:class:`BusyError`                11         503
 ================================  =========  ==============
 """
 
@@ -107,3 +109,18 @@ class UnauthenticatedError(PeakguardError):
 
     exit_code = 8
     http_status = 401
+
+
+class WorkLimitError(PeakguardError):
+    """An operation was stopped at a limit the server sets on one request's work (its time or
+    its memory), or because the client left. The command line sets no such limit."""
+
+    exit_code = 10
+    http_status = 504
+
+
+class BusyError(PeakguardError):
+    """Every worker for long operations is taken: try again shortly."""
+
+    exit_code = 11
+    http_status = 503

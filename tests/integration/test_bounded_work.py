@@ -13,8 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from peakguard.api.running import RunLimits, WorkLimitError, run_in_child, start_workers
-from peakguard.errors import InvalidInputError, Problem
+from peakguard.api.running import RunLimits, run_in_child, start_workers
+from peakguard.errors import InvalidInputError, Problem, WorkLimitError
 from peakguard.i18n import _
 
 LIMITS = RunLimits(seconds=1.0, memory_bytes=2048 * 1024 * 1024, concurrent=2)

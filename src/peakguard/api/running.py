@@ -31,7 +31,7 @@ from fastapi import FastAPI, Request
 
 from peakguard.api.schemas import ErrorOut
 from peakguard.app.bounds import DEFAULT_BOUNDS, WorkBounds, work_bounds
-from peakguard.errors import PeakguardError
+from peakguard.errors import BusyError, PeakguardError, WorkLimitError
 from peakguard.i18n import _
 
 T = TypeVar("T")
@@ -58,21 +58,6 @@ RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 _context_lock = threading.Lock()
 _slots_lock = threading.Lock()
-
-
-class WorkLimitError(PeakguardError):
-    """An operation was stopped at a limit the server sets on one request's work (its time or
-    its memory), or because the client left."""
-
-    exit_code = 9
-    http_status = 504
-
-
-class BusyError(PeakguardError):
-    """Every worker for heavy operations is taken: try again shortly."""
-
-    exit_code = 9
-    http_status = 503
 
 
 @dataclass(frozen=True)
