@@ -80,7 +80,7 @@ ERROR_STATUSES: dict[int, str] = {
     404: "A named record does not exist (or the caller may not see it).",
     405: "The route does not take this method.",
     409: "The request conflicts with what is stored.",
-    413: "The request body is over the deployment's limit.",
+    413: "The request body is over the route's limit: too many bytes, or too many values.",
     422: "The request has mistakes; each problem is located.",
     503: "The database cannot be reached.",
 }
