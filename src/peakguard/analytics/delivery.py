@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from peakguard.analytics.parcels import (
+    PARCEL_KEY,
     SECONDS_PER_HOUR,
     check_dimensions,
     ratio,
@@ -95,14 +96,14 @@ def parcel_legs(events: ir.Table, parcels: ir.Table, settings: KpiSettings) -> i
     """
     scans = within_cutoff(events, settings)
     moves = scans.filter(scans.event.isin([EventType.depart.value, EventType.arrive.value])).select(
-        "waybill", "event", "time"
+        *PARCEL_KEY, "event", "time"
     )
     delivered = parcels.filter(parcels.journey_seconds.notnull())
-    anchors = delivered.select("waybill", "first_departed_at", "last_arrived_at")
-    joined = moves.join(anchors, "waybill")
+    anchors = delivered.select(*PARCEL_KEY, "first_departed_at", "last_arrived_at")
+    joined = moves.join(anchors, list(PARCEL_KEY))
     departing = joined.event == EventType.depart.value
     arriving = joined.event == EventType.arrive.value
-    middle = joined.group_by("waybill").aggregate(
+    middle = joined.group_by(list(PARCEL_KEY)).aggregate(
         second_departed_at=joined.time.min(
             where=departing & (joined.time > joined.first_departed_at)
         ),
@@ -110,7 +111,9 @@ def parcel_legs(events: ir.Table, parcels: ir.Table, settings: KpiSettings) -> i
             where=arriving & (joined.time < joined.last_arrived_at)
         ),
     )
-    legs = delivered.left_join(middle, "waybill").drop("waybill_right")
+    legs = delivered.left_join(middle, list(PARCEL_KEY)).drop(
+        *(f"{name}_right" for name in PARCEL_KEY)
+    )
     start = seconds(legs.accepted_at)
     end = seconds(legs.delivered_at)
     marks = [

@@ -1,9 +1,10 @@
 """Handover reconciliation (平衡合拢) and the information-loss rate (信息丢失率).
 
-Every ``depart`` toward ``next_node_id`` should be matched by an ``arrive`` of the same waybill
-at that node within the lane's transit time plus a tolerance. No official formula exists for
-the information-loss rate; the one here is the proposal in ``DOMAIN.md`` and the tolerance
-and the stop hours are local policy (:class:`~peakguard.analytics.settings.KpiSettings`).
+Every ``depart`` toward ``next_node_id`` should be matched by an ``arrive`` of the same parcel
+(the same carrier's waybill) at that node within the lane's transit time plus a tolerance. No
+official formula exists for the information-loss rate; the one here is the proposal in
+``DOMAIN.md`` and the tolerance and the stop hours are local policy
+(:class:`~peakguard.analytics.settings.KpiSettings`).
 
 A handover's status: ``matched`` (arrived in time), ``late`` (arrived after the allowance),
 ``missing`` (no arrival and the allowance had run out by the cutoff), ``pending`` (no arrival
@@ -49,11 +50,16 @@ def handovers(
     )
     arriving = scans.filter(scans.event == EventType.arrive.value)
     arrivals = arriving.group_by(
-        [arriving.waybill.name("arrival_waybill"), arriving.node_id.name("arrival_node_id")]
+        [
+            arriving.carrier.name("arrival_carrier"),
+            arriving.waybill.name("arrival_waybill"),
+            arriving.node_id.name("arrival_node_id"),
+        ]
     ).aggregate(first_arrived_at=arriving.time.min(), last_arrived_at=arriving.time.max())
     joined = departs.left_join(
         arrivals,
         [
+            departs.carrier == arrivals.arrival_carrier,
             departs.waybill == arrivals.arrival_waybill,
             departs.next_node_id == arrivals.arrival_node_id,
         ],
@@ -145,12 +151,16 @@ def information_loss(
     ``information_loss_rate`` = information_lost ÷ parcels."""
     keys = check_dimensions(parcels, by)
     bad = unmatched_handovers(handover_table)
-    per_parcel = bad.group_by(bad.waybill.name("unmatched_waybill")).aggregate(
-        unmatched_handovers=bad.waybill.count()
-    )
+    per_parcel = bad.group_by(
+        [bad.carrier.name("unmatched_carrier"), bad.waybill.name("unmatched_waybill")]
+    ).aggregate(unmatched_handovers=bad.waybill.count())
     accepted = parcels.filter(parcels.accepted_at.notnull())
     joined = accepted.left_join(
-        per_parcel, accepted.waybill == per_parcel.unmatched_waybill
+        per_parcel,
+        [
+            accepted.carrier == per_parcel.unmatched_carrier,
+            accepted.waybill == per_parcel.unmatched_waybill,
+        ],
     ).select(*keys, "waybill", "trail_stopped", "unmatched_handovers")
     unmatched = joined.unmatched_handovers.notnull()
     table = joined.aggregate(

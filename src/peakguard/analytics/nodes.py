@@ -1,10 +1,11 @@
 """Node KPIs by hour and day: throughput, backlog at the end of each hour, dwell.
 
 A *stay* is a parcel's time at a node: from its first ``accept``/``arrive`` there to its last
-``depart``/``deliver`` there (one grouped pass over the events by waybill and node). Hours are
-half-open and in UTC (China's hours are the same hours): an event at 10:00:00 belongs to the
-hour 10:00–11:00. A parcel is in a node's backlog at the end of hour h when it entered in hour
-h or before and had not left by the end of h — the simulator's node backlog.
+``depart``/``deliver`` there (one grouped pass over the events by parcel — the carrier's
+waybill — and node). Hours are half-open and in UTC (China's hours are the same hours): an
+event at 10:00:00 belongs to the hour 10:00–11:00. A parcel is in a node's backlog at the end
+of hour h when it entered in hour h or before and had not left by the end of h — the
+simulator's node backlog.
 """
 
 from __future__ import annotations
@@ -30,16 +31,15 @@ LEAVING = (EventType.depart.value, EventType.deliver.value)
 
 
 def node_stays(events: ir.Table, settings: KpiSettings) -> ir.Table:
-    """One row per (waybill, node) the parcel entered: ``waybill, node_id, carrier,
+    """One row per (parcel, node) the parcel entered: ``waybill, node_id, carrier,
     entered_at, left_at`` (empty while it is still there at the cutoff)."""
     scans = within_cutoff(events, settings)
     entering = scans.event.isin(ENTERING)
     leaving = scans.event.isin(LEAVING)
     stays = (
         scans.filter(entering | leaving)
-        .group_by(["waybill", "node_id"])
+        .group_by(["waybill", "node_id", "carrier"])
         .aggregate(
-            carrier=scans.carrier.arbitrary(),
             entered_at=scans.time.min(where=entering),
             left_at=scans.time.max(where=leaving),
         )

@@ -1,4 +1,8 @@
-"""Per-parcel facts: one grouped pass over the scan events, one row per waybill.
+"""Per-parcel facts: one grouped pass over the scan events, one row per parcel.
+
+A parcel is its carrier's waybill: ``(carrier, waybill)``, the key the lake stores events
+under, so an event sent under one carrier never moves another carrier's parcel with the same
+waybill number (every KPI here groups, joins and counts by both).
 
 Every parcel-level KPI (delivery rates, on-time rate, journey legs, exceptions, information
 loss) aggregates this table, so the events are read once per question and never joined to
@@ -22,6 +26,9 @@ from peakguard.domain.regions import PairClass
 from peakguard.domain.scans import EventType, ExceptionReason
 
 SECONDS_PER_HOUR = 3600
+
+PARCEL_KEY: tuple[str, ...] = ("carrier", "waybill")
+"""What names a parcel: a waybill number is unique within its carrier only."""
 
 PARCEL_DIMENSIONS: tuple[str, ...] = (
     "carrier",
@@ -85,7 +92,7 @@ def check_dimensions(table: ir.Table, by: Sequence[str]) -> list[str]:
 
 
 def parcel_facts(events: ir.Table, settings: KpiSettings) -> ir.Table:
-    """One row per waybill, from the events up to the cutoff.
+    """One row per parcel ``(carrier, waybill)``, from the events up to the cutoff.
 
     Columns: ``waybill, carrier, origin_region, destination_region, product, outlet_id``
     (the accepting node), ``accepted_at`` (first accept), ``first_departed_at``,
@@ -108,8 +115,8 @@ def parcel_facts(events: ir.Table, settings: KpiSettings) -> ir.Table:
         name: scans.waybill.count(where=exception & (scans.reason == reason.value))
         for name, reason in EXCEPTION_COLUMNS.items()
     }
-    facts = scans.group_by("waybill").aggregate(
-        carrier=scans.carrier.arbitrary(),
+    # Grouped as (waybill, carrier): the columns keep their order, waybill first.
+    facts = scans.group_by(["waybill", "carrier"]).aggregate(
         origin_region=scans.origin_region.arbitrary(),
         destination_region=scans.destination_region.arbitrary(),
         product=scans.product.arbitrary(),
