@@ -57,9 +57,11 @@ class ExceptionReason(StrEnum):
     """未经同意投柜 (a seed-003 service-quality item)."""
 
 
-EVENT_KEY: tuple[str, ...] = ("waybill", "event", "node_id", "time")
-"""The natural key: the same waybill, event, node and moment is the same scan, however often it
-is sent. Ingest stores it once."""
+EVENT_KEY: tuple[str, ...] = ("carrier", "waybill", "event", "node_id", "time")
+"""The natural key: the same carrier, waybill, event, node and moment is the same scan, however
+often it is sent. Ingest stores it once. The carrier is part of it because a waybill number is
+unique within its carrier only: the parcel is ``(carrier, waybill)``, and one carrier's event
+never stands for another's."""
 
 SECURITY_FLAGS: tuple[str, ...] = ("real_name_verified", "inspected", "x_rayed")
 """The "three 100 %" (三个100%) recorded at acceptance: 实名收寄, 收寄验视, 过机安检."""
