@@ -235,13 +235,9 @@ def test_a_server_without_a_free_worker_says_busy(app: FastAPI, client: TestClie
     assert "try again" in response.json()["error"]["message"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BusyError and WorkLimitError belong in errors.py with codes 'busy' and "
-    "'work_limit' in api/errors.py CODES (asked of the lead); until then they answer 'error'",
-)
 def test_busy_has_its_own_error_code(app: FastAPI, client: TestClient) -> None:
     """A busy server's 503 says ``busy``, not the database's ``storage_unavailable``."""
     app.state.work_bounds = WorkBounds(concurrent_runs=0)
     response = client.post("/forecasts", json={"history": history(1, 60), "horizon_days": 7})
     assert response.json()["error"]["code"] == "busy"
+    assert int(response.headers["Retry-After"]) > 0

@@ -95,3 +95,17 @@ def test_the_cli_refuses_a_bad_scenario_without_running(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "bad.yaml: days" in " ".join(result.stderr.split())
     assert not out.exists()
+
+
+def test_a_deployment_cap_on_a_runs_size_reaches_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PEAKGUARD_MAX_NODE_DAYS=50 refuses the example week (8 nodes × 9 days = 72 node-days)
+    with exit 2, naming the size and the setting to raise — nothing is written."""
+    monkeypatch.setenv("PEAKGUARD_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PEAKGUARD_MAX_NODE_DAYS", "50")
+    out = tmp_path / "out"
+    result = run_simulate(EXAMPLES / "double11-small.yaml", out)
+    assert result.exit_code == 2, result.output
+    assert "72" in result.output and "PEAKGUARD_MAX_NODE_DAYS" in result.output
+    assert not (out / "node_hours.parquet").exists()

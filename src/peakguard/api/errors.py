@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from peakguard.api.schemas import ErrorBody, ErrorOut, ProblemOut
 from peakguard.errors import (
+    BusyError,
     ForbiddenError,
     InvalidInputError,
     PeakguardError,
@@ -20,6 +21,9 @@ from peakguard.errors import (
 from peakguard.formats.network_document import format_path
 from peakguard.formats.validation_messages import message_for
 from peakguard.i18n import Message, _, normalise_language, render
+
+RETRY_AFTER_SECONDS = 30
+"""What a busy server tells a client to wait before trying a long operation again."""
 
 MAX_LISTED = 100
 """Problems listed in one answer; a request of a million mistakes is not answered with a
@@ -33,6 +37,8 @@ CODES = {
     "ConfigurationError": "configuration",
     "ForbiddenError": "forbidden",
     "UnauthenticatedError": "unauthenticated",
+    "WorkLimitError": "work_limit",
+    "BusyError": "busy",
 }
 
 
@@ -108,11 +114,11 @@ def install_error_handlers(app: FastAPI, default_language: str) -> None:
         assert isinstance(error, PeakguardError)
         language = request_language(request, default_language)
         problems = error.problems if isinstance(error, InvalidInputError | ForbiddenError) else []
-        headers = (
-            {"WWW-Authenticate": 'Bearer realm="peakguard"'}
-            if isinstance(error, UnauthenticatedError)
-            else None
-        )
+        headers: dict[str, str] | None = None
+        if isinstance(error, UnauthenticatedError):
+            headers = {"WWW-Authenticate": 'Bearer realm="peakguard"'}
+        elif isinstance(error, BusyError):
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         code = CODES.get(type(error).__name__, "error")
         total = error.total if isinstance(error, InvalidInputError) else None
         return error_response(

@@ -29,7 +29,7 @@ from typing import Any, TypeVar, cast
 
 from fastapi import FastAPI, Request
 
-from peakguard.api.schemas import ErrorOut
+from peakguard.api.schemas import documented
 from peakguard.app.bounds import DEFAULT_BOUNDS, WorkBounds, work_bounds
 from peakguard.errors import BusyError, PeakguardError, WorkLimitError
 from peakguard.i18n import _
@@ -42,18 +42,7 @@ PRELOAD = ["peakguard.api.app"]
 """Imported once by the fork server, so that each child starts with the whole application
 (numpy, scipy, HiGHS) in memory instead of importing it again."""
 
-RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
-    503: {
-        "model": ErrorOut,
-        "description": "Every worker for long operations is busy (or the database cannot be "
-        "reached): try again shortly.",
-    },
-    504: {
-        "model": ErrorOut,
-        "description": "The operation passed the time or memory the server gives one request "
-        "and was stopped: ask for less, or run it from the command line.",
-    },
-}
+RUN_RESPONSES: dict[int | str, dict[str, Any]] = documented(503, 504)
 """The statuses a route answers when it runs its operation through :func:`run_bounded`."""
 
 _context_lock = threading.Lock()

@@ -82,7 +82,10 @@ ERROR_STATUSES: dict[int, str] = {
     409: "The request conflicts with what is stored.",
     413: "The request body is over the route's limit: too many bytes, or too many values.",
     422: "The request has mistakes; each problem is located.",
-    503: "The database cannot be reached.",
+    503: "The database cannot be reached, or every worker for long operations is busy "
+    "(then with Retry-After).",
+    504: "The operation passed the time or memory the server gives one request and was "
+    "stopped: ask for less, or run it from the command line.",
 }
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from peakguard.app.bounds import work_bounds
 from peakguard.app.capacity import CapacityOutcome, capacity_for, write_capacity_files
 from peakguard.app.forecasts import (
     ForecastOutcome,
@@ -84,7 +85,12 @@ def forecast_command(
         )
         inputs = read_forecast_inputs(history, announced)
         outcome = forecast_volumes(
-            inputs, actor=LOCAL, horizon_days=horizon_days, events=event, parameters=parameters
+            inputs,
+            actor=LOCAL,
+            horizon_days=horizon_days,
+            events=event,
+            parameters=parameters,
+            bounds=work_bounds(settings()),
         )
         written = write_forecast_files(outcome, out, language=settings().language)
         shown.update(task, completed=1, total=1)
@@ -149,6 +155,7 @@ def capacity_command(
         outcome = capacity_for(
             network_named(network),
             actor=LOCAL,
+            bounds=work_bounds(settings()),
             forecast_parameters=chosen.get(ForecastParameters),
             parameters=chosen.get(ReserveParameters),
             bound=bound,

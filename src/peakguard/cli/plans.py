@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from peakguard.app.bounds import work_bounds
 from peakguard.app.plans import (
     RerouteOutcome,
     closure_requests,
@@ -84,10 +85,18 @@ def plan_stagger_command(
         orders = (
             read_releases_file(releases, chosen, season)
             if releases is not None
-            else scenario_releases(chosen, season, window_days=window_days)
+            else scenario_releases(
+                chosen, season, window_days=window_days, bounds=work_bounds(settings())
+            )
         )
         outcome = plan_stagger(
-            chosen, season, orders, actor=LOCAL, parameters=parameters, check=check
+            chosen,
+            season,
+            orders,
+            actor=LOCAL,
+            parameters=parameters,
+            check=check,
+            bounds=work_bounds(settings()),
         )
         written = write_stagger_files(outcome, out, language=settings().language)
         shown.update(task, completed=1, total=1)
@@ -119,7 +128,13 @@ def plan_reroute_command(
         season = read_scenario_file(scenario, chosen)
         closures = closure_requests(season, node, start, end, option_prefix="--")
         outcome = plan_reroute(
-            chosen, season, closures, actor=LOCAL, parameters=parameters, check=check
+            chosen,
+            season,
+            closures,
+            actor=LOCAL,
+            parameters=parameters,
+            check=check,
+            bounds=work_bounds(settings()),
         )
         written = write_reroute_files(outcome, out)
         shown.update(task, completed=1, total=1)

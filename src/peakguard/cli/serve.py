@@ -10,6 +10,7 @@ import uvicorn
 
 from peakguard import __version__
 from peakguard.api.app import create_app
+from peakguard.api.running import start_workers
 from peakguard.cli.console import console, handled, settings
 from peakguard.i18n import _, render
 
@@ -21,6 +22,7 @@ def serve_command(
     """Start the HTTP API (OpenAPI documentation at /docs)."""
     with handled():
         application = create_app(settings())
+    start_workers()  # the long operations' fork server, ready before the first request
     # What import and start-up made lives as long as the server: keep the collector off it
     # (a full collection walked ~270,000 such objects, a third of a light read's time).
     gc.collect()

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from peakguard.app.bounds import work_bounds
 from peakguard.app.settings_files import choose_settings
 from peakguard.app.simulation import read_scenario_file, simulate_scenario, write_simulation_files
 from peakguard.cli.console import (
@@ -18,6 +19,7 @@ from peakguard.cli.console import (
     print_figures,
     print_written,
     progress,
+    settings,
 )
 from peakguard.i18n import _
 from peakguard.simulate.run import SimulationSummary
@@ -46,6 +48,7 @@ def simulate_command(
             chosen,
             read_scenario_file(scenario, chosen),
             actor=LOCAL,
+            bounds=work_bounds(settings()),
             events_sample=events_sample,
             warnings=chosen_settings.given_section(WarningThresholds),
         )
