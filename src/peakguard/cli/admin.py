@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from peakguard.app import accounts
 from peakguard.cli.console import (
@@ -23,7 +23,10 @@ from peakguard.cli.console import (
     console,
     handled,
     opened_store,
+    plain,
+    say,
     settings,
+    visible,
 )
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import InvalidInputError, Problem
@@ -105,18 +108,18 @@ def print_records(
 ) -> None:
     """A table whose cells fold rather than end in an ellipsis: a role's or a user's name is
     copied from it whole."""
-    table = Table(title=render(title))
+    table = Table(title=Text(plain(title)))
     for header in headers:
-        table.add_column(render(header), overflow="fold")
+        table.add_column(Text(plain(header)), overflow="fold")
     for row in rows:
-        table.add_row(*(escape(cell) for cell in row))
+        table.add_row(*(Text(visible(cell)) for cell in row))
     console.print(table)
 
 
 def print_secret(label: Message, secret: str) -> None:
     """``label``, then the secret alone on its line, never wrapped (so it copies whole)."""
-    console.print(f"[bold yellow]{escape(render(label))}[/bold yellow]")
-    console.print(escape(secret), soft_wrap=True, highlight=False)
+    say(label, style="bold yellow")
+    console.print(Text(secret), soft_wrap=True, highlight=False)
 
 
 def read_password() -> str:
@@ -190,14 +193,12 @@ def organisation_add(
     )
     with handled(), opened_store() as store, as_options(ORGANISATION_OPTIONS):
         made = accounts.create_organisation(store, LOCAL, wanted)
-    console.print(
-        render(
-            _(
-                "Registered organisation {code} ({name}), a {kind}.",
-                code=made.code,
-                name=made.name,
-                kind=kind_label(made.kind),
-            )
+    say(
+        _(
+            "Registered organisation {code} ({name}), a {kind}.",
+            code=made.code,
+            name=made.name,
+            kind=kind_label(made.kind),
         )
     )
 
@@ -264,14 +265,12 @@ def user_add(
             display_name=display_name,
             password=password,
         )
-    console.print(
-        render(
-            _(
-                "Created user {name} of {organisation} with the roles {roles}.",
-                name=user.username,
-                organisation=user.organisation,
-                roles=", ".join(user.roles),
-            )
+    say(
+        _(
+            "Created user {name} of {organisation} with the roles {roles}.",
+            name=user.username,
+            organisation=user.organisation,
+            roles=", ".join(user.roles),
         )
     )
     if password is None:
@@ -334,9 +333,7 @@ def user_reset_password(
     password = read_password() if password_stdin else None
     with handled(), opened_store() as store, as_options(USER_OPTIONS):
         chosen = accounts.reset_password(store, LOCAL, username, password)
-    console.print(
-        render(_("The password of {name} is reset; its sessions have ended.", name=username))
-    )
+    say(_("The password of {name} is reset; its sessions have ended.", name=username))
     if password is None:
         print_secret(
             _(
@@ -352,7 +349,7 @@ def user_disable(username: Annotated[str, typer.Argument(help="the user's login 
     """The user can no longer log in; its sessions end at once."""
     with handled(), opened_store() as store:
         accounts.set_user_disabled(store, LOCAL, username, True)
-    console.print(render(_("Disabled user {name}; its sessions have ended.", name=username)))
+    say(_("Disabled user {name}; its sessions have ended.", name=username))
 
 
 @user_app.command("enable")
@@ -360,7 +357,7 @@ def user_enable(username: Annotated[str, typer.Argument(help="the user's login n
     """The user may log in again."""
     with handled(), opened_store() as store:
         accounts.set_user_disabled(store, LOCAL, username, False)
-    console.print(render(_("Enabled user {name}.", name=username)))
+    say(_("Enabled user {name}.", name=username))
 
 
 TOKEN_OPTIONS = {
@@ -401,17 +398,15 @@ def token_issue(
             max_days=settings().token_max_days,
         )
     info = issued.info
-    console.print(
-        render(
-            _(
-                "Issued API token {id} ({name}) to {organisation} with {permissions}, "
-                "valid until {until} (China time).",
-                id=info.id,
-                name=info.name,
-                organisation=info.organisation,
-                permissions=", ".join(info.permissions),
-                until=shown_time(info.expires_at),
-            )
+    say(
+        _(
+            "Issued API token {id} ({name}) to {organisation} with {permissions}, "
+            "valid until {until} (China time).",
+            id=info.id,
+            name=info.name,
+            organisation=info.organisation,
+            permissions=", ".join(info.permissions),
+            until=shown_time(info.expires_at),
         )
     )
     print_secret(
@@ -461,4 +456,4 @@ def token_revoke(
     """The token is refused from now on."""
     with handled(), opened_store() as store:
         accounts.revoke_token(store, LOCAL, token_id)
-    console.print(render(_("Revoked API token {id}.", id=token_id)))
+    say(_("Revoked API token {id}.", id=token_id))

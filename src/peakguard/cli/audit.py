@@ -11,16 +11,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from peakguard.app.audit import audit_entries, prune_audit, verify_audit
 from peakguard.cli.admin import print_records, shown_time
 from peakguard.cli.console import (
     LOCAL,
-    console,
     errors,
     handled,
     opened_store,
+    plain,
+    say,
     settings,
 )
 from peakguard.domain.scans import CHINA_STANDARD_TIME
@@ -68,34 +69,28 @@ def audit_verify() -> None:
     with handled(), opened_store() as store:
         found = verify_audit(store)
     if found.intact:
-        console.print(
-            render(
-                _(
-                    "The audit trail is intact: {entries} entries ({first} to {last}).",
-                    entries=found.entries,
-                    first=found.first,
-                    last=found.last,
-                )
+        say(
+            _(
+                "The audit trail is intact: {entries} entries ({first} to {last}).",
+                entries=found.entries,
+                first=found.first,
+                last=found.last,
             )
         )
         return
-    errors.print(
-        "[bold red]"
-        + escape(
-            render(
-                _(
-                    "The audit trail is broken: {count} break(s) among {entries} entries.",
-                    count=len(found.breaks),
-                    entries=found.entries,
-                )
-            )
-        )
-        + "[/bold red]"
+    say(
+        _(
+            "The audit trail is broken: {count} break(s) among {entries} entries.",
+            count=len(found.breaks),
+            entries=found.entries,
+        ),
+        style="bold red",
+        stderr=True,
     )
     for broken in found.breaks:
         errors.print(
-            escape(
-                render(
+            Text(
+                plain(
                     _(
                         "entry {sequence}: {problem}",
                         sequence=broken.sequence,
@@ -170,12 +165,10 @@ def audit_prune() -> None:
     days = settings().audit_retention_days
     with handled(), opened_store() as store:
         removed = prune_audit(store, LOCAL, days)
-    console.print(
-        render(
-            _(
-                "Removed {count} audit entries older than {days} days.",
-                count=removed,
-                days=days,
-            )
+    say(
+        _(
+            "Removed {count} audit entries older than {days} days.",
+            count=removed,
+            days=days,
         )
     )

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from peakguard.app.demo import run_demo
 from peakguard.app.demo_accounts import DemoLogin
@@ -17,9 +17,12 @@ from peakguard.cli.console import (
     console,
     handled,
     opened_store,
+    plain,
     print_figures,
     progress,
+    say,
     settings,
+    visible,
 )
 from peakguard.cli.networks import print_summary
 from peakguard.cli.plans import print_plan
@@ -67,28 +70,22 @@ def demo_command(
         shown.update(task, advance=1)
     print_summary(result.summary)
     print_simulation(result.season.summary)
-    console.print(render(_("Report written to {path}", path=str(files.report.resolve()))))
-    console.print(
-        render(_("Season report written to {path}", path=str(files.season_report.resolve())))
-    )
-    console.print(
-        render(
-            _(
-                "Bulletin written to {path} (from {events} scan events of a sample of the "
-                "season's parcels, stored in the lake {lake})",
-                path=str(files.bulletin[0].resolve()),
-                events=f"{result.bulletin.ingest.stored:,}",
-                lake=str(result.bulletin.lake.resolve()),
-            )
+    say(_("Report written to {path}", path=str(files.report.resolve())))
+    say(_("Season report written to {path}", path=str(files.season_report.resolve())))
+    say(
+        _(
+            "Bulletin written to {path} (from {events} scan events of a sample of the "
+            "season's parcels, stored in the lake {lake})",
+            path=str(files.bulletin[0].resolve()),
+            events=f"{result.bulletin.ingest.stored:,}",
+            lake=str(result.bulletin.lake.resolve()),
         )
     )
     print_plan(result.assurance.plan)
-    console.print(render(_("Plan report written to {path}", path=str(files.plan_report.resolve()))))
+    say(_("Plan report written to {path}", path=str(files.plan_report.resolve())))
     print_season_capacity(result.capacity)
-    console.print(
-        render(_("Capacity report written to {path}", path=str(files.capacity_report.resolve())))
-    )
-    console.print(render(_("Database: {backend}", backend=result.database)))
+    say(_("Capacity report written to {path}", path=str(files.capacity_report.resolve())))
+    say(_("Database: {backend}", backend=result.database))
     print_logins(result.accounts)
 
 
@@ -129,23 +126,21 @@ def print_logins(logins: list[DemoLogin]) -> None:
     table.add_column(render(_("What it sees")))
     for login in logins:
         table.add_row(
-            escape(login.username),
-            escape(login.password),
-            escape(f"{login.organisation_name} ({login.organisation})"),
-            escape(login.role_title if chinese else login.role_title_en),
-            escape(render(login.sees)),
+            Text(visible(login.username)),
+            Text(visible(login.password)),
+            Text(visible(f"{login.organisation_name} ({login.organisation})")),
+            Text(visible(login.role_title if chinese else login.role_title_en)),
+            Text(plain(login.sees)),
         )
     console.print(table)
     reset = any(not login.created for login in logins)
-    console.print(
-        render(
-            _(
-                "Log in as any of them: start the API on this machine over the same database "
-                "(PEAKGUARD_COOKIE_SECURE=false peakguard serve, for loopback without TLS) and "
-                "send POST /auth/login, or try it at http://127.0.0.1:8000/docs. Nothing keeps "
-                "these passwords: the next demo run resets them."
-            )
+    say(
+        _(
+            "Log in as any of them: start the API on this machine over the same database "
+            "(PEAKGUARD_COOKIE_SECURE=false peakguard serve, for loopback without TLS) and "
+            "send POST /auth/login, or try it at http://127.0.0.1:8000/docs. Nothing keeps "
+            "these passwords: the next demo run resets them."
         )
     )
     if reset:
-        console.print(render(_("The demo's users existed: their passwords were reset.")))
+        say(_("The demo's users existed: their passwords were reset."))

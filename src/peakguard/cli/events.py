@@ -12,11 +12,11 @@ from peakguard.app.context import event_lake
 from peakguard.app.events import ingest_events, read_event_file_table, retract_events
 from peakguard.cli.console import (
     LOCAL,
-    console,
     handled,
     opened_store,
     print_figures,
     progress,
+    say,
     settings,
 )
 from peakguard.i18n import _, render
@@ -67,7 +67,7 @@ def ingest_command(
             (_("Partition files written"), f"{report.partitions:,}"),
         ],
     )
-    console.print(render(_("Event lake: {path}", path=str(folder))))
+    say(_("Event lake: {path}", path=str(folder)))
 
 
 @events_app.command("retract")
