@@ -161,7 +161,10 @@ def test_unreadable_files_are_explained(tmp_path: Path) -> None:
     ]
     latin = tmp_path / "latin.csv"
     latin.write_bytes((HEADER + "\n" + event_rows(1)[0].replace("O1", "Ö1")).encode("latin-1"))
-    assert _problems(latin) == ["latin.csv: the file is not UTF-8 text: save it as UTF-8 and retry"]
+    assert _problems(latin) == [
+        "latin.csv: line 2: the file is not UTF-8 text (byte 0xD6 at character 25): "
+        "save it as UTF-8 and retry"
+    ]
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"PAR1 not really")
     assert _problems(broken) == ["broken.parquet: not a Parquet file"]
