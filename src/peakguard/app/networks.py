@@ -35,7 +35,7 @@ from peakguard.domain.summary import (
 from peakguard.errors import ConflictError, ForbiddenError, NotFoundError, Problem
 from peakguard.formats.loading import load_network
 from peakguard.formats.loading import save_network as write_network
-from peakguard.formats.network_document import network_to_document, parse_network
+from peakguard.formats.network_document import network_to_document, parse_network, renamed
 from peakguard.i18n import _
 from peakguard.identity.model import Permission, Principal
 from peakguard.identity.territory import EVERYTHING, Reach, visible_network, wholly_within
@@ -50,8 +50,7 @@ def read_network_file(path: Path, name: str | None = None) -> Network:
 
 def parse_network_document(document: object, name: str | None = None) -> Network:
     """A network from its JSON document, every mistake located (``nodes[3].region``)."""
-    network = parse_network(document)
-    return network.model_copy(update={"name": name}) if name else network
+    return renamed(parse_network(document), name, "name")
 
 
 def save_network(
