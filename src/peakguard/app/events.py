@@ -17,6 +17,7 @@ from peakguard.app.access import reach, require
 from peakguard.app.audit import record
 from peakguard.domain.text import hidden_character, normalise
 from peakguard.errors import ForbiddenError, InvalidInputError, NotFoundError, Problem
+from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
 from peakguard.formats.scan_event_document import parse_event_lines, parse_events, read_event_files
 from peakguard.i18n import Message, _
 from peakguard.identity.model import Permission, Principal
@@ -34,10 +35,12 @@ BATCH_PATTERN = r"[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}"
 """A batch id as ingest makes it: the UTC time to the microsecond, then 8 hex digits."""
 
 
-def read_event_file_table(files: Sequence[Path]) -> pa.Table:
+def read_event_file_table(
+    files: Sequence[Path], *, limits: InputLimits = DEFAULT_LIMITS
+) -> pa.Table:
     """The events of scan-event files (.csv, .csv.gz, .parquet, .jsonl), all files checked
     and every bad row located before anything is returned."""
-    return read_event_files(list(files))
+    return read_event_files(list(files), limits=limits)
 
 
 def parse_event_records(records: Sequence[Any], *, source: str = "events") -> pa.Table:

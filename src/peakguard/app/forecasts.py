@@ -37,6 +37,7 @@ from peakguard.formats.history_document import (
     read_announced,
     read_history,
 )
+from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
 from peakguard.identity.model import Permission, Principal
 
 Rows = Sequence[Any]
@@ -54,6 +55,7 @@ def read_forecast_inputs(
     announced: Path | Rows | None = None,
     *,
     network: Network | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> ForecastInputs:
     """The history and the announced plans, each a file (.csv/.xlsx) or JSON rows, read in
     full with their mistakes reported together. With ``network``, node rows may leave
@@ -65,7 +67,7 @@ def read_forecast_inputs(
     plans: tuple[ScopedAnnouncement, ...] = ()
     try:
         if isinstance(history, Path):
-            series = read_history(history, nodes=places)
+            series = read_history(history, nodes=places, limits=limits)
         else:
             series = parse_history(list(history), nodes=places)
     except InvalidInputError as error:
@@ -73,7 +75,7 @@ def read_forecast_inputs(
         first = error
     try:
         if isinstance(announced, Path):
-            plans = read_announced(announced)
+            plans = read_announced(announced, limits=limits)
         elif announced is not None:
             plans = parse_announced(list(announced))
     except InvalidInputError as error:

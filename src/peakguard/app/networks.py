@@ -33,6 +33,7 @@ from peakguard.domain.summary import (
     summary_record,
 )
 from peakguard.errors import ConflictError, ForbiddenError, NotFoundError, Problem
+from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
 from peakguard.formats.loading import load_network
 from peakguard.formats.loading import save_network as write_network
 from peakguard.formats.network_document import network_to_document, parse_network, renamed
@@ -43,9 +44,11 @@ from peakguard.store.database import Store, transaction
 from peakguard.store.networks import NetworkRepository, NetworkVersion, StoredNetwork
 
 
-def read_network_file(path: Path, name: str | None = None) -> Network:
+def read_network_file(
+    path: Path, name: str | None = None, *, limits: InputLimits = DEFAULT_LIMITS
+) -> Network:
     """A network file's network, every mistake located (file, row or path, field)."""
-    return load_network(path, name)
+    return load_network(path, name, limits=limits)
 
 
 def parse_network_document(document: object, name: str | None = None) -> Network:
@@ -146,9 +149,10 @@ def import_network(
     actor: Principal,
     name: str | None = None,
     replace: bool = False,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> Network:
     """Validate ``path`` completely, then store it in one transaction (or not at all)."""
-    network = read_network_file(path, name)
+    network = read_network_file(path, name, limits=limits)
     save_network(store, network, actor=actor, source=str(path), replace=replace)
     return network
 
@@ -207,11 +211,17 @@ def list_networks(store: Store, *, actor: Principal) -> list[StoredNetwork]:
         return NetworkRepository(session).summaries(scope.carrier, scope.prefix)
 
 
-def resolve_network(source: str, store: Store | None, *, actor: Principal) -> Network:
+def resolve_network(
+    source: str,
+    store: Store | None,
+    *,
+    actor: Principal,
+    limits: InputLimits = DEFAULT_LIMITS,
+) -> Network:
     """A network file's path, or the name of a stored network."""
     path = Path(source)
     if path.exists() or store is None:
-        return read_network_file(path)
+        return read_network_file(path, limits=limits)
     return get_network(store, source, actor=actor)
 
 

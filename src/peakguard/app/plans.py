@@ -19,6 +19,7 @@ from peakguard.app.bounds import (
 )
 from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
 from peakguard.formats.plan_output import plan_document, write_plan
 from peakguard.formats.release_document import (
     parse_releases,
@@ -50,9 +51,11 @@ class Releases:
     places: list[str] | None = None
 
 
-def read_releases_file(path: Path, network: Network, scenario: Scenario) -> Releases:
+def read_releases_file(
+    path: Path, network: Network, scenario: Scenario, *, limits: InputLimits = DEFAULT_LIMITS
+) -> Releases:
     """A releases file (.csv/.xlsx), checked against the network and the scenario."""
-    releases, places = read_releases(path, network=network, scenario=scenario)
+    releases, places = read_releases(path, network=network, scenario=scenario, limits=limits)
     return Releases(releases, places)
 
 

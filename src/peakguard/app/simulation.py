@@ -9,6 +9,7 @@ from typing import Any
 from peakguard.app.access import require
 from peakguard.app.bounds import DEFAULT_BOUNDS, WorkBounds, check_simulation_size
 from peakguard.domain.network import Network
+from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
 from peakguard.formats.scenario_document import load_scenario, parse_scenario
 from peakguard.formats.simulation_output import summary_document, warning_rows, write_simulation
 from peakguard.identity.model import Permission, Principal
@@ -18,9 +19,11 @@ from peakguard.simulate.scenario import Scenario
 from peakguard.simulate.warning_rules import WarningThresholds
 
 
-def read_scenario_file(path: Path, network: Network) -> Scenario:
+def read_scenario_file(
+    path: Path, network: Network, *, limits: InputLimits = DEFAULT_LIMITS
+) -> Scenario:
     """A scenario file (.yaml/.json), checked against ``network``; every mistake located."""
-    return load_scenario(path, network)
+    return load_scenario(path, network, limits=limits)
 
 
 def parse_scenario_document(document: object, network: Network) -> Scenario:

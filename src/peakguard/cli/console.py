@@ -168,7 +168,7 @@ LOCAL = LOCAL_ADMINISTRATOR
 def network_named(source: str) -> Network:
     """A network file's network, or the stored network of that name."""
     if Path(source).exists():
-        return resolve_network(source, None, actor=LOCAL)
+        return resolve_network(source, None, actor=LOCAL, limits=settings().input_limits())
     with opened_store() as store:
         return resolve_network(source, store, actor=LOCAL)
 

@@ -46,7 +46,7 @@ def ingest_command(
     folder = event_lake(settings(), lake)
     with handled(), progress() as shown:
         task = shown.add_task(render(_("Reading and checking the scan events")), total=None)
-        table = read_event_file_table(files)
+        table = read_event_file_table(files, limits=settings().input_limits())
         shown.update(task, description=render(_("Storing the scan events")))
         with opened_store() as store:
             report = ingest_events(
@@ -89,7 +89,7 @@ def retract_command(
     events are never deleted, and an event sent again after its retraction is stored again."""
     folder = event_lake(settings(), lake)
     with handled():
-        keys = read_event_file_table(files) if files else None
+        keys = read_event_file_table(files, limits=settings().input_limits()) if files else None
         with opened_store() as store:
             done = retract_events(
                 store,

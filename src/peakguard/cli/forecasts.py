@@ -83,7 +83,7 @@ def forecast_command(
             models=tuple(model) if model else None,
             reconciliation=reconciliation,
         )
-        inputs = read_forecast_inputs(history, announced)
+        inputs = read_forecast_inputs(history, announced, limits=settings().input_limits())
         outcome = forecast_volumes(
             inputs,
             actor=LOCAL,

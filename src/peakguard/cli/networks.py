@@ -24,6 +24,7 @@ from peakguard.cli.console import (
     print_table,
     print_written,
     say,
+    settings,
     with_progress,
 )
 from peakguard.domain.summary import NetworkSummary
@@ -39,7 +40,9 @@ def network_validate(
 ) -> None:
     """Check a network file and report every mistake with its location; stores nothing."""
     with handled():
-        network = with_progress(_("Validating"), lambda: read_network_file(path, name))
+        network = with_progress(
+            _("Validating"), lambda: read_network_file(path, name, limits=settings().input_limits())
+        )
         summary = summarise_network(network)
     say(
         _(
@@ -63,7 +66,14 @@ def network_import(
     with handled(), opened_store() as store:
         network = with_progress(
             _("Importing"),
-            lambda: import_network(store, path, actor=LOCAL, name=name, replace=replace),
+            lambda: import_network(
+                store,
+                path,
+                actor=LOCAL,
+                name=name,
+                replace=replace,
+                limits=settings().input_limits(),
+            ),
         )
     say(
         _(

@@ -81,9 +81,9 @@ def plan_stagger_command(
             StaggerParameters, sorting_margin=sorting_margin, storage_margin=storage_margin
         )
         chosen = network_named(network)
-        season = read_scenario_file(scenario, chosen)
+        season = read_scenario_file(scenario, chosen, limits=settings().input_limits())
         orders = (
-            read_releases_file(releases, chosen, season)
+            read_releases_file(releases, chosen, season, limits=settings().input_limits())
             if releases is not None
             else scenario_releases(
                 chosen, season, window_days=window_days, bounds=work_bounds(settings())
@@ -125,7 +125,7 @@ def plan_reroute_command(
         task = shown.add_task(plain(_("Rerouting around the closure")), total=None)
         parameters = choose_settings(settings_file, [RerouteParameters]).get(RerouteParameters)
         chosen = network_named(network)
-        season = read_scenario_file(scenario, chosen)
+        season = read_scenario_file(scenario, chosen, limits=settings().input_limits())
         closures = closure_requests(season, node, start, end, option_prefix="--")
         outcome = plan_reroute(
             chosen,

@@ -46,7 +46,7 @@ def simulate_command(
         chosen = network_named(network)
         outcome = simulate_scenario(
             chosen,
-            read_scenario_file(scenario, chosen),
+            read_scenario_file(scenario, chosen, limits=settings().input_limits()),
             actor=LOCAL,
             bounds=work_bounds(settings()),
             events_sample=events_sample,
