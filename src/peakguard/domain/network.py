@@ -45,11 +45,21 @@ def _plain_text(value: object, *, lines: bool = False) -> object:
             raise invalid(
                 _(
                     "mixes {first} and {second} letters that look alike: write it in one alphabet",
-                    first=first.title(),
-                    second=second.title(),
+                    first=_ALPHABETS.get(first, first.title()),
+                    second=_ALPHABETS.get(second, second.title()),
                 )
             )
     return text
+
+
+_ALPHABETS = {
+    "LATIN": _("Latin"),
+    "CYRILLIC": _("Cyrillic"),
+    "GREEK": _("Greek"),
+    "ARMENIAN": _("Armenian"),
+    "COPTIC": _("Coptic"),
+}
+"""The confusable alphabets of :func:`peakguard.domain.text.mixed_scripts`, by name."""
 
 
 def _text_lines(value: object) -> object:
