@@ -150,7 +150,8 @@ def _read_or_located(files: dict[str, bytes], read: Callable[[], Any]) -> None:
         problem.render("en")  # every message renders
         named = [name for name in files if problem.location.startswith(name)]
         data = files[named[0]] if named else next(iter(files.values()))
-        lines = data.count(b"\n") + 1
+        # a line ends at CR LF, LF or a lone CR, as in the csv module and in editors
+        lines = len(re.findall(rb"\r\n|\r|\n", data)) + 1
         for number in _NUMBERED.findall(problem.location):
             assert 1 <= int(number) <= lines, (problem.location, lines)
 
