@@ -23,10 +23,6 @@ from tests.hostile_corpus import CASES, CPU_SECONDS, GIB, Case, Outcome, measure
 XFAIL: dict[str, str] = {
     "scenario-year-9999": "H1: a scenario's first_day of 9999-12-30 overflows the date type "
     "(OverflowError in Scenario.moment, exit 1); scenario dates within the limits' window",
-    "xlsx-cell-XFD1048576": "H2: a workbook is read no wider than its header (table_intake), "
-    "so the value in XFD1048576 of the nodes sheet is dropped and the network stored (exit 0, "
-    "in bounds: 5.6 s CPU, 244 MiB); a CSV row's extra cells are refused — refuse this too, "
-    "or make exit 0 this case's documented outcome",
 }
 """Cases another part of issue #13 is still fixing: case id → "owner: what"."""
 

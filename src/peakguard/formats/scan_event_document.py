@@ -31,6 +31,7 @@ from peakguard.domain.scans import (
     EventType,
 )
 from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.json_lines import json_cell, json_line
 from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
 from peakguard.formats.scan_event_rules import (
     DEFAULT_PRODUCT,
@@ -44,7 +45,7 @@ from peakguard.formats.scan_event_rules import (
     event_window,
     rows_kept,
 )
-from peakguard.formats.table_intake import CsvFile, check_size, json_cell, json_line
+from peakguard.formats.table_intake import CsvFile, check_size
 from peakguard.i18n import Message, _
 
 __all__ = [

@@ -24,8 +24,6 @@ import gc
 import gzip
 import io
 import itertools
-import json
-import math
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -35,10 +33,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from peakguard.errors import InvalidInputError, Problem
-from peakguard.formats.limits import DEFAULT_LIMITS, INT64_MAX, INT64_MIN, MEBIBYTE, InputLimits
+from peakguard.formats.limits import DEFAULT_LIMITS, MEBIBYTE, InputLimits
 from peakguard.i18n import Message, _
 
 MAX_COMPRESSION_RATIO = 200
@@ -397,90 +397,6 @@ def _checked_header(
     return names
 
 
-# --- JSON lines --------------------------------------------------------------------------------
-
-
-class _RefusedValueError(Exception):
-    def __init__(self, message: Message) -> None:
-        super().__init__(message.msgid)
-        self.message = message
-
-
-def json_line(text: str, limits: InputLimits, *, torn: bool = False) -> tuple[Any, Message | None]:
-    """One line of JSON lines: the value, or why not (never an exception). ``NaN``,
-    ``Infinity``, ``1e309``, numbers of more than ``limits.max_number_characters`` digits and a
-    field given twice are refused; ``torn`` says the line is the file's last, with no newline
-    after it: a line broken there was cut short."""
-
-    def refuse_constant(name: str) -> Any:
-        raise _RefusedValueError(_("{value} is not a number: write a finite number", value=name))
-
-    def read_int(digits: str) -> int:
-        if len(digits) > limits.max_number_characters:
-            raise _RefusedValueError(_too_many_digits(len(digits), limits))
-        return int(digits)
-
-    def read_float(digits: str) -> float:
-        if len(digits) > limits.max_number_characters:
-            raise _RefusedValueError(_too_many_digits(len(digits), limits))
-        value = float(digits)
-        if not math.isfinite(value):
-            raise _RefusedValueError(_("{value} is not a finite number", value=digits))
-        return value
-
-    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        record: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in record:
-                raise _RefusedValueError(_("the field {name} is given twice", name=key))
-            record[key] = value
-        return record
-
-    try:
-        value = json.loads(
-            text,
-            parse_constant=refuse_constant,
-            parse_int=read_int,
-            parse_float=read_float,
-            object_pairs_hook=unique,
-        )
-    except _RefusedValueError as refused:
-        return None, refused.message
-    except json.JSONDecodeError as error:
-        if torn:
-            return None, _(
-                "the last line is cut short (the file ends inside it): {detail}", detail=error.msg
-            )
-        return None, _("not valid JSON: {detail}", detail=error.msg)
-    except RecursionError:
-        return None, _("nested deeper than {limit}", limit=limits.max_depth)
-    return value, None
-
-
-def json_cell(value: object) -> str | Message | None:
-    """One field of a JSON record as the text of a table's cell (as JSON writes a boolean or a
-    number), or why it cannot be one."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        if not INT64_MIN <= value <= INT64_MAX:
-            return _("is too large a number")
-        return str(value)
-    if isinstance(value, float):
-        return str(value) if math.isfinite(value) else _("must be a finite number")
-    return _("must be text, a number, true or false")  # a list or an object
-
-
-def _too_many_digits(length: int, limits: InputLimits) -> Message:
-    return _(
-        "a number of {length} characters; at most {limit} are read",
-        length=f"{length:,}",
-        limit=limits.max_number_characters,
-    )
-
-
 # --- Excel -------------------------------------------------------------------------------------
 
 
@@ -489,16 +405,17 @@ def open_workbook(path: Path, *, limits: InputLimits = DEFAULT_LIMITS) -> Iterat
     """A workbook opened read-only once its zip has been inspected; closed on leaving."""
     check_size(path, limits)
     _inspect_zip(path, limits)
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises anything on a broken file: it is the file's fault
-        raise cannot_read(
-            path.name, _("not an Excel .xlsx workbook: save it as .xlsx and retry"), path
-        ) from None
-    try:
-        yield workbook
-    finally:
-        workbook.close()
+    with path.open("rb") as handle:  # ours to close, also when openpyxl gives up half-way
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except Exception:  # openpyxl raises anything on a broken file: it is the file's fault
+            raise cannot_read(
+                path.name, _("not an Excel .xlsx workbook: save it as .xlsx and retry"), path
+            ) from None
+        try:
+            yield workbook
+        finally:
+            workbook.close()
 
 
 def _inspect_zip(path: Path, limits: InputLimits) -> None:
@@ -553,10 +470,7 @@ def read_sheet(
         table = Table(source, header, sheet=True)
         if not header:
             return table
-        rows = worksheet.iter_rows(
-            min_row=2, max_row=limits.max_rows + 2, max_col=len(header), values_only=True
-        )
-        for number, cells in enumerate(rows, start=2):
+        for number, cells in _data_rows(worksheet, source, len(header), file_name):
             if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells):
                 continue
             if number > limits.max_rows + 1:
@@ -577,6 +491,44 @@ def read_sheet(
             source, _("the sheet is damaged: save the workbook again"), file_name
         ) from None
     return table
+
+
+def _data_rows(
+    worksheet: Any, source: str, width: int, file_name: str
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(the sheet's row number, the values of its first ``width`` columns) for every row the
+    sheet's XML holds after the header, read with openpyxl's own sheet parser (its read-only
+    rows pad every row to the sheet's declared width: one value in XFD1048576 made them walk
+    16,384 columns of a million rows). A value in a column past the header's last is refused,
+    as an extra cell of a CSV row is."""
+    with worksheet._get_source() as xml:
+        parser = WorkSheetParser(
+            xml,
+            worksheet._shared_strings,
+            data_only=True,
+            epoch=worksheet.parent.epoch,
+            date_formats=worksheet.parent._date_formats,
+            timedelta_formats=worksheet.parent._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            if number < 2:
+                continue
+            values: list[Any] = [None] * width
+            for cell in cells:
+                column, value = cell["column"], cell["value"]
+                if column <= width:
+                    values[column - 1] = value
+                elif value is not None and not (isinstance(value, str) and not value.strip()):
+                    raise cannot_read(
+                        f"{source}, row {number}, column {get_column_letter(column)}",
+                        _(
+                            "a value lies past the header's last column ({last}): remove it, "
+                            "or name its column in the header",
+                            last=get_column_letter(width),
+                        ),
+                        file_name,
+                    )
+            yield number, tuple(values)
 
 
 def _check_cells(table: Table, number: int, cells: tuple[Any, ...], limits: InputLimits) -> None:

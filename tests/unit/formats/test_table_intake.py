@@ -125,14 +125,24 @@ def _workbook(path: Path, far: bool = False) -> Path:
     return path
 
 
-def test_one_far_cell_costs_nothing(tmp_path: Path) -> None:
-    """A workbook with one value in XFD1048576 (299 s of CPU before) reads in well under a
-    second, never wider than its header; rows keep the sheet's numbers and the sheet's name."""
+def test_one_far_cell_is_refused_at_once_and_located(tmp_path: Path) -> None:
+    """A workbook with one value in XFD1048576 (299 s of CPU before) is refused in well under
+    a second, the value named by sheet, row and column, as an extra CSV cell is."""
     path = _workbook(tmp_path / "network.xlsx", far=True)
     assert path.stat().st_size < 10_000
     started = time.process_time()
-    table = read_table(path, "nodes")
+    with pytest.raises(InvalidInputError) as refused:
+        read_table(path, "nodes")
     assert time.process_time() - started < 1.5  # loose: the machine is shared
+    assert [problem.location for problem in refused.value.problems] == [
+        'network.xlsx: sheet "nodes", row 1048576, column XFD'
+    ]
+
+
+def test_a_sheet_keeps_its_own_row_numbers_and_name(tmp_path: Path) -> None:
+    """Rows keep the sheet's numbers past blank rows; the place names the sheet outside
+    brackets (a console ate ``[nodes]``)."""
+    table = read_table(_workbook(tmp_path / "network.xlsx"), "nodes")
     assert table.header == ("id", "capacity")
     assert table.rows == [(2, ("A", 1)), (7, ("B", "lots"))]
     assert table.place(7, "capacity") == 'network.xlsx: sheet "nodes", row 7, column capacity'
