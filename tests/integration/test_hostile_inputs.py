@@ -20,10 +20,7 @@ import pytest
 
 from tests.hostile_corpus import CASES, CPU_SECONDS, GIB, Case, Outcome, measure_baseline, run_cases
 
-XFAIL: dict[str, str] = {
-    "scenario-year-9999": "H1: a scenario's first_day of 9999-12-30 overflows the date type "
-    "(OverflowError in Scenario.moment, exit 1); scenario dates within the limits' window",
-}
+XFAIL: dict[str, str] = {}
 """Cases another part of issue #13 is still fixing: case id → "owner: what"."""
 
 

@@ -19,6 +19,10 @@ from peakguard.simulate.plan import StoragePolicy
 from peakguard.simulate.warning_rules import WarningThresholds
 
 Multiplier = Annotated[float, Field(ge=0, le=100)]
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+"""The years a scenario may cover (as every reader's window, peakguard.formats.limits): a day
+in 9999 overflowed the date arithmetic of a run's hours."""
+ScenarioDay = Annotated[date, Field(ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR, 12, 31))]
 
 
 class _Record(BaseModel):
@@ -33,6 +37,14 @@ class Window(_Record):
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
+        if not FIRST_YEAR <= self.start.year <= LAST_YEAR >= self.end.year:
+            raise invalid(
+                _(
+                    "start and end must lie between {first} and {last}",
+                    first=FIRST_YEAR,
+                    last=LAST_YEAR,
+                )
+            )
         if self.end <= self.start:
             raise invalid(_("end must be after start"))
         return self
@@ -42,8 +54,8 @@ class VolumeMultiplier(_Record):
     """Scale demand on the days ``first_day``..``last_day`` (inclusive), optionally only for
     one carrier or for origins whose region code starts with ``origin_region``."""
 
-    first_day: date
-    last_day: date | None = None
+    first_day: ScenarioDay
+    last_day: ScenarioDay | None = None
     multiplier: Multiplier
     carrier: Identifier | None = None
     origin_region: Annotated[str, Field(pattern=r"^[1-8][0-9]{0,5}$")] | None = None
@@ -102,7 +114,7 @@ class Scenario(_Record):
 
     name: Identifier
     description: str = ""
-    first_day: date
+    first_day: ScenarioDay
     days: Annotated[int, Field(ge=1, le=120)]
     drain_days: Annotated[int, Field(ge=0, le=30)] = 3
     """Days simulated after the last day of demand, so late parcels can finish."""
