@@ -92,7 +92,9 @@ def test_broken_workbook_is_located_by_sheet(tiny: dict[str, Any], tmp_path: Pat
     found = {p.location: render(p.message, "en") for p in caught.value.problems}
     assert found == {
         'tiny.xlsx: sheet "lanes", row 3, column origin': "unknown node GHOST",
-        'tiny.xlsx: sheet "lanes", row 4, column mode': "'boat' is not one of 'road', 'air' or 'rail'",
+        'tiny.xlsx: sheet "lanes", row 4, column mode': (
+            "'boat' is not one of 'road', 'air' or 'rail'"
+        ),
     }
 
 
