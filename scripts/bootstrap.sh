@@ -12,6 +12,7 @@ fi
 stamp=".venv/.peakguard-installed${extras:+-$extras}"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  bash scripts/assets.sh
   target="."
   [ -n "$extras" ] && target=".[$extras]"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$target"
