@@ -17,6 +17,7 @@ LOCALE = ROOT / "src" / "peakguard" / "locale"
 METHODS = [
     ("src/**.py", "python"),
     ("src/peakguard/web/templates/**.html", "jinja2"),
+    ("src/peakguard/web/pages/templates/**.html", "jinja2"),
 ]
 
 
@@ -26,7 +27,10 @@ def extract() -> Catalog:
         ROOT,
         METHODS,
         keywords={"_": None, "gettext": None},
-        options_map={"src/peakguard/web/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+        options_map={
+            "src/peakguard/web/templates/**.html": {"extensions": "jinja2.ext.i18n"},
+            "src/peakguard/web/pages/templates/**.html": {"extensions": "jinja2.ext.i18n"},
+        },
     ):
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:

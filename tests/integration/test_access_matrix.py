@@ -70,8 +70,9 @@ MIGRATION = (
     / "versions"
     / "0002_access.py"
 )
-DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-"""The only routes outside FastAPI's route class: the API's own description, open to all."""
+DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/app/static"}
+"""The only routes outside FastAPI's route class: the API's own description and the web
+application's static files (style sheet, scripts, ECharts, map geometry), open to all."""
 
 MIX = "sichuan-mix"
 SF_ONLY = "sf-only"
@@ -664,8 +665,21 @@ def _zto_events(world: World) -> list[dict[str, Any]]:
     return [event for event in world.events if event["carrier"] == "ZTO"][:3]
 
 
+def page(**options: Any) -> RequestMaker:
+    """A request to a page: redirects are answers (to the login page), not followed."""
+    return lambda w, c: {"follow_redirects": False, **options}
+
+
 REQUESTS: dict[tuple[str, str], RequestMaker] = {
     ("GET", "/health"): lambda w, c: {},
+    # the web application's pages
+    ("GET", "/"): page(),
+    ("GET", "/app/"): page(),
+    ("GET", "/app/home"): page(),
+    ("GET", "/app/login"): page(),
+    ("POST", "/app/login"): page(data={"username": "no.such.user", "password": "x"}),
+    ("POST", "/app/logout"): page(data={}),
+    ("GET", "/app/language"): page(params={"to": "en", "next": "/app/home"}),
     ("POST", "/auth/login"): lambda w, c: {
         "json": {"username": LOGIN_USER, "password": w.login_password}
     },
@@ -736,8 +750,42 @@ PASSED = {200, 201, 204, 404, 422}
 body's mistakes (422)."""
 
 
+def is_page(route: DeclaredRoute) -> bool:
+    return route.path == "/" or route.path.startswith("/app/")
+
+
+def _page_verdict(route: DeclaredRoute, caller: Caller, response: Response) -> str | None:
+    """A page answers as a browser needs: an anonymous visitor is sent to log in (a form post
+    is refused with 401), a user without the permission gets the 403 page naming it."""
+    status = response.status_code
+    if status >= 500:
+        return f"server error {status}"
+    permission = route.permission
+    if permission is None:
+        return "refused an open page" if status == 403 else None
+    if permission.value in caller.permissions:
+        if status not in PASSED | {303}:
+            return f"{status} though it holds {permission.value}: {response.text[:200]}"
+        return None
+    if caller.channel == "anonymous":
+        if route.method == "GET":
+            location = response.headers.get("location", "")
+            if status != 303 or not location.startswith("/app/login?next="):
+                return f"anonymous got {status} {location}, not sent to log in"
+        elif status != 401:
+            return f"anonymous got {status} on a form post, not 401"
+        return None
+    if status != 403 or not response.headers["content-type"].startswith("text/html"):
+        return f"got {status} without {permission.value}, not the 403 page"
+    if permission.value not in response.text:
+        return "the 403 page does not name the missing permission"
+    return None
+
+
 def _verdict(route: DeclaredRoute, caller: Caller, response: Response) -> str | None:
     """What is wrong with ``response`` to ``caller`` on ``route``, or ``None``."""
+    if is_page(route):
+        return _page_verdict(route, caller, response)
     status = response.status_code
     body = response.json() if response.content else None
     if status >= 500:
@@ -775,15 +823,15 @@ def test_every_route_answers_every_caller_as_the_role_table_says(world: World) -
     assert missing == [], "the matrix has no request for these routes: add one to REQUESTS"
     stale = sorted(set(REQUESTS) - {(r.method, r.path) for r in routes})
     assert stale == [], "REQUESTS names routes the API no longer has"
-    logout = [r for r in routes if r.path == "/auth/logout"]
-    ordered = [r for r in routes if r.path != "/auth/logout"] + logout
+    logout = [r for r in routes if r.path in LOGOUTS]
+    ordered = [r for r in routes if r.path not in LOGOUTS] + logout
     wrong: list[str] = []
     checked = 0
     for caller in world.callers.values():
         for route in ordered:
             options = REQUESTS[(route.method, route.path)](world, caller)
             acting = caller
-            if route.path == "/auth/logout" and caller.channel == "session":
+            if route.path in LOGOUTS and caller.channel == "session":
                 # A second session of the same user: the caller's own stays for later tests.
                 acting = _second_session(world, caller)
             response = world.send(acting, route.method, _fill(world, route.path), **options)
@@ -793,6 +841,10 @@ def test_every_route_answers_every_caller_as_the_role_table_says(world: World) -
                 wrong.append(f"{route.method} {route.path} as {caller.key}: {problem}")
     assert checked == len(routes) * len(world.callers)
     assert wrong == []
+
+
+LOGOUTS = {"/auth/logout", "/app/logout"}
+"""Routes that end the caller's session: sent last, from a second session of the user."""
 
 
 def _second_session(world: World, caller: Caller) -> Caller:
@@ -823,7 +875,9 @@ def test_the_permission_check_comes_before_the_body_is_read(world: World) -> Non
         assert route.permission is not None
         assert route.permission.value not in platform.permissions
         for caller, expected in [(platform, 403), (ANONYMOUS, 401)]:
-            response = world.send(caller, "POST", _fill(world, route.path), json=INVALID_BODY)
+            response = world.send(
+                caller, "POST", _fill(world, route.path), json=INVALID_BODY, follow_redirects=False
+            )
             assert response.status_code == expected, (route.path, caller.key, response.text)
 
 

@@ -40,6 +40,8 @@ RANKS: Mapping[str, int] = {
     "peakguard.app": 7,
     # the edges
     "peakguard.web": 8,
+    # the web application's pages: routes beside the API's, on its access declarations
+    "peakguard.web.pages": 9,
     "peakguard.api": 9,
     "peakguard.cli": 10,
 }

@@ -24,6 +24,7 @@ from peakguard.app.authentication import PrincipalCache, SecurityPolicy
 from peakguard.app.context import open_store
 from peakguard.config import Settings
 from peakguard.store.database import Store
+from peakguard.web.pages.routes import install_pages
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
@@ -59,4 +60,5 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(document_shared_statuses(bulletins.router))
     app.include_router(document_shared_statuses(admin.router))
     app.include_router(document_shared_statuses(audit.router))
+    install_pages(app)
     return app

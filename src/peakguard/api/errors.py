@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from peakguard.api.schemas import ErrorBody, ErrorOut, ProblemOut
@@ -109,9 +110,26 @@ def _http_message(status: int) -> tuple[str, Message]:
     return "bad_request", _("The request cannot be read.")
 
 
+class PageErrors(Protocol):
+    """How the web application answers errors on its own paths (as pages, not JSON)."""
+
+    def owns(self, request: Request) -> bool: ...
+    def refusal(self, request: Request, error: PeakguardError) -> Response: ...
+    def framework(self, request: Request, error: HTTPException) -> Response: ...
+    def request(self, request: Request, error: RequestValidationError) -> Response: ...
+
+
+def page_errors(request: Request) -> PageErrors | None:
+    """The page renderer when ``request`` is for a page (``app.state.page_errors``), else None."""
+    pages: PageErrors | None = getattr(request.app.state, "page_errors", None)
+    return pages if pages is not None and pages.owns(request) else None
+
+
 def install_error_handlers(app: FastAPI, default_language: str) -> None:
-    async def peakguard_error(request: Request, error: Exception) -> JSONResponse:
+    async def peakguard_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, PeakguardError)
+        if pages := page_errors(request):
+            return pages.refusal(request, error)
         language = request_language(request, default_language)
         problems = error.problems if isinstance(error, InvalidInputError | ForbiddenError) else []
         headers: dict[str, str] | None = None
@@ -125,8 +143,10 @@ def install_error_handlers(app: FastAPI, default_language: str) -> None:
             error.http_status, code, error.message, language, problems, headers, total=total
         )
 
-    async def request_error(request: Request, error: Exception) -> JSONResponse:
+    async def request_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
+        if pages := page_errors(request):
+            return pages.request(request, error)
         language = request_language(request, default_language)
         details = error.errors()
         problems = [
@@ -136,8 +156,10 @@ def install_error_handlers(app: FastAPI, default_language: str) -> None:
         message = _("the request has mistakes")
         return error_response(422, "invalid_input", message, language, problems, total=len(details))
 
-    async def http_error(request: Request, error: Exception) -> JSONResponse:
+    async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
+        if (pages := page_errors(request)) and not isinstance(error, BodyTooLarge):
+            return pages.framework(request, error)
         code, message = _http_message(error.status_code)
         if isinstance(error, BodyTooLarge):
             message = too_large_message(error.limit)

@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from peakguard.app.access import require
 from peakguard.app.authentication import (
+    Login,
     PrincipalCache,
     SecurityPolicy,
     record_denial,
@@ -31,6 +32,9 @@ from peakguard.identity.model import ANONYMOUS, Channel, Permission, Principal
 from peakguard.store.database import Store
 
 SESSION_COOKIE = "peakguard_session"
+CSRF_COOKIE = "peakguard_csrf"
+"""The session's CSRF token, HttpOnly too: the server reads it to write it into each page's
+forms (after checking it against the session's), no script needs it."""
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -78,7 +82,8 @@ def current_principal(
         cache.put(key, principal)
         principal = replace(principal, address=address)
         if request.method not in SAFE_METHODS:
-            sent = request.headers.get(CSRF_HEADER, "")
+            # A page's form carries it in a field (web.pages.access reads it into the state).
+            sent = request.headers.get(CSRF_HEADER) or str(getattr(request.state, "form_csrf", ""))
             if not principal.session_csrf or not same_secret(digest(sent), principal.session_csrf):
                 raise ForbiddenError(
                     _(
@@ -141,6 +146,28 @@ def open_to_all() -> Any:
 def credentials_unread() -> Any:
     """``Depends`` on nothing: the route is open to all and reads no credentials (login)."""
     return Depends(Requirement(None, resolve=False))
+
+
+def set_session_cookies(
+    response: Response, made: Login, *, policy: SecurityPolicy, secure: bool
+) -> None:
+    """The cookies a login sets: the session (HttpOnly, SameSite=Strict) and its CSRF token
+    (HttpOnly as well: pages get it written into their forms by the server)."""
+    for name, value in ((SESSION_COOKIE, made.cookie), (CSRF_COOKIE, made.csrf)):
+        response.set_cookie(
+            name,
+            value,
+            max_age=int(policy.absolute.total_seconds()),
+            httponly=True,
+            secure=secure,
+            samesite="strict",
+            path="/",
+        )
+
+
+def clear_session_cookies(response: Response) -> None:
+    for name in (SESSION_COOKIE, CSRF_COOKIE):
+        response.delete_cookie(name, path="/")
 
 
 def signed_in(principal: Principal) -> Principal:

@@ -14,9 +14,11 @@ from pydantic import Field
 from peakguard.api.schemas import RequestModel, ResponseModel, StoredMoment, documented
 from peakguard.api.security import (
     SESSION_COOKIE,
+    clear_session_cookies,
     client_address,
     credentials_unread,
     open_to_all,
+    set_session_cookies,
     signed_in,
 )
 from peakguard.app.authentication import SecurityPolicy, end_session, login
@@ -85,15 +87,7 @@ def log_in(
         policy=policy,
         address=client_address(request),
     )
-    response.set_cookie(
-        SESSION_COOKIE,
-        made.cookie,
-        max_age=int(policy.absolute.total_seconds()),
-        httponly=True,
-        secure=settings.cookie_secure,
-        samesite="strict",
-        path="/",
-    )
+    set_session_cookies(response, made, policy=policy, secure=settings.cookie_secure)
     out = principal_out(made.principal)
     return LoginOut(**out.model_dump(), csrf_token=made.csrf, expires_at=made.expires_at)
 
@@ -107,7 +101,7 @@ def log_out(
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         end_session(request.app.state.store, cookie, caller)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_session_cookies(response)
     response.status_code = 204
     return response
 
