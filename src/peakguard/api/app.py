@@ -12,6 +12,7 @@ from peakguard.api.routers import (
     admin,
     audit,
     auth,
+    bulletin_drill,
     bulletins,
     events,
     forecasts,
@@ -58,6 +59,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(document_shared_statuses(forecasts.router))
     app.include_router(document_shared_statuses(events.router))
     app.include_router(document_shared_statuses(bulletins.router))
+    app.include_router(document_shared_statuses(bulletin_drill.router))
     app.include_router(document_shared_statuses(admin.router))
     app.include_router(document_shared_statuses(audit.router))
     install_pages(app)
