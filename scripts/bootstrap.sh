@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv and installs peakguard into it (with the test tools when asked: `dev`).
+# Creates .venv and installs peakguard into it (with the test tools when asked: `dev`), and the
+# web application's browser libraries from npm (scripts/assets.sh).
 # Idempotent: re-installs only when pyproject.toml changed since the last install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,9 +13,10 @@ fi
 stamp=".venv/.peakguard-installed${extras:+-$extras}"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  bash scripts/assets.sh
   target="."
   [ -n "$extras" ] && target=".[$extras]"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$target"
   echo "$want" > "$stamp"
 fi
+# The web application's browser libraries (its own stamp: does nothing when up to date).
+bash scripts/assets.sh

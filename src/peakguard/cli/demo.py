@@ -136,10 +136,11 @@ def print_logins(logins: list[DemoLogin]) -> None:
     reset = any(not login.created for login in logins)
     say(
         _(
-            "Log in as any of them: start the API on this machine over the same database "
-            "(PEAKGUARD_COOKIE_SECURE=false peakguard serve, for loopback without TLS) and "
-            "send POST /auth/login, or try it at http://127.0.0.1:8000/docs. Nothing keeps "
-            "these passwords: the next demo run resets them."
+            "Open the web application: start it with {command} (over the same database), "
+            "then open {address} in a browser on this machine and log in as any of them. "
+            "Nothing keeps these passwords: the next demo run resets them.",
+            command=".venv/bin/peakguard serve",
+            address="http://127.0.0.1:8000/",
         )
     )
     if reset:
