@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,15 +47,17 @@ def simulate_scenario(
     events_sample: float = 0.0,
     warnings: WarningThresholds | None = None,
     bounds: WorkBounds = DEFAULT_BOUNDS,
+    progress: Callable[[float], None] | None = None,
 ) -> SimulationOutcome:
     """Simulate ``scenario`` on ``network``; with ``events_sample`` > 0, that share of the
     parcels also becomes scan events. ``warnings`` replaces the scenario's thresholds. A
-    scenario over ``bounds`` is refused before it runs."""
+    scenario over ``bounds`` is refused before it runs. ``progress`` is told the share of the
+    simulated hours done, once a simulated day."""
     require(actor, Permission.simulation_run)
     check_simulation_size(network, scenario, bounds=bounds)
     if warnings is not None:
         scenario = scenario.model_copy(update={"warnings": warnings})
-    result = simulate(network, scenario, trace=events_sample > 0)
+    result = simulate(network, scenario, trace=events_sample > 0, progress=progress)
     events = expand_events(result.run, rate=events_sample) if events_sample > 0 else None
     return SimulationOutcome(result, events)
 

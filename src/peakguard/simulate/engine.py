@@ -20,6 +20,7 @@ is known, and is recorded when ``trace`` is on.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,6 +88,8 @@ class SimulationRun:
         return np.maximum(0.0, self.backlog - self.plan.storage_capacity[:, None])
 
 
+HOURS_A_DAY = 24
+"""How often a run tells its ``progress`` how far it got: once a simulated day."""
 STILL_THERE = -2
 """``departed_hour`` of a traced fraction still at its node when the run ends (−1: delivered)."""
 
@@ -235,21 +238,26 @@ def simulate_plan(
     *,
     trace: bool = False,
     trace_cohorts: npt.NDArray[np.bool_] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> SimulationRun:
     """Run a compiled plan hour by hour. Deterministic: the same plan gives the same run.
 
     ``trace`` records every fraction's hours at every node; ``trace_cohorts`` (one flag per
     cohort) records only those cohorts' — a cluster sample of parcels whose scan events a season
-    too large to trace whole can still produce (the run itself is the same either way)."""
+    too large to trace whole can still produce (the run itself is the same either way).
+    ``progress`` is told the share of hours done at the end of every simulated day."""
     tracer = _Tracer(trace_cohorts) if trace or trace_cohorts is not None else None
     state = _RunState.start(plan, tracer)
     intake = _Intake.of(plan)
     last_hop = plan.route_length - 1
-    for hour in range(plan.sorting_capacity.shape[1]):
+    hours = plan.sorting_capacity.shape[1]
+    for hour in range(hours):
         _join(state, plan, hour, intake.accepted_in(hour))
         _depart(state, plan, hour)
         _sort(state, plan, hour, last_hop)
         _record_backlog(state, plan, hour)
+        if progress is not None and (hour % HOURS_A_DAY == HOURS_A_DAY - 1 or hour == hours - 1):
+            progress((hour + 1) / hours)
     _fold(state, plan)
     if tracer is not None:
         _trace_what_is_left(state, plan, tracer)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +80,7 @@ def simulate(
     trace: bool = False,
     routing_windows: Sequence[RoutingWindow] = (),
     trace_share: float | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> SimulationResult:
     """Simulate ``scenario`` on ``network`` hour by hour and raise the warnings.
 
@@ -88,7 +89,8 @@ def simulate(
     the original network's table as ``routing`` then, since the network here is the rerouted
     one and its own table would apply the reroute everywhere. ``trace_share`` traces only that
     share of the cohorts (chosen at random with a fixed seed), for scan events of a season too
-    large to trace whole."""
+    large to trace whole. ``progress`` is told the share of the run's hours done, once a
+    simulated day (a few hundred times at most: a run covers at most a few hundred days)."""
     table = routing or derive_routing(network)
     load = demand if demand is not None else build_demand(network, scenario)
     capacity, accepting, factor, storage = scenario_capacities(network, scenario)
@@ -108,7 +110,7 @@ def simulate(
     if trace_share is not None:
         # A fixed-seed cluster sample of cohorts (all of a chosen cohort's parcels are traced).
         chosen = np.random.default_rng(0).random(len(plan.cohort_parcels)) < trace_share
-    run = simulate_plan(plan, trace=trace, trace_cohorts=chosen)
+    run = simulate_plan(plan, trace=trace, trace_cohorts=chosen, progress=progress)
     warnings = raise_warnings(run, network, scenario)
     return SimulationResult(
         network,
