@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 
+from peakguard.store.columns import Moment
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -165,3 +167,38 @@ class NetworkSummaryRow(Base):
     reach: Mapped[str] = mapped_column(String(100), primary_key=True)
     document: Mapped[str | None] = mapped_column(Text)
     """The summary as JSON; NULL when nothing of the network lies within the reach."""
+
+
+class JobRow(Base):
+    """A long operation run outside the request that asked for it (``store/jobs.py``)."""
+
+    __tablename__ = "jobs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """A random UUID's 32 hex digits: unguessable, so an id says nothing of other jobs."""
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    """queued, running, succeeded, failed or cancelled."""
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    """The owner's organisation; NULL for the local administrator (the command line)."""
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    owner_label: Mapped[str] = mapped_column(String(200))
+    """``name@organisation`` as the audit trail records the submitter."""
+    parameters: Mapped[str] = mapped_column(Text)
+    """What the job does, as JSON (its kind reads it)."""
+    progress: Mapped[float] = mapped_column(Float)
+    stage: Mapped[str | None] = mapped_column(Text)
+    """The stage as a translatable message (JSON msgid and parameters)."""
+    error: Mapped[str | None] = mapped_column(Text)
+    """Why it failed, as a translatable message (JSON), with its problems' locations."""
+    result: Mapped[str | None] = mapped_column(Text)
+    """The result's summary as JSON (the files are in the job's folder)."""
+    created_at: Mapped[datetime] = mapped_column(Moment(), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(Moment())
+    finished_at: Mapped[datetime | None] = mapped_column(Moment())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(Moment())
+    """When its worker last said it was alive; a stale one means the worker is gone."""
+    attempts: Mapped[int] = mapped_column(Integer)
+    """How many times a worker started it."""
+    worker: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    """Raised by every change: an update names the version it read (optimistic locking)."""
