@@ -62,6 +62,10 @@ class WorkBounds:
     concurrent_runs: int = 2
     """Heavy operations the API runs at once per server process; more are refused as busy
     rather than queued, so a burst of requests cannot take every core and all memory."""
+    job_seconds: float = 1800.0
+    """The longest a job (a long operation run outside its request, with a progress bar)
+    runs before it is stopped and failed: half an hour is over ten demo seasons' simulations,
+    and stops a run that would hold a worker for the rest of the day."""
 
 
 DEFAULT_BOUNDS = WorkBounds()
