@@ -314,6 +314,17 @@ def report_progress(
         return session.execute(statement).rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
+def beat(store: Store, worker: str, *, now: datetime | None = None) -> int:
+    """Refresh the heartbeat of every job ``worker`` runs; how many there are."""
+    statement = (
+        update(JobRow)
+        .where(JobRow.status == JobStatus.running.value, JobRow.worker == worker)
+        .values(heartbeat_at=_now(now))
+    )
+    with transaction(store.sessions) as session:
+        return session.execute(statement).rowcount  # type: ignore[attr-defined, no-any-return]
+
+
 def still_running(store: Store, job_id: str, worker: str) -> bool:
     """Whether the job is still running on ``worker`` (not cancelled, not taken over)."""
     with transaction(store.sessions) as session:
@@ -408,15 +419,18 @@ def recover_stale_jobs(
     max_attempts: int,
     failure: JobFailure,
     now: datetime | None = None,
+    alive: str | None = None,
 ) -> Recovery:
     """Jobs whose worker stopped saying it is alive before ``stale_before`` (it died, or the
     server restarted): queued again, or failed with ``failure`` once ``max_attempts`` starts
-    were made. A job whose worker writes in between keeps running (its version changed)."""
+    were made. A job whose worker writes in between keeps running (its version changed), and
+    so do the jobs of worker ``alive`` (the one asking, which knows it is alive)."""
+    conditions = [JobRow.status == JobStatus.running.value, JobRow.heartbeat_at < stale_before]
+    if alive is not None:
+        conditions.append(JobRow.worker != alive)
     with transaction(store.sessions) as session:
         stale = session.execute(
-            select(JobRow.id, JobRow.version, JobRow.attempts).where(
-                JobRow.status == JobStatus.running.value, JobRow.heartbeat_at < stale_before
-            )
+            select(JobRow.id, JobRow.version, JobRow.attempts).where(*conditions)
         ).all()
     requeued: list[str] = []
     failed: list[str] = []
