@@ -8,6 +8,7 @@ from peakguard import __version__
 from peakguard.api.bodies import BodyLimit, RequestBodyGuard
 from peakguard.api.contract import document_shared_statuses
 from peakguard.api.errors import install_error_handlers
+from peakguard.api.job_runner import install_job_runner
 from peakguard.api.routers import (
     admin,
     audit,
@@ -17,6 +18,7 @@ from peakguard.api.routers import (
     events,
     forecasts,
     health,
+    jobs,
     networks,
     plans,
     simulations,
@@ -55,6 +57,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(document_shared_statuses(auth.router))
     app.include_router(document_shared_statuses(networks.router))
     app.include_router(document_shared_statuses(simulations.router))
+    app.include_router(document_shared_statuses(jobs.router))
     app.include_router(document_shared_statuses(plans.router))
     app.include_router(document_shared_statuses(forecasts.router))
     app.include_router(document_shared_statuses(events.router))
@@ -63,4 +66,5 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(document_shared_statuses(admin.router))
     app.include_router(document_shared_statuses(audit.router))
     install_pages(app)
+    install_job_runner(app)  # runs queued jobs while the app is up (its lifespan)
     return app
