@@ -23,6 +23,7 @@ from peakguard.bulletin.drill import (
     FocusKind,
     carrier_focus,
     drill_bulletin,
+    focus_not_found,
     region_focus,
 )
 from peakguard.bulletin.periods import Period
@@ -39,6 +40,7 @@ __all__ = [
     "drill_options",
     "drill_records",
     "event_days_in_reach",
+    "focus_not_found",
     "focus_of",
     "measure_drill",
 ]

@@ -45,7 +45,7 @@ from peakguard.bulletin.model import (
 )
 from peakguard.bulletin.periods import Period
 from peakguard.errors import InvalidInputError, NotFoundError, Problem
-from peakguard.i18n import Message, _
+from peakguard.i18n import _
 
 
 class FocusKind(StrEnum):
@@ -190,7 +190,7 @@ def drill_bulletin(
     engine = scoped(open_events(source, source_name=source_name), scope)
     focused = _focused(engine, focus)
     if not event_days(focused):
-        raise NotFoundError(_no_parcels(focus))
+        raise focus_not_found(focus)
     present = event_days(focused, period.first_day, period.last_day)
     if not present:
         message = _(
@@ -259,15 +259,20 @@ def _latest(engine: Engine) -> datetime:
     return latest.astimezone(UTC)
 
 
-def _no_parcels(focus: Focus) -> Message:
+def focus_not_found(focus: Focus) -> NotFoundError:
+    """The refusal of a focus with no parcels among those the reader may see: the same
+    whether the carrier or region exists elsewhere or not."""
     if focus.kind is FocusKind.carrier:
-        return _(
+        message = _(
             "No parcels of the carrier {code} are among the scan events you may see.",
             code=focus.code,
         )
-    return _(
-        "No parcels accepted in {code} are among the scan events you may see.", code=focus.code
-    )
+    else:
+        message = _(
+            "No parcels accepted in {code} are among the scan events you may see.",
+            code=focus.code,
+        )
+    return NotFoundError(message)
 
 
 def _int(value: object) -> int:
