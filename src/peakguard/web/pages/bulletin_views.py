@@ -6,7 +6,7 @@ ECharts options of the charts. Nothing here measures: the figures are the bullet
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -85,9 +85,9 @@ def _shown(unit: Unit, value: float | None) -> float | None:
 
 
 def unit_label(unit: Unit, language: str) -> str:
-    labels: dict[Unit, Message] = {
+    labels: dict[Unit, Message | str] = {
         Unit.count: _("parcels"),
-        Unit.share: _("%"),
+        Unit.share: "%",
         Unit.hours: _("hours"),
         Unit.per_million: _("per million"),
     }
@@ -488,8 +488,3 @@ def pairs_chart(drill: Drill, language: str) -> dict[str, Any]:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
-
-
-def headline_values(headline: Headline) -> Mapping[str, float | None]:
-    """Each metric's current figure, as the page's cards carry it in ``data-value``."""
-    return {figure.metric: figure.current for figure in headline.figures}

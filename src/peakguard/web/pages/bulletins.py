@@ -42,7 +42,6 @@ from peakguard.i18n import Message, _, render
 from peakguard.identity.model import Permission, Principal
 from peakguard.web.pages.access import page_requires
 from peakguard.web.pages.bulletin_views import (
-    Card,
     Link,
     cards,
     carriers_view,
@@ -287,4 +286,4 @@ def _number(text: str | None, where: str) -> int | None:
         raise InvalidInputError(message, [Problem(where, message)]) from None
 
 
-__all__ = ["NAVIGATION", "Card", "Choice", "router"]
+__all__ = ["NAVIGATION", "Choice", "router"]
