@@ -26,6 +26,8 @@ from peakguard.app.networks import planning_network
 from peakguard.app.settings_files import choose_settings
 from peakguard.app.simulation import parse_scenario_document
 from peakguard.errors import ConflictError, InvalidInputError, NotFoundError, Problem
+from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
+from peakguard.formats.structured import parse_json, parse_yaml
 from peakguard.i18n import Message, _, current_language
 from peakguard.identity.model import Permission, Principal
 from peakguard.simulate.warning_rules import WarningThresholds
@@ -54,6 +56,7 @@ __all__ = [
     "job_folder",
     "latest_finished",
     "list_jobs",
+    "scenario_upload",
     "submit_simulation_job",
 ]
 
@@ -222,6 +225,18 @@ def submit_simulation_job(
     }
     detail = {"network": network_name, "scenario": scenario.name, "days": scenario.days}
     return _queue(store, actor, SIMULATION, parameters, detail)
+
+
+def scenario_upload(data: bytes, filename: str, *, limits: InputLimits = DEFAULT_LIMITS) -> object:
+    """An uploaded scenario file's document (``.json`` as JSON, else YAML), read by the same
+    guarded readers as a scenario file; checked against its network when it is submitted."""
+    if len(data) > limits.max_file_bytes:
+        message = _("The file is larger than the {megabytes} MB a file may be.",
+                    megabytes=limits.max_file_bytes // (1024 * 1024))  # fmt: skip
+        raise InvalidInputError(message, [Problem(filename, message)])
+    if filename.lower().endswith(".json"):
+        return parse_json(data, filename, limits=limits)
+    return parse_yaml(data, filename, limits=limits)
 
 
 def failure_of(error: Exception) -> JobFailure:
