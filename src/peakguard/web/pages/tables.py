@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -26,6 +27,8 @@ from peakguard.i18n import _, render
 
 Value = str | int | float | date | datetime | None
 ExportKind = Literal["csv", "xlsx"]
+CHINA = ZoneInfo("Asia/Shanghai")
+"""Moments show in China time (stored in UTC)."""
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -34,7 +37,8 @@ class Column:
     """A column: its key in the rows, its heading, and how numbers show.
 
     ``digits``: decimals shown (None: as stored); ``percent``: a share shown as a percentage
-    (0.953 → 95.3 % with one digit); ``link``: the row key holding the cell's URL."""
+    (0.953 → 95.3 % with one digit); ``link``: the row key holding the cell's URL. A moment
+    shows in China time, to the minute."""
 
     key: str
     label: str
@@ -47,14 +51,29 @@ class Column:
         return self.digits is not None or self.percent
 
     def value(self, row: Mapping[str, Value]) -> Value:
-        """The cell as exported: a number rounded as shown (a percent as a percentage)."""
+        """The cell as exported: a number rounded as shown (a percent as a percentage), a
+        moment as the text shown."""
         raw = row.get(self.key)
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             number = float(raw) * 100 if self.percent else raw
             if self.digits is not None:
-                return round(number, self.digits) if self.digits else round(number)
+                return round(float(number), self.digits) if self.digits else round(number)
             return number
+        if isinstance(raw, datetime):
+            local = raw.astimezone(CHINA) if raw.tzinfo is not None else raw
+            return local.strftime("%Y-%m-%d %H:%M")
         return raw
+
+    def text(self, row: Mapping[str, Value]) -> str:
+        """The cell in a CSV file: as shown, without thousands separators or the % sign."""
+        shown = self.value(row)
+        if shown is None:
+            return ""
+        if isinstance(shown, float) and self.digits is not None:
+            return f"{shown:.{self.digits}f}"
+        if isinstance(shown, date):
+            return shown.isoformat()
+        return str(shown)
 
     def display(self, row: Mapping[str, Value], language: str) -> str:
         """The cell as shown."""
@@ -67,8 +86,6 @@ class Column:
                 digits = 0 if isinstance(shown, int) else 2
             text = f"{shown:,.{digits}f}"
             return f"{text} %" if self.percent else text
-        if isinstance(shown, datetime):
-            return shown.strftime("%Y-%m-%d %H:%M")
         if isinstance(shown, date):
             return shown.isoformat()
         return str(shown)
@@ -129,7 +146,7 @@ def table_csv(view: TableView, language: str) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(headings(view, language))
     for row in view.rows:
-        writer.writerow(["" if (v := c.value(row)) is None else v for c in view.columns])
+        writer.writerow([column.text(row) for column in view.columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
