@@ -85,7 +85,11 @@ class Settings(BaseSettings):
     run_memory_megabytes: int | None = Field(default=None, ge=256)
     """Address space of the process running one API request's operation (default 4096)."""
     concurrent_runs: int | None = Field(default=None, ge=0)
-    """Long operations one server process runs at once; more are answered busy (default 2)."""
+    """Long operations one server process runs at once; more are answered busy (default 2).
+    Also the jobs one server's worker runs at once (0: this server runs no jobs)."""
+    job_seconds: float | None = Field(default=None, gt=0)
+    """The longest one job (a simulation started from a page) runs before it is stopped
+    (default 1800)."""
 
     @field_validator("language")
     @classmethod
