@@ -27,7 +27,7 @@ import uvicorn
 import yaml
 from argon2 import PasswordHasher
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import iter_route_contexts
 
 from peakguard.api.app import create_app
 from peakguard.app import accounts
@@ -225,11 +225,9 @@ class Site:
     def page_routes(self) -> set[str]:
         """The paths of the pages served now (routes with their ``{parameters}``)."""
         return {
-            route.path
-            for route in self.app.routes
-            if isinstance(route, APIRoute)
-            and route.path.startswith("/app")
-            and "GET" in (route.methods or ())
+            str(context.path)
+            for context in iter_route_contexts(self.app.routes)
+            if str(context.path).startswith("/app") and "GET" in (context.methods or ())
         }
 
     def password(self, username: str) -> str:

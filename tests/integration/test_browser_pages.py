@@ -9,6 +9,8 @@ its screenshot is named in the failure. Skipped, with the reason, without ``/usr
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 from collections.abc import Iterator
@@ -16,8 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import yaml
 
-from peakguard.identity.model import OrganisationKind
+from peakguard.app.networks import list_networks
+from peakguard.identity.model import LOCAL_ADMINISTRATOR, OrganisationKind
 from tests.browser import (
     ADMINISTRATOR,
     DESKTOP,
@@ -35,6 +39,7 @@ from tests.browser import (
     served_world,
     visiting,
 )
+from tests.conftest import tiny_document
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -215,3 +220,153 @@ def test_log_in_switch_language_and_log_out(
         assert path_of(page).startswith("/app/login"), path_of(page)
         assert page.locator("[data-testid=logout]").count() == 0
         visit.watch.assert_clean("after logging out")
+
+
+def network_file(folder: Path, name: str, *, unknown_destination: bool = False) -> Path:
+    """The tiny ZTO line as a YAML file named for the test; optionally with a lane to a node
+    the file does not have (``lanes[2].destination``)."""
+    document = tiny_document()
+    document["name"] = name
+    if unknown_destination:
+        document["lanes"][2]["destination"] = "NO-SUCH-HUB"
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: size.name)
+def test_import_a_network_with_a_mistake_then_a_right_one(
+    site: Site, browser: Browser, screens: Path, size: Size, tmp_path: Path
+) -> None:
+    """From the networks page, a file with a lane to an unknown node comes back with the
+    mistake located (field and node) beside the file field and nothing stored; the corrected
+    file lands on the new network's page, its map drawn."""
+    if "/app/networks/import" not in site.page_routes():
+        pytest.skip("the network pages are not served yet")
+    username, name = "zto.planner", f"browser-import-{size.name}"
+    with visiting(browser, site.origin, size) as visit:
+        page = visit.page
+        visit.watch.allowed_statuses.add(422)
+        log_in(page, site.origin, username, site.password(username))
+        page.goto(f"{site.origin}/app/networks")
+        check_page(visit, screens, "networks")
+        with page.expect_navigation():
+            page.click("[data-testid=import-network]")
+        assert path_of(page) == "/app/networks/import"
+        page.set_input_files("#file", network_file(tmp_path, name, unknown_destination=True))
+        with page.expect_navigation():
+            page.click("[data-testid=import]")
+        shot = check_page(visit, screens, "import-refused")
+        field, said = page.locator("#file"), page.locator("#file-error")
+        assert said.is_visible() and CJK.search(said.inner_text()), shot
+        assert field.get_attribute("aria-invalid") == "true", shot
+        listed = page.locator("#file-problems li")
+        assert listed.count() == 1, shot
+        mistake = listed.first.inner_text()
+        assert "lanes[2].destination" in mistake and "NO-SUCH-HUB" in mistake, (mistake, shot)
+        field_box, said_box = field.bounding_box(), said.bounding_box()
+        assert field_box and said_box, shot
+        assert 0 <= said_box["y"] - (field_box["y"] + field_box["height"]) <= 60, shot
+        stored = list_networks(site.world.store, actor=LOCAL_ADMINISTRATOR)
+        assert name not in {network.name for network in stored}, "the mistaken file was stored"
+
+        page.goto(f"{site.origin}/app/networks/import")
+        page.set_input_files("#file", network_file(tmp_path, name))
+        with page.expect_navigation():
+            page.click("[data-testid=import]")
+        assert path_of(page) == f"/app/networks/{name}"
+        shot = check_page(visit, screens, "imported")
+        assert page.locator("[data-testid=imported]").is_visible(), shot
+        assert name in page.locator(".lead code").inner_text(), shot
+        assert page.locator("[data-chart=hubs][data-drawn=true] canvas").count() == 1, shot
+
+
+def table_on_screen(page: Page, key: str) -> list[list[str]]:
+    """The table ``key`` as the page shows it: its headings, then one list of cells a row."""
+    rows: list[list[str]] = page.evaluate(
+        """(key) => {
+          const table = document.querySelector(`[data-table="${key}"] table`);
+          return [...table.querySelectorAll('tr')].map(
+            (tr) => [...tr.children].map((cell) => cell.innerText.trim()));
+        }""",
+        key,
+    )
+    return rows
+
+
+def same_cell(shown: str, exported: str) -> bool:
+    """A cell on screen and in the CSV are the same value: text as is, a missing value "—"
+    on screen, numbers with their separators and percent sign, times to the minute."""
+    if shown == exported or (shown == "—" and exported == ""):
+        return True
+    if exported and exported.startswith(shown):  # a time shown to the minute
+        return len(shown) >= len("2026-11-11 08:00")
+    try:
+        return float(shown.replace(",", "").removesuffix("%").strip()) == float(exported)
+    except ValueError:
+        return False
+
+
+def export_matches_screen(page: Page, key: str, tmp_path: Path) -> int:
+    """Click the table's CSV link; the file holds the table's headings and rows, cell by
+    cell. Returns the number of rows."""
+    shown = table_on_screen(page, key)
+    with page.expect_download() as download:
+        page.click(f'[data-table="{key}"] a[data-export=csv]')
+    path = tmp_path / f"{key}.csv"
+    download.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("\ufeff"), "the CSV has no byte-order mark (Excel would garble it)"
+    exported = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert exported[0] == shown[0], (exported[0], shown[0])
+    assert len(exported) == len(shown), (len(exported), len(shown))
+    for on_screen, in_file in zip(shown[1:], exported[1:], strict=True):
+        assert len(on_screen) == len(in_file), (on_screen, in_file)
+        assert all(map(same_cell, on_screen, in_file)), (on_screen, in_file)
+    return len(shown) - 1
+
+
+BULLETIN_DAY = "2026-11-11"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: size.name)
+def test_open_a_bulletin_and_drill_down_to_a_carriers_worst_nodes_and_pairs(
+    site: Site, browser: Browser, screens: Path, size: Size, tmp_path: Path
+) -> None:
+    """Sichuan's regulator opens the bulletins from the menu, chooses Double 11, sees both
+    carriers ranked, follows ZTO to its drill-down (worst nodes, worst O-D pairs, charts
+    drawn), and the pairs' CSV export holds exactly the table on screen."""
+    if "/app/bulletins/carriers/{code}" not in site.page_routes():
+        pytest.skip("the bulletin pages are not served yet")
+    username = "sc.director"
+    with visiting(browser, site.origin, size) as visit:
+        page = visit.page
+        log_in(page, site.origin, username, site.password(username))
+        with page.expect_navigation():
+            page.click('nav.menu a[href="/app/bulletins"]')
+        page.fill("#day", BULLETIN_DAY)
+        with page.expect_navigation():
+            page.click("[data-testid=period-form] button[type=submit]")
+        shot = check_page(visit, screens, "bulletin")
+        assert BULLETIN_DAY in page.locator("[data-testid=period]").inner_text(), shot
+        carriers = table_on_screen(page, "carriers")
+        ranked = {row[1] for row in carriers[1:]}
+        assert ranked == {"ZTO", "SF"}, (ranked, shot)
+        assert page.locator("[data-testid=headline-cards] .card").count() >= 4, shot
+
+        with page.expect_navigation():
+            page.click('[data-table="carriers"] a:text-is("ZTO")')
+        assert path_of(page).startswith("/app/bulletins/carriers/ZTO?")
+        assert f"day={BULLETIN_DAY}" in path_of(page)
+        shot = check_page(visit, screens, "bulletin-zto")
+        for key in ("backlog", "dwell", "pairs"):
+            rows = table_on_screen(page, key)
+            assert len(rows) > 1, (key, shot)
+        nodes = {row[0] for row in table_on_screen(page, "backlog")[1:]}
+        assert nodes and all("ZTO" in node or "中通" in node for node in nodes), (nodes, shot)
+        assert not any("SF" in node or "顺丰" in node for node in nodes), (nodes, shot)
+        assert page.locator("[data-chart=pairs][data-drawn=true] canvas").count() == 1, shot
+        if size is DESKTOP:  # the files are the same whatever the window
+            assert export_matches_screen(page, "pairs", tmp_path) >= 1
+            assert export_matches_screen(page, "backlog", tmp_path) >= 1
+            visit.watch.assert_clean("after the exports")
