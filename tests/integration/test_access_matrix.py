@@ -680,6 +680,15 @@ REQUESTS: dict[tuple[str, str], RequestMaker] = {
     ("POST", "/app/login"): page(data={"username": "no.such.user", "password": "x"}),
     ("POST", "/app/logout"): page(data={}),
     ("GET", "/app/language"): page(params={"to": "en", "next": "/app/home"}),
+    ("GET", "/app/simulations/new"): page(),
+    ("POST", "/app/simulations/new"): page(data={}),
+    ("GET", "/app/jobs"): page(),
+    ("GET", "/app/jobs/{job_id}"): page(),
+    ("POST", "/app/jobs/{job_id}/cancel"): page(data={}),
+    ("GET", "/app/jobs/{job_id}/result"): page(),
+    ("GET", "/app/bulletins"): page(),
+    ("GET", "/app/bulletins/carriers/{code}"): page(params={"day": DAY}),
+    ("GET", "/app/bulletins/regions/{code}"): page(params={"day": DAY}),
     ("POST", "/auth/login"): lambda w, c: {
         "json": {"username": LOGIN_USER, "password": w.login_password}
     },
@@ -710,6 +719,20 @@ REQUESTS: dict[tuple[str, str], RequestMaker] = {
     ("GET", "/bulletins/daily"): lambda w, c: {},  # no day: 422 once past the check
     ("GET", "/bulletins/weekly"): lambda w, c: {},
     ("GET", "/bulletins/monthly"): lambda w, c: {},
+    # the drill-down: no day, week or month: 422 once past the check
+    ("GET", "/bulletins/daily/carriers/{carrier}"): lambda w, c: {},
+    ("GET", "/bulletins/daily/regions/{region}"): lambda w, c: {},
+    ("GET", "/bulletins/weekly/carriers/{carrier}"): lambda w, c: {},
+    ("GET", "/bulletins/weekly/regions/{region}"): lambda w, c: {},
+    ("GET", "/bulletins/monthly/carriers/{carrier}"): lambda w, c: {},
+    ("GET", "/bulletins/monthly/regions/{region}"): lambda w, c: {},
+    # long jobs: an id no one has (404 once past the check)
+    ("POST", "/jobs/simulations"): lambda w, c: {"json": INVALID_BODY},
+    ("GET", "/jobs"): lambda w, c: {},
+    ("GET", "/jobs/{job_id}"): lambda w, c: {},
+    ("POST", "/jobs/{job_id}/cancel"): lambda w, c: {},
+    ("GET", "/jobs/{job_id}/report"): lambda w, c: {},
+    ("GET", "/jobs/{job_id}/files/{name}"): lambda w, c: {},
     ("GET", "/admin/roles"): lambda w, c: {},
     ("GET", "/admin/organisations"): lambda w, c: {},
     ("POST", "/admin/organisations"): lambda w, c: {
@@ -736,12 +759,21 @@ REQUESTS: dict[tuple[str, str], RequestMaker] = {
 }
 
 
+NO_JOB = "0" * 32
+"""A job id no one has."""
+
+
 def _fill(world: World, path: str) -> str:
     return (
         path.replace("{name}", MIX)
         .replace("{node_id}", "ZTO-CD-HUB")
         .replace("{username}", TARGET_USER)
         .replace("{token_id}", str(world.target_token))
+        .replace("{job_id}", NO_JOB)
+        .replace("{carrier}", "ZTO")
+        .replace("{region}", "510100")
+        .replace("carriers/{code}", "carriers/ZTO")
+        .replace("regions/{code}", "regions/510100")
     )
 
 
