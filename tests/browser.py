@@ -37,6 +37,7 @@ from peakguard.app.events import ingest_events
 from peakguard.app.networks import parse_network_document, save_network
 from peakguard.app.simulation import read_scenario_file, simulate_scenario
 from peakguard.config import Settings
+from peakguard.demo.sichuan import build_sichuan_network
 from peakguard.domain.network import Network
 from peakguard.formats.simulation_output import events_table
 from peakguard.identity import credentials
@@ -108,6 +109,9 @@ class World:
     """Each user's kind of organisation."""
     network: Network
     events: int
+    demo_network: str
+    """The demo's Sichuan network (1,113 nodes of seven brands): a simulation on it runs for
+    seconds, long enough to watch its progress."""
 
 
 def two_brand_document() -> dict[str, Any]:
@@ -143,7 +147,8 @@ def cheap_password_hashing() -> Iterator[None]:
 def seed_world(database_url: str, home: Path) -> World:
     """The demo's organisations and users (regulators at three levels, ZTO and SF, a
     platform, the public), an administrator, the two-brand network and the scan events of
-    its simulated Double 11 week, all made through the application layer."""
+    its simulated Double 11 week, and the demo's Sichuan network, all made through the
+    application layer."""
     settings = Settings(
         database_url=database_url,
         home=home,
@@ -179,7 +184,9 @@ def seed_world(database_url: str, home: Path) -> World:
     report = ingest_events(
         store, settings.resolved_event_lake(), events, actor=admin, source="browser tests"
     )
-    return World(settings, store, passwords, kinds, network, report.stored)
+    demo = build_sichuan_network()
+    save_network(store, demo, actor=admin, source="peakguard demo")
+    return World(settings, store, passwords, kinds, network, report.stored, demo.name)
 
 
 # --- the server and the browser ---------------------------------------------------------------

@@ -13,11 +13,13 @@ import csv
 import io
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import sqlalchemy as sa
 import yaml
 
 from peakguard.app.networks import list_networks
@@ -26,8 +28,10 @@ from tests.browser import (
     ADMINISTRATOR,
     DESKTOP,
     SIZES,
+    WAIT_MS,
     Site,
     Size,
+    Visit,
     chart_problems,
     check_page,
     chromium,
@@ -234,51 +238,59 @@ def network_file(folder: Path, name: str, *, unknown_destination: bool = False) 
     return path
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda size: size.name)
-def test_import_a_network_with_a_mistake_then_a_right_one(
-    site: Site, browser: Browser, screens: Path, size: Size, tmp_path: Path
+def import_through_the_page(
+    visit: Visit, site: Site, screens: Path, folder: Path, name: str, *, shots: str = ""
 ) -> None:
     """From the networks page, a file with a lane to an unknown node comes back with the
     mistake located (field and node) beside the file field and nothing stored; the corrected
     file lands on the new network's page, its map drawn."""
+    page = visit.page
+    visit.watch.allowed_statuses.add(422)
+    page.goto(f"{site.origin}/app/networks")
+    check_page(visit, screens, f"{shots}networks")
+    with page.expect_navigation():
+        page.click("[data-testid=import-network]")
+    assert path_of(page) == "/app/networks/import"
+    page.set_input_files("#file", network_file(folder, name, unknown_destination=True))
+    with page.expect_navigation():
+        page.click("[data-testid=import]")
+    shot = check_page(visit, screens, f"{shots}import-refused")
+    field, said = page.locator("#file"), page.locator("#file-error")
+    assert said.is_visible() and CJK.search(said.inner_text()), shot
+    assert field.get_attribute("aria-invalid") == "true", shot
+    listed = page.locator("#file-problems li")
+    assert listed.count() == 1, shot
+    mistake = listed.first.inner_text()
+    assert "lanes[2].destination" in mistake and "NO-SUCH-HUB" in mistake, (mistake, shot)
+    field_box, said_box = field.bounding_box(), said.bounding_box()
+    assert field_box and said_box, shot
+    assert 0 <= said_box["y"] - (field_box["y"] + field_box["height"]) <= 60, shot
+    stored = list_networks(site.world.store, actor=LOCAL_ADMINISTRATOR)
+    assert name not in {network.name for network in stored}, "the mistaken file was stored"
+
+    page.goto(f"{site.origin}/app/networks/import")
+    page.set_input_files("#file", network_file(folder, name))
+    with page.expect_navigation():
+        page.click("[data-testid=import]")
+    assert path_of(page) == f"/app/networks/{name}"
+    shot = check_page(visit, screens, f"{shots}imported")
+    assert page.locator("[data-testid=imported]").is_visible(), shot
+    assert name in page.locator(".lead code").inner_text(), shot
+    assert page.locator("[data-chart=hubs][data-drawn=true] canvas").count() == 1, shot
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: size.name)
+def test_import_a_network_with_a_mistake_then_a_right_one(
+    site: Site, browser: Browser, screens: Path, size: Size, tmp_path: Path
+) -> None:
+    """ZTO's planner imports a network from the page: a mistake located beside the file
+    field, then the corrected file on its own page (:func:`import_through_the_page`)."""
     if "/app/networks/import" not in site.page_routes():
         pytest.skip("the network pages are not served yet")
-    username, name = "zto.planner", f"browser-import-{size.name}"
+    username = "zto.planner"
     with visiting(browser, site.origin, size) as visit:
-        page = visit.page
-        visit.watch.allowed_statuses.add(422)
-        log_in(page, site.origin, username, site.password(username))
-        page.goto(f"{site.origin}/app/networks")
-        check_page(visit, screens, "networks")
-        with page.expect_navigation():
-            page.click("[data-testid=import-network]")
-        assert path_of(page) == "/app/networks/import"
-        page.set_input_files("#file", network_file(tmp_path, name, unknown_destination=True))
-        with page.expect_navigation():
-            page.click("[data-testid=import]")
-        shot = check_page(visit, screens, "import-refused")
-        field, said = page.locator("#file"), page.locator("#file-error")
-        assert said.is_visible() and CJK.search(said.inner_text()), shot
-        assert field.get_attribute("aria-invalid") == "true", shot
-        listed = page.locator("#file-problems li")
-        assert listed.count() == 1, shot
-        mistake = listed.first.inner_text()
-        assert "lanes[2].destination" in mistake and "NO-SUCH-HUB" in mistake, (mistake, shot)
-        field_box, said_box = field.bounding_box(), said.bounding_box()
-        assert field_box and said_box, shot
-        assert 0 <= said_box["y"] - (field_box["y"] + field_box["height"]) <= 60, shot
-        stored = list_networks(site.world.store, actor=LOCAL_ADMINISTRATOR)
-        assert name not in {network.name for network in stored}, "the mistaken file was stored"
-
-        page.goto(f"{site.origin}/app/networks/import")
-        page.set_input_files("#file", network_file(tmp_path, name))
-        with page.expect_navigation():
-            page.click("[data-testid=import]")
-        assert path_of(page) == f"/app/networks/{name}"
-        shot = check_page(visit, screens, "imported")
-        assert page.locator("[data-testid=imported]").is_visible(), shot
-        assert name in page.locator(".lead code").inner_text(), shot
-        assert page.locator("[data-chart=hubs][data-drawn=true] canvas").count() == 1, shot
+        log_in(visit.page, site.origin, username, site.password(username))
+        import_through_the_page(visit, site, screens, tmp_path, f"browser-import-{size.name}")
 
 
 def table_on_screen(page: Page, key: str) -> list[list[str]]:
@@ -370,3 +382,149 @@ def test_open_a_bulletin_and_drill_down_to_a_carriers_worst_nodes_and_pairs(
             assert export_matches_screen(page, "pairs", tmp_path) >= 1
             assert export_matches_screen(page, "backlog", tmp_path) >= 1
             visit.watch.assert_clean("after the exports")
+
+
+PROGRESS_RECORDER = """
+window.peakguardProgress = [];
+document.addEventListener("DOMContentLoaded", () => {
+  const bar = document.querySelector("[data-role=bar]");
+  if (!bar) { return; }
+  const note = () => window.peakguardProgress.push(Number(bar.getAttribute("aria-valuenow")));
+  note();
+  new MutationObserver(note).observe(bar, { attributes: true, attributeFilter: ["aria-valuenow"] });
+});
+"""
+"""Every value the progress bar takes on a page, from the one the server drew (a reload
+starts a new record)."""
+SIMULATED_DAYS = "3"
+"""Three days on the demo network: about six seconds of simulating, several steps of the bar."""
+
+
+def progress_seen(page: Page) -> list[float]:
+    seen: list[float] = page.evaluate("window.peakguardProgress || []")
+    return seen
+
+
+def simulate_through_the_page(
+    visit: Visit, site: Site, screens: Path, network: str, name: str, *, shots: str = ""
+) -> None:
+    """Start a simulation of ``network`` from the page; its bar rises step by step; a reload
+    in the middle of the run shows it where it was, and it goes on to 100 % and the result,
+    whose season report is drawn in the page. The page must have ``PROGRESS_RECORDER``."""
+    page = visit.page
+    page.goto(f"{site.origin}/app/simulations/new")
+    check_page(visit, screens, f"{shots}simulation-new")
+    page.select_option("#network", network)
+    page.fill("#name", name)
+    page.fill("#first_day", "2026-11-10")
+    page.fill("#days", SIMULATED_DAYS)
+    page.fill("#multiplier", "2")
+    with page.expect_navigation():
+        page.click("[data-testid=start-simulation]")
+    refused = page.locator("main").inner_text()[:400]
+    assert re.fullmatch(r"/app/jobs/[^/]+", path_of(page)), (path_of(page), refused)
+    job = path_of(page)
+    page.wait_for_function(
+        "() => window.peakguardProgress.some((value) => value > 0 && value < 100)",
+        timeout=60_000,
+    )
+    shot = check_page(visit, screens, f"{shots}simulation-running")
+    assert page.locator("[data-testid=job] .progress").is_visible(), shot
+    before = progress_seen(page)
+
+    page.reload()
+    assert path_of(page) == job
+    after_reload = progress_seen(page)
+    assert after_reload and after_reload[0] >= max(before), (before, after_reload)
+    page.wait_for_selector("[data-testid=job][data-status=succeeded]", timeout=90_000)
+    after = progress_seen(page)
+    assert before == sorted(before) and after == sorted(after), (before, after)
+    assert after[-1] == 100, after
+    steps = {value for value in before + after if 0 < value < 100}
+    assert len(steps) >= 2, f"the bar jumped instead of rising: {before} then {after}"
+
+    with page.expect_navigation():
+        page.click("[data-testid=result-link]")
+    assert path_of(page) == f"{job}/result"
+    shot = check_page(visit, screens, f"{shots}simulation-result")
+    assert page.locator("[data-testid=figures] .card").count() >= 3, shot
+    report = page.frame_locator("iframe.season-report")
+    report.locator("h1").first.wait_for(timeout=WAIT_MS)
+    assert name in report.locator("body").inner_text(), shot
+    visit.watch.assert_clean("after the season report")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: size.name)
+def test_start_a_simulation_and_watch_its_progress_to_the_report(
+    site: Site, browser: Browser, screens: Path, size: Size
+) -> None:
+    """The national regulator's analyst simulates the demo network from the page and watches
+    it to the report (:func:`simulate_through_the_page`); the provincial regulator may not:
+    the network has gateway hubs outside Sichuan."""
+    if "/app/simulations/new" not in site.page_routes():
+        pytest.skip("the simulation pages are not served yet")
+    username = "spb.analyst"
+    with visiting(browser, site.origin, size) as visit:
+        visit.page.add_init_script(PROGRESS_RECORDER)
+        log_in(visit.page, site.origin, username, site.password(username))
+        network = site.world.demo_network
+        simulate_through_the_page(visit, site, screens, network, f"browser-{size.name}")
+
+
+@pytest.fixture(scope="module")
+def postgres_site(
+    tmp_path_factory: pytest.TempPathFactory, postgres_server_url: str
+) -> Iterator[Site]:
+    """The same world behind a live server on a fresh PostgreSQL database."""
+    chromium_or_skip()
+    server = postgres_server_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    name = f"browser_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        with served_world(url, tmp_path_factory.mktemp("postgres-home")) as served:
+            yield served
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def log_out(visit: Visit) -> None:
+    with visit.page.expect_navigation():
+        visit.page.click("[data-testid=logout]")
+    assert path_of(visit.page) == "/app/login"
+
+
+@pytest.mark.postgres
+def test_the_main_flow_on_postgresql(
+    postgres_site: Site, browser: Browser, screens: Path, tmp_path: Path
+) -> None:
+    """On PostgreSQL: ZTO's planner lands on its page and imports a network (the mistake
+    located first); the national analyst simulates the demo network and follows the job to
+    its report; each logs out."""
+    site = postgres_site
+    needed = {"/app/networks/import", "/app/simulations/new"}
+    if not needed <= site.page_routes():
+        pytest.skip("the network and simulation pages are not served yet")
+    with visiting(browser, site.origin, DESKTOP) as visit:
+        visit.page.add_init_script(PROGRESS_RECORDER)
+        log_in(visit.page, site.origin, "zto.planner", site.password("zto.planner"))
+        assert path_of(visit.page) == expected_landing(site, "zto.planner")
+        check_page(visit, screens, "postgresql-landing-zto.planner")
+        import_through_the_page(
+            visit, site, screens, tmp_path, "browser-import-postgresql", shots="postgresql-"
+        )
+        log_out(visit)
+        log_in(visit.page, site.origin, "spb.analyst", site.password("spb.analyst"))
+        simulate_through_the_page(
+            visit,
+            site,
+            screens,
+            site.world.demo_network,
+            "browser-postgresql",
+            shots="postgresql-",
+        )
+        log_out(visit)
