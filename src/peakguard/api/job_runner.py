@@ -37,7 +37,13 @@ from fastapi import FastAPI
 
 from peakguard.api.running import _child, _context, _rebuilt, _stop
 from peakguard.app.bounds import DEFAULT_BOUNDS, WorkBounds, work_bounds
-from peakguard.app.jobs import SIMULATION, failure_of, job_folder
+from peakguard.app.jobs import REROUTE, SIMULATION, STAGGER, failure_of, job_folder
+from peakguard.app.plan_job import (
+    perform_reroute_job,
+    perform_stagger_job,
+    prepare_reroute_job,
+    prepare_stagger_job,
+)
 from peakguard.app.simulation_job import (
     DONE,
     LOADING,
@@ -58,6 +64,7 @@ from peakguard.store.jobs import (
     report_progress,
     still_running,
 )
+from peakguard.web.plan_report import write_plan_report
 from peakguard.web.simulation_report import write_simulation_report
 
 log = logging.getLogger("peakguard.jobs")
@@ -85,7 +92,20 @@ def simulation_call(store: Store, job: JobRecord, bounds: WorkBounds, folder: Pa
     )
 
 
-KINDS: Mapping[str, JobKind] = {SIMULATION: simulation_call}
+def stagger_call(store: Store, job: JobRecord, bounds: WorkBounds, folder: Path) -> ChildCall:
+    work = prepare_stagger_job(store, job, bounds=bounds)
+    return ChildCall(perform_stagger_job, (work, folder), {"write_page": write_plan_report})
+
+
+def reroute_call(store: Store, job: JobRecord, bounds: WorkBounds, folder: Path) -> ChildCall:
+    return ChildCall(perform_reroute_job, (prepare_reroute_job(store, job, bounds=bounds), folder))
+
+
+KINDS: Mapping[str, JobKind] = {
+    SIMULATION: simulation_call,
+    STAGGER: stagger_call,
+    REROUTE: reroute_call,
+}
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ locations and nothing is queued. What a kind of job does lives beside its operat
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +47,11 @@ from peakguard.store.jobs import (
 )
 
 __all__ = [
+    "FORECAST",
     "KIND_PERMISSIONS",
+    "REROUTE",
     "SIMULATION",
+    "STAGGER",
     "JobFailure",
     "JobList",
     "JobRecord",
@@ -56,13 +61,26 @@ __all__ = [
     "job_folder",
     "latest_finished",
     "list_jobs",
+    "network_within_reach",
+    "queue_job",
     "scenario_upload",
     "submit_simulation_job",
 ]
 
 SIMULATION = "simulation"
 """A peak season simulated on a stored network: ``season.html`` and the run's data files."""
-KIND_PERMISSIONS: Mapping[str, Permission] = {SIMULATION: Permission.simulation_run}
+STAGGER = "stagger-plan"
+"""A staggered pickup plan (错峰发货): ``plan.html``, the quotas and the hubs' loads."""
+REROUTE = "reroute-plan"
+"""Backup hubs and the changed routing around a closure (调整路由)."""
+FORECAST = "forecast"
+"""Daily volumes with their intervals and, given a network, the capacity gaps."""
+KIND_PERMISSIONS: Mapping[str, Permission] = {
+    SIMULATION: Permission.simulation_run,
+    STAGGER: Permission.plan_run,
+    REROUTE: Permission.plan_run,
+    FORECAST: Permission.forecast_run,
+}
 """What one must hold to submit, see and cancel a job of each kind."""
 JOB_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -162,13 +180,24 @@ def cancel_job(store: Store, actor: Principal, job_id: str) -> JobRecord:
     return load_job(store, job.id) or job
 
 
-def _queue(
+def _plain(value: object) -> str:
+    """A day or a moment of a YAML document as its ISO text, as JSON holds it."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON-ready: {type(value).__name__}")
+
+
+def queue_job(
     store: Store,
     actor: Principal,
     kind: str,
     parameters: Mapping[str, Any],
     detail: Mapping[str, Any],
 ) -> JobRecord:
+    """Queue a job of ``kind`` with its ``parameters`` (a YAML document's days and moments
+    kept as their ISO text, which the readers take as they take the file's), audited with
+    ``detail``."""
+    parameters = json.loads(json.dumps(parameters, default=_plain))
     job = NewJob(
         id=uuid.uuid4().hex,
         kind=kind,
@@ -186,11 +215,16 @@ def _queue(
     return queued
 
 
-def _network_within_reach(store: Store, actor: Principal, name: str) -> Any:
+def network_within_reach(
+    store: Store,
+    actor: Principal,
+    name: str,
+    permission: Permission = Permission.simulation_run,
+) -> Any:
     """The network a job of ``actor`` would run on; an unknown name is a located mistake of
     the request (the field ``network``), as a wrong value in the scenario is."""
     try:
-        return planning_network(store, name, actor=actor, permission=Permission.simulation_run)
+        return planning_network(store, name, actor=actor, permission=permission)
     except NotFoundError as error:
         raise InvalidInputError(
             _("The job cannot be queued."), [Problem("network", error.message)]
@@ -213,7 +247,7 @@ def submit_simulation_job(
     ``scenario: …``), the ``settings``' [warnings] section, and the run's size. ``language`` is
     the one the season report is written in (default: the caller's)."""
     require(actor, Permission.simulation_run)
-    network = _network_within_reach(store, actor, network_name)
+    network = network_within_reach(store, actor, network_name)
     choose_settings(settings_document, [WarningThresholds])
     scenario = parse_scenario_document(scenario_document, network)
     check_simulation_size(network, scenario, bounds=bounds)
@@ -224,7 +258,7 @@ def submit_simulation_job(
         "language": language or current_language(),
     }
     detail = {"network": network_name, "scenario": scenario.name, "days": scenario.days}
-    return _queue(store, actor, SIMULATION, parameters, detail)
+    return queue_job(store, actor, SIMULATION, parameters, detail)
 
 
 def scenario_upload(data: bytes, filename: str, *, limits: InputLimits = DEFAULT_LIMITS) -> object:

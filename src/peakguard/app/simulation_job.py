@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from peakguard.app.bounds import DEFAULT_BOUNDS, WorkBounds
-from peakguard.app.jobs import JobRecord
+from peakguard.app.jobs import KIND_PERMISSIONS, JobRecord
 from peakguard.app.networks import planning_network
 from peakguard.app.settings_files import choose_settings
 from peakguard.app.simulation import (
@@ -65,7 +65,7 @@ class SimulationWork:
 
 def job_principal(store: Store, job: JobRecord) -> Principal:
     """The job's owner as the run acts: its organisation (so its reach), with the rights the
-    submission was checked for."""
+    submission was checked for (reading networks, and running the job's kind)."""
     organisation: Organisation = SYSTEM
     if job.organisation_id is not None:
         with transaction(store.sessions) as session:
@@ -76,7 +76,7 @@ def job_principal(store: Store, job: JobRecord) -> Principal:
     return Principal(
         name=name,
         organisation=organisation,
-        permissions=frozenset({Permission.network_read, Permission.simulation_run}),
+        permissions=frozenset({Permission.network_read, KIND_PERMISSIONS[job.kind]}),
         channel=Channel.local,
         user_id=job.owner_user_id,
     )

@@ -1,15 +1,19 @@
-"""Long operations run outside the request: submit a season's simulation as a job, follow its
-progress, cancel it, and read its report and files when it is done.
+"""Long operations run outside the request: submit a season's simulation, a staggered pickup
+plan or a reroute as a job, follow its progress, cancel it, and read its report and files when
+it is done.
 
-``POST /jobs/simulations`` checks everything the run will need before it queues anything (the
-network within reach, the scenario, the run's size) and answers 202 with the job and its
-``Location``; the server's worker runs it (:mod:`peakguard.api.job_runner`). A job is its
-owner's organisation's: anyone else gets 404, as for an id that never existed.
+``POST /jobs/simulations`` (``/jobs/stagger-plans``, ``/jobs/reroute-plans``) checks everything
+the run will need before it queues anything (the network within reach, the scenario, the
+releases, the run's size) and answers 202 with the job and its ``Location``; the server's
+worker runs it (:mod:`peakguard.api.job_runner`). Each needs the permission of its synchronous
+route. A job is its owner's organisation's: anyone else gets 404, as for an id that never
+existed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -19,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from peakguard.api.errors import request_language
 from peakguard.api.job_runner import app_bounds
+from peakguard.api.routers.plans import ReleaseIn
 from peakguard.api.routers.simulations import ScenarioIn, SettingsSections
 from peakguard.api.schemas import (
     ERROR_STATUSES,
@@ -30,6 +35,9 @@ from peakguard.api.schemas import (
 )
 from peakguard.api.security import requires
 from peakguard.app.jobs import (
+    REROUTE,
+    SIMULATION,
+    STAGGER,
     JobRecord,
     JobStatus,
     cancel_job,
@@ -38,6 +46,7 @@ from peakguard.app.jobs import (
     list_jobs,
     submit_simulation_job,
 )
+from peakguard.app.plan_job import PLAN_REPORT, submit_reroute_job, submit_stagger_job
 from peakguard.app.simulation_job import REPORT_FILE
 from peakguard.errors import ConflictError, NotFoundError
 from peakguard.i18n import _, render
@@ -53,10 +62,25 @@ DATA_FILES: dict[str, str] = {
     "warnings.csv": "text/csv; charset=utf-8",
 }
 """The data files a simulation job keeps, and their media types."""
+KIND_FILES: dict[str, tuple[str, ...]] = {
+    SIMULATION: tuple(DATA_FILES),
+    STAGGER: ("quotas.csv", "quotas.xlsx", "shortfalls.csv", "hubs.csv", "plan.json"),
+    REROUTE: ("reroute.json", "units.csv", "temporary_lanes.csv", "routing_overrides.csv"),
+}
+"""The files each kind of job keeps (a reroute of several closures: one folder each)."""
+REPORT_FILES: dict[str, str] = {SIMULATION: REPORT_FILE, STAGGER: PLAN_REPORT}
+"""The report page of each kind of job that has one."""
+MEDIA_TYPES: dict[str, str] = {
+    ".parquet": "application/vnd.apache.parquet",
+    ".json": "application/json",
+    ".csv": "text/csv; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+"""What a job's data file may be (its page is served by the report route)."""
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The file.",
-        "content": {media: {} for media in sorted(set(DATA_FILES.values()))},
+        "content": {media: {} for media in sorted(set(MEDIA_TYPES.values()))},
     }
 }
 
@@ -87,6 +111,35 @@ class SimulationJobRequest(RequestModel):
     """A [warnings] section, as in a settings file, replaces the scenario's thresholds."""
 
 
+class StaggerJobRequest(RequestModel):
+    """A staggered pickup plan on a stored network, as ``POST /networks/{name}/plans/stagger``
+    takes it, run as a job and always checked by simulation."""
+
+    network: str = Field(max_length=64)
+    scenario: ScenarioIn
+    releases: list[ReleaseIn] | None = None
+    """None: the scenario's own demand, each release free to wait ``window_days``."""
+    window_days: Annotated[int, Field(ge=0, le=14)] = 2
+    sorting_margin: float | None = None
+    storage_margin: float | None = None
+    settings: SettingsSections | None = None
+    """A [stagger] section, as in a settings file; the margins above win over it."""
+
+
+class RerouteJobRequest(RequestModel):
+    """A reroute around a closure on a stored network, as ``POST /networks/{name}/plans/
+    reroute`` takes it, run as a job and always checked by simulation."""
+
+    network: str = Field(max_length=64)
+    scenario: ScenarioIn
+    nodes: list[str] | None = None
+    """The nodes to close over [start, end); none: each of the scenario's closures."""
+    start: datetime | None = None
+    end: datetime | None = None
+    settings: SettingsSections | None = None
+    """A [reroute] section, as in a settings file."""
+
+
 class JobErrorOut(ResponseModel):
     message: str
     problems: list[ProblemOut] = Field(default_factory=list)
@@ -96,7 +149,7 @@ class JobLinks(ResponseModel):
     self: str
     cancel: str
     report: str | None
-    """The season's page, once the job has succeeded."""
+    """The job's report page (a season's, a plan's), once the job has succeeded."""
     files: dict[str, str]
     """Each data file's address, once the job has succeeded."""
 
@@ -121,6 +174,18 @@ class JobOut(ResponseModel):
     result: dict[str, JsonValue] | None
     """The run's summary (what ``summary.json`` holds) once it succeeded."""
     links: JobLinks
+
+
+def job_files(job: JobRecord) -> list[str]:
+    """The data files a succeeded job wrote in its folder (its report aside), as named in its
+    result; a reroute of several closures keeps each closure's files in a folder of its own,
+    which is not served (its result holds every closure's plan)."""
+    written = (job.result or {}).get("files") or []
+    return [
+        str(name)
+        for name in written
+        if isinstance(name, str) and "/" not in name and PurePosixPath(name).suffix in MEDIA_TYPES
+    ]
 
 
 def job_out(job: JobRecord, language: str) -> JobOut:
@@ -155,8 +220,8 @@ def job_out(job: JobRecord, language: str) -> JobOut:
         links=JobLinks(
             self=base,
             cancel=f"{base}/cancel",
-            report=f"{base}/report" if succeeded else None,
-            files={name: f"{base}/files/{name}" for name in DATA_FILES} if succeeded else {},
+            report=f"{base}/report" if succeeded and job.kind in REPORT_FILES else None,
+            files={name: f"{base}/files/{name}" for name in job_files(job)} if succeeded else {},
         ),
     )
 
@@ -188,6 +253,70 @@ async def submit_simulation(
         actor,
         body.network,
         body.scenario.document(),
+        settings_document=body.settings,
+        bounds=app_bounds(request.app),
+        language=language,
+    )
+    response.headers["Location"] = f"/jobs/{job.id}"
+    return job_out(job, language)
+
+
+@router.post(
+    "/stagger-plans", response_model=JobOut, status_code=202, responses=documented(403, 404)
+)
+async def submit_stagger_plan(
+    request: Request,
+    response: Response,
+    body: Annotated[StaggerJobRequest, Body()],
+    actor: Annotated[Principal, requires(Permission.plan_run)],
+) -> JobOut:
+    """Queue a staggered pickup plan, checked by simulation. Checked before anything is
+    queued: mistakes in the scenario or the releases, an unknown network (``network``) or a
+    plan over the caps are a 422 with every location. Answers 202 with the job."""
+    language = _language(request)
+    releases = (
+        None if body.releases is None else [row.model_dump(mode="json") for row in body.releases]
+    )
+    job = await run_in_threadpool(
+        submit_stagger_job,
+        _store(request),
+        actor,
+        body.network,
+        body.scenario.document(),
+        releases=releases,
+        window_days=body.window_days,
+        settings_document=body.settings,
+        sorting_margin=body.sorting_margin,
+        storage_margin=body.storage_margin,
+        bounds=app_bounds(request.app),
+        limits=request.app.state.settings.input_limits(),
+        language=language,
+    )
+    response.headers["Location"] = f"/jobs/{job.id}"
+    return job_out(job, language)
+
+
+@router.post(
+    "/reroute-plans", response_model=JobOut, status_code=202, responses=documented(403, 404)
+)
+async def submit_reroute_plan(
+    request: Request,
+    response: Response,
+    body: Annotated[RerouteJobRequest, Body()],
+    actor: Annotated[Principal, requires(Permission.plan_run)],
+) -> JobOut:
+    """Queue a reroute around the given closure (or each of the scenario's), checked by
+    simulation; 422 with every location for a bad request or one over the caps."""
+    language = _language(request)
+    job = await run_in_threadpool(
+        submit_reroute_job,
+        _store(request),
+        actor,
+        body.network,
+        body.scenario.document(),
+        nodes=body.nodes,
+        start=body.start,
+        end=body.end,
         settings_document=body.settings,
         bounds=app_bounds(request.app),
         language=language,
@@ -266,10 +395,13 @@ def report(
     job_id: str,
     actor: Annotated[Principal, requires(Permission.simulation_run)],
 ) -> FileResponse:
-    """The season's page (``season.html``) of a job that succeeded; 409 before."""
+    """The report page of a job that succeeded (a season's ``season.html``, a plan's
+    ``plan.html``); 409 before, 404 for a kind of job without one."""
     found = _succeeded(request, actor, job_id)
+    if found.kind not in REPORT_FILES:
+        raise NotFoundError(_("Job {id} has no report page.", id=found.id))
     return FileResponse(
-        _file(request, found, REPORT_FILE),
+        _file(request, found, REPORT_FILES[found.kind]),
         media_type="text/html; charset=utf-8",
         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-cache"},
     )
@@ -286,21 +418,24 @@ def data_file(
     name: str,
     actor: Annotated[Principal, requires(Permission.simulation_run)],
 ) -> FileResponse:
-    """One of a succeeded job's data files: node_hours.parquet, summary.json, warnings.json,
-    warnings.csv."""
+    """One of a succeeded job's data files, as its ``links.files`` lists them: a simulation's
+    node_hours.parquet, summary.json, warnings.json, warnings.csv; a staggering plan's
+    quotas.csv, quotas.xlsx, shortfalls.csv, hubs.csv, plan.json; a reroute's reroute.json,
+    units.csv, temporary_lanes.csv, routing_overrides.csv."""
     found = _succeeded(request, actor, job_id)
-    if name not in DATA_FILES:
+    files = job_files(found)
+    if name not in files:
         raise NotFoundError(
             _(
                 "Job {id} has no file {name}; its files are {names}.",
                 id=found.id,
                 name=name[:100],
-                names=", ".join(DATA_FILES),
+                names=", ".join(files),
             )
         )
     return FileResponse(
         _file(request, found, name),
-        media_type=DATA_FILES[name],
+        media_type=MEDIA_TYPES[PurePosixPath(name).suffix],
         filename=f"{found.id[:8]}-{name}",
         headers={"X-Content-Type-Options": "nosniff"},
     )
