@@ -13,7 +13,6 @@ do, and shows only the organisation's jobs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone
 from typing import Annotated, Any
 
@@ -24,27 +23,36 @@ from fastapi.responses import RedirectResponse, Response
 from peakguard.api.job_runner import app_bounds
 from peakguard.api.routers.jobs import DATA_FILES
 from peakguard.app.jobs import (
+    FORECAST,
+    REROUTE,
+    SIMULATION,
+    STAGGER,
     JobRecord,
     JobStatus,
     cancel_job,
     get_job,
     list_jobs,
-    scenario_upload,
     submit_simulation_job,
 )
 from peakguard.app.networks import list_networks
-from peakguard.config import Settings
 from peakguard.errors import InvalidInputError, PeakguardError, Problem
 from peakguard.i18n import Message, _, render
 from peakguard.identity.model import Permission, Principal
+from peakguard.web.pages import plans
 from peakguard.web.pages.access import page_requires
+from peakguard.web.pages.job_forms import (
+    JOBS,
+    SimulationForm,
+    field_of,
+    job_path,
+    scenario_document,
+)
 from peakguard.web.pages.navigation import NavItem
 from peakguard.web.pages.rendering import page_language, render_page
 from peakguard.web.pages.tables import Column, TableView, export_response
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 NEW = "/app/simulations/new"
-JOBS = "/app/jobs"
 NAVIGATION = (
     NavItem(NEW, _("New simulation"), Permission.simulation_run, 20),
     NavItem(JOBS, _("Jobs"), Permission.simulation_run, 25),
@@ -59,100 +67,16 @@ STATUS_LABELS: dict[JobStatus, Message] = {
     JobStatus.failed: _("Failed"),
     JobStatus.cancelled: _("Cancelled"),
 }
+KIND_LABELS: dict[str, Message] = {
+    SIMULATION: _("Simulation"),
+    STAGGER: _("Staggered pickup plan"),
+    REROUTE: _("Reroute plan"),
+    FORECAST: _("Forecast"),
+}
 MAX_LISTED = 50
 """Mistakes listed beside a field, and jobs listed on a page."""
 CHINA = timezone(timedelta(hours=8))
 """China Standard Time, in which the pages show moments."""
-
-
-def job_path(job_id: str) -> str:
-    return f"{JOBS}/{job_id}"
-
-
-@dataclass
-class SimulationForm:
-    """The form as the user filled it, and what is wrong with it (field → messages)."""
-
-    network: str = ""
-    source: str = "builder"
-    name: str = "peak"
-    first_day: str = ""
-    days: str = "3"
-    multiplier: str = "1.5"
-    closure_node: str = ""
-    closure_day: str = ""
-    errors: dict[str, list[str]] = field(default_factory=dict)
-
-    def refuse(self, where: str, message: str) -> None:
-        self.errors.setdefault(where, []).append(message)
-
-    def builder_document(self) -> dict[str, Any]:
-        """The scenario the builder's fields describe; a value that is not a number or a day
-        is left as written, for the scenario's reader to locate."""
-        document: dict[str, Any] = {
-            "name": self.name.strip() or "peak",
-            "first_day": self.first_day.strip(),
-            "days": _number(self.days, int),
-        }
-        multiplier = _number(self.multiplier, float)
-        if multiplier != 1.0:
-            last = _day_after(self.first_day, _number(self.days, int), -1)
-            document["volume_multipliers"] = [
-                {"first_day": self.first_day.strip(), "last_day": last, "multiplier": multiplier}
-            ]
-        if self.closure_node.strip():
-            day = self.closure_day.strip() or self.first_day.strip()
-            document["closures"] = [
-                {
-                    "node": self.closure_node.strip(),
-                    "start": day,
-                    "end": _day_after(day, 1, 0),
-                    "reason": "closed for a day (page builder)",
-                }
-            ]
-        return document
-
-
-def _number(text: str, kind: type[int] | type[float]) -> Any:
-    try:
-        return kind(text.strip())
-    except ValueError:
-        return text
-
-
-def _day_after(text: str, days: Any, offset: int) -> str:
-    """The day ``days + offset`` after ``text`` (as written when either is not usable: the
-    reader then locates the first day or the days)."""
-    try:
-        return (date.fromisoformat(text.strip()) + timedelta(days=int(days) + offset)).isoformat()
-    except (TypeError, ValueError, OverflowError):
-        return text.strip()
-
-
-BUILDER_FIELDS = {
-    "first_day": "first_day",
-    "days": "days",
-    "name": "name",
-    "volume_multipliers": "multiplier",
-    "closures[0].node": "closure_node",
-    "closures": "closure_day",
-}
-"""The builder's field for a mistake located in the scenario (the longest match wins)."""
-
-
-def field_of(location: str, source: str) -> str:
-    """Beside which field a mistake located at ``location`` is shown."""
-    if location == "network":
-        return "network"
-    if location == "scenario.days":  # over the caps on a run's size
-        return "days" if source == "builder" else "file"
-    if source != "builder":
-        return "file"
-    within = location.split(":", 1)[-1].strip()
-    for prefix in sorted(BUILDER_FIELDS, key=len, reverse=True):
-        if within.startswith(prefix):
-            return BUILDER_FIELDS[prefix]
-    return "scenario"
 
 
 def _networks(request: Request, caller: Principal) -> list[str]:
@@ -205,7 +129,7 @@ async def start_simulation(
         form.refuse("network", render(_("Choose a network."), language))
         return _form_page(request, caller, form, status=422)
     try:
-        document = await _scenario_document(request, form, file)
+        document = await scenario_document(request, form, file)
         job = await run_in_threadpool(
             submit_simulation_job,
             request.app.state.store,
@@ -225,21 +149,6 @@ async def start_simulation(
     return RedirectResponse(job_path(job.id), status_code=303)
 
 
-async def _scenario_document(
-    request: Request, form: SimulationForm, upload: UploadFile | None
-) -> object:
-    if form.source == "builder":
-        return form.builder_document()
-    if upload is None or not upload.filename:
-        message = _("Choose a scenario file (.yaml, .yml or .json).")
-        raise InvalidInputError(message, [Problem("file", message)])
-    settings: Settings = request.app.state.settings
-    limits = settings.input_limits()
-    data = await upload.read(limits.max_file_bytes + 1)
-    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:120]
-    return scenario_upload(data, name, limits=limits)
-
-
 def _job_values(job: JobRecord, language: str) -> dict[str, Any]:
     scenario = job.parameters.get("scenario")
     return {
@@ -252,7 +161,10 @@ def _job_values(job: JobRecord, language: str) -> dict[str, Any]:
             (p.location, render(p.message, language))
             for p in (job.error.problems if job.error else ())
         ],
-        "scenario_name": scenario.get("name", "") if isinstance(scenario, dict) else "",
+        "scenario_name": scenario.get("name", "")
+        if isinstance(scenario, dict)
+        else str(job.parameters.get("name", "")),
+        "kind_label": render(KIND_LABELS.get(job.kind, _("Job")), language),
         "network": job.parameters.get("network", ""),
         "percent": round(job.progress * 100),
         "finished": job.status.finished,
@@ -314,12 +226,17 @@ def _figures(result: dict[str, Any], language: str) -> list[dict[str, str]]:
 
 @router.get("/jobs/{job_id}/result")
 def result_page(request: Request, caller: Runner, job_id: str) -> Response:
-    """A succeeded simulation's figures, its data files and its season report (embedded);
-    a job not yet done sends the visitor to its progress page."""
+    """A succeeded job's result: a simulation's figures, data files and season report
+    (embedded), a plan's (:mod:`.plans`) or a forecast's (:mod:`.forecasts`); a job not yet
+    done sends the visitor to its progress page."""
     job = get_job(request.app.state.store, caller, job_id)
     if job.status is not JobStatus.succeeded or job.result is None:
         return RedirectResponse(job_path(job.id), status_code=303)
     language = page_language(request)
+    if job.kind == STAGGER:
+        return plans.stagger_result(request, caller, job, _job_values(job, language))
+    if job.kind == REROUTE:
+        return plans.reroute_result(request, caller, job, _job_values(job, language))
     values = _job_values(job, language) | {
         "figures": _figures(job.result, language),
         "files": [(name, f"/jobs/{job.id}/files/{name}") for name in DATA_FILES],
@@ -336,6 +253,7 @@ def jobs_view(jobs: list[JobRecord], language: str) -> TableView:
     rows = [
         {
             "created": job.created_at.astimezone(CHINA).replace(tzinfo=None),
+            "kind": render(KIND_LABELS.get(job.kind, _("Job")), language),
             "scenario": _job_values(job, language)["scenario_name"],
             "network": str(job.parameters.get("network", "")),
             "owner": job.owner_label,
@@ -352,6 +270,7 @@ def jobs_view(jobs: list[JobRecord], language: str) -> TableView:
         title=render(_("Jobs"), language),
         columns=[
             Column("created", render(_("Submitted (China time)"), language), link="link"),
+            Column("kind", render(_("Kind"), language)),
             Column("scenario", render(_("Scenario"), language)),
             Column("network", render(_("Network"), language)),
             Column("owner", render(_("Submitted by"), language)),
