@@ -4,6 +4,7 @@ the reader's own bulletin counts."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from peakguard.analytics import KpiSettings
 from peakguard.analytics.od_pairs import PairLevel
 from peakguard.app.access import require
 from peakguard.app.bulletins import bulletin_scope
+from peakguard.app.kept import kept, lake_signature
 from peakguard.bulletin.assemble import event_days, open_events, scoped
 from peakguard.bulletin.drill import (
     Drill,
@@ -109,9 +111,22 @@ def event_days_in_reach(source: Path | pa.Table, *, actor: Principal) -> list[da
     """The China days with events of the parcels ``actor``'s bulletin counts, oldest first
     (empty when none): a page opens on the latest."""
     require(actor, Permission.bulletin_read)
-    if isinstance(source, Path) and not (source.is_dir() and any(source.rglob("*.parquet"))):
+    scope = bulletin_scope(actor)
+    if not isinstance(source, Path):
+        return event_days(scoped(open_events(source), scope))
+    if not (source.is_dir() and any(source.rglob("*.parquet"))):
         return []
-    return event_days(scoped(open_events(source), bulletin_scope(actor)))
+    lake = source
+    key = (lake_signature(lake), scope)
+    days: list[date] = kept(
+        _days_kept, key, KEPT_DAYS, lambda: event_days(scoped(open_events(lake), scope))
+    )
+    return list(days)
+
+
+KEPT_DAYS = 64
+"""Readers' lists of days this process keeps, until the lake changes."""
+_days_kept: OrderedDict[tuple[Any, ...], list[date]] = OrderedDict()
 
 
 def drill_records(drill: Drill, *, language: str | None = None) -> dict[str, Any]:

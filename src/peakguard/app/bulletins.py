@@ -3,6 +3,8 @@ from the event lake by the KPI engine (docs/reference/bulletins.md)."""
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ import pyarrow as pa
 
 from peakguard.analytics import KpiSettings
 from peakguard.app.access import reach, require
+from peakguard.app.kept import kept, lake_signature
 from peakguard.bulletin.assemble import assemble_bulletin
 from peakguard.bulletin.model import Bulletin, BulletinOptions, BulletinScope
 from peakguard.bulletin.periods import (
@@ -106,16 +109,40 @@ def measure_bulletin(
     ``source_name`` (the option or field that named the source). It counts the parcels
     ``actor`` may see (:func:`bulletin_scope`)."""
     require(actor, Permission.bulletin_read)
-    return assemble_bulletin(
-        source,
-        period,
-        settings=settings,
-        complaints=complaints,
-        lanes=lanes,
-        options=options,
-        source_name=source_name,
-        scope=bulletin_scope(actor),
-    )
+    scope = bulletin_scope(actor)
+
+    def assemble() -> Bulletin:
+        return assemble_bulletin(
+            source,
+            period,
+            settings=settings,
+            complaints=complaints,
+            lanes=lanes,
+            options=options,
+            source_name=source_name,
+            scope=scope,
+        )
+
+    if not isinstance(source, Path) or complaints is not None:
+        return assemble()
+    lanes_key = None if lanes is None else table_digest(lanes)
+    key = (lake_signature(source), period, scope, settings, options, lanes_key, source_name)
+    return kept(_bulletins_kept, key, KEPT_BULLETINS, assemble)
+
+
+KEPT_BULLETINS = 32
+"""Bulletins of a lake this process keeps (by the lake's signature, the period, the reader's
+scope and the options): the page viewed again, or by another reader of the same reach, is
+answered without measuring again; any new event or retraction measures afresh."""
+_bulletins_kept: OrderedDict[tuple[Any, ...], Bulletin] = OrderedDict()
+
+
+def table_digest(table: pa.Table) -> str:
+    """A digest of ``table``'s content (to key what was computed from it)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
 
 
 def lake_has_events(lake: Path) -> bool:

@@ -9,7 +9,6 @@ reads nothing.
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +24,7 @@ from peakguard.analytics import Engine, KpiSettings, handovers, information_loss
 from peakguard.analytics.parcels import china_day, seconds
 from peakguard.app.access import require
 from peakguard.app.bulletins import bulletin_scope
+from peakguard.app.kept import kept, lake_signature
 from peakguard.bulletin.assemble import scoped
 from peakguard.bulletin.model import BulletinScope
 from peakguard.domain.scans import CHINA_STANDARD_TIME, SCAN_EVENT_SCHEMA, EventType
@@ -35,7 +35,6 @@ from peakguard.store.event_files import (
     event_paths,
     events_directory,
     retracted_keys,
-    retraction_paths,
 )
 
 DELIVERY_LIMIT_HOURS = 72
@@ -45,36 +44,10 @@ LOOK_BACK_DAYS = 7
 BATCH_OF_FILE = r"part-([^/\\]+)\.parquet$"
 """The batch id in an event file's name (as :func:`peakguard.store.event_files.batch_of`)."""
 
-_kept_lock = threading.Lock()
 _days_kept: OrderedDict[tuple[Any, ...], ChosenDay] = OrderedDict()
 
 
-def kept(table: OrderedDict[Any, Any], key: Any, limit: int, make: Any) -> Any:
-    """``table[key]``, made by ``make()`` the first time (and the oldest dropped past
-    ``limit``)."""
-    with _kept_lock:
-        if key in table:
-            table.move_to_end(key)
-            return table[key]
-    value = make()
-    with _kept_lock:
-        table[key] = value
-        while len(table) > limit:
-            table.popitem(last=False)
-    return value
-
-
 # -- the events of a few days -------------------------------------------------------------------
-
-
-def lake_signature(lake: Path) -> tuple[Any, ...]:
-    """What changes whenever the lake's content does: its batch log (every ingest appends a
-    line) and its retraction files. A figure measured on one signature holds until it
-    changes."""
-    log = lake / "batches.jsonl"
-    stat = log.stat() if log.is_file() else None
-    retractions = tuple(path.name for path in retraction_paths(lake))
-    return (str(lake), stat and (stat.st_size, stat.st_mtime_ns), retractions)
 
 
 def _partition_days(lake: Path) -> list[date]:
