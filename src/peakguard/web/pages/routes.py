@@ -25,6 +25,7 @@ from peakguard.identity.model import ANONYMOUS, Principal
 from peakguard.web.pages import bulletins, command, desk, jobs, plans, public, shell
 from peakguard.web.pages.access import LoginRequired, login_location
 from peakguard.web.pages.navigation import NavItem
+from peakguard.web.pages.prepared import install_view_preparer
 from peakguard.web.pages.rendering import page_language, render_page
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -91,6 +92,7 @@ def install_pages(app: FastAPI) -> None:
         return RedirectResponse(login_location(signal.target), status_code=303)
 
     app.add_exception_handler(LoginRequired, login_required)
+    install_view_preparer(app)
 
 
 def http_error_page(request: Request, error: HTTPException) -> Response:
