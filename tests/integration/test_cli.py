@@ -11,9 +11,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from peakguard.app import accounts
+from peakguard.app.context import open_store
 from peakguard.cli import app
+from peakguard.config import Settings
 from peakguard.formats.loading import load_network
 from peakguard.formats.network_document import parse_network
+from peakguard.identity.model import LOCAL_ADMINISTRATOR
+from peakguard.store.jobs import latest_finished_job
 
 
 def flat(text: str) -> str:
@@ -159,7 +164,32 @@ def test_demo_builds_stores_and_reports(run: Any, tmp_path: Path) -> None:
     }
     assert len(rates) == 8 and all(0 < rate <= 1 for rate in rates.values())
     assert (out / "bulletin" / "bulletin.html").stat().st_size > 20_000
-    assert (out / "lake" / "events").is_dir()
+    assert_demo_seeds_the_web_application(result.output, tmp_path / "home")
+
+
+def assert_demo_seeds_the_web_application(output: str, home: Path) -> None:
+    """The demo's events went into the deployment's lake (what the web application and
+    ``report`` read), the season is each demo regulator's and carrier's latest simulation,
+    and the demo ends with the address to open."""
+    assert (home / "lake" / "events").is_dir()
+    store = open_store(Settings(home=home))
+    try:
+        seen = {
+            code: latest_finished_job(store, organisation.id, "simulation")
+            for organisation in accounts.list_organisations(store, LOCAL_ADMINISTRATOR)
+            if (code := organisation.code) in ("spb", "spb-sc", "zto", "sf", "spb-cd")
+        }
+    finally:
+        store.engine.dispose()
+    assert seen["spb-cd"] is None, "a city office sees its province's run, not a copy"
+    for code in ("spb", "spb-sc", "zto", "sf"):
+        job = seen[code]
+        assert job is not None and job.result is not None, code
+        assert job.result["warning_count"] > 0
+        folder = home / "jobs" / job.id
+        assert (folder / "season.html").stat().st_size > 20_000
+        assert (folder / "node_hours.parquet").is_file()
+    assert "http://127.0.0.1:8000/" in flat(output)
 
 
 def test_chinese_is_the_default_language(run: Any, tiny_file: Path) -> None:

@@ -31,8 +31,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from peakguard.app.access import reach, require
+from peakguard.app.accounts import list_organisations
 from peakguard.app.bulletins import lane_table
 from peakguard.app.jobs import SIMULATION, JobRecord, job_folder, latest_finished
+from peakguard.app.kept import kept
 from peakguard.app.networks import get_network, list_networks, reach_key
 from peakguard.app.situation_day import (
     ChosenDay,
@@ -42,15 +44,22 @@ from peakguard.app.situation_day import (
     china_now,
     choose_day,
     compare_days,
-    kept,
 )
 from peakguard.domain.network import Network, Node, NodeKind
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import NotFoundError
 from peakguard.i18n import Message, _
-from peakguard.identity.model import Permission, Principal
+from peakguard.identity.model import (
+    LOCAL_ADMINISTRATOR,
+    Organisation,
+    OrganisationKind,
+    Permission,
+    Principal,
+)
+from peakguard.identity.territory import reach_of
 from peakguard.simulate.warning_rules import WarningLevel
 from peakguard.store.database import Store, transaction
+from peakguard.store.jobs import latest_finished_job
 from peakguard.store.networks import NetworkRepository
 
 __all__ = [
@@ -242,6 +251,35 @@ def _run_files(folder: Path, job_id: str) -> tuple[pa.Table, int, dict[str, Any]
     return found
 
 
+def overseeing(store: Store, organisation: Organisation) -> list[Organisation]:
+    """The organisations whose simulations ``organisation``'s landing page also shows, cut to
+    its own reach: the regulators over its territory (a city office sees the province's runs),
+    or, for a carrier's provincial company, its headquarters."""
+    everyone = list_organisations(store, LOCAL_ADMINISTRATOR)
+    if organisation.kind is OrganisationKind.regulator and organisation.region:
+        own = reach_of(organisation)
+        return [
+            other
+            for other in everyone
+            if other.kind is OrganisationKind.regulator
+            and other.code != organisation.code
+            and (other.region is None or own.prefix.startswith(reach_of(other).prefix))
+        ]
+    if organisation.kind is OrganisationKind.carrier and organisation.region:
+        return [
+            other
+            for other in everyone
+            if other.kind is OrganisationKind.carrier
+            and other.carrier == organisation.carrier
+            and other.region is None
+        ]
+    return []
+
+
+def _later(one: JobRecord, other: JobRecord) -> bool:
+    return (one.finished_at or one.created_at) > (other.finished_at or other.created_at)
+
+
 def _latest_run(
     store: Store, home: Path, actor: Principal
 ) -> tuple[JobRecord | None, Path | None, Message | None]:
@@ -252,6 +290,10 @@ def _latest_run(
         )
         return None, None, reason
     job = latest_finished(store, actor, SIMULATION)
+    for overseer in overseeing(store, actor.organisation):
+        theirs = latest_finished_job(store, overseer.id, SIMULATION)
+        if theirs is not None and (job is None or _later(theirs, job)):
+            job = theirs
     if job is None:
         return None, None, _("No simulation of your organisation has finished yet.")
     folder = job_folder(home, job.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from rich.text import Text
 
 from peakguard.app.demo import run_demo
 from peakguard.app.demo_accounts import DemoLogin
+from peakguard.app.demo_jobs import record_demo_season
 from peakguard.cli.console import (
     LOCAL,
     configure,
@@ -64,9 +66,21 @@ def demo_command(
             shown.update(task, advance=1, description=render(LABELS[name]))
 
         with opened_store() as store:
-            result = run_demo(store, out / "lake", seed=seed, actor=LOCAL, step=step)
-        step("report")
-        files = write_demo(result, out, language=settings().language)
+            started = datetime.now(UTC)
+            lake = settings().resolved_event_lake()
+            result = run_demo(store, lake, seed=seed, actor=LOCAL, step=step)
+            step("report")
+            files = write_demo(result, out, language=settings().language)
+            # The web application's landing pages open on the season (see app/demo_jobs.py).
+            record_demo_season(
+                store,
+                settings().home.expanduser(),
+                out / "season",
+                files.season_report,
+                network=result.network.name,
+                started_at=started,
+                actor=LOCAL,
+            )
         shown.update(task, advance=1)
     print_summary(result.summary)
     print_simulation(result.season.summary)

@@ -1,0 +1,102 @@
+"""The demo's season, kept as a finished simulation of the demo's regulators and carriers, so
+that their landing pages open on it.
+
+``peakguard demo`` simulates the season before any server runs; the web application shows an
+organisation its latest simulation (a city office its province's, a carrier's provincial
+company its headquarters'). The season is recorded as a succeeded simulation job of the State
+Post Bureau, Sichuan's provincial office and the ZTO and SF headquarters, each with its own
+copy of the run's files in its job folder, and the recording is in the audit trail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from peakguard.app.access import require
+from peakguard.app.accounts import list_organisations
+from peakguard.app.audit import record
+from peakguard.app.jobs import SIMULATION, job_folder
+from peakguard.app.simulation_job import REPORT_FILE
+from peakguard.identity.model import Permission, Principal
+from peakguard.store.database import Store
+from peakguard.store.jobs import JobRecord, NewJob
+from peakguard.store.recorded_jobs import record_finished_job
+
+SEASON_OWNERS = ("spb", "spb-sc", "zto", "sf")
+"""The demo organisations the season is recorded for (the others see it through them)."""
+SEASON_FILES = ("node_hours.parquet", "summary.json", "warnings.json", "warnings.csv")
+
+
+def _place(source: Path, target: Path) -> None:
+    """``source`` at ``target``: a hard link where the file system allows, else a copy."""
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def record_demo_season(
+    store: Store,
+    home: Path,
+    season_folder: Path,
+    season_page: Path,
+    *,
+    network: str,
+    started_at: datetime,
+    actor: Principal,
+    owners: Sequence[str] = SEASON_OWNERS,
+) -> list[JobRecord]:
+    """Record the season written to ``season_folder`` (and its page ``season_page``) as a
+    succeeded simulation of each of ``owners`` present in the database."""
+    require(actor, Permission.admin_manage)
+    summary = json.loads((season_folder / "summary.json").read_text(encoding="utf-8"))
+    warnings = json.loads((season_folder / "warnings.json").read_text(encoding="utf-8"))
+    result = summary | {
+        "warning_count": len(warnings),
+        "files": sorted([*SEASON_FILES, REPORT_FILE]),
+    }
+    finished = datetime.now(UTC)
+    recorded = []
+    organisations = {o.code: o for o in list_organisations(store, actor)}
+    for code in owners:
+        organisation = organisations.get(code)
+        if organisation is None:
+            continue
+        job_id = uuid.uuid4().hex
+        folder = job_folder(home, job_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in SEASON_FILES:
+            _place(season_folder / name, folder / name)
+        _place(season_page, folder / REPORT_FILE)
+        job = record_finished_job(
+            store,
+            NewJob(
+                id=job_id,
+                kind=SIMULATION,
+                organisation_id=organisation.id,
+                owner_user_id=None,
+                owner_label=actor.label(),
+                parameters={"network": network, "source": "peakguard demo"},
+            ),
+            result=result,
+            started_at=started_at,
+            finished_at=finished,
+            worker="peakguard demo",
+        )
+        record(
+            store,
+            actor,
+            "job.record",
+            "job",
+            job_id,
+            detail={"kind": SIMULATION, "organisation": code, "network": network},
+        )
+        recorded.append(job)
+    return recorded
