@@ -22,14 +22,34 @@ from peakguard.formats.network_document import format_path
 from peakguard.formats.validation_messages import message_for
 from peakguard.i18n import Message, _, render
 from peakguard.identity.model import ANONYMOUS, Principal
-from peakguard.web.pages import bulletins, command, desk, jobs, plans, public, shell
+from peakguard.web.pages import (
+    bulletins,
+    command,
+    desk,
+    jobs,
+    network_import,
+    networks,
+    plans,
+    public,
+    shell,
+)
 from peakguard.web.pages.access import LoginRequired, login_location
 from peakguard.web.pages.navigation import NavItem
 from peakguard.web.pages.prepared import install_view_preparer
 from peakguard.web.pages.rendering import page_language, render_page
 
 STATIC = Path(__file__).resolve().parent / "static"
-PAGE_MODULES: Sequence[ModuleType] = (shell, bulletins, jobs, plans, command, desk, public)
+PAGE_MODULES: Sequence[ModuleType] = (
+    shell,
+    bulletins,
+    jobs,
+    plans,
+    network_import,
+    networks,
+    command,
+    desk,
+    public,
+)
 """Every page module, in menu order of their entries."""
 
 
