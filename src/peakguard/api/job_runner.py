@@ -37,7 +37,8 @@ from fastapi import FastAPI
 
 from peakguard.api.running import _child, _context, _rebuilt, _stop
 from peakguard.app.bounds import DEFAULT_BOUNDS, WorkBounds, work_bounds
-from peakguard.app.jobs import REROUTE, SIMULATION, STAGGER, failure_of, job_folder
+from peakguard.app.forecast_job import perform_forecast_job, prepare_forecast_job
+from peakguard.app.jobs import FORECAST, REROUTE, SIMULATION, STAGGER, failure_of, job_folder
 from peakguard.app.plan_job import (
     perform_reroute_job,
     perform_stagger_job,
@@ -101,10 +102,17 @@ def reroute_call(store: Store, job: JobRecord, bounds: WorkBounds, folder: Path)
     return ChildCall(perform_reroute_job, (prepare_reroute_job(store, job, bounds=bounds), folder))
 
 
+def forecast_call(store: Store, job: JobRecord, bounds: WorkBounds, folder: Path) -> ChildCall:
+    return ChildCall(
+        perform_forecast_job, (prepare_forecast_job(store, job, bounds=bounds), folder)
+    )
+
+
 KINDS: Mapping[str, JobKind] = {
     SIMULATION: simulation_call,
     STAGGER: stagger_call,
     REROUTE: reroute_call,
+    FORECAST: forecast_call,
 }
 
 

@@ -63,9 +63,9 @@ class SimulationWork:
     bounds: WorkBounds = DEFAULT_BOUNDS
 
 
-def job_principal(store: Store, job: JobRecord) -> Principal:
+def job_principal(store: Store, job: JobRecord, *, also: Permission | None = None) -> Principal:
     """The job's owner as the run acts: its organisation (so its reach), with the rights the
-    submission was checked for (reading networks, and running the job's kind)."""
+    submission was checked for (reading networks, running the job's kind, and ``also``)."""
     organisation: Organisation = SYSTEM
     if job.organisation_id is not None:
         with transaction(store.sessions) as session:
@@ -76,7 +76,9 @@ def job_principal(store: Store, job: JobRecord) -> Principal:
     return Principal(
         name=name,
         organisation=organisation,
-        permissions=frozenset({Permission.network_read, KIND_PERMISSIONS[job.kind]}),
+        permissions=frozenset(
+            {Permission.network_read, KIND_PERMISSIONS[job.kind]} | ({also} if also else set())
+        ),
         channel=Channel.local,
         user_id=job.owner_user_id,
     )

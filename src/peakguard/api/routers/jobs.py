@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from peakguard.api.errors import request_language
 from peakguard.api.job_runner import app_bounds
+from peakguard.api.routers.forecasts import AnnouncedIn, HistoryRowIn, rows
 from peakguard.api.routers.plans import ReleaseIn
 from peakguard.api.routers.simulations import ScenarioIn, SettingsSections
 from peakguard.api.schemas import (
@@ -34,8 +35,8 @@ from peakguard.api.schemas import (
     documented,
 )
 from peakguard.api.security import requires
+from peakguard.app.forecast_job import submit_forecast_job
 from peakguard.app.jobs import (
-    REROUTE,
     SIMULATION,
     STAGGER,
     JobRecord,
@@ -49,6 +50,7 @@ from peakguard.app.jobs import (
 from peakguard.app.plan_job import PLAN_REPORT, submit_reroute_job, submit_stagger_job
 from peakguard.app.simulation_job import REPORT_FILE
 from peakguard.errors import ConflictError, NotFoundError
+from peakguard.forecast.orchestrator import MAX_HORIZON_DAYS
 from peakguard.i18n import _, render
 from peakguard.identity.model import Permission, Principal
 from peakguard.store.database import Store
@@ -62,12 +64,6 @@ DATA_FILES: dict[str, str] = {
     "warnings.csv": "text/csv; charset=utf-8",
 }
 """The data files a simulation job keeps, and their media types."""
-KIND_FILES: dict[str, tuple[str, ...]] = {
-    SIMULATION: tuple(DATA_FILES),
-    STAGGER: ("quotas.csv", "quotas.xlsx", "shortfalls.csv", "hubs.csv", "plan.json"),
-    REROUTE: ("reroute.json", "units.csv", "temporary_lanes.csv", "routing_overrides.csv"),
-}
-"""The files each kind of job keeps (a reroute of several closures: one folder each)."""
 REPORT_FILES: dict[str, str] = {SIMULATION: REPORT_FILE, STAGGER: PLAN_REPORT}
 """The report page of each kind of job that has one."""
 MEDIA_TYPES: dict[str, str] = {
@@ -138,6 +134,20 @@ class RerouteJobRequest(RequestModel):
     end: datetime | None = None
     settings: SettingsSections | None = None
     """A [reroute] section, as in a settings file."""
+
+
+class ForecastJobRequest(RequestModel):
+    """A daily history to forecast, as ``POST /forecasts`` takes it, and, given a stored
+    network, its capacity gaps at ``bound``, as ``POST /networks/{name}/capacity`` sizes them
+    (which needs ``capacity.run`` as well); run as a job."""
+
+    history: list[HistoryRowIn]
+    announced: list[AnnouncedIn] = Field(default_factory=list)
+    horizon_days: Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)] = 35
+    network: str | None = Field(default=None, max_length=64)
+    bound: Literal["point", "upper_80", "upper_95"] = "upper_80"
+    settings: SettingsSections | None = None
+    """[forecast] and [reserve] sections, as in a settings file."""
 
 
 class JobErrorOut(ResponseModel):
@@ -319,6 +329,36 @@ async def submit_reroute_plan(
         end=body.end,
         settings_document=body.settings,
         bounds=app_bounds(request.app),
+        language=language,
+    )
+    response.headers["Location"] = f"/jobs/{job.id}"
+    return job_out(job, language)
+
+
+@router.post("/forecasts", response_model=JobOut, status_code=202, responses=documented(403, 404))
+async def submit_forecast(
+    request: Request,
+    response: Response,
+    body: Annotated[ForecastJobRequest, Body()],
+    actor: Annotated[Principal, requires(Permission.forecast_run)],
+) -> JobOut:
+    """Queue a forecast and, with ``network``, its capacity gaps. Checked before anything is
+    queued: every bad row of the history (``history[3].volume``), an unknown network or a
+    history over the caps is a 422 with every location; 403 without ``capacity.run`` when a
+    network is given. Answers 202 with the job."""
+    language = _language(request)
+    job = await run_in_threadpool(
+        submit_forecast_job,
+        _store(request),
+        actor,
+        rows(body.history),
+        announced=rows(body.announced),
+        network_name=body.network,
+        bound=body.bound,
+        horizon_days=body.horizon_days,
+        settings_document=body.settings,
+        bounds=app_bounds(request.app),
+        limits=request.app.state.settings.input_limits(),
         language=language,
     )
     response.headers["Location"] = f"/jobs/{job.id}"
