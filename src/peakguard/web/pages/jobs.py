@@ -38,7 +38,7 @@ from peakguard.app.networks import list_networks
 from peakguard.errors import InvalidInputError, PeakguardError, Problem
 from peakguard.i18n import Message, _, render
 from peakguard.identity.model import Permission, Principal
-from peakguard.web.pages import plans
+from peakguard.web.pages import forecasts, plans
 from peakguard.web.pages.access import page_requires
 from peakguard.web.pages.job_forms import (
     JOBS,
@@ -237,6 +237,8 @@ def result_page(request: Request, caller: Runner, job_id: str) -> Response:
         return plans.stagger_result(request, caller, job, _job_values(job, language))
     if job.kind == REROUTE:
         return plans.reroute_result(request, caller, job, _job_values(job, language))
+    if job.kind == FORECAST:
+        return forecasts.forecast_result(request, caller, job, _job_values(job, language))
     values = _job_values(job, language) | {
         "figures": _figures(job.result, language),
         "files": [(name, f"/jobs/{job.id}/files/{name}") for name in DATA_FILES],
