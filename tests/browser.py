@@ -460,6 +460,21 @@ LAYOUT_SCRIPT = r"""
       problems.push(`off the window (${span}): ${name(el)}`);
     }
   }
+  // Table cells squeezed to a character or two a line while their table scrolls anyway
+  // (a column that could have been given room: "揽收件数" read downwards).
+  for (const cell of document.body.querySelectorAll('th, td')) {
+    const text = cell.innerText.trim();
+    if ([...text].length < 4 || !shown(cell)) { continue; }
+    const em = parseFloat(getComputedStyle(cell).fontSize);
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const boxes = [...range.getClientRects()].filter((box) => box.width > 0 && box.height > 0);
+    const lines = new Set(boxes.map((box) => Math.round(box.top))).size;
+    const widest = Math.max(0, ...boxes.map((box) => box.width));
+    if (lines >= 3 && widest < 2.6 * em) {
+      problems.push(`squeezed to ${Math.round(widest)}px a line: ${name(cell)}`);
+    }
+  }
   // Controls and headings that overlap: each line box of an inline element on its own.
   const selector = 'a, button, input:not([type=hidden]), select, textarea, h1, h2, h3, h4, h5, h6';
   const pieces = [];

@@ -27,6 +27,7 @@ from peakguard.identity.model import LOCAL_ADMINISTRATOR, OrganisationKind
 from tests.browser import (
     ADMINISTRATOR,
     DESKTOP,
+    PHONE,
     SIZES,
     WAIT_MS,
     Site,
@@ -127,6 +128,10 @@ BROKEN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <img src="https://cdn.example.com/tracker.png" alt="">
 <div data-chart="empty" data-drawn="unavailable"></div>
 <p style="font-family: 'DejaVu Sans', Arial">旺季服务保障</p>
+<div style="position:absolute; top:200px; width:300px; overflow-x:auto"><table><tr>
+<th id="squeezed" style="width:1px">揽收件数</th>
+<td style="white-space:nowrap">a cell far wider than the box: the table scrolls</td>
+</tr></table></div>
 <script>console.error("broken on purpose"); throw new Error("thrown on purpose");</script>
 </body></html>"""
 
@@ -146,6 +151,7 @@ def test_the_checks_find_what_they_look_for(site: Site, browser: Browser) -> Non
         assert "overlap" in layout and '"One"' in layout and '"Two"' in layout, layout
         assert "cut off" in layout and "#narrow" in layout, layout
         assert "px wide in a 1366px window" in layout, layout
+        assert "squeezed" in layout and "#squeezed" in layout, layout
         assert chart_problems(page) == [
             "chart empty not drawn (data-drawn=unavailable, canvas=False)"
         ]
@@ -406,18 +412,27 @@ def progress_seen(page: Page) -> list[float]:
 
 
 def simulate_through_the_page(
-    visit: Visit, site: Site, screens: Path, network: str, name: str, *, shots: str = ""
+    visit: Visit,
+    site: Site,
+    screens: Path,
+    network: str,
+    name: str,
+    *,
+    days: str = SIMULATED_DAYS,
+    shots: str = "",
+    also: Visit | None = None,
 ) -> None:
     """Start a simulation of ``network`` from the page; its bar rises step by step; a reload
     in the middle of the run shows it where it was, and it goes on to 100 % and the result,
-    whose season report is drawn in the page. The page must have ``PROGRESS_RECORDER``."""
+    whose season report is drawn in the page. The page must have ``PROGRESS_RECORDER``.
+    ``also``: the same user in another window, checked on the running job and the result."""
     page = visit.page
     page.goto(f"{site.origin}/app/simulations/new")
     check_page(visit, screens, f"{shots}simulation-new")
     page.select_option("#network", network)
     page.fill("#name", name)
     page.fill("#first_day", "2026-11-10")
-    page.fill("#days", SIMULATED_DAYS)
+    page.fill("#days", days)
     page.fill("#multiplier", "2")
     with page.expect_navigation():
         page.click("[data-testid=start-simulation]")
@@ -431,6 +446,9 @@ def simulate_through_the_page(
     shot = check_page(visit, screens, f"{shots}simulation-running")
     assert page.locator("[data-testid=job] .progress").is_visible(), shot
     before = progress_seen(page)
+    if also is not None:
+        also.page.goto(f"{site.origin}{job}")
+        check_page(also, screens, f"{shots}simulation-running")
 
     page.reload()
     assert path_of(page) == job
@@ -452,23 +470,31 @@ def simulate_through_the_page(
     report.locator("h1").first.wait_for(timeout=WAIT_MS)
     assert name in report.locator("body").inner_text(), shot
     visit.watch.assert_clean("after the season report")
+    if also is not None:
+        also.page.goto(f"{site.origin}{job}/result")
+        also.page.frame_locator("iframe.season-report").locator("h1").first.wait_for()
+        check_page(also, screens, f"{shots}simulation-result")
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda size: size.name)
 def test_start_a_simulation_and_watch_its_progress_to_the_report(
-    site: Site, browser: Browser, screens: Path, size: Size
+    site: Site, browser: Browser, screens: Path
 ) -> None:
     """The national regulator's analyst simulates the demo network from the page and watches
-    it to the report (:func:`simulate_through_the_page`); the provincial regulator may not:
-    the network has gateway hubs outside Sichuan."""
+    it to the report (:func:`simulate_through_the_page`), at the desk, while the job and the
+    result are checked on the phone too; the provincial regulator may not: the network has
+    gateway hubs outside Sichuan."""
     if "/app/simulations/new" not in site.page_routes():
         pytest.skip("the simulation pages are not served yet")
     username = "spb.analyst"
-    with visiting(browser, site.origin, size) as visit:
+    with (
+        visiting(browser, site.origin, DESKTOP) as visit,
+        visiting(browser, site.origin, PHONE) as phone,
+    ):
         visit.page.add_init_script(PROGRESS_RECORDER)
         log_in(visit.page, site.origin, username, site.password(username))
+        log_in(phone.page, site.origin, username, site.password(username))
         network = site.world.demo_network
-        simulate_through_the_page(visit, site, screens, network, f"browser-{size.name}")
+        simulate_through_the_page(visit, site, screens, network, "browser", also=phone)
 
 
 @pytest.fixture(scope="module")
@@ -525,6 +551,35 @@ def test_the_main_flow_on_postgresql(
             screens,
             site.world.demo_network,
             "browser-postgresql",
+            days="1",
             shots="postgresql-",
         )
         log_out(visit)
+
+
+CRAWLERS = ["spb.analyst", "zto.planner", "platform.operator", "public.reader", ADMINISTRATOR]
+"""Users whose menus together hold every page of the menu."""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: size.name)
+def test_every_page_of_the_menus_fits_the_window(
+    site: Site, browser: Browser, screens: Path, size: Size
+) -> None:
+    """Each page the menus offer (beyond the landing pages, checked above), opened from the
+    menu by a user who has it, passes the page checks at both sizes."""
+    seen = {"/app/home", *LANDINGS.values()}
+    for username in CRAWLERS:
+        with visiting(browser, site.origin, size) as visit:
+            page = visit.page
+            log_in(page, site.origin, username, site.password(username))
+            paths = page.eval_on_selector_all(
+                "nav.menu a", "(links) => links.map((a) => a.getAttribute('href'))"
+            )
+            for path in paths:
+                if path in seen:
+                    continue
+                seen.add(path)
+                page.goto(f"{site.origin}{path}")
+                assert path_of(page).split("?")[0] == path, (username, path, path_of(page))
+                check_page(visit, screens, f"menu{path.replace('/', '-')}")
+    assert len(seen) > len(LANDINGS) + 1, "no page beyond the landing pages was opened"
