@@ -686,6 +686,20 @@ REQUESTS: dict[tuple[str, str], RequestMaker] = {
     ("GET", "/app/jobs/{job_id}"): page(),
     ("POST", "/app/jobs/{job_id}/cancel"): page(data={}),
     ("GET", "/app/jobs/{job_id}/result"): page(),
+    ("GET", "/app/plans/new"): page(params={"kind": "stagger"}),
+    ("POST", "/app/plans/new"): page(params={"kind": "stagger"}, data={}),
+    ("GET", "/app/forecasts/new"): page(),
+    ("POST", "/app/forecasts/new"): page(data={}),
+    ("GET", "/app/networks"): page(),
+    ("GET", "/app/networks/import"): page(),
+    ("POST", "/app/networks/import"): page(data={}),
+    ("GET", "/app/networks/{name}"): page(),
+    ("GET", "/app/networks/{name}/nodes/{node_id}"): page(),
+    ("GET", "/app/networks/{name}/download/{kind}"): page(),
+    ("GET", "/app/command"): page(),
+    ("GET", "/app/desk"): page(),
+    ("GET", "/app/platform"): page(),
+    ("GET", "/app/notices"): page(),
     ("GET", "/app/bulletins"): page(),
     ("GET", "/app/bulletins/carriers/{code}"): page(params={"day": DAY}),
     ("GET", "/app/bulletins/regions/{code}"): page(params={"day": DAY}),
@@ -728,6 +742,9 @@ REQUESTS: dict[tuple[str, str], RequestMaker] = {
     ("GET", "/bulletins/monthly/regions/{region}"): lambda w, c: {},
     # long jobs: an id no one has (404 once past the check)
     ("POST", "/jobs/simulations"): lambda w, c: {"json": INVALID_BODY},
+    ("POST", "/jobs/stagger-plans"): lambda w, c: {"json": INVALID_BODY},
+    ("POST", "/jobs/reroute-plans"): lambda w, c: {"json": INVALID_BODY},
+    ("POST", "/jobs/forecasts"): lambda w, c: {"json": INVALID_BODY},
     ("GET", "/jobs"): lambda w, c: {},
     ("GET", "/jobs/{job_id}"): lambda w, c: {},
     ("POST", "/jobs/{job_id}/cancel"): lambda w, c: {},
@@ -772,6 +789,7 @@ def _fill(world: World, path: str) -> str:
         .replace("{job_id}", NO_JOB)
         .replace("{carrier}", "ZTO")
         .replace("{region}", "510100")
+        .replace("download/{kind}", "download/yaml")
         .replace("carriers/{code}", "carriers/ZTO")
         .replace("regions/{code}", "regions/510100")
     )
