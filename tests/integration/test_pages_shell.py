@@ -114,6 +114,7 @@ def test_pages_speak_chinese_by_default_and_english_a_click_away(site: Site) -> 
     log_in(site, "cd.analyst")
     chinese = site.client.get("/app/home")
     assert '<html lang="zh-CN">' in chinese.text
+    assert chinese.headers["cache-control"] == "no-store", "a page is never kept by the browser"
     assert "退出" in chinese.text
     switched = site.client.get(
         "/app/language", params={"to": "en", "next": "/app/home"}, follow_redirects=False

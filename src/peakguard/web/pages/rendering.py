@@ -125,5 +125,7 @@ def render_page(
         **(values or {}),
     }
     body = environment(language).get_template(template).render(context)
-    headers = {"Content-Language": context["html_lang"]}
+    # A page holds the reader's data: never kept by the browser or a proxy (the back button
+    # after logging out asks the server again, which sends the visitor to log in).
+    headers = {"Content-Language": context["html_lang"], "Cache-Control": "no-store"}
     return HTMLResponse(body, status_code=status, headers=headers)
