@@ -48,9 +48,10 @@ def test_an_anonymous_visitor_is_sent_to_log_in_and_back(site: Site) -> None:
     assert form.status_code == 200
     assert 'name="next" value="/app/home"' in form.text
     assert log_in(site, "cd.analyst", next="/app/home") == "/app/home"
-    assert "张伟" in site.client.get("/app/home").text or "cd.analyst" in site.client.get(
-        "/app/home"
-    ).text
+    assert (
+        "张伟" in site.client.get("/app/home").text
+        or "cd.analyst" in site.client.get("/app/home").text
+    )
 
 
 def test_a_wrong_password_is_said_beside_the_password_field_in_chinese(site: Site) -> None:
