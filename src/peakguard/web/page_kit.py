@@ -72,8 +72,14 @@ class Fact:
 @cache
 def template_environment(language: str) -> jinja2.Environment:
     """A Jinja environment whose ``_`` translates into ``language`` (one per language)."""
+    return translating_environment("web/templates", language)
+
+
+def translating_environment(templates: str, language: str) -> jinja2.Environment:
+    """A Jinja environment over the package folder ``templates`` whose ``_`` translates into
+    ``language`` (the report pages' and the web application's)."""
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("peakguard", "web/templates"),
+        loader=jinja2.PackageLoader("peakguard", templates),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,

@@ -24,6 +24,7 @@ from peakguard import __version__, i18n
 from peakguard.api.security import CSRF_COOKIE
 from peakguard.identity.credentials import digest, same_secret
 from peakguard.identity.model import Channel, Principal, kind_label
+from peakguard.web.page_kit import translating_environment
 from peakguard.web.pages.navigation import NavItem, menu
 
 LANGUAGE_COOKIE = "peakguard_lang"
@@ -69,24 +70,7 @@ def export_link(here: str, table: str, kind: str) -> str:
 @cache
 def environment(language: str) -> jinja2.Environment:
     """A Jinja environment whose ``_`` translates into ``language`` (one per language)."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("peakguard", "web/pages/templates"),
-        autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-    def gettext(msgid: str) -> str:
-        return i18n.gettext(msgid, language)
-
-    def ngettext(singular: str, plural: str, count: int) -> str:
-        return i18n.gettext(singular if count == 1 else plural, language)
-
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext, ngettext, newstyle=False
-    )
+    env = translating_environment("web/pages/templates", language)
     env.filters["t"] = lambda message: i18n.render(message, language)
     env.filters["json_script"] = json_script
     env.globals["export_link"] = export_link
