@@ -418,5 +418,7 @@ def test_an_upload_past_the_request_limit_is_refused_and_nothing_stored(
         padding = b"# " + b"x" * 1_500_000 + b"\n"
         page = upload(site, [("big.yaml", padding + tiny_yaml("big"))])
         assert page.status_code == 413
+        assert page.headers["content-type"].startswith("text/html"), "a page, not JSON"
+        assert 'data-status="413"' in page.text and "1 MB" in page.text
         assert "big" not in stored_names(site)
         assert upload(site, [("small.yaml", tiny_yaml("small"))]).status_code == 303

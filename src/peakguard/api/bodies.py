@@ -32,7 +32,13 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from peakguard.api.errors import BodyTooLarge, error_response, request_language, too_large_message
+from peakguard.api.errors import (
+    BodyTooLarge,
+    error_response,
+    page_errors,
+    request_language,
+    too_large_message,
+)
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.formats.limits import InputLimits
 from peakguard.formats.structured import parse_json
@@ -176,7 +182,11 @@ class RequestBodyGuard:
     async def _refuse(
         self, scope: Scope, receive: Receive, send: Send, message: TranslatedMessage
     ) -> None:
-        language = request_language(Request(scope), self.language)
+        request = Request(scope)
+        if "app" in scope and (pages := page_errors(request)):
+            await pages.too_large(request, message)(scope, receive, send)
+            return
+        language = request_language(request, self.language)
         refusal = error_response(413, "payload_too_large", message, language)
         await refusal(scope, receive, send)
 

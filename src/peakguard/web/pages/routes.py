@@ -145,3 +145,7 @@ class PageErrorPages:
 
     def request(self, request: Request, error: RequestValidationError) -> Response:
         return validation_error_page(request, error)
+
+    def too_large(self, request: Request, message: Message) -> Response:
+        """A form's upload over the deployment's limit: the page says so (413)."""
+        return error_page(request, 413, message)
