@@ -210,3 +210,14 @@ def test_another_organisation_and_a_role_without_the_permission_see_nothing(site
     log_in(site, "zto.reporter")
     assert site.client.get("/app/simulations/new").status_code == 403
     assert "/app/jobs" not in site.client.get("/app/home").text
+
+
+def test_a_network_partly_outside_the_territory_is_refused_beside_its_field(site: Site) -> None:
+    """The Chengdu analyst sees the tiny network's Chengdu part, but a simulation runs on the
+    whole network: the refusal is said beside the network field, the form kept, nothing queued."""
+    log_in(site, "cd.analyst")
+    page = submit(site)
+    assert page.status_code == 403, page.text[:300]
+    assert field_error(page.text, "network"), page.text
+    assert 'value="double-11"' in page.text, "the form keeps what was typed"
+    assert job_rows(site.store) == 0

@@ -35,7 +35,7 @@ from peakguard.app.jobs import (
     submit_simulation_job,
 )
 from peakguard.app.networks import list_networks
-from peakguard.errors import InvalidInputError, PeakguardError, Problem
+from peakguard.errors import ForbiddenError, InvalidInputError, PeakguardError, Problem
 from peakguard.i18n import Message, _, render
 from peakguard.identity.model import Permission, Principal
 from peakguard.web.pages import forecasts, plans
@@ -146,6 +146,11 @@ async def start_simulation(
             shown = text if where != "file" else f"{problem.location}: {text}"
             form.refuse(where, shown)
         return _form_page(request, caller, form, status=422)
+    except ForbiddenError as error:
+        # A network in sight but not wholly within reach (its gateway hubs lie elsewhere):
+        # said beside the network field, the form kept.
+        form.refuse("network", render(error.message, language))
+        return _form_page(request, caller, form, status=403)
     return RedirectResponse(job_path(job.id), status_code=303)
 
 

@@ -35,7 +35,7 @@ from peakguard.app.plan_job import (
     submit_stagger_job,
 )
 from peakguard.config import Settings
-from peakguard.errors import InvalidInputError, Problem
+from peakguard.errors import ForbiddenError, InvalidInputError, Problem
 from peakguard.i18n import Message, _, render
 from peakguard.identity.model import Permission, Principal
 from peakguard.web.pages.access import page_requires
@@ -189,6 +189,11 @@ async def start_plan(
             )  # fmt: skip
             form.refuse(where, shown)
         return _form_page(request, caller, form, status=422)
+    except ForbiddenError as error:
+        # A network in sight but not wholly within reach (its gateway hubs lie elsewhere):
+        # said beside the network field, the form kept.
+        form.refuse("network", render(error.message, language))
+        return _form_page(request, caller, form, status=403)
     return RedirectResponse(job_path(job.id), status_code=303)
 
 
