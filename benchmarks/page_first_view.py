@@ -73,6 +73,12 @@ def main() -> None:
     parser.add_argument("--logins", type=Path, required=True)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument(
+        "--page",
+        action="append",
+        default=[],
+        help="another page every regulator and carrier opens (e.g. /app/networks/sichuan-demo)",
+    )
     options = parser.parse_args()
     logins = [line.split() for line in options.logins.read_text().splitlines() if line.strip()]
     samples: dict[str, list[dict[str, float]]] = {}
@@ -88,7 +94,7 @@ def main() -> None:
                 landing = log_in(page, options.base, username, password)
                 pages = [landing]
                 if username not in ("platform.operator", "public.reader"):
-                    pages.append("/app/bulletins")
+                    pages += ["/app/bulletins", *options.page]
                 for path in pages:
                     first = timed(page, options.base + path)
                     again = timed(page, options.base + path)

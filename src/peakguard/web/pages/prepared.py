@@ -1,6 +1,6 @@
 """Views prepared before anyone asks for them: what each regulator's and carrier's landing
-page and default bulletin open on, measured when the server starts and again whenever the
-scan-event lake changes.
+page, default bulletin and network pages open on, measured when the server starts and again
+whenever the scan-event lake changes.
 
 A landing page's figures and a day's bulletin take one to three seconds to measure on a
 season's events; the application layer keeps what it measured (``app/kept.py``) until the lake
@@ -27,6 +27,7 @@ from peakguard.app import accounts
 from peakguard.app.bulletin_drill import event_days_in_reach
 from peakguard.app.bulletins import daily_period, measure_bulletin
 from peakguard.app.kept import lake_signature
+from peakguard.app.networks import list_networks
 from peakguard.config import Settings
 from peakguard.errors import PeakguardError
 from peakguard.identity.model import (
@@ -38,6 +39,7 @@ from peakguard.identity.model import (
     Principal,
 )
 from peakguard.store.database import Store
+from peakguard.web.pages.network_views import visible_network
 from peakguard.web.pages.panels import COMMAND_CENTRE, NETWORK_DESK, Board, PanelContext
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,8 @@ def prepare_organisation(app: FastAPI, organisation: Organisation) -> None:
         settings=settings,
     )
     BOARDS[organisation.kind].views(context)
+    for stored in list_networks(store, actor=reader):
+        visible_network(store, stored.name, reader)
     lake = settings.resolved_event_lake()
     days = event_days_in_reach(lake, actor=reader)
     if days:
