@@ -327,7 +327,6 @@ class MapPanel:
         table = hubs_table(state, language)
         data = curve_data(state, language)
         first = table.rows[0]["node_id"] if table.rows and data else None
-        run = state.run
         return PanelView(
             key=self.key,
             title=render(_("The network's state"), language),
@@ -338,18 +337,28 @@ class MapPanel:
                 "curve_option": curve_option(data, str(first) if first else None),
                 "curve_data": data,
                 "table": table,
-                "hour_sentence": render(m, language) if (m := hour_sentence(state)) else "",
-                "run_sentence": render(m, language) if (m := run_sentence(state)) else "",
-                "without_run": render(state.without_run, language) if state.without_run else "",
-                "may_simulate": state.may_simulate,
-                "new_simulation": NEW_SIMULATION,
-                "hour_value": run.moment(state.hour).strftime("%Y-%m-%dT%H:00")
-                if run and state.hour is not None
-                else "",
-                "hour_min": run.moment(0).strftime("%Y-%m-%dT%H:00") if run else "",
-                "hour_max": run.moment(run.hours - 1).strftime("%Y-%m-%dT%H:00") if run else "",
+                **run_values(state, language),
                 "network": state.network or "",
             },
             tables=(table,),
             charts=True,
         )
+
+
+def run_values(state: NetworkState, language: str) -> dict[str, Any]:
+    """What a panel over the latest simulation says about it: which run and hour, why there is
+    none, and the hours its hour picker may choose (the command centre's map, the desk)."""
+    run = state.run
+    hour = "%Y-%m-%dT%H:00"
+    return {
+        "hour_sentence": render(m, language) if (m := hour_sentence(state)) else "",
+        "run_sentence": render(m, language) if (m := run_sentence(state)) else "",
+        "without_run": render(state.without_run, language) if state.without_run else "",
+        "may_simulate": state.may_simulate,
+        "new_simulation": NEW_SIMULATION,
+        "hour_value": run.moment(state.hour).strftime(hour)
+        if run and state.hour is not None
+        else "",
+        "hour_min": run.moment(0).strftime(hour) if run else "",
+        "hour_max": run.moment(run.hours - 1).strftime(hour) if run else "",
+    }

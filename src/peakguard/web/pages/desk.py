@@ -17,14 +17,7 @@ from peakguard.i18n import Message, _, render
 from peakguard.identity.model import OrganisationKind, Permission, Principal
 from peakguard.web.pages.access import page_requires
 from peakguard.web.pages.command import FiguresPanel, WarningsPanel, board_page
-from peakguard.web.pages.command_map import (
-    NEW_SIMULATION,
-    hour_sentence,
-    level_text,
-    pressure,
-    run_sentence,
-    state_of,
-)
+from peakguard.web.pages.command_map import level_text, pressure, run_values, state_of
 from peakguard.web.pages.navigation import NavItem
 from peakguard.web.pages.panels import NETWORK_DESK, PanelContext, PanelView
 from peakguard.web.pages.tables import Column, TableView
@@ -126,23 +119,13 @@ class HubLoadPanel:
         state = state_of(context)
         language = context.language
         table = load_table(state, language)
-        run = state.run
         return PanelView(
             key=self.key,
             title=table.title,
             template="desk_load.html",
             values={
                 "table": table,
-                "hour_sentence": render(m, language) if (m := hour_sentence(state)) else "",
-                "run_sentence": render(m, language) if (m := run_sentence(state)) else "",
-                "without_run": render(state.without_run, language) if state.without_run else "",
-                "may_simulate": state.may_simulate,
-                "new_simulation": NEW_SIMULATION,
-                "hour_value": run.moment(state.hour).strftime("%Y-%m-%dT%H:00")
-                if run and state.hour is not None
-                else "",
-                "hour_min": run.moment(0).strftime("%Y-%m-%dT%H:00") if run else "",
-                "hour_max": run.moment(run.hours - 1).strftime("%Y-%m-%dT%H:00") if run else "",
+                **run_values(state, language),
             },
             tables=(table,),
         )

@@ -26,14 +26,13 @@ from peakguard.api.job_runner import app_bounds
 from peakguard.api.routers.jobs import job_files
 from peakguard.app.forecast_job import submit_forecast_job
 from peakguard.app.jobs import JobRecord, job_folder
-from peakguard.app.networks import list_networks
 from peakguard.app.plan_job import UploadedFile, settings_upload
 from peakguard.config import Settings
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import Message, _, render
 from peakguard.identity.model import Permission, Principal
 from peakguard.web.pages.access import page_requires
-from peakguard.web.pages.job_forms import job_path, read_upload
+from peakguard.web.pages.job_forms import job_path, network_names, read_upload
 from peakguard.web.pages.navigation import NavItem
 from peakguard.web.pages.rendering import page_language, render_page
 from peakguard.web.pages.tables import Column, TableView, export_response
@@ -60,11 +59,7 @@ def _form_page(
     status: int = 200,
 ) -> Response:
     language = page_language(request)
-    networks = (
-        [n.name for n in list_networks(request.app.state.store, actor=caller)]
-        if caller.may(Permission.capacity_run)
-        else []
-    )
+    networks = network_names(request, caller) if caller.may(Permission.capacity_run) else []
     page = {
         "form": values,
         "errors": {where: " ".join(texts) for where, texts in errors.items()},

@@ -13,12 +13,19 @@ from typing import Any
 from fastapi import Request, UploadFile
 
 from peakguard.app.jobs import scenario_upload
+from peakguard.app.networks import list_networks
 from peakguard.app.plan_job import UploadedFile
 from peakguard.config import Settings
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
+from peakguard.identity.model import Principal
 
 JOBS = "/app/jobs"
+
+
+def network_names(request: Request, caller: Principal) -> list[str]:
+    """The stored networks ``caller`` may see, by name (what a job form offers)."""
+    return [n.name for n in list_networks(request.app.state.store, actor=caller)]
 
 
 def job_path(job_id: str) -> str:

@@ -34,7 +34,6 @@ from peakguard.app.jobs import (
     list_jobs,
     submit_simulation_job,
 )
-from peakguard.app.networks import list_networks
 from peakguard.errors import ForbiddenError, InvalidInputError, PeakguardError, Problem
 from peakguard.i18n import Message, _, render
 from peakguard.identity.model import Permission, Principal
@@ -45,6 +44,7 @@ from peakguard.web.pages.job_forms import (
     SimulationForm,
     field_of,
     job_path,
+    network_names,
     scenario_document,
 )
 from peakguard.web.pages.navigation import NavItem
@@ -79,10 +79,6 @@ CHINA = timezone(timedelta(hours=8))
 """China Standard Time, in which the pages show moments."""
 
 
-def _networks(request: Request, caller: Principal) -> list[str]:
-    return [n.name for n in list_networks(request.app.state.store, actor=caller)]
-
-
 def _form_page(
     request: Request, caller: Principal, form: SimulationForm, *, status: int = 200
 ) -> Response:
@@ -90,7 +86,7 @@ def _form_page(
     values = {
         "form": form,
         "errors": {where: " ".join(texts) for where, texts in form.errors.items()},
-        "networks": _networks(request, caller),
+        "networks": network_names(request, caller),
         "today": date.today().isoformat(),
     }
     title = render(_("New simulation"), language)

@@ -26,7 +26,6 @@ from fastapi.responses import RedirectResponse, Response
 from peakguard.api.job_runner import app_bounds
 from peakguard.api.routers.jobs import job_files
 from peakguard.app.jobs import JobRecord, job_folder
-from peakguard.app.networks import list_networks
 from peakguard.app.plan_job import (
     PLAN_REPORT,
     UploadedFile,
@@ -43,6 +42,7 @@ from peakguard.web.pages.job_forms import (
     SimulationForm,
     field_of,
     job_path,
+    network_names,
     read_upload,
     scenario_document,
 )
@@ -72,10 +72,6 @@ class PlanForm(SimulationForm):
     window_days: str = "2"
 
 
-def _networks(request: Request, caller: Principal) -> list[str]:
-    return [n.name for n in list_networks(request.app.state.store, actor=caller)]
-
-
 def _form_page(
     request: Request, caller: Principal, form: PlanForm, *, status: int = 200
 ) -> Response:
@@ -83,7 +79,7 @@ def _form_page(
     values = {
         "form": form,
         "errors": {where: " ".join(texts) for where, texts in form.errors.items()},
-        "networks": _networks(request, caller),
+        "networks": network_names(request, caller),
     }
     title = _("New staggered pickup plan") if form.kind == "stagger" else _("New reroute plan")
     return render_page(
