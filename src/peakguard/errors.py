@@ -6,8 +6,11 @@ Every error carries translatable :class:`~peakguard.i18n.Message` objects. The e
 error                             CLI exit   HTTP status
 ================================  =========  ==============
 :class:`InvalidInputError`        2          422
+:class:`CalendarYearMissingError` 2          422
 :class:`NotFoundError`            3          404
 :class:`ConflictError`            4          409
+:class:`StaleRecordError`         4          409
+:class:`IllegalTransitionError`   4          409
 :class:`StorageError`             5          503
 :class:`ConfigurationError`       6          500
 :class:`ForbiddenError`           7          403
@@ -76,6 +79,30 @@ class ConflictError(PeakguardError):
 
     exit_code = 4
     http_status = 409
+
+
+class StaleRecordError(ConflictError):
+    """Someone else changed the record since it was read (optimistic locking): nothing was
+    written; read it again, look at what changed, and redo the change if it still applies."""
+
+
+class IllegalTransitionError(ConflictError):
+    """A case cannot take this step from the state it is in (the workflow's transition table
+    does not allow it); ``allowed`` names the steps it can take."""
+
+    def __init__(self, message: Message, allowed: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+
+
+class CalendarYearMissingError(InvalidInputError):
+    """A working-day count reaches a year whose holiday notice (the State Council's
+    国务院办公厅关于某年部分节假日安排的通知) is not loaded: peakguard refuses rather than guess.
+    An administrator loads the notice (``peakguard calendar load``)."""
+
+    def __init__(self, message: Message, year: int) -> None:
+        super().__init__(message, [Problem(str(year), message)])
+        self.year = year
 
 
 class StorageError(PeakguardError):

@@ -26,6 +26,8 @@ RANKS: Mapping[str, int] = {
     "peakguard.domain": 1,
     "peakguard.identity": 1,
     "peakguard.simulate": 2,
+    # the workflows' rules: state machines, legal clocks on China's working-day calendar
+    "peakguard.cases": 2,
     "peakguard.optimize": 3,
     "peakguard.forecast": 3,
     "peakguard.analytics": 3,
