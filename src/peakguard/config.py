@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     audit_key: str | None = Field(default=None, repr=False)
     """The secret of the audit chain's HMAC; default: the file ``<home>/audit.key``, made with
     32 random bytes and mode 0600 when first needed. Keep it outside the database's backups."""
+    personal_key: str | None = Field(default=None, repr=False)
+    """The secret that encrypts personal data at rest (complainants' names, phones, addresses)
+    and keys its search digests; default: the file ``<home>/personal.key``, made like the audit
+    key. Keep it outside the database and its backups: without it the data cannot be read
+    (rotation: docs/reference/personal-data.md)."""
+    complaint_sweep_seconds: float = Field(default=300.0, ge=5, le=24 * 3600)
+    """How often a server process runs the cases' overdue sweep (reminders before and at each
+    deadline, breaches); one process at a time runs it, whatever the number of workers."""
     cookie_secure: bool = True
     """Send the session cookie over HTTPS only; turn off only for a loopback test server."""
     max_file_megabytes: int = Field(default=256, ge=1, le=64 * 1024)

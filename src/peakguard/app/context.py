@@ -27,10 +27,22 @@ def audit_key(settings: Settings) -> bytes:
     readable by its owner only)."""
     if settings.audit_key:
         return settings.audit_key.encode()
-    path = settings.home.expanduser() / "audit.key"
+    return _key_file(settings.home.expanduser() / "audit.key")
+
+
+def personal_key(settings: Settings) -> bytes:
+    """The key of personal data at rest: ``PEAKGUARD_PERSONAL_KEY``, else
+    ``<home>/personal.key`` (made once, readable by its owner only)."""
+    if settings.personal_key:
+        return settings.personal_key.encode()
+    return _key_file(settings.home.expanduser() / "personal.key")
+
+
+def _key_file(path: Path) -> bytes:
+    """The secret kept in ``path``: 32 random bytes in hex, made on first use with mode 0600."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".audit.key.{os.getpid()}")
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
         descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_hex(32))
