@@ -270,8 +270,9 @@ def _mistakes(table: Mapping[str, Any]) -> Iterator[tuple[str, Message]]:
             yield field, _("must be text")
     if isinstance(table.get("source"), str) and not table["source"].strip():
         yield "source", _("must cite the rule's source (a regulation and its article)")
-    if not isinstance(table.get("extends_over_rest_days", True), bool):
-        yield "extends_over_rest_days", _("must be true or false")
+    extends = table.get("extends_over_rest_days", True)
+    if not isinstance(extends, bool):
+        yield "extends_over_rest_days", _("must be true or false, not {value!r}", value=extends)
 
 
 def _count_mistakes(table: Mapping[str, Any]) -> Iterator[tuple[str, Message]]:
@@ -287,11 +288,7 @@ def _count_mistakes(table: Mapping[str, Any]) -> Iterator[tuple[str, Message]]:
         yield "limit", message
     basis_fits = basis in tuple(Basis)
     if "basis" in table and not basis_fits:
-        choices = ", ".join(Basis)
-        yield (
-            "basis",
-            _("must be one of {choices}, not {value}", choices=choices, value=repr(basis)),
-        )
+        yield "basis", _("must be one of {choices}", choices=", ".join(Basis))
     remind = table.get("remind_before_hours", 24)
     if not _whole(remind) or remind < 0:
         yield "remind_before_hours", _("must be a whole number of hours, 0 or more")
