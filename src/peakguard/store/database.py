@@ -126,14 +126,22 @@ class Store:
     """The key of the audit chain's HMAC (kept outside the database, docs/reference/access.md)."""
     audit_witness: Path | None = None
     """The file outside the database that witnesses each committed audit entry."""
+    personal_key: bytes = field(default=b"", repr=False)
+    """The secret that seals complainants' personal data (kept outside the database,
+    :mod:`peakguard.store.personal`); empty when the deployment configured none."""
 
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
 
 
-def open_store(url: str, audit_key: bytes = b"", audit_witness: Path | None = None) -> Store:
+def open_store(
+    url: str,
+    audit_key: bytes = b"",
+    audit_witness: Path | None = None,
+    personal_key: bytes = b"",
+) -> Store:
     """Connect to the database at ``url`` and bring its schema up to date."""
     engine = create_database_engine(url)
     migrate(engine)
-    return Store(engine, session_factory(engine), audit_key, audit_witness)
+    return Store(engine, session_factory(engine), audit_key, audit_witness, personal_key)
