@@ -190,7 +190,7 @@ def _labels() -> dict[type[StrEnum], dict[str, Message]]:
             ComplaintState.handling: _("being handled"),
             ComplaintState.answered: _("answered"),
             ComplaintState.called_back: _("called back"),
-            ComplaintState.closed: _("closed"),
+            ComplaintState.closed: _("case closed"),
             ComplaintState.escalated: _("escalated to the regulator"),
         },
         AppealState: {
@@ -204,7 +204,7 @@ def _labels() -> dict[type[StrEnum], dict[str, Message]]:
             AppealState.answered: _("answered"),
             AppealState.finding: _("finding recorded"),
             AppealState.called_back: _("called back"),
-            AppealState.closed: _("closed"),
+            AppealState.closed: _("case closed"),
             AppealState.rejected: _("rejected"),
             AppealState.withdrawn: _("withdrawn"),
         },
