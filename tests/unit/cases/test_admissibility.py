@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -208,7 +209,7 @@ def test_the_shipped_window_never_cuts_a_leap_year_short() -> None:
     ],
 )
 def test_each_barrier_is_its_own_reason(
-    silent_carrier: AppealFacts, change: dict[str, bool], reason: RejectionReason
+    silent_carrier: AppealFacts, change: dict[str, Any], reason: RejectionReason
 ) -> None:
     """An otherwise admissible appeal is refused for exactly the condition it fails: before a
     court or arbitration, already answered, outside the scope, unclear, not a party."""
@@ -312,7 +313,8 @@ def test_a_ground_never_makes_an_appeal_less_admissible(
     to refuse."""
     facts, received = case
     before = set(decide(facts, received=received).reasons)
-    after = set(decide(replace(facts, **{ground: True}), received=received).reasons)
+    change: dict[str, Any] = {ground: True}
+    after = set(decide(replace(facts, **change), received=received).reasons)
     assert after <= before
 
 
@@ -329,7 +331,7 @@ def test_a_ground_never_makes_an_appeal_less_admissible(
     ),
 )
 def test_a_barrier_never_makes_an_appeal_more_admissible(
-    case: tuple[AppealFacts, date], barrier: dict[str, bool]
+    case: tuple[AppealFacts, date], barrier: dict[str, Any]
 ) -> None:
     """Adding a barrier (a court has it, already answered, outside the scope …) never removes
     a reason to refuse, and the appeal is then refused."""
