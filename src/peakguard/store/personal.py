@@ -119,11 +119,11 @@ def _comparable(text: str) -> str:
 
 def load_personal_key(path: Path) -> bytes:
     """The secret kept in ``path``: 32 random bytes in hex, made on first use with mode 0600.
-    Two processes starting at once agree on one secret: each writes a draft and links it into
-    place, and the one that finds the file already there uses that file."""
+    Processes or threads starting at once agree on one secret: each writes a draft of its own
+    and links it into place, and one that finds the file already there uses that file."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}")
         descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_hex(32))
