@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -406,3 +407,58 @@ def test_sides_follow_who_does_the_work() -> None:
         taken.action for taken in transitions(CaseKind.appeal) if taken.side.value == "carrier"
     }
     assert carrier_steps == {"carrier_reply", "mediation_reply"}
+
+
+REFERENCE = Path(__file__).resolve().parents[3] / "docs" / "reference" / "case-workflows.md"
+
+
+def _cells(field: str) -> tuple[str, ...]:
+    return () if field == "—" else tuple(sorted(part.strip(" `") for part in field.split(",")))
+
+
+def _documented(section: str) -> set[tuple[object, ...]]:
+    """The rows of the first table after the heading ``section`` in the reference page."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    after = text[text.index(section) :]
+    rows: set[tuple[object, ...]] = set()
+    started = False
+    for line in after.splitlines():
+        if line.startswith("| `"):
+            started = True
+            rows.add(tuple(_cells(cell.strip()) for cell in line.strip("|").split("|")))
+        elif started:
+            break
+    return rows
+
+
+def _module_rows(kind: CaseKind) -> set[tuple[object, ...]]:
+    rows: set[tuple[object, ...]] = set()
+    for emergency in (False, True):
+        for taken in transitions(kind, emergency=emergency):
+            both = taken in transitions(kind, emergency=not emergency)
+            variant = "all" if both else ("emergency" if emergency else "normal")
+            columns: list[tuple[str, ...]] = [
+                (taken.source,),
+                (taken.action,),
+                (taken.target,),
+                (taken.side.value,),
+            ]
+            if kind is CaseKind.complaint:
+                columns.append((variant,))
+            for clocks_or_needs in (taken.needs, taken.starts, taken.stops, taken.cancels):
+                columns.append(tuple(sorted(clocks_or_needs)))
+            rows.add(tuple(columns))
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("kind", "section"),
+    [
+        (CaseKind.complaint, "## Complaint (投诉)"),
+        (CaseKind.appeal, "## Appeal (申诉)"),
+    ],
+)
+def test_reference_page_lists_exactly_the_tables_steps(kind: CaseKind, section: str) -> None:
+    """docs/reference/case-workflows.md lists every step of each workflow, with its side,
+    needs and clocks, and nothing the module does not have."""
+    assert _documented(section) == _module_rows(kind)
