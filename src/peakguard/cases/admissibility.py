@@ -119,41 +119,7 @@ def decide(
                 ),
             )
         )
-    if facts.before_other_authority:
-        failing.append(
-            (
-                RejectionReason.before_court_or_arbitration,
-                _("a court, an arbitration body or another authority has the matter"),
-            )
-        )
-    if facts.already_answered and not facts.new_facts:
-        failing.append(
-            (
-                RejectionReason.already_answered,
-                _(
-                    "an appeal on the same matter was already answered, and this one raises "
-                    "no new respondent, reason or content"
-                ),
-            )
-        )
-    if not facts.within_scope:
-        failing.append(
-            (RejectionReason.outside_scope, _("it is not a postal or express service matter"))
-        )
-    if not facts.identifiable:
-        failing.append(
-            (
-                RejectionReason.not_identifiable,
-                _("it names no clear respondent, request or facts"),
-            )
-        )
-    if not facts.party:
-        failing.append(
-            (
-                RejectionReason.not_a_party,
-                _("the appellant is neither the sender nor the addressee, nor acts for one"),
-            )
-        )
+    failing.extend(_barriers(facts))
     if failing:
         order = list(RejectionReason)
         failing.sort(key=lambda pair: order.index(pair[0]))
@@ -209,6 +175,47 @@ def _last_day_of(rule: ClockRule, start: date, calendar: WorkingCalendar) -> dat
     start does not matter to a day count (the start day is not counted)."""
     due = due_at(rule, datetime.combine(start, time(12), CHINA_STANDARD_TIME), calendar)
     return china_day(due - timedelta(microseconds=1))
+
+
+def _barriers(facts: AppealFacts) -> list[tuple[RejectionReason, Message]]:
+    """The conditions 3–7 the appeal fails, each with its explanation."""
+    found: list[tuple[RejectionReason, Message]] = []
+    if facts.before_other_authority:
+        found.append(
+            (
+                RejectionReason.before_court_or_arbitration,
+                _("a court, an arbitration body or another authority has the matter"),
+            )
+        )
+    if facts.already_answered and not facts.new_facts:
+        found.append(
+            (
+                RejectionReason.already_answered,
+                _(
+                    "an appeal on the same matter was already answered, and this one raises "
+                    "no new respondent, reason or content"
+                ),
+            )
+        )
+    if not facts.within_scope:
+        found.append(
+            (RejectionReason.outside_scope, _("it is not a postal or express service matter"))
+        )
+    if not facts.identifiable:
+        found.append(
+            (
+                RejectionReason.not_identifiable,
+                _("it names no clear respondent, request or facts"),
+            )
+        )
+    if not facts.party:
+        found.append(
+            (
+                RejectionReason.not_a_party,
+                _("the appellant is neither the sender nor the addressee, nor acts for one"),
+            )
+        )
+    return found
 
 
 def _check(facts: AppealFacts, received: date, answer_days: int, window_days: int) -> None:

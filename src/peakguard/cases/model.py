@@ -153,109 +153,121 @@ Labelled: TypeAlias = (
 )
 
 
-def _labels() -> dict[type[StrEnum], dict[str, Message]]:
-    return {
-        CaseKind: {
-            CaseKind.complaint: _("complaint (投诉)"),
-            CaseKind.appeal: _("appeal (申诉)"),
-        },
-        Intake: {
-            Intake.phone_12305: _("12305 hotline"),
-            Intake.web_12305: _("12305 website"),
-            Intake.letter: _("letter"),
-            Intake.carrier_hotline: _("carrier hotline"),
-            Intake.carrier_app: _("carrier app"),
-            Intake.email: _("email"),
-            Intake.visit: _("visit in person"),
-            Intake.import_file: _("imported file"),
-        },
-        Category: {
-            Category.delay: _("delay (延误)"),
-            Category.loss: _("loss (丢失)"),
-            Category.damage: _("damage (损毁)"),
-            Category.shortage: _("contents short (内件短少)"),
-            Category.locker_without_consent: _("put in a locker without consent (未经同意投柜)"),
-            Category.station_without_consent: _(
-                "left at a station without consent (未经同意投放驿站)"
-            ),
-            Category.false_delivery_scan: _("false delivery scan (虚假签收)"),
-            Category.attitude: _("service attitude (服务态度)"),
-            Category.charges: _("charges (违规收费)"),
-            Category.pickup_service: _("pickup service (收寄服务)"),
-            Category.delivery_service: _("delivery service (投递服务)"),
-            Category.other: _("other (其他)"),
-        },
-        ComplaintState: {
-            ComplaintState.received: _("received"),
-            ComplaintState.handling: _("being handled"),
-            ComplaintState.answered: _("answered"),
-            ComplaintState.called_back: _("called back"),
-            ComplaintState.closed: _("case closed"),
-            ComplaintState.escalated: _("escalated to the regulator"),
-        },
-        AppealState: {
-            AppealState.received: _("received"),
-            AppealState.admissibility: _("admissibility check"),
-            AppealState.registered: _("registered"),
-            AppealState.forwarded: _("forwarded to the carrier"),
-            AppealState.carrier_replied: _("carrier replied"),
-            AppealState.verification: _("verification"),
-            AppealState.mediation: _("mediation"),
-            AppealState.answered: _("answered"),
-            AppealState.finding: _("finding recorded"),
-            AppealState.called_back: _("called back"),
-            AppealState.closed: _("case closed"),
-            AppealState.rejected: _("rejected"),
-            AppealState.withdrawn: _("withdrawn"),
-        },
-        Side: {
-            Side.regulator: _("regulator"),
-            Side.carrier: _("carrier"),
-        },
-        Action: {
-            Action.accept: _("accept"),
-            Action.answer: _("answer"),
-            Action.close: _("close"),
-            Action.call_back: _("call back"),
-            Action.escalate: _("escalate to the regulator"),
-            Action.review: _("check admissibility"),
-            Action.admit: _("admit and register"),
-            Action.reject: _("reject"),
-            Action.forward: _("forward to the carrier"),
-            Action.carrier_reply: _("reply (carrier)"),
-            Action.verify: _("verify"),
-            Action.mediate: _("send a mediation opinion"),
-            Action.mediation_reply: _("answer the mediation opinion (carrier)"),
-            Action.record_finding: _("record the finding"),
-            Action.withdraw: _("withdraw"),
-        },
-        Need: {
-            Need.answer: _("the answer"),
-            Need.reason: _("the reason"),
-            Need.finding: _("the finding"),
-            Need.call_back: _("the call-back's result"),
-            Need.carrier_organisation: _("the carrier organisation"),
-            Need.note: _("a note"),
-        },
-        RejectionReason: {
-            RejectionReason.carrier_not_asked_first: _(
-                "the carrier was not asked first, or still has time to answer"
-            ),
-            RejectionReason.out_of_time: _("made more than a year after the dispute"),
-            RejectionReason.before_court_or_arbitration: _(
-                "before a court, an arbitration body or another authority"
-            ),
-            RejectionReason.already_answered: _(
-                "the same matter was already answered, and nothing new is raised"
-            ),
-            RejectionReason.outside_scope: _("not a postal or express service matter"),
-            RejectionReason.not_identifiable: _("no clear respondent, request or facts to go on"),
-            RejectionReason.not_a_party: _("the appellant is neither sender nor addressee"),
-        },
-    }
+_KIND_WORDS: dict[str, Message] = {
+    CaseKind.complaint: _("complaint (投诉)"),
+    CaseKind.appeal: _("appeal (申诉)"),
+}
 
+_INTAKE_WORDS: dict[str, Message] = {
+    Intake.phone_12305: _("12305 hotline"),
+    Intake.web_12305: _("12305 website"),
+    Intake.letter: _("letter"),
+    Intake.carrier_hotline: _("carrier hotline"),
+    Intake.carrier_app: _("carrier app"),
+    Intake.email: _("email"),
+    Intake.visit: _("visit in person"),
+    Intake.import_file: _("imported file"),
+}
 
-_LABELS = _labels()
+_CATEGORY_WORDS: dict[str, Message] = {
+    Category.delay: _("delay (延误)"),
+    Category.loss: _("loss (丢失)"),
+    Category.damage: _("damage (损毁)"),
+    Category.shortage: _("contents short (内件短少)"),
+    Category.locker_without_consent: _("put in a locker without consent (未经同意投柜)"),
+    Category.station_without_consent: _("left at a station without consent (未经同意投放驿站)"),
+    Category.false_delivery_scan: _("false delivery scan (虚假签收)"),
+    Category.attitude: _("service attitude (服务态度)"),
+    Category.charges: _("charges (违规收费)"),
+    Category.pickup_service: _("pickup service (收寄服务)"),
+    Category.delivery_service: _("delivery service (投递服务)"),
+    Category.other: _("other (其他)"),
+}
+
+_COMPLAINT_STATE_WORDS: dict[str, Message] = {
+    ComplaintState.received: _("received"),
+    ComplaintState.handling: _("being handled"),
+    ComplaintState.answered: _("answered"),
+    ComplaintState.called_back: _("called back"),
+    ComplaintState.closed: _("case closed"),
+    ComplaintState.escalated: _("escalated to the regulator"),
+}
+
+_APPEAL_STATE_WORDS: dict[str, Message] = {
+    AppealState.received: _("received"),
+    AppealState.admissibility: _("admissibility check"),
+    AppealState.registered: _("registered"),
+    AppealState.forwarded: _("forwarded to the carrier"),
+    AppealState.carrier_replied: _("carrier replied"),
+    AppealState.verification: _("verification"),
+    AppealState.mediation: _("mediation"),
+    AppealState.answered: _("answered"),
+    AppealState.finding: _("finding recorded"),
+    AppealState.called_back: _("called back"),
+    AppealState.closed: _("case closed"),
+    AppealState.rejected: _("rejected"),
+    AppealState.withdrawn: _("withdrawn"),
+}
+
+_SIDE_WORDS: dict[str, Message] = {
+    Side.regulator: _("regulator"),
+    Side.carrier: _("carrier"),
+}
+
+_ACTION_WORDS: dict[str, Message] = {
+    Action.accept: _("accept"),
+    Action.answer: _("answer"),
+    Action.close: _("close"),
+    Action.call_back: _("call back"),
+    Action.escalate: _("escalate to the regulator"),
+    Action.review: _("check admissibility"),
+    Action.admit: _("admit and register"),
+    Action.reject: _("reject"),
+    Action.forward: _("forward to the carrier"),
+    Action.carrier_reply: _("reply (carrier)"),
+    Action.verify: _("verify"),
+    Action.mediate: _("send a mediation opinion"),
+    Action.mediation_reply: _("answer the mediation opinion (carrier)"),
+    Action.record_finding: _("record the finding"),
+    Action.withdraw: _("withdraw"),
+}
+
+_NEED_WORDS: dict[str, Message] = {
+    Need.answer: _("the answer"),
+    Need.reason: _("the reason"),
+    Need.finding: _("the finding"),
+    Need.call_back: _("the call-back's result"),
+    Need.carrier_organisation: _("the carrier organisation"),
+    Need.note: _("a note"),
+}
+
+_REASON_WORDS: dict[str, Message] = {
+    RejectionReason.carrier_not_asked_first: _(
+        "the carrier was not asked first, or still has time to answer"
+    ),
+    RejectionReason.out_of_time: _("made more than a year after the dispute"),
+    RejectionReason.before_court_or_arbitration: _(
+        "before a court, an arbitration body or another authority"
+    ),
+    RejectionReason.already_answered: _(
+        "the same matter was already answered, and nothing new is raised"
+    ),
+    RejectionReason.outside_scope: _("not a postal or express service matter"),
+    RejectionReason.not_identifiable: _("no clear respondent, request or facts to go on"),
+    RejectionReason.not_a_party: _("the appellant is neither sender nor addressee"),
+}
+
+_LABELS: dict[type[StrEnum], dict[str, Message]] = {
+    CaseKind: _KIND_WORDS,
+    Intake: _INTAKE_WORDS,
+    Category: _CATEGORY_WORDS,
+    ComplaintState: _COMPLAINT_STATE_WORDS,
+    AppealState: _APPEAL_STATE_WORDS,
+    Side: _SIDE_WORDS,
+    Action: _ACTION_WORDS,
+    Need: _NEED_WORDS,
+    RejectionReason: _REASON_WORDS,
+}
 
 
 def label(value: Labelled) -> Message:
