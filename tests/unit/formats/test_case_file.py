@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from peakguard.cases.model import CaseKind, Category, Intake
+from peakguard.domain.carriers import KNOWN_CARRIERS
 from peakguard.errors import InvalidInputError
-from peakguard.formats.case_cells import moment_cell
-from peakguard.formats.case_file import CaseFile, read_case_file, refuse_case_file
+from peakguard.formats.case_cells import CATEGORY_NAMES, CHANNEL_NAMES, moment_cell
+from peakguard.formats.case_file import CASE_COLUMNS, CaseFile, read_case_file, refuse_case_file
 from peakguard.formats.limits import DEFAULT_LIMITS
 from peakguard.formats.structured import MAX_LISTED
 
@@ -268,3 +269,14 @@ def test_a_moment_reads_back_as_written_in_every_form(moment: datetime) -> None:
         moment.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
     ]
     assert all(moment_cell(form, DEFAULT_LIMITS, None) == moment for form in forms)
+
+
+def test_the_reference_shows_the_example_and_every_spelling_read() -> None:
+    """docs/reference/case-files.md embeds the example file as it is, and lists every heading,
+    channel and category spelling the reader accepts (so the page cannot drift from it)."""
+    page = (EXAMPLE.parents[1] / "reference" / "case-files.md").read_text(encoding="utf-8")
+    block = page.split("```csv\n", 1)[1].split("```", 1)[0]
+    assert block == EXAMPLE.read_text(encoding="utf-8")
+    spellings = [alias for column in CASE_COLUMNS for alias in column.aliases]
+    spellings += [*CHANNEL_NAMES, *CATEGORY_NAMES, *(c.name for c in KNOWN_CARRIERS)]
+    assert [spelling for spelling in spellings if spelling not in page] == []
