@@ -8,6 +8,7 @@ from peakguard import __version__
 from peakguard.api.bodies import BodyLimit, RequestBodyGuard
 from peakguard.api.contract import document_shared_statuses
 from peakguard.api.errors import install_error_handlers
+from peakguard.api.case_sweeper import install_case_sweeper
 from peakguard.api.job_runner import install_job_runner
 from peakguard.api.routers import (
     admin,
@@ -67,4 +68,5 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(document_shared_statuses(audit.router))
     install_pages(app)
     install_job_runner(app)  # runs queued jobs while the app is up (its lifespan)
+    install_case_sweeper(app)  # the cases' reminders and breaches, at start and periodically
     return app

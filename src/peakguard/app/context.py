@@ -19,6 +19,7 @@ def open_store(settings: Settings) -> Store:
         settings.resolved_database_url(),
         audit_key(settings),
         settings.home.expanduser() / "audit.witness",
+        personal_key=personal_key(settings),
     )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from peakguard.store import access_tables, tables
+from peakguard.store import access_tables, case_tables, tables
 
 metadata: MetaData = tables.Base.metadata
-"""The metadata of :mod:`.tables` and :mod:`.access_tables` (both declare on one ``Base``)."""
+"""The metadata of :mod:`.tables`, :mod:`.access_tables` and :mod:`.case_tables` (all declare
+on one ``Base``)."""
 
-__all__ = ["access_tables", "metadata", "tables"]
+__all__ = ["access_tables", "case_tables", "metadata", "tables"]

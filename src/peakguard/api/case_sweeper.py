@@ -1,0 +1,75 @@
+"""The cases' overdue sweep, run by the server while it is up: once at start (catching up
+with whatever fell due while no server ran) and then every
+``PEAKGUARD_COMPLAINT_SWEEP_SECONDS``. Several server processes may run it; the sweep itself
+makes sure each reminder and breach is recorded once (:mod:`peakguard.app.case_sweep`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from peakguard.app.case_sweep import sweep_cases
+from peakguard.store.database import Store
+
+LOG = logging.getLogger(__name__)
+
+
+class CaseSweeper:
+    """A thread that sweeps ``store`` every ``seconds`` until stopped."""
+
+    def __init__(self, store: Store, seconds: float) -> None:
+        self.store = store
+        self.seconds = seconds
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.sweeps = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="case sweep", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                report = sweep_cases(self.store)
+                self.sweeps += 1
+                if report.breaches or report.reminders:
+                    LOG.info(
+                        "case sweep: %d reminders, %d breaches", report.reminders, report.breaches
+                    )
+            except Exception:  # a failed sweep is retried at the next period
+                LOG.exception("case sweep failed")
+            self._stopping.wait(self.seconds)
+
+
+def install_case_sweeper(app: FastAPI) -> None:
+    """Sweep for the time the app is up (its lifespan), unless ``app.state.run_sweeps`` is
+    False (tests that sweep by hand)."""
+    inner: Callable[[Any], AbstractAsyncContextManager[Any]] = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: Any) -> AsyncIterator[Any]:
+        sweeper = None
+        if getattr(app.state, "run_sweeps", True):
+            sweeper = CaseSweeper(app.state.store, app.state.settings.complaint_sweep_seconds)
+            sweeper.start()
+        app.state.case_sweeper = sweeper
+        try:
+            async with inner(application) as state:
+                yield state
+        finally:
+            if sweeper is not None:
+                await asyncio.to_thread(sweeper.stop)
+
+    app.router.lifespan_context = lifespan
