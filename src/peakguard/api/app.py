@@ -6,9 +6,9 @@ from fastapi import FastAPI
 
 from peakguard import __version__
 from peakguard.api.bodies import BodyLimit, RequestBodyGuard
+from peakguard.api.case_sweeper import install_case_sweeper
 from peakguard.api.contract import document_shared_statuses
 from peakguard.api.errors import install_error_handlers
-from peakguard.api.case_sweeper import install_case_sweeper
 from peakguard.api.job_runner import install_job_runner
 from peakguard.api.routers import (
     admin,
