@@ -29,6 +29,8 @@ from peakguard.errors import InvalidInputError, Problem
 from peakguard.formats.bulletin_output import bulletin_document, write_bulletin_files
 from peakguard.i18n import _
 from peakguard.identity.model import Permission, Principal
+from peakguard.store.case_rates import any_appeal, appeal_table
+from peakguard.store.database import Store, transaction
 
 
 def daily_period(day: str, *, option_prefix: str = "--") -> Period:
@@ -103,13 +105,17 @@ def measure_bulletin(
     complaints: pa.Table | None = None,
     options: BulletinOptions | None = None,
     source_name: str = "--lake",
+    store: Store | None = None,
 ) -> Bulletin:
     """The bulletin of ``period`` from ``source`` (an event lake folder or an Arrow table);
     refused with the days the source has when the period has no events, located at
     ``source_name`` (the option or field that named the source). It counts the parcels
-    ``actor`` may see (:func:`bulletin_scope`)."""
+    ``actor`` may see (:func:`bulletin_scope`). Given the ``store``, its complaint rates
+    count the appeals recorded there (unless ``complaints`` are given)."""
     require(actor, Permission.bulletin_read)
     scope = bulletin_scope(actor)
+    if complaints is None and store is not None:
+        complaints = recorded_appeals(store, period, scope)
 
     def assemble() -> Bulletin:
         return assemble_bulletin(
@@ -123,11 +129,37 @@ def measure_bulletin(
             scope=scope,
         )
 
-    if not isinstance(source, Path) or complaints is not None:
+    if not isinstance(source, Path):
         return assemble()
     lanes_key = None if lanes is None else table_digest(lanes)
-    key = (lake_signature(source), period, scope, settings, options, lanes_key, source_name)
+    complaints_key = None if complaints is None else table_digest(complaints)
+    key = (
+        lake_signature(source),
+        period,
+        scope,
+        settings,
+        options,
+        lanes_key,
+        complaints_key,
+        source_name,
+    )
     return kept(_bulletins_kept, key, KEPT_BULLETINS, assemble)
+
+
+def recorded_appeals(store: Store, period: Period, scope: BulletinScope) -> pa.Table | None:
+    """The appeals (申诉) recorded for ``period`` inside ``scope``, as the complaint metrics
+    count them; ``None`` when the deployment has recorded no appeal at all (the bulletin then
+    leaves the complaint metrics out rather than show a rate of zero)."""
+    with transaction(store.sessions) as session:
+        if not any_appeal(session):
+            return None
+        return appeal_table(
+            session,
+            period.first_day,
+            period.last_day,
+            carrier=scope.carrier,
+            region_prefix=scope.region_prefix,
+        )
 
 
 KEPT_BULLETINS = 32

@@ -20,7 +20,16 @@ from peakguard.app.bulletins import (
 from peakguard.app.context import choose_language, event_lake
 from peakguard.app.settings_files import choose_settings
 from peakguard.bulletin.periods import Period
-from peakguard.cli.console import LOCAL, SettingsOption, handled, plain, progress, say, settings
+from peakguard.cli.console import (
+    LOCAL,
+    SettingsOption,
+    handled,
+    opened_store,
+    plain,
+    progress,
+    say,
+    settings,
+)
 from peakguard.cli.events import LakeOption
 from peakguard.i18n import _, current_language
 from peakguard.web.publish import write_bulletin
@@ -114,7 +123,8 @@ def _run(
             task = shown.add_task(
                 plain(_("Computing the bulletin for {period}", period=period.label)), total=None
             )
-            bulletin = measure_bulletin(folder, period, actor=LOCAL, settings=kpi)
+            with opened_store() as store:
+                bulletin = measure_bulletin(folder, period, actor=LOCAL, settings=kpi, store=store)
             paths = write_bulletin(bulletin, target, language=chosen)
             shown.update(task, completed=1, total=1)
     say(_("Bulletin for {period} written:", period=period.label))

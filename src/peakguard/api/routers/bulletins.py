@@ -52,7 +52,12 @@ def _bulletin(
         message = _("No scan events are stored yet: send them with POST /events/bulk.")
         raise InvalidInputError(message, [Problem("lake", message)])
     bulletin = measure_bulletin(
-        lake, period, actor=actor, settings=KpiSettings(cutoff=cutoff), source_name=where
+        lake,
+        period,
+        actor=actor,
+        settings=KpiSettings(cutoff=cutoff),
+        source_name=where,
+        store=request.app.state.store,
     )
     records = bulletin_records(bulletin, language=request_language(request, settings.language))
     return BulletinOut.model_validate(records)

@@ -168,7 +168,13 @@ def bulletin_page(request: Request, actor: Reader) -> Response:
     bulletin: Bulletin | None = None
     if choice.period is not None and not choice.errors:
         try:
-            bulletin = measure_bulletin(lake, choice.period, actor=actor, source_name=choice.field)
+            bulletin = measure_bulletin(
+                lake,
+                choice.period,
+                actor=actor,
+                source_name=choice.field,
+                store=request.app.state.store,
+            )
         except InvalidInputError as refused:
             choice.errors[choice.field] = _problem_text(refused, language)
     views: list[TableView] = []

@@ -102,7 +102,7 @@ def prepare_organisation(app: FastAPI, organisation: Organisation) -> None:
     days = event_days_in_reach(lake, actor=reader)
     if days:
         period = daily_period(days[-1].isoformat(), option_prefix="")
-        measure_bulletin(lake, period, actor=reader, source_name="day")
+        measure_bulletin(lake, period, actor=reader, source_name="day", store=store)
 
 
 def prepare_all(app: FastAPI) -> int:
