@@ -97,7 +97,11 @@ def test_an_appeal_walks_to_closed_with_its_clocks_met(store: Store) -> None:
         ("forward", StepInput(carrier_organisation="zto-sc"), "2026-11-18"),
         ("carrier_reply", StepInput(answer="已联系收件人，补发"), "2026-11-25"),
         ("answer", StepInput(answer="经核实，企业已补发并赔偿"), "2026-11-26"),
-        ("record_finding", StepInput(finding_valid=True, finding_category=Category.delay), "2026-11-27"),
+        (
+            "record_finding",
+            StepInput(finding_valid=True, finding_category=Category.delay),
+            "2026-11-27",
+        ),
         ("call_back", StepInput(call_back="用户满意"), "2026-11-30"),
         ("close", StepInput(), "2026-11-30"),
     ]
@@ -129,10 +133,22 @@ def test_an_appeal_walks_to_closed_with_its_clocks_met(store: Store) -> None:
 def test_a_step_taken_after_its_deadline_is_breached(store: Store) -> None:
     """Registered on the third working day after receipt: the registration clock is breached."""
     opened = open_case(store, appeal(at("2026-11-16")), actor=ADMIN, now=at("2026-11-16"))
-    view = take_step(store, opened.reference, "review", expected_version=opened.version,
-                     actor=ADMIN, now=at("2026-11-17"))
-    view = take_step(store, view.reference, "admit", expected_version=view.version,
-                     actor=ADMIN, now=at("2026-11-19", 9))
+    view = take_step(
+        store,
+        opened.reference,
+        "review",
+        expected_version=opened.version,
+        actor=ADMIN,
+        now=at("2026-11-17"),
+    )
+    view = take_step(
+        store,
+        view.reference,
+        "admit",
+        expected_version=view.version,
+        actor=ADMIN,
+        now=at("2026-11-19", 9),
+    )
     assert clocks(view)["appeal.register"].outcome == "breached"  # type: ignore[attr-defined]
 
 
@@ -245,3 +261,48 @@ def test_personal_data_is_stored_encrypted(store: Store) -> None:
     shown = get_case(store, "SS2026-000001", actor=ADMIN, reveal=True)
     assert shown.complainant.phone == "19900001234"
     assert datetime.now(UTC) > shown.received_at
+
+
+def test_a_complaint_bound_for_a_closed_hubs_region_is_an_emergency_work_order(
+    store: Store,
+) -> None:
+    """A scenario closes the Mianyang hub (region 510700) on 11-12: a complaint about a parcel
+    bound for Fucheng (510703) that day is an emergency work order with the 24-hour answer and
+    48-hour call-back clocks; one bound for Chengdu, or for Mianyang a day later, is not."""
+    from peakguard.app.networks import import_network  # noqa: PLC0415
+    from peakguard.store.jobs import NewJob, add_job  # noqa: PLC0415
+
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples"
+    import_network(store, examples / "chengdu-mianyang.yaml", actor=ADMIN)
+    scenario = {
+        "name": "road cut",
+        "closures": [
+            {"node": "ZTO-MY-HUB", "start": "2026-11-12T00:00", "end": "2026-11-13T00:00"}
+        ],
+    }
+    with transaction(store.sessions) as session:
+        add_job(
+            session,
+            NewJob(
+                id="c" * 32,
+                kind="simulation",
+                organisation_id=None,
+                owner_user_id=None,
+                owner_label="local@system",
+                parameters={"network": "chengdu-mianyang", "scenario": scenario},
+            ),
+        )
+
+    def complaint(region: str, day: str) -> object:
+        draft = appeal(
+            at(day), kind=CaseKind.complaint, region=region, channel=Intake.carrier_hotline
+        )
+        return open_case(store, draft, actor=ADMIN, now=at(day))
+
+    urgent = complaint("510703", "2026-11-12")
+    assert urgent.emergency  # type: ignore[attr-defined]
+    due = clocks(urgent)
+    assert set(due) == {"emergency.answer", "emergency.call_back"}
+    assert due["emergency.answer"].due_at == at("2026-11-12") + timedelta(hours=24)  # type: ignore[attr-defined]
+    assert not complaint("510104", "2026-11-12").emergency  # type: ignore[attr-defined]
+    assert not complaint("510703", "2026-11-13").emergency  # type: ignore[attr-defined]

@@ -119,7 +119,7 @@ def check_draft(draft: CaseDraft) -> list[Problem]:
     if person is not None:
         clean_text(person.name, "complainant.name", problems, 100)
         clean_text(person.address, "complainant.address", problems, 300)
-        if person.phone is not None and not PHONE.fullmatch(person.phone):
+        if person.phone and not PHONE.fullmatch(person.phone):
             problems.append(Problem("complainant.phone", _("give a phone number of digits")))
     return problems
 

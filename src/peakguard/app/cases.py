@@ -43,6 +43,8 @@ from peakguard.app.case_views import (
     evidence_view,
     step_view,
 )
+from peakguard.app.controlled_areas import controlled_areas_in
+from peakguard.cases.controlled import controlling
 from peakguard.cases.machines import Step, allowed, is_final, opening_clocks, step
 from peakguard.cases.model import CaseKind
 from peakguard.domain.text import normalise
@@ -129,6 +131,12 @@ def open_in(
     the caller has checked it with :func:`check_draft` and :func:`check_opening`."""
     vault = _vault(store)
     person = draft.complainant
+    emergency = draft.emergency
+    if draft.kind is CaseKind.complaint and not emergency:
+        # a parcel bound for a controlled area: an emergency work order (seed 004)
+        emergency = (
+            controlling(controlled_areas_in(session), draft.region, draft.received_at) is not None
+        )
     linked_id = None
     if draft.linked_reference:
         linked = visible_case(
@@ -143,16 +151,16 @@ def open_in(
             reference=next_reference(session, draft.kind.value, draft.received_at.year),
             kind=draft.kind.value,
             state="received",
-            emergency=draft.emergency,
+            emergency=emergency,
             waybill=draft.waybill,
             carrier=draft.carrier,
             region=draft.region,
             channel=draft.channel.value,
             category=draft.category.value,
             summary=normalise(draft.summary),
-            complainant_name=vault.seal(person.name if person else None),
-            complainant_phone=vault.seal(person.phone if person else None),
-            complainant_address=vault.seal(person.address if person else None),
+            complainant_name=vault.seal(person.name if person and person.name else None),
+            complainant_phone=vault.seal(person.phone if person and person.phone else None),
+            complainant_address=vault.seal(person.address if person and person.address else None),
             complainant_phone_hash=vault.digest(person.phone) if person and person.phone else None,
             received_at=draft.received_at,
             dispute_on=draft.dispute_on,
@@ -166,7 +174,7 @@ def open_in(
         now=now,
     )
     start_clocks(
-        session, record.id, opening_clocks(draft.kind, emergency=draft.emergency), draft.received_at
+        session, record.id, opening_clocks(draft.kind, emergency=emergency), draft.received_at
     )
     add_step(
         session,
@@ -190,7 +198,7 @@ def open_in(
             "carrier": draft.carrier,
             "region": draft.region,
             "channel": draft.channel.value,
-            "emergency": draft.emergency,
+            "emergency": emergency,
         },
         at=now,
     )
