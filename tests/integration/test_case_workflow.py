@@ -20,7 +20,7 @@ from peakguard.app.case_sweep import sweep_cases
 from peakguard.app.cases import get_case, open_case, take_step
 from peakguard.app.context import open_store
 from peakguard.cases.calendar import YearNotice
-from peakguard.cases.model import CaseKind, Category, Complainant, Intake
+from peakguard.cases.model import CaseKind, Category, Complainant, Intake, RejectionReason
 from peakguard.config import Settings
 from peakguard.errors import IllegalTransitionError, StaleRecordError
 from peakguard.identity.model import (
@@ -306,3 +306,34 @@ def test_a_complaint_bound_for_a_closed_hubs_region_is_an_emergency_work_order(
     assert due["emergency.answer"].due_at == at("2026-11-12") + timedelta(hours=24)  # type: ignore[attr-defined]
     assert not complaint("510104", "2026-11-12").emergency  # type: ignore[attr-defined]
     assert not complaint("510703", "2026-11-13").emergency  # type: ignore[attr-defined]
+
+
+def test_the_desk_lists_the_most_urgent_deadline_first(store: Store) -> None:
+    """Three appeals received on 11-02, 11-04 and 11-03, one of them closed: the open ones
+    come in the order of their registration deadlines, the closed one last."""
+    from peakguard.app.case_drafts import CaseQuery  # noqa: PLC0415
+    from peakguard.app.cases import list_cases  # noqa: PLC0415
+
+    made = {
+        day: open_case(
+            store, appeal(at(day), waybill=f"ZT77{day[-2:]}00001"), actor=ADMIN, now=at(day)
+        )
+        for day in ("2026-11-02", "2026-11-04", "2026-11-03")
+    }
+    early = made["2026-11-02"]
+    view = take_step(store, early.reference, "review", expected_version=early.version, actor=ADMIN)
+    take_step(
+        store,
+        early.reference,
+        "reject",
+        expected_version=view.version,
+        given=StepInput(reason=RejectionReason.carrier_not_asked_first),
+        actor=ADMIN,
+    )
+    listed = list_cases(store, CaseQuery(), actor=ADMIN, now=at("2026-11-05"))
+    assert [case.reference for case in listed.cases] == [
+        made["2026-11-03"].reference,
+        made["2026-11-04"].reference,
+        early.reference,
+    ]
+    assert listed.total == 3

@@ -65,6 +65,9 @@ class CaseQuery:
     received_to: date | None = None
     offset: int = 0
     limit: int = 50
+    order: str = "deadline"
+    """``deadline`` (the most urgent first), ``-received_at`` (newest first), ``received_at``,
+    ``-updated_at``, ``reference``."""
 
 
 @dataclass(frozen=True)

@@ -418,6 +418,7 @@ def list_cases(
             received_to=query.received_to,
             offset=query.offset,
             limit=query.limit,
+            order=query.order,
         )
         views = tuple(
             _view(session, store, actor, record, reveal=False, now=moment, brief=True)

@@ -256,7 +256,16 @@ def case_steps(session: Session, case_id: int) -> list[StepRecord]:
     ]
 
 
+NEXT_DEADLINE = (
+    select(func.min(CaseClockRow.due_at))
+    .where(CaseClockRow.case_id == CaseRow.id, CaseClockRow.outcome == "running")
+    .correlate(CaseRow)
+    .scalar_subquery()
+)
+"""The earliest deadline of a case's running clocks (NULL when none runs)."""
+
 CASE_ORDERS: Mapping[str, tuple[Any, ...]] = {
+    "deadline": (NEXT_DEADLINE.asc().nulls_last(), CaseRow.received_at, CaseRow.id),
     "-received_at": (CaseRow.received_at.desc(), CaseRow.id.desc()),
     "received_at": (CaseRow.received_at, CaseRow.id),
     "-updated_at": (CaseRow.updated_at.desc(), CaseRow.id.desc()),
@@ -265,7 +274,8 @@ CASE_ORDERS: Mapping[str, tuple[Any, ...]] = {
     "-reference": (CaseRow.reference.desc(),),
 }
 """The orders a list of cases may take (``-`` for descending); newest received first by
-default."""
+default; ``deadline``: the most urgent running clock first (overdue ones first of all), cases
+with no running clock last — how a desk with hundreds of open appeals works its queue."""
 
 
 def _moment(value: date | datetime, *, end: bool) -> datetime:
