@@ -24,6 +24,8 @@ from peakguard.i18n import Message, _, render
 from peakguard.identity.model import ANONYMOUS, Principal
 from peakguard.web.pages import (
     bulletins,
+    case_forms,
+    cases,
     command,
     desk,
     forecasts,
@@ -43,6 +45,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 PAGE_MODULES: Sequence[ModuleType] = (
     shell,
     bulletins,
+    case_forms,
+    cases,
     jobs,
     plans,
     forecasts,
