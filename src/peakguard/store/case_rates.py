@@ -22,13 +22,13 @@ def appeal_table(
     region_prefix: str = "",
 ) -> pa.Table:
     """``carrier``, ``day`` (China time, received), ``valid`` (the finding; null while none)
-    of the appeals received ``first_day`` … ``last_day`` whose region starts with
-    ``region_prefix`` (and of ``carrier`` when given)."""
+    and ``category`` (what the user complained of) of the appeals received ``first_day`` …
+    ``last_day`` whose region starts with ``region_prefix`` (and of ``carrier`` when given)."""
     start = datetime.combine(first_day, time(), CHINA)
     end = datetime.combine(last_day + timedelta(days=1), time(), CHINA)
-    query = select(CaseRow.carrier, CaseRow.received_at, CaseRow.finding_valid).where(
-        CaseRow.kind == "appeal", CaseRow.received_at >= start, CaseRow.received_at < end
-    )
+    query = select(
+        CaseRow.carrier, CaseRow.received_at, CaseRow.finding_valid, CaseRow.category
+    ).where(CaseRow.kind == "appeal", CaseRow.received_at >= start, CaseRow.received_at < end)
     if carrier is not None:
         query = query.where(CaseRow.carrier == carrier)
     if region_prefix:
@@ -41,6 +41,7 @@ def appeal_table(
                 [row.received_at.astimezone(CHINA).date() for row in rows], pa.date32()
             ),
             "valid": pa.array([row.finding_valid for row in rows], pa.bool_()),
+            "category": pa.array([row.category for row in rows], pa.string()),
         }
     )
 
