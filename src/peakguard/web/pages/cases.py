@@ -98,6 +98,14 @@ Field = Annotated[str, Form(max_length=20_000)]
 
 PAGE_SIZE = 50
 DUE_SOON = timedelta(hours=24)
+ORDERS = {
+    "deadline": _("Most urgent deadline first"),
+    "-received_at": _("Newest received first"),
+    "received_at": _("Oldest received first"),
+    "-updated_at": _("Last changed first"),
+    "reference": _("By reference"),
+}
+"""The orders the list offers (the application layer's names); the first is the default."""
 DUE_CHOICES = {"overdue": _("Overdue only"), "24h": _("Due within 24 hours (overdue included)")}
 
 COMMAND_CENTRE.add(CasesPanel())
@@ -169,9 +177,11 @@ def cases_page(
     q: Text = "",
     received_from: Text = "",
     received_to: Text = "",
+    order: Text = "",
     page: PageNumber = 1,
 ) -> Response:
-    """The cases within the caller's reach that match the filters, 50 a page."""
+    """The cases within the caller's reach that match the filters, 50 a page, the most urgent
+    deadline first unless another order is asked for."""
     language = page_language(request)
     kinds: tuple[CaseKind, ...] = ()
     if kind:
@@ -180,6 +190,8 @@ def cases_page(
         kinds = (CaseKind(kind),)
     if state and state not in {value for value, _label in state_choices(language)}:
         raise _refused("state", _("{value} is not one of the choices offered", value=state))
+    if order and order not in ORDERS:
+        raise _refused("order", _("{value} is not one of the choices offered", value=order))
     if due and due not in DUE_CHOICES:
         raise _refused("due", _("{value} is not one of the choices offered", value=due))
     query = CaseQuery(
@@ -192,6 +204,7 @@ def cases_page(
         received_to=_day(received_to, "received_to"),
         offset=(page - 1) * PAGE_SIZE,
         limit=PAGE_SIZE,
+        order=order or next(iter(ORDERS)),
     )
     now = _now()
     # "Due within 24 hours": the cases with a running clock past its deadline 24 hours from now.
@@ -202,9 +215,10 @@ def cases_page(
     shown = len(listed.cases)
     note = render(
         _(
-            "{total} cases match; {first}–{last} shown. A row marked overdue has a clock past "
-            "its deadline. A deadline at 00:00 is the end of the day before.",
+            "{total} cases match; {first}–{last} shown. Order: {order}. A row marked overdue "
+            "has a clock past its deadline; a deadline at 00:00 is the end of the day before.",
             total=listed.total,
+            order=ORDERS[query.order],
             first=first if shown else 0,
             last=query.offset + shown,
         ),
@@ -226,10 +240,12 @@ def cases_page(
             "q": q,
             "received_from": received_from,
             "received_to": received_to,
+            "order": order,
         },
         "kinds": [(k.value, kind_text(k.value, language)) for k in CaseKind],
         "states": state_choices(language),
         "carriers": carrier_choices(caller, language),
+        "orders": [(value, render(text, language)) for value, text in ORDERS.items()],
         "dues": [(value, render(text, language)) for value, text in DUE_CHOICES.items()],
         "record": [(k.value, record_label(k, language)) for k in recordable(caller)],
     }
@@ -325,6 +341,25 @@ def _case_page(
     return render_page(request, caller, "case.html", values, status=status, title=title)
 
 
+def _refusal_message(
+    error: StaleRecordError | IllegalTransitionError, view: CaseView, read: int, language: str
+) -> str:
+    """Why a step was refused: someone else changed the case since the form was read (also
+    when that change is why the step no longer applies), or the step is not one the case can
+    take; with the steps the reader may take now."""
+    allowed = ", ".join(action_text(move.action, language) for move in view.allowed)
+    steps = render(_("The steps you may take now: {steps}.", steps=allowed or "—"), language)
+    if isinstance(error, StaleRecordError) or view.version != read:
+        changed = _(
+            "Someone else changed this case since you opened it: it is now “{state}”. Nothing "
+            "of your step was recorded. Read the case as it is now; what you typed is kept "
+            "below, to send again if it still applies.",
+            state=state_text(view.kind, view.state, language),
+        )
+        return render(changed, language) + " " + steps
+    return render(error.message, language) + " " + steps
+
+
 @router.get("/cases/{reference}")
 def case_page(request: Request, caller: Reader, reference: str) -> Response:
     """The case as the caller may see it, with the steps the caller may take now."""
@@ -372,25 +407,9 @@ def take_case_step(
         return _case_page(request, caller, view, failed=form, status=422)
     try:
         take_step(store, reference, action, expected_version=expected, given=given, actor=caller)
-    except StaleRecordError:
+    except (StaleRecordError, IllegalTransitionError) as error:
         view = get_case(store, reference, actor=caller)
-        changed = _(
-            "Someone else changed this case since you opened it: it is now “{state}”. Nothing "
-            "of your step was recorded. Read the case as it is now; what you typed is kept "
-            "below, to send again if it still applies.",
-            state=state_text(view.kind, view.state, language),
-        )
-        return _case_page(
-            request, caller, view, failed=form, status=409, message=render(changed, language)
-        )
-    except IllegalTransitionError as error:
-        view = get_case(store, reference, actor=caller)
-        allowed = ", ".join(action_text(move.action, language) for move in view.allowed)
-        message = (
-            render(error.message, language)
-            + " "
-            + render(_("The steps you may take now: {steps}.", steps=allowed or "—"), language)
-        )
+        message = _refusal_message(error, view, expected, language)
         return _case_page(request, caller, view, failed=form, status=409, message=message)
     except InvalidInputError as error:
         form.errors = errors_of(error.problems, language)
