@@ -337,3 +337,28 @@ def test_the_desk_lists_the_most_urgent_deadline_first(store: Store) -> None:
         early.reference,
     ]
     assert listed.total == 3
+
+
+def test_evidence_is_kept_once_by_its_content_and_checked_by_its_bytes(store: Store) -> None:
+    """A PNG attached twice is kept once; a text file named .jpg is refused at the file
+    field; reading the evidence is audited."""
+    from peakguard.app.case_evidence import add_evidence, read_evidence  # noqa: PLC0415
+    from peakguard.errors import InvalidInputError  # noqa: PLC0415
+
+    opened = open_case(store, appeal(at("2026-11-16")), actor=ADMIN, now=at("2026-11-16"))
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    first = add_evidence(store, opened.reference, "../破损照片.png", png, actor=ADMIN)
+    again = add_evidence(store, opened.reference, "copy.png", png, actor=ADMIN)
+    assert first.added and not again.added
+    assert first.file_name == "破损照片.png" and first.media_type == "image/png"
+    with pytest.raises(InvalidInputError) as refused:
+        add_evidence(store, opened.reference, "photo.jpg", b"just text", actor=ADMIN)
+    assert [problem.location for problem in refused.value.problems] == ["file"]
+    evidence, content = read_evidence(store, opened.reference, first.sha256, actor=ADMIN)
+    assert content == png and evidence.size == len(png)
+    assert len(get_case(store, opened.reference, actor=ADMIN).evidence) == 1
+    with transaction(store.sessions) as session:
+        reads = session.execute(
+            sa.text("SELECT count(*) FROM audit_entries WHERE action = 'case.evidence_read'")
+        ).scalar_one()
+    assert reads == 1
