@@ -362,3 +362,36 @@ def test_evidence_is_kept_once_by_its_content_and_checked_by_its_bytes(store: St
             sa.text("SELECT count(*) FROM audit_entries WHERE action = 'case.evidence_read'")
         ).scalar_one()
     assert reads == 1
+
+
+def test_the_sweep_reminds_the_handling_office_before_and_at_the_deadline(store: Store) -> None:
+    """The Chengdu office's appeal received Mon 11-16 (registration due end of 11-18, reminded
+    24 h before): a sweep on 11-18 morning raises the 'before' reminder for Chengdu only, one
+    on 11-19 the 'due' one; acknowledging one leaves the other."""
+    from peakguard.app.case_reminders import acknowledge, reminders_for  # noqa: PLC0415
+    from peakguard.identity.model import Channel, Permission, Principal, RegulatorLevel  # noqa: PLC0415
+
+    offices = {}
+    for code, region in (("sc-cd", "510100"), ("sc-my", "510700")):
+        made = accounts.create_organisation(
+            store,
+            ADMIN,
+            Organisation(code, code, OrganisationKind.regulator, RegulatorLevel.city, region),
+        )
+        offices[code] = Principal(
+            f"desk@{code}",
+            made,
+            frozenset(Permission),
+            Channel.session,
+            roles=("complaint_handler",),
+        )
+    open_case(store, appeal(at("2026-11-16")), actor=offices["sc-cd"], now=at("2026-11-16"))
+    sweep_cases(store, now=at("2026-11-18", 9))
+    chengdu = reminders_for(store, actor=offices["sc-cd"])
+    assert [(item.kind, item.rule_key) for item in chengdu] == [("before", "appeal.register")]
+    assert reminders_for(store, actor=offices["sc-my"]) == []
+    sweep_cases(store, now=at("2026-11-19", 9))
+    kinds = sorted(item.kind for item in reminders_for(store, actor=offices["sc-cd"]))
+    assert kinds == ["before", "due"]
+    assert acknowledge(store, chengdu[0].id, actor=offices["sc-cd"])
+    assert [item.kind for item in reminders_for(store, actor=offices["sc-cd"])] == ["due"]
