@@ -9,6 +9,7 @@ import typer
 
 from peakguard.cli.admin import admin_app
 from peakguard.cli.audit import audit_app
+from peakguard.cli.cases import calendar_app, cases_app
 from peakguard.cli.console import configure
 from peakguard.cli.demo import demo_command
 from peakguard.cli.events import events_app
@@ -49,6 +50,8 @@ app.add_typer(events_app, name="events")
 app.add_typer(report_app, name="report")
 app.add_typer(admin_app, name="admin")
 app.add_typer(audit_app, name="audit")
+app.add_typer(cases_app, name="cases")
+app.add_typer(calendar_app, name="calendar")
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 app.command("version")(version_command)
