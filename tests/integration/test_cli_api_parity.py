@@ -58,6 +58,13 @@ OPERATIONS: dict[str, tuple[str, str] | None] = {
     "admin token revoke": ("POST", "/admin/tokens/{token_id}/revoke"),
     "audit verify": ("GET", "/audit/verify"),
     "audit list": ("GET", "/audit"),
+    "cases list": ("GET", "/cases"),
+    "cases show": ("GET", "/cases/{reference}"),  # --personal: GET /cases/{reference}/personal
+    "cases open": ("POST", "/cases"),
+    "cases step": ("POST", "/cases/{reference}/steps"),
+    "cases sweep": ("POST", "/cases/sweep"),
+    "calendar load": ("POST", "/calendar/notices"),
+    "calendar years": ("GET", "/calendar/years"),
     "audit prune": None,  # retention is the deployment's setting: an operator's task on the host
     "demo": None,  # builds the demo province on the local database: a tour, not an operation
     "serve": None,  # starts the API itself
@@ -214,3 +221,37 @@ def test_bulletin_errors_speak_of_the_api(both: Any) -> None:
     problem = empty.json()["error"]["problems"][0]
     assert problem["location"] == "month"
     assert "2026-11-11" in problem["message"]
+
+
+def test_a_case_agrees_on_both_edges(both: Any, tmp_path: Path) -> None:
+    """An appeal opened through the API is stepped through the CLI at the version the API
+    served; the API then shows the CLI's step (by the local administrator) and the next
+    version. A notice loaded through the API is a year the CLI lists, with its source."""
+    cli, client = both
+    opened = client.post(
+        "/cases",
+        json={
+            "kind": "appeal",
+            "carrier": "ZTO",
+            "region": "510104",
+            "channel": "web_12305",
+            "category": "damage",
+            "summary": "外包装破损，内件损坏",
+            "received_at": "2026-11-16T09:00:00+08:00",
+        },
+    )
+    assert opened.status_code == 201, opened.text
+    reference, version = opened.json()["reference"], opened.json()["version"]
+    assert opened.headers["etag"] == f'"{version}"'
+    cli("cases", "step", reference, "review", "--version", str(version))
+    read = client.get(f"/cases/{reference}").json()
+    assert (read["state"], read["version"]) == ("admissibility", version + 1)
+    assert read["steps"][-1]["actor"] == "local@system"
+    assert reference in cli("cases", "list").output
+    notice = {"year": 2027, "source": "国办发明电〔2026〕测试号", "rest_days": ["2027-01-01"]}
+    loaded = client.post("/calendar/notices", json=notice)
+    assert loaded.status_code == 200, loaded.text
+    years = {item["year"]: item["source"] for item in client.get("/calendar/years").json()}
+    assert years[2027] == notice["source"]
+    listed = cli("calendar", "years").output
+    assert "2027" in listed and "测试号" in listed
