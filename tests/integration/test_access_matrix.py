@@ -61,15 +61,12 @@ from peakguard.identity.model import (
 from peakguard.store.database import Store
 from tests.integration.test_events_api import example_records
 
-MIGRATION = (
-    Path(__file__).resolve().parents[2]
-    / "src"
-    / "peakguard"
-    / "store"
-    / "migrations"
-    / "versions"
-    / "0002_access.py"
+VERSIONS = (
+    Path(__file__).resolve().parents[2] / "src" / "peakguard" / "store" / "migrations" / "versions"
 )
+MIGRATION = VERSIONS / "0002_access.py"
+CASE_GRANTS = VERSIONS / "0005_cases.py"
+"""The migrations that grant permissions to roles: the roles' own, and the cases'."""
 DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/app/static"}
 """The only routes outside FastAPI's route class: the API's own description and the web
 application's static files (style sheet, scripts, ECharts, map geometry), open to all."""
@@ -644,14 +641,21 @@ def test_the_collector_catches_a_route_without_a_declaration() -> None:
     ]
 
 
-def test_the_world_has_a_user_of_every_role_of_the_migration(world: World) -> None:
-    """The database's role table is the migration's, and the world has a signed-in user of
-    each role (so the matrix below covers every role there is)."""
-    spec = importlib.util.spec_from_file_location("access_migration", MIGRATION)
+def _migration(path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert world.roles == {name: frozenset(granted) for name, *_, granted in module.ROLES}
+    return module
+
+
+def test_the_world_has_a_user_of_every_role_of_the_migration(world: World) -> None:
+    """The database's role table is the migration's, and the world has a signed-in user of
+    each role (so the matrix below covers every role there is)."""
+    granted = {name: set(permissions) for name, *_, permissions in _migration(MIGRATION).ROLES}
+    for name, permissions in _migration(CASE_GRANTS).GRANTS:
+        granted[name] |= set(permissions)
+    assert world.roles == {name: frozenset(permissions) for name, permissions in granted.items()}
     users = {c.key.split("@")[0] for c in world.callers.values() if c.channel == "session"}
     assert users == set(world.roles)
 
@@ -703,6 +707,12 @@ REQUESTS: dict[tuple[str, str], RequestMaker] = {
     ("GET", "/app/bulletins"): page(),
     ("GET", "/app/bulletins/carriers/{code}"): page(params={"day": DAY}),
     ("GET", "/app/bulletins/regions/{code}"): page(params={"day": DAY}),
+    ("GET", "/app/cases"): page(),
+    ("GET", "/app/cases/new"): page(),
+    ("POST", "/app/cases/new"): page(data={}),
+    ("GET", "/app/cases/{reference}"): page(),
+    ("POST", "/app/cases/{reference}/personal"): page(data={}),
+    ("POST", "/app/cases/{reference}/steps"): page(data={}),
     ("POST", "/auth/login"): lambda w, c: {
         "json": {"username": LOGIN_USER, "password": w.login_password}
     },
@@ -773,11 +783,22 @@ REQUESTS: dict[tuple[str, str], RequestMaker] = {
     ("POST", "/admin/tokens/{token_id}/revoke"): lambda w, c: {},
     ("GET", "/audit"): lambda w, c: {},
     ("GET", "/audit/verify"): lambda w, c: {},
+    # complaints and appeals: a reference no case has (404 once past the check)
+    ("GET", "/cases"): lambda w, c: {},
+    ("POST", "/cases"): lambda w, c: {"json": INVALID_BODY},
+    ("POST", "/cases/sweep"): lambda w, c: {},
+    ("GET", "/cases/{reference}"): lambda w, c: {},
+    ("GET", "/cases/{reference}/personal"): lambda w, c: {},
+    ("POST", "/cases/{reference}/steps"): lambda w, c: {"json": INVALID_BODY},
+    ("POST", "/calendar/notices"): lambda w, c: {"json": INVALID_BODY},
+    ("GET", "/calendar/years"): lambda w, c: {},
 }
 
 
 NO_JOB = "0" * 32
 """A job id no one has."""
+NO_CASE = "SS2026-999999"
+"""A case reference no one has."""
 
 
 def _fill(world: World, path: str) -> str:
@@ -787,6 +808,7 @@ def _fill(world: World, path: str) -> str:
         .replace("{username}", TARGET_USER)
         .replace("{token_id}", str(world.target_token))
         .replace("{job_id}", NO_JOB)
+        .replace("{reference}", NO_CASE)
         .replace("{carrier}", "ZTO")
         .replace("{region}", "510100")
         .replace("download/{kind}", "download/yaml")
