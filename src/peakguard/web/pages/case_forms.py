@@ -144,7 +144,10 @@ class CaseForm:
             except ValueError:
                 problems.append(Problem("dispute_on", _("give a day, as 2026-10-08")))
         person = None
-        if self.complainant_name.strip() or self.complainant_phone.strip():
+        if any(
+            text.strip()
+            for text in (self.complainant_name, self.complainant_phone, self.complainant_address)
+        ):
             person = Complainant(
                 name=self.complainant_name.strip(),
                 phone=self.complainant_phone.strip(),

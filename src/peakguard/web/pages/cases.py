@@ -331,7 +331,7 @@ def _case_page(
             for where, text in (failed.errors if failed else {}).items()
             if where not in STEP_FIELDS
         ],
-        "kept": {name: text for name, text in kept.items() if text},
+        "kept": [(_field_label(name, language), text) for name, text in kept.items() if text],
         "done": action_text(done, language) if done in Action.__members__ else "",
         "reasons": [(r.value, reason_text(r.value, language)) for r in RejectionReason],
         "categories": [(c.value, category_text(c.value, language)) for c in Category],
@@ -339,6 +339,13 @@ def _case_page(
     }
     title = f"{view.reference} · {values['state_label']}"
     return render_page(request, caller, "case.html", values, status=status, title=title)
+
+
+def _field_label(name: str, language: str) -> str:
+    """A step's field as the page names it (what was typed is shown under these names)."""
+    if name == "finding_category":
+        return render(_("Responsibility category"), language)
+    return need_text(name, language)
 
 
 def _refusal_message(
