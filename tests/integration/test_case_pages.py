@@ -299,6 +299,38 @@ def test_a_desk_walks_an_appeal_from_its_form_to_closed(world: Site) -> None:
     assert (view.finding_valid, view.finding_category) == (True, "delay")
 
 
+def test_a_service_centre_records_a_complaint_and_answers_it(world: Site) -> None:
+    """ZTO's service centre records a complaint made to it (its own brand the only carrier
+    offered, the complainant's phone left out as a letter allows), accepts and answers it,
+    and closes it: the 7-day answer clock of 快递暂行条例 art. 28 met."""
+    log_in(world, "zto.service")
+    form = world.client.get("/app/cases/new")
+    assert re.findall(r'<select id="carrier" name="carrier">(.*?)</select>', form.text, re.S) == [
+        '<option value="ZTO" selected>ZTO Express</option>'
+    ]
+    data = GOOD_APPEAL | {
+        "kind": "complaint",
+        "channel": "carrier_hotline",
+        "received_at": datetime.now(CHINA_STANDARD_TIME).strftime("%Y-%m-%dT%H:%M"),
+        "complainant_phone": "",
+        "csrf_token": csrf_of(form.text),
+    }
+    answer = world.client.post("/app/cases/new", data=data, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    reference = answer.headers["location"].rsplit("/", 1)[1]
+    assert reference.startswith("TS")
+    page = world.client.get(answer.headers["location"]).text
+    clock = next(row for row in table_rows(page, "clocks")[1:] if "complaint.answer" in row[0])
+    assert clock[1:3] == ["7 calendar days", "快递暂行条例 第二十八条"]
+    assert take(world, reference, "accept")[0] == 303
+    status, page = take(world, reference, "answer", answer="已联系派送员，今日送达")
+    assert (status, state_of(page)) == (303, "answered")
+    status, page = take(world, reference, "close")
+    assert (status, state_of(page)) == (303, "closed")
+    outcomes = {row[0]: row[7] for row in table_rows(page, "clocks")[1:]}
+    assert outcomes["The carrier answers the complaint (complaint.answer)"] == "met"
+
+
 # -- reach, exports, personal data -----------------------------------------------------------
 
 
