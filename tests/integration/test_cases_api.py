@@ -46,6 +46,7 @@ from peakguard.store.database import Store
 ADMIN = LOCAL_ADMINISTRATOR
 REGULATOR, CARRIER = OrganisationKind.regulator, OrganisationKind.carrier
 ORGANISATIONS = [
+    Organisation("ops", "peakguard operations", OrganisationKind.system),
     Organisation("spb", "国家邮政局", REGULATOR, RegulatorLevel.national),
     Organisation("sc", "四川省邮政管理局", REGULATOR, RegulatorLevel.provincial, "510000"),
     Organisation("sc-cd", "成都市邮政管理局", REGULATOR, RegulatorLevel.city, "510100"),
@@ -54,6 +55,7 @@ ORGANISATIONS = [
     Organisation("sf", "顺丰速运", CARRIER, carrier="SF"),
 ]
 USERS = {
+    "admin.ops": ("ops", "administrator"),
     "handler.spb": ("spb", "complaint_handler"),
     "handler.sc": ("sc", "complaint_handler"),
     "handler.cd": ("sc-cd", "complaint_handler"),
@@ -152,7 +154,9 @@ def desk_on(engine: str, request: pytest.FixtureRequest, home: Path) -> Iterator
         store = open_store(settings)
         for organisation in ORGANISATIONS:
             accounts.create_organisation(store, ADMIN, organisation)
-        with TestClient(create_app(settings, store)) as client:
+        app = create_app(settings, store)
+        app.state.run_sweeps = False  # the tests sweep when they mean to
+        with TestClient(app) as client:
             made = Desk(client, store)
             policy = SecurityPolicy.of(settings)
             for username, (organisation, role) in USERS.items():
@@ -438,3 +442,57 @@ def test_the_other_desk_may_not_unmask_a_case_it_cannot_see(desk: Desk) -> None:
     absent = desk.send("handler.my", "GET", "/cases/A-0000-000000/personal")
     assert hidden.status_code == absent.status_code == 404
     assert _reads(desk, case["reference"]) == []
+
+
+# -- the calendar and the sweep ----------------------------------------------------------------
+
+NOTICE_2027 = """\
+year = 2027
+source = "国办发明电〔2026〕测试号"
+rest_days = ["2027-01-01", { from = "2027-02-06", to = "2027-02-12" }]
+working_days = ["2027-02-20"]
+"""
+
+
+def test_an_administrator_loads_a_years_notice_as_toml_or_json(desk: Desk) -> None:
+    """A 2027 notice sent as TOML text is a year every reader then lists with its source; the
+    same notice as JSON naming a Monday as a make-up working day is refused at that entry and
+    changes nothing; a complaint handler may not load a notice (403)."""
+    sent = desk.send(
+        "admin.ops",
+        "POST",
+        "/calendar/notices",
+        content=NOTICE_2027.encode(),
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["year"] == 2027 and sent.json()["source"] == "国办发明电〔2026〕测试号"
+    years = desk.send("analyst.cd", "GET", "/calendar/years").json()
+    sources = {item["year"]: item["source"] for item in years}
+    assert sources[2027] == "国办发明电〔2026〕测试号" and "chinesecalendar" in sources[2026]
+    wrong = {
+        "year": 2027,
+        "source": "另一份",
+        "rest_days": ["2027-01-01", {"from": "2027-02-06", "to": "2027-02-12"}],
+        "working_days": ["2027-02-22"],
+    }
+    refused = desk.send("admin.ops", "POST", "/calendar/notices", json=wrong)
+    assert refused.status_code == 422, refused.text
+    located = [problem["location"] for problem in refused.json()["error"]["problems"]]
+    assert located == ["body: working_days[0]"]
+    again = desk.send("analyst.cd", "GET", "/calendar/years").json()
+    assert {item["year"]: item["source"] for item in again}[2027] == "国办发明电〔2026〕测试号"
+    handler = desk.send("handler.cd", "POST", "/calendar/notices", json=wrong)
+    assert handler.status_code == 403
+
+
+def test_the_sweep_is_the_operators_to_trigger(desk: Desk) -> None:
+    """An administrator's sweep runs and examines clocks; run again at once it records no new
+    breach; a complaint handler may not trigger it (403)."""
+    desk.open("handler.cd")
+    first = desk.send("admin.ops", "POST", "/cases/sweep")
+    assert first.status_code == 200, first.text
+    assert first.json()["ran"] is True and first.json()["examined"] >= 1
+    second = desk.send("admin.ops", "POST", "/cases/sweep").json()
+    assert second["breaches"] == 0
+    assert desk.send("handler.cd", "POST", "/cases/sweep").status_code == 403

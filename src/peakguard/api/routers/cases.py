@@ -357,8 +357,11 @@ NOTICE_BODY: dict[str, Any] = {
         "required": True,
         "content": {
             "application/json": {"schema": NoticeIn.model_json_schema()},
-            "application/toml": {
-                "schema": {"type": "string", "description": "the notice as a TOML file"}
+            "text/plain": {
+                "schema": {
+                    "type": "string",
+                    "description": "the notice as a TOML file (application/toml is read too)",
+                }
             },
         },
     }
@@ -376,8 +379,9 @@ async def load_notice(
     request: Request, actor: Annotated[Principal, requires(Permission.calendar_manage)]
 ) -> NoticeLoadedOut:
     """Load a year's holiday notice, as ``peakguard calendar load``: as JSON, or the TOML
-    file's text (``application/toml``). It replaces the package's calendar of that year, and
-    every clock that waited for the year gets its deadline. Mistakes: 422, located."""
+    file's text (``text/plain`` or ``application/toml``). It replaces the package's calendar
+    of that year, and every clock that waited for the year gets its deadline. Mistakes: 422,
+    located."""
     content_type = request.headers.get("content-type", "")
     if is_json(content_type):
         document = request.scope.get(PARSED_JSON)
