@@ -65,33 +65,33 @@ def site(
     store.engine.dispose()
 
 
+OPENING = (
+    "--kind",
+    "appeal",
+    "--carrier",
+    "ZTO",
+    "--region",
+    "510104",
+    "--channel",
+    "letter",
+    "--category",
+    "loss",
+    "--waybill",
+    "ZT7700001234",
+    "--name",
+    NAME,
+    "--phone",
+    PHONE,
+    "--address",
+    ADDRESS,
+    "--summary",
+    "快件丢失，快递公司七日未答复",
+)
+"""The options of a Chengdu user's appeal about a lost ZTO parcel, but its moment."""
+
+
 def open_appeal(run: Run, received_at: str) -> Result:
-    return run(
-        "cases",
-        "open",
-        "--kind",
-        "appeal",
-        "--carrier",
-        "ZTO",
-        "--region",
-        "510104",
-        "--channel",
-        "letter",
-        "--category",
-        "loss",
-        "--summary",
-        "快件丢失，快递公司七日未答复",
-        "--received-at",
-        received_at,
-        "--waybill",
-        "ZT7700001234",
-        "--name",
-        NAME,
-        "--phone",
-        PHONE,
-        "--address",
-        ADDRESS,
-    )
+    return run("cases", "open", *OPENING, "--received-at", received_at)
 
 
 def clocks(store: Store, reference: str) -> dict[str, Any]:
@@ -127,6 +127,8 @@ def test_an_appeal_is_opened_stepped_and_refused_from_the_command_line(
     assert get_case(store, reference, actor=ADMIN).state == "admissibility"
     missing = run("cases", "step", reference, "reject", "--version", str(moved.version), code=2)
     assert InvalidInputError.exit_code == 2 and "reason" in missing.output
+    far = run("cases", "open", *OPENING, "--received-at", "9999-12-31T23:00", code=2)
+    assert "--received-at" in far.output and "2100" in far.output
 
 
 def test_show_personal_prints_the_complainant_in_clear_and_is_audited(

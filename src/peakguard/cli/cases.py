@@ -33,6 +33,7 @@ from peakguard.cli.console import (
     print_figures,
     print_table,
     say,
+    settings,
 )
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import InvalidInputError, Problem
@@ -64,7 +65,9 @@ def _received_at(text: str) -> datetime:
     except ValueError:
         message = _("give a moment such as 2026-11-12T09:30 (China time) or with its zone")
         raise InvalidInputError(message, [Problem("--received-at", message)]) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=CHINA_STANDARD_TIME)
+    zoned = moment if moment.tzinfo is not None else moment.replace(tzinfo=CHINA_STANDARD_TIME)
+    _day(zoned.date().isoformat(), "--received-at")
+    return zoned
 
 
 def _next_due(view: CaseView) -> str:
@@ -138,13 +141,23 @@ def cases_list(
 
 
 def _day(text: str | None, where: str) -> date | None:
+    """A day the options give, within the years any case can concern (the API's bounds: a
+    year-9999 day has no deadline after it)."""
     if text is None:
         return None
+    limits = settings().input_limits()
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        message = _("give a day such as 2026-11-01")
-        raise InvalidInputError(message, [Problem(where, message)]) from None
+        day = None
+    if day is None or not limits.earliest_time.date() <= day or day.year > limits.latest_year:
+        message = _(
+            "give a day such as 2026-11-01, from {earliest} to the year {latest}",
+            earliest=limits.earliest_time.date().isoformat(),
+            latest=limits.latest_year,
+        )
+        raise InvalidInputError(message, [Problem(where, message)])
+    return day
 
 
 @cases_app.command("show")
