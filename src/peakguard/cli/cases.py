@@ -80,7 +80,9 @@ def cases_list(
     kind: Annotated[CaseKind | None, typer.Option(help="complaint or appeal")] = None,
     state: Annotated[list[str] | None, typer.Option(help="a state; repeat for several")] = None,
     carrier: Annotated[list[str] | None, typer.Option(help="a carrier code; repeatable")] = None,
-    region: Annotated[str | None, typer.Option(help="a region code or prefix: 51, 5101")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="a region prefix: 51, 5101, or a county's 510104")
+    ] = None,
     overdue: Annotated[bool, typer.Option(help="only cases with a clock past due")] = False,
     search: Annotated[str | None, typer.Option(help="reference, waybill or text")] = None,
     received_from: Annotated[

@@ -70,6 +70,7 @@ Handler = Annotated[Principal, requires(Permission.case_handle)]
 Reference = Annotated[str, Path(max_length=40)]
 STATES = frozenset(ComplaintState) | frozenset(AppealState)
 MAX_FILTERS = 20
+REGION_FILTER = "a region prefix: 51 (a province), 5101 (a city) or a county's six digits"
 ORDERS = "one of " + ", ".join(CASE_ORDERS) + " (deadline: the most urgent running clock first)"
 """Every state a case of either kind can be in (a filter naming another is a mistake)."""
 TOML_TYPES = ("application/toml", "text/toml", "text/x-toml", "text/plain")
@@ -180,9 +181,7 @@ def list_case_page(
     kind: CaseKind | None = None,
     state: Annotated[list[str] | None, Query(description="a state; repeat for several")] = None,
     carrier: Annotated[list[str] | None, Query(description="a carrier code; repeatable")] = None,
-    region: Annotated[
-        str | None, Query(pattern=r"^[0-9]{2,6}$", description="a region code or its prefix")
-    ] = None,
+    region: Annotated[str | None, Query(pattern=r"^[0-9]{2,6}$", description=REGION_FILTER)] = None,
     overdue: Annotated[bool, Query(description="only cases with a clock past due")] = False,
     q: Annotated[str | None, Query(max_length=200, description="reference, waybill, text")] = None,
     received_from: date | None = None,
