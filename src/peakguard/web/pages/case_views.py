@@ -248,8 +248,8 @@ def list_table(cases: Sequence[CaseView], now: datetime, language: str, note: st
 
 
 def clock_table(view: CaseView, now: datetime, language: str) -> TableView:
-    """Every clock of the case: its rule, limit and basis, source, counting convention, start,
-    due moment, last day, outcome."""
+    """Every clock of the case: its rule, limit and basis, due moment, last day, outcome, start
+    and stop, source and counting convention."""
     label_of = _labelled(language)
     rows: list[dict[str, Value]] = []
     for clock in sorted(view.clocks, key=lambda c: (c.started_at, c.id)):
@@ -276,16 +276,18 @@ def clock_table(view: CaseView, now: datetime, language: str) -> TableView:
     return TableView(
         key="clocks",
         title=label_of(_("Clocks")),
+        # What a desk looks for first (the due moment and outcome) before the long citation
+        # and the counting sentence, which a narrow screen scrolls to.
         columns=(
             Column("rule", label_of(_("Clock"))),
             Column("limit", label_of(_("Limit and basis"))),
-            Column("source", label_of(_("Source"))),
-            Column("convention", label_of(_("How it is counted"))),
-            Column("started", label_of(_("Started (China time)"))),
             Column("due", label_of(_("Due (China time)"))),
             Column("last_day", label_of(_("Last day"))),
             Column("outcome", label_of(_("Outcome"))),
+            Column("started", label_of(_("Started (China time)"))),
             Column("stopped", label_of(_("Stopped (China time)"))),
+            Column("source", label_of(_("Source"))),
+            Column("convention", label_of(_("How it is counted"))),
         ),
         rows=rows,
         empty=label_of(_("This case has no clock.")),

@@ -213,16 +213,21 @@ def cases_page(
     pages = max(1, -(-listed.total // PAGE_SIZE))
     first = query.offset + 1
     shown = len(listed.cases)
-    note = render(
-        _(
-            "{total} cases match; {first}–{last} shown. Order: {order}. A row marked overdue "
-            "has a clock past its deadline; a deadline at 00:00 is the end of the day before.",
-            total=listed.total,
-            order=ORDERS[query.order],
-            first=first if shown else 0,
-            last=query.offset + shown,
-        ),
-        language,
+    note = (
+        render(
+            _(
+                "{total} cases match; {first}–{last} shown. Order: {order}. A row marked "
+                "overdue has a clock past its deadline; a deadline at 00:00 is the end of the "
+                "day before.",
+                total=listed.total,
+                order=ORDERS[query.order],
+                first=first,
+                last=query.offset + shown,
+            ),
+            language,
+        )
+        if shown
+        else ""
     )
     view = list_table(listed.cases, now, language, note)
     if (exported := export_response([view], request, language)) is not None:
