@@ -57,13 +57,14 @@ class CasesPanel:
         now = datetime.now(UTC)
 
         def count(query: CaseQuery, at: datetime = now) -> int:
+            """How many cases match (``limit=0``: counted, none read or decrypted)."""
             return list_cases(store, query, actor=actor, now=at).total
 
         rows: list[dict[str, Value]] = []
         total = 0
         for kind in CaseKind:
             for state in open_states(kind):
-                found = count(CaseQuery(kinds=(kind,), states=(state,), limit=1))
+                found = count(CaseQuery(kinds=(kind,), states=(state,), limit=0))
                 total += found
                 if found:
                     rows.append(
@@ -74,9 +75,9 @@ class CasesPanel:
                             "link": list_link(kind=kind.value, state=state),
                         }
                     )
-        overdue = count(CaseQuery(overdue=True, limit=1))
+        overdue = count(CaseQuery(overdue=True, limit=0))
         # A running clock past its deadline 24 hours from now: overdue now, or due by then.
-        soon = count(CaseQuery(overdue=True, limit=1), now + DUE_SOON) - overdue
+        soon = count(CaseQuery(overdue=True, limit=0), now + DUE_SOON) - overdue
         table = TableView(
             key="open_cases",
             title=render(_("Open cases by state"), language),
