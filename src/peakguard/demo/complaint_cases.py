@@ -35,7 +35,7 @@ class ComplaintParameters:
     """Every rate and share of the demo's complaints; all of it demo policy except where a
     published figure is named (see the module's docstring for the basis)."""
 
-    late_rate: float = 0.0012
+    late_rate: float = 0.0015
     """Complaints per parcel delivered after its limit (demo policy)."""
     undelivered_rate: float = 0.003
     """Complaints per parcel still undelivered past its limit at the season's end (policy)."""
@@ -71,11 +71,11 @@ class ComplaintParameters:
     """Emergency work orders answered after their 24 hours (policy)."""
     call_back_share: float = 0.3
     """Normal complaints the carrier calls back before closing (emergency ones all are)."""
-    appeal_if_silent: float = 0.6
+    appeal_if_silent: float = 0.7
     """Users who appeal when the carrier stayed silent (policy)."""
-    appeal_if_answered: float = 0.15
+    appeal_if_answered: float = 0.25
     """Users dissatisfied with the carrier's answer who appeal (policy)."""
-    direct_appeal_rate: float = 0.0001
+    direct_appeal_rate: float = 0.0002
     """Appeals straight to 12305 per late or undelivered parcel, without complaining to the
     carrier first (policy)."""
     unreachable_share: float = 0.3
@@ -180,6 +180,8 @@ ANSWERS: Mapping[Category, str] = MappingProxyType(
         Category.damage: "已核实：外包装破损致内件损坏，已按规定赔偿",
     }
 )
+UNREACHABLE = "（快递公司客服电话无法接通）"
+NOT_ASKED = "（未向快递公司投诉）"
 SERVICE_ANSWER = "已核实：投递员未按约定投递，已批评教育并重新投递"
 SUMMARIES: Mapping[Category, str] = MappingProxyType(
     {
@@ -342,7 +344,7 @@ class Planner:
         if received > self.end:
             return None
         unreachable = random.random() < self.params.unreachable_share
-        reason = "快递公司客服电话无法接通" if unreachable else "未向快递公司投诉"
+        reason = UNREACHABLE if unreachable else NOT_ASKED
         appeal = PlannedCase(
             key=f"A{number:05d}",
             kind=CaseKind.appeal,
@@ -351,7 +353,7 @@ class Planner:
             waybill=problem.waybill,
             channel=Intake.phone_12305 if random.random() < 0.5 else Intake.web_12305,
             category=problem.category,
-            summary=SUMMARIES[problem.category].format(waybill=problem.waybill) + f"（{reason}）",
+            summary=SUMMARIES[problem.category].format(waybill=problem.waybill) + reason,
             received_at=received,
             dispute_on=problem.shown.astimezone(CHINA_STANDARD_TIME).date(),
             complainant=self.person(number, problem.region),
@@ -445,7 +447,16 @@ class Planner:
         plan, moment = _Moves(case, random, self.params.valid_share), case.received_at
         for action, gap in zip(actions, gaps, strict=True):
             moment = plan.add(action, moment + timedelta(hours=gap * scale))
-        return replace(case, moves=tuple(plan.moves))
+        summary = case.summary
+        if case.kind is CaseKind.appeal and case.follows is None:
+            # straight to 12305: rejected when the carrier was not asked first, admitted
+            # only when it could not be reached
+            base = SUMMARIES[case.category].format(waybill=case.waybill)
+            if target == "rejected":
+                summary = base + NOT_ASKED
+            elif "admit" in actions:
+                summary = base + UNREACHABLE
+        return replace(case, summary=summary, moves=tuple(plan.moves))
 
 
 PATHS: Mapping[CaseKind, Mapping[str, tuple[str, ...]]] = MappingProxyType(

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from peakguard.cases.machines import states, step
-from peakguard.cases.model import CaseKind, Category
+from peakguard.cases.model import CaseKind, Category, RejectionReason
 from peakguard.demo.complaints import (
     ComplaintParameters,
     ControlledArea,
@@ -137,7 +137,7 @@ def binomial_bounds(n: int, p: float, z: float = 4.5) -> tuple[float, float]:
 def test_complaints_are_drawn_at_the_stated_rates() -> None:
     """With the default parameters, each class of problem complains at its stated rate: the
     counts lie within the binomial bounds of 100,000 late, 40,000 undelivered and 300,000
-    in-time parcels (expected 120, 120 and 30)."""
+    in-time parcels (expected 150, 120 and 30)."""
     table = parcels(100_000, 40_000, 300_000)
     stated = ComplaintParameters()
     season = season_complaints(table, end=END, seed=11)
@@ -227,6 +227,24 @@ def test_every_state_of_both_workflows_is_held(
         move for case in season.cases for move in case.moves if move.action == "record_finding"
     ]
     assert any(move.finding_valid for move in findings)
+
+
+def test_only_appeals_that_skipped_the_carrier_are_rejected(
+    busy_season: tuple[pa.Table, SeasonComplaints],
+) -> None:
+    """An appeal is rejected only when the user went straight to 12305 without complaining
+    to the carrier, and says so; one admitted without a complaint says the carrier could not
+    be reached."""
+    _table, season = busy_season
+    appeals = [case for case in season.cases if case.kind is CaseKind.appeal]
+    for case in appeals:
+        actions = [move.action for move in case.moves]
+        if "reject" in actions:
+            assert case.follows is None and case.summary.endswith("（未向快递公司投诉）")
+            reject = case.moves[actions.index("reject")]
+            assert reject.reason is RejectionReason.carrier_not_asked_first
+        if "admit" in actions and case.follows is None:
+            assert case.summary.endswith("（快递公司客服电话无法接通）")
 
 
 def test_complaints_from_the_closed_area_are_emergency_work_orders(
