@@ -37,7 +37,7 @@ from peakguard.app.case_drafts import CaseDraft, StepInput, check_draft, refuse
 from peakguard.app.case_sweep import SweepReport, sweep_cases
 from peakguard.app.cases import check_opening, open_in, take_step
 from peakguard.cases.machines import states
-from peakguard.cases.model import CaseKind
+from peakguard.cases.model import CaseKind, state_label
 from peakguard.demo.complaints import (
     ComplaintParameters,
     ControlledArea,
@@ -49,7 +49,7 @@ from peakguard.demo.complaints import (
 from peakguard.domain.network import Network
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import NotFoundError
-from peakguard.i18n import Message, _
+from peakguard.i18n import Message, _, render
 from peakguard.identity.model import (
     Channel,
     Organisation,
@@ -88,10 +88,12 @@ class DemoCases:
     already_recorded: bool = False
 
     def figures(self) -> list[tuple[Message, str]]:
-        """The summary as labelled figures, for the demo's printed output."""
+        """The summary as labelled figures, for the demo's printed output (the states named
+        in the language in force when it is called)."""
         by_kind: dict[str, list[str]] = {}
         for kind, state, count in self.held:
-            by_kind.setdefault(kind, []).append(f"{state} {count}")
+            name = render(state_label(CaseKind(kind), state))
+            by_kind.setdefault(kind, []).append(f"{name} {count}")
         rows: list[tuple[Message, str]] = [
             (_("Complaints (emergency work orders)"), f"{self.complaints} ({self.emergency})"),
             (_("Appeals (found valid)"), f"{self.appeals} ({self.valid})"),
