@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from peakguard.app.case_views import CaseView
 from peakguard.cases.model import CaseKind, Category, Complainant, Intake, RejectionReason
 from peakguard.domain.regions import reference_regions
-from peakguard.domain.text import hidden_character, normalise
+from peakguard.domain.text import hidden_character
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
 
 SUMMARY_LIMIT = 4000
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(days=400)
+"""How far ahead of this server's clock a received moment may be: generous (a desk entering
+a scheduled case, a test of next year's deadlines), but a typed 2062 or 9999 is refused before
+any deadline is counted from it."""
 WAYBILL = re.compile(r"^[A-Za-z0-9-]{6,40}$")
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
 
@@ -80,8 +85,10 @@ class CasePage:
 def clean_text(value: str | None, where: str, problems: list[Problem], limit: int) -> str | None:
     if value is None:
         return None
-    text = normalise(value)
-    hidden = hidden_character(text, allow_tab=False) if "\n" not in text else None
+    # Free text is kept as typed (NFKC would turn Chinese full-width punctuation into ASCII);
+    # only what a reader cannot see is refused.
+    text = value.strip()
+    hidden = hidden_character(text.replace("\n", " ").replace("\r", " "), allow_tab=True)
     if hidden is not None:
         problems.append(Problem(where, _("contains an invisible character {c}", c=hidden)))
     if len(text) > limit:
@@ -91,8 +98,8 @@ def clean_text(value: str | None, where: str, problems: list[Problem], limit: in
     return text or None
 
 
-def check_draft(draft: CaseDraft) -> list[Problem]:
-    """Every mistake of ``draft``, each at its field."""
+def check_draft(draft: CaseDraft, *, now: datetime | None = None) -> list[Problem]:
+    """Every mistake of ``draft``, each at its field (``now``: the moment it is recorded)."""
     problems: list[Problem] = []
     if draft.region not in reference_regions():
         problems.append(
@@ -116,7 +123,16 @@ def check_draft(draft: CaseDraft) -> list[Problem]:
         )
     if draft.received_at.tzinfo is None:
         problems.append(Problem("received_at", _("give the moment with its time zone")))
-    if draft.dispute_on is not None and draft.dispute_on > draft.received_at.date():
+    elif not EARLIEST <= draft.received_at <= (now or datetime.now(UTC)) + FUTURE_TOLERANCE:
+        problems.append(
+            Problem(
+                "received_at",
+                _("give a moment from the year 2000 to a year from now"),
+            )
+        )
+    if draft.dispute_on is not None and draft.dispute_on < EARLIEST.date():
+        problems.append(Problem("dispute_on", _("give a day from 2000 on")))
+    elif draft.dispute_on is not None and draft.dispute_on > draft.received_at.date():
         problems.append(Problem("dispute_on", _("the dispute cannot be after the case arrived")))
     person = draft.complainant
     if person is not None:

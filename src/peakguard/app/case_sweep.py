@@ -68,7 +68,7 @@ def sweep_cases(store: Store, *, now: datetime | None = None) -> SweepReport:
                 session, clock.id, "before", organisation, moment
             ):
                 reminders += 1
-            if moment < clock.due_at:
+            if moment <= clock.due_at:  # a step at the deadline itself is in time
                 continue
             if insert_reminder_once(session, clock.id, "due", organisation, moment):
                 reminders += 1

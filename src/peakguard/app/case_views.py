@@ -42,8 +42,9 @@ class ClockView:
     breached_at: datetime | None
 
     def overdue(self, now: datetime) -> bool:
-        """Running past its deadline (the sweep may not have marked it yet)."""
-        return self.outcome == "running" and self.due_at is not None and now >= self.due_at
+        """Running past its deadline (a step at the deadline itself is still in time; the sweep
+        may not have marked it yet)."""
+        return self.outcome == "running" and self.due_at is not None and now > self.due_at
 
 
 @dataclass(frozen=True)

@@ -44,16 +44,16 @@ from peakguard.app.case_views import (
     step_view,
 )
 from peakguard.app.controlled_areas import controlled_areas_in
-from peakguard.cases.controlled import controlling
+from peakguard.cases.controlled import code_prefix, controlling
 from peakguard.cases.machines import Step, allowed, is_final, opening_clocks, step
 from peakguard.cases.model import CaseKind
-from peakguard.domain.text import normalise
 from peakguard.errors import (
     ConfigurationError,
     ForbiddenError,
     InvalidInputError,
     NotFoundError,
     Problem,
+    StaleRecordError,
 )
 from peakguard.i18n import _
 from peakguard.identity.model import OrganisationKind, Permission, Principal
@@ -116,9 +116,9 @@ def open_case(
 ) -> CaseView:
     """Record a new complaint or appeal with its opening clocks. An appeal that names the
     complaint it follows escalates that complaint in the same transaction."""
-    refuse(check_draft(draft))
-    check_opening(actor, draft)
     moment = now or datetime.now(UTC)
+    refuse(check_draft(draft, now=moment))
+    check_opening(actor, draft)
     with transaction(store.sessions) as session:
         record = open_in(session, store, draft, actor=actor, now=moment)
         return _view(session, store, actor, record, reveal=False, now=moment)
@@ -157,7 +157,7 @@ def open_in(
             region=draft.region,
             channel=draft.channel.value,
             category=draft.category.value,
-            summary=normalise(draft.summary),
+            summary=draft.summary.strip(),
             complainant_name=vault.seal(person.name if person and person.name else None),
             complainant_phone=vault.seal(person.phone if person and person.phone else None),
             complainant_address=vault.seal(person.address if person and person.address else None),
@@ -281,26 +281,21 @@ def take_step(
     refuse(problems)
     with transaction(store.sessions) as session:
         case = visible_case(actor, load_case(session, reference), reference)
+        if case.version != expected_version:
+            raise StaleRecordError(
+                _(
+                    "Case {reference} changed since you read it (version {read}, now "
+                    "{current}): read it again and redo your step if it still applies.",
+                    reference=reference,
+                    read=expected_version,
+                    current=case.version,
+                )
+            )
         kind = CaseKind(case.kind)
         move = step(kind, case.state, action, emergency=case.emergency)
         require_side(actor, move.side, case, action)
         refuse(_needed(move, fields))
-        changes: dict[str, object] = {"state": move.target}
-        if answer is not None and "answer" in move.needs:
-            changes["answer"] = answer
-        if "reason" in move.needs and fields.reason is not None:
-            changes["rejection_reason"] = fields.reason.value
-        if "finding" in move.needs:
-            changes["finding_valid"] = fields.finding_valid
-            changes["finding_category"] = (
-                fields.finding_category.value if fields.finding_category else None
-            )
-        if "call_back" in move.needs:
-            changes["call_back_result"] = call_back
-        if "carrier_organisation" in move.needs:
-            changes["carrier_organisation_id"] = _carrier_organisation(
-                session, fields.carrier_organisation or "", case
-            )
+        changes = _changes(session, case, move, fields, answer=answer, call_back=call_back)
         final = is_final(kind, move.target)
         if final:
             changes["closed_at"] = moment
@@ -334,6 +329,35 @@ def take_step(
         updated = load_case_by_id(session, case.id)
         assert updated is not None
         return _view(session, store, actor, updated, reveal=False, now=moment)
+
+
+def _changes(
+    session: Session,
+    case: CaseRecord,
+    move: Step,
+    fields: StepInput,
+    *,
+    answer: str | None,
+    call_back: str | None,
+) -> dict[str, object]:
+    """The columns a step writes: its new state and the fields it needs."""
+    changes: dict[str, object] = {"state": move.target}
+    if answer is not None and "answer" in move.needs:
+        changes["answer"] = answer
+    if "reason" in move.needs and fields.reason is not None:
+        changes["rejection_reason"] = fields.reason.value
+    if "finding" in move.needs:
+        changes["finding_valid"] = fields.finding_valid
+        changes["finding_category"] = (
+            fields.finding_category.value if fields.finding_category else None
+        )
+    if "call_back" in move.needs:
+        changes["call_back_result"] = call_back
+    if "carrier_organisation" in move.needs:
+        changes["carrier_organisation_id"] = _carrier_organisation(
+            session, fields.carrier_organisation or "", case
+        )
+    return changes
 
 
 def _carrier_organisation(session: Session, code: str, case: CaseRecord) -> int:
@@ -399,10 +423,11 @@ def list_cases(
     scope = case_scope(actor)
     moment = now or datetime.now(UTC)
     prefix = scope.region_prefix
-    if query.region:
-        if not query.region.startswith(prefix) and not (scope.everything):
+    wanted = code_prefix(query.region) if query.region else None
+    if wanted is not None and query.region:
+        if not wanted.startswith(prefix) and not scope.everything:
             raise NotFoundError(_("Region {code} is outside your territory.", code=query.region))
-        prefix = query.region if len(query.region) > len(prefix) else prefix
+        prefix = wanted if len(wanted) > len(prefix) else prefix
     with transaction(store.sessions) as session:
         records, total = query_cases(
             session,

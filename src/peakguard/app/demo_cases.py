@@ -314,7 +314,7 @@ class _Replay:
                 linked_reference=self.references.get(case.follows) if case.follows else None,
                 source_reference=f"{self.source}-{case.key}",
             )
-            refuse(check_draft(draft))
+            refuse(check_draft(draft, now=case.received_at))
             check_opening(actor, draft)
             drafts.append((case, draft, actor))
         with transaction(self.store.sessions) as session:

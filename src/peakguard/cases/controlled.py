@@ -21,10 +21,10 @@ class ControlledArea:
 
     def covers(self, region: str, moment: datetime) -> bool:
         """Whether ``region`` lies inside the area while it is controlled at ``moment``."""
-        return region.startswith(_prefix(self.region)) and self.start <= moment < self.end
+        return region.startswith(code_prefix(self.region)) and self.start <= moment < self.end
 
 
-def _prefix(code: str) -> str:
+def code_prefix(code: str) -> str:
     """The leading digits a code inside ``code`` starts with (510000 → 51, 510100 → 5101)."""
     if code.endswith("0000"):
         return code[:2]
