@@ -34,6 +34,8 @@ CODES = {
     "InvalidInputError": "invalid_input",
     "NotFoundError": "not_found",
     "ConflictError": "conflict",
+    "StaleRecordError": "stale_record",
+    "IllegalTransitionError": "illegal_transition",
     "StorageError": "storage_unavailable",
     "ConfigurationError": "configuration",
     "ForbiddenError": "forbidden",
@@ -138,7 +140,10 @@ def install_error_handlers(app: FastAPI, default_language: str) -> None:
             headers = {"WWW-Authenticate": 'Bearer realm="peakguard"'}
         elif isinstance(error, BusyError):
             headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        code = CODES.get(type(error).__name__, "error")
+        code = next(
+            (CODES[kind.__name__] for kind in type(error).__mro__ if kind.__name__ in CODES),
+            "error",
+        )
         total = error.total if isinstance(error, InvalidInputError) else None
         return error_response(
             error.http_status, code, error.message, language, problems, headers, total=total
