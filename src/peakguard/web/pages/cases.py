@@ -166,6 +166,44 @@ def _pages(request: Request, page: int, pages: int) -> dict[str, str]:
     }
 
 
+def _list_query(
+    language: str,
+    kind: str,
+    state: str,
+    carrier: str,
+    due: str,
+    q: str,
+    received_from: str,
+    received_to: str,
+    order: str,
+    page: int,
+) -> CaseQuery:
+    """The list's filters as a query, each unknown choice refused at its field."""
+    kinds: tuple[CaseKind, ...] = ()
+    if kind:
+        if kind not in CaseKind.__members__:
+            raise _refused("kind", _("{value} is not one of the choices offered", value=kind))
+        kinds = (CaseKind(kind),)
+    if state and state not in {value for value, _label in state_choices(language)}:
+        raise _refused("state", _("{value} is not one of the choices offered", value=state))
+    if order and order not in ORDERS:
+        raise _refused("order", _("{value} is not one of the choices offered", value=order))
+    if due and due not in DUE_CHOICES:
+        raise _refused("due", _("{value} is not one of the choices offered", value=due))
+    return CaseQuery(
+        kinds=kinds,
+        states=every_open_state() if state == OPEN else (state,) if state else (),
+        carriers=(carrier.strip().upper(),) if carrier.strip() else (),
+        overdue=bool(due),
+        search=q.strip() or None,
+        received_from=_day(received_from, "received_from"),
+        received_to=_day(received_to, "received_to"),
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+        order=order or next(iter(ORDERS)),
+    )
+
+
 @router.get("/cases")
 def cases_page(
     request: Request,
@@ -183,28 +221,8 @@ def cases_page(
     """The cases within the caller's reach that match the filters, 50 a page, the most urgent
     deadline first unless another order is asked for."""
     language = page_language(request)
-    kinds: tuple[CaseKind, ...] = ()
-    if kind:
-        if kind not in CaseKind.__members__:
-            raise _refused("kind", _("{value} is not one of the choices offered", value=kind))
-        kinds = (CaseKind(kind),)
-    if state and state not in {value for value, _label in state_choices(language)}:
-        raise _refused("state", _("{value} is not one of the choices offered", value=state))
-    if order and order not in ORDERS:
-        raise _refused("order", _("{value} is not one of the choices offered", value=order))
-    if due and due not in DUE_CHOICES:
-        raise _refused("due", _("{value} is not one of the choices offered", value=due))
-    query = CaseQuery(
-        kinds=kinds,
-        states=every_open_state() if state == OPEN else (state,) if state else (),
-        carriers=(carrier.strip().upper(),) if carrier.strip() else (),
-        overdue=bool(due),
-        search=q.strip() or None,
-        received_from=_day(received_from, "received_from"),
-        received_to=_day(received_to, "received_to"),
-        offset=(page - 1) * PAGE_SIZE,
-        limit=PAGE_SIZE,
-        order=order or next(iter(ORDERS)),
+    query = _list_query(
+        language, kind, state, carrier, due, q, received_from, received_to, order, page
     )
     now = _now()
     # "Due within 24 hours": the cases with a running clock past its deadline 24 hours from now.
