@@ -39,7 +39,7 @@ from peakguard.store.event_lake import IngestReport
 
 Step = Callable[[str], None]
 """Told the name of each step as it starts (build, store, accounts, summarise, simulate,
-bulletin, plan, capacity), for a progress display."""
+bulletin, cases, plan, capacity), for a progress display."""
 
 DEMO_TRACE_SHARE = 0.02
 """Share of the season's cohorts traced (tracing all ~300 M parcels would take 16 GB)."""
@@ -140,6 +140,7 @@ def run_demo(
     )
     step("bulletin")
     bulletin = demo_bulletin(store, season, lake, actor=actor)
+    step("cases")
     cases = record_demo_cases(store, lake, stored, scenario, seed=seed, actor=actor)
     step("plan")
     assurance = plan_assurance(problem, releases_from_problem(problem))

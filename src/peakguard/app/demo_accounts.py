@@ -79,6 +79,13 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         _("every carrier's nodes in Chengdu (5101…) and their bulletins"),
     ),
     DemoAccount(
+        _regulator("spb-cd", "成都市邮政管理局", RegulatorLevel.city, CHENGDU),
+        "cd.complaints",
+        "成都市邮政管理局 申诉处理员",
+        "complaint_handler",
+        _("Chengdu's appeals (申诉): registers, forwards, answers and closes them"),
+    ),
+    DemoAccount(
         _carrier("zto", "中通快递（总部）", "ZTO"),
         "zto.planner",
         "中通快递 网络规划员",
@@ -91,6 +98,13 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "中通快递四川省公司 数据报送员",
         "data_reporter",
         _("ZTO's nodes in Sichuan; uploads ZTO's scan events"),
+    ),
+    DemoAccount(
+        _carrier("zto-sc", "中通快递四川省公司", "ZTO", SICHUAN),
+        "zto-sc.service",
+        "中通快递四川省公司 客服投诉处理员",
+        "carrier_complaint_handler",
+        _("ZTO's complaints in Sichuan and the appeals forwarded to it; answers them"),
     ),
     DemoAccount(
         _carrier("sf", "顺丰速运（总部）", "SF"),

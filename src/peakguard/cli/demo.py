@@ -41,6 +41,7 @@ LABELS = {
     "summarise": _("Deriving routes and totals"),
     "simulate": _("Simulating the Double 11 season"),
     "bulletin": _("Measuring the season's scan events into the Double 11 bulletin"),
+    "cases": _("Recording the season's complaints and appeals"),
     "plan": _("Planning staggered pickup, the reroute and reserves, checked by simulation"),
     "capacity": _("Forecasting the season and sizing the reserves by simulation"),
     "report": _("Writing the report"),
@@ -100,6 +101,8 @@ def demo_command(
     print_season_capacity(result.capacity)
     say(_("Capacity report written to {path}", path=str(files.capacity_report.resolve())))
     say(_("Database: {backend}", backend=result.database))
+    if result.cases is not None:
+        print_figures(_("The season's complaints and appeals"), result.cases.figures())
     print_logins(result.accounts)
 
 
