@@ -790,6 +790,19 @@ REQUESTS: dict[tuple[str, str], RequestMaker] = {
     ("GET", "/cases/{reference}"): lambda w, c: {},
     ("GET", "/cases/{reference}/personal"): lambda w, c: {},
     ("POST", "/cases/{reference}/steps"): lambda w, c: {"json": INVALID_BODY},
+    ("POST", "/cases/imports"): lambda w, c: {
+        "content": b"not a case file",
+        "params": {"file_name": "cases.csv"},
+        "headers": {"content-type": "text/csv"},
+    },
+    ("POST", "/cases/{reference}/evidence"): lambda w, c: {
+        "files": {"file": ("note.txt", b"not evidence", "text/plain")}
+    },
+    ("GET", "/cases/{reference}/evidence/{sha256}"): lambda w, c: {},
+    ("GET", "/cases/reminders"): lambda w, c: {},
+    ("POST", "/cases/reminders/{reminder_id}/acknowledge"): lambda w, c: {},
+    # a month no bulletin has (422 once past the check: inspectors read bulletins, not cases)
+    ("GET", "/bulletins/appeals"): lambda w, c: {"params": {"month": "2026-13"}},
     ("POST", "/calendar/notices"): lambda w, c: {"json": INVALID_BODY},
     ("GET", "/calendar/years"): lambda w, c: {},
 }
@@ -809,6 +822,8 @@ def _fill(world: World, path: str) -> str:
         .replace("{token_id}", str(world.target_token))
         .replace("{job_id}", NO_JOB)
         .replace("{reference}", NO_CASE)
+        .replace("{sha256}", "0" * 64)
+        .replace("{reminder_id}", "999999999")
         .replace("{carrier}", "ZTO")
         .replace("{region}", "510100")
         .replace("download/{kind}", "download/yaml")

@@ -10,6 +10,8 @@ permission (an analyst in Chengdu, ZTO's network planner). ``test_case_visibilit
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -496,3 +498,77 @@ def test_the_sweep_is_the_operators_to_trigger(desk: Desk) -> None:
     second = desk.send("admin.ops", "POST", "/cases/sweep").json()
     assert second["breaches"] == 0
     assert desk.send("handler.cd", "POST", "/cases/sweep").status_code == 403
+
+
+# -- files: imports, evidence -------------------------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "cases-12305.csv"
+TINY_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(40))
+"""A file that starts as a PNG does (evidence is judged by its first bytes)."""
+
+
+def test_an_import_opens_the_files_cases_once(desk: Desk) -> None:
+    """The example 12305 export imported over the API opens one case per row, each then
+    readable; the same file again opens none and counts every row as already kept."""
+    with EXAMPLE.open(encoding="utf-8", newline="") as lines:
+        numbers = [row["申诉编号"] for row in csv.DictReader(lines)]
+    content = EXAMPLE.read_bytes()
+    first = desk.send(
+        "handler.cd",
+        "POST",
+        "/cases/imports",
+        files={"file": (EXAMPLE.name, content, "text/csv")},
+    )
+    assert first.status_code == 200, first.text
+    assert first.json()["created"] == len(numbers) == 5
+    assert first.json()["skipped_existing"] == 0
+    for reference in first.json()["references"]:
+        assert desk.send("handler.cd", "GET", f"/cases/{reference}").status_code == 200
+    again = desk.send(
+        "handler.cd",
+        "POST",
+        "/cases/imports",
+        content=content,
+        params={"file_name": EXAMPLE.name},
+        headers={"content-type": "text/csv"},
+    )
+    assert again.status_code == 200, again.text
+    assert (again.json()["created"], again.json()["skipped_existing"]) == (0, len(numbers))
+    assert again.json()["references"] == []
+
+
+def test_evidence_comes_back_byte_for_byte_and_text_is_refused(desk: Desk) -> None:
+    """An uploaded PNG is read back with the same bytes, its SHA-256, its type and an
+    attachment name; a text file is refused at ``file`` and nothing is kept."""
+    case = desk.open("handler.cd")
+    path = f"/cases/{case['reference']}/evidence"
+    kept = desk.send(
+        "handler.cd", "POST", path, files={"file": ("破损照片.png", TINY_PNG, "image/png")}
+    )
+    assert kept.status_code == 201, kept.text
+    digest = hashlib.sha256(TINY_PNG).hexdigest()
+    assert kept.json()["sha256"] == digest and kept.json()["size"] == len(TINY_PNG)
+    read = desk.send("handler.cd", "GET", f"{path}/{digest}")
+    assert read.status_code == 200, read.text
+    assert read.content == TINY_PNG
+    assert read.headers["content-type"] == "image/png"
+    assert read.headers["content-disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''" in read.headers["content-disposition"]
+    refused = desk.send(
+        "handler.cd", "POST", path, files={"file": ("note.png", b"just some text", "image/png")}
+    )
+    assert refused.status_code == 422, refused.text
+    assert [p["location"] for p in refused.json()["error"]["problems"]] == ["file"]
+    shown = desk.send("handler.cd", "GET", f"/cases/{case['reference']}").json()
+    assert [item["sha256"] for item in shown["evidence"]] == [digest]
+    assert desk.send("analyst.cd", "GET", f"{path}/{digest}").status_code == 403
+
+
+def test_reminders_are_read_by_their_organisation_not_taken_for_a_reference(desk: Desk) -> None:
+    """``/cases/reminders`` lists the caller's reminders (not a case named "reminders"); an
+    acknowledgement of a reminder no one has is 404."""
+    listed = desk.send("handler.cd", "GET", "/cases/reminders")
+    assert listed.status_code == 200, listed.text
+    assert isinstance(listed.json(), list)
+    missing = desk.send("handler.cd", "POST", "/cases/reminders/999999999/acknowledge")
+    assert missing.status_code == 404

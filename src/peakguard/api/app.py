@@ -16,6 +16,7 @@ from peakguard.api.routers import (
     auth,
     bulletin_drill,
     bulletins,
+    case_files,
     cases,
     events,
     forecasts,
@@ -68,6 +69,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(document_shared_statuses(admin.router))
     app.include_router(document_shared_statuses(audit.router))
     app.include_router(document_shared_statuses(cases.router))
+    app.include_router(document_shared_statuses(case_files.router))
     install_pages(app)
     install_job_runner(app)  # runs queued jobs while the app is up (its lifespan)
     install_case_sweeper(app)  # the cases' reminders and breaches, at start and periodically

@@ -309,3 +309,43 @@ def case_out(view: CaseView, language: str, now: datetime | None = None) -> Case
             for move in view.allowed
         ],
     )
+
+
+class ImportOut(ResponseModel):
+    """What an import did: the cases it opened (in file order), the rows an earlier import
+    already kept, the file's headings that are no column of a case file."""
+
+    created: int
+    skipped_existing: int
+    references: list[str]
+    ignored_columns: list[str]
+
+
+class EvidenceAddedOut(ResponseModel):
+    """The evidence file as kept; ``added`` is false when the case already had these bytes."""
+
+    sha256: str
+    file_name: str
+    media_type: str
+    size: int
+    added: bool
+
+
+class ReminderOut(ResponseModel):
+    """A reminder the overdue sweep raised: a deadline near (``before``) or reached (``due``)."""
+
+    id: int
+    kind: str
+    reference: str
+    rule_key: str
+    due_at: StoredMoment | None
+    created_at: StoredMoment
+    acknowledged_at: StoredMoment | None
+    acknowledged_by: str | None
+
+
+class AcknowledgedOut(ResponseModel):
+    """``acknowledged`` is false when the reminder had been acknowledged before."""
+
+    id: int
+    acknowledged: bool

@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from peakguard.api.bodies import PARSED_JSON, is_json
 from peakguard.api.case_schemas import (
+    AcknowledgedOut,
     CalendarYearOut,
     CaseIn,
     CaseOut,
@@ -34,6 +35,7 @@ from peakguard.api.case_schemas import (
     NoticeIn,
     NoticeLoadedOut,
     PersonalOut,
+    ReminderOut,
     StepIn,
     StepRefusalBody,
     StepRefusalOut,
@@ -45,6 +47,7 @@ from peakguard.api.schemas import ERROR_STATUSES, Page, documented
 from peakguard.api.security import requires
 from peakguard.app.case_calendar import NoticeLoaded, load_year_notice, working_calendar
 from peakguard.app.case_drafts import CaseDraft, CaseQuery, StepInput
+from peakguard.app.case_reminders import acknowledge, reminders_for
 from peakguard.app.case_sweep import sweep_cases
 from peakguard.app.case_views import CaseView
 from peakguard.app.cases import get_case, list_cases, open_case, take_step
@@ -275,6 +278,45 @@ def sweep(
         breaches=report.breaches,
         examined=report.examined,
     )
+
+
+@router.get("/cases/reminders", response_model=list[ReminderOut], tags=["cases"])
+def list_reminders(
+    request: Request,
+    actor: Reader,
+    include_acknowledged: Annotated[bool, Query(description="the read ones too")] = False,
+) -> list[ReminderOut]:
+    """The reminders the overdue sweep raised for the caller's organisation, newest first:
+    a deadline near (``before``) or reached (``due``)."""
+    found = reminders_for(_store(request), actor=actor, include_acknowledged=include_acknowledged)
+    return [
+        ReminderOut(
+            id=item.id,
+            kind=item.kind,
+            reference=item.reference,
+            rule_key=item.rule_key,
+            due_at=item.due_at,
+            created_at=item.created_at,
+            acknowledged_at=item.acknowledged_at,
+            acknowledged_by=item.acknowledged_by,
+        )
+        for item in found
+    ]
+
+
+@router.post(
+    "/cases/reminders/{reminder_id}/acknowledge",
+    response_model=AcknowledgedOut,
+    tags=["cases"],
+    responses=documented(404),
+)
+def acknowledge_reminder(
+    request: Request, reminder_id: Annotated[int, Path(ge=1, le=INT64_MAX)], actor: Handler
+) -> AcknowledgedOut:
+    """Mark a reminder of the caller's organisation as read (``acknowledged`` false when it
+    was already); another organisation's reminder answers 404."""
+    done = acknowledge(_store(request), reminder_id, actor=actor)
+    return AcknowledgedOut(id=reminder_id, acknowledged=done)
 
 
 @router.get("/cases/{reference}", response_model=CaseOut, tags=["cases"], responses=documented(404))
