@@ -4,6 +4,9 @@ overdue sweep, and a year's holiday notice loaded for clocks that waited for it.
 
 from __future__ import annotations
 
+import csv
+import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -204,3 +207,32 @@ def test_a_notice_for_an_unknown_year_gives_the_waiting_clocks_their_deadline(
     assert {clock.outcome for clock in scheduled.values()} == {"running"}
     years = run("calendar", "years")
     assert "2027" in years.output and "测试号" in years.output
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "cases-12305.csv"
+
+
+def test_an_export_is_imported_once_and_counted_in_the_appeals_bulletin(
+    site: tuple[Run, Store], tmp_path: Path
+) -> None:
+    """``cases import`` opens the example export's appeals (one a row), a second run opens
+    none; ``report appeals`` writes the workbook, JSON and page counting them in their month;
+    ``cases retention`` clears no open case's complainant."""
+    run, _store = site
+    with EXAMPLE.open(encoding="utf-8", newline="") as lines:
+        rows = list(csv.DictReader(lines))
+    first = run("cases", "import", str(EXAMPLE))
+    assert re.search(rf"Cases opened\W+{len(rows)}\b", first.output), first.output
+    again = run("cases", "import", str(EXAMPLE))
+    assert re.search(r"Cases opened\W+0\b", again.output), again.output
+    run("events", "ingest", str(EXAMPLE.with_name("scan-events.csv")))  # the parcels' lake
+    out = tmp_path / "appeals"
+    run("report", "appeals", "--month", "2026-10", "--out", str(out), "--lang", "en")
+    names = sorted(path.name for path in out.iterdir())
+    assert names == ["appeals_bulletin.html", "appeals_bulletin.json", "appeals_bulletin.xlsx"]
+    document = json.loads((out / "appeals_bulletin.json").read_text(encoding="utf-8"))
+    in_october = [row for row in rows if row["受理时间"].replace("/", "-").startswith("2026-10")]
+    assert document["period"] == "2026-10"
+    assert document["appeals"] == len(in_october) == len(rows)
+    cleared = run("cases", "retention")
+    assert "0 case(s)" in cleared.output

@@ -63,6 +63,9 @@ OPERATIONS: dict[str, tuple[str, str] | None] = {
     "cases open": ("POST", "/cases"),
     "cases step": ("POST", "/cases/{reference}/steps"),
     "cases sweep": ("POST", "/cases/sweep"),
+    "cases import": ("POST", "/cases/imports"),
+    "cases retention": None,  # the retention sweep: an operator's task on the host
+    "report appeals": ("GET", "/bulletins/appeals"),
     "calendar load": ("POST", "/calendar/notices"),
     "calendar years": ("GET", "/calendar/years"),
     "audit prune": None,  # retention is the deployment's setting: an operator's task on the host

@@ -14,6 +14,8 @@ import typer
 
 from peakguard.app.case_calendar import load_year_notice, working_calendar
 from peakguard.app.case_drafts import CaseDraft, CaseQuery, StepInput
+from peakguard.app.case_import import import_cases
+from peakguard.app.case_retention import remove_expired_personal_data
 from peakguard.app.case_sweep import sweep_cases
 from peakguard.app.case_views import CaseView
 from peakguard.app.cases import get_case, list_cases, open_case, take_step
@@ -379,6 +381,43 @@ def cases_sweep() -> None:
             (_("Reminders recorded"), f"{report.reminders:,}"),
             (_("Breaches recorded"), f"{report.breaches:,}"),
         ],
+    )
+
+
+@cases_app.command("import")
+def cases_import(
+    path: Annotated[Path, typer.Argument(help="the 12305 or carrier export, CSV or Excel")],
+) -> None:
+    """Import a 12305 or carrier export of cases: the whole file or none of it; a case an
+    earlier import kept is skipped (POST /cases/imports)."""
+    with handled(), opened_store() as store:
+        report = import_cases(store, path, actor=LOCAL, limits=settings().input_limits())
+    print_figures(
+        _("Import of {file}", file=path.name),
+        [
+            (_("Cases opened"), f"{report.created:,}"),
+            (_("Already kept, skipped"), f"{report.skipped_existing:,}"),
+        ],
+    )
+    if report.ignored_columns:
+        say(
+            _("Columns left out: {columns}", columns=", ".join(report.ignored_columns)),
+            style="yellow",
+        )
+
+
+@cases_app.command("retention")
+def cases_retention() -> None:
+    """Remove the complainant's data of every case past its retention date; the cases
+    themselves stay (an operator's task, as ``audit prune``)."""
+    with handled(), opened_store() as store:
+        report = remove_expired_personal_data(store, actor=LOCAL)
+    say(
+        _(
+            "Removed the complainant's data of {count} case(s): {references}",
+            count=len(report.removed),
+            references=", ".join(report.removed) or "-",
+        )
     )
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from peakguard.analytics import KpiSettings
+from peakguard.app.appeals_bulletin import monthly_appeals_bulletin
 from peakguard.app.bulletins import (
     daily_period,
     measure_bulletin,
@@ -31,6 +32,7 @@ from peakguard.cli.console import (
     settings,
 )
 from peakguard.cli.events import LakeOption
+from peakguard.formats.appeals_bulletin_output import write_appeals_bulletin_files
 from peakguard.i18n import _, current_language
 from peakguard.web.publish import write_bulletin
 
@@ -101,6 +103,35 @@ def monthly_command(
 ) -> None:
     """The monthly bulletin of one calendar month, compared with the month before."""
     _run(lambda: monthly_period(month), lake, out, language, as_of, settings_file)
+
+
+@report_app.command("appeals")
+def appeals_command(
+    month: Annotated[str, typer.Option("--month", help="the calendar month, e.g. 2026-11")],
+    lake: LakeOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="folder for appeals_bulletin.html, .xlsx and .json; "
+            "default bulletins/appeals-<month>",
+        ),
+    ] = None,
+    language: LanguageOption = None,
+) -> None:
+    """The monthly appeals bulletin (申诉通报): appeals and valid appeals per million parcels
+    by carrier and category, against the month before (GET /bulletins/appeals)."""
+    with handled():
+        chosen = choose_language(language) if language else current_language()
+        with opened_store() as store:
+            bulletin = monthly_appeals_bulletin(
+                store, event_lake(settings(), lake), month, actor=LOCAL
+            )
+        target = out or Path("bulletins") / f"appeals-{month}"
+        paths = write_appeals_bulletin_files(bulletin, target, language=chosen)
+    say(_("Appeals bulletin for {month} written:", month=month))
+    for path in paths:
+        say(f"  {path}")
 
 
 def _run(
