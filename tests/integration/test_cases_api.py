@@ -572,3 +572,14 @@ def test_reminders_are_read_by_their_organisation_not_taken_for_a_reference(desk
     assert isinstance(listed.json(), list)
     missing = desk.send("handler.cd", "POST", "/cases/reminders/999999999/acknowledge")
     assert missing.status_code == 404
+
+
+def test_the_appeals_bulletin_needs_a_month_and_stored_parcels(desk: Desk) -> None:
+    """``GET /bulletins/appeals`` refuses a month that is none (422 at ``month``) and, with no
+    scan events stored to divide by, says so at ``lake`` rather than failing."""
+    bad = desk.send("analyst.cd", "GET", "/bulletins/appeals", params={"month": "2026-13"})
+    assert bad.status_code == 422, bad.text
+    assert [p["location"] for p in bad.json()["error"]["problems"]] == ["month"]
+    empty = desk.send("analyst.cd", "GET", "/bulletins/appeals", params={"month": "2026-10"})
+    assert empty.status_code == 422, empty.text
+    assert [p["location"] for p in empty.json()["error"]["problems"]] == ["lake"]

@@ -26,7 +26,7 @@ from peakguard.api.errors import request_language
 from peakguard.api.schemas import documented
 from peakguard.api.security import requires
 from peakguard.app.appeals_bulletin import monthly_appeals_bulletin
-from peakguard.app.bulletins import monthly_period
+from peakguard.app.bulletins import lake_has_events, monthly_period
 from peakguard.app.case_evidence import add_evidence, read_evidence
 from peakguard.app.case_import import ImportReport, import_cases
 from peakguard.app.context import event_lake
@@ -195,7 +195,9 @@ def appeals_bulletin(
     category, against the month before. Needs ``case.read`` too."""
     monthly_period(month, option_prefix="")  # a mistaken month is a 422 to any reader
     settings = request.app.state.settings
-    bulletin = monthly_appeals_bulletin(
-        _store(request), event_lake(settings), month, actor=actor, option_prefix=""
-    )
+    lake = event_lake(settings)
+    if not lake_has_events(lake):  # as the service-quality bulletins answer it
+        message = _("No scan events are stored yet: send them with POST /events/bulk.")
+        raise InvalidInputError(message, [Problem("lake", message)])
+    bulletin = monthly_appeals_bulletin(_store(request), lake, month, actor=actor, option_prefix="")
     return appeals_bulletin_document(bulletin, request_language(request, settings.language))
