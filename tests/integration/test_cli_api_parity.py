@@ -8,6 +8,7 @@ operation the API's answer is checked against the CLI's file on the same input.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -258,3 +259,25 @@ def test_a_case_agrees_on_both_edges(both: Any, tmp_path: Path) -> None:
     assert years[2027] == notice["source"]
     listed = cli("calendar", "years").output
     assert "2027" in listed and "测试号" in listed
+
+
+def test_the_appeals_bulletin_agrees(both: Any, tmp_path: Path) -> None:
+    """An export imported through the API is counted alike by GET /bulletins/appeals and the
+    CLI's appeals_bulletin.json; imported again through the CLI it opens nothing."""
+    cli, client = both
+    export = EXAMPLES / "cases-12305.csv"
+    imported = client.post(
+        "/cases/imports", files={"file": (export.name, export.read_bytes(), "text/csv")}
+    )
+    assert imported.status_code == 200, imported.text
+    rows = export.read_text(encoding="utf-8").strip().count("\n")
+    assert imported.json()["created"] == rows
+    assert re.search(r"Cases opened\W+0\b", cli("cases", "import", str(export)).output)
+    cli("events", "ingest", str(EXAMPLES / "scan-events.csv"))
+    out = tmp_path / "appeals"
+    cli("report", "appeals", "--month", "2026-10", "--out", str(out))
+    written = json.loads((out / "appeals_bulletin.json").read_text(encoding="utf-8"))
+    response = client.get("/bulletins/appeals", params={"month": "2026-10"})
+    assert response.status_code == 200, response.text
+    assert response.json() == written
+    assert written["appeals"] == rows
