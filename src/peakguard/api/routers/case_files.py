@@ -19,7 +19,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from peakguard.api.case_schemas import EvidenceAddedOut, ImportOut
 from peakguard.api.errors import request_language
@@ -77,13 +78,19 @@ async def uploaded(request: Request, file_name: str | None, default: str) -> tup
     at ``file``."""
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() == "multipart/form-data":
-        async with request.form() as form:  # closes the form's temporary files
+        try:
+            form = await request.form()
+        except HTTPException:  # a form that is not multipart at all: a located mistake
+            form = FormData()
+        try:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 message = _("send the file in the form's field named file")
                 raise InvalidInputError(_("the request has mistakes"), [Problem("file", message)])
             content = await upload.read()
             return file_name or upload.filename or default, content
+        finally:
+            await form.close()  # its temporary files
     return file_name or default, await request.body()
 
 
