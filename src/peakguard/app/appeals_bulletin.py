@@ -60,9 +60,10 @@ def _measure_volume(lake: Path, periods: tuple[Period, ...], scope: BulletinScop
 def monthly_appeals_bulletin(
     store: Store, lake: Path, month: str, *, actor: Principal, option_prefix: str = "--"
 ) -> AppealsBulletin:
-    """The appeals bulletin of ``month`` (``2026-11``) as ``actor`` may see it."""
+    """The appeals bulletin of ``month`` (``2026-11``) as ``actor`` may see it: counts and
+    rates only, no case and no person, so it is a bulletin reader's (as the State Post
+    Bureau's own bulletin is public)."""
     require(actor, Permission.bulletin_read)
-    require(actor, Permission.case_read)
     period = monthly_period(month, option_prefix=option_prefix)
     previous = period.previous()
     scope = bulletin_scope(actor)
