@@ -59,14 +59,15 @@ from peakguard.identity.model import (
     Principal,
 )
 from peakguard.store.database import Store
+from tests.integration.access_requests import DESK_FILL, DESK_REQUESTS
 from tests.integration.test_events_api import example_records
 
 VERSIONS = (
     Path(__file__).resolve().parents[2] / "src" / "peakguard" / "store" / "migrations" / "versions"
 )
 MIGRATION = VERSIONS / "0002_access.py"
-CASE_GRANTS = VERSIONS / "0005_cases.py"
-"""The migrations that grant permissions to roles: the roles' own, and the cases'."""
+"""The migration that seeds the roles; later ones (0005 the cases', 0006 the desk's) grant
+more permissions through a ``GRANTS`` table."""
 DOC_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/app/static"}
 """The only routes outside FastAPI's route class: the API's own description and the web
 application's static files (style sheet, scripts, ECharts, map geometry), open to all."""
@@ -653,8 +654,9 @@ def test_the_world_has_a_user_of_every_role_of_the_migration(world: World) -> No
     """The database's role table is the migration's, and the world has a signed-in user of
     each role (so the matrix below covers every role there is)."""
     granted = {name: set(permissions) for name, *_, permissions in _migration(MIGRATION).ROLES}
-    for name, permissions in _migration(CASE_GRANTS).GRANTS:
-        granted[name] |= set(permissions)
+    for path in sorted(VERSIONS.glob("0*.py")):
+        for name, permissions in getattr(_migration(path), "GRANTS", ()):
+            granted[name] |= set(permissions)
     assert world.roles == {name: frozenset(permissions) for name, permissions in granted.items()}
     users = {c.key.split("@")[0] for c in world.callers.values() if c.channel == "session"}
     assert users == set(world.roles)
@@ -805,6 +807,7 @@ REQUESTS: dict[tuple[str, str], RequestMaker] = {
     ("GET", "/bulletins/appeals"): lambda w, c: {"params": {"month": "2026-13"}},
     ("POST", "/calendar/notices"): lambda w, c: {"json": INVALID_BODY},
     ("GET", "/calendar/years"): lambda w, c: {},
+    **DESK_REQUESTS,
 }
 
 
@@ -815,6 +818,8 @@ NO_CASE = "SS2026-999999"
 
 
 def _fill(world: World, path: str) -> str:
+    for placeholder, value in DESK_FILL.items():
+        path = path.replace(placeholder, value)
     return (
         path.replace("{name}", MIX)
         .replace("{node_id}", "ZTO-CD-HUB")

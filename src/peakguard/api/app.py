@@ -18,13 +18,19 @@ from peakguard.api.routers import (
     bulletins,
     case_files,
     cases,
+    daily_reports,
+    duty,
+    emergency,
     events,
     forecasts,
     health,
+    incidents,
     jobs,
     networks,
+    observed_warnings,
     plans,
     simulations,
+    supervision,
 )
 from peakguard.app.authentication import PrincipalCache, SecurityPolicy
 from peakguard.app.context import open_store
@@ -70,6 +76,12 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(document_shared_statuses(audit.router))
     app.include_router(document_shared_statuses(cases.router))
     app.include_router(document_shared_statuses(case_files.router))
+    app.include_router(document_shared_statuses(daily_reports.router))
+    app.include_router(document_shared_statuses(duty.router))
+    app.include_router(document_shared_statuses(incidents.router))
+    app.include_router(document_shared_statuses(emergency.router))
+    app.include_router(document_shared_statuses(observed_warnings.router))
+    app.include_router(document_shared_statuses(supervision.router))
     install_pages(app)
     install_job_runner(app)  # runs queued jobs while the app is up (its lifespan)
     install_case_sweeper(app)  # the cases' reminders and breaches, at start and periodically

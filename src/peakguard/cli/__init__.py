@@ -11,14 +11,20 @@ from peakguard.cli.admin import admin_app
 from peakguard.cli.audit import audit_app
 from peakguard.cli.cases import calendar_app, cases_app
 from peakguard.cli.console import configure
+from peakguard.cli.daily_reports import daily_reports_app
 from peakguard.cli.demo import demo_command
+from peakguard.cli.duty import duty_app
+from peakguard.cli.emergency import emergency_app
 from peakguard.cli.events import events_app
 from peakguard.cli.forecasts import capacity_command, forecast_command
+from peakguard.cli.incidents import incidents_app
 from peakguard.cli.networks import network_app
+from peakguard.cli.observed_warnings import observed_warnings_app
 from peakguard.cli.plans import plan_app
 from peakguard.cli.reports import report_app
 from peakguard.cli.serve import serve_command, version_command
 from peakguard.cli.simulation import simulate_command
+from peakguard.cli.supervision import supervision_app
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -52,6 +58,12 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(audit_app, name="audit")
 app.add_typer(cases_app, name="cases")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(daily_reports_app, name="daily")
+app.add_typer(duty_app, name="duty")
+app.add_typer(incidents_app, name="incident")
+app.add_typer(emergency_app, name="emergency")
+app.add_typer(observed_warnings_app, name="warnings")
+app.add_typer(supervision_app, name="supervise")
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 app.command("version")(version_command)

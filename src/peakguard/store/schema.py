@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from peakguard.store import access_tables, case_tables, tables
+from peakguard.store import (
+    access_tables,
+    case_tables,
+    duty_tables,
+    emergency_tables,
+    incident_tables,
+    report_tables,
+    tables,
+    warning_tables,
+)
 
 metadata: MetaData = tables.Base.metadata
-"""The metadata of :mod:`.tables`, :mod:`.access_tables` and :mod:`.case_tables` (all declare
-on one ``Base``)."""
+"""The metadata of every ``*_tables`` module (all declare on one ``Base``)."""
 
-__all__ = ["access_tables", "case_tables", "metadata", "tables"]
+__all__ = [
+    "access_tables",
+    "case_tables",
+    "duty_tables",
+    "emergency_tables",
+    "incident_tables",
+    "metadata",
+    "report_tables",
+    "tables",
+    "warning_tables",
+]

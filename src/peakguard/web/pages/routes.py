@@ -27,14 +27,20 @@ from peakguard.web.pages import (
     case_forms,
     cases,
     command,
+    daily_reports,
     desk,
+    duty,
+    emergency,
     forecasts,
+    incidents,
     jobs,
     network_import,
     networks,
+    observed_warnings,
     plans,
     public,
     shell,
+    supervision,
 )
 from peakguard.web.pages.access import LoginRequired, login_location
 from peakguard.web.pages.navigation import NavItem
@@ -54,6 +60,12 @@ PAGE_MODULES: Sequence[ModuleType] = (
     networks,
     command,
     desk,
+    duty,
+    observed_warnings,
+    incidents,
+    emergency,
+    daily_reports,
+    supervision,
     public,
 )
 """Every page module, in menu order of their entries."""

@@ -1,0 +1,11 @@
+"""Pages: emergency plans: the plans as data, activation, actions checked off, termination,
+drills."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from peakguard.web.pages.navigation import NavItem
+
+router = APIRouter(prefix="/app", include_in_schema=False)
+NAVIGATION: tuple[NavItem, ...] = ()
