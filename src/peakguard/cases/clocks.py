@@ -44,6 +44,7 @@ RULE_KEYS: Final = (
     "appeal.retention",
     "emergency.answer",
     "emergency.call_back",
+    "incident.blockage_report",
 )
 """The clocks the workflows run; a rules file names only these."""
 
