@@ -1,0 +1,76 @@
+"""The observed state of the network's nodes: backlog and throughput from the scan events.
+
+Built on :func:`~peakguard.analytics.nodes.node_hours` (one row per node and hour: stays
+entering — accepts and arrivals —, stays leaving — departures and deliveries —, and the backlog
+at the end of the hour, the simulator's node backlog), so the watch reads the same figures the
+KPIs do, on DuckDB or Spark:
+
+- :func:`node_days`: per node and China-time day, parcels in and out, the backlog at the end of
+  the day's last hour and its peak within the day;
+- :func:`node_state`: per node at the cutoff's hour (the moment watched), the backlog then and
+  the throughput of the ``window_hours`` before it (parcels in and out, per hour on average).
+
+A node enters these tables from its first scan on; a node that never scanned is absent (no
+figure, not zero).
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from peakguard.analytics.nodes import node_hours
+from peakguard.analytics.parcels import china_day
+from peakguard.analytics.settings import KpiSettings
+
+
+def node_days(events: ir.Table, settings: KpiSettings) -> ir.Table:
+    """``node_id, day`` (China time), ``arrived``, ``departed``, ``backlog`` (at the end of
+    the day's last hour up to the cutoff) and ``peak_backlog`` (the day's largest end-of-hour
+    backlog)."""
+    hours = node_hours(events, settings)
+    hours = hours.mutate(day=china_day(hours.hour))
+    last = hours.group_by(["node_id", "day"]).aggregate(last_hour=hours.hour.max())
+    days = hours.group_by(["node_id", "day"]).aggregate(
+        arrived=hours.arrived.sum(),
+        departed=hours.departed.sum(),
+        peak_backlog=hours.backlog.max(),
+    )
+    closing = hours.join(last, [hours.node_id == last.node_id, hours.hour == last.last_hour])
+    closing = closing.select(node_id=hours.node_id, day=hours.day, backlog=hours.backlog)
+    joined = days.join(closing, ["node_id", "day"])
+    return joined.select(
+        "node_id",
+        "day",
+        arrived=joined.arrived.cast("int64"),
+        departed=joined.departed.cast("int64"),
+        backlog=joined.backlog.cast("int64"),
+        peak_backlog=joined.peak_backlog.cast("int64"),
+    )
+
+
+def node_state(events: ir.Table, settings: KpiSettings, *, window_hours: int = 24) -> ir.Table:
+    """Per node at the cutoff's hour: ``node_id``, ``hour`` (its start, UTC), ``backlog`` at
+    the cutoff, and over the ``window_hours`` hours up to and including it ``arrived``,
+    ``departed`` and ``peak_backlog``."""
+    if window_hours < 1:
+        raise ValueError("window_hours must be at least 1")
+    hours = node_hours(events, settings)
+    last = hours.group_by("node_id").aggregate(last_hour=hours.hour.max())
+    joined = hours.join(last, "node_id")
+    recent = joined.filter(joined.hour > joined.last_hour - ibis.interval(hours=window_hours))
+    window = recent.group_by(["node_id", "last_hour"]).aggregate(
+        arrived=recent.arrived.sum(),
+        departed=recent.departed.sum(),
+        peak_backlog=recent.backlog.max(),
+    )
+    now = joined.filter(joined.hour == joined.last_hour).select("node_id", "backlog")
+    state = window.join(now, "node_id")
+    return state.select(
+        "node_id",
+        hour=state.last_hour,
+        backlog=state.backlog.cast("int64"),
+        arrived=state.arrived.cast("int64"),
+        departed=state.departed.cast("int64"),
+        peak_backlog=state.peak_backlog.cast("int64"),
+    )
