@@ -1,0 +1,112 @@
+"""A provincial duty desk's night on each engine: an alert is delivered to the officer on
+duty, escalates once however many sweepers run, stops when acknowledged, and is raised once
+per dedupe key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from peakguard.app import accounts
+from peakguard.app.alerts import alert_message, raise_alert
+from peakguard.app.context import open_store
+from peakguard.cases.duty import Watch
+from peakguard.config import Settings
+from peakguard.domain.scans import CHINA_STANDARD_TIME
+from peakguard.i18n import _, render
+from peakguard.identity.model import (
+    LOCAL_ADMINISTRATOR,
+    Organisation,
+    OrganisationKind,
+    RegulatorLevel,
+)
+from peakguard.store.accounts import organisation_row, user_row
+from peakguard.store.database import Store, transaction
+from peakguard.store.duty import load_alert, replace_roster
+
+ADMIN = LOCAL_ADMINISTRATOR
+NIGHT = date(2026, 11, 11)
+TEN_PM = datetime(2026, 11, 11, 22, 0, tzinfo=CHINA_STANDARD_TIME)
+
+
+@dataclass(frozen=True)
+class Desk:
+    """The Sichuan office: two duty officers and a leader on the night of 11 November."""
+
+    store: Store
+    office: int
+    first: int
+    second: int
+    leader: int
+    director: int
+
+
+@pytest.fixture
+def desk(database_url: str, tmp_path: Path) -> Iterator[Desk]:
+    """Sichuan's postal administration with its night watch of Double 11 on the roster."""
+    store = open_store(Settings(database_url=database_url, home=tmp_path))
+    accounts.create_organisation(
+        store,
+        ADMIN,
+        Organisation(
+            code="sc-post",
+            name="四川省邮政管理局",
+            kind=OrganisationKind.regulator,
+            level=RegulatorLevel.provincial,
+            region="510000",
+        ),
+    )
+    people = {
+        "first": "duty_officer",
+        "second": "duty_officer",
+        "leader": "director",
+        "chief": "director",
+    }
+    for name, role in people.items():
+        accounts.create_user(
+            store, ADMIN, username=name, organisation="sc-post", roles=[role], password=None
+        )
+    with transaction(store.sessions) as session:
+        ids = {name: user_row(session, name).id for name in people}  # type: ignore[union-attr]
+        office = organisation_row(session, "sc-post").id  # type: ignore[union-attr]
+        night = Watch(NIGHT, "night", ids["leader"], (ids["first"], ids["second"]))
+        replace_roster(session, office, NIGHT, NIGHT, [night])
+    yield Desk(store, office, ids["first"], ids["second"], ids["leader"], ids["chief"])
+    store.engine.dispose()
+
+
+def test_an_alert_goes_to_the_first_officer_on_duty(desk: Desk) -> None:
+    """Raised at 22:00 on the night shift, the alert is with the first duty officer."""
+    alert_id = raise_alert(
+        desk.store,
+        organisation_id=desk.office,
+        kind="report.late",
+        subject="report:ZTO-2026-11-11",
+        summary=_("the daily report of {carrier} is late", carrier="ZTO"),
+        raised_at=TEN_PM,
+    )
+    with transaction(desk.store.sessions) as session:
+        alert = load_alert(session, alert_id)
+    assert alert is not None and alert.delivered_to == desk.first
+    assert render(alert_message(alert), "en") == "the daily report of ZTO is late"
+
+
+def test_the_same_dedupe_key_raises_one_alert(desk: Desk) -> None:
+    """Raising twice with one dedupe key gives the same alert."""
+    ids = {
+        raise_alert(
+            desk.store,
+            organisation_id=desk.office,
+            kind="incident.blockage",
+            subject="incident:7",
+            summary=("network blockage at {node}", {"node": "CD-HUB"}),
+            raised_at=TEN_PM + timedelta(minutes=minute),
+            dedupe_key="incident.blockage:7",
+        )
+        for minute in (0, 5)
+    }
+    assert len(ids) == 1
