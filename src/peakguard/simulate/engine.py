@@ -19,7 +19,6 @@ is known, and is recorded when ``trace`` is on.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,192 +26,27 @@ import numpy as np
 import numpy.typing as npt
 
 from peakguard.simulate.batches import EPSILON, UNTRACED, Batch, merge, take
-from peakguard.simulate.plan import FloatArray, IntArray, SimulationPlan, StoragePolicy
+from peakguard.simulate.plan import IntArray, SimulationPlan, StoragePolicy
+from peakguard.simulate.run_state import (
+    HOURS_A_DAY,
+    STILL_THERE,
+    RunState,
+    SimulationRun,
+    Trace,
+    Tracer,
+    capture,
+)
+from peakguard.simulate.state import SimulationState, resume_plan
 
-
-@dataclass(frozen=True)
-class Trace:
-    """What happened to every fraction of every cohort (one row per fraction per node)."""
-
-    cohort: IntArray
-    node: IntArray
-    arrived_hour: IntArray
-    """Hour the fraction joined the node's queue."""
-    sorted_hour: IntArray
-    """Hour it was sorted (delivered, at the destination: delivered at the end of this hour)."""
-    departed_hour: IntArray
-    """Hour its lane left (-1 at the destination; :data:`STILL_THERE` if it had not left when
-    the run ended)."""
-    lane: IntArray
-    parcels: FloatArray
-
-
-@dataclass(frozen=True)
-class SimulationRun:
-    """The engine's output: node-hour series, deliveries, what is left, and the trace."""
-
-    plan: SimulationPlan
-    arrived: FloatArray
-    """[node, hour] parcels that joined the node's queue (accepted or from a lane)."""
-    processed: FloatArray
-    """[node, hour] parcels sorted (stations: delivered)."""
-    backlog: FloatArray
-    """[node, hour] parcels at the node at the end of the hour (queued + waiting to leave)."""
-    queued: FloatArray
-    """[node, hour] of the backlog, the parcels not yet sorted."""
-    blocked: FloatArray
-    """[node, hour] parcels a departure to the node could not carry because it was full or
-    closed (recorded at the receiving node)."""
-    delivered: FloatArray
-    """[cohort] parcels delivered."""
-    delivered_hours: FloatArray
-    """[cohort] parcel-weighted sum of delivery times (hours after acceptance)."""
-    delivered_on_time: FloatArray
-    """[cohort] parcels delivered within the cohort's time limit."""
-    delivered_per_hour: FloatArray
-    """[hour] parcels delivered in the hour, all destinations."""
-    in_transit: FloatArray
-    """[hour] parcels on lanes at the end of the hour."""
-    trace: Trace | None
-
-    @property
-    def in_transit_at_end(self) -> float:
-        return float(self.in_transit[-1]) if len(self.in_transit) else 0.0
-
-    @property
-    def capacity(self) -> FloatArray:
-        return self.plan.sorting_capacity
-
-    def overflow(self) -> FloatArray:
-        """[node, hour] backlog above storage capacity (爆仓), zero where it fits."""
-        return np.maximum(0.0, self.backlog - self.plan.storage_capacity[:, None])
-
-
-HOURS_A_DAY = 24
-"""How often a run tells its ``progress`` how far it got: once a simulated day."""
-STILL_THERE = -2
-"""``departed_hour`` of a traced fraction still at its node when the run ends (−1: delivered)."""
-
-
-class _Tracer:
-    """The trace records of a run, kept for the chosen cohorts only when a sample is asked for."""
-
-    __slots__ = ("chosen", "parcels", "records")
-
-    def __init__(self, chosen: npt.NDArray[np.bool_] | None) -> None:
-        self.chosen = chosen
-        self.records: list[tuple[IntArray, ...]] = []
-        self.parcels: list[FloatArray] = []
-
-    def record(self, record: tuple[IntArray, ...], parcels: FloatArray) -> None:
-        """Keep one record: (cohort, node, arrived, sorted, departed, lane) per fraction."""
-        if self.chosen is not None:
-            keep = self.chosen[record[0]]
-            if not keep.any():
-                return
-            record = tuple(column[keep] for column in record)
-            parcels = parcels[keep]
-        self.records.append(record)
-        self.parcels.append(parcels)
-
-    def trace(self) -> Trace:
-        """The records kept, as one trace."""
-        if not self.records:
-            empty = np.zeros(0, dtype=np.int64)
-            return Trace(empty, empty, empty, empty, empty, empty, np.zeros(0))
-        cohort, node, arrived, sorted_hour, departed, lane = (
-            np.concatenate([record[index] for record in self.records]) for index in range(6)
-        )
-        return Trace(
-            cohort, node, arrived, sorted_hour, departed, lane, np.concatenate(self.parcels)
-        )
-
-
-@dataclass(slots=True)
-class _RunState:
-    """Where every parcel of a run is, and the series recorded so far.
-
-    A parcel is in a node's ``queues`` (arrived, not yet sorted), in a lane's ``buffers``
-    (sorted at the lane's origin, waiting for it to leave), in ``transit`` (on a lane, keyed by
-    the hour it arrives), or delivered (``deliveries`` until folded into the per-cohort totals).
-    """
-
-    queues: list[deque[Batch]]
-    """[node] batches waiting to be sorted, oldest first."""
-    buffers: list[deque[Batch]]
-    """[lane] sorted batches waiting for the lane's next departure, oldest first."""
-    transit: dict[int, list[tuple[int, Batch]]]
-    """arrival hour → (node it arrives at, batch) for batches on lanes."""
-    queue_total: FloatArray
-    """[node] parcels in the node's queue."""
-    buffer_total: FloatArray
-    """[node] parcels sorted at the node and waiting to leave, all lanes out."""
-    lane_buffer_total: FloatArray
-    """[lane] parcels waiting for the lane."""
-    reserved: FloatArray
-    """[node] parcels on lanes bound for the node (storage a ``block`` policy keeps for them)."""
-    moving: float
-    """Parcels on lanes, all lanes."""
-    deliveries: list[tuple[IntArray, FloatArray, IntArray]]
-    """(cohorts, parcels, hours taken) delivered since the last fold."""
-    tracer: _Tracer | None
-    # The series the run returns, as documented on SimulationRun.
-    arrived: FloatArray
-    processed: FloatArray
-    backlog: FloatArray
-    queued: FloatArray
-    blocked: FloatArray
-    delivered_per_hour: FloatArray
-    in_transit: FloatArray
-    delivered: FloatArray
-    delivered_hours: FloatArray
-    on_time: FloatArray
-
-    @classmethod
-    def start(cls, plan: SimulationPlan, tracer: _Tracer | None) -> _RunState:
-        """Empty queues and zero series for ``plan``."""
-        nodes, hours = plan.sorting_capacity.shape
-        lanes = len(plan.lane_origin)
-        cohorts = len(plan.cohort_parcels)
-        return cls(
-            queues=[deque() for _ in range(nodes)],
-            buffers=[deque() for _ in range(lanes)],
-            transit={},
-            queue_total=np.zeros(nodes),
-            buffer_total=np.zeros(nodes),
-            lane_buffer_total=np.zeros(lanes),
-            reserved=np.zeros(nodes),
-            moving=0.0,
-            deliveries=[],
-            tracer=tracer,
-            arrived=np.zeros((nodes, hours)),
-            processed=np.zeros((nodes, hours)),
-            backlog=np.zeros((nodes, hours)),
-            queued=np.zeros((nodes, hours)),
-            blocked=np.zeros((nodes, hours)),
-            delivered_per_hour=np.zeros(hours),
-            in_transit=np.zeros(hours),
-            delivered=np.zeros(cohorts),
-            delivered_hours=np.zeros(cohorts),
-            on_time=np.zeros(cohorts),
-        )
-
-    def run(self, plan: SimulationPlan) -> SimulationRun:
-        """The finished run (call after the last hour)."""
-        return SimulationRun(
-            plan,
-            self.arrived,
-            self.processed,
-            self.backlog,
-            self.queued,
-            self.blocked,
-            self.delivered,
-            self.delivered_hours,
-            self.on_time,
-            self.delivered_per_hour,
-            self.in_transit,
-            self.tracer.trace() if self.tracer is not None else None,
-        )
+__all__ = [
+    "HOURS_A_DAY",
+    "STILL_THERE",
+    "SimulationRun",
+    "SimulationState",
+    "Trace",
+    "conservation_gap",
+    "simulate_plan",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,32 +73,74 @@ def simulate_plan(
     trace: bool = False,
     trace_cohorts: npt.NDArray[np.bool_] | None = None,
     progress: Callable[[float], None] | None = None,
+    start: SimulationState | None = None,
+    snapshot_at: int | None = None,
 ) -> SimulationRun:
     """Run a compiled plan hour by hour. Deterministic: the same plan gives the same run.
 
     ``trace`` records every fraction's hours at every node; ``trace_cohorts`` (one flag per
     cohort) records only those cohorts' — a cluster sample of parcels whose scan events a season
     too large to trace whole can still produce (the run itself is the same either way).
-    ``progress`` is told the share of hours done at the end of every simulated day."""
-    tracer = _Tracer(trace_cohorts) if trace or trace_cohorts is not None else None
-    state = _RunState.start(plan, tracer)
+    ``progress`` is told the share of hours done at the end of every simulated day.
+
+    ``start`` runs from a state (taken from a run, or observed) at the start of its hour ``h``
+    instead of from an empty network: the plan's cohorts accepted from ``h`` on join as usual,
+    the state's parcels are where the state has them, and hours before ``h`` are recorded as
+    zeros. The run's ``plan`` is then :func:`~peakguard.simulate.state.resume_plan`'s (the
+    plan's cohorts from ``h`` on, then the state's), which its per-cohort arrays follow;
+    ``trace_cohorts`` flags the given plan's cohorts, and the state's are traced.
+
+    ``snapshot_at`` (an hour from the start, up to ``plan.hours``) leaves the state at the
+    start of that hour in ``run.state``: a run started from it gives the same answers, hour by
+    hour, as this one (within floating-point noise)."""
+    tracer = Tracer(trace_cohorts) if trace or trace_cohorts is not None else None
+    first, delivered_before = 0, 0.0
+    if start is None:
+        state = RunState.start(plan, tracer)
+    else:
+        first, delivered_before = start.hour, start.delivered_before
+        if tracer is not None and tracer.chosen is not None:
+            tracer.chosen = _chosen_after(tracer.chosen, plan, start)
+        plan, base = resume_plan(plan, start)
+        state = RunState.resume(plan, start, base, tracer)
+    hours = plan.sorting_capacity.shape[1]
+    if snapshot_at is not None and not first <= snapshot_at <= hours:
+        raise ValueError(f"snapshot_at must be an hour from {first} to {hours}")
     intake = _Intake.of(plan)
     last_hop = plan.route_length - 1
-    hours = plan.sorting_capacity.shape[1]
-    for hour in range(hours):
+    taken: SimulationState | None = None
+    for hour in range(first, hours):
+        if hour == snapshot_at:
+            taken = capture(state, plan, hour, delivered_before + _delivered(state, first, hour))
         _join(state, plan, hour, intake.accepted_in(hour))
         _depart(state, plan, hour)
         _sort(state, plan, hour, last_hop)
         _record_backlog(state, plan, hour)
         if progress is not None and (hour % HOURS_A_DAY == HOURS_A_DAY - 1 or hour == hours - 1):
             progress((hour + 1) / hours)
+    if snapshot_at == hours:
+        taken = capture(state, plan, hours, delivered_before + _delivered(state, first, hours))
     _fold(state, plan)
     if tracer is not None:
         _trace_what_is_left(state, plan, tracer)
-    return state.run(plan)
+    return state.run(plan, taken)
 
 
-def _join(state: _RunState, plan: SimulationPlan, hour: int, accepted: IntArray) -> None:
+def _delivered(state: RunState, first: int, hour: int) -> float:
+    """Parcels delivered in hours ``first`` to ``hour`` − 1 of this run."""
+    return float(state.delivered_per_hour[first:hour].sum())
+
+
+def _chosen_after(
+    chosen: npt.NDArray[np.bool_], plan: SimulationPlan, start: SimulationState
+) -> npt.NDArray[np.bool_]:
+    """Trace flags over the plan a run from ``start`` works on: the plan's cohorts accepted
+    from the state's hour on keep theirs, the state's cohorts are all traced."""
+    future = chosen[plan.cohort_hour >= start.hour]
+    return np.concatenate([future, np.ones(len(start.cohorts.parcels), dtype=bool)])
+
+
+def _join(state: RunState, plan: SimulationPlan, hour: int, accepted: IntArray) -> None:
     """Step 1: parcels arriving from lanes, then the cohorts ``accepted`` at their origins,
     join each node's queue as one batch stamped with the hour."""
     joining: dict[int, list[Batch]] = {}
@@ -297,7 +173,7 @@ def _join(state: _RunState, plan: SimulationPlan, hour: int, accepted: IntArray)
         reserved[node] = max(reserved[node], 0.0)
 
 
-def _depart(state: _RunState, plan: SimulationPlan, hour: int) -> None:
+def _depart(state: RunState, plan: SimulationPlan, hour: int) -> None:
     """Step 2: the lanes leaving in the hour carry up to their capacity (or the room at a
     closed or, under ``block``, full node) from the parcels sorted earlier, oldest first."""
     if hour not in plan.departures:
@@ -319,7 +195,7 @@ def _depart(state: _RunState, plan: SimulationPlan, hour: int) -> None:
 
 
 def _room(
-    state: _RunState, plan: SimulationPlan, hour: int, lane: int, target: int, capacity: float
+    state: RunState, plan: SimulationPlan, hour: int, lane: int, target: int, capacity: float
 ) -> float:
     """What a departure of ``lane`` can carry to ``target``; what it cannot, of what waits for
     it, is recorded as blocked at the target."""
@@ -337,7 +213,7 @@ def _room(
     return room
 
 
-def _send(state: _RunState, plan: SimulationPlan, hour: int, lane: int, moved: Batch) -> None:
+def _send(state: RunState, plan: SimulationPlan, hour: int, lane: int, moved: Batch) -> None:
     """Put the batch ``moved`` taken from ``lane``'s buffer on the lane, due at its next node."""
     amount = moved.total
     origin = int(plan.lane_origin[lane])
@@ -367,7 +243,7 @@ def _send(state: _RunState, plan: SimulationPlan, hour: int, lane: int, moved: B
     state.transit.setdefault(arrival, []).append((target, moved))
 
 
-def _sort(state: _RunState, plan: SimulationPlan, hour: int, last_hop: IntArray) -> None:
+def _sort(state: RunState, plan: SimulationPlan, hour: int, last_hop: IntArray) -> None:
     """Step 3: each open node sorts up to its capacity, oldest batch first; parcels at their
     destination are delivered, the rest wait for the next lane on their route."""
     capacity_now = np.where(plan.accepting[:, hour], plan.sorting_capacity[:, hour], 0.0)
@@ -389,7 +265,7 @@ def _sort(state: _RunState, plan: SimulationPlan, hour: int, last_hop: IntArray)
 
 
 def _deliver(
-    state: _RunState,
+    state: RunState,
     plan: SimulationPlan,
     hour: int,
     node: int,
@@ -419,7 +295,7 @@ def _deliver(
 
 
 def _wait_for_lanes(
-    state: _RunState,
+    state: RunState,
     plan: SimulationPlan,
     hour: int,
     node: int,
@@ -463,7 +339,7 @@ def _by_lane(next_lane: IntArray) -> list[tuple[int, IntArray | None]]:
     return [(int(next_lane[group[0]]), group) for group in np.split(lane_order, cuts)]
 
 
-def _record_backlog(state: _RunState, plan: SimulationPlan, hour: int) -> None:
+def _record_backlog(state: RunState, plan: SimulationPlan, hour: int) -> None:
     """Step 4: the hour's backlog (queued + sorted and waiting to leave) and parcels on lanes;
     at the end of each day, the day's deliveries fold into the totals (keeping memory flat)."""
     state.backlog[:, hour] = state.queue_total + state.buffer_total
@@ -473,7 +349,7 @@ def _record_backlog(state: _RunState, plan: SimulationPlan, hour: int) -> None:
         _fold(state, plan)
 
 
-def _fold(state: _RunState, plan: SimulationPlan) -> None:
+def _fold(state: RunState, plan: SimulationPlan) -> None:
     """Add the collected deliveries to the per-cohort totals (in place) and clear the list."""
     deliveries = state.deliveries
     if not deliveries:
@@ -489,7 +365,7 @@ def _fold(state: _RunState, plan: SimulationPlan) -> None:
     deliveries.clear()
 
 
-def _trace_what_is_left(state: _RunState, plan: SimulationPlan, tracer: _Tracer) -> None:
+def _trace_what_is_left(state: RunState, plan: SimulationPlan, tracer: Tracer) -> None:
     """Trace what is still at a node when the run ends: it arrived there (and may be sorted)."""
     for node, queue in enumerate(state.queues):
         for batch in queue:

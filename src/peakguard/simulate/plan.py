@@ -87,6 +87,8 @@ class SimulationPlan:
     policy: StoragePolicy = StoragePolicy.block
     unroutable: dict[tuple[int, int], float] = field(default_factory=dict)
     """(origin, destination) → parcels with no route, left out of the run and reported."""
+    lane_ids: tuple[str, ...] = ()
+    """[lane] the network's lane ids (what observed parcels on lanes are reported by)."""
 
 
 RoutingWindow = tuple[int, int, RoutingTable]
@@ -155,6 +157,7 @@ def compile_plan(
         cohort_time_limit=limits,
         policy=policy,
         unroutable=unroutable,
+        lane_ids=tuple(lane.id for lane in network.lanes),
     )
 
 
