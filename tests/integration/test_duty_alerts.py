@@ -4,6 +4,7 @@ per dedupe key."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -12,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from peakguard.app import accounts
-from peakguard.app.alerts import alert_message, raise_alert
+from peakguard.app.alerts import (
+    AlertSweepReport,
+    acknowledge,
+    alert_message,
+    raise_alert,
+    sweep_alerts,
+)
 from peakguard.app.context import open_store
 from peakguard.cases.duty import Watch
 from peakguard.config import Settings
@@ -20,13 +27,17 @@ from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.i18n import _, render
 from peakguard.identity.model import (
     LOCAL_ADMINISTRATOR,
+    Channel,
     Organisation,
     OrganisationKind,
+    Permission,
+    Principal,
     RegulatorLevel,
 )
-from peakguard.store.accounts import organisation_row, user_row
+from peakguard.store.access_tables import OrganisationRow
+from peakguard.store.accounts import organisation_of, organisation_row, user_row
 from peakguard.store.database import Store, transaction
-from peakguard.store.duty import load_alert, replace_roster
+from peakguard.store.duty import escalations, load_alert, replace_roster
 
 ADMIN = LOCAL_ADMINISTRATOR
 NIGHT = date(2026, 11, 11)
@@ -110,3 +121,73 @@ def test_the_same_dedupe_key_raises_one_alert(desk: Desk) -> None:
         for minute in (0, 5)
     }
     assert len(ids) == 1
+
+
+def _late_report(desk: Desk, key: str | None = None) -> int:
+    return raise_alert(
+        desk.store,
+        organisation_id=desk.office,
+        kind="report.late",
+        subject="report:ZTO-2026-11-11",
+        summary=_("the daily report of {carrier} is late", carrier="ZTO"),
+        raised_at=TEN_PM,
+        dedupe_key=key,
+    )
+
+
+def test_two_sweepers_at_once_escalate_once(desk: Desk) -> None:
+    """Unacknowledged at 22:16, two concurrent sweeps move the alert to the second officer once;
+    at 22:32 it reaches the leader on duty."""
+    alert_id = _late_report(desk)
+    barrier = threading.Barrier(2)
+    reports: list[AlertSweepReport] = []
+
+    def sweep() -> None:
+        barrier.wait()
+        reports.append(sweep_alerts(desk.store, now=TEN_PM + timedelta(minutes=16)))
+
+    threads = [threading.Thread(target=sweep) for _index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(report.escalations for report in reports) == 1
+    sweep_alerts(desk.store, now=TEN_PM + timedelta(minutes=32))
+    with transaction(desk.store.sessions) as session:
+        alert = load_alert(session, alert_id)
+        steps = [(e.step, e.to_user) for e in escalations(session, alert_id)]
+    assert steps == [(1, desk.second), (2, desk.leader)]
+    assert alert is not None and alert.delivered_to == desk.leader
+
+
+def test_an_acknowledged_alert_never_escalates(desk: Desk) -> None:
+    """The first officer acknowledges at 22:10; a sweep the next morning changes nothing."""
+    alert_id = _late_report(desk)
+    officer = principal(desk.store, "first")
+    acknowledge(
+        desk.store, officer, alert_id, note="called ZTO", now=TEN_PM + timedelta(minutes=10)
+    )
+    report = sweep_alerts(desk.store, now=TEN_PM + timedelta(hours=9))
+    with transaction(desk.store.sessions) as session:
+        alert = load_alert(session, alert_id)
+        assert escalations(session, alert_id) == []
+    assert report.escalations == 0
+    assert alert is not None and alert.delivered_to == desk.first
+    assert alert.acknowledged_by == "first" and alert.acknowledged_note == "called ZTO"
+
+
+def principal(store: Store, username: str) -> Principal:
+    """A duty officer of the office acting through a browser session."""
+    with transaction(store.sessions) as session:
+        user = user_row(session, username)
+        assert user is not None
+        office = session.get(OrganisationRow, user.organisation_id)
+        assert office is not None
+        return Principal(
+            name=username,
+            organisation=organisation_of(office),
+            permissions=frozenset({Permission.duty_read, Permission.duty_keep}),
+            channel=Channel.session,
+            roles=("duty_officer",),
+            user_id=user.id,
+        )

@@ -10,22 +10,33 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from peakguard.app.access import require
 from peakguard.app.audit import record_in
-from peakguard.cases.duty import escalation_chain, on_duty
+from peakguard.cases.duty import escalation_chain, escalation_step, on_duty, step_due_at
 from peakguard.domain.scans import CHINA_STANDARD_TIME
-from peakguard.i18n import Message
-from peakguard.identity.model import LOCAL_ADMINISTRATOR, Principal
+from peakguard.errors import ConflictError, NotFoundError
+from peakguard.i18n import Message, _
+from peakguard.identity.model import LOCAL_ADMINISTRATOR, Permission, Principal
+from peakguard.store.case_clocks import reminders
 from peakguard.store.database import Store, transaction
 from peakguard.store.duty import (
     AlertRecord,
+    acknowledge_alert,
+    alerted_keys,
+    alerts,
     directors,
+    duty_sweep_lock,
+    escalate_once,
     insert_alert,
+    load_alert,
     office_settings,
+    open_alerts_before,
     roster,
 )
 
@@ -112,11 +123,7 @@ def _insert(
     if raised_at.tzinfo is None:
         raise ValueError("raised_at must be an aware datetime")
     settings = office_settings(session, organisation_id)
-    day = raised_at.astimezone(CHINA_STANDARD_TIME).date()
-    watches = roster(session, organisation_id, day - timedelta(days=2), day + timedelta(days=1))
-    chain = escalation_chain(
-        on_duty(settings.shifts, watches, raised_at), directors(session, organisation_id)
-    )
+    chain = chain_at(session, organisation_id, raised_at)
     return insert_alert(
         session,
         organisation_id=organisation_id,
@@ -165,3 +172,170 @@ def _revived(params: Mapping[str, Any]) -> dict[str, Any]:
 def alert_message(row: AlertRecord) -> Message:
     """The alert's summary as a Message, to render in the reader's language."""
     return Message(row.msgid, _revived(row.params))
+
+
+def chain_at(session: Session, organisation_id: int, moment: datetime) -> tuple[int, ...]:
+    """The escalation chain of the office at ``moment``: the officers of the shift on duty,
+    its leader, then the office's directors."""
+    settings = office_settings(session, organisation_id)
+    day = moment.astimezone(CHINA_STANDARD_TIME).date()
+    watches = roster(session, organisation_id, day - timedelta(days=1), day)
+    return escalation_chain(
+        on_duty(settings.shifts, watches, moment), directors(session, organisation_id)
+    )
+
+
+@dataclass(frozen=True)
+class AlertSweepReport:
+    """What one sweep did (``ran`` is False when another sweep held the lock)."""
+
+    ran: bool
+    examined: int = 0
+    escalations: int = 0
+
+
+def sweep_alerts(store: Store, *, now: datetime | None = None) -> AlertSweepReport:
+    """Escalate every open alert as far as ``now`` says, each step once.
+
+    Step k of an alert is due ``k × limit`` after it was raised and goes to the k-th person of
+    the chain of the shift on duty at that due time (stopping at the chain's last person).
+    A sweep after a downtime records every step missed, each with its own due time, and
+    leaves the alert with the person it should be with now. Safe to run from many workers at
+    once: one holds the lock, and each step is a unique row."""
+    moment = now or datetime.now(UTC)
+    with transaction(store.sessions) as session:
+        if not duty_sweep_lock(session):
+            return AlertSweepReport(ran=False)
+        examined = escalated = 0
+        for alert in open_alerts_before(session, moment):
+            examined += 1
+            escalated += _escalate(session, store, alert, moment)
+    return AlertSweepReport(ran=True, examined=examined, escalations=escalated)
+
+
+def _escalate(session: Session, store: Store, alert: AlertRecord, now: datetime) -> int:
+    limit = timedelta(minutes=alert.acknowledge_minutes)
+    target = escalation_step(
+        alert.raised_at, limit, now, len(chain_at(session, alert.organisation_id, now))
+    )
+    done = 0
+    for step in range(alert.step + 1, target + 1):
+        due = step_due_at(alert.raised_at, limit, step)
+        chain = chain_at(session, alert.organisation_id, due) or chain_at(
+            session, alert.organisation_id, now
+        )
+        person = chain[min(step, len(chain) - 1)] if chain else None
+        if escalate_once(session, alert.id, step, person, due_at=due, at=now):
+            done += 1
+            record_in(
+                session,
+                store,
+                DUTY_SYSTEM,
+                "duty.alert_escalated",
+                "duty_alert",
+                str(alert.id),
+                detail={"step": step, "due_at": due.isoformat()},
+                at=now,
+            )
+    return done
+
+
+def acknowledge(
+    store: Store,
+    actor: Principal,
+    alert_id: int,
+    *,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> AlertRecord:
+    """Acknowledge an alert of the actor's office (anyone of the office holding duty.keep
+    may: whoever takes it stops its escalation); a second acknowledgement is a conflict."""
+    require(actor, Permission.duty_keep)
+    moment = now or datetime.now(UTC)
+    with transaction(store.sessions) as session:
+        alert = load_alert(session, alert_id)
+        if alert is None or alert.organisation_id != actor.organisation.id:
+            raise NotFoundError(_("no alert {id}", id=alert_id))
+        cleaned = (note or "").strip() or None
+        if not acknowledge_alert(session, alert_id, by=actor.name, at=moment, note=cleaned):
+            raise ConflictError(
+                _(
+                    "alert {id} was acknowledged already by {by}",
+                    id=alert_id,
+                    by=alert.acknowledged_by or "",
+                )
+            )
+        record_in(
+            session, store, actor, "duty.alert_acknowledged", "duty_alert", str(alert_id), at=moment
+        )
+        found = load_alert(session, alert_id)
+    assert found is not None
+    return found
+
+
+def office_alerts(
+    store: Store, actor: Principal, *, mine: bool = False, open_only: bool = False
+) -> list[AlertRecord]:
+    """The alerts of the actor's office, open ones first (``mine``: those with the actor)."""
+    require(actor, Permission.duty_read)
+    if actor.organisation.id is None:
+        return []
+    with transaction(store.sessions) as session:
+        if mine and actor.user_id is None:
+            return []
+        return alerts(
+            session,
+            [actor.organisation.id],
+            open_only=open_only,
+            delivered_to=actor.user_id if mine else None,
+        )
+
+
+REMINDER_PREFIX = "case.reminder:"
+
+
+def alert_case_reminders(store: Store, *, now: datetime | None = None) -> int:
+    """Raise an alert to the responsible office's duty for each complaint-clock reminder not
+    yet acknowledged nor alerted (deduplicated by the reminder's id); how many were raised."""
+    moment = now or datetime.now(UTC)
+    raised = 0
+    with transaction(store.sessions) as session:
+        done = alerted_keys(session, REMINDER_PREFIX)
+        for reminder in reminders(session, None, unacknowledged_only=True, limit=5000):
+            key = f"{REMINDER_PREFIX}{reminder.id}"
+            if key in done or reminder.organisation_id is None:
+                continue
+            summary = _reminder_summary(reminder.kind, reminder.reference, reminder.rule_key)
+            alert_id, created = _insert(
+                session,
+                reminder.organisation_id,
+                "case.reminder",
+                f"case:{reminder.reference}",
+                summary.msgid,
+                json.dumps(_storable(summary.params), ensure_ascii=False),
+                moment,
+                key,
+            )
+            if created:
+                raised += 1
+                record_in(
+                    session,
+                    store,
+                    DUTY_SYSTEM,
+                    "duty.alert_raised",
+                    "duty_alert",
+                    str(alert_id),
+                    detail={"kind": "case.reminder", "reminder": reminder.id},
+                    at=moment,
+                )
+    return raised
+
+
+def _reminder_summary(kind: str, reference: str, clock: str) -> Message:
+    if kind == "before":
+        return _("case {reference}: the {clock} deadline is near", reference=reference, clock=clock)
+    if kind == "due":
+        return _(
+            "case {reference}: the {clock} deadline has passed", reference=reference, clock=clock
+        )
+    return _("case {reference}: the {clock} deadline is breached", reference=reference, clock=clock)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from peakguard.cases.duty import (
@@ -355,3 +355,20 @@ def count_open(session: Session, organisation_id: int) -> int:
         DutyAlertRow.organisation_id == organisation_id, DutyAlertRow.acknowledged_at.is_(None)
     )
     return int(session.scalar(statement) or 0)
+
+
+DUTY_SWEEP_LOCK = 0x7065616B64757479
+"""PostgreSQL advisory-lock key ("peakduty" in ASCII) of the alert sweep, held for the
+sweeping transaction only (apart from the case sweep's, so the two never skip each other)."""
+
+
+def duty_sweep_lock(session: Session) -> bool:
+    """Whether this transaction may sweep the alerts now: the advisory lock on PostgreSQL,
+    tried without waiting (the other workers skip the round); True on SQLite, whose single
+    writer serialises the sweeps (and the sweep's writes are idempotent)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    taken = session.execute(
+        text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DUTY_SWEEP_LOCK}
+    ).scalar_one()
+    return bool(taken)
