@@ -8,7 +8,9 @@ KPIs do, on DuckDB or Spark:
 - :func:`node_days`: per node and China-time day, parcels in and out, the backlog at the end of
   the day's last hour and its peak within the day;
 - :func:`node_state`: per node at the cutoff's hour (the moment watched), the backlog then and
-  the throughput of the ``window_hours`` before it (parcels in and out, per hour on average).
+  the throughput of the ``window_hours`` before it (parcels in and out);
+- :func:`parcels_on_lanes`: the parcels on the road at the cutoff (departed, not yet arrived),
+  by the node they left, the node they go to and the hour they left.
 
 A node enters these tables from its first scan on; a node that never scanned is absent (no
 figure, not zero).
@@ -19,9 +21,10 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from peakguard.analytics.nodes import node_hours
-from peakguard.analytics.parcels import china_day
+from peakguard.analytics.nodes import ENTERING, LEAVING, node_hours
+from peakguard.analytics.parcels import SECONDS_PER_HOUR, china_day, seconds, within_cutoff
 from peakguard.analytics.settings import KpiSettings
+from peakguard.domain.scans import EventType
 
 
 def node_days(events: ir.Table, settings: KpiSettings) -> ir.Table:
@@ -74,3 +77,29 @@ def node_state(events: ir.Table, settings: KpiSettings, *, window_hours: int = 2
         departed=state.departed.cast("int64"),
         peak_backlog=state.peak_backlog.cast("int64"),
     )
+
+
+def parcels_on_lanes(events: ir.Table, settings: KpiSettings) -> ir.Table:
+    """Parcels on the road at the cutoff: those whose last movement scan (accept, arrive,
+    depart, deliver) is a departure, by ``node_id`` (where they left), ``next_node_id`` and
+    ``hour`` (the departure's hour, UTC): ``parcels``."""
+    scans = within_cutoff(events, settings)
+    moves = scans.filter(scans.event.isin((*ENTERING, *LEAVING)))
+    last = moves.group_by(["carrier", "waybill"]).aggregate(last_time=moves.time.max())
+    latest = moves.join(
+        last,
+        [
+            moves.carrier == last.carrier,
+            moves.waybill == last.waybill,
+            moves.time == last.last_time,
+        ],
+    )
+    leaving = latest.filter(
+        (latest.event == EventType.depart.value) & latest.next_node_id.notnull()
+    )
+    hour = (seconds(leaving.time) // SECONDS_PER_HOUR) * SECONDS_PER_HOUR
+    leaving = leaving.mutate(hour=hour.as_timestamp("s"))
+    counted = leaving.group_by(["node_id", "next_node_id", "hour"]).aggregate(
+        parcels=leaving.waybill.count()
+    )
+    return counted.select("node_id", "next_node_id", "hour", parcels=counted.parcels.cast("int64"))

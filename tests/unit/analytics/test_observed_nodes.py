@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from peakguard.analytics.observed_nodes import node_days, node_state
+from peakguard.analytics.observed_nodes import node_days, node_state, parcels_on_lanes
 
 from .conftest import duck, scan, settings
 
@@ -58,3 +58,14 @@ def test_state_at_the_cutoff_with_its_window() -> None:
     assert (by_node["H"]["backlog"], by_node["H"]["arrived"], by_node["H"]["departed"]) == (1, 3, 3)
     assert by_node["H"]["peak_backlog"] == 2
     assert (by_node["O"]["backlog"], by_node["O"]["arrived"]) == (1, 1)
+
+
+def test_parcels_on_the_road_at_the_cutoff() -> None:
+    """At 17:45: P2 left H at 17.5 for S and has not arrived (on the road); P1 left at 15.2
+    and has no later scan either (on the road since hour 15); P4 (20.5) has not left yet."""
+    engine = duck(hub_day())
+    rows = engine.compute(parcels_on_lanes(engine.events, settings(17.75))).to_pylist()
+    assert [(r["node_id"], r["next_node_id"], r["hour"].hour, r["parcels"]) for r in rows] == [
+        ("H", "S", 15, 1),
+        ("H", "S", 17, 1),
+    ]
