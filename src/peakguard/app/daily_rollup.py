@@ -31,12 +31,15 @@ from peakguard.cases.daily_reports import (
     FIGURES,
     DailyReportSettings,
     Evidence,
+    FlagKind,
     ForecastBand,
     ReportKey,
     assess,
     days_due,
     report_deadline,
 )
+from peakguard.domain.scans import CHINA_STANDARD_TIME
+from peakguard.i18n import _, render
 from peakguard.identity.model import Principal
 from peakguard.store.daily_reports import (
     FlagRecord,
@@ -221,3 +224,52 @@ def daily_rollup(
         tuple(flags),
         tuple(sorted(expected - set(contents))),
     )
+
+
+def rollup_rows(rollup: Rollup) -> list[list[object]]:
+    """The roll-up's totals as rows: per carrier, per city, then the territory's total."""
+    sections = (
+        ("carrier", rollup.by_carrier),
+        ("city", rollup.by_city),
+        ("total", (rollup.total,)),
+    )
+    return [
+        [
+            section,
+            line.name,
+            line.reports,
+            line.picked_up,
+            line.delivered,
+            line.backlog,
+            line.staff,
+            line.vehicles,
+            line.closed_outlets,
+        ]
+        for section, lines in sections
+        for line in lines
+    ]
+
+
+def rollup_flag_rows(rollup: Rollup, language: str | None = None) -> list[list[object]]:
+    """The flags of the day, then the expected reports not received and not flagged yet."""
+    rows: list[list[object]] = [
+        [
+            flag.key.day.isoformat(),
+            flag.key.carrier,
+            flag.key.region,
+            flag.kind,
+            flag.version,
+            render(flag.reason, language),
+            flag.threshold,
+        ]
+        for flag in rollup.flags
+    ]
+    flagged = {flag.key for flag in rollup.flags if flag.kind == FlagKind.missing.value}
+    due = rollup.deadline.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M")
+    reason = render(_("not received yet (due {deadline})", deadline=due), language)
+    rows += [
+        [key.day.isoformat(), key.carrier, key.region, "missing", 0, reason, due]
+        for key in rollup.missing
+        if key not in flagged
+    ]
+    return rows

@@ -558,7 +558,7 @@ def scan_counts(lake: Path, day: date) -> ScanDay:
         return ScanDay({}, frozenset())
     columns = ["event", "origin_region", "destination_region"]
     table = event_dataset(lake).to_table(
-        columns=[*columns, *LAKE_KEY, "__filename"],
+        columns=[*columns, *(name for name in LAKE_KEY if name not in columns), "__filename"],
         filter=ds.field("day") == pa.scalar(day, pa.date32()),
     )
     retracted = retracted_keys(lake)
