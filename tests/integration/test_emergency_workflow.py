@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from peakguard.app import accounts
+from peakguard.app.alerts import office_alerts
 from peakguard.app.context import open_store
 from peakguard.app.emergency import (
     activation_counts,
@@ -88,6 +91,12 @@ def store(database_url: str, tmp_path: Path) -> Iterator[Store]:
     opened.engine.dispose()
 
 
+def kept_office(store: Store, actor: Principal) -> Principal:
+    """``actor`` with its organisation kept in the database (so that its duty has an id)."""
+    kept = accounts.create_organisation(store, LOCAL_ADMINISTRATOR, actor.organisation)
+    return replace(actor, organisation=kept)
+
+
 def audited(store: Store, activation_id: int) -> list[str]:
     with transaction(store.sessions) as session:
         rows = session.scalars(
@@ -124,14 +133,14 @@ def test_a_warning_s_plan_is_activated_worked_through_and_terminated(store: Stor
     assert (view.record.plan_key, view.level, view.state) == ("peak_backlog", "III", "proposed")
     assert view.record.reasons == ("backlog_ratio >= 1.2",)
     assert view.record.trigger == "warning:17"
+    director = kept_office(store, CHENGDU_DIRECTOR)
     view = take_step(
-        store,
-        activation_id,
-        "activate",
-        expected_version=view.version,
-        actor=CHENGDU_DIRECTOR,
-        now=NOW,
+        store, activation_id, "activate", expected_version=view.version, actor=director, now=NOW
     )
+    alerts = office_alerts(store, replace(director, permissions=frozenset({P.duty_read})))
+    assert [(alert.kind, alert.subject) for alert in alerts] == [
+        ("emergency.activated", f"emergency:{activation_id}")
+    ]
     assert view.state == "activated" and view.unchecked == 5
     for action in view.actions:
         view = check_action(

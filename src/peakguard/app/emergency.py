@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from peakguard.app.access import require
+from peakguard.app.alerts import raise_alert
 from peakguard.app.audit import record_in
 from peakguard.app.emergency_access import (
     covers,
@@ -547,5 +548,24 @@ def _alert(
     actor: Principal,
     at: datetime,
 ) -> None:
-    """Tell the duty of the office that activated the plan (helper D's alerts)."""
-    del session, store, record, plan, actor, at
+    """Tell the duty of the office that activated the plan, in the activation's transaction
+    (once per activation). An organisation not kept in the database (the local
+    administrator) has no duty to tell."""
+    del store
+    organisation_id = actor.organisation.id
+    if organisation_id is None:
+        return
+    raise_alert(
+        session,
+        organisation_id=organisation_id,
+        kind="emergency.activated",
+        subject=f"emergency:{record.id}",
+        summary=_(
+            "Emergency plan {plan} activated at level {level} over {region}: start its actions.",
+            plan=plan.title_zh,
+            level=record.level,
+            region=record.region,
+        ),
+        raised_at=at,
+        dedupe_key=f"emergency.activated:{record.id}",
+    )

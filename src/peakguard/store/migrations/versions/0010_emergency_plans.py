@@ -8,6 +8,7 @@ Create Date: 2026-12-03
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,7 +23,7 @@ def _moment(name: str, nullable: bool) -> sa.Column[datetime]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
-def _by() -> list[sa.Column[object]]:
+def _by() -> list[sa.Column[Any]]:
     return [
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("organisation", sa.String(length=64), nullable=False),
