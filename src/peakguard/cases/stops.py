@@ -195,7 +195,8 @@ def judge_node(
 ) -> list[Stop]:
     """The stops of ``node`` over the ``observed`` days (the days its carrier's scans are in:
     a day without any is not judged, a node without counts on an observed day counted zero),
-    walked in order so that a stop never lowers the normal of the days after it.
+    walked in order so that a stop found against the node's own days never lowers the normal
+    of the days after it.
     ``reported_closed``: the days its carrier reported it closed, with the report's name."""
     policy = policy or StopPolicy()
     counts = {item.day: item for item in days}
@@ -221,7 +222,11 @@ def judge_node(
                     reported_closed=report, authorised_by=excuse,
                 )
             )  # fmt: skip
-        if not low and day in seen:
+        # A stop against the node's own days stays out of them; a day judged against the
+        # declared volume (too few days yet) enters them whatever it was: the node's own
+        # days are the better measure as soon as there are enough of them.
+        own = normal is not None and normal[1] is NormalSource.own_days
+        if day in seen and not (low and own):
             history.append(count)
     return stops
 

@@ -102,6 +102,15 @@ def test_a_new_outlet_is_judged_against_its_declared_volume() -> None:
     assert [(stop.normal, stop.normal_source) for stop in stops] == [(80.0, NormalSource.declared)]
 
 
+def test_an_overstated_declared_volume_gives_way_to_the_outlets_own_days() -> None:
+    """Declared 3000 a day but 30 accepted every day: the first days are low against 3000,
+    yet enter the history, so from the fourth day on the normal day is 30 and nothing on the
+    11th is a stop."""
+    stops = judge_node(outlet(declared=3000), accepted([30] * 7), observed=WEEK)
+    assert [stop.day for stop in stops] == WEEK[:3]
+    assert all(stop.normal_source is NormalSource.declared for stop in stops)
+
+
 def test_a_station_stops_delivering_only_while_parcels_keep_arriving() -> None:
     """Deliveries 0 with 80 arrivals: a stop of delivery; deliveries 0 with nothing arriving
     (the hub upstream was closed): not the station's stop."""
