@@ -5,5 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {}
-FILL: dict[str, str] = {}
+INVALID_BODY = {"not_a_field_of_any_request": 1}
+"""Passes no route's body check: a caller past the permission check gets 422."""
+
+REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
+    ("GET", "/emergency/plans"): lambda world, caller: {},
+    ("GET", "/emergency/activations"): lambda world, caller: {},
+    ("GET", "/emergency/activations/{activation_id}"): lambda world, caller: {},
+    ("POST", "/emergency/activations"): lambda world, caller: {"json": INVALID_BODY},
+    ("POST", "/emergency/activations/{activation_id}/steps"): lambda world, caller: {
+        "json": INVALID_BODY
+    },
+    ("POST", "/emergency/activations/{activation_id}/actions/{action_key}"): lambda world, caller: {
+        "json": INVALID_BODY
+    },
+}
+FILL: dict[str, str] = {"{activation_id}": "999999", "{action_key}": "duty_24h"}
