@@ -176,8 +176,8 @@ def test_an_acknowledged_alert_never_escalates(desk: Desk) -> None:
     assert alert.acknowledged_by == "first" and alert.acknowledged_note == "called ZTO"
 
 
-def principal(store: Store, username: str) -> Principal:
-    """A duty officer of the office acting through a browser session."""
+def principal(store: Store, username: str, *extra: Permission) -> Principal:
+    """A duty officer of the office acting through a browser session (with ``extra``)."""
     with transaction(store.sessions) as session:
         user = user_row(session, username)
         assert user is not None
@@ -186,7 +186,7 @@ def principal(store: Store, username: str) -> Principal:
         return Principal(
             name=username,
             organisation=organisation_of(office),
-            permissions=frozenset({Permission.duty_read, Permission.duty_keep}),
+            permissions=frozenset({Permission.duty_read, Permission.duty_keep, *extra}),
             channel=Channel.session,
             roles=("duty_officer",),
             user_id=user.id,

@@ -32,6 +32,8 @@ from peakguard.store.duty_tables import (
     DutyAlertRow,
     DutyAssignmentRow,
     DutyEscalationRow,
+    DutyHandoverRow,
+    DutyLogRow,
     DutyOfficeRow,
 )
 
@@ -372,3 +374,131 @@ def duty_sweep_lock(session: Session) -> bool:
         text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DUTY_SWEEP_LOCK}
     ).scalar_one()
     return bool(taken)
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    id: int
+    at: datetime
+    author: str
+    text: str
+    subject: str | None
+
+
+def append_log(
+    session: Session,
+    organisation_id: int,
+    *,
+    at: datetime,
+    author: str,
+    text: str,
+    subject: str | None,
+) -> int:
+    """Append an entry to the office's duty log; its id."""
+    row = DutyLogRow(
+        organisation_id=organisation_id, at=at, author=author, text=text, subject=subject
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def log_entries(session: Session, organisation_id: int, *, limit: int = 200) -> list[LogEntry]:
+    """The office's duty log, newest first."""
+    rows = session.scalars(
+        select(DutyLogRow)
+        .where(DutyLogRow.organisation_id == organisation_id)
+        .order_by(DutyLogRow.at.desc(), DutyLogRow.id.desc())
+        .limit(limit)
+    )
+    return [LogEntry(row.id, row.at, row.author, row.text, row.subject) for row in rows]
+
+
+@dataclass(frozen=True)
+class HandoverRecord:
+    id: int
+    organisation_id: int
+    from_user: str
+    to_user: str
+    note: str
+    open_alerts: tuple[int, ...]
+    handed_at: datetime
+    accepted_at: datetime | None
+    accepted_note: str | None
+
+
+def _handover(row: DutyHandoverRow) -> HandoverRecord:
+    return HandoverRecord(
+        id=row.id,
+        organisation_id=row.organisation_id,
+        from_user=row.from_user,
+        to_user=row.to_user,
+        note=row.note,
+        open_alerts=tuple(json.loads(row.open_alerts)),
+        handed_at=row.handed_at,
+        accepted_at=row.accepted_at,
+        accepted_note=row.accepted_note,
+    )
+
+
+def add_handover(
+    session: Session,
+    organisation_id: int,
+    *,
+    from_user: str,
+    to_user: str,
+    note: str,
+    open_alerts: Sequence[int],
+    at: datetime,
+) -> int:
+    row = DutyHandoverRow(
+        organisation_id=organisation_id,
+        from_user=from_user,
+        to_user=to_user,
+        note=note,
+        open_alerts=json.dumps(list(open_alerts)),
+        handed_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def load_handover(session: Session, handover_id: int) -> HandoverRecord | None:
+    row = session.get(DutyHandoverRow, handover_id, populate_existing=True)
+    return _handover(row) if row is not None else None
+
+
+def handovers(session: Session, organisation_id: int, *, limit: int = 50) -> list[HandoverRecord]:
+    """The office's handovers, newest first."""
+    rows = session.scalars(
+        select(DutyHandoverRow)
+        .where(DutyHandoverRow.organisation_id == organisation_id)
+        .order_by(DutyHandoverRow.handed_at.desc(), DutyHandoverRow.id.desc())
+        .limit(limit)
+        .execution_options(populate_existing=True)
+    )
+    return [_handover(row) for row in rows]
+
+
+def accept_handover_once(
+    session: Session, handover_id: int, *, at: datetime, note: str | None
+) -> bool:
+    """Record that the incoming officer took over; False when it was accepted already."""
+    statement = (
+        update(DutyHandoverRow)
+        .where(DutyHandoverRow.id == handover_id, DutyHandoverRow.accepted_at.is_(None))
+        .values(accepted_at=at, accepted_note=note)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+def office_users(session: Session, organisation_id: int) -> dict[str, int]:
+    """username → id of the office's enabled users."""
+    rows = session.execute(
+        select(UserRow.username, UserRow.id).where(
+            UserRow.organisation_id == organisation_id, UserRow.disabled.is_(False)
+        )
+    )
+    return {row.username: row.id for row in rows}
