@@ -255,3 +255,20 @@ def test_the_command_answers_as_the_api(
             json.loads(target.read_text(encoding="utf-8"))
             == site.get("admin.ops", path, **params).json()
         )
+
+
+def test_the_page_shows_and_exports_what_the_reader_reaches(site: Site) -> None:
+    """ZTO's planner: the page lists its flagged Chengdu outlet, no SF outlet, its quota
+    deviations and the missing release feed; the stops' CSV holds the same row; a bad region
+    is said beside its field."""
+    params = {"network": NETWORK, "day": DAY, "lang": "en"}
+    page = site.get("planner.zto", "/app/supervision", **params)
+    assert page.status_code == 200, page.text
+    assert "ZTO-CD-O1" in page.text and "ZTO-MY-O1" in page.text
+    assert "SF-CD-O1" not in page.text and "SF-MY-O1" not in page.text
+    assert "actual order releases are not recorded" in page.text
+    exported = site.get("planner.zto", "/app/supervision", **params, export="csv", table="stops")
+    lines = exported.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 2 and lines[1].startswith("ZTO-CD-O1,sichuan,ZTO,510104,")
+    wrong = site.get("planner.zto", "/app/supervision", day=DAY, region="x", lang="en")
+    assert wrong.status_code == 200 and 'id="region-error"' in wrong.text

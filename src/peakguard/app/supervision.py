@@ -32,6 +32,7 @@ from peakguard.analytics import Engine, KpiSettings
 from peakguard.analytics.supervision import carrier_days, node_day_counts
 from peakguard.app.access import reach, require
 from peakguard.app.jobs import STAGGER, job_folder
+from peakguard.cases.controlled import code_prefix
 from peakguard.cases.stops import (
     ApprovedClosure,
     DeviationKind,
@@ -62,11 +63,13 @@ __all__ = [
     "PlanInForce",
     "QuotaReport",
     "StopReport",
+    "latest_lake_day",
     "parse_day",
     "parse_region",
     "quota_deviations",
     "quota_document",
     "stops_document",
+    "supervised_networks",
     "unauthorised_stops",
 ]
 
@@ -108,11 +111,7 @@ def parse_region(text: str | None, where: str = "region") -> str:
     if not code.isdigit() or len(code) not in (2, 4, 6):
         message = _("{value} is not a region code; give 2, 4 or 6 digits", value=code[:40])
         raise InvalidInputError(message, [Problem(where, message)])
-    if len(code) == 6 and code.endswith("0000"):
-        return code[:2]
-    if len(code) == 6 and code.endswith("00"):
-        return code[:4]
-    return code
+    return code_prefix(code)
 
 
 # -- the nodes and the lake ---------------------------------------------------------------------
@@ -125,14 +124,7 @@ def _nodes(
     ``region``; a node id in several networks is taken from the first by name."""
     with transaction(store.sessions) as session:
         query = (
-            select(
-                NetworkRow.name,
-                NodeRow.id,
-                NodeRow.kind,
-                NodeRow.carrier,
-                NodeRow.region,
-                NodeRow.daily_volume,
-            )
+            select(NetworkRow.name, NodeRow)
             .join(NodeRow, NodeRow.network_id == NetworkRow.id)
             .where(NodeRow.kind.in_((NodeKind.outlet.value, NodeKind.station.value)))
             .order_by(NetworkRow.name, NodeRow.position)
@@ -141,14 +133,29 @@ def _nodes(
             query = query.where(NetworkRow.name == network)
         rows = session.execute(query).all()
     found: dict[tuple[str, str], SupervisedNode] = {}
-    for name, node_id, kind, carrier, node_region, volume in rows:
-        if not scope.covers(carrier, node_region) or not node_region.startswith(region):
+    for name, row in rows:
+        if not scope.covers(row.carrier, row.region) or not row.region.startswith(region):
             continue
         found.setdefault(
-            (carrier, node_id),
-            SupervisedNode(node_id, NodeKind(kind), carrier, node_region, volume, name),
+            (row.carrier, row.id),
+            SupervisedNode(
+                row.id, NodeKind(row.kind), row.carrier, row.region, row.daily_volume, name
+            ),
         )
     return list(found.values())
+
+
+def supervised_networks(store: Store, *, actor: Principal) -> list[str]:
+    """The stored networks with an outlet or a station within ``actor``'s reach, by name."""
+    require(actor, Permission.report_read)
+    return sorted({node.network for node in _nodes(store, reach(actor))})
+
+
+def latest_lake_day(lake: Path) -> date | None:
+    """The newest China day the lake holds a partition of (from the folder names only)."""
+    days = {path.parent.parent.name.removeprefix("day=") for path in event_paths(lake)}
+    found = [date.fromisoformat(day) for day in days if len(day) == 10]
+    return max(found, default=None)
 
 
 def _network_stored(store: Store, name: str) -> bool:
@@ -249,6 +256,7 @@ def _finished_plans(store: Store, network: str) -> list[tuple[JobRow, dict[str, 
             select(JobRow)
             .where(JobRow.kind == STAGGER, JobRow.status == "succeeded")
             .order_by(JobRow.finished_at.desc(), JobRow.id)
+            .limit(50 * PLANS_LOOKED_AT)
         ).all()
         found = []
         for row in rows:

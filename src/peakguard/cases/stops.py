@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+from peakguard.cases.controlled import code_prefix
 from peakguard.domain.network import NodeKind
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import InvalidInputError, Problem
@@ -115,16 +116,7 @@ class ApprovedClosure:
             return False
         if self.node is not None:
             return self.node == node.id and self.network in (None, "", node.network)
-        return self.region is not None and node.region.startswith(_prefix(self.region))
-
-
-def _prefix(code: str) -> str:
-    """510000 → 51, 510100 → 5101, a county's six digits as they are."""
-    if code.endswith("0000"):
-        return code[:2]
-    if code.endswith("00"):
-        return code[:4]
-    return code
+        return self.region is not None and node.region.startswith(code_prefix(self.region))
 
 
 def day_window(day: date) -> tuple[datetime, datetime]:
