@@ -99,6 +99,8 @@ def simulate_plan(
         state = RunState.start(plan, tracer)
     else:
         first, delivered_before = start.hour, start.delivered_before
+        if not 0 <= first <= plan.hours:
+            raise ValueError(f"the state's hour {first} is outside the plan's 0 to {plan.hours}")
         if tracer is not None and tracer.chosen is not None:
             tracer.chosen = _chosen_after(tracer.chosen, plan, start)
         plan, base = resume_plan(plan, start)

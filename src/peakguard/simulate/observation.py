@@ -177,10 +177,8 @@ def _waiting_entries(
             problems.append(Problem(where, _("no node with this id in the network")))
             continue
         node = position[node_id]
-        for destination, parcels in _destinations(plan, parcels_for, where, problems):
-            entries.append(
-                (_Entry(node, node, destination, parcels, hour - 1, node), f"{where}.{destination}")
-            )
+        for destination, parcels, here in _destinations(plan, parcels_for, where, problems):
+            entries.append((_Entry(node, node, destination, parcels, hour - 1, node), here))
     return entries
 
 
@@ -206,18 +204,18 @@ def _transit_entries(
             if not isinstance(arrival, int) or isinstance(arrival, bool):
                 problems.append(Problem(where, _("give the hour it arrives as a whole number")))
                 continue
-            for destination, parcels in _destinations(plan, parcels_for, where, problems):
+            for destination, parcels, here in _destinations(plan, parcels_for, where, problems):
                 entry = _Entry(target, target, destination, parcels, max(arrival, hour), origin)
-                entries.append((entry, f"{where}.{destination}"))
+                entries.append((entry, here))
     return entries
 
 
 def _destinations(
     plan: SimulationPlan, parcels_for: Parcels, where: str, problems: list[Problem]
-) -> list[tuple[int, float]]:
-    """(destination position, parcels) of the positive counts, problems noted at ``where``."""
+) -> list[tuple[int, float, str]]:
+    """(destination position, parcels, location) of the positive counts; problems noted."""
     position = {node_id: index for index, node_id in enumerate(plan.node_ids)}
-    found: list[tuple[int, float]] = []
+    found: list[tuple[int, float, str]] = []
     for destination_id, parcels in parcels_for.items():
         here = f"{where}.{destination_id}"
         if destination_id not in position:
@@ -225,7 +223,7 @@ def _destinations(
         elif not _is_count(parcels):
             problems.append(Problem(here, _("give a number of parcels, zero or more")))
         elif parcels > 0:
-            found.append((position[destination_id], float(parcels)))
+            found.append((position[destination_id], float(parcels), here))
     return found
 
 
