@@ -50,6 +50,11 @@ OFFICE_RANK: Final = {
 """An office commands a level when its rank is at most the level's commanding office's."""
 
 
+def figure(value: float) -> str:
+    """A threshold or a fact as a person writes it: 5000000, 1.2, 0.3."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
 def severity(level: str) -> int:
     """0 for level I (the most severe) to 3 for level IV."""
     return LEVELS.index(level)
@@ -69,7 +74,7 @@ class Criterion:
         return given is not None and COMPARISONS[self.op](float(given), self.value)
 
     def text(self) -> str:
-        return f"{self.fact} {self.op} {self.value:g}"
+        return f"{self.fact} {self.op} {figure(self.value)}"
 
 
 @dataclass(frozen=True)
@@ -182,11 +187,11 @@ def propose(plans: Plans, kind: str, facts: Mapping[str, float]) -> Proposal | N
 
 def _reason(criterion: Criterion, facts: Mapping[str, float]) -> Message:
     return _(
-        "{fact} is {value:g} ({op} {threshold:g})",
+        "{fact} is {value} ({op} {threshold})",
         fact=criterion.fact,
-        value=float(facts[criterion.fact]),
+        value=figure(float(facts[criterion.fact])),
         op=criterion.op,
-        threshold=criterion.value,
+        threshold=figure(criterion.value),
     )
 
 
