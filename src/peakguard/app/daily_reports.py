@@ -26,11 +26,13 @@ from peakguard.errors import InvalidInputError, NotFoundError, Problem
 from peakguard.i18n import _
 from peakguard.identity.model import OrganisationKind, Permission, Principal
 from peakguard.store.daily_reports import (
+    FlagRecord,
     ReportDetail,
     ReportFilter,
     ReportRecord,
     add_version,
     company_of,
+    flags_of,
     load_report,
     query_reports,
 )
@@ -216,3 +218,9 @@ def get_report(store: Store, actor: Principal, report_id: int) -> ReportDetail:
     if found is None or not scope.covers(found.report.key.carrier, found.report.key.region):
         raise NotFoundError(_("No daily report {id} is within your reach.", id=report_id))
     return found
+
+
+def report_flags(store: Store, actor: Principal, chosen: ReportFilter) -> list[FlagRecord]:
+    """The flags raised on the reports of ``chosen`` (built by :func:`narrowed`)."""
+    with transaction(store.sessions) as session:
+        return flags_of(session, chosen)

@@ -226,7 +226,7 @@ def daily_rollup(
     )
 
 
-def rollup_rows(rollup: Rollup) -> list[list[object]]:
+def rollup_rows(rollup: Rollup) -> list[list[str | int]]:
     """The roll-up's totals as rows: per carrier, per city, then the territory's total."""
     sections = (
         ("carrier", rollup.by_carrier),
@@ -250,9 +250,9 @@ def rollup_rows(rollup: Rollup) -> list[list[object]]:
     ]
 
 
-def rollup_flag_rows(rollup: Rollup, language: str | None = None) -> list[list[object]]:
+def rollup_flag_rows(rollup: Rollup, language: str | None = None) -> list[list[str | int]]:
     """The flags of the day, then the expected reports not received and not flagged yet."""
-    rows: list[list[object]] = [
+    rows: list[list[str | int]] = [
         [
             flag.key.day.isoformat(),
             flag.key.carrier,
