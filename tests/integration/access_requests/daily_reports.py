@@ -25,5 +25,10 @@ REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("GET", "/daily-reports/rollup"): lambda w, c: {},  # no day: 422 once past the check
     ("POST", "/daily-reports/sweep"): lambda w, c: {},
     ("GET", "/daily-reports/{report_id}"): lambda w, c: {},  # a report no one has: 404
+    ("GET", "/app/daily-reports"): page(),
+    ("GET", "/app/daily-reports/new"): page(),
+    ("POST", "/app/daily-reports/new"): page(data={}),  # every field missing: 422, the form
+    ("GET", "/app/daily-reports/rollup"): page(),
+    ("GET", "/app/daily-reports/{report_id}"): page(),
 }
 FILL: dict[str, str] = {"{report_id}": "999999999"}
