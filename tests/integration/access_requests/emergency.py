@@ -20,4 +20,19 @@ REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
         "json": INVALID_BODY
     },
 }
+PAGE_REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
+    ("GET", "/app/emergency"): lambda world, caller: {"follow_redirects": False},
+    # no mode chosen: 422 once past the check
+    ("POST", "/app/emergency"): lambda world, caller: {"follow_redirects": False, "data": {}},
+    ("GET", "/app/emergency/{activation_id}"): lambda world, caller: {"follow_redirects": False},
+    ("POST", "/app/emergency/{activation_id}/steps"): lambda world, caller: {
+        "follow_redirects": False,
+        "data": {},
+    },
+    ("POST", "/app/emergency/{activation_id}/actions/{action_key}"): lambda world, caller: {
+        "follow_redirects": False,
+        "data": {},
+    },
+}
+REQUESTS.update(PAGE_REQUESTS)
 FILL: dict[str, str] = {"{activation_id}": "999999", "{action_key}": "duty_24h"}
