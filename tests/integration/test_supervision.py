@@ -31,8 +31,11 @@ from peakguard.app.context import open_store
 from peakguard.app.events import ingest_events, parse_event_records
 from peakguard.app.jobs import STAGGER, job_folder
 from peakguard.app.networks import parse_network_document, save_network
+from peakguard.app.supervision import unauthorised_stops
+from peakguard.app.supervision_quotas import quota_deviations
 from peakguard.cli import app as cli_app
 from peakguard.config import Settings
+from peakguard.i18n import render
 from peakguard.identity import credentials
 from peakguard.identity.model import (
     LOCAL_ADMINISTRATOR,
@@ -272,3 +275,21 @@ def test_the_page_shows_and_exports_what_the_reader_reaches(site: Site) -> None:
     assert len(lines) == 2 and lines[1].startswith("ZTO-CD-O1,sichuan,ZTO,510104,")
     wrong = site.get("planner.zto", "/app/supervision", day=DAY, region="x", lang="en")
     assert wrong.status_code == 200 and 'id="region-error"' in wrong.text
+
+
+def test_a_day_still_running_is_measured_so_far(site: Site) -> None:
+    """At 09:00 on the 11th every day counts up to 09:00 (the week's scans are at 10:00): no
+    outlet has a normal day yet, so no stop; only the over-quota origin deviates, the day not
+    being over for the under-quota ones."""
+    nine = datetime(2026, 11, 11, 1, tzinfo=UTC)
+    stops = unauthorised_stops(
+        site.store, site.home / "lake", actor=ADMIN, day=date(2026, 11, 11), now=nine
+    )
+    assert stops.stops == []
+    assert any("each day is counted up to 09:00" in render(note, "en") for note in stops.notes)
+    quotas = quota_deviations(
+        site.store, site.home / "lake", site.home, actor=ADMIN, network=NETWORK, now=nine
+    )
+    assert [(row.origin, row.kind.value) for row, _plan in quotas.deviations] == [
+        ("ZTO-MY-O1", "over")
+    ]

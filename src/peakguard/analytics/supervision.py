@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from peakguard.analytics.parcels import china_day, within_cutoff
+from peakguard.analytics.parcels import china_day, seconds, within_cutoff
 from peakguard.analytics.settings import KpiSettings
 from peakguard.domain.scans import EventType
 
@@ -56,3 +56,14 @@ def carrier_days(events: ir.Table, settings: KpiSettings) -> ir.Table:
     sent nothing is not a day its outlets stopped: it is a day not yet reported."""
     scans = within_cutoff(events, settings)
     return scans.select("carrier", day=china_day(scans.time)).distinct()
+
+
+SECONDS_PER_DAY = 86_400
+CHINA_OFFSET_SECONDS = 8 * 3_600
+
+
+def up_to_time_of_day(events: ir.Table, seconds_of_day: int) -> ir.Table:
+    """The events of every day up to the same China clock time (``seconds_of_day`` after
+    midnight, inclusive): today so far measured against the same hours of the days before."""
+    clock = (seconds(events.time) + CHINA_OFFSET_SECONDS) % SECONDS_PER_DAY
+    return events.filter(clock <= seconds_of_day)

@@ -1,23 +1,17 @@
-"""Supervising staggered shipping and unauthorised stops (错峰发货监督, 不得擅自停收或停投):
-read-only views a postal administration's desk (or a carrier's own planner) opens on the
-scan-event lake.
+"""Unauthorised stops of pickup or delivery (不得擅自停收或停投): outlets that stopped accepting
+and stations that stopped delivering on a day (:mod:`peakguard.cases.stops`), flagged unless an
+approved closure covers them — a closure declared in a scenario the deployment ran, or an
+incident's — and the outlets the carriers' daily reports name as closed. Also what the
+supervision desk reads beside it: the outlets and stations within reach, their counts per day
+from the scan-event lake, the filters of a request. Pickups against the plan's quotas are in
+:mod:`peakguard.app.supervision_quotas`.
 
-- :func:`quota_deviations`: each origin's pickups per day (accepted parcels in the lake) against
-  the quota of the staggered pickup plan in force there — for an origin, the latest finished
-  plan of the network whose quotas name it — with a tolerance; over quota pushes into the
-  network volume the plan holds back, under quota may be fewer orders or pickup stopping.
-- :func:`unauthorised_stops`: outlets that stopped accepting and stations that stopped
-  delivering on a day (:mod:`peakguard.cases.stops`), excused only by an approved closure
-  (the closures declared in the scenarios the deployment ran).
-
-Both need ``report.read`` and show only what the reader reaches: a regulator the nodes of its
+Needs ``report.read`` and shows only what the reader reaches: a regulator the nodes of its
 territory, a carrier its own brand's. Nothing is stored: each view is computed on request.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -29,21 +23,16 @@ import ibis.expr.types as ir
 from sqlalchemy import select
 
 from peakguard.analytics import Engine, KpiSettings
-from peakguard.analytics.supervision import carrier_days, node_day_counts
+from peakguard.analytics.supervision import carrier_days, node_day_counts, up_to_time_of_day
 from peakguard.app.access import reach, require
-from peakguard.app.jobs import STAGGER, job_folder
 from peakguard.cases.controlled import code_prefix
 from peakguard.cases.stops import (
     ApprovedClosure,
-    DeviationKind,
     NodeDay,
-    QuotaDeviation,
-    QuotaTolerance,
     Stop,
     StopPolicy,
     SupervisedNode,
     judge_node,
-    judge_quota,
     stop_reason,
 )
 from peakguard.domain.network import NodeKind
@@ -57,35 +46,11 @@ from peakguard.store.daily_reports import closed_outlets
 from peakguard.store.database import Store, transaction
 from peakguard.store.event_files import BATCH, LAKE_KEY, event_paths, retracted_keys
 from peakguard.store.incidents import incident_closures
-from peakguard.store.tables import JobRow, NetworkRow, NodeRow
+from peakguard.store.tables import NetworkRow, NodeRow
 
-__all__ = [
-    "PlanInForce",
-    "QuotaReport",
-    "StopReport",
-    "latest_lake_day",
-    "parse_day",
-    "parse_region",
-    "quota_deviations",
-    "quota_document",
-    "stops_document",
-    "supervised_networks",
-    "unauthorised_stops",
-]
-
-PLANS_LOOKED_AT = 20
-"""The latest finished plans of a network searched for each origin's plan in force."""
-MAX_PLAN_DAYS = 92
-"""Days of a plan compared at most (a season); a longer plan is compared on its last ones."""
 BATCH_OF_FILE = r"part-([^/\\]+)\.parquet$"
 OPEN_ENDED = datetime(9999, 1, 1, tzinfo=UTC)
 """The end of an incident's closure with no expected end and no final report yet."""
-NO_RELEASE_FEED = _(
-    "The platforms' actual order releases are not recorded: a releases file names no platform "
-    "and only the plan's agreed releases (the released column) are known, so releases against "
-    "the agreed schedule cannot be compared. That needs a feed of actual releases per "
-    "platform, origin and day."
-)
 
 
 # -- reading the request ------------------------------------------------------------------------
@@ -117,7 +82,7 @@ def parse_region(text: str | None, where: str = "region") -> str:
 # -- the nodes and the lake ---------------------------------------------------------------------
 
 
-def _nodes(
+def supervised_nodes(
     store: Store, scope: Reach, *, network: str | None = None, region: str = ""
 ) -> list[SupervisedNode]:
     """The outlets and stations of the stored networks (or ``network``) within ``scope`` and
@@ -148,7 +113,7 @@ def _nodes(
 def supervised_networks(store: Store, *, actor: Principal) -> list[str]:
     """The stored networks with an outlet or a station within ``actor``'s reach, by name."""
     require(actor, Permission.report_read)
-    return sorted({node.network for node in _nodes(store, reach(actor))})
+    return sorted({node.network for node in supervised_nodes(store, reach(actor))})
 
 
 def latest_lake_day(lake: Path) -> date | None:
@@ -186,194 +151,35 @@ def _lake_engine(lake: Path, days: list[date], carrier: str | None) -> Engine | 
 
 
 @dataclass(frozen=True)
-class _Counts:
+class NodeCounts:
     days: dict[tuple[str, str], list[NodeDay]] = field(default_factory=dict)
     """Per (carrier, node): its days' counts."""
     observed: dict[str, set[date]] = field(default_factory=dict)
     """Per carrier: the days it sent any scan."""
 
 
-def _count(lake: Path, days: list[date], carrier: str | None) -> _Counts:
+def lake_counts(
+    lake: Path, days: list[date], carrier: str | None, so_far: int | None = None
+) -> NodeCounts:
+    """The counts of ``days``; with ``so_far`` (seconds after China midnight) each day's up to
+    that clock time only."""
     engine = _lake_engine(lake, days, carrier)
     if engine is None:
-        return _Counts()
+        return NodeCounts()
+    events = engine.events if so_far is None else up_to_time_of_day(engine.events, so_far)
     wanted = set(days)
     per_node: dict[tuple[str, str], list[NodeDay]] = defaultdict(list)
-    table = engine.compute(node_day_counts(engine.events, KpiSettings()))
+    table = engine.compute(node_day_counts(events, KpiSettings()))
     for row in table.to_pylist():
         if row["day"] in wanted:
             per_node[(row["carrier"], row["node_id"])].append(
                 NodeDay(row["day"], row["accepted"], row["delivered"], row["arrived"])
             )
     observed: dict[str, set[date]] = defaultdict(set)
-    for row in engine.compute(carrier_days(engine.events, KpiSettings())).to_pylist():
+    for row in engine.compute(carrier_days(events, KpiSettings())).to_pylist():
         if row["day"] in wanted:
             observed[row["carrier"]].add(row["day"])
-    return _Counts(dict(per_node), dict(observed))
-
-
-# -- pickups against the plan in force ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlanInForce:
-    """A finished staggered pickup plan whose quotas are in force for some origins."""
-
-    job_id: str
-    network: str
-    scenario: str
-    owner: str
-    finished_at: datetime | None
-    origins: int
-    """Origins within reach it is the plan in force of."""
-
-
-@dataclass(frozen=True)
-class QuotaReport:
-    network: str
-    day: date | None
-    plans: list[PlanInForce]
-    rows: list[tuple[QuotaDeviation, str]]
-    """Each origin-day compared, with the id of its plan's job."""
-    tolerance: QuotaTolerance
-    compared_days: list[date]
-    notes: list[Message]
-
-    @property
-    def deviations(self) -> list[tuple[QuotaDeviation, str]]:
-        return [(row, plan) for row, plan in self.rows if row.kind is not DeviationKind.within]
-
-
-@dataclass(frozen=True)
-class _Quota:
-    quota: float
-    released: float
-
-
-def _finished_plans(store: Store, network: str) -> list[tuple[JobRow, dict[str, Any]]]:
-    with transaction(store.sessions) as session:
-        rows = session.scalars(
-            select(JobRow)
-            .where(JobRow.kind == STAGGER, JobRow.status == "succeeded")
-            .order_by(JobRow.finished_at.desc(), JobRow.id)
-            .limit(50 * PLANS_LOOKED_AT)
-        ).all()
-        found = []
-        for row in rows:
-            parameters = json.loads(row.parameters)
-            if parameters.get("network") == network:
-                session.expunge(row)
-                found.append((row, parameters))
-            if len(found) >= PLANS_LOOKED_AT:
-                break
-        return found
-
-
-def _read_quotas(path: Path) -> dict[tuple[str, str], dict[date, _Quota]]:
-    """quotas.csv as {(carrier, origin): {day: quota}}; an unreadable file as nothing."""
-    quotas: dict[tuple[str, str], dict[date, _Quota]] = defaultdict(dict)
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                key = (str(row["carrier"]), str(row["origin"]))
-                quotas[key][date.fromisoformat(row["day"])] = _Quota(
-                    float(row["quota"]), float(row["released"])
-                )
-    except (OSError, KeyError, ValueError):
-        return {}
-    return dict(quotas)
-
-
-def _plans_in_force(
-    store: Store, home: Path, network: str, within: set[tuple[str, str]]
-) -> tuple[list[PlanInForce], dict[tuple[str, str], tuple[str, dict[date, _Quota]]], list[Message]]:
-    """Per origin within reach, the quotas of the newest finished plan naming it."""
-    chosen: dict[tuple[str, str], tuple[str, dict[date, _Quota]]] = {}
-    plans: list[PlanInForce] = []
-    notes: list[Message] = []
-    for row, parameters in _finished_plans(store, network):
-        quotas = _read_quotas(job_folder(home, row.id) / "quotas.csv")
-        if not quotas:
-            notes.append(_("The quotas of plan {id} are missing; it is skipped.", id=row.id))
-            continue
-        taken = 0
-        for key, per_day in quotas.items():
-            if key in within and key not in chosen:
-                chosen[key] = (row.id, per_day)
-                taken += 1
-        if taken:
-            scenario = parameters.get("scenario")
-            name = str(scenario.get("name", "")) if isinstance(scenario, dict) else ""
-            plans.append(
-                PlanInForce(row.id, network, name, row.owner_label, row.finished_at, taken)
-            )
-    return plans, chosen, notes
-
-
-def quota_deviations(
-    store: Store,
-    lake: Path,
-    home: Path,
-    *,
-    actor: Principal,
-    network: str,
-    day: date | None = None,
-    tolerance: QuotaTolerance | None = None,
-) -> QuotaReport:
-    """Each origin's pickups per day against its plan in force (only ``day`` when given), for
-    the origins within ``actor``'s reach; a network of which nothing is within reach is not
-    found. Days without any scan event of the origin's carrier are not compared (they have
-    not been reported yet)."""
-    require(actor, Permission.report_read)
-    tolerance = tolerance or QuotaTolerance()
-    scope = reach(actor)
-    nodes = _nodes(store, scope, network=network)
-    if not nodes:
-        raise NotFoundError(_("no network named {name} is stored", name=network[:64]))
-    within = {(node.carrier, node.id) for node in nodes if node.kind is NodeKind.outlet}
-    plans, chosen, notes = _plans_in_force(store, home, network, within)
-    notes.append(NO_RELEASE_FEED)
-    if not plans:
-        notes.insert(0, _("No staggered pickup plan of network {name} has finished.", name=network))
-        return QuotaReport(network, day, [], [], tolerance, [], notes)
-    days = sorted({d for _plan, per_day in chosen.values() for d in per_day})
-    days = [day] if day is not None else days[-MAX_PLAN_DAYS:]
-    counts = _count(lake, days, scope.carrier)
-    rows: list[tuple[QuotaDeviation, str]] = []
-    skipped: set[date] = set()
-    for (carrier, origin), (plan, per_day) in sorted(chosen.items()):
-        first, last = min(per_day), max(per_day)
-        picked = {item.day: item.accepted for item in counts.days.get((carrier, origin), [])}
-        for current in days:
-            if not first <= current <= last:
-                continue
-            if current not in counts.observed.get(carrier, set()):
-                skipped.add(current)
-                continue
-            quota = per_day.get(current, _Quota(0.0, 0.0))
-            rows.append(
-                (
-                    judge_quota(
-                        origin,
-                        carrier,
-                        current,
-                        quota=quota.quota,
-                        released=quota.released,
-                        picked_up=picked.get(current, 0),
-                        tolerance=tolerance,
-                    ),
-                    plan,
-                )
-            )
-    if skipped:
-        notes.append(
-            _(
-                "No scan events yet on {days}: those days are not compared.",
-                days=", ".join(d.isoformat() for d in sorted(skipped)[:10]),
-            )
-        )
-    compared = sorted({row.day for row, _plan in rows})
-    return QuotaReport(network, day, plans, rows, tolerance, compared, notes)
+    return NodeCounts(dict(per_node), dict(observed))
 
 
 # -- unauthorised stops -------------------------------------------------------------------------
@@ -445,6 +251,14 @@ def _reported_closed(store: Store, day: date) -> dict[tuple[str, str], dict[date
     return found
 
 
+def _so_far(day: date, now: datetime | None) -> int | None:
+    """Seconds after China midnight when ``day`` is the day running at ``now``, else None."""
+    moment = (now or datetime.now(UTC)).astimezone(CHINA_STANDARD_TIME)
+    if moment.date() != day:
+        return None
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
 def unauthorised_stops(
     store: Store,
     lake: Path,
@@ -454,18 +268,21 @@ def unauthorised_stops(
     region: str = "",
     network: str | None = None,
     policy: StopPolicy | None = None,
+    now: datetime | None = None,
 ) -> StopReport:
     """The outlets and stations within ``actor``'s reach (and ``region``, ``network``) that
     stopped on ``day``: flagged unless an approved closure covers them. Each node is judged
-    on ``day`` against the days before it (``2 × history_days`` of them are read)."""
+    on ``day`` against the days before it (``2 × history_days`` of them are read); on the day
+    still running at ``now`` (default: the clock), every day up to the same China time."""
     require(actor, Permission.report_read)
     policy = policy or StopPolicy()
     scope = reach(actor)
     if network is not None and not _network_stored(store, network):
         raise NotFoundError(_("no network named {name} is stored", name=network[:64]))
-    nodes = _nodes(store, scope, network=network, region=region)
+    nodes = supervised_nodes(store, scope, network=network, region=region)
     days = [day - timedelta(days=n) for n in range(2 * policy.history_days, -1, -1)]
-    counts = _count(lake, days, scope.carrier) if nodes else _Counts()
+    so_far = _so_far(day, now)
+    counts = lake_counts(lake, days, scope.carrier, so_far) if nodes else NodeCounts()
     closures = approved_closures(store)
     reported = _reported_closed(store, day)
     stops: list[Stop] = []
@@ -490,6 +307,15 @@ def unauthorised_stops(
         - {carrier for carrier, seen in counts.observed.items() if day in seen}
     )
     notes: list[Message] = []
+    if so_far is not None:
+        clock = f"{so_far // 3600:02d}:{so_far // 60 % 60:02d}"
+        notes.append(
+            _(
+                "{day} is not over: each day is counted up to {clock}, China time.",
+                day=day.isoformat(),
+                clock=clock,
+            )
+        )
     if silent:
         notes.append(
             _(
@@ -505,46 +331,6 @@ def unauthorised_stops(
 
 
 # -- JSON documents (the API's answers and the command's --json) -------------------------------
-
-
-def quota_document(
-    report: QuotaReport, *, language: str | None = None, every: bool = False
-) -> dict[str, Any]:
-    """The report as JSON-ready data: the deviations (every row compared with ``every``)."""
-    rows = report.rows if every else report.deviations
-    return {
-        "network": report.network,
-        "day": None if report.day is None else report.day.isoformat(),
-        "plans": [
-            {
-                "job_id": plan.job_id,
-                "scenario": plan.scenario,
-                "owner": plan.owner,
-                "finished_at": None if plan.finished_at is None else plan.finished_at.isoformat(),
-                "origins": plan.origins,
-            }
-            for plan in report.plans
-        ],
-        "tolerance": {"share": report.tolerance.share, "parcels": report.tolerance.parcels},
-        "compared": len(report.rows),
-        "compared_days": [d.isoformat() for d in report.compared_days],
-        "deviations": [
-            {
-                "origin": row.origin,
-                "carrier": row.carrier,
-                "day": row.day.isoformat(),
-                "quota": round(row.quota),
-                "released": round(row.released),
-                "picked_up": row.picked_up,
-                "difference": round(row.difference),
-                "allowed": round(row.allowed),
-                "kind": row.kind.value,
-                "plan": plan,
-            }
-            for row, plan in rows
-        ],
-        "notes": [render(note, language) for note in report.notes],
-    }
 
 
 def stops_document(

@@ -15,11 +15,10 @@ from peakguard.app.context import event_lake
 from peakguard.app.supervision import (
     parse_day,
     parse_region,
-    quota_deviations,
-    quota_document,
     stops_document,
     unauthorised_stops,
 )
+from peakguard.app.supervision_quotas import quota_deviations, quota_document
 from peakguard.cli.console import LOCAL, handled, opened_store, print_table, say, settings
 from peakguard.cli.events import LakeOption
 from peakguard.errors import InvalidInputError, Problem

@@ -11,7 +11,12 @@ import pyarrow.parquet as pq
 
 from peakguard.analytics import duckdb_engine
 from peakguard.analytics.settings import KpiSettings
-from peakguard.analytics.supervision import carrier_days, node_day_counts, origin_day_pickups
+from peakguard.analytics.supervision import (
+    carrier_days,
+    node_day_counts,
+    origin_day_pickups,
+    up_to_time_of_day,
+)
 
 from .conftest import at, events, scan
 
@@ -99,6 +104,21 @@ def test_the_cutoff_leaves_later_events_out() -> None:
         ("SF", "O", D11, 1, 0, 0),
         ("ZTO", "O", D11, 1, 0, 0),
         ("ZTO", "S", D11, 0, 1, 1),
+    ]
+
+
+def test_today_so_far_is_measured_against_the_same_hours() -> None:
+    """Up to 12:00 China time on every day: on the 11th W1's accepts (09:00, 10:00) and SF's
+    W1 (11:00) count, W2's (23:30), the arrivals (14:00, 23:54) and W1's delivery (17:00) do
+    not; on the 12th W3's accept (00:30) and W2's delivery (04:00) do."""
+    engine = duckdb_engine(events(tiny()))
+    morning = up_to_time_of_day(engine.events, 12 * 3600)
+    table = engine.compute(node_day_counts(morning, KpiSettings()))
+    assert [tuple(row.values()) for row in table.to_pylist()] == [
+        ("SF", "O", D11, 1, 0, 0),
+        ("ZTO", "O", D11, 1, 0, 0),
+        ("ZTO", "O", D12, 1, 0, 0),
+        ("ZTO", "S", D12, 0, 1, 0),
     ]
 
 

@@ -15,11 +15,10 @@ from peakguard.app.context import event_lake
 from peakguard.app.supervision import (
     parse_day,
     parse_region,
-    quota_deviations,
-    quota_document,
     stops_document,
     unauthorised_stops,
 )
+from peakguard.app.supervision_quotas import quota_deviations, quota_document
 from peakguard.config import Settings
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _

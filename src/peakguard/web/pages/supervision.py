@@ -20,15 +20,14 @@ from fastapi.responses import Response
 
 from peakguard.app.context import event_lake
 from peakguard.app.supervision import (
-    QuotaReport,
     StopReport,
     latest_lake_day,
     parse_day,
     parse_region,
-    quota_deviations,
     supervised_networks,
     unauthorised_stops,
 )
+from peakguard.app.supervision_quotas import QuotaReport, quota_deviations
 from peakguard.cases.stops import DeviationKind, StopKind, stop_reason
 from peakguard.config import Settings
 from peakguard.errors import InvalidInputError, NotFoundError
