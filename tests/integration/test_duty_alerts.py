@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from peakguard.app import accounts
 from peakguard.app.alerts import (
@@ -25,6 +26,7 @@ from peakguard.cases.duty import Watch
 from peakguard.config import Settings
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.i18n import _, render
+from peakguard.identity import credentials
 from peakguard.identity.model import (
     LOCAL_ADMINISTRATOR,
     Channel,
@@ -56,10 +58,14 @@ class Desk:
     director: int
 
 
-@pytest.fixture
-def desk(database_url: str, tmp_path: Path) -> Iterator[Desk]:
-    """Sichuan's postal administration with its night watch of Double 11 on the roster."""
-    store = open_store(Settings(database_url=database_url, home=tmp_path))
+PASSWORD = "Pw-duty-q7Rm2xLw9Zt4"
+"""Every user's password (the pages and the API log in with it)."""
+
+
+def build_desk(database_url: str, home: Path) -> Desk:
+    """Sichuan's postal administration with its night watch of Double 11 on the roster: two
+    duty officers (first, second), a leader on duty and another director (chief)."""
+    store = open_store(Settings(database_url=database_url, home=home, language="en"))
     accounts.create_organisation(
         store,
         ADMIN,
@@ -79,15 +85,29 @@ def desk(database_url: str, tmp_path: Path) -> Iterator[Desk]:
     }
     for name, role in people.items():
         accounts.create_user(
-            store, ADMIN, username=name, organisation="sc-post", roles=[role], password=None
+            store, ADMIN, username=name, organisation="sc-post", roles=[role], password=PASSWORD
         )
     with transaction(store.sessions) as session:
         ids = {name: user_row(session, name).id for name in people}  # type: ignore[union-attr]
         office = organisation_row(session, "sc-post").id  # type: ignore[union-attr]
         night = Watch(NIGHT, "night", ids["leader"], (ids["first"], ids["second"]))
         replace_roster(session, office, NIGHT, NIGHT, [night])
-    yield Desk(store, office, ids["first"], ids["second"], ids["leader"], ids["chief"])
-    store.engine.dispose()
+    return Desk(store, office, ids["first"], ids["second"], ids["leader"], ids["chief"])
+
+
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its lowest cost: these tests are about the duty, not passwords."""
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(credentials, "_HASHER", hasher)
+
+
+@pytest.fixture
+def desk(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
+    """The Sichuan office (:func:`build_desk`) on each engine."""
+    cheap_hashing(monkeypatch)
+    built = build_desk(database_url, tmp_path)
+    yield built
+    built.store.engine.dispose()
 
 
 def test_an_alert_goes_to_the_first_officer_on_duty(desk: Desk) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.app.access import require
 from peakguard.app.audit import record_in
+from peakguard.app.duty import office_of
 from peakguard.cases.duty import escalation_chain, escalation_step, on_duty, step_due_at
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import ConflictError, NotFoundError
@@ -254,7 +255,8 @@ def acknowledge(
     moment = now or datetime.now(UTC)
     with transaction(store.sessions) as session:
         alert = load_alert(session, alert_id)
-        if alert is None or alert.organisation_id != actor.organisation.id:
+        mine = alert is not None and alert.organisation_id == actor.organisation.id
+        if alert is None or not (mine or actor.may(Permission.admin_manage)):
             raise NotFoundError(_("no alert {id}", id=alert_id))
         cleaned = (note or "").strip() or None
         if not acknowledge_alert(session, alert_id, by=actor.name, at=moment, note=cleaned):
@@ -274,18 +276,23 @@ def acknowledge(
 
 
 def office_alerts(
-    store: Store, actor: Principal, *, mine: bool = False, open_only: bool = False
+    store: Store,
+    actor: Principal,
+    *,
+    mine: bool = False,
+    open_only: bool = False,
+    office: str | None = None,
 ) -> list[AlertRecord]:
-    """The alerts of the actor's office, open ones first (``mine``: those with the actor)."""
+    """The alerts of the actor's office (an administrator may name another), open ones
+    first, newest first; ``mine``: only those with the actor now."""
     require(actor, Permission.duty_read)
-    if actor.organisation.id is None:
-        return []
     with transaction(store.sessions) as session:
+        row = office_of(session, actor, office)
         if mine and actor.user_id is None:
             return []
         return alerts(
             session,
-            [actor.organisation.id],
+            [row.id],
             open_only=open_only,
             delivered_to=actor.user_id if mine else None,
         )
