@@ -26,5 +26,13 @@ REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("POST", "/incidents/{reference}/reports"): _api(json=UNKNOWN_FIELD),
     ("POST", "/incidents/{reference}/reroute"): _api(json=UNKNOWN_FIELD),
     ("POST", "/incidents/{reference}/announcement"): _api(json=UNKNOWN_FIELD),
+    # the pages: redirects (to the login page) are answers, not followed
+    ("GET", "/app/incidents"): _page(),
+    ("GET", "/app/incidents/new"): _page(),
+    ("POST", "/app/incidents/new"): _page(data={}),
+    ("GET", "/app/incidents/{reference}"): _page(),
+    ("POST", "/app/incidents/{reference}/reports"): _page(data={}),
+    ("POST", "/app/incidents/{reference}/announcement"): _page(data={}),
+    ("POST", "/app/incidents/{reference}/reroute"): _page(data={}),
 }
 FILL: dict[str, str] = {}

@@ -384,6 +384,10 @@ def _version(text: str, problems: list[Problem]) -> int:
 
 
 def _refused(request: Request, caller: Principal, reference: str, error: Exception) -> Response:
+    """The incident's page with the refusal above it; a reporter who may not read incidents
+    (a data reporter) gets the refusal alone."""
+    if not caller.may(Permission.incident_read):
+        raise error
     language = page_language(request)
     if isinstance(error, InvalidInputError):
         return _incident_page(
