@@ -21,7 +21,13 @@ from datetime import UTC, date, datetime
 from peakguard.app.access import reach, require
 from peakguard.app.audit import record_in
 from peakguard.cases.controlled import code_prefix
-from peakguard.cases.daily_reports import ReportContent, ReportKey
+from peakguard.cases.daily_reports import (
+    ReportContent,
+    ReportKey,
+    content_problems,
+    region_problem,
+)
+from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import InvalidInputError, NotFoundError, Problem
 from peakguard.i18n import _
 from peakguard.identity.model import OrganisationKind, Permission, Principal
@@ -39,6 +45,7 @@ from peakguard.store.daily_reports import (
 from peakguard.store.database import Store, transaction
 
 CHANNELS = ("api", "file", "form", "cli")
+EARLIEST_DAY = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,30 @@ def sender_carrier(actor: Principal, given: str | None) -> str | None:
     return given
 
 
+def submission_problems(submission: Submission, now: datetime) -> list[Problem]:
+    """What is wrong with a submission's city, day and figures, located (empty if nothing)."""
+    where = submission.where
+    problems = [Problem(f"{where}{field}", message) for field, message in content_problems(
+        submission.content
+    )]  # fmt: skip
+    wrong = region_problem(submission.region)
+    if wrong is not None:
+        problems.append(Problem(f"{where}region", wrong))
+    today = now.astimezone(CHINA_STANDARD_TIME).date()
+    if not EARLIEST_DAY <= submission.day <= today:
+        problems.append(
+            Problem(
+                f"{where}day",
+                _(
+                    "{day} is not a day that can be reported: from {earliest} to today",
+                    day=submission.day.isoformat(),
+                    earliest=EARLIEST_DAY.isoformat(),
+                ),
+            )
+        )
+    return problems
+
+
 def submit_reports(
     store: Store,
     actor: Principal,
@@ -92,6 +123,7 @@ def submit_reports(
     scope = reach(actor)
     problems: list[Problem] = []
     for submission in submissions:
+        problems += submission_problems(submission, moment)
         carrier = sender_carrier(actor, submission.carrier)
         if carrier is None:
             problems.append(

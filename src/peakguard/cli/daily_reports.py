@@ -83,7 +83,14 @@ def daily_submit(
     with handled():
         reports = read_daily_report_file(file, limits=settings().input_limits())
         submissions = [
-            Submission(r.region, r.day, r.content, carrier=r.carrier or carrier, reason=reason)
+            Submission(
+                r.region,
+                r.day,
+                r.content,
+                carrier=r.carrier or carrier,
+                reason=reason,
+                where=r.where,
+            )
             for r in reports
         ]
         with opened_store() as store:

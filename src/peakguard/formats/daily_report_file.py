@@ -56,9 +56,16 @@ class FileReport:
     content: ReportContent
     rows: tuple[int, ...]
 
+    source: str = ""
+    """The file (or sheet) it was read from."""
+
     @property
     def where(self) -> str:
-        return f"rows {self.rows[0]}-{self.rows[-1]}: " if len(self.rows) > 1 else ""
+        """``daily.csv rows 2-8, `` — the start of a location inside this report."""
+        rows = (
+            f"row {self.rows[0]}" if len(self.rows) == 1 else f"rows {self.rows[0]}-{self.rows[-1]}"
+        )
+        return f"{self.source} {rows}, column ".lstrip()
 
 
 def read_daily_report_file(
@@ -243,7 +250,7 @@ def _report(
     for field, message in content_problems(content):
         row, column = group.places.get(field, (first, "value"))
         problems.append((row, Problem(table.place(row, column), message)))
-    return FileReport(day, carrier or None, region, content, tuple(group.rows))
+    return FileReport(day, carrier or None, region, content, tuple(group.rows), table.source)
 
 
 # -- the roll-up written ------------------------------------------------------------------------

@@ -255,7 +255,8 @@ async def submit_file(
     limits = request.app.state.settings.input_limits()
     reports = await run_in_threadpool(partial(read_daily_report_file, content, name, limits=limits))
     submissions = [
-        Submission(r.region, r.day, r.content, carrier=r.carrier, reason=reason) for r in reports
+        Submission(r.region, r.day, r.content, carrier=r.carrier, reason=reason, where=r.where)
+        for r in reports
     ]
     kept = await run_in_threadpool(
         partial(submit_reports, _store(request), actor, submissions, channel="file")
