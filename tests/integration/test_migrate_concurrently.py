@@ -14,7 +14,7 @@ from peakguard.store.database import Store
 
 
 def test_four_starts_at_once_over_a_new_database_all_succeed(
-    database_url: str, tmp_path: Path
+    empty_database_url: str, tmp_path: Path
 ) -> None:
     """Two CLI processes on a fresh home both ran the first migration and one died with
     "table networks already exists" (exit 5); now every start finds the schema made once."""
@@ -26,7 +26,7 @@ def test_four_starts_at_once_over_a_new_database_all_succeed(
         barrier.wait()
         try:
             opened.append(
-                open_store(Settings(database_url=database_url, home=tmp_path / f"h{index}"))
+                open_store(Settings(database_url=empty_database_url, home=tmp_path / f"h{index}"))
             )
         except PeakguardError as error:
             failures.append(error)
