@@ -28,11 +28,13 @@ from peakguard.api.security import SESSION_COOKIE
 from peakguard.app import accounts
 from peakguard.app.authentication import SecurityPolicy, login
 from peakguard.app.context import open_store
+from peakguard.app.daily_reports import Submission, submit_report
 from peakguard.app.events import ingest_events, parse_event_records
 from peakguard.app.jobs import STAGGER, job_folder
 from peakguard.app.networks import parse_network_document, save_network
 from peakguard.app.supervision import unauthorised_stops
 from peakguard.app.supervision_quotas import quota_deviations
+from peakguard.cases.daily_reports import ClosedOutlet, ReportContent
 from peakguard.cli import app as cli_app
 from peakguard.config import Settings
 from peakguard.i18n import render
@@ -293,3 +295,24 @@ def test_a_day_still_running_is_measured_so_far(site: Site) -> None:
     assert [(row.origin, row.kind.value) for row, _plan in quotas.deviations] == [
         ("ZTO-MY-O1", "over")
     ]
+
+
+def test_an_outlet_its_carrier_reports_closed_is_listed_with_the_report(site: Site) -> None:
+    """SF's Mianyang company reports SF-MY-O1 closed on the 10th, when its scans show 30
+    parcels (its normal day): listed, flagged (no approved closure), the report named; the
+    11th is unaffected."""
+    content = ReportContent(30, 0, 0, 5, 1, closed_outlets=(ClosedOutlet("SF-MY-O1", "staff"),))
+    submit_report(
+        site.store,
+        ADMIN,
+        Submission("510700", WEEK[-2], content, carrier="SF"),
+        now=datetime(2026, 11, 10, 14, tzinfo=UTC),
+    )
+    answer = site.get("admin.ops", "/supervision/stops", day="2026-11-10").json()
+    assert [(row["node"], row["count"], row["flagged"]) for row in answer["stops"]] == [
+        ("SF-MY-O1", 30, True)
+    ]
+    assert "staff" in answer["stops"][0]["reported_closed"]
+    assert "reported closed by the carrier" in answer["stops"][0]["reason"]
+    later = site.get("admin.ops", "/supervision/stops", day=DAY).json()["stops"]
+    assert "SF-MY-O1" not in {row["node"] for row in later}

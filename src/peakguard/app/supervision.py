@@ -12,7 +12,7 @@ territory, a carrier its own brand's. Nothing is stored: each view is computed o
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +25,7 @@ from sqlalchemy import select
 from peakguard.analytics import Engine, KpiSettings
 from peakguard.analytics.supervision import carrier_days, node_day_counts, up_to_time_of_day
 from peakguard.app.access import reach, require
+from peakguard.app.kept import kept, lake_signature
 from peakguard.cases.controlled import code_prefix
 from peakguard.cases.stops import (
     ApprovedClosure,
@@ -150,6 +151,12 @@ def _lake_engine(lake: Path, days: list[date], carrier: str | None) -> Engine | 
     return Engine(backend, table.select(*SCAN_EVENT_SCHEMA.names))
 
 
+_counts_kept: OrderedDict[tuple[Any, ...], NodeCounts] = OrderedDict()
+KEPT_COUNTS = 32
+"""Counts of a lake's days kept in this process (by the lake's signature, the days, the
+carrier and the clock time)."""
+
+
 @dataclass(frozen=True)
 class NodeCounts:
     days: dict[tuple[str, str], list[NodeDay]] = field(default_factory=dict)
@@ -162,7 +169,15 @@ def lake_counts(
     lake: Path, days: list[date], carrier: str | None, so_far: int | None = None
 ) -> NodeCounts:
     """The counts of ``days``; with ``so_far`` (seconds after China midnight) each day's up to
-    that clock time only."""
+    that clock time only. Kept in this process until the lake changes."""
+    key = (lake_signature(lake), tuple(days), carrier, so_far)
+    found: NodeCounts = kept(
+        _counts_kept, key, KEPT_COUNTS, lambda: _measure(lake, days, carrier, so_far)
+    )
+    return found
+
+
+def _measure(lake: Path, days: list[date], carrier: str | None, so_far: int | None) -> NodeCounts:
     engine = _lake_engine(lake, days, carrier)
     if engine is None:
         return NodeCounts()
@@ -256,7 +271,7 @@ def _so_far(day: date, now: datetime | None) -> int | None:
     moment = (now or datetime.now(UTC)).astimezone(CHINA_STANDARD_TIME)
     if moment.date() != day:
         return None
-    return moment.hour * 3600 + moment.minute * 60 + moment.second
+    return moment.hour * 3600 + moment.minute * 60  # to the minute: a count kept a minute
 
 
 def unauthorised_stops(
