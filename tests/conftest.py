@@ -158,6 +158,15 @@ def _new_postgres_database(server: str, template: str | None) -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture
+def sqlite_url(migrated_sqlite: Path, tmp_path: Path) -> str:
+    """A fresh SQLite database, already migrated: for tests where the engine does not matter
+    (pages, commands, formats), which run on SQLite only."""
+    path = tmp_path / "peakguard.db"
+    shutil.copyfile(migrated_sqlite, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh database on each engine, already migrated to the newest revision (a copy of

@@ -39,6 +39,13 @@ CHENGDU = (
 ZTO = ("organisation", "add", "zto", "--name", "中通快递", "--kind", "carrier", "--carrier", "ZTO")
 
 
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The command does not depend on the engine: SQLite only (the workflows run on both
+    engines in their own tests)."""
+    return sqlite_url
+
+
 @dataclass
 class Deployment:
     runner: CliRunner

@@ -44,6 +44,13 @@ BEIJING = "110105"
 DAY = "2026-11-11"
 
 
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The pages do not depend on the engine: SQLite only (the workflows run on both
+    engines in their own tests)."""
+    return sqlite_url
+
+
 def lake_rows() -> list[dict[str, Any]]:
     def parcel(
         waybill: str,

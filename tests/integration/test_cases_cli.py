@@ -43,6 +43,13 @@ Run = Callable[..., Result]
 
 
 @pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The command does not depend on the engine: SQLite only (the workflows run on both
+    engines in their own tests)."""
+    return sqlite_url
+
+
+@pytest.fixture
 def site(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Run, Store]]:

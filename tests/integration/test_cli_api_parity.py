@@ -77,6 +77,13 @@ OPERATIONS: dict[str, tuple[str, str] | None] = {
 """CLI command → the API route doing the same on a body (None: no API counterpart, and why)."""
 
 
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The command and the API agree whatever the engine: SQLite only (the workflows run on both
+    engines in their own tests)."""
+    return sqlite_url
+
+
 def cli_commands(group: Any, prefix: str = "") -> list[str]:
     """The CLI's leaf commands, as typed (``plan stagger``)."""
     found: list[str] = []

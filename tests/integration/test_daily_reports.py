@@ -19,7 +19,7 @@ from peakguard.api.app import create_app
 from peakguard.app import accounts
 from peakguard.app.context import open_store
 from peakguard.app.daily_reports import Submission, get_report, submit_report
-from peakguard.app.daily_rollup import daily_rollup, sweep_reports
+from peakguard.app.daily_rollup import daily_rollup, forecast_in_force, sweep_reports
 from peakguard.app.events import read_event_file_table
 from peakguard.app.networks import read_network_file, save_network
 from peakguard.cases.daily_reports import (
@@ -42,6 +42,8 @@ from peakguard.identity.model import (
 from peakguard.store.daily_reports import closed_outlets, hub_backlogs
 from peakguard.store.database import Store
 from peakguard.store.event_lake import ingest
+from peakguard.store.jobs import NewJob
+from peakguard.store.recorded_jobs import record_finished_job
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 DAY = date(2026, 11, 11)
@@ -218,3 +220,38 @@ def test_the_api_keeps_a_reporter_inside_its_brand_and_province(
     assert "daily.csv row 5, column region" in places
     listed = client.get("/daily-reports").json()
     assert listed["total"] == 1
+
+
+def test_the_forecast_in_force_is_the_latest_forecast_jobs_city_interval(
+    store: Store, tmp_path: Path
+) -> None:
+    """A finished forecast job whose forecasts.csv gives ZTO Chengdu [1, 400] on 11-11:
+    the 500 reported are outside it; Mianyang, with no city row, is 'not checked'."""
+    job_id = "f" * 32
+    folder = tmp_path / "jobs" / job_id
+    folder.mkdir(parents=True)
+    (folder / "forecasts.csv").write_text(
+        "level,carrier,region,node,day,point,lower_80,upper_80,lower_95,upper_95,model\n"
+        "city,ZTO,510100,,2026-11-11,200,50,350,1,400,ets\n"
+        "node,ZTO,510104,ZTO-CD-O1,2026-11-11,20,5,35,1,40,ets\n",
+        encoding="utf-8",
+    )
+    moment = cst(DAY, 8)
+    job = NewJob(job_id, "forecast", None, None, "tests", {})
+    record_finished_job(store, job, result={}, started_at=moment, finished_at=moment, worker="t")
+    actor = reporter()
+    submit_report(store, actor, Submission("510100", DAY, figures(500)), now=cst(DAY, 20))
+    kept = submit_report(store, actor, Submission("510700", DAY, figures(2)), now=cst(DAY, 20))
+    sweep_reports(
+        store,
+        now=cst(date(2026, 11, 12), 12),
+        settings=ONE_DAY,
+        forecasts=forecast_in_force(store, tmp_path),
+    )
+    assert flag_rows(store) == [("510100", "forecast", 1)]
+    mianyang = daily_rollup(store, actor, DAY)
+    assert mianyang.missing == ()
+    report = get_report(store, actor, kept.report_id)
+    checks = {item["kind"]: item for item in report.versions[-1].checks or ()}
+    assert checks["forecast"]["outcome"] == "not_checked"
+    assert checks["forecast"]["reason"]["msgid"] == "not checked: no forecast"

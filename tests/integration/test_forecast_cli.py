@@ -43,6 +43,13 @@ NODES = (
 """Two hubs and two outlets of the example network, in Chengdu and Mianyang (Sichuan)."""
 
 
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The command does not depend on the engine: SQLite only (the workflows run on both
+    engines in their own tests)."""
+    return sqlite_url
+
+
 def history_rows() -> list[dict[str, Any]]:
     count = (LAST - FIRST).days + 1
     rows = []

@@ -37,6 +37,13 @@ __all__ = ["cheap_passwords"]
 
 
 @pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The pages do not depend on the engine: SQLite only (the workflows run on both
+    engines in their own tests)."""
+    return sqlite_url
+
+
+@pytest.fixture
 def site(database_url: str, tmp_path: Path, cheap_passwords: None) -> Iterator[Site]:
     """site: the authentication tests' deployment with the Chengdu–Mianyang example stored."""
     for made in make_site(database_url, tmp_path):

@@ -28,6 +28,13 @@ __all__ = ["cheap_passwords"]
 
 
 @pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The pages do not depend on the engine: SQLite only (the workflows run on both
+    engines in their own tests)."""
+    return sqlite_url
+
+
+@pytest.fixture
 def site(database_url: str, tmp_path: Path, cheap_passwords: None) -> Iterator[Site]:
     """site: the deployment of the authentication tests (an administrator of the operations
     organisation, a ZTO data reporter, a Chengdu analyst) with the tiny network stored."""

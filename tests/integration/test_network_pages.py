@@ -40,6 +40,13 @@ DEMO = "sichuan-demo"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The pages do not depend on the engine: SQLite only (the workflows run on both
+    engines in their own tests)."""
+    return sqlite_url
+
+
 @pytest.fixture(scope="module")
 def sichuan() -> Network:
     """The demo's Sichuan network: 1,113 nodes of seven carriers, 1,412 lanes."""

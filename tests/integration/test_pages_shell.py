@@ -18,6 +18,13 @@ __all__ = ["cheap_passwords"]
 
 
 @pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The pages do not depend on the engine: SQLite only (the workflows run on both
+    engines in their own tests)."""
+    return sqlite_url
+
+
+@pytest.fixture
 def site(database_url: str, tmp_path: Path, cheap_passwords: None) -> Iterator[Site]:
     yield from make_site(database_url, tmp_path, language="zh_CN")
 

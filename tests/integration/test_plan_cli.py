@@ -33,6 +33,13 @@ RELEASES = (
 )
 
 
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The command does not depend on the engine: SQLite only (the workflows run on both
+    engines in their own tests)."""
+    return sqlite_url
+
+
 def run_stagger(out: Path, *extra: str) -> Any:
     return CliRunner().invoke(
         app,

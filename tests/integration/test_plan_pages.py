@@ -42,6 +42,13 @@ RELEASES = (
 
 
 @pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The pages do not depend on the engine: SQLite only (the workflows run on both
+    engines in their own tests)."""
+    return sqlite_url
+
+
+@pytest.fixture
 def site(database_url: str, tmp_path: Path, cheap_passwords: None) -> Iterator[Site]:
     """site: the authentication tests' deployment (an operations administrator, a ZTO data
     reporter without plan.run, a Chengdu analyst) with the Chengdu–Mianyang example stored."""
