@@ -211,3 +211,21 @@ def principal(store: Store, username: str, *extra: Permission) -> Principal:
             roles=("duty_officer",),
             user_id=user.id,
         )
+
+
+def test_a_sweep_after_a_downtime_catches_up_step_by_step(desk: Desk) -> None:
+    """No sweep ran from 22:00 to 23:00: one sweep records steps 1, 2, 3 with their own due
+    times (22:15, 22:30, 22:45) and leaves the alert with the director closing the chain."""
+    alert_id = _late_report(desk)
+    report = sweep_alerts(desk.store, now=TEN_PM + timedelta(hours=1))
+    with transaction(desk.store.sessions) as session:
+        steps = [(e.step, e.to_user, e.due_at) for e in escalations(session, alert_id)]
+        alert = load_alert(session, alert_id)
+    quarter = timedelta(minutes=15)
+    assert steps == [
+        (1, desk.second, TEN_PM + quarter),
+        (2, desk.leader, TEN_PM + 2 * quarter),
+        (3, desk.director, TEN_PM + 3 * quarter),
+    ]
+    assert report.escalations == 3
+    assert alert is not None and alert.delivered_to == desk.director
