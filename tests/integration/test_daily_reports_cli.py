@@ -93,3 +93,31 @@ def test_a_file_with_bad_cells_is_refused_whole(site: tuple[Run, Store], tmp_pat
     assert "bad.csv row 11, column value" in refused.output
     page = list_reports(store, LOCAL_ADMINISTRATOR, read_scope(LOCAL_ADMINISTRATOR))
     assert page.total == 0
+
+
+def test_a_workbook_reads_as_its_csv_and_a_report_lacking_a_line_is_refused(
+    site: tuple[Run, Store], tmp_path: Path
+) -> None:
+    """The example as an Excel workbook keeps the same two reports; without Mianyang's staff
+    line (and with Chengdu's picked_up twice) it is refused at those rows."""
+    from openpyxl import Workbook  # noqa: PLC0415
+
+    run, store = site
+    rows = list(csv.reader(EXAMPLE.read_text(encoding="utf-8").splitlines()))
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append([int(cell) if cell.isdigit() and len(cell) < 6 else cell for cell in row])
+    good = tmp_path / "daily.xlsx"
+    workbook.save(good)
+    run("daily", "submit", str(good))
+    page = list_reports(store, LOCAL_ADMINISTRATOR, read_scope(LOCAL_ADMINISTRATOR))
+    assert sorted(r.key.region for r in page.reports) == ["510100", "510700"]
+    sheet.delete_rows(13)  # Mianyang's staff line (the sheet's row 13)
+    sheet.append(rows[1])  # Chengdu's picked_up again, as row 14
+    bad = tmp_path / "bad.xlsx"
+    workbook.save(bad)
+    refused = run("daily", "submit", str(bad), code=2)
+    assert "row 9, column item" in refused.output  # Mianyang's first line: lacks staff
+    assert "row 14, column item" in refused.output  # picked_up given twice
