@@ -28,7 +28,7 @@ from peakguard.app.incidents import (
 from peakguard.app.networks import get_network, save_network
 from peakguard.app.plans import closure_requests, plan_reroute
 from peakguard.config import Settings
-from peakguard.errors import NotFoundError, StaleRecordError
+from peakguard.errors import InvalidInputError, NotFoundError, StaleRecordError
 from peakguard.formats.loading import load_network
 from peakguard.identity.model import (
     LOCAL_ADMINISTRATOR,
@@ -178,11 +178,15 @@ def test_a_blockage_reported_at_3_hours_is_met_and_never_breached(store: Store) 
 
 
 def test_another_brand_does_not_find_the_incident(store: Store) -> None:
-    """YTO's Sichuan company neither reads nor reports on ZTO's incident: not found. The closed
+    """A node the network lacks is refused where it is; YTO's Sichuan company neither reads nor
+    reports on ZTO's incident: not found. The closed
     hub's region is a controlled area over the incident's period (complaints there are
     emergency work orders)."""
     zto = principal(organisation(store, "zto-sc"), "planner")
     yto = principal(organisation(store, "yto-sc"), "planner")
+    with pytest.raises(InvalidInputError) as wrong:
+        open_incident(store, road_cut(nodes=("ZTO-MY-HUB", "NOPE")), actor=zto, now=BLOCKED)
+    assert [problem.location for problem in wrong.value.problems] == ["nodes[1]"]
     opened = open_incident(store, road_cut(), actor=zto, now=BLOCKED)
     assert opened.state == "reported" and opened.clock is not None
     assert opened.clock.outcome == "met"

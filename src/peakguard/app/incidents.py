@@ -38,6 +38,7 @@ from peakguard.cases.incidents import (
     transition,
 )
 from peakguard.cases.model import Side
+from peakguard.domain.regions import reference_regions
 from peakguard.errors import ForbiddenError, InvalidInputError, NotFoundError, Problem
 from peakguard.i18n import _
 from peakguard.identity.model import (
@@ -56,6 +57,7 @@ from peakguard.store.incidents import IncidentClockRecord, IncidentRecord, Repor
 TEXT_LIMIT = 8000
 REGION = re.compile(r"^[1-8][0-9]{5}$")
 MAX_NODES = 200
+FIRST_YEAR = 2000
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,9 @@ def reportable_incident(session: Session, actor: Principal, reference: str) -> I
 # -- opening -----------------------------------------------------------------------------------
 
 
-def _check_draft(draft: IncidentDraft, session: Session) -> tuple[list[Problem], str, str]:
+def _check_draft(
+    draft: IncidentDraft, session: Session, now: datetime
+) -> tuple[list[Problem], str, str]:
     """Every mistake of the draft, located; the cleaned text and description."""
     problems: list[Problem] = []
     if draft.incident_type not in set(IncidentType):
@@ -174,11 +178,15 @@ def _check_draft(draft: IncidentDraft, session: Session) -> tuple[list[Problem],
         problems.append(Problem("type", _("must be one of {choices}", choices=choices)))
     if not draft.carrier.strip():
         problems.append(Problem("carrier", _("is required")))
-    if not REGION.match(draft.region):
+    if not REGION.match(draft.region) or draft.region not in reference_regions():
         problems.append(Problem("region", _("must be a six-digit GB/T 2260 code")))
-    for name, moment in (("from", draft.period_start), ("until", draft.period_end)):
+    moments = (("start", draft.period_start), ("until", draft.period_end))
+    for name, moment in (*moments, ("blocked_at", draft.blocked_at)):
         if moment is not None and moment.tzinfo is None:
             problems.append(Problem(name, _("must carry a time zone")))
+        elif moment is not None and not FIRST_YEAR <= moment.year <= now.year + 1:
+            message = _("must lie between {first} and next year", first=FIRST_YEAR)
+            problems.append(Problem(name, message))
     if draft.period_end is not None and draft.period_end <= draft.period_start:
         problems.append(Problem("until", _("must be after the start")))
     if draft.blocked_at is not None and not draft.blocked:
@@ -223,7 +231,7 @@ def open_incident(
     side = side_of(actor, draft.carrier, draft.region)
     kind, state = opening(side or Side.carrier)
     with transaction(store.sessions) as session:
-        problems, text, description = _check_draft(draft, session)
+        problems, text, description = _check_draft(draft, session, moment)
         if problems:
             raise InvalidInputError(_("The incident report has mistakes."), problems)
         year = moment.astimezone(UTC).year

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from peakguard.app.announcements import HOTLINE, LANGUAGES, draft_texts
 from peakguard.cases.clocks import Basis, load_clock_rules
 from peakguard.cases.incidents import (
     BLOCKAGE_REPORT,
@@ -23,6 +24,7 @@ from peakguard.cases.incidents import (
 )
 from peakguard.cases.model import Side
 from peakguard.errors import IllegalTransitionError, InvalidInputError
+from peakguard.store.incidents import IncidentRecord
 
 CHINA = ZoneInfo("Asia/Shanghai")
 BLOCKED = datetime(2026, 11, 11, 22, 30, tzinfo=CHINA)
@@ -81,3 +83,23 @@ def test_figures_are_whole_numbers_of_known_names() -> None:
         "figures.trucks",
         "figures.outlets_affected",
     ]
+
+
+def test_the_announcement_draft_names_area_services_period_and_hotline() -> None:
+    """The draft says which area, which services, since when and until when (China time), what
+    customers should expect, and keeps the hotline placeholder, in both languages."""
+    incident = IncidentRecord(
+        id=1, reference="SJ2026-000001", incident_type="road_cut", state="reported",
+        carrier="ZTO", region="510700", reporting_organisation_id=None,
+        reporting_organisation="zto-sc", network="chengdu-mianyang", nodes=("ZTO-MY-HUB",),
+        period_start=BLOCKED, period_end=BLOCKED + timedelta(days=1), blocked=True,
+        blocked_at=BLOCKED, description="", announcement=None, reroute=None, version=1,
+        opened_by="x", created_at=BLOCKED, updated_at=BLOCKED, closed_at=None,
+    )  # fmt: skip
+    texts = draft_texts(incident, "ZTO-MY-HUB")
+    assert set(texts) == set(LANGUAGES)
+    english = texts["en"]
+    for part in ("road cut", "ZTO", "ZTO-MY-HUB", "510700", "2026-11-11 22:30",
+                 "2026-11-12 22:30", "Pickup and delivery", HOTLINE):  # fmt: skip
+        assert part in english
+    assert HOTLINE in texts["zh_CN"] and "510700" in texts["zh_CN"]
