@@ -185,7 +185,11 @@ def quotas_table(report: QuotaReport | None, language: str, every: bool) -> Tabl
             Column("plan", label(_("Plan"))),
         ),
         rows=rows,
-        empty=label(_("No origin strays from its quota beyond the tolerance.")),
+        empty=label(
+            _("No origin strays from its quota beyond the tolerance.")
+            if report is None or report.plans
+            else _("No staggered pickup plan of this network has finished: no quota to compare.")
+        ),
         note=note,
         filename="quotas",
     )
