@@ -289,17 +289,11 @@ def escalate_once(
     due_at: datetime,
     at: datetime,
 ) -> bool:
-    """Record the escalation of an open alert to ``step``: True only for the call that
-    recorded it (the unique ``(alert_id, step)``), which also moves the alert there."""
-    statement = (
-        dialect_insert(session, DutyEscalationRow)
-        .values(alert_id=alert_id, step=step, to_user=to_user, due_at=due_at, escalated_at=at)
-        .on_conflict_do_nothing(index_elements=["alert_id", "step"])
-        .returning(DutyEscalationRow.id)
-    )
-    if session.execute(statement).scalar_one_or_none() is None:
-        return False
-    session.execute(
+    """Move an open alert to ``step`` and record the escalation: True only for the call that
+    moved it. The move is one ``UPDATE … WHERE step < :step AND acknowledged_at IS NULL``
+    (a concurrent sweep, or an acknowledgement, makes it touch nothing), and the record is
+    unique by ``(alert_id, step)``."""
+    moved = session.execute(
         update(DutyAlertRow)
         .where(
             DutyAlertRow.id == alert_id,
@@ -309,7 +303,15 @@ def escalate_once(
         .values(step=step, delivered_to=to_user)
         .execution_options(synchronize_session=False)
     )
-    return True
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    statement = (
+        dialect_insert(session, DutyEscalationRow)
+        .values(alert_id=alert_id, step=step, to_user=to_user, due_at=due_at, escalated_at=at)
+        .on_conflict_do_nothing(index_elements=["alert_id", "step"])
+        .returning(DutyEscalationRow.id)
+    )
+    return session.execute(statement).scalar_one_or_none() is not None
 
 
 @dataclass(frozen=True)
