@@ -51,7 +51,7 @@ from peakguard.cases.watch import (
     reason,
 )
 from peakguard.domain.network import Network, Node
-from peakguard.errors import NotFoundError, StaleRecordError
+from peakguard.errors import InvalidInputError, NotFoundError, Problem, StaleRecordError
 from peakguard.i18n import Message, _
 from peakguard.identity.model import OrganisationKind, Permission, Principal, RegulatorLevel
 from peakguard.identity.territory import Reach, region_prefix, visible_network
@@ -163,6 +163,23 @@ class ObservedState:
     policy: Message = field(default=LOCAL_POLICY)
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def check_moment(at: datetime, where: str = "at") -> datetime:
+    """``at`` if it is aware and within 2000–2100 (the years a scenario may cover), else a
+    located :class:`InvalidInputError`."""
+    if at.utcoffset() is None or not FIRST_YEAR + 1 <= at.year <= LAST_YEAR - 1:
+        message = _(
+            "Give a moment with its time zone between {first} and {last}, for example "
+            "2026-11-11T20:00+08:00.",
+            first=FIRST_YEAR + 1,
+            last=LAST_YEAR - 1,
+        )
+        raise InvalidInputError(message, [Problem(where, message)])
+    return at
+
+
 def watched_network(store: Store, network_name: str, actor: Principal) -> Network:
     """The part of the stored network ``actor`` may read warnings of (``warning.read``)."""
     require(actor, Permission.warning_read)
@@ -227,6 +244,7 @@ def observed_state(
 ) -> ObservedState:
     """The observed state of the nodes of ``network_name`` that ``actor`` may see, at ``at``."""
     network = watched_network(store, network_name, actor)
+    check_moment(at)
     return _observe(store, network, network_name, at, events, window_hours, thresholds)
 
 
@@ -285,6 +303,7 @@ def evaluate_warnings(
         store, network_name, actor=actor, permission=Permission.simulation_run
     )
     rules = thresholds or WarningThresholds()
+    check_moment(now, "now")
     state = _observe(store, network, network_name, now, events, window_hours, rules)
     findings = _findings(network, state, projected or {}, rules)
     try:

@@ -25,7 +25,12 @@ from peakguard.analytics.engines import EventSource, duckdb_engine
 from peakguard.analytics.observed_nodes import parcels_on_lanes
 from peakguard.analytics.settings import KpiSettings
 from peakguard.app.networks import planning_network
-from peakguard.app.observed_warnings import Evaluation, evaluate_warnings, observed_backlogs
+from peakguard.app.observed_warnings import (
+    Evaluation,
+    check_moment,
+    evaluate_warnings,
+    observed_backlogs,
+)
 from peakguard.domain.network import Network
 from peakguard.domain.routing import derive_routing
 from peakguard.errors import InvalidInputError, Problem
@@ -74,8 +79,7 @@ def projection_scenario(
     problems = []
     if not 1 <= hours <= MAX_HOURS:
         problems.append(Problem("hours", _("give 1 to {most} hours", most=MAX_HOURS)))
-    if at.utcoffset() is None:
-        problems.append(Problem("at", _("The moment needs a time zone, for example +08:00.")))
+    check_moment(at)
     if problems:
         raise InvalidInputError(_("The projection cannot start."), problems)
     china = at.astimezone(CHINA).replace(tzinfo=None)
