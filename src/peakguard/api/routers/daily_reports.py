@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from peakguard.api.errors import request_language
 from peakguard.api.routers.case_files import UPLOAD_BODY, FileName, uploaded
+from peakguard.api.routers.jobs import json_errors
 from peakguard.api.schemas import Page, RequestModel, ResponseModel, documented
 from peakguard.api.security import requires
 from peakguard.app.context import event_lake
@@ -291,10 +292,23 @@ def list_daily_reports(
     return {"total": page.total, "offset": offset, "limit": limit, "items": items}
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ROLLUP_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The roll-up: JSON (lines, flags, missing), CSV or an Excel workbook.",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
 @router.get(
     "/daily-reports/rollup",
     tags=["daily reports"],
-    responses=documented(404, 422),
+    responses=ROLLUP_RESPONSES | json_errors(401, 403, 404, 422),
 )
 def rollup(
     request: Request,
@@ -315,7 +329,7 @@ def rollup(
         rollup_workbook(lines, flags, buffer)
         return Response(
             buffer.getvalue(),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX,
         )
     columns = (
         "section",
