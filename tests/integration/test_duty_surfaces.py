@@ -140,3 +140,27 @@ def test_the_command_line_sets_a_roster_and_sweeps(
     assert re.search(r"Escalations\s*│\s*1", run("duty", "sweep"))
     run("duty", "ack", str(alert_id), "--note", "done")
     assert "local" in run("duty", "alerts", "--office", "sc-post")  # acknowledged by the CLI
+
+
+def test_the_roster_form_saves_and_refuses_a_stale_copy(site: tuple[Desk, TestClient]) -> None:
+    """A director saves the 12th's day shift from the roster page; posting the same form
+    (its old version) again is refused with 409 and the saved roster stands."""
+    _desk, client = site
+    client.post("/app/login", data={"username": "chief", "password": PASSWORD})
+    page = client.get("/app/duty/roster", params={"first": "2026-11-12", "last": "2026-11-12"})
+    assert page.status_code == 200 and 'data-testid="roster-form"' in page.text
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    assert version is not None
+    form = {
+        "csrf_token": _csrf(page.text),
+        "first": "2026-11-12",
+        "last": "2026-11-12",
+        "version": version.group(1),
+        "lines": "2026-11-12 day leader first second",
+    }
+    saved = client.post("/app/duty/roster", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    stale = client.post("/app/duty/roster", data=form | {"lines": "2026-11-12 day - second"})
+    assert stale.status_code == 409
+    shown = client.get("/app/duty/roster", params={"first": "2026-11-12", "last": "2026-11-12"})
+    assert "2026-11-12 day leader first second" in shown.text
