@@ -345,6 +345,8 @@ def add_report(
     with transaction(store.sessions) as session:
         incident = reportable_incident(session, actor, reference)
         side = side_of(actor, incident.carrier, incident.region)
+        if incident.version != expected_version:  # refused before the report is judged
+            raise stored.stale(reference, expected_version, incident.version)
         move = transition(incident.state, kind, side)
         reports = stored.incident_reports(session, incident.id)
         if corrects is not None and not 1 <= corrects <= len(reports):

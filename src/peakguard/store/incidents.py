@@ -237,14 +237,20 @@ def update_incident(
     ).one_or_none()
     if current is None:
         raise NotFoundError(_("No incident has the id {id}.", id=incident_id))
-    raise StaleRecordError(
+    raise stale(current.reference, expected_version, current.version)
+
+
+def stale(reference: str, expected: int, current: int) -> StaleRecordError:
+    """The refusal of a change decided on version ``expected`` of an incident now at
+    ``current``."""
+    return StaleRecordError(
         _(
             "Someone else changed incident {reference} after you read it (you read version "
             "{expected}, it is now at {current}); nothing of your change was saved. Reload "
             "the incident and redo your change if it still applies.",
-            reference=current.reference,
-            expected=expected_version,
-            current=current.version,
+            reference=reference,
+            expected=expected,
+            current=current,
         )
     )
 
