@@ -1,8 +1,8 @@
 """The rules of daily volume reports on a hand-built week.
 
 hand_week: 7 days (2026-11-09 to 11-15) × 3 companies — ZTO and SF in Chengdu (510100), YTO in
-Mianyang (510700) — each figure chosen so that exactly one thing is wrong with six reports
-(one late, one missing, one of each implausible kind) and every other report is correct,
+Mianyang (510700) — each figure chosen so that exactly one thing is wrong with seven reports
+(two late, one missing, one of each implausible kind) and every other report is correct,
 including one corrected after its deadline and one received at the deadline itself. The
 expected reasons are worked by hand in each comment.
 """
@@ -79,6 +79,9 @@ def hand_week():
     # ZTO's 11-11 report first came at 10:30 the next day, after the 10:00 deadline
     late = ReportKey(*ZTO, DAYS[2])
     submitted[late] = Submitted(cst(DAYS[3], 10, 30), 1, submitted[late].content)
+    # YTO's 11-10 report first came at 11:45 on 11-11
+    later = ReportKey(*YTO, DAYS[1])
+    submitted[later] = Submitted(cst(DAYS[2], 11, 45), 1, submitted[later].content)
     # ZTO's 11-14 report came at 10:00 sharp the next day: in time
     sharp = ReportKey(*ZTO, DAYS[5])
     submitted[sharp] = Submitted(cst(DAYS[6], 10), 1, submitted[sharp].content)
@@ -94,13 +97,16 @@ def rendered(flags):
 
 
 def test_the_week_flags_exactly_the_late_missing_and_implausible_reports_with_their_reasons():
-    """Six flags, each with its hand-computed reason; the other 15 reports get none."""
+    """Seven flags, each with its hand-computed reason; the other 14 reports get none."""
     expected, submitted, evidence = hand_week()
     found = assess(expected, submitted, evidence, now=cst(date(2026, 11, 16), 12))
     assert rendered(found.flags) == {
         # late: 10:30 − 10:00 = 0 h 30 min
         ("ZTO", DAYS[2], FlagKind.late, 1): "first received 2026-11-12 10:30, 0 h 30 min after "
         "the deadline 2026-11-12 10:00",
+        # late: 11:45 − 10:00 = 1 h 45 min
+        ("YTO", DAYS[1], FlagKind.late, 1): "first received 2026-11-11 11:45, 1 h 45 min after "
+        "the deadline 2026-11-11 10:00",
         # missing: due 11-14 10:00
         ("SF", DAYS[4], FlagKind.missing, 0): "no report received by the deadline 2026-11-14 10:00",
         # forecast: 1300 > 1200
@@ -119,6 +125,8 @@ def test_the_week_flags_exactly_the_late_missing_and_implausible_reports_with_th
     assert thresholds[("ZTO", FlagKind.forecast)] == "95 % interval [800, 1200]"
     assert thresholds[("YTO", FlagKind.jump)] == "×3 the median of the previous 6 days"
     assert thresholds[("SF", FlagKind.missing)] == "2026-11-14 10:00 China time (local policy)"
+    assert thresholds[("SF", FlagKind.scans)] == "±max(10% of the scans, 50 parcels)"
+    assert thresholds[("YTO", FlagKind.parts)] == "±0 parcels"
 
 
 def test_a_check_that_cannot_be_made_says_so_rather_than_passing():
