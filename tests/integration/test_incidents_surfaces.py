@@ -82,7 +82,8 @@ FORM = {
 def test_a_planner_reports_a_blockage_through_the_pages(site: Site) -> None:
     """The unknown node is named beside its field and nothing is recorded; corrected, the
     incident opens with its clock met and its announcement draft, a follow-up is added, the list
-    shows it; the Chengdu analyst (outside Mianyang) gets 404."""
+    shows it; a stale form (409) and an empty report (422) are shown above the forms, nothing
+    recorded; the Chengdu analyst (outside Mianyang) gets 404."""
     log_in(site, "zto.planner")
     form = site.client.get("/app/incidents/new")
     assert form.status_code == 200
@@ -107,6 +108,17 @@ def test_a_planner_reports_a_blockage_through_the_pages(site: Site) -> None:
     assert report.status_code == 303, report.text
     page = site.client.get(path)
     assert "已分流至成都" in page.text
+    stale = site.client.post(
+        f"{path}/reports",
+        data={"csrf_token": token, "version": "2", "kind": "final", "text": "恢复"},
+    )
+    assert stale.status_code == 409 and 'data-testid="incident-message"' in stale.text
+    empty = site.client.post(
+        f"{path}/reports", data={"csrf_token": token, "version": "3", "kind": "final", "text": ""}
+    )
+    assert empty.status_code == 422 and "is required" in empty.text
+    held = get_incident(site.store, path.rsplit("/", 1)[1], actor=ADMIN)
+    assert [report.kind for report in held.reports] == ["first", "follow_up"]
     listed = site.client.get("/app/incidents")
     assert path.rsplit("/", 1)[1] in listed.text
     log_in(site, "cd.analyst")
