@@ -260,15 +260,16 @@ def rollup_flag_rows(rollup: Rollup, language: str | None = None) -> list[list[s
             flag.kind,
             flag.version,
             render(flag.reason, language),
-            flag.threshold,
+            render(flag.threshold, language),
         ]
         for flag in rollup.flags
     ]
     flagged = {flag.key for flag in rollup.flags if flag.kind == FlagKind.missing.value}
     due = rollup.deadline.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M")
     reason = render(_("not received yet (due {deadline})", deadline=due), language)
+    threshold = render(_("{deadline} China time (local policy)", deadline=due), language)
     rows += [
-        [key.day.isoformat(), key.carrier, key.region, "missing", 0, reason, due]
+        [key.day.isoformat(), key.carrier, key.region, "missing", 0, reason, threshold]
         for key in rollup.missing
         if key not in flagged
     ]

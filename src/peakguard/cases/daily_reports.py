@@ -245,7 +245,7 @@ class Check:
     kind: FlagKind
     outcome: Outcome
     reason: Message
-    threshold: str
+    threshold: Message
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ class Flag:
     key: ReportKey
     kind: FlagKind
     reason: Message
-    threshold: str
+    threshold: Message
     version: int = 0
 
 
@@ -285,13 +285,13 @@ class Evidence:
 
 
 def check_forecast(content: ReportContent, band: ForecastBand | None) -> Check:
-    threshold = "95 % interval"
+    threshold = _("the 95 % interval")
     if band is None:
         return Check(
             FlagKind.forecast, Outcome.not_checked, _("not checked: no forecast"), threshold
         )
     figures = {"value": content.picked_up, "lower": band.lower, "upper": band.upper}
-    threshold = f"95 % interval [{band.lower}, {band.upper}]"
+    threshold = _("the 95 % interval [{lower}, {upper}]", lower=band.lower, upper=band.upper)
     if band.lower <= content.picked_up <= band.upper:
         return Check(
             FlagKind.forecast,
@@ -322,9 +322,10 @@ def scan_tolerance(scans: int, settings: DailyReportSettings) -> int:
 def check_scans(
     content: ReportContent, scans: ScanCounts | None, settings: DailyReportSettings
 ) -> Check:
-    threshold = (
-        f"±max({settings.scan_tolerance_share:.0%} of the scans, "
-        f"{settings.scan_tolerance_parcels} parcels)"
+    threshold = _(
+        "±max({share} of the scans, {parcels} parcels)",
+        share=f"{settings.scan_tolerance_share:.0%}",
+        parcels=settings.scan_tolerance_parcels,
     )
     if scans is None:
         return Check(
@@ -369,7 +370,7 @@ def check_scans(
 
 def check_parts(content: ReportContent, settings: DailyReportSettings) -> Check:
     parts = sum(hub.parcels for hub in content.hub_backlogs)
-    threshold = f"±{settings.parts_tolerance_parcels} parcels"
+    threshold = _("±{parcels} parcels", parcels=settings.parts_tolerance_parcels)
     figures = {"parts": parts, "whole": content.backlog, "count": len(content.hub_backlogs)}
     if abs(parts - content.backlog) <= settings.parts_tolerance_parcels:
         return Check(
@@ -393,7 +394,11 @@ def check_jump(
     content: ReportContent, previous: Sequence[int], settings: DailyReportSettings
 ) -> Check:
     window = list(previous)[-settings.jump_window_days :]
-    threshold = f"×{settings.jump_factor:g} the median of the previous {len(window)} days"
+    threshold = _(
+        "×{factor} the median of the previous {days} days",
+        factor=f"{settings.jump_factor:g}",
+        days=len(window),
+    )
     if len(window) < settings.jump_min_days:
         return Check(
             FlagKind.jump,
@@ -474,7 +479,7 @@ def timeliness(
     if now <= deadline:
         return None
     shown = deadline.strftime("%Y-%m-%d %H:%M")
-    threshold = f"{shown} China time (local policy)"
+    threshold = _("{deadline} China time (local policy)", deadline=shown)
     if submitted is None:
         return Flag(
             key,

@@ -176,7 +176,7 @@ def daily_show(report_id: Annotated[int, typer.Argument(help="the report's id", 
     print_table(
         _("Flags"),
         (_("Kind"), _("Version"), _("Reason"), _("Threshold")),
-        ((f.kind, str(f.version), render(f.reason), f.threshold) for f in found.flags),
+        ((f.kind, str(f.version), render(f.reason), render(f.threshold)) for f in found.flags),
     )
 
 

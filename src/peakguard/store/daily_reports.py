@@ -136,7 +136,7 @@ class FlagRecord:
     kind: str
     version: int
     reason: Message
-    threshold: str
+    threshold: Message
     raised_at: datetime
 
 
@@ -169,7 +169,7 @@ def _flag(row: DailyReportFlagRow) -> FlagRecord:
         row.kind,
         row.version,
         message_from(row.reason),
-        row.threshold,
+        message_from(row.threshold),
         row.raised_at,
     )
 
@@ -268,7 +268,7 @@ def insert_flag_once(session: Session, flag: Flag, at: datetime) -> bool:
             kind=flag.kind.value,
             version=flag.version,
             reason=message_text(flag.reason),
-            threshold=flag.threshold[:200],
+            threshold=message_text(flag.threshold),
             raised_at=at,
         )
         .on_conflict_do_nothing(index_elements=["carrier", "region", "day", "kind", "version"])
@@ -286,7 +286,7 @@ def save_checks_once(
             "kind": check.kind.value,
             "outcome": check.outcome.value,
             "reason": _plain(check.reason),
-            "threshold": check.threshold,
+            "threshold": _plain(check.threshold),
         }
         for check in checks
     ]

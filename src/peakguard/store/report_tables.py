@@ -71,7 +71,8 @@ class DailyReportFlagRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     """The reason as a message (JSON: msgid and figures), rendered in the reader's language."""
-    threshold: Mapped[str] = mapped_column(String(200))
+    threshold: Mapped[str] = mapped_column(Text)
+    """The rule's threshold as a message (JSON), like the reason."""
     raised_at: Mapped[datetime] = mapped_column(Moment())
     __table_args__ = (
         UniqueConstraint(

@@ -121,8 +121,8 @@ def test_the_week_flags_exactly_the_late_missing_and_implausible_reports_with_th
         # jump: median(300 × 6) = 300; 1000 > 3 × 300 = 900
         ("YTO", DAYS[6], FlagKind.jump, 1): "1000 picked up, over 3 times the median 300 of 6 days",
     }
-    thresholds = {(f.key.carrier, f.kind): f.threshold for f in found.flags}
-    assert thresholds[("ZTO", FlagKind.forecast)] == "95 % interval [800, 1200]"
+    thresholds = {(f.key.carrier, f.kind): render(f.threshold, "en") for f in found.flags}
+    assert thresholds[("ZTO", FlagKind.forecast)] == "the 95 % interval [800, 1200]"
     assert thresholds[("YTO", FlagKind.jump)] == "×3 the median of the previous 6 days"
     assert thresholds[("SF", FlagKind.missing)] == "2026-11-14 10:00 China time (local policy)"
     assert thresholds[("SF", FlagKind.scans)] == "±max(10% of the scans, 50 parcels)"

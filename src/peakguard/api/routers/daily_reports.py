@@ -204,7 +204,11 @@ def _version_out(version: VersionRecord, language: str) -> VersionOut:
     checks = None
     if version.checks is not None:
         checks = [
-            item | {"reason": render(message_from(item["reason"]), language)}
+            item
+            | {
+                "reason": render(message_from(item["reason"]), language),
+                "threshold": render(message_from(item["threshold"]), language),
+            }
             for item in version.checks
         ]
     return VersionOut(
@@ -393,7 +397,7 @@ def show(request: Request, report_id: ReportId, actor: Reader) -> ReportDetailOu
                 kind=flag.kind,
                 version=flag.version,
                 reason=render(flag.reason, language),
-                threshold=flag.threshold,
+                threshold=render(flag.threshold, language),
                 raised_at=flag.raised_at,
             )
             for flag in found.flags

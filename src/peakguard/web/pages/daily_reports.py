@@ -402,7 +402,7 @@ def report_page(request: Request, caller: Reader, report_id: ReportId) -> Respon
                 "kind": f.kind,
                 "version": f.version,
                 "reason": _t(f.reason, language),
-                "threshold": f.threshold,
+                "threshold": _t(f.threshold, language),
                 "raised_at": f.raised_at,
             }
             for f in found.flags

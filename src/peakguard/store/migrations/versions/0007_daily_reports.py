@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("threshold", sa.String(length=200), nullable=False),
+        sa.Column("threshold", sa.Text(), nullable=False),
         _moment("raised_at", False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_daily_report_flags")),
         sa.UniqueConstraint(
