@@ -282,7 +282,7 @@ def test_a_drill_is_recorded_but_never_counted_as_an_activation(store: Store) ->
 
 def test_readers_see_what_covers_or_lies_in_their_territory(store: Store) -> None:
     """Chengdu's road cut: seen by Chengdu, Sichuan and ZTO Sichuan (read only); not by
-    Mianyang."""
+    Mianyang. ZTO Sichuan's reporter records a fire's proposal in its province, not outside."""
     proposal = propose_for_incident(
         store,
         incident_type="road_cut",
@@ -303,3 +303,12 @@ def test_readers_see_what_covers_or_lies_in_their_territory(store: Store) -> Non
         get_activation(store, proposal.id, actor=MIANYANG_DIRECTOR)
     with pytest.raises(ForbiddenError):
         take_step(store, proposal.id, "activate", expected_version=1, actor=ZTO_SICHUAN)
+    reporter = replace(ZTO_SICHUAN, permissions=frozenset({P.incident_report}))
+    fire = {"incident_type": "fire", "trigger": "incident:SJ2026-000002", "actor": reporter}
+    recorded = propose_for_incident(store, region="510703", extra={"deaths": 3}, **fire)
+    assert recorded is not None and (recorded.record.plan_key, recorded.level) == (
+        "safety_accident",
+        "III",
+    )
+    with pytest.raises(NotFoundError):
+        propose_for_incident(store, region="440305", extra={"deaths": 3}, **fire)

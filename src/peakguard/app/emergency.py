@@ -37,6 +37,7 @@ from peakguard.app.emergency_access import (
     require_command,
     require_proposer,
     visible,
+    within_reach,
 )
 from peakguard.app.emergency_input import checked_input, clean_note
 from peakguard.app.emergency_views import ActivationView, activation_view
@@ -58,7 +59,7 @@ from peakguard.errors import (
     StaleRecordError,
 )
 from peakguard.i18n import _
-from peakguard.identity.model import OrganisationKind, Permission, Principal
+from peakguard.identity.model import Permission, Principal
 from peakguard.store.database import Store, transaction
 from peakguard.store.emergency import (
     ActivationRecord,
@@ -104,7 +105,7 @@ def propose_activation(
     proposal = propose(plans, kind, clean)
     if proposal is None:
         return None
-    if not covers(actor, region) and actor.organisation.kind is not OrganisationKind.system:
+    if not within_reach(actor, region):
         raise NotFoundError(_("Region {code} is outside your territory.", code=region))
     moment = now or datetime.now(UTC)
     with transaction(store.sessions) as session:

@@ -81,3 +81,12 @@ def require_proposer(actor: Principal) -> None:
     desk = (Permission.incident_report, Permission.duty_keep, Permission.emergency_command)
     if not any(actor.may(permission) for permission in desk):
         require(actor, Permission.emergency_command)
+
+
+def within_reach(actor: Principal, region: str) -> bool:
+    """Whether ``region`` lies inside what ``actor`` reaches (its territory, a carrier's
+    province): where the desk may record a proposal from a warning or an incident."""
+    scope = reach(actor)
+    if scope.everything:
+        return True
+    return not scope.nothing and territory_prefix(region).startswith(scope.prefix)

@@ -35,7 +35,7 @@ from peakguard.app.emergency import (
     take_step,
 )
 from peakguard.app.emergency_views import ActivationView
-from peakguard.cases.emergency_plans import COLOURS, LEVELS, Plans, figure
+from peakguard.cases.emergency_plans import COLOURS, LEVELS, Plans, figure, severity
 from peakguard.errors import (
     IllegalTransitionError,
     InvalidInputError,
@@ -348,8 +348,15 @@ def _activation_page(
         "steps": [(step, label(STEPS[step])) for step in view.allowed if step in STEPS]
         if commanding
         else [],
-        "level_choices": [
-            (level, level_text(level, language)) for level in LEVELS if level != record.level
+        "raise_choices": [
+            (level, level_text(level, language))
+            for level in LEVELS
+            if severity(level) < severity(record.level)
+        ],
+        "lower_choices": [
+            (level, level_text(level, language))
+            for level in LEVELS
+            if severity(level) > severity(record.level)
         ],
         "history_view": history,
         "message": message,
