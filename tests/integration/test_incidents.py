@@ -179,9 +179,9 @@ def test_a_blockage_reported_at_3_hours_is_met_and_never_breached(store: Store) 
 
 def test_another_brand_does_not_find_the_incident(store: Store) -> None:
     """A node the network lacks is refused where it is; YTO's Sichuan company neither reads nor
-    reports on ZTO's incident: not found. The closed
-    hub's region is a controlled area over the incident's period (complaints there are
-    emergency work orders)."""
+    reports on ZTO's incident: not found. The announcement draft names the city and the hub.
+    The closed hub's region is a controlled area over the incident's period (complaints there
+    are emergency work orders)."""
     zto = principal(organisation(store, "zto-sc"), "planner")
     yto = principal(organisation(store, "yto-sc"), "planner")
     with pytest.raises(InvalidInputError) as wrong:
@@ -190,6 +190,8 @@ def test_another_brand_does_not_find_the_incident(store: Store) -> None:
     opened = open_incident(store, road_cut(), actor=zto, now=BLOCKED)
     assert opened.state == "reported" and opened.clock is not None
     assert opened.clock.outcome == "met"
+    assert opened.announcement is not None and opened.announcement.status == "draft"
+    assert "绵阳市 (中通绵阳转运中心)" in opened.announcement.texts["en"]
     with pytest.raises(NotFoundError):
         get_incident(store, opened.reference, actor=yto)
     with pytest.raises(NotFoundError):

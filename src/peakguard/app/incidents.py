@@ -267,7 +267,7 @@ def open_incident(
             _start_clock(
                 session, incident, reported_at=moment if kind is ReportKind.first else None
             )
-            places = ", ".join(incident.nodes)
+            places = _places(session, incident)
             stored.update_incident(
                 session,
                 incident.id,
@@ -286,6 +286,15 @@ def open_incident(
             at=moment,
         )
         return view_in(session, reference, moment)
+
+
+def _places(session: Session, incident: IncidentRecord) -> str:
+    """Where, for the announcement: the region's name and the affected nodes' names."""
+    region = reference_regions().get(incident.region)
+    nodes = stored.network_nodes(session, incident.network) if incident.network else None
+    names = [nodes[node][3] for node in incident.nodes if nodes is not None and node in nodes]
+    where = region.name if region is not None else incident.region
+    return f"{where} ({', '.join(names)})" if names else where
 
 
 def _start_clock(

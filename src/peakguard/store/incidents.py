@@ -423,18 +423,18 @@ def clocks_of(session: Session, incident_ids: Sequence[int]) -> dict[int, Incide
     return {row.incident_id: _clock(row) for row in rows}
 
 
-def network_nodes(session: Session, network: str) -> dict[str, tuple[str, str, str]] | None:
-    """The stored network's nodes: id → (kind, region, carrier); None when there is no such
-    network."""
+def network_nodes(session: Session, network: str) -> dict[str, tuple[str, str, str, str]] | None:
+    """The stored network's nodes: id → (kind, region, carrier, name); None when there is no
+    such network."""
     network_id = session.scalar(select(NetworkRow.id).where(NetworkRow.name == network))
     if network_id is None:
         return None
     rows = session.execute(
-        select(NodeRow.id, NodeRow.kind, NodeRow.region, NodeRow.carrier).where(
+        select(NodeRow.id, NodeRow.kind, NodeRow.region, NodeRow.carrier, NodeRow.name).where(
             NodeRow.network_id == network_id
         )
     )
-    return {row.id: (str(row.kind), row.region, row.carrier) for row in rows}
+    return {row.id: (str(row.kind), row.region, row.carrier, row.name) for row in rows}
 
 
 def regulator_offices(session: Session) -> list[tuple[int, str | None, str | None]]:
