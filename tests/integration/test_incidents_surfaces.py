@@ -168,7 +168,8 @@ def test_the_api_opens_reports_approves_and_sweeps(site: Site) -> None:
 def test_the_cli_opens_from_a_file_lists_shows_and_sweeps(
     site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``incident open FILE`` records what the file says; list and show name it; sweep runs."""
+    """``incident open FILE`` records what the file says; list and show name it; sweep runs; a
+    follow-up is added; a reroute without an expected end is refused at ``until`` (exit 2)."""
     monkeypatch.setenv("PEAKGUARD_HOME", str(site.settings.home))
     monkeypatch.setenv("PEAKGUARD_DATABASE_URL", site.settings.database_url)
     document = {
@@ -180,9 +181,9 @@ def test_the_cli_opens_from_a_file_lists_shows_and_sweeps(
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     runner = CliRunner()
 
-    def run(*arguments: str) -> str:
+    def run(*arguments: str, code: int = 0) -> str:
         result = runner.invoke(cli_app, ["--lang", "en", *arguments], env={"COLUMNS": "240"})
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == code, result.output
         return result.output
 
     shown = run("incident", "open", str(path))
@@ -191,6 +192,10 @@ def test_the_cli_opens_from_a_file_lists_shows_and_sweeps(
     assert reference.group(0) in run("incident", "list")
     assert "ZTO-CD-HUB" in run("incident", "show", reference.group(0))
     assert "examined" in run("incident", "sweep")
+    follow = ("--kind", "follow_up", "--text", "明火已扑灭", "--version", "1")
+    assert "明火已扑灭" in run("incident", "report", reference.group(0), *follow)
+    refused = run("incident", "reroute", reference.group(0), code=2)
+    assert "until" in refused
     held = get_incident(site.store, reference.group(0), actor=ADMIN, now=datetime.now(UTC))
     assert held.reports[0].figures == {"parcels_held": 1200}
     assert held.incident.period_start == datetime(2026, 11, 13, 2, tzinfo=CHINA_STANDARD_TIME)
