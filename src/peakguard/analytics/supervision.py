@@ -51,13 +51,6 @@ def origin_day_pickups(events: ir.Table, settings: KpiSettings) -> ir.Table:
     )
 
 
-def carrier_days(events: ir.Table, settings: KpiSettings) -> ir.Table:
-    """The China days each carrier has any scan event on: ``carrier, day``. A day a carrier
-    sent nothing is not a day its outlets stopped: it is a day not yet reported."""
-    scans = within_cutoff(events, settings)
-    return scans.select("carrier", day=china_day(scans.time)).distinct()
-
-
 SECONDS_PER_DAY = 86_400
 CHINA_OFFSET_SECONDS = 8 * 3_600
 

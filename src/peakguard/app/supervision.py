@@ -23,7 +23,7 @@ import ibis.expr.types as ir
 from sqlalchemy import select
 
 from peakguard.analytics import Engine, KpiSettings
-from peakguard.analytics.supervision import carrier_days, node_day_counts, up_to_time_of_day
+from peakguard.analytics.supervision import node_day_counts, up_to_time_of_day
 from peakguard.app.access import reach, require
 from peakguard.app.kept import kept, lake_signature
 from peakguard.cases.controlled import code_prefix
@@ -184,15 +184,15 @@ def _measure(lake: Path, days: list[date], carrier: str | None, so_far: int | No
     events = engine.events if so_far is None else up_to_time_of_day(engine.events, so_far)
     wanted = set(days)
     per_node: dict[tuple[str, str], list[NodeDay]] = defaultdict(list)
+    # A carrier's day is observed when any of its parcels was accepted, arrived or delivered
+    # anywhere that day: one pass, no second query over the events.
+    observed: dict[str, set[date]] = defaultdict(set)
     table = engine.compute(node_day_counts(events, KpiSettings()))
     for row in table.to_pylist():
         if row["day"] in wanted:
             per_node[(row["carrier"], row["node_id"])].append(
                 NodeDay(row["day"], row["accepted"], row["delivered"], row["arrived"])
             )
-    observed: dict[str, set[date]] = defaultdict(set)
-    for row in engine.compute(carrier_days(events, KpiSettings())).to_pylist():
-        if row["day"] in wanted:
             observed[row["carrier"]].add(row["day"])
     return NodeCounts(dict(per_node), dict(observed))
 

@@ -12,7 +12,6 @@ import pyarrow.parquet as pq
 from peakguard.analytics import duckdb_engine
 from peakguard.analytics.settings import KpiSettings
 from peakguard.analytics.supervision import (
-    carrier_days,
     node_day_counts,
     origin_day_pickups,
     up_to_time_of_day,
@@ -58,12 +57,6 @@ def test_node_day_counts_by_hand() -> None:
     pickups = engine.compute(origin_day_pickups(engine.events, KpiSettings()))
     assert pickups.column_names == ["carrier", "origin", "day", "picked_up"]
     assert pickups.column("picked_up").to_pylist() == [1, 2, 1]
-    days = engine.compute(carrier_days(engine.events, KpiSettings()))
-    assert days.to_pylist() == [
-        {"carrier": "SF", "day": D11},
-        {"carrier": "ZTO", "day": D11},
-        {"carrier": "ZTO", "day": D12},
-    ]
 
 
 def test_counts_agree_with_pandas_on_the_same_file(tmp_path: Path) -> None:
@@ -127,7 +120,7 @@ def test_duckdb_and_spark_agree(spark_of: Any) -> None:
     table = events(tiny())
     ours = duckdb_engine(table)
     theirs = spark_of(table)
-    for measure in (node_day_counts, origin_day_pickups, carrier_days):
+    for measure in (node_day_counts, origin_day_pickups):
         assert ours.compute(measure(ours.events, KpiSettings())) == theirs.compute(
             measure(theirs.events, KpiSettings())
         )
