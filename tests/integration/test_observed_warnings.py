@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from peakguard.app import accounts
 from peakguard.app.context import open_store
+from peakguard.app.daily_reports import Submission, submit_report
 from peakguard.app.networks import parse_network_document, save_network
 from peakguard.app.observed_warnings import (
     acknowledge,
@@ -24,6 +25,7 @@ from peakguard.app.observed_warnings import (
     read_warning,
     read_warnings,
 )
+from peakguard.cases.daily_reports import HubBacklog, ReportContent
 from peakguard.config import Settings
 from peakguard.domain.scans import SCAN_EVENT_SCHEMA
 from peakguard.errors import IllegalTransitionError, NotFoundError
@@ -186,3 +188,22 @@ def test_the_duty_acknowledges_once_and_other_brands_see_nothing(store: Store) -
     state = observed_state(store, "tiny", actor=duty, at=now, events=lake)
     deyang = next(node for node in state.nodes if node.node_id == "DY-HUB")
     assert (deyang.backlog, deyang.backlog_source, deyang.level) == (8.0, "lake", 3)
+
+
+def test_a_hub_without_scans_is_watched_from_its_daily_report(store: Store) -> None:
+    """No scan at Deyang; ZTO Sichuan reported 9 parcels held there at the end of 10 Nov
+    (90 % of 10): on 11 Nov an orange warning, its backlog from the daily report."""
+    report = Submission(
+        region="510600",
+        day=date(2026, 11, 10),
+        content=ReportContent(
+            picked_up=100, delivered=90, backlog=9, staff=5, vehicles=1,
+            hub_backlogs=(HubBacklog("DY-HUB", 9),),
+        ),
+        carrier="ZTO",
+    )  # fmt: skip
+    submit_report(store, ADMIN, report, now=DAY)
+    now = DAY + timedelta(hours=12)
+    done = evaluate_warnings(store, actor=ADMIN, now=now, network_name="tiny", events=None)
+    warning = read_warning(store, done.raised[0], actor=ADMIN)
+    assert (warning.node_id, warning.level, warning.backlog_source) == ("DY-HUB", 2, "daily_report")

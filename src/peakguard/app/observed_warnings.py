@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -51,12 +51,14 @@ from peakguard.cases.watch import (
     reason,
 )
 from peakguard.domain.network import Network, Node
+from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import InvalidInputError, NotFoundError, Problem, StaleRecordError
 from peakguard.i18n import Message, _
 from peakguard.identity.model import OrganisationKind, Permission, Principal, RegulatorLevel
 from peakguard.identity.territory import Reach, region_prefix, visible_network
 from peakguard.simulate.warning_rules import WarningLevel, WarningThresholds, level_label
 from peakguard.store.accounts import organisation_rows
+from peakguard.store.daily_reports import hub_backlogs
 from peakguard.store.database import Store, transaction
 from peakguard.store.networks import NetworkRepository
 from peakguard.store.observed_warnings import (
@@ -122,8 +124,11 @@ def observed_backlogs(
 
 
 def reported_backlogs(store: Store, at: datetime) -> dict[str, int]:
-    """The hubs' backlogs the carriers reported for ``at``'s China-time day (none yet)."""
-    return {}
+    """The hubs' backlogs their carriers reported for the China-time day before ``at``'s (the
+    latest end-of-day figure known at ``at``; a day's report is due after the day ends),
+    latest versions (:func:`peakguard.store.daily_reports.hub_backlogs`)."""
+    day = (at.astimezone(CHINA_STANDARD_TIME) - timedelta(days=1)).date()
+    return hub_backlogs(store, day)
 
 
 @dataclass(frozen=True)
