@@ -113,6 +113,9 @@ def test_a_plan_is_activated_checked_and_terminated_from_the_pages(site: Site) -
     log_in(site, "cd.analyst")
     listing = client.get("/app/emergency").text
     assert path in listing and 'data-testid="emergency-start"' not in listing
+    yellow = re.search(r'data-tone="yellow">\s*<div class="card-label">[^<]*</div>\s*'
+                       r'<div class="card-value">(\d+)</div>', listing)  # fmt: skip
+    assert yellow is not None and yellow.group(1) == "1"
     exported = client.get("/app/emergency", params={"export": "csv", "table": "activations"})
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert len(rows) == 2 and rows[1][0] == str(activation_id)

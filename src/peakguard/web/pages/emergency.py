@@ -27,6 +27,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from peakguard.app.emergency import (
+    activation_counts,
     check_action,
     get_activation,
     list_activations,
@@ -231,7 +232,17 @@ def _list_page(
     ]
     if request.method == "GET" and (exported := export_response(tables, request, language)):
         return exported
+    counts = activation_counts(store, actor=caller)
     values = {
+        "counts": [
+            {
+                "label": level_text(level, language),
+                "value": counts[level],
+                "tone": COLOURS[level],
+                "detail": "",
+            }
+            for level in LEVELS
+        ],
         "activations_view": tables[0],
         "plans_view": tables[1],
         "may_command": caller.may(Permission.emergency_command),
