@@ -136,8 +136,9 @@ def test_a_blockage_without_its_report_is_breached_at_24_hours_once(store: Store
 
 
 def test_a_blockage_reported_at_3_hours_is_met_and_never_breached(store: Store) -> None:
-    """The regulator records it at +1 h, ZTO's first report comes at +3 h: met; a follow-up and
-    the final report close it; a stale version is refused; sweeps days later breach nothing."""
+    """The regulator records it at +1 h, ZTO's first report comes at +3 h: met; the final report
+    closes it; a stale version is refused; a correction appends (the first report is kept as it
+    was); sweeps days later breach nothing."""
     officer = principal(organisation(store, "sc-post"), "duty")
     zto = principal(organisation(store, "zto-sc"), "planner")
     opened = open_incident(store, road_cut(), actor=officer, now=BLOCKED + timedelta(hours=1))
@@ -172,7 +173,15 @@ def test_a_blockage_reported_at_3_hours_is_met_and_never_breached(store: Store) 
         now=BLOCKED + timedelta(hours=30),
     )
     assert final.state == "closed"
-    assert [report.kind for report in final.reports] == ["record", "first", "final"]
+    corrected = add_report(
+        store, opened.reference, "correction", expected_version=final.version,
+        text="滞留件应为 41,000 件", figures={"parcels_held": 41_000}, corrects=2, actor=zto,
+        now=BLOCKED + timedelta(hours=31),
+    )  # fmt: skip
+    kinds = [(report.kind, report.corrects) for report in corrected.reports]
+    assert kinds == [("record", None), ("first", None), ("final", None), ("correction", 2)]
+    assert corrected.reports[1].figures == {"parcels_held": 40_000}  # kept as first reported
+    assert corrected.state == "closed"
     assert sweep_incidents(store, now=BLOCKED + timedelta(days=5)).breaches == 0
     assert final.clock is not None and final.clock.outcome == "met"
 

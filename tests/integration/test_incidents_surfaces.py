@@ -149,7 +149,13 @@ def test_the_api_opens_reports_approves_and_sweeps(site: Site) -> None:
         f"/incidents/{incident['reference']}/reports", json=follow, headers=headers
     )
     assert reported.status_code == 201, reported.text
-    approve = {"expected_version": reported.json()["version"], "approve": True}
+    edit = {"expected_version": reported.json()["version"], "texts": {"en": "Call 95311."}}
+    edited = site.client.post(
+        f"/incidents/{incident['reference']}/announcement", json=edit, headers=headers
+    )
+    assert edited.status_code == 200 and edited.json()["texts"]["en"] == "Call 95311."
+    assert edited.json()["status"] == "draft" and "[hotline]" in edited.json()["texts"]["zh_CN"]
+    approve = {"expected_version": reported.json()["version"] + 1, "approve": True}
     approved = site.client.post(
         f"/incidents/{incident['reference']}/announcement", json=approve, headers=headers
     )
