@@ -157,6 +157,30 @@ def resume_plan(plan: SimulationPlan, state: SimulationState) -> tuple[Simulatio
     return resumed, len(future)
 
 
+def plan_until(plan: SimulationPlan, hours: int) -> SimulationPlan:
+    """The plan's first ``hours`` hours (its cohorts accepted before, its departures in them).
+
+    A projection from a state at hour ``h`` over the next day runs ``plan_until(plan, h + 24)``
+    rather than the rest of the season; its hours are those of the whole plan's run, whose
+    decisions in an hour depend on nothing later."""
+    if not 0 < hours <= plan.hours:
+        raise ValueError(f"hours must be from 1 to {plan.hours}")
+    keep = plan.cohort_hour < hours
+    return replace(
+        plan,
+        hours=hours,
+        sorting_capacity=plan.sorting_capacity[:, :hours],
+        accepting=plan.accepting[:, :hours],
+        departures={hour: leaving for hour, leaving in plan.departures.items() if hour < hours},
+        cohort_route=plan.cohort_route[keep],
+        cohort_origin=plan.cohort_origin[keep],
+        cohort_destination=plan.cohort_destination[keep],
+        cohort_hour=plan.cohort_hour[keep],
+        cohort_parcels=plan.cohort_parcels[keep],
+        cohort_time_limit=plan.cohort_time_limit[keep],
+    )
+
+
 def _pad(table: IntArray, width: int) -> IntArray:
     """``table`` widened to ``width`` columns with -1 (past the end of a route)."""
     if table.shape[1] == width:

@@ -14,7 +14,7 @@ from peakguard.errors import InvalidInputError
 from peakguard.simulate.engine import SimulationRun, conservation_gap, simulate_plan
 from peakguard.simulate.observation import state_from_observation, waiting_by_share
 from peakguard.simulate.plan import Demand, SimulationPlan, StoragePolicy, compile_plan
-from peakguard.simulate.state import empty_state
+from peakguard.simulate.state import empty_state, plan_until
 
 from .conftest import chain, lane, node, run_chain
 
@@ -107,6 +107,18 @@ def test_a_run_restarted_from_its_state_at_hour_30_repeats_the_next_24_hours(
     assert state.delivered_before == pytest.approx(whole.delivered_per_hour[:30].sum())
     if policy is StoragePolicy.block:
         assert whole.blocked[:, 30:54].sum() > 0  # the storage limit is at work in the window
+
+
+def test_a_next_day_projection_stops_after_the_day() -> None:
+    """From the state at hour 30 over the plan's first 54 hours: the same hours 30–53, and
+    every parcel accepted by then is delivered, held or on a lane at the end of hour 53."""
+    plan = two_hub_plan(StoragePolicy.block)
+    whole = simulate_plan(plan, snapshot_at=30)
+    assert whole.state is not None
+    day = simulate_plan(plan_until(plan, 54), start=whole.state)
+    assert day.backlog.shape == (len(plan.node_ids), 54)
+    assert_same_from(30, whole, day, to=54)
+    assert conservation_gap(day) == pytest.approx(0, abs=1e-6)
 
 
 def test_a_traced_restart_traces_the_same_fractions() -> None:
