@@ -28,12 +28,13 @@ from peakguard.app.emergency import (
     get_activation,
     list_activations,
     list_plans,
+    plans_in_force,
     propose_activation,
     start_activation,
     take_step,
 )
 from peakguard.app.emergency_views import ActivationView
-from peakguard.cases.emergency_plans import COLOURS, Plan
+from peakguard.cases.emergency_plans import COLOURS, Plan, Plans
 from peakguard.errors import (
     ConflictError,
     IllegalTransitionError,
@@ -184,6 +185,12 @@ def _store(request: Request) -> Store:
     return store
 
 
+def _plans(request: Request) -> Plans:
+    """The deployment's plans file (``emergency_plans`` in the settings, once it has one), or
+    the packaged plans."""
+    return plans_in_force(getattr(request.app.state.settings, "emergency_plans", None))
+
+
 def plan_out(plan: Plan, language: str) -> PlanOut:
     return PlanOut(
         key=plan.key,
@@ -300,7 +307,10 @@ def plans_page(request: Request, actor: Reader) -> list[PlanOut]:
     (criteria, commanding office, actions with their roles, whether the thresholds are local
     policy)."""
     language = _language(request)
-    return [plan_out(plan, language) for plan in list_plans(actor=actor).plans.values()]
+    return [
+        plan_out(plan, language)
+        for plan in list_plans(actor=actor, plans=_plans(request)).plans.values()
+    ]
 
 
 @router.post(
@@ -328,6 +338,7 @@ def new_activation(
             actor=actor,
             trigger=body.trigger,
             note=body.note,
+            plans=_plans(request),
         )
         if view is None:
             raise _refuse("facts", _("no level of any plan covering this kind applies"))
@@ -346,6 +357,7 @@ def new_activation(
             facts=body.facts,
             trigger=body.trigger,
             note=body.note,
+            plans=_plans(request),
         )
     response.headers["Location"] = f"/emergency/activations/{view.id}"
     _tagged(response, view)
@@ -362,7 +374,12 @@ def activations_page(
 ) -> list[ActivationOut]:
     """The activations covering the caller's territory or inside it, open ones first."""
     views = list_activations(
-        _store(request), actor=actor, open_only=open_only, drill=drill, limit=limit
+        _store(request),
+        actor=actor,
+        open_only=open_only,
+        drill=drill,
+        limit=limit,
+        plans=_plans(request),
     )
     language = _language(request)
     return [activation_out(view, language) for view in views]
@@ -378,7 +395,7 @@ def activation_page(
     request: Request, response: Response, activation_id: ActivationId, actor: Reader
 ) -> ActivationOut:
     """One activation: its level, actions checked off or not, history and allowed steps."""
-    view = get_activation(_store(request), activation_id, actor=actor)
+    view = get_activation(_store(request), activation_id, actor=actor, plans=_plans(request))
     _tagged(response, view)
     return activation_out(view, _language(request))
 
@@ -408,6 +425,7 @@ def activation_step(
             actor=actor,
             level=body.level,
             reason=body.reason,
+            plans=_plans(request),
         )
     except (IllegalTransitionError, StaleRecordError) as error:
         return _refusal(request, error)
@@ -440,6 +458,7 @@ def activation_check(
             expected_version=version,
             actor=actor,
             note=body.note,
+            plans=_plans(request),
         )
     except (IllegalTransitionError, StaleRecordError) as error:
         return _refusal(request, error)

@@ -32,6 +32,7 @@ from peakguard.app.emergency import (
     get_activation,
     list_activations,
     list_plans,
+    plans_in_force,
     start_activation,
     take_step,
 )
@@ -82,6 +83,12 @@ COLOUR_NAMES = {"red": _("red"), "orange": _("orange"), "yellow": _("yellow"), "
 def _store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
+
+
+def _plans(request: Request) -> Plans:
+    """The deployment's plans file (``emergency_plans`` in the settings, once it has one), or
+    the packaged plans."""
+    return plans_in_force(getattr(request.app.state.settings, "emergency_plans", None))
 
 
 def activation_path(activation_id: int) -> str:
@@ -225,9 +232,9 @@ def _list_page(
 ) -> Response:
     language = page_language(request)
     store = _store(request)
-    plans = list_plans(actor=caller)
+    plans = list_plans(actor=caller, plans=_plans(request))
     tables = [
-        activations_table(list_activations(store, actor=caller), language),
+        activations_table(list_activations(store, actor=caller, plans=_plans(request)), language),
         plans_table(plans, language),
     ]
     if request.method == "GET" and (exported := export_response(tables, request, language)):
@@ -287,6 +294,7 @@ def emergency_start(
             actor=caller,
             drill=mode == "drill",
             note=note or None,
+            plans=_plans(request),
         )
     except InvalidInputError as error:
         errors = {p.location: render(p.message, language) for p in error.problems}
@@ -388,9 +396,10 @@ def _checked_text(check: CheckRecord | None) -> str:
 
 
 def _refusal(
-    error: Exception, store: Store, caller: Principal, activation_id: int, language: str
+    request: Request, error: Exception, caller: Principal, activation_id: int
 ) -> tuple[ActivationView, str]:
-    view = get_activation(store, activation_id, actor=caller)
+    language = page_language(request)
+    view = get_activation(_store(request), activation_id, actor=caller, plans=_plans(request))
     if isinstance(error, StaleRecordError):
         text: Message = _(
             "Someone else changed this activation since you opened it: nothing of yours was "
@@ -414,7 +423,7 @@ def _version(text: str) -> int:
 @router.get("/emergency/{activation_id}")
 def activation_page(request: Request, caller: Reader, activation_id: ActivationId) -> Response:
     """The activation with its actions, history and the steps the caller may take."""
-    view = get_activation(_store(request), activation_id, actor=caller)
+    view = get_activation(_store(request), activation_id, actor=caller, plans=_plans(request))
     return _activation_page(request, caller, view)
 
 
@@ -439,9 +448,10 @@ def activation_step(
             actor=caller,
             level=level or None,
             reason=reason or None,
+            plans=_plans(request),
         )
     except (StaleRecordError, IllegalTransitionError, InvalidInputError) as error:
-        view, message = _refusal(error, store, caller, activation_id, page_language(request))
+        view, message = _refusal(request, error, caller, activation_id)
         status = 422 if isinstance(error, InvalidInputError) else 409
         return _activation_page(request, caller, view, status=status, message=message)
     target = activation_path(activation_id) + "?" + urlencode({"done": step})
@@ -467,9 +477,10 @@ def activation_check(
             expected_version=_version(version),
             actor=caller,
             note=note or None,
+            plans=_plans(request),
         )
     except (StaleRecordError, IllegalTransitionError, InvalidInputError) as error:
-        view, message = _refusal(error, store, caller, activation_id, page_language(request))
+        view, message = _refusal(request, error, caller, activation_id)
         status = 422 if isinstance(error, InvalidInputError) else 409
         return _activation_page(request, caller, view, status=status, message=message)
     target = activation_path(activation_id) + "?" + urlencode({"done": "check"})
