@@ -19,7 +19,15 @@ from peakguard.app.supervision import (
     unauthorised_stops,
 )
 from peakguard.app.supervision_quotas import quota_deviations, quota_document
-from peakguard.cli.console import LOCAL, handled, opened_store, print_table, say, settings
+from peakguard.cli.console import (
+    LOCAL,
+    handled,
+    opened_store,
+    plain,
+    print_table,
+    say,
+    settings,
+)
 from peakguard.cli.events import LakeOption
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _, current_language
@@ -46,6 +54,14 @@ def _write_json(path: Path | None, document: dict[str, Any]) -> None:
 def _notes(document: dict[str, Any]) -> None:
     for note in document["notes"]:
         say(note)
+
+
+def _status(row: dict[str, Any]) -> str:
+    """Flagged, or the closure that excuses the stop; and the report that names it closed."""
+    status = plain(_("flagged")) if row["flagged"] else str(row["authorised_by"])
+    if row["reported_closed"]:
+        status += " · " + plain(_("reported closed: {report}", report=row["reported_closed"]))
+    return status
 
 
 @supervision_app.command("quotas")
@@ -154,8 +170,8 @@ def stops_command(
             _("Stop"),
             _("Count"),
             _("Normal day"),
-            _("Flagged"),
-            _("Reason"),
+            _("Share"),
+            _("Status"),
         ],
         [
             [
@@ -165,8 +181,8 @@ def stops_command(
                 row["kind"],
                 str(row["count"]),
                 f"{row['normal']:g}",
-                "✗" if row["flagged"] else "—",
-                row["reason"],
+                "—" if row["share"] is None else f"{row['share']:.0%}",
+                _status(row),
             ]
             for row in document["stops"]
         ],
