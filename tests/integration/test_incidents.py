@@ -246,3 +246,37 @@ def test_the_reroute_attaches_the_planners_backups(store: Store) -> None:
     expected = [(b.hub, round(b.parcel_share, 4)) for b in direct.plans[0].backups]
     got = [(b["hub"], b["parcel_share"]) for b in attached["closures"][0]["backups"]]
     assert got == expected and got
+
+
+def test_a_blockage_declared_by_a_follow_up_starts_its_clock_then(store: Store) -> None:
+    """A staff shortage reported by ZTO at 06:00 is not a blockage: no clock. The provincial
+    duty officer's follow-up declares the network blocked at 10:00: the clock runs to 10:00 the
+    next day and the announcement draft appears; ZTO's follow-up at 13:00 meets it; a second
+    declaration is refused where it is."""
+    officer = principal(organisation(store, "sc-post"), "duty")
+    zto = principal(organisation(store, "zto-sc"), "planner")
+    opened = open_incident(
+        store, road_cut(incident_type="staff_shortage", blocked=False), actor=zto, now=BLOCKED
+    )
+    assert opened.clock is None and opened.announcement is None
+    blocked_at = BLOCKED + timedelta(hours=4)
+    declared = add_report(
+        store, opened.reference, "follow_up", expected_version=opened.version,
+        text="网点人员不足，绵阳全网停收", blocked_at=blocked_at, actor=officer,
+        now=BLOCKED + timedelta(hours=5),
+    )  # fmt: skip
+    assert declared.clock is not None and declared.clock.outcome == "running"
+    assert declared.clock.due_at == blocked_at + timedelta(hours=24)
+    assert declared.incident.blocked and declared.announcement is not None
+    met = add_report(
+        store, opened.reference, "follow_up", expected_version=declared.version,
+        text="已调配人员", actor=zto, now=BLOCKED + timedelta(hours=7),
+    )  # fmt: skip
+    assert met.clock is not None and met.clock.outcome == "met"
+    with pytest.raises(InvalidInputError) as again:
+        add_report(
+            store, opened.reference, "follow_up", expected_version=met.version,
+            text="再次阻断", blocked_at=blocked_at, actor=zto, now=BLOCKED + timedelta(hours=8),
+        )  # fmt: skip
+    assert [problem.location for problem in again.value.problems] == ["blocked_at"]
+    assert sweep_incidents(store, now=BLOCKED + timedelta(days=3)).breaches == 0

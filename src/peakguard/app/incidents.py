@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -34,7 +34,9 @@ from peakguard.cases.incidents import (
     ReportKind,
     blockage_due,
     check_figures,
+    declares_blockage,
     opening,
+    stops_blockage_clock,
     transition,
 )
 from peakguard.cases.model import Side
@@ -320,6 +322,34 @@ def _start_clock(
 # -- reports -----------------------------------------------------------------------------------
 
 
+def _checked_report(
+    kind: str,
+    text: str,
+    figures: Mapping[str, object] | None,
+    corrects: int | None,
+    blocked_at: datetime | None,
+) -> tuple[str, dict[str, int]]:
+    """The report's text and figures; InvalidInputError locating every mistake."""
+    problems: list[Problem] = []
+    cleaned = clean_text(text, "text", problems, TEXT_LIMIT)
+    if not cleaned:
+        problems.append(Problem("text", _("is required")))
+    try:
+        kept = check_figures(figures or {})
+    except InvalidInputError as wrong:
+        problems += wrong.problems
+        kept = {}
+    if (kind == ReportKind.correction) != (corrects is not None):
+        message = _("a correction, and only a correction, names the report it corrects")
+        problems.append(Problem("corrects", message))
+    if blocked_at is not None and (blocked_at.tzinfo is None or not declares_blockage(kind)):
+        message = _("a first report or a follow-up declares a blockage, with its time zone")
+        problems.append(Problem("blocked_at", message))
+    if problems:
+        raise InvalidInputError(_("The report has mistakes."), problems)
+    return cleaned or "", kept
+
+
 def add_report(
     store: Store,
     reference: str,
@@ -329,69 +359,58 @@ def add_report(
     text: str,
     figures: Mapping[str, object] | None = None,
     corrects: int | None = None,
+    blocked_at: datetime | None = None,
     actor: Principal,
     now: datetime | None = None,
 ) -> IncidentView:
     """Append a follow-up, the final report (closes the incident), the carrier's first report
-    (stops the blockage clock) or a correction (names the report it corrects)."""
+    or a correction (names the report it corrects). A carrier's report meets a running
+    blockage clock; ``blocked_at`` declares a blockage that came after the opening."""
     moment = now or datetime.now(UTC)
-    problems: list[Problem] = []
-    cleaned = clean_text(text, "text", problems, TEXT_LIMIT)
-    if not cleaned:
-        problems.append(Problem("text", _("is required")))
-    try:
-        kept = check_figures(figures or {})
-    except InvalidInputError as wrong:
-        problems += wrong.problems
-    if (kind == ReportKind.correction) != (corrects is not None):
-        problems.append(
-            Problem(
-                "corrects", _("a correction, and only a correction, names the report it corrects")
-            )
-        )
-    if problems:
-        raise InvalidInputError(_("The report has mistakes."), problems)
+    cleaned, kept = _checked_report(kind, text, figures, corrects, blocked_at)
     with transaction(store.sessions) as session:
         incident = reportable_incident(session, actor, reference)
         side = side_of(actor, incident.carrier, incident.region)
         if incident.version != expected_version:  # refused before the report is judged
             raise stored.stale(reference, expected_version, incident.version)
         move = transition(incident.state, kind, side)
-        reports = stored.incident_reports(session, incident.id)
-        if corrects is not None and not 1 <= corrects <= len(reports):
-            raise InvalidInputError(
-                _("The report has mistakes."),
-                [Problem("corrects", _("there is no report {seq}", seq=corrects))],
-            )
+        count = len(stored.incident_reports(session, incident.id))
+        if corrects is not None and not 1 <= corrects <= count:
+            problem = Problem("corrects", _("there is no report {seq}", seq=corrects))
+            raise InvalidInputError(_("The report has mistakes."), [problem])
         changes: dict[str, object] = {"state": move.target.value}
         if move.target is IncidentState.closed and incident.closed_at is None:
             changes["closed_at"] = moment
+        if blocked_at is not None:
+            changes |= _blockage(session, incident, blocked_at)
         stored.update_incident(session, incident.id, expected_version, changes, now=moment)
         seq = stored.add_report(
-            session,
-            incident.id,
-            kind=kind,
-            author=actor.label(),
-            organisation=actor.organisation.code,
-            at=moment,
-            text=cleaned or "",
-            figures=kept,
+            session, incident.id, kind=kind, author=actor.label(),
+            organisation=actor.organisation.code, at=moment, text=cleaned, figures=kept,
             corrects=corrects,
-        )
+        )  # fmt: skip
+        if blocked_at is not None:
+            blocked = replace(incident, blocked=True, blocked_at=blocked_at)
+            _start_clock(session, blocked, reported_at=None)
         clock = stored.incident_clock(session, incident.id)
-        if move.stops_clock and clock is not None:
+        if clock is not None and stops_blockage_clock(kind, side):
             stored.stop_incident_clock(session, clock.id, at=moment)
-        record_in(
-            session,
-            store,
-            actor,
-            "incident.report",
-            "incident",
-            reference,
-            detail={"report": kind, "seq": seq, "state": move.target.value},
-            at=moment,
-        )
+        detail = {"report": kind, "seq": seq, "state": move.target.value}
+        record_in(session, store, actor, "incident.report", "incident", reference,
+                  detail=detail | {"blocked": blocked_at is not None}, at=moment)  # fmt: skip
         return view_in(session, reference, moment)
+
+
+def _blockage(
+    session: Session, incident: IncidentRecord, blocked_at: datetime
+) -> dict[str, object]:
+    """The changes that record a blockage declared after the opening, with its announcement."""
+    if incident.blocked:
+        problem = Problem("blocked_at", _("the incident's blockage is recorded already"))
+        raise InvalidInputError(_("The report has mistakes."), [problem])
+    blocked = replace(incident, blocked=True, blocked_at=blocked_at)
+    announcement = new_announcement(blocked, _places(session, blocked))
+    return {"blocked": True, "blocked_at": blocked_at, "announcement": announcement}
 
 
 # -- reading -----------------------------------------------------------------------------------

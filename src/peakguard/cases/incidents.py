@@ -7,8 +7,9 @@ officer who learns of it first (``record``, 登记); the carrier's first report 
 
 A blockage of the service network (服务网络阻断) starts the **24-hour** clock of
 快递市场管理办法 art. 39 (``incident.blockage_report`` in ``clock_rules.toml``) at the moment the
-network was blocked; the carrier's first report stops it. A report at the deadline itself is
-in time (the clocks' convention: a step at ``t <= due``).
+network was blocked; the carrier's first report stops it. A blockage that comes later is
+declared by a follow-up (its moment given); the carrier's next report then stops its clock. A
+report at the deadline itself is in time (the clocks' convention: a step at ``t <= due``).
 
 What must hold (tests/unit/cases/test_incidents.py): a report is taken only from the table; a
 closed incident takes only corrections; the clock is due exactly ``limit`` hours after the
@@ -89,7 +90,6 @@ class Transition:
     source: IncidentState
     target: IncidentState
     sides: frozenset[Side]
-    stops_clock: bool = False
 
 
 _S = IncidentState
@@ -98,7 +98,7 @@ _BOTH = frozenset({Side.carrier, Side.regulator})
 _CARRIER = frozenset({Side.carrier})
 
 TRANSITIONS: Final = (
-    Transition(_K.first, _S.recorded, _S.reported, _CARRIER, stops_clock=True),
+    Transition(_K.first, _S.recorded, _S.reported, _CARRIER),
     Transition(_K.follow_up, _S.reported, _S.reported, _BOTH),
     Transition(_K.final, _S.reported, _S.closed, _CARRIER),
     Transition(_K.correction, _S.reported, _S.reported, _BOTH),
@@ -113,6 +113,23 @@ def opening(side: Side) -> tuple[ReportKind, IncidentState]:
     if side is Side.carrier:
         return ReportKind.first, IncidentState.reported
     return ReportKind.record, IncidentState.recorded
+
+
+def stops_blockage_clock(kind: str, side: Side | None) -> bool:
+    """Whether a ``kind`` report by ``side`` meets a running blockage clock: any report of the
+    carrier (None: the system) but a correction — its first report, or the follow-up in which
+    it reports a blockage declared after the incident was opened."""
+    return side is not Side.regulator and kind in {
+        ReportKind.first,
+        ReportKind.follow_up,
+        ReportKind.final,
+    }
+
+
+def declares_blockage(kind: str) -> bool:
+    """Whether a ``kind`` report may declare that the service network became blocked after
+    the incident was opened (a first report or a follow-up; not the final report)."""
+    return kind in {ReportKind.first, ReportKind.follow_up}
 
 
 def allowed(state: str) -> tuple[str, ...]:

@@ -238,24 +238,33 @@ def incident_report(
     parcels_held: Annotated[int | None, typer.Option(min=0)] = None,
     outlets_affected: Annotated[int | None, typer.Option(min=0)] = None,
     corrects: Annotated[int | None, typer.Option(help="the report a correction corrects")] = None,
+    blocked_at: Annotated[
+        str | None, typer.Option(help="the network became blocked then (2026-11-11T06:00)")
+    ] = None,
 ) -> None:
-    """Add a report (POST /incidents/{reference}/reports)."""
+    """Add a report (POST /incidents/{reference}/reports); --blocked-at declares a blockage."""
     figures = {
         name: value
         for name, value in (("parcels_held", parcels_held), ("outlets_affected", outlets_affected))
         if value is not None
     }
-    with handled(), opened_store() as store:
-        view = add_report(
-            store,
-            reference,
-            kind.value,
-            expected_version=version,
-            text=text,
-            figures=figures,
-            corrects=corrects,
-            actor=LOCAL,
-        )
+    with handled():
+        problems: list[Problem] = []
+        blocked = _when(blocked_at, "--blocked-at", problems)
+        if problems:
+            raise InvalidInputError(_("The report has mistakes."), problems)
+        with opened_store() as store:
+            view = add_report(
+                store,
+                reference,
+                kind.value,
+                expected_version=version,
+                text=text,
+                figures=figures,
+                corrects=corrects,
+                blocked_at=blocked,
+                actor=LOCAL,
+            )
     print_incident(view)
 
 

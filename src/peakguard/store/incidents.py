@@ -30,7 +30,7 @@ from peakguard.store.incident_tables import (
 )
 from peakguard.store.tables import NetworkRow, NodeRow
 
-UPDATABLE = frozenset({"state", "announcement", "reroute", "closed_at"})
+UPDATABLE = frozenset({"state", "announcement", "reroute", "closed_at", "blocked", "blocked_at"})
 
 
 @dataclass(frozen=True)

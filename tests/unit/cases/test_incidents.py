@@ -19,7 +19,9 @@ from peakguard.cases.incidents import (
     blockage_due,
     check_figures,
     clock_outcome,
+    declares_blockage,
     opening,
+    stops_blockage_clock,
     transition,
 )
 from peakguard.cases.model import Side
@@ -60,7 +62,7 @@ def test_the_reports_follow_the_table_only() -> None:
     first and final reports are the carrier's."""
     assert opening(Side.carrier) == (ReportKind.first, IncidentState.reported)
     assert opening(Side.regulator) == (ReportKind.record, IncidentState.recorded)
-    assert transition("recorded", "first", Side.carrier).stops_clock
+    assert transition("recorded", "first", Side.carrier).target is IncidentState.reported
     assert transition("reported", "follow_up", Side.regulator).target is IncidentState.reported
     assert transition("reported", "final", None).target is IncidentState.closed
     assert allowed("closed") == ("correction",)
@@ -71,6 +73,16 @@ def test_the_reports_follow_the_table_only() -> None:
         transition("recorded", "first", Side.regulator)
     with pytest.raises(IllegalTransitionError):
         transition("reported", "first", Side.carrier)
+
+
+def test_only_the_carriers_reports_meet_the_blockage_clock() -> None:
+    """The carrier's first report, follow-up or final report meets it; the administration's
+    reports and corrections do not; a blockage is declared by a first report or a follow-up."""
+    assert stops_blockage_clock("first", Side.carrier) and stops_blockage_clock("final", None)
+    assert stops_blockage_clock("follow_up", Side.carrier)
+    assert not stops_blockage_clock("follow_up", Side.regulator)
+    assert not stops_blockage_clock("correction", Side.carrier)
+    assert [kind for kind in ReportKind if declares_blockage(kind)] == ["first", "follow_up"]
 
 
 def test_figures_are_whole_numbers_of_known_names() -> None:

@@ -75,6 +75,9 @@ class ReportIn(RequestModel):
     figures: Figures = Field(default_factory=dict)
     corrects: Annotated[int, Field(ge=1)] | None = None
     """The number of the report a correction corrects."""
+    blocked_at: AwareDatetime | None = None
+    """Declares that the service network became blocked at this moment (a first report or a
+    follow-up of an incident not yet blocked): starts the 24-hour clock."""
 
 
 class AnnouncementIn(RequestModel):
@@ -347,6 +350,7 @@ def report(
         text=body.text,
         figures=body.figures,
         corrects=body.corrects,
+        blocked_at=body.blocked_at,
         actor=actor,
     )
     _tagged(response, view)

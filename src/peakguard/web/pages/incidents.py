@@ -418,12 +418,14 @@ async def add_report_form(request: Request, caller: Reporter, reference: str) ->
     figures = _figures(values, problems)
     corrects_text = str(form.get("corrects", "")).strip()
     corrects = int(corrects_text) if corrects_text.isdigit() else None
+    blocked_at = _moment(str(form.get("blocked_at", ""))[:100], "blocked_at", problems)
     try:
         if problems:
             raise InvalidInputError(_("The report has mistakes."), problems)
         add_report(
             _store(request), reference, values["kind"], expected_version=version,
-            text=values["text"], figures=figures, corrects=corrects, actor=caller,
+            text=values["text"], figures=figures, corrects=corrects, blocked_at=blocked_at,
+            actor=caller,
         )  # fmt: skip
     except REFUSALS as error:
         return _refused(request, caller, reference, error)
