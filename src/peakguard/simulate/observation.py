@@ -50,6 +50,8 @@ class _Entry:
     """Waiting: hour it joined the queue; on lanes: hour it arrives."""
     origin: int
     """Where the observation has it now (the lane's origin for parcels on lanes)."""
+    kind: str = "queued"
+    """``queued`` (not sorted), ``ready`` (sorted, waiting for its next lane) or ``moving``."""
 
 
 def state_from_observation(
@@ -57,20 +59,27 @@ def state_from_observation(
     hour: int,
     waiting: Mapping[str, Parcels],
     in_transit: Mapping[str, Sequence[tuple[int, Parcels]]] | None = None,
+    *,
+    ready: Mapping[str, Parcels] | None = None,
 ) -> SimulationState:
     """The state at the start of ``hour`` from observed parcels, for ``simulate_plan(start=)``.
 
     ``waiting``: node id → destination node id → parcels at the node, not yet sorted (taken as
     arrived in the hour before). ``in_transit``: lane id → (hour it arrives, destination →
     parcels) for each vehicle on the lane; an arrival hour already past arrives in ``hour``.
+    ``ready`` (optional, as ``waiting``): parcels sorted at the node and waiting for the next
+    lane on their route, which they can take from ``hour`` (counted in ``waiting`` instead,
+    they would be sorted again and leave an hour later).
     What an observation leaves unknown is filled in as the module says (acceptance hour: the
-    hour before; route: the plan's busiest through the node; no sorted-and-waiting parcels).
+    hour before; route: the plan's busiest through the node; the order parcels of different
+    hours queue in at a node: one batch).
     Unknown node or lane ids, negative or missing counts and destinations no lane reaches are
     refused with an :class:`~peakguard.errors.InvalidInputError` locating each one."""
     problems: list[Problem] = []
     if not 0 <= hour <= plan.hours:
         problems.append(Problem("hour", _("give an hour from 0 to {hours}", hours=plan.hours)))
     entries = _waiting_entries(plan, hour, waiting, problems)
+    entries += _waiting_entries(plan, hour, ready or {}, problems, kind="ready")
     entries += _transit_entries(plan, hour, in_transit or {}, problems)
     routes = _RouteFinder(plan)
     found = [routes.find(entry.node, entry.destination) for entry, _where in entries]
@@ -166,19 +175,26 @@ def _shares_through(
 
 
 def _waiting_entries(
-    plan: SimulationPlan, hour: int, waiting: Mapping[str, Parcels], problems: list[Problem]
+    plan: SimulationPlan,
+    hour: int,
+    waiting: Mapping[str, Parcels],
+    problems: list[Problem],
+    *,
+    kind: str = "queued",
 ) -> list[tuple[_Entry, str]]:
-    """The waiting parcels as entries, each with its location in the observation."""
+    """The parcels at nodes (``waiting`` or ``ready``) as entries, with their locations."""
     position = {node_id: index for index, node_id in enumerate(plan.node_ids)}
     entries: list[tuple[_Entry, str]] = []
+    name = "waiting" if kind == "queued" else kind
     for node_id, parcels_for in waiting.items():
-        where = f"waiting.{node_id}"
+        where = f"{name}.{node_id}"
         if node_id not in position:
             problems.append(Problem(where, _("no node with this id in the network")))
             continue
         node = position[node_id]
         for destination, parcels, here in _destinations(plan, parcels_for, where, problems):
-            entries.append((_Entry(node, node, destination, parcels, hour - 1, node), here))
+            entry = _Entry(node, node, destination, parcels, hour - 1, node, kind)
+            entries.append((entry, here))
     return entries
 
 
@@ -205,7 +221,9 @@ def _transit_entries(
                 problems.append(Problem(where, _("give the hour it arrives as a whole number")))
                 continue
             for destination, parcels, here in _destinations(plan, parcels_for, where, problems):
-                entry = _Entry(target, target, destination, parcels, max(arrival, hour), origin)
+                entry = _Entry(
+                    target, target, destination, parcels, max(arrival, hour), origin, "moving"
+                )
                 entries.append((entry, here))
     return entries
 
@@ -331,8 +349,8 @@ def _state(
     found: list[tuple[int, int] | None],
     routes: _RouteFinder,
 ) -> SimulationState:
-    """One cohort per entry; waiting entries queued (one batch per node, in the order given),
-    entries on lanes arriving (one batch per lane vehicle and node)."""
+    """One cohort per entry, in batches: the waiting ones at each node, the ready ones for
+    each lane, those on lanes by node and hour of arrival (each in the order given)."""
     located = [(entry, route) for entry, route in zip(entries, found, strict=True) if route]
     count = len(located)
     extra_nodes, extra_lanes, extra_length = routes.extra_routes()
@@ -348,44 +366,64 @@ def _state(
         route_lanes=_stack(plan.route_lanes, extra_lanes, width),
         route_length=np.concatenate([plan.route_length, extra_length]),
     )
-    queued = [index for index, (entry, _route) in enumerate(located) if entry.hour < hour]
-    moving = [index for index, (entry, _route) in enumerate(located) if entry.hour >= hour]
     hops = np.array([hop for _entry, (_row, hop) in located], dtype=np.int64)
+    queued, waiting, moving = _placed(located, cohorts.route_lanes, hour)
     return SimulationState(
         hour,
         plan.node_ids,
         cohorts,
-        _batches(located, queued, hops, cohorts.parcels),
-        Fractions.empty(),
-        _batches(located, moving, hops, cohorts.parcels),
+        _batches(queued, hops, cohorts.parcels, sorted_before=False),
+        _batches(waiting, hops, cohorts.parcels, sorted_before=True),
+        _batches(moving, hops, cohorts.parcels, sorted_before=False),
     )
 
 
+Placed = list[tuple[int, int, int, int]]
+"""(entry, place, hour stamp of its batch, hour it arrived at its node)."""
+
+
+def _placed(
+    located: list[tuple[_Entry, tuple[int, int]]], route_lanes: IntArray, hour: int
+) -> tuple[Placed, Placed, Placed]:
+    """The entries queued (at their node since the hour before), waiting for a lane (ready
+    from ``hour``; those already at their destination are queued instead) and on lanes."""
+    queued: Placed = []
+    waiting: Placed = []
+    moving: Placed = []
+    for index, (entry, (row, hop)) in enumerate(located):
+        if entry.kind == "moving":
+            moving.append((index, entry.place, entry.hour, entry.hour))
+            continue
+        lane = int(route_lanes[row, hop])
+        if entry.kind == "ready" and lane >= 0:
+            waiting.append((index, lane, hour, hour - 1))
+        else:
+            queued.append((index, entry.place, hour - 1, hour - 1))
+    return queued, waiting, moving
+
+
 def _batches(
-    located: list[tuple[_Entry, tuple[int, int]]],
-    chosen: list[int],
-    hops: IntArray,
-    parcels: FloatArray,
+    placed: Placed, hops: IntArray, parcels: FloatArray, *, sorted_before: bool
 ) -> Fractions:
-    """The ``chosen`` entries, one batch per (place, hour), batches in order of first entry."""
-    groups: dict[tuple[int, int], list[int]] = {}
-    for index in chosen:
-        entry = located[index][0]
-        groups.setdefault((entry.place, entry.hour), []).append(index)
+    """The ``placed`` entries, one batch per (place, hour), batches in order of first entry;
+    ``sorted_before``: sorted in the hour they arrived at their node (ready for a lane)."""
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for index, place, stamp, came in placed:
+        groups.setdefault((place, stamp), []).append((index, came))
     if not groups:
         return Fractions.empty()
-    rows = np.array([index for members in groups.values() for index in members], dtype=np.int64)
+    rows = np.array([index for members in groups.values() for index, _ in members], dtype=np.int64)
+    arrived = np.array([hour for members in groups.values() for _, hour in members], dtype=np.int64)
     sizes = [len(members) for members in groups.values()]
-    stamps = np.repeat(np.array([hour for _place, hour in groups], dtype=np.int64), sizes)
     return Fractions(
         place=np.array([place for place, _hour in groups], dtype=np.int64),
-        hour=np.array([hour for _place, hour in groups], dtype=np.int64),
+        hour=np.array([stamp for _place, stamp in groups], dtype=np.int64),
         starts=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
         cohort=rows,
         hop=hops[rows],
         parcels=parcels[rows],
-        arrived=stamps,
-        sorted_at=np.full(len(rows), -1, dtype=np.int64),
+        arrived=arrived,
+        sorted_at=arrived if sorted_before else np.full(len(rows), -1, dtype=np.int64),
     )
 
 
@@ -395,3 +433,55 @@ def _stack(plan_rows: IntArray, extra_rows: IntArray, width: int) -> IntArray:
     table[: len(plan_rows), : plan_rows.shape[1]] = plan_rows
     table[len(plan_rows) :, : extra_rows.shape[1]] = extra_rows
     return table
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What a desk counts at the start of an hour, in :func:`state_from_observation`'s terms."""
+
+    waiting: dict[str, dict[str, float]]
+    """node id → destination id → parcels not yet sorted."""
+    ready: dict[str, dict[str, float]]
+    """node id → destination id → parcels sorted, waiting for their next lane."""
+    in_transit: dict[str, list[tuple[int, dict[str, float]]]]
+    """lane id → (hour it arrives, destination id → parcels) per batch on the lane."""
+
+
+def observe(plan: SimulationPlan, state: SimulationState) -> Observation:
+    """A state's parcels counted as a desk counts them: per node and destination (sorted or
+    not) and per lane vehicle — what an observation of a run at the state's hour would say.
+
+    ``state_from_observation(plan, state.hour, o.waiting, o.in_transit, ready=o.ready)`` is
+    then the state as the desk knows it (acceptance hours, routes and queue order lost)."""
+    ids, cohorts = plan.node_ids, state.cohorts
+    waiting: dict[str, dict[str, float]] = {}
+    ready: dict[str, dict[str, float]] = {}
+    at_node = np.repeat(state.queued.place, np.diff(state.queued.starts))
+    for node, cohort, parcels in zip(
+        at_node.tolist(), state.queued.cohort.tolist(), state.queued.parcels.tolist(), strict=True
+    ):
+        _count(waiting, ids[node], ids[int(cohorts.destination[cohort])], parcels)
+    lane = np.repeat(state.waiting.place, np.diff(state.waiting.starts))
+    for node, cohort, parcels in zip(
+        plan.lane_origin[lane].tolist(),
+        state.waiting.cohort.tolist(),
+        state.waiting.parcels.tolist(),
+        strict=True,
+    ):
+        _count(ready, ids[node], ids[int(cohorts.destination[cohort])], parcels)
+    in_transit: dict[str, list[tuple[int, dict[str, float]]]] = {}
+    moving = state.on_lanes
+    for batch, arrival in enumerate(moving.hour.tolist()):
+        for row in range(int(moving.starts[batch]), int(moving.starts[batch + 1])):
+            cohort, hop = int(moving.cohort[row]), int(moving.hop[row])
+            on = int(cohorts.route_lanes[cohorts.route[cohort], hop - 1])
+            destination = ids[int(cohorts.destination[cohort])]
+            in_transit.setdefault(plan.lane_ids[on], []).append(
+                (arrival, {destination: float(moving.parcels[row])})
+            )
+    return Observation(waiting, ready, in_transit)
+
+
+def _count(table: dict[str, dict[str, float]], node: str, destination: str, parcels: float) -> None:
+    counts = table.setdefault(node, {})
+    counts[destination] = counts.get(destination, 0.0) + parcels

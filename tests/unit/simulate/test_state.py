@@ -12,7 +12,7 @@ from peakguard.domain.network import Carrier, Network
 from peakguard.domain.routing import derive_routing
 from peakguard.errors import InvalidInputError
 from peakguard.simulate.engine import SimulationRun, conservation_gap, simulate_plan
-from peakguard.simulate.observation import state_from_observation, waiting_by_share
+from peakguard.simulate.observation import observe, state_from_observation, waiting_by_share
 from peakguard.simulate.plan import Demand, SimulationPlan, StoragePolicy, compile_plan
 from peakguard.simulate.state import empty_state, plan_until
 
@@ -109,6 +109,24 @@ def test_a_run_restarted_from_its_state_at_hour_30_repeats_the_next_24_hours(
         assert whole.blocked[:, 30:54].sum() > 0  # the storage limit is at work in the window
 
 
+@pytest.mark.parametrize("policy", list(StoragePolicy))
+def test_a_projection_from_the_runs_own_state_as_observed_repeats_the_next_24_hours(
+    policy: StoragePolicy,
+) -> None:
+    """The run's state at hour 30 counted as a desk counts it (per node and destination,
+    sorted or not, and per vehicle on a lane) and projected a day ahead: every node-hour of
+    hours 30–53 agrees within a parcel (the #16 done-when, through the observation path)."""
+    plan = two_hub_plan(policy)
+    whole = simulate_plan(plan, snapshot_at=30)
+    assert whole.state is not None
+    seen = observe(plan, whole.state)
+    assert seen.waiting and seen.ready and seen.in_transit
+    state = state_from_observation(plan, 30, seen.waiting, seen.in_transit, ready=seen.ready)
+    assert state.total == pytest.approx(whole.state.total)
+    projected = simulate_plan(plan_until(plan, 54), start=state)
+    assert_same_from(30, whole, projected, to=54)
+
+
 def test_a_next_day_projection_stops_after_the_day() -> None:
     """From the state at hour 30 over the plan's first 54 hours: the same hours 30–53, and
     every parcel accepted by then is delivered, held or on a lane at the end of hour 53."""
@@ -174,6 +192,19 @@ def test_a_vehicle_on_the_road_joins_the_queue_behind_the_backlog() -> None:
     run = simulate_plan(plan, start=state)
     assert run.arrived[1, 12] == pytest.approx(50)
     assert run.processed[1, 10:15].tolist() == pytest.approx([300, 300, 300, 150, 0])
+
+
+def test_sorted_parcels_leave_at_once_and_unsorted_ones_an_hour_later() -> None:
+    """100 sorted at the hub at hour 10 leave then and are delivered in hour 11; 100 unsorted
+    are sorted in hour 10, leave in 11 and are delivered in hour 12."""
+    plan = run_chain(chain([300]), [0.0, 10.0], hours=30).plan
+    sorted_run = simulate_plan(
+        plan, start=state_from_observation(plan, 10, {}, ready={"H1": {"S": 100.0}})
+    )
+    unsorted_run = simulate_plan(plan, start=state_from_observation(plan, 10, {"H1": {"S": 100.0}}))
+    assert sorted_run.delivered_per_hour[10:14].tolist() == pytest.approx([0, 100, 0, 0])
+    assert unsorted_run.delivered_per_hour[10:14].tolist() == pytest.approx([0, 0, 100, 0])
+    assert sorted_run.processed[1].sum() == 0
 
 
 def test_unknown_ids_and_bad_counts_are_refused_where_they_are() -> None:
