@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from peakguard.analytics.settings import KpiSettings, ServiceStandard
+from peakguard.cases.daily_reports import DailyReportSettings
 from peakguard.domain.network import NodeKind
 from peakguard.domain.regions import PairClass
 from peakguard.errors import InvalidInputError
@@ -39,11 +40,16 @@ CLASSES: list[type[FileParameters]] = [
     ForecastParameters,
     KpiSettings,
     WarningThresholds,
+    DailyReportSettings,
 ]
 BEIJING = timezone(timedelta(hours=8))
 
 # Each class: TOML text changing some of its knobs, and the object that text must give.
 WRITTEN: list[tuple[str, FileParameters]] = [
+    (
+        "[daily_reports]\ndeadline_hour = 12\njump_factor = 2.5\n",
+        DailyReportSettings(deadline_hour=12, jump_factor=2.5),
+    ),
     (
         "[stagger]\nstorage_margin = 0.8\nstorage_hours_per_day = 12\ntime_limit_seconds = 30\n",
         StaggerParameters(storage_margin=0.8, storage_hours_per_day=12, time_limit_seconds=30.0),
@@ -112,7 +118,7 @@ def test_each_class_reads_what_python_builds(
 
 
 def test_one_file_holds_every_section(tmp_path: Path) -> None:
-    """One file with all six sections gives each class its own section."""
+    """One file with every section gives each class its own section."""
     path = tmp_path / "settings.toml"
     path.write_text("\n".join(text for text, _ in WRITTEN), encoding="utf-8")
     settings = read_settings(path, CLASSES)

@@ -47,7 +47,7 @@ MAX_FIGURE = 10**12
 
 
 @dataclass(frozen=True)
-class DailyReportSettings(FileParameters):
+class DailyReportSettings(FileParameters, section=SECTION):
     """The knobs of daily reports; every default is local policy, labelled so."""
 
     deadline_days_after: int = 1
