@@ -57,7 +57,7 @@ NAVIGATION = (
         INCIDENTS,
         _("Incidents"),
         Permission.incident_read,
-        6,
+        8,
         kinds=frozenset({OrganisationKind.regulator, OrganisationKind.carrier}),
     ),
 )
