@@ -55,9 +55,17 @@ class Settings(BaseSettings):
     and keys its search digests; default: the file ``<home>/personal.key``, made like the audit
     key. Keep it outside the database and its backups: without it the data cannot be read
     (rotation: docs/reference/personal-data.md)."""
-    complaint_sweep_seconds: float = Field(default=300.0, ge=5, le=24 * 3600)
-    """How often a server process runs the cases' overdue sweep (reminders before and at each
-    deadline, breaches); one process at a time runs it, whatever the number of workers."""
+    complaint_sweep_seconds: float = Field(default=60.0, ge=5, le=24 * 3600)
+    """How often a server process runs the sweeps (:mod:`peakguard.app.sweeps`): the cases'
+    reminders and breaches, the duty's alert escalation (15 minutes by default, so a minute's
+    period), the daily reports' deadline flags, the incidents' blockage clocks; each sweep is
+    run by one process at a time, whatever the number of workers."""
+    emergency_plans: Path | None = None
+    """A deployment's emergency plans file (TOML, docs/reference/emergency-plans.md); the
+    packaged plans when unset."""
+    daily_report_settings: Path | None = None
+    """A settings file whose ``[daily_reports]`` section sets the daily reports' deadline and
+    checks for the server's sweep (docs/reference/settings-files.md); the defaults when unset."""
     cookie_secure: bool = True
     """Send the session cookie over HTTPS only; turn off only for a loopback test server."""
     max_file_megabytes: int = Field(default=256, ge=1, le=64 * 1024)

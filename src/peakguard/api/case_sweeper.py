@@ -1,7 +1,8 @@
-"""The cases' overdue sweep, run by the server while it is up: once at start (catching up
-with whatever fell due while no server ran) and then every
-``PEAKGUARD_COMPLAINT_SWEEP_SECONDS``. Several server processes may run it; the sweep itself
-makes sure each reminder and breach is recorded once (:mod:`peakguard.app.case_sweep`)."""
+"""The desk's sweeps (:mod:`peakguard.app.sweeps`: the cases' reminders and breaches, the
+duty's alerts and their escalation, the daily reports' deadline flags, the incidents' blockage
+clocks), run by the server while it is up: once at start (catching up with whatever fell due
+while no server ran) and then every ``PEAKGUARD_COMPLAINT_SWEEP_SECONDS``. Several server
+processes may run them; each sweep makes sure each firing is recorded once."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from peakguard.app.case_sweep import sweep_cases
+from peakguard.app.sweeps import run_sweeps
+from peakguard.config import Settings
 from peakguard.store.database import Store
 
 LOG = logging.getLogger(__name__)
@@ -23,9 +25,10 @@ LOG = logging.getLogger(__name__)
 class CaseSweeper:
     """A thread that sweeps ``store`` every ``seconds`` until stopped."""
 
-    def __init__(self, store: Store, seconds: float) -> None:
+    def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
-        self.seconds = seconds
+        self.settings = settings
+        self.seconds = settings.complaint_sweep_seconds
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.sweeps = 0
@@ -42,12 +45,10 @@ class CaseSweeper:
     def _loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                report = sweep_cases(self.store)
+                report = run_sweeps(self.store, self.settings)
                 self.sweeps += 1
-                if report.breaches or report.reminders:
-                    LOG.info(
-                        "case sweep: %d reminders, %d breaches", report.reminders, report.breaches
-                    )
+                if report.recorded:
+                    LOG.info("sweeps recorded %s", report.counts)
             except Exception:  # a failed sweep is retried at the next period
                 LOG.exception("case sweep failed")
             self._stopping.wait(self.seconds)
@@ -62,7 +63,7 @@ def install_case_sweeper(app: FastAPI) -> None:
     async def lifespan(application: Any) -> AsyncIterator[Any]:
         sweeper = None
         if getattr(app.state, "run_sweeps", True):
-            sweeper = CaseSweeper(app.state.store, app.state.settings.complaint_sweep_seconds)
+            sweeper = CaseSweeper(app.state.store, app.state.settings)
             sweeper.start()
         app.state.case_sweeper = sweeper
         try:
