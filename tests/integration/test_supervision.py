@@ -223,6 +223,9 @@ def test_a_carrier_sees_its_brand_and_an_office_its_territory(site: Site) -> Non
     assert site.get("analyst.my", "/supervision/stops", day=DAY).json()["stops"] == []
     chengdu = site.get("analyst.my", "/supervision/stops", day=DAY, region="5101").json()
     assert (chengdu["stops"], chengdu["judged"]) == ([], 0)
+    assert (
+        site.get("planner.zto", "/supervision/stops", day=DAY, network="nowhere").status_code == 404
+    )
 
 
 def test_unknown_network_and_bad_filters_are_refused_where_they_are(site: Site) -> None:

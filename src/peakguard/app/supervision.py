@@ -124,11 +124,6 @@ def latest_lake_day(lake: Path) -> date | None:
     return max(found, default=None)
 
 
-def _network_stored(store: Store, name: str) -> bool:
-    with transaction(store.sessions) as session:
-        return session.scalar(select(NetworkRow.id).where(NetworkRow.name == name)) is not None
-
-
 def _lake_engine(lake: Path, days: list[date], carrier: str | None) -> Engine | None:
     """DuckDB over the events of ``days`` only (of ``carrier``'s partitions when given),
     without the retracted ones; None when those days have no file."""
@@ -292,9 +287,10 @@ def unauthorised_stops(
     require(actor, Permission.report_read)
     policy = policy or StopPolicy()
     scope = reach(actor)
-    if network is not None and not _network_stored(store, network):
+    nodes = supervised_nodes(store, scope, network=network)
+    if network is not None and not nodes:  # unknown, or nothing of it within reach: alike
         raise NotFoundError(_("no network named {name} is stored", name=network[:64]))
-    nodes = supervised_nodes(store, scope, network=network, region=region)
+    nodes = [node for node in nodes if node.region.startswith(region)]
     days = [day - timedelta(days=n) for n in range(2 * policy.history_days, -1, -1)]
     so_far = _so_far(day, now)
     counts = lake_counts(lake, days, scope.carrier, so_far) if nodes else NodeCounts()
