@@ -19,7 +19,9 @@ from peakguard.app.context import open_store
 from peakguard.app.daily_reports import Submission, submit_report
 from peakguard.app.networks import parse_network_document, save_network
 from peakguard.app.observed_warnings import (
+    DutyOffice,
     acknowledge,
+    alerted_offices,
     evaluate_warnings,
     observed_state,
     read_warning,
@@ -39,6 +41,7 @@ from peakguard.identity.model import (
     RegulatorLevel,
 )
 from peakguard.store.database import Store
+from tests.conftest import tiny_document
 
 ADMIN = LOCAL_ADMINISTRATOR
 DAY = datetime(2026, 11, 11, tzinfo=UTC)
@@ -207,3 +210,20 @@ def test_a_hub_without_scans_is_watched_from_its_daily_report(store: Store) -> N
     done = evaluate_warnings(store, actor=ADMIN, now=now, network_name="tiny", events=None)
     warning = read_warning(store, done.raised[0], actor=ADMIN)
     assert (warning.node_id, warning.level, warning.backlog_source) == ("DY-HUB", 2, "daily_report")
+
+
+def test_the_nearest_offices_are_alerted() -> None:
+    """Deyang's hub (510600, ZTO): Deyang's city office over Sichuan's and the national one;
+    ZTO Sichuan over ZTO's headquarters; never YTO, never Chengdu's city office."""
+    offices = [
+        DutyOffice(1, "regulator", None, None, "national"),
+        DutyOffice(2, "regulator", "510000", None, "provincial"),
+        DutyOffice(3, "regulator", "510600", None, "city"),
+        DutyOffice(4, "regulator", "510100", None, "city"),
+        DutyOffice(5, "carrier", None, "ZTO", None),
+        DutyOffice(6, "carrier", "510000", "ZTO", None),
+        DutyOffice(7, "carrier", "510000", "YTO", None),
+    ]
+    node = parse_network_document(watched_document(tiny_document())).nodes[1]
+    assert (node.id, alerted_offices(offices, node)) == ("DY-HUB", [3, 6])
+    assert alerted_offices(offices[:2] + offices[4:5], node) == [2, 5]

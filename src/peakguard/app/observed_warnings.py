@@ -433,7 +433,7 @@ def _audit(
 
 
 @dataclass(frozen=True)
-class _Office:
+class DutyOffice:
     id: int
     kind: str
     region: str | None
@@ -441,15 +441,15 @@ class _Office:
     level: str | None
 
 
-def _offices(session: Session) -> list[_Office]:
+def _offices(session: Session) -> list[DutyOffice]:
     return [
-        _Office(row.id, row.kind, row.region, row.carrier, row.level)
+        DutyOffice(row.id, row.kind, row.region, row.carrier, row.level)
         for row in organisation_rows(session)
         if not row.disabled
     ]
 
 
-def alerted_offices(offices: Sequence[_Office], node: Node) -> list[int]:
+def alerted_offices(offices: Sequence[DutyOffice], node: Node) -> list[int]:
     """The duty a warning on ``node`` goes to: the regulator nearest the node (its city's
     office, else its province's, else the national office) and the carrier's company nearest
     it (its provincial company, else its headquarters)."""
@@ -474,7 +474,7 @@ def alerted_offices(offices: Sequence[_Office], node: Node) -> list[int]:
     return chosen
 
 
-def _territory(office: _Office) -> str:
+def _territory(office: DutyOffice) -> str:
     level = RegulatorLevel(office.level) if office.level else None
     if office.region is None or level is RegulatorLevel.national:
         return ""
@@ -483,7 +483,7 @@ def _territory(office: _Office) -> str:
 
 def _alert(
     session: Session,
-    offices: Sequence[_Office],
+    offices: Sequence[DutyOffice],
     node: Node,
     warning_id: int,
     finding: Finding,
