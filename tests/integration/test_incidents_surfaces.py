@@ -205,3 +205,19 @@ def test_the_cli_opens_from_a_file_lists_shows_and_sweeps(
     held = get_incident(site.store, reference.group(0), actor=ADMIN, now=datetime.now(UTC))
     assert held.reports[0].figures == {"parcels_held": 1200}
     assert held.incident.period_start == datetime(2026, 11, 13, 2, tzinfo=CHINA_STANDARD_TIME)
+
+
+def test_a_data_reporter_sends_an_incident_it_may_not_read(site: Site) -> None:
+    """ZTO's data reporter (incident.report without incident.read) opens an incident through
+    the form and is told its reference on the form, not sent to a page it may not read."""
+    log_in(site, "zto.reporter")
+    token = csrf_of(site.client.get("/app/incidents/new").text)
+    sent = site.client.post(
+        "/app/incidents/new",
+        data={**FORM, "nodes": "ZTO-MY-HUB", "blocked": "", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/app/incidents/new?")
+    reference = sent.headers["location"].rsplit("=", 1)[1]
+    assert reference in site.client.get(sent.headers["location"]).text
+    assert get_incident(site.store, reference, actor=ADMIN).state == "reported"

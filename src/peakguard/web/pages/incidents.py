@@ -165,6 +165,7 @@ def _new_page(
         "values": values or {"carrier": caller.organisation.carrier or ""},
         "errors": errors or {},
         "figures": FIGURES,
+        "done": request.query_params.get("done", "")[:40],
     }
     title = render(_("Report an incident"), language)
     return render_page(request, caller, "incident_new.html", page, status=status, title=title)
@@ -242,6 +243,9 @@ async def open_incident_form(request: Request, caller: Reporter) -> Response:
     except ForbiddenError as error:
         errors = {"carrier": render(error.message, language)}
         return _new_page(request, caller, values, errors, 403)
+    if not caller.may(Permission.incident_read):  # a data reporter sends, does not read
+        target = "/app/incidents/new?" + urlencode({"done": view.reference})
+        return RedirectResponse(target, status_code=303)
     return RedirectResponse(incident_path(view.reference), status_code=303)
 
 
