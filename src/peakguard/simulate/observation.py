@@ -192,7 +192,7 @@ def _waiting_entries(
             problems.append(Problem(where, _("no node with this id in the network")))
             continue
         node = position[node_id]
-        for destination, parcels, here in _destinations(plan, parcels_for, where, problems):
+        for destination, parcels, here in _destinations(position, parcels_for, where, problems):
             entry = _Entry(node, node, destination, parcels, hour - 1, node, kind)
             entries.append((entry, here))
     return entries
@@ -206,6 +206,7 @@ def _transit_entries(
 ) -> list[tuple[_Entry, str]]:
     """The parcels on lanes as entries (arriving no earlier than ``hour``), with locations."""
     lane_position = {lane_id: index for index, lane_id in enumerate(plan.lane_ids)}
+    position = {node_id: index for index, node_id in enumerate(plan.node_ids)}
     entries: list[tuple[_Entry, str]] = []
     for lane_id, vehicles in in_transit.items():
         if lane_id not in lane_position:
@@ -220,7 +221,7 @@ def _transit_entries(
             if not isinstance(arrival, int) or isinstance(arrival, bool):
                 problems.append(Problem(where, _("give the hour it arrives as a whole number")))
                 continue
-            for destination, parcels, here in _destinations(plan, parcels_for, where, problems):
+            for destination, parcels, here in _destinations(position, parcels_for, where, problems):
                 entry = _Entry(
                     target, target, destination, parcels, max(arrival, hour), origin, "moving"
                 )
@@ -229,10 +230,9 @@ def _transit_entries(
 
 
 def _destinations(
-    plan: SimulationPlan, parcels_for: Parcels, where: str, problems: list[Problem]
+    position: Mapping[str, int], parcels_for: Parcels, where: str, problems: list[Problem]
 ) -> list[tuple[int, float, str]]:
     """(destination position, parcels, location) of the positive counts; problems noted."""
-    position = {node_id: index for index, node_id in enumerate(plan.node_ids)}
     found: list[tuple[int, float, str]] = []
     for destination_id, parcels in parcels_for.items():
         here = f"{where}.{destination_id}"
