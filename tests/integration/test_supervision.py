@@ -30,6 +30,7 @@ from peakguard.app.authentication import SecurityPolicy, login
 from peakguard.app.context import open_store
 from peakguard.app.daily_reports import Submission, submit_report
 from peakguard.app.events import ingest_events, parse_event_records
+from peakguard.app.incidents import IncidentDraft, open_incident
 from peakguard.app.jobs import STAGGER, job_folder
 from peakguard.app.networks import parse_network_document, save_network
 from peakguard.app.supervision import unauthorised_stops
@@ -37,6 +38,7 @@ from peakguard.app.supervision_quotas import quota_deviations
 from peakguard.cases.daily_reports import ClosedOutlet, ReportContent
 from peakguard.cli import app as cli_app
 from peakguard.config import Settings
+from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.i18n import render
 from peakguard.identity import credentials
 from peakguard.identity.model import (
@@ -319,3 +321,26 @@ def test_an_outlet_its_carrier_reports_closed_is_listed_with_the_report(site: Si
     assert "reported closed by the carrier" in answer["stops"][0]["reason"]
     later = site.get("admin.ops", "/supervision/stops", day=DAY).json()["stops"]
     assert "SF-MY-O1" not in {row["node"] for row in later}
+
+
+def test_a_carriers_own_stop_reported_as_an_incident_stays_unauthorised(site: Site) -> None:
+    """ZTO reporting its Chengdu outlet's stop on the 11th as an incident (停收, its own doing)
+    has reported it, not had it authorised: still flagged; a road cut reported for the same
+    outlet excuses it and names the incident."""
+    period = datetime(2026, 11, 11, tzinfo=CHINA_STANDARD_TIME)
+
+    def report(kind: str) -> str:
+        draft = IncidentDraft(
+            kind, "ZTO", "510100", period, "outlet closed", period_end=period + timedelta(days=1),
+            network=NETWORK, nodes=("ZTO-CD-O1",),
+        )  # fmt: skip
+        return open_incident(site.store, draft, actor=ADMIN, now=period).reference
+
+    def zto_outlet() -> dict[str, Any]:
+        stops = site.get("admin.ops", "/supervision/stops", day=DAY).json()["stops"]
+        return next(row for row in stops if row["node"] == "ZTO-CD-O1")
+
+    report("outlet_stop")
+    assert zto_outlet()["flagged"]
+    road_cut = report("road_cut")
+    assert not zto_outlet()["flagged"] and road_cut in zto_outlet()["authorised_by"]

@@ -28,6 +28,7 @@ from peakguard.app.access import reach, require
 from peakguard.app.kept import kept, lake_signature
 from peakguard.cases.controlled import code_prefix
 from peakguard.cases.stops import (
+    EXCUSING_INCIDENTS,
     ApprovedClosure,
     NodeDay,
     Stop,
@@ -223,7 +224,8 @@ def _moment(text: str) -> datetime | None:
 
 def approved_closures(store: Store) -> list[ApprovedClosure]:
     """The closures declared in the scenarios the deployment ran (a road cut, a static
-    control), each of its node in its network, and those of the incidents recorded: each
+    control), each of its node in its network, and those of the incidents recorded whose cause
+    is outside the carrier's hands (:data:`~peakguard.cases.stops.EXCUSING_INCIDENTS`): each
     affected node over the incident's period (a blockage without nodes: its region)."""
     with transaction(store.sessions) as session:
         declared = declared_closures(session)
@@ -236,6 +238,8 @@ def approved_closures(store: Store) -> list[ApprovedClosure]:
         source = f"{item.network}/{item.scenario}: {item.node} ({item.reason})"
         closures.append(ApprovedClosure(start, end, source, node=item.node, network=item.network))
     for incident, regions in incidents:
+        if incident.incident_type not in EXCUSING_INCIDENTS:
+            continue
         end = incident.period_end or incident.closed_at or OPEN_ENDED
         source = f"{incident.reference} ({incident.incident_type})"
         if end <= incident.period_start:

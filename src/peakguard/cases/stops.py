@@ -21,10 +21,24 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from peakguard.cases.controlled import code_prefix
+from peakguard.cases.incidents import IncidentType
 from peakguard.domain.network import NodeKind
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import Message, _
+
+EXCUSING_INCIDENTS: frozenset[IncidentType] = frozenset(
+    {
+        IncidentType.road_cut,
+        IncidentType.weather,
+        IncidentType.epidemic_control,
+        IncidentType.fire,
+        IncidentType.accident,
+    }
+)
+"""The incidents whose closures excuse a stop: causes outside the carrier's hands. A carrier
+reporting its own outlet stopping, its staff short, or "other" has reported the stop (as it
+must), which does not make it authorised (不得擅自停收或停投): such a stop is still flagged."""
 
 __all__ = [
     "ApprovedClosure",
