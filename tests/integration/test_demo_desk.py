@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from peakguard.app.alerts import office_alerts
 from peakguard.app.context import open_store
 from peakguard.app.daily_reports import report_flags
 from peakguard.app.demo_accounts import demo_accounts
@@ -156,13 +157,25 @@ def test_a_warning_activates_level_three_which_is_worked_and_terminated(desk: De
     assert desk.recorded.activation is not None and "III terminated" in desk.recorded.activation
 
 
-def test_alerts_reach_the_duty_and_one_late_morning_escalates(desk: Desk) -> None:
-    """Every office of the demo has a roster; the warnings' alerts are delivered and the
-    regulators acknowledge theirs, once after an escalation."""
+def test_alerts_reach_the_duty_and_the_busy_morning_escalates(desk: Desk) -> None:
+    """Every office of the demo has a roster; Chengdu's duty gets the warning on its hub on the
+    morning the hubs filled, answers over 15 minutes later, after the alert moved to the second
+    officer (15 minutes); every other morning it answers within the limit."""
     assert {"spb-cd", "spb-sc", "zto-sc", "sf-sc"} <= set(desk.recorded.rostered)
-    assert desk.recorded.alerts > 0
-    assert desk.recorded.acknowledged > 0
-    assert desk.recorded.escalated > 0
+    chengdu = office_alerts(desk.store, ADMIN, office="spb-cd")
+    assert chengdu and all(alert.acknowledged_by == "cd.duty" for alert in chengdu)
+    busy = desk.script.busy_morning
+    assert busy is not None
+    for alert in chengdu:
+        waited = alert.acknowledged_at - alert.raised_at  # type: ignore[operator]
+        late = alert.raised_at == busy
+        assert alert.step == (1 if late else 0)
+        if late:
+            assert timedelta(minutes=15) < waited <= timedelta(minutes=40)
+        else:
+            assert waited < timedelta(minutes=15)
+    assert any(alert.raised_at == busy for alert in chengdu)
+    assert desk.recorded.acknowledged >= len(chengdu)
 
 
 def test_a_second_run_records_nothing(desk: Desk) -> None:

@@ -64,7 +64,7 @@ SWEEP_SETTINGS = DEFAULT_SETTINGS.__class__(catch_up_days=1)
 """Each sweep judges the day whose deadline passed last (the demo sweeps every day)."""
 ACKNOWLEDGED_AFTER = timedelta(minutes=8)
 ACKNOWLEDGED_LATE = timedelta(minutes=40)
-"""The one morning the duty answers late: its alerts escalate first."""
+"""The busy morning the duty answers late: its alerts escalate first."""
 
 
 class _People:
@@ -196,12 +196,9 @@ class _Replay:
             deadline = report_deadline(day, SWEEP_SETTINGS)
             for moment in (deadline + timedelta(minutes=1), deadline + timedelta(hours=13)):
                 self.at(moment, partial(self.sweep, moment), order=1)
-        typo_morning = min(
-            m for m in script.mornings if m > script.corrected_at - timedelta(days=1)
-        )
         for morning in script.mornings:
             self.at(morning, partial(self.evaluate, morning), order=2)
-            delay = ACKNOWLEDGED_LATE if morning == typo_morning else ACKNOWLEDGED_AFTER
+            delay = ACKNOWLEDGED_LATE if morning == script.busy_morning else ACKNOWLEDGED_AFTER
             self.acknowledging(morning + delay)
             self.at(
                 morning + timedelta(hours=13),

@@ -151,6 +151,9 @@ class DeskSeason:
     response: ResponseScript | None
     mornings: tuple[datetime, ...] = field(default=())
     """When the desk evaluates the warnings (after each day's deadline)."""
+    busy_morning: datetime | None = None
+    """The morning the duty acknowledges its alerts late (the first the hubs call for a
+    response: the alerts escalate before anyone answers)."""
 
 
 def _china(moment: datetime) -> datetime:
@@ -354,6 +357,7 @@ def desk_season(
         incident=_incident(network, scenario, figures),
         response=response,
         mornings=tuple(_moment(day + timedelta(days=1), 0) + after for day in days),
+        busy_morning=None if response is None else response.proposed_at - timedelta(minutes=5),
     )
 
 
