@@ -10,13 +10,17 @@ KPIs do, on DuckDB or Spark:
 - :func:`node_state`: per node at the cutoff's hour (the moment watched), the backlog then and
   the throughput of the ``window_hours`` before it (parcels in and out);
 - :func:`parcels_on_lanes`: the parcels on the road at the cutoff (departed, not yet arrived),
-  by the node they left, the node they go to and the hour they left.
+  by the node they left, the node they go to and the hour they left;
+- :func:`parcels_at_nodes`: the parcels at each node at the start of an hour by destination
+  region, and how many of them are sorted (waiting for a vehicle) rather than still queued.
 
 A node enters these tables from its first scan on; a node that never scanned is absent (no
 figure, not zero).
 """
 
 from __future__ import annotations
+
+from datetime import UTC
 
 import ibis
 import ibis.expr.types as ir
@@ -103,3 +107,39 @@ def parcels_on_lanes(events: ir.Table, settings: KpiSettings) -> ir.Table:
         parcels=leaving.waybill.count()
     )
     return counted.select("node_id", "next_node_id", "hour", parcels=counted.parcels.cast("int64"))
+
+
+def parcels_at_nodes(events: ir.Table, settings: KpiSettings) -> ir.Table:
+    """The parcels at each node at the cutoff (the start of an hour), by ``node_id`` and
+    ``destination_region``: ``parcels`` (entered before the cutoff, not departed or delivered
+    before it) and ``sorted`` (of those, the ones with a sort scan at the node at or before the
+    cutoff: sorted, waiting for their vehicle; the rest are queued for sorting).
+
+    A sort scan is stamped when the sorting is done, so one at the cutoff itself is counted
+    (the parcel is sorted at that moment); an accept, arrival or departure at the cutoff
+    belongs to the hour that starts then (as in :func:`~peakguard.analytics.nodes.node_hours`)
+    and is not. ``parcels`` per node sums to :func:`node_state`'s backlog with its cutoff just
+    before this one."""
+    if settings.cutoff is None:
+        raise ValueError("parcels_at_nodes needs a cutoff")
+    scans = within_cutoff(events, settings)
+    earlier = scans.time < ibis.literal(settings.cutoff.astimezone(UTC))
+    entering = scans.event.isin(ENTERING) & earlier
+    leaving = scans.event.isin(LEAVING) & earlier
+    stays = scans.group_by(["carrier", "waybill", "node_id"]).aggregate(
+        entered_at=scans.time.min(where=entering),
+        left_at=scans.time.max(where=leaving),
+        sorted_at=scans.time.max(where=scans.event == EventType.sort.value),
+        destination_region=scans.destination_region.max(),
+    )
+    here = stays.filter(stays.entered_at.notnull() & stays.left_at.isnull())
+    counted = here.group_by(["node_id", "destination_region"]).aggregate(
+        parcels=here.waybill.count(),
+        sorted=(here.sorted_at >= here.entered_at).ifelse(1, 0).sum(),
+    )
+    return counted.select(
+        "node_id",
+        "destination_region",
+        parcels=counted.parcels.cast("int64"),
+        sorted=counted.sorted.cast("int64"),
+    )

@@ -5,9 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from peakguard.analytics.observed_nodes import node_days, node_state, parcels_on_lanes
+from peakguard.analytics.observed_nodes import (
+    node_days,
+    node_state,
+    parcels_at_nodes,
+    parcels_on_lanes,
+)
 
-from .conftest import duck, scan, settings
+from .conftest import CHENGDU_2, XIAN, duck, scan, settings
 
 
 def hub_day() -> list[dict[str, Any]]:
@@ -69,3 +74,30 @@ def test_parcels_on_the_road_at_the_cutoff() -> None:
         ("H", "S", 15, 1),
         ("H", "S", 17, 1),
     ]
+
+
+def test_parcels_at_a_node_sorted_apart_from_queued() -> None:
+    """At 17:00 H holds P2 (arrived 15, sorted by 16), P6 (arrived 16, its sort scan stamped
+    17:00, the cutoff: sorted then), P7 (arrived 16, unsorted, leaving at 17:00: not before the
+    cutoff) and P3 (arrived 15.5 for Xi'an, unsorted); P4 arrives at 17:00 (in the next hour),
+    P1 left at 15.2. So H, Chengdu: 3 parcels, 2 sorted; H, Xi'an: 1, none sorted — 4 in all,
+    the backlog node_state gives just before 17:00."""
+    events = [
+        scan("P1", "arrive", "H", 14),
+        scan("P1", "depart", "H", 15.2, next_node="S"),
+        scan("P2", "arrive", "H", 15),
+        scan("P2", "sort", "H", 16),
+        scan("P2", "depart", "H", 17.5, next_node="S"),
+        scan("P3", "arrive", "H", 15.5, destination=XIAN),
+        scan("P4", "arrive", "H", 17),
+        scan("P6", "arrive", "H", 16),
+        scan("P6", "sort", "H", 17),
+        scan("P7", "arrive", "H", 16),
+        scan("P7", "depart", "H", 17, next_node="S"),
+    ]
+    engine = duck(events)
+    rows = engine.compute(parcels_at_nodes(engine.events, settings(17))).to_pylist()
+    found = sorted((r["node_id"], r["destination_region"], r["parcels"], r["sorted"]) for r in rows)
+    assert found == [("H", CHENGDU_2, 3, 2), ("H", XIAN, 1, 0)]
+    state = engine.compute(node_state(engine.events, settings(17 - 1e-9))).to_pylist()
+    assert [(r["node_id"], r["backlog"]) for r in state] == [("H", 4)]
