@@ -7,9 +7,14 @@ normal days when no scenario is given), and the run starts at the observed hour 
 built from each node's observed backlog (:func:`~peakguard.simulate.observation.waiting_by_share`
 splits it over destinations as the plan routes parcels through the node, and
 :func:`~peakguard.simulate.observation.state_from_observation` makes the state), not from
-nothing. What the observation does not tell (where a parcel is bound, whether it is sorted,
-what is on the road) is filled in as :mod:`peakguard.simulate.observation` says; a node holding
-parcels that the plan routes nothing through is left out of the state and named.
+nothing. Where the lake has the node, its parcels already sorted and waiting for a vehicle (a
+sort scan, no departure: :func:`~peakguard.analytics.observed_nodes.parcels_at_nodes`) are
+given apart (``ready=``), bound for the plan's destinations in their destination region, so
+they take the next vehicle instead of being sorted again. What the observation does not tell
+(where a queued parcel is bound, when it was accepted) is filled in as
+:mod:`peakguard.simulate.observation` says; a node holding parcels that the plan routes nothing
+through is left out of the state and named. The run covers the projected hours only
+(:func:`~peakguard.simulate.state.plan_until`).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import numpy as np
 
 from peakguard.analytics.engines import EventSource, duckdb_engine
-from peakguard.analytics.observed_nodes import parcels_on_lanes
+from peakguard.analytics.observed_nodes import parcels_at_nodes, parcels_on_lanes
 from peakguard.analytics.settings import KpiSettings
 from peakguard.app.networks import planning_network
 from peakguard.app.observed_warnings import (
@@ -42,6 +47,7 @@ from peakguard.simulate.observation import state_from_observation, waiting_by_sh
 from peakguard.simulate.plan import FloatArray, SimulationPlan, compile_plan
 from peakguard.simulate.run import scenario_capacities
 from peakguard.simulate.scenario import Scenario
+from peakguard.simulate.state import plan_until
 from peakguard.simulate.warning_rules import WarningThresholds
 from peakguard.store.database import Store
 
@@ -126,13 +132,16 @@ def project_plan(
     backlog: Mapping[str, float],
     hours: int,
     in_transit: Mapping[str, Sequence[tuple[int, float]]] | None = None,
+    *,
+    ready: Mapping[str, Mapping[str, float]] | None = None,
 ) -> tuple[FloatArray, tuple[str, ...]]:
     """[node, hour] backlog for ``hours`` hours from the start of ``hour``, the run started
-    from ``backlog`` (node → parcels waiting there) and ``in_transit`` (lane id → (hour it
-    arrives, parcels) per vehicle on it), and the nodes left out of the state. The
-    parcels' destinations are split as the plan routes parcels through the node (on a lane:
-    through the node it arrives at)."""
-    shares_from = (max(0, hour - 24), max(1, hour))
+    from ``backlog`` (node → parcels there), ``ready`` (node → destination node → those of
+    its parcels already sorted, waiting for a vehicle) and ``in_transit`` (lane id → (hour it
+    arrives, parcels) per vehicle on it), and the nodes left out of the state. The other
+    parcels are queued, their destinations split as the plan routes parcels through the node
+    (on a lane: through the node it arrives at). The run stops at the last projected hour."""
+    shares_from = shares_hours(hour)
     held = {node: float(value) for node, value in backlog.items() if value > 0}
     lane_position = {lane_id: index for index, lane_id in enumerate(plan.lane_ids)}
     arriving: dict[str, float] = {}
@@ -140,7 +149,15 @@ def project_plan(
         node = plan.node_ids[int(plan.lane_destination[lane_position[lane]])]
         arriving[node] = arriving.get(node, 0.0) + sum(parcels for _hour, parcels in vehicles)
     left_out = _unrouted(plan, {**held, **arriving}, shares_from)
-    waiting = _split(plan, held, left_out, shares_from)
+    sorted_ = {
+        node: {to: value for to, value in bound.items() if value > 0}
+        for node, bound in (ready or {}).items()
+        if node in held and node not in left_out
+    }
+    queued = {
+        node: max(0.0, value - sum(sorted_.get(node, {}).values())) for node, value in held.items()
+    }
+    waiting = _split(plan, queued, left_out, shares_from)
     split = _split(plan, arriving, left_out, shares_from)
     moving: dict[str, list[tuple[int, dict[str, float]]]] = {}
     for lane, vehicles in (in_transit or {}).items():
@@ -152,9 +169,47 @@ def project_plan(
             if parcels > 0:
                 share = {to: value * parcels / total for to, value in split[node].items()}
                 moving.setdefault(lane, []).append((arrives, share))
-    state = state_from_observation(plan, hour, waiting, moving)
-    run = simulate_plan(plan, start=state)
+    state = state_from_observation(plan, hour, waiting, moving, ready=sorted_)
+    run = simulate_plan(plan_until(plan, hour + hours), start=state)
     return run.backlog[:, hour : hour + hours].astype(np.float64), left_out
+
+
+def shares_hours(hour: int) -> tuple[int, int]:
+    """The plan's hours whose parcels' routes split an observed backlog at ``hour``: the day
+    before it."""
+    return (max(0, hour - 24), max(1, hour))
+
+
+def ready_by_destination(
+    plan: SimulationPlan,
+    regions: Mapping[str, str],
+    sorted_parcels: Sequence[tuple[str, str, float]],
+    hour: int,
+) -> dict[str, dict[str, float]]:
+    """node → destination node → sorted parcels, from (node, destination region, parcels):
+    a region's parcels go to the destinations the plan routes through the node in that
+    region (in proportion to its parcels), else in its city, province, else any of them.
+    Nodes the plan routes nothing through are left out (the projection names them)."""
+    nodes = {node for node, _region, parcels in sorted_parcels if parcels > 0}
+    shares_from = shares_hours(hour)
+    routed = nodes - set(_unrouted(plan, dict.fromkeys(nodes, 1.0), shares_from))
+    shares = _split(plan, dict.fromkeys(routed, 1.0), (), shares_from)
+    ready: dict[str, dict[str, float]] = {}
+    for node, region, parcels in sorted_parcels:
+        share = shares.get(node)
+        if parcels <= 0 or not share:
+            continue
+        bound = share
+        for digits in (6, 4, 2):
+            near = {to: w for to, w in share.items() if regions[to][:digits] == region[:digits]}
+            if near:
+                bound = near
+                break
+        total = sum(bound.values())
+        into = ready.setdefault(node, {})
+        for to, weight in bound.items():
+            into[to] = into.get(to, 0.0) + parcels * weight / total
+    return ready
 
 
 def _unrouted(
@@ -203,10 +258,14 @@ def project_from_observation(
     before = start - timedelta(microseconds=1)  # the state at the hour's start: scans before it
     observed, _throughput = observed_backlogs(store, network, before, events, window_hours)
     plan = compile_projection_plan(network, chosen)
-    moving = lake_in_transit(events, network, chosen, before) if events is not None else {}
-    backlog, left_out = project_plan(
-        plan, hour, {node: value for node, (value, _source) in observed.items()}, hours, moving
-    )
+    moving: dict[str, list[tuple[int, float]]] = {}
+    ready: dict[str, dict[str, float]] = {}
+    if events is not None:
+        moving = lake_in_transit(events, network, chosen, before)
+        regions = {node.id: node.region for node in network.nodes}
+        ready = ready_by_destination(plan, regions, lake_sorted(events, start), hour)
+    totals = {node: value for node, (value, _source) in observed.items()}
+    backlog, left_out = project_plan(plan, hour, totals, hours, moving, ready=ready)
     return Projection(
         network_name=network_name,
         start=start,
@@ -242,6 +301,18 @@ def lake_in_transit(
         arrives = departed + max(1, math.ceil(found[0] - 1e-9))
         moving.setdefault(found[1], []).append((arrives, float(row["parcels"])))
     return moving
+
+
+def lake_sorted(events: EventSource, at: datetime) -> list[tuple[str, str, float]]:
+    """(node, destination region, parcels) sorted at the node and waiting for a vehicle at
+    ``at`` (the start of an hour), per the lake."""
+    engine = duckdb_engine(events)
+    rows = engine.compute(parcels_at_nodes(engine.events, KpiSettings(cutoff=at))).to_pylist()
+    return [
+        (row["node_id"], row["destination_region"], float(row["sorted"]))
+        for row in rows
+        if row["sorted"] > 0
+    ]
 
 
 def evaluate_with_projection(
