@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 
-from peakguard.analytics.engines import EventSource, duckdb_engine
+from peakguard.analytics.engines import Engine, EventSource, duckdb_engine
 from peakguard.analytics.observed_nodes import parcels_at_nodes, parcels_on_lanes
 from peakguard.analytics.settings import KpiSettings
 from peakguard.app.networks import planning_network
@@ -261,9 +261,10 @@ def project_from_observation(
     moving: dict[str, list[tuple[int, float]]] = {}
     ready: dict[str, dict[str, float]] = {}
     if events is not None:
-        moving = lake_in_transit(events, network, chosen, before)
+        engine = duckdb_engine(events)
+        moving = lake_in_transit(engine, network, chosen, before)
         regions = {node.id: node.region for node in network.nodes}
-        ready = ready_by_destination(plan, regions, lake_sorted(events, start), hour)
+        ready = ready_by_destination(plan, regions, lake_sorted(engine, start), hour)
     totals = {node: value for node, (value, _source) in observed.items()}
     backlog, left_out = project_plan(plan, hour, totals, hours, moving, ready=ready)
     return Projection(
@@ -280,12 +281,11 @@ def project_from_observation(
 
 
 def lake_in_transit(
-    events: EventSource, network: Network, scenario: Scenario, at: datetime
+    engine: Engine, network: Network, scenario: Scenario, at: datetime
 ) -> dict[str, list[tuple[int, float]]]:
     """Lane id → (scenario hour it arrives, parcels) of the parcels on the road at ``at``
     (the lake's last scan a departure): the fastest lane from the node left to the next, the
     arrival the departure's hour plus the lane's whole hours, as the simulator moves them."""
-    engine = duckdb_engine(events)
     rows = engine.compute(parcels_on_lanes(engine.events, KpiSettings(cutoff=at))).to_pylist()
     fastest: dict[tuple[str, str], tuple[float, str]] = {}
     for lane in network.lanes:
@@ -303,10 +303,9 @@ def lake_in_transit(
     return moving
 
 
-def lake_sorted(events: EventSource, at: datetime) -> list[tuple[str, str, float]]:
+def lake_sorted(engine: Engine, at: datetime) -> list[tuple[str, str, float]]:
     """(node, destination region, parcels) sorted at the node and waiting for a vehicle at
     ``at`` (the start of an hour), per the lake."""
-    engine = duckdb_engine(events)
     rows = engine.compute(parcels_at_nodes(engine.events, KpiSettings(cutoff=at))).to_pylist()
     return [
         (row["node_id"], row["destination_region"], float(row["sorted"]))
