@@ -1,14 +1,15 @@
 """The projection started from an observed state reproduces the simulation it was observed
-from: node totals and parcels on the road are what a desk observes, and the run from them
+from: node counts and parcels on the road are what a desk observes, and the run from them
 agrees with the run that produced them.
 
-What an observation cannot tell is where a node's parcels are bound (split as the plan routes
-parcels through the node) and which are already sorted and waiting for a vehicle (taken as
-unsorted, so they are sorted again). The first changes nothing on these networks' single
-routes; the second makes the projection late by up to those parcels: at an hour when no
-sorted parcel waits (before the outlet's first sort of the day, after a departure) the
-projection agrees within a parcel per node-hour; at other hours the gap at any node-hour is at
-most the parcels sorted and waiting (a hand bound, checked here)."""
+The busy outlet sorts 200 parcels an hour from 08:00 and its lane leaves at 08:00 and 20:00, so
+from hour 33 to 44 of the run (09:00–20:00 on day 2) up to 2,400 sorted parcels wait there for
+the 20:00 vehicle. Given apart as ready (the lake: a sort scan without a departure), they take
+that vehicle, and the projection repeats the run within a parcel per node-hour at every hour.
+Counted as queued (a desk that knows only totals) they are sorted again and leave with the next
+vehicle: late by up to those parcels (checked too, so the bound is known to bite). What an
+observation still cannot tell (a queued parcel's destination: split as the plan routes parcels
+through the node; its acceptance hour) changes nothing on this network's single route."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from peakguard.formats.simulation_output import events_table
 from peakguard.identity.model import LOCAL_ADMINISTRATOR
 from peakguard.simulate.engine import simulate_plan
 from peakguard.simulate.events import expand_events
+from peakguard.simulate.observation import observe
 from peakguard.simulate.plan import SimulationPlan
 from peakguard.simulate.run import simulate
 from peakguard.simulate.scenario import Scenario
@@ -69,23 +71,27 @@ def on_the_road(plan: SimulationPlan, state: SimulationState) -> dict[str, list[
     return {lane: sorted(hours.items()) for lane, hours in found.items()}
 
 
-def test_projection_from_observed_totals_agrees_with_the_run(tiny: dict[str, Any]) -> None:
-    """From the run's node totals and the parcels on its lanes at hours 26–32 and 46–56 (no
-    sorted parcel waiting; 2,000 on a lane at 46): the next 24 h within a parcel per node-hour.
-    At 34–44 (sorted parcels waiting at the outlet): within the parcels waiting."""
+def test_projection_from_observed_counts_agrees_with_the_run(tiny: dict[str, Any]) -> None:
+    """From the run's node totals, its sorted parcels per destination (ready) and the parcels on
+    its lanes at hours 26–56 (2,000 sorted waiting at 42, 2,000 on a lane at 46): the next 24 h
+    within a parcel per node-hour. Without ready, 34–44 are late by up to the sorted parcels."""
     network = parse_network_document(busy(tiny))
     plan = compile_projection_plan(network, SCENARIO)
     run = simulate_plan(plan)
-    for hour in (26, 30, 34, 40, 44, 46, 50, 56):
+    for hour in (26, 30, 34, 38, 42, 44, 46, 50, 56):
         state = simulate_plan(plan, snapshot_at=hour).state
         assert state is not None
         totals = {node: float(run.backlog[i, hour - 1]) for i, node in enumerate(plan.node_ids)}
-        projected, left_out = project_plan(plan, hour, totals, 24, on_the_road(plan, state))
-        gap = np.abs(projected - run.backlog[:, hour : hour + 24]).max()
+        lanes = on_the_road(plan, state)
+        ready = observe(plan, state).ready
+        expected = run.backlog[:, hour : hour + 24]
+        projected, left_out = project_plan(plan, hour, totals, 24, lanes, ready=ready)
         assert left_out == ()
-        assert gap <= state.waiting.total + 1.0, hour
-        if state.waiting.total == 0:
-            assert gap <= 1.0, hour
+        assert np.abs(projected - expected).max() <= 1.0, hour
+        unknown, _left_out = project_plan(plan, hour, totals, 24, lanes)
+        late = np.abs(unknown - expected).max()
+        assert late <= state.waiting.total + 1.0, hour
+        assert (late > 100) == (34 <= hour <= 44), hour
 
 
 @pytest.fixture
@@ -101,18 +107,18 @@ def store(tmp_path: Path, tiny: dict[str, Any]) -> Iterator[tuple[Store, Network
 def test_projection_from_the_scan_events_agrees_with_the_run(
     store: tuple[Store, Network],
 ) -> None:
-    """The run's own scan events as the lake, observed at 22:00 China time on day 2 (hour 46,
-    2,000 parcels on the road to Deyang, nothing sorted waiting): the projection of the next 24
-    h matches the run's backlog within a parcel per node-hour."""
+    """The run's own scan events as the lake, observed at hours 33, 38, 44 (day 2, 09:00, 14:00,
+    20:00 China time: 200, 1,200, 2,400 sorted parcels waiting at the outlet) and 46 (2,000 on
+    the road to Deyang): each projection of the next 24 h matches the run's backlog within a
+    parcel per node-hour (before sorted parcels were told apart: off by as many as waited)."""
     stored, network = store
     result = simulate(network, SCENARIO, trace=True)
     lake = events_table(result, expand_events(result.run))
-    hour = 46
-    at = SCENARIO.moment(hour)
-    moment = at.replace(tzinfo=CHINA).astimezone(UTC)
-    projection = project_from_observation(
-        stored, LOCAL_ADMINISTRATOR, "tiny", moment, 24, events=lake, scenario=SCENARIO
-    )
-    expected = result.run.backlog[:, hour : hour + 24]
-    assert np.abs(projection.backlog - expected).max() <= 1.0
-    assert {source for _value, source in projection.observed.values()} == {"lake"}
+    for hour in (33, 38, 44, 46):
+        moment = SCENARIO.moment(hour).replace(tzinfo=CHINA).astimezone(UTC)
+        projection = project_from_observation(
+            stored, LOCAL_ADMINISTRATOR, "tiny", moment, 24, events=lake, scenario=SCENARIO
+        )
+        expected = result.run.backlog[:, hour : hour + 24]
+        assert np.abs(projection.backlog - expected).max() <= 1.0, hour
+        assert {source for _value, source in projection.observed.values()} == {"lake"}
