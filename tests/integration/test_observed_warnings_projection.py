@@ -28,6 +28,7 @@ from peakguard.app.projection import (
     compile_projection_plan,
     project_from_observation,
     project_plan,
+    ready_by_destination,
 )
 from peakguard.config import Settings
 from peakguard.domain.network import Network
@@ -92,6 +93,29 @@ def test_projection_from_observed_counts_agrees_with_the_run(tiny: dict[str, Any
         late = np.abs(unknown - expected).max()
         assert late <= state.waiting.total + 1.0, hour
         assert (late > 100) == (34 <= hour <= 44), hour
+
+
+def test_sorted_parcels_go_to_the_destinations_of_their_region(tiny: dict[str, Any]) -> None:
+    """With a second station (Deyang, 510603) taking half of the outlet's parcels through
+    Chengdu's hub: 100 sorted for 510603 go there; 30 for 510799 to Mianyang's station (same
+    city, 5107); 10 for 513300 half each (same province only); 60 for Xi'an half each (no
+    match: any) — Deyang 135, Mianyang 65, what the hub held."""
+    document = busy(tiny)
+    station = next(node for node in document["nodes"] if node["id"] == "MY-S1")
+    document["nodes"].append({**station, "id": "DY-S1", "region": "510603"})
+    lane = next(lane for lane in document["lanes"] if lane["id"] == "L5")
+    document["lanes"].append({**lane, "id": "L6", "origin": "DY-HUB", "destination": "DY-S1"})
+    network = parse_network_document(document)
+    plan = compile_projection_plan(network, SCENARIO)
+    regions = {node.id: node.region for node in network.nodes}
+    sorted_parcels = [
+        ("CD-HUB", "510603", 100.0),
+        ("CD-HUB", "510799", 30.0),
+        ("CD-HUB", "513300", 10.0),
+        ("CD-HUB", "610113", 60.0),
+    ]
+    ready = ready_by_destination(plan, regions, sorted_parcels, 30)
+    assert ready == {"CD-HUB": {"DY-S1": 135.0, "MY-S1": 65.0}}
 
 
 @pytest.fixture
