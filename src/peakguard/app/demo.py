@@ -16,10 +16,12 @@ from pathlib import Path
 from peakguard.app.bulletins import lane_table, measure_bulletin
 from peakguard.app.demo_accounts import DemoLogin, demo_accounts
 from peakguard.app.demo_cases import DemoCases, record_demo_cases
+from peakguard.app.demo_desk import PROVINCE, record_demo_desk
 from peakguard.app.events import ingest_events
 from peakguard.app.networks import get_network, save_network
 from peakguard.bulletin.model import Bulletin
 from peakguard.bulletin.periods import day_period
+from peakguard.demo.desk_season import DemoDesk, season_days, season_figures
 from peakguard.demo.history import demo_history
 from peakguard.demo.season import double11_scenario
 from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
@@ -39,7 +41,7 @@ from peakguard.store.event_lake import IngestReport
 
 Step = Callable[[str], None]
 """Told the name of each step as it starts (build, store, accounts, summarise, simulate,
-bulletin, cases, plan, capacity), for a progress display."""
+bulletin, cases, desk, plan, capacity), for a progress display."""
 
 DEMO_TRACE_SHARE = 0.02
 """Share of the season's cohorts traced (tracing all ~300 M parcels would take 16 GB)."""
@@ -74,6 +76,8 @@ class DemoResult:
     write them to a file)."""
     cases: DemoCases | None = None
     """The season's complaints and appeals as recorded (app/demo_cases.py)."""
+    desk: DemoDesk | None = None
+    """The season's operations desk as recorded (app/demo_desk.py)."""
 
 
 def demo_bulletin(
@@ -105,6 +109,28 @@ def demo_season_capacity(network: Network, scenario: Scenario, *, seed: int) -> 
         history.normal_day,
         horizon_days=(last_day - origin).days,
         outcome=history.outcome,
+    )
+
+
+def demo_desk(
+    store: Store, network: Network, season: SimulationResult, *, seed: int, actor: Principal
+) -> DemoDesk:
+    """The season's daily reports, duty, incident, warnings and emergency response, from the
+    figures the carriers' outlets, stations and hubs counted in the simulated season."""
+    scenario = season.scenario
+    carriers = [carrier.code for carrier in network.carriers]
+    province = PROVINCE[:2]
+    figures = season_figures(network, scenario, season.run, carriers, province)
+    after = season_days(scenario)[-1] + timedelta(days=1)
+    drained = season_figures(network, scenario, season.run, carriers, province, days=[after])
+    return record_demo_desk(
+        store,
+        network,
+        scenario,
+        figures,
+        seed=seed,
+        actor=actor,
+        drained={hub: held for city in drained.values() for hub, held in city.hub_backlogs},
     )
 
 
@@ -142,10 +168,12 @@ def run_demo(
     bulletin = demo_bulletin(store, season, lake, actor=actor)
     step("cases")
     cases = record_demo_cases(store, lake, stored, scenario, seed=seed, actor=actor)
+    step("desk")
+    desk = demo_desk(store, stored, season, seed=seed, actor=actor)
     step("plan")
     assurance = plan_assurance(problem, releases_from_problem(problem))
     step("capacity")
     capacity = demo_season_capacity(stored, scenario, seed=seed)
     return DemoResult(
-        stored, summary, store.backend, season, bulletin, assurance, capacity, logins, cases
+        stored, summary, store.backend, season, bulletin, assurance, capacity, logins, cases, desk
     )

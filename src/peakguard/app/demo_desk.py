@@ -3,7 +3,7 @@
 The script (:mod:`peakguard.demo.desk_season`) says who does what and when; this module does it
 through the desk's operations, each at its simulated moment and in the order it happened: the
 duty rosters of the demo's offices; each carrier company's daily reports (ZTO Sichuan by file,
-SF Sichuan city by city through the API, a few late, one with a typo corrected later); the
+SF Sichuan through the API, a few late, one with a typo corrected later); the
 deadline sweep at each deadline and again in the evening; the provincial office's morning
 evaluation of warnings from the carriers' reported hub backlogs; the road-cut incident's first
 report, reroute, follow-up and final report with the blockage sweep; the level III plan proposed

@@ -42,6 +42,7 @@ LABELS = {
     "simulate": _("Simulating the Double 11 season"),
     "bulletin": _("Measuring the season's scan events into the Double 11 bulletin"),
     "cases": _("Recording the season's complaints and appeals"),
+    "desk": _("Recording the season's operations desk: reports, duty, incident, warnings, plan"),
     "plan": _("Planning staggered pickup, the reroute and reserves, checked by simulation"),
     "capacity": _("Forecasting the season and sizing the reserves by simulation"),
     "report": _("Writing the report"),
@@ -103,6 +104,8 @@ def demo_command(
     say(_("Database: {backend}", backend=result.database))
     if result.cases is not None:
         print_figures(_("The season's complaints and appeals"), result.cases.figures())
+    if result.desk is not None:
+        print_figures(_("The season's operations desk"), result.desk.figures())
     print_logins(result.accounts)
 
 

@@ -369,16 +369,20 @@ def _sendings(
     random: np.random.Generator,
     settings: DailyReportSettings,
 ) -> list[Sending]:
-    """Each company's reports of each day: by file, all cities at once, 15 minutes to 2 hours
-    before the deadline; or through the API city by city (the late ones after it)."""
+    """Each company's reports of each day, by file or through the API, all cities at once 15
+    minutes to 2 hours before the deadline but the late ones, each sent after it."""
     sendings: list[Sending] = []
     for (carrier, day), reports in sorted(by_day.items()):
         deadline = report_deadline(day, settings)
         if carrier in api_carriers:
+            on_time = tuple(report for report in reports if report.key not in late)
+            early = int(random.integers(20, 150))
+            sendings.append(
+                Sending(deadline - timedelta(minutes=early), carrier, day, "api", on_time)
+            )
             for report in reports:
-                early = int(random.integers(20, 150))
-                at = late.get(report.key, deadline - timedelta(minutes=early))
-                sendings.append(Sending(at, carrier, day, "api", (report,)))
+                if report.key in late:
+                    sendings.append(Sending(late[report.key], carrier, day, "api", (report,)))
         else:
             at = deadline - timedelta(minutes=int(random.integers(15, 120)))
             typo_file = (carrier, day) == typo
