@@ -50,7 +50,14 @@ from peakguard.app.incidents import (
 from peakguard.app.observed_warnings import evaluate_warnings, read_warnings
 from peakguard.cases.daily_reports import DEFAULT_SETTINGS, ReportKey, report_deadline
 from peakguard.cases.emergency_plans import LEVELS, Plans
-from peakguard.demo.desk_season import CityDay, DemoDesk, DeskSeason, Sending, desk_season
+from peakguard.demo.desk_season import (
+    CityDay,
+    DemoDesk,
+    DeskSeason,
+    ResponseScript,
+    Sending,
+    desk_season,
+)
 from peakguard.domain.network import Network
 from peakguard.identity.model import Channel, Organisation, OrganisationKind, Permission, Principal
 from peakguard.simulate.scenario import Scenario
@@ -58,6 +65,7 @@ from peakguard.store.daily_reports import ReportFilter
 from peakguard.store.database import Store
 
 PROVINCE = "510000"
+DUTY = Permission.duty_keep
 NATIONAL = "spb"
 REPORTER_ROLE = "data_reporter"
 SWEEP_SETTINGS = DEFAULT_SETTINGS.__class__(catch_up_days=1)
@@ -357,6 +365,34 @@ class _Replay:
     def _sweep_incidents(self, moment: datetime) -> None:
         sweep_incidents(self.store, now=moment)
 
+    def propose(self, response: ResponseScript, commander: Principal) -> None:
+        """The plan proposed from the open warning on the script's hub."""
+        found, _total = read_warnings(
+            self.store,
+            actor=self.actor,
+            network_name=self.network.name,
+            node_id=response.trigger_hub,
+            states=("raised", "acknowledged"),
+            limit=1,
+        )
+        if not found:
+            return
+        warning = found[0]
+        view = propose_for_warning(
+            self.store,
+            warning_level=LEVELS[warning.level - 1],
+            backlog_ratio=response.facts["backlog_ratio"],
+            region=PROVINCE,
+            trigger=f"warning:{warning.id}",
+            actor=commander,
+            node=response.trigger_hub,
+            extra={"overflowing_hub_share": response.facts["overflowing_hub_share"]},
+            plans=self.plans,
+            now=response.proposed_at,
+        )
+        if view is not None:
+            self.activation = (view.id, view.version)
+
     def response_steps(self) -> None:
         response = self.script.response
         office = self.people.organisations.get("spb-sc")
@@ -364,33 +400,6 @@ class _Replay:
         keeper = self.people.holding("spb-sc", Permission.duty_keep) if office else None
         if response is None or commander is None or keeper is None:
             return
-
-        def propose() -> None:
-            found, _total = read_warnings(
-                self.store,
-                actor=self.actor,
-                network_name=self.network.name,
-                node_id=response.trigger_hub,
-                states=("raised", "acknowledged"),
-                limit=1,
-            )
-            if not found:
-                return
-            warning = found[0]
-            view = propose_for_warning(
-                self.store,
-                warning_level=LEVELS[warning.level - 1],
-                backlog_ratio=response.facts["backlog_ratio"],
-                region=PROVINCE,
-                trigger=f"warning:{warning.id}",
-                actor=commander,
-                node=response.trigger_hub,
-                extra={"overflowing_hub_share": response.facts["overflowing_hub_share"]},
-                plans=self.plans,
-                now=response.proposed_at,
-            )
-            if view is not None:
-                self.activation = (view.id, view.version)
 
         def step(name: str, at: datetime, reason: str | None = None) -> None:
             if self.activation is None:
@@ -407,26 +416,30 @@ class _Replay:
             )
             self.activation = (view.id, view.version)
 
-        def check(action: str, at: datetime) -> None:
+        def check(action: str, role: str, at: datetime) -> None:
             if self.activation is None:
                 return
+            # The action's responsible role checks it off where the office has one on duty.
+            doer = next(
+                (p for p in self.people.of("spb-sc") if role in p.roles and p.may(DUTY)), keeper
+            )
             view = check_action(
                 self.store,
                 self.activation[0],
                 action,
                 expected_version=self.activation[1],
-                actor=keeper,
+                actor=doer,
                 note="已落实",
                 plans=self.plans,
                 now=at,
             )
             self.activation = (view.id, view.version)
 
-        self.at(response.proposed_at, propose, order=3)
+        self.at(response.proposed_at, partial(self.propose, response, commander), order=3)
         self.at(response.activated_at, lambda: step("activate", response.activated_at), order=3)
         self.acknowledging(response.activated_at + timedelta(minutes=4))
-        for at, action, _role in response.checks:
-            self.at(at, partial(check, action, at), order=3)
+        for at, action, role in response.checks:
+            self.at(at, partial(check, action, role, at), order=3)
         reason = (
             f"{response.drained_day.isoformat()} 日终 {response.hubs_watched} 个分拨中心中 "
             f"{response.full_hubs_drained} 个爆仓，积压已疏运，终止响应。"
