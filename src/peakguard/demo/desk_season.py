@@ -452,7 +452,18 @@ class DemoDesk:
 
     def figures(self) -> list[tuple[Message, str]]:
         """The summary as labelled figures, for the demo's printed output."""
-        flags = ", ".join(f"{kind} {count}" for kind, count in sorted(self.flags.items()))
+        names = {
+            "missing": _("missing"),
+            "late": _("late"),
+            "forecast": _("outside the forecast"),
+            "scans": _("against the scans"),
+            "parts": _("parts not adding up"),
+            "jump": _("jump against the previous days"),
+        }
+        flags = ", ".join(
+            f"{render(names[kind]) if kind in names else kind} {count}"
+            for kind, count in sorted(self.flags.items())
+        )
         rows: list[tuple[Message, str]] = [
             (_("Offices with a duty roster"), ", ".join(self.rostered)),
             (_("Daily reports (versions)"), f"{self.reports:,} ({self.versions:,})"),
