@@ -20,8 +20,15 @@ from peakguard.app.emergency import list_activations, plans_in_force
 from peakguard.app.incidents import get_incident, list_incidents
 from peakguard.app.networks import save_network
 from peakguard.cases.daily_reports import ReportKey, city_of
+from peakguard.cases.emergency_plans import propose
 from peakguard.config import Settings
-from peakguard.demo.desk_season import CityDay, DeskSeason, desk_season, season_days
+from peakguard.demo.desk_season import (
+    CityDay,
+    DeskSeason,
+    desk_season,
+    response_facts,
+    season_days,
+)
 from peakguard.demo.season import DEMO_CLOSED_HUB, double11_scenario
 from peakguard.demo.sichuan import build_sichuan_network
 from peakguard.domain.network import Network, NodeKind
@@ -187,3 +194,20 @@ def test_a_second_run_records_nothing(desk: Desk) -> None:
         desk.recorded.flags,
     )
     assert desk.again.alerts == desk.recorded.alerts
+
+
+def test_the_response_facts_of_hand_worked_hubs() -> None:
+    """Ten hubs of storage 100, one holding 100 and one 85: the worst is red (100 %), its ratio
+    1.0, a tenth of the hubs full — level III of the peak-backlog plan; with the full one at 95
+    instead, orange (90 %) and no hub full — level IV (a warning at level II or worse)."""
+    storage = {f"H{n}": 100.0 for n in range(10)}
+    held = dict.fromkeys(storage, 50) | {"H0": 100, "H1": 85}
+    facts = response_facts(held, storage)
+    assert facts == {"warning_level": 1.0, "backlog_ratio": 1.0, "overflowing_hub_share": 0.1}
+    proposal = propose(plans_in_force(), "backlog", facts)
+    assert proposal is not None and (proposal.plan.key, proposal.level) == ("peak_backlog", "III")
+    milder = response_facts(held | {"H0": 95}, storage)
+    assert milder == {"warning_level": 2.0, "backlog_ratio": 0.95, "overflowing_hub_share": 0.0}
+    proposal = propose(plans_in_force(), "backlog", milder)
+    assert proposal is not None and proposal.level == "IV"
+    assert response_facts(dict.fromkeys(storage, 69), storage) == {}
