@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from peakguard.api.errors import request_language
+from peakguard.api.schemas import documented
 from peakguard.api.security import requires
 from peakguard.app.context import event_lake
 from peakguard.app.supervision import (
@@ -111,7 +112,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-@router.get("/quotas", response_model=QuotaReportOut)
+@router.get("/quotas", response_model=QuotaReportOut, responses=documented(404))
 def quotas(
     request: Request,
     actor: Reader,
@@ -138,7 +139,7 @@ def quotas(
     return quota_document(report, language=language, every=every)
 
 
-@router.get("/stops", response_model=StopReportOut)
+@router.get("/stops", response_model=StopReportOut, responses=documented(404))
 def stops(
     request: Request,
     actor: Reader,
