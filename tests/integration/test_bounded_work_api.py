@@ -64,6 +64,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     save_network(store, actor=ADMIN, network=build_sichuan_network(), source="demo")
     application = create_app(settings, store)
     application.state.headers = administrator_headers(store)
+    # The server's sweeps run in this process at start; their CPU would count as the refusal's.
+    application.state.run_sweeps = False
     yield application
     store.engine.dispose()
 
