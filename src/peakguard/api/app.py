@@ -24,11 +24,16 @@ from peakguard.api.routers import (
     events,
     forecasts,
     health,
+    holds,
     incidents,
+    inspections,
     jobs,
     networks,
     observed_warnings,
     plans,
+    real_name,
+    rectification,
+    security,
     simulations,
     supervision,
 )
@@ -82,6 +87,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(document_shared_statuses(emergency.router))
     app.include_router(document_shared_statuses(observed_warnings.router))
     app.include_router(document_shared_statuses(supervision.router))
+    for area in (security, real_name, inspections, rectification, holds):  # issue 17
+        app.include_router(document_shared_statuses(area.router))
     install_pages(app)
     install_job_runner(app)  # runs queued jobs while the app is up (its lifespan)
     install_case_sweeper(app)  # the cases' reminders and breaches, at start and periodically

@@ -17,11 +17,16 @@ from peakguard.cli.duty import duty_app
 from peakguard.cli.emergency import emergency_app
 from peakguard.cli.events import events_app
 from peakguard.cli.forecasts import capacity_command, forecast_command
+from peakguard.cli.holds import holds_app
 from peakguard.cli.incidents import incidents_app
+from peakguard.cli.inspections import inspections_app
 from peakguard.cli.networks import network_app
 from peakguard.cli.observed_warnings import observed_warnings_app
 from peakguard.cli.plans import plan_app
+from peakguard.cli.real_name import real_name_app
+from peakguard.cli.rectification import rectification_app
 from peakguard.cli.reports import report_app
+from peakguard.cli.security import security_app
 from peakguard.cli.serve import serve_command, version_command
 from peakguard.cli.simulation import simulate_command
 from peakguard.cli.supervision import supervision_app
@@ -64,6 +69,11 @@ app.add_typer(incidents_app, name="incident")
 app.add_typer(emergency_app, name="emergency")
 app.add_typer(observed_warnings_app, name="warnings")
 app.add_typer(supervision_app, name="supervise")
+app.add_typer(security_app, name="security")
+app.add_typer(real_name_app, name="realname")
+app.add_typer(inspections_app, name="inspect")
+app.add_typer(rectification_app, name="order")
+app.add_typer(holds_app, name="hold")
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 app.command("version")(version_command)

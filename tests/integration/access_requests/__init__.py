@@ -13,12 +13,29 @@ from tests.integration.access_requests import (
     daily_reports,
     duty,
     emergency,
+    holds,
     incidents,
+    inspections,
     observed_warnings,
+    real_name,
+    rectification,
+    security,
     supervision,
 )
 
-AREAS = (daily_reports, duty, incidents, emergency, observed_warnings, supervision)
+AREAS = (
+    daily_reports,
+    duty,
+    incidents,
+    emergency,
+    observed_warnings,
+    supervision,
+    security,
+    real_name,
+    inspections,
+    rectification,
+    holds,
+)
 DESK_REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     key: maker for area in AREAS for key, maker in area.REQUESTS.items()
 }

@@ -1,0 +1,7 @@
+"""The tables: Inspections (检查, 明察暗访), the abnormal-outlet list and commitment letters."""
+
+from __future__ import annotations
+
+from peakguard.store.tables import Base
+
+__all__ = ["Base"]
