@@ -413,7 +413,7 @@ def check_jump(
     median = statistics.median(window)
     figures = {
         "value": content.picked_up,
-        "median": f"{median:g}",
+        "median": f"{median:.0f}" if float(median).is_integer() else f"{median:.1f}",
         "days": len(window),
         "factor": f"{settings.jump_factor:g}",
     }

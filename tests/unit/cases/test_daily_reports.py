@@ -26,6 +26,7 @@ from peakguard.cases.daily_reports import (
     ScanCounts,
     Submitted,
     assess,
+    check_jump,
     content_problems,
     days_due,
     region_problem,
@@ -192,3 +193,13 @@ def test_settings_outside_their_range_are_refused():
     assert [problem.location for problem in raised.value.problems] == [
         "settings: [daily_reports].jump_factor"
     ]
+
+
+def test_a_large_median_is_written_in_full() -> None:
+    """A median of millions reads as the number, not in exponent notation (1.84472e+06)."""
+    content = ReportContent(picked_up=9_000_000, delivered=0, backlog=0, staff=0, vehicles=0)
+    check = check_jump(content, [1_844_720] * 7, DEFAULT_SETTINGS)
+    reason = render(check.reason, "en")
+    assert check.outcome is Outcome.flagged
+    assert "1844720" in reason
+    assert "e+" not in reason
