@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from peakguard.app.alerts import alert_case_reminders, office_alerts
+from peakguard.app.alerts import alert_case_reminders, alert_message, office_alerts
 from peakguard.app.case_sweep import sweep_cases
 from peakguard.app.cases import open_case
 from peakguard.app.duty import (
@@ -21,6 +21,7 @@ from peakguard.app.duty import (
 )
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import ConflictError, StaleRecordError
+from peakguard.i18n import render
 from peakguard.identity.model import Permission
 from tests.integration import test_duty_alerts
 from tests.integration.test_case_workflow import appeal
@@ -79,3 +80,7 @@ def test_complaint_reminders_become_alerts_once(desk: Desk) -> None:
     raised = office_alerts(desk.store, handler)
     assert [(alert.kind, alert.subject[:7]) for alert in raised] == [("case.reminder", "case:SS")]
     assert raised[0].delivered_to == desk.leader  # nobody rostered: the first director
+    # The officer reads which clock in words, not its rule key.
+    summary = render(alert_message(raised[0]), "en")
+    assert "Register the appeal" in summary
+    assert "appeal.register" not in summary

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from peakguard.app.access import require
 from peakguard.app.audit import record_in
 from peakguard.app.duty import office_of
+from peakguard.cases.clock_labels import rule_label
 from peakguard.cases.duty import escalation_chain, escalation_step, on_duty, step_due_at
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import ConflictError, NotFoundError
@@ -338,11 +339,10 @@ def alert_case_reminders(store: Store, *, now: datetime | None = None) -> int:
     return raised
 
 
-def _reminder_summary(kind: str, reference: str, clock: str) -> Message:
+def _reminder_summary(kind: str, reference: str, rule_key: str) -> Message:
+    clock = rule_label(rule_key)
     if kind == "before":
-        return _("case {reference}: the {clock} deadline is near", reference=reference, clock=clock)
+        return _("case {reference}: deadline near — {clock}", reference=reference, clock=clock)
     if kind == "due":
-        return _(
-            "case {reference}: the {clock} deadline has passed", reference=reference, clock=clock
-        )
-    return _("case {reference}: the {clock} deadline is breached", reference=reference, clock=clock)
+        return _("case {reference}: deadline passed — {clock}", reference=reference, clock=clock)
+    return _("case {reference}: deadline breached — {clock}", reference=reference, clock=clock)

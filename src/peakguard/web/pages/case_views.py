@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from peakguard.app.case_views import CaseView, ClockView
 from peakguard.bulletin.assemble import region_name
+from peakguard.cases.clock_labels import RULE_LABELS
 from peakguard.cases.clocks import Basis, basis_name
 from peakguard.cases.model import (
     Action,
@@ -38,18 +39,6 @@ from peakguard.web.pages.tables import Column, TableView, Value
 E = TypeVar("E", bound=StrEnum)
 
 CASES = "/app/cases"
-RULE_LABELS: dict[str, Message] = {
-    "complaint.answer": _("The carrier answers the complaint"),
-    "appeal.register": _("Register the appeal"),
-    "appeal.carrier_reply": _("The carrier replies to the appeal"),
-    "appeal.mediation_answer": _("The carrier answers the mediation opinion"),
-    "appeal.answer_user": _("Answer the user"),
-    "appeal.admissible_within": _("Appeal within a year of the dispute"),
-    "appeal.retention": _("Keep the records"),
-    "emergency.answer": _("Answer the emergency work order"),
-    "emergency.call_back": _("Call the user back (emergency work order)"),
-}
-"""Each clock in words (the rule's key is shown beside it)."""
 OUTCOME_LABELS: dict[str, Message] = {
     "running": _("running"),
     "unscheduled": _("no deadline yet: the year's holiday notice is not loaded"),
