@@ -16,7 +16,7 @@ from peakguard.app.case_drafts import clean_text
 from peakguard.cases.incidents import type_label
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import InvalidInputError, NotFoundError, Problem
-from peakguard.i18n import _, render
+from peakguard.i18n import Message, _, render
 from peakguard.identity.model import Permission, Principal
 from peakguard.store.database import Store, transaction
 from peakguard.store.incidents import IncidentRecord, load_incident, update_incident
@@ -24,6 +24,8 @@ from peakguard.store.incidents import IncidentRecord, load_incident, update_inci
 LANGUAGES = ("zh_CN", "en")
 DRAFT = "draft"
 APPROVED = "approved"
+STATUS_LABELS: dict[str, Message] = {DRAFT: _("draft"), APPROVED: _("approved")}
+"""The draft's status in words, for the reader."""
 TEXT_LIMIT = 4000
 HOTLINE = "[hotline]"
 """Placeholder for the carrier's customer-service number, filled in by whoever approves."""

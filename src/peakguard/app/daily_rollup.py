@@ -36,6 +36,7 @@ from peakguard.cases.daily_reports import (
     ReportKey,
     assess,
     days_due,
+    flag_label,
     report_deadline,
 )
 from peakguard.domain.scans import CHINA_STANDARD_TIME
@@ -257,7 +258,7 @@ def rollup_flag_rows(rollup: Rollup, language: str | None = None) -> list[list[s
             flag.key.day.isoformat(),
             flag.key.carrier,
             flag.key.region,
-            flag.kind,
+            render(flag_label(flag.kind), language),
             flag.version,
             render(flag.reason, language),
             render(flag.threshold, language),
@@ -267,9 +268,10 @@ def rollup_flag_rows(rollup: Rollup, language: str | None = None) -> list[list[s
     flagged = {flag.key for flag in rollup.flags if flag.kind == FlagKind.missing.value}
     due = rollup.deadline.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M")
     reason = render(_("not received yet (due {deadline})", deadline=due), language)
+    missing = render(flag_label(FlagKind.missing), language)
     threshold = render(_("{deadline} China time (local policy)", deadline=due), language)
     rows += [
-        [key.day.isoformat(), key.carrier, key.region, "missing", 0, reason, threshold]
+        [key.day.isoformat(), key.carrier, key.region, missing, 0, reason, threshold]
         for key in rollup.missing
         if key not in flagged
     ]

@@ -230,6 +230,23 @@ class FlagKind(StrEnum):
 
 
 IMPLAUSIBLE = (FlagKind.forecast, FlagKind.scans, FlagKind.parts, FlagKind.jump)
+FLAG_LABELS: dict[FlagKind, Message] = {
+    FlagKind.missing: _("missing"),
+    FlagKind.late: _("late"),
+    FlagKind.forecast: _("outside the forecast"),
+    FlagKind.scans: _("off the scans"),
+    FlagKind.parts: _("parts do not add up"),
+    FlagKind.jump: _("jump"),
+}
+"""Each flag in words, for the reader (the code stays in data and APIs)."""
+
+
+def flag_label(kind: str) -> Message | str:
+    """The flag ``kind`` in words; the code itself for a kind this table does not name."""
+    try:
+        return FLAG_LABELS[FlagKind(kind)]
+    except ValueError:
+        return kind
 
 
 class Outcome(StrEnum):

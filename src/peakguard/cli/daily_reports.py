@@ -26,7 +26,7 @@ from peakguard.app.daily_rollup import (
     rollup_rows,
     sweep_reports,
 )
-from peakguard.cases.daily_reports import DEFAULT_SETTINGS, DailyReportSettings
+from peakguard.cases.daily_reports import DEFAULT_SETTINGS, DailyReportSettings, flag_label
 from peakguard.cli.console import (
     LOCAL,
     handled,
@@ -176,7 +176,10 @@ def daily_show(report_id: Annotated[int, typer.Argument(help="the report's id", 
     print_table(
         _("Flags"),
         (_("Kind"), _("Version"), _("Reason"), _("Threshold")),
-        ((f.kind, str(f.version), render(f.reason), render(f.threshold)) for f in found.flags),
+        (
+            (render(flag_label(f.kind)), str(f.version), render(f.reason), render(f.threshold))
+            for f in found.flags
+        ),
     )
 
 
@@ -241,6 +244,9 @@ def daily_sweep(
         [
             (_("Days judged"), f"{outcome.days[0]} – {outcome.days[-1]}"),
             (_("Versions checked"), str(outcome.checked)),
-            *((_("Flags raised: {kind}", kind=kind), str(n)) for kind, n in outcome.flags.items()),
+            *(
+                (_("Flags raised: {kind}", kind=flag_label(kind)), str(n))
+                for kind, n in outcome.flags.items()
+            ),
         ],
     )

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from peakguard.app.announcements import STATUS_LABELS
 from peakguard.app.incident_reroute import plan_incident_reroute
 from peakguard.app.incidents import (
     ClockView,
@@ -215,7 +216,8 @@ def print_incident(view: IncidentView) -> None:
         ),
     )
     if view.announcement is not None:
-        say(_("Announcement ({status}):", status=view.announcement.status))
+        status = STATUS_LABELS.get(view.announcement.status, view.announcement.status)
+        say(_("Announcement ({status}):", status=status))
         say(view.announcement.texts.get("zh_CN", ""))
     for closure in (incident.reroute or {}).get("closures", []):
         for backup in closure["backups"]:

@@ -37,6 +37,7 @@ from peakguard.cases.daily_reports import (
     HubBacklog,
     ReportContent,
     content_problems,
+    flag_label,
     region_problem,
 )
 from peakguard.domain.scans import CHINA_STANDARD_TIME
@@ -130,7 +131,9 @@ def reports_page(
     page = list_reports(store, caller, chosen, limit=PAGE_SIZE)
     flagged: dict[tuple[str, str, date], list[str]] = {}
     for flag in report_flags(store, caller, chosen):
-        flagged.setdefault((flag.key.carrier, flag.key.region, flag.key.day), []).append(flag.kind)
+        flagged.setdefault((flag.key.carrier, flag.key.region, flag.key.day), []).append(
+            _t(flag_label(flag.kind), language)
+        )
     rows: list[dict[str, Value]] = [
         {
             "day": r.key.day,

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from peakguard.app.announcements import edit_announcement
+from peakguard.app.announcements import STATUS_LABELS, edit_announcement
 from peakguard.app.incident_reroute import plan_incident_reroute
 from peakguard.app.incidents import (
     ClockView,
@@ -362,6 +362,11 @@ def _incident_page(
         "reports_view": tables[0],
         "backups_view": tables[1],
         "announcement": view.announcement,
+        "announcement_status": render(
+            STATUS_LABELS.get(view.announcement.status, view.announcement.status), language
+        )
+        if view.announcement is not None
+        else "",
         "may_report": caller.may(Permission.incident_report),
         "kinds": [(kind, render(report_label(kind), language)) for kind in allowed(view.state)],
         "figures": FIGURES,
