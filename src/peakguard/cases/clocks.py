@@ -45,6 +45,7 @@ RULE_KEYS: Final = (
     "emergency.answer",
     "emergency.call_back",
     "incident.blockage_report",
+    "rectification.deadline",
 )
 """The clocks the workflows run; a rules file names only these."""
 
