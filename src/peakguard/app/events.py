@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from peakguard.app.access import reach, require
 from peakguard.app.audit import record
+from peakguard.app.hold_scans import check_ingested
 from peakguard.domain.text import hidden_character, normalise
 from peakguard.errors import ForbiddenError, InvalidInputError, NotFoundError, Problem
 from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
@@ -138,6 +139,7 @@ def ingest_events(
             problems,
         )
     report = ingest(lake, events, source=source[:SOURCE_LENGTH])
+    check_ingested(store, events)  # stop-sort holds: one look-up per batch; never raises
     record(
         store,
         actor,
