@@ -36,6 +36,8 @@ class InspectionRow(Base):
     scheduled_at: Mapped[datetime] = mapped_column(Moment())
     checklist: Mapped[str] = mapped_column(String(200))
     """The checklist's name and version (with a local office's extension, if any)."""
+    checklist_items: Mapped[str] = mapped_column(Text)
+    """The checklist as it was used: a JSON list of [key, section, zh, en, rule]."""
     state: Mapped[str] = mapped_column(String(16), index=True)
     note: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)

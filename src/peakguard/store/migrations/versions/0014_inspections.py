@@ -55,6 +55,7 @@ def _inspections() -> None:
         sa.Column("region", sa.String(length=6), nullable=False),
         _moment("scheduled_at", False),
         sa.Column("checklist", sa.String(length=200), nullable=False),
+        sa.Column("checklist_items", sa.Text(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
