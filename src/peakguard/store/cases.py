@@ -78,6 +78,7 @@ from peakguard.store.case_tables import (
     CaseRow,
     CaseStepRow,
 )
+from peakguard.store.versioned import update_if_unchanged
 
 REFERENCE_PREFIXES = {"complaint": "TS", "appeal": "SS"}
 """The letters a reference starts with: 投诉 (TouSu) for a complaint, 申诉 (ShenSu) for an
@@ -173,16 +174,9 @@ def update_case(
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValueError(f"a case's {sorted(unknown)} cannot be changed")
-    statement = (
-        update(CaseRow)
-        .where(CaseRow.id == case_id, CaseRow.version == expected_version)
-        .values(**changes, version=CaseRow.version + 1, updated_at=now)
-        .returning(CaseRow.version)
-        .execution_options(synchronize_session=False)
-    )
-    version = session.execute(statement).scalar_one_or_none()
+    version = update_if_unchanged(session, CaseRow, case_id, expected_version, changes, now=now)
     if version is not None:
-        return int(version)
+        return version
     current = session.execute(
         select(CaseRow.reference, CaseRow.version).where(CaseRow.id == case_id)
     ).one_or_none()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peakguard.errors import NotFoundError, StaleRecordError
@@ -24,6 +24,7 @@ from peakguard.store.emergency_tables import (
     EmergencyActivationRow,
     EmergencyStepRow,
 )
+from peakguard.store.versioned import update_if_unchanged
 
 UPDATABLE = frozenset(
     {"level", "state", "note", "termination_reason", "activated_at", "terminated_at"}
@@ -163,19 +164,11 @@ def update_activation(
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValueError(f"an activation's {sorted(unknown)} cannot be changed")
-    statement = (
-        update(EmergencyActivationRow)
-        .where(
-            EmergencyActivationRow.id == activation_id,
-            EmergencyActivationRow.version == expected_version,
-        )
-        .values(**changes, version=EmergencyActivationRow.version + 1, updated_at=now)
-        .returning(EmergencyActivationRow.version)
-        .execution_options(synchronize_session=False)
+    version = update_if_unchanged(
+        session, EmergencyActivationRow, activation_id, expected_version, changes, now=now
     )
-    version = session.execute(statement).scalar_one_or_none()
     if version is not None:
-        return int(version)
+        return version
     current = session.scalar(
         select(EmergencyActivationRow.version).where(EmergencyActivationRow.id == activation_id)
     )

@@ -29,6 +29,7 @@ from peakguard.store.incident_tables import (
     IncidentRow,
 )
 from peakguard.store.tables import NetworkRow, NodeRow
+from peakguard.store.versioned import update_if_unchanged
 
 UPDATABLE = frozenset({"state", "announcement", "reroute", "closed_at", "blocked", "blocked_at"})
 
@@ -222,16 +223,11 @@ def update_incident(
         key: json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value
         for key, value in changes.items()
     }
-    statement = (
-        update(IncidentRow)
-        .where(IncidentRow.id == incident_id, IncidentRow.version == expected_version)
-        .values(**values, version=IncidentRow.version + 1, updated_at=now)
-        .returning(IncidentRow.version)
-        .execution_options(synchronize_session=False)
+    version = update_if_unchanged(
+        session, IncidentRow, incident_id, expected_version, values, now=now
     )
-    version = session.execute(statement).scalar_one_or_none()
     if version is not None:
-        return int(version)
+        return version
     current = session.execute(
         select(IncidentRow.reference, IncidentRow.version).where(IncidentRow.id == incident_id)
     ).one_or_none()
