@@ -27,7 +27,12 @@ from peakguard.app.audit import record_in
 from peakguard.app.hold_drafts import HoldDraft, checked_draft
 from peakguard.app.hold_scans import scan_lake_for_hold, sweep_holds
 from peakguard.app.incidents import regional_office
-from peakguard.app.security_evidence import EvidenceRef, attach_evidence, evidence_for
+from peakguard.app.security_evidence import (
+    EvidenceRef,
+    attach_evidence,
+    evidence_for,
+    read_evidence,
+)
 from peakguard.cases.holds import HoldState, HoldStep, hold_rules, transition
 from peakguard.errors import ForbiddenError, InvalidInputError, NotFoundError, Problem
 from peakguard.i18n import _
@@ -41,11 +46,13 @@ __all__ = [
     "HoldDraft",
     "HoldLine",
     "HoldView",
+    "add_hold_evidence",
     "get_hold",
     "list_holds",
     "list_violations",
     "open_holds",
     "place_hold",
+    "read_hold_evidence",
     "release_hold",
     "sweep_holds",
 ]
@@ -329,3 +336,34 @@ def list_violations(
     holds = [line.hold.id for line in list_holds(store, actor, limit=1000)]
     with transaction(store.sessions) as session:
         return stored.hold_violations(session, holds, limit=limit)
+
+
+def add_hold_evidence(
+    store: Store,
+    actor: Principal,
+    hold_id: int,
+    name: str,
+    content: bytes,
+    *,
+    now: datetime | None = None,
+) -> EvidenceRef:
+    """Attach an evidence file (an X-ray image, a photo, a statement) to a hold within the
+    actor's reach (``hold.place`` or ``hold.release``); audited by the evidence store."""
+    if not (actor.may(Permission.hold_place) or actor.may(Permission.hold_release)):
+        require(actor, Permission.hold_place)
+    with transaction(store.sessions) as session:
+        hold = _visible(session, actor, hold_id)
+    return attach_evidence(
+        store, actor, subject=EVIDENCE_SUBJECT, subject_id=hold_id, name=name, content=content,
+        region=hold.region, carrier=hold.carrier, now=now,
+    )  # fmt: skip
+
+
+def read_hold_evidence(
+    store: Store, actor: Principal, hold_id: int, sha256: str
+) -> tuple[EvidenceRef, bytes]:
+    """An evidence file of the hold, its bytes (the read is audited)."""
+    digest = sha256.strip().lower()
+    if not any(item.sha256 == digest for item in get_hold(store, actor, hold_id).evidence):
+        raise NotFoundError(_("Hold HOLD-{id} has no such evidence file.", id=hold_id))
+    return read_evidence(store, actor, digest)
