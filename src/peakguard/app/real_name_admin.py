@@ -11,7 +11,7 @@ only), the key rotation, the retention, and the waybill check of 快递暂行条
   reports how many are stale and the carriers send their lists again.
 - Retention (``admin.manage``): entries accepted before the retention period (one year by
   default, the local rule DOMAIN.md cites) are removed; their flags stay, with the hash only.
-- Waybill check (``realname.write`` or ``realname.read``): findings by row and field, no value.
+- Waybill check (``realname.read``): findings by row and field, never the value.
 """
 
 from __future__ import annotations
@@ -165,8 +165,7 @@ def _past_days(
 
 def list_employees(store: Store, actor: Principal) -> list[EmployeeRecord]:
     """The employees registered (codes and when; never an ID) of the caller's carrier."""
-    if not (actor.may(Permission.realname_write) or actor.may(Permission.realname_read)):
-        require(actor, Permission.realname_read)
+    require(actor, Permission.realname_write)
     scope = reach(actor)
     with transaction(store.sessions) as session:
         found = employees_of(session, None if scope.everything else scope.carrier)
@@ -295,8 +294,7 @@ def check_waybill_file(
 
 
 def _may_check(actor: Principal) -> None:
-    if not actor.may(Permission.realname_write):
-        require(actor, Permission.realname_read)
+    require(actor, Permission.realname_read)
 
 
 def _audit_check(store: Store, actor: Principal, source: str, rows: int, found: int) -> None:

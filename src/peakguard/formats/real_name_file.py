@@ -195,15 +195,15 @@ def _row(
 ) -> RegisterRow | None:
     read: dict[str, Any] = {}
     readers = {
-        "waybill": _code,
+        "waybill": code_text,
         "carrier": carrier_cell,
         "sender_name": _name,
         "id_type": id_type_cell,
         "id_number": id_number_cell,
-        "outlet": _code,
-        "region": _region,
+        "outlet": code_text,
+        "region": region_code,
         "accepted_at": lambda value: _moment(value, limits, latest),
-        "accepted_by": _code,
+        "accepted_by": code_text,
     }
     for column, reader in readers.items():
         try:
@@ -215,7 +215,8 @@ def _row(
     return RegisterRow(row=number, **read)
 
 
-def _code(value: Any) -> str:
+def code_text(value: Any) -> str:
+    """A waybill, outlet or employee number; a refusal never quotes it."""
     text = text_cell(value)
     if text is None:
         raise RefusedCellError(_("is empty; every entry needs it"))
@@ -233,7 +234,8 @@ def _name(value: Any) -> str:
     return text
 
 
-def _region(value: Any) -> str:
+def region_code(value: Any) -> str:
+    """A six-digit region code; a refusal never quotes it."""
     text = text_cell(value)
     if text is None or not re.fullmatch(r"[1-8][0-9]{5}", text):
         raise RefusedCellError(_("must be a six-digit GB/T 2260 region code such as 510107"))
