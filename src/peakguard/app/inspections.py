@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,7 @@ from peakguard.cases.inspections import (
     load_checklist,
     next_state,
 )
+from peakguard.config import Settings
 from peakguard.errors import (
     ConflictError,
     ForbiddenError,
@@ -57,6 +59,13 @@ from peakguard.store.inspections import (
 from peakguard.store.security_evidence import drop_evidence_of
 
 NOTE_LIMIT = 2000
+
+
+def checklist_of(settings: Settings) -> Checklist:
+    """The checklist the deployment uses: the national one, extended by the local office's file
+    (setting ``inspection_checklist``, when the deployment has it)."""
+    extension: Path | None = getattr(settings, "inspection_checklist", None)
+    return load_checklist(extension)
 
 
 @dataclass(frozen=True)
@@ -515,6 +524,7 @@ __all__ = [
     "answer_items",
     "attach_finding_evidence",
     "cancel_inspection",
+    "checklist_of",
     "complete_inspection",
     "get_inspection",
     "hidden_from",

@@ -72,6 +72,18 @@ def findings_of(session: Session, inspection_id: int) -> list[FindingRecord]:
     return [_finding(row) for row in rows]
 
 
+def findings_of_inspections(session: Session, ids: Sequence[int]) -> list[FindingRecord]:
+    """The findings of the inspections ``ids``, by inspection then item order."""
+    if not ids:
+        return []
+    rows = session.scalars(
+        select(FindingRow)
+        .where(FindingRow.inspection_id.in_(list(ids)))
+        .order_by(FindingRow.inspection_id, FindingRow.id)
+    )
+    return [_finding(row) for row in rows]
+
+
 @dataclass(frozen=True)
 class Inspector:
     user_id: int
