@@ -21,14 +21,23 @@ def _settings(sqlite_url: str, tmp_path: Path) -> Settings:
 def test_a_round_runs_every_sweep_and_records_nothing_on_an_empty_desk(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    """The five sweeps (cases, reminders to the duty, alerts, daily reports, incidents) run,
-    none fails, and nothing is due on a desk with no work."""
+    """The seven sweeps (cases, reminders to the duty, alerts, daily reports, incidents,
+    rectification orders, stop-sort holds) run, none fails, and nothing is due on a desk with
+    no work."""
     settings = _settings(sqlite_url, tmp_path)
     store = open_store(settings)
     report = sweeps.run_sweeps(store, settings)
     store.engine.dispose()
     assert report.failed == ()
-    assert set(report.counts) == {"cases", "case_reminders", "alerts", "daily_reports", "incidents"}
+    assert set(report.counts) == {
+        "cases",
+        "case_reminders",
+        "alerts",
+        "daily_reports",
+        "incidents",
+        "rectification_orders",
+        "holds",
+    }
     assert report.recorded == 0
 
 

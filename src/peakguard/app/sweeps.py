@@ -4,7 +4,9 @@
 In order: the cases' reminders and breaches (:mod:`.case_sweep`), the complaint reminders
 delivered to the duty as alerts and the duty's alert escalation (:mod:`.alerts`), the daily
 reports' deadline flags (:mod:`.daily_rollup`), the incidents' blockage clocks
-(:mod:`.incidents`). Each sweep takes its own lock and records each firing once, however many
+(:mod:`.incidents`), the rectification orders' reminders and escalation
+(:mod:`.rectification`), the stop-sort holds' violations found in the lake
+(:mod:`.hold_scans`). Each sweep takes its own lock and records each firing once, however many
 processes sweep and however long none did (it catches up); one failing sweep does not stop
 the others, and the failure is logged and retried at the next period.
 """
@@ -20,7 +22,9 @@ from peakguard.app.alerts import alert_case_reminders, sweep_alerts
 from peakguard.app.case_sweep import sweep_cases
 from peakguard.app.context import event_lake
 from peakguard.app.daily_rollup import forecast_in_force, sweep_reports
+from peakguard.app.hold_scans import sweep_holds
 from peakguard.app.incidents import sweep_incidents
+from peakguard.app.rectification import sweep_orders
 from peakguard.cases.daily_reports import DailyReportSettings
 from peakguard.config import Settings
 from peakguard.store.database import Store
@@ -80,6 +84,8 @@ def run_sweeps(store: Store, settings: Settings, *, now: datetime | None = None)
         "alerts": alerts,
         "daily_reports": reports,
         "incidents": incidents,
+        "rectification_orders": lambda: sweep_orders(store, settings, moment),
+        "holds": lambda: sweep_holds(store, settings, moment),
     }
     counts: dict[str, int] = {}
     failed: list[str] = []
