@@ -27,11 +27,12 @@ class EventType(StrEnum):
     accept = "accept"
     """收寄: taken into the network at an outlet; carries the three security flags."""
     sort = "sort"
-    """分拣: sorted at a node."""
+    """分拣: sorted at a node; a hub may record its X-ray screening (``x_rayed``) here."""
     depart = "depart"
     """发运: left the node toward ``next_node_id`` (required on this event)."""
     arrive = "arrive"
-    """到达: arrived at a node (the handover counterpart of the previous node's depart)."""
+    """到达: arrived at a node (the handover counterpart of the previous node's depart); a hub
+    may record its X-ray screening (``x_rayed``) here."""
     out_for_delivery = "out_for_delivery"
     """派件: handed to a courier at the delivering station."""
     deliver = "deliver"
@@ -86,7 +87,8 @@ SCAN_EVENT_SCHEMA = pa.schema(
 """The stored columns, in order. ``origin_region``/``destination_region`` are GB/T 2260 codes
 (six digits; the first two name the province, the first four the city). ``product`` is the
 carrier's service product (``standard`` when the source has none). The security flags are set on
-``accept`` events and empty on every other event."""
+``accept`` events; ``x_rayed`` may also be set on a hub's ``sort`` or ``arrive`` event (screening
+at the hub); the flags are empty on every other event."""
 
 PARTITION_COLUMNS: tuple[str, ...] = ("day", "carrier")
 """The event lake is partitioned by China-Standard-Time day, then carrier."""

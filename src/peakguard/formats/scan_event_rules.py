@@ -23,6 +23,8 @@ from peakguard.formats.limits import InputLimits
 from peakguard.i18n import Message, _
 
 DEFAULT_PRODUCT = "standard"
+X_RAY_FLAG = "x_rayed"
+"""The one security flag a hub may record too (on its sort or arrive scan)."""
 
 _TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"  # date and time of day
 _OFFSET = r"([Zz]|[+-]\d{2}(:?\d{2})?)$"
@@ -58,12 +60,14 @@ class ColumnCheck:
 
 @dataclass(frozen=True)
 class _EventKinds:
-    """Rows by their event: known (one of EventType), exception, accept, depart."""
+    """Rows by their event: known (one of EventType), exception, accept, depart, and those a
+    hub records its X-ray screening on (sort, arrive)."""
 
     known: BoolArray
     exception: BoolArray
     accept: BoolArray
     depart: BoolArray
+    hub_screening: BoolArray
 
 
 def column_rules(
@@ -232,6 +236,7 @@ def _event(cells: Cells) -> tuple[pa.Array, _EventKinds, list[ColumnCheck]]:
         exception=equals(event, EventType.exception.value),
         accept=equals(event, EventType.accept.value),
         depart=equals(event, EventType.depart.value),
+        hub_screening=equals(event, EventType.sort.value) | equals(event, EventType.arrive.value),
     )
     return event, kinds, checks
 
@@ -290,7 +295,8 @@ def _security_flag(
     in_file: bool,
 ) -> tuple[pa.Array, list[ColumnCheck]]:
     """A security flag as a boolean: required on accept events (when the column is
-    ``in_file``), true or false in words the file may use, and on no other event."""
+    ``in_file``), true or false in words the file may use; ``x_rayed`` also allowed on sort
+    and arrive events (X-ray screening at a hub), the others on no other event."""
     if name in typed:
         flag = typed[name]
         unreadable = np.zeros(count, dtype=bool)
@@ -315,12 +321,27 @@ def _security_flag(
             unreadable,
             lambda value: _("must be true or false, not {value!r}", value=value),
         ),
-        ColumnCheck(
-            name,
-            events.known & ~events.accept & ~is_null(flag),
-            lambda _value: _("only accept events carry the security flags: leave it empty"),
-        ),
+        _flag_elsewhere(name, flag, events),
     ]
+
+
+def _flag_elsewhere(name: str, flag: pa.Array, events: _EventKinds) -> ColumnCheck:
+    """A flag on an event that may not carry it: ``x_rayed`` belongs on accept, sort and
+    arrive events, the other two on accept events only."""
+    if name == X_RAY_FLAG:
+        return ColumnCheck(
+            name,
+            events.known & ~events.accept & ~events.hub_screening & ~is_null(flag),
+            lambda _value: _(
+                "only accept, sort and arrive events carry x_rayed (screening at the outlet "
+                "or at a hub): leave it empty"
+            ),
+        )
+    return ColumnCheck(
+        name,
+        events.known & ~events.accept & ~is_null(flag),
+        lambda _value: _("only accept events carry the security flags: leave it empty"),
+    )
 
 
 def _times(

@@ -80,8 +80,9 @@ ReasonName = Literal["damage", "loss", "refused", "address_problem", "locker_wit
 class ScanEventIn(RequestModel):
     """One scan event as ``POST /events/bulk`` takes it (docs/reference/scan-events.md). Its
     ``time`` lies between 2000-01-01 and now plus the scanner clocks' tolerance (24 hours by
-    default); ``reason`` is on exception events only, the three security flags on accept
-    events only, ``next_node_id`` required on depart events."""
+    default); ``reason`` is on exception events only, the three security flags required on
+    accept events, ``x_rayed`` also allowed on sort and arrive events (X-ray screening at a
+    hub) and the flags on no other event, ``next_node_id`` required on depart events."""
 
     waybill: str = Field(pattern=IDENTIFIER)
     carrier: str = Field(pattern=CARRIER)
@@ -98,9 +99,16 @@ class ScanEventIn(RequestModel):
     x_rayed: bool | None = None
 
 
-def _needed_on(event: str, fields: tuple[str, ...], *, only_there: bool) -> dict[str, Any]:
+def _needed_on(
+    event: str,
+    fields: tuple[str, ...],
+    *,
+    only_there: bool,
+    also_on: tuple[str, ...] = (),
+) -> dict[str, Any]:
     """JSON Schema: ``fields`` present and not null on ``event`` events; with ``only_there``,
-    absent or null on every other event."""
+    absent or null on every other event except those of ``also_on``, where they may be given
+    (``x_rayed`` on a hub's sort or arrive)."""
     rule: dict[str, Any] = {
         "if": {"properties": {"event": {"const": event}}, "required": ["event"]},
         "then": {
@@ -109,7 +117,13 @@ def _needed_on(event: str, fields: tuple[str, ...], *, only_there: bool) -> dict
         },
     }
     if only_there:
-        rule["else"] = {"properties": {name: {"type": "null"} for name in fields}}
+        absent: dict[str, Any] = {"properties": {name: {"type": "null"} for name in fields}}
+        if also_on:
+            absent = {
+                "if": {"properties": {"event": {"enum": list(also_on)}}, "required": ["event"]},
+                "else": absent,
+            }
+        rule["else"] = absent
     return rule
 
 
@@ -118,7 +132,8 @@ def scan_event_schema() -> dict[str, Any]:
     schema = ScanEventIn.model_json_schema()
     schema["allOf"] = [
         _needed_on("exception", ("reason",), only_there=True),
-        _needed_on("accept", ("real_name_verified", "inspected", "x_rayed"), only_there=True),
+        _needed_on("accept", ("real_name_verified", "inspected"), only_there=True),
+        _needed_on("accept", ("x_rayed",), only_there=True, also_on=("sort", "arrive")),
         _needed_on("depart", ("next_node_id",), only_there=False),
     ]
     return schema
