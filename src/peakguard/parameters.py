@@ -50,7 +50,8 @@ from pydantic_core import ErrorDetails
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import Message, _
 
-SECTIONS: Final = ("stagger", "reroute", "reserve", "forecast", "kpi", "warnings", "daily_reports")
+_SECTION_NAMES = "stagger reroute reserve forecast kpi warnings daily_reports security"
+SECTIONS: Final = tuple(_SECTION_NAMES.split())
 """Every section a settings file may hold, one per parameter class."""
 
 TIME_EXAMPLE: Final = "2024-11-11T20:00:00+08:00"

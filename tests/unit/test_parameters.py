@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from peakguard.analytics.settings import KpiSettings, ServiceStandard
 from peakguard.cases.daily_reports import DailyReportSettings
+from peakguard.cases.security_watch import SecurityWatchSettings
 from peakguard.domain.network import NodeKind
 from peakguard.domain.regions import PairClass
 from peakguard.errors import InvalidInputError
@@ -41,11 +42,16 @@ CLASSES: list[type[FileParameters]] = [
     KpiSettings,
     WarningThresholds,
     DailyReportSettings,
+    SecurityWatchSettings,
 ]
 BEIJING = timezone(timedelta(hours=8))
 
 # Each class: TOML text changing some of its knobs, and the object that text must give.
 WRITTEN: list[tuple[str, FileParameters]] = [
+    (
+        "[security]\nx_ray_threshold = 0.95\nwindow_days = 5\nslide_points = 3\n",
+        SecurityWatchSettings(x_ray_threshold=0.95, window_days=5, slide_points=3.0),
+    ),
     (
         "[daily_reports]\ndeadline_hour = 12\njump_factor = 2.5\n",
         DailyReportSettings(deadline_hour=12, jump_factor=2.5),
