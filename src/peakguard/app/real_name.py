@@ -260,9 +260,9 @@ def reveal_entry(
 
 def _reason(text: str, field: str) -> str:
     stated = " ".join(text.split())
-    if len(stated) < 4 or len(stated) > REASON_LIMIT:
+    if len(stated) < 2 or len(stated) > REASON_LIMIT:
         message = _(
-            "state why (4 to {limit} characters): the reason is kept in the audit trail",
+            "state why (2 to {limit} characters): the reason is kept in the audit trail",
             limit=REASON_LIMIT,
         )
         raise InvalidInputError(message, [Problem(field, message)])
