@@ -107,9 +107,8 @@ def test_sliding_needs_enough_accepts_before() -> None:
 
 def test_days_outside_the_windows_are_left_out() -> None:
     """A bad 31 October (before the earlier window) changes nothing."""
-    figures = [OutletDay(date(2026, 10, 31), 1000, 0, 0, 0)] + days(
-        date(2026, 11, 8), 7, 100, 100, 100, 100
-    )
+    bad_day = OutletDay(date(2026, 10, 31), 1000, 0, 0, 0)
+    figures = [bad_day, *days(date(2026, 11, 8), 7, 100, 100, 100, 100)]
     assert judge_outlet(OUTLET, figures, UNTIL) is None
 
 
