@@ -34,7 +34,7 @@ from peakguard.app.rectification_views import (
     view_in,
     visible_order,
 )
-from peakguard.app.security_evidence import attach_evidence, checked_file
+from peakguard.app.security_evidence import EvidenceRef, attach_evidence, checked_file
 from peakguard.cases.model import Side
 from peakguard.cases.rectification import (
     CLOCK_STATES,
@@ -64,6 +64,7 @@ __all__ = [
     "OrderLine",
     "OrderView",
     "answer_extension",
+    "attach_report_evidence",
     "escalate_order",
     "get_order",
     "issue_order",
@@ -146,6 +147,29 @@ def respond_to_order(
             content=item.content, region=order.region, carrier=order.carrier, now=moment,
         )  # fmt: skip
     return get_order(store, reference, actor=actor, now=moment)
+
+
+def attach_report_evidence(
+    store: Store,
+    reference: str,
+    *,
+    name: str,
+    content: bytes,
+    actor: Principal,
+    now: datetime | None = None,
+) -> EvidenceRef:
+    """Attach one more evidence file to the carrier's report (the carrier, while the order is
+    open)."""
+    with transaction(store.sessions) as session:
+        order = visible_order(session, actor, reference)
+        side = acting_side(actor, order, Permission.order_respond)
+        if side is Side.regulator or order.state not in OPEN_STATES:
+            problem = Problem("file", _("the carrier attaches evidence to an open order"))
+            raise InvalidInputError(_("The evidence cannot be attached."), [problem])
+    return attach_evidence(
+        store, actor, subject="order_report", subject_id=order.id, name=name, content=content,
+        region=order.region, carrier=order.carrier, now=now,
+    )  # fmt: skip
 
 
 def request_extension(

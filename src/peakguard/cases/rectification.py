@@ -243,6 +243,8 @@ def deadline_of(
         assert spec.on is not None
         if spec.on <= china_day(issued_at):
             raise _bad(where, _("the date must come after the day the order is issued"))
+        if (spec.on - china_day(issued_at)).days > MAX_DAYS:
+            raise _bad(where, _("a rectification runs at most {most} days", most=MAX_DAYS))
         return Deadline(end_of(spec.on), spec.basis, None, source)
     assert spec.days is not None
     basis = Basis.working_days if spec.basis is DeadlineBasis.working_days else Basis.calendar_days
@@ -265,3 +267,50 @@ def reminders_due(issued_at: datetime, due: datetime, now: datetime) -> tuple[ti
 def reminder_kind(before: timedelta) -> str:
     """``remind.72h``: the firing's kind, unique per order."""
     return f"remind.{int(before.total_seconds() // 3600)}h"
+
+
+def state_label(state: str) -> Message:
+    """An order's or a penalty case's state in the reader's words."""
+    labels: dict[str, Message] = {
+        OrderState.issued: _("issued, awaiting the carrier's report"),
+        OrderState.extension_requested: _("extension asked"),
+        OrderState.reported: _("reported, awaiting the re-check"),
+        OrderState.closed: _("closed (re-check passed)"),
+        OrderState.escalated: _("escalated to a penalty case"),
+        PenaltyState.opened: _("opened"),
+        PenaltyState.proposed: _("fine proposed"),
+        PenaltyState.decided: _("decided"),
+        PenaltyState.not_punished: _("not punished"),
+    }
+    return labels.get(state, _("unknown state {state}", state=state))
+
+
+def step_label(step: str) -> Message:
+    """A step of an order's history in the reader's words."""
+    labels: dict[str, Message] = {
+        "issue": _("order issued"),
+        "respond": _("carrier's report"),
+        "request_extension": _("extension asked"),
+        "grant_extension": _("extension granted"),
+        "refuse_extension": _("extension refused"),
+        "recheck_pass": _("re-check passed"),
+        "recheck_fail": _("re-check failed"),
+        "escalate": _("escalated: deadline passed without a report"),
+        "remind.72h": _("reminder: 3 days left"),
+        "remind.24h": _("reminder: 1 day left"),
+        "penalty.open": _("penalty case opened"),
+        "penalty.propose": _("fine proposed"),
+        "penalty.decide": _("penalty decided"),
+        "penalty.not_punish": _("decided not to punish"),
+    }
+    return labels.get(step, _("step {step}", step=step))
+
+
+def basis_label(basis: str) -> Message:
+    """How an order's deadline was set, in words."""
+    labels: dict[str, Message] = {
+        DeadlineBasis.date: _("a date set by the order"),
+        DeadlineBasis.calendar_days: _("calendar days"),
+        DeadlineBasis.working_days: _("working days"),
+    }
+    return labels.get(basis, _("unknown basis {basis}", basis=basis))

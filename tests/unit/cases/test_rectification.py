@@ -133,12 +133,15 @@ def test_working_days_skip_national_day_and_count_the_make_up_day() -> None:
 
 
 def test_a_dated_deadline_is_the_end_of_that_day_and_must_be_later_than_the_issue() -> None:
-    """2026-12-20 ends at 00:00 on the 21st; the day of issue itself is refused."""
+    """2026-12-20 ends at 00:00 on the 21st; the day of issue itself, and a date more than a
+    year away, are refused."""
     assert due(DeadlineSpec(DeadlineBasis.date, on=date(2026, 12, 20))) == datetime(
         2026, 12, 21, tzinfo=CHINA
     )
     with pytest.raises(InvalidInputError):
         due(DeadlineSpec(DeadlineBasis.date, on=date(2026, 12, 3)))
+    with pytest.raises(InvalidInputError):  # more than a year: a typing mistake
+        due(DeadlineSpec(DeadlineBasis.date, on=date(2099, 1, 1)))
 
 
 def test_a_year_without_its_notice_is_refused_not_guessed() -> None:
