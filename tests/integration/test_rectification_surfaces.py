@@ -140,7 +140,7 @@ def test_the_list_puts_the_overdue_order_first_and_marks_it(site: Site) -> None:
             rule_keys=("x_ray",),
             requirement="开机过检",
             deadline="10d",
-        ),  # fmt: skip
+        ),
         actor=ADMIN,
         now=now - timedelta(days=20),
     )
@@ -162,7 +162,8 @@ def test_the_api_and_the_cli_issue_list_show_and_export(
     headers = administrator_headers(site.store)
     body = {
         "carrier": "ZTO", "region": "510104", "place": "中通武侯网点", "facts": "实名未登记",
-        "rules": ["real_name"], "requirement": "逐件实名", "deadline": {"basis": "working_days", "days": 5},
+        "rules": ["real_name"], "requirement": "逐件实名",
+        "deadline": {"basis": "working_days", "days": 5},
     }  # fmt: skip
     made = site.client.post("/orders", json=body, headers=headers)
     assert made.status_code == 201, made.text
