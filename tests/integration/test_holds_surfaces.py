@@ -183,7 +183,7 @@ def test_the_cli_places_finds_the_violation_and_releases(site: Site) -> None:
         "--evidence", "疑似烟花", "--waybill", "ZT7003",
     )  # fmt: skip
     number = re.search(r"HOLD-(\d+)", placed)
-    assert number is not None and "ZT7003" in placed and "placement" in placed
+    assert number is not None and "ZT7003" in placed and "when the hold was placed" in placed
     assert "HOLD-" + number.group(1) in run("list")
     assert "depart" in run("violations", "--hold", number.group(1))
     assert "Violations recorded now: 0." in run("sweep")

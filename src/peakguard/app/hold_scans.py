@@ -35,7 +35,7 @@ from peakguard.app.alerts import raise_alert
 from peakguard.app.audit import record_in
 from peakguard.app.context import event_lake
 from peakguard.app.incidents import regional_office
-from peakguard.cases.holds import hold_rules, is_violation
+from peakguard.cases.holds import hold_rules, is_violation, scan_label
 from peakguard.config import Settings
 from peakguard.domain.scans import SCAN_EVENT_SCHEMA, china_day
 from peakguard.i18n import _
@@ -153,7 +153,7 @@ def _alert(session: Session, item: HeldWaybill, scan: Scan, now: datetime) -> No
                 hold=item.hold_id,
                 carrier=scan.carrier,
                 waybill=scan.waybill,
-                event=scan.event,
+                event=scan_label(scan.event),
                 node=scan.node_id,
                 scanned_at=scan.scanned_at,
             ),

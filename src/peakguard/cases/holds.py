@@ -59,13 +59,34 @@ def transition(state: str, step: HoldStep) -> HoldState:
     target = TRANSITIONS.get((HoldState(state), step))
     if target is None:
         raise ConflictError(
-            _(
-                "A hold that is {state} cannot be {step}d: it was released already.",
-                state=state_label(state),
-                step=step.value,
-            )
+            _("The hold is {state} already: it cannot be released again.", state=state_label(state))
         )
     return target
+
+
+def found_label(by: str) -> Message:
+    """How a violation was found, in words."""
+    labels = {
+        "ingest": _("when the scans were sent"),
+        "sweep": _("by the periodic sweep"),
+        "placement": _("when the hold was placed"),
+    }
+    return labels.get(by, _("by the periodic sweep"))
+
+
+def scan_label(event: str) -> Message:
+    """A scan event in words (the violations' lists and alerts)."""
+    labels = {
+        "accept": _("accepted"),
+        "sort": _("sorted"),
+        "depart": _("departed"),
+        "arrive": _("arrived"),
+        "out_for_delivery": _("out for delivery"),
+        "deliver": _("delivered"),
+        "exception": _("exception recorded"),
+        "return": _("returned"),
+    }
+    return labels.get(event, _("scanned"))
 
 
 def scope_label(scope: str) -> Message:

@@ -21,7 +21,14 @@ from peakguard.app.holds import (
     release_hold,
     sweep_holds,
 )
-from peakguard.cases.holds import HoldScope, hold_rules, scope_label, state_label
+from peakguard.cases.holds import (
+    HoldScope,
+    found_label,
+    hold_rules,
+    scan_label,
+    scope_label,
+    state_label,
+)
 from peakguard.cli.console import (
     LOCAL,
     handled,
@@ -173,8 +180,9 @@ def print_violations(found: list[ViolationRecord]) -> None:
         (_("Hold"), _("Carrier"), _("Waybill"), _("Scan"), _("Node"), _("Scanned"),
          _("Found by")),
         (
-            (f"HOLD-{item.hold_id}", item.carrier, item.waybill, item.event, item.node_id,
-             _moment(item.scanned_at), item.detected_by)
+            (f"HOLD-{item.hold_id}", item.carrier, item.waybill, render(scan_label(item.event)),
+             item.node_id,
+             _moment(item.scanned_at), render(found_label(item.detected_by)))
             for item in found
         ),
     )  # fmt: skip

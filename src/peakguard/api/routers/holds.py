@@ -36,7 +36,14 @@ from peakguard.app.holds import (
     release_hold,
     sweep_holds,
 )
-from peakguard.cases.holds import HoldScope, HoldState, hold_rules, scope_label, state_label
+from peakguard.cases.holds import (
+    HoldScope,
+    HoldState,
+    hold_rules,
+    scan_label,
+    scope_label,
+    state_label,
+)
 from peakguard.i18n import render
 from peakguard.identity.model import Permission, Principal
 from peakguard.store.database import Store
@@ -90,6 +97,7 @@ class ViolationOut(ResponseModel):
     carrier: str
     waybill: str
     event: str
+    event_label: str
     node_id: str
     scanned_at: datetime
     detected_at: datetime
@@ -194,12 +202,13 @@ def _line(hold: HoldRecord, waybills: int, violations: int, language: str) -> Ho
     )
 
 
-def violation_out(item: ViolationRecord) -> ViolationOut:
+def violation_out(item: ViolationRecord, language: str) -> ViolationOut:
     return ViolationOut(
         hold=item.hold_id,
         carrier=item.carrier,
         waybill=item.waybill,
         event=item.event,
+        event_label=render(scan_label(item.event), language),
         node_id=item.node_id,
         scanned_at=item.scanned_at,
         detected_at=item.detected_at,
@@ -235,7 +244,7 @@ def hold_out(view: HoldView, language: str) -> HoldOut:
             )
             for item in view.reports
         ],
-        violation_list=[violation_out(item) for item in view.violations],
+        violation_list=[violation_out(item, language) for item in view.violations],
         evidence_files=[
             EvidenceOut(
                 sha256=item.sha256,
@@ -328,7 +337,7 @@ def violations(
 ) -> list[ViolationOut]:
     """The violations of one hold, or of every hold within the caller's reach."""
     found = list_violations(_store(request), actor, hold_id=hold, limit=limit)
-    return [violation_out(item) for item in found]
+    return [violation_out(item, _language(request)) for item in found]
 
 
 @router.post("/holds/sweep", response_model=SweepOut)

@@ -26,7 +26,15 @@ from starlette.datastructures import UploadFile
 
 from peakguard.app.context import event_lake
 from peakguard.app.holds import HoldDraft, HoldView, get_hold, list_holds, place_hold, release_hold
-from peakguard.cases.holds import HoldScope, HoldState, hold_rules, scope_label, state_label
+from peakguard.cases.holds import (
+    HoldScope,
+    HoldState,
+    found_label,
+    hold_rules,
+    scan_label,
+    scope_label,
+    state_label,
+)
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import ConflictError, ForbiddenError, InvalidInputError, Problem
 from peakguard.i18n import Message, _, render
@@ -281,10 +289,10 @@ def _tables(view: HoldView, language: str) -> list[TableView]:
         rows=[
             {
                 "waybill": item.waybill,
-                "event": item.event,
+                "event": label(scan_label(item.event)),
                 "node": item.node_id,
                 "scanned": item.scanned_at,
-                "found_by": item.detected_by,
+                "found_by": label(found_label(item.detected_by)),
             }
             for item in view.violations
         ],
