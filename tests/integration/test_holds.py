@@ -369,3 +369,27 @@ def test_a_batch_takes_the_outlets_accepted_waybills_and_a_bag_lists_its_own(
         "category", "evidence", "files[0]", "held_from", "region", "waybills",
     ]  # fmt: skip
     assert len(list_holds(store, officer)) == 2
+
+
+def test_an_ingest_is_never_refused_because_the_hold_check_fails(
+    world: tuple[Store, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The held waybills cannot be read (a broken table): the batch is stored all the same,
+    and the sweep records the violation once the check works again."""
+    store, settings = world
+    officer = who(store, "zto-sc", "security.zto", OFFICER)
+    hold = place_hold(store, officer, draft(), now=FOUND)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the holds table is unreadable")
+
+    reporter = who(store, "zto-sc", "data.zto", REPORTER)
+    events = parse_event_records([scan("ZT100", "sort", FOUND + timedelta(minutes=30))])
+    with monkeypatch.context() as patch:
+        patch.setattr("peakguard.store.holds.held_waybills", broken)
+        report = ingest_events(
+            store, settings.resolved_event_lake(), events, actor=reporter, source="test"
+        )
+    assert report.stored == 1
+    assert get_hold(store, officer, hold.hold.id).violations == []
+    assert sweep_holds(store, settings, FOUND + timedelta(hours=1)) == 1
