@@ -22,7 +22,7 @@ REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("GET", "/orders"): _api(),
     ("POST", "/orders"): _api(json=UNKNOWN_FIELD),
     ("GET", "/orders/rules"): _api(),
-    ("GET", "/orders/export"): _api(),
+    ("GET", "/orders/export"): _api(params={"format": "pdf"}),  # 422: the matrix reads JSON
     ("POST", "/orders/sweep"): _api(),
     ("GET", "/orders/{reference}"): _api(),
     ("POST", "/orders/{reference}/respond"): _api(json=UNKNOWN_FIELD),
