@@ -86,7 +86,7 @@ def token(site: Site, organisation: str, *permissions: str) -> dict[str, str]:
 
 def test_an_officer_places_and_an_inspector_releases_through_the_pages(site: Site) -> None:
     """The form without a category is refused beside the field; with it, the hold page shows
-    the waybill, the X-ray image and no release form for the officer, whose release is 403;
+    the waybill, the X-ray image (downloaded from its link) and no release form for the officer, whose release is 403;
     the inspector sees the release form, releases it, and a second release on the same
     version is a 409 shown above the form."""
     log_in(site, "zto.security")
@@ -106,6 +106,10 @@ def test_an_officer_places_and_an_inspector_releases_through_the_pages(site: Sit
     page = site.client.get(path)
     assert 'data-state="held"' in page.text and "ZT7001" in page.text and "xray.png" in page.text
     assert 'data-testid="release-form"' not in page.text
+    link = re.search(r'href="(/holds/\d+/evidence/[0-9a-f]{64})"', page.text)
+    assert link is not None
+    image = site.client.get(link.group(1))
+    assert image.status_code == 200 and image.content == PNG
     release = {"csrf_token": csrf, "version": "1", "outcome": "false_alarm", "reason": "误报"}
     assert site.client.post(f"{path}/release", data=release).status_code == 403
     assert "HOLD-" in site.client.get("/app/holds").text
