@@ -102,6 +102,10 @@ def record_commitment(
     """Record a signed commitment letter (one per company, office and season)."""
     if not (actor.may(Permission.inspection_conduct) or actor.may(Permission.order_issue)):
         require(actor, Permission.inspection_conduct)
+    if actor.organisation.kind not in (OrganisationKind.regulator, OrganisationKind.system):
+        raise ForbiddenError(
+            _("{who} may not record letters: the regulator office records them.", who=actor.label())
+        )
     moment = now or datetime.now(UTC)
     problems: list[Problem] = []
     if not SEASON.match(draft.season):

@@ -22,6 +22,10 @@ def _upload(world: Any, caller: Any) -> dict[str, Any]:
     return {"content": b"%PDF-1.4\n", "params": {"file_name": "a.pdf"}}
 
 
+def _bad_export(world: Any, caller: Any) -> dict[str, Any]:
+    return {"params": {"what": "everything"}}
+
+
 def _page(world: Any, caller: Any) -> dict[str, Any]:
     return {"follow_redirects": False}
 
@@ -34,7 +38,7 @@ REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("GET", "/inspections"): _none,
     ("POST", "/inspections"): _unknown,
     ("GET", "/inspections/checklist"): _none,
-    ("GET", "/inspections/export"): _none,
+    ("GET", "/inspections/export"): _bad_export,  # a file when past the check: ask 422
     ("GET", "/inspections/{inspection_id}"): _none,
     ("POST", "/inspections/{inspection_id}/start"): _unknown,
     ("POST", "/inspections/{inspection_id}/answers"): _unknown,
@@ -49,6 +53,18 @@ REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("GET", "/commitments"): _none,  # no season: 422
     ("POST", "/commitments"): _unknown,
     ("POST", "/commitments/{letter_id}/letter"): _upload,
+    ("GET", "/app/inspections"): _page,
+    ("GET", "/app/inspections/new"): _page,
+    ("POST", "/app/inspections/new"): _form,  # no moment: 422
+    ("GET", "/app/inspections/{inspection_id}"): _page,
+    ("POST", "/app/inspections/{inspection_id}/steps"): _form,
+    ("POST", "/app/inspections/{inspection_id}/answers"): _form,
+    ("POST", "/app/inspections/findings/{finding_id}/evidence"): _form,
+    ("GET", "/app/abnormal-outlets"): _page,
+    ("POST", "/app/abnormal-outlets"): _form,
+    ("POST", "/app/abnormal-outlets/{entry_id}/remove"): _form,
+    ("GET", "/app/commitments"): _page,
+    ("POST", "/app/commitments"): _form,
 }
 FILL: dict[str, str] = {
     "{inspection_id}": "999999999",
