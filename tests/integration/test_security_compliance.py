@@ -21,7 +21,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,11 @@ from peakguard.app import accounts
 from peakguard.app.authentication import SecurityPolicy, login
 from peakguard.app.context import open_store
 from peakguard.app.events import ingest_events, parse_event_records
+from peakguard.app.hold_drafts import HoldDraft
+from peakguard.app.holds import place_hold
 from peakguard.cli import app as cli_app
 from peakguard.config import Settings
+from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.identity import credentials
 from peakguard.identity.model import (
     LOCAL_ADMINISTRATOR,
@@ -301,6 +304,26 @@ def test_the_page_shows_figures_watch_list_and_panels(site: Site) -> None:
     assert "SF-MY-O1" not in zto and "YTO" not in zto
     bad = site.get("admin.ops", "/app/security", region="5x")
     assert bad.status_code == 200 and 'id="region-error"' in bad.text
+
+
+def test_the_holds_panel_follows_the_readers_reach(site: Site) -> None:
+    """A stop-sort hold on one of SF's Mianyang waybills shows in the holds panel of the
+    administrator and of Mianyang's office, not of ZTO's planner."""
+    draft = HoldDraft(
+        scope="waybill",
+        carrier="SF",
+        region="510703",
+        node_id="SF-MY-O1",
+        category="explosives",
+        held_from=datetime(2026, 11, 14, 12, 0, tzinfo=CHINA_STANDARD_TIME),
+        evidence="X 光机图像显示疑似雷管",
+        waybills=("SF-MY-O1-1114-03",),
+    )
+    hold = place_hold(site.store, ADMIN, draft, lake=site.home / "lake")
+    reference = hold.hold.reference
+    for user, shown in (("admin.ops", True), ("analyst.my", True), ("planner.zto", False)):
+        page = site.get(user, "/app/security", export="csv", table="holds")
+        assert (reference in page.content.decode("utf-8")) is shown, user
 
 
 def test_the_commands_answer_as_the_api(
