@@ -40,6 +40,7 @@ from peakguard.app.context import open_store
 from peakguard.app.events import ingest_events, parse_event_records
 from peakguard.app.hold_drafts import HoldDraft
 from peakguard.app.holds import place_hold
+from peakguard.app.security import compliance
 from peakguard.cli import app as cli_app
 from peakguard.config import Settings
 from peakguard.domain.scans import CHINA_STANDARD_TIME
@@ -304,6 +305,16 @@ def test_the_page_shows_figures_watch_list_and_panels(site: Site) -> None:
     assert "SF-MY-O1" not in zto and "YTO" not in zto
     bad = site.get("admin.ops", "/app/security", region="5x")
     assert bad.status_code == 200 and 'id="region-error"' in bad.text
+
+
+def test_a_past_moment_counts_what_was_scanned_by_then(site: Site) -> None:
+    """At 12:00 on 8 November (the demo records a past season): the range ends that day, and
+    the hub's screening of ZTO-CD-O2's parcel 00 at 14:00 is not yet counted (8 of 10)."""
+    moment = datetime(2026, 11, 8, 12, 0, tzinfo=CHINA_STANDARD_TIME)
+    report = compliance(site.home / "lake", actor=ADMIN, now=moment)
+    assert (report.day_from, report.day_to) == (date(2026, 11, 2), date(2026, 11, 8))
+    [o2] = [row for row in report.rows if row.outlet_id == "ZTO-CD-O2"]
+    assert (o2.accepts, o2.count("x_rayed"), o2.count("x_rayed_at_hub")) == (10, 8, 0)
 
 
 def test_the_holds_panel_follows_the_readers_reach(site: Site) -> None:

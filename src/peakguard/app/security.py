@@ -207,7 +207,13 @@ def compliance(
         notes.append(_("There are no scan events yet: the figures need acceptance scans."))
     elif visible:
         found = outlet_days(
-            lake, span[0], span[1], carrier=brand, prefix=prefix, hub_days=settings.hub_days
+            lake,
+            span[0],
+            span[1],
+            carrier=brand,
+            prefix=prefix,
+            hub_days=settings.hub_days,
+            cutoff=now,
         )
         scope = reach(actor)
         for outlet, days in found.items():
@@ -264,7 +270,7 @@ def watchlist(
     if not visible:
         return WatchReport(until, brand, prefix, settings, 0, [])
     found = outlet_days(
-        lake, earlier, last, carrier=brand, prefix=prefix, hub_days=settings.hub_days
+        lake, earlier, last, carrier=brand, prefix=prefix, hub_days=settings.hub_days, cutoff=now
     )
     scope = reach(actor)
     figures = {
@@ -281,6 +287,7 @@ def watchlist(
         last,
         hub_days=settings.hub_days,
         per_check=settings.sample_waybills,
+        cutoff=now,
     )
     entries = [replace(entry, samples=samples.get(entry.outlet, {})) for entry in entries]
     return WatchReport(until, brand, prefix, settings, judged, entries)

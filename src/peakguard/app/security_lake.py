@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import ibis
@@ -68,14 +68,17 @@ def outlet_days(
     carrier: str | None,
     prefix: str,
     hub_days: int,
+    cutoff: datetime | None = None,
 ) -> dict[OutletKey, list[tuple[date, Counts]]]:
     """Per outlet, its days from ``first`` to ``last`` with accepts, and the counts of each
-    (the hub scans of ``hub_days`` more days read for screening at a hub)."""
+    (the hub scans of ``hub_days`` more days read for screening at a hub; none after
+    ``cutoff`` when given)."""
     engine = lake_engine(lake, day_span(first, last + timedelta(days=hub_days)), carrier)
     if engine is None:
         return {}
     events = _narrowed(engine.events, carrier, prefix)
-    table = engine.compute(security_compliance(events, KpiSettings(), by=OUTLET_DAY))
+    measured = KpiSettings(cutoff=cutoff)
+    table = engine.compute(security_compliance(events, measured, by=OUTLET_DAY))
     found: dict[OutletKey, list[tuple[date, Counts]]] = defaultdict(list)
     for row in table.to_pylist():
         if not first <= row["day"] <= last:
@@ -108,6 +111,7 @@ def lapse_samples(
     *,
     hub_days: int,
     per_check: int,
+    cutoff: datetime | None = None,
 ) -> dict[OutletKey, dict[str, tuple[str, ...]]]:
     """Per outlet, per check: up to ``per_check`` waybills accepted from ``first`` to ``last``
     whose acceptance lacked it (X-ray: screened neither at the outlet nor at a hub), the
@@ -122,7 +126,7 @@ def lapse_samples(
     )
     if engine is None:
         return {}
-    checks = accept_checks(engine.events, KpiSettings())
+    checks = accept_checks(engine.events, KpiSettings(cutoff=cutoff))
     ids = sorted({outlet.outlet_id for outlet in outlets})
     checks = checks.filter(
         checks.outlet_id.isin(ids)
