@@ -365,8 +365,10 @@ def sweep_orders(store: Store, settings: Settings, now: datetime | None = None) 
     fired = 0
     for order, clock in due:  # one transaction per order: one failure loses one order's round
         with transaction(store.sessions) as session:
+            done = {kind for kind, _scheduled, _at in stored.firings(session, order.id)}
             for before in reminders_due(clock.started_at, clock.due_at, moment):
-                fired += _remind(session, store, order, clock.due_at, before, moment)
+                if reminder_kind(before) not in done:  # a read first: no write when nothing is due
+                    fired += _remind(session, store, order, clock.due_at, before, moment)
             if moment > clock.due_at:
                 fired += _escalate_ignored(session, store, order, clock.due_at, moment)
     return fired
