@@ -341,3 +341,24 @@ def test_a_file_with_bad_cells_stores_nothing_and_never_repeats_an_id(
     path.write_text(header + good + fixed, encoding="utf-8")
     report = import_register_file(store, zto, path, now=NOW)
     assert (report.created, report.invalid_ids, report.flags_raised) == (3, 1, 1)
+
+
+def test_a_week_of_parcels_and_three_outlets_in_a_day_are_flagged_once(store: Store) -> None:
+    """22 parcels a day (under 30) for 7 days: 154 in the window, one volume_window flag on
+    the 7th day, not again on the 8th; three outlets in one day: one spread_day flag."""
+    zto = who(store, "zto-sc", WRITER)
+    for day in range(8):
+        batch = [
+            entry(f"W{day}-{n:02d}", OTHER_ID, accepted_at=ACCEPTED + timedelta(days=day))
+            for n in range(22)
+        ]
+        record_entries(store, zto, batch, now=NOW + timedelta(days=day))
+    window = list_flags(store, zto, kind="volume_window").flags
+    assert [(f.day, f.figures["window_parcels"]) for f in window] == [
+        ((ACCEPTED + timedelta(days=6)).date(), 154)
+    ]
+    assert list_flags(store, zto, kind="volume_day").total == 0
+    spread = [entry(f"S{n}", outlet=f"ZTO-CD-0{n}") for n in range(3)]
+    assert record_entries(store, zto, spread, now=NOW).flags_raised == 1
+    (flag,) = list_flags(store, zto, kind="spread_day").flags
+    assert flag.figures["outlets"] == 3
