@@ -17,11 +17,12 @@ import pytest
 from peakguard.app import accounts
 from peakguard.app.alerts import office_alerts
 from peakguard.app.context import open_store
-from peakguard.app.penalties import decide_penalty, get_penalty, propose_penalty
+from peakguard.app.penalties import decide_penalty, get_penalty, not_punish, propose_penalty
 from peakguard.app.rectification import (
     EvidenceFile,
     OrderDraft,
     answer_extension,
+    escalate_order,
     get_order,
     issue_order,
     open_orders,
@@ -310,3 +311,35 @@ def test_an_order_on_the_spot_and_who_sees_it(store: Store) -> None:
     assert lines[0].overdue and lines[0].remaining is not None and lines[0].remaining < timedelta(0)
     assert not lines[1].overdue
     assert [line.reference for line in open_orders(store, yto, now=ISSUED)] == [spot.reference]
+
+
+def test_a_refused_extension_then_an_escalation_by_hand_and_no_punishment(store: Store) -> None:
+    """Refusing an extension needs a reason and keeps the deadline; escalating by hand before
+    the deadline is refused, after it the penalty case opens; deciding not to punish needs the
+    legal reason and ends the case; a decided case takes no further step."""
+    inspector, officer = who(store, "sc-post", "li"), who(store, "zto-sc", "wang")
+    reference = order_from_finding(store)
+    request_extension(store, reference, expected_version=1, reason="设备采购中",
+                      deadline="20d", actor=officer, now=ISSUED + timedelta(days=1))  # fmt: skip
+    with pytest.raises(InvalidInputError):
+        answer_extension(store, reference, expected_version=2, grant=False, reason="",
+                         actor=inspector, now=ISSUED + timedelta(days=2))  # fmt: skip
+    refused = answer_extension(store, reference, expected_version=2, grant=False,
+                               reason="整改内容简单, 无需延期", actor=inspector,
+                               now=ISSUED + timedelta(days=2))  # fmt: skip
+    assert refused.clock is not None and refused.clock.due_at == DUE_10D
+    with pytest.raises(InvalidInputError):
+        escalate_order(store, reference, expected_version=3, actor=inspector,
+                       now=DUE_10D - timedelta(hours=1))  # fmt: skip
+    escalated = escalate_order(store, reference, expected_version=3, text="逾期未报",
+                               actor=inspector, now=DUE_10D + timedelta(hours=1))  # fmt: skip
+    assert escalated.penalty is not None
+    case = escalated.penalty.reference
+    with pytest.raises(InvalidInputError):
+        not_punish(store, case, expected_version=1, reason=" ", actor=inspector)
+    reason = "违法行为轻微并及时改正, 没有造成危害后果 (行政处罚法第三十三条)"
+    done = not_punish(store, case, expected_version=1, reason=reason, actor=inspector)
+    assert (done.state, done.penalty.company_fine) == ("not_punished", None)
+    with pytest.raises(IllegalTransitionError):
+        propose_penalty(store, case, expected_version=2, company_fine=200_000, actor=inspector)
+    assert sweep_orders(store, Settings(), DUE_10D + timedelta(days=2)) == 0
