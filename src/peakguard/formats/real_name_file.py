@@ -196,7 +196,7 @@ def _row(
     read: dict[str, Any] = {}
     readers = {
         "waybill": code_text,
-        "carrier": carrier_cell,
+        "carrier": _carrier,
         "sender_name": _name,
         "id_type": id_type_cell,
         "id_number": id_number_cell,
@@ -242,10 +242,31 @@ def region_code(value: Any) -> str:
     return text
 
 
+def _carrier(value: Any) -> str:
+    """A carrier's code or name; a refusal names the known carriers, never the cell (an ID in
+    the wrong column must not be repeated)."""
+    try:
+        return carrier_cell(value)
+    except RefusedCellError:
+        raise RefusedCellError(
+            _("is not a carrier peakguard knows; give its code, such as ZTO, or its name")
+        ) from None
+
+
 def _moment(value: Any, limits: InputLimits, latest: datetime | None) -> datetime:
     if text_cell(value) is None:
         raise RefusedCellError(_("is empty; every entry needs it"))
-    moment = moment_cell(value, limits, None)
+    try:
+        moment = moment_cell(value, limits, None)
+    except RefusedCellError:  # its message quotes the cell: an ID in the wrong column must not be
+        raise RefusedCellError(
+            _(
+                "is not a time peakguard reads: write it as 2026-11-11 09:30 (China time) or "
+                "with its offset, from {first} to {last}",
+                first=limits.earliest_time.date(),
+                last=f"{limits.latest_year}-12-31",
+            )
+        ) from None
     if latest is not None and moment > latest:
         raise RefusedCellError(_("is in the future: record a parcel once it is accepted"))
     return moment

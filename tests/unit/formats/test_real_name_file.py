@@ -93,3 +93,15 @@ def test_an_id_excel_turned_into_a_number_is_refused_without_repeating_it() -> N
     shown = repr([(p.location, p.message.msgid, p.message.params) for p in parsed.problems])
     assert "110105194912310" not in shown and ID not in shown
     assert parsed.problems[0].message.params == {"digits": 15}
+
+
+def test_an_id_in_the_wrong_column_is_never_repeated() -> None:
+    """Columns shifted by one: the ID lands in the time and carrier columns; the refusals
+    name the places and say what is expected, without the ID."""
+    spaced = "110105 19491231 002X"
+    data = workbook(["ZT1", spaced, "张三", "身份证", ID, "ZTO-CD-01", "510107", ID, "E1"])
+    name, table = read_register_table(data, "register.xlsx")
+    parsed = parse_register(table, name, latest=LATEST)
+    assert [p.location.rsplit(" ", 1)[1] for p in parsed.problems] == ["carrier", "accepted_at"]
+    shown = repr([(p.message.msgid, p.message.params) for p in parsed.problems])
+    assert "19491231" not in shown
