@@ -255,7 +255,8 @@ def test_the_cli_imports_searches_and_checks_waybills_without_showing_an_id(
     outputs = [run("realname", "import", str(register), code=2)]
     assert "register.csv row 2, column region" in outputs[0]
     register.write_text(header + row, encoding="utf-8")
-    outputs.append(run("realname", "import", str(register)))
+    outputs.append(run("realname", "import", str(register), "--per-day", "1"))
+    assert re.search(r"Flags raised\s*│\s*1", outputs[-1])  # one parcel reaches a threshold of 1
     outputs.append(run("realname", "search", "--id-stdin", given=OTHER_ID + "\n"))
     assert "**************0014" in outputs[-1] and "YT1" in outputs[-1]
     entry_id = re.search(r"│\s*(\d+)\s*│\s*YT1", outputs[-1])

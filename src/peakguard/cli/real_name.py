@@ -7,6 +7,7 @@ the local administrator."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -32,7 +33,7 @@ from peakguard.app.real_name_admin import (
 )
 from peakguard.app.real_name_intake import import_register_file
 from peakguard.cases.real_name import problem_label, type_label
-from peakguard.cases.real_name_flags import kind_label, state_label
+from peakguard.cases.real_name_flags import DEFAULT_THRESHOLDS, kind_label, state_label
 from peakguard.cases.waybill_check import finding_label
 from peakguard.cli.console import LOCAL, handled, opened_store, print_figures, print_table, say
 from peakguard.domain.scans import CHINA_STANDARD_TIME
@@ -62,11 +63,24 @@ def _moment(value: datetime | None) -> str:
 @real_name_app.command("import")
 def import_command(
     file: Annotated[Path, typer.Argument(help="a register file, .csv or .xlsx")],
+    per_day: Annotated[
+        int, typer.Option(min=1, help="flag one ID on this many parcels a day")
+    ] = DEFAULT_THRESHOLDS.per_day,
+    per_window: Annotated[
+        int, typer.Option(min=1, help="flag one ID on this many parcels in the window")
+    ] = DEFAULT_THRESHOLDS.per_window,
+    window_days: Annotated[
+        int, typer.Option(min=1, max=366, help="the window's days")
+    ] = DEFAULT_THRESHOLDS.window_days,
 ) -> None:
     """Record a carrier's register file: all of it, or at one bad cell none (POST
     /realname/imports). IDs failing their check are kept and flagged."""
-    with handled(), opened_store() as store:
-        report = import_register_file(store, LOCAL, file)
+    with handled():
+        thresholds = replace(
+            DEFAULT_THRESHOLDS, per_day=per_day, per_window=per_window, window_days=window_days
+        )
+        with opened_store() as store:
+            report = import_register_file(store, LOCAL, file, thresholds=thresholds)
     print_figures(
         _("Recorded"),
         [
