@@ -257,7 +257,7 @@ def test_a_sweep_after_downtime_records_every_missed_firing_once(store: Store) -
 def test_the_carrier_asks_once_for_more_time(store: Store) -> None:
     """Asked on day 3 for 20 December, granted: due at its end (00:00 on the 21st), the first
     deadline kept beside it; asking again is refused; past the first deadline nothing fires,
-    and the 3-day reminder comes before the new one."""
+    and the 3-day and 1-day reminders come before the new one."""
     inspector, officer = who(store, "sc-post", "li"), who(store, "zto-sc", "wang")
     reference = order_from_finding(store)
     asked = request_extension(store, reference, expected_version=1, reason="X光机待安装",
@@ -276,6 +276,9 @@ def test_the_carrier_asks_once_for_more_time(store: Store) -> None:
     assert sweep_orders(store, Settings(), DUE_10D + timedelta(hours=1)) == 0
     assert get_order(store, reference, actor=officer, now=DUE_10D).state == "issued"
     assert sweep_orders(store, Settings(), datetime(2026, 12, 18, 1, tzinfo=CHINA)) == 1
+    assert sweep_orders(store, Settings(), datetime(2026, 12, 20, 1, tzinfo=CHINA)) == 1
+    steps = get_order(store, reference, actor=officer, now=DUE_10D).steps
+    assert [step.step for step in steps][-2:] == ["remind.72h+ext", "remind.24h+ext"]
 
 
 def test_an_order_on_the_spot_and_who_sees_it(store: Store) -> None:

@@ -366,9 +366,11 @@ def sweep_orders(store: Store, settings: Settings, now: datetime | None = None) 
     for order, clock in due:  # one transaction per order: one failure loses one order's round
         with transaction(store.sessions) as session:
             done = {kind for kind, _scheduled, _at in stored.firings(session, order.id)}
+            extended = clock.due_at != clock.first_due_at
             for before in reminders_due(clock.started_at, clock.due_at, moment):
-                if reminder_kind(before) not in done:  # a read first: no write when nothing is due
-                    fired += _remind(session, store, order, clock.due_at, before, moment)
+                kind = reminder_kind(before, extended=extended)
+                if kind not in done:  # a read first: no write when nothing is due
+                    fired += _remind(session, store, order, clock.due_at, (before, kind), moment)
             if moment > clock.due_at:
                 fired += _escalate_ignored(session, store, order, clock.due_at, moment)
     return fired
@@ -379,10 +381,10 @@ def _remind(
     store: Store,
     order: OrderRecord,
     due: datetime,
-    before: timedelta,
+    firing: tuple[timedelta, str],
     now: datetime,
 ) -> int:
-    kind = reminder_kind(before)
+    before, kind = firing
     if not stored.record_firing(session, order.id, kind, scheduled_at=due - before, fired_at=now):
         return 0
     raise_alert(

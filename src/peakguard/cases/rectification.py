@@ -264,9 +264,16 @@ def reminders_due(issued_at: datetime, due: datetime, now: datetime) -> tuple[ti
     return tuple(before for before in REMIND_BEFORE if issued_at < due - before <= now)
 
 
-def reminder_kind(before: timedelta) -> str:
-    """``remind.72h``: the firing's kind, unique per order."""
-    return f"remind.{int(before.total_seconds() // 3600)}h"
+EXTENDED: Final = "+ext"
+"""The suffix of a reminder before the deadline an extension granted (an order is extended
+once, so each reminder fires at most once for each of its two deadlines)."""
+
+
+def reminder_kind(before: timedelta, *, extended: bool = False) -> str:
+    """``remind.72h`` (``remind.72h+ext`` before an extended deadline): the firing's kind,
+    unique per order."""
+    kind = f"remind.{int(before.total_seconds() // 3600)}h"
+    return kind + EXTENDED if extended else kind
 
 
 def state_label(state: str) -> Message:
@@ -303,7 +310,7 @@ def step_label(step: str) -> Message:
         "penalty.decide": _("penalty decided"),
         "penalty.not_punish": _("decided not to punish"),
     }
-    return labels.get(step, _("step {step}", step=step))
+    return labels.get(step.removesuffix(EXTENDED), _("step {step}", step=step))
 
 
 def basis_label(basis: str) -> Message:
