@@ -5,6 +5,7 @@ and evidence reads audited."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -289,3 +290,43 @@ def test_only_the_conducting_office_changes_an_inspection(store: Store) -> None:
         start_inspection(store, province, planned.id, expected_version=1)
     cancelled = cancel_inspection(store, city, planned.id, expected_version=1, reason="网点已停业")
     assert cancelled.state == "cancelled" and "网点已停业" in cancelled.inspection.note
+
+
+def test_two_inspectors_answering_at_once_one_is_refused(store: Store) -> None:
+    """Wang and Li answer the same version at the same moment: one batch is kept whole, the
+    other refused as stale (409) with nothing of it written."""
+    office = principal(store, "sc-post", "wang", INSPECTOR)
+    colleague = principal(store, "sc-post", "li", INSPECTOR)
+    planned = plan_inspection(store, office, visit(kind="planned"))
+    started = start_inspection(store, office, planned.id, expected_version=1)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def answer(actor: object, note: str) -> None:
+        barrier.wait()
+        try:
+            answer_items(
+                store,
+                actor,
+                planned.id,  # type: ignore[arg-type]
+                [ItemAnswer("x_ray.machine_present", "not_compliant", note)],
+                expected_version=started.version,
+            )
+            outcomes.append(note)
+        except StaleRecordError:
+            outcomes.append("stale")
+
+    threads = [
+        threading.Thread(target=answer, args=(who, note))
+        for who, note in ((office, "无安检机"), (colleague, "安检机缺失"))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("stale") == 1 and len(outcomes) == 2
+    kept = get_inspection(store, office, planned.id)
+    assert kept.version == started.version + 1
+    assert [f.finding.description for f in kept.findings] == [
+        next(o for o in outcomes if o != "stale")
+    ]

@@ -388,6 +388,8 @@ def answer_items(
                 )
             )
         cleaned = _checked_answers(inspection, answers)
+        # The version first: a concurrent change waits on the row and is then refused whole.
+        version = stored.update_inspection(session, inspection.id, expected_version, {}, now=moment)
         rules = {item[0]: item[4] for item in inspection.checklist_items}
         found, withdrawn = 0, 0
         for answer in cleaned:
@@ -418,7 +420,6 @@ def answer_items(
                 if dropped is not None:
                     drop_evidence_of(session, "finding", dropped)
                     withdrawn += 1
-        version = stored.update_inspection(session, inspection.id, expected_version, {}, now=moment)
         record_in(
             session,
             store,
