@@ -40,6 +40,9 @@ from peakguard.app.context import open_store
 from peakguard.app.events import ingest_events, parse_event_records
 from peakguard.app.hold_drafts import HoldDraft
 from peakguard.app.holds import place_hold
+from peakguard.app.inspection_plans import InspectionPlan
+from peakguard.app.inspections import plan_inspection
+from peakguard.app.rectification_issue import OrderDraft, issue_order
 from peakguard.app.security import compliance
 from peakguard.cli import app as cli_app
 from peakguard.config import Settings
@@ -61,6 +64,7 @@ USERS = {
     "analyst.my": ("sc-my", "analyst"),
     "planner.zto": ("zto", "network_planner"),
     "reporter.zto": ("zto", "data_reporter"),
+    "inspector.my": ("sc-my", "inspector"),
 }
 
 
@@ -335,6 +339,49 @@ def test_the_holds_panel_follows_the_readers_reach(site: Site) -> None:
     for user, shown in (("admin.ops", True), ("analyst.my", True), ("planner.zto", False)):
         page = site.get(user, "/app/security", export="csv", table="holds")
         assert (reference in page.content.decode("utf-8")) is shown, user
+
+
+def test_the_inspections_panel_follows_the_readers_reach(site: Site) -> None:
+    """An unannounced inspection (暗访) of ZTO in Mianyang shows in the recent inspections of
+    the administrator and of Mianyang's office; ZTO does not see it before it is completed."""
+    plan = InspectionPlan(
+        kind="unannounced",
+        conducted_by="regulator",
+        company="zto",
+        scheduled_at=datetime(2026, 11, 16, 9, 0, tzinfo=CHINA_STANDARD_TIME),
+        inspectors=("inspector.my",),
+        address="绵阳市涪城区 1 号",
+        region="510703",
+        organisation="sc-my",
+    )
+    planned = plan_inspection(site.store, ADMIN, plan)
+    for user, shown in (("admin.ops", True), ("analyst.my", True), ("planner.zto", False)):
+        rows = site.get(user, "/app/security", export="csv", table="inspections")
+        lines = rows.content.decode("utf-8").lstrip("\ufeff").splitlines()[1:]
+        assert any(line.startswith(f"{planned.inspection.id},") for line in lines) is shown, user
+
+
+def test_the_orders_panel_shows_the_clock(site: Site) -> None:
+    """An order issued on the spot to ZTO in Mianyang with 10 days: the administrator and ZTO
+    see it with its deadline and time left (in time); Mianyang's office too."""
+    order = issue_order(
+        site.store,
+        OrderDraft(
+            requirement="所有收寄包裹过机安检",
+            deadline="10d",
+            rule_keys=("x_ray",),
+            carrier="ZTO",
+            region="510703",
+            place="ZTO-MY-O1",
+            facts="暗访发现未过机",
+        ),
+        actor=ADMIN,
+    )
+    for user in ("admin.ops", "analyst.my", "planner.zto"):
+        rows = site.get(user, "/app/security", export="csv", table="orders")
+        lines = rows.content.decode("utf-8").lstrip("\ufeff").splitlines()
+        [line] = [line for line in lines if line.startswith(order.reference)]
+        assert line.endswith(",in time") and " d " in line, (user, line)
 
 
 def test_the_commands_answer_as_the_api(
