@@ -128,10 +128,10 @@ def store_scans(settings: Settings, *records: dict[str, Any]) -> None:
     ingest(settings.resolved_event_lake(), parse_event_records(list(records)))
 
 
-def actions(store: Store, action: str) -> int:
+def actions(store: Store, action: str, outcome: str = "ok") -> int:
     with transaction(store.sessions) as session:
         _total, entries = query_entries(session, limit=1000)
-    return sum(1 for entry in entries if entry.action == action)
+    return sum(1 for entry in entries if (entry.action, entry.outcome) == (action, outcome))
 
 
 def sweep_twice_at_once(store: Store, settings: Settings, now: datetime) -> int:
@@ -308,7 +308,7 @@ def test_only_a_regulator_releases_and_two_releases_at_once_conflict(
     with pytest.raises(ConflictError):
         release_hold(store, inspector, hold.hold.id, expected_version=2,
                      outcome="false_alarm", reason="再次")  # fmt: skip
-    assert actions(store, "hold.release") == 1
+    assert (actions(store, "hold.release"), actions(store, "hold.release", "denied")) == (1, 2)
 
 
 def test_a_hold_is_seen_within_reach_only(world: tuple[Store, Settings]) -> None:

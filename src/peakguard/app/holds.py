@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from peakguard.app.access import reach, require
 from peakguard.app.alerts import raise_alert
-from peakguard.app.audit import record_in
+from peakguard.app.audit import record, record_in
 from peakguard.app.hold_drafts import HoldDraft, checked_draft
 from peakguard.app.hold_scans import scan_lake_for_hold, sweep_holds
 from peakguard.app.incidents import regional_office
@@ -36,7 +36,13 @@ from peakguard.app.security_evidence import (
 from peakguard.cases.holds import HoldState, HoldStep, hold_rules, transition
 from peakguard.errors import ForbiddenError, InvalidInputError, NotFoundError, Problem
 from peakguard.i18n import _
-from peakguard.identity.model import OrganisationKind, Permission, Principal, RegulatorLevel
+from peakguard.identity.model import (
+    Channel,
+    OrganisationKind,
+    Permission,
+    Principal,
+    RegulatorLevel,
+)
 from peakguard.store import holds as stored
 from peakguard.store.database import Store, transaction
 from peakguard.store.holds import HoldRecord, ReportRecord, ViolationRecord
@@ -242,8 +248,11 @@ def release_hold(
     """Release a hold with its recorded outcome and reason (a regulator of the territory);
     after it, scans of its waybills are no longer violations."""
     moment = now or datetime.now(UTC)
-    require(actor, Permission.hold_release)
-    if actor.organisation.kind not in (OrganisationKind.regulator, OrganisationKind.system):
+    regulator = actor.organisation.kind in (OrganisationKind.regulator, OrganisationKind.system)
+    if not (actor.may(Permission.hold_release) and regulator):
+        if actor.channel is not Channel.anonymous:  # a refused release is on the record
+            record(store, actor, "hold.release", "hold", str(hold_id), outcome="denied", at=moment)
+        require(actor, Permission.hold_release)
         raise ForbiddenError(
             _(
                 "{who} may not release a stop-sort hold: only the postal administration of the "
