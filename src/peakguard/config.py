@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     daily_report_settings: Path | None = None
     """A settings file whose ``[daily_reports]`` section sets the daily reports' deadline and
     checks for the server's sweep (docs/reference/settings-files.md); the defaults when unset."""
+    inspection_checklist: Path | None = None
+    """A local office's checklist extension (TOML), merged into the national security
+    checklist (docs/reference/inspections.md); the national checklist alone when unset."""
     cookie_secure: bool = True
     """Send the session cookie over HTTPS only; turn off only for a loopback test server."""
     max_file_megabytes: int = Field(default=256, ge=1, le=64 * 1024)

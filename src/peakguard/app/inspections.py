@@ -64,7 +64,7 @@ NOTE_LIMIT = 2000
 def checklist_of(settings: Settings) -> Checklist:
     """The checklist the deployment uses: the national one, extended by the local office's file
     (setting ``inspection_checklist``, when the deployment has it)."""
-    extension: Path | None = getattr(settings, "inspection_checklist", None)
+    extension: Path | None = settings.inspection_checklist
     return load_checklist(extension)
 
 
