@@ -2,7 +2,9 @@
 
 :func:`run_demo` builds the demo network, stores it, simulates the season, measures a sample
 of its scan events into Double 11's bulletin, plans the season's assurance (staggered pickup,
-the reroute, the reserves) and sizes the capacity from a forecast; it returns every result.
+the reroute, the reserves) and sizes the capacity from a forecast; it records the season's
+complaints, operations desk and security supervision (with a labelled policy of security lapses
+at three outlets applied to the sampled accept events); it returns every result.
 Writing them out (the data files and the HTML pages) is the web's ``publish`` step.
 """
 
@@ -14,9 +16,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from peakguard.app.bulletins import lane_table, measure_bulletin
-from peakguard.app.demo_accounts import DemoLogin, demo_accounts
+from peakguard.app.demo_accounts import SECURITY_ACCOUNTS, DemoLogin, demo_accounts
 from peakguard.app.demo_cases import DemoCases, record_demo_cases
 from peakguard.app.demo_desk import PROVINCE, record_demo_desk
+from peakguard.app.demo_security import record_demo_security
+from peakguard.app.demo_security_summary import DemoSecurity
 from peakguard.app.events import ingest_events
 from peakguard.app.networks import get_network, save_network
 from peakguard.bulletin.model import Bulletin
@@ -24,6 +28,7 @@ from peakguard.bulletin.periods import day_period
 from peakguard.demo.desk_season import DemoDesk, season_days, season_figures
 from peakguard.demo.history import demo_history
 from peakguard.demo.season import double11_scenario
+from peakguard.demo.security_season import LapsePolicy, apply_lapses, lapse_policy
 from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
 from peakguard.domain.network import Network
 from peakguard.domain.summary import NetworkSummary, summarise
@@ -41,7 +46,7 @@ from peakguard.store.event_lake import IngestReport
 
 Step = Callable[[str], None]
 """Told the name of each step as it starts (build, store, accounts, summarise, simulate,
-bulletin, cases, desk, plan, capacity), for a progress display."""
+bulletin, cases, desk, security, plan, capacity), for a progress display."""
 
 DEMO_TRACE_SHARE = 0.02
 """Share of the season's cohorts traced (tracing all ~300 M parcels would take 16 GB)."""
@@ -78,17 +83,30 @@ class DemoResult:
     """The season's complaints and appeals as recorded (app/demo_cases.py)."""
     desk: DemoDesk | None = None
     """The season's operations desk as recorded (app/demo_desk.py)."""
+    security: DemoSecurity | None = None
+    """The season's security supervision as recorded (app/demo_security.py)."""
 
 
 def demo_bulletin(
-    store: Store, season: SimulationResult, lake: Path, *, actor: Principal
+    store: Store,
+    season: SimulationResult,
+    lake: Path,
+    *,
+    actor: Principal,
+    lapses: tuple[LapsePolicy, int] | None = None,
 ) -> DemoBulletin:
     """The season's sampled scan events, ingested into ``lake`` (as a carrier would upload
-    them), measured by the KPI engine into Double 11's daily bulletin."""
+    them), measured by the KPI engine into Double 11's daily bulletin. ``lapses``: the demo's
+    policy of security lapses and its seed, applied to the accept events' flags first (the
+    simulator sets every flag; nothing else changes)."""
     events = events_table(season, expand_events(season.run, rate=DEMO_EVENT_RATE))
-    report = ingest_events(
-        store, lake, events, actor=actor, source="peakguard demo: simulated season"
-    )
+    if lapses is not None:
+        policy, seed = lapses
+        events = apply_lapses(events, policy, seed=seed)
+    source = "peakguard demo: simulated season"
+    if lapses is not None:
+        source += "; security flags: " + lapses[0].label
+    report = ingest_events(store, lake, events, actor=actor, source=source)
     day = date(season.scenario.first_day.year, *BULLETIN_DAY)
     bulletin = measure_bulletin(
         lake, day_period(day), actor=actor, lanes=lane_table(season.network)
@@ -165,15 +183,33 @@ def run_demo(
         trace_share=DEMO_TRACE_SHARE,
     )
     step("bulletin")
-    bulletin = demo_bulletin(store, season, lake, actor=actor)
+    policy = lapse_policy(stored, scenario, seed=seed)
+    bulletin = demo_bulletin(store, season, lake, actor=actor, lapses=(policy, seed))
     step("cases")
     cases = record_demo_cases(store, lake, stored, scenario, seed=seed, actor=actor)
     step("desk")
     desk = demo_desk(store, stored, season, seed=seed, actor=actor)
+    step("security")
+    # The security logins join after the desk: its rosters put an office's users on duty,
+    # and the season's desk is scripted for the offices' first users.
+    logins += demo_accounts(store, actor, SECURITY_ACCOUNTS)
+    security = record_demo_security(
+        store, lake, stored, scenario, seed=seed, actor=actor, policy=policy
+    )
     step("plan")
     assurance = plan_assurance(problem, releases_from_problem(problem))
     step("capacity")
     capacity = demo_season_capacity(stored, scenario, seed=seed)
     return DemoResult(
-        stored, summary, store.backend, season, bulletin, assurance, capacity, logins, cases, desk
+        stored,
+        summary,
+        store.backend,
+        season,
+        bulletin,
+        assurance,
+        capacity,
+        logins,
+        cases,
+        desk,
+        security,
     )

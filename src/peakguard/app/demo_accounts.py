@@ -3,8 +3,10 @@
 Regulators at the three levels (the State Post Bureau, Sichuan's provincial and Chengdu's city
 postal administrations), the headquarters and the Sichuan company of two brands of the demo
 network (ZTO and SF), an e-commerce platform and the public, each with one user of a fitting
-role. Passwords are generated when the demo runs and returned once, never written anywhere; on
-a database where the demo ran before, the users exist, so their passwords are reset instead.
+role; and for security supervision (:data:`SECURITY_ACCOUNTS`) the provincial and city
+inspectors, the provincial duty officer and ZTO Sichuan's security officer. Passwords are
+generated when the demo runs and returned once, never written anywhere; on a database where
+the demo ran before, the users exist, so their passwords are reset instead.
 """
 
 from __future__ import annotations
@@ -136,6 +138,47 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     ),
 )
 """The demo's logins, from the national office down to the public."""
+
+SECURITY_ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount(
+        _regulator("spb-sc", "四川省邮政管理局", RegulatorLevel.provincial, SICHUAN),
+        "sc.inspector",
+        "四川省邮政管理局 安全监管员",
+        "inspector",
+        _(
+            "security in Sichuan: inspects, issues rectification orders, releases stop-sort "
+            "holds; alone reads a sender's ID number in clear (each read audited)"
+        ),
+    ),
+    DemoAccount(
+        _regulator("spb-sc", "四川省邮政管理局", RegulatorLevel.provincial, SICHUAN),
+        "sc.duty",
+        "四川省邮政管理局 值班员",
+        "duty_officer",
+        _("every carrier in Sichuan on the 24-hour duty; places stop-sort holds"),
+    ),
+    DemoAccount(
+        _regulator("spb-cd", "成都市邮政管理局", RegulatorLevel.city, CHENGDU),
+        "cd.inspector",
+        "成都市邮政管理局 安全监管员",
+        "inspector",
+        _("security in Chengdu (5101…): unannounced inspections, orders and their re-checks"),
+    ),
+    DemoAccount(
+        _carrier("zto-sc", "中通快递四川省公司", "ZTO", SICHUAN),
+        "zto-sc.security",
+        "中通快递四川省公司 安全管理员",
+        "security_officer",
+        _(
+            "ZTO's security in Sichuan: keeps the real-name register (masked), self-inspects, "
+            "answers rectification orders, places holds"
+        ),
+    ),
+)
+"""The security supervision's logins (issue 17), registered by the demo with the others."""
+
+ALL_DEMO_ACCOUNTS = DEMO_ACCOUNTS + SECURITY_ACCOUNTS
+"""Every login the demo registers."""
 
 
 def _shape(organisation: Organisation) -> tuple[object, ...]:

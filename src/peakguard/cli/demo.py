@@ -43,6 +43,9 @@ LABELS = {
     "bulletin": _("Measuring the season's scan events into the Double 11 bulletin"),
     "cases": _("Recording the season's complaints and appeals"),
     "desk": _("Recording the season's operations desk: reports, duty, incident, warnings, plan"),
+    "security": _(
+        "Recording the season's security supervision: register, inspections, orders, a hold"
+    ),
     "plan": _("Planning staggered pickup, the reroute and reserves, checked by simulation"),
     "capacity": _("Forecasting the season and sizing the reserves by simulation"),
     "report": _("Writing the report"),
@@ -106,6 +109,8 @@ def demo_command(
         print_figures(_("The season's complaints and appeals"), result.cases.figures())
     if result.desk is not None:
         print_figures(_("The season's operations desk"), result.desk.figures())
+    if result.security is not None:
+        print_figures(_("The season's security supervision"), result.security.figures())
     print_logins(result.accounts)
 
 

@@ -8,12 +8,13 @@ three-digit serial and a check digit (ISO 7064 MOD 11-2: 0–9 or X). A unified 
 region code, a nine-character organisation code (GB 11714, its last character a check digit)
 and a check character over an alphabet of 31. The check digits are computed here, not drawn, so
 every number is well formed; :func:`broken` changes only the last character, so the number fails
-exactly its checksum. A person's birth place is drawn among the regions python-stdnum knows
-(a county created recently is not a birth place a check accepts).
+exactly its checksum. A person's birth place and year are drawn where python-stdnum knows the
+county in that year (a county created or renamed later is no birth place a check accepts).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -79,10 +80,18 @@ def credit_code(region: str, serial: int) -> str:
     return first17 + credit_check_character(first17)
 
 
-def broken(number: str) -> str:
-    """``number`` with its last character changed: it fails its checksum and nothing else."""
-    alphabet = ID_CHECK if number[:-1].isdigit() else CREDIT_ALPHABET
+def broken(number: str, *, credit_code: bool = False) -> str:
+    """``number`` (a resident ID number, or a credit code) with its last character changed: it
+    fails its checksum and nothing else."""
+    alphabet = CREDIT_ALPHABET if credit_code else ID_CHECK
     return number[:-1] + alphabet[(alphabet.index(number[-1]) + 1) % len(alphabet)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _birth_place(region: str, year: int) -> bool:
+    """Whether python-stdnum knows ``region`` as a county in ``year`` (a county created or
+    renamed later is no birth place a check accepts); each pair looked up once."""
+    return ric.is_valid(resident_id(region, date(year, 1, 1), 1))
 
 
 @dataclass(frozen=True)
@@ -99,10 +108,11 @@ class SenderMaker:
     """Draws synthetic senders from one seeded generator, never the same number twice."""
 
     def __init__(self, seed: int, regions: tuple[str, ...]) -> None:
-        if not regions:
-            raise ValueError("SenderMaker needs at least one region code")
+        known = tuple(r for r in regions if _birth_place(r, 2000))
+        if not known:
+            raise ValueError("SenderMaker needs at least one known region code")
         self.random = np.random.default_rng(seed)
-        self.regions = regions
+        self.regions = known
         self.used: set[str] = set()
 
     def _name(self) -> str:
@@ -126,8 +136,7 @@ class SenderMaker:
             number = resident_id(region, birth, int(self.random.integers(1, 1000)))
             if number in self.used or (ending_x and not number.endswith("X")):
                 continue
-            if not ric.is_valid(number):
-                # a county code newer than python-stdnum's list of birth places: draw again
+            if not _birth_place(region, birth.year):
                 continue
             self.used.add(number)
             return Sender(self._name(), "resident_id", number, self._phone())

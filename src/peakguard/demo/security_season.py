@@ -6,8 +6,8 @@ lake holds, this module writes
 - the **lapse policy** (:func:`lapse_policy`, :func:`apply_lapses`): a labelled demo policy
   that clears some of the "three 100 %" flags on the season's accept events at three outlets —
   one whose real-name share slides from 100 % to 90 % over the season, one that skips the X-ray
-  on a few days, one that skips the open-box inspection on the peak days — and at no other
-  outlet, so the compliance watch list lists exactly those three;
+  on a few days, one that skips the open-box inspection on the peak days (10–16 November) —
+  and at no other outlet, so the compliance watch list lists exactly those three;
 - the **real-name register** of the sampled parcels (:func:`season_register`): synthetic
   senders with checksum-valid ID numbers of Sichuan and credit codes of a few organisations;
   at the real-name outlet a few ID numbers that fail their checksum, one person sending
@@ -49,8 +49,9 @@ REAL_NAME_SLIDE = 0.10
 """The real-name outlet's share of unverified accepts on the season's last day (100 % → 90 %)."""
 X_RAY_SKIPPED_DAYS = (7, 8, 15)
 """November days the X-ray outlet's machine is off: no accept that day is X-rayed."""
-PEAK_DAYS = (10, 11, 12, 13)
-"""November days the inspection outlet skips the open-box check on a share of its accepts."""
+PEAK_DAYS = (10, 11, 12, 13, 14, 15, 16)
+"""November days the inspection outlet skips the open-box check on a share of its accepts: the
+peak, the days the scenario's volume is at least 1.4 times normal."""
 PEAK_INSPECTION_LAPSE = 0.30
 INVALID_IDS = 3
 """ID numbers failing their checksum registered at the real-name outlet."""
@@ -62,6 +63,8 @@ ORGANISATION_SHARE = 0.05
 """Share of registered parcels sent by an organisation (a credit code)."""
 REPEAT_SHARE = 0.25
 """Share of a person's parcels sent by someone who sent one before (at the same outlet)."""
+CLERKS = 3
+"""Clerks accepting parcels at each outlet."""
 ORGANISATIONS = (
     "成都蓉锦电子商务有限公司（演示）",
     "四川天府优选贸易有限公司（演示）",
@@ -176,6 +179,18 @@ def lapse_policy(
     return LapsePolicy(LAPSE_POLICY_LABEL, lapses)
 
 
+def register_outlets(network: Network, policy: LapsePolicy) -> tuple[str, ...]:
+    """The outlets whose sampled parcels the demo registers: the three lapsing outlets and,
+    for each of their brands, the first other outlet in Chengdu (where the heavy sender is).
+    Registering every Sichuan outlet's sample (about 60,000 parcels) would take minutes."""
+    taken = set(policy.outlets())
+    clean = []
+    for brand in dict.fromkeys(lapse.carrier for lapse in policy.lapses):
+        found = _outlets(network, brand, CHENGDU, city=True)
+        clean += [outlet for outlet in found if outlet not in taken][:1]
+    return (*policy.outlets(), *clean)
+
+
 def _rank(seed: int, flag: str, waybill: str) -> int:
     return zlib.crc32(f"{seed}:{flag}:{waybill}".encode())
 
@@ -235,6 +250,8 @@ class Registration:
     outlet: str
     accepted_at: datetime
     sender: Sender
+    accepted_by: str
+    """The accepting employee's number (工号)."""
     pattern: str | None = None
 
 
@@ -244,6 +261,8 @@ class Employee:
 
     carrier: str
     outlet: str
+    code: str
+    """The employee's number (工号)."""
     name: str
     number: str
 
@@ -280,7 +299,9 @@ def season_register(
     ordered = sorted(accepted, key=lambda a: (a.accepted_at, a.carrier, a.waybill))
     outlet = policy.of("sliding").outlet
     clerk = maker.person()
-    misused = Employee(policy.of("sliding").carrier, outlet, clerk.name, clerk.number)
+    misused = Employee(
+        policy.of("sliding").carrier, outlet, clerk_code(outlet, 1), clerk.name, clerk.number
+    )
     heavy = maker.person(ending_x=True)
     busiest = _busiest(ordered, set(policy.outlets()))
     organisations = [maker.organisation(name) for name in ORGANISATIONS]
@@ -292,6 +313,7 @@ def season_register(
     employee_waybills = {a.waybill for a in late[-3 * EMPLOYEE_PARCELS :: 3]}
     for parcel in ordered:
         pattern = None
+        accepted_by = clerk_code(parcel.outlet, int(random.integers(1, CLERKS + 1)))
         if not parcel.real_name_verified:
             if parcel.outlet != outlet or invalid >= INVALID_IDS:
                 continue
@@ -303,7 +325,7 @@ def season_register(
             employee_count += 1
             customer = maker.person()
             sender = Sender(customer.name, "resident_id", clerk.number, customer.phone)
-            pattern = "employee_id"
+            pattern, accepted_by = "employee_id", misused.code
         elif (
             busiest == (parcel.outlet, china_day(parcel.accepted_at))
             and heavy_count < HEAVY_PARCELS
@@ -320,7 +342,13 @@ def season_register(
             regulars[parcel.outlet].append(sender)
         entries.append(
             Registration(
-                parcel.waybill, parcel.carrier, parcel.outlet, parcel.accepted_at, sender, pattern
+                parcel.waybill,
+                parcel.carrier,
+                parcel.outlet,
+                parcel.accepted_at,
+                sender,
+                accepted_by,
+                pattern,
             )
         )
     return RegisterScript(
@@ -330,6 +358,11 @@ def season_register(
         heavy if heavy_count else None,
         misused if employee_count else None,
     )
+
+
+def clerk_code(outlet: str, number: int) -> str:
+    """The employee number (工号) of an outlet's ``number``-th clerk."""
+    return f"{outlet}-E{number:02d}"
 
 
 def _busiest(ordered: Sequence[Accepted], lapsing: set[str]) -> tuple[str, date] | None:

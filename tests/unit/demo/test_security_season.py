@@ -86,12 +86,15 @@ def test_every_drawn_number_is_valid_by_an_independent_library() -> None:
 
 
 def test_a_broken_number_fails_its_checksum_and_nothing_else() -> None:
-    """Changing the last character makes stdnum raise InvalidChecksum, for IDs and codes."""
+    """Changing the last character makes stdnum raise InvalidChecksum, for 50 IDs and 50
+    credit codes (some of them all digits but the check character)."""
     maker = SenderMaker(9, REGIONS)
-    for sender in [maker.person() for _ in range(50)] + [maker.organisation("x")]:
-        check = ric if sender.id_kind == "resident_id" else uscc
+    organisations = [maker.organisation("x") for _ in range(50)]
+    for sender in [maker.person() for _ in range(50)] + organisations:
+        credit = sender.id_kind == "credit_code"
+        check = uscc if credit else ric
         with pytest.raises(InvalidChecksum):
-            check.validate(broken(sender.number))
+            check.validate(broken(sender.number, credit_code=credit))
 
 
 # ------------------------------------------------------------------ the lapse policy
@@ -100,7 +103,7 @@ def test_a_broken_number_fails_its_checksum_and_nothing_else() -> None:
 def test_three_lapsing_outlets_of_the_demo_brands(network: Network) -> None:
     """A ZTO outlet in Chengdu slides from 0 to 10 % unverified; an SF outlet in Chengdu skips
     the X-ray on 7, 8 and 15 November; a ZTO outlet outside Chengdu skips 30 % of open-box
-    checks on 10–13 November; the same seed draws the same outlets."""
+    checks on 10–16 November (the peak); the same seed draws the same outlets."""
     policy = lapse_policy(network, SCENARIO, seed=2016)
     sliding, skipping, peak = (policy.of(k) for k in ("sliding", "skipped_days", "peak_days"))
     assert (sliding.carrier, sliding.flag, sliding.region[:4]) == (
@@ -115,7 +118,7 @@ def test_three_lapsing_outlets_of_the_demo_brands(network: Network) -> None:
     assert sliding.cleared[0] == (date(2026, 11, 6), 0.0)
     assert sliding.cleared[-1] == (date(2026, 11, 17), 0.1)
     assert [d.day for d, share in skipping.cleared if share == 1.0] == [7, 8, 15]
-    assert dict(peak.cleared) == {date(2026, 11, d): 0.3 for d in (10, 11, 12, 13)}
+    assert dict(peak.cleared) == {date(2026, 11, d): 0.3 for d in range(10, 17)}
     assert lapse_policy(network, SCENARIO, seed=2016) == policy
     assert "demo policy" in policy.label
 
@@ -150,7 +153,7 @@ def test_lapses_clear_the_stated_share_of_a_days_accepts_and_nothing_else(
     """On 11 November the peak outlet's 10 accepts lose ``inspected`` on 3 (30 %) and the X-ray
     outlet's 4 keep ``x_rayed`` (not a skipped day); on 15 November the X-ray outlet's 5
     accepts all lose it while their sort scans keep empty flags; an outlet outside the policy
-    and the peak outlet's accepts on 9 and 14 November keep every flag; no other column
+    and the peak outlet's accepts on 9 and 17 November keep every flag; no other column
     changes."""
     policy = lapse_policy(network, SCENARIO, seed=2016)
     peak, skipping = policy.of("peak_days").outlet, policy.of("skipped_days").outlet
@@ -162,7 +165,7 @@ def test_lapses_clear_the_stated_share_of_a_days_accepts_and_nothing_else(
     rows += [(f"Y{n}", "sort", skipping, fifteenth + timedelta(hours=1)) for n in range(5)]
     rows += [(f"O{n}", "accept", "ZTO-510104-O1-NOT", fifteenth) for n in range(5)]
     rows += [("E1", "accept", peak, datetime(2026, 11, 9, 23, 30, tzinfo=CHINA))]
-    rows += [("E2", "accept", peak, datetime(2026, 11, 14, 0, 30, tzinfo=CHINA))]
+    rows += [("E2", "accept", peak, datetime(2026, 11, 17, 0, 30, tzinfo=CHINA))]
     table = events(rows)
     lapsed = apply_lapses(table, policy, seed=2016)
     assert lapsed.drop_columns(["inspected", "x_rayed"]).equals(
@@ -230,7 +233,7 @@ def test_the_register_shows_each_pattern(network: Network) -> None:
     misused = [e for e in entries if e.pattern == "employee_id"]
     clerk = script.misused
     assert clerk is not None and clerk.outlet == sliding
-    assert {e.sender.number for e in misused} == {clerk.number}
+    assert {(e.sender.number, e.accepted_by) for e in misused} == {(clerk.number, clerk.code)}
     assert clerk.name not in {e.sender.name for e in misused}
     assert len({e.sender.name for e in misused}) == EMPLOYEE_PARCELS
     others = [e for e in entries if e.pattern != "invalid"]
@@ -247,41 +250,54 @@ def test_the_register_shows_each_pattern(network: Network) -> None:
 
 
 def test_orders_end_the_season_in_every_state_in_order(network: Network) -> None:
-    """Five outcomes among the orders; each order's report after its issue, its re-check
-    after its report; the X-ray re-check falls on a day the machine is off again; the
-    ignored order's deadline passes before a sweep; SF's company has no letter."""
+    """Seven orders end the season in each of the five states (two escalated: one by a failed
+    re-check, with a fine proposed at the legal minimum, one ignored); each order's report
+    after its issue, its re-check after its report, an extension asked before the deadline;
+    the X-ray re-check falls on a day the machine is off again; a sweep runs after the
+    ignored order's deadline; SF's company has no letter."""
     policy = lapse_policy(network, SCENARIO, seed=2016)
     days = demand_days(SCENARIO)
     end = datetime(2026, 11, 21, tzinfo=CHINA)
     plan = season_inspections(network, policy, days, end=end)
     orders = plan.orders()
-    assert sorted({o.outcome for o in orders}) == [
+    assert sorted(o.outcome for o in orders) == [
         "closed",
-        "ignored",
+        "escalated",
+        "escalated",
+        "extension_requested",
         "issued",
-        "penalty",
+        "reported",
         "reported",
     ]
     for order in orders:
-        assert order.issued_at.date() < order.deadline
         if order.reported_at is not None:
             assert order.issued_at < order.reported_at <= end
+            assert not order.ignored
         if order.rechecked_at is not None:
             assert order.reported_at is not None and order.reported_at < order.rechecked_at
-    penalty = next(o for o in orders if o.outcome == "penalty")
-    assert penalty.rechecked_at is not None and penalty.rechecked_at.day == 15
-    assert penalty.recheck_passed is False
-    ignored = next(o for o in orders if o.outcome == "ignored")
-    deadline_end = datetime.combine(ignored.deadline + timedelta(days=1), datetime.min.time())
-    assert any(s >= deadline_end.replace(tzinfo=CHINA) for s in plan.sweeps)
-    kinds = {(i.kind, i.joint_with, i.inspector) for i in plan.inspections}
-    assert ("unannounced", None, CITY_INSPECTOR) in kinds
-    assert ("planned", "public_security", PROVINCIAL_INSPECTOR) in kinds
-    assert ("self", None, "zto-sc.security") in kinds
+        if order.extension is not None:
+            asked = order.extension.asked_at
+            assert order.issued_at < asked < at_end_of(order.deadline)
+            assert order.extension.days > order.days
+    failed = next(o for o in orders if o.recheck_passed is False)
+    assert failed.rechecked_at is not None and failed.rechecked_at.day == 15
+    assert failed.penalty is not None and failed.penalty.company_fine == 100_000
+    ignored = next(o for o in orders if o.ignored)
+    assert ignored.reported_at is None
+    assert any(s > at_end_of(ignored.deadline) for s in plan.sweeps)
+    kinds = {(i.kind, i.conducted_by, i.inspector) for i in plan.inspections}
+    assert ("unannounced", "regulator", CITY_INSPECTOR) in kinds
+    assert ("planned", "joint", PROVINCIAL_INSPECTOR) in kinds
+    assert ("planned", "self", "zto-sc.security") in kinds
     assert plan.missing_commitment == "SF"
     assert [c.carrier for c in plan.commitments] == ["ZTO"]
     assert plan.abnormal is not None and plan.abnormal.outlet == policy.of("peak_days").outlet
     assert all(s <= end for s in plan.sweeps) and plan.sweeps == tuple(sorted(plan.sweeps))
+
+
+def at_end_of(day: date) -> datetime:
+    """The end of ``day``, China time (a deadline falls at the end of its last day)."""
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=CHINA)
 
 
 def test_the_hold_takes_the_waybill_scanned_most_after_its_sort() -> None:
