@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from peakguard.app import accounts
 from peakguard.app.authentication import SecurityPolicy, login
@@ -17,6 +18,7 @@ from peakguard.app.networks import get_network, parse_network_document, save_net
 from peakguard.config import Settings
 from peakguard.domain.network import Network
 from peakguard.errors import ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError
+from peakguard.identity import credentials
 from peakguard.identity.model import LOCAL_ADMINISTRATOR, Organisation, OrganisationKind
 from peakguard.store.database import Store
 from tests.conftest import tiny_document
@@ -62,6 +64,18 @@ SEES: dict[str, set[str] | None] = {
 class Deployment:
     store: Store
     policy: SecurityPolicy
+
+
+@pytest.fixture(autouse=True)
+def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its lowest cost: each run of the demo's accounts hashes a password per user (a
+    fifth of a CPU second each at the deployment's cost) and these tests are about who the
+    users are and what they see, which no cost changes; a wrong password is still refused and
+    the right one still logs in. The deployment's cost has its own test
+    (test_authentication.py)."""
+    monkeypatch.setattr(
+        credentials, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture
@@ -125,7 +139,7 @@ def test_a_second_run_resets_every_password(deployment: Deployment) -> None:
     assert len(accounts.list_users(store, ADMIN)) == len(EXPECTED)
     assert not any(login.created for login in second)
     assert all(old.password != new.password for old, new in zip(first, second, strict=True))
-    # a regulator, a carrier and the public: every login costs an Argon2 verification
+    # a regulator, a carrier and the public
     for old, new in zip(first[2::3], second[2::3], strict=True):
         with pytest.raises(UnauthenticatedError):
             login(store, old.username, old.password, policy=deployment.policy)
