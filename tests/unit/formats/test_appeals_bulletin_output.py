@@ -57,7 +57,13 @@ def _same(cell: Any, value: float | None) -> bool:
 
 
 def _sheet(path: Path, name: str) -> list[dict[str, Any]]:
-    rows = list(load_workbook(path, read_only=True)[name].iter_rows(values_only=True))
+    # Closed here: a read-only workbook keeps its file open, and the garbage collector's
+    # ResourceWarning would fail whichever test runs when it comes (with two workers, another).
+    workbook = load_workbook(path, read_only=True)
+    try:
+        rows = list(workbook[name].iter_rows(values_only=True))
+    finally:
+        workbook.close()
     header = rows[0]
     return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
