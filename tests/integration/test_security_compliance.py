@@ -420,5 +420,16 @@ def test_the_commands_answer_as_the_api(
     )
     assert result.exit_code == 0, result.output
     assert figures.read_text("utf-8-sig").splitlines()[1].startswith("51,217,")
+    looser = tmp_path / "settings.toml"
+    looser.write_text("[security]\nx_ray_threshold = 0.85\n", "utf-8")
+    target = tmp_path / "looser.json"
+    command = ["--lang", "en", "security", "watchlist", "--settings", str(looser)]
+    result = runner.invoke(cli_app, [*command, "--json", str(target)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    listed = json.loads(target.read_text("utf-8"))["outlets"]
+    assert [outlet["outlet"] for outlet in listed] == ["SF-MY-O1"]  # 90 % X-ray ≥ 85 %
+    looser.write_text("[security]\nminimum_accepts = 0\n", "utf-8")
+    refused = runner.invoke(cli_app, command)
+    assert refused.exit_code != 0 and "minimum_accepts" in refused.output
     wrong = runner.invoke(cli_app, ["--lang", "en", "security", "compliance", "--by", "nowhere"])
     assert wrong.exit_code != 0 and "--by" in wrong.output

@@ -99,13 +99,16 @@ def watch_table(report: WatchReport | None, language: str) -> TableView:
         note = render(
             _(
                 "{listed} of {judged} outlets listed over the {days} days to {day}: below "
-                "{threshold} % on a check, or down more than {points} points from the {days} "
-                "days before; outlets under {minimum} accepts are not judged (local policy).",
+                "the threshold on a check (real name {real_name} %, inspection {inspection} %, "
+                "X-ray {x_ray} %), or down more than {points} points from the {days} days "
+                "before; outlets under {minimum} accepts are not judged (local policy).",
                 listed=len(report.entries),
                 judged=report.judged,
                 days=settings.window_days,
                 day=report.day.isoformat(),
-                threshold=f"{min(map(settings.threshold, FLAG_LABELS)) * 100:g}",
+                real_name=f"{settings.real_name_threshold * 100:g}",
+                inspection=f"{settings.inspection_threshold * 100:g}",
+                x_ray=f"{settings.x_ray_threshold * 100:g}",
                 points=f"{settings.slide_points:g}",
                 minimum=settings.minimum_accepts,
             ),
