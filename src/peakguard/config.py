@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     daily_report_settings: Path | None = None
     """A settings file whose ``[daily_reports]`` section sets the daily reports' deadline and
     checks for the server's sweep (docs/reference/settings-files.md); the defaults when unset."""
+    security_settings: Path | None = None
+    """A settings file whose ``[security]`` section sets the security watch list's thresholds
+    for the API and the pages (docs/reference/settings-files.md); the defaults when unset."""
     inspection_checklist: Path | None = None
     """A local office's checklist extension (TOML), merged into the national security
     checklist (docs/reference/inspections.md); the national checklist alone when unset."""

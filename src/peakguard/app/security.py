@@ -298,7 +298,7 @@ def deployment_watch_settings(
 ) -> SecurityWatchSettings:
     """The ``[security]`` section of ``chosen``, else of the deployment's security settings
     file when it names one (``PEAKGUARD_SECURITY_SETTINGS``), else the defaults."""
-    path = chosen if chosen is not None else getattr(settings, "security_settings", None)
+    path = chosen if chosen is not None else settings.security_settings
     if path is None:
         return DEFAULT_WATCH
     return SecurityWatchSettings.from_toml(Path(path))

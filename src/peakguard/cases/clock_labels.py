@@ -16,6 +16,7 @@ RULE_LABELS: dict[str, Message] = {
     "emergency.answer": _("Answer the emergency work order"),
     "emergency.call_back": _("Call the user back (emergency work order)"),
     "incident.blockage_report": _("Report the network blockage"),
+    "rectification.deadline": _("The carrier rectifies by the order's deadline"),
 }
 """Each clock in words, by its rule key (docs/reference/clocks.md)."""
 
