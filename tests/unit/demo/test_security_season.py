@@ -15,6 +15,8 @@ import pytest
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum
 
+from peakguard.cases.inspections import national_checklist
+from peakguard.cases.security_rules import security_rules
 from peakguard.demo.season import double11_scenario
 from peakguard.demo.security_files import evidence_pdf, evidence_png
 from peakguard.demo.security_inspections import (
@@ -345,3 +347,23 @@ def test_evidence_files_are_what_their_signatures_say() -> None:
     pdf = evidence_pdf("Record (demo)", ("line one",))
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
     assert Counter(b"obj" in line for line in pdf.splitlines())[True] >= 5
+
+
+def test_every_finding_names_a_national_checklist_item_and_its_rule(network: Network) -> None:
+    """Each scripted finding's item is on the national checklist, citing the same rule key,
+    and that rule is in the rules catalogue; a fine proposed is inside the rule's range."""
+    checklist = national_checklist()
+    rules = security_rules()
+    policy = lapse_policy(network, SCENARIO, seed=2016)
+    end = datetime(2026, 11, 21, tzinfo=CHINA)
+    plan = season_inspections(network, policy, demand_days(SCENARIO), end=end)
+    findings = [f for i in plan.inspections for f in i.findings]
+    assert len(findings) == 8
+    for finding in findings:
+        item = checklist.item(finding.item_key)
+        assert item is not None, finding.item_key
+        assert item.rule_key == finding.rule_key and finding.rule_key in rules
+        order = finding.order
+        if order is not None and order.penalty is not None:
+            fine = rules[finding.rule_key].company_fine
+            assert fine.minimum <= order.penalty.company_fine <= fine.maximum
