@@ -55,7 +55,9 @@ from tests.integration.demo_security_fixtures import SecuritySeason, security_se
 TOKEN = re.compile(r"[0-9A-Za-z]{18,}")
 SECURITY_GROUPS = ("security", "realname", "inspect", "order", "hold")
 """The command groups of issue 17 (their commands are run, found by walking the groups)."""
-REVEALING = ("reveal",)
+SKIPPED = ("reveal", "rotate", "prune")
+"""Commands not run: the one that shows a number in clear (to the audited permission only),
+and the register's upkeep (re-sealing with a new key, removing entries past retention)."""
 SECURITY = frozenset(
     p
     for p in Permission
@@ -120,14 +122,17 @@ class Scan:
         self.client.cookies.clear()
         where = f"{caller.username} {method} {path} {options.get('params', '')}"
         self.look(where, " ".join(f"{k}: {v}" for k, v in response.headers.items()))
-        content = response.content
+        self.look_bytes(where, response.content)
+        return response.status_code
+
+    def look_bytes(self, where: str, content: bytes) -> None:
+        """:meth:`look` in a file's bytes (an Excel workbook unzipped)."""
         if content.startswith(b"PK"):
             with zipfile.ZipFile(io.BytesIO(content)) as book:
                 for name in book.namelist():
                     self.look(f"{where} {name}", book.read(name).decode("utf-8", "replace"))
         else:
             self.look(where, content.decode("utf-8", "replace"))
-        return response.status_code
 
 
 @pytest.fixture(scope="module")
@@ -399,19 +404,36 @@ def cli_commands(
         yield path, group
 
 
+def arguments(
+    command: click.Command, path: list[str], ids: dict[str, list[str]], suffix: str
+) -> list[str]:
+    """The command's required parameters filled from the season (an output file named
+    ``export.<suffix>``)."""
+    found: list[str] = []
+    for param in command.params:
+        if not param.required or param.name is None:
+            continue
+        value = path_values("/" + "/".join(path), param.name, ids)[0]
+        if param.name in {"out", "output"}:
+            value = f"export.{suffix}"
+        found += [param.opts[0], value] if isinstance(param, click.Option) else [value]
+    return found
+
+
 def test_the_security_commands_show_no_full_number(
-    scan: Scan, monkeypatch: pytest.MonkeyPatch
+    scan: Scan, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Each command of the security groups but ``reveal``, run as the command line's local
-    administrator with its required arguments filled from the season (or missing: the error
-    is scanned too), prints no full number; nor do the log records kept since the season was
-    recorded, nor the audit trail, nor the database file (the register is encrypted at
-    rest)."""
+    """Each command of the security groups but ``reveal`` and the register's upkeep, run as
+    the command line's local administrator with its required arguments filled from the season
+    (an export written as CSV and as Excel), prints and writes no full number; nor do the
+    log records kept since the season was recorded, nor the audit trail, nor the database
+    file (the register is encrypted at rest)."""
     season = scan.season
     monkeypatch.setenv("PEAKGUARD_HOME", str(season.settings.home))
     monkeypatch.setenv("PEAKGUARD_DATABASE_URL", season.settings.database_url or "")
     monkeypatch.setenv("PEAKGUARD_EVENT_LAKE", str(season.lake))
     ids = season_ids(season)
+    runner = CliRunner()
     root = typer.main.get_command(cli_app)
     assert hasattr(root, "commands")
     ran = 0
@@ -419,20 +441,18 @@ def test_the_security_commands_show_no_full_number(
         if group not in root.commands:  # type: ignore[attr-defined]
             continue
         for path, command in cli_commands(root.commands[group], [group]):  # type: ignore[attr-defined]
-            if any(word in " ".join(path) for word in REVEALING):
+            if any(word in " ".join(path) for word in SKIPPED):
                 continue
-            arguments: list[str] = []
-            for param in command.params:
-                if not param.required or param.name is None:
-                    continue
-                value = path_values("/" + "/".join(path), param.name, ids)[0]
-                if isinstance(param, click.Option):
-                    arguments += [param.opts[0], value]
-                else:
-                    arguments.append(value)
-            result = CliRunner().invoke(cli_app, [*path, *arguments])
-            scan.look(f"peakguard {' '.join(path)}", result.output)
-            ran += 1
+            exports = any(param.name in {"out", "output"} for param in command.params)
+            for suffix in ("csv", "xlsx") if exports else ("csv",):
+                folder = tmp_path / f"run{ran}"  # a command may write a file: its own folder
+                folder.mkdir()
+                monkeypatch.chdir(folder)
+                result = runner.invoke(cli_app, [*path, *arguments(command, path, ids, suffix)])
+                for written in folder.iterdir():
+                    scan.look_bytes(f"peakguard {' '.join(path)} {written}", written.read_bytes())
+                scan.look(f"peakguard {' '.join(path)}", result.output)
+                ran += 1
     for text in scan.logs.texts:
         scan.look("log", text)
     for entry in every_audit_entry(season):
