@@ -4,7 +4,7 @@ areas' operations as the administrator who recorded it (:mod:`peakguard.app.demo
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -66,7 +66,7 @@ class DemoSecurity:
     missing_commitments: tuple[str, ...]
     left_out: tuple[str, ...]
     """Brands with no company in the database (nothing recorded for them)."""
-    numbers: frozenset[str] = frozenset()
+    numbers: frozenset[str] = field(default=frozenset(), repr=False)
     """Every full ID number and credit code this run registered (none when already recorded):
     for the personal-data scan; never printed."""
     already_recorded: bool = False
