@@ -16,13 +16,60 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from peakguard.i18n import _current_language, set_language
+from peakguard.i18n import _current_language, current_language, set_language
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``scripts/test.sh`` runs two workers with ``--dist loadscope``: each
+    module's tests on one worker, so its module-scoped fixtures are built once) the tests that
+    read ``demo_run`` come first: the whole ``peakguard demo`` is a third of the suite's time,
+    so one worker starts it at once and the other runs everything else meanwhile, instead of
+    the run waiting at the end for a demo started late. They live in test_cli.py, one module,
+    so that one worker runs the demo once."""
+    if hasattr(config, "workerinput"):  # an xdist worker; alone, the order stays as collected
+        items.sort(key=lambda item: "demo_run" not in getattr(item, "fixturenames", ()))
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """What ``peakguard demo`` left: its exit code and printout, the report folder (``--out``)
+    and the deployment's home (database, lake, jobs)."""
+
+    exit_code: int
+    output: str
+    out: Path
+    home: Path
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """``peakguard --lang zh_CN demo --out … --lang en`` run once per test run on a fresh
+    SQLite home, as a user runs it: it takes minutes (the season's simulation, assurance plan
+    and capacity plan), so every test of the demo reads this one run and writes nothing."""
+    from typer.testing import CliRunner  # noqa: PLC0415 - keeps collection light
+
+    from peakguard.cli import app  # noqa: PLC0415
+
+    root = tmp_path_factory.mktemp("demo")
+    out, home = root / "report", root / "home"
+    language = set_language(current_language())  # the command sets it: restored after
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PEAKGUARD_HOME", str(home))
+        patch.delenv("PEAKGUARD_DATABASE_URL", raising=False)
+        result = CliRunner().invoke(
+            app,
+            ["--lang", "zh_CN", "demo", "--out", str(out), "--lang", "en"],
+            catch_exceptions=False,
+        )
+    _current_language.reset(language)
+    return DemoRun(result.exit_code, result.output, out, home)
 
 
 @pytest.fixture(autouse=True)

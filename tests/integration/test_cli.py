@@ -19,6 +19,7 @@ from peakguard.formats.loading import load_network
 from peakguard.formats.network_document import parse_network
 from peakguard.identity.model import LOCAL_ADMINISTRATOR
 from peakguard.store.jobs import latest_finished_job
+from tests.conftest import DemoRun
 
 
 def flat(text: str) -> str:
@@ -115,19 +116,22 @@ def test_unknown_network_and_language(run: Any) -> None:
     assert bad_language.exit_code == 6 and "zh_CN" in bad_language.stderr
 
 
-def test_demo_builds_stores_and_reports(run: Any, tmp_path: Path) -> None:
-    """The demo prints the network's size, writes the network, season, plan and capacity
-    reports; its plan for Double 11 keeps every open hub inside capacity where the unplanned
-    peak overflows — as the simulator, not only the program, finds — and the reserves its gap
-    report names remove the simulated overflow of the forecast season."""
-    out = tmp_path / "report"
-    result = run("demo", "--out", str(out), "--lang", "en", language="zh_CN")
-    assert result.exit_code == 0, result.output
-    assert "Hubs" in result.output and "203" in flat(result.output)
-    assert "ZTO Express" in result.output
-    report = out / "report.html"
+def test_demo_builds_stores_and_reports(demo_run: DemoRun) -> None:
+    """The demo prints the network's size and writes the network and season reports."""
+    assert demo_run.exit_code == 0, demo_run.output
+    assert "Hubs" in demo_run.output and "203" in flat(demo_run.output)
+    assert "ZTO Express" in demo_run.output
+    report = demo_run.out / "report.html"
     assert report.exists() and report.stat().st_size > 50_000
     assert "<svg" in report.read_text(encoding="utf-8")
+
+
+def test_demo_plan_keeps_every_open_hub_inside_capacity(demo_run: DemoRun) -> None:
+    """The demo's plan for Double 11 keeps every open hub inside capacity where the unplanned
+    peak overflows — as the simulator, not only the program, finds — and its quotas add up to
+    the parcels planned."""
+    assert demo_run.exit_code == 0, demo_run.output
+    out = demo_run.out
     plan = json.loads((out / "plan" / "plan.json").read_text(encoding="utf-8"))
     shortfalls = (out / "plan" / "shortfalls.csv").read_text(encoding="utf-8")
     assert plan["hubs_within_capacity"], shortfalls[:2000]
@@ -139,9 +143,14 @@ def test_demo_builds_stores_and_reports(run: Any, tmp_path: Path) -> None:
     assert picked == pytest.approx(plan["parcels"], rel=1e-4)
     assert (out / "plan.html").stat().st_size > 20_000
     assert (out / "plan" / "reroute" / "reroute.json").exists()
-    # The season's capacity plan: the forecast's gap report names hubs, and with its reserves
-    # the simulated forecast season overflows nowhere; the season that happened (which the
-    # 80 % bound does not always cover) overflows at a few nodes at most.
+
+
+def test_demo_capacity_plan_removes_the_forecast_overflow(demo_run: DemoRun) -> None:
+    """The season's capacity plan: the forecast's gap report names hubs, and with its reserves
+    the simulated forecast season overflows nowhere; the season that happened (which the 80 %
+    bound does not always cover) overflows at a few nodes at most."""
+    assert demo_run.exit_code == 0, demo_run.output
+    out = demo_run.out
     season = json.loads((out / "capacity" / "season.json").read_text(encoding="utf-8"))
     assert season["hubs_needing_reserves"] > 0
     assert season["hubs_overflowing_without"] > 0
@@ -154,8 +163,13 @@ def test_demo_builds_stores_and_reports(run: Any, tmp_path: Path) -> None:
     page = (out / "capacity.html").read_text(encoding="utf-8")
     assert all(f'data-node="{hub}"' in page for hub in sorted(hubs)[:5] if len(hubs) <= 40)
     assert 'data-line="forecast"' in page and 'data-point="outcome"' in page
-    # The season's scan events (a sample), ingested into a lake and measured into Double 11's
-    # bulletin: every carrier and the total have a 72-hour rate.
+
+
+def test_demo_bulletin_rates_every_carrier(demo_run: DemoRun) -> None:
+    """The season's scan events (a sample), ingested into a lake and measured into Double 11's
+    bulletin: every carrier and the total have a 72-hour rate."""
+    assert demo_run.exit_code == 0, demo_run.output
+    out = demo_run.out
     bulletin = json.loads((out / "bulletin" / "bulletin.json").read_text(encoding="utf-8"))
     rates = {
         row["carrier"]: row["current"]
@@ -164,7 +178,11 @@ def test_demo_builds_stores_and_reports(run: Any, tmp_path: Path) -> None:
     }
     assert len(rates) == 8 and all(0 < rate <= 1 for rate in rates.values())
     assert (out / "bulletin" / "bulletin.html").stat().st_size > 20_000
-    assert_demo_seeds_the_web_application(result.output, tmp_path / "home")
+
+
+def test_demo_seeds_the_web_application(demo_run: DemoRun) -> None:
+    assert demo_run.exit_code == 0, demo_run.output
+    assert_demo_seeds_the_web_application(demo_run.output, demo_run.home)
 
 
 def assert_demo_seeds_the_web_application(output: str, home: Path) -> None:
