@@ -16,4 +16,8 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-exec .venv/bin/pytest "$@"
+# Two workers (pytest-xdist): the suite is mostly one busy core, and CI has two. Each module's
+# tests run on one worker (loadscope: its module fixtures are built once), in the order
+# collected, the whole-demo tests first (tests/conftest.py); each worker has its own databases.
+# `-n 0` after the command runs everything in one process.
+exec .venv/bin/pytest -n 2 --dist loadscope --no-loadscope-reorder "$@"
