@@ -86,9 +86,9 @@ def token(site: Site, organisation: str, *permissions: str) -> dict[str, str]:
 
 def test_an_officer_places_and_an_inspector_releases_through_the_pages(site: Site) -> None:
     """The form without a category is refused beside the field; with it, the hold page shows
-    the waybill, the X-ray image (downloaded from its link) and no release form for the officer, whose release is 403;
-    the inspector sees the release form, releases it, and a second release on the same
-    version is a 409 shown above the form."""
+    the waybill, the X-ray image (downloaded from its link) and no release form for the
+    officer, whose release is 403; the inspector sees the release form, releases it, and a
+    second release on the same version is a 409 shown above the form."""
     log_in(site, "zto.security")
     form = site.client.get("/app/holds/new")
     assert form.status_code == 200
