@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from peakguard.errors import NotFoundError, StaleRecordError
@@ -27,6 +27,7 @@ from peakguard.store.hold_tables import (
     HoldViolationRow,
     HoldWaybillRow,
 )
+from peakguard.store.versioned import update_if_unchanged
 
 INSERT_CHUNK = 500
 
@@ -144,16 +145,9 @@ def release_hold(
 ) -> int:
     """Record the release if the hold is still at ``expected_version``; the new version.
     StaleRecordError, having written nothing, when someone changed it since."""
-    statement = (
-        update(HoldRow)
-        .where(HoldRow.id == hold_id, HoldRow.version == expected_version)
-        .values(**changes, version=HoldRow.version + 1, updated_at=now)
-        .returning(HoldRow.version)
-        .execution_options(synchronize_session=False)
-    )
-    version = session.execute(statement).scalar_one_or_none()
+    version = update_if_unchanged(session, HoldRow, hold_id, expected_version, changes, now=now)
     if version is not None:
-        return int(version)
+        return version
     current = session.scalar(select(HoldRow.version).where(HoldRow.id == hold_id))
     if current is None:
         raise NotFoundError(_("no hold {id}", id=hold_id))

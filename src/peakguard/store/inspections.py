@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from peakguard.errors import NotFoundError, StaleRecordError
@@ -21,6 +21,7 @@ from peakguard.store.inspection_tables import (
     InspectionRow,
     InspectorRow,
 )
+from peakguard.store.versioned import update_if_unchanged
 
 
 @dataclass(frozen=True)
@@ -190,16 +191,11 @@ def update_inspection(
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValueError(f"an inspection's {sorted(unknown)} cannot be changed")
-    statement = (
-        update(InspectionRow)
-        .where(InspectionRow.id == inspection_id, InspectionRow.version == expected_version)
-        .values(**changes, version=InspectionRow.version + 1, updated_at=now)
-        .returning(InspectionRow.version)
-        .execution_options(synchronize_session=False)
+    version = update_if_unchanged(
+        session, InspectionRow, inspection_id, expected_version, changes, now=now
     )
-    version = session.execute(statement).scalar_one_or_none()
     if version is not None:
-        return int(version)
+        return version
     current = session.scalar(select(InspectionRow.version).where(InspectionRow.id == inspection_id))
     if current is None:
         raise NotFoundError(_("No inspection has the id {id}.", id=inspection_id))

@@ -25,6 +25,7 @@ from peakguard.store.rectification_tables import (
     RectificationOrderRow,
     RectificationStepRow,
 )
+from peakguard.store.versioned import update_if_unchanged
 
 
 @dataclass(frozen=True)
@@ -238,19 +239,11 @@ def update_order(
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValueError(f"an order's {sorted(unknown)} cannot be changed")
-    statement = (
-        update(RectificationOrderRow)
-        .where(
-            RectificationOrderRow.id == order.id,
-            RectificationOrderRow.version == expected_version,
-        )
-        .values(**changes, version=RectificationOrderRow.version + 1, updated_at=now)
-        .returning(RectificationOrderRow.version)
-        .execution_options(synchronize_session=False)
+    version = update_if_unchanged(
+        session, RectificationOrderRow, order.id, expected_version, changes, now=now
     )
-    version = session.execute(statement).scalar_one_or_none()
     if version is not None:
-        return int(version)
+        return version
     current = session.scalar(
         select(RectificationOrderRow.version).where(RectificationOrderRow.id == order.id)
     )
@@ -514,16 +507,11 @@ def update_penalty(
     unknown = set(changes) - PENALTY_UPDATABLE
     if unknown:
         raise ValueError(f"a penalty case's {sorted(unknown)} cannot be changed")
-    statement = (
-        update(PenaltyCaseRow)
-        .where(PenaltyCaseRow.id == penalty.id, PenaltyCaseRow.version == expected_version)
-        .values(**changes, version=PenaltyCaseRow.version + 1, updated_at=now)
-        .returning(PenaltyCaseRow.version)
-        .execution_options(synchronize_session=False)
+    version = update_if_unchanged(
+        session, PenaltyCaseRow, penalty.id, expected_version, changes, now=now
     )
-    version = session.execute(statement).scalar_one_or_none()
     if version is not None:
-        return int(version)
+        return version
     current = session.scalar(select(PenaltyCaseRow.version).where(PenaltyCaseRow.id == penalty.id))
     raise stale(penalty.reference, expected_version, current or 0)
 
