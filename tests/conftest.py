@@ -25,6 +25,13 @@ import sqlalchemy as sa
 
 from peakguard.i18n import _current_language, current_language, set_language
 
+if "PYTEST_XDIST_WORKER" in os.environ:
+    # An xdist worker is started with COLUMNS=80 and LINES in its environment; the CLI's
+    # consoles (cli/console.py, created at import) would fix their width at 80 from it and no
+    # longer follow the COLUMNS a test gives its CliRunner. Run as a single process does.
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``scripts/test.sh`` runs two workers with ``--dist loadscope``: each

@@ -98,7 +98,7 @@ def wait_for(condition: Any, seconds: float) -> bool:
 
 def test_the_issues_stagger_request_is_refused_at_once(client: TestClient) -> None:
     """The issue's request — days 120 with check on the demo network — is a 422 naming
-    scenario.days and the cap after under a second of CPU, and starts no child."""
+    scenario.days and the cap after seconds of CPU at most, and starts no child."""
     body = {
         "scenario": {"name": "long", "first_day": "2026-09-01", "days": 120},
         "check": True,
@@ -107,7 +107,10 @@ def test_the_issues_stagger_request_is_refused_at_once(client: TestClient) -> No
     client.post("/networks/sichuan-demo/plans/stagger", json=body)  # the server's first request
     started, cpu = time.monotonic(), time.process_time()
     response = client.post("/networks/sichuan-demo/plans/stagger", json=body)
-    assert time.process_time() - cpu < 1.0  # the server's work (this process runs it)
+    # The server's work (this process runs it); the process's other threads (an xdist worker
+    # keeps those of earlier modules) count too, so the bound is loose: building the 120-day
+    # plan it refuses takes minutes of CPU.
+    assert time.process_time() - cpu < 3.0
     assert time.monotonic() - started < 5.0  # the same on a busy shared host
     assert response.status_code == 422, response.text
     problems = response.json()["error"]["problems"]
