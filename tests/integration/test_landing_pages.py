@@ -128,4 +128,6 @@ def test_a_view_again_is_quick(site: Site) -> None:
     site.client.get("/app/command")
     start = time.perf_counter()
     assert site.client.get("/app/command").status_code == 200
-    assert time.perf_counter() - start < 1.0
+    # Wall time (the server answers on another thread), with room for the suite's other
+    # worker sharing the cores.
+    assert time.perf_counter() - start < 2.0

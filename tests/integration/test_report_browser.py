@@ -418,9 +418,10 @@ def test_report_is_self_contained(sichuan: Network) -> None:
 def test_demo_report_renders_in_well_under_a_second(sichuan: Network) -> None:
     """Once the template is compiled, the demo network's report takes well under a second."""
     render_network_report(sichuan, language="zh_CN")
-    started = time.perf_counter()
+    # This thread's CPU, not the wall clock: the suite's other worker shares the cores.
+    started = time.thread_time()
     render_network_report(sichuan, language="zh_CN")
-    assert time.perf_counter() - started < 1.0
+    assert time.thread_time() - started < 1.0
 
 
 def test_unknown_language_is_an_input_error(tiny_network: Network) -> None:
