@@ -29,10 +29,14 @@ RANKS: Mapping[str, int] = {
     # the workflows' rules: state machines, legal clocks on China's working-day calendar
     "peakguard.cases": 2,
     "peakguard.optimize": 3,
+    # supply-guarantee operations: orders, bundles, consolidation points, passes
+    "peakguard.supply": 3,
     "peakguard.forecast": 3,
     "peakguard.analytics": 3,
     "peakguard.reserve": 4,
     "peakguard.bulletin": 4,
+    # notices to the public: consumer tips, controlled-area notices, estimated arrivals
+    "peakguard.notices": 4,
     "peakguard.demo": 5,
     # the adapters the core never sees: files, storage, deployment settings
     "peakguard.formats": 6,

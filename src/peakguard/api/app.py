@@ -18,6 +18,8 @@ from peakguard.api.routers import (
     bulletins,
     case_files,
     cases,
+    consolidation,
+    coverage,
     daily_reports,
     duty,
     emergency,
@@ -29,13 +31,17 @@ from peakguard.api.routers import (
     inspections,
     jobs,
     networks,
+    notices,
     observed_warnings,
+    passes,
     plans,
     real_name,
     rectification,
     security,
+    shuttles,
     simulations,
     supervision,
+    supply_orders,
 )
 from peakguard.app.authentication import PrincipalCache, SecurityPolicy
 from peakguard.app.context import open_store
@@ -88,6 +94,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(document_shared_statuses(observed_warnings.router))
     app.include_router(document_shared_statuses(supervision.router))
     for area in (security, real_name, inspections, rectification, holds):  # issue 17
+        app.include_router(document_shared_statuses(area.router))
+    for area in (supply_orders, consolidation, shuttles, passes, coverage, notices):  # issue 18
         app.include_router(document_shared_statuses(area.router))
     install_pages(app)
     install_job_runner(app)  # runs queued jobs while the app is up (its lifespan)

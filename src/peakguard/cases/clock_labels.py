@@ -17,6 +17,8 @@ RULE_LABELS: dict[str, Message] = {
     "emergency.call_back": _("Call the user back (emergency work order)"),
     "incident.blockage_report": _("Report the network blockage"),
     "rectification.deadline": _("The carrier rectifies by the order's deadline"),
+    "supply.quotation": _("The supplier quotes the order requirement sheet"),
+    "supply.confirmation": _("The provincial company confirms the quotation"),
 }
 """Each clock in words, by its rule key (docs/reference/clocks.md)."""
 

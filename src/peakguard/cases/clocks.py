@@ -46,6 +46,8 @@ RULE_KEYS: Final = (
     "emergency.call_back",
     "incident.blockage_report",
     "rectification.deadline",
+    "supply.quotation",
+    "supply.confirmation",
 )
 """The clocks the workflows run; a rules file names only these."""
 

@@ -11,6 +11,7 @@ from peakguard.cli.admin import admin_app
 from peakguard.cli.audit import audit_app
 from peakguard.cli.cases import calendar_app, cases_app
 from peakguard.cli.console import configure
+from peakguard.cli.coverage import coverage_app
 from peakguard.cli.daily_reports import daily_reports_app
 from peakguard.cli.demo import demo_command
 from peakguard.cli.duty import duty_app
@@ -21,6 +22,7 @@ from peakguard.cli.holds import holds_app
 from peakguard.cli.incidents import incidents_app
 from peakguard.cli.inspections import inspections_app
 from peakguard.cli.networks import network_app
+from peakguard.cli.notices import notices_app
 from peakguard.cli.observed_warnings import observed_warnings_app
 from peakguard.cli.plans import plan_app
 from peakguard.cli.real_name import real_name_app
@@ -30,6 +32,7 @@ from peakguard.cli.security import security_app
 from peakguard.cli.serve import serve_command, version_command
 from peakguard.cli.simulation import simulate_command
 from peakguard.cli.supervision import supervision_app
+from peakguard.cli.supply import supply_app
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -74,6 +77,9 @@ app.add_typer(real_name_app, name="realname")
 app.add_typer(inspections_app, name="inspect")
 app.add_typer(rectification_app, name="order")
 app.add_typer(holds_app, name="hold")
+app.add_typer(supply_app, name="supply")
+app.add_typer(coverage_app, name="coverage")
+app.add_typer(notices_app, name="notice")
 app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 app.command("version")(version_command)

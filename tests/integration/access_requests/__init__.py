@@ -10,17 +10,22 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.integration.access_requests import (
+    consolidation,
+    coverage,
     daily_reports,
     duty,
     emergency,
     holds,
     incidents,
     inspections,
+    notices,
     observed_warnings,
     real_name,
     rectification,
     security,
+    shuttles,
     supervision,
+    supply_orders,
 )
 
 AREAS = (
@@ -35,6 +40,11 @@ AREAS = (
     inspections,
     rectification,
     holds,
+    supply_orders,
+    consolidation,
+    shuttles,
+    coverage,
+    notices,
 )
 DESK_REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     key: maker for area in AREAS for key, maker in area.REQUESTS.items()

@@ -27,6 +27,8 @@ from peakguard.web.pages import (
     case_forms,
     cases,
     command,
+    consolidation,
+    coverage,
     daily_reports,
     desk,
     duty,
@@ -38,14 +40,18 @@ from peakguard.web.pages import (
     jobs,
     network_import,
     networks,
+    notices,
     observed_warnings,
+    passes,
     plans,
     public,
     real_name,
     rectification,
     security,
     shell,
+    shuttles,
     supervision,
+    supply_orders,
 )
 from peakguard.web.pages.access import LoginRequired, login_location
 from peakguard.web.pages.navigation import NavItem
@@ -76,6 +82,12 @@ PAGE_MODULES: Sequence[ModuleType] = (
     rectification,
     holds,
     real_name,
+    supply_orders,
+    consolidation,
+    shuttles,
+    passes,
+    coverage,
+    notices,
     public,
 )
 """Every page module, in menu order of their entries."""

@@ -1,0 +1,7 @@
+"""The tables: Notices to the public (消费提示, 预计到达时间)."""
+
+from __future__ import annotations
+
+from peakguard.store.tables import Base
+
+__all__ = ["Base"]

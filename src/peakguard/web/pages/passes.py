@@ -1,0 +1,10 @@
+"""Pages: Passes and white lists (车辆通行证, 人员白名单, 场地作业许可)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from peakguard.web.pages.navigation import NavItem
+
+router = APIRouter(prefix="/app", include_in_schema=False)
+NAVIGATION: tuple[NavItem, ...] = ()
