@@ -23,6 +23,7 @@ from peakguard.supply.orders import (
     GroupBuyEntry,
     Party,
     SupplyState,
+    SupplyStep,
     aggregate_group_buy,
     allowed,
     check_sheet,
@@ -92,19 +93,7 @@ def test_the_supplier_may_not_confirm_its_own_quotation() -> None:
 
 @given(
     state=st.sampled_from(list(SupplyState)),
-    step=st.sampled_from(
-        [
-            "send",
-            "quote",
-            "confirm",
-            "return",
-            "contract",
-            "allocate",
-            "hand_over",
-            "receive",
-            "cancel",
-        ]
-    ),  # fmt: skip
+    step=st.sampled_from([str(step) for step in SupplyStep]),
 )
 def test_every_step_outside_the_table_is_refused_naming_the_steps_allowed(
     state: str, step: str
