@@ -4,7 +4,9 @@ Regulators at the three levels (the State Post Bureau, Sichuan's provincial and 
 postal administrations), the headquarters and the Sichuan company of two brands of the demo
 network (ZTO and SF), an e-commerce platform and the public, each with one user of a fitting
 role; and for security supervision (:data:`SECURITY_ACCOUNTS`) the provincial and city
-inspectors, the provincial duty officer and ZTO Sichuan's security officer. Passwords are
+inspectors, the provincial duty officer and ZTO Sichuan's security officer; for the supply
+guarantee (:data:`SUPPLY_ACCOUNTS`) China Post Sichuan's supply coordinator and data reporter,
+the supplier 邮乐 (a platform) and Ya'an's postal administration. Passwords are
 generated when the demo runs and returned once, never written anywhere; on a database where
 the demo ran before, the users exist, so their passwords are reset instead.
 """
@@ -177,7 +179,48 @@ SECURITY_ACCOUNTS: tuple[DemoAccount, ...] = (
 )
 """The security supervision's logins (issue 17), registered by the demo with the others."""
 
-ALL_DEMO_ACCOUNTS = DEMO_ACCOUNTS + SECURITY_ACCOUNTS
+YA_AN = "511800"
+
+SUPPLY_ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount(
+        _carrier("ems-sc", "中国邮政集团有限公司四川省分公司", "EMS", SICHUAN),
+        "ems-sc.supply",
+        "中国邮政四川省分公司 保供专员",
+        "supply_coordinator",
+        _(
+            "China Post's supply guarantee in Sichuan: sends the order requirement sheets, "
+            "confirms quotations, runs the consolidation point, shuttles, passes and the "
+            "coverage of a closed city; tells the public"
+        ),
+    ),
+    DemoAccount(
+        _carrier("ems-sc", "中国邮政集团有限公司四川省分公司", "EMS", SICHUAN),
+        "ems-sc.reporter",
+        "中国邮政四川省分公司 数据报送员",
+        "data_reporter",
+        _("China Post's nodes in Sichuan; reports its incidents (Ya'an's static control)"),
+    ),
+    DemoAccount(
+        Organisation("youle", "邮乐公司（演示）", OrganisationKind.platform),
+        "youle.supplier",
+        "邮乐公司 保供产品对接人",
+        "platform_operator",
+        _("the supply orders addressed to 邮乐: quotes them, contracts, allocates, hands over"),
+    ),
+    DemoAccount(
+        _regulator("spb-ya", "雅安市邮政管理局", RegulatorLevel.city, YA_AN),
+        "ya.duty",
+        "雅安市邮政管理局 值班员",
+        "duty_officer",
+        _(
+            "every carrier in Ya'an (5118…): records its static control, reads its supply "
+            "orders, publishes its consumer tips and the controlled area's notice"
+        ),
+    ),
+)
+"""The supply guarantee's logins (issue 18): Ya'an's static control in the demo season."""
+
+ALL_DEMO_ACCOUNTS = DEMO_ACCOUNTS + SECURITY_ACCOUNTS + SUPPLY_ACCOUNTS
 """Every login the demo registers."""
 
 
