@@ -1,0 +1,186 @@
+"""Tracking a parcel by its waybill (查询), as a carrier's tracking page does: its status, the
+notice of a controlled area its destination lies in, and its estimated arrival.
+
+Who may: anyone who holds the waybill number, anonymous callers included — a waybill number
+is what a recipient holds, and the lake's scans carry no personal data (no name, phone or
+address; the waybill is not personal data, docs/reference/scan-events.md). The public sees
+the status, the notice and the estimate only; a carrier (its brand) or a regulator (parcels
+from or to its territory) sees the scans with their nodes as well."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from peakguard.app.access import reach
+from peakguard.app.controlled_areas import controlled_areas_in
+from peakguard.app.notices import control_notices
+from peakguard.cases.controlled import ControlledArea, code_prefix
+from peakguard.errors import InvalidInputError, NotFoundError, Problem
+from peakguard.i18n import _
+from peakguard.identity.model import Principal
+from peakguard.notices.eta import Estimate, EtaSettings, Measured, estimate_arrival, measure
+from peakguard.notices.tracking import (
+    Parcel,
+    PublishedNotice,
+    Scan,
+    TrackingNotice,
+    tracking_notice,
+)
+from peakguard.store import notices as stored
+from peakguard.store.database import Store, transaction
+
+MEASURING_SLACK = timedelta(days=7)
+"""How long before the look-back a measured parcel's first scans may lie."""
+
+
+@dataclass(frozen=True)
+class TrackingView:
+    """A parcel's tracking as its reader may see it (``scans`` empty for the public)."""
+
+    waybill: str
+    carrier: str
+    status: str
+    last_scan_at: datetime
+    finished: bool
+    destination_region: str
+    notice: TrackingNotice | None
+    estimate: Estimate
+    scans: tuple[Scan, ...] = ()
+    detailed: bool = False
+
+
+@dataclass(frozen=True)
+class NetworkState:
+    """What tracking reads once for many parcels: the controls, the published notices and
+    the measured times of recent parcels."""
+
+    areas: list[ControlledArea]
+    notices: list[PublishedNotice]
+    measured: Measured
+    now: datetime
+    settings: EtaSettings
+
+
+def network_state(
+    store: Store, lake: Path, *, now: datetime, settings: EtaSettings | None = None
+) -> NetworkState:
+    """The controls in force, the published notices, and the lake's recent measured times."""
+    chosen = settings or EtaSettings()
+    with transaction(store.sessions) as session:
+        areas = controlled_areas_in(session)
+    since = (now - chosen.lookback - MEASURING_SLACK).date()
+    recent = stored.lake_parcels(lake, days=_days(since, now.date()))
+    measured = measure(recent.parcels.values(), now, chosen)
+    return NetworkState(areas, control_notices(store), measured, now, chosen)
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 2)]
+
+
+def _sees_scans(actor: Principal, parcel: Parcel) -> bool:
+    scope = reach(actor)
+    return scope.covers(parcel.carrier, parcel.destination_region) or scope.covers(
+        parcel.carrier, parcel.origin_region
+    )
+
+
+def tracking_of(actor: Principal, parcel: Parcel, state: NetworkState) -> TrackingView:
+    """The tracking of ``parcel`` for ``actor`` against the network's ``state``."""
+    notice = tracking_notice(parcel, state.areas, state.notices, state.now)
+    control = notice.area if notice is not None else None
+    estimate = estimate_arrival(parcel, state.measured, state.now, control, state.settings)
+    detailed = _sees_scans(actor, parcel)
+    return TrackingView(
+        parcel.waybill,
+        parcel.carrier,
+        parcel.status,
+        parcel.last_time,
+        parcel.finished,
+        parcel.destination_region,
+        notice,
+        estimate,
+        parcel.scans if detailed else (),
+        detailed,
+    )
+
+
+def track_parcel(
+    store: Store,
+    actor: Principal,
+    lake: Path,
+    waybill: str,
+    *,
+    now: datetime,
+    carrier: str | None = None,
+    settings: EtaSettings | None = None,
+) -> TrackingView:
+    """The tracking of the parcel ``waybill`` (of ``carrier`` when two brands share the
+    number); open to all (module docstring)."""
+    number = waybill.strip()
+    found = stored.lake_parcels(lake, waybills=[number]).by_waybill(number)
+    if carrier is not None:
+        found = [parcel for parcel in found if parcel.carrier == carrier.strip().upper()]
+    if not found:
+        raise NotFoundError(_("No parcel has the waybill number {waybill}.", waybill=number))
+    if len(found) > 1:
+        brands = ", ".join(sorted(parcel.carrier for parcel in found))
+        raise InvalidInputError(
+            _("Several carriers use this waybill number."),
+            [Problem("carrier", _("Name the carrier: one of {brands}.", brands=brands))],
+        )
+    state = network_state(store, lake, now=now, settings=settings)
+    return tracking_of(actor, found[0], state)
+
+
+def parcels_bound_for(
+    store: Store,
+    actor: Principal,
+    lake: Path,
+    region: str,
+    *,
+    now: datetime,
+    settings: EtaSettings | None = None,
+) -> list[TrackingView]:
+    """The tracking of every parcel bound for ``region`` (and under it) whose journey a
+    control or published notice concerns, in waybill order — what a task force checks
+    before it sends the arrival messages. A carrier sees its own brand's parcels."""
+    state = network_state(store, lake, now=now, settings=settings)
+    prefix = code_prefix(region)
+    scope = reach(actor)
+    views = []
+    for parcel in _all_parcels(lake):
+        if not parcel.destination_region.startswith(prefix):
+            continue
+        if scope.carrier is not None and parcel.carrier != scope.carrier:
+            continue
+        view = tracking_of(actor, parcel, state)
+        if view.notice is not None:
+            views.append(view)
+    return sorted(views, key=lambda view: (view.waybill, view.carrier))
+
+
+def _all_parcels(lake: Path) -> Iterable[Parcel]:
+    return stored.lake_parcels(lake).parcels.values()
+
+
+def track_many(
+    store: Store,
+    actor: Principal,
+    lake: Path,
+    waybills: Sequence[str],
+    *,
+    now: datetime,
+    settings: EtaSettings | None = None,
+) -> dict[str, list[TrackingView]]:
+    """The tracking of each waybill (every brand's parcel with that number), reading the
+    network's state once."""
+    state = network_state(store, lake, now=now, settings=settings)
+    parcels = stored.lake_parcels(lake, waybills=waybills)
+    return {
+        number: [tracking_of(actor, parcel, state) for parcel in parcels.by_waybill(number)]
+        for number in waybills
+    }
