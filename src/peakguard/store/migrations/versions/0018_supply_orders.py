@@ -187,38 +187,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_supply_order_firings")),
         sa.UniqueConstraint("clock_id", "kind", name="uq_supply_order_firings_kind"),
     )
-    op.drop_table("duty_assignments")
-    op.drop_table("rectification_firings")
-    op.drop_table("regions")
-    op.drop_index(op.f("ix_real_name_entries_accepted_day"), table_name="real_name_entries")
-    op.drop_index(op.f("ix_real_name_entries_carrier"), table_name="real_name_entries")
-    op.drop_index(op.f("ix_real_name_entries_id_hash"), table_name="real_name_entries")
-    op.drop_index(op.f("ix_real_name_entries_region"), table_name="real_name_entries")
-    op.drop_table("real_name_entries")
-    op.drop_table("incident_counters")
-    op.drop_table("audit_head")
-    op.drop_index(op.f("ix_duty_log_organisation_id"), table_name="duty_log")
-    op.drop_table("duty_log")
-    op.drop_table("case_steps")
-    op.drop_index(
-        op.f("ix_security_hold_waybills_carrier_waybill"), table_name="security_hold_waybills"
-    )
-    op.drop_table("security_hold_waybills")
-    op.drop_table("routing_overrides")
-    op.drop_index(op.f("ix_api_tokens_organisation_id"), table_name="api_tokens")
-    op.drop_table("api_tokens")
-    op.drop_index(op.f("ix_nodes_kind"), table_name="nodes")
-    op.drop_table("nodes")
-    op.drop_index(op.f("ix_real_name_flags_carrier"), table_name="real_name_flags")
-    op.drop_index(op.f("ix_real_name_flags_id_hash"), table_name="real_name_flags")
-    op.drop_index(op.f("ix_real_name_flags_region"), table_name="real_name_flags")
-    op.drop_index(op.f("ix_real_name_flags_state"), table_name="real_name_flags")
-    op.drop_table("real_name_flags")
-    op.drop_index(op.f("ix_users_organisation_id"), table_name="users")
-    op.drop_table("users")
-    op.drop_index(op.f("ix_duty_handovers_organisation_id"), table_name="duty_handovers")
-    op.drop_table("duty_handovers")
-    op.drop_table("case_attachments")
 
 
 def downgrade() -> None:
