@@ -6,7 +6,8 @@ delivered to the duty as alerts and the duty's alert escalation (:mod:`.alerts`)
 reports' deadline flags (:mod:`.daily_rollup`), the incidents' blockage clocks
 (:mod:`.incidents`), the rectification orders' reminders and escalation
 (:mod:`.rectification`), the stop-sort holds' violations found in the lake
-(:mod:`.hold_scans`). Each sweep takes its own lock and records each firing once, however many
+(:mod:`.hold_scans`), the supply orders' quotation and confirmation clocks
+(:mod:`.supply_orders`). Each sweep takes its own lock and records each firing once, however many
 processes sweep and however long none did (it catches up); one failing sweep does not stop
 the others, and the failure is logged and retried at the next period.
 """
@@ -25,6 +26,7 @@ from peakguard.app.daily_rollup import forecast_in_force, sweep_reports
 from peakguard.app.hold_scans import sweep_holds
 from peakguard.app.incidents import sweep_incidents
 from peakguard.app.rectification import sweep_orders
+from peakguard.app.supply_orders import sweep_supply_orders
 from peakguard.cases.daily_reports import DailyReportSettings
 from peakguard.config import Settings
 from peakguard.store.database import Store
@@ -86,6 +88,7 @@ def run_sweeps(store: Store, settings: Settings, *, now: datetime | None = None)
         "incidents": incidents,
         "rectification_orders": lambda: sweep_orders(store, settings, moment),
         "holds": lambda: sweep_holds(store, settings, moment),
+        "supply_orders": lambda: sweep_supply_orders(store, now=moment),
     }
     counts: dict[str, int] = {}
     failed: list[str] = []
