@@ -98,7 +98,7 @@ def lake_of(path: Path) -> Path:
         *delivered("ZT-D2", day, 40),
         *delivered("ZT-D3", day, 50),
         *events("ZT-IN1", "510703", ("accept", "ZTO-CD-O1", NOW - timedelta(hours=20))),
-        *events("ZT-IN2", "510722", ("accept", "ZTO-CD-O1", NOW - timedelta(hours=5))),
+        *events("ZT-IN2", "510703", ("accept", "ZTO-CD-O1", NOW - timedelta(hours=5))),
         *events("ZT-CD", "510104", ("accept", "ZTO-CD-O1", NOW - timedelta(hours=5))),
     ]
     ingest(path, parse_event_records(records))
@@ -149,7 +149,7 @@ def test_tracking_carries_the_notice_only_for_parcels_bound_for_the_controlled_c
     inbound = track_parcel(store, ANONYMOUS, lake, "ZT-IN1", now=NOW)
     assert inbound.notice is not None and inbound.notice.area.region == "510700"
     assert "静态管控" in inbound.notice.text("zh") and "static control" in inbound.notice.text("en")
-    assert inbound.estimate.basis is Basis.lane and inbound.estimate.median_hours == 40
+    assert inbound.estimate.basis is Basis.last_node and inbound.estimate.median_hours == 40
     assert inbound.estimate.arrival == END and inbound.estimate.held_until == END
     assert inbound.scans == () and not inbound.detailed
     assert track_parcel(store, ANONYMOUS, lake, "ZT-CD", now=NOW).notice is None
