@@ -48,8 +48,9 @@ class KpiSettings(FileParameters, section="kpi"):
     """Settings shared by every KPI; invalid values are refused with every mistake listed."""
 
     cutoff: datetime | None = None
-    """The measurement moment (aware). Events after it are ignored; ``None``: the latest event
-    in the table."""
+    """The measurement moment, the as-of (aware). Events after it are ignored. ``None``: a
+    bulletin measures its period as of the period's end plus ``maturity_hours`` (or now, if
+    earlier); a KPI function called directly takes the latest event in the table."""
     delivery_limits_hours: tuple[float, ...] = (72.0, 48.0)
     """The published delivery rates: 72 h (72小时妥投率) and 48 h."""
     service_standards: tuple[ServiceStandard, ...] = DEFAULT_SERVICE_STANDARDS
@@ -61,6 +62,9 @@ class KpiSettings(FileParameters, section="kpi"):
     stop_hours: float = 48.0
     """Local policy: an undelivered, unreturned parcel with no scan for this long before the
     cutoff has a trail that stopped (information loss)."""
+    maturity_hours: float = 72.0
+    """The maturity window: a period's figures are final as of its end plus this many hours
+    (the 72-hour rate of its last parcels has run out); a bulletin's default as-of."""
 
     def __post_init__(self) -> None:
         problems = list(_check(self))
@@ -81,6 +85,7 @@ def _check(settings: KpiSettings) -> Iterable[Problem]:
         "delivery_limits_hours": [*settings.delivery_limits_hours],
         "default_transit_hours": [settings.default_transit_hours],
         "stop_hours": [settings.stop_hours],
+        "maturity_hours": [settings.maturity_hours],
     }
     for name, values in names.items():
         if any(not value > 0 for value in values):

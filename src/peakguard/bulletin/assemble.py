@@ -2,11 +2,14 @@
 against the previous period, rankings, the worst nodes and the worst origin–destination pairs.
 
 Every figure comes from the KPI engine's functions (:mod:`peakguard.analytics`), grouped here by
-carrier and by *period*: a parcel belongs to the period of its China-time acceptance day. The
-rules are the engine's: one cutoff (the settings' or, by default, the latest event in the source)
-for both periods; a delivery rate counts only the parcels whose 72 (48) hours had run out by the
-cutoff, delivered within them or not; the on-time rate counts the parcels whose service-standard
-limit had run out, the undelivered as late; times are means over the delivered parcels.
+carrier and by *period*: a parcel belongs to the period of its China-time acceptance day. Each
+period is measured *as of* a stated moment (:mod:`peakguard.analytics.as_of`): the settings'
+cutoff, or by default the period's end plus the maturity window (72 h), or now if earlier; the
+previous period as of the same moment, or its own end plus the window if earlier. No event
+after the as-of is read, so an event with a wrong clock cannot move a closed period. A delivery
+rate counts only the parcels whose 72 (48) hours had run out by the as-of, delivered within
+them or not; the on-time rate counts the parcels whose service-standard limit had run out, the
+undelivered as late; times are means over the delivered parcels.
 
 Changes (环比) are current − previous: in percentage points for rates, in hours for times, per
 million for per-million rates, and as a relative change for parcel counts.
@@ -46,6 +49,7 @@ from peakguard.analytics import (
     parcel_volume,
     security_compliance,
 )
+from peakguard.analytics.as_of import default_as_of, previous_as_of
 from peakguard.analytics.parcels import china_day
 from peakguard.bulletin.metrics import (
     COMPLAINT_METRICS,
@@ -145,6 +149,15 @@ def day_ranges(days: Sequence[date]) -> str:
 # -- assembling ---------------------------------------------------------------------------------
 
 
+def bulletin_as_of(period: Period, settings: KpiSettings, now: datetime | None = None) -> datetime:
+    """The moment ``period`` is measured as of (UTC): the settings' cutoff when stated, else
+    the period's end plus the maturity window, or ``now`` (default: the clock) if earlier."""
+    if settings.cutoff is not None:
+        return settings.cutoff.astimezone(UTC)
+    moment = now if now is not None else datetime.now(UTC)
+    return default_as_of(period.end, maturity_hours=settings.maturity_hours, now=moment)
+
+
 def assemble_bulletin(
     source: Path | str | pa.Table,
     period: Period,
@@ -155,16 +168,19 @@ def assemble_bulletin(
     options: BulletinOptions | None = None,
     source_name: str = "--lake",
     scope: BulletinScope | None = None,
+    now: datetime | None = None,
 ) -> Bulletin:
     """The bulletin of ``period`` from the events in ``source`` (a lake folder, a Parquet file
-    or glob, or an Arrow table of scan events), counting only the parcels in ``scope``.
+    or glob, or an Arrow table of scan events), counting only the parcels in ``scope``, as of
+    :func:`bulletin_as_of` (``now``: the clock's time, for the default).
     ``complaints`` has ``carrier``, ``day`` (the China day received) and ``valid``; ``lanes``
     has ``node_id, next_node_id, transit_hours`` for the handover check. Refused
-    (:class:`EmptyPeriodError`) when the period has no events."""
+    (:class:`EmptyPeriodError`) when the period has no events by the as-of."""
     settings = settings or KpiSettings()
     options = options or BulletinOptions()
     engine = scoped(open_events(source, source_name=source_name), scope)
-    present = event_days(engine, period.first_day, period.last_day)
+    as_of = bulletin_as_of(period, settings, now)
+    present = event_days(measured_until(engine, as_of), period.first_day, period.last_day)
     if not present:
         days = event_days(engine)
         span = period.first_day.isoformat()
@@ -177,7 +193,14 @@ def assemble_bulletin(
         )
         where = _("It has events for these China days: {days}.", days=day_ranges(days) or "–")
         raise EmptyPeriodError(message, [Problem(source_name, where)])
-    return _Assembler(engine, period, settings, complaints, lanes, options).bulletin(present)
+    assembler = _Assembler(engine, period, settings, complaints, lanes, options, as_of=as_of)
+    return assembler.bulletin(present)
+
+
+def measured_until(engine: Engine, as_of: datetime) -> Engine:
+    """The engine with only the events at or before ``as_of``: nothing later is read."""
+    events = engine.events
+    return replace(engine, events=events.filter(events.time <= ibis.literal(as_of)))
 
 
 class _Assembler:
@@ -189,21 +212,19 @@ class _Assembler:
         complaints: pa.Table | None,
         lanes: pa.Table | None,
         options: BulletinOptions,
+        *,
+        as_of: datetime,
     ) -> None:
-        self.engine = engine
         self.period = period
         self.previous = period.previous()
         self.settings = settings
+        before = previous_as_of(as_of, self.previous.end, settings.maturity_hours)
+        self.as_of = {CURRENT: as_of, PREVIOUS: before}
+        self.measured = {label: replace(settings, cutoff=at) for label, at in self.as_of.items()}
         self.complaints = complaints
         self.options = options
-        events = engine.events
-        self.events = events
-        parcels = parcel_facts(events, settings)
-        parcels = parcels.mutate(period=self._tag(parcels.acceptance_day))
-        # Stored once as temporary tables: every figure below reads them, and compiling the
-        # per-parcel pass into each of some twenty queries costs more than running it.
-        self.parcels = self._store(parcels.filter(parcels.period.notnull()))
-        self.legs = self._store(parcel_legs(events, self.parcels, settings))
+        self.engine = measured_until(engine, as_of)
+        self.events = events = self.engine.events
         # The lanes as a table of the same backend: a plain Arrow table would be an Ibis
         # memtable, which the raw CREATE … AS of _store cannot see.
         lane_table = (
@@ -211,8 +232,20 @@ class _Assembler:
             if lanes is not None
             else None
         )
-        handover_table = handovers(events, settings, lane_table)
-        self.handovers = self._store(handover_table.mutate(period=self._tag(handover_table.day)))
+        # Each period's parcels, legs and handovers as of its own moment, stored once as
+        # temporary tables: every figure below reads them, and compiling the per-parcel pass
+        # into each of some twenty queries costs more than running it.
+        parts, legs, self.handovers_of = [], [], {}
+        for label, measured in self.measured.items():
+            parcels = parcel_facts(events, measured)
+            parcels = parcels.mutate(period=self._tag(parcels.acceptance_day))
+            parts.append(self._store(parcels.filter(parcels.period == label)))
+            legs.append(parcel_legs(events, parts[-1], measured))
+            table = handovers(events, measured, lane_table)
+            self.handovers_of[label] = self._store(table.mutate(period=self._tag(table.day)))
+        self.parcels = self._store(parts[0].union(parts[1]))
+        self.legs = self._store(legs[0].union(legs[1]))
+        self.handovers = self.handovers_of[CURRENT]
 
     def _store(self, expression: ir.Table) -> ir.Table:
         """The expression's rows as a temporary table (``CREATE … AS``: ibis's own
@@ -270,7 +303,8 @@ class _Assembler:
         return Bulletin(
             period=self.period,
             previous=self.previous,
-            cutoff=self._cutoff(),
+            cutoff=self.as_of[CURRENT],
+            previous_cutoff=self.as_of[PREVIOUS],
             settings=self.settings,
             options=self.options,
             metrics=shown,
@@ -308,7 +342,7 @@ class _Assembler:
                     },
                 ),
                 (
-                    information_loss(parcels, self.handovers_as_facts(), by),
+                    self._information_loss(by),
                     {"information_loss_rate": "information_loss_rate"},
                 ),
                 (
@@ -335,9 +369,17 @@ class _Assembler:
         self._security(values)
         return values
 
-    def handovers_as_facts(self) -> ir.Table:
-        """The handover table as :func:`information_loss` wants it (the engine's columns)."""
-        return self.handovers.drop("period")
+    def _information_loss(self, by: Sequence[str]) -> ir.Table:
+        """Each period's parcels with the handovers as of the period's own moment."""
+        parts = [
+            information_loss(
+                self.parcels.filter(self.parcels.period == label),
+                self.handovers_of[label].drop("period"),
+                by,
+            )
+            for label in (CURRENT, PREVIOUS)
+        ]
+        return parts[0].union(parts[1])
 
     def _security(self, values: dict[tuple[str, str], dict[str, Any]]) -> None:
         """The three-100 % share of the accepts made in each period (the accepting scan's
@@ -347,9 +389,11 @@ class _Assembler:
             window = events.filter(
                 (events.time >= ibis.literal(period.start))
                 & (events.time < ibis.literal(period.end))
+                & (events.time <= ibis.literal(self.as_of[label]))
             )
+            measured = self.measured[label]
             for by in (("carrier",), ()):
-                table = self.engine.compute(security_compliance(window, self.settings, by))
+                table = self.engine.compute(security_compliance(window, measured, by))
                 for row in table.to_pylist():
                     slot = values[(row.get("carrier", ALL_CARRIERS), label)]
                     slot["all_three_share"] = row["all_three_share"]
@@ -393,14 +437,6 @@ class _Assembler:
 
     # -- nodes and pairs
 
-    def _cutoff(self) -> datetime:
-        if self.settings.cutoff is not None:
-            return self.settings.cutoff.astimezone(UTC)
-        latest = self.engine.compute(self.events.aggregate(latest=self.events.time.max()))
-        moment = latest.column("latest")[0].as_py()
-        assert isinstance(moment, datetime)
-        return moment.astimezone(UTC)
-
     def _node_carriers(self) -> dict[str, str]:
         events = self.events
         table = self.engine.compute(
@@ -415,7 +451,7 @@ class _Assembler:
         )
 
     def _busiest_nodes(self, owners: Mapping[str, str]) -> tuple[NodeBacklog, ...]:
-        hours = node_hours(self.events, self.settings)
+        hours = node_hours(self.events, self.measured[CURRENT])
         hours = hours.filter(
             (hours.hour >= ibis.literal(self.period.start))
             & (hours.hour < ibis.literal(self.period.end))
@@ -437,7 +473,7 @@ class _Assembler:
         return tuple(rows[: self.options.rows])
 
     def _slowest_nodes(self, owners: Mapping[str, str]) -> tuple[NodeDwell, ...]:
-        dwell = node_dwell(self.events, self.settings, ("node_id", "day"))
+        dwell = node_dwell(self.events, self.measured[CURRENT], ("node_id", "day"))
         dwell = dwell.filter(dwell.day.between(self.period.first_day, self.period.last_day))
         table = self.engine.compute(dwell)
         parcels: dict[str, int] = defaultdict(int)

@@ -4,7 +4,8 @@ origin–destination pairs in the bulletin's period.
 The focus's parcels are a part of the bulletin's: a carrier's are those of its brand; a
 region's are those *accepted* in it (their origin), the grouping of the bulletin's region
 rankings. Its figures are the bulletin's, assembled by the same code over those parcels only
-and at the bulletin's cutoff (the latest event the reader may see, not the focus's latest), so
+and as of the bulletin's moment (the period's end plus the maturity window, or now if earlier,
+unless stated: :func:`~peakguard.bulletin.assemble.bulletin_as_of`), so
 a carrier's figures are the bulletin's row for that carrier and a region's 72-hour rate and
 journey time the bulletin's ranking row for that region. The worst nodes are the bulletin's
 three lists (backlog, dwell, unmatched handovers) measured on the focus's parcels: a node's
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -29,8 +30,10 @@ from peakguard.analytics.od_pairs import PairLevel, pair_figures
 from peakguard.bulletin.assemble import (
     CURRENT,
     _Assembler,
+    bulletin_as_of,
     day_ranges,
     event_days,
+    measured_until,
     open_events,
     region_name,
     scoped,
@@ -181,17 +184,20 @@ def drill_bulletin(
     scope: BulletinScope | None = None,
     options: DrillOptions | None = None,
     source_name: str = "--lake",
+    now: datetime | None = None,
 ) -> Drill:
     """The drill-down into ``focus`` of the bulletin of ``period`` over the parcels in
-    ``scope``. A focus with no parcels in scope is not found (whether it exists elsewhere or
-    not); one with parcels, but none in the period, is refused as the bulletin is."""
+    ``scope``, as of the bulletin's moment (``now``: the clock's time, for the default). A
+    focus with no parcels in scope is not found (whether it exists elsewhere or not); one
+    with parcels, but none in the period by the as-of, is refused as the bulletin is."""
     settings = settings or KpiSettings()
     options = options or DrillOptions()
     engine = scoped(open_events(source, source_name=source_name), scope)
     focused = _focused(engine, focus)
     if not event_days(focused):
         raise focus_not_found(focus)
-    present = event_days(focused, period.first_day, period.last_day)
+    as_of = bulletin_as_of(period, settings, now)
+    present = event_days(measured_until(focused, as_of), period.first_day, period.last_day)
     if not present:
         message = _(
             "{focus} has no parcels in {period} among the scan events you may see.",
@@ -202,13 +208,12 @@ def drill_bulletin(
             "It has events for these China days: {days}.", days=day_ranges(event_days(focused))
         )
         raise EmptyPeriodError(message, [Problem(source_name, where)])
-    if settings.cutoff is None:  # the bulletin's cutoff: the latest event of the reader's
-        settings = replace(settings, cutoff=_latest(engine))
     bulletin_options = BulletinOptions(rows=options.rows, min_pair_parcels=options.min_pair_parcels)
-    assembler = _Assembler(focused, period, settings, None, lanes, bulletin_options)
+    assembler = _Assembler(focused, period, settings, None, lanes, bulletin_options, as_of=as_of)
     bulletin = assembler.bulletin(present)
     parcels = assembler.parcels.filter(assembler.parcels.period == CURRENT)
-    table = focused.compute(pair_figures(parcels, settings, options.pair_level))
+    measured = assembler.measured[CURRENT]
+    table = assembler.engine.compute(pair_figures(parcels, measured, options.pair_level))
     return Drill(focus, bulletin, worst_pairs(table.to_pylist(), options), options)
 
 
@@ -249,14 +254,6 @@ def _focused(engine: Engine, focus: Focus) -> Engine:
     else:
         events = events.filter(events.origin_region.startswith(focus.prefix))
     return replace(engine, events=events)
-
-
-def _latest(engine: Engine) -> datetime:
-    events = engine.events
-    moment = engine.compute(events.aggregate(latest=events.time.max())).column("latest")[0]
-    latest = moment.as_py()
-    assert isinstance(latest, datetime)
-    return latest.astimezone(UTC)
 
 
 def focus_not_found(focus: Focus) -> NotFoundError:

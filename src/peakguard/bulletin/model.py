@@ -8,6 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from peakguard.analytics import KpiSettings
+from peakguard.analytics.as_of import is_final
 from peakguard.bulletin.metrics import Better, Metric
 from peakguard.bulletin.periods import Period
 from peakguard.errors import InvalidInputError
@@ -151,7 +152,9 @@ class Bulletin:
     period: Period
     previous: Period
     cutoff: datetime
-    """The measurement moment (UTC): the settings' cutoff or the latest event."""
+    """The as-of (UTC): the moment the period is measured at, events after it ignored — the
+    settings' cutoff, or the period's end plus the maturity window, or the time the bulletin
+    was made if earlier (:func:`peakguard.bulletin.assemble.bulletin_as_of`)."""
     settings: KpiSettings
     options: BulletinOptions
     metrics: tuple[Metric, ...]
@@ -165,6 +168,20 @@ class Bulletin:
     worst_pairs: tuple[PairRate, ...]
     event_days: tuple[date, ...] = field(default=())
     """The China days of the period that have events."""
+    previous_cutoff: datetime | None = None
+    """The previous period's as-of: ``cutoff``, or the previous period's end plus the
+    maturity window if earlier (its final figures, as its own bulletin published them)."""
+
+    @property
+    def as_of(self) -> datetime:
+        """The measurement moment (another name of ``cutoff``)."""
+        return self.cutoff
+
+    @property
+    def final(self) -> bool:
+        """Whether the figures are final: the maturity window after the period had run out
+        by the as-of (else they are provisional and may still change)."""
+        return is_final(self.cutoff, self.period.end, self.settings.maturity_hours)
 
     def headline(self, carrier: str) -> Headline:
         for item in self.headlines:

@@ -208,15 +208,15 @@ def test_a_regulators_drill_counts_only_its_territory(
     )
 
 
-def test_the_cutoff_is_the_readers_not_the_focuss() -> None:
-    """Without a set cutoff the bulletin's is the latest event the reader may see: here B4's
-    delivery at hour 105, by which A7's 72 hours (run out at hour 102) had passed; A's own
-    latest event (A6's delivery, hour 98) is earlier. A's drill-down counts A7 due, as the
-    bulletin does: 6 parcels past 72 hours, not 5."""
+def test_the_cutoff_is_the_bulletins_not_the_focuss() -> None:
+    """Without a stated as-of the drill-down is measured as of the bulletin's moment, the
+    period's end plus 72 hours (China midnight after 12 November is hour 40; 40 + 72), not at A's own latest event (A6's delivery,
+    hour 98): by then A7's 72 hours (run out at hour 102) had passed, so A's drill-down counts
+    A7 due, as the bulletin does: 6 parcels past 72 hours, not 5."""
     log = events([*drill_rows(), *parcel_b("B4", 39, 105)])
     bulletin = bulletin_of(log, None)
     result = drill(log, carrier_focus("A"), None)
-    assert result.bulletin.cutoff == bulletin.cutoff == at(105)
+    assert result.bulletin.cutoff == bulletin.cutoff == at(112)
     assert result.figures.figure("due_72h").current == 6
     assert_same_figures(result.figures.figures, bulletin.headline("A").figures)
 
