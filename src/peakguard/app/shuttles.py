@@ -97,9 +97,7 @@ def plan_day_shuttles(
     _own(actor, carrier, region)
     moment = now or datetime.now(UTC)
     with transaction(store.sessions) as session:
-        register = [
-            record.entry for record in stored_passes.query_passes(session, carrier=carrier, on=day)
-        ]
+        register = [record.entry for record in stored_passes.query_passes(session, carrier=carrier)]
         fleet = list(vehicles) if vehicles is not None else stored.vehicles_of(session, carrier)
         plan = plan_shuttles(
             region=region,
