@@ -70,6 +70,7 @@ def test_a_plan_is_kept_as_made_and_audited(store: Store) -> None:
     assert view.centres == FOUR
     assert (view.carrier, view.region_name, view.parcels) == ("EMS", "河南省", 553_000)
     assert view.start == START.replace(tzinfo=CHINA)
+    assert view == get_coverage_plan(store, ems, view.id)
     again = get_coverage_plan(store, ems, view.id)
     expected = plan_coverage(henan_network(), CoverageRequest("410000", START, END))
     assert again.document == plan_document(expected)

@@ -18,7 +18,7 @@ from peakguard.app.audit import record_in
 from peakguard.app.networks import planning_network
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import ForbiddenError, InvalidInputError, NotFoundError, Problem
-from peakguard.i18n import Message, _
+from peakguard.i18n import Message, _, render
 from peakguard.identity.model import Permission, Principal
 from peakguard.optimize.coverage import (
     CoverageParameters,
@@ -62,6 +62,20 @@ class CoverageView:
     @property
     def reasons(self) -> list[Message]:
         return [message_from(item) for item in self.document.get("reasons", [])]
+
+    def rendered(self, language: str | None = None) -> dict[str, Any]:
+        """The plan's document with every message rendered in ``language`` (the edge's)."""
+        return {key: _rendered(item, language) for key, item in self.document.items()}
+
+
+def _rendered(value: Any, language: str | None) -> Any:
+    if isinstance(value, dict):
+        if "msgid" in value and "params" in value:
+            return render(message_from(value), language)
+        return {key: _rendered(item, language) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rendered(item, language) for item in value]
+    return value
 
 
 def plan_area_coverage(
@@ -199,12 +213,12 @@ def _view(stored: StoredCoveragePlan) -> CoverageView:
         region=stored.region,
         region_name=stored.region_name,
         depth=SortingDepth(stored.depth),
-        start=stored.period_start,
-        end=stored.period_end,
+        start=stored.period_start.astimezone(UTC),
+        end=stored.period_end.astimezone(UTC),
         parcels=stored.parcels,
         unabsorbed_parcels=stored.unabsorbed_parcels,
         centres=stored.centres,
         created_by=stored.created_by,
-        created_at=stored.created_at,
+        created_at=stored.created_at.astimezone(UTC),
         document=stored.document,
     )
