@@ -41,6 +41,7 @@ class KpiSettingsOut(_NoneLeftOut):
     default_transit_hours: float
     handover_tolerance_hours: float
     stop_hours: float
+    maturity_hours: float
 
 
 class BulletinSettingsOut(ResponseModel):
@@ -128,6 +129,13 @@ class BulletinOut(ResponseModel):
     previous_first_day: date
     previous_last_day: date
     cutoff: Moment
+    """The as-of (another name, kept for readers of earlier bulletins)."""
+    as_of: Moment
+    """The moment the period is measured at: events after it are ignored."""
+    previous_as_of: Moment
+    """The previous period's as-of (this one, or its own end plus the maturity window)."""
+    final: bool
+    """Whether the maturity window had run out by the as-of (else the figures may change)."""
     handover_tolerance_hours: float
     stop_hours: float
     min_pair_parcels: int

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pyarrow as pa
 from peakguard.analytics import KpiSettings
 from peakguard.analytics.od_pairs import PairLevel
 from peakguard.app.access import require
-from peakguard.app.bulletins import bulletin_scope
+from peakguard.app.bulletins import bulletin_scope, past_days, this_minute, with_as_of
 from peakguard.app.kept import kept, lake_signature
 from peakguard.bulletin.assemble import event_days, open_events, scoped
 from peakguard.bulletin.drill import (
@@ -91,9 +91,11 @@ def measure_drill(
     lanes: pa.Table | None = None,
     options: DrillOptions | None = None,
     source_name: str = "--lake",
+    now: datetime | None = None,
 ) -> Drill:
-    """The drill-down into ``focus`` of ``actor``'s bulletin of ``period``: a focus with no
-    parcels among those ``actor`` may see is not found, exactly as one that does not exist."""
+    """The drill-down into ``focus`` of ``actor``'s bulletin of ``period``, as of the
+    bulletin's moment: a focus with no parcels among those ``actor`` may see is not found,
+    exactly as one that does not exist."""
     require(actor, Permission.bulletin_read)
     return drill_bulletin(
         source,
@@ -104,12 +106,20 @@ def measure_drill(
         scope=bulletin_scope(actor),
         options=options,
         source_name=source_name,
+        now=this_minute(now),
     )
 
 
-def event_days_in_reach(source: Path | pa.Table, *, actor: Principal) -> list[date]:
-    """The China days with events of the parcels ``actor``'s bulletin counts, oldest first
-    (empty when none): a page opens on the latest."""
+def event_days_in_reach(
+    source: Path | pa.Table, *, actor: Principal, now: datetime | None = None
+) -> list[date]:
+    """The China days up to today with events of the parcels ``actor``'s bulletin counts,
+    oldest first (empty when none): a page opens on the latest, never on a day ahead that a
+    wrong clock made."""
+    return past_days(_event_days(source, actor), now)
+
+
+def _event_days(source: Path | pa.Table, actor: Principal) -> list[date]:
     require(actor, Permission.bulletin_read)
     scope = bulletin_scope(actor)
     if not isinstance(source, Path):
@@ -145,6 +155,6 @@ def drill_records(drill: Drill, *, language: str | None = None) -> dict[str, Any
             "min_pair_parcels": drill.options.min_pair_parcels,
             "pair_level": drill.options.pair_level.value,
         },
-        "bulletin": bulletin_document(drill.bulletin, language),
+        "bulletin": with_as_of(bulletin_document(drill.bulletin, language), drill.bulletin),
         "od_pairs": [asdict(pair) for pair in drill.pairs],
     }

@@ -4,17 +4,19 @@ from the event lake by the KPI engine (docs/reference/bulletins.md)."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import OrderedDict
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from openpyxl import load_workbook
 
 from peakguard.analytics import KpiSettings
 from peakguard.app.access import reach, require
 from peakguard.app.kept import kept, lake_signature
-from peakguard.bulletin.assemble import assemble_bulletin
+from peakguard.bulletin.assemble import assemble_bulletin, bulletin_as_of
 from peakguard.bulletin.model import Bulletin, BulletinOptions, BulletinScope
 from peakguard.bulletin.periods import (
     Period,
@@ -106,14 +108,19 @@ def measure_bulletin(
     options: BulletinOptions | None = None,
     source_name: str = "--lake",
     store: Store | None = None,
+    now: datetime | None = None,
 ) -> Bulletin:
     """The bulletin of ``period`` from ``source`` (an event lake folder or an Arrow table);
     refused with the days the source has when the period has no events, located at
     ``source_name`` (the option or field that named the source). It counts the parcels
     ``actor`` may see (:func:`bulletin_scope`). Given the ``store``, its complaint rates
-    count the appeals recorded there (unless ``complaints`` are given)."""
+    count the appeals recorded there (unless ``complaints`` are given). It is measured as of
+    ``settings.cutoff``, or the period's end plus the maturity window, or ``now`` (default:
+    the clock, to the minute) if earlier."""
     require(actor, Permission.bulletin_read)
     scope = bulletin_scope(actor)
+    moment = this_minute(now)
+    as_of = bulletin_as_of(period, settings or KpiSettings(), moment)
     if complaints is None and store is not None:
         complaints = recorded_appeals(store, period, scope)
 
@@ -127,6 +134,7 @@ def measure_bulletin(
             options=options,
             source_name=source_name,
             scope=scope,
+            now=moment,
         )
 
     if not isinstance(source, Path):
@@ -136,6 +144,7 @@ def measure_bulletin(
     key = (
         lake_signature(source),
         period,
+        as_of,
         scope,
         settings,
         options,
@@ -144,6 +153,20 @@ def measure_bulletin(
         source_name,
     )
     return kept(_bulletins_kept, key, KEPT_BULLETINS, assemble)
+
+
+def this_minute(now: datetime | None = None) -> datetime:
+    """``now`` (default: the clock) to the minute, UTC: a provisional bulletin's as-of, so
+    that one viewed twice in a minute is measured once."""
+    moment = now if now is not None else datetime.now(UTC)
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def past_days(days: list[date], now: datetime | None = None) -> list[date]:
+    """``days`` without those after today in China time (an event dated ahead is a wrong
+    clock: a page never opens on it)."""
+    today = (this_minute(now) + timedelta(hours=8)).date()
+    return [day for day in days if day <= today]
 
 
 def recorded_appeals(store: Store, period: Period, scope: BulletinScope) -> pa.Table | None:
@@ -183,12 +206,35 @@ def lake_has_events(lake: Path) -> bool:
 
 
 def bulletin_records(bulletin: Bulletin, *, language: str | None = None) -> dict[str, Any]:
-    """The bulletin as JSON (what ``bulletin.json`` holds)."""
-    return bulletin_document(bulletin, language)
+    """The bulletin as JSON (what ``bulletin.json`` holds), with its measurement moments:
+    ``as_of`` (the ``cutoff``), ``previous_as_of`` and ``final`` (the maturity window after
+    the period had run out by the as-of; else the figures are provisional)."""
+    return with_as_of(bulletin_document(bulletin, language), bulletin)
+
+
+def with_as_of(document: dict[str, Any], bulletin: Bulletin) -> dict[str, Any]:
+    """``document`` (the bulletin's JSON) with ``as_of``, ``previous_as_of`` and ``final``."""
+    previous = bulletin.previous_cutoff or bulletin.cutoff
+    document["as_of"] = bulletin.cutoff.isoformat()
+    document["previous_as_of"] = previous.isoformat()
+    document["final"] = bulletin.final
+    return document
 
 
 def write_bulletin_data_files(
     bulletin: Bulletin, folder: Path, *, language: str | None = None
 ) -> list[Path]:
-    """``bulletin.xlsx`` and ``bulletin.json`` in ``folder`` (the page is the web's)."""
-    return write_bulletin_files(bulletin, folder, language=language)
+    """``bulletin.xlsx`` and ``bulletin.json`` in ``folder`` (the page is the web's), each
+    stating the measurement moments (``as_of``, ``previous_as_of``, ``final``)."""
+    workbook_path, json_path = write_bulletin_files(bulletin, folder, language=language)
+    document = json.loads(json_path.read_text(encoding="utf-8"))
+    json_path.write_text(
+        json.dumps(with_as_of(document, bulletin), ensure_ascii=False, indent=2),
+        encoding="utf-8",
+    )
+    workbook = load_workbook(workbook_path)
+    summary = workbook["bulletin"]
+    for name, value in with_as_of({}, bulletin).items():
+        summary.append([name, value])
+    workbook.save(workbook_path)
+    return [workbook_path, json_path]

@@ -51,9 +51,9 @@ AsOfOption = Annotated[
     str | None,
     typer.Option(
         "--as-of",
-        help="the measurement moment with its time zone, e.g. 2026-11-15T00:00+08:00; "
-        "events after it are ignored (default: the settings file's cutoff, else the "
-        "latest event)",
+        help="the measurement moment (as-of) with its time zone, e.g. "
+        "2026-11-15T00:00+08:00; events after it are ignored (default: the settings file's "
+        "cutoff, else the period's end plus the 72-hour maturity window, or now if earlier)",
     ),
 ]
 LanguageOption = Annotated[

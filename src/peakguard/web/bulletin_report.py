@@ -190,14 +190,30 @@ def _period_line(bulletin: Bulletin, formats: BulletinFormats) -> str:
 
 def _cutoff_line(bulletin: Bulletin, formats: BulletinFormats) -> str:
     cutoff = bulletin.cutoff.astimezone(CHINA_STANDARD_TIME)
-    return formats.text(
-        _(
-            "Measured at {cutoff} (China time): a parcel counts in the period of its "
-            "acceptance day, and a rate counts only the parcels whose 72 (48) hours or "
-            "service-standard limit had run out by then.",
-            cutoff=cutoff.strftime("%Y-%m-%d %H:%M"),
-        )
+    previous = (bulletin.previous_cutoff or bulletin.cutoff).astimezone(CHINA_STANDARD_TIME)
+    measured = _(
+        "Measured at {cutoff} (China time): a parcel counts in the period of its "
+        "acceptance day, and a rate counts only the parcels whose 72 (48) hours or "
+        "service-standard limit had run out by then.",
+        cutoff=cutoff.strftime("%Y-%m-%d %H:%M"),
     )
+    if bulletin.final:
+        status = _(
+            "As of {as_of}, {hours} hours after the period ended: these figures are final. "
+            "The previous period as of {previous}. Events after these moments are not read.",
+            as_of=cutoff.strftime("%Y-%m-%d %H:%M"),
+            hours=f"{bulletin.settings.maturity_hours:g}",
+            previous=previous.strftime("%Y-%m-%d %H:%M"),
+        )
+    else:
+        status = _(
+            "As of {as_of}, less than {hours} hours after the period ended: these figures "
+            "are provisional and may still change. The previous period as of {previous}.",
+            as_of=cutoff.strftime("%Y-%m-%d %H:%M"),
+            hours=f"{bulletin.settings.maturity_hours:g}",
+            previous=previous.strftime("%Y-%m-%d %H:%M"),
+        )
+    return f"{formats.text(measured)} {formats.text(status)}"
 
 
 def _node_tables(bulletin: Bulletin, formats: BulletinFormats) -> dict[str, list[tuple[str, ...]]]:

@@ -35,8 +35,9 @@ Reader = Annotated[Principal, requires(Permission.bulletin_read)]
 AsOf = Annotated[
     str | None,
     Query(
-        description="the measurement moment with its time zone, e.g. 2026-11-15T00:00+08:00; "
-        "events after it are ignored (default: the latest event)"
+        description="the measurement moment (as-of) with its time zone, e.g. "
+        "2026-11-15T00:00+08:00; events after it are ignored (default: the period's end plus "
+        "the 72-hour maturity window, or now if earlier)"
     ),
 ]
 
