@@ -1,11 +1,11 @@
 """The landing pages of those who reach no carrier's data: an e-commerce platform
-(``/app/platform``) and the public (``/app/notices``).
+(``/app/platform``, ``notice.read``) and the public (``/app/notices``).
 
-Both need ``notice.read``, the permission the consumer notices' API will declare (issue #18
-adds the notices); the public's page is not open to anonymous visitors for that reason: a page
-never shows what the API would refuse, and there is no notice API yet to decide otherwise.
-Today neither page has anything to show but says so; each is a :class:`~.panels.Board`, so the
-notices, and a platform's releases and quotas, arrive as panels.
+The public's page is open to all, anonymous visitors included, as the notices API is (``GET
+/notices``, ``GET /tracking/{waybill}``): the consumer tips and controlled areas' notices in
+force, and the form to track a parcel by its waybill (:mod:`~peakguard.web.pages.notices`).
+The platform's page has nothing to show yet but says so; it is a :class:`~.panels.Board`, so
+a platform's releases and quotas arrive as panels.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from peakguard.i18n import Message, _
 from peakguard.identity.model import OrganisationKind, Permission, Principal
-from peakguard.web.pages.access import page_requires
+from peakguard.web.pages.access import page_open, page_requires
 from peakguard.web.pages.command import board_page
 from peakguard.web.pages.navigation import NavItem
-from peakguard.web.pages.panels import PLATFORM_PAGE, PUBLIC_NOTICES, Board
+from peakguard.web.pages.notices import public_page
+from peakguard.web.pages.panels import PLATFORM_PAGE, Board
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 NAVIGATION = (
@@ -53,6 +54,6 @@ def platform_page(request: Request, caller: Reader) -> Response:
 
 
 @router.get("/notices", response_class=HTMLResponse)
-def notices_page(request: Request, caller: Reader) -> Response:
-    """The public's landing page: the consumer notices (none published yet)."""
-    return _page(request, caller, PUBLIC_NOTICES, _("Notices"))
+def notices_page(request: Request, caller: Annotated[Principal, page_open()]) -> Response:
+    """The public's landing page: the notices in force and the tracking form (open to all)."""
+    return public_page(request, caller)
