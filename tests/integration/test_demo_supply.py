@@ -2,18 +2,19 @@
 hand-written lake: Ya'an's static control recorded as an incident, the orders and their clocks,
 the point, the shuttles, the coverage plan and the notices on the parcels bound for Ya'an.
 
-The lake (written here, not simulated): nine parcels of several brands, each accepted at a
+The lake (written here, not simulated): twelve parcels of several brands, each accepted at a
 Chengdu outlet, sorted at the brand's Chengdu hub, carried to its destination's hub and delivered
 at a station — five bound for Ya'an while it is controlled (one still on its way), and four that
-are not: delivered in Ya'an before the control, accepted for Ya'an after it, bound for Chengdu
-and for Leshan during it.
+are not: delivered in Ya'an before the control (four, three of them SF's, whose times estimate
+the arrival of SF's parcel still on its way), accepted for Ya'an after it, bound for Chengdu and
+for Leshan during it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,6 +28,10 @@ from peakguard.app.demo_supply_parcels import bound_parcels
 from peakguard.app.demo_supply_summary import DemoSupply
 from peakguard.app.events import ingest_events
 from peakguard.app.networks import save_network
+from peakguard.app.notice_messages import read_outbox
+from peakguard.app.shuttles import list_shuttle_plans
+from peakguard.app.supply_orders import get_supply_order
+from peakguard.app.tracking import track_many
 from peakguard.cases.controlled import controlling
 from peakguard.config import Settings
 from peakguard.demo.season import double11_scenario
@@ -51,6 +56,10 @@ PARCELS: tuple[tuple[str, str, tuple[int, int, int], str, bool], ...] = (
     ("YTO000000000007", "YTO", (11, 15, 10), "5118", True),  # accepted after: not bound
     ("EMS000000000008", "EMS", (11, 11, 9), "5101", True),  # Chengdu: not bound
     ("STO000000000009", "STO", (11, 11, 9), "5111", True),  # Leshan: not bound
+    # Three SF parcels delivered in Ya'an before the control: the measured times of the lane
+    ("SF0000000000010", "SF", (11, 7, 8), "5118", True),
+    ("SF0000000000011", "SF", (11, 7, 9), "5118", True),
+    ("SF0000000000012", "SF", (11, 8, 9), "5118", True),
 )
 BOUND = {
     "EMS000000000002",
@@ -180,3 +189,67 @@ def test_a_second_run_records_nothing(supply_demo: SupplyDemo) -> None:
     with transaction(supply_demo.store.sessions) as session:
         areas = [a for a in controlled_areas_in(session) if a.region == "511800"]
     assert len(areas) == 1
+
+
+def test_every_parcel_bound_for_ya_an_carries_the_notice_and_the_one_on_its_way_is_told(
+    supply_demo: SupplyDemo,
+) -> None:
+    """Each of the five parcels bound for Ya'an shows the control's notice on its tracking; the
+    one still on its way in the lake (the others are delivered there) gets its arrival message,
+    its phone masked in the outbox."""
+    recorded = supply_demo.recorded
+    moment = recorded.end - timedelta(hours=1)
+    found = track_many(supply_demo.store, ADMIN, supply_demo.lake, sorted(BOUND), now=moment)
+    for waybill in BOUND:
+        (view,) = found[waybill]
+        assert view.notice is not None, waybill
+        assert view.notice.area.region == "511800"
+    assert recorded.tracked == len(BOUND)
+    outbox = read_outbox(supply_demo.store, ADMIN)
+    assert {message.waybill for message in outbox} == {"SF0000000000004"}
+    assert recorded.messages == 1
+    assert all("*" in message.phone for message in outbox)
+
+
+def test_the_orders_are_closed_and_only_the_group_buy_s_quotation_breached(
+    supply_demo: SupplyDemo,
+) -> None:
+    """The four orders end received; the sweep breached the group buy's quotation (27.5 h after
+    its sheet) and no other clock, and the confirmations came within their 4 hours."""
+    recorded = supply_demo.recorded
+    references = {script: stored for script, stored, _state in recorded.orders}
+    assert {state for _s, _r, state in recorded.orders} == {"closed"}
+    assert recorded.late_quotations == (references["YA-GROUPBUY"],)
+    view = get_supply_order(supply_demo.store, ADMIN, references["YA-GROUPBUY"])
+    quotation = next(c for c in view.clocks if c.rule_key == "supply.quotation")
+    assert quotation.clock.breached_at is not None
+    assert quotation.due_at == datetime(YEAR, 11, 12, 22, tzinfo=CHINA)
+    for script, reference in references.items():
+        clocks = get_supply_order(supply_demo.store, ADMIN, reference).clocks
+        confirmation = next(c for c in clocks if c.rule_key == "supply.confirmation")
+        assert confirmation.clock.breached_at is None, script
+
+
+def test_dispatch_point_and_shuttles_follow_the_orders(supply_demo: SupplyDemo) -> None:
+    """The one-source vegetables go direct, the others through the point, which ships each
+    before its delivery day's shuttles; from 13 November the lapsing truck is listed missing
+    and never routed."""
+    recorded = supply_demo.recorded
+    references = {script: stored for script, stored, _state in recorded.orders}
+    modes = dict(recorded.dispatch)
+    assert modes[references["YA-GOV-YC"]] == "direct"
+    assert {modes[references[s]] for s in ("YA-GOV-MS", "YA-COLLEGE", "YA-GROUPBUY")} == {
+        "consolidated"
+    }
+    shipped = dict(recorded.shipping)
+    assert shipped[references["YA-GOV-MS"]].date() <= date(YEAR, 11, 12)
+    assert shipped[references["YA-GROUPBUY"]].date() <= date(YEAR, 11, 13)
+    days = [day for day, _trips, _vehicles in recorded.shuttle_days]
+    assert days == [date(YEAR, 11, 12), date(YEAR, 11, 13), date(YEAR, 11, 14)]
+    missing_days = {day for day, subject, _why in recorded.missing if subject == "YA-V4"}
+    assert missing_days == {date(YEAR, 11, 13), date(YEAR, 11, 14)}
+    plans = list_shuttle_plans(supply_demo.store, ADMIN)
+    for record in plans:
+        plates = {route.plate for route in record.plan.routes if route.trips}
+        assert ("川T·E0104" in plates) == (record.plan.day == date(YEAR, 11, 12))
+    assert recorded.coverage

@@ -65,21 +65,21 @@ def test_one_quotation_is_late_and_every_other_answer_in_time() -> None:
 
 
 def test_every_order_names_known_bundles_sources_and_places_in_the_city() -> None:
-    """Each order line is a catalogue bundle from a listed source; each delivery is in Ya'an;
-    the point and the sources lie outside it, the transfer stations inside."""
+    """Each order line is a catalogue bundle from a listed source; every set is delivered in
+    Ya'an; the point and the sources lie outside it, the transfer stations inside."""
     bundles = load_bundles()
     sources = {place.code for place in SOURCES}
     for order in (*government_orders(YEAR), group_buy_order(YEAR, 2016)):
         assert all(line.bundle in bundles and line.source in sources for line in order.lines)
         assert all(point.place.region.startswith("5118") for point in order.deliveries)
-        assert sum(point.quantity for point in order.deliveries) <= order.demand().sets
+        assert sum(point.quantity for point in order.deliveries) == order.demand().sets
     assert not CONSOLIDATION_POINT.region.startswith("5118")
     assert all(not place.region.startswith("5118") for place in SOURCES)
     assert all(station.region.startswith("5118") for station in TRANSFER_STATIONS)
 
 
-def test_one_van_s_pass_lapses_after_three_days() -> None:
-    """Every vehicle and person has a pass from the control's first day; the lapsing van's ends
+def test_one_truck_s_pass_lapses_after_three_days() -> None:
+    """Every vehicle and person has a pass from the control's first day; the lapsing truck's ends
     on 12 November, every other on the last day."""
     grants = pass_grants(YEAR)
     vehicles = {g.holder: g for g in grants if g.kind == "vehicle"}

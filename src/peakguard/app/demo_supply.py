@@ -19,15 +19,17 @@ summary is read back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from peakguard.app.access import require
 from peakguard.app.demo_security_work import People
-from peakguard.app.demo_supply_parcels import bound_parcels
 from peakguard.app.demo_supply_summary import DemoSupply, Outcome, supply_summary
+from peakguard.app.demo_supply_work import At, SupplyWork
 from peakguard.app.incidents import IncidentDraft, add_report, list_incidents, open_incident
-from peakguard.demo.static_control import StaticControl, static_control
+from peakguard.demo.static_control import StaticControl, government_orders, static_control
+from peakguard.demo.supply_groupbuy import group_buy_order
 from peakguard.domain.network import Network
 from peakguard.identity.model import Permission, Principal
 from peakguard.simulate.scenario import Scenario
@@ -68,10 +70,35 @@ def record_demo_supply(
         steps.append((moment, len(steps), step))
 
     _declare(store, people, control, outcome, at)
+    work = SupplyWork(store, actor, people, lake, network.name, control, outcome)
+    _supply(work, control, seed, at)
     for _moment, _order, step in sorted(steps, key=lambda s: s[:2]):
         step()
-    outcome.bound = bound_parcels(lake, control.region, control.start, control.end)
+    outcome.late_quotations = work.late_quotations()
     return supply_summary(outcome)
+
+
+def _supply(work: SupplyWork, control: StaticControl, seed: int, at: At) -> None:
+    """The supply guarantee's steps at their moments (the module's docstring)."""
+    year = control.start.year
+    orders = [*government_orders(year), group_buy_order(year, seed)]
+    start = control.start
+    at(start + timedelta(hours=3), lambda: work.coverage(start + timedelta(hours=3)))
+    at(start + timedelta(hours=7), lambda: work.register_point(start + timedelta(hours=7)))
+    at(start + timedelta(hours=7), lambda: work.fleet(start + timedelta(hours=7)))
+    at(start + timedelta(hours=8), lambda: work.publish(start + timedelta(hours=8)))
+    at(start + timedelta(hours=9), lambda: work.tell_recipients(start + timedelta(hours=9)))
+    for script in orders:
+        work.order_steps(script, seed, at)
+    work.sweeps(at)
+    first = start + timedelta(days=1, hours=12)
+    at(first, lambda: work.schedule(orders[:3], first))
+    second = start + timedelta(days=3, hours=8)
+    at(second, lambda: work.schedule(orders[3:], second))
+    for offset, chosen in ((2, orders[:2]), (3, orders[2:3]), (4, orders[3:])):
+        evening = start + timedelta(days=offset - 1, hours=21)
+        day = (start + timedelta(days=offset)).date()
+        at(evening, partial(work.shuttles, day, chosen, evening))
 
 
 def _user(people: People, name: str) -> Principal:
@@ -99,7 +126,7 @@ def _declare(
     people: People,
     control: StaticControl,
     outcome: Outcome,
-    at: Callable[[datetime, Callable[[], None]], None],
+    at: At,
 ) -> None:
     """The postal administration records the control; the carrier sends its first report."""
     duty, reporter = _user(people, "ya.duty"), _user(people, "ems-sc.reporter")

@@ -25,13 +25,15 @@ class Outcome:
     dispatch: dict[str, str] = field(default_factory=dict)
     """Script reference → dispatch mode."""
     point: str | None = None
-    bottleneck: str | None = None
+    bottleneck: Message | None = None
     shipping: dict[str, datetime] = field(default_factory=dict)
     """Script reference → when the point ships the order's goods."""
     shuttle_days: list[tuple[date, int, int]] = field(default_factory=list)
     """(day, trips, vehicles used) of each day's shuttle plan."""
-    missing: list[Message] = field(default_factory=list)
-    """What the shuttle plans say is missing (passes)."""
+    unserved: int = 0
+    """Sets the shuttle plans leave undelivered."""
+    missing: list[tuple[date, str, tuple[Message, ...]]] = field(default_factory=list)
+    """(day, vehicle/driver/station, why) of what each shuttle plan says is missing."""
     coverage: str | None = None
     tip: str | None = None
     notice: str | None = None
@@ -60,10 +62,11 @@ class DemoSupply:
     """The stored references of the orders whose quotation clock the sweep breached."""
     dispatch: tuple[tuple[str, str], ...]
     point: str | None
-    bottleneck: str | None
+    bottleneck: Message | None
     shipping: tuple[tuple[str, datetime], ...]
     shuttle_days: tuple[tuple[date, int, int], ...]
-    missing: tuple[Message, ...]
+    unserved: int
+    missing: tuple[tuple[date, str, tuple[Message, ...]], ...]
     coverage: str | None
     tip: str | None
     notice: str | None
@@ -93,13 +96,18 @@ class DemoSupply:
         if self.point is not None:
             ships = ", ".join(f"{order} {moment:%m-%d %H:%M}" for order, moment in self.shipping)
             rows.append((_("Consolidation point: orders shipped"), f"{self.point}: {ships}"))
-            rows.append((_("Consolidation point's bottleneck"), self.bottleneck or "-"))
+            bottleneck = "-" if self.bottleneck is None else render(self.bottleneck)
+            rows.append((_("Consolidation point's bottleneck"), bottleneck))
         if self.shuttle_days:
             days = ", ".join(
                 f"{day:%m-%d} {trips}/{vehicles}" for day, trips, vehicles in self.shuttle_days
             )
             rows.append((_("Shuttle plans (day trips/vehicles)"), days))
-            missing = "; ".join(render(message) for message in self.missing)
+            rows.append((_("Shuttle plans: sets left undelivered"), f"{self.unserved:,}"))
+            missing = "; ".join(
+                f"{day:%m-%d} " + " ".join(render(reason) for reason in reasons)
+                for day, _subject, reasons in self.missing
+            )
             rows.append((_("Shuttle plans: passes missing"), missing or "-"))
         if self.coverage is not None:
             rows.append((_("Coverage plan for the city's mail"), self.coverage))
@@ -142,6 +150,7 @@ def supply_summary(outcome: Outcome) -> DemoSupply:
         bottleneck=outcome.bottleneck,
         shipping=tuple(outcome.shipping.items()),
         shuttle_days=tuple(outcome.shuttle_days),
+        unserved=outcome.unserved,
         missing=tuple(outcome.missing),
         coverage=outcome.coverage,
         tip=outcome.tip,

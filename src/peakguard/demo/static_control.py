@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from peakguard.domain.scans import CHINA_STANDARD_TIME
+from peakguard.supply.consolidation import PointResources
 from peakguard.supply.model import (
     DeliveryKind,
     DeliveryPoint,
@@ -118,22 +119,21 @@ CONSOLIDATION_POINT = Place(
 """汇集点 in the neighbouring county, by the Chengdu–Ya'an expressway."""
 
 
-@dataclass(frozen=True)
-class PointResources:
-    """What the consolidation point has (seed 004: site, staff, equipment, trailers, system)."""
-
-    floor_m2: float = 3000.0
-    staff: int = 36
-    shift_hours: float = 10.0
-    forklifts: int = 4
-    pallets: int = 600
-    rack_positions: int = 240
-    conveyors: int = 2
-    swap_body_trailers: int = 3
-    warehouse_system: str = "郵包裹（邮乐仓储管理系统）"
-
-
-POINT_RESOURCES = PointResources()
+POINT_RESOURCES = PointResources(
+    floor_area_m2=3000.0,
+    staff_per_shift=30,
+    shifts_per_day=2,
+    shift_hours=10,
+    first_shift_starts=6,
+    forklifts=4,
+    pallets=600,
+    racks=240,
+    trailers=3,
+    handling_equipment=12,
+    warehouse_system=True,
+)
+"""What the point has (seed 004: site, staff, handling equipment, pallets, forklifts, racks,
+swap-body trailers, the 郵包裹 warehouse system); the tasks' rates are the area's defaults."""
 
 TRANSFER_STATIONS: tuple[Place, ...] = (
     Place("TS-MINGSHAN", "名山区政府指定保供物资转运站（演示）", "511803", 30.08, 103.12),
@@ -233,7 +233,7 @@ def government_orders(year: int) -> tuple[OrderScript, ...]:
                 OrderLine("milk", 900, "SRC-XINDU-DAIRY"),
                 OrderLine("epidemic_protection", 900, "SRC-WENJIANG"),
             ),
-            _spread(MINGSHAN_OFFICES, 900, DeliveryKind.address),
+            _spread(MINGSHAN_OFFICES, 2700, DeliveryKind.address),
             at(first, 11),
             timedelta(hours=9),
             timedelta(hours=2),
@@ -248,7 +248,7 @@ def government_orders(year: int) -> tuple[OrderScript, ...]:
                 OrderLine("washing_care", 600, "SRC-LONGQUAN"),
                 OrderLine("daily_use", 600, "SRC-LONGQUAN"),
             ),
-            (DeliveryPoint(COLLEGE, DeliveryKind.address, 600, time(9), time(17)),),
+            (DeliveryPoint(COLLEGE, DeliveryKind.address, 1800, time(9), time(17)),),
             at(first, 14),
             timedelta(hours=19),
             timedelta(hours=1, minutes=30),

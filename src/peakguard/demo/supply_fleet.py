@@ -2,11 +2,11 @@
 人员白名单, 场地作业许可).
 
 China Post Sichuan's two swap-body tractors haul the consolidation point's trailers to the
-designated transfer stations; Ya'an's own four vans take the goods on inside. Every vehicle and
+designated transfer stations; Ya'an's own four trucks take the goods on inside. Every vehicle and
 driver inside the controlled area needs a valid pass for that area and day; the transfer
-stations and Ya'an's processing centre need a site permit. One van's pass was issued for the
-first three days only and is not renewed in time: from 13 November the shuttle plan cannot use
-that van and says so. Plates, names and pass numbers are synthetic.
+stations and Ya'an's processing centre need a site permit. One truck's pass was issued for
+the first three days only and is not renewed in time: from 13 November the shuttle plan cannot
+use that truck and says so. Plates, names, ID numbers and pass numbers are synthetic.
 """
 
 from __future__ import annotations
@@ -14,46 +14,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from peakguard.demo.security_people import resident_id
 from peakguard.demo.static_control import CONTROL_DAYS, CONTROL_FIRST_DAY, CONTROLLED_CITY
-
-
-@dataclass(frozen=True)
-class Vehicle:
-    """A vehicle of the operation: its plate, what it is, where it starts each day, what it
-    carries and its regular driver (a staff number of :data:`STAFF`)."""
-
-    plate: str
-    kind: str
-    """``swap_body`` (a tractor with a swap-body trailer) or ``van``."""
-    depot: str
-    """A place code: the consolidation point or a transfer station."""
-    capacity_kg: float
-    capacity_m3: float
-    driver: str
-
+from peakguard.optimize.shuttle_model import Leg, Vehicle
 
 VEHICLES: tuple[Vehicle, ...] = (
-    Vehicle("川A·Y7101", "swap_body", "CP-QIONGLAI", 15000.0, 55.0, "SC-0101"),
-    Vehicle("川A·Y7102", "swap_body", "CP-QIONGLAI", 15000.0, 55.0, "SC-0102"),
-    Vehicle("川T·E0101", "van", "TS-YUCHENG", 2000.0, 16.0, "YA-0201"),
-    Vehicle("川T·E0102", "van", "TS-YUCHENG", 2000.0, 16.0, "YA-0202"),
-    Vehicle("川T·E0103", "van", "TS-MINGSHAN", 2000.0, 16.0, "YA-0203"),
-    Vehicle("川T·E0104", "van", "TS-MINGSHAN", 2000.0, 16.0, "YA-0204"),
+    Vehicle("SC-T1", "川A·Y7101", "SC-0101", Leg.trunk, "CP-QIONGLAI", 1500, 15000.0, 3),
+    Vehicle("SC-T2", "川A·Y7102", "SC-0102", Leg.trunk, "CP-QIONGLAI", 1500, 15000.0, 3),
+    Vehicle("YA-V1", "川T·E0101", "YA-0201", Leg.inner, "TS-YUCHENG", 400, 8000.0, 4),
+    Vehicle("YA-V2", "川T·E0102", "YA-0202", Leg.inner, "TS-YUCHENG", 400, 8000.0, 4),
+    Vehicle("YA-V3", "川T·E0103", "YA-0203", Leg.inner, "TS-MINGSHAN", 400, 8000.0, 4),
+    Vehicle("YA-V4", "川T·E0104", "YA-0204", Leg.inner, "TS-MINGSHAN", 400, 8000.0, 4),
 )
+"""China Post Sichuan's two swap-body tractors (trunk: the point to the stations) and Ya'an's
+four 7.6 m trucks (inner: a station to the delivery points), each with its regular driver."""
 
 LAPSING_PLATE = "川T·E0104"
-"""The van whose pass ends after the control's third day."""
+"""The truck whose pass ends after the control's third day."""
 LAPSING_DAYS = 3
 
 
 @dataclass(frozen=True)
 class StaffMember:
-    """A person on the operation: a staff number (no ID number: the white list names people by
-    their employer's number in the demo), a display name and a job."""
+    """A person on the operation: a staff number, a display name, a job and the synthetic ID
+    number the authority's white list carries (kept masked by the register)."""
 
     number: str
     name: str
     job: str
+
+    @property
+    def id_number(self) -> str:
+        serial = int(self.number[-3:]) * 2 + 1
+        return resident_id(CONTROLLED_CITY[:4] + "02", date(1985, 1, 1), serial)
 
 
 STAFF: tuple[StaffMember, ...] = (
@@ -91,7 +84,7 @@ class PassGrant:
 
 def pass_grants(year: int) -> tuple[PassGrant, ...]:
     """Every pass, white-list entry and permit of the demo: the whole window, except the lapsing
-    van's pass."""
+    truck's pass."""
     first = date(year, *CONTROL_FIRST_DAY)
     last = first + timedelta(days=CONTROL_DAYS - 1)
     grants: list[PassGrant] = []
