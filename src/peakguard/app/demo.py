@@ -4,7 +4,9 @@
 of its scan events into Double 11's bulletin, plans the season's assurance (staggered pickup,
 the reroute, the reserves) and sizes the capacity from a forecast; it records the season's
 complaints, operations desk and security supervision (with a labelled policy of security lapses
-at three outlets applied to the sampled accept events); it returns every result.
+at three outlets applied to the sampled accept events) and the supply guarantee of Ya'an under
+static control for five days (orders, the consolidation point, shuttles, the coverage of its
+mail, the notices to its residents); it returns every result.
 Writing them out (the data files and the HTML pages) is the web's ``publish`` step.
 """
 
@@ -16,11 +18,18 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from peakguard.app.bulletins import lane_table, measure_bulletin
-from peakguard.app.demo_accounts import SECURITY_ACCOUNTS, DemoLogin, demo_accounts
+from peakguard.app.demo_accounts import (
+    SECURITY_ACCOUNTS,
+    SUPPLY_ACCOUNTS,
+    DemoLogin,
+    demo_accounts,
+)
 from peakguard.app.demo_cases import DemoCases, record_demo_cases
 from peakguard.app.demo_desk import PROVINCE, record_demo_desk
 from peakguard.app.demo_security import record_demo_security
 from peakguard.app.demo_security_summary import DemoSecurity
+from peakguard.app.demo_supply import record_demo_supply
+from peakguard.app.demo_supply_summary import DemoSupply
 from peakguard.app.events import ingest_events
 from peakguard.app.networks import get_network, save_network
 from peakguard.bulletin.model import Bulletin
@@ -46,7 +55,7 @@ from peakguard.store.event_lake import IngestReport
 
 Step = Callable[[str], None]
 """Told the name of each step as it starts (build, store, accounts, summarise, simulate,
-bulletin, cases, desk, security, plan, capacity), for a progress display."""
+bulletin, cases, desk, security, supply, plan, capacity), for a progress display."""
 
 DEMO_TRACE_SHARE = 0.02
 """Share of the season's cohorts traced (tracing all ~300 M parcels would take 16 GB)."""
@@ -85,6 +94,8 @@ class DemoResult:
     """The season's operations desk as recorded (app/demo_desk.py)."""
     security: DemoSecurity | None = None
     """The season's security supervision as recorded (app/demo_security.py)."""
+    supply: DemoSupply | None = None
+    """Ya'an's static control and the supply guarantee as recorded (app/demo_supply.py)."""
 
 
 def demo_bulletin(
@@ -196,6 +207,11 @@ def run_demo(
     security = record_demo_security(
         store, lake, stored, scenario, seed=seed, actor=actor, policy=policy
     )
+    step("supply")
+    # The supply logins join last: China Post's company would otherwise enter the desk's
+    # daily reports and Ya'an's administration its duty rosters.
+    logins += demo_accounts(store, actor, SUPPLY_ACCOUNTS)
+    supply = record_demo_supply(store, lake, stored, scenario, seed=seed, actor=actor)
     step("plan")
     assurance = plan_assurance(problem, releases_from_problem(problem))
     step("capacity")
@@ -212,4 +228,5 @@ def run_demo(
         cases,
         desk,
         security,
+        supply,
     )

@@ -46,6 +46,10 @@ LABELS = {
     "security": _(
         "Recording the season's security supervision: register, inspections, orders, a hold"
     ),
+    "supply": _(
+        "Recording Ya'an's static control: supply orders, the consolidation point, shuttles, "
+        "the coverage of its mail, notices"
+    ),
     "plan": _("Planning staggered pickup, the reroute and reserves, checked by simulation"),
     "capacity": _("Forecasting the season and sizing the reserves by simulation"),
     "report": _("Writing the report"),
@@ -111,6 +115,10 @@ def demo_command(
         print_figures(_("The season's operations desk"), result.desk.figures())
     if result.security is not None:
         print_figures(_("The season's security supervision"), result.security.figures())
+    if result.supply is not None:
+        print_figures(
+            _("Ya'an under static control: the supply guarantee"), result.supply.figures()
+        )
     print_logins(result.accounts)
 
 
