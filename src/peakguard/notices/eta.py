@@ -12,7 +12,8 @@ Two bases, the closer first:
 
 "Recent" is delivered within ``lookback`` before now; a basis needs ``min_parcels`` parcels.
 When the destination is controlled, the estimate is never before the control's expected end
-(``held``). A delivered parcel's arrival is its delivery (``delivered``); with no basis there
+(``held_until``); a control without an expected end gives no estimate (nothing can be
+promised). A delivered parcel's arrival is its delivery (``delivered``); with no basis there
 is no estimate (``unknown``). The simulator's projections are not used: a simulation is a
 what-if of a scenario, not the network's current state.
 """
@@ -29,6 +30,7 @@ from statistics import median
 from peakguard.cases.controlled import ControlledArea
 from peakguard.domain.scans import EventType
 from peakguard.notices.tracking import Parcel
+from peakguard.notices.wording import OPEN_ENDED_YEAR
 
 
 class Basis(StrEnum):
@@ -126,6 +128,8 @@ def estimate_arrival(
     arrival = start + timedelta(hours=hours)
     late = arrival < now
     held_until = None
+    if control is not None and control.end.year >= OPEN_ENDED_YEAR:
+        return Estimate(parcel.waybill, None, Basis.unknown, len(sample), hours, control.end)
     if control is not None and arrival < control.end:
         arrival = held_until = control.end
         late = False
