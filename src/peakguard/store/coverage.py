@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peakguard.i18n import Message, _
-from peakguard.optimize.coverage import CoveragePlan
+from peakguard.optimize.coverage import CentreCandidate, CoveragePlan, PartAssignment
 from peakguard.store.coverage_tables import CoveragePlanRow
 
 DOCUMENT_VERSION = 1
@@ -55,45 +55,8 @@ def plan_document(plan: CoveragePlan) -> dict[str, Any]:
         "parcels": plan.parcels,
         "unabsorbed_parcels": plan.unabsorbed_parcels,
         "reasons": [message_document(m) for m in plan.reasons],
-        "candidates": [
-            {
-                "hub": c.hub,
-                "name": c.name,
-                "region": c.region,
-                "automated_sorter": c.automated_sorter,
-                "capacity": c.capacity,
-                "normal_load": c.normal_load,
-                "spare": c.spare,
-                "usable": round(c.usable),
-                "nearest_km": c.nearest_km,
-                "mean_km": c.mean_km,
-                "status": c.status.value,
-                "parcels": c.parcels,
-                "reason": message_document(c.reason),
-            }
-            for c in plan.candidates
-        ],
-        "parts": [
-            {
-                "code": a.part.code,
-                "name": a.part.name,
-                "kind": a.part.kind.value,
-                "inbound": a.part.inbound,
-                "outbound": a.part.outbound,
-                "parcels": a.part.parcels,
-                "centre": a.centre,
-                "road_km": a.road_km,
-                "road_hours": a.road_hours,
-                "stations": list(a.part.stations),
-                "outlets": list(a.part.outlets),
-                "targets": [
-                    {"kind": t.kind.value, "code": t.code, "name": t.name, "parcels": t.parcels}
-                    for t in a.part.targets
-                ],
-                "reason": message_document(a.reason),
-            }
-            for a in plan.assignments
-        ],
+        "candidates": [_candidate(c) for c in plan.candidates],
+        "parts": [_part(a) for a in plan.assignments],
         "routing": [
             {
                 "origin": r.origin,
@@ -117,6 +80,45 @@ def plan_document(plan: CoveragePlan) -> dict[str, Any]:
             {"node": o.node, "destination": o.destination, "next_node": o.next_node}
             for o in plan.routing_overrides
         ],
+    }
+
+
+def _candidate(c: CentreCandidate) -> dict[str, Any]:
+    return {
+        "hub": c.hub,
+        "name": c.name,
+        "region": c.region,
+        "automated_sorter": c.automated_sorter,
+        "capacity": c.capacity,
+        "normal_load": c.normal_load,
+        "spare": c.spare,
+        "usable": round(c.usable),
+        "nearest_km": c.nearest_km,
+        "mean_km": c.mean_km,
+        "status": c.status.value,
+        "parcels": c.parcels,
+        "reason": message_document(c.reason),
+    }
+
+
+def _part(a: PartAssignment) -> dict[str, Any]:
+    return {
+        "code": a.part.code,
+        "name": a.part.name,
+        "kind": a.part.kind.value,
+        "inbound": a.part.inbound,
+        "outbound": a.part.outbound,
+        "parcels": a.part.parcels,
+        "centre": a.centre,
+        "road_km": a.road_km,
+        "road_hours": a.road_hours,
+        "stations": list(a.part.stations),
+        "outlets": list(a.part.outlets),
+        "targets": [
+            {"kind": t.kind.value, "code": t.code, "name": t.name, "parcels": t.parcels}
+            for t in a.part.targets
+        ],
+        "reason": message_document(a.reason),
     }
 
 
