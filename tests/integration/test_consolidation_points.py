@@ -176,3 +176,40 @@ def test_dispatch_modes_through_the_app(store: Store) -> None:
     """The packaged catalogue decides: 800 vegetable sets from one source go direct."""
     decisions = dispatch_modes(EMS_READER, [_order("A", _at(3, 18), ("vegetables", 800, "S1"))])
     assert decisions[0].mode is DispatchMode.direct
+
+
+def test_supply_orders_are_scheduled_by_reference(store: Store) -> None:
+    """Two supply orders opened by the carrier's company are read by reference and scheduled:
+    the one-source order of 200 sets ships at 11:00 as in the hand-worked case."""
+    from peakguard.app import accounts  # noqa: PLC0415
+    from peakguard.app.consolidation_orders import schedule_supply_orders  # noqa: PLC0415
+    from peakguard.app.supply_orders import SupplyOrderDraft, open_supply_order  # noqa: PLC0415
+    from peakguard.identity.model import LOCAL_ADMINISTRATOR  # noqa: PLC0415
+    from peakguard.supply.model import DeliveryKind, DeliveryPoint, Place  # noqa: PLC0415
+
+    for organisation in (
+        Organisation("youle", "邮乐", OrganisationKind.platform),
+        Organisation(
+            "ems-sc", "中国邮政四川", OrganisationKind.carrier, region="510000", carrier="ems"
+        ),
+    ):
+        accounts.create_organisation(store, LOCAL_ADMINISTRATOR, organisation)
+    register_point(store, EMS, DRAFT, now=_at(2, 9))
+    place = Place("YA-1", "雅安市政府指定地点", "511802", 29.98, 103.0)
+    references = []
+    for lines in ((("vegetables", 200, "S1"),), (("vegetables", 100, "S1"), ("milk", 60, "S2"))):
+        draft = SupplyOrderDraft(
+            kind=OrderKind.direct_purchase, region="511800", supplier="youle",
+            needed_by=_at(3, 18), title="保供", carrier="ems",
+            lines=tuple(OrderLine(b, q, s) for b, q, s in lines),
+            deliveries=(DeliveryPoint(place, DeliveryKind.address, sum(q for _b, q, _s in lines)),),
+        )  # fmt: skip
+        references.append(open_supply_order(store, LOCAL_ADMINISTRATOR, draft, now=_at(2, 10)))
+    made = schedule_supply_orders(
+        store, LOCAL_ADMINISTRATOR, "QL-1", [view.reference for view in references],
+        start=_at(3, 7), arrivals={"S1": _at(3, 8), "S2": _at(3, 10, 30)},
+        staffing=even_staffing(14), now=_at(3, 7),
+    )  # fmt: skip
+    shipped = {s.reference: s.shipped_at for s in made.shipments}
+    assert shipped[references[0].reference] == _at(3, 11)
+    assert shipped[references[1].reference] == _at(3, 13)
