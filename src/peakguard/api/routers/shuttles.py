@@ -239,7 +239,8 @@ def _language(request: Request) -> str:
     return request_language(request, request.app.state.settings.language)
 
 
-def _order(carrier: str, region: str, body: OrderIn) -> OrderDemand:
+def order_demand(carrier: str, region: str, body: OrderIn) -> OrderDemand:
+    """An order of the request as the planner takes it."""
     deliveries = tuple(
         DeliveryPoint(d.place.place(), d.kind, d.quantity, d.opens, d.closes)
         for d in body.deliveries
@@ -267,7 +268,7 @@ def plan(request: Request, response: Response, body: PlanIn, actor: Operator) ->
     saved = plan_day_shuttles(
         _store(request), actor, carrier=body.carrier, region=body.region, day=body.day,
         point=body.point.place(), stations=[s.place() for s in body.stations],
-        orders=[_order(body.carrier, body.region, o) for o in body.orders],
+        orders=[order_demand(body.carrier, body.region, o) for o in body.orders],
         vehicles=None if body.vehicles is None else [v.vehicle() for v in body.vehicles],
     )  # fmt: skip
     response.headers["Location"] = f"/supply/shuttles/{saved.id}"
