@@ -22,6 +22,7 @@ from peakguard.app.shuttles import (
 from peakguard.cli.console import LOCAL, handled, opened_store, print_table, say
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import InvalidInputError, Problem
+from peakguard.formats.history_document import cell_message
 from peakguard.i18n import _
 
 shuttles_app = typer.Typer(
@@ -34,15 +35,11 @@ def _read(path: Path) -> PlanIn:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return PlanIn.model_validate(data)
     except (OSError, yaml.YAMLError) as error:
-        raise InvalidInputError(
-            _("{path} cannot be read.", path=str(path)),
-            [Problem(str(path), _("{error}", error=str(error)))],
-        ) from error
+        problem = Problem(str(path), _("Not readable as JSON or YAML: {error}", error=str(error)))
+        raise InvalidInputError(_("{path} cannot be read.", path=str(path)), [problem]) from error
     except ValidationError as error:
         problems = [
-            Problem(
-                f"{path}: {'.'.join(str(p) for p in item['loc'])}", _("{error}", error=item["msg"])
-            )
+            Problem(f"{path}: {'.'.join(str(p) for p in item['loc'])}", cell_message(item))
             for item in error.errors()
         ]
         raise InvalidInputError(_("{path} has mistakes.", path=str(path)), problems) from error
