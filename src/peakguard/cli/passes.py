@@ -58,7 +58,7 @@ def pass_list(
         found = list_passes(store, LOCAL, kind=kind, on=None if on is None else _day(on))
     print_table(
         _("Passes (ending soonest first)"),
-        (_("Id"), _("Register"), _("Holder"), _("Carrier"), _("Area"), _("Valid from"),
+        (_("Id"), _("Pass register"), _("Pass holder"), _("Carrier"), _("Area"), _("Valid from"),
          _("Valid until"), _("Issuer")),
         (
             (

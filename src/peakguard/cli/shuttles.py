@@ -112,7 +112,15 @@ def print_plan(record: PlanRecord) -> None:
                 )  # fmt: skip
     print_table(
         _("Routes"),
-        (_("Vehicle"), _("Leg"), _("Trip"), _("Stop"), _("Arrives"), _("Sets"), _("kg")),
+        (
+            _("Vehicle"),
+            _("Shuttle leg"),
+            _("Shuttle trip"),
+            _("Stop"),
+            _("Arrives"),
+            _("Sets"),
+            _("kg"),
+        ),
         rows,
     )
     for item in plan.missing:
