@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     """Data rows in one table (CSV, sheet, JSON lines, Parquet)."""
     event_future_hours: int = Field(default=24, ge=0, le=24 * 31)
     """How far past now a scan event's time may lie (scanner clocks drift; a week is forgery)."""
+    ingest_future_hours: float = Field(default=1.0, ge=0, le=24 * 31)
+    """Ingest refuses a scan event later than now plus this many hours (a wrong clock), after
+    the readers' own bound (``event_future_hours``) (docs/reference/scan-events.md)."""
+    ingest_quarantine: bool = False
+    """Ingest holds events that do not fit the registered networks or the clock in the lake's
+    quarantine, with their reasons, and stores the rest; false: it refuses the batch."""
     max_node_days: int | None = Field(default=None, ge=1)
     """Nodes × days one simulation or plan may cover (default in peakguard.app.bounds)."""
     max_simulated_node_days: int | None = Field(default=None, ge=1)

@@ -6,26 +6,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from peakguard.app.access import reach, require
 from peakguard.app.audit import record
 from peakguard.app.hold_scans import check_ingested
+from peakguard.config import Settings
 from peakguard.domain.text import hidden_character, normalise
 from peakguard.errors import ForbiddenError, InvalidInputError, NotFoundError, Problem
 from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
 from peakguard.formats.scan_event_document import parse_event_lines, parse_events, read_event_files
-from peakguard.i18n import Message, _
+from peakguard.i18n import Message, _, render
 from peakguard.identity.model import Permission, Principal
 from peakguard.identity.territory import Reach
-from peakguard.store.database import Store
+from peakguard.store.database import Store, transaction
 from peakguard.store.event_files import KEY_SCHEMA
-from peakguard.store.event_lake import IngestReport, ingest
+from peakguard.store.event_lake import IngestReport, ingest, stored_acceptances
+from peakguard.store.event_network import RegisteredPlaces, registered_places
 from peakguard.store.event_retraction import Retraction, retract
 
 SOURCE_LENGTH = 500
@@ -111,6 +115,164 @@ def _outside_reach(
     return len(indices), problems
 
 
+@dataclass(frozen=True)
+class EventChecks:
+    """How ingest checks a batch against the registered networks and the clock
+    (``PEAKGUARD_INGEST_FUTURE_HOURS``, ``PEAKGUARD_INGEST_QUARANTINE``)."""
+
+    future_hours: float = 1.0
+    """An event later than now plus this many hours is refused: a scanner's clock is wrong."""
+    quarantine: bool = False
+    """False: a batch with a refused event stores nothing (each located). True: the refused
+    events are held in the lake's quarantine with their reasons and the rest stored."""
+
+    @classmethod
+    def of(cls, settings: Settings) -> EventChecks:
+        return cls(settings.ingest_future_hours, settings.ingest_quarantine)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason an event does not fit: its row (0-based in the batch), the field, a code
+    (``unknown_carrier``, ``unknown_node``, ``future_time``, ``before_acceptance``) and what
+    to tell the sender."""
+
+    row: int
+    field: str
+    reason: str
+    message: Message
+
+
+def event_findings(
+    events: pa.Table,
+    places: RegisteredPlaces,
+    acceptances: pa.Table,
+    *,
+    now: datetime,
+    future_hours: float,
+) -> list[Finding]:
+    """Every event of ``events`` that does not fit, in row order: a carrier or a node in no
+    registered network (checked only when some network is registered), a time more than
+    ``future_hours`` past ``now``, or a time before its parcel's acceptance (the earliest
+    ``accept`` of the carrier's waybill in the batch or in ``acceptances``, those stored)."""
+    found: list[Finding] = []
+    if events.num_rows == 0:
+        return found
+    carriers, nodes = events.column("carrier"), events.column("node_id")
+    if places.any_network:
+        known = pa.array(sorted(places.carriers), pa.string())
+        for row in _rows(pc.invert(pc.is_in(carriers, value_set=known))):
+            value = carriers[row].as_py()
+            message = _("{carrier} is the carrier of no registered network", carrier=value)
+            found.append(Finding(row, "carrier", "unknown_carrier", message))
+        known = pa.array(sorted(places.nodes), pa.string())
+        for row in _rows(pc.invert(pc.is_in(nodes, value_set=known))):
+            message = _("{node} is a node of no registered network", node=nodes[row].as_py())
+            found.append(Finding(row, "node_id", "unknown_node", message))
+    times = events.column("time")
+    latest = now.astimezone(UTC) + timedelta(hours=future_hours)
+    for row in _rows(pc.greater(times, pa.scalar(latest, times.type))):
+        message = _(
+            "{time} is later than now ({now}) plus {hours} hours: the scanner's clock is wrong",
+            time=times[row].as_py().isoformat(),
+            now=now.astimezone(UTC).isoformat(timespec="seconds"),
+            hours=f"{future_hours:g}",
+        )
+        found.append(Finding(row, "time", "future_time", message))
+    for row, accepted in _before_acceptance(events, acceptances):
+        message = _(
+            "{time} is before the parcel's acceptance at {accepted}",
+            time=times[row].as_py().isoformat(),
+            accepted=accepted.isoformat(),
+        )
+        found.append(Finding(row, "time", "before_acceptance", message))
+    found.sort(key=lambda item: item.row)
+    return found
+
+
+def _rows(mask: pa.Array | pa.ChunkedArray) -> list[int]:
+    rows: list[int] = pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
+    return rows
+
+
+def _before_acceptance(events: pa.Table, stored: pa.Table) -> list[tuple[int, datetime]]:
+    """(row, acceptance) of each non-accept event earlier than its parcel's acceptance."""
+    accepts = events.filter(pc.equal(events.column("event"), "accept"))
+    batch = accepts.group_by(["carrier", "waybill"]).aggregate([("time", "min")])
+    batch = batch.rename_columns(["carrier", "waybill", "accepted_at"]).cast(stored.schema)
+    both = pa.concat_tables([batch, stored]).group_by(["carrier", "waybill"])
+    first = both.aggregate([("accepted_at", "min")]).rename_columns(
+        ["carrier", "waybill", "accepted_at"]
+    )
+    if first.num_rows == 0:
+        return []
+    keyed = events.select(["carrier", "waybill", "event", "time"]).append_column(
+        "row", pa.array(np.arange(events.num_rows, dtype=np.int64))
+    )
+    joined = keyed.join(first, keys=["carrier", "waybill"], join_type="inner")
+    early = pc.and_(
+        pc.not_equal(joined.column("event"), "accept"),
+        pc.less(joined.column("time"), joined.column("accepted_at")),
+    )
+    hits = joined.filter(early).sort_by("row")
+    return list(
+        zip(
+            hits.column("row").to_pylist(),
+            hits.column("accepted_at").to_pylist(),
+            strict=True,
+        )
+    )
+
+
+def held_events(events: pa.Table, findings: Sequence[Finding]) -> pa.Table:
+    """The events with a finding, each once, with ``refused_row`` (1-based in the batch),
+    ``refused_field``, ``refused_reason`` and ``refused_message`` (English), several findings
+    of one event joined by ``; ``."""
+    by_row: dict[int, list[Finding]] = {}
+    for item in findings:
+        by_row.setdefault(item.row, []).append(item)
+    rows = sorted(by_row)
+    held = events.take(pa.array(rows, pa.int64()))
+    columns = {
+        "refused_row": pa.array([row + 1 for row in rows], pa.int64()),
+        "refused_field": pa.array(["; ".join(f.field for f in by_row[row]) for row in rows]),
+        "refused_reason": pa.array(["; ".join(f.reason for f in by_row[row]) for row in rows]),
+        "refused_message": pa.array(
+            ["; ".join(render(f.message, "en") for f in by_row[row]) for row in rows]
+        ),
+    }
+    for name, column in columns.items():
+        held = held.append_column(name, column)
+    return held
+
+
+def check_events(
+    store: Store,
+    lake: Path,
+    events: pa.Table,
+    *,
+    now: datetime | None = None,
+    future_hours: float = EventChecks.future_hours,
+) -> tuple[list[Finding], bool]:
+    """The findings of ``events`` against the registered networks (looked up once for the
+    batch), the clock and the acceptances, and whether any network is registered."""
+    with transaction(store.sessions) as session:
+        places = registered_places(
+            session,
+            events.column("carrier").unique().to_pylist(),
+            events.column("node_id").unique().to_pylist(),
+        )
+    moment = now if now is not None else datetime.now(UTC)
+    found = event_findings(
+        events,
+        places,
+        stored_acceptances(lake, events),
+        now=moment,
+        future_hours=future_hours,
+    )
+    return found, places.any_network
+
+
 def ingest_events(
     store: Store,
     lake: Path,
@@ -119,12 +281,18 @@ def ingest_events(
     actor: Principal,
     source: str,
     locate: Callable[[int, str], str] = json_location,
+    checks: EventChecks | None = None,
+    now: datetime | None = None,
 ) -> IngestReport:
     """Store each event of ``events`` once (a retried upload stores nothing new), and record
     the batch in the audit trail. A carrier sends only its own brand's events (a provincial
     company only its province's parcels): one event outside refuses the whole batch, each
-    located (``locate`` names the field of a row index)."""
+    located (``locate`` names the field of a row index). Each event is checked against the
+    registered networks, the clock (``now``) and its parcel's acceptance (``checks``); one
+    that does not fit refuses the batch, located, or with ``checks.quarantine`` is held in
+    the lake's quarantine with its reason while the rest is stored."""
     require(actor, Permission.events_write)
+    checks = checks or EventChecks()
     count, problems = _outside_reach(events, reach(actor), actor.label(), locate)
     if count:
         record(store, actor, "events.ingest", "event_batch", source[:200], outcome="denied")
@@ -138,7 +306,18 @@ def ingest_events(
             ),
             problems,
         )
-    report = ingest(lake, events, source=source[:SOURCE_LENGTH])
+    findings, network_checked = check_events(
+        store, lake, events, now=now, future_hours=checks.future_hours
+    )
+    held = None
+    if findings and not checks.quarantine:
+        raise _not_fitting(findings, events.num_rows, locate)
+    if findings:
+        held = held_events(events, findings)
+        refused = {item.row for item in findings}
+        events = events.filter(pa.array([row not in refused for row in range(events.num_rows)]))
+    report = ingest(lake, events, source=source[:SOURCE_LENGTH], held=held)
+    report = replace(report, network_checked=network_checked)
     check_ingested(store, events)  # stop-sort holds: one look-up per batch; never raises
     record(
         store,
@@ -146,9 +325,30 @@ def ingest_events(
         "events.ingest",
         "event_batch",
         report.batch,
-        detail={"received": report.received, "stored": report.stored, "source": source[:200]},
+        detail={
+            "received": report.received,
+            "stored": report.stored,
+            "quarantined": report.quarantined,
+            "source": source[:200],
+        },
     )
     return report
+
+
+def _not_fitting(
+    findings: Sequence[Finding], total: int, locate: Callable[[int, str], str]
+) -> InvalidInputError:
+    events = len({item.row for item in findings})
+    return InvalidInputError(
+        _(
+            "{count} of the {total} events do not fit the registered networks or the clock; "
+            "nothing was stored.",
+            count=events,
+            total=total,
+        ),
+        [Problem(locate(item.row, item.field), item.message) for item in findings[:200]],
+        total=len(findings),
+    )
 
 
 def retraction_location(index: int, field: str) -> str:

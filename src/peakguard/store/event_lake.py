@@ -32,7 +32,7 @@ import signal
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -83,9 +83,14 @@ __all__ = [
     "event_paths",
     "events_directory",
     "ingest",
+    "quarantine_directory",
     "read_batch_log",
+    "read_quarantine",
     "read_stored_events",
+    "stored_acceptances",
 ]
+
+QUARANTINE_DIRECTORY = "quarantine"
 
 CRASH_AFTER_PARTITIONS = "PEAKGUARD_INGEST_CRASH_AFTER_PARTITIONS"
 """Test hook: with ``N`` set, the ingest kills its own process (SIGKILL) right after writing
@@ -111,6 +116,11 @@ class IngestReport:
     """Events written: ``received - duplicates_in_batch - already_stored``."""
     partitions: int
     """Partition files written (one per day and carrier with new events)."""
+    quarantined: int = 0
+    """Events held in the quarantine (``<lake>/quarantine/<batch>.parquet``, each with its
+    reason), not stored among the events: no figure reads them."""
+    network_checked: bool = True
+    """Whether carriers and nodes were checked (False when no network is registered)."""
 
 
 def event_glob(lake: Path) -> str:
@@ -151,12 +161,15 @@ def read_stored_events(
     return without_retracted(table, retracted).select(every)
 
 
-def ingest(lake: Path, table: pa.Table, *, source: str = "") -> IngestReport:
+def ingest(
+    lake: Path, table: pa.Table, *, source: str = "", held: pa.Table | None = None
+) -> IngestReport:
     """Store a validated batch of scan events exactly once (see the module's docstring).
 
     ``table`` has :data:`~peakguard.domain.scans.SCAN_EVENT_SCHEMA`, as the readers in
     :mod:`peakguard.formats.scan_event_document` return it. ``source`` (a file name, ``api``)
-    goes into the batch log.
+    goes into the batch log. ``held``: the batch's events refused by the checks against the
+    network, with their reasons, written to the quarantine under the batch's id.
     """
     batch = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:8]
     table = _conform(table)
@@ -171,6 +184,8 @@ def ingest(lake: Path, table: pa.Table, *, source: str = "") -> IngestReport:
         written = _write_partitions(
             lake, new, batch, {SOURCE_METADATA: source, TIME_METADATA: moment}
         )
+        if held is not None and held.num_rows:
+            _write_quarantine(lake, held, batch, {SOURCE_METADATA: source, TIME_METADATA: moment})
         report = IngestReport(
             batch=batch,
             received=received,
@@ -178,6 +193,7 @@ def ingest(lake: Path, table: pa.Table, *, source: str = "") -> IngestReport:
             already_stored=unique.num_rows - new.num_rows,
             stored=new.num_rows,
             partitions=written,
+            quarantined=0 if held is None else held.num_rows,
         )
         log_batch(lake, {"time": moment, "source": source, **asdict(report)})
     return report
@@ -261,6 +277,69 @@ def _write_partitions(lake: Path, new: pa.Table, batch: str, metadata: dict[byte
         if crash_after is not None and number + 1 >= crash_after:
             os.kill(os.getpid(), signal.SIGKILL)
     return len(starts)
+
+
+def quarantine_directory(lake: Path) -> Path:
+    """``<lake>/quarantine``: events held with their reasons, outside ``events/`` (no KPI,
+    bulletin or lake reader looks there)."""
+    return lake / QUARANTINE_DIRECTORY
+
+
+def read_quarantine(lake: Path) -> pa.Table | None:
+    """Every held event with its ``batch`` and why (``refused_row``, ``refused_field``,
+    ``refused_reason``, ``refused_message``); None when none is held."""
+    paths = sorted(quarantine_directory(lake).glob("*.parquet"))
+    if not paths:
+        return None
+    return pa.concat_tables(pq.read_table(path) for path in paths)
+
+
+def _write_quarantine(lake: Path, held: pa.Table, batch: str, metadata: dict[bytes, str]) -> None:
+    """``held`` as ``<lake>/quarantine/<batch>.parquet``, staged and renamed like an event
+    file; ``events/`` is made too, so that a lake is never read from its root."""
+    events_directory(lake).mkdir(parents=True, exist_ok=True)
+    staging = lake / STAGING_DIRECTORY
+    staging.mkdir(parents=True, exist_ok=True)
+    temporary = staging / f"{batch}-quarantine.parquet.tmp"
+    stamped = held.append_column(BATCH, pa.array([batch] * held.num_rows, pa.string()))
+    pq.write_table(stamped.replace_schema_metadata(metadata), temporary, compression="zstd")
+    place(temporary, quarantine_directory(lake) / f"{batch}.parquet")
+
+
+def stored_acceptances(lake: Path, events: pa.Table) -> pa.Table:
+    """``carrier, waybill, accepted_at``: the earliest ``accept`` the lake holds (not
+    retracted) for each parcel of ``events``. Read from the partitions of the batch's carriers
+    on the days from the batch's first China day to the day after its last (the acceptance
+    of an event's parcel is on the event's day or before; one stored for a later day than
+    that is not looked at); one read per batch, whatever its size."""
+    empty = pa.table(
+        {
+            "carrier": pa.array([], pa.string()),
+            "waybill": pa.array([], pa.string()),
+            "accepted_at": pa.array([], pa.timestamp("us", tz="UTC")),
+        }
+    )
+    if events.num_rows == 0:
+        return empty
+    days = china_days(events.column("time")).to_pylist()
+    first, last = min(days), max(days) + timedelta(days=1)
+    span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    carriers = sorted(set(events.column("carrier").to_pylist()))
+    pairs = [(day, carrier) for day in span for carrier in carriers]
+    files = partition_files(
+        lake, pa.array([d for d, _c in pairs], pa.date32()), pa.array([c for _d, c in pairs])
+    )
+    if not files:
+        return empty
+    stored = without_retracted(stored_keys(files), retracted_keys(lake))
+    accepts = stored.filter(
+        pc.and_(
+            pc.equal(stored.column("event"), "accept"),
+            pc.is_in(stored.column("waybill"), value_set=events.column("waybill").unique()),
+        )
+    )
+    found = accepts.group_by(["carrier", "waybill"]).aggregate([("time", "min")])
+    return found.rename_columns(["carrier", "waybill", "accepted_at"]).cast(empty.schema)
 
 
 def _crash_after() -> int | None:
