@@ -1,8 +1,11 @@
-"""Every plan checked by the simulator: the unplanned peak against the planned one.
+"""Every plan checked by the simulator: the releases as released against the plan.
 
 The staggering program works on free-flow profiles; the simulator works with queues, shift
 capacities and lane timetables. A plan is only as good as what the simulator says it does, so
-every plan is run through it beside the unplanned case. Both runs use the ``overflow`` storage
+every plan is run through it beside the case it replaces: the same releases picked up on
+their release day, on the same background (:mod:`.stagger_runs`). Every figure of the
+comparison comes from that pair; the customers' figures count from release
+(:mod:`.stagger_customers`). Both runs use the ``overflow`` storage
 policy by default: what does not fit shows as overflow (爆仓) at the node where it happens,
 rather than being held upstream (the ``block`` policy), so "inside capacity" can be read off
 directly.
@@ -14,10 +17,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from peakguard.domain.network import NodeKind
+from peakguard.domain.network import Network, NodeKind
 from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.reroute import ReroutePlan
 from peakguard.optimize.stagger import PickupPlan
+from peakguard.optimize.stagger_customers import (
+    CustomerFigures,
+    customer_figures,
+    customers_wait_longer,
+    network_figures,
+)
+from peakguard.optimize.stagger_runs import (
+    TaggedDemand,
+    TaggedRun,
+    cohort_rows,
+    pickups_as_planned,
+    pickups_as_released,
+    simulate_tagged,
+    tagged_demand,
+)
 from peakguard.simulate.plan import Demand, FloatArray, StoragePolicy
 from peakguard.simulate.run import SimulationResult, simulate
 from peakguard.simulate.scenario import Scenario
@@ -63,7 +81,21 @@ class HubComparison:
 
 
 @dataclass(frozen=True)
+class NodeOverflow:
+    """A node the plan puts over its storage capacity (爆仓) that the "before" run did not."""
+
+    node: str
+    kind: NodeKind
+    peak_storage_before: float
+    peak_storage_after: float
+    overflow_hours_after: int
+
+
+@dataclass(frozen=True)
 class PlanComparison:
+    """The releases picked up on their release day ("before") against the plan ("after"),
+    both on the same background (docs/explanation/staggering.md)."""
+
     unplanned: RunFigures
     planned: RunFigures
     hubs: list[HubComparison]
@@ -72,14 +104,28 @@ class PlanComparison:
     mean_release_to_delivery_hours_after: float
     unplanned_result: SimulationResult
     planned_result: SimulationResult
+    customers_before: CustomerFigures
+    customers_after: CustomerFigures
+    new_overflow_nodes: list[NodeOverflow]
+    """Every node (hub, station or outlet) over storage with the plan and not before it."""
+
+    @property
+    def customers_wait_longer(self) -> bool:
+        return customers_wait_longer(self.customers_before.total, self.customers_after.total)
 
 
 def simulate_unplanned(
-    problem: PlanningProblem, *, policy: StoragePolicy = StoragePolicy.overflow
+    problem: PlanningProblem,
+    plan: PickupPlan | None = None,
+    *,
+    policy: StoragePolicy = StoragePolicy.overflow,
 ) -> SimulationResult:
-    """The scenario without a plan (every release picked up on its day), under ``policy``."""
-    checked = problem.scenario.model_copy(update={"storage_policy": policy})
-    return simulate(problem.network, checked, demand=problem.demand, routing=problem.routing)
+    """The releases of ``plan`` picked up on their release day, on the background the plan
+    does not move ("before"), under ``policy``. Without a plan: the scenario's own demand."""
+    if plan is None:
+        checked = problem.scenario.model_copy(update={"storage_policy": policy})
+        return simulate(problem.network, checked, demand=problem.demand, routing=problem.routing)
+    return _as_released(problem, plan, policy).result
 
 
 def simulate_planned(
@@ -90,17 +136,7 @@ def simulate_planned(
     reroute: ReroutePlan | None = None,
 ) -> SimulationResult:
     """The scenario with the plan's pickups (and the reroute's routing), under ``policy``."""
-    checked = problem.scenario.model_copy(update={"storage_policy": policy})
-    demand = planned_demand(problem, plan)
-    if reroute is None:
-        return simulate(problem.network, checked, demand=demand, routing=problem.routing)
-    return simulate(
-        reroute.network,
-        checked,
-        demand=demand,
-        routing=problem.routing,
-        routing_windows=[reroute.routing_window],
-    )
+    return _as_planned(problem, plan, policy, reroute).result
 
 
 def peak_storage_utilisation(result: SimulationResult, scenario: Scenario) -> FloatArray:
@@ -109,37 +145,48 @@ def peak_storage_utilisation(result: SimulationResult, scenario: Scenario) -> Fl
 
 
 def planned_demand(problem: PlanningProblem, plan: PickupPlan) -> Demand:
-    """The scenario's demand with the planned origins' pickups replaced by the quotas (taken
+    """The scenario's demand with the planned origins' pickups replaced by the plan's (taken
     on in the scenario's pickup rounds, in equal parts, to the origin's usual destinations)."""
-    scenario, base, mixes = problem.scenario, problem.demand, problem.mixes
-    position = problem.routing.position
-    planned = np.array(sorted({position[item.origin] for item in plan.quotas}), dtype=np.int64)
-    moved = np.isin(base.origin, planned) & (base.hour >= scenario.warm_up_hours)
-    rounds = list(scenario.demand.pickup_hours)
-    parts = [
-        (base.origin[~moved], base.destination[~moved], base.hour[~moved], base.parcels[~moved])
-    ]
-    start = scenario.start.date()
-    for quota in plan.quotas:
-        if quota.quota <= 1e-9:
-            continue
-        mix = mixes[position[quota.origin]]
-        day = (quota.day - start).days
-        for hour in rounds:
-            count = len(mix.destinations)
-            parts.append(
-                (
-                    np.full(count, mix.origin, dtype=np.int64),
-                    mix.destinations,
-                    np.full(count, 24 * day + hour, dtype=np.int64),
-                    mix.shares * quota.quota / len(rounds),
-                )
-            )
-    return Demand(
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        np.concatenate([p[2] for p in parts]),
-        np.concatenate([p[3] for p in parts]),
+    return _planned_tags(problem, plan).demand
+
+
+def released_demand(problem: PlanningProblem, plan: PickupPlan) -> Demand:
+    """As :func:`planned_demand`, with every release picked up on its release day."""
+    return _released_tags(problem, plan).demand
+
+
+def _origins(plan: PickupPlan) -> set[str]:
+    return {item.origin for item in plan.quotas}
+
+
+def _planned_tags(problem: PlanningProblem, plan: PickupPlan) -> TaggedDemand:
+    return tagged_demand(problem, _origins(plan), pickups_as_planned(plan.release_pickups))
+
+
+def _released_tags(problem: PlanningProblem, plan: PickupPlan) -> TaggedDemand:
+    releases = [release for release, _pickups in plan.release_pickups]
+    return tagged_demand(problem, _origins(plan), pickups_as_released(releases))
+
+
+def _as_released(problem: PlanningProblem, plan: PickupPlan, policy: StoragePolicy) -> TaggedRun:
+    return simulate_tagged(problem, _released_tags(problem, plan), policy=policy)
+
+
+def _as_planned(
+    problem: PlanningProblem,
+    plan: PickupPlan,
+    policy: StoragePolicy,
+    reroute: ReroutePlan | None = None,
+) -> TaggedRun:
+    tags = _planned_tags(problem, plan)
+    if reroute is None:
+        return simulate_tagged(problem, tags, policy=policy)
+    return simulate_tagged(
+        problem,
+        tags,
+        policy=policy,
+        network_override=reroute.network,
+        routing_windows=[reroute.routing_window],
     )
 
 
@@ -151,23 +198,55 @@ def compare_by_simulation(
     policy: StoragePolicy = StoragePolicy.overflow,
     reroute: ReroutePlan | None = None,
 ) -> PlanComparison:
-    """Simulate the scenario without and with the plan (under ``policy``), and compare them
-    hub by hub. With a ``reroute``, the planned run also sends the closed hub's parcels to
-    its backups."""
-    before = simulate_unplanned(problem, policy=policy)
-    after = simulate_planned(problem, plan, policy=policy, reroute=reroute)
-    return compare_runs(problem, plan, before, after)
+    """Simulate the releases as released and the plan (under ``policy``, on the same
+    background), and compare them. With a ``reroute``, the planned run also sends the closed
+    hub's parcels to its backups."""
+    before = _as_released(problem, plan, policy)
+    after = _as_planned(problem, plan, policy, reroute)
+    return _compare(problem, plan, before, after)
 
 
 def compare_runs(
     problem: PlanningProblem,
     plan: PickupPlan,
-    before: SimulationResult,
+    before: SimulationResult | None,
     after: SimulationResult,
 ) -> PlanComparison:
-    """The unplanned run ``before`` against the planned run ``after``, hub by hub (both made
-    on ``problem`` under one storage policy)."""
+    """``before`` (the releases as released, :func:`simulate_unplanned` with the plan)
+    against ``after`` (:func:`simulate_planned`), both on ``problem`` under one storage policy.
+    A ``before`` made otherwise (the scenario's own demand) is not the releases' and is
+    simulated again as released."""
+    policy = after.scenario.storage_policy
+    released = _matching(before, _released_tags(problem, plan))
+    if released is None:
+        released = _as_released(problem, plan, policy)
+    planned = _matching(after, _planned_tags(problem, plan))
+    if planned is None:
+        raise ValueError("the planned run was not made by simulate_planned from this plan")
+    return _compare(problem, plan, released, planned)
+
+
+def _matching(result: SimulationResult | None, tags: TaggedDemand) -> TaggedRun | None:
+    """``result`` with its cohorts' rows in ``tags``, if it was simulated from them."""
+    if result is None:
+        return None
+    cohorts = result.run.plan
+    try:
+        rows = cohort_rows(
+            tags.demand, cohorts.cohort_origin, cohorts.cohort_destination, cohorts.cohort_hour
+        )
+    except ValueError:
+        return None
+    if not np.allclose(tags.demand.parcels[rows], cohorts.cohort_parcels):
+        return None
+    return TaggedRun(result, tags, rows)
+
+
+def _compare(
+    problem: PlanningProblem, plan: PickupPlan, released: TaggedRun, planned: TaggedRun
+) -> PlanComparison:
     network, scenario = problem.network, problem.scenario
+    before, after = released.result, planned.result
     hubs = np.array([node.kind is NodeKind.hub for node in network.nodes], dtype=bool)
     storage_before = _storage_utilisation(before, scenario)
     storage_after = _storage_utilisation(after, scenario)
@@ -186,20 +265,38 @@ def compare_runs(
         )
         for index in np.flatnonzero(hubs).tolist()
     ]
-    figures_before = _figures(before, scenario, hubs, storage_before)
-    figures_after = _figures(after, scenario, hubs, storage_after)
-    accepted = max(plan.parcels, 1e-9)
+    customers_before = customer_figures(network, before.run, released.tags, released.cohort_row)
+    customers_after = customer_figures(network, after.run, planned.tags, planned.cohort_row)
     return PlanComparison(
-        unplanned=figures_before,
-        planned=figures_after,
+        unplanned=_figures(released, scenario, hubs, storage_before),
+        planned=_figures(planned, scenario, hubs, storage_after),
         hubs=comparisons,
         pickup_delay_parcel_days=plan.delay_parcel_days,
-        mean_release_to_delivery_hours_before=figures_before.mean_delivery_hours,
-        mean_release_to_delivery_hours_after=figures_after.mean_delivery_hours
-        + 24 * plan.delay_parcel_days / accepted,
+        mean_release_to_delivery_hours_before=customers_before.total.release_to_delivery_hours,
+        mean_release_to_delivery_hours_after=customers_after.total.release_to_delivery_hours,
         unplanned_result=before,
         planned_result=after,
+        customers_before=customers_before,
+        customers_after=customers_after,
+        new_overflow_nodes=_new_overflow(network, storage_before, storage_after),
     )
+
+
+def _new_overflow(
+    network: Network, storage_before: FloatArray, storage_after: FloatArray
+) -> list[NodeOverflow]:
+    over_before = (storage_before > 1 + 1e-6).any(axis=1)
+    hours_after = (storage_after > 1 + 1e-6).sum(axis=1)
+    return [
+        NodeOverflow(
+            node=network.nodes[index].id,
+            kind=network.nodes[index].kind,
+            peak_storage_before=float(storage_before[index].max(initial=0.0)),
+            peak_storage_after=float(storage_after[index].max(initial=0.0)),
+            overflow_hours_after=int(hours_after[index]),
+        )
+        for index in np.flatnonzero((hours_after > 0) & ~over_before).tolist()
+    ]
 
 
 def _storage_utilisation(result: SimulationResult, scenario: Scenario) -> FloatArray:
@@ -209,19 +306,21 @@ def _storage_utilisation(result: SimulationResult, scenario: Scenario) -> FloatA
 
 
 def _figures(
-    result: SimulationResult, scenario: Scenario, hubs: np.ndarray, storage: FloatArray
+    tagged: TaggedRun, scenario: Scenario, hubs: np.ndarray, storage: FloatArray
 ) -> RunFigures:
+    result = tagged.result
     summary = result.summary
     run = result.run
     from_hour = scenario.warm_up_hours
+    own = network_figures(run, tagged.tags, tagged.cohort_row, from_hour)
     queued = run.queued[:, from_hour:]
     busy = run.processed[:, from_hour:] >= run.capacity[:, from_hour:] - 1e-6
     saturated = (busy & (queued > 1e-6) & (run.capacity[:, from_hour:] > 0)).any(axis=1)
     return RunFigures(
-        accepted=summary.accepted,
-        on_time_rate=summary.on_time_rate,
-        mean_delivery_hours=summary.mean_delivery_hours,
-        parcels_late=summary.accepted - summary.delivered_on_time,
+        accepted=own.accepted,
+        on_time_rate=own.on_time_rate,
+        mean_delivery_hours=own.mean_delivery_hours,
+        parcels_late=own.parcels_late,
         left_in_network=summary.left_at_nodes + summary.in_transit,
         blocked_parcels=float(run.blocked[:, from_hour:].sum()),
         overflow_node_hours=summary.overflow_node_hours,

@@ -1,0 +1,141 @@
+"""What a staggering plan means to the customers: the clock starts at the release.
+
+The network's figures count from pickup (acceptance); a parcel the plan held back a day has
+waited a day before the network's clock starts. These figures are the released parcels'
+own, counted from the release: the time from release to delivery, and the parcels
+delivered later than their service standard (or not delivered by the end of the run),
+overall, per carrier and per origin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from peakguard.domain.network import Network
+from peakguard.optimize.stagger_runs import TaggedDemand
+from peakguard.simulate.engine import SimulationRun
+from peakguard.simulate.plan import FloatArray, IntArray
+
+LONGER_HOURS = 0.5
+"""Mean release-to-delivery hours more than this longer is "customers wait longer"."""
+MORE_LATE = 0.5
+"""Parcels: more late than this (from release) is "more parcels late"."""
+
+
+@dataclass(frozen=True)
+class CustomerGroup:
+    """The released parcels of one carrier, one origin, or all, counted from release."""
+
+    key: str
+    parcels: float
+    delivered: float
+    release_to_delivery_hours: float
+    """Mean hours from release to delivery, of the parcels delivered."""
+    late_from_release: float
+    """Parcels not delivered within their service standard counted from release (those not
+    delivered by the end of the run included)."""
+    delayed: float
+    """Parcels picked up after their release day."""
+
+    @property
+    def late_share(self) -> float:
+        return self.late_from_release / self.parcels if self.parcels > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class CustomerFigures:
+    total: CustomerGroup
+    carriers: list[CustomerGroup]
+    origins: list[CustomerGroup]
+
+
+@dataclass(frozen=True)
+class NetworkWeights:
+    """The network's own on-time figures (from pickup), every parcel after the warm-up."""
+
+    accepted: float
+    delivered: float
+    on_time_rate: float
+    mean_delivery_hours: float
+    parcels_late: float
+
+
+def network_figures(
+    run: SimulationRun, tags: TaggedDemand, rows: IntArray, from_hour: int
+) -> NetworkWeights:
+    """On time from pickup over every parcel accepted after the warm-up (split rows count
+    by their network half)."""
+    weight = np.where(tags.network[rows], tags.weight[rows], 0.0)
+    weight = np.where(run.plan.cohort_hour >= from_hour, weight, 0.0)
+    accepted = float((weight * run.plan.cohort_parcels).sum())
+    delivered = float((weight * run.delivered).sum())
+    on_time = float((weight * run.delivered_on_time).sum())
+    hours = float((weight * run.delivered_hours).sum())
+    return NetworkWeights(
+        accepted=accepted,
+        delivered=delivered,
+        on_time_rate=on_time / delivered if delivered else 0.0,
+        mean_delivery_hours=hours / delivered if delivered else 0.0,
+        parcels_late=accepted - on_time,
+    )
+
+
+def customer_figures(
+    network: Network, run: SimulationRun, tags: TaggedDemand, rows: IntArray
+) -> CustomerFigures:
+    """The released parcels' figures from release, overall, per carrier and per origin."""
+    weight = np.where(tags.customer[rows], tags.weight[rows], 0.0)
+    delay_hours = 24.0 * tags.delay_days[rows]
+    columns = {
+        "parcels": weight * run.plan.cohort_parcels,
+        "delivered": weight * run.delivered,
+        "hours": weight * (run.delivered_hours + delay_hours * run.delivered),
+        "on_time": weight * run.delivered_on_time,
+        "delayed": np.where(delay_hours > 0, weight * run.plan.cohort_parcels, 0.0),
+    }
+    origins = run.plan.cohort_origin
+    chosen = weight > 0
+    origin_ids = np.array([network.nodes[int(o)].id for o in range(len(network.nodes))])
+    carrier_ids = np.array([network.nodes[int(o)].carrier for o in range(len(network.nodes))])
+    return CustomerFigures(
+        total=_group("", {name: float(value[chosen].sum()) for name, value in columns.items()}),
+        carriers=_grouped(carrier_ids[origins], chosen, columns),
+        origins=_grouped(origin_ids[origins], chosen, columns),
+    )
+
+
+def _grouped(
+    labels: np.ndarray, chosen: np.ndarray, columns: dict[str, FloatArray]
+) -> list[CustomerGroup]:
+    keys, inverse = np.unique(labels[chosen], return_inverse=True)
+    sums = {
+        name: np.bincount(inverse, weights=value[chosen], minlength=len(keys))
+        for name, value in columns.items()
+    }
+    return [
+        _group(str(key), {name: float(total[index]) for name, total in sums.items()})
+        for index, key in enumerate(keys.tolist())
+    ]
+
+
+def _group(key: str, sums: dict[str, float]) -> CustomerGroup:
+    delivered = sums["delivered"]
+    return CustomerGroup(
+        key=key,
+        parcels=sums["parcels"],
+        delivered=delivered,
+        release_to_delivery_hours=sums["hours"] / delivered if delivered > 0 else 0.0,
+        late_from_release=max(sums["parcels"] - sums["on_time"], 0.0),
+        delayed=sums["delayed"],
+    )
+
+
+def customers_wait_longer(before: CustomerGroup, after: CustomerGroup) -> bool:
+    """The plan makes customers wait longer: a longer mean time from release to delivery, or
+    more parcels late counted from release."""
+    return (
+        after.release_to_delivery_hours > before.release_to_delivery_hours + LONGER_HOURS
+        or after.late_from_release > before.late_from_release + MORE_LATE
+    )
