@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from typer.testing import CliRunner
 
 from peakguard.analytics import duckdb_engine
 from peakguard.app.context import open_store
 from peakguard.app.events import EventChecks, ingest_events
 from peakguard.app.networks import save_network
+from peakguard.cli import app as cli_app
 from peakguard.config import Settings
 from peakguard.errors import InvalidInputError
 from peakguard.formats.network_document import parse_network
@@ -207,3 +209,43 @@ def test_without_a_registered_network_carriers_and_nodes_are_not_checked(
             ingest_events(opened, lake, table([the_yto_event()]), actor=ADMIN, source="t", now=NOW)
     finally:
         opened.engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_command_names_the_file_and_event_and_can_quarantine(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``peakguard events ingest`` refuses the second file's node in no network, naming the
+    file, the event's number in it and the column (exit 2); with PEAKGUARD_INGEST_QUARANTINE
+    the same files store the good events and say how many are held."""
+    opened = open_store(Settings(database_url=database_url, home=tmp_path, language="en"))
+    save_network(opened, parse_network(tiny_document()), actor=ADMIN, source="test")
+    opened.engine.dispose()
+    monkeypatch.setenv("PEAKGUARD_DATABASE_URL", database_url)
+    monkeypatch.setenv("PEAKGUARD_HOME", str(tmp_path))
+    monkeypatch.setenv("PEAKGUARD_EVENT_LAKE", str(tmp_path / "lake"))
+    header = "waybill,carrier,event,node_id,time,origin_region,destination_region"
+    flags = ",real_name_verified,inspected,x_rayed"
+    first = tmp_path / "first.csv"
+    first.write_text(
+        header + flags + "\nZT1,ZTO,accept,CD-O1,2026-11-11T08:00+08:00,510104,510703,1,1,1\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "second.csv"
+    second.write_text(
+        header
+        + "\nZT1,ZTO,sort,CD-O1,2026-11-11T09:00+08:00,510104,510703"
+        + "\nZT1,ZTO,arrive,XX-HUB,2026-11-11T10:00+08:00,510104,510703\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    refused = runner.invoke(cli_app, ["--lang", "en", "events", "ingest", str(first), str(second)])
+    assert refused.exit_code == 2, refused.output
+    assert "second.csv event 2, column node_id" in refused.output
+    assert "XX-HUB" in refused.output
+    assert "registered" in refused.output
+    monkeypatch.setenv("PEAKGUARD_INGEST_QUARANTINE", "true")
+    held = runner.invoke(cli_app, ["--lang", "en", "events", "ingest", str(first), str(second)])
+    assert held.exit_code == 0, held.output
+    assert "1 events did not fit" in held.output
+    assert read_stored_events(tmp_path / "lake").num_rows == 2

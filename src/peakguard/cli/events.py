@@ -3,13 +3,20 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from peakguard.app.context import event_lake
-from peakguard.app.events import ingest_events, read_event_file_table, retract_events
+from peakguard.app.events import (
+    EventChecks,
+    ingest_events,
+    read_event_file_table,
+    retract_events,
+)
 from peakguard.cli.console import (
     LOCAL,
     handled,
@@ -19,6 +26,7 @@ from peakguard.cli.console import (
     say,
     settings,
 )
+from peakguard.formats.limits import InputLimits
 from peakguard.i18n import _, render
 
 events_app = typer.Typer(
@@ -44,9 +52,10 @@ def ingest_command(
     """Validate the files and store their events once each; nothing is stored if any row is
     wrong, and sending the same events again stores nothing new."""
     folder = event_lake(settings(), lake)
+    limits = settings().input_limits()
     with handled(), progress() as shown:
         task = shown.add_task(render(_("Reading and checking the scan events")), total=None)
-        table = read_event_file_table(files, limits=settings().input_limits())
+        table = read_event_file_table(files, limits=limits)
         shown.update(task, description=render(_("Storing the scan events")))
         with opened_store() as store:
             report = ingest_events(
@@ -55,6 +64,8 @@ def ingest_command(
                 table,
                 actor=LOCAL,
                 source=", ".join(path.name for path in files),
+                locate=file_location(files, limits),
+                checks=EventChecks.of(settings()),
             )
         shown.update(task, completed=1, total=1)
     print_figures(
@@ -65,9 +76,51 @@ def ingest_command(
             (_("Already in the lake (dropped)"), f"{report.already_stored:,}"),
             (_("Stored"), f"{report.stored:,}"),
             (_("Partition files written"), f"{report.partitions:,}"),
+            (_("Held in the quarantine (not stored)"), f"{report.quarantined:,}"),
         ],
     )
+    if report.quarantined:
+        say(
+            _(
+                "{count} events did not fit the registered networks or the clock and are held "
+                "in {path} with their reasons; no figure counts them.",
+                count=f"{report.quarantined:,}",
+                path=str(folder / "quarantine"),
+            )
+        )
+    if not report.network_checked:
+        say(
+            _(
+                "No network is registered: the events' carriers and nodes were not checked "
+                "(peakguard network import)."
+            )
+        )
     say(_("Event lake: {path}", path=str(folder)))
+
+
+def file_location(files: list[Path], limits: InputLimits) -> Callable[[int, str], str]:
+    """Where the ``index``-th event of the files read together is: ``events.csv event 4,
+    column node_id`` (the 4th event of that file, counted from 1). The files' sizes are
+    counted only when a location is asked for (a refusal), by reading each again."""
+    starts: list[int] = []
+
+    def locate(index: int, field: str) -> str:
+        if not starts:
+            total = 0
+            for path in files:
+                starts.append(total)
+                total += read_event_file_table([path], limits=limits).num_rows
+        number = bisect_right(starts, index) - 1
+        return render(
+            _(
+                "{file} event {number}, column {field}",
+                file=files[number].name,
+                number=index - starts[number] + 1,
+                field=field,
+            )
+        )
+
+    return locate
 
 
 @events_app.command("retract")

@@ -60,6 +60,11 @@ class IngestOut(ResponseModel):
     already_stored: int
     stored: int
     partitions: int
+    quarantined: int = 0
+    """Events held in the lake's quarantine with their reasons (``PEAKGUARD_INGEST_QUARANTINE``):
+    they did not fit the registered networks or the clock, and no figure counts them."""
+    network_checked: bool = True
+    """False when no network is registered: carriers and nodes were not checked."""
 
 
 IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9_.:>\-]{0,63}$"
@@ -249,6 +254,7 @@ async def ingest_events(
             actor=actor,
             source="api",
             locate=locate,
+            checks=event_operations.EventChecks.of(settings),
         )
     )
     return IngestOut(
@@ -258,6 +264,8 @@ async def ingest_events(
         already_stored=report.already_stored,
         stored=report.stored,
         partitions=report.partitions,
+        quarantined=report.quarantined,
+        network_checked=report.network_checked,
     )
 
 
