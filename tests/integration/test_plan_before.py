@@ -138,3 +138,19 @@ def test_after_splitting_delayed_pickups_leaves_the_network_figures_unchanged(
         "ZTO-CD-O2",
         "ZTO-MY-O1",
     }
+
+
+def test_no_origin_is_planned_zero_on_a_day_it_releases(
+    planned: tuple[PickupPlan, PlanComparison],
+) -> None:
+    """The issue's stops of pickup are gone: ZTO-CD-O1 and ZTO-CD-O2 pick up on 10 November
+    and ZTO-MY-O1 on 11 November (none of them is closed), at least half a normal day."""
+    plan, _comparison = planned
+    quota = {(q.origin, q.day.isoformat()): q for q in plan.quotas}
+    for key in (
+        ("ZTO-CD-O1", "2026-11-10"),
+        ("ZTO-CD-O2", "2026-11-10"),
+        ("ZTO-MY-O1", "2026-11-11"),
+    ):
+        assert quota[key].quota >= quota[key].floor - 1e-6 > 0
+    assert all(q.quota > 0 for q in plan.quotas if q.released > 0)

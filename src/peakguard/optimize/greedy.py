@@ -103,4 +103,8 @@ def greedy_pickups(
         solve_seconds=time.perf_counter() - started,
         iterations=0,
     )
-    return _result(problem.network, problem.scenario, model, layout, values, settings, statistics)
+    # The baseline keeps no pickup floor: it is the benchmark's yardstick of quality only.
+    floors = np.zeros(quota_count)
+    return _result(
+        problem.network, problem.scenario, model, layout, values, settings, statistics, floors
+    )

@@ -33,6 +33,10 @@ class OrderRelease:
     parcels: float
 
 
+FLOOR_BASES = ("normal_day", "released")
+"""What a pickup floor may be a share of (:class:`StaggerParameters`)."""
+
+
 @dataclass(frozen=True)
 class StaggerParameters(FileParameters, section="stagger"):
     """Knobs of the staggering plan; defaults are local policy (docs/explanation/staggering.md).
@@ -52,6 +56,13 @@ class StaggerParameters(FileParameters, section="stagger"):
     origin_fairness: float = 0.25
     """Weight of the worst origin's mean delay (days) against the total delay."""
     time_limit_seconds: float = 600.0
+    pickup_floor: float = 0.5
+    """No stop of pickup (不得擅自停收): each origin picks up at least this share of its basis
+    on every day it has releases (never more than released that day), unless a closure of the
+    scenario covers it (0: no floor)."""
+    pickup_floor_basis: str = "normal_day"
+    """What the floor is a share of: ``normal_day`` (the origin's pickups on a normal day) or
+    ``released`` (its parcels released that day)."""
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -64,6 +75,15 @@ class StaggerParameters(FileParameters, section="stagger"):
         for name in ("carrier_fairness", "origin_fairness"):
             if not getattr(self, name) >= 0:
                 problems.append(Problem(name, _("must not be negative")))
+        if not 0 <= self.pickup_floor <= 1:
+            problems.append(Problem("pickup_floor", _("must be between 0 and 1")))
+        if self.pickup_floor_basis not in FLOOR_BASES:
+            problems.append(
+                Problem(
+                    "pickup_floor_basis",
+                    _("must be one of: {choices}", choices=", ".join(FLOOR_BASES)),
+                )
+            )
         if not self.time_limit_seconds > 0:
             problems.append(Problem("time_limit_seconds", _("must be greater than 0")))
         if problems:

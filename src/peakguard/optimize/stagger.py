@@ -30,6 +30,7 @@ from peakguard.optimize.loads import (
 )
 from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
+from peakguard.optimize.stagger_floor import pickup_floors
 from peakguard.simulate.plan import BoolArray, FloatArray, IntArray
 from peakguard.simulate.scenario import Scenario
 
@@ -37,6 +38,8 @@ MAX_ROUNDS = 4
 """Solves at most: each adds the storage hours the previous plan went over unchecked."""
 OVERFLOW_TOLERANCE = 0.5
 """Parcels: overflow below half a parcel is rounding, not a shortfall."""
+FLOOR_SLACK = 0.5
+"""Parcels: a quota within half a parcel of its floor is at the floor."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class PickupQuota:
     quota: float
     released: float
     """Parcels the platforms released at the origin that day."""
+    floor: float = 0.0
+    """The least the plan may set (no stop of pickup, :mod:`.stagger_floor`)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,14 @@ class PickupPlan:
     def overflow(self) -> float:
         return sum(item.excess for item in self.shortfalls)
 
+    @property
+    def origin_days_at_floor(self) -> int:
+        """Origin-days the plan holds at their pickup floor (it would pick up less there if
+        pickup could stop)."""
+        return sum(
+            1 for item in self.quotas if item.floor > 0 and item.quota <= item.floor + FLOOR_SLACK
+        )
+
 
 def plan_pickups(
     problem: PlanningProblem,
@@ -167,11 +180,12 @@ def plan_pickups_on_basis(
     solve_seconds = 0.0
     iterations = 0
     build_seconds = 0.0
+    floors = pickup_floors(problem, basis, parameters)
     for round_number in range(MAX_ROUNDS):
         model = build_load_model(
             basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
         )
-        program, layout = _program(model, parameters)
+        program, layout = _program(model, parameters, floors)
         build_seconds = time.perf_counter() - started - solve_seconds
         values, seconds, count = _solve(program, layout, model, parameters)
         solve_seconds += seconds
@@ -187,7 +201,7 @@ def plan_pickups_on_basis(
             model = build_load_model(
                 basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
             )
-            program, layout = _program(model, parameters)
+            program, layout = _program(model, parameters, floors)
             values = _extend(values, layout)
             break
         extra |= missed
@@ -201,7 +215,7 @@ def plan_pickups_on_basis(
         solve_seconds=solve_seconds,
         iterations=iterations,
     )
-    return _result(network, scenario, model, layout, values, parameters, statistics)
+    return _result(network, scenario, model, layout, values, parameters, statistics, floors)
 
 
 def _solve(
@@ -257,8 +271,11 @@ class _Layout:
     worst_origin: int
 
 
-def _program(model: LoadModel, settings: StaggerParameters) -> tuple[LinearProgram, _Layout]:
-    """Columns: x (release, day) | q (origin, day) | s (capacity row) | Zc | Zo."""
+def _program(
+    model: LoadModel, settings: StaggerParameters, floors: FloatArray
+) -> tuple[LinearProgram, _Layout]:
+    """Columns: x (release, day) | q (origin, day) | s (capacity row) | Zc | Zo; each q at
+    least its floor."""
     layout = _layout(model)
     columns = layout.worst_origin + 1
     amounts = np.array([release.parcels for release in model.releases], dtype=float)
@@ -282,12 +299,14 @@ def _program(model: LoadModel, settings: StaggerParameters) -> tuple[LinearProgr
     cost[layout.pickup] = delay
     cost[layout.worst_carrier] = settings.carrier_fairness * total
     cost[layout.worst_origin] = settings.origin_fairness * total
+    column_lower = np.zeros(columns)
+    column_lower[layout.quota] = floors
     program = LinearProgram(
         cost=cost,
         matrix=matrix,
         row_lower=np.concatenate(rows.lower),
         row_upper=np.concatenate(rows.upper),
-        column_lower=np.zeros(columns),
+        column_lower=column_lower,
         column_upper=np.full(columns, INFINITY),
     )
     return program, layout
@@ -398,10 +417,11 @@ def _result(
     values: FloatArray,
     settings: StaggerParameters,
     statistics: SolveStatistics,
+    floors: FloatArray,
 ) -> PickupPlan:
     pickups = np.maximum(values[layout.pickup], 0.0)
-    quotas_value = np.maximum(values[layout.quota], 0.0)
-    quotas = _quotas(network, scenario, model, quotas_value)
+    quotas_value = np.maximum(values[layout.quota], floors)
+    quotas = _quotas(network, scenario, model, quotas_value, floors)
     per_release = _release_pickups(scenario, model, pickups)
     delay = model.pickup_delay_days
     load_after = model.row_background + model.load_matrix() @ quotas_value
@@ -433,7 +453,11 @@ def _plan_day(scenario: Scenario, index: int) -> date:
 
 
 def _quotas(
-    network: Network, scenario: Scenario, model: LoadModel, quotas_value: FloatArray
+    network: Network,
+    scenario: Scenario,
+    model: LoadModel,
+    quotas_value: FloatArray,
+    floors: FloatArray,
 ) -> list[PickupQuota]:
     """One pickup quota per quota column, with the parcels released at its origin that day."""
     nodes = network.nodes
@@ -447,6 +471,7 @@ def _quotas(
             day=_plan_day(scenario, int(day)),
             quota=float(quotas_value[k]),
             released=float(released[k]),
+            floor=float(floors[k]),
         )
         for k, (origin, day) in enumerate(zip(model.quota_origin, model.quota_day, strict=True))
     ]
