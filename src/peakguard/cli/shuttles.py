@@ -116,7 +116,7 @@ def print_plan(record: PlanRecord) -> None:
             _("Vehicle"),
             _("Shuttle leg"),
             _("Shuttle trip"),
-            _("Stop"),
+            _("Route stop"),
             _("Arrives"),
             _("Sets"),
             _("kg"),
