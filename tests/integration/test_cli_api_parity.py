@@ -155,6 +155,33 @@ OPERATIONS: dict[str, tuple[str, str] | None] = {
     "demo": None,  # builds the demo province on the local database: a tour, not an operation
     "serve": None,  # starts the API itself
     "version": ("GET", "/health"),
+    # issue 18: supply guarantee, coverage plans, notices to the public
+    "supply order open": ("POST", "/supply/orders"),
+    "supply order list": ("GET", "/supply/orders"),
+    "supply order show": ("GET", "/supply/orders/{reference}"),
+    "supply order step": ("POST", "/supply/orders/{reference}/steps"),
+    "supply order sweep": ("POST", "/supply/orders/sweep"),
+    "supply point add": ("POST", "/supply/points"),
+    "supply point list": ("GET", "/supply/points"),
+    "supply point show": ("GET", "/supply/points/{point_code}"),
+    "supply point schedule": ("POST", "/supply/points/{point_code}/schedules"),
+    "supply pass add": ("POST", "/supply/passes"),
+    "supply pass list": ("GET", "/supply/passes"),
+    "supply pass check": ("GET", "/supply/passes/check"),
+    "supply pass revoke": ("POST", "/supply/passes/{pass_id}/revoke"),
+    "supply shuttle plan": ("POST", "/supply/shuttles"),
+    "supply shuttle show": ("GET", "/supply/shuttles/{plan_id}"),
+    "supply shuttle list": ("GET", "/supply/shuttles"),
+    "coverage plan": ("POST", "/coverage"),
+    "coverage list": ("GET", "/coverage"),
+    "coverage show": ("GET", "/coverage/{plan_id}"),
+    "notice tip": ("POST", "/notices/tips"),
+    "notice publish": ("POST", "/notices/controls"),
+    "notice withdraw": ("POST", "/notices/{notice_id}/withdraw"),
+    "notice list": ("GET", "/notices/manage"),
+    "notice track": ("GET", "/tracking/{waybill}"),
+    "notice send": ("POST", "/notices/messages"),
+    "notice outbox": ("GET", "/notices/outbox"),
 }
 """CLI command → the API route doing the same on a body (None: no API counterpart, and why)."""
 
