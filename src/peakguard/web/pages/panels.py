@@ -117,5 +117,3 @@ NETWORK_DESK = Board("desk")
 """The carrier's landing page (``/app/desk``)."""
 PLATFORM_PAGE = Board("platform")
 """The e-commerce platform's landing page (``/app/platform``): its releases, quotas, notices."""
-PUBLIC_NOTICES = Board("notices")
-"""The public's landing page (``/app/notices``): the consumer notices (issue #18 adds them)."""
