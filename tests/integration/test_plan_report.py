@@ -201,9 +201,14 @@ def test_simulator_cards_give_both_runs(checked: Checked, elements: list[Element
         "on-time",
         "delivery-hours",
         "release-to-delivery-hours",
+        "late-from-release",
+        *(f"new-overflow-{item.node}" for item in checked.comparison.new_overflow_nodes),
     ]
     spans = [e for e in elements if e.tag == "span" and e.attrs.get("class") in ("before", "after")]
     shown = [text_of(span) for span in spans]
+    customers = checked.comparison.customers_before.total, checked.comparison.customers_after.total
+    assert shown[10:12] == [f"{side.release_to_delivery_hours:.1f}" for side in customers]
+    assert shown[12:14] == [f"{side.late_from_release:,.0f}" for side in customers]
     assert shown[:2] == [f"{before.hubs_overflowing:,}", f"{after.hubs_overflowing:,}"]
     assert shown[2:4] == [f"{before.hub_overflow_hours:,}", f"{after.hub_overflow_hours:,}"]
     assert shown[6:8] == [f"{before.on_time_rate:.1%}", f"{after.on_time_rate:.1%}"]

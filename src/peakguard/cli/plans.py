@@ -36,6 +36,7 @@ from peakguard.cli.console import (
 )
 from peakguard.cli.simulation import NetworkOption, ScenarioOption
 from peakguard.i18n import _
+from peakguard.optimize.comparison import PlanComparison
 from peakguard.optimize.releases import StaggerParameters
 from peakguard.optimize.reroute_parameters import RerouteParameters
 from peakguard.optimize.stagger import PickupPlan
@@ -100,7 +101,7 @@ def plan_stagger_command(
         )
         written = write_stagger_files(outcome, out, language=settings().language)
         shown.update(task, completed=1, total=1)
-    print_plan(outcome.plan)
+    print_plan(outcome.plan, outcome.comparison)
     print_written(written)
 
 
@@ -175,7 +176,9 @@ def print_reroute(outcome: RerouteOutcome) -> None:
             )
 
 
-def print_plan(plan: PickupPlan) -> None:
+def print_plan(plan: PickupPlan, comparison: PlanComparison | None = None) -> None:
+    if comparison is not None:
+        print_customers_first(comparison)
     rows = [
         (_("Parcels released"), f"{plan.parcels:,.0f}"),
         (_("Parcels picked up later than released"), f"{plan.delayed_parcels:,.0f}"),
@@ -184,6 +187,7 @@ def print_plan(plan: PickupPlan) -> None:
         (_("Worst origin's mean delay (days)"), f"{plan.worst_origin_delay_days:.2f}"),
         (_("Shortfalls (shifts and hours over capacity)"), f"{len(plan.shortfalls):,}"),
         (_("Parcels over capacity, summed"), f"{plan.overflow:,.0f}"),
+        (_("Origin-days held at their pickup floor"), f"{plan.origin_days_at_floor:,}"),
     ]
     print_figures(_("Staggered pickup plan"), rows)
     if plan.within_capacity:
@@ -195,6 +199,56 @@ def print_plan(plan: PickupPlan) -> None:
             _(
                 "No plan stays inside capacity: this is the least-overflow plan; "
                 "shortfalls.csv says where capacity falls short and by how much."
+            ),
+            style="yellow",
+        )
+
+
+def print_customers_first(comparison: PlanComparison) -> None:
+    """The first line: whether customers wait longer, the clock started at release; and the
+    nodes the plan puts over storage that the releases as released did not."""
+    before, after = comparison.customers_before.total, comparison.customers_after.total
+    figures = {
+        "before_hours": f"{before.release_to_delivery_hours:.1f}",
+        "after_hours": f"{after.release_to_delivery_hours:.1f}",
+        "before_late": f"{before.late_from_release:,.0f}",
+        "after_late": f"{after.late_from_release:,.0f}",
+    }
+    if comparison.customers_wait_longer:
+        say(
+            _(
+                "Customers wait longer under this plan: from release to delivery {before_hours} "
+                "hours on average before, {after_hours} with it; parcels later than their "
+                "service standard counted from release, {before_late} before, {after_late} "
+                "with it.",
+                **figures,
+            ),
+            style="yellow",
+        )
+    else:
+        say(
+            _(
+                "Customers do not wait longer under this plan: from release to delivery "
+                "{before_hours} hours on average before, {after_hours} with it; parcels later "
+                "than their service standard counted from release, {before_late} before, "
+                "{after_late} with it.",
+                **figures,
+            )
+        )
+    say(
+        _(
+            '"Before" is the same releases picked up on their release day, with the '
+            "scenario's other parcels as background, the same in both runs."
+        )
+    )
+    for item in comparison.new_overflow_nodes:
+        say(
+            _(
+                "The plan puts {node} over its storage for {hours} hours (peak {peak}); the "
+                "releases as released did not.",
+                node=item.node,
+                hours=item.overflow_hours_after,
+                peak=f"{item.peak_storage_after:.0%}",
             ),
             style="yellow",
         )

@@ -46,16 +46,16 @@ _FIGURES: tuple[tuple[str, Message, Message, str, str, bool], ...] = (
     ),
     (
         "on-time",
-        _("On time"),
-        _("of parcels delivered, against the service standards"),
+        _("On time, counted from pickup"),
+        _("of parcels delivered, against the service standards, the clock started at pickup"),
         "on_time_rate",
         "percent",
         True,
     ),
     (
         "delivery-hours",
-        _("Mean delivery time"),
-        _("hours from acceptance to delivery"),
+        _("Mean delivery time from pickup"),
+        _("hours from acceptance (pickup) to delivery"),
         "mean_delivery_hours",
         "decimal",
         False,
@@ -119,7 +119,47 @@ class PlanEffects(PlanContext):
                 (formats.decimal(release_before), formats.decimal(release_after)),
             )
         )
+        late_before = comparison.customers_before.total.late_from_release
+        late_after = comparison.customers_after.total.late_from_release
+        cards.append(
+            self.change_card(
+                "late-from-release",
+                _("Parcels late, counted from release"),
+                _(
+                    "released parcels later than their service standard, the clock started "
+                    "at release"
+                ),
+                late_before,
+                late_after,
+                (formats.number(late_before), formats.number(late_after)),
+            )
+        )
+        cards.extend(self.new_overflow_cards())
         return tuple(cards)
+
+    def new_overflow_cards(self) -> list[ChangeCard]:
+        """One card per node the plan puts over storage that the releases as released did
+        not (hubs, stations and outlets alike)."""
+        if self.comparison is None:
+            return []
+        percent = self.formats.percent
+        return [
+            ChangeCard(
+                f"new-overflow-{item.node}",
+                self.text(_("Newly over storage: {node}", node=self.names.label(item.node))),
+                percent(item.peak_storage_before),
+                percent(item.peak_storage_after),
+                self.text(
+                    _(
+                        "peak storage before and with the plan; {hours} hours over storage "
+                        "with it, none before",
+                        hours=self.formats.number(item.overflow_hours_after),
+                    )
+                ),
+                "worse",
+            )
+            for item in self.comparison.new_overflow_nodes
+        ]
 
     def change_card(
         self,

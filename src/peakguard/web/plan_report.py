@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import peakguard
-from peakguard.i18n import _
+from peakguard.i18n import Message, _
 from peakguard.optimize.comparison import PlanComparison
 from peakguard.optimize.reroute import ReroutePlan
 from peakguard.optimize.shortfall_reserves import Reserve
@@ -184,7 +184,8 @@ class _PlanPage(PlanEffects, PlanSections):
 
     def summary(self) -> str:
         plan, number = self.plan, self.formats.number
-        sentences = [
+        sentences = [*self.customer_sentences()]
+        sentences += [
             _(
                 "The plan picks up {parcels} parcels released by the platforms; {delayed} of "
                 "them ({share}) are picked up after the day they were released, for {days} "
@@ -230,6 +231,41 @@ class _PlanPage(PlanEffects, PlanSections):
                 )
             )
         return " ".join(self.text(sentence) for sentence in sentences)
+
+    def customer_sentences(self) -> list[Message]:
+        """The first line: whether customers wait longer, counted from release; then what
+        "before" means."""
+        comparison = self.comparison
+        if comparison is None:
+            return []
+        before, after = comparison.customers_before.total, comparison.customers_after.total
+        figures = {
+            "before_hours": self.formats.decimal(before.release_to_delivery_hours),
+            "after_hours": self.formats.decimal(after.release_to_delivery_hours),
+            "before_late": self.formats.number(before.late_from_release),
+            "after_late": self.formats.number(after.late_from_release),
+        }
+        if comparison.customers_wait_longer:
+            first = _(
+                "Customers wait longer under this plan: from release to delivery {before_hours} "
+                "hours on average before, {after_hours} with it; parcels later than their "
+                "service standard counted from release, {before_late} before, {after_late} "
+                "with it.",
+                **figures,
+            )
+        else:
+            first = _(
+                "Customers do not wait longer under this plan: from release to delivery "
+                "{before_hours} hours on average before, {after_hours} with it; parcels later "
+                "than their service standard counted from release, {before_late} before, "
+                "{after_late} with it.",
+                **figures,
+            )
+        meaning = _(
+            '"Before" is the same releases picked up on their release day, with the '
+            "scenario's other parcels as background, the same in both runs."
+        )
+        return [first, meaning]
 
     def status(self) -> StatusCard:
         plan, number = self.plan, self.formats.number

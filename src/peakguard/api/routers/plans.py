@@ -147,10 +147,50 @@ class ShortfallOut(ResponseModel):
     unavoidable: bool
 
 
+class CustomerGroupOut(ResponseModel):
+    """Released parcels of one carrier, one origin, or all ("key" empty), counted from
+    release."""
+
+    key: str
+    parcels: int
+    release_to_delivery_hours: float
+    late_from_release: int
+    """Later than their service standard counted from release, or not delivered."""
+    picked_up_after_release_day: int
+
+
+class CustomerSideOut(ResponseModel):
+    total: CustomerGroupOut
+    carriers: list[CustomerGroupOut]
+    origins: list[CustomerGroupOut]
+
+
+class NewOverflowOut(ResponseModel):
+    """A node the plan puts over storage that the releases as released did not."""
+
+    node: str
+    kind: str
+    peak_storage_before: float
+    peak_storage_after: float
+    overflow_hours_after: int
+
+
+class CustomersOut(ResponseModel):
+    """The customers' side, "before" being the releases picked up on their release day."""
+
+    before_means: str
+    customers_wait_longer: bool
+    before: CustomerSideOut
+    after: CustomerSideOut
+    new_overflow_nodes: list[NewOverflowOut]
+
+
 class StaggerOut(ResponseModel):
     summary: StaggerSummaryOut
     quotas: list[QuotaOut]
     shortfalls: list[ShortfallOut]
+    customers: CustomersOut | None = None
+    """Present when the request asked for the check."""
 
 
 @router.post("/stagger", response_model=StaggerOut, responses=documented(404) | RUN_RESPONSES)
