@@ -25,8 +25,14 @@ DAY1 = date(2024, 11, 11)
 EVERY_HOUR = [f"{hour:02d}:00" for hour in range(24)]
 FULL_MARGINS = StaggerParameters(sorting_margin=1.0, storage_margin=1.0)
 DELAY_ONLY = StaggerParameters(
-    sorting_margin=1.0, storage_margin=1.0, carrier_fairness=0.0, origin_fairness=0.0
+    sorting_margin=1.0,
+    storage_margin=1.0,
+    carrier_fairness=0.0,
+    origin_fairness=0.0,
+    pickup_floor=0.0,
 )
+"""The program on the greedy baseline's own terms: delay only, and no pickup floor (the
+greedy keeps none, so a floor would make the two answer different questions)."""
 
 
 def _day(number: int) -> date:
