@@ -241,6 +241,7 @@ def print_customers_first(comparison: PlanComparison) -> None:
             "scenario's other parcels as background, the same in both runs."
         )
     )
+    print_customer_groups(comparison)
     for item in comparison.new_overflow_nodes:
         say(
             _(
@@ -252,3 +253,47 @@ def print_customers_first(comparison: PlanComparison) -> None:
             ),
             style="yellow",
         )
+
+
+def print_customer_groups(comparison: PlanComparison) -> None:
+    """Per carrier and per origin, counted from release: before (as released) and with the
+    plan."""
+    before = {
+        (kind, item.key): item
+        for kind, items in (
+            ("carrier", comparison.customers_before.carriers),
+            ("origin", comparison.customers_before.origins),
+        )
+        for item in items
+    }
+    rows = []
+    for key_kind, kind, items in (
+        ("carrier", plain(_("carrier")), comparison.customers_after.carriers),
+        ("origin", plain(_("origin")), comparison.customers_after.origins),
+    ):
+        for item in items:
+            old = before.get((key_kind, item.key))
+            rows.append(
+                (
+                    kind,
+                    item.key,
+                    f"{item.parcels:,.0f}",
+                    f"{old.release_to_delivery_hours:.1f}" if old else "–",
+                    f"{item.release_to_delivery_hours:.1f}",
+                    f"{old.late_from_release:,.0f}" if old else "–",
+                    f"{item.late_from_release:,.0f}",
+                )
+            )
+    print_table(
+        _("Customers, counted from release"),
+        (
+            _("By"),
+            _("Who"),
+            _("Parcels released"),
+            _("Release to delivery, before (hours)"),
+            _("Release to delivery, with the plan (hours)"),
+            _("Late from release, before"),
+            _("Late from release, with the plan"),
+        ),
+        rows,
+    )

@@ -265,7 +265,33 @@ class _PlanPage(PlanEffects, PlanSections):
             '"Before" is the same releases picked up on their release day, with the '
             "scenario's other parcels as background, the same in both runs."
         )
-        return [first, meaning]
+        return [first, meaning, *self.longest_wait()]
+
+    def longest_wait(self) -> list[Message]:
+        """The origin whose customers' release-to-delivery time grows most."""
+        comparison = self.comparison
+        if comparison is None:
+            return []
+        before = {item.key: item for item in comparison.customers_before.origins}
+        growth = [
+            (item.release_to_delivery_hours - before[item.key].release_to_delivery_hours, item)
+            for item in comparison.customers_after.origins
+            if item.key in before
+        ]
+        if not growth:
+            return []
+        longer, item = max(growth, key=lambda pair: (pair[0], pair[1].key))
+        if longer <= 0.5:
+            return []
+        return [
+            _(
+                "The origin whose customers wait longest for it is {origin}: {before} hours "
+                "from release to delivery before, {after} with it.",
+                origin=self.names.label(item.key),
+                before=self.formats.decimal(before[item.key].release_to_delivery_hours),
+                after=self.formats.decimal(item.release_to_delivery_hours),
+            )
+        ]
 
     def status(self) -> StatusCard:
         plan, number = self.plan, self.formats.number
