@@ -6,10 +6,17 @@ it; the overview lists the order with its clock; the CLI opens a group buy from 
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from argon2 import PasswordHasher
 from typer.testing import CliRunner
@@ -21,6 +28,8 @@ from peakguard.identity.model import LOCAL_ADMINISTRATOR as ADMIN
 from peakguard.identity.model import Organisation, OrganisationKind
 from tests.conftest import administrator_headers
 from tests.integration.test_authentication import Site, make_site
+
+CHINA = ZoneInfo("Asia/Shanghai")
 
 SHEET = {
     "kind": "direct_purchase", "region": "510104", "supplier": "youle", "carrier": "ZTO",
@@ -47,12 +56,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 Organisation(code="youle", name="邮乐", kind=OrganisationKind.platform),
             ):  # fmt: skip
                 accounts.create_organisation(made.store, ADMIN, organisation)
-            made.passwords["youle.ops"] = "Pw-9-q7Rm2xLw9Zt4-supply"
-            accounts.create_user(
-                made.store, ADMIN, username="youle.ops", organisation="youle",
-                roles=["platform_operator"], display_name="youle.ops",
-                password=made.passwords["youle.ops"],
-            )  # fmt: skip
+            for username, organisation, role in (
+                ("youle.ops", "youle", "platform_operator"),
+                ("zto.sc", "zto-sc", "supply_coordinator"),
+            ):
+                made.passwords[username] = f"Pw-9-q7Rm2xLw9Zt4-supply-{len(username)}"
+                accounts.create_user(
+                    made.store, ADMIN, username=username, organisation=organisation,
+                    roles=[role], display_name=username, password=made.passwords[username],
+                )  # fmt: skip
             yield made
 
 
@@ -126,3 +138,106 @@ def test_the_cli_opens_a_group_buy_from_a_tallies_csv(
     opened = runner.invoke(cli_app, command, env=environment)
     assert opened.exit_code == 0, opened.output
     assert "55" in opened.output and "T-01, T-02" in opened.output
+
+
+TALLIES_HEADER = "leader,point_code,point_name,region,latitude,longitude,bundle,quantity\n"
+PICKUP = "P-A,春熙路自提点,510104,30.65,104.08"
+TALLIES = f"T-01,{PICKUP},milk,30\nT-02,{PICKUP},milk,x\n"
+
+
+def page_login(site: Site, username: str) -> str:
+    """Sign ``username`` in through the login form; the CSRF token of /app/supply."""
+    site.client.cookies.clear()
+    login = site.client.post(
+        "/app/login",
+        data={"username": username, "password": site.passwords[username]},
+        follow_redirects=False,
+    )
+    assert login.status_code == 303
+    token = re.search(r'name="csrf_token" value="([^"]+)"', site.client.get("/app/supply").text)
+    assert token
+    return token.group(1)
+
+
+def open_form(site: Site, token: str, sheet: tuple[str, bytes], **fields: str) -> Any:
+    data = {"csrf_token": token, "kind": "direct_purchase", "region": "510104",
+            "supplier": "youle", "needed_by": "2030-11-16T18:00", "title": "春熙路 团购",
+            "source": "SRC-1"} | fields  # fmt: skip
+    return site.client.post("/app/supply/orders", data=data, files={"sheet": sheet},
+                            follow_redirects=False)  # fmt: skip
+
+
+def test_the_company_opens_a_group_buy_from_the_page_form(site: Site) -> None:
+    """A tallies CSV with a bad quantity, then a wrong area: 422, the row beside the file, the
+    area beside its field, nothing written; fixed, the order is drafted with its summed
+    tallies and the overview lists it."""
+    token = page_login(site, "zto.sc")
+    before = site.client.get("/app/supply").text.count("/app/supply/orders/")
+    refused = open_form(site, token, ("tallies.csv", (TALLIES_HEADER + TALLIES).encode()))
+    assert refused.status_code == 422
+    sheet_errors = re.search(r'data-testid="sheet-errors">(.*?)</ul>', refused.text, re.S)
+    assert sheet_errors and "tallies.csv: row 3, quantity" in sheet_errors.group(1)
+    fixed = (TALLIES_HEADER + TALLIES.replace(",x\n", ",25\n")).encode()
+    elsewhere = open_form(site, token, ("tallies.csv", fixed), region="51010")
+    assert elsewhere.status_code == 422
+    assert 'id="region-error"' in elsewhere.text and 'value="51010"' in elsewhere.text
+    assert 'data-testid="sheet-errors"' not in elsewhere.text
+    assert site.client.get("/app/supply").text.count("/app/supply/orders/") == before
+    opened = open_form(site, token, ("tallies.csv", fixed))
+    assert opened.status_code == 303, opened.text
+    page = site.client.get(opened.headers["location"])
+    assert 'data-state="drafted"' in page.text and "T-01, T-02" in page.text
+    assert ">55<" in page.text  # 30 + 25 sets at the one pick-up point
+    assert "2030-11-16 18:00" in page.text  # needed by, typed as China time
+    assert site.client.get("/app/supply").text.count("/app/supply/orders/") == before + 1
+    site.client.cookies.clear()
+
+
+def test_the_page_form_refuses_a_form_without_a_file_and_a_yaml_of_another_shape(
+    site: Site,
+) -> None:
+    """No file: the file's field says so; a YAML list, or a sheet with an unknown bundle: the
+    mistake located in the file, beside it; never a 500."""
+    token = page_login(site, "zto.sc")
+    missing = site.client.post("/app/supply/orders", data={"csrf_token": token},
+                               files={"sheet": ("", b"")}, follow_redirects=False)  # fmt: skip
+    assert missing.status_code == 422 and 'id="sheet-error"' in missing.text
+    listed = open_form(site, token, ("sheet.yaml", b"- 1\n- 2\n"))
+    assert listed.status_code == 422 and "sheet.yaml: " in listed.text
+    sheet = dict(SHEET, lines=[{"bundle": "caviar", "quantity": 200, "source": "SRC-PZ"}])
+    wrong = open_form(site, token, ("sheet.json", json.dumps(sheet).encode()), kind="")
+    assert wrong.status_code == 422
+    assert (
+        "lines[0].bundle" in wrong.text
+        and "caviar" not in wrong.text.split("sheet-errors")[0][-200:]
+    )
+    site.client.cookies.clear()
+
+
+def test_the_overview_exports_each_clock_due_and_state(site: Site) -> None:
+    """The CSV and the Excel file of /app/supply hold every listed order with its clock's
+    due moment (China time) and state, as the page shows them."""
+    headers = administrator_headers(site.store)
+    reference = site.client.post("/supply/orders", json=SHEET, headers=headers).json()["reference"]
+    sent = site.client.post(f"/supply/orders/{reference}/steps", headers=headers,
+                            json={"step": "send", "expected_version": 1}).json()  # fmt: skip
+    due = datetime.fromisoformat(sent["clocks"][0]["due_at"]).astimezone(CHINA)
+    page_login(site, "zto.sc")
+    exported = site.client.get("/app/supply", params={"export": "csv", "table": "supply_orders"})
+    assert exported.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    row = next(row for row in rows if row["Reference"] == reference)
+    assert row["Due (China time)"] == f"{due:%Y-%m-%d %H:%M}"
+    assert row["Clock state"] == "clock running" and row["Clock"].startswith("quotation")
+    workbook = site.client.get("/app/supply", params={"export": "xlsx", "table": "supply_orders"})
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    assert sheet is not None
+    table = [[cell.value for cell in line] for line in sheet.iter_rows()]
+    heading = next(i for i, line in enumerate(table) if "Reference" in line)
+    names = table[heading]
+    found = next(
+        line for line in table[heading + 1 :] if line[names.index("Reference")] == reference
+    )
+    assert found[names.index("Due (China time)")] == f"{due:%Y-%m-%d %H:%M}"
+    assert found[names.index("Clock state")] == "clock running"
+    site.client.cookies.clear()

@@ -36,7 +36,8 @@ from typing import Any
 
 from peakguard.app.supply_orders import SupplyOrderDraft
 from peakguard.errors import InvalidInputError, Problem
-from peakguard.formats.structured import load_document, read_bytes
+from peakguard.formats.limits import DEFAULT_LIMITS
+from peakguard.formats.structured import parse_json, parse_yaml, read_bytes
 from peakguard.i18n import _
 from peakguard.supply.model import DeliveryKind, DeliveryPoint, OrderKind, OrderLine, Place
 from peakguard.supply.orders import GroupBuyEntry
@@ -91,14 +92,29 @@ class _Reader:
 def read_sheet_file(path: Path, **given: Any) -> SupplyOrderDraft:
     """The draft of a YAML/JSON sheet, or of a CSV of tallies with the sheet's other fields in
     ``given`` (kind is then group_buy). Values in ``given`` fill what a YAML sheet leaves out."""
-    if path.suffix.lower() == ".csv":
-        return _from_csv(path, given)
-    document = load_document(path)
-    if not isinstance(document, dict):
-        problem = Problem(path.name, _("must be a mapping of the sheet's fields"))
+    return read_sheet_bytes(read_bytes(path), path.name, **given)
+
+
+def read_sheet_bytes(
+    data: bytes, name: str, *, prefer_given: bool = False, **given: Any
+) -> SupplyOrderDraft:
+    """As :func:`read_sheet_file`, from a file's bytes and its name (an upload): ``.csv`` is a
+    tallies CSV, ``.json`` JSON, anything else YAML; every mistake located in ``name``.
+    ``prefer_given``: a value in ``given`` wins over the file's (a form's fields)."""
+    suffix = Path(name).suffix.lower()
+    if len(data) > DEFAULT_LIMITS.max_file_bytes:
+        problem = Problem(name, _("is larger than {limit} bytes",
+                                  limit=DEFAULT_LIMITS.max_file_bytes))  # fmt: skip
         raise InvalidInputError(_("The order requirement sheet has mistakes."), [problem])
-    return _from_mapping({**{k: v for k, v in given.items() if v is not None}, **document},
-                         path.name)  # fmt: skip
+    if suffix == ".csv":
+        return _from_csv(data, name, given)
+    document = parse_json(data, name) if suffix == ".json" else parse_yaml(data, name)
+    if not isinstance(document, dict):
+        problem = Problem(name, _("must be a mapping of the sheet's fields"))
+        raise InvalidInputError(_("The order requirement sheet has mistakes."), [problem])
+    stated = {key: value for key, value in given.items() if value not in (None, "")}
+    merged = {**document, **stated} if prefer_given else {**stated, **document}
+    return _from_mapping(merged, name)
 
 
 def _from_mapping(sheet: Mapping[str, Any], where: str) -> SupplyOrderDraft:
@@ -192,25 +208,31 @@ def _tally(read: _Reader, row: Mapping[str, Any], place: str) -> GroupBuyEntry:
     )  # fmt: skip
 
 
-def _from_csv(path: Path, given: Mapping[str, Any]) -> SupplyOrderDraft:
-    text = read_bytes(path).decode("utf-8-sig", errors="replace")
+def _from_csv(data: bytes, name: str, given: Mapping[str, Any]) -> SupplyOrderDraft:
+    text = data.decode("utf-8-sig", errors="replace")
     reader = csv.DictReader(io.StringIO(text))
-    missing = [column for column in CSV_COLUMNS if column not in (reader.fieldnames or [])]
+    try:
+        missing = [column for column in CSV_COLUMNS if column not in (reader.fieldnames or [])]
+        rows = list(reader) if not missing else []
+    except csv.Error as error:
+        problem = Problem(f"{name}: row {reader.line_num}",
+                          _("is not a readable CSV row: {detail}", detail=str(error)))  # fmt: skip
+        raise InvalidInputError(_("The order requirement sheet has mistakes."), [problem]) from None
     if missing:
-        problem = Problem(f"{path.name}: row 1", _("the header lacks the columns {columns}",
-                                                   columns=", ".join(missing)))  # fmt: skip
+        problem = Problem(f"{name}: row 1", _("the header lacks the columns {columns}",
+                                              columns=", ".join(missing)))  # fmt: skip
         raise InvalidInputError(_("The order requirement sheet has mistakes."), [problem])
     tallies = [
         {"leader": row["leader"], "bundle": row["bundle"], "quantity": row["quantity"],
          "source": row.get("source") or "",
          "point": {"code": row["point_code"], "name": row["point_name"], "region": row["region"],
                    "latitude": row["latitude"], "longitude": row["longitude"]}}
-        for row in reader
+        for row in rows
     ]  # fmt: skip
     sheet = {key: value for key, value in given.items() if value is not None}
     sheet |= {"kind": OrderKind.group_buy.value, "group_buy": tallies}
     try:
-        return _from_mapping(sheet, path.name)
+        return _from_mapping(sheet, name)
     except InvalidInputError as error:
         problems = [Problem(_row_place(p.location), p.message) for p in error.problems]
         raise InvalidInputError(error.message, problems) from None

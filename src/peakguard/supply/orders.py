@@ -400,3 +400,22 @@ def clock_state_label(state: str) -> Message:
         "cancelled": _("stopped: order cancelled"),
     }
     return labels.get(state, _("unknown clock state {state}", state=state))
+
+
+def order_kind_label(kind: str) -> Message:
+    """An order's kind in the reader's words."""
+    labels: dict[str, Message] = {
+        OrderKind.direct_purchase: _("Direct purchase (government or large customer)"),
+        OrderKind.group_buy: _("Group buy (group leaders' tallies)"),
+    }
+    return labels.get(kind, _("order kind {kind}", kind=kind))
+
+
+def delivery_kind_label(kind: str) -> Message:
+    """A delivery point's kind in the reader's words."""
+    labels: dict[str, Message] = {
+        DeliveryKind.address: _("Named delivery address"),
+        DeliveryKind.community: _("Community of a group buy"),
+        DeliveryKind.pickup_point: _("Group leader's pick-up point"),
+    }
+    return labels.get(kind, _("delivery kind {kind}", kind=kind))

@@ -3,6 +3,8 @@ supply orders (订单需求表, seed 004), and a regulator reads them.
 
 - ``/app/supply`` (``supply.read``): the open orders within reach, each with its present clock
   (rule, due moment China time, state), the late ones first; the closed and cancelled below.
+- ``POST /app/supply/orders`` (``supply.order``): the overview's form opening an order from
+  its fields and an uploaded sheet (:mod:`peakguard.web.pages.supply_forms`).
 - ``/app/supply/orders/{reference}`` (``supply.read``): the order, its lines and delivery
   points, its clocks (rule, basis, limit, source, due moment, state), its steps with side,
   actor and time, and one form per step the caller's side may take now, each carrying the
@@ -26,6 +28,7 @@ from peakguard.app.supply_orders import (
     SupplyOrderView,
     get_supply_order,
     list_supply_orders,
+    open_supply_order,
     step_supply_order,
 )
 from peakguard.domain.scans import CHINA_STANDARD_TIME
@@ -39,18 +42,23 @@ from peakguard.errors import (
 from peakguard.i18n import Message, _, render
 from peakguard.identity.model import OrganisationKind, Permission, Principal
 from peakguard.store.database import Store
+from peakguard.supply.model import OrderKind
 from peakguard.supply.orders import (
     OPEN_STATES,
     Party,
     clock_label,
     clock_state_label,
+    delivery_kind_label,
+    order_kind_label,
     party_name,
     state_label,
     step_label,
 )
 from peakguard.web.pages.access import page_requires
+from peakguard.web.pages.case_views import basis_text
 from peakguard.web.pages.navigation import NavItem
 from peakguard.web.pages.rendering import page_language, render_page
+from peakguard.web.pages.supply_forms import OpenForm, form_values, read_open_form
 from peakguard.web.pages.tables import Column, TableView, export_response
 
 SUPPLY = "/app/supply"
@@ -67,6 +75,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     ),
 )
 Reader = Annotated[Principal, page_requires(Permission.supply_read)]
+Orderer = Annotated[Principal, page_requires(Permission.supply_order)]
 REFUSALS = (InvalidInputError, StaleRecordError, IllegalTransitionError, ForbiddenError)
 
 
@@ -110,6 +119,9 @@ def _overview_table(request: Request, caller: Principal, language: str) -> Table
             "clock": "—" if line.clock is None else render(clock_label(line.clock.rule_key),
                                                            language),
             "due": _when(line.due_at), "left": _clock_words(line.clock, language),
+            "clock_state": "" if line.clock is None
+            else render(clock_state_label(line.clock.state), language),
+            "breached": "" if line.clock is None else _when(line.clock.clock.breached_at),
             "late": render(_("late"), language) if line.late else "",
             "open": line.order.state in OPEN_STATES,
         }
@@ -128,6 +140,8 @@ def _overview_table(request: Request, caller: Principal, language: str) -> Table
             Column("clock", label(_("Clock"))),
             Column("due", label(_("Due (China time)"))),
             Column("left", label(_("Time left"))),
+            Column("clock_state", label(_("Clock state"))),
+            Column("breached", label(_("Breach recorded"))),
             Column("late", label(_("Late"))),
         ),
         rows=rows,
@@ -140,14 +154,57 @@ def _labelled(language: str) -> Any:
     return lambda message: render(message, language)
 
 
-@router.get("/supply")
-def supply_page(request: Request, caller: Reader) -> Response:
+def may_open(caller: Principal) -> bool:
+    """Whether the overview offers the form that opens an order (a carrier's company)."""
+    kinds = {OrganisationKind.carrier, OrganisationKind.system}
+    return caller.may(Permission.supply_order) and caller.organisation.kind in kinds
+
+
+def _supply_page(
+    request: Request, caller: Principal, opened: OpenForm | None = None, status: int = 200
+) -> Response:
     language = page_language(request)
     view = _overview_table(request, caller, language)
     if (exported := export_response([view], request, language)) is not None:
         return exported
-    values = {"table_view": view, "here": str(request.url)}
-    return render_page(request, caller, "supply_orders.html", values, title=view.title)
+    opened = opened or OpenForm({"kind": OrderKind.direct_purchase.value})
+    values = {
+        "table_view": view, "here": str(request.url), "may_open": may_open(caller),
+        "system": caller.organisation.kind is OrganisationKind.system,
+        "kinds": [(kind.value, render(order_kind_label(kind), language)) for kind in OrderKind],
+        "values": form_values(opened.values), "errors": opened.errors,
+        "sheet_errors": opened.sheet_errors,
+    }  # fmt: skip
+    return render_page(
+        request, caller, "supply_orders.html", values, status=status, title=view.title
+    )
+
+
+@router.get("/supply")
+def supply_page(request: Request, caller: Reader) -> Response:
+    return _supply_page(request, caller)
+
+
+@router.post("/supply/orders")
+async def open_order_form(request: Request, caller: Orderer) -> Response:
+    """Open (draft) an order from the form and its uploaded sheet; back to the overview with
+    every mistake beside its field, nothing written, or on to the new order's page."""
+    language = page_language(request)
+    form = await request.form()
+    try:
+        opened, draft = await read_open_form(form, language)
+    finally:
+        await form.close()
+    if draft is not None:
+        try:
+            view = open_supply_order(_store(request), caller, draft, now=datetime.now(UTC))
+        except InvalidInputError as error:
+            opened.refuse(list(error.problems), language)
+        except ForbiddenError as error:
+            opened.errors["region"] = render(error.message, language)
+        else:
+            return RedirectResponse(order_path(view.reference), 303)
+    return _supply_page(request, caller, opened, status=422)
 
 
 def _tables(view: SupplyOrderView, language: str) -> list[TableView]:
@@ -165,7 +222,8 @@ def _tables(view: SupplyOrderView, language: str) -> list[TableView]:
         columns=(Column("code", label(_("Code"))), Column("name", label(_("Name"))),
                  Column("kind", label(_("Kind"))), Column("quantity", label(_("Sets"))),
                  Column("window", label(_("Window"))), Column("leader", label(_("Group leader")))),
-        rows=[{"code": p.place.code, "name": p.place.name, "kind": p.kind.value,
+        rows=[{"code": p.place.code, "name": p.place.name,
+               "kind": label(delivery_kind_label(p.kind)),
                "quantity": p.quantity, "leader": leader,
                "window": f"{p.opens:%H:%M}–{p.closes:%H:%M}"} for p, leader in view.deliveries],
         empty=label(_("No delivery point.")),
@@ -177,7 +235,8 @@ def _tables(view: SupplyOrderView, language: str) -> list[TableView]:
                  Column("due", label(_("Due (China time)"))), Column("state", label(_("State"))),
                  Column("breached", label(_("Breach recorded")))),
         rows=[{"rule": f"{c.rule_key} · {label(clock_label(c.rule_key))}",
-               "basis": f"{c.clock.limit_value} {c.clock.basis}", "source": c.clock.source,
+               "basis": f"{c.clock.limit_value} {basis_text(c.clock.basis, language)}",
+               "source": c.clock.source,
                "started": _when(c.clock.started_at), "due": _when(c.due_at),
                "state": _clock_words(c, language), "breached": _when(c.clock.breached_at)}
               for c in view.clocks],
@@ -188,11 +247,16 @@ def _tables(view: SupplyOrderView, language: str) -> list[TableView]:
         columns=(Column("seq", "#"), Column("step", label(_("Step"))),
                  Column("side", label(_("Side"))), Column("actor", label(_("Actor"))),
                  Column("at", label(_("Time (China time)"))), Column("text", label(_("Note")))),
-        rows=[{"seq": s.seq, "step": label(step_label(s.step)), "side": s.side,
+        rows=[{"seq": s.seq, "step": label(step_label(s.step)), "side": _side(s.side, label),
                "actor": s.actor, "at": _when(s.at), "text": s.text} for s in view.steps],
         empty=label(_("No step.")),
     )  # fmt: skip
     return [lines, points, clocks, steps]
+
+
+def _side(side: str, label: Any) -> str:
+    """A step's side in words (the system's own steps keep their code)."""
+    return str(label(party_name(Party(side)))) if side in tuple(Party) else side
 
 
 def _order_page(
@@ -211,7 +275,8 @@ def _order_page(
         return exported
     order = view.order
     facts = [
-        (_("Kind"), order.kind), (_("Controlled area"), order.region),
+        (_("Kind"), render(order_kind_label(order.kind), language)),
+        (_("Controlled area"), order.region),
         (_("Ordering company"), view.company), (_("Supplier platform"), view.supplier),
         (_("Customer"), order.customer or "—"), (_("Needed by"), _when(order.needed_by)),
         (_("Note"), order.note or "—"), (_("Cancelled because"), order.cancel_reason or "—"),
