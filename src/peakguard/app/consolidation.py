@@ -27,6 +27,8 @@ from peakguard.app.consolidation_views import (
     schedule_document,
     schedule_view,
 )
+from peakguard.domain.scans import CHINA_STANDARD_TIME
+from peakguard.domain.text import hidden_character
 from peakguard.errors import ForbiddenError, InvalidInputError, Problem
 from peakguard.i18n import _
 from peakguard.identity.model import OrganisationKind, Permission, Principal
@@ -52,6 +54,10 @@ __all__ = [
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 REGION = re.compile(r"[0-9]{6}")
 MAX_ORDERS = 500
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+"""A schedule's moments lie between these: a year 1 or 9999 is a typing mistake, and one the
+store and the pages could not even turn into UTC or China Standard Time."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,9 @@ def _draft_problems(draft: PointDraft) -> list[Problem]:
         )
     if not draft.name.strip() or len(draft.name) > 200:
         problems.append(Problem("name", _("is required, at most 200 characters")))
-    if not draft.carrier.strip() or len(draft.carrier) > 64:
+    elif (hidden := hidden_character(draft.name)) is not None:
+        problems.append(Problem("name", _("contains an invisible character {c}", c=hidden)))
+    if not CODE.fullmatch(draft.carrier):
         problems.append(Problem("carrier", _("is required: the carrier's brand code")))
     for where, value in (("region", draft.region), ("serves_region", draft.serves_region)):
         if value is not None and not REGION.fullmatch(value):
@@ -284,9 +292,36 @@ def _point_orders(
             _("The orders to schedule have mistakes."),
             [Problem("orders", _("at most {most} orders a schedule", most=MAX_ORDERS))],
         )
-    return [
+    chosen = [
         order if isinstance(order, PointOrder) else point_order(order, arrivals) for order in orders
     ]
+    problems = [
+        Problem(where, _("Give a time from the year 2000 to the year 2099."))
+        for where, moment in _moments(chosen)
+        if not _plausible(moment)
+    ]
+    if problems:
+        raise InvalidInputError(_("The orders to schedule have mistakes."), problems)
+    return chosen
+
+
+def _plausible(moment: datetime) -> bool:
+    """Whether ``moment`` (naive: China Standard Time) lies in this century."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=CHINA_STANDARD_TIME)
+    return EARLIEST <= aware < LATEST
+
+
+def _moments(orders: Sequence[PointOrder]) -> list[tuple[str, datetime]]:
+    """Every moment of ``orders``, located as the API's body places it."""
+    located = []
+    for index, order in enumerate(orders):
+        if order.needed_by is not None:
+            located.append((f"orders.{index}.needed_by", order.needed_by))
+        located.extend(
+            (f"orders.{index}.arrivals.{number}.at", arrival.at)
+            for number, arrival in enumerate(order.arrivals)
+        )
+    return located
 
 
 def schedule_orders(
@@ -307,6 +342,11 @@ def schedule_orders(
     source); a :class:`PointOrder` carries its own arrivals. ``staffing`` splits the staff of a
     shift among the tasks (default: in balance); the capacity plan covers ``days`` days."""
     moment = now or datetime.now(UTC)
+    if not _plausible(start):
+        raise InvalidInputError(
+            _("The orders to schedule have mistakes."),
+            [Problem("start", _("Give a time from the year 2000 to the year 2099."))],
+        )
     point_orders = _point_orders(orders, arrivals or {})
     with transaction(store.sessions) as session:
         point = _visible(session, actor, code)
