@@ -4,7 +4,10 @@ missing, and ``peakguard supply pass|shuttle`` do the same from the command line
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +24,7 @@ from tests.conftest import administrator_headers
 from tests.integration.test_authentication import Site, make_site
 
 TODAY = datetime.now(UTC).date()
+PASSES = "/app/supply/passes"
 AREA = "510104"
 STATION = {
     "code": "ST-1",
@@ -150,3 +154,63 @@ def test_the_commands_add_check_plan_and_show(
     assert "春熙社区" in shown
     plan_id = shown.split("Shuttle plan ")[1].split(":")[0]
     assert "6 sets delivered" in run("supply", "shuttle", "show", plan_id)
+
+
+def sign_in(site: Site, username: str) -> str:
+    """Sign ``username`` in through the login form; the CSRF token of the registers' page."""
+    site.client.cookies.clear()
+    site.client.post(
+        "/app/login",
+        data={"username": username, "password": site.passwords[username]},
+        follow_redirects=False,
+    )
+    token = re.search(r'name="csrf_token" value="([^"]+)"', site.client.get(PASSES).text)
+    assert token
+    return token.group(1)
+
+
+def test_the_coordinator_records_a_white_list_entry_from_the_registers_page(site: Site) -> None:
+    """A white list entry ending before it starts and without its issuer: 422, each mistake
+    beside its field, the ID number not shown back, nothing recorded; corrected, it is listed
+    under the white list in words with the ID masked."""
+    token = sign_in(site, "zto.supply")
+    form = {"csrf_token": token, "kind": "person", "holder": "D-77", "region": AREA,
+            "valid_from": TODAY.isoformat(),
+            "valid_until": (TODAY - timedelta(days=1)).isoformat(),
+            "issuer": "", "id_number": "51010519800101777X"}  # fmt: skip
+    refused = site.client.post(PASSES, data=form, follow_redirects=False)
+    assert refused.status_code == 422
+    assert 'id="valid_until-error"' in refused.text and 'id="issuer-error"' in refused.text
+    assert "51010519800101777X" not in refused.text and "D-77" in refused.text
+    assert "D-77" not in site.client.get("/supply/passes", headers=administrator_headers(
+        site.store)).text  # fmt: skip
+    form |= {"valid_until": (TODAY + timedelta(days=5)).isoformat(), "issuer": "成都市防控办"}
+    recorded = site.client.post(PASSES, data=form, follow_redirects=False)
+    assert recorded.status_code == 303, recorded.text
+    registers = site.client.get(recorded.headers["location"])
+    row = re.search(r'<tr data-kind="person"[^>]*>(?:(?!</tr>).)*D-77(?:(?!</tr>).)*</tr>',
+                    registers.text, re.S)  # fmt: skip
+    assert row and "White list" in row.group(0) and "**************777X" in row.group(0)
+    assert "51010519800101777X" not in registers.text
+    site.client.cookies.clear()
+
+
+def test_the_plans_list_shows_the_latest_first_with_what_is_missing(site: Site) -> None:
+    """Two plans of the same day: the list shows the later first, each linked, with V2's
+    missing driver in words; the CSV export holds the same rows."""
+    headers = administrator_headers(site.store)
+    first = site.client.post("/supply/shuttles", json=BODY, headers=headers).json()["id"]
+    second = site.client.post("/supply/shuttles", json=BODY, headers=headers).json()["id"]
+    sign_in(site, "zto.supply")
+    page = site.client.get("/app/supply/shuttles")
+    assert page.status_code == 200
+    assert page.text.index(f"/app/supply/shuttles/{second}\"") < page.text.index(
+        f"/app/supply/shuttles/{first}\"")  # fmt: skip
+    assert "V2: " in page.text and "D-2" in page.text
+    exported = site.client.get(
+        "/app/supply/shuttles", params={"export": "csv", "table": "shuttle_plans"}
+    )
+    rows = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    assert [row["Shuttle plan"] for row in rows][:2] == [f"#{second}", f"#{first}"]
+    assert "V2: " in rows[0]["Missing passes"] and rows[0]["Sets delivered"]
+    site.client.cookies.clear()

@@ -31,6 +31,8 @@ REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("GET", "/supply/shuttles/{plan_id}"): _api(),
     # the pages: redirects (to the login page) are answers, not followed
     ("GET", "/app/supply/passes"): _page(),
+    ("POST", "/app/supply/passes"): _page(data={}),  # 422 past the check: no register chosen
+    ("GET", "/app/supply/shuttles"): _page(),
     ("GET", "/app/supply/shuttles/{plan_id}"): _page(),
 }
 FILL: dict[str, str] = {"{plan_id}": "987654", "{pass_id}": "987654"}
