@@ -37,6 +37,10 @@ from peakguard.store.coverage import (
 from peakguard.store.database import Store, transaction
 
 MAX_DAYS = 60
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+"""A plan's period lies between these: a year 1 or 9999 is a typing mistake, and one the store
+could not even turn into UTC."""
 """A static control of more than two months is planned again, not once."""
 
 
@@ -182,10 +186,14 @@ def _local(moment: datetime) -> datetime:
 
 
 def _check_period(start: datetime, end: datetime) -> None:
-    problems: list[Problem] = []
-    if end <= start:
+    problems: list[Problem] = [
+        Problem(where, _("Give a time from the year 2000 to the year 2099."))
+        for where, moment in (("start", start), ("end", end))
+        if not EARLIEST <= moment < LATEST
+    ]
+    if not problems and end <= start:
         problems.append(Problem("end", _("end must be after start")))
-    elif (end - start).days > MAX_DAYS:
+    if not problems and (end - start).days > MAX_DAYS:
         problems.append(
             Problem("end", _("a coverage plan covers at most {days} days", days=MAX_DAYS))
         )

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from peakguard.app.access import reach
 from peakguard.app.coverage import (
     CoverageView,
     get_coverage_plan,
@@ -134,6 +135,17 @@ def _moment(text: str, where: str, problems: list[Problem]) -> datetime | None:
         return None
 
 
+def _refused_field(caller: Principal, values: dict[str, str]) -> str:
+    """The form field a refusal is about: another brand than the caller's, a region outside
+    its territory, else the network (not found, or not the caller's to read)."""
+    scope = reach(caller)
+    if scope.carrier is not None and values["carrier"] not in ("", scope.carrier):
+        return "carrier"
+    if not scope.everything and not values["region"].startswith(scope.prefix):
+        return "region"
+    return "network"
+
+
 @router.post("/coverage")
 async def plan_form(request: Request, caller: Planner) -> Response:
     """Make the plan; back to the form with every mistake beside its field."""
@@ -159,7 +171,7 @@ async def plan_form(request: Request, caller: Planner) -> Response:
         except InvalidInputError as error:
             problems = list(error.problems)
         except (ForbiddenError, NotFoundError) as error:
-            problems = [Problem("network", error.message)]
+            problems = [Problem(_refused_field(caller, values), error.message)]
         else:
             return RedirectResponse(f"{COVERAGE}/{view.id}", status_code=303)
     errors = {p.location: render(p.message, language) for p in problems}
