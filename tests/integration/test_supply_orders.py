@@ -148,7 +148,8 @@ def test_a_group_buy_runs_from_the_sheet_to_the_receipt_with_its_clocks(store: S
     with transaction(store.sessions) as session:
         _total, entries = query_entries(session, record_id=reference)
     audited = [entry.action for entry in entries]
-    assert sum(action.startswith("supply_order.") for action in audited) == len(view.steps)
+    steps = [a for a in audited if a.startswith("supply_order.") and a != "supply_order.breach"]
+    assert len(steps) == len(view.steps) and audited.count("supply_order.breach") == 1
     assert order_demand(view).sets == 95
 
 
@@ -230,3 +231,25 @@ def test_two_sweeps_at_once_fire_the_reminder_once_and_a_missed_breach_is_caught
     assert view.clock is not None and view.clock.clock.breached_at == later
     listed = list_supply_orders(store, who(store, "ems-ha"), now=later)
     assert listed[0].reference == reference and listed[0].late
+
+
+def test_a_quotation_after_24_hours_is_breached_even_before_any_sweep(store: Store) -> None:
+    """Sheet received 2026-11-12 09:00, no sweep run: a quotation at 09:00 next day is in
+    time (no breach); one at 09:01 stops the clock late and records the breach at 09:01,
+    scheduled for the 09:00 due moment, once (a later sweep adds nothing)."""
+    on_time, late = group_buy(store), group_buy(store)
+    for reference in (on_time, late):
+        step(store, "ems-ha", reference, "send", SENT)
+    due = datetime(2026, 11, 13, 9, 0, tzinfo=CHINA)
+    view = step(store, "youle", on_time, "quote", due)
+    kept = view.clocks[0]
+    assert (kept.state, kept.clock.breached_at, view.firings) == ("met", None, ())
+    quoted = datetime(2026, 11, 13, 9, 1, tzinfo=CHINA)
+    view = step(store, "youle", late, "quote", quoted)
+    first = view.clocks[0]
+    assert (first.state, first.overdue, first.clock.breached_at) == ("late", True, quoted)
+    assert [(f.kind, f.scheduled_at) for f in view.firings] == [("breach", due)]
+    assert sweep_supply_orders(store, now=datetime(2026, 11, 13, 9, 2, tzinfo=CHINA)) == 0
+    with transaction(store.sessions) as session:
+        _total, entries = query_entries(session, record_id=late)
+    assert [entry.action for entry in entries].count("supply_order.breach") == 1

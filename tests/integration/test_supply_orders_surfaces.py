@@ -11,7 +11,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
 from peakguard.app import accounts
+from peakguard.app.supply_orders import step_supply_order, sweep_supply_orders
 from peakguard.cli import app as cli_app
 from peakguard.identity import credentials
 from peakguard.identity.model import LOCAL_ADMINISTRATOR as ADMIN
@@ -240,4 +241,35 @@ def test_the_overview_exports_each_clock_due_and_state(site: Site) -> None:
     )
     assert found[names.index("Due (China time)")] == f"{due:%Y-%m-%d %H:%M}"
     assert found[names.index("Clock state")] == "clock running"
+    site.client.cookies.clear()
+
+
+def test_a_swept_breach_shows_in_the_api_on_the_page_and_first_in_the_overview(
+    site: Site,
+) -> None:
+    """A sheet sent 25 h ago and swept: the API's quotation clock is breached with its
+    moment, the order's page shows the breach, and the overview lists it first, "late" and
+    "overdue by 1.0 h", before a sheet sent just now with "24.0 h left"."""
+    headers = administrator_headers(site.store)
+    now = datetime.now(UTC)
+    late, fresh = (site.client.post("/supply/orders", json=SHEET, headers=headers)
+                   .json()["reference"] for _ in range(2))  # fmt: skip
+    step_supply_order(site.store, ADMIN, late, "send", expected_version=1,
+                      now=now - timedelta(hours=25))  # fmt: skip
+    step_supply_order(site.store, ADMIN, fresh, "send", expected_version=1, now=now)
+    assert sweep_supply_orders(site.store, now=now) >= 1
+    clock = site.client.get(f"/supply/orders/{late}", headers=headers).json()["clocks"][0]
+    assert clock["breached"] is True and clock["breached_at"] is not None
+    assert clock["state"] == "running" and clock["remaining_seconds"] < 0
+    assert site.client.get(f"/supply/orders/{fresh}", headers=headers).json()["clocks"][0][
+        "breached"] is False  # fmt: skip
+    page_login(site, "zto.sc")
+    exported = site.client.get("/app/supply", params={"export": "csv", "table": "supply_orders"})
+    rows = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    assert rows[0]["Reference"] == late and rows[0]["Late"] == "late"
+    assert rows[0]["Time left"] == "overdue by 1.0 h" and rows[0]["Breach recorded"] != "—"
+    mine = next(row for row in rows if row["Reference"] == fresh)
+    assert mine["Time left"] in {"24.0 h left", "23.9 h left"} and not mine["Late"]
+    page = site.client.get(f"/app/supply/orders/{late}").text
+    assert 'data-testid="order-late"' in page and "overdue by 1.0 h" in page
     site.client.cookies.clear()

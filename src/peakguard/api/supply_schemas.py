@@ -115,6 +115,9 @@ class ClockOut(ResponseModel):
     state_label: str
     stopped_at: datetime | None
     breached_at: datetime | None
+    breached: bool
+    """Past its due moment: running late or stopped late (the breach is recorded by the sweep
+    or by the late step, ``breached_at``)."""
     overdue: bool
     remaining_seconds: int | None
 
@@ -209,6 +212,7 @@ def clock_out(clock: ClockView, language: str) -> ClockOut:
         started_at=record.started_at, due_at=record.due_at, remind_at=record.remind_at,
         state=record.state, state_label=render(clock_state_label(record.state), language),
         stopped_at=record.stopped_at, breached_at=record.breached_at, overdue=clock.overdue,
+        breached=clock.overdue or record.breached_at is not None,
         remaining_seconds=None if clock.remaining is None
         else int(clock.remaining.total_seconds()),
     )  # fmt: skip

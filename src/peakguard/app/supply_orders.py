@@ -248,7 +248,7 @@ def step_supply_order(
             raise stored.stale(reference, expected_version, order.version)  # 409
         move = transition(order.state, step, None)  # not from this state: 409 naming the allowed
         detail: dict[str, Any] = {"amount": amount}
-        detail |= _clocks(session, order, move, moment)
+        detail |= _clocks(session, store, order, move, moment)
         changes: dict[str, Any] = {"state": move.target}
         if move.target == SupplyState.closed:
             changes["closed_at"] = moment
@@ -261,15 +261,18 @@ def step_supply_order(
 
 
 def _clocks(
-    session: Session, order: SupplyOrderRecord, move: Transition, now: datetime
+    session: Session, store: Store, order: SupplyOrderRecord, move: Transition, now: datetime
 ) -> dict[str, Any]:
     """Stop the clock the move stops (met, late, or cancelled by a cancellation) and start the
-    one it starts; what happened, for the step's detail."""
+    one it starts; what happened, for the step's detail. A clock stopped late is breached even
+    when no sweep ran past its due moment: the breach is recorded (once) with the step."""
     detail: dict[str, Any] = {}
     running = stored.running_clock(session, order.id)
     if running is not None and move.stops == running.rule_key:
         cancelled = move.step == SupplyStep.cancel
         ended = "cancelled" if cancelled else outcome(running.due_at, now)
+        if ended == "late":
+            _fire(session, store, order, running, "breach", now)
         stored.stop_clock(session, running.id, state=ended, at=now)
         detail |= {"clock_stopped": running.rule_key, "outcome": ended,
                    "due_at": running.due_at.isoformat()}  # fmt: skip
