@@ -220,7 +220,14 @@ def publish_control_notice(
         text_en or filled["en"],
         brand,
     )
-    return _store_notice(store, actor, check_tip(notice), NoticeKind.control, now)
+    try:
+        checked = check_tip(notice)
+    except InvalidInputError as error:
+        # named as the control notice's own fields (start, end, region), not the tip's
+        fields = {"valid_from": "start", "valid_until": "end", "territory": "region"}
+        problems = [Problem(fields.get(p.location, p.location), p.message) for p in error.problems]
+        raise InvalidInputError(_("The notice has mistakes."), problems) from None
+    return _store_notice(store, actor, checked, NoticeKind.control, now)
 
 
 def _managed(actor: Principal, row: PublicNoticeRow) -> bool:

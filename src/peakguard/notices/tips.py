@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from peakguard.cases.controlled import code_prefix
+from peakguard.domain.text import hidden_character
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
 
 TITLE_LIMIT = 120
 TEXT_LIMIT = 2000
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+"""A notice's times lie between these (the latest: an open-ended control's end, "until further
+notice"); a year 1 or 9999-12-31 is a typing mistake the store could not even turn into UTC."""
 
 
 @dataclass(frozen=True)
@@ -44,17 +49,27 @@ class ConsumerTip:
         return self.text_en if language.startswith("en") else self.text_zh
 
 
+def _period_problems(start: datetime, end: datetime) -> list[Problem]:
+    for where, moment in (("valid_from", start), ("valid_until", end)):
+        if not EARLIEST <= moment <= LATEST:
+            return [Problem(where, _("Give a time from the year 2000 to the year 9998."))]
+    if end <= start:
+        return [Problem("valid_until", _("A tip must end after it starts."))]
+    return []
+
+
 def check_tip(tip: ConsumerTip) -> ConsumerTip:
     """``tip`` unchanged, or an error naming each field that is wrong."""
     problems: list[Problem] = []
-    if not (len(tip.territory) == 6 and tip.territory.isdigit()):
+    territory = tip.territory
+    if not (len(territory) == 6 and territory.isascii() and territory.isdigit()):
         problems.append(
             Problem("territory", _("A territory is a six-digit GB/T 2260 code, e.g. 510100."))
         )
     if tip.valid_from.tzinfo is None or tip.valid_until.tzinfo is None:
         problems.append(Problem("valid_from", _("Give the tip's times with a time zone.")))
-    elif tip.valid_until <= tip.valid_from:
-        problems.append(Problem("valid_until", _("A tip must end after it starts.")))
+    else:
+        problems.extend(_period_problems(tip.valid_from, tip.valid_until))
     for field_name, limit in (
         ("title_zh", TITLE_LIMIT),
         ("title_en", TITLE_LIMIT),
@@ -62,7 +77,10 @@ def check_tip(tip: ConsumerTip) -> ConsumerTip:
         ("text_en", TEXT_LIMIT),
     ):
         value = str(getattr(tip, field_name)).strip()
-        if not value or len(value) > limit:
+        hidden = hidden_character(value.replace("\r\n", "\n").replace("\n", " "))
+        if hidden is not None:
+            problems.append(Problem(field_name, _("contains an invisible character {c}", c=hidden)))
+        elif not value or len(value) > limit:
             problems.append(
                 Problem(
                     field_name,

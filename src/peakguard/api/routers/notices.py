@@ -36,6 +36,7 @@ from peakguard.app.notices import (
 )
 from peakguard.app.tracking import TrackingView, track_parcel
 from peakguard.config import Settings
+from peakguard.formats.limits import INT64_MAX
 from peakguard.i18n import render
 from peakguard.identity.model import Permission, Principal
 from peakguard.notices.tips import ConsumerTip
@@ -45,7 +46,8 @@ router = APIRouter(tags=["notices"])
 
 Anyone = Annotated[Principal, open_to_all()]
 Publisher = Annotated[Principal, requires(Permission.notice_publish)]
-Region = Annotated[str, Field(pattern=r"^\d{6}$")]
+Region = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+NoticeId = Annotated[int, Path(ge=1, le=INT64_MAX, description="the notice's number")]
 
 
 class NoticeOut(ResponseModel):
@@ -85,7 +87,7 @@ class ControlNoticeIn(RequestModel):
 
 
 class WithdrawIn(RequestModel):
-    expected_version: int
+    expected_version: int = Field(ge=0, le=INT64_MAX)
 
 
 class ScanOut(ResponseModel):
@@ -264,7 +266,9 @@ def publish_a_control_notice(
     response_model=NoticeOut,
     responses=documented(403, 404, 409, 422),
 )
-def withdraw(request: Request, notice_id: int, body: WithdrawIn, actor: Publisher) -> NoticeOut:
+def withdraw(
+    request: Request, notice_id: NoticeId, body: WithdrawIn, actor: Publisher
+) -> NoticeOut:
     """Withdraw a notice (409 when it changed since the version read)."""
     view = withdraw_notice(
         _store(request), actor, notice_id, expected_version=body.expected_version, now=_now()

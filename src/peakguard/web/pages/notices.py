@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
@@ -23,6 +23,7 @@ from peakguard.app.notices import (
 )
 from peakguard.app.tracking import track_parcel
 from peakguard.errors import ConflictError, InvalidInputError, NotFoundError, Problem
+from peakguard.formats.limits import INT64_MAX
 from peakguard.i18n import _, render
 from peakguard.identity.model import Permission, Principal
 from peakguard.notices.tips import ConsumerTip
@@ -194,12 +195,14 @@ async def publish_control_form(request: Request, caller: Publisher) -> Response:
 
 
 @router.post("/notices/manage/{notice_id}/withdraw")
-async def withdraw_form(request: Request, caller: Publisher, notice_id: int) -> Response:
+async def withdraw_form(
+    request: Request, caller: Publisher, notice_id: Annotated[int, Path(ge=1, le=INT64_MAX)]
+) -> Response:
     """Withdraw a notice on the version shown (a stale one is refused, 409)."""
     form = await request.form()
     version = str(form.get("version", "") or "").strip()
     try:
-        if not version.isdigit():
+        if not (version.isascii() and version.isdigit() and int(version) <= INT64_MAX):
             problem = Problem("version", _("reload the page: the form lost its version"))
             raise InvalidInputError(_("The notice has mistakes."), [problem])
         await run_in_threadpool(
