@@ -31,10 +31,12 @@ from tests.conftest import administrator_headers
 from tests.integration.test_authentication import Site, make_site
 
 CHINA = ZoneInfo("Asia/Shanghai")
-
+NEEDED = (datetime.now(CHINA) + timedelta(days=30)).replace(hour=18, minute=0, second=0,
+                                                            microsecond=0)  # fmt: skip
+"""When the sheets' goods are needed: within the year a sheet may look ahead."""
 SHEET = {
     "kind": "direct_purchase", "region": "510104", "supplier": "youle", "carrier": "ZTO",
-    "needed_by": "2030-11-16T18:00:00+08:00", "title": "锦江区政府 直采第1批",
+    "needed_by": NEEDED.isoformat(), "title": "锦江区政府 直采第1批",
     "lines": [{"bundle": "vegetables", "quantity": 200, "source": "SRC-PZ"}],
     "deliveries": [{"code": "JJ-01", "name": "锦江区政府指定点", "region": "510104",
                     "latitude": 30.65, "longitude": 104.08, "kind": "address",
@@ -127,7 +129,7 @@ def test_the_cli_opens_a_group_buy_from_a_tallies_csv(
     path = tmp_path / "tallies.csv"
     path.write_text(header + rows, encoding="utf-8")
     options = ["--region", "510104", "--supplier", "youle", "--carrier", "ZTO",
-               "--needed-by", "2030-11-16T18:00:00+08:00", "--title", "春熙路 团购",
+               "--needed-by", NEEDED.isoformat(), "--title", "春熙路 团购",
                "--source", "SRC-1"]  # fmt: skip
     monkeypatch.setenv("PEAKGUARD_DATABASE_URL", site.settings.database_url)
     environment = {"COLUMNS": "240"}
@@ -162,7 +164,7 @@ def page_login(site: Site, username: str) -> str:
 
 def open_form(site: Site, token: str, sheet: tuple[str, bytes], **fields: str) -> Any:
     data = {"csrf_token": token, "kind": "direct_purchase", "region": "510104",
-            "supplier": "youle", "needed_by": "2030-11-16T18:00", "title": "春熙路 团购",
+            "supplier": "youle", "needed_by": f"{NEEDED:%Y-%m-%dT%H:%M}", "title": "春熙路 团购",
             "source": "SRC-1"} | fields  # fmt: skip
     return site.client.post("/app/supply/orders", data=data, files={"sheet": sheet},
                             follow_redirects=False)  # fmt: skip
@@ -189,7 +191,7 @@ def test_the_company_opens_a_group_buy_from_the_page_form(site: Site) -> None:
     page = site.client.get(opened.headers["location"])
     assert 'data-state="drafted"' in page.text and "T-01, T-02" in page.text
     assert ">55<" in page.text  # 30 + 25 sets at the one pick-up point
-    assert "2030-11-16 18:00" in page.text  # needed by, typed as China time
+    assert f"{NEEDED:%Y-%m-%d %H:%M}" in page.text  # needed by, typed as China time
     assert site.client.get("/app/supply").text.count("/app/supply/orders/") == before + 1
     site.client.cookies.clear()
 

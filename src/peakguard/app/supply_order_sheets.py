@@ -218,10 +218,12 @@ def _from_csv(data: bytes, name: str, given: Mapping[str, Any]) -> SupplyOrderDr
         problem = Problem(f"{name}: row {reader.line_num}",
                           _("is not a readable CSV row: {detail}", detail=str(error)))  # fmt: skip
         raise InvalidInputError(_("The order requirement sheet has mistakes."), [problem]) from None
+    problems = _csv_shape(name, list(reader.fieldnames or []), rows)
     if missing:
-        problem = Problem(f"{name}: row 1", _("the header lacks the columns {columns}",
-                                              columns=", ".join(missing)))  # fmt: skip
-        raise InvalidInputError(_("The order requirement sheet has mistakes."), [problem])
+        problems.insert(0, Problem(f"{name}: row 1", _("the header lacks the columns {columns}",
+                                                       columns=", ".join(missing))))  # fmt: skip
+    if problems:
+        raise InvalidInputError(_("The order requirement sheet has mistakes."), problems)
     tallies = [
         {"leader": row["leader"], "bundle": row["bundle"], "quantity": row["quantity"],
          "source": row.get("source") or "",
@@ -236,6 +238,20 @@ def _from_csv(data: bytes, name: str, given: Mapping[str, Any]) -> SupplyOrderDr
     except InvalidInputError as error:
         problems = [Problem(_row_place(p.location), p.message) for p in error.problems]
         raise InvalidInputError(error.message, problems) from None
+
+
+def _csv_shape(name: str, header: list[str], rows: list[dict[str, Any]]) -> list[Problem]:
+    """A column named twice, and rows with more cells than the header: refused, not guessed."""
+    problems = [
+        Problem(f"{name}: row 1", _("the column {column} is named twice", column=column))
+        for column in dict.fromkeys(c for c in header if header.count(c) > 1)
+    ]
+    problems += [
+        Problem(f"{name}: row {index + 2}", _("has more cells than the header has columns"))
+        for index, row in enumerate(rows)
+        if None in row
+    ][:20]
+    return problems
 
 
 def _row_place(location: str) -> str:

@@ -79,6 +79,8 @@ __all__ = [
     "sweep_supply_orders",
 ]
 TEXT_LIMIT = 4000
+NEEDED_WITHIN = timedelta(days=366)
+"""How far ahead a sheet's goods may be needed (a year: beyond it, a mistyped year)."""
 BUNDLES_FILE = "supply_bundles.toml"
 """A deployment's own bundles, beside its settings (``<home>/supply_bundles.toml``)."""
 
@@ -192,6 +194,8 @@ def open_supply_order(
     note = clean_text(draft.note, "note", problems, TEXT_LIMIT) or ""
     if draft.needed_by.tzinfo is None or draft.needed_by <= moment:
         problems.append(Problem("needed_by", _("must be a moment with its time zone, to come")))
+    elif draft.needed_by - moment > NEEDED_WITHIN:
+        problems.append(Problem("needed_by", _("must be within a year from now")))
     with transaction(store.sessions) as session:
         carrier, company, supplier = _parties(session, actor, draft, problems)
         if problems:
