@@ -7,6 +7,7 @@ and masked ID number only."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -36,7 +37,14 @@ __all__ = [
     "record_pass",
     "revoke_pass",
 ]
-REGION = re.compile(r"^\d{6}$")
+REGION = re.compile(r"^[0-9]{6}$")
+"""Six ASCII digits (``\\d`` would take full-width ones)."""
+
+
+def _unprintable(text: str) -> bool:
+    """Whether ``text`` holds a control or invisible formatting character (NUL, an escape, a
+    bidi override)."""
+    return any(unicodedata.category(character) in {"Cc", "Cf"} for character in text)
 
 
 @dataclass(frozen=True)
@@ -53,17 +61,17 @@ class PassDraft:
 
     def checked(self) -> Pass:
         problems = []
-        if not self.holder.strip() or len(self.holder.strip()) > 40:
+        if not self.holder.strip() or len(self.holder.strip()) > 40 or _unprintable(self.holder):
             problems.append(
                 Problem(
                     "holder", _("Give the plate, staff reference or site code (1–40 characters).")
                 )
             )
-        if not REGION.match(self.region):
+        if not REGION.fullmatch(self.region):
             problems.append(Problem("region", _("Give the area as a six-digit GB/T 2260 code.")))
         if self.valid_until < self.valid_from:
             problems.append(Problem("valid_until", _("A pass cannot end before it starts.")))
-        if not self.issuer.strip():
+        if not self.issuer.strip() or _unprintable(self.issuer) or len(self.issuer) > 200:
             problems.append(Problem("issuer", _("Name the authority that issued the pass.")))
         if self.kind is PassKind.person and not self.id_number.strip():
             problems.append(

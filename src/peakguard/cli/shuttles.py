@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 from pydantic import ValidationError
 
 from peakguard.api.routers.shuttles import PlanIn, order_demand
@@ -23,6 +22,7 @@ from peakguard.cli.console import LOCAL, handled, opened_store, print_table, say
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.formats.history_document import cell_message
+from peakguard.formats.structured import load_document
 from peakguard.i18n import _
 
 shuttles_app = typer.Typer(
@@ -31,12 +31,11 @@ shuttles_app = typer.Typer(
 
 
 def _read(path: Path) -> PlanIn:
+    """The plan request in ``path``, read within the input limits (size, nesting, aliases,
+    numbers: :func:`peakguard.formats.structured.load_document`), each mistake located."""
+    data = load_document(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return PlanIn.model_validate(data)
-    except (OSError, yaml.YAMLError) as error:
-        problem = Problem(str(path), _("Not readable as JSON or YAML: {error}", error=str(error)))
-        raise InvalidInputError(_("{path} cannot be read.", path=str(path)), [problem]) from error
     except ValidationError as error:
         problems = [
             Problem(f"{path}: {'.'.join(str(p) for p in item['loc'])}", cell_message(item))

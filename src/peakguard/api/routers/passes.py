@@ -33,7 +33,7 @@ router = APIRouter(tags=["supply"])
 Reader = Annotated[Principal, requires(Permission.supply_read)]
 Operator = Annotated[Principal, requires(Permission.supply_operate)]
 PassId = Annotated[int, Path(ge=1)]
-Region = Annotated[str, Field(pattern=r"^\d{6}$")]
+Region = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 Short = Annotated[str, Field(min_length=1, max_length=40)]
 
 
@@ -125,7 +125,7 @@ def check(
     request: Request,
     actor: Reader,
     carrier: Annotated[str, Query(min_length=1, max_length=64)],
-    region: Annotated[str, Query(pattern=r"^\d{6}$")],
+    region: Annotated[str, Query(pattern=r"^[0-9]{6}$")],
     day: date,
     vehicle: Annotated[str | None, Query(max_length=40)] = None,
     driver: Annotated[str | None, Query(max_length=40)] = None,

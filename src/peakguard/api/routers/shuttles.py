@@ -33,14 +33,17 @@ router = APIRouter(tags=["supply"])
 Reader = Annotated[Principal, requires(Permission.supply_read)]
 Operator = Annotated[Principal, requires(Permission.supply_operate)]
 PlanId = Annotated[int, Path(ge=1)]
-Region = Annotated[str, Field(pattern=r"^\d{6}$")]
-Code = Annotated[str, Field(min_length=1, max_length=40)]
+Region = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+"""Six ASCII digits (a pattern's \\d would take full-width ones)."""
+PRINTABLE = r"^[^\p{Cc}\p{Cf}]+$"
+"""No control or invisible formatting characters (NUL, escapes, bidi overrides)."""
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=PRINTABLE)]
 Carrier = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class PlaceIn(RequestModel):
     code: Code
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTABLE)]
     region: Region
     latitude: Annotated[float, Field(ge=-90, le=90)]
     longitude: Annotated[float, Field(ge=-180, le=180)]
@@ -69,7 +72,7 @@ class OrderIn(RequestModel):
 
 class VehicleIn(RequestModel):
     code: Code
-    plate: Annotated[str, Field(min_length=1, max_length=20)]
+    plate: Annotated[str, Field(min_length=1, max_length=20, pattern=PRINTABLE)]
     driver: Code
     leg: Leg
     base: Code
@@ -93,7 +96,7 @@ class PlanIn(RequestModel):
 
     carrier: Carrier
     region: Region
-    day: date
+    day: Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
     point: PlaceIn
     stations: Annotated[list[PlaceIn], Field(min_length=1, max_length=50)]
     orders: Annotated[list[OrderIn], Field(max_length=200)]
