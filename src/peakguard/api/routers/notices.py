@@ -181,7 +181,7 @@ def _outbox(view: OutboxView) -> OutboxOut:
 
 
 def tracking_out(view: TrackingView, language: str) -> TrackingOut:
-    """The tracking as the API shows it (shared with the pages)."""
+    """The tracking as the API shows it."""
     notice = view.notice
     return TrackingOut(
         waybill=view.waybill, carrier=view.carrier, status=view.status,

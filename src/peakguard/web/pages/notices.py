@@ -12,21 +12,26 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from peakguard.api.routers.notices import tracking_out
 from peakguard.app.context import event_lake
 from peakguard.app.notices import (
+    PUBLISHED,
+    WITHDRAWN,
+    NoticeKind,
     managed_notices,
     publish_control_notice,
     publish_tip,
     published_notices,
     withdraw_notice,
 )
-from peakguard.app.tracking import track_parcel
+from peakguard.app.tracking import TrackingView, track_parcel
+from peakguard.cases.holds import scan_label
 from peakguard.errors import ConflictError, InvalidInputError, NotFoundError, Problem
 from peakguard.formats.limits import INT64_MAX
 from peakguard.i18n import _, render
 from peakguard.identity.model import Permission, Principal
+from peakguard.notices.eta import Basis, Estimate
 from peakguard.notices.tips import ConsumerTip
+from peakguard.notices.wording import moment_text, place_of
 from peakguard.store.database import Store
 from peakguard.web.pages.access import page_open, page_requires
 from peakguard.web.pages.navigation import NavItem
@@ -38,6 +43,23 @@ NAVIGATION: tuple[NavItem, ...] = (
 )
 Publisher = Annotated[Principal, page_requires(Permission.notice_publish)]
 Visitor = Annotated[Principal, page_open()]
+KIND_LABELS = {NoticeKind.tip: _("Consumer tip"), NoticeKind.control: _("Controlled area's notice")}
+STATE_LABELS = {PUBLISHED: _("Published"), WITHDRAWN: _("withdrawn")}
+FIELD_LABELS = {
+    "territory": _("Territory (GB/T 2260 code)"),
+    "valid_from": _("From"),
+    "valid_until": _("Until"),
+    "title_zh": _("Title (Chinese)"),
+    "title_en": _("Title (English)"),
+    "text_zh": _("Text (Chinese)"),
+    "text_en": _("Text (English)"),
+    "region": _("Controlled area (GB/T 2260 code)"),
+    "start": _("From"),
+    "end": _("Until"),
+    "carrier": _("Carrier"),
+    "version": _("Version"),
+}
+"""The form's own label for each field a refusal names (never the field's code)."""
 TIP_FIELDS = (
     "territory",
     "valid_from",
@@ -61,15 +83,17 @@ def public_page(
     language = page_language(request)
     notices = published_notices(_store(request), caller, now=datetime.now(UTC))
     shown = [
-        {"title": n.title(language), "text": n.text(language), "region": n.region,
-         "carrier": n.carrier, "valid_from": n.valid_from, "valid_until": n.valid_until}
+        {"title": n.title(language), "text": n.text(language),
+         "region": place_of(n.region, language), "carrier": n.carrier,
+         "valid_from": moment_text(n.valid_from, language),
+         "valid_until": moment_text(n.valid_until, language)}
         for n in notices
     ]  # fmt: skip
     context = {"notices": shown, "waybill": "", "carrier": "", "problem": "", "tracking": None}
     context.update(values or {})
     return render_page(
         request, caller, "notices.html", context, status=status,
-        title=render(_("Notices"), language),
+        title=render(_("Notices to the public"), language),
     )  # fmt: skip
 
 
@@ -100,9 +124,49 @@ def tracking_page(
     values: dict[str, Any] = {
         "waybill": number,
         "carrier": carrier,
-        "tracking": tracking_out(view, language),
+        "tracking": tracking_shown(view, language),
     }
     return public_page(request, caller, values)
+
+
+def _basis(estimate: Estimate, language: str) -> str:
+    """Where the estimated arrival comes from, in a sentence the public reads."""
+    sentences = {
+        Basis.delivered: _("The parcel has been delivered."),
+        Basis.last_node: _(
+            "Estimated from {n} recent parcels' times from where this one was last scanned "
+            "to delivery.",
+            n=estimate.parcels,
+        ),
+        Basis.lane: _(
+            "Estimated from {n} recent parcels' times from acceptance to delivery on the same "
+            "route.",
+            n=estimate.parcels,
+        ),
+        Basis.unknown: _("Too few recent parcels on this route to estimate an arrival."),
+    }
+    return render(sentences[estimate.basis], language)
+
+
+def tracking_shown(view: TrackingView, language: str) -> dict[str, Any]:
+    """The tracking as the page shows it: scans in words, times in China Standard Time as
+    the notice writes them, the estimate's basis in a sentence (never a raw code)."""
+    arrival = view.estimate.arrival
+    return {
+        "waybill": view.waybill,
+        "carrier": view.carrier,
+        "status": render(scan_label(view.status), language),
+        "last_scan_at": moment_text(view.last_scan_at, language),
+        "destination": place_of(view.destination_region, language),
+        "arrival": moment_text(arrival, language) if arrival is not None else "",
+        "arrival_basis": _basis(view.estimate, language),
+        "notice": view.notice.text(language) if view.notice else None,
+        "scans": [
+            {"time": moment_text(s.time, language), "event": render(scan_label(s.event), language),
+             "node_id": s.node_id}
+            for s in view.scans
+        ],
+    }  # fmt: skip
 
 
 def _manage_page(
@@ -115,13 +179,19 @@ def _manage_page(
 ) -> Response:
     language = page_language(request)
     notices = [
-        {"id": n.id, "kind": n.kind, "region": n.region, "title": n.title(language),
-         "state": n.state, "version": n.version}
+        {"id": n.id, "kind": render(KIND_LABELS[NoticeKind(n.kind)], language),
+         "region": place_of(n.region, language), "title": n.title(language),
+         "state": render(STATE_LABELS.get(n.state, _("Published")), language),
+         "published": n.state == PUBLISHED, "version": n.version}
         for n in managed_notices(_store(request), caller)
     ]  # fmt: skip
+    labelled = {
+        render(FIELD_LABELS[where], language) if where in FIELD_LABELS else where: text
+        for where, text in (errors or {}).items()
+    }
     return render_page(
         request, caller, "notice_manage.html",
-        {"notices": notices, "message": message, "errors": errors or {}},
+        {"notices": notices, "message": message, "errors": labelled},
         status=status, title=render(_("Notices to the public"), language),
     )  # fmt: skip
 
