@@ -268,8 +268,8 @@ def print_customer_groups(comparison: PlanComparison) -> None:
     }
     rows = []
     for key_kind, kind, items in (
-        ("carrier", plain(_("carrier")), comparison.customers_after.carriers),
-        ("origin", plain(_("origin")), comparison.customers_after.origins),
+        ("carrier", plain(_("per carrier")), comparison.customers_after.carriers),
+        ("origin", plain(_("per origin")), comparison.customers_after.origins),
     ):
         for item in items:
             old = before.get((key_kind, item.key))
@@ -287,8 +287,8 @@ def print_customer_groups(comparison: PlanComparison) -> None:
     print_table(
         _("Customers, counted from release"),
         (
-            _("By"),
-            _("Who"),
+            _("Customers counted"),
+            _("Carrier or origin"),
             _("Parcels released"),
             _("Release to delivery, before (hours)"),
             _("Release to delivery, with the plan (hours)"),
