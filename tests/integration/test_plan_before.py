@@ -21,6 +21,7 @@ from peakguard.formats.loading import load_network
 from peakguard.formats.release_document import read_releases
 from peakguard.formats.scenario_document import load_scenario
 from peakguard.optimize.comparison import PlanComparison, compare_by_simulation
+from peakguard.optimize import stagger
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
@@ -219,3 +220,20 @@ def test_every_node_newly_over_storage_is_named_not_only_hubs(
         return {network.nodes[i].id for i in np.flatnonzero(full).tolist()}
 
     assert set(named) == over(comparison.planned_result) - over(comparison.unplanned_result)
+
+
+def test_leaving_out_rows_nobody_can_overload_changes_no_optimum(
+    example: tuple[Network, Scenario, list[OrderRelease]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The program without the capacity rows no plan can push over their limit reaches the
+    same least overflow and least delay as with every row."""
+    network, scenario, releases = example
+    problem = compile_problem(network, scenario)
+    lean = plan_pickups(problem, releases)
+    monkeypatch.setattr(
+        stagger, "_bindable", lambda model, amounts: np.ones(len(model.row_limit), dtype=bool)
+    )
+    full = plan_pickups(problem, releases)
+    assert lean.statistics.rows < full.statistics.rows
+    assert lean.overflow == pytest.approx(full.overflow, abs=1e-2)
+    assert lean.delay_parcel_days == pytest.approx(full.delay_parcel_days, rel=1e-6, abs=1e-2)

@@ -275,13 +275,15 @@ def _program(
     model: LoadModel, settings: StaggerParameters, floors: FloatArray
 ) -> tuple[LinearProgram, _Layout]:
     """Columns: x (release, day) | q (origin, day) | s (capacity row) | Zc | Zo; each q at
-    least its floor."""
-    layout = _layout(model)
-    columns = layout.worst_origin + 1
+    least its floor. Capacity rows no plan can push over their limit are left out (exact:
+    their slack would be zero whatever the plan)."""
     amounts = np.array([release.parcels for release in model.releases], dtype=float)
+    bindable = _bindable(model, amounts)
+    layout = _layout(model, int(bindable.sum()))
+    columns = layout.worst_origin + 1
     delay = model.pickup_delay_days.astype(float)
     rows = _Rows()
-    _capacity_rows(rows, model, layout)
+    _capacity_rows(rows, model, layout, bindable)
     _quota_rows(rows, model, layout)
     _release_rows(rows, model, layout, amounts)
     _fairness_rows(rows, model, layout, amounts, delay)
@@ -312,11 +314,24 @@ def _program(
     return program, layout
 
 
-def _layout(model: LoadModel) -> _Layout:
-    """The columns x (release, day) | q (origin, day) | s (capacity row) | Zc | Zo."""
+def _bindable(model: LoadModel, amounts: FloatArray) -> BoolArray:
+    """[capacity row] some plan could load it past its limit: its background plus, from
+    every quota column, the most that column could carry (every release that may be picked
+    up that day, in full). A row nobody can overload needs no place in the program."""
+    most = np.bincount(
+        model.pickup_quota, weights=amounts[model.pickup_release], minlength=len(model.quota_origin)
+    )
+    reachable = model.row_background + model.load_matrix() @ most
+    return np.asarray(reachable > model.row_limit - 1e-6, dtype=bool)
+
+
+def _layout(model: LoadModel, capacity_rows: int | None = None) -> _Layout:
+    """The columns x (release, day) | q (origin, day) | s (capacity row in the program) |
+    Zc | Zo."""
     x_count = len(model.pickup_release)
     q_count = len(model.quota_origin)
-    capacity_rows = len(model.row_limit)
+    if capacity_rows is None:
+        capacity_rows = len(model.row_limit)
     worst_carrier = x_count + q_count + capacity_rows
     return _Layout(
         pickup=np.arange(x_count),
@@ -354,16 +369,23 @@ class _Rows:
         self.count += len(lower)
 
 
-def _capacity_rows(rows: _Rows, model: LoadModel, layout: _Layout) -> None:
-    """Capacity: load of the quotas - slack <= limit - background load."""
-    capacity_rows = len(model.row_limit)
+def _capacity_rows(rows: _Rows, model: LoadModel, layout: _Layout, bindable: BoolArray) -> None:
+    """Capacity: load of the quotas - slack <= limit - background load, for the rows some
+    plan could overload."""
+    capacity_rows = int(bindable.sum())
+    renumbered = np.cumsum(bindable) - 1
+    kept = bindable[model.entry_row]
     rows.add_block(
         [
-            (model.entry_row, layout.quota[model.entry_quota], model.entry_value),
+            (
+                renumbered[model.entry_row[kept]],
+                layout.quota[model.entry_quota[kept]],
+                model.entry_value[kept],
+            ),
             (np.arange(capacity_rows), layout.slack, -np.ones(capacity_rows)),
         ],
         np.full(capacity_rows, -INFINITY),
-        model.row_limit - model.row_background,
+        (model.row_limit - model.row_background)[bindable],
     )
 
 
