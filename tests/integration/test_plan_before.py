@@ -20,8 +20,8 @@ from peakguard.domain.network import Network, NodeKind
 from peakguard.formats.loading import load_network
 from peakguard.formats.release_document import read_releases
 from peakguard.formats.scenario_document import load_scenario
-from peakguard.optimize.comparison import PlanComparison, compare_by_simulation
 from peakguard.optimize import stagger
+from peakguard.optimize.comparison import PlanComparison, compare_by_simulation
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
