@@ -207,6 +207,10 @@ def test_the_plans_list_shows_the_latest_first_with_what_is_missing(site: Site) 
     assert page.text.index(f"/app/supply/shuttles/{second}\"") < page.text.index(
         f"/app/supply/shuttles/{first}\"")  # fmt: skip
     assert "V2: " in page.text and "D-2" in page.text
+    chinese = site.client.get(f"/app/supply/shuttles/{second}", params={"lang": "zh_CN"}).text
+    missing = re.search(r'data-testid="plan-missing">(.*?)</section>', chinese, re.S)
+    assert missing and "人员白名单" in missing.group(1)  # the register, read back in Chinese
+    assert "white list entry" not in missing.group(1)
     exported = site.client.get(
         "/app/supply/shuttles", params={"export": "csv", "table": "shuttle_plans"}
     )

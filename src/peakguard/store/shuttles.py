@@ -125,7 +125,15 @@ def _plan(row: ShuttlePlanRow) -> PlanRecord:
 
 
 def _message(message: Message) -> dict[str, Any]:
-    return {"msgid": message.msgid, "params": {k: str(v) for k, v in message.params.items()}}
+    """A message as JSON; a parameter that is itself a message stays one (translated when
+    read, not frozen in the language of the moment it was stored)."""
+    return {
+        "msgid": message.msgid,
+        "params": {
+            key: _message(value) if isinstance(value, Message) else str(value)
+            for key, value in message.params.items()
+        },
+    }
 
 
 def plan_to_json(plan: ShuttlePlan) -> dict[str, Any]:
@@ -187,7 +195,13 @@ def _trip_json(trip: Trip) -> dict[str, Any]:
 
 
 def _read_message(data: dict[str, Any]) -> Message:
-    return Message(data["msgid"], dict(data["params"]))
+    return Message(
+        data["msgid"],
+        {
+            key: _read_message(value) if isinstance(value, dict) else value
+            for key, value in data["params"].items()
+        },
+    )
 
 
 def plan_from_json(data: dict[str, Any]) -> ShuttlePlan:
