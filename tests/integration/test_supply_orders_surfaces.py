@@ -114,7 +114,8 @@ def test_the_supplier_quotes_through_its_page(site: Site) -> None:
     )
     assert answer.status_code == 303, answer.text
     shown = site.client.get(f"/app/supply/orders/{reference}")
-    assert 'data-state="quoted"' in shown.text and "supply.confirmation" in shown.text
+    assert 'data-state="quoted"' in shown.text
+    assert "confirmation within 4 hours of the quotation" in shown.text
     site.client.cookies.clear()
 
 

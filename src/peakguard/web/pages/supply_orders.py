@@ -234,7 +234,7 @@ def _tables(view: SupplyOrderView, language: str) -> list[TableView]:
                  Column("source", label(_("Source"))), Column("started", label(_("Started"))),
                  Column("due", label(_("Due (China time)"))), Column("state", label(_("State"))),
                  Column("breached", label(_("Breach recorded")))),
-        rows=[{"rule": f"{c.rule_key} · {label(clock_label(c.rule_key))}",
+        rows=[{"rule": label(clock_label(c.rule_key)),
                "basis": f"{c.clock.limit_value} {basis_text(c.clock.basis, language)}",
                "source": c.clock.source,
                "started": _when(c.clock.started_at), "due": _when(c.due_at),
