@@ -211,6 +211,7 @@ def test_the_plans_list_shows_the_latest_first_with_what_is_missing(site: Site) 
     missing = re.search(r'data-testid="plan-missing">(.*?)</section>', chinese, re.S)
     assert missing and "人员白名单" in missing.group(1)  # the register, read back in Chinese
     assert "white list entry" not in missing.group(1)
+    assert '<a href="/app/supply/shuttles">' in chinese  # back to the list
     exported = site.client.get(
         "/app/supply/shuttles", params={"export": "csv", "table": "shuttle_plans"}
     )
