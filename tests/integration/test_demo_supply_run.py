@@ -12,6 +12,7 @@ from pathlib import Path
 from peakguard.app.context import open_store
 from peakguard.app.controlled_areas import controlled_areas_in
 from peakguard.app.demo_supply_parcels import bound_parcels
+from peakguard.app.demo_supply_work import ETA
 from peakguard.app.notice_messages import read_outbox
 from peakguard.app.shuttles import list_shuttle_plans
 from peakguard.app.supply_orders import get_supply_order, list_supply_orders
@@ -27,9 +28,10 @@ from peakguard.store.database import transaction
 
 def assert_demo_supply(output: str, home: Path) -> None:
     """Ya'an is controlled for its five days; every parcel of the lake bound for it while
-    controlled carries the notice on its tracking and each one still on its way in the lake has
-    its arrival message; exactly one quotation (the group buy's) was breached; the shuttle plans
-    from 13 November list the truck whose pass lapsed and never route it."""
+    controlled carries the notice on its tracking, and those still on their way in the lake with
+    an estimate of their arrival (and no other) have their arrival message; exactly one
+    quotation (the group buy's) was breached; the shuttle plans from 13 November list the truck
+    whose pass lapsed and never route it."""
     assert "Ya'an under static control" in output
     year = double11_scenario().first_day.year
     control = static_control(year)
@@ -41,16 +43,16 @@ def assert_demo_supply(output: str, home: Path) -> None:
         assert controlling(areas, "511802", control.end) is None
         bound = bound_parcels(home / "lake", control.region, control.start, control.end)
         assert len(bound) > 50, "the lake's sample holds parcels bound for Ya'an"
-        moment = control.end - timedelta(hours=1)
+        sent_at = control.start + timedelta(hours=9)
         found = track_many(store, ADMIN, home / "lake", sorted({p.waybill for p in bound}),
-                           now=moment)  # fmt: skip
+                           now=sent_at, settings=ETA)  # fmt: skip
+        told = {message.waybill for message in read_outbox(store, ADMIN, limit=100_000)}
         for parcel in bound:
             (view,) = [v for v in found[parcel.waybill] if v.carrier == parcel.carrier]
             assert view.notice is not None, parcel
             assert view.notice.area.region == control.region
-        told = {message.waybill for message in read_outbox(store, ADMIN, limit=100_000)}
-        on_the_way = {p.waybill for p in bound if p.finished_at is None}
-        assert on_the_way <= told
+            on_its_way = parcel.finished_at is None and view.estimate.arrival is not None
+            assert (parcel.waybill in told) is on_its_way, parcel
         breached = []
         for summary in list_supply_orders(store, ADMIN):
             view = get_supply_order(store, ADMIN, summary.reference)

@@ -42,6 +42,8 @@ class Outcome:
     """Parcels bound for the city whose tracking carries the control's notice."""
     messages: int = 0
     """Arrival messages in the outbox for those parcels."""
+    unestimated: int = 0
+    """Parcels on their way not messaged (no estimate of their arrival)."""
     left_out: list[str] = field(default_factory=list)
     already_recorded: bool = False
 
@@ -74,6 +76,7 @@ class DemoSupply:
     """Parcels of the lake bound for the city while it was controlled."""
     tracked: int
     messages: int
+    unestimated: int
     left_out: tuple[str, ...]
     """Parts not recorded (an area's operations missing, users missing), in words."""
     already_recorded: bool = False
@@ -120,8 +123,11 @@ class DemoSupply:
             )
         rows.append(
             (
-                _("Parcels bound for the city: with the notice, arrival messages"),
-                f"{self.bound:,}: {self.tracked:,}, {self.messages:,}",
+                _(
+                    "Parcels bound for the city: with the notice, arrival messages (on their "
+                    "way without an estimate)"
+                ),
+                f"{self.bound:,}: {self.tracked:,}, {self.messages:,} ({self.unestimated:,})",
             )
         )
         if self.left_out:
@@ -158,6 +164,7 @@ def supply_summary(outcome: Outcome) -> DemoSupply:
         bound=len(outcome.bound),
         tracked=outcome.tracked,
         messages=outcome.messages,
+        unestimated=outcome.unestimated,
         left_out=tuple(outcome.left_out),
         already_recorded=outcome.already_recorded,
     )

@@ -9,9 +9,10 @@ whose job it is, through the areas' operations (:mod:`peakguard.app.demo_supply`
 - each confirmed order's dispatch mode (direct or through the point) and the point's schedules;
 - the coverage plan for the city's mail (the reroute planner's backup centres);
 - Ya'an's postal administration (``ya.duty``) publishes the consumer tip and the controlled
-  area's notice; every parcel of the lake bound for the city is tracked, and each is sent its
-  arrival message (China Post's by its coordinator, the other brands' — which have no company
-  in the demo — by the administrator running the demo) into the outbox.
+  area's notice; every parcel of the lake bound for the city is tracked, and each one the lake
+  shows still on its way is sent its arrival message into the outbox — by the administrator
+  running the demo for every brand (most brands have no company in the demo, and each call
+  reads the lake's recent days, so one call for all).
 """
 
 from __future__ import annotations
@@ -275,7 +276,8 @@ class SupplyWork:
         self.outcome.notice = str(notice.id)
 
     def tell_recipients(self, moment: datetime) -> None:
-        """Track every parcel bound for the city and send each its arrival message."""
+        """Track every parcel bound for the city, and send an arrival message for each one the
+        lake shows still on its way (one call: each call reads the lake's recent days)."""
         bound = bound_parcels(self.lake, self.control.region, self.control.start, self.control.end)
         self.outcome.bound = bound
         if not bound:
@@ -290,20 +292,17 @@ class SupplyWork:
             for view in found.get(parcel.waybill, [])
             if view.carrier == parcel.carrier and view.notice is not None
         )
-        sent = 0
-        for sender, parcels in (
-            (self.coordinator, [p for p in bound if p.carrier == CARRIER]),
-            (self.actor, [p for p in bound if p.carrier != CARRIER]),
-        ):
-            recipients = [
-                Recipient(p.waybill, _phone(p.carrier, p.waybill), "zh", p.carrier) for p in parcels
-            ]
-            if recipients:
-                report = send_arrival_messages(
-                    self.store, sender, self.lake, recipients, now=moment, settings=ETA
-                )
-                sent += len(report.sent)
-        self.outcome.messages = sent
+        recipients = [
+            Recipient(p.waybill, _phone(p.carrier, p.waybill), "zh", p.carrier)
+            for p in bound
+            if p.finished_at is None
+        ]
+        if recipients:
+            report = send_arrival_messages(
+                self.store, self.actor, self.lake, recipients, now=moment, settings=ETA
+            )
+            self.outcome.messages = len(report.sent)
+            self.outcome.unestimated = len(report.skipped)
 
 
 def _phone(carrier: str, waybill: str) -> str:
