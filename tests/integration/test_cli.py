@@ -20,6 +20,7 @@ from peakguard.formats.network_document import parse_network
 from peakguard.identity.model import LOCAL_ADMINISTRATOR
 from peakguard.store.jobs import latest_finished_job
 from tests.conftest import DemoRun
+from tests.integration.test_demo_supply_run import assert_demo_supply
 
 
 def flat(text: str) -> str:
@@ -183,6 +184,13 @@ def test_demo_bulletin_rates_every_carrier(demo_run: DemoRun) -> None:
 def test_demo_seeds_the_web_application(demo_run: DemoRun) -> None:
     assert demo_run.exit_code == 0, demo_run.output
     assert_demo_seeds_the_web_application(demo_run.output, demo_run.home)
+
+
+def test_demo_records_ya_an_s_static_control(demo_run: DemoRun) -> None:
+    """Ya'an's static control in the demo: every parcel bound for it carries the notice on its
+    tracking, one quotation is breached, and the lapsed pass keeps its truck off the shuttles."""
+    assert demo_run.exit_code == 0, demo_run.output
+    assert_demo_supply(demo_run.output, demo_run.home)
 
 
 def assert_demo_seeds_the_web_application(output: str, home: Path) -> None:
