@@ -232,6 +232,8 @@ def test_the_overview_exports_each_clock_due_and_state(site: Site) -> None:
     rows = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
     row = next(row for row in rows if row["Reference"] == reference)
     assert row["Due (China time)"] == f"{due:%Y-%m-%d %H:%M}"
+    assert row["Needed by"] == f"{NEEDED:%Y-%m-%d %H:%M}"
+    assert row["Kind"] == "Direct purchase (government or large customer)"
     assert row["Clock state"] == "clock running" and row["Clock"].startswith("quotation")
     workbook = site.client.get("/app/supply", params={"export": "xlsx", "table": "supply_orders"})
     sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
