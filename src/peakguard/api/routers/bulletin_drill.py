@@ -89,7 +89,7 @@ AsOf = Annotated[
     str | None,
     Query(
         description="the measurement moment with its time zone, e.g. 2026-11-15T00:00+08:00 "
-        "(default: the latest event the reader may see)"
+        "(default: the period's end plus the 72-hour maturity window, or now if earlier)"
     ),
 ]
 Rows = Annotated[int | None, Query(description="rows in each worst-of list (default 10)")]
