@@ -104,7 +104,7 @@ def demo_command(
             lake=str(result.bulletin.lake.resolve()),
         )
     )
-    print_plan(result.assurance.plan)
+    print_plan(result.assurance.plan, result.assurance.comparison)
     say(_("Plan report written to {path}", path=str(files.plan_report.resolve())))
     print_season_capacity(result.capacity)
     say(_("Capacity report written to {path}", path=str(files.capacity_report.resolve())))

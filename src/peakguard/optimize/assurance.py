@@ -105,7 +105,7 @@ def plan_assurance(
         if confirmed or checks >= MAX_CHECKS:
             break
         factor = _recalibrated(factor, plan, peaks, network, settings, over)
-    comparison = compare_runs(reinforced, plan, simulate_unplanned(reinforced), planned)
+    comparison = compare_runs(reinforced, plan, simulate_unplanned(reinforced, plan), planned)
     return AssurancePlan(
         reroute,
         first,
