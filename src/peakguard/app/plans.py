@@ -20,7 +20,7 @@ from peakguard.app.bounds import (
 from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
-from peakguard.formats.plan_output import plan_document, write_plan
+from peakguard.formats.plan_output import customers_document, plan_document, write_plan
 from peakguard.formats.release_document import (
     parse_releases,
     quota_rows,
@@ -37,7 +37,6 @@ from peakguard.optimize.reroute import ReroutePlan, reroute_closure
 from peakguard.optimize.reroute_parameters import ClosureRequest, RerouteParameters
 from peakguard.optimize.reroute_simulate import RerouteComparison, simulate_reroute
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
-from peakguard.optimize.stagger_customers import CustomerFigures, CustomerGroup
 from peakguard.simulate.scenario import Scenario
 
 QUOTA_KEYS = ("origin", "carrier", "day", "quota", "released")
@@ -118,46 +117,6 @@ def stagger_document(outcome: StaggerOutcome) -> dict[str, Any]:
         "customers": customers_document(outcome.comparison),
         "quotas": [dict(zip(QUOTA_KEYS, row, strict=True)) for row in quota_rows(plan)],
         "shortfalls": [dict(zip(SHORTFALL_KEYS, row, strict=True)) for row in shortfall_rows(plan)],
-    }
-
-
-def customers_document(comparison: PlanComparison | None) -> dict[str, Any] | None:
-    """The released parcels counted from release, before (as released) and with the plan:
-    overall, per carrier and per origin; and the nodes newly over storage."""
-    if comparison is None:
-        return None
-
-    def group(item: CustomerGroup) -> dict[str, Any]:
-        return {
-            "key": item.key,
-            "parcels": round(item.parcels),
-            "release_to_delivery_hours": round(item.release_to_delivery_hours, 2),
-            "late_from_release": round(item.late_from_release),
-            "picked_up_after_release_day": round(item.delayed),
-        }
-
-    def side(figures: CustomerFigures) -> dict[str, Any]:
-        return {
-            "total": group(figures.total),
-            "carriers": [group(item) for item in figures.carriers],
-            "origins": [group(item) for item in figures.origins],
-        }
-
-    return {
-        "before_means": "the same releases picked up on their release day, on the same background",
-        "customers_wait_longer": comparison.customers_wait_longer,
-        "before": side(comparison.customers_before),
-        "after": side(comparison.customers_after),
-        "new_overflow_nodes": [
-            {
-                "node": item.node,
-                "kind": item.kind.value,
-                "peak_storage_before": round(item.peak_storage_before, 4),
-                "peak_storage_after": round(item.peak_storage_after, 4),
-                "overflow_hours_after": item.overflow_hours_after,
-            }
-            for item in comparison.new_overflow_nodes
-        ],
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from peakguard.formats.release_document import write_quotas
 from peakguard.optimize.comparison import PlanComparison, RunFigures
 from peakguard.optimize.stagger import PickupPlan
+from peakguard.optimize.stagger_customers import CustomerFigures, CustomerGroup
 from peakguard.parameters import parameters_document
 
 HUB_COLUMNS = (
@@ -46,6 +47,8 @@ def plan_document(plan: PickupPlan, comparison: PlanComparison | None) -> dict[s
             "storage_hours_per_day": plan.parameters.storage_hours_per_day,
             "carrier_fairness": plan.parameters.carrier_fairness,
             "origin_fairness": plan.parameters.origin_fairness,
+            "pickup_floor": plan.parameters.pickup_floor,
+            "pickup_floor_basis": plan.parameters.pickup_floor_basis,
         },
         "settings": {"stagger": parameters_document(plan.parameters)},
         "solver": {
@@ -67,7 +70,48 @@ def plan_document(plan: PickupPlan, comparison: PlanComparison | None) -> dict[s
                 comparison.mean_release_to_delivery_hours_after, 2
             ),
         }
+        document["customers"] = customers_document(comparison)
     return document
+
+
+def customers_document(comparison: PlanComparison | None) -> dict[str, Any] | None:
+    """The released parcels counted from release, before (as released) and with the plan:
+    overall, per carrier and per origin; and the nodes newly over storage."""
+    if comparison is None:
+        return None
+
+    def group(item: CustomerGroup) -> dict[str, Any]:
+        return {
+            "key": item.key,
+            "parcels": round(item.parcels),
+            "release_to_delivery_hours": round(item.release_to_delivery_hours, 2),
+            "late_from_release": round(item.late_from_release),
+            "picked_up_after_release_day": round(item.delayed),
+        }
+
+    def side(figures: CustomerFigures) -> dict[str, Any]:
+        return {
+            "total": group(figures.total),
+            "carriers": [group(item) for item in figures.carriers],
+            "origins": [group(item) for item in figures.origins],
+        }
+
+    return {
+        "before_means": "the same releases picked up on their release day, on the same background",
+        "customers_wait_longer": comparison.customers_wait_longer,
+        "before": side(comparison.customers_before),
+        "after": side(comparison.customers_after),
+        "new_overflow_nodes": [
+            {
+                "node": item.node,
+                "kind": item.kind.value,
+                "peak_storage_before": round(item.peak_storage_before, 4),
+                "peak_storage_after": round(item.peak_storage_after, 4),
+                "overflow_hours_after": item.overflow_hours_after,
+            }
+            for item in comparison.new_overflow_nodes
+        ],
+    }
 
 
 def _figures(figures: RunFigures) -> dict[str, Any]:

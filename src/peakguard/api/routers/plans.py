@@ -71,6 +71,8 @@ class StaggerParametersOut(ResponseModel):
     storage_hours_per_day: int
     carrier_fairness: float
     origin_fairness: float
+    pickup_floor: float
+    pickup_floor_basis: str
 
 
 class StaggerSettingsOut(ResponseModel):
