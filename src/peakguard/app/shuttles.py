@@ -7,6 +7,7 @@ scheduled, and the plan says what is missing. Planning and vehicle changes are a
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
@@ -21,6 +22,7 @@ from peakguard.store import passes as stored_passes
 from peakguard.store import shuttles as stored
 from peakguard.store.database import Store, transaction
 from peakguard.store.shuttles import PlanRecord
+from peakguard.supply.bundles import load_bundles
 from peakguard.supply.model import Bundle, OrderDemand, Place
 
 __all__ = [
@@ -97,7 +99,10 @@ def plan_day_shuttles(
     _own(actor, carrier, region)
     moment = now or datetime.now(UTC)
     with transaction(store.sessions) as session:
-        register = [record.entry for record in stored_passes.query_passes(session, carrier=carrier)]
+        # every unrevoked pass of the carrier, however many (a list page's limit would drop the
+        # newest): a pass for another area or an expired one is named as such in what is missing
+        passes = stored_passes.query_passes(session, carrier=carrier, limit=sys.maxsize)
+        register = [record.entry for record in passes]
         fleet = list(vehicles) if vehicles is not None else stored.vehicles_of(session, carrier)
         plan = plan_shuttles(
             region=region,
@@ -107,7 +112,7 @@ def plan_day_shuttles(
             vehicles=fleet,
             orders=orders,
             passes=register,
-            bundles=bundles,
+            bundles=bundles if bundles is not None else load_bundles(),
             parameters=parameters,
         )
         saved = stored.insert_plan(session, carrier, plan, by=actor.label(), at=moment)

@@ -150,8 +150,12 @@ def _base_problem(
 def _deliveries(orders: Sequence[OrderDemand], bundles: Mapping[str, Bundle]) -> list[Parcel]:
     parcels = []
     for order in orders:
-        weights = [bundles[line.bundle].weight_kg * line.quantity for line in order.lines]
         known = all(line.bundle in bundles for line in order.lines) and order.sets > 0
+        weights = (
+            [bundles[line.bundle].weight_kg * line.quantity for line in order.lines]
+            if known
+            else []
+        )
         per_set = sum(weights) / order.sets if known else 0.0
         for point in order.deliveries:
             if point.quantity > 0:

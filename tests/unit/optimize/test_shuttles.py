@@ -4,6 +4,7 @@ an exact enumeration on small legs."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date, datetime, time
 
 import pytest
@@ -11,7 +12,15 @@ import pytest
 from peakguard.domain.geography import EARTH_RADIUS_KM
 from peakguard.optimize.shuttle_model import Leg, ShuttleParameters, Vehicle
 from peakguard.optimize.shuttles import plan_shuttles
-from peakguard.supply.model import DeliveryKind, DeliveryPoint, OrderDemand, OrderKind, Place
+from peakguard.supply.model import (
+    Bundle,
+    DeliveryKind,
+    DeliveryPoint,
+    OrderDemand,
+    OrderKind,
+    OrderLine,
+    Place,
+)
 from peakguard.supply.passes import Pass, PassKind
 
 AREA = "310115"
@@ -119,3 +128,24 @@ def test_a_point_closed_before_the_vehicle_can_arrive_is_unserved_with_why() -> 
     )
     assert [(item.place, item.sets) for item in plan.unserved if item.place == "P9"] == [("P9", 3)]
     assert plan.delivered_sets() == 4
+
+
+def test_an_order_of_bundles_unknown_to_the_catalogue_is_planned_by_sets_alone() -> None:
+    """An order whose lines name bundles the catalogue passed in does not hold (or no
+    catalogue) is planned by its sets, its weight unknown (0 kg), never a crash; with the
+    catalogue its trip carries the sets' weight (10 vegetable sets of 5 kg: 50 kg)."""
+    lines = (OrderLine("vegetables", 10, "S1"),)
+    demand = replace(order("GB-9", point_north(1, 1, 10)), lines=lines)
+    vehicles = [Vehicle("V1", "沪A1", "D-1", Leg.inner, "ST-1", capacity_sets=10)]
+    passes = granted((PassKind.vehicle, "沪A1"), (PassKind.person, "D-1"), (PassKind.site, "ST-1"))
+    common = {"region": AREA, "day": DAY, "point": POINT, "stations": [STATION]}
+    blind = plan_shuttles(**common, vehicles=vehicles, orders=[demand], passes=passes)
+    (route,) = [r for r in blind.routes if r.leg is Leg.inner]
+    assert route.trips[0].sets == 10 and route.trips[0].kg == 0
+    vegetables = Bundle("vegetables", "蔬菜套装", "vegetable set", True, 5.0, 0.02)
+    weighed = plan_shuttles(
+        **common, vehicles=vehicles, orders=[demand], passes=passes,
+        bundles={"vegetables": vegetables},
+    )  # fmt: skip
+    (route,) = [r for r in weighed.routes if r.leg is Leg.inner]
+    assert route.trips[0].kg == pytest.approx(50.0)
