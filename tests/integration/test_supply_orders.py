@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from peakguard.app import accounts
+from peakguard.app.alerts import alert_message
 from peakguard.app.context import open_store
 from peakguard.app.supply_orders import (
     SupplyOrderDraft,
@@ -44,6 +45,7 @@ from peakguard.identity.model import (
 )
 from peakguard.store.audit_trail import query_entries
 from peakguard.store.database import Store, transaction
+from peakguard.store.duty import alerts as duty_alerts
 from peakguard.supply.model import DeliveryKind, DeliveryPoint, OrderKind, OrderLine, Place
 from peakguard.supply.orders import GroupBuyEntry
 
@@ -231,6 +233,13 @@ def test_two_sweeps_at_once_fire_the_reminder_once_and_a_missed_breach_is_caught
     assert view.clock is not None and view.clock.clock.breached_at == later
     listed = list_supply_orders(store, who(store, "ems-ha"), now=later)
     assert listed[0].reference == reference and listed[0].late
+    with transaction(store.sessions) as session:
+        told = [alert_message(alert).render("en") for alert in duty_alerts(session, None)]
+    assert any(
+        "“The supplier quotes the order requirement sheet” was due 2026-11-13 09:00 (China time)"
+        in text
+        for text in told
+    ), told  # the clock in words and China time, not its rule key and a UTC moment
 
 
 def test_a_quotation_after_24_hours_is_breached_even_before_any_sweep(store: Store) -> None:

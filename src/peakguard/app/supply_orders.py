@@ -36,6 +36,8 @@ from peakguard.app.supply_order_views import (
     view_in,
     visible_order,
 )
+from peakguard.cases.clock_labels import rule_label
+from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import ForbiddenError, InvalidInputError, Problem
 from peakguard.i18n import _
 from peakguard.identity.model import OrganisationKind, Permission, Principal
@@ -399,13 +401,13 @@ def _fire(
     target = order.supplier_id if party is Party.supplier else order.company_id
     if kind == "breach":
         stored.mark_breached(session, clock.id, at=now)
-        summary = _("Supply order {reference} ({title}): the {clock} clock was due {due} and "
-                    "has passed.", reference=order.reference, title=order.title,
-                    clock=clock.rule_key, due=clock.due_at)  # fmt: skip
+        summary = _("Supply order {reference} ({title}): “{clock}” was due {due} (China time) "
+                    "and has passed.", reference=order.reference, title=order.title,
+                    clock=rule_label(clock.rule_key), due=_china(clock.due_at))  # fmt: skip
     else:
-        summary = _("Supply order {reference} ({title}): the {clock} clock is due {due}.",
-                    reference=order.reference, title=order.title, clock=clock.rule_key,
-                    due=clock.due_at)  # fmt: skip
+        summary = _("Supply order {reference} ({title}): “{clock}” is due {due} (China time).",
+                    reference=order.reference, title=order.title,
+                    clock=rule_label(clock.rule_key), due=_china(clock.due_at))  # fmt: skip
     for organisation_id in dict.fromkeys((target, order.company_id)):
         raise_alert(
             session,
@@ -421,3 +423,8 @@ def _fire(
     record_in(session, store, SWEEPER, f"supply_order.{kind}", ORDER_KIND, order.reference,
               detail=detail, at=now)  # fmt: skip
     return 1
+
+
+def _china(moment: datetime) -> str:
+    """``moment`` as an alert writes it: China time to the minute."""
+    return moment.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M")

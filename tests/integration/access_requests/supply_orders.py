@@ -26,6 +26,7 @@ REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("POST", "/supply/orders/{reference}/steps"): _api(json=UNKNOWN_FIELD),
     # the pages: redirects (to the login page) are answers, not followed
     ("GET", "/app/supply"): _page(),
+    ("GET", "/app/supply/orders"): _page(),  # to the overview
     ("POST", "/app/supply/orders"): _page(data={}),  # no file: 422 once past the check
     ("GET", "/app/supply/orders/{reference}"): _page(),
     ("POST", "/app/supply/orders/{reference}/steps"): _page(data={}),

@@ -189,6 +189,12 @@ def supply_page(request: Request, caller: Reader) -> Response:
     return _supply_page(request, caller)
 
 
+@router.get("/supply/orders")
+def orders_list(caller: Reader) -> Response:
+    """The orders are listed on the overview (an address typed by hand, a link cut short)."""
+    return RedirectResponse("/app/supply", 303)
+
+
 @router.post("/supply/orders")
 async def open_order_form(request: Request, caller: Orderer) -> Response:
     """Open (draft) an order from the form and its uploaded sheet; back to the overview with
