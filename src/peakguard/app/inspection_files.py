@@ -83,7 +83,7 @@ def _finding_table(
     headings = [
         render(text, language)
         for text in (
-            _("finding"),
+            _("finding id"),
             _("inspection"),
             _("carrier"),
             _("region"),

@@ -80,7 +80,7 @@ def state_label(state: FlagState | str) -> Message:
     labels = {
         FlagState.open: _("open"),
         FlagState.confirmed: _("confirmed"),
-        FlagState.dismissed: _("dismissed"),
+        FlagState.dismissed: _("dismissed (explained)"),
     }
     return labels[FlagState(state)]
 

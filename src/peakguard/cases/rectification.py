@@ -284,7 +284,7 @@ def state_label(state: str) -> Message:
         OrderState.reported: _("reported, awaiting the re-check"),
         OrderState.closed: _("closed (re-check passed)"),
         OrderState.escalated: _("escalated to a penalty case"),
-        PenaltyState.opened: _("opened"),
+        PenaltyState.opened: _("penalty case opened"),
         PenaltyState.proposed: _("fine proposed"),
         PenaltyState.decided: _("decided"),
         PenaltyState.not_punished: _("not punished"),

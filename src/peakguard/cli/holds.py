@@ -166,7 +166,7 @@ def print_hold(view: HoldView) -> None:
         (_("Waybills"), ", ".join(view.waybills[:20]) + (" …" if len(view.waybills) > 20 else "")),
         (_("Reported to"), ", ".join(item.organisation for item in view.reports) or "-"),
         (_("Evidence files"), ", ".join(item.file_name for item in view.evidence) or "-"),
-        (_("Released"), _moment(hold.released_at)),
+        (_("Released at"), _moment(hold.released_at)),
         (_("Outcome"), outcome.label(current_language()) if outcome else "-"),
         (_("Reason"), hold.release_reason or "-"),
     ]

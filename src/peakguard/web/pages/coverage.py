@@ -89,7 +89,7 @@ def _list_table(request: Request, caller: Principal, language: str) -> TableView
             Column("region", label(_("Closed region"))),
             Column("carrier", label(_("Carrier"))),
             Column("network", label(_("Network"))),
-            Column("period", label(_("Closed (China time)"))),
+            Column("period", label(_("Closed period (China time)"))),
             Column("centres", label(_("Backup centres"))),
             Column("parcels", label(_("Parcels a day")), digits=0),
             Column("unabsorbed", label(_("Not covered, parcels a day")), digits=0),

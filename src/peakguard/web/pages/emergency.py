@@ -68,7 +68,7 @@ STATES = {
     "activated": _("activated"),
     "responding": _("responding"),
     "terminated": _("terminated"),
-    "dismissed": _("dismissed"),
+    "dismissed": _("proposal dismissed"),
 }
 STEPS = {
     "activate": _("Activate"),

@@ -256,7 +256,7 @@ def _flag_page(request: Request, caller: Principal, flag_id: int) -> Response:
         (_("Employee"), flag.employee_code or "—"),
         (_("Raised"), _when(flag.raised_at)),
         (_("Decided by"), flag.decided_by or "—"),
-        (_("Decided"), _when(flag.decided_at)),
+        (_("Decided at"), _when(flag.decided_at)),
         (_("Decision's reason"), flag.decision_reason or "—"),
     ]
     values = {

@@ -25,7 +25,7 @@ ORDER_STATES: dict[str, Message] = {
     OrderState.issued.value: _("issued, report awaited"),
     OrderState.extension_requested.value: _("extension asked"),
     OrderState.reported.value: _("reported, re-check awaited"),
-    OrderState.closed.value: _("closed"),
+    OrderState.closed.value: _("closed (re-check passed)"),
     OrderState.escalated.value: _("escalated to a penalty case"),
 }
 
