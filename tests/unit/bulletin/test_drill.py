@@ -210,9 +210,10 @@ def test_a_regulators_drill_counts_only_its_territory(
 
 def test_the_cutoff_is_the_bulletins_not_the_focuss() -> None:
     """Without a stated as-of the drill-down is measured as of the bulletin's moment, the
-    period's end plus 72 hours (China midnight after 12 November is hour 40; 40 + 72), not at A's own latest event (A6's delivery,
-    hour 98): by then A7's 72 hours (run out at hour 102) had passed, so A's drill-down counts
-    A7 due, as the bulletin does: 6 parcels past 72 hours, not 5."""
+    period's end plus 72 hours (China midnight after 12 November is hour 40; 40 + 72), not at
+    A's own latest event (A6's delivery, hour 98): by then A7's 72 hours (run out at hour 102)
+    had passed, so A's drill-down counts A7 due, as the bulletin does: 6 parcels past 72
+    hours, not 5."""
     log = events([*drill_rows(), *parcel_b("B4", 39, 105)])
     bulletin = bulletin_of(log, None)
     result = drill(log, carrier_focus("A"), None)
