@@ -24,6 +24,7 @@ from peakguard.app.passes import (
     record_pass,
     revoke_pass,
 )
+from peakguard.formats.limits import INT64_MAX
 from peakguard.identity.model import Permission, Principal
 from peakguard.store.database import Store
 from peakguard.supply.passes import PassKind
@@ -32,7 +33,7 @@ router = APIRouter(tags=["supply"])
 
 Reader = Annotated[Principal, requires(Permission.supply_read)]
 Operator = Annotated[Principal, requires(Permission.supply_operate)]
-PassId = Annotated[int, Path(ge=1)]
+PassId = Annotated[int, Path(ge=1, le=INT64_MAX)]
 Region = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 Short = Annotated[str, Field(min_length=1, max_length=40)]
 

@@ -6,11 +6,12 @@ caller's reach answers 404, as one that does not exist."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from peakguard.api.errors import request_language
 from peakguard.api.schemas import RequestModel, ResponseModel, StoredMoment, documented
@@ -23,6 +24,7 @@ from peakguard.app.shuttles import (
     plan_day_shuttles,
     register_vehicle,
 )
+from peakguard.formats.limits import INT64_MAX
 from peakguard.identity.model import Permission, Principal
 from peakguard.optimize.shuttle_model import Leg, Vehicle
 from peakguard.store.database import Store
@@ -32,18 +34,28 @@ router = APIRouter(tags=["supply"])
 
 Reader = Annotated[Principal, requires(Permission.supply_read)]
 Operator = Annotated[Principal, requires(Permission.supply_operate)]
-PlanId = Annotated[int, Path(ge=1)]
+PlanId = Annotated[int, Path(ge=1, le=INT64_MAX)]
 Region = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 """Six ASCII digits (a pattern's \\d would take full-width ones)."""
-PRINTABLE = r"^[^\p{Cc}\p{Cf}]+$"
+
+
+def _printable(text: str) -> str:
+    """No control or format character (NUL, escapes, bidi marks) in a code, name or plate."""
+    if any(unicodedata.category(character) in ("Cc", "Cf") for character in text):
+        raise ValueError("holds a control or format character")
+    return text
+
+
+PRINTABLE = AfterValidator(_printable)
+r"""A validator, not a pattern: the OpenAPI contract's generators cannot read ``\p{Cc}``."""
 """No control or invisible formatting characters (NUL, escapes, bidi overrides)."""
-Code = Annotated[str, Field(min_length=1, max_length=40, pattern=PRINTABLE)]
+Code = Annotated[str, Field(min_length=1, max_length=40), PRINTABLE]
 Carrier = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class PlaceIn(RequestModel):
     code: Code
-    name: Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTABLE)]
+    name: Annotated[str, Field(min_length=1, max_length=200), PRINTABLE]
     region: Region
     latitude: Annotated[float, Field(ge=-90, le=90)]
     longitude: Annotated[float, Field(ge=-180, le=180)]
@@ -72,7 +84,7 @@ class OrderIn(RequestModel):
 
 class VehicleIn(RequestModel):
     code: Code
-    plate: Annotated[str, Field(min_length=1, max_length=20, pattern=PRINTABLE)]
+    plate: Annotated[str, Field(min_length=1, max_length=20), PRINTABLE]
     driver: Code
     leg: Leg
     base: Code
