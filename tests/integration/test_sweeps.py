@@ -37,6 +37,7 @@ def test_a_round_runs_every_sweep_and_records_nothing_on_an_empty_desk(
         "incidents",
         "rectification_orders",
         "holds",
+        "supply_orders",
     }
     assert report.recorded == 0
 
