@@ -91,6 +91,36 @@ class SimulationPlan:
     """[lane] the network's lane ids (what observed parcels on lanes are reported by)."""
 
 
+@dataclass(frozen=True)
+class LaneFactor:
+    """The lanes' capacity multipliers over the run, stored sparsely: 1 everywhere except the
+    listed changes (a lane's capacity times ``multiplier`` in hours [start, end)).
+
+    A scenario changes a few lanes for a few days; a dense [lane, hour] array of a national
+    network over a month is 30,000 × 720 floats (170 MB) of ones. Overlapping changes multiply,
+    as they would applied one after another."""
+
+    lanes: int
+    hours: int
+    changes: tuple[tuple[int, int, int, float], ...] = ()
+    """(lane, start hour, end hour, multiplier)."""
+
+    def at(self, lane: IntArray, hour: IntArray) -> FloatArray:
+        """The factor of each (lane, hour) pair."""
+        factor = np.ones(len(lane), dtype=np.float64)
+        for changed, start, end, multiplier in self.changes:
+            inside = (lane == changed) & (hour >= start) & (hour < end)
+            factor[inside] *= multiplier
+        return factor
+
+    def dense(self) -> FloatArray:
+        """The [lane, hour] array the factor stands for."""
+        factor = np.ones((self.lanes, self.hours), dtype=np.float64)
+        for lane, start, end, multiplier in self.changes:
+            factor[lane, start:end] *= multiplier
+        return factor
+
+
 RoutingWindow = tuple[int, int, RoutingTable]
 """(start hour, end hour, routing table): the table parcels accepted in [start, end) follow."""
 
@@ -108,12 +138,13 @@ def compile_plan(
     hours: int,
     sorting_capacity: FloatArray,
     accepting: BoolArray,
-    lane_capacity_factor: FloatArray,
+    lane_capacity_factor: FloatArray | LaneFactor,
     policy: StoragePolicy,
     storage_capacity: FloatArray | None = None,
     routing_windows: Sequence[RoutingWindow] = (),
 ) -> SimulationPlan:
-    """Compile routes and departures. ``lane_capacity_factor`` is [lane, hour] (1 = normal).
+    """Compile routes and departures. ``lane_capacity_factor`` is [lane, hour] (1 = normal),
+    dense or as a sparse :class:`LaneFactor`.
 
     ``routing_windows`` are ``(start_hour, end_hour, table)``: parcels accepted in
     [start_hour, end_hour) take their routes from ``table`` (a reroute around a closed hub),
@@ -192,22 +223,44 @@ class _Lanes:
 
 
 def _departures(
-    network: Network, hours: int, lane_capacity_factor: FloatArray
+    network: Network, hours: int, lane_capacity_factor: FloatArray | LaneFactor
 ) -> dict[int, tuple[IntArray, FloatArray]]:
-    """hour → (lanes departing, capacity of each departure), every day of the run."""
-    by_hour: dict[int, list[tuple[int, float]]] = {}
+    """hour → (lanes departing, capacity of each departure), every day of the run.
+
+    Built as arrays: every (lane, departure clock) repeated over the run's days, then grouped
+    by hour with a stable sort, so within an hour the lanes keep the network's order (and a
+    lane leaving twice in one hour, its clocks' order)."""
+    lane_of: list[int] = []
+    first_hour: list[int] = []
     for index, lane in enumerate(network.lanes):
         for clock in lane.departure_times:
-            start = hour_of_departure(clock)
-            for hour in range(start, hours, 24):
-                capacity = lane.capacity_per_departure * float(lane_capacity_factor[index, hour])
-                by_hour.setdefault(hour, []).append((index, capacity))
+            lane_of.append(index)
+            first_hour.append(hour_of_departure(clock))
+    if not lane_of or hours <= 0:
+        return {}
+    days = (hours + 23) // 24
+    lane_array = np.repeat(np.array(lane_of, dtype=np.int64), days)
+    hour_array = np.repeat(np.array(first_hour, dtype=np.int64), days) + np.tile(
+        np.arange(days, dtype=np.int64) * 24, len(lane_of)
+    )
+    keep = hour_array < hours
+    lane_array, hour_array = lane_array[keep], hour_array[keep]
+    per_departure = np.array(
+        [lane.capacity_per_departure for lane in network.lanes], dtype=np.float64
+    )
+    if isinstance(lane_capacity_factor, LaneFactor):
+        factor = lane_capacity_factor.at(lane_array, hour_array)
+    else:
+        factor = np.asarray(lane_capacity_factor, dtype=np.float64)[lane_array, hour_array]
+    capacity = per_departure[lane_array] * factor
+    order = np.argsort(hour_array, kind="stable")
+    lane_array, hour_array, capacity = lane_array[order], hour_array[order], capacity[order]
+    bounds = np.flatnonzero(np.diff(hour_array)) + 1
+    starts = np.concatenate([[0], bounds]).tolist()
+    ends = np.concatenate([bounds, [len(hour_array)]]).tolist()
     return {
-        hour: (
-            np.array([lane for lane, _ in entries], dtype=np.int64),
-            np.array([capacity for _, capacity in entries], dtype=np.float64),
-        )
-        for hour, entries in by_hour.items()
+        int(hour_array[start]): (lane_array[start:end], capacity[start:end])
+        for start, end in zip(starts, ends, strict=True)
     }
 
 

@@ -11,7 +11,13 @@ from peakguard.domain.network import Network
 from peakguard.domain.routing import RoutingTable, derive_routing
 from peakguard.simulate.demand import build_demand
 from peakguard.simulate.engine import SimulationRun, simulate_plan
-from peakguard.simulate.plan import Demand, FloatArray, RoutingWindow, compile_plan
+from peakguard.simulate.plan import (
+    Demand,
+    FloatArray,
+    LaneFactor,
+    RoutingWindow,
+    compile_plan,
+)
 from peakguard.simulate.scenario import Scenario
 from peakguard.simulate.warnings import BlockageReport, Warning, blockage_reports, raise_warnings
 
@@ -45,8 +51,8 @@ class SimulationResult:
 
 def scenario_capacities(
     network: Network, scenario: Scenario
-) -> tuple[FloatArray, np.ndarray, FloatArray, FloatArray]:
-    """Sorting capacity [node, hour], open [node, hour], lane factor [lane, hour], storage."""
+) -> tuple[FloatArray, np.ndarray, LaneFactor, FloatArray]:
+    """Sorting capacity [node, hour], open [node, hour], lane factor (sparse), storage."""
     hours = scenario.hours
     position = {node.id: index for index, node in enumerate(network.nodes)}
     lane_position = {lane.id: index for index, lane in enumerate(network.lanes)}
@@ -64,10 +70,13 @@ def scenario_capacities(
     for closure in scenario.closures:
         start, end = scenario.hour_of(closure.start), scenario.hour_of(closure.end)
         accepting[position[closure.node], start:end] = False
-    factor = np.ones((len(network.lanes), hours))
+    changes = []
     for lane_change in scenario.lane_changes:
         start, end = scenario.hour_of(lane_change.start), scenario.hour_of(lane_change.end)
-        factor[lane_position[lane_change.lane], start:end] *= lane_change.capacity_multiplier
+        changes.append(
+            (lane_position[lane_change.lane], start, end, lane_change.capacity_multiplier)
+        )
+    factor = LaneFactor(len(network.lanes), hours, tuple(changes))
     return capacity, accepting, factor, storage
 
 
