@@ -53,6 +53,56 @@ class RoutingTable:
             current = following
         return None  # a loop made by overrides: treated as unreachable
 
+    def paths(
+        self, origins: npt.NDArray[np.int64], destinations: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """:meth:`path` for many (origin, destination) positions at once, walked as arrays.
+
+        Returns ``nodes`` [pair, hop] (positions, -1 past the end) and ``length`` [pair]
+        (nodes on the route; 0 where the destination cannot be reached, or the overrides
+        make a loop). One step per hop for all pairs, so the cost is the longest route's
+        hops times a few array operations, not a Python loop per pair."""
+        count, size = len(origins), len(self.node_ids)
+        override_keys = np.array(
+            sorted(origin * size + target for origin, target in self.overrides), dtype=np.int64
+        )
+        override_next = np.array(
+            [self.overrides[(int(key) // size, int(key) % size)] for key in override_keys],
+            dtype=np.int64,
+        )
+        columns = [np.asarray(origins, dtype=np.int64).copy()]
+        length = np.zeros(count, dtype=np.int64)
+        current = columns[0].copy()
+        walking = np.ones(count, dtype=bool)
+        for hop in range(size + 1):
+            arrived = walking & (current == destinations)
+            length[arrived] = hop + 1
+            walking &= ~arrived
+            if not walking.any():
+                break
+            if hop == size:  # a loop made by overrides: treated as unreachable
+                break
+            which = np.flatnonzero(walking)
+            following = self.next_hop[current[which], destinations[which]].astype(np.int64)
+            if len(override_keys):
+                keys = current[which] * size + destinations[which]
+                spot = np.minimum(np.searchsorted(override_keys, keys), len(override_keys) - 1)
+                hit = override_keys[spot] == keys
+                following[hit] = override_next[spot[hit]]
+            stuck = following == UNREACHABLE
+            walking[which[stuck]] = False
+            step = np.full(count, -1, dtype=np.int64)
+            moving = which[~stuck]
+            step[moving] = following[~stuck]
+            current[moving] = following[~stuck]
+            columns.append(step)
+        longest = int(length.max(initial=1))
+        nodes = np.full((count, max(longest, 1)), -1, dtype=np.int64)
+        for hop, column in enumerate(columns[:longest]):
+            inside = length > hop
+            nodes[inside, hop] = column[inside]
+        return nodes, length
+
     def reachable(self, origin: str, destination: str) -> bool:
         return self.path(origin, destination) is not None
 

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from peakguard.domain.network import Network
-from peakguard.domain.regions import classify_pair
+from peakguard.domain.regions import PairClass, prefecture_code, province_code
 from peakguard.domain.routing import RoutingTable
 
 IntArray = npt.NDArray[np.int64]
@@ -300,34 +300,49 @@ class _Routes:
         )
         pairs = np.stack([(keys // size) % size, keys % size], axis=1)
         key_variant = keys // (size * size)
-        routes: list[list[int]] = []
-        routable = np.ones(len(pairs), dtype=bool)
-        for index, (origin, destination) in enumerate(pairs.tolist()):
-            table = tables[int(key_variant[index])]
-            path = table.path(routing.node_ids[origin], routing.node_ids[destination])
-            if path is None:
-                routable[index] = False
-                routes.append([int(origin)])
-            else:
-                routes.append([routing.position[node] for node in path])
-        nodes, route_lanes, length = _route_arrays(routes, lanes.fastest)
-        return cls(pairs, inverse.reshape(-1), routable, nodes, route_lanes, length)
+        length = np.zeros(len(pairs), dtype=np.int64)
+        walked: list[tuple[IntArray, IntArray]] = []
+        for number, table in enumerate(tables):
+            rows = np.flatnonzero(key_variant == number)
+            if len(rows):
+                nodes, found = table.paths(pairs[rows, 0], pairs[rows, 1])
+                walked.append((rows, nodes))
+                length[rows] = found
+        routable = length > 0
+        longest = max([nodes.shape[1] for _, nodes in walked], default=1)
+        route_nodes = np.full((len(pairs), longest), -1, dtype=np.int64)
+        for rows, nodes in walked:
+            route_nodes[rows, : nodes.shape[1]] = nodes
+        # a pair without a path is the origin alone (left out of the run and reported)
+        route_nodes[~routable, 0] = pairs[~routable, 0]
+        length[~routable] = 1
+        route_lanes = _route_lanes(route_nodes, length, lanes.fastest)
+        return cls(pairs, inverse.reshape(-1), routable, route_nodes, route_lanes, length)
 
 
-def _route_arrays(
-    routes: list[list[int]], fastest: dict[tuple[int, int], int]
-) -> tuple[IntArray, IntArray, IntArray]:
-    """Routes as node positions padded to [route, hop] arrays: nodes, lanes, lengths."""
-    longest = max((len(route) for route in routes), default=1)
-    route_nodes = np.full((len(routes), longest), -1, dtype=np.int64)
-    route_lanes = np.full((len(routes), longest), -1, dtype=np.int64)
-    route_length = np.zeros(len(routes), dtype=np.int64)
-    for index, route in enumerate(routes):
-        route_nodes[index, : len(route)] = route
-        route_length[index] = len(route)
-        for hop in range(len(route) - 1):
-            route_lanes[index, hop] = fastest[(route[hop], route[hop + 1])]
-    return route_nodes, route_lanes, route_length
+def _route_lanes(
+    route_nodes: IntArray, length: IntArray, fastest: dict[tuple[int, int], int]
+) -> IntArray:
+    """[route, hop] the lane taken from hop to hop + 1 (the fastest between the two nodes),
+    -1 past the end: looked up for every hop at once in the sorted (origin, destination) keys."""
+    route_lanes = np.full(route_nodes.shape, -1, dtype=np.int64)
+    if not fastest or route_nodes.shape[1] < 2:
+        return route_lanes
+    size = int(max(max(pair) for pair in fastest)) + 1
+    size = max(size, int(route_nodes.max(initial=0)) + 1)
+    ordered = sorted(fastest.items())
+    keys = np.array([origin * size + target for (origin, target), _ in ordered], dtype=np.int64)
+    chosen = np.array([lane for _, lane in ordered], dtype=np.int64)
+    hops = np.arange(route_nodes.shape[1] - 1)
+    inside = hops[None, :] < (length[:, None] - 1)
+    wanted = route_nodes[:, :-1][inside] * size + route_nodes[:, 1:][inside]
+    spot = np.searchsorted(keys, wanted)
+    if len(wanted) and (
+        (spot >= len(keys)).any() or (keys[np.minimum(spot, len(keys) - 1)] != wanted).any()
+    ):
+        raise ValueError("a route uses a hop no lane of the network serves")
+    route_lanes[:, :-1][inside] = chosen[spot]
+    return route_lanes
 
 
 def _unroutable(demand: Demand, rows: BoolArray) -> dict[tuple[int, int], float]:
@@ -340,11 +355,36 @@ def _unroutable(demand: Demand, rows: BoolArray) -> dict[tuple[int, int], float]
 
 
 def _time_limits(network: Network, pairs: npt.NDArray[np.int64]) -> FloatArray:
-    """The time limit of each (origin, destination) pair, by pair class and carrier."""
-    limits = np.empty(len(pairs), dtype=np.float64)
-    for index, (source, target) in enumerate(pairs.tolist()):
-        start, end = network.nodes[source], network.nodes[target]
-        limits[index] = network.time_limit_hours(
-            classify_pair(start.region, end.region), start.carrier
-        )
-    return limits
+    """The time limit of each (origin, destination) pair, by pair class and carrier: the class
+    from the nodes' prefecture and province codes compared as arrays, the limit looked up once
+    per (class, carrier) that occurs."""
+    if not len(pairs):
+        return np.zeros(0, dtype=np.float64)
+    regions = [node.region for node in network.nodes]
+    _, prefecture = np.unique([prefecture_code(code) for code in regions], return_inverse=True)
+    _, province = np.unique([province_code(code) for code in regions], return_inverse=True)
+    carriers = sorted({node.carrier for node in network.nodes})
+    carrier = np.array([carriers.index(node.carrier) for node in network.nodes], dtype=np.int64)
+    source, target = pairs[:, 0], pairs[:, 1]
+    classes = list(PairClass)
+    pair_class = np.where(
+        prefecture[source] == prefecture[target],
+        classes.index(PairClass.same_city),
+        np.where(
+            province[source] == province[target],
+            classes.index(PairClass.same_province),
+            classes.index(PairClass.other_province),
+        ),
+    )
+    combination = pair_class * len(carriers) + carrier[source]
+    present, position = np.unique(combination, return_inverse=True)
+    limit_of = np.array(
+        [
+            network.time_limit_hours(
+                classes[int(key) // len(carriers)], carriers[int(key) % len(carriers)]
+            )
+            for key in present
+        ],
+        dtype=np.float64,
+    )
+    return limit_of[position.reshape(-1)]
