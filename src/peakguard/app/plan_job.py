@@ -30,6 +30,7 @@ from peakguard.app.jobs import (
     queue_job,
 )
 from peakguard.app.networks import planning_network
+from peakguard.app.plan_schedules import check_platforms
 from peakguard.app.plans import (
     Releases,
     RerouteOutcome,
@@ -61,6 +62,7 @@ from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.reroute_parameters import ClosureRequest, RerouteParameters
 from peakguard.optimize.reroute_simulate import simulate_reroute
+from peakguard.optimize.stagger_platforms import platform_schedule
 from peakguard.parameters import settings_document
 from peakguard.simulate.scenario import Scenario
 from peakguard.store.database import Store
@@ -165,6 +167,7 @@ def _release_records(releases: Releases) -> list[dict[str, Any]]:
             "release_day": item.release_day.isoformat(),
             "latest_day": item.latest_day.isoformat(),
             "parcels": item.parcels,
+            "platform": item.platform,
         }
         for item in releases.releases
     ]
@@ -178,6 +181,7 @@ def _releases_of(records: list[dict[str, Any]], places: list[str] | None) -> Rel
             release_day=date.fromisoformat(str(record["release_day"])),
             latest_day=date.fromisoformat(str(record["latest_day"])),
             parcels=record["parcels"],
+            platform=str(record.get("platform") or ""),
         )
         for record in records
     ]
@@ -223,6 +227,8 @@ def submit_stagger_job(
             _("The order releases have mistakes."),
             [Problem("releases", _("the file has no releases"))],
         )
+    if read is not None:
+        check_platforms(store, read.releases, read.places)
     choose_settings(settings_document, [StaggerParameters]).get(
         StaggerParameters, sorting_margin=sorting_margin, storage_margin=storage_margin
     )
@@ -306,7 +312,10 @@ def perform_stagger_job(
     )  # fmt: skip
     report(0.5, CHECKING)
     problem = compile_problem(work.network, work.scenario)
-    outcome = StaggerOutcome(solved.plan, compare_by_simulation(problem, solved.plan))
+    comparison = compare_by_simulation(problem, solved.plan)
+    outcome = StaggerOutcome(
+        solved.plan, comparison, platform_schedule(problem, solved.plan, comparison)
+    )
     report(0.9, WRITING)
     folder.mkdir(parents=True, exist_ok=True)
     written = write_stagger_files(outcome, folder, language=work.language)
@@ -320,8 +329,18 @@ def perform_stagger_job(
         "hubs": hub_rows(outcome.plan, outcome.comparison),
         "quotas": len(document["quotas"]),
         "shortfalls": len(document["shortfalls"]),
+        "platforms": outcome.platforms.platforms if outcome.platforms else [],
+        "platform_customers": _platform_customers(document["platforms"]),
         "files": sorted(path.name for path in [*written, page]),
     }
+
+
+def _platform_customers(platforms: dict[str, Any] | None) -> dict[str, Any]:
+    """Each platform's customers' figures before and after (for the schedule's readers);
+    the rows of the schedule stay in platform_quotas.csv."""
+    if not platforms:
+        return {"before": [], "after": []}
+    return {"before": platforms["customers_before"], "after": platforms["customers_after"]}
 
 
 def submit_reroute_job(

@@ -4,7 +4,7 @@ closed hub (调整路由), each checked by simulation when asked."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,12 @@ from peakguard.app.bounds import (
 from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
-from peakguard.formats.plan_output import customers_document, plan_document, write_plan
+from peakguard.formats.plan_output import (
+    customers_document,
+    plan_document,
+    platforms_document,
+    write_plan,
+)
 from peakguard.formats.release_document import (
     parse_releases,
     quota_rows,
@@ -37,6 +42,7 @@ from peakguard.optimize.reroute import ReroutePlan, reroute_closure
 from peakguard.optimize.reroute_parameters import ClosureRequest, RerouteParameters
 from peakguard.optimize.reroute_simulate import RerouteComparison, simulate_reroute
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
+from peakguard.optimize.stagger_platforms import PlatformSchedule, even_split, platform_schedule
 from peakguard.simulate.scenario import Scenario
 
 QUOTA_KEYS = ("origin", "carrier", "day", "quota", "released")
@@ -81,6 +87,8 @@ def scenario_releases(
 class StaggerOutcome:
     plan: PickupPlan
     comparison: PlanComparison | None
+    platforms: PlatformSchedule | None = None
+    """Each platform's schedule and, when checked, its customers' figures."""
 
 
 def plan_stagger(
@@ -93,8 +101,10 @@ def plan_stagger(
     check: bool = True,
     bounds: WorkBounds = DEFAULT_BOUNDS,
 ) -> StaggerOutcome:
-    """Pickup quotas per origin, carrier and day that keep the nodes inside capacity,
-    checked by simulation when ``check``; refused before any work when over ``bounds``."""
+    """Pickup quotas per origin, carrier and day that keep the nodes inside capacity, and
+    each platform's share of them (releases alike in origin and window share their pickups
+    in proportion), checked by simulation when ``check``; refused before any work when over
+    ``bounds``."""
     require(actor, Permission.plan_run)
     if not releases.releases:
         raise InvalidInputError(
@@ -105,8 +115,9 @@ def plan_stagger(
     check_stagger_size(network, scenario, windows, check=check, bounds=bounds)
     problem = compile_problem(network, scenario)
     plan = plan_pickups(problem, releases.releases, parameters=parameters, places=releases.places)
+    plan = replace(plan, release_pickups=even_split(plan.release_pickups))
     comparison = compare_by_simulation(problem, plan) if check else None
-    return StaggerOutcome(plan, comparison)
+    return StaggerOutcome(plan, comparison, platform_schedule(problem, plan, comparison))
 
 
 def stagger_document(outcome: StaggerOutcome) -> dict[str, Any]:
@@ -117,14 +128,22 @@ def stagger_document(outcome: StaggerOutcome) -> dict[str, Any]:
         "customers": customers_document(outcome.comparison),
         "quotas": [dict(zip(QUOTA_KEYS, row, strict=True)) for row in quota_rows(plan)],
         "shortfalls": [dict(zip(SHORTFALL_KEYS, row, strict=True)) for row in shortfall_rows(plan)],
+        "platforms": platforms_document(outcome.platforms),
     }
 
 
 def write_stagger_files(
     outcome: StaggerOutcome, folder: Path, *, language: str | None = None
 ) -> list[Path]:
-    """quotas.csv, quotas.xlsx, shortfalls.csv, hubs.csv and plan.json in ``folder``."""
-    return write_plan(outcome.plan, outcome.comparison, folder, language=language)
+    """quotas.csv, platform_quotas.csv, quotas.xlsx, shortfalls.csv, hubs.csv and plan.json
+    in ``folder``."""
+    return write_plan(
+        outcome.plan,
+        outcome.comparison,
+        folder,
+        language=language,
+        platforms=outcome.platforms,
+    )
 
 
 def closure_requests(

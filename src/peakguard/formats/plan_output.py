@@ -1,5 +1,5 @@
-"""A staggering plan written out: quotas (CSV, Excel), shortfalls, hub loads and the
-simulator's comparison (docs/reference/staggering-files.md)."""
+"""A staggering plan written out: quotas (CSV, Excel), each platform's schedule, shortfalls,
+hub loads and the simulator's comparison (docs/reference/staggering-files.md)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
+
 from peakguard.formats.release_document import write_quotas
+from peakguard.i18n import Message, _, render
 from peakguard.optimize.comparison import PlanComparison, RunFigures
 from peakguard.optimize.stagger import PickupPlan
 from peakguard.optimize.stagger_customers import CustomerFigures, CustomerGroup
+from peakguard.optimize.stagger_platforms import PlatformQuota, PlatformSchedule
 from peakguard.parameters import parameters_document
 
 HUB_COLUMNS = (
@@ -74,20 +78,69 @@ def plan_document(plan: PickupPlan, comparison: PlanComparison | None) -> dict[s
     return document
 
 
+PLATFORM_QUOTA_COLUMNS = ("platform", "origin", "carrier", "region", "day", "quota", "released")
+
+
+def _group(item: CustomerGroup) -> dict[str, Any]:
+    return {
+        "key": item.key,
+        "parcels": round(item.parcels),
+        "release_to_delivery_hours": round(item.release_to_delivery_hours, 2),
+        "late_from_release": round(item.late_from_release),
+        "picked_up_after_release_day": round(item.delayed),
+    }
+
+
+def platform_quota_rows(quotas: list[PlatformQuota]) -> list[list[Any]]:
+    """One row per platform, origin and day with parcels to pick up or released. Rounded to
+    whole parcels as the origins' quotas are, so a platform's rows may differ from its
+    origin's quota by a parcel; ``plan.json`` keeps one decimal."""
+    return [
+        [
+            item.platform,
+            item.origin,
+            item.carrier,
+            item.region,
+            item.day.isoformat(),
+            round(item.quota),
+            round(item.released),
+        ]
+        for item in quotas
+        if item.quota > 0.5 or item.released > 0.5
+    ]
+
+
+def platforms_document(schedule: PlatformSchedule | None) -> dict[str, Any] | None:
+    """Every platform's schedule (``platform`` empty: releases that name none) and, when
+    checked by simulation, each platform's customers counted from release."""
+    if schedule is None:
+        return None
+    return {
+        "no_platform_means": "releases whose file names no platform",
+        "quotas": [
+            {
+                "platform": item.platform,
+                "origin": item.origin,
+                "carrier": item.carrier,
+                "region": item.region,
+                "day": item.day.isoformat(),
+                "quota": round(item.quota, 1),
+                "released": round(item.released, 1),
+            }
+            for item in schedule.quotas
+            if item.quota > 0.05 or item.released > 0.05
+        ],
+        "customers_before": [_group(item) for item in schedule.customers_before],
+        "customers_after": [_group(item) for item in schedule.customers_after],
+    }
+
+
 def customers_document(comparison: PlanComparison | None) -> dict[str, Any] | None:
     """The released parcels counted from release, before (as released) and with the plan:
     overall, per carrier and per origin; and the nodes newly over storage."""
     if comparison is None:
         return None
-
-    def group(item: CustomerGroup) -> dict[str, Any]:
-        return {
-            "key": item.key,
-            "parcels": round(item.parcels),
-            "release_to_delivery_hours": round(item.release_to_delivery_hours, 2),
-            "late_from_release": round(item.late_from_release),
-            "picked_up_after_release_day": round(item.delayed),
-        }
+    group = _group
 
     def side(figures: CustomerFigures) -> dict[str, Any]:
         return {
@@ -157,16 +210,62 @@ def write_plan(
     folder: Path,
     *,
     language: str | None = None,
+    platforms: PlatformSchedule | None = None,
 ) -> list[Path]:
-    """quotas.csv, quotas.xlsx, shortfalls.csv, hubs.csv and plan.json in ``folder``."""
+    """quotas.csv, quotas.xlsx, shortfalls.csv, hubs.csv and plan.json in ``folder``; with
+    ``platforms``, also platform_quotas.csv, a ``platforms`` sheet in quotas.xlsx and the
+    platforms' part of plan.json."""
     written = write_quotas(plan, folder, language=language)
+    if platforms is not None:
+        written.append(_write_platforms(platforms, folder, language))
     hubs = folder / "hubs.csv"
     with hubs.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HUB_COLUMNS)
         writer.writerows(hub_rows(plan, comparison))
     summary = folder / "plan.json"
-    summary.write_text(
-        json.dumps(plan_document(plan, comparison), ensure_ascii=False, indent=2), encoding="utf-8"
-    )
+    document = plan_document(plan, comparison)
+    if platforms is not None:
+        document["platforms"] = platforms_document(platforms)
+    summary.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     return [*written, hubs, summary]
+
+
+def _write_platforms(schedule: PlatformSchedule, folder: Path, language: str | None) -> Path:
+    """platform_quotas.csv, and the same rows as the ``platforms`` sheet of quotas.xlsx
+    (its ``columns`` sheet explains them)."""
+    rows = platform_quota_rows(schedule.quotas)
+    target = folder / "platform_quotas.csv"
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(PLATFORM_QUOTA_COLUMNS)
+        writer.writerows(rows)
+    workbook_path = folder / "quotas.xlsx"
+    workbook = load_workbook(workbook_path)
+    sheet = workbook.create_sheet("platforms", 1)
+    sheet.append(list(PLATFORM_QUOTA_COLUMNS))
+    for row in rows:
+        sheet.append(row)
+    notes = workbook["columns"]
+    for column, message in _PLATFORM_NOTES:
+        notes.append([column, render(message, language)])
+    workbook.save(workbook_path)
+    return target
+
+
+_PLATFORM_NOTES: tuple[tuple[str, Message], ...] = (
+    (
+        "platform",
+        _(
+            "platforms sheet: the platform that released the orders (empty: releases naming "
+            "no platform)"
+        ),
+    ),
+    (
+        "quota (platforms)",
+        _(
+            "platforms sheet: parcels of the platform's releases at the origin to be picked up "
+            "that day (its share of the origin's pickup quota: the schedule it must follow)"
+        ),
+    ),
+)

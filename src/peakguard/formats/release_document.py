@@ -1,8 +1,10 @@
 """Order releases in (CSV or Excel) and pickup quotas out (CSV and Excel).
 
 Releases file (docs/reference/staggering-files.md): one row per release with the columns
-``origin, carrier, release_day, latest_day, parcels`` (days as YYYY-MM-DD). Every bad cell is
-reported with its file, row and column, and nothing is planned until the file is clean.
+``origin, carrier, release_day, latest_day, parcels`` (days as YYYY-MM-DD) and, optionally,
+``platform`` (the code of the platform organisation that released the orders; a file without
+the column, or a row with the cell empty, names no platform). Every bad cell is reported with
+its file, row and column, and nothing is planned until the file is clean.
 """
 
 from __future__ import annotations
@@ -22,12 +24,16 @@ from peakguard.formats.limits import DEFAULT_LIMITS, InputLimits
 from peakguard.formats.table_intake import cannot_read, read_table
 from peakguard.formats.validation_messages import message_for
 from peakguard.i18n import Message, _, render
+from peakguard.identity.checks import CODE
 from peakguard.optimize.loads import check_releases, origin_mixes
 from peakguard.optimize.releases import OrderRelease
 from peakguard.optimize.stagger import PickupPlan
 from peakguard.simulate.scenario import Scenario
 
 RELEASE_COLUMNS = ("origin", "carrier", "release_day", "latest_day", "parcels")
+"""The columns every releases file has."""
+OPTIONAL_COLUMNS = ("platform",)
+"""Columns a releases file may have (older files have none of them)."""
 MAX_RELEASE_PARCELS = 1_000_000_000
 """More parcels than the whole country posts in a day (some 700 million at the peak): a release
 beyond this is a typing mistake, not an order (1e30 parcels was once accepted)."""
@@ -41,6 +47,7 @@ class _ReleaseRow(BaseModel):
     release_day: date
     latest_day: date
     parcels: int = Field(ge=0, le=MAX_RELEASE_PARCELS)
+    platform: str = ""
 
 
 def read_releases(
@@ -63,7 +70,8 @@ def read_releases(
             Problem(path.name, _("missing columns: {columns}", columns=", ".join(missing)))
         )
         raise InvalidInputError(_("The order releases have mistakes."), problems)
-    unknown = [column for column in table.header if column and column not in RELEASE_COLUMNS]
+    known = (*RELEASE_COLUMNS, *OPTIONAL_COLUMNS)
+    unknown = [column for column in table.header if column and column not in known]
     if unknown:
         problems.append(
             Problem(path.name, _("unknown columns: {columns}", columns=", ".join(unknown)))
@@ -75,7 +83,7 @@ def read_releases(
         record = {
             key: (value.isoformat()[:10] if isinstance(value, datetime) else value)
             for key, value in row.items()
-            if key in RELEASE_COLUMNS and value not in (None, "")
+            if key in known and value not in (None, "")
         }
         release = _release(record, place, ", column ", limits)
         if isinstance(release, list):
@@ -143,6 +151,17 @@ def _release(
         for column, day in (("release_day", parsed.release_day), ("latest_day", parsed.latest_day))
         if not first <= day <= last
     ]
+    if parsed.platform and not CODE.match(parsed.platform):
+        problems.append(
+            Problem(
+                locate("platform"),
+                _(
+                    "'{code}' is not a platform code: use the platform organisation's code, "
+                    "1–64 letters, digits, '.', '_' or '-' (e.g. youle), or leave it empty",
+                    code=parsed.platform[:80],
+                ),
+            )
+        )
     if problems:
         return problems
     return OrderRelease(
@@ -151,6 +170,7 @@ def _release(
         release_day=parsed.release_day,
         latest_day=parsed.latest_day,
         parcels=float(parsed.parcels),
+        platform=parsed.platform,
     )
 
 

@@ -3,7 +3,8 @@
 A release is what a platform hands to a carrier at one origin on one day: ``parcels`` orders
 ready for pickup on ``release_day``, each to be picked up no later than ``latest_day`` (the
 platform's promised shipping time). The staggering plan decides on which day in that window
-each parcel is picked up (the pickup quota).
+each parcel is picked up (the pickup quota); the part of the quotas that is one platform's
+releases is that platform's schedule (:mod:`.stagger_platforms`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ class OrderRelease:
     release_day: date
     latest_day: date
     parcels: float
+    platform: str = ""
+    """The code of the platform organisation that released the orders; empty when the file
+    names none (the carrier's own customers, or a platform not told apart): such a release
+    is planned as any other but belongs to no platform's schedule."""
 
 
 FLOOR_BASES = ("normal_day", "released")

@@ -4,7 +4,7 @@ The network's figures count from pickup (acceptance); a parcel the plan held bac
 waited a day before the network's clock starts. These figures are the released parcels'
 own, counted from the release: the time from release to delivery, and the parcels
 delivered later than their service standard (or not delivered by the end of the run),
-overall, per carrier and per origin.
+overall, per carrier and per origin, and per platform (:mod:`.stagger_platforms`).
 """
 
 from __future__ import annotations
@@ -86,17 +86,9 @@ def customer_figures(
     network: Network, run: SimulationRun, tags: TaggedDemand, rows: IntArray
 ) -> CustomerFigures:
     """The released parcels' figures from release, overall, per carrier and per origin."""
-    weight = np.where(tags.customer[rows], tags.weight[rows], 0.0)
-    delay_hours = 24.0 * tags.delay_days[rows]
-    columns = {
-        "parcels": weight * run.plan.cohort_parcels,
-        "delivered": weight * run.delivered,
-        "hours": weight * (run.delivered_hours + delay_hours * run.delivered),
-        "on_time": weight * run.delivered_on_time,
-        "delayed": np.where(delay_hours > 0, weight * run.plan.cohort_parcels, 0.0),
-    }
+    columns = _columns(run, tags, rows)
     origins = run.plan.cohort_origin
-    chosen = weight > 0
+    chosen = np.where(tags.customer[rows], tags.weight[rows], 0.0) > 0
     origin_ids = np.array([network.nodes[int(o)].id for o in range(len(network.nodes))])
     carrier_ids = np.array([network.nodes[int(o)].carrier for o in range(len(network.nodes))])
     return CustomerFigures(
@@ -104,6 +96,31 @@ def customer_figures(
         carriers=_grouped(carrier_ids[origins], chosen, columns),
         origins=_grouped(origin_ids[origins], chosen, columns),
     )
+
+
+def weighted_groups(
+    run: SimulationRun, tags: TaggedDemand, rows: IntArray, shares: dict[str, FloatArray]
+) -> list[CustomerGroup]:
+    """One group per key of ``shares``: the released parcels' figures from release with each
+    cohort counted for its share (``shares[key][cohort]``, e.g. a platform's part of it)."""
+    columns = _columns(run, tags, rows)
+    return [
+        _group(key, {name: float((value * share).sum()) for name, value in columns.items()})
+        for key, share in sorted(shares.items())
+    ]
+
+
+def _columns(run: SimulationRun, tags: TaggedDemand, rows: IntArray) -> dict[str, FloatArray]:
+    """[cohort] what each cohort adds to a group's sums (zero outside the customers' rows)."""
+    weight = np.where(tags.customer[rows], tags.weight[rows], 0.0)
+    delay_hours = 24.0 * tags.delay_days[rows]
+    return {
+        "parcels": weight * run.plan.cohort_parcels,
+        "delivered": weight * run.delivered,
+        "hours": weight * (run.delivered_hours + delay_hours * run.delivered),
+        "on_time": weight * run.delivered_on_time,
+        "delayed": np.where(delay_hours > 0, weight * run.plan.cohort_parcels, 0.0),
+    }
 
 
 def _grouped(

@@ -1,0 +1,204 @@
+"""The plan seen by each platform: its schedule and what it means to its customers.
+
+A platform releases orders at the carriers' outlets; the staggering plan sets each origin's
+pickup quota per day. The part of those quotas that is one platform's releases is the
+schedule that platform must follow (how many of its orders at each origin are picked up on
+each day), and its customers' figures count from its own releases.
+
+The program sees releases only through their origin, carrier and window: releases alike in
+all three are interchangeable to it, and how it splits their pickups among them is an
+accident of the solver. :func:`even_split` shares such releases' pickups in proportion to
+their parcels, so every platform at one origin with one window waits in the same proportion;
+nothing else changes (the origin's quotas, loads and delays are the same).
+
+The customers' figures come from the two simulated runs of the comparison
+(:mod:`.stagger_runs`), whose released rows pool every release of one origin, pickup day and
+days waited. Parcels of one pool travel together (same destinations, same pickup rounds), so a
+platform's share of a pool's parcels is its share of every figure of the pool: its figures
+are the pools' figures weighted by its shares, and the platforms' figures add up to the
+total.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from peakguard.optimize.comparison import PlanComparison
+from peakguard.optimize.problem import PlanningProblem
+from peakguard.optimize.releases import OrderRelease
+from peakguard.optimize.stagger import PickupPlan
+from peakguard.optimize.stagger_customers import CustomerGroup, weighted_groups
+from peakguard.optimize.stagger_runs import (
+    cohort_rows,
+    pickups_as_planned,
+    pickups_as_released,
+    tagged_demand,
+)
+from peakguard.simulate.run import SimulationResult
+
+NO_PLATFORM = ""
+"""The platform of releases that name none: in the carriers' and regulators' view only."""
+
+ReleasePickups = list[tuple[OrderRelease, dict[date, float]]]
+PoolKey = tuple[str, date, int]
+"""(origin, pickup day, days after release): one pool of the simulated runs' released rows."""
+
+
+@dataclass(frozen=True)
+class PlatformQuota:
+    """Parcels of ``platform``'s releases at ``origin`` picked up on ``day`` (its share of the
+    origin's pickup quota), and the parcels it released there that day."""
+
+    platform: str
+    origin: str
+    carrier: str
+    region: str
+    """The origin's region code (who may see the row: a regulator of its territory)."""
+    day: date
+    quota: float
+    released: float
+
+
+@dataclass(frozen=True)
+class PlatformSchedule:
+    """Every platform's schedule; with the simulated check, each platform's customers'
+    figures counted from release, before (releases picked up as released) and with the plan
+    (``key`` is the platform)."""
+
+    quotas: list[PlatformQuota]
+    customers_before: list[CustomerGroup]
+    customers_after: list[CustomerGroup]
+
+    @property
+    def platforms(self) -> list[str]:
+        return sorted({item.platform for item in self.quotas})
+
+
+def even_split(release_pickups: Sequence[tuple[OrderRelease, dict[date, float]]]) -> ReleasePickups:
+    """The plan's pickups with releases of one origin, carrier and window sharing their
+    pickups in proportion to their parcels (each day's total of the group unchanged)."""
+    groups: dict[tuple[str, str, date, date], list[int]] = defaultdict(list)
+    for index, (release, _pickups) in enumerate(release_pickups):
+        key = (release.origin, release.carrier, release.release_day, release.latest_day)
+        groups[key].append(index)
+    result: ReleasePickups = [(release, dict(per_day)) for release, per_day in release_pickups]
+    for members in groups.values():
+        parcels = sum(release_pickups[i][0].parcels for i in members)
+        if len(members) < 2 or parcels <= 0:
+            continue
+        pooled: dict[date, float] = defaultdict(float)
+        for i in members:
+            for day, amount in release_pickups[i][1].items():
+                pooled[day] += amount
+        for i in members:
+            release = release_pickups[i][0]
+            share = release.parcels / parcels
+            result[i] = (release, {day: amount * share for day, amount in sorted(pooled.items())})
+    return result
+
+
+def platform_quotas(
+    release_pickups: Iterable[tuple[OrderRelease, dict[date, float]]],
+    regions: Mapping[str, str],
+) -> list[PlatformQuota]:
+    """Per platform, origin and day: the parcels of its releases picked up and released
+    (ordered by platform, origin, day); ``regions`` gives each origin's region code."""
+    picked: dict[tuple[str, str, str, date], float] = defaultdict(float)
+    released: dict[tuple[str, str, str, date], float] = defaultdict(float)
+    for release, per_day in release_pickups:
+        base = (release.platform, release.origin, release.carrier)
+        released[(*base, release.release_day)] += release.parcels
+        for day, amount in per_day.items():
+            picked[(*base, day)] += amount
+    return [
+        PlatformQuota(
+            platform,
+            origin,
+            carrier,
+            regions.get(origin, ""),
+            day,
+            picked.get((platform, origin, carrier, day), 0.0),
+            released.get((platform, origin, carrier, day), 0.0),
+        )
+        for platform, origin, carrier, day in sorted(set(picked) | set(released))
+    ]
+
+
+def platform_schedule(
+    problem: PlanningProblem, plan: PickupPlan, comparison: PlanComparison | None
+) -> PlatformSchedule:
+    """Every platform's schedule from the plan (its pickups split by :func:`even_split`),
+    and, with ``comparison`` (:func:`~.comparison.compare_by_simulation` of this plan), each
+    platform's customers' figures in both runs."""
+    shared = even_split(plan.release_pickups)
+    quotas = platform_quotas(shared, {node.id: node.region for node in problem.network.nodes})
+    if comparison is None:
+        return PlatformSchedule(quotas, [], [])
+    releases = [release for release, _pickups in plan.release_pickups]
+    origins = {item.origin for item in plan.quotas}
+    before_pools = _pools((r, {r.release_day: r.parcels}) for r in releases)
+    after_pools = _pools(shared)
+    before = _platform_groups(
+        problem, comparison.unplanned_result, origins, pickups_as_released(releases), before_pools
+    )
+    after = _platform_groups(
+        problem,
+        comparison.planned_result,
+        origins,
+        pickups_as_planned(plan.release_pickups),
+        after_pools,
+    )
+    return PlatformSchedule(quotas, before, after)
+
+
+def _pools(
+    release_pickups: Iterable[tuple[OrderRelease, dict[date, float]]],
+) -> dict[PoolKey, dict[str, float]]:
+    """Pool → platform → parcels."""
+    pools: dict[PoolKey, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for release, per_day in release_pickups:
+        for day, amount in per_day.items():
+            if amount > 1e-9:
+                key = (release.origin, day, (day - release.release_day).days)
+                pools[key][release.platform] += amount
+    return pools
+
+
+def _platform_groups(
+    problem: PlanningProblem,
+    result: SimulationResult,
+    origins: set[str],
+    pickups: list[tuple[str, date, int, float]],
+    pools: dict[PoolKey, dict[str, float]],
+) -> list[CustomerGroup]:
+    """Each platform's customers' figures in ``result`` (simulated from ``pickups``)."""
+    tags = tagged_demand(problem, origins, pickups)
+    cohorts = result.run.plan
+    rows = cohort_rows(
+        tags.demand, cohorts.cohort_origin, cohorts.cohort_destination, cohorts.cohort_hour
+    )
+    nodes = problem.network.nodes
+    start = problem.scenario.start.date()
+    origin_ids = [nodes[int(o)].id for o in tags.demand.origin[rows].tolist()]
+    days = (tags.demand.hour[rows] // 24).tolist()
+    delays = tags.delay_days[rows].tolist()
+    released = tags.released[rows].tolist()
+    platforms = sorted({p for pool in pools.values() for p in pool})
+    shares = {platform: np.zeros(len(rows)) for platform in platforms}
+    for position, (origin, day, delay, is_released) in enumerate(
+        zip(origin_ids, days, delays, released, strict=True)
+    ):
+        if not is_released:
+            continue
+        pool = pools.get((origin, start.fromordinal(start.toordinal() + int(day)), int(delay)))
+        total = sum(pool.values()) if pool else 0.0
+        if not pool or total <= 0:
+            continue
+        for platform, amount in pool.items():
+            shares[platform][position] = amount / total
+    return weighted_groups(result.run, tags, rows, shares)
