@@ -45,6 +45,18 @@ def _(msgid: str, /, **params: Any) -> Message:
     return Message(msgid, params)
 
 
+BILINGUAL = "{en}"
+"""The msgid of :func:`bilingual`: the one entry whose translation (``{zh}``) uses another
+placeholder than its source."""
+
+
+def bilingual(zh: str, en: str) -> Message:
+    """Text that data keeps in both languages (a rules file's ``zh`` and ``en`` columns) as a
+    message that can be stored like any other: the Chinese catalogue renders the msgid
+    ``{en}`` as ``{zh}``, every other language shows ``en``."""
+    return _("{en}", zh=zh, en=en)
+
+
 def normalise_language(language: str) -> str:
     """Map user spellings (``zh``, ``zh-CN``, ``en_US``) to a supported catalogue name."""
     cleaned = language.replace("-", "_").strip()
@@ -88,15 +100,23 @@ def render(message: Message | str, language: str | None = None) -> str:
     if isinstance(message, str):
         return message
     template = gettext(message.msgid, language)
-    params = {
-        key: render(value, language) if isinstance(value, Message) else value
-        for key, value in message.params.items()
-    }
+    params = {key: _rendered(value, language) for key, value in message.params.items()}
     try:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         # A broken translation must never hide the message: fall back to the source text.
         return message.msgid.format(**params)
+
+
+def _rendered(value: Any, language: str | None) -> Any:
+    """A parameter as the sentence shows it: a message rendered, a list or tuple of messages
+    rendered and joined as the language lists things (、 in Chinese, commas in English)."""
+    if isinstance(value, Message):
+        return render(value, language)
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Message) for v in value):
+        separator = "、" if normalise_language(language or current_language()) == "zh_CN" else ", "
+        return separator.join(render(item, language) for item in value)
+    return value
 
 
 def invalid(message: Message) -> Exception:

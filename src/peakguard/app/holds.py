@@ -35,7 +35,7 @@ from peakguard.app.security_evidence import (
 )
 from peakguard.cases.holds import HoldState, HoldStep, hold_rules, transition
 from peakguard.errors import ForbiddenError, InvalidInputError, NotFoundError, Problem
-from peakguard.i18n import _
+from peakguard.i18n import _, bilingual
 from peakguard.identity.model import (
     Channel,
     OrganisationKind,
@@ -214,7 +214,7 @@ def _report(
                 node=hold.node_id,
                 region=hold.region,
                 held_from=hold.held_from,
-                category=f"{category.zh} / {category.en}",
+                category=bilingual(category.zh, category.en),
                 evidence=hold.evidence[:300],
                 files=", ".join(file_names) or "-",
             ),

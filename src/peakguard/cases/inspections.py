@@ -249,7 +249,7 @@ def next_state(state: InspectionState, action: InspectionAction) -> InspectionSt
                 "take: {allowed}.",
                 state=state_label(state),
                 action=action_label(action),
-                allowed=", ".join(item.value for item in allowed) or "—",
+                allowed=tuple(action_label(item) for item in allowed) or "—",
             ),
             tuple(item.value for item in allowed),
         )

@@ -144,7 +144,7 @@ def transition(
             raise IllegalTransitionError(
                 _(
                     "The step {step} is not yours to take: it is the {side}'s.",
-                    step=step,
+                    step=_move_label(table, step),
                     side=side_name(next(iter(move.sides))),
                 ),
                 allowed(table, state),
@@ -153,12 +153,18 @@ def transition(
     raise IllegalTransitionError(
         _(
             "A record in state {state} cannot take the step {step}; it can take: {steps}.",
-            state=state,
-            step=step,
-            steps=", ".join(steps) or "—",
+            state=state_label(state),
+            step=_move_label(table, step),
+            steps=tuple(_move_label(table, each) for each in steps) or "—",
         ),
         steps,
     )
+
+
+def _move_label(table: tuple[Transition, ...], step: str) -> Message:
+    """A step of ``table`` in the reader's words (a penalty case's steps are kept in its
+    history as ``penalty.<step>``)."""
+    return step_label(f"penalty.{step}" if table is PENALTY_TRANSITIONS else step)
 
 
 def side_name(side: Side) -> Message:
@@ -311,6 +317,16 @@ def step_label(step: str) -> Message:
         "penalty.not_punish": _("decided not to punish"),
     }
     return labels.get(step.removesuffix(EXTENDED), _("step {step}", step=step))
+
+
+def clock_outcome_label(outcome: str) -> Message:
+    """How a stopped order clock ended, in words."""
+    labels: dict[str, Message] = {
+        "met": _("reported in time"),
+        "late": _("reported late"),
+        "breached": _("deadline passed without a report"),
+    }
+    return labels.get(outcome, _("stopped"))
 
 
 def basis_label(basis: str) -> Message:

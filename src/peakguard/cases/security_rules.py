@@ -148,7 +148,7 @@ def check_fine(
                     minimum=company.minimum,
                     maximum=company.maximum,
                     law=rule.penalty_citation,
-                    rule=rule.key,
+                    rule=rule.citation,
                     amount=company_fine,
                 ),
             )
@@ -159,7 +159,7 @@ def check_fine(
             message = _(
                 "{law} sets no fine of the persons responsible for {rule}: leave it out",
                 law=rule.penalty_citation,
-                rule=rule.key,
+                rule=rule.citation,
             )
             problems.append(Problem(f"{where}person_fine", message))
         elif not persons.covers(person_fine):

@@ -36,7 +36,12 @@ from peakguard.app.rectification import (
 )
 from peakguard.app.rectification_files import export_orders
 from peakguard.app.rectification_views import OrderClock
-from peakguard.cases.rectification import basis_label, state_label, step_label
+from peakguard.cases.rectification import (
+    basis_label,
+    clock_outcome_label,
+    state_label,
+    step_label,
+)
 from peakguard.cases.security_rules import security_rules
 from peakguard.cli.console import (
     LOCAL,
@@ -74,7 +79,7 @@ def _clock(clock: OrderClock | None) -> str:
     if clock is None:
         return "-"
     if clock.remaining is None:
-        return f"{clock.outcome} ({_moment(clock.due_at)})"
+        return f"{render(clock_outcome_label(clock.outcome))} ({_moment(clock.due_at)})"
     days = clock.remaining / timedelta(days=1)
     if days < 0:
         return render(

@@ -39,7 +39,12 @@ from peakguard.app.rectification import (
     respond_to_order,
 )
 from peakguard.app.rectification_views import OrderClock, OrderView
-from peakguard.cases.rectification import basis_label, state_label, step_label
+from peakguard.cases.rectification import (
+    basis_label,
+    clock_outcome_label,
+    state_label,
+    step_label,
+)
 from peakguard.cases.security_rules import security_rules
 from peakguard.domain.scans import CHINA_STANDARD_TIME
 from peakguard.errors import (
@@ -104,11 +109,7 @@ def remaining_words(clock: OrderClock | None, language: str) -> str:
     if clock is None:
         return "—"
     if clock.remaining is None:
-        outcomes: dict[str, Message] = {
-            "met": _("reported in time"), "late": _("reported late"),
-            "breached": _("deadline passed without a report"), "running": _("stopped"),
-        }  # fmt: skip
-        return render(outcomes.get(clock.outcome, _("stopped")), language)
+        return render(clock_outcome_label(clock.outcome), language)
     hours = clock.remaining / timedelta(hours=1)
     if hours < 0:
         return render(_("overdue by {days:.1f} days", days=-hours / 24), language)
