@@ -1,0 +1,182 @@
+"""The compiled engine's two moves: take parcels from the front of a list, write them back.
+
+:func:`take` removes up to an amount from the front of a queue or lane buffer into the staging
+area, oldest batch first, splitting the last batch it touches in proportion (parcels that
+joined in the same hour are interchangeable). :func:`flush` writes the staged fractions back as
+one new batch per group (a node, a lane, or an arrival hour), merging the fractions of one
+cohort and hop that land in the same batch when the run is not traced (their later shares are
+proportional to their parcels, so one row serves for both).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from numba import njit
+
+from peakguard.simulate.kernel_pools import (
+    ARRIVED,
+    COHORT,
+    EPSILON,
+    GROUP,
+    HOP,
+    LENGTH,
+    LIVE,
+    NONE,
+    PLACE,
+    SINCE,
+    SORTED,
+    STAGED,
+    START,
+    USED,
+    Pools,
+    append,
+    drop_head,
+    new_batch,
+    reserve_rows,
+    stage,
+)
+
+
+@njit(cache=True)
+def take(
+    pools: Pools, counters: Any, heads: Any, tails: Any, place: int, amount: float,
+    ready_before: int, group: int,
+) -> tuple[Pools, float]:  # fmt: skip
+    """Stage up to ``amount`` parcels from the front of list ``place`` (batches whose hour is
+    before ``ready_before``), all in ``group``; the parcels taken (batch totals)."""
+    traced = pools[0].shape[1] > ARRIVED
+    remaining, taken = amount, 0.0
+    while remaining > EPSILON:
+        fractions, parcels, batches, totals = pools[0], pools[1], pools[2], pools[3]
+        batch = heads[place]
+        if batch == NONE or batches[batch, SINCE] >= ready_before:
+            break
+        total = totals[batch]
+        start, length = batches[batch, START], batches[batch, LENGTH]
+        whole = total <= remaining + EPSILON
+        share = 1.0 if whole else remaining / total
+        for row in range(start, start + length):
+            part = parcels[row] if whole else parcels[row] * share
+            arrived = fractions[row, ARRIVED] if traced else NONE
+            sorted_at = fractions[row, SORTED] if traced else NONE
+            pools = stage(
+                pools,
+                counters,
+                fractions[row, COHORT],
+                fractions[row, HOP],
+                arrived,
+                sorted_at,
+                group,
+                part,
+            )
+            if not whole:
+                parcels[row] = parcels[row] - part
+        if whole:
+            remaining -= total
+            taken += total
+            drop_head(batches, heads, tails, place, counters)
+        else:
+            totals[batch] = total - remaining
+            taken += remaining
+            remaining = 0.0
+    return pools, taken
+
+
+@njit(cache=True)
+def _merge_staged(pools: Pools, counters: Any, slot: Any, first: int) -> None:
+    """Fold staged fractions of one cohort, hop and group into the first of them."""
+    staged, staged_parcels = pools[4], pools[5]
+    end = counters[STAGED]
+    for row in range(first, end):
+        group = staged[row, GROUP]
+        if group == NONE:
+            continue
+        cohort = staged[row, COHORT]
+        other = slot[cohort]
+        if (
+            other >= first
+            and staged[other, GROUP] == group
+            and staged[other, HOP] == staged[row, HOP]
+        ):
+            staged_parcels[other] += staged_parcels[row]
+            staged[row, GROUP] = NONE
+        else:
+            slot[cohort] = row
+    for row in range(first, end):
+        slot[staged[row, COHORT]] = NONE
+
+
+@njit(cache=True)
+def flush(
+    pools: Pools, counters: Any, scratch: Any, first: int, since: int, heads: Any, tails: Any,
+    target_list: int, place: int,
+) -> Pools:  # fmt: skip
+    """Write staged rows from ``first`` on as one batch per group, stamped ``since``, at the
+    end of list ``group`` (or of ``target_list`` when given), its place ``place`` (or the
+    group); untraced, fractions of one cohort and hop in a group are merged first.
+
+    ``scratch`` is (slot per cohort, and per group: rows, next row, batch, groups touched),
+    all ``NONE``/0 between calls."""
+    slot, count, next_row, batch_of, touched = scratch
+    if pools[0].shape[1] <= ARRIVED:
+        _merge_staged(pools, counters, slot, first)
+    staged = pools[4]
+    end = counters[STAGED]
+    groups, rows = 0, 0
+    for row in range(first, end):
+        group = staged[row, GROUP]
+        if group == NONE:
+            continue
+        if count[group] == 0:
+            touched[groups] = group
+            groups += 1
+        count[group] += 1
+        rows += 1
+    pools = reserve_rows(pools, counters, rows)
+    for index in range(groups):
+        group = touched[index]
+        pools, batch = new_batch(pools, counters)
+        batches, totals = pools[2], pools[3]
+        batches[batch, START] = counters[USED]
+        batches[batch, LENGTH] = count[group]
+        batches[batch, SINCE] = since
+        batches[batch, PLACE] = place if place != NONE else group
+        totals[batch] = 0.0
+        next_row[group] = counters[USED]
+        batch_of[group] = batch
+        counters[USED] += count[group]
+        counters[LIVE] += count[group]
+        append(batches, heads, tails, target_list if target_list != NONE else group, batch)
+    _write_rows(pools, counters, scratch, first)
+    for index in range(groups):
+        count[touched[index]] = 0
+    counters[STAGED] = first
+    return pools
+
+
+@njit(cache=True)
+def _write_rows(pools: Pools, counters: Any, scratch: Any, first: int) -> None:
+    """Copy the staged rows into the rows :func:`flush` set aside for their groups."""
+    fractions, parcels, totals, staged, staged_parcels = (
+        pools[0],
+        pools[1],
+        pools[3],
+        pools[4],
+        pools[5],
+    )
+    _slot, _count, next_row, batch_of, _touched = scratch
+    traced = fractions.shape[1] > ARRIVED
+    for row in range(first, counters[STAGED]):
+        group = staged[row, GROUP]
+        if group == NONE:
+            continue
+        target = next_row[group]
+        next_row[group] = target + 1
+        fractions[target, COHORT] = staged[row, COHORT]
+        fractions[target, HOP] = staged[row, HOP]
+        if traced:
+            fractions[target, ARRIVED] = staged[row, ARRIVED]
+            fractions[target, SORTED] = staged[row, SORTED]
+        parcels[target] = staged_parcels[row]
+        totals[batch_of[group]] += staged_parcels[row]

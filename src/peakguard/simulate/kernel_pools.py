@@ -1,0 +1,196 @@
+"""The compiled engine's storage: fractions and batches in growable arrays, and FIFO lists.
+
+Every fraction of a cohort the network holds is a row of the *arena*: ``fractions[row]`` has
+its cohort, the hop of its route it is at, and (traced runs only) the hours it arrived at and
+was sorted at its node; ``parcels[row]`` its parcels. A *batch* (fractions that joined a place
+in the same hour) is a contiguous run of arena rows: ``batches[b]`` holds its start, length,
+hour (``since``), the next batch of its list and its place, ``totals[b]`` its parcels. Node
+queues, lane buffers and the batches on lanes (one list per arrival hour) are linked lists of
+batches, oldest first, by ``heads``/``tails`` arrays.
+
+A run's growable arrays travel together as one tuple, :data:`Pools`; every function that may
+grow one returns the tuple (its arrays possibly reallocated), and the caller rebinds it.
+``counters`` holds the pools' fill levels (see the ``USED``… constants).
+
+These functions are compiled with Numba (``cache=True``: once per machine, see decision
+0016); they are called only from :mod:`peakguard.simulate.kernel`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+# Columns of ``fractions`` (int32): traced runs keep all four, others the first two.
+COHORT, HOP, ARRIVED, SORTED = 0, 1, 2, 3
+# Columns of ``batches`` (int64).
+START, LENGTH, SINCE, NEXT, PLACE = 0, 1, 2, 3, 4
+BATCH_COLUMNS = 5
+# Columns of ``staged`` (int64): a fraction taken and not yet written back, and its group.
+GROUP = 4
+STAGED_COLUMNS = 5
+# Columns of ``records`` (int64): the trace's rows.
+RECORD_COLUMNS = 6
+# ``counters``: arena rows used, arena rows live, batches used, first free batch, rows staged,
+# trace rows recorded.
+USED, LIVE, BATCHES_USED, FREE, STAGED, RECORDED = 0, 1, 2, 3, 4, 5
+COUNTERS = 6
+EPSILON = 1e-9
+"""Parcels below this count as none (as in :mod:`peakguard.simulate.batches`)."""
+NONE = -1
+
+Pools = tuple[Any, ...]
+"""(fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels)."""
+
+
+def new_pools(rows: int, batches: int, columns: int, traced: bool) -> Pools:
+    """Empty pools with room for ``rows`` fractions and ``batches`` batches to start with."""
+    return (
+        np.zeros((max(rows, 16), columns), dtype=np.int32),
+        np.zeros(max(rows, 16)),
+        np.full((max(batches, 16), BATCH_COLUMNS), NONE, dtype=np.int64),
+        np.zeros(max(batches, 16)),
+        np.zeros((1024, STAGED_COLUMNS), dtype=np.int64),
+        np.zeros(1024),
+        np.zeros((1024 if traced else 0, RECORD_COLUMNS), dtype=np.int64),
+        np.zeros(1024 if traced else 0),
+    )
+
+
+@njit(cache=True)
+def _grown_rows(table: Any, values: Any, needed: int) -> tuple[Any, Any]:
+    """``table`` and ``values`` with at least ``needed`` rows (half again as many)."""
+    size = max(needed, len(values) + len(values) // 2 + 16)
+    bigger = np.zeros((size, table.shape[1]), dtype=table.dtype)
+    bigger[: len(values)] = table
+    more = np.zeros(size)
+    more[: len(values)] = values
+    return bigger, more
+
+
+@njit(cache=True)
+def reserve_rows(pools: Pools, counters: Any, rows: int) -> Pools:
+    """The pools with room for ``rows`` more arena rows."""
+    fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels = pools
+    needed = counters[USED] + rows
+    if needed > len(parcels):
+        fractions, parcels = _grown_rows(fractions, parcels, needed)
+    return (fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels)
+
+
+@njit(cache=True)
+def new_batch(pools: Pools, counters: Any) -> tuple[Pools, int]:
+    """A batch slot (a freed one if any), and the pools (the batch table grown if needed)."""
+    fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels = pools
+    free = counters[FREE]
+    if free != NONE:
+        counters[FREE] = batches[free, NEXT]
+        return pools, free
+    index = counters[BATCHES_USED]
+    if index >= len(totals):
+        size = len(totals) + len(totals) // 2 + 16
+        bigger = np.full((size, BATCH_COLUMNS), NONE, dtype=np.int64)
+        bigger[: len(totals)] = batches
+        more = np.zeros(size)
+        more[: len(totals)] = totals
+        batches, totals = bigger, more
+    counters[BATCHES_USED] = index + 1
+    grown = (fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels)
+    return grown, index
+
+
+@njit(cache=True)
+def append(batches: Any, heads: Any, tails: Any, place: int, batch: int) -> None:
+    """Put ``batch`` at the end of list ``place``."""
+    batches[batch, NEXT] = NONE
+    if tails[place] == NONE:
+        heads[place] = batch
+    else:
+        batches[tails[place], NEXT] = batch
+    tails[place] = batch
+
+
+@njit(cache=True)
+def drop_head(batches: Any, heads: Any, tails: Any, place: int, counters: Any) -> None:
+    """Remove the first batch of list ``place`` and free its slot (its rows become garbage)."""
+    batch = heads[place]
+    heads[place] = batches[batch, NEXT]
+    if heads[place] == NONE:
+        tails[place] = NONE
+    counters[LIVE] -= batches[batch, LENGTH]
+    batches[batch, NEXT] = counters[FREE]
+    counters[FREE] = batch
+
+
+@njit(cache=True)
+def stage(
+    pools: Pools, counters: Any, cohort: int, hop: int, arrived: int, sorted_at: int,
+    group: int, amount: float,
+) -> Pools:  # fmt: skip
+    """Add one fraction to the staging area (growing it if needed)."""
+    fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels = pools
+    row = counters[STAGED]
+    if row >= len(staged_parcels):
+        staged, staged_parcels = _grown_rows(staged, staged_parcels, row + 1)
+    staged[row, COHORT] = cohort
+    staged[row, HOP] = hop
+    staged[row, ARRIVED] = arrived
+    staged[row, SORTED] = sorted_at
+    staged[row, GROUP] = group
+    staged_parcels[row] = amount
+    counters[STAGED] = row + 1
+    return (fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels)
+
+
+@njit(cache=True)
+def record(
+    pools: Pools, counters: Any, chosen: Any, row: Any, amount: float
+) -> Pools:  # fmt: skip
+    """Add a trace row (cohort, node, arrived, sorted, departed, lane) if its cohort is chosen."""
+    if not chosen[row[0]]:
+        return pools
+    fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels = pools
+    index = counters[RECORDED]
+    if index >= len(record_parcels):
+        records, record_parcels = _grown_rows(records, record_parcels, index + 1)
+    records[index] = row
+    record_parcels[index] = amount
+    counters[RECORDED] = index + 1
+    return (fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels)
+
+
+@njit(cache=True)
+def compact(pools: Pools, counters: Any, lists: Any) -> Pools:
+    """The arena rewritten with only the rows of live batches (every list in ``lists``, a
+    tuple of (heads, tails) pairs), when garbage outweighs what is live."""
+    fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels = pools
+    live = counters[LIVE]
+    if counters[USED] - live <= max(live, 1 << 16):
+        return pools
+    size = live + live // 2 + 16
+    new_fractions = np.zeros((size, fractions.shape[1]), dtype=fractions.dtype)
+    new_parcels = np.zeros(size)
+    row = 0
+    for heads, _tails in lists:
+        for place in range(len(heads)):
+            batch = heads[place]
+            while batch != NONE:
+                start, length = batches[batch, START], batches[batch, LENGTH]
+                new_fractions[row : row + length] = fractions[start : start + length]
+                new_parcels[row : row + length] = parcels[start : start + length]
+                batches[batch, START] = row
+                row += length
+                batch = batches[batch, NEXT]
+    counters[USED] = row
+    return (
+        new_fractions,
+        new_parcels,
+        batches,
+        totals,
+        staged,
+        staged_parcels,
+        records,
+        record_parcels,
+    )
