@@ -2,23 +2,27 @@
 
 Parcels move as cohorts (origin, destination, hour accepted). Every hour:
 
-1. parcels arriving from lanes, and parcels accepted at their origin, join the node's queue
-   as one batch stamped with the hour;
-2. lanes whose departure falls in the hour leave, carrying up to their capacity from the
-   parcels sorted in earlier hours, oldest first; a departure to a closed node, or (with the
-   ``block`` policy) to a node without free storage, carries only what fits;
+1. lanes whose departure falls in the hour leave, carrying up to their capacity from the
+   parcels sorted in earlier hours, oldest first; a departure to a closed node carries nothing,
+   and (with the ``block`` policy) one to a node loads only what the node is projected to have
+   room for when it arrives (:mod:`peakguard.simulate.blocking`);
+2. parcels arriving from lanes, and parcels accepted at their origin, join the node's queue
+   as one batch stamped with the hour; under ``block``, what arrives at a node without room
+   for it waits on the lane, at the node's gate, for the next hour;
 3. each node sorts up to its capacity for the hour, oldest batch first; when a batch is only
    partly sorted, every cohort in it is sorted in the same proportion (parcels that arrived in
    the same hour are interchangeable); sorted parcels wait for the next lane on their route,
    or, at their destination, are delivered at the end of the hour;
 4. the node's backlog (queued + sorted and waiting to leave) is recorded.
 
-Because batches keep their order, the time every fraction of every cohort spent at every node
-is known, and is recorded when ``trace`` is on.
+Departures leave before arrivals join, so a node's room at the end of an hour counts what its
+own vehicles took away in the hour. Because batches keep their order, the time every fraction
+of every cohort spent at every node is known, and is recorded when ``trace`` is on.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,7 +30,8 @@ import numpy as np
 import numpy.typing as npt
 
 from peakguard.simulate.batches import EPSILON, UNTRACED, Batch, merge, take
-from peakguard.simulate.plan import IntArray, SimulationPlan, StoragePolicy
+from peakguard.simulate.blocking import Outflow, gate, project_holding, room_on_arrival
+from peakguard.simulate.plan import FloatArray, IntArray, SimulationPlan, StoragePolicy
 from peakguard.simulate.run_state import (
     HOURS_A_DAY,
     STILL_THERE,
@@ -109,13 +114,14 @@ def simulate_plan(
     if snapshot_at is not None and not first <= snapshot_at <= hours:
         raise ValueError(f"snapshot_at must be an hour from {first} to {hours}")
     intake = _Intake.of(plan)
+    outflow = Outflow.of(plan) if plan.policy is StoragePolicy.block else None
     last_hop = plan.route_length - 1
     taken: SimulationState | None = None
     for hour in range(first, hours):
         if hour == snapshot_at:
             taken = capture(state, plan, hour, delivered_before + _delivered(state, first, hour))
+        _depart(state, plan, hour, outflow)
         _join(state, plan, hour, intake.accepted_in(hour))
-        _depart(state, plan, hour)
         _sort(state, plan, hour, last_hop)
         _record_backlog(state, plan, hour)
         if progress is not None and (hour % HOURS_A_DAY == HOURS_A_DAY - 1 or hour == hours - 1):
@@ -143,14 +149,18 @@ def _chosen_after(
 
 
 def _join(state: RunState, plan: SimulationPlan, hour: int, accepted: IntArray) -> None:
-    """Step 1: parcels arriving from lanes, then the cohorts ``accepted`` at their origins,
-    join each node's queue as one batch stamped with the hour."""
+    """Step 2: parcels arriving from lanes, then the cohorts ``accepted`` at their origins,
+    join each node's queue as one batch stamped with the hour (under ``block``, only what the
+    node has room for of what arrives; the rest waits at its gate for the next hour)."""
     joining: dict[int, list[Batch]] = {}
-    reserved = state.reserved
+    ring = state.incoming.shape[1]
+    state.incoming[:, hour % ring] = 0.0
     for node, batch in state.transit.pop(hour, []):
-        reserved[node] -= batch.total
-        state.moving -= batch.total
         joining.setdefault(node, []).append(batch)
+    if plan.policy is StoragePolicy.block:
+        for node, batches in joining.items():
+            joining[node] = _through_the_gate(state, plan, hour, node, batches)
+    state.moving -= sum(batch.total for batches in joining.values() for batch in batches)
     if len(accepted):
         traced = state.tracer is not None
         origins = plan.cohort_origin[accepted]
@@ -167,20 +177,54 @@ def _join(state: RunState, plan: SimulationPlan, hour: int, accepted: IntArray) 
                 )
             )
     for node, batches in joining.items():
+        if not batches:
+            continue
         batch = merge(batches, hour)
         total = batch.total
         state.queues[node].append(batch)
         state.queue_total[node] += total
         state.arrived[node, hour] += total
-        reserved[node] = max(reserved[node], 0.0)
 
 
-def _depart(state: RunState, plan: SimulationPlan, hour: int) -> None:
-    """Step 2: the lanes leaving in the hour carry up to their capacity (or the room at a
-    closed or, under ``block``, full node) from the parcels sorted earlier, oldest first."""
+def _through_the_gate(
+    state: RunState, plan: SimulationPlan, hour: int, node: int, batches: list[Batch]
+) -> list[Batch]:
+    """What of the ``batches`` arriving at ``node`` it has room for (all of it, but for a
+    projection the node's own departures did not bear out); the rest, each cohort in the same
+    proportion, stays on the lane and arrives again in the next hour, first in line."""
+    arriving = merge(batches, hour)
+    room = gate(
+        float(plan.storage_capacity[node]),
+        float(state.queue_total[node]),
+        float(state.buffer_total[node]),
+        arriving.total,
+    )
+    if room >= arriving.total - EPSILON:
+        return batches
+    line = deque([arriving])
+    taken = take(line, room, ready_before=hour + 1) if room > EPSILON else None
+    rest = line[0]
+    rest.since = hour + 1
+    if state.tracer is not None:
+        rest.arrived = np.full(len(rest.cohort), hour + 1)
+    state.transit.setdefault(hour + 1, []).insert(0, (node, rest))
+    state.incoming[node, (hour + 1) % state.incoming.shape[1]] += rest.total
+    state.blocked[node, hour] += rest.total
+    return [] if taken is None else [taken]
+
+
+def _depart(state: RunState, plan: SimulationPlan, hour: int, outflow: Outflow | None) -> None:
+    """Step 1: the lanes leaving in the hour carry up to their capacity (nothing to a closed
+    node; under ``block``, what the target has room for on arrival) from the parcels sorted
+    earlier, oldest first."""
     if hour not in plan.departures:
         return
     departing, capacities = plan.departures[hour]
+    holding = (
+        None
+        if outflow is None
+        else project_holding(state.queue_total, state.buffer_total, state.incoming, outflow, hour)
+    )
     for lane, capacity in zip(departing.tolist(), capacities.tolist(), strict=True):
         if state.lane_buffer_total[lane] <= EPSILON:
             continue
@@ -188,31 +232,47 @@ def _depart(state: RunState, plan: SimulationPlan, hour: int) -> None:
         if not plan.accepting[origin, hour]:
             continue  # a closed node dispatches nothing
         target = int(plan.lane_destination[lane])
-        room = _room(state, plan, hour, lane, target, capacity)
+        room = _room(state, plan, hour, lane, capacity, holding)
         if room <= EPSILON:
             continue
         moved = take(state.buffers[lane], room, ready_before=hour + 1)
         if moved is not None:
             _send(state, plan, hour, lane, moved)
+            if holding is not None:
+                holding[target, int(plan.lane_transit_hours[lane]) :] += moved.total
 
 
 def _room(
-    state: RunState, plan: SimulationPlan, hour: int, lane: int, target: int, capacity: float
+    state: RunState,
+    plan: SimulationPlan,
+    hour: int,
+    lane: int,
+    capacity: float,
+    holding: FloatArray | None,
 ) -> float:
-    """What a departure of ``lane`` can carry to ``target``; what it cannot, of what waits for
-    it, is recorded as blocked at the target."""
-    room = capacity
+    """What a departure of ``lane`` can carry: its capacity, nothing to a closed target, and
+    under ``block`` (``holding`` projected) no more than the target has room for on arrival.
+    What it cannot carry, of what waits for it, is recorded as blocked at the target (and,
+    when for want of room, against the lane)."""
+    target = int(plan.lane_destination[lane])
+    wanted = min(float(state.lane_buffer_total[lane]), capacity)
     if not plan.accepting[target, hour]:
-        room = 0.0
-    elif plan.policy is StoragePolicy.block:
-        free = (
-            plan.storage_capacity[target] - state.queue_total[target] - state.buffer_total[target]
-        )
-        room = min(room, max(0.0, free - state.reserved[target]))
-    wanted = min(state.lane_buffer_total[lane], capacity)
-    if room < wanted:
+        state.blocked[target, hour] += wanted
+        return 0.0
+    if holding is None:
+        return capacity
+    room = room_on_arrival(
+        holding,
+        float(plan.storage_capacity[target]),
+        target,
+        int(plan.lane_transit_hours[lane]),
+    )
+    if room < wanted - EPSILON:
         state.blocked[target, hour] += wanted - room
-    return room
+        state.blocked_hour.append(hour)
+        state.blocked_lane.append(lane)
+        state.blocked_parcels.append(wanted - room)
+    return min(room, capacity)
 
 
 def _send(state: RunState, plan: SimulationPlan, hour: int, lane: int, moved: Batch) -> None:
@@ -240,7 +300,7 @@ def _send(state: RunState, plan: SimulationPlan, hour: int, lane: int, moved: Ba
         )
         moved.arrived = np.full(count, arrival)
         moved.sorted_at = np.full(count, -1)
-    state.reserved[target] += amount
+    state.incoming[target, arrival % state.incoming.shape[1]] += amount
     state.moving += amount
     state.transit.setdefault(arrival, []).append((target, moved))
 

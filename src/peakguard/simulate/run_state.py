@@ -8,13 +8,15 @@ there (see :mod:`peakguard.simulate.state`).
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from peakguard.simulate.batches import UNTRACED, Batch
+from peakguard.simulate.blocking import ring_size
 from peakguard.simulate.plan import FloatArray, IntArray, SimulationPlan
 from peakguard.simulate.state import Fractions, SimulationState, StateCohorts
 
@@ -37,6 +39,23 @@ class Trace:
 
 
 @dataclass(frozen=True)
+class LaneBlocks:
+    """Departures that left parcels behind because their target had no room for them (the
+    ``block`` policy; a closed target is not counted here): ``parcels[i]`` waited at the origin
+    of ``lane[i]`` when it left in ``hour[i]``. One row per short departure, so the record stays
+    small unless storage is short: it is what says which hubs wait for room at which."""
+
+    hour: IntArray
+    lane: IntArray
+    parcels: FloatArray
+
+    @classmethod
+    def empty(cls) -> LaneBlocks:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, none, np.zeros(0))
+
+
+@dataclass(frozen=True)
 class SimulationRun:
     """The engine's output: node-hour series, deliveries, what is left, and the trace."""
 
@@ -50,8 +69,9 @@ class SimulationRun:
     queued: FloatArray
     """[node, hour] of the backlog, the parcels not yet sorted."""
     blocked: FloatArray
-    """[node, hour] parcels a departure to the node could not carry because it was full or
-    closed (recorded at the receiving node)."""
+    """[node, hour] parcels refused by the node: a departure to it could not carry them because
+    it was closed or (``block``) had no room for them on arrival, or they arrived and waited at
+    its gate because it was full (recorded at the receiving node)."""
     delivered: FloatArray
     """[cohort] parcels delivered."""
     delivered_hours: FloatArray
@@ -66,6 +86,8 @@ class SimulationRun:
     state: SimulationState | None = None
     """Where every parcel was at the start of the hour ``simulate_plan`` was asked to
     ``snapshot_at`` (None when it was not asked): a state a run can start from."""
+    lane_blocks: LaneBlocks = field(default_factory=LaneBlocks.empty)
+    """The departures short for room at their target, lane by lane (``block`` policy)."""
 
     @property
     def in_transit_at_end(self) -> float:
@@ -141,13 +163,18 @@ class RunState:
     """[node] parcels sorted at the node and waiting to leave, all lanes out."""
     lane_buffer_total: FloatArray
     """[lane] parcels waiting for the lane."""
-    reserved: FloatArray
-    """[node] parcels on lanes bound for the node (storage a ``block`` policy keeps for them)."""
+    incoming: FloatArray
+    """[node, hour of arrival modulo the ring] parcels on lanes bound for the node (what the
+    ``block`` policy's projection counts on; see :mod:`peakguard.simulate.blocking`)."""
     moving: float
     """Parcels on lanes, all lanes."""
     deliveries: list[tuple[IntArray, FloatArray, IntArray]]
     """(cohorts, parcels, hours taken) delivered since the last fold."""
     tracer: Tracer | None
+    blocked_hour: array[int]
+    blocked_lane: array[int]
+    blocked_parcels: array[float]
+    """The :class:`LaneBlocks` rows so far (compact: one row per short departure)."""
     # The series the run returns, as documented on SimulationRun.
     arrived: FloatArray
     processed: FloatArray
@@ -173,10 +200,13 @@ class RunState:
             queue_total=np.zeros(nodes),
             buffer_total=np.zeros(nodes),
             lane_buffer_total=np.zeros(lanes),
-            reserved=np.zeros(nodes),
+            incoming=np.zeros((nodes, ring_size(plan))),
             moving=0.0,
             deliveries=[],
             tracer=tracer,
+            blocked_hour=array("q"),
+            blocked_lane=array("q"),
+            blocked_parcels=array("d"),
             arrived=np.zeros((nodes, hours)),
             processed=np.zeros((nodes, hours)),
             backlog=np.zeros((nodes, hours)),
@@ -208,7 +238,7 @@ class RunState:
         run.queue_total = state.queued.by_place(nodes)
         run.lane_buffer_total = state.waiting.by_place(lanes)
         np.add.at(run.buffer_total, plan.lane_origin, run.lane_buffer_total)
-        run.reserved = state.on_lanes.by_place(nodes)
+        _on_the_road(run.incoming, state.on_lanes)
         run.moving = state.on_lanes.total
         return run
 
@@ -228,7 +258,21 @@ class RunState:
             self.in_transit,
             self.tracer.trace() if self.tracer is not None else None,
             state,
+            LaneBlocks(
+                np.array(self.blocked_hour, dtype=np.int64),
+                np.array(self.blocked_lane, dtype=np.int64),
+                np.array(self.blocked_parcels, dtype=np.float64),
+            ),
         )
+
+
+def _on_the_road(incoming: FloatArray, on_lanes: Fractions) -> None:
+    """Add the parcels ``on_lanes`` to ``incoming`` by the node and hour they arrive."""
+    batches = len(on_lanes.place)
+    batch = np.repeat(np.arange(batches), np.diff(on_lanes.starts))
+    batch_parcels = np.bincount(batch, on_lanes.parcels, minlength=batches)
+    ring = incoming.shape[1]
+    np.add.at(incoming, (on_lanes.place, on_lanes.hour % ring), batch_parcels)
 
 
 def _batches(fractions: Fractions, base: int, traced: bool) -> list[tuple[int, Batch]]:
