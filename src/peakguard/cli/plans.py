@@ -40,6 +40,7 @@ from peakguard.optimize.comparison import PlanComparison
 from peakguard.optimize.releases import StaggerParameters
 from peakguard.optimize.reroute_parameters import RerouteParameters
 from peakguard.optimize.stagger import PickupPlan
+from peakguard.optimize.stagger_platforms import PlatformSchedule
 
 plan_app = typer.Typer(
     no_args_is_help=True, help="Plans that keep nodes inside capacity: staggered pickup, reroute"
@@ -102,6 +103,8 @@ def plan_stagger_command(
         written = write_stagger_files(outcome, out, language=settings().language)
         shown.update(task, completed=1, total=1)
     print_plan(outcome.plan, outcome.comparison)
+    if outcome.platforms is not None:
+        print_platforms(outcome.platforms)
     print_written(written)
 
 
@@ -297,3 +300,58 @@ def print_customer_groups(comparison: PlanComparison) -> None:
         ),
         rows,
     )
+
+
+MAX_PLATFORM_ROWS = 60
+"""Rows of the platforms' schedule printed; platform_quotas.csv holds every one."""
+
+
+def print_platforms(schedule: PlatformSchedule) -> None:
+    """Each platform's schedule (its share of the origins' quotas) and, when checked, its
+    customers counted from release. Nothing when no release names a platform."""
+    if not any(item.platform for item in schedule.quotas):
+        return
+    no_platform = plain(_("(no platform)"))
+    rows = [
+        (
+            item.platform or no_platform,
+            item.origin,
+            item.day.isoformat(),
+            f"{item.quota:,.0f}",
+            f"{item.released:,.0f}",
+        )
+        for item in schedule.quotas
+        if item.quota > 0.5 or item.released > 0.5
+    ]
+    print_table(
+        _("Schedule per platform (its share of each origin's quota)"),
+        (_("Platform"), _("Origin"), _("Day"), _("To pick up"), _("Released that day")),
+        rows[:MAX_PLATFORM_ROWS],
+    )
+    if len(rows) > MAX_PLATFORM_ROWS:
+        say(_("platform_quotas.csv holds all {count} rows.", count=f"{len(rows):,}"))
+    before = {item.key: item for item in schedule.customers_before}
+    customer_rows = [
+        (
+            item.key or no_platform,
+            f"{item.parcels:,.0f}",
+            f"{before[item.key].release_to_delivery_hours:.1f}" if item.key in before else "–",
+            f"{item.release_to_delivery_hours:.1f}",
+            f"{before[item.key].late_from_release:,.0f}" if item.key in before else "–",
+            f"{item.late_from_release:,.0f}",
+        )
+        for item in schedule.customers_after
+    ]
+    if customer_rows:
+        print_table(
+            _("Customers per platform, counted from release"),
+            (
+                _("Platform"),
+                _("Parcels released"),
+                _("Release to delivery, before (hours)"),
+                _("Release to delivery, with the plan (hours)"),
+                _("Late from release, before"),
+                _("Late from release, with the plan"),
+            ),
+            customer_rows,
+        )

@@ -47,7 +47,7 @@ class _ReleaseRow(BaseModel):
     release_day: date
     latest_day: date
     parcels: int = Field(ge=0, le=MAX_RELEASE_PARCELS)
-    platform: str = ""
+    platform: str | None = None
 
 
 def read_releases(
@@ -170,7 +170,7 @@ def _release(
         release_day=parsed.release_day,
         latest_day=parsed.latest_day,
         parcels=float(parsed.parcels),
-        platform=parsed.platform,
+        platform=parsed.platform or "",
     )
 
 

@@ -20,6 +20,7 @@ from tests.integration.access_requests import (
     inspections,
     notices,
     observed_warnings,
+    plan_schedules,
     real_name,
     rectification,
     security,
@@ -45,6 +46,7 @@ AREAS = (
     shuttles,
     coverage,
     notices,
+    plan_schedules,
 )
 DESK_REQUESTS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     key: maker for area in AREAS for key, maker in area.REQUESTS.items()

@@ -1,12 +1,14 @@
 """Plans on a stored network: staggered pickup (POST …/plans/stagger) and rerouting around
-closures (POST …/plans/reroute), as ``peakguard plan stagger|reroute``."""
+closures (POST …/plans/reroute), as ``peakguard plan stagger|reroute``; and the platforms'
+schedules of the staggering plans run as jobs (GET /plan-schedules…), each reader seeing its
+own part (:mod:`peakguard.app.plan_schedules`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Path, Request
 from pydantic import Field, JsonValue
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +18,12 @@ from peakguard.api.schemas import RequestModel, ResponseModel, documented
 from peakguard.api.security import requires
 from peakguard.app.bounds import WorkBounds, check_reroute_size, check_stagger_size
 from peakguard.app.networks import planning_network
+from peakguard.app.plan_schedules import (
+    ScheduleSummary,
+    check_platforms,
+    get_schedule,
+    list_schedules,
+)
 from peakguard.app.plans import (
     Releases,
     closure_requests,
@@ -35,7 +43,8 @@ from peakguard.optimize.reroute_parameters import ClosureRequest, RerouteParamet
 from peakguard.simulate.scenario import Scenario
 from peakguard.store.database import Store
 
-router = APIRouter(prefix="/networks/{name}/plans", tags=["plans"])
+router = APIRouter(tags=["plans"])
+PLANS = "/networks/{name}/plans"
 
 
 class ReleaseIn(RequestModel):
@@ -46,6 +55,8 @@ class ReleaseIn(RequestModel):
     release_day: Day
     latest_day: Day
     parcels: float
+    platform: str | None = None
+    """The code of the platform organisation that released the orders (none: no platform)."""
 
 
 class StaggerRequest(RequestModel):
@@ -187,15 +198,40 @@ class CustomersOut(ResponseModel):
     new_overflow_nodes: list[NewOverflowOut]
 
 
+class PlatformQuotaOut(ResponseModel):
+    """Parcels of ``platform``'s releases at ``origin`` to be picked up on ``day``: its share
+    of the origin's pickup quota (``platform`` empty: releases naming no platform)."""
+
+    platform: str
+    origin: str
+    carrier: str
+    region: str
+    day: str
+    quota: float
+    released: float
+
+
+class PlatformsOut(ResponseModel):
+    """Every platform's schedule; its customers counted from release when checked."""
+
+    no_platform_means: str
+    quotas: list[PlatformQuotaOut]
+    customers_before: list[CustomerGroupOut]
+    customers_after: list[CustomerGroupOut]
+
+
 class StaggerOut(ResponseModel):
     summary: StaggerSummaryOut
     quotas: list[QuotaOut]
     shortfalls: list[ShortfallOut]
     customers: CustomersOut | None = None
     """Present when the request asked for the check."""
+    platforms: PlatformsOut | None = None
 
 
-@router.post("/stagger", response_model=StaggerOut, responses=documented(404) | RUN_RESPONSES)
+@router.post(
+    PLANS + "/stagger", response_model=StaggerOut, responses=documented(404) | RUN_RESPONSES
+)
 async def stagger(
     request: Request,
     name: str,
@@ -217,6 +253,8 @@ async def stagger(
         if body.releases is None
         else parse_releases_document([row.model_dump(mode="json") for row in body.releases])
     )
+    if releases is not None:
+        await run_in_threadpool(check_platforms, store, releases.releases)
     windows = [] if releases is None else [(r.release_day, r.latest_day) for r in releases.releases]
     check_stagger_size(network, scenario, windows, check=body.check, bounds=bounds)
     parameters = choose_settings(body.settings, [StaggerParameters]).get(
@@ -341,7 +379,9 @@ class RerouteOut(ResponseModel):
     """One reroute per closure, in the scenario's order."""
 
 
-@router.post("/reroute", response_model=RerouteOut, responses=documented(404) | RUN_RESPONSES)
+@router.post(
+    PLANS + "/reroute", response_model=RerouteOut, responses=documented(404) | RUN_RESPONSES
+)
 async def reroute(
     request: Request,
     name: str,
@@ -390,3 +430,82 @@ def rerouted(
         reroute_plan_document(plan, comparison)
         for plan, comparison in zip(outcome.plans, outcome.comparisons, strict=True)
     ]
+
+
+class ScheduleSummaryOut(ResponseModel):
+    """A finished staggering plan with a schedule the reader may see."""
+
+    job_id: str
+    network: str
+    scenario: str
+    planned_by: str
+    """The organisation that made the plan."""
+    finished_at: datetime | None
+    platforms: list[str]
+    """The platforms whose schedule the reader sees (a platform: only its own)."""
+
+
+class ScheduleListOut(ResponseModel):
+    schedules: list[ScheduleSummaryOut]
+
+
+class ScheduleOut(ResponseModel):
+    """One plan's schedule as the reader may see it: a platform its own rows and figures, a
+    regulator the origins in its territory, a carrier its brand."""
+
+    plan: ScheduleSummaryOut
+    quotas: list[PlatformQuotaOut]
+    customers_before: list[CustomerGroupOut]
+    customers_after: list[CustomerGroupOut]
+
+
+def _summary_out(item: ScheduleSummary) -> ScheduleSummaryOut:
+    return ScheduleSummaryOut(
+        job_id=item.job_id,
+        network=item.network,
+        scenario=item.scenario,
+        planned_by=item.planned_by,
+        finished_at=item.finished_at,
+        platforms=list(item.platforms),
+    )
+
+
+@router.get("/plan-schedules", response_model=ScheduleListOut)
+def plan_schedules(
+    request: Request, actor: Annotated[Principal, requires(Permission.notice_read)]
+) -> ScheduleListOut:
+    """The finished staggering plans with a schedule the caller may see, newest first: a
+    platform every plan carrying its releases, a regulator or carrier (with ``plan.run``) its
+    own organisation's plans; anyone else none."""
+    store: Store = request.app.state.store
+    return ScheduleListOut(schedules=[_summary_out(i) for i in list_schedules(store, actor)])
+
+
+@router.get("/plan-schedules/{job_id}", response_model=ScheduleOut, responses=documented(404))
+def plan_schedule(
+    request: Request,
+    job_id: Annotated[str, Path(max_length=64)],
+    actor: Annotated[Principal, requires(Permission.notice_read)],
+) -> ScheduleOut:
+    """One plan's schedule: per platform, origin and day, the parcels of the platform's
+    releases to pick up, and each platform's customers counted from release — only the
+    caller's part (404 for a plan it sees nothing of, as for one that does not exist)."""
+    store: Store = request.app.state.store
+    view = get_schedule(store, actor, job_id, request.app.state.settings)
+    return ScheduleOut(
+        plan=_summary_out(view.summary),
+        quotas=[
+            PlatformQuotaOut(
+                platform=q.platform,
+                origin=q.origin,
+                carrier=q.carrier,
+                region=q.region,
+                day=q.day.isoformat(),
+                quota=q.quota,
+                released=q.released,
+            )
+            for q in view.quotas
+        ],
+        customers_before=[CustomerGroupOut.model_validate(g) for g in view.customers_before],
+        customers_after=[CustomerGroupOut.model_validate(g) for g in view.customers_after],
+    )

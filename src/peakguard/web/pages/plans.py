@@ -33,10 +33,12 @@ from peakguard.app.plan_job import (
     submit_reroute_job,
     submit_stagger_job,
 )
+from peakguard.app.plan_schedules import get_schedule
 from peakguard.config import Settings
 from peakguard.errors import ForbiddenError, InvalidInputError, Problem
 from peakguard.i18n import Message, _, render
 from peakguard.identity.model import Permission, Principal
+from peakguard.web.pages import plan_schedules
 from peakguard.web.pages.access import page_requires
 from peakguard.web.pages.job_forms import (
     SimulationForm,
@@ -52,7 +54,8 @@ from peakguard.web.pages.tables import Column, TableView, export_response
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 NEW = "/app/plans/new"
-NAVIGATION = (NavItem(NEW, _("New plan"), Permission.plan_run, 30),)
+router.include_router(plan_schedules.router)
+NAVIGATION = (NavItem(NEW, _("New plan"), Permission.plan_run, 30), *plan_schedules.NAVIGATION)
 Planner = Annotated[Principal, page_requires(Permission.plan_run)]
 """The API's permission for its plan routes: the pages show what the API would answer."""
 
@@ -380,12 +383,19 @@ def stagger_result(
     result = job.result or {}
     quotas, total = read_quotas(job_folder(request.app.state.settings, job.id))
     views = [hubs_view(result.get("hubs", []), language), quotas_view(quotas, total, language)]
+    if result.get("platforms"):
+        schedule = get_schedule(request.app.state.store, caller, job.id, request.app.state.settings)
+        views += [
+            plan_schedules.quotas_table(schedule.quotas[:MAX_QUOTA_ROWS], language),
+            *plan_schedules.customer_tables(schedule, language),
+        ]
     if (exported := export_response(views, request, language)) is not None:
         return exported
     values = values | {
         "figures": stagger_figures(result.get("summary", {}), language),
         "hubs": views[0],
         "quotas": views[1],
+        "platforms": views[2:],
         "files": _files(job),
         "report": f"/jobs/{job.id}/report",
         "report_name": PLAN_REPORT,

@@ -1,0 +1,297 @@
+"""Platforms on the staggering plan (issue 20, item 4), on the example network.
+
+``docs/examples/releases-platforms.csv``: two platforms over the example's outlets — youle
+10,000 and demo-platform 6,000 at ZTO-CD-O1 (one window), demo-platform 14,000 at ZTO-CD-O2,
+youle 8,000 at ZTO-MY-O1. Worked by hand from the plan's own per-origin quotas: at ZTO-CD-O1
+youle picks up 10/16 of each day's quota and demo-platform 6/16; ZTO-CD-O2's quota is all
+demo-platform's, ZTO-MY-O1's all youle's. Who sees which rows is checked on SQLite and
+PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from peakguard.app.accounts import create_organisation
+from peakguard.app.context import open_store
+from peakguard.app.jobs import STAGGER, job_folder
+from peakguard.app.plan_job import StaggerWork, perform_stagger_job
+from peakguard.app.plan_schedules import check_platforms, get_schedule, list_schedules
+from peakguard.app.plans import (
+    Releases,
+    StaggerOutcome,
+    plan_stagger,
+    read_releases_file,
+    write_stagger_files,
+)
+from peakguard.config import Settings
+from peakguard.domain.network import Network
+from peakguard.errors import InvalidInputError, NotFoundError
+from peakguard.formats.loading import load_network
+from peakguard.formats.release_document import read_releases
+from peakguard.formats.scenario_document import load_scenario
+from peakguard.identity.model import LOCAL_ADMINISTRATOR as ADMIN
+from peakguard.identity.model import (
+    Channel,
+    Organisation,
+    OrganisationKind,
+    Permission,
+    Principal,
+)
+from peakguard.optimize.problem import compile_problem
+from peakguard.optimize.releases import StaggerParameters
+from peakguard.optimize.stagger_customers import customer_figures
+from peakguard.optimize.stagger_runs import cohort_rows, pickups_as_released, tagged_demand
+from peakguard.simulate.scenario import Scenario
+from peakguard.store.database import Store
+from peakguard.store.jobs import NewJob
+from peakguard.store.recorded_jobs import record_finished_job
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+
+
+@pytest.fixture(scope="module")
+def example() -> tuple[Network, Scenario, Releases]:
+    network = load_network(EXAMPLES / "chengdu-mianyang.yaml")
+    scenario = load_scenario(EXAMPLES / "double11-small.yaml", network)
+    return (
+        network,
+        scenario,
+        read_releases_file(EXAMPLES / "releases-platforms.csv", network, scenario),
+    )
+
+
+@pytest.fixture(scope="module")
+def outcome(example: tuple[Network, Scenario, Releases]) -> StaggerOutcome:
+    network, scenario, releases = example
+    return plan_stagger(network, scenario, releases, actor=ADMIN)
+
+
+def test_each_platform_s_schedule_worked_by_hand(outcome: StaggerOutcome) -> None:
+    """youle 10/16 and demo-platform 6/16 of ZTO-CD-O1's quota each day; ZTO-CD-O2's quota is
+    demo-platform's, ZTO-MY-O1's youle's; nothing else is scheduled."""
+    assert outcome.platforms is not None
+    quota = {(q.origin, q.day): q.quota for q in outcome.plan.quotas}
+    expected: dict[tuple[str, str, object], float] = {}
+    for (origin, day), amount in quota.items():
+        if origin == "ZTO-CD-O1":
+            expected[("youle", origin, day)] = amount * 10 / 16
+            expected[("demo-platform", origin, day)] = amount * 6 / 16
+        elif origin == "ZTO-CD-O2":
+            expected[("demo-platform", origin, day)] = amount
+        elif origin == "ZTO-MY-O1":
+            expected[("youle", origin, day)] = amount
+    got = {(q.platform, q.origin, q.day): q.quota for q in outcome.platforms.quotas}
+    assert set(got) <= set(expected)
+    for key, amount in expected.items():
+        assert got.get(key, 0.0) == pytest.approx(amount, abs=1e-6), key
+    delayed = sum(q.quota for q in outcome.platforms.quotas if q.day > min(quota)[1])
+    assert delayed > 1000  # the example's plan does move parcels: the shares are not trivial
+
+
+def test_platforms_customers_add_up_to_the_total(outcome: StaggerOutcome) -> None:
+    """Released parcels, late ones and those picked up later, over the platforms, equal the
+    comparison's totals before and after."""
+    assert outcome.platforms is not None and outcome.comparison is not None
+    for groups, total in (
+        (outcome.platforms.customers_before, outcome.comparison.customers_before.total),
+        (outcome.platforms.customers_after, outcome.comparison.customers_after.total),
+    ):
+        assert [g.key for g in groups] == ["demo-platform", "youle"]
+        assert sum(g.parcels for g in groups) == pytest.approx(total.parcels, rel=1e-9)
+        assert sum(g.late_from_release for g in groups) == pytest.approx(
+            total.late_from_release, rel=1e-9
+        )
+        assert sum(g.delayed for g in groups) == pytest.approx(total.delayed, rel=1e-9)
+    youle_before = outcome.platforms.customers_before[1]
+    assert youle_before.parcels == pytest.approx(18_000)
+
+
+def test_a_platform_alone_at_an_origin_has_that_origin_s_figures(
+    example: tuple[Network, Scenario, Releases],
+) -> None:
+    """Independent reference: when youle alone releases at ZTO-CD-O1, its customers'
+    figures are that origin's, as the comparison counts them per origin."""
+    network, scenario, releases = example
+    alone = [
+        replace(r, platform="youle" if r.origin == "ZTO-CD-O1" else "demo-platform")
+        for r in releases.releases
+    ]
+    made = plan_stagger(network, scenario, Releases(alone, releases.places), actor=ADMIN)
+    assert made.platforms is not None and made.comparison is not None
+    for groups, figures in (
+        (made.platforms.customers_before, made.comparison.customers_before),
+        (made.platforms.customers_after, made.comparison.customers_after),
+    ):
+        youle = next(g for g in groups if g.key == "youle")
+        origin = next(g for g in figures.origins if g.key == "ZTO-CD-O1")
+        assert youle.parcels == pytest.approx(origin.parcels, rel=1e-9)
+        assert youle.release_to_delivery_hours == pytest.approx(
+            origin.release_to_delivery_hours, rel=1e-9
+        )
+        assert youle.late_from_release == pytest.approx(origin.late_from_release, rel=1e-9)
+
+
+def test_before_figures_per_platform_from_a_separate_count(
+    example: tuple[Network, Scenario, Releases], outcome: StaggerOutcome
+) -> None:
+    """The before-run's youle figure at ZTO-MY-O1 (youle's only there) recounted with the
+    per-origin counter on the comparison's own run."""
+    network, scenario, _releases = example
+    assert outcome.comparison is not None
+    problem = compile_problem(network, scenario)
+    releases = [r for r, _p in outcome.plan.release_pickups]
+    tags = tagged_demand(
+        problem, {q.origin for q in outcome.plan.quotas}, pickups_as_released(releases)
+    )
+    run = outcome.comparison.unplanned_result.run
+    rows = cohort_rows(
+        tags.demand, run.plan.cohort_origin, run.plan.cohort_destination, run.plan.cohort_hour
+    )
+    per_origin = {g.key: g for g in customer_figures(network, run, tags, rows).origins}
+    assert per_origin["ZTO-MY-O1"].parcels == pytest.approx(8_000)
+    assert per_origin["ZTO-CD-O2"].parcels == pytest.approx(14_000)
+
+
+def test_the_files_carry_the_platforms(outcome: StaggerOutcome, tmp_path: Path) -> None:
+    """platform_quotas.csv, the workbook's platforms sheet and plan.json hold the schedule;
+    each platform's rows at an origin add up to the origin's quota within rounding."""
+    write_stagger_files(outcome, tmp_path, language="en")
+    with (tmp_path / "platform_quotas.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["platform"] for row in rows} == {"youle", "demo-platform"}
+    assert {row["region"] for row in rows if row["origin"] == "ZTO-MY-O1"} == {"510703"}
+    quotas = {(q.origin, q.day.isoformat()): q.quota for q in outcome.plan.quotas}
+    summed: dict[tuple[str, str], float] = {}
+    for row in rows:
+        key = (row["origin"], row["day"])
+        summed[key] = summed.get(key, 0.0) + float(row["quota"])
+    for key, amount in summed.items():
+        assert amount == pytest.approx(quotas[key], abs=1.0)
+    sheet = load_workbook(tmp_path / "quotas.xlsx")["platforms"]
+    assert sheet.max_row == len(rows) + 1
+    document = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    assert [g["key"] for g in document["platforms"]["customers_after"]] == [
+        "demo-platform",
+        "youle",
+    ]
+
+
+def test_a_malformed_platform_is_refused_with_its_row(
+    tmp_path: Path, example: tuple[Network, Scenario, Releases]
+) -> None:
+    """A platform code with a space is located at its row and column; a file without the
+    column still reads (no platform)."""
+    network, scenario, _releases = example
+    bad = tmp_path / "releases.csv"
+    bad.write_text(
+        "origin,carrier,release_day,latest_day,parcels,platform\n"
+        "ZTO-CD-O1,ZTO,2026-11-10,2026-11-12,100,youle\n"
+        "ZTO-CD-O2,ZTO,2026-11-10,2026-11-12,100,tmall store\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInputError) as raised:
+        read_releases(bad, network=network, scenario=scenario)
+    assert [p.location for p in raised.value.problems] == ["releases.csv row 3, column platform"]
+    old, _places = read_releases(
+        EXAMPLES / "releases-small.csv", network=network, scenario=scenario
+    )
+    assert {r.platform for r in old} == {""}
+
+
+# -- who sees which rows, on both engines ----------------------------------------------------
+
+
+@pytest.fixture
+def store(database_url: str, tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(Settings(database_url=database_url, home=tmp_path))
+    yield opened
+    opened.engine.dispose()
+
+
+def _organisation(
+    store: Store, code: str, kind: OrganisationKind, carrier: str | None = None
+) -> Organisation:
+    return create_organisation(store, ADMIN, Organisation(code, code, kind, carrier=carrier))
+
+
+def _user(organisation: Organisation, *permissions: Permission) -> Principal:
+    return Principal(
+        f"u-{organisation.code}", organisation, frozenset(permissions), Channel.session
+    )
+
+
+def test_each_reader_sees_only_its_part(
+    store: Store, tmp_path: Path, example: tuple[Network, Scenario, Releases]
+) -> None:
+    """youle sees youle's rows and figures only, demo-platform its own, a platform without
+    releases and the public nothing; the ZTO company that made the plan every row; SF's
+    company (another organisation) nothing; ZTO's staff without plan.run nothing."""
+    youle = _organisation(store, "youle", OrganisationKind.platform)
+    demo = _organisation(store, "demo-platform", OrganisationKind.platform)
+    idle = _organisation(store, "idle-platform", OrganisationKind.platform)
+    zto = _organisation(store, "zto-hq", OrganisationKind.carrier, carrier="ZTO")
+    sf = _organisation(store, "sf-hq", OrganisationKind.carrier, carrier="SF")
+    public = _organisation(store, "the-public", OrganisationKind.public)
+    network, scenario, releases = example
+    check_platforms(store, releases.releases, releases.places)  # both are registered
+    job_id = uuid.uuid4().hex
+    folder = job_folder(tmp_path, job_id)
+    planner = _user(zto, Permission.plan_run, Permission.notice_read)
+    work = StaggerWork(network, scenario, releases, 2, StaggerParameters(), planner, "en")
+    result = perform_stagger_job(
+        work, folder, write_page=lambda *a, **k: folder / "plan.html", report=lambda *a: None
+    )
+    now = datetime.now(UTC)
+    record_finished_job(
+        store,
+        NewJob(job_id, STAGGER, zto.id, None, planner.label(), {}),
+        result=result,
+        started_at=now,
+        finished_at=now,
+        worker="test",
+    )
+    seen = get_schedule(store, _user(youle, Permission.notice_read), job_id, tmp_path)
+    assert {q.platform for q in seen.quotas} == {"youle"}
+    assert {q.origin for q in seen.quotas} == {"ZTO-CD-O1", "ZTO-MY-O1"}
+    assert [g["key"] for g in seen.customers_after] == ["youle"]
+    assert seen.summary.platforms == ("youle",)
+    listed = list_schedules(store, _user(youle, Permission.notice_read))
+    assert [(s.job_id, s.platforms, s.planned_by) for s in listed] == [
+        (job_id, ("youle",), "zto-hq")
+    ]
+    other = get_schedule(store, _user(demo, Permission.notice_read), job_id, tmp_path)
+    assert {q.platform for q in other.quotas} == {"demo-platform"}
+    assert sum(q.released for q in other.quotas) == pytest.approx(20_000)
+    for nobody in (
+        _user(idle, Permission.notice_read),
+        _user(public, Permission.notice_read),
+        _user(sf, Permission.plan_run, Permission.notice_read),
+        _user(zto, Permission.notice_read),
+    ):
+        assert list_schedules(store, nobody) == []
+        with pytest.raises(NotFoundError):
+            get_schedule(store, nobody, job_id, tmp_path)
+    whole = get_schedule(store, planner, job_id, tmp_path)
+    assert {q.platform for q in whole.quotas} == {"youle", "demo-platform"}
+    assert [g["key"] for g in whole.customers_before] == ["demo-platform", "youle"]
+    with pytest.raises(InvalidInputError) as raised:
+        check_platforms(store, [replace(releases.releases[0], platform="zto-hq")], ["f.csv row 2"])
+    assert [p.location for p in raised.value.problems] == ["f.csv row 2, column platform"]
+
+
+def test_the_check_is_needed_for_the_figures(example: tuple[Network, Scenario, Releases]) -> None:
+    """Without the simulated check the schedule is there, the customers' figures are not."""
+    network, scenario, releases = example
+    made = plan_stagger(network, scenario, releases, actor=ADMIN, check=False)
+    assert made.platforms is not None
+    assert made.platforms.customers_after == [] and len(made.platforms.quotas) > 0
