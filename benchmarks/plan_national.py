@@ -66,10 +66,14 @@ from peakguard.optimize.releases import (
     releases_from_scenario,
 )
 from peakguard.optimize.stagger import PickupPlan
+from peakguard.optimize.stagger_groups import Formulation
 from peakguard.simulate.plan import StoragePolicy
 from peakguard.simulate.scenario import DemandSettings, Scenario, VolumeMultiplier
 
 TARGET_SECONDS = 30.0
+PROGRAMS: dict[str, Formulation] = {"lp": "grouped", "full": "full"}
+"""Methods that run the program: ``lp`` the default (grouped) formulation, ``full`` the
+reference with one load column per origin."""
 FIRST_DAY = date(2026, 11, 1)
 PEAK = ((9, 1.3), (10, 2.2), (11, 1.7), (12, 1.3))
 PICKUP_HOURS = (13, 19)
@@ -315,8 +319,10 @@ def _one_run(case_file: Path, method: str, settings: StaggerParameters) -> dict[
     result: dict[str, Any] = {"method": method}
     try:
         compiled = problem.compile_problem(case.network, case.scenario)
-        if method == "lp":
-            plan = stagger.plan_pickups(compiled, case.releases, parameters=settings)
+        if method in PROGRAMS:
+            plan = stagger.plan_pickups(
+                compiled, case.releases, parameters=settings, formulation=PROGRAMS[method]
+            )
         else:
             plan = greedy.greedy_pickups(compiled, case.releases, parameters=settings)
     except highs.SolverError as error:
@@ -335,7 +341,18 @@ def _one_run(case_file: Path, method: str, settings: StaggerParameters) -> dict[
             "solve": plan.statistics.solve_seconds,
         }
         result["quality"] = _quality(case.network, plan)
+        result["overloaded"] = sorted({(item.node, item.kind) for item in plan.shortfalls})
+        result["objective"] = _objective(plan)
     return result
+
+
+def _objective(plan: PickupPlan) -> float:
+    """Phase 2's objective: delay plus the fairness terms (equal for equal programs)."""
+    settings = plan.parameters
+    return plan.delay_parcel_days + plan.parcels * (
+        settings.carrier_fairness * plan.worst_carrier_delay_days
+        + settings.origin_fairness * plan.worst_origin_delay_days
+    )
 
 
 def _quality(network: Network, plan: PickupPlan) -> dict[str, float]:
@@ -429,7 +446,7 @@ PHASES = (
 def _phases(run: dict[str, Any]) -> dict[str, float]:
     seconds = dict(run.get("seconds", {}))
     solves = run.get("solves", [])
-    if run["method"] == "lp":
+    if run["method"] in PROGRAMS:
         # One phase 1 and one phase 2 per round (rounds add the storage hours found over).
         if solves:
             seconds["phase 1 (least overflow)"] = sum(r["seconds"] for r in solves[0::2])
@@ -537,6 +554,8 @@ def report(case: Case, runs: list[dict[str, Any]], settings: StaggerParameters) 
     }
     if quality.get("lp") and quality.get("greedy"):
         lines += _quality_table(quality["lp"][0], quality["greedy"][0])
+    if by_method.get("lp") and by_method.get("full"):
+        lines += _against_full(by_method["lp"], by_method["full"])
     seconds = [run["total"] for run in by_method.get("lp", []) if "statistics" in run]
     if seconds:
         verdict = "met" if _median(seconds) < TARGET_SECONDS else "NOT met"
@@ -548,6 +567,36 @@ def report(case: Case, runs: list[dict[str, Any]], settings: StaggerParameters) 
     elif by_method.get("lp"):
         lines += ["", f"Target (optimal plan under {TARGET_SECONDS:.0f} s): NOT met (no plan)."]
     return "\n".join(lines)
+
+
+def _against_full(grouped: list[dict[str, Any]], full: list[dict[str, Any]]) -> list[str]:
+    """The fast program against the full one on the same case: time, delay, what it
+    overloads that the full program does not."""
+    done_g = [run for run in grouped if "quality" in run]
+    done_f = [run for run in full if "quality" in run]
+    if not done_g or not done_f:
+        return ["", "Grouped against full: not both finished."]
+    g, f = done_g[0], done_f[0]
+    ratios = [a["total"] / b["total"] for a, b in zip(grouped, full, strict=False)]
+    extra = sorted(set(map(tuple, g["overloaded"])) - set(map(tuple, f["overloaded"])))
+    delay_g, delay_f = g["quality"]["delay_parcel_days"], f["quality"]["delay_parcel_days"]
+    return [
+        "",
+        "| grouped against full (same case, same run) | grouped | full | grouped ÷ full |",
+        "| --- | ---: | ---: | ---: |",
+        f"| total s (median) | {_median([r['total'] for r in grouped]):.1f} "
+        f"| {_median([r['total'] for r in full]):.1f} | {_median(ratios):.3f} |",
+        f"| nonzeros | {g['statistics']['nonzeros']:,} | {f['statistics']['nonzeros']:,} "
+        f"| {g['statistics']['nonzeros'] / f['statistics']['nonzeros']:.3f} |",
+        f"| delay, parcel-days | {delay_g:,.0f} | {delay_f:,.0f} "
+        f"| {delay_g / delay_f if delay_f else float('nan'):.6f} |",
+        f"| objective (delay + fairness) | {g['objective']:,.1f} | {f['objective']:,.1f} "
+        f"| {g['objective'] / f['objective'] if f['objective'] else float('nan'):.6f} |",
+        f"| overflow, parcels | {g['quality']['overflow']:,.1f} "
+        f"| {f['quality']['overflow']:,.1f} | |",
+        f"| (node, kind) over a limit | {len(g['overloaded'])} | {len(f['overloaded'])} "
+        f"| {len(extra)} only in grouped |",
+    ]
 
 
 def _quality_table(lp: dict[str, float], baseline: dict[str, float]) -> list[str]:

@@ -25,7 +25,8 @@ from scipy.sparse import csc_array
 from peakguard.optimize.loads import build_load_model, load_basis
 from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
-from peakguard.optimize.stagger import PickupPlan, SolveStatistics, _Layout, _result
+from peakguard.optimize.stagger import PickupPlan, SolveStatistics, _result
+from peakguard.optimize.stagger_program import ProgramLayout
 from peakguard.simulate.plan import FloatArray
 
 
@@ -41,7 +42,7 @@ def greedy_pickups(
     basis = load_basis(problem, releases, settings)
     every_hour = np.ones(basis.background_backlog.shape, dtype=bool)
     model = build_load_model(basis, problem, settings, extra_checked=every_hour)
-    matrix = csc_array(model.load_matrix())
+    matrix = csc_array(model.quota_load_matrix())
     matrix.sort_indices()
     build_seconds = time.perf_counter() - started
 
@@ -88,7 +89,7 @@ def greedy_pickups(
     values[pickup_count : pickup_count + quota_count] = np.bincount(
         model.pickup_quota, weights=taken, minlength=quota_count
     )
-    layout = _Layout(
+    layout = ProgramLayout(
         pickup=np.arange(pickup_count),
         quota=pickup_count + np.arange(quota_count),
         slack=pickup_count + quota_count + np.arange(capacity_rows),

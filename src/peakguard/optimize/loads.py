@@ -25,13 +25,14 @@ from peakguard.domain.network import Network, NodeKind
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
 from peakguard.optimize.problem import PlanningProblem, origin_mixes_of
-from peakguard.optimize.profiles import (
-    OriginMix,
-    Profiles,
-    probe_profiles,
-    uncongested_run,
-)
+from peakguard.optimize.profiles import OriginMix, Profiles, uncongested_run
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
+from peakguard.optimize.stagger_groups import (
+    Formulation,
+    LoadColumns,
+    grouped_profiles,
+    load_columns,
+)
 from peakguard.simulate.demand import normal_day_flows
 from peakguard.simulate.plan import BoolArray, Demand, FloatArray, IntArray
 from peakguard.simulate.run import scenario_capacities
@@ -65,13 +66,38 @@ class LoadModel:
     row_limit: FloatArray
     row_background: FloatArray
     total_parcels: float
+    columns: LoadColumns
+    """The load columns ``entry_quota`` numbers: the quota columns, then the groups'."""
 
     def load_matrix(self) -> csr_array:
-        """[row, quota] parcels of load per parcel of quota."""
-        shape = (len(self.row_limit), len(self.quota_origin))
+        """[row, load column] parcels of load per parcel of the column
+        (:meth:`LoadColumns.expand` gives the columns' values from the quotas)."""
+        shape = (len(self.row_limit), self.columns.count)
         return csr_array(
             coo_array((self.entry_value, (self.entry_row, self.entry_quota)), shape=shape)
         )
+
+    def row_loads(self, quotas: FloatArray) -> FloatArray:
+        """[row] the load of every row under ``quotas`` [quota column], background included."""
+        load = self.row_background + self.load_matrix() @ self.columns.expand(quotas)
+        return np.asarray(load, dtype=np.float64)
+
+    def quota_load_matrix(self) -> csr_array:
+        """[row, quota] parcels of load per parcel of quota (each group's column spread
+        back to its members' quotas)."""
+        quota_count = len(self.quota_origin)
+        member = np.flatnonzero(self.columns.group_quota >= 0)
+        spread = coo_array(
+            (
+                np.ones(quota_count + len(member)),
+                (
+                    np.concatenate([np.arange(quota_count), self.columns.group_quota[member]]),
+                    np.concatenate([np.arange(quota_count), member]),
+                ),
+            ),
+            shape=(self.columns.count, quota_count),
+        )
+        return csr_array(self.load_matrix() @ csr_array(spread))
 
     def unplanned_quotas(self) -> FloatArray:
         """Everything picked up on its release day: what happens without a plan."""
@@ -191,6 +217,7 @@ class LoadBasis:
     sorting_hours: IntArray
     sorting_background: FloatArray
     sorting_entries: tuple[IntArray, IntArray, FloatArray]
+    columns: LoadColumns
 
     @property
     def hours(self) -> int:
@@ -202,15 +229,21 @@ def load_basis(
     releases: list[OrderRelease],
     settings: StaggerParameters,
     places: list[str] | None = None,
+    *,
+    formulation: Formulation = "grouped",
 ) -> LoadBasis:
     """The releases compiled against ``problem``: checked, their columns, their free-flow
-    profiles and the background load (``settings`` chooses the storage hours checked)."""
+    profiles and the background load (``settings`` chooses the storage hours checked).
+    ``formulation`` ``grouped`` lets origins that load the network alike share load columns
+    (exact, :mod:`.stagger_groups`); ``full`` gives every origin its own."""
     network, scenario, mixes = problem.network, problem.scenario, problem.mixes
     check_releases(network, scenario, releases, mixes, places)
     columns = _plan_columns(network, scenario, releases)
     planned = columns.planned
-    profiles = probe_profiles(
-        network, problem.routing, [mixes[o] for o in planned], list(scenario.demand.pickup_hours)
+    grouped = grouped_profiles(problem, planned, formulation)
+    profiles = grouped.profiles
+    loading = load_columns(
+        grouped.groups, columns.quota_base, len(columns.plan_days), problem.normal_volumes
     )
     background = _background(problem, set(planned))
     touched = np.zeros(len(network.nodes), dtype=bool)
@@ -236,7 +269,7 @@ def load_basis(
         background_backlog=background.backlog,
         touched=touched,
         fullest=_fullest_hours(
-            network, profiles, problem.normal_volumes, background.backlog, settings, scenario
+            network, profiles, loading.key_volume, background.backlog, settings, scenario
         ),
         sorting_cells=sorting.cells,
         sorting_node=sorting.node,
@@ -250,9 +283,10 @@ def load_basis(
             profiles.sorting_value,
             sorting.lookup,
             columns.plan_days,
-            columns.quota_base,
+            loading.column_base,
             columns.first_plan_day,
         ),
+        columns=loading,
     )
 
 
@@ -405,7 +439,7 @@ def build_load_model(
         profiles.storage_value,
         storage_lookup,
         basis.plan_days,
-        basis.quota_base,
+        basis.columns.column_base,
         basis.first_plan_day,
     )
     factor = np.ones(len(network.nodes)) if storage_factor is None else storage_factor
@@ -442,6 +476,7 @@ def build_load_model(
             [basis.sorting_background, basis.background_backlog[storage_node, storage_hour]]
         ),
         total_parcels=float(sum(item.parcels for item in basis.releases)),
+        columns=basis.columns,
     )
 
 
@@ -449,7 +484,9 @@ def storage_at_every_hour(basis: LoadBasis, quotas: FloatArray) -> FloatArray:
     """[node, hour] parcels at each node under ``quotas``, by the profiles (free flow)."""
     profiles = basis.profiles
     nodes, hours = basis.background_backlog.shape
-    base = np.array([basis.quota_base[int(o)] for o in profiles.storage_origin], dtype=np.int64)
+    quotas = basis.columns.expand(quotas)
+    column_base = basis.columns.column_base
+    base = _bases(column_base, profiles.storage_origin)
     days = basis.plan_days - basis.first_plan_day
     absolute = 24 * basis.plan_days[None, :] + profiles.storage_offset[:, None]
     columns = base[:, None] + days[None, :]
@@ -503,15 +540,16 @@ def _band_starts(network: Network, hours: int) -> IntArray:
 def _fullest_hours(
     network: Network,
     profiles: Profiles,
-    normal_volume: FloatArray,
+    key_volume: FloatArray,
     background_backlog: FloatArray,
     settings: StaggerParameters,
     scenario: Scenario,
 ) -> np.ndarray:
-    """[node, hour of day] True for the node's ``storage_hours_per_day`` fullest hours."""
+    """[node, hour of day] True for the node's ``storage_hours_per_day`` fullest hours
+    (``key_volume``: the normal-day parcels of each profile's load key)."""
     nodes = len(network.nodes)
     profile = np.zeros((nodes, 24))
-    weights = normal_volume[profiles.storage_origin]
+    weights = key_volume[profiles.storage_origin]
     np.add.at(
         profile,
         (profiles.storage_node, profiles.storage_offset % 24),
@@ -533,15 +571,15 @@ def _entries(
     value: FloatArray,
     lookup: IntArray,
     plan_days: IntArray,
-    quota_base: dict[int, int],
+    column_base: dict[int, int],
     first_plan_day: int,
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """(row, quota column, value) for every profile entry on every planning day."""
+    """(row, load column, value) for every profile entry on every planning day."""
     hours = lookup.shape[1]
     absolute = 24 * plan_days[None, :] + offset[:, None]
     inside = absolute < hours
     rows = np.where(inside, lookup[node[:, None], np.minimum(absolute, hours - 1)], -1)
-    base = np.array([quota_base[int(o)] for o in origin], dtype=np.int64)
+    base = _bases(column_base, origin)
     columns = base[:, None] + (plan_days - first_plan_day)[None, :]
     keep = rows >= 0
     return (
@@ -549,3 +587,13 @@ def _entries(
         np.broadcast_to(columns, rows.shape)[keep],
         np.broadcast_to(value[:, None], rows.shape)[keep],
     )
+
+
+def _bases(column_base: dict[int, int], keys: IntArray) -> IntArray:
+    """[entry] the first load column of each entry's load key (a lookup table, not a loop
+    over the entries: national profiles have millions)."""
+    table = np.full(max(column_base, default=-1) + 1, -1, dtype=np.int64)
+    table[np.fromiter(column_base.keys(), dtype=np.int64)] = np.fromiter(
+        column_base.values(), dtype=np.int64
+    )
+    return np.asarray(table[keys], dtype=np.int64)

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
-from scipy.sparse import coo_array, csc_array
 
 from peakguard.domain.network import Network, NodeKind
-from peakguard.optimize.highs import INFINITY, LinearProgram, Solver
+from peakguard.optimize.highs import LinearProgram, Solver
 from peakguard.optimize.loads import (
     LoadBasis,
     LoadModel,
@@ -31,7 +30,9 @@ from peakguard.optimize.loads import (
 from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger_floor import pickup_floors
-from peakguard.simulate.plan import BoolArray, FloatArray, IntArray
+from peakguard.optimize.stagger_groups import Formulation
+from peakguard.optimize.stagger_program import ProgramLayout, build_program
+from peakguard.simulate.plan import BoolArray, FloatArray
 from peakguard.simulate.scenario import Scenario
 
 MAX_ROUNDS = 4
@@ -149,14 +150,17 @@ def plan_pickups(
     parameters: StaggerParameters | None = None,
     places: list[str] | None = None,
     storage_factor: FloatArray | None = None,
+    formulation: Formulation = "grouped",
 ) -> PickupPlan:
     """The least-delay pickup quotas that keep every node inside capacity (or, if none can,
     the least-overflow plan and where it falls short). ``places`` says where each release
     came from (``releases.csv row 3``) for the messages; ``storage_factor`` [node] scales each
-    node's storage limit."""
+    node's storage limit. ``formulation`` ``full`` gives every origin its own load columns
+    (the reference); ``grouped`` (the default) lets origins that load the network alike share
+    them, the same program in fewer entries (:mod:`.stagger_groups`)."""
     settings = parameters or StaggerParameters()
     started = time.perf_counter()
-    basis = load_basis(problem, releases, settings, places)
+    basis = load_basis(problem, releases, settings, places, formulation=formulation)
     return plan_pickups_on_basis(
         problem, basis, parameters=settings, storage_factor=storage_factor, started=started
     )
@@ -185,7 +189,7 @@ def plan_pickups_on_basis(
         model = build_load_model(
             basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
         )
-        program, layout = _program(model, parameters, floors)
+        program, layout = build_program(model, parameters, floors)
         build_seconds = time.perf_counter() - started - solve_seconds
         values, seconds, count = _solve(program, layout, model, parameters)
         solve_seconds += seconds
@@ -201,7 +205,7 @@ def plan_pickups_on_basis(
             model = build_load_model(
                 basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
             )
-            program, layout = _program(model, parameters, floors)
+            program, layout = build_program(model, parameters, floors)
             values = _extend(values, layout)
             break
         extra |= missed
@@ -219,7 +223,7 @@ def plan_pickups_on_basis(
 
 
 def _solve(
-    program: LinearProgram, layout: _Layout, model: LoadModel, settings: StaggerParameters
+    program: LinearProgram, layout: ProgramLayout, model: LoadModel, settings: StaggerParameters
 ) -> tuple[FloatArray, float, int]:
     """Phase 1, least overflow (dual simplex); phase 2, least delay with each row's overflow
     held at its phase-1 value (interior point)."""
@@ -252,190 +256,20 @@ def _unchecked_violations(
     return np.asarray(over & basis.touched[:, None] & ~rows_at & ~checked, dtype=bool)
 
 
-def _extend(values: FloatArray, layout: _Layout) -> FloatArray:
+def _extend(values: FloatArray, layout: ProgramLayout) -> FloatArray:
     """A solution laid out for a program with more capacity rows: the pickup and quota
     columns come first and keep their places; the rest is recomputed from them."""
-    kept = len(layout.pickup) + len(layout.quota)
+    kept = len(layout.pickup) + len(layout.quota) + len(layout.group)
     extended = np.zeros(layout.worst_origin + 1)
     extended[:kept] = values[:kept]
     return extended
-
-
-@dataclass(frozen=True)
-class _Layout:
-    pickup: IntArray
-    """Columns x[r, d]: parcels of release pickup_release[k] picked up on pickup_day[k]."""
-    quota: IntArray
-    slack: IntArray
-    worst_carrier: int
-    worst_origin: int
-
-
-def _program(
-    model: LoadModel, settings: StaggerParameters, floors: FloatArray
-) -> tuple[LinearProgram, _Layout]:
-    """Columns: x (release, day) | q (origin, day) | s (capacity row) | Zc | Zo; each q at
-    least its floor. Capacity rows no plan can push over their limit are left out (exact:
-    their slack would be zero whatever the plan)."""
-    amounts = np.array([release.parcels for release in model.releases], dtype=float)
-    bindable = _bindable(model, amounts)
-    layout = _layout(model, int(bindable.sum()))
-    columns = layout.worst_origin + 1
-    delay = model.pickup_delay_days.astype(float)
-    rows = _Rows()
-    _capacity_rows(rows, model, layout, bindable)
-    _quota_rows(rows, model, layout)
-    _release_rows(rows, model, layout, amounts)
-    _fairness_rows(rows, model, layout, amounts, delay)
-    matrix = csc_array(
-        coo_array(
-            (
-                np.concatenate(rows.values),
-                (np.concatenate(rows.rows), np.concatenate(rows.columns)),
-            ),
-            shape=(rows.count, columns),
-        )
-    )
-    total = float(amounts.sum())
-    cost = np.zeros(columns)
-    cost[layout.pickup] = delay
-    cost[layout.worst_carrier] = settings.carrier_fairness * total
-    cost[layout.worst_origin] = settings.origin_fairness * total
-    column_lower = np.zeros(columns)
-    column_lower[layout.quota] = floors
-    program = LinearProgram(
-        cost=cost,
-        matrix=matrix,
-        row_lower=np.concatenate(rows.lower),
-        row_upper=np.concatenate(rows.upper),
-        column_lower=column_lower,
-        column_upper=np.full(columns, INFINITY),
-    )
-    return program, layout
-
-
-def _bindable(model: LoadModel, amounts: FloatArray) -> BoolArray:
-    """[capacity row] some plan could load it past its limit: its background plus, from
-    every quota column, the most that column could carry (every release that may be picked
-    up that day, in full). A row nobody can overload needs no place in the program."""
-    most = np.bincount(
-        model.pickup_quota, weights=amounts[model.pickup_release], minlength=len(model.quota_origin)
-    )
-    reachable = model.row_background + model.load_matrix() @ most
-    return np.asarray(reachable > model.row_limit - 1e-6, dtype=bool)
-
-
-def _layout(model: LoadModel, capacity_rows: int | None = None) -> _Layout:
-    """The columns x (release, day) | q (origin, day) | s (capacity row in the program) |
-    Zc | Zo."""
-    x_count = len(model.pickup_release)
-    q_count = len(model.quota_origin)
-    if capacity_rows is None:
-        capacity_rows = len(model.row_limit)
-    worst_carrier = x_count + q_count + capacity_rows
-    return _Layout(
-        pickup=np.arange(x_count),
-        quota=x_count + np.arange(q_count),
-        slack=x_count + q_count + np.arange(capacity_rows),
-        worst_carrier=worst_carrier,
-        worst_origin=worst_carrier + 1,
-    )
-
-
-@dataclass
-class _Rows:
-    """The program's rows, added block by block: their entries (row, column, value) and
-    bounds. ``count`` is the rows so far; a block's rows are numbered from 0 within it."""
-
-    rows: list[IntArray] = field(default_factory=list)
-    columns: list[IntArray] = field(default_factory=list)
-    values: list[FloatArray] = field(default_factory=list)
-    lower: list[FloatArray] = field(default_factory=list)
-    upper: list[FloatArray] = field(default_factory=list)
-    count: int = 0
-
-    def add_block(
-        self,
-        entries: list[tuple[IntArray, IntArray, FloatArray]],
-        lower: FloatArray,
-        upper: FloatArray,
-    ) -> None:
-        for row, column, value in entries:
-            self.rows.append(self.count + row)
-            self.columns.append(column)
-            self.values.append(value)
-        self.lower.append(lower)
-        self.upper.append(upper)
-        self.count += len(lower)
-
-
-def _capacity_rows(rows: _Rows, model: LoadModel, layout: _Layout, bindable: BoolArray) -> None:
-    """Capacity: load of the quotas - slack <= limit - background load, for the rows some
-    plan could overload."""
-    capacity_rows = int(bindable.sum())
-    renumbered = np.cumsum(bindable) - 1
-    kept = bindable[model.entry_row]
-    rows.add_block(
-        [
-            (
-                renumbered[model.entry_row[kept]],
-                layout.quota[model.entry_quota[kept]],
-                model.entry_value[kept],
-            ),
-            (np.arange(capacity_rows), layout.slack, -np.ones(capacity_rows)),
-        ],
-        np.full(capacity_rows, -INFINITY),
-        (model.row_limit - model.row_background)[bindable],
-    )
-
-
-def _quota_rows(rows: _Rows, model: LoadModel, layout: _Layout) -> None:
-    """Quota definition: sum of the pickups at an origin on a day - q = 0."""
-    q_count = len(model.quota_origin)
-    rows.add_block(
-        [
-            (model.pickup_quota, layout.pickup, np.ones(len(layout.pickup))),
-            (np.arange(q_count), layout.quota, -np.ones(q_count)),
-        ],
-        np.zeros(q_count),
-        np.zeros(q_count),
-    )
-
-
-def _release_rows(rows: _Rows, model: LoadModel, layout: _Layout, amounts: FloatArray) -> None:
-    """Every release is picked up in full within its window."""
-    rows.add_block(
-        [(model.pickup_release, layout.pickup, np.ones(len(layout.pickup)))], amounts, amounts
-    )
-
-
-def _fairness_rows(
-    rows: _Rows, model: LoadModel, layout: _Layout, amounts: FloatArray, delay: FloatArray
-) -> None:
-    """Fairness: mean delay of each carrier and each origin <= the worst one."""
-    for group, worst in (
-        (model.release_carrier, layout.worst_carrier),
-        (model.release_origin, layout.worst_origin),
-    ):
-        labels, group_of_release = np.unique(group, return_inverse=True)
-        totals = np.bincount(group_of_release, weights=amounts, minlength=len(labels))
-        weights = np.where(totals > 0, 1.0 / np.maximum(totals, 1e-12), 0.0)
-        group_of_pickup = group_of_release[model.pickup_release]
-        rows.add_block(
-            [
-                (group_of_pickup, layout.pickup, delay * weights[group_of_pickup]),
-                (np.arange(len(labels)), np.full(len(labels), worst), -np.ones(len(labels))),
-            ],
-            np.full(len(labels), -INFINITY),
-            np.zeros(len(labels)),
-        )
 
 
 def _result(
     network: Network,
     scenario: Scenario,
     model: LoadModel,
-    layout: _Layout,
+    layout: ProgramLayout,
     values: FloatArray,
     settings: StaggerParameters,
     statistics: SolveStatistics,
@@ -446,8 +280,8 @@ def _result(
     quotas = _quotas(network, scenario, model, quotas_value, floors)
     per_release = _release_pickups(scenario, model, pickups)
     delay = model.pickup_delay_days
-    load_after = model.row_background + model.load_matrix() @ quotas_value
-    load_before = model.row_background + model.load_matrix() @ model.unplanned_quotas()
+    load_after = model.row_loads(quotas_value)
+    load_before = model.row_loads(model.unplanned_quotas())
     shortfalls = _shortfalls(network, scenario, model, load_after)
     worst_carrier_delay, worst_origin_delay = _worst_delays(model.releases, per_release)
     return PickupPlan(
