@@ -49,6 +49,7 @@ class Permission(StrEnum):
     network_write = "network.write"
     simulation_run = "simulation.run"
     plan_run = "plan.run"
+    plan_read = "plan.read"
     forecast_run = "forecast.run"
     capacity_run = "capacity.run"
     events_write = "events.write"
