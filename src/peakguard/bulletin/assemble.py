@@ -51,14 +51,14 @@ from peakguard.analytics import (
 )
 from peakguard.analytics.as_of import default_as_of, previous_as_of
 from peakguard.analytics.parcels import china_day
+from peakguard.analytics.partials_lake import usable_partials
+from peakguard.bulletin.from_partials import PartialSource
 from peakguard.bulletin.metrics import (
     COMPLAINT_METRICS,
     METRICS,
-    Better,
     Metric,
     Unit,
     change,
-    metric,
 )
 from peakguard.bulletin.model import (
     ALL_CARRIERS,
@@ -73,15 +73,28 @@ from peakguard.bulletin.model import (
     NodeHandovers,
     PairRate,
     Ranking,
-    RankingRow,
     Subject,
 )
 from peakguard.bulletin.periods import Period
-from peakguard.domain.regions import province_code, reference_regions
+from peakguard.bulletin.ranking import ranking as _ranking
+from peakguard.bulletin.ranking import region_name
 from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
 
 CURRENT, PREVIOUS = "current", "previous"
+
+__all__ = [
+    "CURRENT",
+    "PREVIOUS",
+    "assemble_bulletin",
+    "bulletin_as_of",
+    "day_ranges",
+    "event_days",
+    "measured_until",
+    "open_events",
+    "region_name",
+    "scoped",
+]
 
 
 # -- opening the events -------------------------------------------------------------------------
@@ -180,6 +193,19 @@ def assemble_bulletin(
     options = options or BulletinOptions()
     engine = scoped(open_events(source, source_name=source_name), scope)
     as_of = bulletin_as_of(period, settings, now)
+    earliest = previous_as_of(as_of, period.previous().end, settings.maturity_hours)
+    lake = Path(source) if not isinstance(source, pa.Table) and Path(source).is_dir() else None
+    narrowed = scope is not None and not scope.everything
+    manifest, unusable = usable_partials(lake, earliest, region_scope=narrowed)
+    if manifest is not None and lake is not None:
+        present = [day for day in manifest.days if period.contains(day)]
+        if present:
+            partials = PartialSource.open(lake, manifest)
+            engine = Engine(partials.backend, partials.tables["parcels"])
+            assembler = _Assembler(
+                engine, period, settings, complaints, lanes, options, as_of=as_of, partials=partials
+            )
+            return replace(assembler.bulletin(present), figures_from="partials")
     present = event_days(measured_until(engine, as_of), period.first_day, period.last_day)
     if not present:
         days = event_days(engine)
@@ -194,7 +220,7 @@ def assemble_bulletin(
         where = _("It has events for these China days: {days}.", days=day_ranges(days) or "–")
         raise EmptyPeriodError(message, [Problem(source_name, where)])
     assembler = _Assembler(engine, period, settings, complaints, lanes, options, as_of=as_of)
-    return assembler.bulletin(present)
+    return replace(assembler.bulletin(present), partials_unusable=unusable.value)
 
 
 def measured_until(engine: Engine, as_of: datetime) -> Engine:
@@ -214,7 +240,9 @@ class _Assembler:
         options: BulletinOptions,
         *,
         as_of: datetime,
+        partials: PartialSource | None = None,
     ) -> None:
+        self.partials = partials
         self.period = period
         self.previous = period.previous()
         self.settings = settings
@@ -223,7 +251,7 @@ class _Assembler:
         self.measured = {label: replace(settings, cutoff=at) for label, at in self.as_of.items()}
         self.complaints = complaints
         self.options = options
-        self.engine = measured_until(engine, as_of)
+        self.engine = engine if partials is not None else measured_until(engine, as_of)
         self.events = events = self.engine.events
         # The lanes as a table of the same backend: a plain Arrow table would be an Ibis
         # memtable, which the raw CREATE … AS of _store cannot see.
@@ -237,11 +265,18 @@ class _Assembler:
         # into each of some twenty queries costs more than running it.
         parts, legs, self.handovers_of = [], [], {}
         for label, measured in self.measured.items():
-            parcels = parcel_facts(events, measured)
+            if partials is None:
+                parcels = parcel_facts(events, measured)
+            else:  # the partials hold no event after the as-of: no cutoff filter is needed
+                parcels = partials.facts(measured, self.previous, period)
             parcels = parcels.mutate(period=self._tag(parcels.acceptance_day))
             parts.append(self._store(parcels.filter(parcels.period == label)))
-            legs.append(parcel_legs(events, parts[-1], measured))
-            table = handovers(events, measured, lane_table)
+            if partials is None:
+                legs.append(parcel_legs(events, parts[-1], measured))
+                table = handovers(events, measured, lane_table)
+            else:
+                legs.append(partials.legs(parts[-1]))
+                table = partials.handovers(measured, lane_table, period, self.previous)
             self.handovers_of[label] = self._store(table.mutate(period=self._tag(table.day)))
         self.parcels = self._store(parts[0].union(parts[1]))
         self.legs = self._store(legs[0].union(legs[1]))
@@ -385,7 +420,7 @@ class _Assembler:
         """The three-100 % share of the accepts made in each period (the accepting scan's
         China day, which is the parcel's acceptance day)."""
         for label, period in ((CURRENT, self.period), (PREVIOUS, self.previous)):
-            events = self.events
+            events = self.events if self.partials is None else self.partials.accepts(period)
             window = events.filter(
                 (events.time >= ibis.literal(period.start))
                 & (events.time < ibis.literal(period.end))
@@ -441,6 +476,8 @@ class _Assembler:
         events = self.events
         table = self.engine.compute(
             events.group_by("node_id").aggregate(carrier=events.carrier.min())
+            if self.partials is None
+            else self.partials.owners()
         )
         return dict(
             zip(
@@ -451,7 +488,7 @@ class _Assembler:
         )
 
     def _busiest_nodes(self, owners: Mapping[str, str]) -> tuple[NodeBacklog, ...]:
-        hours = node_hours(self.events, self.measured[CURRENT])
+        hours = self._node_hours()
         hours = hours.filter(
             (hours.hour >= ibis.literal(self.period.start))
             & (hours.hour < ibis.literal(self.period.end))
@@ -472,8 +509,18 @@ class _Assembler:
         rows.sort(key=lambda item: (-item.peak_backlog, item.node_id))
         return tuple(rows[: self.options.rows])
 
+    def _node_hours(self) -> ir.Table:
+        if self.partials is not None:
+            return self.partials.node_hours(self.measured[CURRENT], self.period)
+        return node_hours(self.events, self.measured[CURRENT])
+
+    def _node_dwell(self) -> ir.Table:
+        if self.partials is not None:
+            return self.partials.node_dwell(self.period)
+        return node_dwell(self.events, self.measured[CURRENT], ("node_id", "day"))
+
     def _slowest_nodes(self, owners: Mapping[str, str]) -> tuple[NodeDwell, ...]:
-        dwell = node_dwell(self.events, self.measured[CURRENT], ("node_id", "day"))
+        dwell = self._node_dwell()
         dwell = dwell.filter(dwell.day.between(self.period.first_day, self.period.last_day))
         table = self.engine.compute(dwell)
         parcels: dict[str, int] = defaultdict(int)
@@ -540,60 +587,3 @@ def _take(
         slot = values[(row.get("carrier", ALL_CARRIERS), row["period"])]
         for name, column in columns.items():
             slot[name] = row[column]
-
-
-def _ranking(
-    subject: Subject,
-    key: str,
-    current: Mapping[str, Mapping[str, Any]],
-    previous: Mapping[str, Mapping[str, Any]],
-    *,
-    names: Mapping[str, str],
-) -> Ranking:
-    """Groups ordered best first; ties go to the group with more parcels behind the figure,
-    then to the lower code. Groups without a figure this period come last, unranked."""
-    item = metric(key)
-    better = item.better or Better.higher
-    base_column = "due_72h" if key.startswith("rate_") else "delivered"
-    ranks_now = _ranks(current, key, better, base_column)
-    ranks_before = _ranks(previous, key, better, base_column)
-    keys = sorted(current, key=lambda code: (ranks_now.get(code) or len(current) + 1, code))
-    rows = tuple(
-        RankingRow(
-            rank=ranks_now.get(code),
-            key=code,
-            name=names.get(code, ""),
-            value=current[code].get(key),
-            previous_value=previous.get(code, {}).get(key),
-            change=change(item.unit, current[code].get(key), previous.get(code, {}).get(key)),
-            previous_rank=ranks_before.get(code),
-            base=int(current[code].get(base_column) or 0),
-        )
-        for code in keys
-    )
-    return Ranking(subject, key, better, rows)
-
-
-def _ranks(
-    groups: Mapping[str, Mapping[str, Any]], key: str, better: Better, base_column: str
-) -> dict[str, int]:
-    scored = [
-        (code, row[key], row.get(base_column) or 0)
-        for code, row in groups.items()
-        if row.get(key) is not None
-    ]
-    sign = -1.0 if better is Better.higher else 1.0
-    scored.sort(key=lambda entry: (sign * entry[1], -entry[2], entry[0]))
-    return {code: index + 1 for index, (code, _value, _base) in enumerate(scored)}
-
-
-def region_name(code: str) -> str:
-    """The division's Chinese name; a municipality's ``市辖区`` reads as the municipality."""
-    regions = reference_regions()
-    region = regions.get(code)
-    if region is None:
-        return ""
-    if region.name in {"市辖区", "县", "省直辖县级行政区划"}:
-        parent = regions.get(province_code(code))
-        return parent.name if parent else region.name
-    return region.name

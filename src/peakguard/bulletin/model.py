@@ -171,6 +171,13 @@ class Bulletin:
     previous_cutoff: datetime | None = None
     """The previous period's as-of: ``cutoff``, or the previous period's end plus the
     maturity window if earlier (its final figures, as its own bulletin published them)."""
+    figures_from: str = "events"
+    """``partials`` when the figures were read from the lake's partial aggregates, ``events``
+    when from the raw scan events; either gives the same figures
+    (``docs/reference/partials.md`` says when the partials can answer)."""
+    partials_unusable: str = ""
+    """Why the raw events were read (:class:`~peakguard.analytics.partials_lake.Unusable`:
+    ``none``, ``stale``, ``unsettled``, ``scope``); empty when the partials answered."""
 
     @property
     def as_of(self) -> datetime:

@@ -68,6 +68,7 @@ from peakguard.store.event_files import (
     stored_keys,
     without_retracted,
 )
+from peakguard.store.event_partials import update_partials
 
 __all__ = [
     "BATCH_LOG",
@@ -186,6 +187,7 @@ def ingest(
         )
         if held is not None and held.num_rows:
             _write_quarantine(lake, held, batch, {SOURCE_METADATA: source, TIME_METADATA: moment})
+        update_partials(lake, new.drop_columns(["day"]), batch)
         report = IngestReport(
             batch=batch,
             received=received,
