@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,11 @@ from typer.testing import CliRunner
 from peakguard.app import accounts
 from peakguard.app.context import open_store
 from peakguard.cli import app
+from peakguard.cli.demo import LABELS
 from peakguard.config import Settings
 from peakguard.formats.loading import load_network
 from peakguard.formats.network_document import parse_network
+from peakguard.i18n import render
 from peakguard.identity.model import LOCAL_ADMINISTRATOR
 from peakguard.store.jobs import latest_finished_job
 from tests.conftest import DemoRun
@@ -125,6 +128,21 @@ def test_demo_builds_stores_and_reports(demo_run: DemoRun) -> None:
     report = demo_run.out / "report.html"
     assert report.exists() and report.stat().st_size > 50_000
     assert "<svg" in report.read_text(encoding="utf-8")
+
+
+def test_demo_prints_a_line_per_stage(demo_run: DemoRun) -> None:
+    """Every stage prints one line — the seconds since the demo began, its number, its name —
+    in order, though the run's output is not a terminal (a piped or logged run is not left
+    silent for minutes), and the last line says the demo is done."""
+    assert demo_run.exit_code == 0, demo_run.output
+    stage = re.compile(r"^\[(\d+) s\] (\d+)/(\d+) (.+)$")
+    found = [match for line in demo_run.output.splitlines() if (match := stage.match(line))]
+    assert [match[4] for match in found] == [render(label, "en") for label in LABELS.values()]
+    assert [int(match[2]) for match in found] == list(range(1, len(LABELS) + 1))
+    seconds = [int(match[1]) for match in found]
+    assert seconds == sorted(seconds)
+    done = re.search(r"^\[(\d+) s\] The demo is done\.$", demo_run.output, re.MULTILINE)
+    assert done is not None and int(done[1]) >= seconds[-1]
 
 
 def test_demo_plan_keeps_every_open_hub_inside_capacity(demo_run: DemoRun) -> None:

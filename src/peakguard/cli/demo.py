@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress, TaskID
 from rich.table import Table
 from rich.text import Text
 
@@ -17,6 +19,7 @@ from peakguard.cli.console import (
     LOCAL,
     configure,
     console,
+    errors,
     handled,
     opened_store,
     plain,
@@ -56,6 +59,42 @@ LABELS = {
 }
 
 
+class StageLines:
+    """One line per stage on standard error — its number, its name and the seconds since the
+    demo began — printed whether or not standard error is a terminal: the demo runs for
+    minutes, and a piped or logged run (``bash scripts/demo.sh | tee demo.log``, CI) would
+    otherwise show nothing until the end (rich's progress bar draws only on a terminal, and
+    is kept there beside these lines)."""
+
+    def __init__(self, shown: Progress, task: TaskID) -> None:
+        self.shown, self.task = shown, task
+        self.started = time.perf_counter()
+        self.number = 0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def __call__(self, name: str) -> None:
+        self.number += 1
+        self.shown.update(self.task, advance=1, description=render(LABELS[name]))
+        line = _(
+            "[{elapsed:.0f} s] {number}/{count} {stage}",
+            elapsed=self.elapsed(),
+            number=self.number,
+            count=len(LABELS),
+            stage=LABELS[name],
+        )
+        errors.print(Text(plain(line)), highlight=False, soft_wrap=True)
+
+    def done(self) -> None:
+        self.shown.update(self.task, advance=1)
+        errors.print(
+            Text(plain(_("[{elapsed:.0f} s] The demo is done.", elapsed=self.elapsed()))),
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 def demo_command(
     out: Annotated[Path, typer.Option("--out", help="folder for the report")] = Path(
         "peakguard-output"
@@ -69,11 +108,9 @@ def demo_command(
     if language:
         configure(language=language, database_url=settings().database_url)
     with handled(), progress() as shown:
-        task = shown.add_task(render(_("Opening the database")), total=len(LABELS) + 1)
-
-        def step(name: str) -> None:
-            shown.update(task, advance=1, description=render(LABELS[name]))
-
+        step = StageLines(
+            shown, shown.add_task(render(_("Opening the database")), total=len(LABELS) + 1)
+        )
         with opened_store() as store:
             started = datetime.now(UTC)
             lake = settings().resolved_event_lake()
@@ -90,7 +127,7 @@ def demo_command(
                 started_at=started,
                 actor=LOCAL,
             )
-        shown.update(task, advance=1)
+        step.done()
     print_summary(result.summary)
     print_simulation(result.season.summary)
     say(_("Report written to {path}", path=str(files.report.resolve())))
