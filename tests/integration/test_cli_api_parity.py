@@ -39,6 +39,7 @@ OPERATIONS: dict[str, tuple[str, str] | None] = {
     "simulate": ("POST", "/networks/{name}/simulations"),
     "plan stagger": ("POST", "/networks/{name}/plans/stagger"),
     "plan reroute": ("POST", "/networks/{name}/plans/reroute"),
+    "plan schedules": ("GET", "/plan-schedules"),
     "forecast": ("POST", "/forecasts"),
     "capacity": ("POST", "/networks/{name}/capacity"),
     "events ingest": ("POST", "/events/bulk"),

@@ -14,14 +14,17 @@ import csv
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from typer.testing import CliRunner
 
-from peakguard.app.accounts import create_organisation
+from peakguard.api.app import create_app
+from peakguard.app.accounts import create_organisation, issue_token
 from peakguard.app.context import open_store
 from peakguard.app.jobs import STAGGER, job_folder
 from peakguard.app.plan_job import StaggerWork, perform_stagger_job
@@ -33,6 +36,7 @@ from peakguard.app.plans import (
     read_releases_file,
     write_stagger_files,
 )
+from peakguard.cli import app as cli_app
 from peakguard.config import Settings
 from peakguard.domain.network import Network
 from peakguard.errors import InvalidInputError, NotFoundError
@@ -230,23 +234,35 @@ def _user(organisation: Organisation, *permissions: Permission) -> Principal:
     )
 
 
-def test_each_reader_sees_only_its_part(
-    store: Store, tmp_path: Path, example: tuple[Network, Scenario, Releases]
-) -> None:
-    """youle sees youle's rows and figures only, demo-platform its own, a platform without
-    releases and the public nothing; the ZTO company that made the plan every row; SF's
-    company (another organisation) nothing; ZTO's staff without plan.run nothing."""
-    youle = _organisation(store, "youle", OrganisationKind.platform)
-    demo = _organisation(store, "demo-platform", OrganisationKind.platform)
-    idle = _organisation(store, "idle-platform", OrganisationKind.platform)
-    zto = _organisation(store, "zto-hq", OrganisationKind.carrier, carrier="ZTO")
-    sf = _organisation(store, "sf-hq", OrganisationKind.carrier, carrier="SF")
-    public = _organisation(store, "the-public", OrganisationKind.public)
+@dataclass(frozen=True)
+class Recorded:
+    """A finished staggering plan of releases-platforms.csv, made by ZTO's headquarters as a
+    job, with the organisations that read it."""
+
+    job_id: str
+    organisations: dict[str, Organisation]
+    planner: Principal
+
+
+@pytest.fixture
+def recorded(store: Store, tmp_path: Path, example: tuple[Network, Scenario, Releases]) -> Recorded:
+    """recorded: the plan run through the job's own steps, and stored as finished."""
+    organisations = {
+        code: _organisation(store, code, kind, carrier)
+        for code, kind, carrier in (
+            ("youle", OrganisationKind.platform, None),
+            ("demo-platform", OrganisationKind.platform, None),
+            ("idle-platform", OrganisationKind.platform, None),
+            ("zto-hq", OrganisationKind.carrier, "ZTO"),
+            ("sf-hq", OrganisationKind.carrier, "SF"),
+            ("the-public", OrganisationKind.public, None),
+        )
+    }
     network, scenario, releases = example
     check_platforms(store, releases.releases, releases.places)  # both are registered
     job_id = uuid.uuid4().hex
     folder = job_folder(tmp_path, job_id)
-    planner = _user(zto, Permission.plan_run, Permission.notice_read)
+    planner = _user(organisations["zto-hq"], Permission.plan_run, Permission.notice_read)
     work = StaggerWork(network, scenario, releases, 2, StaggerParameters(), planner, "en")
     result = perform_stagger_job(
         work, folder, write_page=lambda *a, **k: folder / "plan.html", report=lambda *a: None
@@ -254,39 +270,120 @@ def test_each_reader_sees_only_its_part(
     now = datetime.now(UTC)
     record_finished_job(
         store,
-        NewJob(job_id, STAGGER, zto.id, None, planner.label(), {}),
+        NewJob(job_id, STAGGER, organisations["zto-hq"].id, None, planner.label(), {}),
         result=result,
         started_at=now,
         finished_at=now,
         worker="test",
     )
-    seen = get_schedule(store, _user(youle, Permission.notice_read), job_id, tmp_path)
+    return Recorded(job_id, organisations, planner)
+
+
+def test_each_reader_sees_only_its_part(store: Store, tmp_path: Path, recorded: Recorded) -> None:
+    """youle sees youle's rows and figures only, demo-platform its own, a platform without
+    releases and the public nothing; the ZTO company that made the plan every row; SF's
+    company (another organisation) nothing; ZTO's staff without plan.run nothing; the system
+    everything, one platform's part when it asks."""
+    job_id, orgs = recorded.job_id, recorded.organisations
+    youle = _user(orgs["youle"], Permission.notice_read)
+    seen = get_schedule(store, youle, job_id, tmp_path)
     assert {q.platform for q in seen.quotas} == {"youle"}
     assert {q.origin for q in seen.quotas} == {"ZTO-CD-O1", "ZTO-MY-O1"}
     assert [g["key"] for g in seen.customers_after] == ["youle"]
     assert seen.summary.platforms == ("youle",)
-    listed = list_schedules(store, _user(youle, Permission.notice_read))
+    listed = list_schedules(store, youle)
     assert [(s.job_id, s.platforms, s.planned_by) for s in listed] == [
         (job_id, ("youle",), "zto-hq")
     ]
-    other = get_schedule(store, _user(demo, Permission.notice_read), job_id, tmp_path)
+    other = get_schedule(
+        store, _user(orgs["demo-platform"], Permission.notice_read), job_id, tmp_path
+    )
     assert {q.platform for q in other.quotas} == {"demo-platform"}
     assert sum(q.released for q in other.quotas) == pytest.approx(20_000)
     for nobody in (
-        _user(idle, Permission.notice_read),
-        _user(public, Permission.notice_read),
-        _user(sf, Permission.plan_run, Permission.notice_read),
-        _user(zto, Permission.notice_read),
+        _user(orgs["idle-platform"], Permission.notice_read),
+        _user(orgs["the-public"], Permission.notice_read),
+        _user(orgs["sf-hq"], Permission.plan_run, Permission.notice_read),
+        _user(orgs["zto-hq"], Permission.notice_read),
+        _user(orgs["youle"]),  # a platform's token without notice.read
     ):
         assert list_schedules(store, nobody) == []
         with pytest.raises(NotFoundError):
             get_schedule(store, nobody, job_id, tmp_path)
-    whole = get_schedule(store, planner, job_id, tmp_path)
+    with pytest.raises(NotFoundError):  # asking for another platform's part shows nothing
+        get_schedule(store, youle, job_id, tmp_path, platform="demo-platform")
+    whole = get_schedule(store, recorded.planner, job_id, tmp_path)
     assert {q.platform for q in whole.quotas} == {"youle", "demo-platform"}
     assert [g["key"] for g in whole.customers_before] == ["demo-platform", "youle"]
+    assert [s.job_id for s in list_schedules(store, ADMIN)] == [job_id]
+    narrowed = get_schedule(store, ADMIN, job_id, tmp_path, platform="youle")
+    assert {q.platform for q in narrowed.quotas} == {"youle"}
+    assert list_schedules(store, ADMIN, platform="idle-platform") == []
+
+
+def test_an_unknown_platform_is_refused_at_its_row(
+    store: Store, recorded: Recorded, example: tuple[Network, Scenario, Releases]
+) -> None:
+    """A carrier's organisation code is not a platform's: refused at the release's cell."""
+    release = example[2].releases[0]
     with pytest.raises(InvalidInputError) as raised:
-        check_platforms(store, [replace(releases.releases[0], platform="zto-hq")], ["f.csv row 2"])
+        check_platforms(store, [replace(release, platform="zto-hq")], ["f.csv row 2"])
     assert [p.location for p in raised.value.problems] == ["f.csv row 2, column platform"]
+
+
+def test_the_api_answers_a_platform_with_its_own_part(
+    store: Store, tmp_path: Path, recorded: Recorded
+) -> None:
+    """Through HTTP with youle's token: its plan and rows only; another platform's part is
+    404; the list names youle alone."""
+    token = issue_token(
+        store,
+        ADMIN,
+        organisation="youle",
+        name="schedules",
+        permissions=[Permission.notice_read.value],
+        days=1,
+        max_days=1,
+    )
+    headers = {"Authorization": f"Bearer {token.text}"}
+    app = create_app(Settings(database_url="sqlite://", home=tmp_path, language="en"), store)
+    with TestClient(app) as client:
+        listed = client.get("/plan-schedules", headers=headers)
+        assert listed.status_code == 200, listed.text
+        assert [s["platforms"] for s in listed.json()["schedules"]] == [["youle"]]
+        one = client.get(f"/plan-schedules/{recorded.job_id}", headers=headers)
+        assert one.status_code == 200, one.text
+        assert {row["platform"] for row in one.json()["quotas"]} == {"youle"}
+        assert [g["key"] for g in one.json()["customers_after"]] == ["youle"]
+        other = client.get(
+            f"/plan-schedules/{recorded.job_id}",
+            params={"platform": "demo-platform"},
+            headers=headers,
+        )
+        assert other.status_code == 404
+
+
+def test_the_command_prints_one_platform_s_schedule(
+    store: Store,
+    tmp_path: Path,
+    recorded: Recorded,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``peakguard plan schedules`` lists the plan; with the plan and ``--platform youle``,
+    youle's rows only."""
+    monkeypatch.setenv("PEAKGUARD_HOME", str(tmp_path))
+    monkeypatch.setenv("PEAKGUARD_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "200")  # a job id in one piece
+    runner = CliRunner()
+    listed = runner.invoke(cli_app, ["--lang", "en", "plan", "schedules"])
+    assert listed.exit_code == 0, listed.output
+    assert recorded.job_id in listed.output
+    one = runner.invoke(
+        cli_app, ["--lang", "en", "plan", "schedules", recorded.job_id, "--platform", "youle"]
+    )
+    assert one.exit_code == 0, one.output
+    assert "youle" in one.output and "demo-platform" not in one.output
 
 
 def test_the_check_is_needed_for_the_figures(example: tuple[Network, Scenario, Releases]) -> None:

@@ -11,8 +11,8 @@ sees which rows:
   (as the jobs are its organisation's), rows within its reach: a regulator the origins inside
   its territory, a carrier its own brand (a provincial company inside its province), with
   every platform's customers' figures;
-- the **system** sees everything; anyone else nothing (an empty list, and a plan outside
-  reach answers "not found" as one that does not exist).
+- the **system** sees every plan, whoever made it; anyone else nothing (an empty list, and
+  a plan outside reach answers "not found" as one that does not exist).
 
 Releases naming no platform appear to the carriers and regulators under an empty platform.
 """
@@ -30,7 +30,7 @@ from peakguard.app.jobs import JOB_ID, STAGGER, job_folder
 from peakguard.errors import InvalidInputError, NotFoundError, Problem
 from peakguard.i18n import _
 from peakguard.identity.model import OrganisationKind, Permission, Principal
-from peakguard.identity.territory import Reach
+from peakguard.identity.territory import EVERYTHING, Reach
 from peakguard.optimize.releases import OrderRelease
 from peakguard.optimize.stagger_platforms import PlatformQuota
 from peakguard.store.accounts import organisation_row, organisation_rows
@@ -102,24 +102,29 @@ class _Scope:
     rows: Reach
 
 
-def _scope(actor: Principal) -> _Scope | None:
-    """What ``actor`` may see of the schedules, or None for nothing."""
+def _scope(actor: Principal, platform: str | None = None) -> _Scope | None:
+    """What ``actor`` may see of the schedules (narrowed to ``platform`` when given: a
+    regulator or carrier reading one platform's part), or None for nothing."""
     organisation = actor.organisation
     if organisation.kind is OrganisationKind.platform:
-        return (
-            _Scope(organisation.code, reach(actor)) if actor.may(Permission.notice_read) else None
-        )
+        own = organisation.code
+        if not actor.may(Permission.notice_read) or platform not in (None, own):
+            return None
+        return _Scope(own, EVERYTHING)  # its own releases, whichever carrier picks them up
     if organisation.kind is OrganisationKind.public or not actor.may(Permission.plan_run):
         return None
-    return _Scope(None, reach(actor))
+    return _Scope(platform, reach(actor))
 
 
-def list_schedules(store: Store, actor: Principal) -> list[ScheduleSummary]:
-    """The finished staggering plans with a schedule ``actor`` may see, newest first."""
-    scope = _scope(actor)
+def list_schedules(
+    store: Store, actor: Principal, *, platform: str | None = None
+) -> list[ScheduleSummary]:
+    """The finished staggering plans with a schedule ``actor`` may see, newest first (with
+    ``platform``, those carrying that platform's releases)."""
+    scope = _scope(actor, platform)
     if scope is None:
         return []
-    if scope.platform is None:
+    if not _every_organisation(actor):
         organisations: list[int | None] = [actor.organisation.id]
     else:
         with transaction(store.sessions) as session:
@@ -139,13 +144,16 @@ def list_schedules(store: Store, actor: Principal) -> list[ScheduleSummary]:
     return [item for item in summaries if item is not None]
 
 
-def get_schedule(store: Store, actor: Principal, job_id: str, home: Path | Any) -> ScheduleView:
-    """One plan's schedule as ``actor`` may see it; "not found" when it sees none of it."""
-    scope = _scope(actor)
+def get_schedule(
+    store: Store, actor: Principal, job_id: str, home: Path | Any, *, platform: str | None = None
+) -> ScheduleView:
+    """One plan's schedule as ``actor`` may see it (only ``platform``'s part, when given);
+    "not found" when it sees none of it."""
+    scope = _scope(actor, platform)
     found = _finished_stagger(store, job_id)
     if scope is None or found is None:
         raise _missing(job_id)
-    if scope.platform is None and found.organisation_id != actor.organisation.id:
+    if not _every_organisation(actor) and found.organisation_id != actor.organisation.id:
         raise _missing(job_id)
     summary = _summary(found, scope)
     if summary is None:
@@ -164,6 +172,12 @@ def get_schedule(store: Store, actor: Principal, job_id: str, home: Path | Any) 
     )
 
 
+def _every_organisation(actor: Principal) -> bool:
+    """Whether ``actor`` reads plans whoever made them (a platform, the system), not only its
+    own organisation's."""
+    return actor.organisation.kind in (OrganisationKind.platform, OrganisationKind.system)
+
+
 def _finished_stagger(store: Store, job_id: str) -> JobRecord | None:
     found = load_job(store, job_id) if JOB_ID.fullmatch(job_id) else None
     if found is None or found.kind != STAGGER or found.status is not JobStatus.succeeded:
@@ -180,9 +194,7 @@ def _platform_seen(scope: _Scope, platform: str) -> bool:
 
 
 def _visible(scope: _Scope, platform: str, carrier: str, region: str) -> bool:
-    if scope.platform is not None:
-        return platform == scope.platform
-    return scope.rows.covers(carrier, region)
+    return _platform_seen(scope, platform) and scope.rows.covers(carrier, region)
 
 
 def _summary(job: JobRecord, scope: _Scope) -> ScheduleSummary | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from peakguard.app.bounds import work_bounds
+from peakguard.app.plan_schedules import get_schedule, list_schedules
 from peakguard.app.plans import (
     RerouteOutcome,
     closure_requests,
@@ -26,6 +27,7 @@ from peakguard.cli.console import (
     SettingsOption,
     handled,
     network_named,
+    opened_store,
     plain,
     print_figures,
     print_table,
@@ -40,6 +42,7 @@ from peakguard.optimize.comparison import PlanComparison
 from peakguard.optimize.releases import StaggerParameters
 from peakguard.optimize.reroute_parameters import RerouteParameters
 from peakguard.optimize.stagger import PickupPlan
+from peakguard.optimize.stagger_customers import CustomerGroup
 from peakguard.optimize.stagger_platforms import PlatformSchedule
 
 plan_app = typer.Typer(
@@ -302,14 +305,61 @@ def print_customer_groups(comparison: PlanComparison) -> None:
     )
 
 
+@plan_app.command("schedules")
+def plan_schedules_command(
+    plan: Annotated[
+        str | None, typer.Argument(help="a staggering plan's job id; none: list the plans")
+    ] = None,
+    platform: Annotated[
+        str | None, typer.Option(help="only this platform's schedule (its organisation code)")
+    ] = None,
+) -> None:
+    """The platforms' schedules of the staggering plans run as jobs (错峰发货 per platform)."""
+    with handled(), opened_store() as store:
+        if plan is None:
+            found = list_schedules(store, LOCAL, platform=platform)
+            print_table(
+                _("Staggering plans with a platform's schedule"),
+                (_("Plan"), _("Network"), _("Scenario"), _("Planned by"), _("Platforms")),
+                [
+                    (s.job_id, s.network, s.scenario, s.planned_by, ", ".join(s.platforms))
+                    for s in found
+                ],
+            )
+            return
+        view = get_schedule(store, LOCAL, plan, settings(), platform=platform)
+    print_platforms(
+        PlatformSchedule(
+            view.quotas,
+            [_group_of(g) for g in view.customers_before],
+            [_group_of(g) for g in view.customers_after],
+        ),
+        every=True,
+    )
+
+
+def _group_of(document: dict[str, Any]) -> CustomerGroup:
+    """A platform's customers' figures as the job's result keeps them (the parcels delivered
+    are not kept, nor printed: the parcels released stand in)."""
+    return CustomerGroup(
+        key=str(document["key"]),
+        parcels=float(document["parcels"]),
+        delivered=float(document["parcels"]),
+        release_to_delivery_hours=float(document["release_to_delivery_hours"]),
+        late_from_release=float(document["late_from_release"]),
+        delayed=float(document["picked_up_after_release_day"]),
+    )
+
+
 MAX_PLATFORM_ROWS = 60
 """Rows of the platforms' schedule printed; platform_quotas.csv holds every one."""
 
 
-def print_platforms(schedule: PlatformSchedule) -> None:
+def print_platforms(schedule: PlatformSchedule, *, every: bool = False) -> None:
     """Each platform's schedule (its share of the origins' quotas) and, when checked, its
-    customers counted from release. Nothing when no release names a platform."""
-    if not any(item.platform for item in schedule.quotas):
+    customers counted from release. Nothing when no release names a platform (unless
+    ``every``: every row printed)."""
+    if not any(item.platform for item in schedule.quotas) and not every:
         return
     no_platform = plain(_("(no platform)"))
     rows = [
@@ -326,9 +376,9 @@ def print_platforms(schedule: PlatformSchedule) -> None:
     print_table(
         _("Schedule per platform (its share of each origin's quota)"),
         (_("Platform"), _("Origin"), _("Day"), _("To pick up"), _("Released that day")),
-        rows[:MAX_PLATFORM_ROWS],
+        rows if every else rows[:MAX_PLATFORM_ROWS],
     )
-    if len(rows) > MAX_PLATFORM_ROWS:
+    if len(rows) > MAX_PLATFORM_ROWS and not every:
         say(_("platform_quotas.csv holds all {count} rows.", count=f"{len(rows):,}"))
     before = {item.key: item for item in schedule.customers_before}
     customer_rows = [

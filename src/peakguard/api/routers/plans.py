@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import Field, JsonValue
 from starlette.concurrency import run_in_threadpool
 
@@ -472,13 +472,17 @@ def _summary_out(item: ScheduleSummary) -> ScheduleSummaryOut:
 
 @router.get("/plan-schedules", response_model=ScheduleListOut)
 def plan_schedules(
-    request: Request, actor: Annotated[Principal, requires(Permission.notice_read)]
+    request: Request,
+    actor: Annotated[Principal, requires(Permission.notice_read)],
+    platform: Annotated[str | None, Query(max_length=64)] = None,
 ) -> ScheduleListOut:
     """The finished staggering plans with a schedule the caller may see, newest first: a
     platform every plan carrying its releases, a regulator or carrier (with ``plan.run``) its
-    own organisation's plans; anyone else none."""
+    own organisation's plans, the system every plan; anyone else none. ``platform``: only the
+    plans carrying that platform's releases."""
     store: Store = request.app.state.store
-    return ScheduleListOut(schedules=[_summary_out(i) for i in list_schedules(store, actor)])
+    found = list_schedules(store, actor, platform=platform)
+    return ScheduleListOut(schedules=[_summary_out(item) for item in found])
 
 
 @router.get("/plan-schedules/{job_id}", response_model=ScheduleOut, responses=documented(404))
@@ -486,12 +490,14 @@ def plan_schedule(
     request: Request,
     job_id: Annotated[str, Path(max_length=64)],
     actor: Annotated[Principal, requires(Permission.notice_read)],
+    platform: Annotated[str | None, Query(max_length=64)] = None,
 ) -> ScheduleOut:
     """One plan's schedule: per platform, origin and day, the parcels of the platform's
     releases to pick up, and each platform's customers counted from release — only the
-    caller's part (404 for a plan it sees nothing of, as for one that does not exist)."""
+    caller's part, or only ``platform``'s (404 for a plan it sees nothing of, as for one that
+    does not exist)."""
     store: Store = request.app.state.store
-    view = get_schedule(store, actor, job_id, request.app.state.settings)
+    view = get_schedule(store, actor, job_id, request.app.state.settings, platform=platform)
     return ScheduleOut(
         plan=_summary_out(view.summary),
         quotas=[

@@ -12,9 +12,15 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from peakguard.app.plan_schedules import ScheduleSummary, get_schedule, list_schedules
+from peakguard.app.plan_schedules import (
+    ScheduleSummary,
+    ScheduleView,
+    get_schedule,
+    list_schedules,
+)
 from peakguard.i18n import _, render
 from peakguard.identity.model import OrganisationKind, Permission, Principal
+from peakguard.optimize.stagger_platforms import PlatformQuota
 from peakguard.web.pages.access import page_requires
 from peakguard.web.pages.navigation import NavItem
 from peakguard.web.pages.rendering import page_language, render_page
@@ -98,7 +104,7 @@ async def schedule_page(
     return render_page(request, caller, "plan_schedule.html", values, title=title)
 
 
-def quotas_table(quotas: list[Any], language: str) -> TableView:
+def quotas_table(quotas: list[PlatformQuota], language: str) -> TableView:
     """Per platform, origin and day: its parcels to pick up and what it released."""
     return TableView(
         key="platform_quotas",
@@ -133,7 +139,7 @@ def quotas_table(quotas: list[Any], language: str) -> TableView:
     )
 
 
-def customer_tables(view: Any, language: str) -> list[TableView]:
+def customer_tables(view: ScheduleView, language: str) -> list[TableView]:
     """Each platform's customers from release, before (picked up as released) and after."""
     tables = []
     for key, title, groups in (
