@@ -1,0 +1,163 @@
+"""Gridlock found in a run's record of departures short for room: a cycle in the graph of
+"waits for room at", hour by hour, as Ciw's state digraph detects deadlock."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from peakguard.domain.network import Carrier, Network
+from peakguard.domain.routing import derive_routing
+from peakguard.simulate.engine import conservation_gap, simulate_plan
+from peakguard.simulate.gridlock import Wait, find_gridlocks
+from peakguard.simulate.plan import Demand, StoragePolicy, compile_plan
+from peakguard.simulate.run_state import LaneBlocks
+
+from .conftest import BIG, lane, node
+
+A, B, C, D = range(4)
+LANES = [(A, B), (B, C), (C, A), (A, D)]
+"""Lanes 0–3 of the hand-made runs: A→B, B→C, C→A, A→D."""
+
+
+def hand_made_run(blocks: list[tuple[int, int, float]], *, daily: dict[int, int]) -> Any:
+    """A run of 72 hours over hubs A, B, C, D with the ``LANES``, lane ``l`` leaving once a day
+    at hour ``daily[l]``; ``blocks`` are its short departures (hour, lane, parcels)."""
+    hours = 72
+    departures: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for lane_number, clock in daily.items():
+        for hour in range(clock, hours, 24):
+            lanes, capacities = departures.get(hour, (np.zeros(0, np.int64), np.zeros(0)))
+            departures[hour] = (np.append(lanes, lane_number), np.append(capacities, 100.0))
+    plan = SimpleNamespace(
+        hours=hours,
+        node_ids=("A", "B", "C", "D"),
+        lane_origin=np.array([a for a, _ in LANES]),
+        lane_destination=np.array([b for _, b in LANES]),
+        departures=departures,
+    )
+    hour, lane_number, parcels = zip(*blocks, strict=True) if blocks else ((), (), ())
+    return SimpleNamespace(
+        plan=plan,
+        lane_blocks=LaneBlocks(
+            np.array(hour, dtype=np.int64),
+            np.array(lane_number, dtype=np.int64),
+            np.array(parcels, dtype=float),
+        ),
+    )
+
+
+def test_a_cycle_of_waits_is_gridlock_from_its_last_link_until_its_first_breaks() -> None:
+    """A→B leaves at 20:00, B→C at 22:00, C→A at 23:00, A→D at 06:00, once a day. A→B is
+    short at hour 20, B→C at 22, C→A at 23: A waits for room at B from 20 until A→B leaves
+    again at 44, B at C from 22 until 46, C at A from 23 until 47. The cycle A→B→C→A holds
+    from hour 23 (its last link) to hour 44 (its first link's next departure, which carried
+    everything). From 23 to 29 nothing in it waits for room outside (a knot); A→D, short at
+    hour 30, does not break the cycle. The most held back: 500 from A to B."""
+    run = hand_made_run(
+        [(20, 0, 500.0), (22, 1, 300.0), (23, 2, 200.0), (30, 3, 50.0)],
+        daily={0: 20, 1: 22, 2: 23, 3: 6},
+    )
+    [gridlock] = find_gridlocks(run)
+    assert gridlock.hubs == ("A", "B", "C")
+    assert (gridlock.start_hour, gridlock.end_hour, gridlock.hours) == (23, 44, 21)
+    assert not gridlock.to_the_end
+    assert gridlock.knot
+    assert gridlock.waits == (Wait("A", "B", 500.0), Wait("B", "C", 300.0), Wait("C", "A", 200.0))
+
+
+def test_a_cycle_that_lasts_to_the_end_and_is_never_a_knot() -> None:
+    """Every departure of A→B, B→C, C→A and A→D is short from day 2 (hour 24 on): the cycle
+    holds from hour 47 (C→A's first short departure, at 23:00 on day 2) to the end of the run,
+    and A always also waits for room at D, outside it: never a knot. The waits are the most
+    held back by one departure."""
+    blocks = [
+        (hour, lane_number, 10.0 * (hour // 24))
+        for lane_number, hour in [(0, 44), (0, 68), (1, 46), (1, 70), (2, 47), (2, 71)]
+    ]
+    blocks += [(30, 3, 5.0), (54, 3, 5.0)]
+    run = hand_made_run(sorted(blocks), daily={0: 20, 1: 22, 2: 23, 3: 6})
+    [gridlock] = find_gridlocks(run)
+    assert (gridlock.start_hour, gridlock.end_hour) == (47, 72)
+    assert gridlock.to_the_end and not gridlock.knot
+    assert {(wait.hub, wait.waits_for, wait.parcels) for wait in gridlock.waits} == {
+        ("A", "B", 20.0),
+        ("B", "C", 20.0),
+        ("C", "A", 20.0),
+    }
+
+
+def test_waits_without_a_cycle_are_no_gridlock() -> None:
+    """A waits for B and B for C, but C never for A: a chain of waits is backlog, not
+    gridlock; and a run with nothing short has none."""
+    run = hand_made_run([(20, 0, 500.0), (22, 1, 300.0)], daily={0: 20, 1: 22, 2: 23, 3: 6})
+    assert find_gridlocks(run) == []
+    assert find_gridlocks(hand_made_run([], daily={0: 20})) == []
+
+
+def two_cities(storage: int) -> Network:
+    """Hubs A and B (100 an hour, ``storage`` each) trade over lanes both ways every hour;
+    each city's outlet feeds its hub, each hub's station takes the other city's parcels."""
+    return Network(
+        name="two-cities",
+        carriers=[Carrier(code="ZTO", name="中通快递")],
+        nodes=[
+            node("OA", "outlet", BIG),
+            node("OB", "outlet", BIG),
+            node("A", "hub", 100, storage),
+            node("B", "hub", 100, storage),
+            node("SA", "station", BIG),
+            node("SB", "station", BIG),
+        ],
+        lanes=[
+            lane("OA", "A"),
+            lane("OB", "B"),
+            lane("A", "B"),
+            lane("B", "A"),
+            lane("A", "SA"),
+            lane("B", "SB"),
+        ],
+    )
+
+
+@pytest.mark.parametrize("policy", list(StoragePolicy))
+def test_on_a_run_gridlock_is_where_two_hubs_refuse_each_other(policy: StoragePolicy) -> None:
+    """Each city sends 300 an hour for 12 hours to the other's station, three times what
+    either hub sorts, so both hubs fill. Every lane leaves every hour, so a short departure
+    waits for an hour: A and B are in gridlock exactly in the hours when A→B and B→A are both
+    short for room (read off the run's own record of short departures), each waiting for the
+    other and for nothing else (a knot); under ``overflow`` nothing is refused and there is
+    none. Whatever happens, no parcel is lost."""
+    network = two_cities(300)
+    hours = 60
+    hour = np.repeat(np.arange(12), 2)
+    demand = Demand(np.tile([0, 1], 12), np.tile([5, 4], 12), hour, np.full(24, 300.0))
+    plan = compile_plan(
+        network,
+        derive_routing(network),
+        demand,
+        hours=hours,
+        sorting_capacity=np.array(
+            [[n.sorting_capacity_by_hour()[h % 24] for h in range(hours)] for n in network.nodes],
+            dtype=float,
+        ),
+        accepting=np.ones((6, hours), dtype=bool),
+        lane_capacity_factor=np.ones((6, hours)),
+        policy=policy,
+    )
+    run = simulate_plan(plan)
+    assert abs(conservation_gap(run)) < 1e-6
+    gridlocks = find_gridlocks(run)
+    if policy is StoragePolicy.overflow:
+        assert gridlocks == [] and len(run.lane_blocks.lane) == 0
+        return
+    short = run.lane_blocks
+    both = set(short.hour[short.lane == 2].tolist()) & set(short.hour[short.lane == 3].tolist())
+    held = {h for g in gridlocks for h in range(g.start_hour, g.end_hour)}
+    assert held == both
+    for gridlock in gridlocks:
+        assert gridlock.hubs == ("A", "B") and gridlock.knot
+        assert {(wait.hub, wait.waits_for) for wait in gridlock.waits} == {("A", "B"), ("B", "A")}
