@@ -335,7 +335,8 @@ def test_the_api_answers_a_platform_with_its_own_part(
     store: Store, tmp_path: Path, recorded: Recorded
 ) -> None:
     """Through HTTP with youle's token: its plan and rows only; another platform's part is
-    404; the list names youle alone."""
+    404; the list names youle alone; the pages show youle's outlets, not demo-platform's
+    (ZTO-CD-O2 is demo-platform's alone)."""
     token = issue_token(
         store,
         ADMIN,
@@ -361,6 +362,28 @@ def test_the_api_answers_a_platform_with_its_own_part(
             headers=headers,
         )
         assert other.status_code == 404
+        page = client.get(f"/app/plans/schedules/{recorded.job_id}", headers=headers)
+        assert page.status_code == 200, page.text[:500]
+        assert "ZTO-MY-O1" in page.text and "ZTO-CD-O2" not in page.text
+        assert "demo-platform" not in page.text
+        listing = client.get("/app/plans/schedules", headers=headers)
+        assert listing.status_code == 200 and recorded.job_id in listing.text
+        planner = issue_token(
+            store,
+            ADMIN,
+            organisation="zto-hq",
+            name="planner",
+            permissions=[Permission.plan_run.value, Permission.simulation_run.value],
+            days=1,
+            max_days=1,
+        )
+        owner = client.get(
+            f"/app/jobs/{recorded.job_id}/result",
+            headers={"Authorization": f"Bearer {planner.text}"},
+        )
+        assert owner.status_code == 200, owner.text[:500]
+        assert 'data-table="platform_quotas"' in owner.text
+        assert "demo-platform" in owner.text and "youle" in owner.text
 
 
 def test_the_command_prints_one_platform_s_schedule(

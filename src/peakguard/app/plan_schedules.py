@@ -202,7 +202,7 @@ def _summary(job: JobRecord, scope: _Scope) -> ScheduleSummary | None:
     result = job.result or {}
     named = [str(code) for code in result.get("platforms") or []]
     seen = tuple(code for code in named if _platform_seen(scope, code))
-    if scope.platform is not None and not seen:
+    if not any(named) or (scope.platform is not None and not seen):  # no platform's plan
         return None
     summary = result.get("summary") or {}
     return ScheduleSummary(
