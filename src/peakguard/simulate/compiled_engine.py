@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from peakguard.simulate.blocking import Outflow, ring_size
 from peakguard.simulate.kernel import KernelPlan, KernelState, run_hours
-from peakguard.simulate.kernel_pools import COUNTERS, FREE, NONE, Pools, new_pools
+from peakguard.simulate.kernel_pools import BLOCKS, COUNTERS, FREE, NONE, Pools, new_pools
 from peakguard.simulate.kernel_state import capture, load_fractions, trace_of
 from peakguard.simulate.plan import IntArray, SimulationPlan, StoragePolicy
-from peakguard.simulate.run_state import HOURS_A_DAY, SimulationRun
+from peakguard.simulate.run_state import HOURS_A_DAY, LaneBlocks, SimulationRun
 from peakguard.simulate.state import SimulationState, resume_plan
 
 BoolArray = npt.NDArray[np.bool_]
@@ -90,6 +91,16 @@ def simulate_compiled(
         state.in_transit,
         run_trace,
         taken,
+        _lane_blocks(pools, state),
+    )
+
+
+def _lane_blocks(pools: Pools, state: KernelState) -> LaneBlocks:
+    """The departures short for room the kernel recorded, as the run's sparse record."""
+    count = int(state.counters[BLOCKS])
+    rows, parcels = pools[8][:count], pools[9][:count]
+    return LaneBlocks(
+        rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64), parcels.astype(np.float64)
     )
 
 
@@ -103,6 +114,8 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
     lanes = [plan.departures[hour][0] for hour in departure_hours]
     capacities = [plan.departures[hour][1] for hour in departure_hours]
     order = np.argsort(plan.cohort_hour, kind="stable")
+    block = plan.policy is StoragePolicy.block
+    outflow = Outflow.of(plan) if block else None
     intake_starts = np.searchsorted(plan.cohort_hour[order], np.arange(hours + 1))
     return KernelPlan(
         sorting_capacity=np.ascontiguousarray(plan.sorting_capacity, dtype=np.float64),
@@ -123,7 +136,9 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
         cohort_hour=plan.cohort_hour.astype(np.int64),
         cohort_parcels=plan.cohort_parcels.astype(np.float64),
         cohort_time_limit=plan.cohort_time_limit.astype(np.float64),
-        block=plan.policy is StoragePolicy.block,
+        block=block,
+        outbound=outflow.outbound if outflow is not None else np.zeros((0, 0)),
+        sorting=outflow.sorting if outflow is not None else np.zeros((0, 0)),
         chosen=chosen.astype(np.bool_),
     )
 
@@ -156,7 +171,11 @@ def _empty_state(plan: SimulationPlan) -> KernelState:
         queue_total=np.zeros(nodes),
         buffer_total=np.zeros(nodes),
         lane_buffer_total=np.zeros(lanes),
-        reserved=np.zeros(nodes),
+        incoming=np.zeros((nodes, ring_size(plan))),
+        holding=np.zeros((nodes, ring_size(plan))),
+        arriving=np.zeros(nodes),
+        share=np.full(nodes, -1.0),
+        gate_nodes=np.zeros(nodes, dtype=np.int64),
         moving=np.zeros(1),
         counters=counters,
         scratch=(
@@ -189,6 +208,10 @@ def _load(
     state.queue_total[:] = start.queued.by_place(nodes)
     state.lane_buffer_total[:] = start.waiting.by_place(lanes)
     np.add.at(state.buffer_total, plan.lane_origin, state.lane_buffer_total)
-    state.reserved[:] = start.on_lanes.by_place(nodes)
+    on_lanes = start.on_lanes
+    batch = np.repeat(np.arange(len(on_lanes.place)), np.diff(on_lanes.starts))
+    batch_parcels = np.bincount(batch, on_lanes.parcels, minlength=len(on_lanes.place))
+    ring = state.incoming.shape[1]
+    np.add.at(state.incoming, (on_lanes.place, on_lanes.hour % ring), batch_parcels)
     state.moving[0] = start.on_lanes.total
     return pools

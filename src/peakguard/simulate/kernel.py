@@ -31,6 +31,7 @@ from peakguard.simulate.kernel_pools import (
     compact,
     drop_head,
     record,
+    record_block,
     stage,
 )
 
@@ -60,6 +61,11 @@ class KernelPlan(NamedTuple):
     cohort_parcels: Any
     cohort_time_limit: Any
     block: bool
+    outbound: Any
+    """[node, hour] capacity of the node's departures (``block`` only; see
+    :class:`~peakguard.simulate.blocking.Outflow`)."""
+    sorting: Any
+    """[node, hour] sorting capacity, 0 while closed (``block`` only)."""
     chosen: Any
     """[cohort] traced (empty when the run is not traced)."""
 
@@ -77,7 +83,16 @@ class KernelState(NamedTuple):
     queue_total: Any
     buffer_total: Any
     lane_buffer_total: Any
-    reserved: Any
+    incoming: Any
+    """[node, arrival hour modulo the ring] parcels on lanes bound for the node."""
+    holding: Any
+    """[node, hours ahead] what each node is projected to hold (``block``; scratch)."""
+    arriving: Any
+    """[node] parcels arriving from lanes in the hour (scratch for the gate, zeros between)."""
+    share: Any
+    """[node] share of its arrivals the node admits (scratch for the gate, −1 between)."""
+    gate_nodes: Any
+    """[node] the nodes with arrivals in the hour (scratch for the gate)."""
     moving: Any
     """[1] parcels on lanes."""
     counters: Any
@@ -105,8 +120,8 @@ def run_hours(plan: KernelPlan, state: KernelState, pools: Pools, first: int, la
     row = np.zeros(6, dtype=np.int64)
     for hour in range(first, last):
         pools = compact(pools, state.counters, lists)
-        pools = _join(plan, state, pools, hour)
         pools = _depart(plan, state, pools, hour, row)
+        pools = _join(plan, state, pools, hour)
         pools = _sort(plan, state, pools, hour, row)
         state.backlog[:, hour] = state.queue_total + state.buffer_total
         state.queued[:, hour] = state.queue_total
@@ -116,17 +131,19 @@ def run_hours(plan: KernelPlan, state: KernelState, pools: Pools, first: int, la
 
 @njit(cache=True)
 def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pools:
-    """Parcels arriving from lanes, then the cohorts accepted in the hour, join each node's
-    queue as one batch stamped with the hour."""
+    """Parcels arriving from lanes (under ``block``, what the node has room for: the rest
+    waits at its gate for the next hour), then the cohorts accepted in the hour, join each
+    node's queue as one batch stamped with the hour."""
     counters = state.counters
     first = counters[STAGED]
+    ring = state.incoming.shape[1]
+    state.incoming[:, hour % ring] = 0.0
     traced = pools[0].shape[1] > ARRIVED
     while state.transit_heads[hour] != NONE:
         fractions, parcels, batches, totals = pools[0], pools[1], pools[2], pools[3]
         batch = state.transit_heads[hour]
         node = batches[batch, PLACE]
-        state.reserved[node] -= totals[batch]
-        state.moving[0] -= totals[batch]
+        state.arriving[node] += totals[batch]
         start = batches[batch, START]
         for row in range(start, start + batches[batch, LENGTH]):
             pools = stage(
@@ -140,6 +157,7 @@ def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pool
                 parcels[row],
             )
         drop_head(batches, state.transit_heads, state.transit_tails, hour, counters)
+    pools = _gate(plan, state, pools, hour, first)
     for index in range(plan.intake_starts[hour], plan.intake_starts[hour + 1]):
         cohort = plan.intake_order[index]
         node = plan.cohort_origin[cohort]
@@ -147,11 +165,9 @@ def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pool
     staged, staged_parcels = pools[4], pools[5]
     for row in range(first, counters[STAGED]):
         node = staged[row, GROUP]
-        state.queue_total[node] += staged_parcels[row]
-        state.arrived[node, hour] += staged_parcels[row]
-    for row in range(first, counters[STAGED]):
-        node = staged[row, GROUP]
-        state.reserved[node] = max(state.reserved[node], 0.0)
+        if node != NONE:
+            state.queue_total[node] += staged_parcels[row]
+            state.arrived[node, hour] += staged_parcels[row]
     return flush(
         pools,
         counters,
@@ -162,35 +178,140 @@ def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pool
         state.queue_tails,
         NONE,
         NONE,
+        False,
+    )
+
+
+@njit(cache=True)
+def _gate(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, first: int) -> Pools:
+    """Of the staged lane arrivals from ``first`` on, admit (under ``block``) what each node
+    has room for after the hour's departures, each cohort in the same proportion; the rest goes
+    back on the lane, first in line for the next hour. ``moving`` loses what is admitted."""
+    counters = state.counters
+    ring = state.incoming.shape[1]
+    end = counters[STAGED]
+    nodes = 0
+    for row in range(first, end):
+        node = pools[4][row, GROUP]
+        if state.share[node] >= 0.0:
+            continue  # settled at an earlier row
+        state.gate_nodes[nodes] = node
+        nodes += 1
+        arriving = state.arriving[node]
+        admitted = arriving
+        if plan.block:
+            free = plan.storage_capacity[node] - state.queue_total[node]
+            room = min(arriving, max(0.0, free - state.buffer_total[node]))
+            if room < arriving - EPSILON:
+                admitted = room if room > EPSILON else 0.0
+                state.incoming[node, (hour + 1) % ring] += arriving - admitted
+                state.blocked[node, hour] += arriving - admitted
+        state.moving[0] -= admitted
+        state.share[node] = 1.0 if admitted == arriving else admitted / arriving
+    if plan.block:
+        pools = _split_at_gate(state, pools, hour, first, end)
+    for index in range(nodes):
+        state.arriving[state.gate_nodes[index]] = 0.0
+        state.share[state.gate_nodes[index]] = -1.0
+    return pools
+
+
+@njit(cache=True)
+def _split_at_gate(state: KernelState, pools: Pools, hour: int, first: int, end: int) -> Pools:
+    """Split each staged arrival by its node's ``share``: the refused part is staged again and
+    written back on the lane, arriving in ``hour`` + 1, first in line; a node that admits
+    nothing keeps no row for its queue."""
+    counters = state.counters
+    traced = pools[0].shape[1] > ARRIVED
+    any_rest = False
+    for row in range(first, end):
+        staged, staged_parcels = pools[4], pools[5]
+        node = staged[row, GROUP]
+        share = state.share[node]
+        if share >= 1.0:
+            continue
+        amount = staged_parcels[row]
+        part = amount * share
+        arrived = hour + 1 if traced else NONE
+        cohort, hop = staged[row, COHORT], staged[row, HOP]
+        pools = stage(pools, counters, cohort, hop, arrived, NONE, node, amount - part)
+        staged, staged_parcels = pools[4], pools[5]
+        staged_parcels[row] = part
+        if share <= 0.0:
+            staged[row, GROUP] = NONE
+        any_rest = True
+    if not any_rest:
+        return pools
+    return flush(
+        pools,
+        counters,
+        state.scratch,
+        end,
+        hour + 1,
+        state.transit_heads,
+        state.transit_tails,
+        hour + 1,
+        NONE,
+        True,
     )
 
 
 @njit(cache=True)
 def _room(
-    plan: KernelPlan, state: KernelState, hour: int, lane: int, target: int, capacity: float
-) -> float:
-    """What a departure of ``lane`` can carry to ``target``; what it cannot, of what waits for
-    it, is recorded as blocked at the target."""
-    room = capacity
-    if not plan.accepting[target, hour]:
-        room = 0.0
-    elif plan.block:
-        free = (
-            plan.storage_capacity[target] - state.queue_total[target] - state.buffer_total[target]
-        )
-        room = min(room, max(0.0, free - state.reserved[target]))
+    plan: KernelPlan, state: KernelState, pools: Pools, hour: int, lane: int, capacity: float
+) -> tuple[Pools, float]:
+    """What a departure of ``lane`` can carry: its capacity, nothing to a closed target, and
+    under ``block`` no more than the target has room for on arrival. What it cannot carry, of
+    what waits for it, is recorded as blocked at the target (and, for want of room, against
+    the lane)."""
+    target = plan.lane_destination[lane]
     wanted = min(state.lane_buffer_total[lane], capacity)
-    if room < wanted:
+    if not plan.accepting[target, hour]:
+        state.blocked[target, hour] += wanted
+        return pools, 0.0
+    if not plan.block:
+        return pools, capacity
+    most = state.holding[target, plan.lane_transit_hours[lane] :].max()
+    room = max(0.0, plan.storage_capacity[target] - most)
+    if room < wanted - EPSILON:
         state.blocked[target, hour] += wanted - room
-    return room
+        pools = record_block(pools, state.counters, hour, lane, wanted - room)
+    return pools, min(room, capacity)
+
+
+@njit(cache=True)
+def _project_holding(plan: KernelPlan, state: KernelState, hour: int) -> None:
+    """What every node is projected to hold at the end of each hour of the ring, from what it
+    holds at the start of the hour's departures (:func:`~peakguard.simulate.blocking.
+    project_holding`, node by node)."""
+    ring = state.incoming.shape[1]
+    hours = plan.sorting.shape[1]
+    for node in range(len(state.queue_total)):
+        queued, waiting = state.queue_total[node], state.buffer_total[node]
+        for ahead in range(ring):
+            at = hour + ahead
+            known = at if at < hours else at - 24 * ((at - hours) // 24 + 1)
+            if known >= 0:
+                waiting = max(waiting - plan.outbound[node, known], 0.0)
+            queued += state.incoming[node, at % ring]
+            state.holding[node, ahead] = queued + waiting
+            if known >= 0:
+                done = min(queued, plan.sorting[node, known])
+                queued -= done
+                waiting += done
 
 
 @njit(cache=True)
 def _depart(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: Any) -> Pools:
-    """The lanes leaving in the hour carry up to their capacity (or the room at a closed or,
-    under ``block``, full node) from the parcels sorted earlier, oldest first."""
+    """The lanes leaving in the hour carry up to their capacity (nothing to a closed node;
+    under ``block``, what the target has room for on arrival) from the parcels sorted earlier,
+    oldest first."""
     counters = state.counters
-    for index in range(plan.departure_starts[hour], plan.departure_starts[hour + 1]):
+    ring = state.incoming.shape[1]
+    first_departure, end = plan.departure_starts[hour], plan.departure_starts[hour + 1]
+    if plan.block and end > first_departure:
+        _project_holding(plan, state, hour)
+    for index in range(first_departure, end):
         lane = plan.departure_lane[index]
         if state.lane_buffer_total[lane] <= EPSILON:
             continue
@@ -198,7 +319,7 @@ def _depart(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: 
         if not plan.accepting[origin, hour]:
             continue
         target = plan.lane_destination[lane]
-        room = _room(plan, state, hour, lane, target, plan.departure_capacity[index])
+        pools, room = _room(plan, state, pools, hour, lane, plan.departure_capacity[index])
         if room <= EPSILON:
             continue
         first = counters[STAGED]
@@ -209,10 +330,13 @@ def _depart(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: 
             continue
         state.lane_buffer_total[lane] -= moved
         state.buffer_total[origin] -= moved
-        arrival = hour + plan.lane_transit_hours[lane]
+        transit = plan.lane_transit_hours[lane]
+        arrival = hour + transit
         pools = _onto_lane(plan, pools, counters, first, origin, hour, lane, arrival, row)
-        state.reserved[target] += moved
+        state.incoming[target, arrival % ring] += moved
         state.moving[0] += moved
+        if plan.block:
+            state.holding[target, transit:] += moved
         pools = flush(
             pools,
             counters,
@@ -223,6 +347,7 @@ def _depart(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: 
             state.transit_tails,
             arrival,
             target,
+            False,
         )
     return pools
 
@@ -277,6 +402,7 @@ def _sort(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: An
             state.buffer_tails,
             NONE,
             NONE,
+            False,
         )
     return pools
 

@@ -33,6 +33,7 @@ from peakguard.simulate.kernel_pools import (
     append,
     drop_head,
     new_batch,
+    prepend,
     reserve_rows,
     stage,
 )
@@ -110,11 +111,12 @@ def _merge_staged(pools: Pools, counters: Any, slot: Any, first: int) -> None:
 @njit(cache=True)
 def flush(
     pools: Pools, counters: Any, scratch: Any, first: int, since: int, heads: Any, tails: Any,
-    target_list: int, place: int,
+    target_list: int, place: int, at_front: bool,
 ) -> Pools:  # fmt: skip
     """Write staged rows from ``first`` on as one batch per group, stamped ``since``, at the
-    end of list ``group`` (or of ``target_list`` when given), its place ``place`` (or the
-    group); untraced, fractions of one cohort and hop in a group are merged first.
+    end (or, ``at_front``, the front) of list ``group`` (or of ``target_list`` when given),
+    its place ``place`` (or the group); untraced, fractions of one cohort and hop in a group
+    are merged first.
 
     ``scratch`` is (slot per cohort, and per group: rows, next row, batch, groups touched),
     all ``NONE``/0 between calls."""
@@ -147,7 +149,11 @@ def flush(
         batch_of[group] = batch
         counters[USED] += count[group]
         counters[LIVE] += count[group]
-        append(batches, heads, tails, target_list if target_list != NONE else group, batch)
+        target = target_list if target_list != NONE else group
+        if at_front:
+            prepend(batches, heads, tails, target, batch)
+        else:
+            append(batches, heads, tails, target, batch)
     _write_rows(pools, counters, scratch, first)
     for index in range(groups):
         count[touched[index]] = 0

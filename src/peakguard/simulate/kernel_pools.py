@@ -34,15 +34,17 @@ STAGED_COLUMNS = 5
 # Columns of ``records`` (int64): the trace's rows.
 RECORD_COLUMNS = 6
 # ``counters``: arena rows used, arena rows live, batches used, first free batch, rows staged,
-# trace rows recorded.
-USED, LIVE, BATCHES_USED, FREE, STAGED, RECORDED = 0, 1, 2, 3, 4, 5
-COUNTERS = 6
+# trace rows recorded, lane blocks recorded.
+USED, LIVE, BATCHES_USED, FREE, STAGED, RECORDED, BLOCKS = 0, 1, 2, 3, 4, 5, 6
+COUNTERS = 7
 EPSILON = 1e-9
 """Parcels below this count as none (as in :mod:`peakguard.simulate.batches`)."""
 NONE = -1
 
 Pools = tuple[Any, ...]
-"""(fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels)."""
+"""(fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels,
+lane_blocks, block_parcels): the arena, the batch table, the staging area, the trace's rows and
+the departures short for room (hour, lane) with the parcels they left behind."""
 
 
 def new_pools(rows: int, batches: int, columns: int, traced: bool) -> Pools:
@@ -56,6 +58,8 @@ def new_pools(rows: int, batches: int, columns: int, traced: bool) -> Pools:
         np.zeros(1024),
         np.zeros((1024 if traced else 0, RECORD_COLUMNS), dtype=np.int64),
         np.zeros(1024 if traced else 0),
+        np.zeros((64, 2), dtype=np.int64),
+        np.zeros(64),
     )
 
 
@@ -73,17 +77,50 @@ def _grown_rows(table: Any, values: Any, needed: int) -> tuple[Any, Any]:
 @njit(cache=True)
 def reserve_rows(pools: Pools, counters: Any, rows: int) -> Pools:
     """The pools with room for ``rows`` more arena rows."""
-    fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels = pools
+    (
+        fractions,
+        parcels,
+        batches,
+        totals,
+        staged,
+        staged_parcels,
+        records,
+        record_parcels,
+        lane_blocks,
+        block_parcels,
+    ) = pools
     needed = counters[USED] + rows
     if needed > len(parcels):
         fractions, parcels = _grown_rows(fractions, parcels, needed)
-    return (fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels)
+    return (
+        fractions,
+        parcels,
+        batches,
+        totals,
+        staged,
+        staged_parcels,
+        records,
+        record_parcels,
+        lane_blocks,
+        block_parcels,
+    )
 
 
 @njit(cache=True)
 def new_batch(pools: Pools, counters: Any) -> tuple[Pools, int]:
     """A batch slot (a freed one if any), and the pools (the batch table grown if needed)."""
-    fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels = pools
+    (
+        fractions,
+        parcels,
+        batches,
+        totals,
+        staged,
+        staged_parcels,
+        records,
+        record_parcels,
+        lane_blocks,
+        block_parcels,
+    ) = pools
     free = counters[FREE]
     if free != NONE:
         counters[FREE] = batches[free, NEXT]
@@ -97,8 +134,64 @@ def new_batch(pools: Pools, counters: Any) -> tuple[Pools, int]:
         more[: len(totals)] = totals
         batches, totals = bigger, more
     counters[BATCHES_USED] = index + 1
-    grown = (fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels)
+    grown = (
+        fractions,
+        parcels,
+        batches,
+        totals,
+        staged,
+        staged_parcels,
+        records,
+        record_parcels,
+        lane_blocks,
+        block_parcels,
+    )
     return grown, index
+
+
+@njit(cache=True)
+def record_block(pools: Pools, counters: Any, hour: int, lane: int, amount: float) -> Pools:
+    """Add a departure short for room: ``amount`` left behind on ``lane`` in ``hour``."""
+    (
+        fractions,
+        parcels,
+        batches,
+        totals,
+        staged,
+        staged_parcels,
+        records,
+        record_parcels,
+        lane_blocks,
+        block_parcels,
+    ) = pools
+    index = counters[BLOCKS]
+    if index >= len(block_parcels):
+        lane_blocks, block_parcels = _grown_rows(lane_blocks, block_parcels, index + 1)
+    lane_blocks[index, 0] = hour
+    lane_blocks[index, 1] = lane
+    block_parcels[index] = amount
+    counters[BLOCKS] = index + 1
+    return (
+        fractions,
+        parcels,
+        batches,
+        totals,
+        staged,
+        staged_parcels,
+        records,
+        record_parcels,
+        lane_blocks,
+        block_parcels,
+    )
+
+
+@njit(cache=True)
+def prepend(batches: Any, heads: Any, tails: Any, place: int, batch: int) -> None:
+    """Put ``batch`` at the front of list ``place``."""
+    batches[batch, NEXT] = heads[place]
+    if tails[place] == NONE:
+        tails[place] = batch
+    heads[place] = batch
 
 
 @njit(cache=True)
@@ -130,7 +223,18 @@ def stage(
     group: int, amount: float,
 ) -> Pools:  # fmt: skip
     """Add one fraction to the staging area (growing it if needed)."""
-    fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels = pools
+    (
+        fractions,
+        parcels,
+        batches,
+        totals,
+        staged,
+        staged_parcels,
+        records,
+        record_parcels,
+        lane_blocks,
+        block_parcels,
+    ) = pools
     row = counters[STAGED]
     if row >= len(staged_parcels):
         staged, staged_parcels = _grown_rows(staged, staged_parcels, row + 1)
@@ -141,7 +245,18 @@ def stage(
     staged[row, GROUP] = group
     staged_parcels[row] = amount
     counters[STAGED] = row + 1
-    return (fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels)
+    return (
+        fractions,
+        parcels,
+        batches,
+        totals,
+        staged,
+        staged_parcels,
+        records,
+        record_parcels,
+        lane_blocks,
+        block_parcels,
+    )
 
 
 @njit(cache=True)
@@ -151,21 +266,54 @@ def record(
     """Add a trace row (cohort, node, arrived, sorted, departed, lane) if its cohort is chosen."""
     if not chosen[row[0]]:
         return pools
-    fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels = pools
+    (
+        fractions,
+        parcels,
+        batches,
+        totals,
+        staged,
+        staged_parcels,
+        records,
+        record_parcels,
+        lane_blocks,
+        block_parcels,
+    ) = pools
     index = counters[RECORDED]
     if index >= len(record_parcels):
         records, record_parcels = _grown_rows(records, record_parcels, index + 1)
     records[index] = row
     record_parcels[index] = amount
     counters[RECORDED] = index + 1
-    return (fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels)
+    return (
+        fractions,
+        parcels,
+        batches,
+        totals,
+        staged,
+        staged_parcels,
+        records,
+        record_parcels,
+        lane_blocks,
+        block_parcels,
+    )
 
 
 @njit(cache=True)
 def compact(pools: Pools, counters: Any, lists: Any) -> Pools:
     """The arena rewritten with only the rows of live batches (every list in ``lists``, a
     tuple of (heads, tails) pairs), when garbage outweighs what is live."""
-    fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels = pools
+    (
+        fractions,
+        parcels,
+        batches,
+        totals,
+        staged,
+        staged_parcels,
+        records,
+        record_parcels,
+        lane_blocks,
+        block_parcels,
+    ) = pools
     live = counters[LIVE]
     if counters[USED] - live <= max(live, 1 << 16):
         return pools
@@ -193,4 +341,6 @@ def compact(pools: Pools, counters: Any, lists: Any) -> Pools:
         staged_parcels,
         records,
         record_parcels,
+        lane_blocks,
+        block_parcels,
     )

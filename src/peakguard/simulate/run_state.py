@@ -361,3 +361,10 @@ def _fractions(
         arrived=np.concatenate(arrived).astype(np.int64),
         sorted_at=np.concatenate(sorted_at).astype(np.int64),
     )
+
+
+def conservation_gap(run: SimulationRun) -> float:
+    """Accepted − (delivered + still at nodes + in transit): zero when nothing is lost."""
+    accepted = float(run.plan.cohort_parcels.sum())
+    at_nodes = float(run.backlog[:, -1].sum())
+    return accepted - float(run.delivered.sum()) - at_nodes - run.in_transit_at_end
