@@ -17,12 +17,14 @@ from peakguard.cli.console import (
     network_named,
     plain,
     print_figures,
+    print_table,
     print_written,
     progress,
     settings,
 )
 from peakguard.i18n import _
-from peakguard.simulate.run import SimulationSummary
+from peakguard.simulate.gridlock import find_gridlocks
+from peakguard.simulate.run import SimulationResult, SimulationSummary
 from peakguard.simulate.warning_rules import WarningLevel, WarningThresholds, level_label
 
 NetworkOption = Annotated[str, typer.Option("--network", help="network file, or a stored name")]
@@ -55,6 +57,7 @@ def simulate_command(
         written = write_simulation_files(outcome, out)
         shown.update(task, completed=1, total=1)
     print_simulation(outcome.result.summary)
+    print_gridlocks(outcome.result)
     print_written(written)
 
 
@@ -72,3 +75,30 @@ def print_simulation(summary: SimulationSummary) -> None:
         count = summary.warnings_by_level.get(level.name, 0)
         rows.append((_("Warnings at {level}", level=level_label(level)), f"{count:,}"))
     print_figures(_("Simulation"), rows)
+
+
+def print_gridlocks(result: SimulationResult) -> None:
+    """The run's gridlocks, longest first (nothing when there is none): the hubs refusing each
+    other's parcels for want of room, from when, for how long, who waits for room at whom."""
+    gridlocks = sorted(find_gridlocks(result.run), key=lambda g: (-g.hours, g.start_hour))
+    if not gridlocks:
+        return
+    names = {node.id: node.name for node in result.network.nodes}
+    rows = [
+        (
+            ", ".join(names.get(hub, hub) for hub in gridlock.hubs),
+            result.scenario.moment(gridlock.start_hour).strftime("%Y-%m-%d %H:%M"),
+            f"{gridlock.hours:,}" + ("+" if gridlock.to_the_end else ""),
+            "; ".join(
+                f"{names.get(wait.hub, wait.hub)} → {names.get(wait.waits_for, wait.waits_for)}"
+                f" {wait.parcels:,.0f}"
+                for wait in gridlock.waits
+            ),
+        )
+        for gridlock in gridlocks
+    ]
+    print_table(
+        _("Gridlock: hubs full and refusing each other's parcels"),
+        [_("Hubs"), _("From (China time)"), _("Hours"), _("Waits for room at (parcels held back)")],
+        rows,
+    )

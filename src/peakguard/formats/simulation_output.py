@@ -1,12 +1,12 @@
 """Writing a simulation's results: node-hour Parquet, summary and warnings as JSON and CSV,
-blockage report drafts, and (optionally) parcel-level scan events as Parquet."""
+blockage report drafts, gridlocks, and (optionally) parcel-level scan events as Parquet."""
 
 from __future__ import annotations
 
 import csv
 import json
 from dataclasses import asdict
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from peakguard.domain.scans import CHINA_STANDARD_TIME, SCAN_EVENT_SCHEMA
-from peakguard.i18n import render
+from peakguard.i18n import Message, _, render
 from peakguard.parameters import parameters_document
 from peakguard.simulate.events import ScanEvent, ScanEvents
+from peakguard.simulate.gridlock import Gridlock, find_gridlocks
 from peakguard.simulate.run import SimulationResult
 from peakguard.simulate.warning_rules import level_label
 
@@ -124,7 +125,66 @@ def summary_document(result: SimulationResult) -> dict[str, Any]:
             }
             for report in result.blockages
         ],
+        "gridlocks": gridlock_rows(result),
     }
+
+
+def gridlock_rows(result: SimulationResult) -> list[dict[str, Any]]:
+    """The run's gridlocks (hubs full and refusing each other under the ``block`` policy, see
+    :mod:`peakguard.simulate.gridlock`), longest first: the hubs, who waited for room at whom
+    and how many parcels were held back at most, from when to when, and a sentence in both
+    languages."""
+    names = {node.id: node.name for node in result.network.nodes}
+    scenario = result.scenario
+    rows = []
+    for gridlock in sorted(find_gridlocks(result.run), key=lambda g: (-g.hours, g.start_hour)):
+        sentence = gridlock_sentence(gridlock, names, scenario.moment(gridlock.start_hour))
+        rows.append(
+            {
+                "hubs": [
+                    {"node_id": hub, "node_name": names.get(hub, hub)} for hub in gridlock.hubs
+                ],
+                "start": scenario.moment(gridlock.start_hour).isoformat(),
+                "end": (
+                    None if gridlock.to_the_end else scenario.moment(gridlock.end_hour).isoformat()
+                ),
+                "hours": gridlock.hours,
+                "knot": gridlock.knot,
+                "waits": [
+                    {
+                        "node_id": wait.hub,
+                        "node_name": names.get(wait.hub, wait.hub),
+                        "waits_for_node_id": wait.waits_for,
+                        "waits_for_node_name": names.get(wait.waits_for, wait.waits_for),
+                        "parcels_held_back": round(wait.parcels, 1),
+                    }
+                    for wait in gridlock.waits
+                ],
+                "summary_zh": render(sentence, "zh_CN"),
+                "summary_en": render(sentence, "en"),
+            }
+        )
+    return rows
+
+
+def gridlock_sentence(gridlock: Gridlock, names: dict[str, str], start: datetime) -> Message:
+    """One gridlock in words: which hubs, from when, for how long."""
+    hubs = ", ".join(names.get(hub, hub) for hub in gridlock.hubs)
+    moment = start.strftime("%Y-%m-%d %H:%M")
+    if gridlock.to_the_end:
+        return _(
+            "Gridlock: {hubs} refuse each other's parcels for want of room from {start} until "
+            "the end of the run ({hours} h).",
+            hubs=hubs,
+            start=moment,
+            hours=gridlock.hours,
+        )
+    return _(
+        "Gridlock: {hubs} refuse each other's parcels for want of room from {start} for {hours} h.",
+        hubs=hubs,
+        start=moment,
+        hours=gridlock.hours,
+    )
 
 
 DELIVERY_STAMP = np.timedelta64(-1, "s")
