@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import pathlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
 import peakguard
 from peakguard.domain.network import NodeKind
 from peakguard.domain.regions import PairClass
+from peakguard.formats.simulation_output import gridlock_sentence
 from peakguard.i18n import Message, _
+from peakguard.simulate.gridlock import find_gridlocks
 from peakguard.simulate.run import SimulationResult
 from peakguard.simulate.warning_rules import WarningLevel, level_label
 from peakguard.simulate.warnings import NETWORK
@@ -107,7 +109,15 @@ def render_simulation_report(
                 hours=scenario.warnings.blockage_hours,
             )
         ),
+        gridlocks=_gridlock_sentences(result, formats.text),
     )
+
+
+def _gridlock_sentences(result: SimulationResult, text: Callable[[Message], str]) -> list[str]:
+    """The run's gridlocks in words, longest first (see :mod:`peakguard.simulate.gridlock`)."""
+    names = {node.id: node.name for node in result.network.nodes}
+    found = sorted(find_gridlocks(result.run), key=lambda g: (-g.hours, g.start_hour))
+    return [text(gridlock_sentence(g, names, result.scenario.moment(g.start_hour))) for g in found]
 
 
 def write_simulation_report(

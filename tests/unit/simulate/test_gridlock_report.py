@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import replace
 from datetime import date
 from types import SimpleNamespace
@@ -16,6 +18,7 @@ from peakguard.simulate.gridlock import find_gridlocks
 from peakguard.simulate.plan import Demand, StoragePolicy, compile_plan
 from peakguard.simulate.run import SimulationResult, summarise_run
 from peakguard.simulate.scenario import Scenario
+from peakguard.web.simulation_report import render_simulation_report
 
 from .test_gridlock import hand_made_run, two_cities
 
@@ -93,3 +96,16 @@ def test_the_summary_document_carries_the_runs_gridlocks() -> None:
     assert len(gridlock_rows(result)) == len(find_gridlocks(result.run))
     overflow = simulate_plan(replace(result.run.plan, policy=StoragePolicy.overflow))
     assert summary_document(replace(result, run=overflow))["gridlocks"] == []
+
+
+def test_the_simulation_page_says_it_in_words() -> None:
+    """The simulation report's page has one item per gridlock, each the sentence of the
+    summary, and says when there is none."""
+    result = two_cities_result()
+    rows = gridlock_rows(result)
+    page = render_simulation_report(result, language="en")
+    items = re.findall(r"<li data-gridlock>(.*?)</li>", page, flags=re.S)
+    assert [html.unescape(item.strip()) for item in items] == [row["summary_en"] for row in rows]
+    overflow = simulate_plan(replace(result.run.plan, policy=StoragePolicy.overflow))
+    quiet = render_simulation_report(replace(result, run=overflow), language="en")
+    assert "data-gridlock-none" in quiet and "<li data-gridlock>" not in quiet
