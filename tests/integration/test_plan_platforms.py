@@ -59,6 +59,7 @@ from peakguard.simulate.scenario import Scenario
 from peakguard.store.database import Store
 from peakguard.store.jobs import NewJob
 from peakguard.store.recorded_jobs import record_finished_job
+from peakguard.web.plan_report import render_plan_report
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
@@ -415,3 +416,38 @@ def test_the_check_is_needed_for_the_figures(example: tuple[Network, Scenario, R
     made = plan_stagger(network, scenario, releases, actor=ADMIN, check=False)
     assert made.platforms is not None
     assert made.platforms.customers_after == [] and len(made.platforms.quotas) > 0
+
+
+def test_the_plan_report_has_each_platform_s_wait(outcome: StaggerOutcome) -> None:
+    """The report's platforms table: youle's parcels picked up later are its quotas after
+    release day — 3,750 + 3,750 at ZTO-CD-O1 and all of ZTO-MY-O1's after the 11th — equal to
+    the parcels its customers' figures count as picked up later; a file without platforms
+    has no such table."""
+    assert outcome.platforms is not None
+    later = {
+        platform: sum(
+            q.quota
+            for q in outcome.platforms.quotas
+            if q.platform == platform
+            and q.day > min(r.day for r in outcome.platforms.quotas if r.origin == q.origin)
+        )
+        for platform in ("youle", "demo-platform")
+    }
+    figures = {g.key: g.delayed for g in outcome.platforms.customers_after}
+    assert later == pytest.approx(figures, abs=1e-6)
+    html = render_plan_report(outcome.plan, outcome.comparison, language="en")
+    table = html[html.index('data-table="platforms"') :]
+    table = table[: table.index("</table>")]
+    assert "youle" in table and f"{later['youle']:,.0f}" in table
+    assert "demo-platform" in table and f"{later['demo-platform']:,.0f}" in table
+    assert "18,000" in table and "20,000" in table
+
+
+def test_a_report_without_platforms_has_no_platform_table(
+    example: tuple[Network, Scenario, Releases],
+) -> None:
+    """releases-small.csv names no platform: the report shows no platforms table."""
+    network, scenario, _releases = example
+    releases = read_releases_file(EXAMPLES / "releases-small.csv", network, scenario)
+    made = plan_stagger(network, scenario, releases, actor=ADMIN, check=False)
+    assert 'data-table="platforms"' not in render_plan_report(made.plan, None, language="en")

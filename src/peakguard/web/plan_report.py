@@ -93,6 +93,7 @@ def render_plan_report(
         carrier_tables=tables,
         origins=page.origins(),
         origins_note=page.origins_note(),
+        platforms=page.platforms(),
         reserves=page.reserves(reserves),
         backups=page.backups(reroute),
         reroute_note=page.reroute_note(reroute),

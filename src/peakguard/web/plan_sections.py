@@ -83,6 +83,15 @@ class OriginRow:
 
 
 @dataclass(frozen=True)
+class PlatformRow:
+    platform: str
+    released: str
+    delayed: str
+    delay_days: str
+    mean_delay: str
+
+
+@dataclass(frozen=True)
 class ReserveRow:
     node_id: str
     label: str
@@ -270,6 +279,33 @@ class PlanSections(PlanContext):
         ]
         rows.sort(key=lambda row: (-row[4], row[0]))
         return rows
+
+    def platforms(self) -> tuple[PlatformRow, ...]:
+        """Per platform (when a release names one): parcels released, picked up later, and
+        the delay, from the plan's pickups (releases alike in origin and window share them in
+        proportion). Releases naming none are one row, "(no platform)"."""
+        if not any(release.platform for release, _per_day in self.plan.release_pickups):
+            return ()
+        table: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+        for release, per_day in self.plan.release_pickups:
+            entry = table[release.platform]
+            entry[0] += release.parcels
+            for day, amount in per_day.items():
+                late = (day - release.release_day).days
+                if late > 0:
+                    entry[1] += amount
+                    entry[2] += amount * late
+        number, decimal = self.formats.number, self.formats.decimal
+        return tuple(
+            PlatformRow(
+                platform=platform or self.formats.text(_("(no platform)")),
+                released=number(parcels),
+                delayed=number(delayed),
+                delay_days=number(days),
+                mean_delay=decimal(days / parcels if parcels else 0.0, 2),
+            )
+            for platform, (parcels, delayed, days) in sorted(table.items())
+        )
 
     def origins(self) -> tuple[OriginRow, ...]:
         number, decimal = self.formats.number, self.formats.decimal
