@@ -16,18 +16,35 @@ import ibis
 import ibis.expr.types as ir
 
 from peakguard.analytics.parcels import (
-    PARCEL_KEY,
     SECONDS_PER_HOUR,
     check_dimensions,
     ratio,
     seconds,
-    within_cutoff,
 )
 from peakguard.analytics.settings import KpiSettings
-from peakguard.domain.scans import EventType
 
 LEGS: tuple[str, ...] = ("acceptance", "outbound", "transit", "inbound", "delivery")
 """The five legs of the full journey (收寄, 出口, 运输, 进口, 投递), in order."""
+
+LEG_INPUTS: tuple[str, ...] = (
+    "accepted_at",
+    "first_departed_at",
+    "second_departed_at",
+    "last_hub_arrived_at",
+    "last_arrived_at",
+    "delivered_at",
+    "journey_seconds",
+)
+"""The columns of the parcel facts :func:`parcel_legs` reads (besides the grouping)."""
+
+
+def rate_inputs(settings: KpiSettings) -> tuple[str, ...]:
+    """The columns of the parcel facts :func:`delivery_rates` reads (besides the grouping):
+    a stored table of the facts need hold only these."""
+    limits = [
+        f"{kind}_{suffix}" for _, suffix in settings.limit_columns() for kind in ("due", "within")
+    ]
+    return ("accepted_at", "journey_seconds", *limits)
 
 
 def delivery_rates(
@@ -39,16 +56,14 @@ def delivery_rates(
     keys = check_dimensions(parcels, by)
     accepted = parcels.filter(parcels.accepted_at.notnull())
     metrics: dict[str, ir.Scalar] = {
-        "accepted": accepted.waybill.count(),
+        "accepted": accepted.count(),
         "delivered": accepted.journey_seconds.count(),
         "mean_journey_hours": accepted.journey_seconds.mean() / SECONDS_PER_HOUR,
     }
     for _hours, suffix in settings.limit_columns():
         due = accepted[f"due_{suffix}"]
-        metrics[f"due_{suffix}"] = accepted.waybill.count(where=due)
-        metrics[f"delivered_{suffix}"] = accepted.waybill.count(
-            where=due & accepted[f"within_{suffix}"]
-        )
+        metrics[f"due_{suffix}"] = accepted.count(where=due)
+        metrics[f"delivered_{suffix}"] = accepted.count(where=due & accepted[f"within_{suffix}"])
     table = accepted.aggregate(metrics, by=keys)
     return table.mutate(
         **{
@@ -94,26 +109,8 @@ def parcel_legs(events: ir.Table, parcels: ir.Table, settings: KpiSettings) -> i
     the previous one's time, and each is held between the previous and the delivery, so the
     legs are never negative and sum exactly to ``journey_seconds``.
     """
-    scans = within_cutoff(events, settings)
-    moves = scans.filter(scans.event.isin([EventType.depart.value, EventType.arrive.value])).select(
-        *PARCEL_KEY, "event", "time"
-    )
-    delivered = parcels.filter(parcels.journey_seconds.notnull())
-    anchors = delivered.select(*PARCEL_KEY, "first_departed_at", "last_arrived_at")
-    joined = moves.join(anchors, list(PARCEL_KEY))
-    departing = joined.event == EventType.depart.value
-    arriving = joined.event == EventType.arrive.value
-    middle = joined.group_by(list(PARCEL_KEY)).aggregate(
-        second_departed_at=joined.time.min(
-            where=departing & (joined.time > joined.first_departed_at)
-        ),
-        last_hub_arrived_at=joined.time.max(
-            where=arriving & (joined.time < joined.last_arrived_at)
-        ),
-    )
-    legs = delivered.left_join(middle, list(PARCEL_KEY)).drop(
-        *(f"{name}_right" for name in PARCEL_KEY)
-    )
+    del events, settings  # the moments are in the parcel facts, measured as of their cutoff
+    legs = parcels.filter(parcels.journey_seconds.notnull())
     start = seconds(legs.accepted_at)
     end = seconds(legs.delivered_at)
     marks = [
@@ -140,7 +137,7 @@ def journey_times(legs: ir.Table, by: Sequence[str] = ("carrier",)) -> ir.Table:
     ``mean_acceptance_hours`` … ``mean_delivery_hours`` (they sum to the journey)."""
     keys = check_dimensions(legs, by)
     metrics: dict[str, ir.Scalar] = {
-        "delivered": legs.waybill.count(),
+        "delivered": legs.count(),
         "mean_journey_hours": legs.journey_seconds.mean() / SECONDS_PER_HOUR,
     }
     for leg in LEGS:

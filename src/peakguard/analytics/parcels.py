@@ -7,18 +7,24 @@ waybill number (every KPI here groups, joins and counts by both).
 Every parcel-level KPI (delivery rates, on-time rate, journey legs, exceptions, information
 loss) aggregates this table, so the events are read once per question and never joined to
 themselves per event type: each moment is a conditional aggregate
-(``time.min(where=event == "accept")``).
+(``time.min(where=event == "accept")``), and the two moments that depend on another one (the
+second departure, the last hub arrival) come from the parcel's departure and arrival times
+collected in the same pass.
 
 Times are compared in whole seconds since 1970 (UTC), the clock both engines agree on;
-sub-second parts are dropped. A day is the calendar day in China Standard Time.
+sub-second parts are dropped. The seconds are read from each engine's own microsecond clock
+(DuckDB's ``epoch_us``, Spark's ``unix_micros``), never through a conversion to local time, and
+a day is the calendar day in China Standard Time, computed from those seconds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC
+from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from peakguard.analytics.settings import KpiSettings
@@ -26,6 +32,9 @@ from peakguard.domain.regions import PairClass
 from peakguard.domain.scans import EventType, ExceptionReason
 
 SECONDS_PER_HOUR = 3600
+SECONDS_PER_DAY = 86_400
+MICROSECONDS_PER_SECOND = 1_000_000
+CHINA_OFFSET_SECONDS = 8 * SECONDS_PER_HOUR
 
 PARCEL_KEY: tuple[str, ...] = ("carrier", "waybill")
 """What names a parcel: a waybill number is unique within its carrier only."""
@@ -52,14 +61,42 @@ EXCEPTION_COLUMNS: dict[str, ExceptionReason] = {
 }
 
 
+def _builtin(name: str, argument: dt.DataType, result: dt.DataType) -> Callable[[ir.Value], Any]:
+    """A function both engines have, called by ``name`` (Spark's); sqlglot writes it in the
+    other engine's words. The Python body is never run."""
+
+    def function(value: ir.Value) -> ir.Value:
+        raise NotImplementedError(name)
+
+    function.__name__ = name
+    builtin: Callable[[ir.Value], Any] = ibis.udf.scalar.builtin(
+        function, name=name, signature=((argument,), result)
+    )
+    return builtin
+
+
+_unix_micros = _builtin("unix_micros", dt.timestamp, dt.int64)
+"""Microseconds since 1970 UTC on the engine's own clock: Spark's ``unix_micros``, DuckDB's
+``epoch_us``. (Ibis's ``epoch_seconds()`` casts the time to a time-zone-less timestamp first,
+which costs DuckDB a calendar conversion per row, and returns a fraction there.)"""
+
+_date_from_unix_date = _builtin("date_from_unix_date", dt.int64, dt.timestamp)
+"""The date so many days after 1970-01-01: Spark's ``date_from_unix_date``; for DuckDB sqlglot
+writes ``DATE '1970-01-01' + INTERVAL (days) DAY``, which DuckDB types as a timestamp (hence
+the declared type; :func:`china_day` casts the result to a date on both)."""
+
+
 def seconds(moment: ir.TimestampValue) -> ir.IntegerValue:
-    """Whole seconds since 1970-01-01 UTC."""
-    return moment.epoch_seconds().cast("float64").floor().cast("int64")
+    """Whole seconds since 1970-01-01 UTC (floored: 1969-12-31 23:59:59.5 is -1)."""
+    micros: ir.IntegerValue = _unix_micros(moment)
+    return micros // MICROSECONDS_PER_SECOND
 
 
 def china_day(moment: ir.TimestampValue) -> ir.DateValue:
-    """The China Standard Time calendar day of a UTC instant (both engines run in UTC)."""
-    return (moment + ibis.interval(hours=8)).date()
+    """The China Standard Time calendar day of a UTC instant."""
+    days = (seconds(moment) + CHINA_OFFSET_SECONDS) // SECONDS_PER_DAY
+    day: ir.DateValue = _date_from_unix_date(days).cast("date")
+    return day
 
 
 def within_cutoff(events: ir.Table, settings: KpiSettings) -> ir.Table:
@@ -96,7 +133,9 @@ def parcel_facts(events: ir.Table, settings: KpiSettings) -> ir.Table:
 
     Columns: ``waybill, carrier, origin_region, destination_region, product, outlet_id``
     (the accepting node), ``accepted_at`` (first accept), ``first_departed_at``,
-    ``last_arrived_at`` (arrival at the delivering node), ``delivered_at`` (first deliver),
+    ``second_departed_at`` (the earliest departure after the first), ``last_arrived_at``
+    (arrival at the delivering node), ``last_hub_arrived_at`` (the latest arrival before it),
+    ``delivered_at`` (first deliver),
     ``last_scan_at``, ``returns``, ``damaged``, ``lost``, ``locker_without_consent`` (a
     parcel with at least one exception of that reason), ``acceptance_day`` (China time),
     ``origin_city``/``origin_province``/``destination_city``/``destination_province``
@@ -111,6 +150,8 @@ def parcel_facts(events: ir.Table, settings: KpiSettings) -> ir.Table:
     event = scans.event
     exception = event == EventType.exception.value
     accept = event == EventType.accept.value
+    departing = event == EventType.depart.value
+    arriving = event == EventType.arrive.value
     flags = {
         name: scans.waybill.count(where=exception & (scans.reason == reason.value))
         for name, reason in EXCEPTION_COLUMNS.items()
@@ -122,14 +163,35 @@ def parcel_facts(events: ir.Table, settings: KpiSettings) -> ir.Table:
         product=scans.product.arbitrary(),
         outlet_id=scans.node_id.min(where=accept),
         accepted_at=scans.time.min(where=accept),
-        first_departed_at=scans.time.min(where=event == EventType.depart.value),
-        last_arrived_at=scans.time.max(where=event == EventType.arrive.value),
+        first_departed_at=scans.time.min(where=departing),
+        last_arrived_at=scans.time.max(where=arriving),
         delivered_at=scans.time.min(where=event == EventType.deliver.value),
         last_scan_at=scans.time.max(),
         returns=scans.waybill.count(where=event == EventType.returned.value),
+        _departures=scans.time.collect(where=departing),
+        _arrivals=scans.time.collect(where=arriving),
         **flags,
     )
-    cutoff = cutoff_seconds(scans, settings)
+    # The moments that depend on another one, from the parcel's own times in the same pass
+    # (no join of the moves back to the parcels): the earliest departure after the first one,
+    # the latest arrival before the one at the delivering node (empty when there is none).
+    moments = facts.mutate(
+        second_departed_at=facts._departures.filter(
+            lambda moment: moment > facts.first_departed_at
+        ).mins(),
+        last_hub_arrived_at=facts._arrivals.filter(
+            lambda moment: moment < facts.last_arrived_at
+        ).maxs(),
+    ).drop("_departures", "_arrivals")
+    return _derived(moments, settings)
+
+
+def _derived(facts: ir.Table, settings: KpiSettings) -> ir.Table:
+    """The per-parcel moments with the columns derived from them (see :func:`parcel_facts`)."""
+    if settings.cutoff is not None:
+        cutoff = cutoff_seconds(facts, settings)
+    else:  # the latest event is the latest parcel's last scan: the events are not read twice
+        cutoff = seconds(facts.last_scan_at.max().as_scalar())
     accepted = seconds(facts.accepted_at)
     delivered = seconds(facts.delivered_at)
     journey = ibis.ifelse(delivered >= accepted, delivered - accepted, ibis.null("int64"))
