@@ -8,7 +8,8 @@ so the same events give the same rows on either engine. Times come back as UTC i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import uuid4
@@ -72,6 +73,46 @@ class Engine:
 
     def compute_all(self, expressions: Mapping[str, ir.Table]) -> dict[str, pa.Table]:
         return {name: self.compute(expression) for name, expression in expressions.items()}
+
+    def latest_event(self) -> datetime | None:
+        """The latest event's time (UTC), one query on the time column; None without events."""
+        latest = self.backend.to_pyarrow(self.events.time.max().as_scalar()).as_py()
+        if latest is None:
+            return None
+        moment: datetime = latest if latest.tzinfo is not None else latest.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+
+    def as_of_latest(self, settings: KpiSettings) -> KpiSettings:
+        """``settings`` with its cutoff stated: as given, or the latest event's time. A stated
+        cutoff is a literal in every query, so no query reads the events twice (once for the
+        latest time): DuckDB would keep every event in memory between the two."""
+        if settings.cutoff is not None:
+            return settings
+        latest = self.latest_event()
+        return settings if latest is None else replace(settings, cutoff=latest)
+
+    def store(self, expression: ir.Table) -> ir.Table:
+        """The expression's rows computed once, kept by the engine as a temporary table that
+        later expressions read instead of recomputing them (select the columns they read
+        first: a narrow table is a small one). DuckDB: ``CREATE TEMP TABLE … AS`` (Ibis's own
+        ``cache`` declares columns NOT NULL from the expression's types, which an outer join's
+        columns break); Spark: a cached DataFrame."""
+        if self.name != "duckdb":
+            return expression.cache()
+        backend: Any = self.backend
+        name = f"stored_{uuid4().hex}"
+        backend.raw_sql(f'CREATE TEMP TABLE "{name}" AS {backend.compile(expression)}')
+        table: ir.Table = backend.table(name)
+        return table
+
+    def release(self, stored: ir.Table) -> None:
+        """Free a table of :meth:`store` once nothing more reads it (its memory goes back to
+        the engine for the next pass)."""
+        if self.name != "duckdb":
+            stored.release()
+            return
+        backend: Any = self.backend
+        backend.drop_table(stored.get_name(), force=True)
 
 
 def duckdb_engine(source: EventSource, **options: Any) -> Engine:

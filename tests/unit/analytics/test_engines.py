@@ -10,9 +10,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from peakguard.analytics import delivery_rates, duckdb_engine, parcel_facts
+from peakguard.analytics import (
+    KpiSettings,
+    delivery_rates,
+    duckdb_engine,
+    journey_times,
+    parcel_facts,
+    parcel_legs,
+)
+from peakguard.analytics.delivery import LEG_INPUTS, rate_inputs
 
-from .conftest import events, settings
+from .conftest import at, events, settings
 from .test_delivery import delivery_case
 
 EXAMPLE_EVENTS = Path(__file__).resolve().parents[3] / "docs" / "examples" / "scan-events.csv"
@@ -53,3 +61,29 @@ def test_the_engine_prints_no_progress_bar() -> None:
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     )
     assert shown.stdout.strip() == "False"
+
+
+def test_stored_narrow_facts_give_the_same_figures() -> None:
+    """A run's way (cutoff stated as the latest event, the facts stored once with only the
+    columns the rates and legs read) gives the figures of the lazy expressions, without a
+    cutoff; the stored table is gone once released."""
+    engine = duckdb_engine(events(delivery_case()))
+    lazy = KpiSettings()
+    measured = engine.as_of_latest(lazy)
+    assert measured.cutoff == at(90)  # P3's delivery, the latest scan of the hand case
+    assert engine.as_of_latest(measured) is measured
+    facts = parcel_facts(engine.events, measured)
+    columns = dict.fromkeys(("carrier", *rate_inputs(measured), *LEG_INPUTS))
+    stored = engine.store(facts.select(*columns))
+    assert stored.columns == tuple(columns)
+    for kpi in (
+        delivery_rates,
+        lambda parcels, config: journey_times(parcel_legs(engine.events, parcels, config)),
+    ):
+        expected = engine.compute(kpi(parcel_facts(engine.events, lazy), lazy))
+        assert engine.compute(kpi(stored, measured)).equals(expected)
+    name = stored.get_name()
+    tables = "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?"
+    assert engine.backend.con.execute(tables, [name]).fetchone() == (1,)
+    engine.release(stored)
+    assert engine.backend.con.execute(tables, [name]).fetchone() == (0,)
