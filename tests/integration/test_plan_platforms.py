@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -27,7 +28,13 @@ from peakguard.api.app import create_app
 from peakguard.app.accounts import create_organisation, issue_token
 from peakguard.app.context import open_store
 from peakguard.app.jobs import STAGGER, job_folder
-from peakguard.app.plan_job import StaggerWork, perform_stagger_job
+from peakguard.app.networks import save_network
+from peakguard.app.plan_job import (
+    StaggerWork,
+    UploadedFile,
+    perform_stagger_job,
+    submit_stagger_job,
+)
 from peakguard.app.plan_schedules import check_platforms, get_schedule, list_schedules
 from peakguard.app.plans import (
     Releases,
@@ -57,9 +64,10 @@ from peakguard.optimize.stagger_customers import customer_figures
 from peakguard.optimize.stagger_runs import cohort_rows, pickups_as_released, tagged_demand
 from peakguard.simulate.scenario import Scenario
 from peakguard.store.database import Store
-from peakguard.store.jobs import NewJob
+from peakguard.store.jobs import NewJob, query_jobs
 from peakguard.store.recorded_jobs import record_finished_job
 from peakguard.web.plan_report import render_plan_report
+from tests.conftest import administrator_headers
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
@@ -451,3 +459,66 @@ def test_a_report_without_platforms_has_no_platform_table(
     releases = read_releases_file(EXAMPLES / "releases-small.csv", network, scenario)
     made = plan_stagger(network, scenario, releases, actor=ADMIN, check=False)
     assert 'data-table="platforms"' not in render_plan_report(made.plan, None, language="en")
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["tmall store", "淘宝", "a" * 65, "\u202eelouy", "-youle", "you/le"],
+    ids=["space", "chinese", "too-long", "bidi", "leading-dash", "slash"],
+)
+def test_hostile_platform_codes_are_refused_at_their_cell(
+    code: str, tmp_path: Path, example: tuple[Network, Scenario, Releases]
+) -> None:
+    """Codes no organisation can have are refused at row 2's platform cell, not planned."""
+    network, scenario, _releases = example
+    bad = tmp_path / "releases.csv"
+    bad.write_text(
+        "origin,carrier,release_day,latest_day,parcels,platform\n"
+        f"ZTO-CD-O1,ZTO,2026-11-10,2026-11-12,100,{code}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInputError) as raised:
+        read_releases(bad, network=network, scenario=scenario)
+    assert [p.location for p in raised.value.problems] == ["releases.csv row 2, column platform"]
+
+
+def test_an_unknown_platform_queues_no_job(
+    store: Store, tmp_path: Path, recorded: Recorded
+) -> None:
+    """A releases file naming an unregistered platform is refused at submission with its
+    row, and nothing is queued; through the API's direct plan, at ``releases[0].platform``."""
+    network = load_network(EXAMPLES / "chengdu-mianyang.yaml")
+    save_network(store, actor=ADMIN, network=network, source="test")
+    scenario = yaml.safe_load((EXAMPLES / "double11-small.yaml").read_text(encoding="utf-8"))
+    scenario = json.loads(json.dumps(scenario, default=str))
+    upload = UploadedFile(
+        "releases.csv",
+        b"origin,carrier,release_day,latest_day,parcels,platform\n"
+        b"ZTO-CD-O1,ZTO,2026-11-10,2026-11-12,100,youle\n"
+        b"ZTO-CD-O2,ZTO,2026-11-10,2026-11-12,100,tmall\n",
+    )
+    with pytest.raises(InvalidInputError) as raised:
+        submit_stagger_job(store, ADMIN, network.name, scenario, releases=upload)
+    assert [p.location for p in raised.value.problems] == ["releases.csv row 3, column platform"]
+    assert query_jobs(store, None, kinds=(STAGGER,))[0] == 0  # nothing queued
+    app = create_app(Settings(database_url="sqlite://", home=tmp_path, language="en"), store)
+    with TestClient(app) as client:
+        client.headers.update(administrator_headers(store))
+        answer = client.post(
+            f"/networks/{network.name}/plans/stagger",
+            json={
+                "scenario": scenario,
+                "releases": [
+                    {
+                        "origin": "ZTO-CD-O1",
+                        "carrier": "ZTO",
+                        "release_day": "2026-11-10",
+                        "latest_day": "2026-11-12",
+                        "parcels": 100,
+                        "platform": "tmall",
+                    }
+                ],
+            },
+        )
+    assert answer.status_code == 422, answer.text
+    assert [p["location"] for p in answer.json()["error"]["problems"]] == ["releases[0].platform"]
