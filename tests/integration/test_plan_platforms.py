@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -57,6 +58,7 @@ from peakguard.identity.model import (
     OrganisationKind,
     Permission,
     Principal,
+    RegulatorLevel,
 )
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import StaggerParameters
@@ -64,7 +66,7 @@ from peakguard.optimize.stagger_customers import customer_figures
 from peakguard.optimize.stagger_runs import cohort_rows, pickups_as_released, tagged_demand
 from peakguard.simulate.scenario import Scenario
 from peakguard.store.database import Store
-from peakguard.store.jobs import NewJob, query_jobs
+from peakguard.store.jobs import NewJob, load_job, query_jobs
 from peakguard.store.recorded_jobs import record_finished_job
 from peakguard.web.plan_report import render_plan_report
 from tests.conftest import administrator_headers
@@ -522,3 +524,43 @@ def test_an_unknown_platform_queues_no_job(
         )
     assert answer.status_code == 422, answer.text
     assert [p["location"] for p in answer.json()["error"]["problems"]] == ["releases[0].platform"]
+
+
+def test_a_city_regulator_sees_the_rows_of_its_territory(
+    store: Store, tmp_path: Path, recorded: Recorded
+) -> None:
+    """The same plan kept by Mianyang's city office (510700): its analyst sees the rows of
+    ZTO-MY-O1 (510703) only, of every platform there (youle's alone), and Chengdu's office
+    sees none of Mianyang's."""
+    offices = {
+        code: create_organisation(
+            store,
+            ADMIN,
+            Organisation(code, code, OrganisationKind.regulator, RegulatorLevel.city, region),
+        )
+        for code, region in (("mianyang", "510700"), ("chengdu", "510100"))
+    }
+    job = load_job(store, recorded.job_id)
+    assert job is not None and job.result is not None
+    kept: dict[str, str] = {}
+    for code, office in offices.items():
+        kept[code] = uuid.uuid4().hex
+        shutil.copytree(job_folder(tmp_path, job.id), job_folder(tmp_path, kept[code]))
+        now = datetime.now(UTC)
+        record_finished_job(
+            store,
+            NewJob(kept[code], STAGGER, office.id, None, f"analyst@{code}", {}),
+            result=job.result,
+            started_at=now,
+            finished_at=now,
+            worker="test",
+        )
+    analyst = _user(offices["mianyang"], Permission.plan_run, Permission.notice_read)
+    seen = get_schedule(store, analyst, kept["mianyang"], tmp_path)
+    assert {(q.platform, q.origin) for q in seen.quotas} == {("youle", "ZTO-MY-O1")}
+    assert sum(q.released for q in seen.quotas) == pytest.approx(8_000)
+    chengdu = _user(offices["chengdu"], Permission.plan_run, Permission.notice_read)
+    rows = get_schedule(store, chengdu, kept["chengdu"], tmp_path).quotas
+    assert {q.origin for q in rows} == {"ZTO-CD-O1", "ZTO-CD-O2"}
+    with pytest.raises(NotFoundError):  # another office's plan
+        get_schedule(store, chengdu, kept["mianyang"], tmp_path)
