@@ -22,7 +22,9 @@ events already stored in the partitions the batch touches are dropped by an anti
 partition's new rows are written to a staging file, flushed to disk, then renamed into place.
 A batch that dies anywhere can simply be sent again: what was stored is found by the
 anti-join, staging leftovers are never read and are removed by the next ingest. Concurrent
-ingests into one lake take turns on ``.lock``.
+ingests into one lake take turns on ``.lock``. After the event files, the batch's new events are
+merged into the lake's partial aggregates (``<lake>/partials``,
+:mod:`peakguard.store.event_partials`), which a bulletin reads instead of every event.
 """
 
 from __future__ import annotations
