@@ -273,7 +273,7 @@ def recorded(store: Store, tmp_path: Path, example: tuple[Network, Scenario, Rel
     check_platforms(store, releases.releases, releases.places)  # both are registered
     job_id = uuid.uuid4().hex
     folder = job_folder(tmp_path, job_id)
-    planner = _user(organisations["zto-hq"], Permission.plan_run, Permission.notice_read)
+    planner = _user(organisations["zto-hq"], Permission.plan_run, Permission.plan_read)
     work = StaggerWork(network, scenario, releases, 2, StaggerParameters(), planner, "en")
     result = perform_stagger_job(
         work, folder, write_page=lambda *a, **k: folder / "plan.html", report=lambda *a: None
@@ -293,10 +293,10 @@ def recorded(store: Store, tmp_path: Path, example: tuple[Network, Scenario, Rel
 def test_each_reader_sees_only_its_part(store: Store, tmp_path: Path, recorded: Recorded) -> None:
     """youle sees youle's rows and figures only, demo-platform its own, a platform without
     releases and the public nothing; the ZTO company that made the plan every row; SF's
-    company (another organisation) nothing; ZTO's staff without plan.run nothing; the system
+    company (another organisation) nothing; ZTO's staff without plan.read nothing; the system
     everything, one platform's part when it asks."""
     job_id, orgs = recorded.job_id, recorded.organisations
-    youle = _user(orgs["youle"], Permission.notice_read)
+    youle = _user(orgs["youle"], Permission.plan_read)
     seen = get_schedule(store, youle, job_id, tmp_path)
     assert {q.platform for q in seen.quotas} == {"youle"}
     assert {q.origin for q in seen.quotas} == {"ZTO-CD-O1", "ZTO-MY-O1"}
@@ -307,16 +307,16 @@ def test_each_reader_sees_only_its_part(store: Store, tmp_path: Path, recorded: 
         (job_id, ("youle",), "zto-hq")
     ]
     other = get_schedule(
-        store, _user(orgs["demo-platform"], Permission.notice_read), job_id, tmp_path
+        store, _user(orgs["demo-platform"], Permission.plan_read), job_id, tmp_path
     )
     assert {q.platform for q in other.quotas} == {"demo-platform"}
     assert sum(q.released for q in other.quotas) == pytest.approx(20_000)
     for nobody in (
-        _user(orgs["idle-platform"], Permission.notice_read),
-        _user(orgs["the-public"], Permission.notice_read),
-        _user(orgs["sf-hq"], Permission.plan_run, Permission.notice_read),
-        _user(orgs["zto-hq"], Permission.notice_read),
-        _user(orgs["youle"]),  # a platform's token without notice.read
+        _user(orgs["idle-platform"], Permission.plan_read),
+        _user(orgs["the-public"], Permission.plan_read),
+        _user(orgs["sf-hq"], Permission.plan_run, Permission.plan_read),
+        _user(orgs["zto-hq"], Permission.notice_read),  # ZTO's staff without plan.read
+        _user(orgs["youle"], Permission.notice_read),  # a platform's token without plan.read
     ):
         assert list_schedules(store, nobody) == []
         with pytest.raises(NotFoundError):
@@ -353,7 +353,7 @@ def test_the_api_answers_a_platform_with_its_own_part(
         ADMIN,
         organisation="youle",
         name="schedules",
-        permissions=[Permission.notice_read.value],
+        permissions=[Permission.plan_read.value],
         days=1,
         max_days=1,
     )
@@ -384,7 +384,11 @@ def test_the_api_answers_a_platform_with_its_own_part(
             ADMIN,
             organisation="zto-hq",
             name="planner",
-            permissions=[Permission.plan_run.value, Permission.simulation_run.value],
+            permissions=[
+                Permission.plan_run.value,
+                Permission.plan_read.value,
+                Permission.simulation_run.value,
+            ],
             days=1,
             max_days=1,
         )
@@ -555,11 +559,11 @@ def test_a_city_regulator_sees_the_rows_of_its_territory(
             finished_at=now,
             worker="test",
         )
-    analyst = _user(offices["mianyang"], Permission.plan_run, Permission.notice_read)
+    analyst = _user(offices["mianyang"], Permission.plan_run, Permission.plan_read)
     seen = get_schedule(store, analyst, kept["mianyang"], tmp_path)
     assert {(q.platform, q.origin) for q in seen.quotas} == {("youle", "ZTO-MY-O1")}
     assert sum(q.released for q in seen.quotas) == pytest.approx(8_000)
-    chengdu = _user(offices["chengdu"], Permission.plan_run, Permission.notice_read)
+    chengdu = _user(offices["chengdu"], Permission.plan_run, Permission.plan_read)
     rows = get_schedule(store, chengdu, kept["chengdu"], tmp_path).quotas
     assert {q.origin for q in rows} == {"ZTO-CD-O1", "ZTO-CD-O2"}
     with pytest.raises(NotFoundError):  # another office's plan

@@ -4,10 +4,10 @@ A staggering plan run as a job (:mod:`.plan_job`) writes every platform's schedu
 quotas (``platform_quotas.csv``) and each platform's customers' figures into its result. Who
 sees which rows:
 
-- a **platform** (an organisation of kind platform, with ``notice.read``) sees, in every
+- a **platform** (an organisation of kind platform, with ``plan.read``) sees, in every
   finished plan whoever made it, the rows of its own releases only, and its own customers'
   figures: the schedule it must follow, never another platform's;
-- a **regulator** or a **carrier** holding ``plan.run`` sees the plans of its own organisation
+- a **regulator** or a **carrier** holding ``plan.read`` sees the plans of its own organisation
   (as the jobs are its organisation's), rows within its reach: a regulator the origins inside
   its territory, a carrier its own brand (a provincial company inside its province), with
   every platform's customers' figures;
@@ -108,10 +108,10 @@ def _scope(actor: Principal, platform: str | None = None) -> _Scope | None:
     organisation = actor.organisation
     if organisation.kind is OrganisationKind.platform:
         own = organisation.code
-        if not actor.may(Permission.notice_read) or platform not in (None, own):
+        if not actor.may(Permission.plan_read) or platform not in (None, own):
             return None
         return _Scope(own, EVERYTHING)  # its own releases, whichever carrier picks them up
-    if organisation.kind is OrganisationKind.public or not actor.may(Permission.plan_run):
+    if organisation.kind is OrganisationKind.public or not actor.may(Permission.plan_read):
         return None
     return _Scope(platform, reach(actor))
 

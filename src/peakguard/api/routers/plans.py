@@ -473,12 +473,12 @@ def _summary_out(item: ScheduleSummary) -> ScheduleSummaryOut:
 @router.get("/plan-schedules", response_model=ScheduleListOut)
 def plan_schedules(
     request: Request,
-    actor: Annotated[Principal, requires(Permission.notice_read)],
+    actor: Annotated[Principal, requires(Permission.plan_read)],
     platform: Annotated[str | None, Query(max_length=64)] = None,
 ) -> ScheduleListOut:
     """The finished staggering plans with a schedule the caller may see, newest first: a
-    platform every plan carrying its releases, a regulator or carrier (with ``plan.run``) its
-    own organisation's plans, the system every plan; anyone else none. ``platform``: only the
+    platform every plan carrying its releases, a regulator or carrier its own organisation's
+    plans, the system every plan; anyone else none. ``platform``: only the
     plans carrying that platform's releases."""
     store: Store = request.app.state.store
     found = list_schedules(store, actor, platform=platform)
@@ -489,7 +489,7 @@ def plan_schedules(
 def plan_schedule(
     request: Request,
     job_id: Annotated[str, Path(max_length=64)],
-    actor: Annotated[Principal, requires(Permission.notice_read)],
+    actor: Annotated[Principal, requires(Permission.plan_read)],
     platform: Annotated[str | None, Query(max_length=64)] = None,
 ) -> ScheduleOut:
     """One plan's schedule: per platform, origin and day, the parcels of the platform's

@@ -1,7 +1,7 @@
 """The platforms' schedules of the staggering plans (``/app/plans/schedules…``), as
 ``GET /plan-schedules…`` answers: a platform sees the schedule it must follow in every plan
-carrying its releases and nothing of another platform's; a regulator or carrier (with
-``plan.run``) its own organisation's plans, rows within its territory or brand
+carrying its releases and nothing of another platform's; a regulator or carrier its own
+organisation's plans, rows within its territory or brand
 (:mod:`peakguard.app.plan_schedules`). Installed under ``/app`` by :mod:`.plans`."""
 
 from __future__ import annotations
@@ -32,13 +32,21 @@ NAVIGATION = (
     NavItem(
         SCHEDULES,
         _("Pickup schedules"),
-        Permission.notice_read,
+        Permission.plan_read,
         2,
         kinds=frozenset({OrganisationKind.platform}),
     ),
-    NavItem(SCHEDULES, _("Platforms' schedules"), Permission.plan_run, 31),
+    NavItem(
+        SCHEDULES,
+        _("Platforms' schedules"),
+        Permission.plan_read,
+        31,
+        kinds=frozenset(
+            {OrganisationKind.regulator, OrganisationKind.carrier, OrganisationKind.system}
+        ),
+    ),
 )
-Reader = Annotated[Principal, page_requires(Permission.notice_read)]
+Reader = Annotated[Principal, page_requires(Permission.plan_read)]
 """The API's permission for the schedules; the application narrows what each reader sees."""
 
 

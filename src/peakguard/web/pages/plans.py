@@ -383,7 +383,7 @@ def stagger_result(
     result = job.result or {}
     quotas, total = read_quotas(job_folder(request.app.state.settings, job.id))
     views = [hubs_view(result.get("hubs", []), language), quotas_view(quotas, total, language)]
-    if any(result.get("platforms") or []):  # a release names a platform
+    if any(result.get("platforms") or []) and caller.may(Permission.plan_read):
         schedule = get_schedule(request.app.state.store, caller, job.id, request.app.state.settings)
         views += [
             plan_schedules.quotas_table(schedule.quotas[:MAX_QUOTA_ROWS], language),
