@@ -20,6 +20,7 @@ from peakguard.cli.console import (
     print_table,
     print_written,
     progress,
+    say,
     settings,
 )
 from peakguard.i18n import _
@@ -77,6 +78,10 @@ def print_simulation(summary: SimulationSummary) -> None:
     print_figures(_("Simulation"), rows)
 
 
+GRIDLOCKS_SHOWN = 20
+"""Gridlocks printed (the longest); summary.json has every one."""
+
+
 def print_gridlocks(result: SimulationResult) -> None:
     """The run's gridlocks, longest first (nothing when there is none): the hubs refusing each
     other's parcels for want of room, from when, for how long, who waits for room at whom."""
@@ -95,10 +100,18 @@ def print_gridlocks(result: SimulationResult) -> None:
                 for wait in gridlock.waits
             ),
         )
-        for gridlock in gridlocks
+        for gridlock in gridlocks[:GRIDLOCKS_SHOWN]
     ]
     print_table(
         _("Gridlock: hubs full and refusing each other's parcels"),
         [_("Hubs"), _("From (China time)"), _("Hours"), _("Waits for room at (parcels held back)")],
         rows,
     )
+    if len(gridlocks) > GRIDLOCKS_SHOWN:
+        say(
+            _(
+                "The {shown} longest of {count} gridlocks; summary.json lists them all.",
+                shown=GRIDLOCKS_SHOWN,
+                count=len(gridlocks),
+            )
+        )

@@ -10,7 +10,9 @@ from datetime import date
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
+from peakguard.cli.simulation import print_gridlocks
 from peakguard.domain.routing import derive_routing
 from peakguard.formats.simulation_output import gridlock_rows, summary_document
 from peakguard.simulate.engine import simulate_plan
@@ -109,3 +111,21 @@ def test_the_simulation_page_says_it_in_words() -> None:
     overflow = simulate_plan(replace(result.run.plan, policy=StoragePolicy.overflow))
     quiet = render_simulation_report(replace(result, run=overflow), language="en")
     assert "data-gridlock-none" in quiet and "<li data-gridlock>" not in quiet
+
+
+def test_peakguard_simulate_prints_the_gridlocks(capsys: pytest.CaptureFixture[str]) -> None:
+    """``peakguard simulate`` prints a table of the gridlocks: the hand-made cycle's hubs by
+    name, its start in China time, its 21 hours and who waits for room at whom."""
+    result = SimpleNamespace(
+        network=SimpleNamespace(
+            nodes=[SimpleNamespace(id=key, name=f"{key}-hub") for key in "ABCD"]
+        ),
+        scenario=Scenario(name="ring", first_day=date(2026, 11, 10), days=1, warm_up_days=0),
+        run=hand_made_run(
+            [(20, 0, 500.0), (22, 1, 300.0), (23, 2, 200.0)], daily={0: 20, 1: 22, 2: 23}
+        ),
+    )
+    print_gridlocks(result)
+    printed = capsys.readouterr().out
+    assert "A-hub, B-hub, C-hub" in printed and "2026-11-10 23:00" in printed
+    assert "A-hub → B-hub 500" in printed and " 21 " in printed
