@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,6 +32,7 @@ from peakguard.analytics.partials_lake import read_manifest
 from peakguard.bulletin import assemble_bulletin, day_period
 from peakguard.store.event_lake import ingest
 from peakguard.store.event_partials import rebuild_partials
+from peakguard.store.event_retraction import retract
 from tests.unit.analytics.conftest import CHENGDU, CHENGDU_2, MIANYANG, XIAN, at, events, scan
 
 CUTOFF = KpiSettings(cutoff=at(95))
@@ -191,3 +193,38 @@ def test_one_batch_gives_the_raw_bulletin(tmp_path: Path, day: date) -> None:
     bulletin = assemble_bulletin(tmp_path, day_period(day), settings=CUTOFF, lanes=LANES)
     assert bulletin.figures_from == "partials"
     _close(bulletin, RAW[day])
+
+
+def test_a_retraction_is_reflected_after_the_next_ingest(tmp_path: Path) -> None:
+    """Retracted events leave the partials stale (a minimum cannot be un-merged): the bulletin
+    reads the raw events, without the retracted ones; the next ingest, even of nothing,
+    rebuilds the partials from the live events and they answer again, with the same figures."""
+    first = ingest(tmp_path, EVENTS, source="test")
+    accepted = {  # parcels of the first bulletin day (China time) past their 72 h at the as-of
+        row["waybill"]
+        for row in EVENTS.to_pylist()
+        if row["event"] == "accept" and at(16) <= row["time"] < at(22)
+    }
+    delivers = EVENTS.filter(pc.equal(EVENTS.column("event"), "deliver"))
+    mask = pc.is_in(delivers.column("waybill"), value_set=pa.array(sorted(accepted)))
+    delivered = delivers.filter(mask).slice(0, 5)
+    keys = delivered.select(["carrier", "waybill", "event", "node_id", "time"])
+    done = retract(tmp_path, actor="test", reason="wrong station", keys=keys)
+    assert done.retracted == 5 and done.batches == [first.batch]
+    live = pa.Table.from_pylist(
+        [row for row in EVENTS.to_pylist() if row not in delivered.to_pylist()],
+        schema=EVENTS.schema,
+    )
+    expected = assemble_bulletin(live, day_period(DAYS[0]), settings=CUTOFF, lanes=LANES)
+    stale = assemble_bulletin(tmp_path, day_period(DAYS[0]), settings=CUTOFF, lanes=LANES)
+    assert (stale.figures_from, stale.partials_unusable) == ("events", "stale")
+    _close(stale, expected)
+    ingest(tmp_path, EVENTS.slice(0, 0), source="nothing")
+    fresh = assemble_bulletin(tmp_path, day_period(DAYS[0]), settings=CUTOFF, lanes=LANES)
+    assert fresh.figures_from == "partials"
+    _close(fresh, expected)
+    before = RAW[DAYS[0]].headline("all")
+    due = before.figure("due_72h").current
+    assert fresh.headline("all").figure("due_72h").current == due
+    rate = fresh.headline("all").figure("rate_72h").current
+    assert rate == pytest.approx(before.figure("rate_72h").current - 5 / due)
