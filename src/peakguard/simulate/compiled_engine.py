@@ -120,27 +120,33 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
     return KernelPlan(
         sorting_capacity=np.ascontiguousarray(plan.sorting_capacity, dtype=np.float64),
         accepting=np.ascontiguousarray(plan.accepting, dtype=np.bool_),
-        storage_capacity=plan.storage_capacity.astype(np.float64),
-        lane_origin=plan.lane_origin.astype(np.int64),
-        lane_destination=plan.lane_destination.astype(np.int64),
-        lane_transit_hours=plan.lane_transit_hours.astype(np.int64),
+        storage_capacity=_as(plan.storage_capacity, np.float64),
+        lane_origin=_as(plan.lane_origin, np.int64),
+        lane_destination=_as(plan.lane_destination, np.int64),
+        lane_transit_hours=_as(plan.lane_transit_hours, np.int64),
         departure_starts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         departure_lane=_joined(lanes, np.int64),
         departure_capacity=_joined(capacities, np.float64),
-        intake_order=order.astype(np.int64),
+        intake_order=_as(order, np.int64),
         intake_starts=intake_starts.astype(np.int64),
-        cohort_route=plan.cohort_route.astype(np.int64),
+        cohort_route=_as(plan.cohort_route, np.int64),
         route_lanes=np.ascontiguousarray(plan.route_lanes, dtype=np.int64),
         last_hop=(plan.route_length - 1).astype(np.int64),
-        cohort_origin=plan.cohort_origin.astype(np.int64),
-        cohort_hour=plan.cohort_hour.astype(np.int64),
-        cohort_parcels=plan.cohort_parcels.astype(np.float64),
-        cohort_time_limit=plan.cohort_time_limit.astype(np.float64),
+        cohort_origin=_as(plan.cohort_origin, np.int64),
+        cohort_hour=_as(plan.cohort_hour, np.int64),
+        cohort_parcels=_as(plan.cohort_parcels, np.float64),
+        cohort_time_limit=_as(plan.cohort_time_limit, np.float64),
         block=block,
         outbound=outflow.outbound if outflow is not None else np.zeros((0, 0)),
         sorting=outflow.sorting if outflow is not None else np.zeros((0, 0)),
-        chosen=chosen.astype(np.bool_),
+        chosen=_as(chosen, np.bool_),
     )
+
+
+def _as(values: npt.NDArray[Any], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """``values`` as a contiguous array of ``dtype``, not copied when it already is one (the
+    plan's per-cohort arrays are tens of megabytes each at national scale)."""
+    return np.ascontiguousarray(values, dtype=dtype)
 
 
 def _joined(parts: Sequence[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.NDArray[Any]:
