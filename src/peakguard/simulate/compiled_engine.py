@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from peakguard.simulate.blocking import Outflow, ring_size
 from peakguard.simulate.kernel import KernelPlan, KernelState, run_hours
-from peakguard.simulate.kernel_pools import BLOCKS, COUNTERS, FREE, NONE, Pools, new_pools
+from peakguard.simulate.kernel_pools import BLOCKS, COUNTERS, FREE, NONE, TRACED, Pools, new_pools
 from peakguard.simulate.kernel_state import capture, load_fractions, trace_of
 from peakguard.simulate.plan import IntArray, SimulationPlan, StoragePolicy
 from peakguard.simulate.run_state import HOURS_A_DAY, LaneBlocks, SimulationRun
@@ -56,7 +56,7 @@ def simulate_compiled(
     if traced and chosen is None:
         chosen = np.ones(len(plan.cohort_parcels), dtype=bool)
     kernel_plan = kernel_plan_of(plan, chosen if chosen is not None else np.zeros(0, dtype=bool))
-    state = _empty_state(plan)
+    state = _empty_state(plan, chosen)
     cohorts = len(plan.cohort_parcels)
     pools = new_pools(cohorts // 4, cohorts // 16, 4 if traced else 2, traced)
     if start is not None:
@@ -154,8 +154,9 @@ def _joined(parts: Sequence[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.N
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
 
-def _empty_state(plan: SimulationPlan) -> KernelState:
-    """Empty lists and zero series for ``plan``."""
+def _empty_state(plan: SimulationPlan, chosen: BoolArray | None) -> KernelState:
+    """Empty lists and zero series for ``plan``; the ``chosen`` cohorts' fractions are traced,
+    so never merged."""
     nodes, hours = plan.sorting_capacity.shape
     lanes = len(plan.lane_origin)
     cohorts = len(plan.cohort_parcels)
@@ -163,6 +164,9 @@ def _empty_state(plan: SimulationPlan) -> KernelState:
     groups = max(nodes, lanes, 1)
     counters = np.zeros(COUNTERS, dtype=np.int64)
     counters[FREE] = NONE
+    slot = np.full(cohorts, NONE, dtype=np.int64)
+    if chosen is not None:
+        slot[chosen] = TRACED
 
     def none(size: int) -> IntArray:
         return np.full(size, NONE, dtype=np.int64)
@@ -185,7 +189,7 @@ def _empty_state(plan: SimulationPlan) -> KernelState:
         moving=np.zeros(1),
         counters=counters,
         scratch=(
-            none(cohorts),
+            slot,
             np.zeros(groups, dtype=np.int64),
             np.zeros(groups, dtype=np.int64),
             np.zeros(groups, dtype=np.int64),

@@ -28,14 +28,16 @@ from peakguard.simulate.kernel_pools import (
     SORTED,
     STAGED,
     START,
+    TRACED,
     USED,
     Pools,
     append,
     drop_head,
     new_batch,
     prepend,
+    put_staged,
     reserve_rows,
-    stage,
+    reserve_staged,
 )
 
 
@@ -57,12 +59,15 @@ def take(
         start, length = batches[batch, START], batches[batch, LENGTH]
         whole = total <= remaining + EPSILON
         share = 1.0 if whole else remaining / total
+        pools = reserve_staged(pools, counters, length)
+        staged, staged_parcels = pools[4], pools[5]
         for row in range(start, start + length):
             part = parcels[row] if whole else parcels[row] * share
             arrived = fractions[row, ARRIVED] if traced else NONE
             sorted_at = fractions[row, SORTED] if traced else NONE
-            pools = stage(
-                pools,
+            put_staged(
+                staged,
+                staged_parcels,
                 counters,
                 fractions[row, COHORT],
                 fractions[row, HOP],
@@ -86,7 +91,8 @@ def take(
 
 @njit(cache=True)
 def _merge_staged(pools: Pools, counters: Any, slot: Any, first: int) -> None:
-    """Fold staged fractions of one cohort, hop and group into the first of them."""
+    """Fold staged fractions of one cohort, hop and group into the first of them — except a
+    traced cohort's (``slot`` is :data:`TRACED` for it), whose fractions keep their own hours."""
     staged, staged_parcels = pools[4], pools[5]
     end = counters[STAGED]
     for row in range(first, end):
@@ -95,6 +101,8 @@ def _merge_staged(pools: Pools, counters: Any, slot: Any, first: int) -> None:
             continue
         cohort = staged[row, COHORT]
         other = slot[cohort]
+        if other == TRACED:
+            continue
         if (
             other >= first
             and staged[other, GROUP] == group
@@ -105,7 +113,8 @@ def _merge_staged(pools: Pools, counters: Any, slot: Any, first: int) -> None:
         else:
             slot[cohort] = row
     for row in range(first, end):
-        slot[staged[row, COHORT]] = NONE
+        if slot[staged[row, COHORT]] != TRACED:
+            slot[staged[row, COHORT]] = NONE
 
 
 @njit(cache=True)
@@ -115,14 +124,13 @@ def flush(
 ) -> Pools:  # fmt: skip
     """Write staged rows from ``first`` on as one batch per group, stamped ``since``, at the
     end (or, ``at_front``, the front) of list ``group`` (or of ``target_list`` when given),
-    its place ``place`` (or the group); untraced, fractions of one cohort and hop in a group
-    are merged first.
+    its place ``place`` (or the group); fractions of one cohort (an untraced one) and hop in a
+    group are merged first.
 
     ``scratch`` is (slot per cohort, and per group: rows, next row, batch, groups touched),
-    all ``NONE``/0 between calls."""
+    all ``NONE`` (:data:`TRACED` for a traced cohort's slot) or 0 between calls."""
     slot, count, next_row, batch_of, touched = scratch
-    if pools[0].shape[1] <= ARRIVED:
-        _merge_staged(pools, counters, slot, first)
+    _merge_staged(pools, counters, slot, first)
     staged = pools[4]
     end = counters[STAGED]
     groups, rows = 0, 0

@@ -40,6 +40,8 @@ COUNTERS = 7
 EPSILON = 1e-9
 """Parcels below this count as none (as in :mod:`peakguard.simulate.batches`)."""
 NONE = -1
+TRACED = -2
+"""A traced cohort's merge slot: its fractions are never merged (the trace keeps each)."""
 
 Pools = tuple[Any, ...]
 """(fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels,
@@ -218,11 +220,8 @@ def drop_head(batches: Any, heads: Any, tails: Any, place: int, counters: Any) -
 
 
 @njit(cache=True)
-def stage(
-    pools: Pools, counters: Any, cohort: int, hop: int, arrived: int, sorted_at: int,
-    group: int, amount: float,
-) -> Pools:  # fmt: skip
-    """Add one fraction to the staging area (growing it if needed)."""
+def reserve_staged(pools: Pools, counters: Any, rows: int) -> Pools:
+    """The pools with room for ``rows`` more staged rows (callers then write them in place)."""
     (
         fractions,
         parcels,
@@ -235,16 +234,10 @@ def stage(
         lane_blocks,
         block_parcels,
     ) = pools
-    row = counters[STAGED]
-    if row >= len(staged_parcels):
-        staged, staged_parcels = _grown_rows(staged, staged_parcels, row + 1)
-    staged[row, COHORT] = cohort
-    staged[row, HOP] = hop
-    staged[row, ARRIVED] = arrived
-    staged[row, SORTED] = sorted_at
-    staged[row, GROUP] = group
-    staged_parcels[row] = amount
-    counters[STAGED] = row + 1
+    needed = counters[STAGED] + rows
+    if needed <= len(staged_parcels):
+        return pools
+    staged, staged_parcels = _grown_rows(staged, staged_parcels, needed)
     return (
         fractions,
         parcels,
@@ -257,6 +250,22 @@ def stage(
         lane_blocks,
         block_parcels,
     )
+
+
+@njit(cache=True)
+def put_staged(
+    staged: Any, staged_parcels: Any, counters: Any, cohort: int, hop: int, arrived: int,
+    sorted_at: int, group: int, amount: float,
+) -> None:  # fmt: skip
+    """Write one staged row (room reserved by :func:`reserve_staged`)."""
+    row = counters[STAGED]
+    staged[row, COHORT] = cohort
+    staged[row, HOP] = hop
+    staged[row, ARRIVED] = arrived
+    staged[row, SORTED] = sorted_at
+    staged[row, GROUP] = group
+    staged_parcels[row] = amount
+    counters[STAGED] = row + 1
 
 
 @njit(cache=True)
