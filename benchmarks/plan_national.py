@@ -59,7 +59,7 @@ import simulate_national as national
 
 from peakguard.domain.network import Carrier, Network, NodeKind
 from peakguard.domain.routing import derive_routing
-from peakguard.optimize import greedy, highs, loads, problem, stagger
+from peakguard.optimize import greedy, highs, loads, problem, stagger, stagger_groups
 from peakguard.optimize.releases import (
     OrderRelease,
     StaggerParameters,
@@ -302,10 +302,11 @@ def _instrument() -> _Clock:
     for owner in (stagger, greedy):
         clock.wrap(owner, "load_basis", "load basis")
         clock.wrap(owner, "build_load_model", "load rows")
-    clock.wrap(loads, "probe_profiles", "load basis: probe profiles")
+    clock.wrap(stagger_groups, "probe_profiles", "load basis: probe profiles")
+    clock.wrap(stagger_groups, "_alike", "load basis: grouping the origins")
     clock.wrap(loads, "_background", "load basis: background run")
     clock.wrap(loads, "_entries", "profile entries (basis and rows)")
-    clock.wrap(stagger, "_program", "program assembly")
+    clock.wrap(stagger, "build_program", "program assembly")
     clock.wrap(stagger, "_result", "plan read-out")
     clock.wrap_solver()
     return clock
@@ -430,6 +431,7 @@ PHASES = (
     "problem: routing",
     "load basis",
     "load basis: probe profiles",
+    "load basis: grouping the origins",
     "load basis: background run",
     "load rows",
     "profile entries (basis and rows)",
