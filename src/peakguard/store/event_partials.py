@@ -43,6 +43,7 @@ from peakguard.analytics.partials import (
     stay_rows,
 )
 from peakguard.analytics.partials_lake import (
+    BUCKETS,
     KINDS,
     MANIFEST,
     Manifest,
@@ -83,8 +84,10 @@ def update_partials(lake: Path, new: pa.Table, batch: str) -> None:
     _merge(lake, backend, events, manifest, batch, [batch])
 
 
-def rebuild_partials(lake: Path) -> None:
-    """Every partial file made afresh from the lake's live (not retracted) events."""
+def rebuild_partials(lake: Path, *, groups: int = 4) -> None:
+    """Every partial file made afresh from the lake's live (not retracted) events, the buckets
+    in ``groups`` passes over the lake (fewer passes, more memory). The manifest names the
+    lake's batches only after the last pass: a rebuild cut short is rebuilt again."""
     manifest = Manifest(
         files={kind: {} for kind in KINDS},
         nodes=None,
@@ -98,7 +101,14 @@ def rebuild_partials(lake: Path) -> None:
         _write_manifest(lake, manifest)
         return
     engine = duckdb_engine(lake)
-    _merge(lake, engine.backend, engine.events, manifest, f"rebuild-{uuid4().hex[:8]}", batches)
+    events = engine.events
+    tag = f"rebuild-{uuid4().hex[:8]}"
+    size = -(-len(BUCKETS) // max(1, min(groups, len(BUCKETS))))
+    chunks = [BUCKETS[start : start + size] for start in range(0, len(BUCKETS), size)]
+    for number, chunk in enumerate(chunks):
+        last = number == len(chunks) - 1
+        part = events.filter(_bucket(events).isin(list(chunk)))
+        manifest = _merge(lake, engine.backend, part, manifest, tag, batches if last else [])
 
 
 def _merge(
@@ -108,9 +118,9 @@ def _merge(
     manifest: Manifest,
     tag: str,
     batches: Iterable[str],
-) -> None:
+) -> Manifest:
     """Merge ``events`` into the stored rows of the buckets they touch, all touched buckets in
-    one query per kind of row; write each bucket's files, then the manifest."""
+    one query per kind of row; write each bucket's files, then the manifest (returned)."""
     bucketed = _store(backend, events.mutate(bucket=_bucket(events)))
     touched = sorted(backend.to_pyarrow(bucketed.select("bucket").distinct()).column(0).to_pylist())
     these = bucketed.drop("bucket")
@@ -141,7 +151,7 @@ def _merge(
         stored = backend.read_parquet(str(root / manifest.nodes)).cast(owners.schema())
         owners = ibis.union(owners, stored, distinct=False)
         owners = owners.group_by("node_id").aggregate(carrier=owners.carrier.min())
-    nodes_name = f"nodes-{tag}.parquet"
+    nodes_name = f"nodes-{tag}-{uuid4().hex[:8]}.parquet"
     _write(lake, backend.to_pyarrow(owners.order_by("node_id")), root / nodes_name)
     summary = backend.to_pyarrow(
         events.aggregate(latest=events.time.max().cast("timestamp('UTC', 6)"))
@@ -153,18 +163,17 @@ def _merge(
         events.select(day=(events.time + ibis.interval(hours=8)).date()).distinct()
     )
     found: set[date] = set(days.column("day").to_pylist()) | set(manifest.days)
-    _write_manifest(
-        lake,
-        Manifest(
-            files=files,
-            nodes=nodes_name,
-            batches=manifest.batches | frozenset(batches),
-            retractions=manifest.retractions,
-            latest_event=latest,
-            days=tuple(sorted(found)),
-        ),
+    merged = Manifest(
+        files=files,
+        nodes=nodes_name,
+        batches=manifest.batches | frozenset(batches),
+        retractions=manifest.retractions,
+        latest_event=latest,
+        days=tuple(sorted(found)),
     )
+    _write_manifest(lake, merged)
     _remove_unlisted(lake)
+    return merged
 
 
 def _split(table: pa.Table, column: str) -> list[tuple[str, pa.Table]]:
