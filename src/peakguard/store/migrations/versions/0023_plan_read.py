@@ -22,7 +22,16 @@ branch_labels = None
 depends_on = None
 
 PERMISSION = "plan.read"
-PLATFORM_ROLE = "platform_operator"
+GRANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("administrator", (PERMISSION,)),
+    ("director", (PERMISSION,)),
+    ("analyst", (PERMISSION,)),
+    ("network_planner", (PERMISSION,)),
+    ("supply_coordinator", (PERMISSION,)),
+    ("platform_operator", (PERMISSION,)),
+)
+"""role → the permissions it gains: the roles that hold ``plan.run`` (0002, 0017), and the
+platform operator."""
 
 role_permissions = sa.table(
     "role_permissions",
@@ -32,15 +41,14 @@ role_permissions = sa.table(
 
 
 def upgrade() -> None:
-    runners = sa.select(role_permissions.c.role, sa.literal(PERMISSION)).where(
-        role_permissions.c.permission == "plan.run"
+    op.bulk_insert(
+        role_permissions,
+        [
+            {"role": role, "permission": permission}
+            for role, granted in GRANTS
+            for permission in granted
+        ],
     )
-    op.execute(
-        role_permissions.insert().from_select(
-            [role_permissions.c.role, role_permissions.c.permission], runners
-        )
-    )
-    op.bulk_insert(role_permissions, [{"role": PLATFORM_ROLE, "permission": PERMISSION}])
 
 
 def downgrade() -> None:
