@@ -81,9 +81,10 @@ def network_state(
         areas = controlled_areas_in(session)
     since = (now - chosen.lookback - MEASURING_SLACK).date()
     days = _days(since, now.date())
-    # Only a parcel delivered in these days can be measured: read those parcels' events (a
-    # few per cent of the days' events), not every event of the days into Python objects.
-    recent = stored.lake_parcels(lake, _delivered_on(lake, days), days=days)
+    # Only a parcel delivered in the look-back can be measured: read those parcels' events
+    # (a few per cent of the days'), not every event of the days into Python objects.
+    delivered = _delivered_on(lake, _days((now - chosen.lookback).date(), now.date()))
+    recent = stored.lake_parcels(lake, delivered, days=days)
     measured = measure(recent.parcels.values(), now, chosen)
     return NetworkState(areas, control_notices(store), measured, now, chosen)
 
