@@ -93,6 +93,8 @@ def main() -> None:
     print("\n| engine | runs | CPU s median (min–max) | wall s median | delivered |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, values in results.items():
+        if not values:
+            continue
         cpu = [value[0] for value in values]
         wall = [value[1] for value in values]
         print(
