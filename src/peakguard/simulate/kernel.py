@@ -30,9 +30,10 @@ from peakguard.simulate.kernel_pools import (
     Pools,
     compact,
     drop_head,
+    put_staged,
     record,
     record_block,
-    stage,
+    reserve_staged,
 )
 
 
@@ -145,9 +146,12 @@ def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pool
         node = batches[batch, PLACE]
         state.arriving[node] += totals[batch]
         start = batches[batch, START]
+        pools = reserve_staged(pools, counters, batches[batch, LENGTH])
+        staged, staged_parcels = pools[4], pools[5]
         for row in range(start, start + batches[batch, LENGTH]):
-            pools = stage(
-                pools,
+            put_staged(
+                staged,
+                staged_parcels,
                 counters,
                 fractions[row, COHORT],
                 fractions[row, HOP],
@@ -158,11 +162,14 @@ def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pool
             )
         drop_head(batches, state.transit_heads, state.transit_tails, hour, counters)
     pools = _gate(plan, state, pools, hour, first)
-    for index in range(plan.intake_starts[hour], plan.intake_starts[hour + 1]):
+    first_cohort, end = plan.intake_starts[hour], plan.intake_starts[hour + 1]
+    pools = reserve_staged(pools, counters, end - first_cohort)
+    staged, staged_parcels = pools[4], pools[5]
+    for index in range(first_cohort, end):
         cohort = plan.intake_order[index]
         node = plan.cohort_origin[cohort]
-        pools = stage(pools, counters, cohort, 0, hour, NONE, node, plan.cohort_parcels[cohort])
-    staged, staged_parcels = pools[4], pools[5]
+        amount = plan.cohort_parcels[cohort]
+        put_staged(staged, staged_parcels, counters, cohort, 0, hour, NONE, node, amount)
     for row in range(first, counters[STAGED]):
         node = staged[row, GROUP]
         if node != NONE:
@@ -224,8 +231,9 @@ def _split_at_gate(state: KernelState, pools: Pools, hour: int, first: int, end:
     counters = state.counters
     traced = pools[0].shape[1] > ARRIVED
     any_rest = False
+    pools = reserve_staged(pools, counters, end - first)
+    staged, staged_parcels = pools[4], pools[5]
     for row in range(first, end):
-        staged, staged_parcels = pools[4], pools[5]
         node = staged[row, GROUP]
         share = state.share[node]
         if share >= 1.0:
@@ -234,8 +242,8 @@ def _split_at_gate(state: KernelState, pools: Pools, hour: int, first: int, end:
         part = amount * share
         arrived = hour + 1 if traced else NONE
         cohort, hop = staged[row, COHORT], staged[row, HOP]
-        pools = stage(pools, counters, cohort, hop, arrived, NONE, node, amount - part)
-        staged, staged_parcels = pools[4], pools[5]
+        rest = amount - part
+        put_staged(staged, staged_parcels, counters, cohort, hop, arrived, NONE, node, rest)
         staged_parcels[row] = part
         if share <= 0.0:
             staged[row, GROUP] = NONE
