@@ -452,6 +452,9 @@ def compare(case: SmallCase, repeats: int, *, interleave: bool = True) -> Compar
     routing = derive_routing(case.network)
     engine_seconds: list[float] = []
     simpy_seconds: list[float] = []
+    # Untimed: the compiled engine's first call in a process loads its machine code (or, with an
+    # empty Numba cache, compiles it); that is not the cost of a run.
+    run_engine(case, routing)
     for _ in range(repeats):
         start = time.perf_counter()
         engine = run_engine(case, routing)
