@@ -18,5 +18,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$target"
   echo "$want" > "$stamp"
 fi
+# The simulator's compiled kernel (Numba), built once here rather than in a user's first run:
+# when the engine's sources change, the old cache is cleared (Numba keys a cached function on
+# its own file, so callers of a changed kernel module would otherwise stay stale) and rebuilt.
+kernel="$(cat src/peakguard/simulate/kernel*.py \
+  | sha256sum | cut -d' ' -f1)"
+if [ "$(cat .venv/.peakguard-kernel 2>/dev/null)" != "$kernel" ]; then
+  echo "Compiling the simulator (once per install; a minute or two)..."
+  rm -f src/peakguard/simulate/__pycache__/*.nbi src/peakguard/simulate/__pycache__/*.nbc
+  .venv/bin/python -m peakguard.simulate.warm
+  echo "$kernel" > .venv/.peakguard-kernel
+fi
 # The web application's browser libraries (its own stamp: does nothing when up to date).
 bash scripts/assets.sh
