@@ -34,6 +34,8 @@ Formulation = Literal["grouped", "full"]
 """``grouped``: origins that load the network alike share load columns (the default, exact);
 ``full``: one load column per origin and day (the reference)."""
 FORMULATIONS: tuple[Formulation, ...] = ("grouped", "full")
+SHARE_DIGITS = 12
+"""Destination shares are alike when equal to this many decimals."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,10 @@ def _alike(problem: PlanningProblem, planned: list[int]) -> list[list[int]]:
             for hop in sorted(set(hops))
         )
         shifts = tuple(c > 0 for c in network.nodes[origin].sorting_capacity_by_hour())
-        key = (shifts, mix.destinations.tobytes(), mix.shares.tobytes(), hops, lanes)
+        # Shares are ratios of parcels: equal mixes differ in the last bits, so compare them
+        # to 1e-12 (a load difference of a millionth of a parcel per million parcels).
+        shares = np.round(mix.shares, SHARE_DIGITS).tobytes()
+        key = (shifts, mix.destinations.tobytes(), shares, hops, lanes)
         found.setdefault(key, []).append(origin)
     return list(found.values())
 
