@@ -20,7 +20,7 @@ from peakguard.domain.network import Network, NodeKind
 from peakguard.formats.loading import load_network
 from peakguard.formats.release_document import read_releases
 from peakguard.formats.scenario_document import load_scenario
-from peakguard.optimize import stagger
+from peakguard.optimize import stagger_program
 from peakguard.optimize.comparison import PlanComparison, compare_by_simulation
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
@@ -230,9 +230,8 @@ def test_leaving_out_rows_nobody_can_overload_changes_no_optimum(
     network, scenario, releases = example
     problem = compile_problem(network, scenario)
     lean = plan_pickups(problem, releases)
-    monkeypatch.setattr(
-        stagger, "_bindable", lambda model, amounts: np.ones(len(model.row_limit), dtype=bool)
-    )
+    every_row = lambda model, amounts: np.ones(len(model.row_limit), dtype=bool)  # noqa: E731
+    monkeypatch.setattr(stagger_program, "_bindable", every_row)
     full = plan_pickups(problem, releases)
     assert lean.statistics.rows < full.statistics.rows
     assert lean.overflow == pytest.approx(full.overflow, abs=1e-2)
