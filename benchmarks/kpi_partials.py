@@ -13,7 +13,8 @@ Run it from the repository root (it is not part of the test run)::
    batch by batch) — timed, with its peak memory.
 2. The daily bulletin of ``--day`` (as of its default moment) from the partials, ``--repeats``
    times, and from the raw events of the same lake (the partials hidden by reading the event
-   folder ``<lake>/events``, where no manifest is), ``--raw-repeats`` times, alternating; each run a fresh process (its own peak RSS).
+   folder ``<lake>/events``, where no manifest is), ``--raw-repeats`` times, alternating; each
+   run a fresh process (its own peak RSS).
 3. The first bulletin of each path is compared figure by figure (exit 1 if they differ).
 
 Prints one JSON line per run and a summary: median seconds (min–max), events per second of
