@@ -72,8 +72,8 @@ from peakguard.simulate.scenario import DemandSettings, Scenario, VolumeMultipli
 
 TARGET_SECONDS = 30.0
 PROGRAMS: dict[str, Formulation] = {"lp": "grouped", "full": "full"}
-"""Methods that run the program: ``lp`` the default (grouped) formulation, ``full`` the
-reference with one load column per origin."""
+"""Methods that run the program: ``lp`` the grouped formulation (alike outlets share load
+columns), ``full`` the default with one load column per origin."""
 FIRST_DAY = date(2026, 11, 1)
 PEAK = ((9, 1.3), (10, 2.2), (11, 1.7), (12, 1.3))
 PICKUP_HOURS = (13, 19)

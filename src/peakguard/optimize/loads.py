@@ -230,12 +230,12 @@ def load_basis(
     settings: StaggerParameters,
     places: list[str] | None = None,
     *,
-    formulation: Formulation = "grouped",
+    formulation: Formulation = "full",
 ) -> LoadBasis:
     """The releases compiled against ``problem``: checked, their columns, their free-flow
     profiles and the background load (``settings`` chooses the storage hours checked).
     ``formulation`` ``grouped`` lets origins that load the network alike share load columns
-    (exact, :mod:`.stagger_groups`); ``full`` gives every origin its own."""
+    (exact, :mod:`.stagger_groups`); ``full`` (the default) gives every origin its own."""
     network, scenario, mixes = problem.network, problem.scenario, problem.mixes
     check_releases(network, scenario, releases, mixes, places)
     columns = _plan_columns(network, scenario, releases)

@@ -150,14 +150,15 @@ def plan_pickups(
     parameters: StaggerParameters | None = None,
     places: list[str] | None = None,
     storage_factor: FloatArray | None = None,
-    formulation: Formulation = "grouped",
+    formulation: Formulation = "full",
 ) -> PickupPlan:
     """The least-delay pickup quotas that keep every node inside capacity (or, if none can,
     the least-overflow plan and where it falls short). ``places`` says where each release
     came from (``releases.csv row 3``) for the messages; ``storage_factor`` [node] scales each
-    node's storage limit. ``formulation`` ``full`` gives every origin its own load columns
-    (the reference); ``grouped`` (the default) lets origins that load the network alike share
-    them, the same program in fewer entries (:mod:`.stagger_groups`)."""
+    node's storage limit. ``formulation`` ``full`` (the default) gives every origin its own load
+    columns; ``grouped`` lets origins that load the network alike share them, the same program
+    in fewer entries (:mod:`.stagger_groups`) but not always the same optimal plan among equals
+    (decision 0018)."""
     settings = parameters or StaggerParameters()
     started = time.perf_counter()
     basis = load_basis(problem, releases, settings, places, formulation=formulation)
