@@ -87,23 +87,9 @@ def simulate_plan(
     start: SimulationState | None = None,
     snapshot_at: int | None = None,
 ) -> SimulationRun:
-    """Run a compiled plan hour by hour. Deterministic: the same plan gives the same run.
-
-    ``trace`` records every fraction's hours at every node; ``trace_cohorts`` (one flag per
-    cohort) records only those cohorts' — a cluster sample of parcels whose scan events a season
-    too large to trace whole can still produce (the run itself is the same either way).
-    ``progress`` is told the share of hours done at the end of every simulated day.
-
-    ``start`` runs from a state (taken from a run, or observed) at the start of its hour ``h``
-    instead of from an empty network: the plan's cohorts accepted from ``h`` on join as usual,
-    the state's parcels are where the state has them, and hours before ``h`` are recorded as
-    zeros. The run's ``plan`` is then :func:`~peakguard.simulate.state.resume_plan`'s (the
-    plan's cohorts from ``h`` on, then the state's), which its per-cohort arrays follow;
-    ``trace_cohorts`` flags the given plan's cohorts, and the state's are traced.
-
-    ``snapshot_at`` (an hour from the start, up to ``plan.hours``) leaves the state at the
-    start of that hour in ``run.state``: a run started from it gives the same answers, hour by
-    hour, as this one (within floating-point noise)."""
+    """The reference engine's run of ``plan``, one Python step per hour: the arguments and the
+    result are :func:`peakguard.simulate.engine.simulate_plan`'s, and so are the answers (the
+    compiled engine is tested against this one)."""
     tracer = Tracer(trace_cohorts) if trace or trace_cohorts is not None else None
     first, delivered_before = 0, 0.0
     if start is None:
