@@ -41,9 +41,9 @@ NAVIGATION = (
         _("Platforms' schedules"),
         Permission.plan_read,
         31,
-        kinds=frozenset(
-            {OrganisationKind.regulator, OrganisationKind.carrier, OrganisationKind.system}
-        ),
+        # Not the system's: an entry narrowed to a kind is that kind's landing candidate
+        # (shell.landing_path), and an administrator lands on the start page.
+        kinds=frozenset({OrganisationKind.regulator, OrganisationKind.carrier}),
     ),
 )
 Reader = Annotated[Principal, page_requires(Permission.plan_read)]
