@@ -159,8 +159,10 @@ def test_killed_at_a_random_moment_then_rerun(tmp_path: Path) -> None:
     timing = subprocess_ingest(source, tmp_path / "timing-lake", home)
     assert wait_for_new_files(timing, tmp_path / "timing-lake", 0)
     first_file = time.perf_counter()
-    timing.communicate(timeout=300)
+    # the time the partition files take (ingest then merges the batch's partials, after them)
+    wait_for_new_files(timing, tmp_path / "timing-lake", partitions - 1)
     writing = time.perf_counter() - first_file
+    timing.communicate(timeout=300)
     seed = random.randrange(2**32)
     chooser = random.Random(seed)
     after_kills: list[int] = []
