@@ -7,24 +7,9 @@ plans) and the baseline the benchmarks measure it by. It keeps queues and lane b
 deques of NumPy batches per node and lane, one Python iteration per busy node-hour and per
 departure: easy to read, and slow at national scale.
 
-Parcels move as cohorts (origin, destination, hour accepted). Every hour:
-
-1. lanes whose departure falls in the hour leave, carrying up to their capacity from the
-   parcels sorted in earlier hours, oldest first; a departure to a closed node carries nothing,
-   and (with the ``block`` policy) one to a node loads only what the node is projected to have
-   room for when it arrives (:mod:`peakguard.simulate.blocking`);
-2. parcels arriving from lanes, and parcels accepted at their origin, join the node's queue
-   as one batch stamped with the hour; under ``block``, what arrives at a node without room
-   for it waits on the lane, at the node's gate, for the next hour;
-3. each node sorts up to its capacity for the hour, oldest batch first; when a batch is only
-   partly sorted, every cohort in it is sorted in the same proportion (parcels that arrived in
-   the same hour are interchangeable); sorted parcels wait for the next lane on their route,
-   or, at their destination, are delivered at the end of the hour;
-4. the node's backlog (queued + sorted and waiting to leave) is recorded.
-
-Departures leave before arrivals join, so a node's room at the end of an hour counts what its
-own vehicles took away in the hour. Because batches keep their order, the time every fraction
-of every cohort spent at every node is known, and is recorded when ``trace`` is on.
+It steps through the hour :mod:`peakguard.simulate.engine` describes. Because batches keep
+their order, the time every fraction of every cohort spent at every node is known, and is
+recorded when ``trace`` is on.
 """
 
 from __future__ import annotations
