@@ -76,14 +76,45 @@ def build_program(
 
 
 def _bindable(model: LoadModel, amounts: FloatArray) -> BoolArray:
-    """[capacity row] some plan could load it past its limit: its background plus, from
-    every quota column, the most that column could carry (every release that may be picked
-    up that day, in full). A row nobody can overload needs no place in the program."""
-    most = np.bincount(
-        model.pickup_quota, weights=amounts[model.pickup_release], minlength=len(model.quota_origin)
-    )
-    reachable = model.row_loads(np.asarray(most, dtype=np.float64))
-    return np.asarray(reachable > model.row_limit - 1e-6, dtype=bool)
+    """[capacity row] some plan could load it past its limit. A release is picked up in full
+    within its window, so the most it can put on a row is its parcels × the largest load a
+    parcel of it puts there on any one day of the window; a row whose background plus every
+    release's most stays within its limit is under it in every plan, and needs no place in
+    the program (exact: its slack would be zero whatever the plan). The floors only narrow
+    the plans, so they cannot raise this bound."""
+    return np.asarray(most_load(model, amounts) > model.row_limit - 1e-6, dtype=bool)
+
+
+def most_load(model: LoadModel, amounts: FloatArray) -> FloatArray:
+    """[capacity row] an upper bound on the row's load over every plan: the background plus,
+    for every release, its parcels times the row's largest entry over the days of its window.
+
+    A release's parcels load a row through its quota column and, if its origin is in a group,
+    the group's column (which load disjoint rows: the origin's own and the rest). Both are
+    numbered day after day, so a window is a run of consecutive load columns; releases with
+    the same first column and window length are summed first."""
+    load = np.array(model.row_background, dtype=np.float64)
+    if not len(model.pickup_release):
+        return load
+    matrix = model.load_matrix().tocsc()
+    first = np.flatnonzero(np.r_[True, np.diff(model.pickup_release) != 0])
+    length = np.diff(np.r_[first, len(model.pickup_release)])
+    release = model.pickup_release[first]
+    quota = model.pickup_quota[first]
+    group = model.columns.group_quota[quota]
+    for start, chosen in ((quota, np.ones(len(quota), dtype=bool)), (group, group >= 0)):
+        keys = np.stack([start[chosen], length[chosen]], axis=1)
+        windows, inverse = np.unique(keys, axis=0, return_inverse=True)
+        weight = np.bincount(
+            inverse.reshape(-1), weights=amounts[release[chosen]], minlength=len(windows)
+        )
+        largest = None
+        for offset in range(int(windows[:, 1].max(initial=0))):
+            day = matrix[:, windows[:, 0] + np.minimum(offset, windows[:, 1] - 1)]
+            largest = day if largest is None else largest.maximum(day)
+        if largest is not None:
+            load += largest @ weight
+    return load
 
 
 def _layout(model: LoadModel, capacity_rows: int | None = None) -> ProgramLayout:

@@ -1,0 +1,111 @@
+"""Rows no plan can overload are left out of the staggering program (issue 20, item 5).
+
+The bound the program uses for a row's load over every plan must be an upper bound (else a
+row some plan overloads would be dropped, and the plan would go over it unseen) and should be
+tight (else rows are kept for nothing). The reference is brute force: every release picked up
+whole on one day of its window, in every combination. Without floors the row's load is then
+a sum over releases of what each puts on it, so its largest over those plans is the largest
+over every plan, and the bound must equal it exactly."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from peakguard.domain.network import Network
+from peakguard.optimize.loads import LoadModel, build_load_model, load_basis
+from peakguard.optimize.problem import compile_problem
+from peakguard.optimize.releases import OrderRelease, StaggerParameters
+from peakguard.optimize.stagger_groups import FORMULATIONS, Formulation
+from peakguard.optimize.stagger_program import most_load
+
+from .conftest import CARRIERS, lane, node, release, scenario
+
+EVERY_HOUR = StaggerParameters(storage_hours_per_day=24)
+
+
+def _network() -> Network:
+    """O1 and O2 alike (hourly one-hour shuttle to H, grouped), O3 on a two-hour shuttle;
+    H → S takes 20 hours, so a parcel picked up on one day sits at S on the next: rows at S
+    are loaded by two days' pickups of one release (the case the old bound counted twice)."""
+    return Network(
+        name="rows",
+        carriers=CARRIERS[:1],
+        nodes=[
+            node("O1", "outlet", daily_volume=1000),
+            node("O2", "outlet", daily_volume=800),
+            node("O3", "outlet", daily_volume=500),
+            node("H", "hub", capacity=150, storage=2000),
+            node("S", "station", daily_volume=10, storage=2500),
+        ],
+        lanes=[
+            lane("O1", "H"),
+            lane("O2", "H"),
+            lane("O3", "H", hours=2),
+            lane("H", "S", hours=20, departures=["20:00"]),
+        ],
+    )
+
+
+RELEASES = [
+    release("O1", 3000, 1, 2),
+    release("O2", 2000, 1, 3),
+    release("O3", 1500, 2, 3),
+    release("O1", 1000, 2, 3),
+    release("O2", 400, 3, 3),
+]
+
+
+def _model(formulation: Formulation) -> LoadModel:
+    problem = compile_problem(_network(), scenario(3))
+    basis = load_basis(problem, RELEASES, EVERY_HOUR, formulation=formulation)
+    return build_load_model(basis, problem, EVERY_HOUR)
+
+
+def _brute_force_most(model: LoadModel, releases: list[OrderRelease]) -> np.ndarray:
+    """[row] the largest load over every plan that picks each release up whole on one day
+    of its window (every combination)."""
+    windows = [np.flatnonzero(model.pickup_release == r) for r in range(len(releases))]
+    most = np.full(len(model.row_limit), -np.inf)
+    for choice in itertools.product(*windows):
+        quotas = np.zeros(len(model.quota_origin))
+        for r, pickup in enumerate(choice):
+            quotas[model.pickup_quota[pickup]] += releases[r].parcels
+        most = np.maximum(most, model.row_loads(quotas))
+    return most
+
+
+@pytest.mark.parametrize("formulation", FORMULATIONS)
+def test_the_bound_is_the_largest_load_any_plan_puts_on_a_row(formulation: Formulation) -> None:
+    """Equal, row by row, to the brute-force largest load over all whole-release plans, in
+    both formulations (grouped: O1 and O2 load H and S through their group's column)."""
+    model = _model(formulation)
+    amounts = np.array([item.parcels for item in RELEASES])
+    np.testing.assert_allclose(
+        most_load(model, amounts), _brute_force_most(model, RELEASES), rtol=1e-12, atol=1e-9
+    )
+
+
+def test_the_bound_is_tighter_than_every_day_at_once() -> None:
+    """The former bound (each quota column carrying every release it may take, on every
+    day at once) counts a release twice at S, where two days' pickups meet; the bound here
+    does not, and every random split of the releases over their windows stays under it."""
+    model = _model("grouped")
+    amounts = np.array([item.parcels for item in RELEASES])
+    every_day = np.bincount(
+        model.pickup_quota, weights=amounts[model.pickup_release], minlength=len(model.quota_origin)
+    )
+    bound = most_load(model, amounts)
+    former = model.row_loads(every_day)
+    assert np.all(bound <= former + 1e-9)
+    assert np.any(bound < former - 1.0)
+    generator = np.random.default_rng(20)
+    for _ in range(50):
+        quotas = np.zeros(len(model.quota_origin))
+        for r, item in enumerate(RELEASES):
+            pickups = np.flatnonzero(model.pickup_release == r)
+            split = generator.dirichlet(np.ones(len(pickups)))
+            np.add.at(quotas, model.pickup_quota[pickups], item.parcels * split)
+        assert np.all(model.row_loads(quotas) <= bound + 1e-9)
