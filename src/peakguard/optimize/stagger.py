@@ -31,14 +31,19 @@ from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger_floor import pickup_floors
 from peakguard.optimize.stagger_groups import Formulation
-from peakguard.optimize.stagger_program import ProgramLayout, build_program
-from peakguard.simulate.plan import BoolArray, FloatArray
+from peakguard.optimize.stagger_program import ProgramLayout, build_program, starting_rows
+from peakguard.simulate.plan import BoolArray, FloatArray, IntArray
 from peakguard.simulate.scenario import Scenario
 
-MAX_ROUNDS = 4
-"""Solves at most: each adds the storage hours the previous plan went over unchecked."""
+MAX_ROUNDS = 12
+"""Solves at most: each adds the rows the previous plan went over that were not in the
+program (rows left out, storage hours unchecked)."""
+START_SHARE = 0.9
+"""The program starts with the rows loaded past this share of their limit unplanned."""
 OVERFLOW_TOLERANCE = 0.5
 """Parcels: overflow below half a parcel is rounding, not a shortfall."""
+PRIMAL_SIMPLEX = 4
+"""HiGHS's ``simplex_strategy`` for the primal simplex method."""
 FLOOR_SLACK = 0.5
 """Parcels: a quota within half a parcel of its floor is at the floor."""
 
@@ -186,32 +191,40 @@ def plan_pickups_on_basis(
     iterations = 0
     build_seconds = 0.0
     floors = pickup_floors(problem, basis, parameters)
+    model = build_load_model(
+        basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
+    )
+    rows_in = starting_rows(model, START_SHARE)
     for round_number in range(MAX_ROUNDS):
-        model = build_load_model(
-            basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
-        )
-        program, layout = build_program(model, parameters, floors)
+        program, layout = build_program(model, parameters, floors, rows_in)
         build_seconds = time.perf_counter() - started - solve_seconds
-        values, seconds, count = _solve(program, layout, model, parameters)
+        values, seconds, count = _solve(program, layout, parameters)
         solve_seconds += seconds
         iterations += count
-        # Storage is in the program only at the checked hours: check every hour, and add
-        # the hours that are over (and the same hour on every day at that node) as rows.
-        missed = _unchecked_violations(basis, model, values[layout.quota], extra)
-        if not missed.any():
+        quotas = values[layout.quota]
+        # Rows left out that the plan puts over their limit join the program; storage is
+        # in the model only at the checked hours: check every hour, and add the hours that
+        # are over (and the same hour on every day at that node) as rows.
+        over = _over(model, quotas) & ~rows_in
+        missed = _unchecked_violations(basis, model, quotas, extra)
+        if not over.any() and not missed.any():
             break
-        if round_number == MAX_ROUNDS - 1:
-            # Out of rounds: report what is still over as shortfalls rather than hide it.
+        rows_in = rows_in | over
+        if missed.any():
             extra |= missed
+            if round_number < MAX_ROUNDS - 1:
+                nodes, hours_of_day = np.nonzero(
+                    missed.reshape(missed.shape[0], -1, 24).any(axis=1)
+                )
+                days = np.arange(missed.shape[1] // 24)
+                extra[nodes[:, None], hours_of_day[:, None] + 24 * days] = True
+            previous = model
             model = build_load_model(
                 basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
             )
-            program, layout = build_program(model, parameters, floors)
-            values = _extend(values, layout)
-            break
-        extra |= missed
-        nodes, hours_of_day = np.nonzero(missed.reshape(missed.shape[0], -1, 24).any(axis=1))
-        extra[nodes[:, None], hours_of_day[:, None] + 24 * np.arange(missed.shape[1] // 24)] = True
+            rows_in = _carried(previous, model, rows_in) | _over(model, quotas)
+        # Out of rounds: what is still over is reported as shortfalls, not hidden (the
+        # read-out takes every row of the model, in the program or not).
     statistics = SolveStatistics(
         rows=program.shape[0],
         columns=program.shape[1],
@@ -223,11 +236,34 @@ def plan_pickups_on_basis(
     return _result(network, scenario, model, layout, values, parameters, statistics, floors)
 
 
+def _over(model: LoadModel, quotas: FloatArray) -> BoolArray:
+    """[capacity row] its load under ``quotas`` is over its limit."""
+    return np.asarray(model.row_loads(quotas) > model.row_limit + OVERFLOW_TOLERANCE, dtype=bool)
+
+
+def _carried(previous: LoadModel, model: LoadModel, rows_in: BoolArray) -> BoolArray:
+    """``rows_in`` of ``previous`` as rows of ``model``, which checks storage at more hours
+    (the same sorting rows first; storage rows keyed by node and hour)."""
+    hours = int(max(previous.row_start.max(initial=0), model.row_start.max(initial=0))) + 1
+
+    def keys(of: LoadModel) -> IntArray:
+        storage = of.row_kind == "storage"
+        return np.asarray(
+            np.where(storage, 1, 0) * (1 + of.row_node * hours + of.row_start)
+            - np.where(storage, 0, 1) * (1 + np.arange(len(of.row_node))),
+            dtype=np.int64,
+        )
+
+    return np.asarray(np.isin(keys(model), keys(previous)[rows_in]), dtype=bool)
+
+
 def _solve(
-    program: LinearProgram, layout: ProgramLayout, model: LoadModel, settings: StaggerParameters
+    program: LinearProgram, layout: ProgramLayout, settings: StaggerParameters
 ) -> tuple[FloatArray, float, int]:
     """Phase 1, least overflow (dual simplex); phase 2, least delay with each row's overflow
-    held at its phase-1 value (interior point)."""
+    held at its phase-1 value (primal simplex from phase 1's optimal basis: phase 2 changes
+    only the costs and bounds the slacks at the values they have, so that basis stays
+    feasible and the primal method goes on from it; decision 0025)."""
     solver = Solver(program, time_limit_seconds=settings.time_limit_seconds)
     overflow_cost = np.zeros(program.shape[1])
     overflow_cost[layout.slack] = 1.0
@@ -238,7 +274,9 @@ def _solve(
     allowed = first.values[layout.slack]
     solver.bound_columns(layout.slack, allowed + 1e-6 * np.maximum(allowed, 1.0) + 1e-3)
     solver.set_cost(program.cost)
-    solver.use("ipm")
+    solver.use("simplex")
+    # Primal simplex (strategy 4): the adapter has no name for it (a request to its owner).
+    solver.highs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
     second = solver.solve()
     return second.values, first.seconds + second.seconds, first.iterations + second.iterations
 
@@ -255,15 +293,6 @@ def _unchecked_violations(
     rows_at[model.row_node[storage_rows], model.row_start[storage_rows]] = True
     over = load > limit_per_node[:, None] + OVERFLOW_TOLERANCE
     return np.asarray(over & basis.touched[:, None] & ~rows_at & ~checked, dtype=bool)
-
-
-def _extend(values: FloatArray, layout: ProgramLayout) -> FloatArray:
-    """A solution laid out for a program with more capacity rows: the pickup and quota
-    columns come first and keep their places; the rest is recomputed from them."""
-    kept = len(layout.pickup) + len(layout.quota) + len(layout.group)
-    extended = np.zeros(layout.worst_origin + 1)
-    extended[:kept] = values[:kept]
-    return extended
 
 
 def _result(

@@ -13,15 +13,19 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from peakguard.domain.network import Network
+from peakguard.optimize import stagger
 from peakguard.optimize.loads import LoadModel, build_load_model, load_basis
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
+from peakguard.optimize.stagger import PickupPlan, plan_pickups
 from peakguard.optimize.stagger_groups import FORMULATIONS, Formulation
 from peakguard.optimize.stagger_program import most_load
 
 from .conftest import CARRIERS, lane, node, release, scenario
+from .test_stagger_groups import Case, alike_cases
 
 EVERY_HOUR = StaggerParameters(storage_hours_per_day=24)
 
@@ -109,3 +113,59 @@ def test_the_bound_is_tighter_than_every_day_at_once() -> None:
             split = generator.dirichlet(np.ones(len(pickups)))
             np.add.at(quotas, model.pickup_quota[pickups], item.parcels * split)
         assert np.all(model.row_loads(quotas) <= bound + 1e-9)
+
+
+def _objective(plan: PickupPlan) -> float:
+    """Phase 2's objective: parcel-days of delay plus the fairness terms."""
+    weights = plan.parameters
+    return plan.delay_parcel_days + plan.parcels * (
+        weights.carrier_fairness * plan.worst_carrier_delay_days
+        + weights.origin_fairness * plan.worst_origin_delay_days
+    )
+
+
+def _with_every_row(case: Case, monkeypatch: pytest.MonkeyPatch) -> tuple[PickupPlan, PickupPlan]:
+    """The plan as shipped (the program starts with the rows near their limit and adds those
+    the plan puts over) and the plan of the program with every capacity row from the start."""
+    problem = compile_problem(case.network, case.scenario)
+    grown = plan_pickups(problem, case.releases, parameters=case.parameters, formulation="grouped")
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            stagger, "starting_rows", lambda model, share: np.ones(len(model.row_limit), bool)
+        )
+        whole = plan_pickups(
+            problem, case.releases, parameters=case.parameters, formulation="grouped"
+        )
+    return grown, whole
+
+
+def test_rows_added_as_the_plan_needs_them_give_the_whole_programs_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """H sorts 150 an hour, less than the releases want on day 1: the program that starts
+    with the rows near their limit and adds the rows its plan puts over reaches the same
+    least overflow and least objective as the program with every row, in fewer rows."""
+    case = Case(_network(), scenario(3), RELEASES, EVERY_HOUR)
+    grown, whole = _with_every_row(case, monkeypatch)
+    assert grown.statistics.rows < whole.statistics.rows
+    assert grown.overflow == pytest.approx(whole.overflow, abs=1e-2)
+    assert _objective(grown) == pytest.approx(_objective(whole), rel=1e-6, abs=1e-2)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=alike_cases())
+def test_rows_added_as_needed_agree_with_every_row_on_random_networks(case: Case) -> None:
+    """On random trees (alike and unlike outlets, random capacities, floors, windows): the
+    same least overflow, and where a plan fits the same least objective, as the program with
+    every capacity row; every row the plan overloads is one the whole program's plan
+    overloads too (by node and kind)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        grown, whole = _with_every_row(case, monkeypatch)
+    scale = max(whole.parcels, 1.0)
+    room = 2e-3 * whole.statistics.rows + 1e-5 * scale
+    assert grown.overflow == pytest.approx(whole.overflow, abs=room)
+    if whole.overflow <= room:
+        assert _objective(grown) == pytest.approx(_objective(whole), rel=1e-5, abs=1e-4 * scale)
+        assert {(s.node, s.kind) for s in grown.shortfalls} <= {
+            (s.node, s.kind) for s in whole.shortfalls
+        }
