@@ -392,7 +392,13 @@ def _peak_of(pid: int) -> float:
     return 0.0
 
 
-def _run_child(case_file: Path, method: str, arguments: list[str]) -> dict[str, Any]:
+MEMORY_LIMIT_MB = 11_000.0
+"""A run whose resident memory passes this is stopped (the host's rule: nothing above 12 GB)."""
+
+
+def _run_child(
+    case_file: Path, method: str, arguments: list[str], memory_limit_mb: float = MEMORY_LIMIT_MB
+) -> dict[str, Any]:
     command = [
         sys.executable,
         __file__,
@@ -404,17 +410,23 @@ def _run_child(case_file: Path, method: str, arguments: list[str]) -> dict[str, 
     ]
     started = time.perf_counter()
     peak = 0.0
+    stopped = False
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as child:
         while child.poll() is None:
             peak = max(peak, _peak_of(child.pid))
-            time.sleep(0.5)
+            if peak > memory_limit_mb and not stopped:
+                child.kill()  # this run's own child, by its pid
+                stopped = True
+            time.sleep(0.2)
         out, err = child.communicate()
     if child.returncode != 0:
         return {
             "method": method,
-            "failed": f"exit status {child.returncode}",
+            "failed": f"stopped above {memory_limit_mb:,.0f} MB"
+            if stopped
+            else f"exit status {child.returncode}",
             "total": time.perf_counter() - started,
             "rss_mb": peak,
             "stderr": err[-2000:],
@@ -744,7 +756,17 @@ def _option_value(text: str) -> Any:
 
 @contextmanager
 def _case_file(args: argparse.Namespace) -> Iterator[tuple[Path, Case]]:
+    if args.case_cache is not None and args.case_cache.exists():
+        with args.case_cache.open("rb") as handle:
+            case: Case = pickle.load(handle)
+        yield args.case_cache, case
+        return
     case = build_case(outlets_per_hub=args.outlets_per_hub, days=args.days)
+    if args.case_cache is not None:
+        with args.case_cache.open("wb") as handle:
+            pickle.dump(case, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        yield args.case_cache, case
+        return
     with tempfile.TemporaryDirectory(prefix="peakguard-plan-") as folder:
         path = Path(folder) / "case.pickle"
         with path.open("wb") as handle:
@@ -764,8 +786,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit", type=float, default=600.0, help="HiGHS, each phase")
     parser.add_argument("--highs", action="append", default=[], help="HiGHS option name=value")
     parser.add_argument("--phase2", choices=["ipm", "simplex", "pdlp"], help="phase 2's solver")
+    parser.add_argument(
+        "--memory-limit-mb", type=float, default=MEMORY_LIMIT_MB, help="stop a run above this"
+    )
     parser.add_argument("--experiments", action="store_true", help="HiGHS options, LP only")
     parser.add_argument("--anatomy", action="store_true", help="where the nonzeros come from")
+    parser.add_argument(
+        "--case-cache",
+        type=Path,
+        help="a pickled case to reuse (built and written there if absent; the national "
+        "case takes minutes to build). It must match --outlets-per-hub and --days.",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--method", default="lp", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -783,7 +814,7 @@ def main(argv: list[str] | None = None) -> None:
         runs: list[dict[str, Any]] = []
         for repeat in range(args.repeats):
             for method in args.methods.split(","):
-                result = _run_child(path, method, _child_arguments(args))
+                result = _run_child(path, method, _child_arguments(args), args.memory_limit_mb)
                 runs.append(result)
                 print(
                     f"run {repeat + 1}/{args.repeats} {method}: {result['total']:.1f} s, "
@@ -817,7 +848,7 @@ def _experiments(path: Path, case: Case, args: argparse.Namespace) -> None:
                 merged.phase2 = value
             elif flag == "--storage-hours":
                 merged.storage_hours = int(value)
-        run = _run_child(path, "lp", _child_arguments(merged))
+        run = _run_child(path, "lp", _child_arguments(merged), args.memory_limit_mb)
         phases = _phases(run)
         stats = run.get("statistics", {})
         quality = run.get("quality", {})
