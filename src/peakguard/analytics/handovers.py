@@ -64,6 +64,21 @@ def handovers(
             departs.next_node_id == arrivals.arrival_node_id,
         ],
     )
+    cutoff = cutoff_seconds(scans, settings)
+    return handover_status(joined, settings, lanes, cutoff)
+
+
+def handover_status(
+    joined: ir.Table,
+    settings: KpiSettings,
+    lanes: ir.Table | pa.Table | None,
+    cutoff: ir.IntegerValue,
+) -> ir.Table:
+    """:func:`handovers`' rows from departures (``waybill, carrier, node_id, next_node_id,
+    departed_at``) with the parcel's ``first_arrived_at`` and ``last_arrived_at`` at the next
+    node: the arrival, the allowance and the status as of ``cutoff`` (seconds since 1970) —
+    the one statement of the rule, whether the rows come from the events or from the event
+    lake's partial aggregates (:mod:`.partial_figures`)."""
     # A node visited twice: the first arrival if it follows the departure, else the last.
     arrived = ibis.cases(
         (joined.first_arrived_at >= joined.departed_at, joined.first_arrived_at),
@@ -76,6 +91,7 @@ def handovers(
     default = float(settings.default_transit_hours)
     if lanes is not None:
         lane_table = ibis.memtable(lanes) if isinstance(lanes, pa.Table) else lanes
+        lane_table = lane_table.select(*LANE_COLUMNS)
         slowest = lane_table.group_by(
             [lane_table.node_id.name("lane_origin"), lane_table.next_node_id.name("lane_target")]
         ).aggregate(transit_hours=lane_table.transit_hours.cast("float64").max())
@@ -98,11 +114,10 @@ def handovers(
     )
     due = seconds(table.departed_at).cast("float64") + table.allowed_hours * SECONDS_PER_HOUR
     arrival = seconds(table.arrived_at).cast("float64")
-    cutoff = cutoff_seconds(scans, settings).cast("float64")
     status = ibis.cases(
         (arrival <= due, "matched"),
         (table.arrived_at.notnull(), "late"),
-        (due <= cutoff, "missing"),
+        (due <= cutoff.cast("float64"), "missing"),
         else_="pending",
     )
     return table.mutate(day=china_day(table.departed_at), status=status)

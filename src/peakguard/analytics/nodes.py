@@ -51,7 +51,17 @@ def node_hours(events: ir.Table, settings: KpiSettings) -> ir.Table:
     """Every hour of every node from its first entry to the cutoff's hour: ``node_id``,
     ``hour`` (its start, UTC), ``arrived`` (stays entering: accepts and arrivals), ``departed``
     (stays ending: departures and deliveries) and ``backlog`` at the end of the hour."""
-    stays = node_stays(events, settings)
+    counts = stay_hour_counts(node_stays(events, settings))
+    last_hour = cutoff_seconds(within_cutoff(events, settings), settings) // SECONDS_PER_HOUR
+    return hour_grid(counts, last_hour)
+
+
+def stay_hour_counts(stays: ir.Table) -> ir.Table:
+    """``node_id``, ``hour`` (hours since 1970, UTC), ``arrived`` (stays entered in the hour)
+    and ``departed`` (stays ended in it; a stay that ends before it began ends in its first
+    hour), over stays with an ``entered_at`` (``left_at`` empty while still there). Counts
+    of disjoint sets of stays add up: the event lake's partials keep them this way."""
+    stays = stays.filter(stays.entered_at.notnull())
     entered = seconds(stays.entered_at) // SECONDS_PER_HOUR
     # greatest() skips nulls on both engines: keep a stay with no departure open.
     left = ibis.ifelse(
@@ -61,20 +71,29 @@ def node_hours(events: ir.Table, settings: KpiSettings) -> ir.Table:
     )
     hours = stays.select("node_id", entered_hour=entered, left_hour=left)
     arrived = hours.group_by(["node_id", hours.entered_hour.name("hour")]).aggregate(
-        arrived=hours.node_id.count()
+        arrived=hours.node_id.count(), departed=ibis.literal(0, "int64")
     )
     leaving = hours.filter(hours.left_hour.notnull())
     departed = leaving.group_by(["node_id", leaving.left_hour.name("hour")]).aggregate(
-        departed=leaving.node_id.count()
+        arrived=ibis.literal(0, "int64"), departed=leaving.node_id.count()
     )
-    last_hour = cutoff_seconds(within_cutoff(events, settings), settings) // SECONDS_PER_HOUR
-    first = arrived.group_by("node_id").aggregate(first_hour=arrived.hour.min())
+    both = ibis.union(arrived.cast(departed.schema()), departed, distinct=False)
+    return both.group_by(["node_id", "hour"]).aggregate(
+        arrived=both.arrived.sum().cast("int64"), departed=both.departed.sum().cast("int64")
+    )
+
+
+def hour_grid(counts: ir.Table, last_hour: int) -> ir.Table:
+    """The rows of :func:`node_hours` from per-hour counts (:func:`stay_hour_counts`): every
+    hour of a node from its first counted hour to ``last_hour`` (hours since 1970), the
+    ``backlog`` at the end of each the running sum of arrivals less departures."""
+    first = counts.group_by("node_id").aggregate(first_hour=counts.hour.min())
     grid = first.select("node_id", hour=ibis.range(first.first_hour, last_hour + 1).unnest())
-    grid = grid.left_join(arrived, ["node_id", "hour"]).select(
-        "node_id", "hour", arrived=arrived.arrived.fill_null(0)
-    )
-    grid = grid.left_join(departed, ["node_id", "hour"]).select(
-        "node_id", "hour", "arrived", departed=departed.departed.fill_null(0)
+    grid = grid.left_join(counts, ["node_id", "hour"]).select(
+        "node_id",
+        "hour",
+        arrived=counts.arrived.fill_null(0),
+        departed=counts.departed.fill_null(0),
     )
     change = grid.arrived - grid.departed
     grid = grid.mutate(backlog=change.cumsum(group_by=grid.node_id, order_by=grid.hour))
@@ -87,6 +106,11 @@ def node_hours(events: ir.Table, settings: KpiSettings) -> ir.Table:
     )
 
 
+def dwell_seconds(stays: ir.Table) -> ir.IntegerValue:
+    """A stay's dwell: seconds from entering to leaving, never negative (empty while open)."""
+    return ibis.greatest(seconds(stays.left_at) - seconds(stays.entered_at), 0)
+
+
 def node_dwell(
     events: ir.Table, settings: KpiSettings, by: Sequence[str] = ("node_id", "day")
 ) -> ir.Table:
@@ -97,7 +121,7 @@ def node_dwell(
     done = stays.filter(stays.left_at.notnull())
     done = done.mutate(
         day=china_day(done.left_at),
-        dwell_seconds=ibis.greatest(seconds(done.left_at) - seconds(done.entered_at), 0),
+        dwell_seconds=dwell_seconds(done),
     )
     keys = check_dimensions(done, by)
     return done.aggregate(

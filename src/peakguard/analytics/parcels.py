@@ -183,11 +183,14 @@ def parcel_facts(events: ir.Table, settings: KpiSettings) -> ir.Table:
             lambda moment: moment < facts.last_arrived_at
         ).maxs(),
     ).drop("_departures", "_arrivals")
-    return _derived(moments, settings)
+    return derived_facts(moments, settings)
 
 
-def _derived(facts: ir.Table, settings: KpiSettings) -> ir.Table:
-    """The per-parcel moments with the columns derived from them (see :func:`parcel_facts`)."""
+def derived_facts(facts: ir.Table, settings: KpiSettings) -> ir.Table:
+    """The per-parcel moments with the columns derived from them (see :func:`parcel_facts`):
+    the one statement of the parcel KPIs' rules, whether the moments come from the events or
+    from the event lake's partial aggregates (:mod:`.partial_figures`). ``returns`` and the
+    exception columns are counts (a parcel has one when the count is above zero)."""
     if settings.cutoff is not None:
         cutoff = cutoff_seconds(facts, settings)
     else:  # the latest event is the latest parcel's last scan: the events are not read twice
