@@ -13,7 +13,7 @@ Writing them out (the data files and the HTML pages) is the web's ``publish`` st
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -127,6 +127,14 @@ def demo_bulletin(
     return DemoBulletin(lake, report, bulletin)
 
 
+def without_trace(result: SimulationResult) -> SimulationResult:
+    """``result`` without its trace: the season's sampled parcels are in the lake once the
+    bulletin has ingested their scan events, and nothing after it reads the trace (the desk
+    reads the node-hour series, the report the series and the summary), so the demo does not
+    carry it through the plan and capacity stages."""
+    return replace(result, run=replace(result.run, trace=None))
+
+
 def demo_season_capacity(network: Network, scenario: Scenario, *, seed: int) -> SeasonCapacity:
     """Forecast the demo season from a generated history (made on 15 October), size the
     reserves on the simulated forecast season, and check them on the generated outcome."""
@@ -208,6 +216,7 @@ def _run_demo(store: Store, lake: Path, *, seed: int, actor: Principal, step: St
     step("bulletin")
     policy = lapse_policy(stored, scenario, seed=seed)
     bulletin = demo_bulletin(store, season, lake, actor=actor, lapses=(policy, seed))
+    season = without_trace(season)
     step("cases")
     cases = record_demo_cases(store, lake, stored, scenario, seed=seed, actor=actor)
     step("desk")
