@@ -17,10 +17,10 @@ import numpy as np
 from peakguard.domain.network import Network
 from peakguard.optimize.comparison import (
     PlanComparison,
-    compare_runs,
+    compare_tagged,
     peak_storage_utilisation,
-    simulate_planned,
-    simulate_unplanned,
+    run_as_planned,
+    run_as_released,
 )
 from peakguard.optimize.loads import LoadBasis, load_basis
 from peakguard.optimize.problem import PlanningProblem
@@ -90,9 +90,9 @@ def plan_assurance(
         plan, reinforced, reserves = _with_reserves_needed(
             problem, reinforced, plan, reserves, basis=basis, settings=settings, factor=factor
         )
-        planned = simulate_planned(reinforced, plan, reroute=reroute)
+        planned = run_as_planned(reinforced, plan, reroute=reroute)
         checks += 1
-        peaks = peak_storage_utilisation(planned, reinforced.scenario)
+        peaks = peak_storage_utilisation(planned.result, reinforced.scenario)
         over = (peaks > 1.0 + 1e-6) & basis.touched
         if reroute is not None:
             closed = [
@@ -104,8 +104,11 @@ def plan_assurance(
         confirmed = not over.any()
         if confirmed or checks >= MAX_CHECKS:
             break
+        # Only its peaks count from here on: the next plan's program is built and solved
+        # without this run's node-hour and per-cohort arrays held beside it.
+        del planned
         factor = _recalibrated(factor, plan, peaks, network, settings, over)
-    comparison = compare_runs(reinforced, plan, simulate_unplanned(reinforced, plan), planned)
+    comparison = compare_tagged(reinforced, plan, run_as_released(reinforced, plan), planned)
     return AssurancePlan(
         reroute,
         first,

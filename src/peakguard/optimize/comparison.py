@@ -206,6 +206,36 @@ def compare_by_simulation(
     return _compare(problem, plan, before, after)
 
 
+def run_as_released(
+    problem: PlanningProblem,
+    plan: PickupPlan,
+    *,
+    policy: StoragePolicy = StoragePolicy.overflow,
+) -> TaggedRun:
+    """:func:`simulate_unplanned` with the plan, keeping the run's demand tags and cohort
+    rows for :func:`compare_tagged` (which would otherwise make and match them again)."""
+    return _as_released(problem, plan, policy)
+
+
+def run_as_planned(
+    problem: PlanningProblem,
+    plan: PickupPlan,
+    *,
+    policy: StoragePolicy = StoragePolicy.overflow,
+    reroute: ReroutePlan | None = None,
+) -> TaggedRun:
+    """:func:`simulate_planned`, keeping the run's demand tags and cohort rows."""
+    return _as_planned(problem, plan, policy, reroute)
+
+
+def compare_tagged(
+    problem: PlanningProblem, plan: PickupPlan, released: TaggedRun, planned: TaggedRun
+) -> PlanComparison:
+    """:func:`compare_runs` on runs made by :func:`run_as_released` and
+    :func:`run_as_planned` from ``plan`` on ``problem`` (under one storage policy)."""
+    return _compare(problem, plan, released, planned)
+
+
 def compare_runs(
     problem: PlanningProblem,
     plan: PickupPlan,
