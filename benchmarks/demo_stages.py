@@ -1,0 +1,154 @@
+"""``peakguard demo`` stage by stage: wall and CPU seconds, peak memory, and inside each stage
+the time in the simulator's engine, in compiling its plans and in HiGHS, with their counts.
+
+Run it as a new user would run the demo, on a fresh home and without the install (the
+simulator's kernel compiled beforehand, as ``scripts/bootstrap.sh`` does)::
+
+    export PEAKGUARD_HOME=$(mktemp -d)
+    flock /tmp/team/bigmem.lock .venv/bin/python -m benchmarks.demo_stages OUT timing.json
+
+(several GB: under the shared lock on a shared machine). It writes ``timing.json`` and prints
+a Markdown table. Peak memory is the process's high-water mark when each stage ends, so a
+stage's own peak is the first stage whose figure is that high. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import peakguard.app.demo as demo_app
+import peakguard.cli.demo as demo_command
+from peakguard.cli import app
+from peakguard.optimize import highs
+from peakguard.simulate import engine
+from peakguard.simulate import plan as plan_module
+
+Measured = dict[str, dict[str, float]]
+
+
+class Stages:
+    """The stage now running, and the seconds each wrapped call took inside each stage."""
+
+    def __init__(self) -> None:
+        self.current = "open"
+        self.inside: Measured = defaultdict(lambda: defaultdict(float))
+        self.marks: list[tuple[str, float, float, int]] = []
+        self.depth = 0
+
+    def mark(self, name: str) -> None:
+        self.marks.append((name, time.perf_counter(), time.process_time(), _peak_mb()))
+        self.current = name
+
+    def timed(self, category: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        """``function`` counted under ``category`` in the running stage (outermost call only)."""
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if self.depth:
+                return function(*args, **kwargs)
+            self.depth += 1
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.depth -= 1
+                self.inside[self.current][category] += time.perf_counter() - started
+                self.inside[self.current][category + "_calls"] += 1
+
+        return wrapper
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "stage": name,
+                "wall": round(wall_end - wall, 2),
+                "cpu": round(cpu_end - cpu, 2),
+                "peak_mb": peak_end,
+                **{key: round(value, 2) for key, value in self.inside.get(name, {}).items()},
+            }
+            for (name, wall, cpu, _peak), (_next, wall_end, cpu_end, peak_end) in zip(
+                self.marks, self.marks[1:], strict=False
+            )
+        ]
+
+
+def _peak_mb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def _wrap_everywhere(original: Callable[..., Any], wrapped: Callable[..., Any]) -> None:
+    """Replace ``original`` in every loaded peakguard module that imported it by name."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("peakguard"):
+            continue
+        for attribute, value in list(vars(module).items()):
+            if value is original:
+                setattr(module, attribute, wrapped)
+
+
+def main(out: Path, timing: Path) -> None:
+    stages = Stages()
+    _wrap_everywhere(engine.simulate_plan, stages.timed("engine", engine.simulate_plan))
+    _wrap_everywhere(plan_module.compile_plan, stages.timed("compile", plan_module.compile_plan))
+    highs.Solver.solve = stages.timed("lp", highs.Solver.solve)  # type: ignore[method-assign]
+    run_demo = demo_app.run_demo
+
+    def staged(*args: Any, step: Callable[[str], None], **kwargs: Any) -> Any:
+        def marked(name: str) -> None:
+            stages.mark(name)
+            step(name)
+
+        return run_demo(*args, step=marked, **kwargs)
+
+    demo_command.run_demo = staged  # type: ignore[attr-defined,assignment]
+    write_demo = demo_command.write_demo  # type: ignore[attr-defined]
+
+    def writing(*args: Any, **kwargs: Any) -> Any:
+        stages.mark("report")
+        return write_demo(*args, **kwargs)
+
+    demo_command.write_demo = writing  # type: ignore[attr-defined]
+    stages.mark("open")
+    try:
+        app(["--lang", "en", "demo", "--out", str(out)], standalone_mode=False)
+    finally:
+        stages.mark("end")
+        first, last = stages.marks[0], stages.marks[-1]
+        result = {
+            "total_wall": round(last[1] - first[1], 2),
+            "total_cpu": round(last[2] - first[2], 2),
+            "peak_mb": _peak_mb(),
+            "stages": stages.rows(),
+        }
+        timing.write_text(json.dumps(result, indent=1), encoding="utf-8")
+        print(table(result), file=sys.stderr)
+
+
+def table(result: dict[str, Any]) -> str:
+    """The stages as a Markdown table."""
+    lines = [
+        "| stage | wall s | CPU s | peak MB | engine s (runs) | compile s | HiGHS s (solves) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in result["stages"]:
+        engine_seconds = f"{row.get('engine', 0):.1f} ({row.get('engine_calls', 0):.0f})"
+        solves = f"{row.get('lp', 0):.1f} ({row.get('lp_calls', 0):.0f})"
+        lines.append(
+            f"| {row['stage']} | {row['wall']:.1f} | {row['cpu']:.1f} | {row['peak_mb']:,} "
+            f"| {engine_seconds} | {row.get('compile', 0):.1f} | {solves} |"
+        )
+    lines.append(
+        f"| **total** | **{result['total_wall']:.1f}** | **{result['total_cpu']:.1f}** "
+        f"| **{result['peak_mb']:,}** | | | |"
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]))
