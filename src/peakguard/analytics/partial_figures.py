@@ -6,29 +6,34 @@ stored event is later than the measurement moment (``settings.cutoff``, required
 partials hold every stored event, so a later one would be counted where the raw path leaves
 it out. The caller checks that (:func:`peakguard.analytics.partials_lake.usable_partials`).
 
-The same rules as the raw-event functions, written over the stored moments; the agreement is
-not assumed but tested (``tests/unit/analytics/test_partials.py``: every bulletin figure from
-the partials equals the raw recomputation after any order of batches, on DuckDB and Spark).
+The rules are the raw-event functions' own, applied to the stored moments: the parcel facts'
+derived columns (:func:`~.parcels.derived_facts`), the legs (:func:`~.delivery.parcel_legs`),
+the handover status (:func:`~.handovers.handover_status`), the hour grid and backlog
+(:func:`~.nodes.hour_grid`) and the three 100 % (:func:`~.security.security_compliance`).
+What is written here is only how the stored rows stand for the events. The agreement is
+tested as well (``tests/unit/bulletin/test_partials.py``: every bulletin figure from the
+partials equals the raw recomputation after any order of batches;
+``tests/unit/analytics/test_partials_engines.py``: the same KPI inputs on DuckDB and Spark).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from peakguard.analytics.delivery import LEGS
-from peakguard.analytics.handovers import LANE_COLUMNS
+from peakguard.analytics.delivery import parcel_legs
+from peakguard.analytics.handovers import handover_status
+from peakguard.analytics.nodes import hour_grid
 from peakguard.analytics.parcels import (
+    EXCEPTION_COLUMNS,
     SECONDS_PER_HOUR,
-    _pair_class,
-    _time_limit,
     check_dimensions,
     china_day,
-    seconds,
+    derived_facts,
 )
 from peakguard.analytics.settings import KpiSettings
 from peakguard.domain.scans import EventType
@@ -41,13 +46,12 @@ def _cutoff(settings: KpiSettings) -> int:
 
 
 def facts_from_partials(parcels: ir.Table, settings: KpiSettings) -> ir.Table:
-    """The columns of :func:`~.parcels.parcel_facts` (``returns`` as 1 or 0: a return or
-    none), plus ``second_departed_at`` and ``last_hub_arrived_at`` for the legs."""
-    cutoff = _cutoff(settings)
-    accepted = seconds(parcels.accepted_at)
-    delivered = seconds(parcels.delivered_at)
-    journey = ibis.ifelse(delivered >= accepted, delivered - accepted, ibis.null("int64"))
-    facts = parcels.select(
+    """The rows of :func:`~.parcels.parcel_facts` from parcel rows: the stored moments in the
+    raw function's columns (a return or an exception of a reason counted once: the rules ask
+    only whether there is one), the rest by the raw function's own rules
+    (:func:`~.parcels.derived_facts`) as of the stated cutoff."""
+    _cutoff(settings)
+    moments = parcels.select(
         "waybill",
         "carrier",
         "origin_region",
@@ -59,119 +63,63 @@ def facts_from_partials(parcels: ir.Table, settings: KpiSettings) -> ir.Table:
         "last_arrived_at",
         "delivered_at",
         "last_scan_at",
-        "second_departed_at",
-        "last_hub_arrived_at",
-        returns=parcels.returned_at.notnull().ifelse(1, 0).cast("int64"),
-        damaged=parcels.damaged_at.notnull(),
-        lost=parcels.lost_at.notnull(),
-        locker_without_consent=parcels.locker_without_consent_at.notnull(),
-        acceptance_day=china_day(parcels.accepted_at),
-        origin_city=parcels.origin_region.substr(0, 4) + "00",
-        origin_province=parcels.origin_region.substr(0, 2) + "0000",
-        destination_city=parcels.destination_region.substr(0, 4) + "00",
-        destination_province=parcels.destination_region.substr(0, 2) + "0000",
-        journey_seconds=journey,
-        journey_hours=journey.cast("float64") / SECONDS_PER_HOUR,
-        accepted_seconds=accepted,
-        trail_stopped=(
-            parcels.delivered_at.isnull()
-            & parcels.returned_at.isnull()
-            & (seconds(parcels.last_scan_at) < cutoff - int(settings.stop_hours * SECONDS_PER_HOUR))
-        ),
+        returns=_once(parcels.returned_at),
+        **{name: _once(parcels[f"{name}_at"]) for name in EXCEPTION_COLUMNS},
+        second_departed_at=parcels.second_departed_at,
+        last_hub_arrived_at=parcels.last_hub_arrived_at,
     )
-    facts = facts.mutate(pair_class=_pair_class(facts))
-    facts = facts.mutate(time_limit_hours=_time_limit(facts, settings))
-    limit_seconds = facts.time_limit_hours * SECONDS_PER_HOUR
-    columns: dict[str, ir.Value] = {
-        "on_time": (facts.journey_seconds <= limit_seconds).fill_null(False),
-        "due_on_time": facts.accepted_seconds + limit_seconds <= cutoff,
-    }
-    for hours, suffix in settings.limit_columns():
-        allowed = round(hours * SECONDS_PER_HOUR)
-        columns[f"due_{suffix}"] = facts.accepted_seconds + allowed <= cutoff
-        columns[f"within_{suffix}"] = (facts.journey_seconds <= allowed).fill_null(False)
-    return facts.mutate(**columns).drop("accepted_seconds")
+    return derived_facts(moments, settings)
+
+
+def _once(moment: ir.TimestampValue) -> ir.IntegerValue:
+    """1 when the parcel has the moment, else 0 (the raw facts' count of such events)."""
+    return moment.notnull().ifelse(1, 0).cast("int64")
 
 
 def legs_from_facts(facts: ir.Table) -> ir.Table:
-    """The delivered parcels of :func:`facts_from_partials` with the seconds and hours of each
-    leg, by the checkpoints of :func:`~.delivery.parcel_legs` (each held between the previous
-    one and the delivery, a missing one taking the previous one's time)."""
-    legs = facts.filter(facts.journey_seconds.notnull())
-    start = seconds(legs.accepted_at)
-    end = seconds(legs.delivered_at)
-    marks = [
-        seconds(legs.first_departed_at),
-        seconds(legs.second_departed_at),
-        seconds(legs.last_hub_arrived_at),
-        seconds(legs.last_arrived_at),
-    ]
-    checkpoints = [start]
-    for index in range(len(marks)):
-        running = ibis.greatest(start, *(ibis.coalesce(mark, start) for mark in marks[: index + 1]))
-        checkpoints.append(ibis.least(running, end))
-    checkpoints.append(end)
-    columns: dict[str, ir.Value] = {}
-    for index, leg in enumerate(LEGS):
-        gap = checkpoints[index + 1] - checkpoints[index]
-        columns[f"{leg}_seconds"] = gap
-        columns[f"{leg}_hours"] = gap.cast("float64") / SECONDS_PER_HOUR
-    return legs.mutate(**columns)
+    """:func:`~.delivery.parcel_legs` of :func:`facts_from_partials` (the legs are read from
+    the parcel facts alone)."""
+    return parcel_legs(facts, facts, KpiSettings())
 
 
-def node_hours_from_stays(stays: ir.Table, settings: KpiSettings) -> ir.Table:
-    """:func:`~.nodes.node_hours` from stay rows (those entered: the rows with ``entered_at``):
-    every hour of a node from its first entry to the cutoff's hour, ``arrived``,
-    ``departed`` and the ``backlog`` at the end of the hour."""
-    stays = stays.filter(stays.entered_at.notnull())
-    entered = seconds(stays.entered_at) // SECONDS_PER_HOUR
-    left = ibis.ifelse(
-        stays.left_at.isnull(),
-        ibis.null("int64"),
-        ibis.greatest(seconds(stays.left_at) // SECONDS_PER_HOUR, entered),
-    )
-    hours = stays.select("node_id", entered_hour=entered, left_hour=left)
-    arrived = hours.group_by(["node_id", hours.entered_hour.name("hour")]).aggregate(
-        arrived=hours.node_id.count()
-    )
-    leaving = hours.filter(hours.left_hour.notnull())
-    departed = leaving.group_by(["node_id", leaving.left_hour.name("hour")]).aggregate(
-        departed=leaving.node_id.count()
-    )
-    last_hour = _cutoff(settings) // SECONDS_PER_HOUR
-    first = arrived.group_by("node_id").aggregate(first_hour=arrived.hour.min())
-    grid = first.select("node_id", hour=ibis.range(first.first_hour, last_hour + 1).unnest())
-    grid = grid.left_join(arrived, ["node_id", "hour"]).select(
-        "node_id", "hour", arrived=arrived.arrived.fill_null(0)
-    )
-    grid = grid.left_join(departed, ["node_id", "hour"]).select(
-        "node_id", "hour", "arrived", departed=departed.departed.fill_null(0)
-    )
-    change = grid.arrived - grid.departed
-    grid = grid.mutate(backlog=change.cumsum(group_by=grid.node_id, order_by=grid.hour))
-    return grid.select(
+def node_hours_from_counts(
+    counts: ir.Table, settings: KpiSettings, since: datetime | None = None
+) -> ir.Table:
+    """:func:`~.nodes.node_hours` from the node-hour counts (:func:`~.partials.node_hour_rows`)
+    by the same grid (:func:`~.nodes.hour_grid`), up to the cutoff's hour. With ``since``,
+    only the hours from then on, the counts before it summed into one hour before it (the
+    backlog carried in): a day's grid does not span the whole lake's hours."""
+    counts = counts.filter((counts.arrived != 0) | (counts.departed != 0))
+    counts = counts.select(
         "node_id",
-        hour=(grid.hour * SECONDS_PER_HOUR).as_timestamp("s"),
-        arrived=grid.arrived.cast("int64"),
-        departed=grid.departed.cast("int64"),
-        backlog=grid.backlog.cast("int64"),
+        *(counts[name].cast("int64").name(name) for name in ("hour", "arrived", "departed")),
     )
+    if since is not None:
+        start = int(since.timestamp()) // SECONDS_PER_HOUR
+        before = counts.filter(counts.hour < start)
+        carried = before.group_by("node_id").aggregate(
+            hour=ibis.literal(start - 1, "int64"),
+            arrived=before.arrived.sum().cast("int64"),
+            departed=before.departed.sum().cast("int64"),
+        )
+        counts = ibis.union(carried, counts.filter(counts.hour >= start), distinct=False)
+    grid = hour_grid(counts, _cutoff(settings) // SECONDS_PER_HOUR)
+    return grid if since is None else grid.filter(grid.hour >= ibis.literal(since))
 
 
-def node_dwell_from_stays(stays: ir.Table, by: Sequence[str] = ("node_id", "day")) -> ir.Table:
-    """:func:`~.nodes.node_dwell` from stay rows: over the stays that ended, by the node and
-    the China day the parcel left, ``parcels``, ``mean_dwell_hours``, ``p90_dwell_hours``."""
-    done = stays.filter(stays.entered_at.notnull() & stays.left_at.notnull())
-    done = done.mutate(
-        day=china_day(done.left_at),
-        dwell_seconds=ibis.greatest(seconds(done.left_at) - seconds(done.entered_at), 0),
-    )
+def node_dwell_from_counts(counts: ir.Table, by: Sequence[str] = ("node_id", "day")) -> ir.Table:
+    """:func:`~.nodes.node_dwell`'s ``parcels`` and ``mean_dwell_hours`` from the node-hour
+    counts: the stays that ended, by node and the China day they left (the sum of their
+    dwell seconds over their number; the 90th percentile needs the stays themselves)."""
+    done = counts.filter(counts.dwelled != 0)
+    done = done.mutate(day=china_day((done.hour * SECONDS_PER_HOUR).as_timestamp("s")))
     keys = check_dimensions(done, by)
     return done.aggregate(
         {
-            "parcels": done.waybill.count(),
-            "mean_dwell_hours": done.dwell_seconds.mean() / SECONDS_PER_HOUR,
-            "p90_dwell_hours": done.dwell_seconds.quantile(0.9) / SECONDS_PER_HOUR,
+            "parcels": done.dwelled.sum().cast("int64"),
+            "mean_dwell_hours": done.dwell_seconds.sum().cast("float64")
+            / done.dwelled.sum()
+            / SECONDS_PER_HOUR,
         },
         by=keys,
     )
@@ -180,52 +128,20 @@ def node_dwell_from_stays(stays: ir.Table, by: Sequence[str] = ("node_id", "day"
 def handovers_from_departures(
     departures: ir.Table, settings: KpiSettings, lanes: ir.Table | pa.Table | None = None
 ) -> ir.Table:
-    """:func:`~.handovers.handovers` from departure rows: per departure the arrival at the
-    next node (the first if it follows the departure, else the last), the allowance (the
-    slowest lane's transit, or the default, plus the tolerance) and the status."""
-    rows = departures
-    arrived = ibis.cases(
-        (rows.next_first_arrived_at >= rows.departed_at, rows.next_first_arrived_at),
-        (rows.next_last_arrived_at >= rows.departed_at, rows.next_last_arrived_at),
-        else_=ibis.null("timestamp"),
-    )
-    table = rows.select(
-        "waybill", "carrier", "node_id", "next_node_id", "departed_at", arrived_at=arrived
-    )
-    default = float(settings.default_transit_hours)
-    if lanes is not None:
-        lane_table = ibis.memtable(lanes) if isinstance(lanes, pa.Table) else lanes
-        lane_table = lane_table.select(*LANE_COLUMNS)
-        slowest = lane_table.group_by(
-            [lane_table.node_id.name("lane_origin"), lane_table.next_node_id.name("lane_target")]
-        ).aggregate(transit_hours=lane_table.transit_hours.cast("float64").max())
-        table = table.left_join(
-            slowest,
-            [table.node_id == slowest.lane_origin, table.next_node_id == slowest.lane_target],
-        )
-        transit = table.transit_hours.fill_null(default)
-    else:
-        transit = ibis.literal(default)
-    allowed = transit + float(settings.handover_tolerance_hours)
-    table = table.select(
+    """:func:`~.handovers.handovers` from departure rows (each with the parcel's first and last
+    arrival at the node it left for), by the raw function's rule
+    (:func:`~.handovers.handover_status`) as of the stated cutoff."""
+    rows = departures.select(
         "waybill",
         "carrier",
         "node_id",
         "next_node_id",
         "departed_at",
-        "arrived_at",
-        allowed_hours=allowed,
+        first_arrived_at=departures.next_first_arrived_at,
+        last_arrived_at=departures.next_last_arrived_at,
     )
-    due = seconds(table.departed_at).cast("float64") + table.allowed_hours * SECONDS_PER_HOUR
-    arrival = seconds(table.arrived_at).cast("float64")
-    cutoff = float(_cutoff(settings))
-    status = ibis.cases(
-        (arrival <= due, "matched"),
-        (table.arrived_at.notnull(), "late"),
-        (due <= cutoff, "missing"),
-        else_="pending",
-    )
-    return table.mutate(day=china_day(table.departed_at), status=status)
+    cutoff = ibis.literal(_cutoff(settings), type="int64")
+    return handover_status(rows, settings, lanes, cutoff)
 
 
 def accept_events(accepts: ir.Table) -> ir.Table:

@@ -34,10 +34,22 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from peakguard.analytics.nodes import dwell_seconds, stay_hour_counts
+from peakguard.analytics.parcels import SECONDS_PER_HOUR, seconds
 from peakguard.domain.scans import EventType, ExceptionReason
 
-PARCEL_KEY: tuple[str, ...] = ("carrier", "waybill")
-STAY_KEY: tuple[str, ...] = ("carrier", "waybill", "node_id")
+PARCEL_KEY: tuple[str, ...] = ("bucket", "carrier", "waybill")
+"""A parcel's rows are keyed by its carrier's waybill, with its :func:`bucket` (which follows
+from them) so a bucket's rows can be written apart without hashing every row again."""
+STAY_KEY: tuple[str, ...] = (*PARCEL_KEY, "node_id")
+NODE_HOUR_COLUMNS: tuple[str, ...] = (
+    "node_id",
+    "hour",
+    "arrived",
+    "departed",
+    "dwelled",
+    "dwell_seconds",
+)
 
 FLAG_MOMENTS: dict[str, ExceptionReason] = {
     "damaged_at": ExceptionReason.damage,
@@ -106,6 +118,12 @@ ACCEPT_BASE: tuple[str, ...] = (
 ACCEPT_COLUMNS: tuple[str, ...] = (*ACCEPT_BASE, "hub_screened_first_at", "hub_screened_last_at")
 
 
+def bucket(events: ir.Table) -> ir.StringValue:
+    """A parcel's bucket: the first hexadecimal digit of the MD5 of its carrier, U+001F and
+    its waybill (MD5: the same digit on any engine and in any version)."""
+    return (events.carrier + "\x1f" + events.waybill).hexdigest("md5").substr(0, 1)
+
+
 def _when(condition: ir.BooleanValue, value: ir.Value) -> ir.Value:
     return ibis.ifelse(condition, value, ibis.null(value.type().copy(nullable=True)))
 
@@ -160,27 +178,33 @@ def merge_parcels(rows: ir.Table) -> ir.Table:
     Minima and maxima merge as themselves. The second departure is the smallest departure
     after the first: each row offers its first departure if it is later than the parcel's
     first, else its own second (the rows' seconds are later than their firsts). The last hub
-    arrival is the mirror image: the largest arrival before the last."""
+    arrival is the mirror image: the largest arrival before the last. (Grouped twice and
+    joined on the key rather than a window over every row: only the moves' rows are joined.)"""
     key = list(PARCEL_KEY)
-    first = rows.first_departed_at.min().over(group_by=key)
-    last = rows.last_arrived_at.max().over(group_by=key)
-    offered = rows.mutate(
-        second_offer=ibis.ifelse(
-            rows.first_departed_at > first, rows.first_departed_at, rows.second_departed_at
-        ),
-        hub_offer=ibis.ifelse(
-            rows.last_arrived_at < last, rows.last_arrived_at, rows.last_hub_arrived_at
-        ),
+    merged = rows.group_by(key).aggregate(
+        **{name: rows[name].min() for name in _MINIMA},
+        **{name: rows[name].max() for name in _MAXIMA},
+        first_departed_at=rows.first_departed_at.min(),
+        last_arrived_at=rows.last_arrived_at.max(),
     )
-    merged = offered.group_by(key).aggregate(
-        **{name: offered[name].min() for name in _MINIMA},
-        **{name: offered[name].max() for name in _MAXIMA},
-        first_departed_at=offered.first_departed_at.min(),
-        second_departed_at=offered.second_offer.min(),
-        last_arrived_at=offered.last_arrived_at.max(),
-        last_hub_arrived_at=offered.hub_offer.max(),
+    moves = rows.filter(rows.first_departed_at.notnull() | rows.last_arrived_at.notnull())
+    ends = merged.select(
+        *key, parcel_first=merged.first_departed_at, parcel_last=merged.last_arrived_at
     )
-    return conform_parcels(merged)
+    joined = moves.join(ends, key)
+    offers = joined.group_by(key).aggregate(
+        second_departed_at=ibis.ifelse(
+            joined.first_departed_at > joined.parcel_first,
+            joined.first_departed_at,
+            joined.second_departed_at,
+        ).min(),
+        last_hub_arrived_at=ibis.ifelse(
+            joined.last_arrived_at < joined.parcel_last,
+            joined.last_arrived_at,
+            joined.last_hub_arrived_at,
+        ).max(),
+    )
+    return conform_parcels(merged.left_join(offers, key).select(*PARCEL_COLUMNS))
 
 
 def stay_rows(events: ir.Table) -> ir.Table:
@@ -279,6 +303,47 @@ def complete_accepts(accepts: ir.Table, parcels: ir.Table) -> ir.Table:
     )
     joined = base.left_join(hubs, [base.carrier == hubs.p_carrier, base.waybill == hubs.p_waybill])
     return joined.select(*ACCEPT_COLUMNS)
+
+
+def node_hour_rows(stays: ir.Table) -> ir.Table:
+    """:data:`NODE_HOUR_COLUMNS` from stay rows: per node and hour (since 1970, UTC) the stays
+    entered and ended in it (:func:`~.nodes.stay_hour_counts`), and the stays that left in it
+    with their dwell seconds (:func:`~.nodes.dwell_seconds`). Sums over disjoint stays, so a
+    merge subtracts the replaced stays' rows and adds the merged ones'."""
+    counts = stay_hour_counts(stays).mutate(
+        dwelled=ibis.literal(0, "int64"), dwell_seconds=ibis.literal(0, "int64")
+    )
+    ended = stays.filter(stays.entered_at.notnull() & stays.left_at.notnull())
+    ended = ended.mutate(
+        hour=seconds(ended.left_at) // SECONDS_PER_HOUR, dwell=dwell_seconds(ended)
+    )
+    dwell = ended.group_by(["node_id", "hour"]).aggregate(
+        arrived=ibis.literal(0, "int64"),
+        departed=ibis.literal(0, "int64"),
+        dwelled=ended.node_id.count(),
+        dwell_seconds=ended.dwell.sum(),
+    )
+    return merge_node_hours([(counts, 1), (dwell, 1)])
+
+
+def merge_node_hours(parts: list[tuple[ir.Table, int]]) -> ir.Table:
+    """The sum of node-hour tables, each times its sign (+1 added, −1 taken away), without
+    the rows that come to nothing."""
+    measures = NODE_HOUR_COLUMNS[2:]
+    signed = [
+        table.select(
+            node_id=table.node_id,
+            hour=table.hour.cast("int64"),
+            **{name: (table[name] * sign).cast("int64") for name in measures},
+        )
+        for table, sign in parts
+    ]
+    union = signed[0] if len(signed) == 1 else ibis.union(*signed, distinct=False)
+    summed = union.group_by(["node_id", "hour"]).aggregate(
+        **{name: union[name].sum().cast("int64") for name in measures}
+    )
+    nonzero = ibis.or_(*(summed[name] != 0 for name in measures))
+    return summed.filter(nonzero).select(*NODE_HOUR_COLUMNS)
 
 
 def node_owners(stays: ir.Table) -> ir.Table:

@@ -6,6 +6,7 @@ Layout (``docs/reference/partials.md``)::
     <lake>/partials/parcels/<bucket>-<batch>.parquet  parcel rows of the parcels in a bucket
     <lake>/partials/stays/…, departures/…, accepts/…  the other rows, bucketed the same way
     <lake>/partials/nodes-<batch>.parquet             each node's carrier
+    <lake>/partials/node_hours-<batch>.parquet        per node and hour: entered, ended, dwell
 
 A parcel's bucket is the first hexadecimal digit of the MD5 of ``carrier`` + U+001F +
 ``waybill`` (16 buckets): every row of a parcel is in the files of its bucket, so a batch
@@ -33,7 +34,7 @@ PARTIALS_DIRECTORY = "partials"
 MANIFEST = "manifest.json"
 KINDS: tuple[str, ...] = ("parcels", "stays", "departures", "accepts")
 BUCKETS: tuple[str, ...] = tuple("0123456789abcdef")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class Unusable(StrEnum):
@@ -56,6 +57,8 @@ class Manifest:
     files: dict[str, dict[str, str]]
     """kind → bucket → file name (relative to the kind's folder)."""
     nodes: str | None
+    node_hours: str | None
+    """The node-hour counts' file (:func:`~.partials.node_hour_rows`), for the whole lake."""
     batches: frozenset[str]
     retractions: frozenset[str]
     latest_event: datetime | None
@@ -66,6 +69,7 @@ class Manifest:
             "version": FORMAT_VERSION,
             "files": self.files,
             "nodes": self.nodes,
+            "node_hours": self.node_hours,
             "batches": sorted(self.batches),
             "retractions": sorted(self.retractions),
             "latest_event": self.latest_event.isoformat() if self.latest_event else None,
@@ -92,6 +96,7 @@ def read_manifest(lake: Path) -> Manifest | None:
     return Manifest(
         files={kind: dict(data["files"].get(kind, {})) for kind in KINDS},
         nodes=data.get("nodes"),
+        node_hours=data.get("node_hours"),
         batches=frozenset(data.get("batches", [])),
         retractions=frozenset(data.get("retractions", [])),
         latest_event=datetime.fromisoformat(latest) if latest else None,

@@ -23,21 +23,23 @@ from uuid import uuid4
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from peakguard.analytics.engines import duckdb_engine
 from peakguard.analytics.partials import (
     ACCEPT_BASE,
     DEPARTURE_BASE,
     KINDS_SORT,
+    NODE_HOUR_COLUMNS,
     accept_rows,
+    bucket,
     complete_accepts,
     complete_departures,
     departure_rows,
+    merge_node_hours,
     merge_parcels,
     merge_stays,
+    node_hour_rows,
     node_owners,
     parcel_rows,
     stay_rows,
@@ -55,11 +57,14 @@ from peakguard.analytics.partials_lake import (
 from peakguard.domain.scans import SCAN_EVENT_SCHEMA
 from peakguard.store.event_files import STAGING_DIRECTORY, place
 
-
-def _bucket(table: ir.Table) -> ir.StringValue:
-    """A parcel's bucket: the first hexadecimal digit of the MD5 of its carrier, U+001F and
-    its waybill (MD5: the same digit on any engine and in any version)."""
-    return (table.carrier + "\x1f" + table.waybill).hexdigest("md5").substr(0, 1)
+ROW_GROUP_ROWS = 16 * 1024
+"""Rows per Parquet row group of a partial file (each sorted by the moment a bulletin selects
+on): small enough that a day's rows of a bucket are whole groups even in a lake of a few
+million events, so a daily bulletin decodes its two days' groups and skips the others by
+their minimum and maximum."""
+MEMORY_LIMIT = "6GB"
+"""DuckDB's memory while merging, by default (it spills to the lake's staging folder beyond
+it)."""
 
 
 def update_partials(lake: Path, new: pa.Table, batch: str) -> None:
@@ -78,19 +83,20 @@ def update_partials(lake: Path, new: pa.Table, batch: str) -> None:
     if new.num_rows == 0:
         _write_manifest(lake, replace(manifest, batches=manifest.batches | {batch}))
         return
-    backend = ibis.duckdb.connect()
-    backend.raw_sql("SET enable_progress_bar = false")
+    backend = _connect(lake, ibis.duckdb.connect())
     events = backend.create_table("batch_events", new.select(list(SCAN_EVENT_SCHEMA.names)))
     _merge(lake, backend, events, manifest, batch, [batch])
 
 
-def rebuild_partials(lake: Path, *, groups: int = 4) -> None:
-    """Every partial file made afresh from the lake's live (not retracted) events, the buckets
-    in ``groups`` passes over the lake (fewer passes, more memory). The manifest names the
+def rebuild_partials(lake: Path, *, groups: int = 2, memory_limit: str = MEMORY_LIMIT) -> None:
+    """Every partial file made afresh from the lake's live (not retracted) events: the
+    buckets in ``groups`` set-based passes over the lake (fewer passes, more memory), DuckDB
+    within ``memory_limit`` (``"2GB"``; beyond it, it spills to disk). The manifest names the
     lake's batches only after the last pass: a rebuild cut short is rebuilt again."""
     manifest = Manifest(
         files={kind: {} for kind in KINDS},
         nodes=None,
+        node_hours=None,
         batches=frozenset(),
         retractions=lake_retractions(lake),
         latest_event=None,
@@ -101,14 +107,27 @@ def rebuild_partials(lake: Path, *, groups: int = 4) -> None:
         _write_manifest(lake, manifest)
         return
     engine = duckdb_engine(lake)
+    backend = _connect(lake, engine.backend, memory_limit)
     events = engine.events
     tag = f"rebuild-{uuid4().hex[:8]}"
     size = -(-len(BUCKETS) // max(1, min(groups, len(BUCKETS))))
     chunks = [BUCKETS[start : start + size] for start in range(0, len(BUCKETS), size)]
     for number, chunk in enumerate(chunks):
         last = number == len(chunks) - 1
-        part = events.filter(_bucket(events).isin(list(chunk)))
-        manifest = _merge(lake, engine.backend, part, manifest, tag, batches if last else [])
+        part = events if len(chunks) == 1 else events.filter(bucket(events).isin(list(chunk)))
+        manifest = _merge(lake, backend, part, manifest, tag, batches if last else [])
+
+
+def _connect(lake: Path, backend: Any, memory_limit: str = MEMORY_LIMIT) -> Any:
+    """The DuckDB connection set for a merge: bounded memory, spilling into the lake's
+    staging folder, no progress bar, rows in any order (each file is sorted when written)."""
+    staging = lake / STAGING_DIRECTORY
+    staging.mkdir(parents=True, exist_ok=True)
+    backend.raw_sql("SET enable_progress_bar = false")
+    backend.raw_sql(f"SET memory_limit = '{memory_limit}'")
+    backend.raw_sql(f"SET temp_directory = {_quoted(staging / 'duckdb-spill')}")
+    backend.raw_sql("SET preserve_insertion_order = false")
+    return backend
 
 
 def _merge(
@@ -119,11 +138,11 @@ def _merge(
     tag: str,
     batches: Iterable[str],
 ) -> Manifest:
-    """Merge ``events`` into the stored rows of the buckets they touch, all touched buckets in
-    one query per kind of row; write each bucket's files, then the manifest (returned)."""
-    bucketed = _store(backend, events.mutate(bucket=_bucket(events)))
-    touched = sorted(backend.to_pyarrow(bucketed.select("bucket").distinct()).column(0).to_pylist())
-    these = bucketed.drop("bucket")
+    """Merge ``events`` into the stored rows of the buckets they touch, in one set-based
+    query per kind of row over all the touched buckets; write each bucket's files, the node
+    tables, then the manifest (returned)."""
+    these = _store(backend, events.mutate(bucket=bucket(events)))
+    touched = sorted(backend.to_pyarrow(these.select("bucket").distinct()).column(0).to_pylist())
     root = partials_directory(lake)
     old = {kind: _old(backend, root, kind, manifest.files[kind], touched) for kind in KINDS}
     parcels = _store(backend, merge_parcels(_union(old["parcels"], parcel_rows(these))))
@@ -133,39 +152,31 @@ def _merge(
     rows = {
         "parcels": parcels,
         "stays": stays,
-        "departures": complete_departures(departures, stays, parcels),
-        "accepts": complete_accepts(accepts, parcels),
+        "departures": _store(backend, complete_departures(departures, stays, parcels)),
+        "accepts": _store(backend, complete_accepts(accepts, parcels)),
     }
     files = {kind: dict(manifest.files[kind]) for kind in KINDS}
-    for kind, expression in rows.items():
-        stored = _store(backend, expression)
-        table = backend.to_pyarrow(
-            stored.mutate(bucket=_bucket(stored)).order_by(["bucket", *KINDS_SORT[kind]])
-        )
-        for bucket, part in _split(table, "bucket"):
-            file_name = f"{bucket}-{tag}.parquet"
-            _write(lake, part, root / kind / file_name)
-            files[kind][bucket] = file_name
-    owners = node_owners(stay_rows(events))
-    if manifest.nodes is not None:
-        stored = backend.read_parquet(str(root / manifest.nodes)).cast(owners.schema())
-        owners = ibis.union(owners, stored, distinct=False)
-        owners = owners.group_by("node_id").aggregate(carrier=owners.carrier.min())
-    nodes_name = f"nodes-{tag}-{uuid4().hex[:8]}.parquet"
-    _write(lake, backend.to_pyarrow(owners.order_by("node_id")), root / nodes_name)
+    for kind, table in rows.items():
+        for name in touched:
+            ordered = table.filter(table.bucket == name).order_by(list(KINDS_SORT[kind]))
+            file_name = f"{name}-{tag}.parquet"
+            _copy(lake, backend, ordered, root / kind / file_name)
+            files[kind][name] = file_name
+    nodes_name = _node_tables(lake, backend, these, old["stays"], stays, manifest, tag)
     summary = backend.to_pyarrow(
-        events.aggregate(latest=events.time.max().cast("timestamp('UTC', 6)"))
+        these.aggregate(latest=these.time.max().cast("timestamp('UTC', 6)"))
     )
     latest = summary.column("latest")[0].as_py()
     if manifest.latest_event is not None and (latest is None or manifest.latest_event > latest):
         latest = manifest.latest_event
     days = backend.to_pyarrow(
-        events.select(day=(events.time + ibis.interval(hours=8)).date()).distinct()
+        these.select(day=(these.time + ibis.interval(hours=8)).date()).distinct()
     )
     found: set[date] = set(days.column("day").to_pylist()) | set(manifest.days)
     merged = Manifest(
         files=files,
-        nodes=nodes_name,
+        nodes=nodes_name[0],
+        node_hours=nodes_name[1],
         batches=manifest.batches | frozenset(batches),
         retractions=manifest.retractions,
         latest_event=latest,
@@ -173,28 +184,46 @@ def _merge(
     )
     _write_manifest(lake, merged)
     _remove_unlisted(lake)
+    for table in (these, *rows.values()):
+        backend.raw_sql(f'DROP TABLE IF EXISTS "{table.get_name()}"')
     return merged
 
 
-def _split(table: pa.Table, column: str) -> list[tuple[str, pa.Table]]:
-    """``table`` (sorted on ``column``) cut into its runs of one value, without the column."""
-    values = table.column(column).to_numpy(zero_copy_only=False)
-    data = table.drop_columns([column])
-    if len(values) == 0:
-        return []
-    starts = [0, *(np.flatnonzero(values[1:] != values[:-1]) + 1).tolist()]
-    ends = [*starts[1:], len(values)]
-    return [
-        (str(values[start]), data.slice(start, end - start))
-        for start, end in zip(starts, ends, strict=True)
-    ]
+def _node_tables(
+    lake: Path,
+    backend: Any,
+    events: ir.Table,
+    old_stays: ir.Table | None,
+    stays: ir.Table,
+    manifest: Manifest,
+    tag: str,
+) -> tuple[str, str]:
+    """Each node's carrier and the node-hour counts written afresh (their file names): the
+    stored counts less the replaced stays' and plus the merged stays' (exact integer sums)."""
+    root = partials_directory(lake)
+    owners = node_owners(stay_rows(events))
+    if manifest.nodes is not None:
+        stored = backend.read_parquet(str(root / manifest.nodes)).cast(owners.schema())
+        owners = ibis.union(owners, stored, distinct=False)
+        owners = owners.group_by("node_id").aggregate(carrier=owners.carrier.min())
+    parts: list[tuple[ir.Table, int]] = [(node_hour_rows(stays), 1)]
+    if old_stays is not None:
+        parts.append((node_hour_rows(old_stays), -1))
+    if manifest.node_hours is not None:
+        parts.append((backend.read_parquet(str(root / manifest.node_hours)), 1))
+    hours = merge_node_hours(parts)
+    suffix = f"{tag}-{uuid4().hex[:8]}.parquet"
+    names = (f"nodes-{suffix}", f"node_hours-{suffix}")
+    _copy(lake, backend, owners.order_by("node_id"), root / names[0])
+    _copy(lake, backend, hours.order_by(["hour", "node_id"]), root / names[1], whole=True)
+    return names
 
 
 def _old(
     backend: Any, root: Path, kind: str, files: dict[str, str], buckets: list[str]
 ) -> ir.Table | None:
     """The stored rows of one kind in the touched buckets (None when there are none)."""
-    paths = [str(root / kind / files[bucket]) for bucket in buckets if bucket in files]
+    paths = [str(root / kind / files[name]) for name in buckets if name in files]
     return backend.read_parquet(paths) if paths else None
 
 
@@ -209,18 +238,36 @@ def _union(old: ir.Table | None, new: ir.Table) -> ir.Table:
 
 
 def _store(backend: Any, expression: ir.Table) -> ir.Table:
-    """The expression's rows as a temporary table, read by the later steps of the bucket."""
+    """The expression's rows as a temporary table, read by the later steps of the merge."""
     name = f"partial_{uuid4().hex}"
     backend.raw_sql(f'CREATE TEMP TABLE "{name}" AS {backend.compile(expression)}')
     return backend.table(name)
 
 
-def _write(lake: Path, table: pa.Table, target: Path) -> None:
-    """``table`` at ``target``, staged and flushed first (the lake's durable write)."""
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _copy(
+    lake: Path, backend: Any, expression: ir.Table, target: Path, *, whole: bool = False
+) -> None:
+    """The expression's rows written by DuckDB as a Parquet file at ``target``, staged and
+    flushed first (the lake's durable write). ``whole``: the counts (every column but the
+    node) as 64-bit integers — DuckDB sums integers into 128-bit ones, which Parquet would
+    store as floating point (Ibis drops a cast to the type it believes the sum has)."""
     staging = lake / STAGING_DIRECTORY
     staging.mkdir(parents=True, exist_ok=True)
     temporary = staging / f"partial-{uuid4().hex}.parquet.tmp"
-    pq.write_table(table, temporary, compression="zstd", row_group_size=256 * 1024)
+    query = backend.compile(expression)
+    if whole:
+        columns = ", ".join(
+            f'CAST("{name}" AS BIGINT) AS "{name}"' for name in NODE_HOUR_COLUMNS[1:]
+        )
+        query = f'SELECT "node_id", {columns} FROM ({query})'
+    backend.raw_sql(
+        f"COPY ({query}) TO {_quoted(temporary)} "
+        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
+    )
     place(temporary, target)
 
 
@@ -250,6 +297,6 @@ def _remove_unlisted(lake: Path) -> None:
         for path in (root / kind).glob("*.parquet"):
             if path.name not in listed:
                 path.unlink(missing_ok=True)
-    for path in root.glob("nodes-*.parquet"):
-        if path.name != manifest.nodes:
+    for path in [*root.glob("nodes-*.parquet"), *root.glob("node_hours-*.parquet")]:
+        if path.name not in {manifest.nodes, manifest.node_hours}:
             path.unlink(missing_ok=True)

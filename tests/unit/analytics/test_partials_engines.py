@@ -6,7 +6,7 @@ on DuckDB and on Spark, give the same KPI inputs; and on DuckDB they equal the r
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -37,10 +37,16 @@ from peakguard.analytics.partial_figures import (
     facts_from_partials,
     handovers_from_departures,
     legs_from_facts,
-    node_dwell_from_stays,
-    node_hours_from_stays,
+    node_dwell_from_counts,
+    node_hours_from_counts,
 )
-from peakguard.analytics.partials_lake import KINDS, kind_paths, read_manifest
+from peakguard.analytics.partials_lake import (
+    KINDS,
+    Manifest,
+    kind_paths,
+    partials_directory,
+    read_manifest,
+)
 from peakguard.store.event_lake import ingest
 
 from .conftest import SPARK_SOCKET_WARNINGS
@@ -73,14 +79,27 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pa.Table, KpiS
     return lake, events, settings, lanes
 
 
+SINCE = datetime(2026, 11, 12, 16, tzinfo=UTC)
+"""A China midnight inside the generated week: the node hours from it on, the backlog carried
+in from the hours before it."""
+
+
+def _paths(lake: Path, manifest: Manifest) -> dict[str, list[str]]:
+    """Each kind's current files, and the node-hour counts' file."""
+    paths = {kind: kind_paths(lake, manifest, kind) for kind in KINDS}
+    paths["node_hours"] = [str(partials_directory(lake) / str(manifest.node_hours))]
+    return paths
+
+
 def _figures(tables: dict[str, ir.Table], settings: KpiSettings, lanes: Any) -> dict[str, ir.Table]:
     facts = facts_from_partials(tables["parcels"], settings)
     return {
         "delivery_rates": delivery_rates(facts, settings, ("carrier", "acceptance_day")),
         "on_time_rates": on_time_rates(facts, ("carrier", "pair_class")),
         "journey_times": journey_times(legs_from_facts(facts)),
-        "node_hours": node_hours_from_stays(tables["stays"], settings),
-        "node_dwell": node_dwell_from_stays(tables["stays"]),
+        "node_hours": node_hours_from_counts(tables["node_hours"], settings),
+        "node_hours_since": node_hours_from_counts(tables["node_hours"], settings, SINCE),
+        "node_dwell": node_dwell_from_counts(tables["node_hours"]),
         "handover_reconciliation": handover_reconciliation(
             handovers_from_departures(tables["departures"], settings, lanes)
         ),
@@ -98,17 +117,22 @@ def test_partials_give_the_raw_kpis_on_duckdb(
     assert manifest is not None
     engine = duckdb_engine(events)
     lane_table = engine.backend.create_table(f"lanes_{uuid4().hex}", lanes, temp=True)
-    tables = {kind: engine.backend.read_parquet(kind_paths(lake, manifest, kind)) for kind in KINDS}
+    tables = {
+        kind: engine.backend.read_parquet(files) for kind, files in _paths(lake, manifest).items()
+    }
     ours = engine.compute_all(_figures(tables, settings, lane_table))
     raw_events = engine.events
     parcels = parcel_facts(raw_events, settings)
+    hours = node_hours(raw_events, settings)
+    dwell = node_dwell(raw_events, settings)
     raw = engine.compute_all(
         {
             "delivery_rates": delivery_rates(parcels, settings, ("carrier", "acceptance_day")),
             "on_time_rates": on_time_rates(parcels, ("carrier", "pair_class")),
             "journey_times": journey_times(parcel_legs(raw_events, parcels, settings)),
-            "node_hours": node_hours(raw_events, settings),
-            "node_dwell": node_dwell(raw_events, settings),
+            "node_hours": hours,
+            "node_hours_since": hours.filter(hours.hour >= ibis.literal(SINCE)),
+            "node_dwell": dwell.drop("p90_dwell_hours"),
             "handover_reconciliation": handover_reconciliation(
                 handovers(raw_events, settings, lane_table)
             ),
@@ -128,13 +152,14 @@ def test_partials_agree_on_duckdb_and_spark(
     manifest = read_manifest(lake)
     assert manifest is not None
     duck = ibis.duckdb.connect()
-    duck_tables = {kind: duck.read_parquet(kind_paths(lake, manifest, kind)) for kind in KINDS}
+    paths = _paths(lake, manifest)
+    duck_tables = {kind: duck.read_parquet(files) for kind, files in paths.items()}
     duck_lanes = duck.create_table("lanes", lanes, temp=True)
     spark_backend = ibis.pyspark.connect(spark)
     spark_tables = {}
-    for kind in KINDS:
+    for kind, files in paths.items():
         name = f"partial_{kind}_{uuid4().hex}"
-        spark.read.parquet(*kind_paths(lake, manifest, kind)).createOrReplaceTempView(name)
+        spark.read.parquet(*files).createOrReplaceTempView(name)
         spark_tables[kind] = spark_backend.table(name)
     lanes_name = f"lanes_{uuid4().hex}"
     spark.createDataFrame(lanes.to_pandas()).createOrReplaceTempView(lanes_name)
