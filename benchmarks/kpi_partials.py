@@ -4,17 +4,18 @@ the raw events (issue #21, part 4), on the KPI benchmark's events (``kpi_events_
 Run it from the repository root (it is not part of the test run)::
 
     .venv/bin/python benchmarks/kpi_partials.py --events FILE.parquet --lake DIR \\
-        --day 2026-11-14 --repeats 3 --raw-repeats 1
+        --day 2026-11-14 --repeats 3 --raw-repeats 1 [--groups 2 --memory-limit 6GB]
 
 1. ``--lake`` is made once from ``--events`` (skipped when it exists): the file's rows, which
    are in order of China day, carrier and time, written as the lake's partitions
-   (``events/day=…/carrier=…/part-<batch>.parquet``) by streaming its row groups, then
-   :func:`~peakguard.store.event_partials.rebuild_partials` (what ingest would have kept up
-   batch by batch) — timed, with its peak memory.
+   (``events/day=…/carrier=…/part-<batch>.parquet``) by streaming its row groups. Then, when
+   the lake has no partials, :func:`~peakguard.store.event_partials.rebuild_partials` (what
+   ingest would have kept up batch by batch) in ``--groups`` passes within DuckDB's
+   ``--memory-limit``, in a fresh process — timed, with its peak memory.
 2. The daily bulletin of ``--day`` (as of its default moment) from the partials, ``--repeats``
    times, and from the raw events of the same lake (the partials hidden by reading the event
    folder ``<lake>/events``, where no manifest is), ``--raw-repeats`` times, alternating; each
-   run a fresh process (its own peak RSS).
+   run a fresh process (its own peak RSS: ``VmHWM``).
 3. The first bulletin of each path is compared figure by figure (exit 1 if they differ).
 
 Prints one JSON line per run and a summary: median seconds (min–max), events per second of
@@ -37,15 +38,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow.parquet as pq
+
+from peakguard.analytics.partials_lake import read_manifest
 
 BATCH = "20261115T000000000000Z-bench000"
 
 
 def build_lake(events: Path, lake: Path) -> dict[str, float]:
-    """The lake's partitions from the ordered file, then the partials rebuilt."""
+    """The lake's partitions from the ordered file."""
     from peakguard.domain.scans import china_days
-    from peakguard.store.event_partials import rebuild_partials
 
     started = time.perf_counter()
     source = pq.ParquetFile(events)
@@ -53,16 +56,15 @@ def build_lake(events: Path, lake: Path) -> dict[str, float]:
     current: tuple[date, str] | None = None
     for number in range(source.num_row_groups):
         group = source.read_row_group(number)
-        days = china_days(group.column("time")).to_pylist()
-        carriers = group.column("carrier").to_pylist()
-        start = 0
-        for index in range(1, group.num_rows + 1):
-            if index < group.num_rows and (days[index], carriers[index]) == (
-                days[start],
+        days = china_days(group.column("time")).cast("int32").to_numpy()
+        carriers = group.column("carrier").to_numpy(zero_copy_only=False)
+        change = (days[1:] != days[:-1]) | (carriers[1:] != carriers[:-1])
+        starts = [0, *(np.flatnonzero(change) + 1).tolist()]
+        for start, end in zip(starts, [*starts[1:], group.num_rows], strict=True):
+            key = (
+                date.fromordinal(date(1970, 1, 1).toordinal() + int(days[start])),
                 carriers[start],
-            ):
-                continue
-            key = (days[start], carriers[start])
+            )
             if key != current:
                 if writer is not None:
                     writer.close()
@@ -74,19 +76,32 @@ def build_lake(events: Path, lake: Path) -> dict[str, float]:
                 writer = pq.ParquetWriter(path, group.schema, compression="zstd")
                 current = key
             assert writer is not None
-            writer.write_table(group.slice(start, index - start))
-            start = index
+            writer.write_table(group.slice(start, end - start))
     if writer is not None:
         writer.close()
-    written = time.perf_counter() - started
+    return {"lake_seconds": time.perf_counter() - started}
+
+
+def build_partials(lake: Path, groups: int, memory_limit: str) -> dict[str, float]:
+    """The lake's partials rebuilt from its events (what ingest keeps up batch by batch)."""
+    from peakguard.store.event_partials import rebuild_partials
+
     started, cpu = time.perf_counter(), time.process_time()
-    rebuild_partials(lake, groups=16)  # one bucket a pass: the least memory
+    rebuild_partials(lake, groups=groups, memory_limit=memory_limit)
     return {
-        "lake_seconds": written,
         "partials_seconds": time.perf_counter() - started,
         "partials_cpu_seconds": time.process_time() - cpu,
-        "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+        "peak_rss_gib": peak_rss_gib(),
     }
+
+
+def peak_rss_gib() -> float:
+    """This process's peak resident memory (``VmHWM``: unlike ``ru_maxrss``, it starts afresh
+    at ``exec``, so a run's figure is its own, not its parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
 def one_run(lake: Path, day: date, path: str, output: Path) -> None:
@@ -105,7 +120,7 @@ def one_run(lake: Path, day: date, path: str, output: Path) -> None:
                 "figures_from": bulletin.figures_from,
                 "seconds": seconds,
                 "cpu_seconds": cpu_seconds,
-                "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
+                "peak_rss_gib": peak_rss_gib(),
             }
         )
     )
@@ -118,14 +133,34 @@ def main() -> None:
     parser.add_argument("--day", type=date.fromisoformat, default=date(2026, 11, 14))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--raw-repeats", type=int, default=1)
-    parser.add_argument("--run", choices=("partials", "raw"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--groups", type=int, default=2, help="passes over the lake to build the partials"
+    )
+    parser.add_argument("--memory-limit", default="6GB", help="DuckDB's, building the partials")
+    parser.add_argument(
+        "--run", choices=("partials", "raw", "partials-build"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    if arguments.run:
+    if arguments.run in {"partials", "raw"}:
         one_run(arguments.lake, arguments.day, arguments.run, arguments.output)
         return
+    if arguments.run == "partials-build":
+        print(
+            json.dumps(
+                {"build": build_partials(arguments.lake, arguments.groups, arguments.memory_limit)}
+            )
+        )
+        return
     if not arguments.lake.exists():
-        print(json.dumps({"build": build_lake(arguments.events, arguments.lake)}), flush=True)
+        print(json.dumps({"lake": build_lake(arguments.events, arguments.lake)}), flush=True)
+    if read_manifest(arguments.lake) is None:  # in a fresh process: its own peak memory
+        command = [sys.executable, __file__, "--events", str(arguments.events)]
+        command += ["--lake", str(arguments.lake), "--groups", str(arguments.groups)]
+        command += ["--memory-limit", arguments.memory_limit]
+        command += ["--run", "partials-build"]
+        line = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        print(line.strip().splitlines()[-1], flush=True)
     events = pq.ParquetFile(arguments.events).metadata.num_rows
     runs: dict[str, list[dict[str, float]]] = {"partials": [], "raw": []}
     order = ["partials", "raw"] * max(arguments.repeats, arguments.raw_repeats)
