@@ -19,7 +19,7 @@ from datetime import date, datetime
 import numpy as np
 
 from peakguard.domain.network import Network, NodeKind
-from peakguard.optimize.highs import LinearProgram, Solver
+from peakguard.optimize.highs import INFINITY, LinearProgram, Solver
 from peakguard.optimize.loads import (
     LoadBasis,
     LoadModel,
@@ -260,19 +260,27 @@ def _carried(previous: LoadModel, model: LoadModel, rows_in: BoolArray) -> BoolA
 def _solve(
     program: LinearProgram, layout: ProgramLayout, settings: StaggerParameters
 ) -> tuple[FloatArray, float, int]:
-    """Phase 1, least overflow (dual simplex); phase 2, least delay with each row's overflow
-    held at its phase-1 value (primal simplex from phase 1's optimal basis: phase 2 changes
-    only the costs and bounds the slacks at the values they have, so that basis stays
-    feasible and the primal method goes on from it; decision 0025)."""
+    """Phase 1, least overflow (dual simplex); phase 2, least delay among the plans with that
+    overflow (primal simplex from phase 1's optimal basis: phase 2 changes only the costs
+    and adds limits phase 1's plan meets, so that basis stays feasible and the primal method
+    goes on from it; decision 0025).
+
+    When a plan fits, every row's overflow is held at zero (bounds, sparse). When none does,
+    the total is held, not each row's: the least overflow can often be split between rows in
+    more than one way, and holding phase 1's split would make the least delay depend on
+    which split the solver found (and on which rows were in the program)."""
     solver = Solver(program, time_limit_seconds=settings.time_limit_seconds)
     overflow_cost = np.zeros(program.shape[1])
     overflow_cost[layout.slack] = 1.0
     solver.set_cost(overflow_cost)
     first = solver.solve()
-    # Holding each row's overflow (a bound) rather than the total (a dense row, which the
-    # simplex handles badly) keeps the program sparse; see docs/explanation/staggering.md.
     allowed = first.values[layout.slack]
-    solver.bound_columns(layout.slack, allowed + 1e-6 * np.maximum(allowed, 1.0) + 1e-3)
+    total = float(allowed.sum())
+    if total <= OVERFLOW_TOLERANCE:
+        solver.bound_columns(layout.slack, allowed + 1e-6 * np.maximum(allowed, 1.0) + 1e-3)
+    else:
+        room = 1e-9 * total + 1e-3 * min(len(allowed), 1_000)
+        solver.add_row(-INFINITY, total + room, layout.slack, np.ones(len(layout.slack)))
     solver.set_cost(program.cost)
     solver.use("simplex")
     # Primal simplex (strategy 4): the adapter has no name for it (a request to its owner).
