@@ -19,7 +19,7 @@ from datetime import date, datetime
 import numpy as np
 
 from peakguard.domain.network import Network, NodeKind
-from peakguard.optimize.highs import INFINITY, LinearProgram, Solver
+from peakguard.optimize.highs import INFINITY, LinearProgram, Solver, SolverError
 from peakguard.optimize.loads import (
     LoadBasis,
     LoadModel,
@@ -44,6 +44,8 @@ OVERFLOW_TOLERANCE = 0.5
 """Parcels: overflow below half a parcel is rounding, not a shortfall."""
 PRIMAL_SIMPLEX = 4
 """HiGHS's ``simplex_strategy`` for the primal simplex method."""
+DUAL_SIMPLEX = 1
+"""HiGHS's ``simplex_strategy`` for the dual simplex method."""
 FLOOR_SLACK = 0.5
 """Parcels: a quota within half a parcel of its floor is at the floor."""
 
@@ -195,12 +197,18 @@ def plan_pickups_on_basis(
         basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
     )
     rows_in = starting_rows(model, START_SHARE)
+    solver: Solver | None = None
+    added = [0, 0]  # rows and entries added to the solver since it was built
     for round_number in range(MAX_ROUNDS):
-        program, layout = build_program(model, parameters, floors, rows_in)
-        build_seconds = time.perf_counter() - started - solve_seconds
-        values, seconds, count = _solve(program, layout, parameters)
-        solve_seconds += seconds
-        iterations += count
+        warm = None if solver is None else _resolve(solver)
+        if solver is None or warm is None:
+            program, layout = build_program(model, parameters, floors, rows_in)
+            build_seconds = time.perf_counter() - started - solve_seconds
+            solver, warm = _solve(program, layout, parameters)
+            added = [0, 0]
+        values, fits = warm.values, warm.fits
+        solve_seconds += warm.seconds
+        iterations += warm.iterations
         quotas = values[layout.quota]
         # Rows left out that the plan puts over their limit join the program; storage is
         # in the model only at the checked hours: check every hour, and add the hours that
@@ -223,17 +231,65 @@ def plan_pickups_on_basis(
                 basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
             )
             rows_in = _carried(previous, model, rows_in) | _over(model, quotas)
+            solver = None
+        elif fits:
+            # A plan fitted the rows so far: the new rows join the solved program as limits
+            # (no slack), and the dual simplex goes on from its optimal basis.
+            entries = _add_rows(solver, model, layout, np.flatnonzero(over))
+            added = [added[0] + int(over.sum()), added[1] + entries]
+        else:
+            solver = None
         # Out of rounds: what is still over is reported as shortfalls, not hidden (the
         # read-out takes every row of the model, in the program or not).
     statistics = SolveStatistics(
-        rows=program.shape[0],
+        rows=program.shape[0] + added[0],
         columns=program.shape[1],
-        nonzeros=int(program.matrix.nnz),
+        nonzeros=int(program.matrix.nnz) + added[1],
         build_seconds=build_seconds,
         solve_seconds=solve_seconds,
         iterations=iterations,
     )
     return _result(network, scenario, model, layout, values, parameters, statistics, floors)
+
+
+@dataclass(frozen=True)
+class _Solved:
+    values: FloatArray
+    fits: bool
+    """Phase 1 found a plan inside every row of the program."""
+    seconds: float
+    iterations: int
+
+
+def _add_rows(solver: Solver, model: LoadModel, layout: ProgramLayout, rows: IntArray) -> int:
+    """Add capacity ``rows`` to the solved program as limits (load ≤ limit − background);
+    the number of entries added."""
+    load_column = np.concatenate([layout.quota, layout.group])
+    chosen = np.flatnonzero(np.isin(model.entry_row, rows))
+    count = 0
+    for row in rows.tolist():
+        mine = chosen[model.entry_row[chosen] == row]
+        columns, inverse = np.unique(load_column[model.entry_quota[mine]], return_inverse=True)
+        values = np.asarray(
+            np.bincount(inverse.reshape(-1), weights=model.entry_value[mine]), dtype=np.float64
+        )
+        upper = float(model.row_limit[row] - model.row_background[row])
+        solver.add_row(-INFINITY, upper, columns.astype(np.int64), values)
+        count += len(columns)
+    return count
+
+
+def _resolve(solver: Solver) -> _Solved | None:
+    """The program with rows added, by the dual simplex from the last optimal basis (adding
+    rows keeps it dual feasible); None if the added rows cannot all be held (then both
+    phases are solved again with them, as rows with slack)."""
+    solver.use("simplex")
+    solver.highs.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
+    try:
+        solution = solver.solve()
+    except SolverError:
+        return None
+    return _Solved(solution.values, True, solution.seconds, solution.iterations)
 
 
 def _over(model: LoadModel, quotas: FloatArray) -> BoolArray:
@@ -259,7 +315,7 @@ def _carried(previous: LoadModel, model: LoadModel, rows_in: BoolArray) -> BoolA
 
 def _solve(
     program: LinearProgram, layout: ProgramLayout, settings: StaggerParameters
-) -> tuple[FloatArray, float, int]:
+) -> tuple[Solver, _Solved]:
     """Phase 1, least overflow (dual simplex); phase 2, least delay among the plans with that
     overflow (primal simplex from phase 1's optimal basis: phase 2 changes only the costs
     and adds limits phase 1's plan meets, so that basis stays feasible and the primal method
@@ -286,7 +342,12 @@ def _solve(
     # Primal simplex (strategy 4): the adapter has no name for it (a request to its owner).
     solver.highs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
     second = solver.solve()
-    return second.values, first.seconds + second.seconds, first.iterations + second.iterations
+    return solver, _Solved(
+        second.values,
+        total <= OVERFLOW_TOLERANCE,
+        first.seconds + second.seconds,
+        first.iterations + second.iterations,
+    )
 
 
 def _unchecked_violations(
