@@ -38,7 +38,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from peakguard.simulate.plan import FloatArray, SimulationPlan
+from peakguard.simulate.batches import EPSILON
+from peakguard.simulate.plan import FloatArray, IntArray, SimulationPlan
+
+FULLNESS_STEPS = 2.0**20
+"""Fullness is compared in steps of 1/2**20 of storage (about a millionth): finer differences
+are the rounding of running totals summed in different orders (the two engines differ in the
+last bits of a full hub's 1.0), and would decide the order of departures by noise. A power of
+two keeps the step exact, and its half-steps are never a whole number of parcels over a
+whole-number storage below 2**21."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,3 +127,25 @@ def gate(storage: float, queued: float, waiting: float, arriving: float) -> floa
     """What of ``arriving`` a node holding ``queued + waiting`` (after the hour's departures)
     takes in without exceeding its ``storage``; the rest waits on the lane for the next hour."""
     return min(arriving, max(0.0, storage - queued - waiting))
+
+
+def fullest_first(
+    lane_origin: IntArray,
+    storage: FloatArray,
+    queued: FloatArray,
+    waiting: FloatArray,
+    lanes: IntArray,
+    capacities: FloatArray,
+) -> tuple[IntArray, FloatArray]:
+    """An hour's departing ``lanes`` and their ``capacities``, those from the fullest origins
+    first: what the origin holds (``queued`` + ``waiting``, at the start of the hour's
+    departures) ÷ its storage, to the nearest ``1/FULLNESS_STEPS``; the plan's order among
+    equals. Room at a target then goes first to the nodes that can make room only by sending,
+    so two hubs full of each other's parcels swap them rather than see their feeders take the
+    room each one frees (decision 0020)."""
+    origin = lane_origin[lanes]
+    held = queued[origin] + waiting[origin]
+    fullness = held / np.maximum(storage[origin], EPSILON)
+    steps = np.floor(fullness * FULLNESS_STEPS + 0.5)
+    order = np.argsort(-steps, kind="stable")
+    return lanes[order], capacities[order]

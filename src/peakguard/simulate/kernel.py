@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from peakguard.simulate.kernel_moves import flush, take
+from peakguard.simulate.kernel_order import fullest_first
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
     COHORT,
@@ -317,17 +318,27 @@ def _depart(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: 
     counters = state.counters
     ring = state.incoming.shape[1]
     first_departure, end = plan.departure_starts[hour], plan.departure_starts[hour + 1]
+    lanes = plan.departure_lane[first_departure:end]
+    capacities = plan.departure_capacity[first_departure:end]
     if plan.block and end > first_departure:
         _project_holding(plan, state, hour)
-    for index in range(first_departure, end):
-        lane = plan.departure_lane[index]
+        lanes, capacities = fullest_first(
+            plan.lane_origin,
+            plan.storage_capacity,
+            state.queue_total,
+            state.buffer_total,
+            lanes,
+            capacities,
+        )
+    for index in range(len(lanes)):
+        lane = lanes[index]
         if state.lane_buffer_total[lane] <= EPSILON:
             continue
         origin = plan.lane_origin[lane]
         if not plan.accepting[origin, hour]:
             continue
         target = plan.lane_destination[lane]
-        pools, room = _room(plan, state, pools, hour, lane, plan.departure_capacity[index])
+        pools, room = _room(plan, state, pools, hour, lane, capacities[index])
         if room <= EPSILON:
             continue
         first = counters[STAGED]

@@ -22,7 +22,13 @@ import numpy as np
 import numpy.typing as npt
 
 from peakguard.simulate.batches import EPSILON, UNTRACED, Batch, merge, take
-from peakguard.simulate.blocking import Outflow, gate, project_holding, room_on_arrival
+from peakguard.simulate.blocking import (
+    Outflow,
+    fullest_first,
+    gate,
+    project_holding,
+    room_on_arrival,
+)
 from peakguard.simulate.plan import FloatArray, IntArray, SimulationPlan, StoragePolicy
 from peakguard.simulate.run_state import (
     HOURS_A_DAY,
@@ -202,6 +208,15 @@ def _depart(state: RunState, plan: SimulationPlan, hour: int, outflow: Outflow |
         if outflow is None
         else project_holding(state.queue_total, state.buffer_total, state.incoming, outflow, hour)
     )
+    if holding is not None:
+        departing, capacities = fullest_first(
+            plan.lane_origin,
+            plan.storage_capacity,
+            state.queue_total,
+            state.buffer_total,
+            departing,
+            capacities,
+        )
     for lane, capacity in zip(departing.tolist(), capacities.tolist(), strict=True):
         if state.lane_buffer_total[lane] <= EPSILON:
             continue
