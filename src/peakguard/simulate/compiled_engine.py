@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from peakguard.simulate.blocking import Outflow, ring_size
+from peakguard.simulate.blocking import ring_size
 from peakguard.simulate.kernel import KernelPlan, KernelState, run_hours
 from peakguard.simulate.kernel_pools import BLOCKS, COUNTERS, FREE, NONE, TRACED, Pools, new_pools
 from peakguard.simulate.kernel_state import capture, load_fractions, trace_of
@@ -115,7 +115,6 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
     capacities = [plan.departures[hour][1] for hour in departure_hours]
     order = np.argsort(plan.cohort_hour, kind="stable")
     block = plan.policy is StoragePolicy.block
-    outflow = Outflow.of(plan) if block else None
     intake_starts = np.searchsorted(plan.cohort_hour[order], np.arange(hours + 1))
     return KernelPlan(
         sorting_capacity=np.ascontiguousarray(plan.sorting_capacity, dtype=np.float64),
@@ -137,8 +136,7 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
         cohort_parcels=_as(plan.cohort_parcels, np.float64),
         cohort_time_limit=_as(plan.cohort_time_limit, np.float64),
         block=block,
-        outbound=outflow.outbound if outflow is not None else np.zeros((0, 0)),
-        sorting=outflow.sorting if outflow is not None else np.zeros((0, 0)),
+        sorting=np.where(plan.accepting, plan.sorting_capacity, 0.0) if block else np.zeros((0, 0)),
         chosen=_as(chosen, np.bool_),
     )
 

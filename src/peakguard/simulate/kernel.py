@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numba import njit
 
+from peakguard.simulate.kernel_blocking import fullest_first, project_holding
 from peakguard.simulate.kernel_moves import flush, take
-from peakguard.simulate.kernel_order import fullest_first
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
     COHORT,
@@ -63,9 +63,6 @@ class KernelPlan(NamedTuple):
     cohort_parcels: Any
     cohort_time_limit: Any
     block: bool
-    outbound: Any
-    """[node, hour] capacity of the node's departures (``block`` only; see
-    :class:`~peakguard.simulate.blocking.Outflow`)."""
     sorting: Any
     """[node, hour] sorting capacity, 0 while closed (``block`` only)."""
     chosen: Any
@@ -289,28 +286,6 @@ def _room(
 
 
 @njit(cache=True)
-def _project_holding(plan: KernelPlan, state: KernelState, hour: int) -> None:
-    """What every node is projected to hold at the end of each hour of the ring, from what it
-    holds at the start of the hour's departures (:func:`~peakguard.simulate.blocking.
-    project_holding`, node by node)."""
-    ring = state.incoming.shape[1]
-    hours = plan.sorting.shape[1]
-    for node in range(len(state.queue_total)):
-        queued, waiting = state.queue_total[node], state.buffer_total[node]
-        for ahead in range(ring):
-            at = hour + ahead
-            known = at if at < hours else at - 24 * ((at - hours) // 24 + 1)
-            if known >= 0:
-                waiting = max(waiting - plan.outbound[node, known], 0.0)
-            queued += state.incoming[node, at % ring]
-            state.holding[node, ahead] = queued + waiting
-            if known >= 0:
-                done = min(queued, plan.sorting[node, known])
-                queued -= done
-                waiting += done
-
-
-@njit(cache=True)
 def _depart(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: Any) -> Pools:
     """The lanes leaving in the hour carry up to their capacity (nothing to a closed node;
     under ``block``, what the target has room for on arrival) from the parcels sorted earlier,
@@ -321,7 +296,7 @@ def _depart(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: 
     lanes = plan.departure_lane[first_departure:end]
     capacities = plan.departure_capacity[first_departure:end]
     if plan.block and end > first_departure:
-        _project_holding(plan, state, hour)
+        project_holding(plan, state, hour)
         lanes, capacities = fullest_first(
             plan.lane_origin,
             plan.storage_capacity,

@@ -206,7 +206,14 @@ def _depart(state: RunState, plan: SimulationPlan, hour: int, outflow: Outflow |
     holding = (
         None
         if outflow is None
-        else project_holding(state.queue_total, state.buffer_total, state.incoming, outflow, hour)
+        else project_holding(
+            state.queue_total,
+            state.lane_buffer_total,
+            state.buffer_total,
+            state.incoming,
+            outflow,
+            hour,
+        )
     )
     if holding is not None:
         departing, capacities = fullest_first(
