@@ -96,12 +96,11 @@ def simulate_compiled(
 
 
 def _lane_blocks(pools: Pools, state: KernelState) -> LaneBlocks:
-    """The departures short for room the kernel recorded, as the run's sparse record."""
+    """The departures short for room and the refusals at gates the kernel recorded, as the
+    run's sparse record."""
     count = int(state.counters[BLOCKS])
     rows, parcels = pools[8][:count], pools[9][:count]
-    return LaneBlocks(
-        rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64), parcels.astype(np.float64)
-    )
+    return LaneBlocks.of(rows[:, 0], rows[:, 1], parcels)
 
 
 def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:

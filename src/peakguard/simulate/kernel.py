@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numba import njit
 
-from peakguard.simulate.kernel_blocking import fullest_first, project_holding
+from peakguard.simulate.kernel_blocking import fullest_first, project_holding, record_gate
 from peakguard.simulate.kernel_moves import flush, take
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
@@ -214,6 +214,7 @@ def _gate(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, first: 
         state.moving[0] -= admitted
         state.share[node] = 1.0 if admitted == arriving else admitted / arriving
     if plan.block:
+        pools = record_gate(plan, state, pools, hour, first, end)
         pools = _split_at_gate(state, pools, hour, first, end)
     for index in range(nodes):
         state.arriving[state.gate_nodes[index]] = 0.0

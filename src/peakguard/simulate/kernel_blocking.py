@@ -4,7 +4,8 @@ the order of an hour's departures.
 The compiled forms of :func:`peakguard.simulate.blocking.project_holding` and
 :func:`~peakguard.simulate.blocking.fullest_first` (the specifications, which the reference
 engine calls), with the same arithmetic so that both engines load and order an hour's
-departures alike.
+departures alike; and the record of refusals at gates, lane by lane (the reference engine's
+``_record_gate``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from peakguard.simulate.blocking import FULLNESS_STEPS
-from peakguard.simulate.kernel_pools import EPSILON
+from peakguard.simulate.kernel_pools import COHORT, EPSILON, GROUP, HOP, Pools, record_block
 
 
 @njit(cache=True)
@@ -81,3 +82,29 @@ def fullest_first(
         steps[index] = -np.floor(fullness * FULLNESS_STEPS + 0.5)
     order = np.argsort(steps, kind="mergesort")
     return lanes[order], capacities[order]
+
+
+@njit(cache=True)
+def record_gate(
+    plan: Any, state: Any, pools: Pools, hour: int, first: int, end: int
+) -> Pools:  # fmt: skip
+    """Record, one row per lane in lane order, what of the staged arrivals ``first`` to
+    ``end`` their node refuses at its gate in ``hour`` (by its ``share``): the lane a fraction
+    came by is its route's lane before its hop. The row's lane is coded −1 − lane
+    (:func:`peakguard.simulate.run_state.at_gate`)."""
+    refused = np.zeros(len(plan.lane_origin))
+    any_refused = False
+    staged, staged_parcels = pools[4], pools[5]
+    for row in range(first, end):
+        share = state.share[staged[row, GROUP]]
+        if share >= 1.0:
+            continue
+        amount = staged_parcels[row]
+        route = plan.cohort_route[staged[row, COHORT]]
+        refused[plan.route_lanes[route, staged[row, HOP] - 1]] += amount - amount * share
+        any_refused = True
+    if any_refused:
+        for lane in range(len(refused)):
+            if refused[lane] > 0.0:
+                pools = record_block(pools, state.counters, hour, -1 - lane, refused[lane])
+    return pools

@@ -24,9 +24,12 @@ LANES = [(A, B), (B, C), (C, A), (A, D)]
 """Lanes 0–3 of the hand-made runs: A→B, B→C, C→A, A→D."""
 
 
-def hand_made_run(blocks: list[tuple[int, int, float]], *, daily: dict[int, int]) -> Any:
+def hand_made_run(
+    blocks: list[tuple[int, int, float]], *, daily: dict[int, int], at_gate: bool = False
+) -> Any:
     """A run of 72 hours over hubs A, B, C, D with the ``LANES``, lane ``l`` leaving once a day
-    at hour ``daily[l]``; ``blocks`` are its short departures (hour, lane, parcels)."""
+    at hour ``daily[l]``; ``blocks`` are its short departures (hour, lane, parcels), or, with
+    ``at_gate``, its refusals at gates."""
     hours = 72
     departures: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for lane_number, clock in daily.items():
@@ -47,6 +50,7 @@ def hand_made_run(blocks: list[tuple[int, int, float]], *, daily: dict[int, int]
             np.array(hour, dtype=np.int64),
             np.array(lane_number, dtype=np.int64),
             np.array(parcels, dtype=float),
+            np.full(len(hour), at_gate),
         ),
     )
 
@@ -89,6 +93,20 @@ def test_a_cycle_that_lasts_to_the_end_and_is_never_a_knot() -> None:
         ("B", "C", 20.0),
         ("C", "A", 20.0),
     }
+
+
+def test_vehicles_refused_at_each_others_gates_are_gridlock_for_the_hours_they_wait() -> None:
+    """Vehicles on A→B, B→C and C→A are all refused at their targets' gates in hours 30 and
+    31 (each waits an hour, then tries again; the lanes' next departures are a day away, so a
+    short departure would have meant a day's wait): a gridlock of A, B and C from hour 30 to
+    32, and a knot, the waits the most refused at once."""
+    blocks = [(30, 0, 40.0), (30, 1, 30.0), (30, 2, 20.0), (31, 0, 45.0), (31, 1, 30.0)]
+    blocks += [(31, 2, 10.0)]
+    run = hand_made_run(blocks, daily={0: 20, 1: 22, 2: 23, 3: 6}, at_gate=True)
+    [gridlock] = find_gridlocks(run)
+    assert gridlock.hubs == ("A", "B", "C") and gridlock.knot
+    assert (gridlock.start_hour, gridlock.end_hour, gridlock.to_the_end) == (30, 32, False)
+    assert gridlock.waits == (Wait("A", "B", 45.0), Wait("B", "C", 30.0), Wait("C", "A", 20.0))
 
 
 def test_waits_without_a_cycle_are_no_gridlock() -> None:
