@@ -22,9 +22,10 @@ of the destination city's stations (``--stations-per-pair`` spreads them over mo
 in two pickup rounds a day (13:00 and 19:00). So there are 339 × 339 = 114,921 OD pairs and
 229,842 cohorts a simulated day.
 
-Full hubs take parcels in beyond their storage (``--policy overflow``, recorded as 爆仓): with
-``block`` this network gridlocks a few days after the 2.2× day, full hubs refusing parcels from
-hubs that are full of parcels for them, which is not what a peak looks like in practice.
+Full hubs take parcels in beyond their storage by default (``--policy overflow``, recorded as
+爆仓). With ``--policy block`` no hub exceeds its storage: the report adds deliveries per day,
+the gridlocks found (hubs full of parcels for each other, which form for a few days after the
+2.2× day) and, for every hub they name, whether it truly lacks storage for the peak.
 
 Each repeat runs in a fresh process (so its peak resident memory is its own) on a network built
 once and pickled: routing (:func:`derive_routing`), plan compilation (demand arrays,
@@ -125,8 +126,8 @@ class NationalParameters:
     distance_scale_km: float = 300.0
     """Gravity model: pair flow ∝ origin mass × destination mass / (1 + km / scale)."""
     policy: StoragePolicy = StoragePolicy.overflow
-    """Full hubs take parcels in (爆仓). With ``block`` this network gridlocks after the 2.2×
-    day: full hubs refuse parcels from hubs that are full of parcels for them."""
+    """Full hubs take parcels in (爆仓); with ``block`` they refuse them, and hubs that lack
+    storage for the peak pass through gridlocks on the days after the 2.2× day."""
 
 
 @dataclass(frozen=True)
@@ -843,7 +844,8 @@ def _block_report(block: dict[str, Any]) -> list[str]:
         lines.append(f"| {day + 1} | {done:,.0f} | {refused:,.0f} |")
     lines += [
         "",
-        f"Departures short for room: {block['lane_block_rows']:,}; gridlocks found: "
+        f"Lane block rows (departures short for room, and lanes refused at a gate in an "
+        f"hour): {block['lane_block_rows']:,}; gridlocks found: "
         f"{block['gridlock_count']:,} (the {GRIDLOCKS_LISTED} longest below).",
     ]
     if block["gridlocks"]:
