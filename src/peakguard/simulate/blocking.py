@@ -54,7 +54,9 @@ FULLNESS_STEPS = 2.0**20
 are the rounding of running totals summed in different orders (the two engines differ in the
 last bits of a full hub's 1.0), and would decide the order of departures by noise. A power of
 two keeps the step exact, and its half-steps are never a whole number of parcels over a
-whole-number storage below 2**21."""
+whole-number storage below 2**21. The compiled kernel (``kernel_blocking.py``) compiles the value
+in: after changing it, clear ``simulate/__pycache__/kernel*.nb?`` (the install's hash covers
+this file for that reason)."""
 
 
 @dataclass(frozen=True, slots=True)
