@@ -109,6 +109,16 @@ def test_vehicles_refused_at_each_others_gates_are_gridlock_for_the_hours_they_w
     assert gridlock.waits == (Wait("A", "B", 45.0), Wait("B", "C", 30.0), Wait("C", "A", 20.0))
 
 
+def test_refusals_of_less_than_half_a_parcel_are_rounding_not_gridlock() -> None:
+    """The same cycle at the gates as above, but each refusal a few ten-millionths of a parcel
+    (the projection's rounding on a large network): no gridlock; one real refusal among them
+    makes no cycle either."""
+    noise = [(30, 0, 4e-7), (30, 1, 3e-7), (30, 2, 4e-7)]
+    assert find_gridlocks(hand_made_run(noise, daily={0: 20, 1: 22, 2: 23}, at_gate=True)) == []
+    one_real = [(30, 0, 40.0), (30, 1, 3e-7), (30, 2, 4e-7)]
+    assert find_gridlocks(hand_made_run(one_real, daily={0: 20, 1: 22, 2: 23}, at_gate=True)) == []
+
+
 def test_waits_without_a_cycle_are_no_gridlock() -> None:
     """A waits for B and B for C, but C never for A: a chain of waits is backlog, not
     gridlock; and a run with nothing short has none."""
