@@ -157,6 +157,7 @@ def _empty_state(plan: SimulationPlan, chosen: BoolArray | None) -> KernelState:
     nodes, hours = plan.sorting_capacity.shape
     lanes = len(plan.lane_origin)
     cohorts = len(plan.cohort_parcels)
+    block = plan.policy is StoragePolicy.block
     longest = int(plan.lane_transit_hours.max()) if lanes else 0
     groups = max(nodes, lanes, 1)
     counters = np.zeros(COUNTERS, dtype=np.int64)
@@ -179,6 +180,7 @@ def _empty_state(plan: SimulationPlan, chosen: BoolArray | None) -> KernelState:
         buffer_total=np.zeros(nodes),
         lane_buffer_total=np.zeros(lanes),
         incoming=np.zeros((nodes, ring_size(plan))),
+        lane_incoming=np.zeros((lanes, ring_size(plan)) if block else (0, 1)),
         holding=np.zeros((nodes, ring_size(plan))),
         arriving=np.zeros(nodes),
         share=np.full(nodes, -1.0),
@@ -220,5 +222,10 @@ def _load(
     batch_parcels = np.bincount(batch, on_lanes.parcels, minlength=len(on_lanes.place))
     ring = state.incoming.shape[1]
     np.add.at(state.incoming, (on_lanes.place, on_lanes.hour % ring), batch_parcels)
+    if plan.policy is StoragePolicy.block:
+        # The lane each fraction on the road came by: its route's lane before its hop.
+        came_by = plan.route_lanes[plan.cohort_route[on_lanes.cohort + base], on_lanes.hop - 1]
+        arrival = np.repeat(on_lanes.hour, np.diff(on_lanes.starts)) % ring
+        np.add.at(state.lane_incoming, (came_by, arrival), on_lanes.parcels)
     state.moving[0] = start.on_lanes.total
     return pools

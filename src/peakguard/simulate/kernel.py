@@ -84,6 +84,9 @@ class KernelState(NamedTuple):
     lane_buffer_total: Any
     incoming: Any
     """[node, arrival hour modulo the ring] parcels on lanes bound for the node."""
+    lane_incoming: Any
+    """[lane, arrival hour modulo the ring] parcels on each lane (``block`` only: what the
+    gate's record is kept by)."""
     holding: Any
     """[node, hours ahead] what each node is projected to hold (``block``; scratch)."""
     arriving: Any
@@ -214,7 +217,7 @@ def _gate(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, first: 
         state.moving[0] -= admitted
         state.share[node] = 1.0 if admitted == arriving else admitted / arriving
     if plan.block:
-        pools = record_gate(plan, state, pools, hour, first, end)
+        pools = record_gate(plan, state, pools, hour)
         pools = _split_at_gate(state, pools, hour, first, end)
     for index in range(nodes):
         state.arriving[state.gate_nodes[index]] = 0.0
@@ -332,6 +335,7 @@ def _depart(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: 
         state.moving[0] += moved
         if plan.block:
             state.holding[target, transit:] += moved
+            state.lane_incoming[lane, arrival % ring] += moved
         pools = flush(
             pools,
             counters,

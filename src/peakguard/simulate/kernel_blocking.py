@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from peakguard.simulate.blocking import FULLNESS_STEPS
-from peakguard.simulate.kernel_pools import COHORT, EPSILON, GROUP, HOP, Pools, record_block
+from peakguard.simulate.kernel_pools import EPSILON, Pools, record_block
 
 
 @njit(cache=True)
@@ -85,26 +85,23 @@ def fullest_first(
 
 
 @njit(cache=True)
-def record_gate(
-    plan: Any, state: Any, pools: Pools, hour: int, first: int, end: int
-) -> Pools:  # fmt: skip
-    """Record, one row per lane in lane order, what of the staged arrivals ``first`` to
-    ``end`` their node refuses at its gate in ``hour`` (by its ``share``): the lane a fraction
-    came by is its route's lane before its hop. The row's lane is coded −1 − lane
-    (:func:`peakguard.simulate.run_state.at_gate`)."""
-    refused = np.zeros(len(plan.lane_origin))
-    any_refused = False
-    staged, staged_parcels = pools[4], pools[5]
-    for row in range(first, end):
-        share = state.share[staged[row, GROUP]]
-        if share >= 1.0:
+def record_gate(plan: Any, state: Any, pools: Pools, hour: int) -> Pools:
+    """Record, one row per lane in lane order, what the lane's arrivals in ``hour`` (its
+    ``lane_incoming``) are refused at its target's gate, by the target's ``share``, and carry
+    it to the next hour, when it arrives again. The row's lane is coded −1 − lane
+    (:func:`peakguard.simulate.run_state.at_gate`). Kept by lane, not read off the fractions,
+    so it holds however the fractions are stored."""
+    ring = state.lane_incoming.shape[1]
+    now, later = hour % ring, (hour + 1) % ring
+    for lane in range(state.lane_incoming.shape[0]):
+        arriving = state.lane_incoming[lane, now]
+        if arriving == 0.0:
             continue
-        amount = staged_parcels[row]
-        route = plan.cohort_route[staged[row, COHORT]]
-        refused[plan.route_lanes[route, staged[row, HOP] - 1]] += amount - amount * share
-        any_refused = True
-    if any_refused:
-        for lane in range(len(refused)):
-            if refused[lane] > 0.0:
-                pools = record_block(pools, state.counters, hour, -1 - lane, refused[lane])
+        state.lane_incoming[lane, now] = 0.0
+        share = state.share[plan.lane_destination[lane]]
+        if share < 0.0 or share >= 1.0:
+            continue
+        refused = arriving - arriving * share
+        state.lane_incoming[lane, later] += refused
+        pools = record_block(pools, state.counters, hour, -1 - lane, refused)
     return pools
