@@ -22,9 +22,10 @@ of the destination city's stations (``--stations-per-pair`` spreads them over mo
 in two pickup rounds a day (13:00 and 19:00). So there are 339 × 339 = 114,921 OD pairs and
 229,842 cohorts a simulated day.
 
-Full hubs take parcels in beyond their storage (``--policy overflow``, recorded as 爆仓): with
-``block`` this network gridlocks a few days after the 2.2× day, full hubs refusing parcels from
-hubs that are full of parcels for them, which is not what a peak looks like in practice.
+Full hubs take parcels in beyond their storage by default (``--policy overflow``, recorded as
+爆仓). With ``--policy block`` no hub exceeds its storage: the report adds deliveries per day,
+the gridlocks found (hubs full of parcels for each other, which form for a few days after the
+2.2× day) and, for every hub they name, whether it truly lacks storage for the peak.
 
 Each repeat runs in a fresh process (so its peak resident memory is its own) on a network built
 once and pickled: routing (:func:`derive_routing`), plan compilation (demand arrays,
@@ -72,6 +73,7 @@ from peakguard.domain.regions import Region, RegionLevel, reference_regions
 from peakguard.domain.routing import RoutingTable, derive_routing
 from peakguard.simulate.compiled_engine import simulate_compiled
 from peakguard.simulate.engine import SimulationRun, conservation_gap, simulate_plan
+from peakguard.simulate.gridlock import Gridlock, find_gridlocks
 from peakguard.simulate.plan import (
     Demand,
     FloatArray,
@@ -124,8 +126,8 @@ class NationalParameters:
     distance_scale_km: float = 300.0
     """Gravity model: pair flow ∝ origin mass × destination mass / (1 + km / scale)."""
     policy: StoragePolicy = StoragePolicy.overflow
-    """Full hubs take parcels in (爆仓). With ``block`` this network gridlocks after the 2.2×
-    day: full hubs refuse parcels from hubs that are full of parcels for them."""
+    """Full hubs take parcels in (爆仓); with ``block`` they refuse them, and hubs that lack
+    storage for the peak pass through gridlocks on the days after the 2.2× day."""
 
 
 @dataclass(frozen=True)
@@ -612,7 +614,81 @@ def _one_run(case_file: Path, days: int, engine: str = "compiled") -> dict[str, 
     rss["engine"] = _rss_mb()
     seconds["total"] = seconds["routing"] + seconds["compile"] + seconds["engine"]
     facts = _facts(case, plan, demand, run)
+    if plan.policy is StoragePolicy.block:
+        facts["block"] = _block_facts(plan, run)
     return {"seconds": seconds, "rss_mb": rss, "facts": facts, "engine": engine, "days": days}
+
+
+GRIDLOCKS_LISTED = 30
+"""Gridlocks the report lists (the longest); every named hub's storage is checked."""
+
+
+def _block_facts(plan: SimulationPlan, run: SimulationRun) -> dict[str, Any]:
+    """Under ``block``: deliveries per day, the gridlocks found (the longest first), and for
+    every hub they name whether it truly lacks storage (see :func:`_storage_check`)."""
+    days = plan.hours // 24
+    per_day = run.delivered_per_hour[: days * 24].reshape(days, 24).sum(axis=1)
+    gridlocks = sorted(find_gridlocks(run), key=lambda g: (-g.hours, g.start_hour))
+    named = sorted({plan.node_ids.index(hub) for g in gridlocks for hub in g.hubs})
+    routes = len(plan.route_length)
+    sent_by_route = np.bincount(
+        plan.cohort_route * days + np.minimum(plan.cohort_hour // 24, days - 1),
+        plan.cohort_parcels,
+        minlength=routes * days,
+    ).reshape(routes, days)
+    return {
+        "delivered_per_day": per_day.tolist(),
+        "blocked_per_day": run.blocked[:, : days * 24]
+        .sum(axis=0)
+        .reshape(days, 24)
+        .sum(axis=1)
+        .tolist(),
+        "lane_block_rows": len(run.lane_blocks.lane),
+        "gridlock_count": len(gridlocks),
+        "gridlocks": [_gridlock_row(g) for g in gridlocks[:GRIDLOCKS_LISTED]],
+        "hubs": [_storage_check(plan, run, sent_by_route, node) for node in named],
+    }
+
+
+def _gridlock_row(gridlock: Gridlock) -> dict[str, Any]:
+    return {
+        "hubs": list(gridlock.hubs),
+        "start_hour": gridlock.start_hour,
+        "end_hour": gridlock.end_hour,
+        "to_the_end": gridlock.to_the_end,
+        "knot": gridlock.knot,
+        "waits": [[w.hub, w.waits_for, w.parcels] for w in gridlock.waits[:6]],
+    }
+
+
+def _storage_check(
+    plan: SimulationPlan, run: SimulationRun, sent_by_route: FloatArray, node: int
+) -> dict[str, Any]:
+    """Whether a hub truly lacks storage: the parcels routed through it day by day
+    (``sent_by_route`` [route, day], by the day they were taken on, so not limited by anyone's
+    storage) less what it can sort that day, carried over (a day's excess is still there the
+    next morning); it lacks storage when that excess passes its storage, even sorting flat
+    out. Its parcels may still wait upstream, at outlets and other hubs, under ``block``."""
+    days = plan.hours // 24
+    through = (plan.route_nodes[:, 1:] == node).any(axis=1)
+    sent = sent_by_route[through].sum(axis=0)
+    capacity = np.where(plan.accepting[node], plan.sorting_capacity[node], 0.0)
+    sorting = capacity[: days * 24].reshape(days, 24).sum(axis=1)
+    excess, most = 0.0, 0.0
+    for day in range(days):
+        excess = max(0.0, excess + float(sent[day] - sorting[day]))
+        most = max(most, excess)
+    storage = float(plan.storage_capacity[node])
+    return {
+        "hub": plan.node_ids[node],
+        "storage": storage,
+        "sorting_per_day_max": float(sorting.max()),
+        "sent_per_day_max": float(sent.max()),
+        "excess_max": most,
+        "lacks_storage": most > storage,
+        "held_max": float(run.backlog[node].max()),
+        "hours_full": int((run.backlog[node] >= storage * 0.999).sum()),
+    }
 
 
 def _facts(
@@ -754,7 +830,49 @@ def _report(runs: list[dict[str, Any]], days: int, built: float, policy: str) ->
         "",
         verdict,
     ]
+    if "block" in facts:
+        lines += _block_report(facts["block"])
     return "\n".join(lines)
+
+
+def _block_report(block: dict[str, Any]) -> list[str]:
+    """Deliveries per day, the gridlocks and the named hubs' storage, as Markdown."""
+    lines = ["", "| day | delivered | blocked |", "| ---: | ---: | ---: |"]
+    for day, (done, refused) in enumerate(
+        zip(block["delivered_per_day"], block["blocked_per_day"], strict=True)
+    ):
+        lines.append(f"| {day + 1} | {done:,.0f} | {refused:,.0f} |")
+    lines += [
+        "",
+        f"Lane block rows (departures short for room, and lanes refused at a gate in an "
+        f"hour): {block['lane_block_rows']:,}; gridlocks found: "
+        f"{block['gridlock_count']:,} (the {GRIDLOCKS_LISTED} longest below).",
+    ]
+    if block["gridlocks"]:
+        lines += ["", "| hubs | from h | to h | knot | waits (most held back) |", "| --- | ---: "
+                  "| ---: | --- | --- |"]  # fmt: skip
+        for row in block["gridlocks"]:
+            waits = "; ".join(f"{a}→{b} {p:,.0f}" for a, b, p in row["waits"])
+            end = f"{row['end_hour']}{' (end)' if row['to_the_end'] else ''}"
+            lines.append(
+                f"| {', '.join(row['hubs'])} | {row['start_hour']} | {end} | "
+                f"{'yes' if row['knot'] else 'no'} | {waits} |"
+            )
+    if block["hubs"]:
+        lines += [
+            "",
+            "| hub | storage | sorts/day (max) | sent/day (max) | excess carried (max) "
+            "| lacks storage | held (max) | hours full |",
+            "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+        ]
+        for hub in block["hubs"]:
+            lines.append(
+                f"| {hub['hub']} | {hub['storage']:,.0f} | {hub['sorting_per_day_max']:,.0f} "
+                f"| {hub['sent_per_day_max']:,.0f} | {hub['excess_max']:,.0f} "
+                f"| {'yes' if hub['lacks_storage'] else 'no'} | {hub['held_max']:,.0f} "
+                f"| {hub['hours_full']} |"
+            )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,7 +21,8 @@ fi
 # The simulator's compiled kernel (Numba), built once here rather than in a user's first run:
 # when the engine's sources change, the old cache is cleared (Numba keys a cached function on
 # its own file, so callers of a changed kernel module would otherwise stay stale) and rebuilt.
-kernel="$(cat src/peakguard/simulate/kernel*.py \
+# blocking.py is in the hash for the constant the kernel compiles in (FULLNESS_STEPS).
+kernel="$(cat src/peakguard/simulate/kernel*.py src/peakguard/simulate/blocking.py \
   | sha256sum | cut -d' ' -f1)"
 if [ "$(cat .venv/.peakguard-kernel 2>/dev/null)" != "$kernel" ]; then
   echo "Compiling the simulator (once per install; a minute or two)..."

@@ -8,28 +8,36 @@ engine's own order — departures leave, arrivals join, the node sorts:
 
 .. code-block:: text
 
-    queued  ← parcels queued at the node now            (not yet sorted)
-    waiting ← parcels sorted at the node, waiting for its lanes out
+    queued   ← parcels queued at the node now                   (not yet sorted)
+    left[l]  ← parcels sorted and waiting for lane l now         (each lane out of the node)
+    fresh    ← 0                                                 (sorted in the projection)
     for k in 0 .. ring − 1 (hour h = t + k):
-        waiting ← max(0, waiting − outbound[h])        # its departures in h leave
-        queued  ← queued + incoming[h]                  # on the road to it, arriving in h
-        holding[k] ← queued + waiting                   # what it holds at the end of h
-        sorted ← min(queued, sorting[h])                # bounded by what it has
-        queued ← queued − sorted;  waiting ← waiting + sorted
+        for each departure of a lane l out of the node in h, of capacity c:
+            gone ← min(c, left[l]);  left[l] ← left[l] − gone;  spare ← spare + c − gone
+        fresh ← max(0, fresh − spare)                             # what the lanes had room for
+        queued ← queued + incoming[h]                             # on the road to it, due in h
+        holding[k] ← queued + Σ left + fresh                      # what it holds at the end of h
+        sorted ← min(queued, sorting[h])                          # bounded by what it has
+        queued ← queued − sorted;  fresh ← fresh + sorted
 
-``outbound[h]`` is the capacity of the node's departures in hour ``h`` (all its lanes, nothing
-while it is closed), ``sorting[h]`` its sorting capacity (nothing while closed) and
-``incoming[h]`` the parcels on lanes to it due in ``h`` (past the plan's last hour, the
-capacities are those of the same hour of its last day). A departure of ``τ`` hours may load
-``storage − max(holding[τ:])``: the maximum over the later hours keeps room for parcels already
-on the road that arrive after it (they queue behind it), and after the departure leaves its
-load is added to ``holding[τ:]`` for the departures after it in the same hour.
+Parcels already waiting leave only by their own lane, when it leaves (Chengdu's parcels for
+Mianyang wait for the 02:00 and 14:00 vehicles, however many leave for Xi'an); parcels the
+projection sorts leave by whatever room the node's departures have left (their lanes are not
+known yet). ``sorting[h]`` is the node's sorting capacity (nothing while closed), a closed
+node's departures carry nothing, and ``incoming[h]`` is the parcels on lanes to it due in
+``h`` (past the plan's last hour, the capacities and timetable are those of the same hour of
+its last day). A departure of ``τ`` hours may load ``storage − max(holding[τ:])``: the maximum
+over the later hours keeps room for parcels already on the road that arrive after it (they
+queue behind it), and after the departure leaves its load is added to ``holding[τ:]`` for the
+departures after it in the same hour.
 
-The projection assumes that the node's departures carry everything sorted up to their capacity
-(their targets take it, and the parcels are for the lanes that leave): where a downstream hub
-refuses, or the parcels wait for one lane while another leaves empty, the node holds more than
-projected. What then does not fit on arrival waits at the gate, on the lane, until it does
-(see :func:`gate`), so a node never holds more than its storage under ``block``.
+The projection assumes that the node's departures carry what waits for them up to their
+capacity (their targets take it) and that newly sorted parcels are for the lanes with room:
+where a downstream hub refuses, or new parcels wait for a lane that is full, the node holds
+more than projected. What then does not fit on arrival waits at the gate, on the lane, until
+it does (see :func:`gate`), so a node never holds more than its storage under ``block``.
+
+An hour's departures leave from the fullest origins first (:func:`fullest_first`).
 """
 
 from __future__ import annotations
@@ -38,28 +46,43 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from peakguard.simulate.plan import FloatArray, SimulationPlan
+from peakguard.simulate.batches import EPSILON
+from peakguard.simulate.plan import FloatArray, IntArray, SimulationPlan
+
+FULLNESS_STEPS = 2.0**20
+"""Fullness is compared in steps of 1/2**20 of storage (about a millionth): finer differences
+are the rounding of running totals summed in different orders (the two engines differ in the
+last bits of a full hub's 1.0), and would decide the order of departures by noise. A power of
+two keeps the step exact, and its half-steps are never a whole number of parcels over a
+whole-number storage below 2**21. The compiled kernel (``kernel_blocking.py``) compiles the value
+in: after changing it, clear ``simulate/__pycache__/kernel*.nb?`` (the install's hash covers
+this file for that reason)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Outflow:
     """What each node can clear, hour by hour: the plan's figures the projection reads."""
 
-    outbound: FloatArray
-    """[node, hour] capacity of the departures leaving the node in the hour (0 while closed)."""
+    departing: dict[int, tuple[IntArray, FloatArray, IntArray]]
+    """hour → (lanes leaving, their capacity in the hour — a lane leaving twice, both —, their
+    origins), lanes from closed nodes left out."""
     sorting: FloatArray
     """[node, hour] parcels the node can sort in the hour (0 while closed)."""
 
     @classmethod
     def of(cls, plan: SimulationPlan) -> Outflow:
-        nodes, hours = plan.sorting_capacity.shape
-        outbound = np.zeros((nodes, hours))
+        hours = plan.sorting_capacity.shape[1]
+        departing: dict[int, tuple[IntArray, FloatArray, IntArray]] = {}
         for hour, (lanes, capacities) in plan.departures.items():
-            if hour < hours:
-                np.add.at(outbound[:, hour], plan.lane_origin[lanes], capacities)
-        outbound[~plan.accepting] = 0.0
+            open_origin = plan.accepting[plan.lane_origin[lanes], hour] if hour < hours else None
+            if open_origin is None or not open_origin.any():
+                continue
+            unique, at = np.unique(lanes[open_origin], return_inverse=True)
+            capacity = np.bincount(at, capacities[open_origin], len(unique)).astype(np.float64)
+            origin: IntArray = plan.lane_origin[unique]
+            departing[hour] = (unique.astype(np.int64), capacity, origin)
         sorting = np.where(plan.accepting, plan.sorting_capacity, 0.0)
-        return cls(outbound, sorting)
+        return cls(departing, sorting)
 
 
 def ring_size(plan: SimulationPlan) -> int:
@@ -71,6 +94,7 @@ def ring_size(plan: SimulationPlan) -> int:
 
 def project_holding(
     queued_now: FloatArray,
+    lane_waiting: FloatArray,
     waiting_now: FloatArray,
     incoming: FloatArray,
     outflow: Outflow,
@@ -78,23 +102,31 @@ def project_holding(
 ) -> FloatArray:
     """[node, k] what each node is projected to hold at the end of hour ``hour + k`` (for
     ``k`` over the ring of ``incoming``, [node, ring] by arrival hour modulo the ring), from
-    what it holds at the start of the hour's departures; see the module's docstring."""
+    what it holds at the start of the hour's departures: ``queued_now``, and sorted,
+    ``lane_waiting`` [lane] — ``waiting_now`` [node] in all; see the module's docstring."""
     nodes, ring = incoming.shape
     hours = outflow.sorting.shape[1]
     holding = np.empty((nodes, ring))
     queued = queued_now.copy()
+    left = lane_waiting.copy()
     waiting = waiting_now.copy()
+    fresh = np.zeros(nodes)
     for ahead in range(ring):
         at = hour + ahead
         known = same_hour_known(at, hours)
-        if known >= 0:
-            waiting = np.maximum(waiting - outflow.outbound[:, known], 0.0)
+        if known in outflow.departing:
+            lanes, capacity, origin = outflow.departing[known]
+            gone = np.minimum(capacity, left[lanes])
+            left[lanes] -= gone
+            waiting = np.maximum(waiting - np.bincount(origin, gone, minlength=nodes), 0.0)
+            spare = np.bincount(origin, capacity - gone, minlength=nodes)
+            fresh = np.maximum(fresh - spare, 0.0)
         queued += incoming[:, at % ring]
-        holding[:, ahead] = queued + waiting
+        holding[:, ahead] = queued + waiting + fresh
         if known >= 0:
             done = np.minimum(queued, outflow.sorting[:, known])
             queued -= done
-            waiting += done
+            fresh += done
     return holding
 
 
@@ -119,3 +151,25 @@ def gate(storage: float, queued: float, waiting: float, arriving: float) -> floa
     """What of ``arriving`` a node holding ``queued + waiting`` (after the hour's departures)
     takes in without exceeding its ``storage``; the rest waits on the lane for the next hour."""
     return min(arriving, max(0.0, storage - queued - waiting))
+
+
+def fullest_first(
+    lane_origin: IntArray,
+    storage: FloatArray,
+    queued: FloatArray,
+    waiting: FloatArray,
+    lanes: IntArray,
+    capacities: FloatArray,
+) -> tuple[IntArray, FloatArray]:
+    """An hour's departing ``lanes`` and their ``capacities``, those from the fullest origins
+    first: what the origin holds (``queued`` + ``waiting``, at the start of the hour's
+    departures) ÷ its storage, to the nearest ``1/FULLNESS_STEPS``; the plan's order among
+    equals. Room at a target then goes first to the nodes that can make room only by sending,
+    so two hubs full of each other's parcels swap them rather than see their feeders take the
+    room each one frees (decision 0020)."""
+    origin = lane_origin[lanes]
+    held = queued[origin] + waiting[origin]
+    fullness = held / np.maximum(storage[origin], EPSILON)
+    steps = np.floor(fullness * FULLNESS_STEPS + 0.5)
+    order = np.argsort(-steps, kind="stable")
+    return lanes[order], capacities[order]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from peakguard.simulate.blocking import Outflow, ring_size
+from peakguard.simulate.blocking import ring_size
 from peakguard.simulate.kernel import KernelPlan, KernelState, run_hours
 from peakguard.simulate.kernel_pools import BLOCKS, COUNTERS, FREE, NONE, TRACED, Pools, new_pools
 from peakguard.simulate.kernel_state import capture, load_fractions, trace_of
@@ -96,12 +96,11 @@ def simulate_compiled(
 
 
 def _lane_blocks(pools: Pools, state: KernelState) -> LaneBlocks:
-    """The departures short for room the kernel recorded, as the run's sparse record."""
+    """The departures short for room and the refusals at gates the kernel recorded, as the
+    run's sparse record."""
     count = int(state.counters[BLOCKS])
     rows, parcels = pools[8][:count], pools[9][:count]
-    return LaneBlocks(
-        rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64), parcels.astype(np.float64)
-    )
+    return LaneBlocks.of(rows[:, 0], rows[:, 1], parcels)
 
 
 def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
@@ -115,7 +114,6 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
     capacities = [plan.departures[hour][1] for hour in departure_hours]
     order = np.argsort(plan.cohort_hour, kind="stable")
     block = plan.policy is StoragePolicy.block
-    outflow = Outflow.of(plan) if block else None
     intake_starts = np.searchsorted(plan.cohort_hour[order], np.arange(hours + 1))
     return KernelPlan(
         sorting_capacity=np.ascontiguousarray(plan.sorting_capacity, dtype=np.float64),
@@ -137,8 +135,7 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
         cohort_parcels=_as(plan.cohort_parcels, np.float64),
         cohort_time_limit=_as(plan.cohort_time_limit, np.float64),
         block=block,
-        outbound=outflow.outbound if outflow is not None else np.zeros((0, 0)),
-        sorting=outflow.sorting if outflow is not None else np.zeros((0, 0)),
+        sorting=np.where(plan.accepting, plan.sorting_capacity, 0.0) if block else np.zeros((0, 0)),
         chosen=_as(chosen, np.bool_),
     )
 
@@ -160,6 +157,7 @@ def _empty_state(plan: SimulationPlan, chosen: BoolArray | None) -> KernelState:
     nodes, hours = plan.sorting_capacity.shape
     lanes = len(plan.lane_origin)
     cohorts = len(plan.cohort_parcels)
+    block = plan.policy is StoragePolicy.block
     longest = int(plan.lane_transit_hours.max()) if lanes else 0
     groups = max(nodes, lanes, 1)
     counters = np.zeros(COUNTERS, dtype=np.int64)
@@ -182,6 +180,7 @@ def _empty_state(plan: SimulationPlan, chosen: BoolArray | None) -> KernelState:
         buffer_total=np.zeros(nodes),
         lane_buffer_total=np.zeros(lanes),
         incoming=np.zeros((nodes, ring_size(plan))),
+        lane_incoming=np.zeros((lanes, ring_size(plan)) if block else (0, 1)),
         holding=np.zeros((nodes, ring_size(plan))),
         arriving=np.zeros(nodes),
         share=np.full(nodes, -1.0),
@@ -223,5 +222,10 @@ def _load(
     batch_parcels = np.bincount(batch, on_lanes.parcels, minlength=len(on_lanes.place))
     ring = state.incoming.shape[1]
     np.add.at(state.incoming, (on_lanes.place, on_lanes.hour % ring), batch_parcels)
+    if plan.policy is StoragePolicy.block:
+        # The lane each fraction on the road came by: its route's lane before its hop.
+        came_by = plan.route_lanes[plan.cohort_route[on_lanes.cohort + base], on_lanes.hop - 1]
+        arrival = np.repeat(on_lanes.hour, np.diff(on_lanes.starts)) % ring
+        np.add.at(state.lane_incoming, (came_by, arrival), on_lanes.parcels)
     state.moving[0] = start.on_lanes.total
     return pools

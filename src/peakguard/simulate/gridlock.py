@@ -28,7 +28,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from peakguard.simulate.plan import BoolArray, FloatArray, IntArray, SimulationPlan
-from peakguard.simulate.run_state import SimulationRun
+from peakguard.simulate.run_state import LaneBlocks, SimulationRun
 
 
 @dataclass(frozen=True)
@@ -63,13 +63,25 @@ class Gridlock:
         return self.end_hour - self.start_hour
 
 
+NOTICEABLE = 0.5
+"""Parcels held back below which a lane-block row is not a wait: less than half a parcel is the
+projection's rounding (on the national network, refusals at gates of a few ten-millionths of a
+parcel), and would join hubs into gridlocks that hold nothing back."""
+
+
 def find_gridlocks(run: SimulationRun) -> list[Gridlock]:
-    """The run's gridlocks, earliest first (none when nothing was refused for want of room)."""
+    """The run's gridlocks, earliest first (none when nothing noticeable was refused for want of
+    room)."""
     blocks = run.lane_blocks
+    at_gate = getattr(blocks, "at_gate", None)
+    kept = blocks.parcels >= NOTICEABLE
+    if not kept.all():
+        gate = None if at_gate is None else at_gate[kept]
+        blocks = LaneBlocks(blocks.hour[kept], blocks.lane[kept], blocks.parcels[kept], gate)
+        at_gate = gate
     if not len(blocks.lane):
         return []
     plan = run.plan
-    at_gate = getattr(blocks, "at_gate", None)
     until = _waits_until(plan, blocks.hour, blocks.lane, at_gate)
     waiting = until - blocks.hour
     row = np.repeat(np.arange(len(blocks.lane)), waiting)

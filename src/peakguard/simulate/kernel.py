@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numba import njit
 
+from peakguard.simulate.kernel_blocking import fullest_first, project_holding, record_gate
 from peakguard.simulate.kernel_moves import flush, take
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
@@ -62,9 +63,6 @@ class KernelPlan(NamedTuple):
     cohort_parcels: Any
     cohort_time_limit: Any
     block: bool
-    outbound: Any
-    """[node, hour] capacity of the node's departures (``block`` only; see
-    :class:`~peakguard.simulate.blocking.Outflow`)."""
     sorting: Any
     """[node, hour] sorting capacity, 0 while closed (``block`` only)."""
     chosen: Any
@@ -86,6 +84,9 @@ class KernelState(NamedTuple):
     lane_buffer_total: Any
     incoming: Any
     """[node, arrival hour modulo the ring] parcels on lanes bound for the node."""
+    lane_incoming: Any
+    """[lane, arrival hour modulo the ring] parcels on each lane (``block`` only: what the
+    gate's record is kept by)."""
     holding: Any
     """[node, hours ahead] what each node is projected to hold (``block``; scratch)."""
     arriving: Any
@@ -216,6 +217,7 @@ def _gate(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, first: 
         state.moving[0] -= admitted
         state.share[node] = 1.0 if admitted == arriving else admitted / arriving
     if plan.block:
+        pools = record_gate(plan, state, pools, hour)
         pools = _split_at_gate(state, pools, hour, first, end)
     for index in range(nodes):
         state.arriving[state.gate_nodes[index]] = 0.0
@@ -288,28 +290,6 @@ def _room(
 
 
 @njit(cache=True)
-def _project_holding(plan: KernelPlan, state: KernelState, hour: int) -> None:
-    """What every node is projected to hold at the end of each hour of the ring, from what it
-    holds at the start of the hour's departures (:func:`~peakguard.simulate.blocking.
-    project_holding`, node by node)."""
-    ring = state.incoming.shape[1]
-    hours = plan.sorting.shape[1]
-    for node in range(len(state.queue_total)):
-        queued, waiting = state.queue_total[node], state.buffer_total[node]
-        for ahead in range(ring):
-            at = hour + ahead
-            known = at if at < hours else at - 24 * ((at - hours) // 24 + 1)
-            if known >= 0:
-                waiting = max(waiting - plan.outbound[node, known], 0.0)
-            queued += state.incoming[node, at % ring]
-            state.holding[node, ahead] = queued + waiting
-            if known >= 0:
-                done = min(queued, plan.sorting[node, known])
-                queued -= done
-                waiting += done
-
-
-@njit(cache=True)
 def _depart(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: Any) -> Pools:
     """The lanes leaving in the hour carry up to their capacity (nothing to a closed node;
     under ``block``, what the target has room for on arrival) from the parcels sorted earlier,
@@ -317,17 +297,27 @@ def _depart(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: 
     counters = state.counters
     ring = state.incoming.shape[1]
     first_departure, end = plan.departure_starts[hour], plan.departure_starts[hour + 1]
+    lanes = plan.departure_lane[first_departure:end]
+    capacities = plan.departure_capacity[first_departure:end]
     if plan.block and end > first_departure:
-        _project_holding(plan, state, hour)
-    for index in range(first_departure, end):
-        lane = plan.departure_lane[index]
+        project_holding(plan, state, hour)
+        lanes, capacities = fullest_first(
+            plan.lane_origin,
+            plan.storage_capacity,
+            state.queue_total,
+            state.buffer_total,
+            lanes,
+            capacities,
+        )
+    for index in range(len(lanes)):
+        lane = lanes[index]
         if state.lane_buffer_total[lane] <= EPSILON:
             continue
         origin = plan.lane_origin[lane]
         if not plan.accepting[origin, hour]:
             continue
         target = plan.lane_destination[lane]
-        pools, room = _room(plan, state, pools, hour, lane, plan.departure_capacity[index])
+        pools, room = _room(plan, state, pools, hour, lane, capacities[index])
         if room <= EPSILON:
             continue
         first = counters[STAGED]
@@ -345,6 +335,7 @@ def _depart(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: 
         state.moving[0] += moved
         if plan.block:
             state.holding[target, transit:] += moved
+            state.lane_incoming[lane, arrival % ring] += moved
         pools = flush(
             pools,
             counters,

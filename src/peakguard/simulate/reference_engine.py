@@ -22,7 +22,13 @@ import numpy as np
 import numpy.typing as npt
 
 from peakguard.simulate.batches import EPSILON, UNTRACED, Batch, merge, take
-from peakguard.simulate.blocking import Outflow, gate, project_holding, room_on_arrival
+from peakguard.simulate.blocking import (
+    Outflow,
+    fullest_first,
+    gate,
+    project_holding,
+    room_on_arrival,
+)
 from peakguard.simulate.plan import FloatArray, IntArray, SimulationPlan, StoragePolicy
 from peakguard.simulate.run_state import (
     HOURS_A_DAY,
@@ -31,6 +37,7 @@ from peakguard.simulate.run_state import (
     SimulationRun,
     Trace,
     Tracer,
+    at_gate,
     capture,
 )
 from peakguard.simulate.state import SimulationState, resume_plan
@@ -135,8 +142,11 @@ def _join(state: RunState, plan: SimulationPlan, hour: int, accepted: IntArray) 
     for node, batch in state.transit.pop(hour, []):
         joining.setdefault(node, []).append(batch)
     if plan.policy is StoragePolicy.block:
+        refused: list[tuple[IntArray, FloatArray]] = []
         for node, batches in joining.items():
-            joining[node] = _through_the_gate(state, plan, hour, node, batches)
+            joining[node] = _through_the_gate(state, plan, hour, node, batches, refused)
+        if refused:
+            _record_gate(state, hour, refused)
     state.moving -= sum(batch.total for batches in joining.values() for batch in batches)
     if len(accepted):
         traced = state.tracer is not None
@@ -164,11 +174,17 @@ def _join(state: RunState, plan: SimulationPlan, hour: int, accepted: IntArray) 
 
 
 def _through_the_gate(
-    state: RunState, plan: SimulationPlan, hour: int, node: int, batches: list[Batch]
+    state: RunState,
+    plan: SimulationPlan,
+    hour: int,
+    node: int,
+    batches: list[Batch],
+    refused: list[tuple[IntArray, FloatArray]],
 ) -> list[Batch]:
     """What of the ``batches`` arriving at ``node`` it has room for (all of it, but for a
     projection the node's own departures did not bear out); the rest, each cohort in the same
-    proportion, stays on the lane and arrives again in the next hour, first in line."""
+    proportion, stays on the lane and arrives again in the next hour, first in line (and is
+    added to ``refused`` by the lane it came by)."""
     arriving = merge(batches, hour)
     room = gate(
         float(plan.storage_capacity[node]),
@@ -182,12 +198,26 @@ def _through_the_gate(
     taken = take(line, room, ready_before=hour + 1) if room > EPSILON else None
     rest = line[0]
     rest.since = hour + 1
+    refused.append((plan.route_lanes[plan.cohort_route[rest.cohort], rest.hop - 1], rest.parcels))
     if state.tracer is not None:
         rest.arrived = np.full(len(rest.cohort), hour + 1)
     state.transit.setdefault(hour + 1, []).insert(0, (node, rest))
     state.incoming[node, (hour + 1) % state.incoming.shape[1]] += rest.total
     state.blocked[node, hour] += rest.total
     return [] if taken is None else [taken]
+
+
+def _record_gate(state: RunState, hour: int, refused: list[tuple[IntArray, FloatArray]]) -> None:
+    """One :class:`LaneBlocks` row per lane whose parcels were ``refused`` at a gate in the
+    hour, lanes in order, after the hour's short departures."""
+    lanes, at = np.unique(np.concatenate([lane for lane, _ in refused]), return_inverse=True)
+    parcels = np.bincount(at, np.concatenate([amount for _, amount in refused]), len(lanes))
+    coded = at_gate(lanes.astype(np.int64))
+    for lane, amount in zip(coded.tolist(), parcels.tolist(), strict=True):
+        if amount > 0.0:
+            state.blocked_hour.append(hour)
+            state.blocked_lane.append(lane)
+            state.blocked_parcels.append(amount)
 
 
 def _depart(state: RunState, plan: SimulationPlan, hour: int, outflow: Outflow | None) -> None:
@@ -200,8 +230,24 @@ def _depart(state: RunState, plan: SimulationPlan, hour: int, outflow: Outflow |
     holding = (
         None
         if outflow is None
-        else project_holding(state.queue_total, state.buffer_total, state.incoming, outflow, hour)
+        else project_holding(
+            state.queue_total,
+            state.lane_buffer_total,
+            state.buffer_total,
+            state.incoming,
+            outflow,
+            hour,
+        )
     )
+    if holding is not None:
+        departing, capacities = fullest_first(
+            plan.lane_origin,
+            plan.storage_capacity,
+            state.queue_total,
+            state.buffer_total,
+            departing,
+            capacities,
+        )
     for lane, capacity in zip(departing.tolist(), capacities.tolist(), strict=True):
         if state.lane_buffer_total[lane] <= EPSILON:
             continue

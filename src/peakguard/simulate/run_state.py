@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from peakguard.simulate.batches import UNTRACED, Batch
 from peakguard.simulate.blocking import ring_size
-from peakguard.simulate.plan import FloatArray, IntArray, SimulationPlan
+from peakguard.simulate.plan import BoolArray, FloatArray, IntArray, SimulationPlan
 from peakguard.simulate.state import Fractions, SimulationState, StateCohorts
 
 
@@ -40,19 +40,38 @@ class Trace:
 
 @dataclass(frozen=True)
 class LaneBlocks:
-    """Departures that left parcels behind because their target had no room for them (the
-    ``block`` policy; a closed target is not counted here): ``parcels[i]`` waited at the origin
-    of ``lane[i]`` when it left in ``hour[i]``. One row per short departure, so the record stays
-    small unless storage is short: it is what says which hubs wait for room at which."""
+    """Parcels held back for want of room at their lane's target (the ``block`` policy; a
+    closed target is not counted here): ``parcels[i]`` waited at the origin of ``lane[i]`` when
+    it left in ``hour[i]`` — or, where ``at_gate[i]``, came by ``lane[i]`` and were refused at
+    its target's gate in ``hour[i]`` (a projection the target's own departures did not bear
+    out), waiting on the lane for the next hour. One row per short departure and per lane
+    refused at a gate in an hour, so the record stays small unless storage is short: it is
+    what says which hubs wait for room at which."""
 
     hour: IntArray
     lane: IntArray
     parcels: FloatArray
+    at_gate: BoolArray | None = None
+    """None: no refusal at a gate recorded."""
 
     @classmethod
     def empty(cls) -> LaneBlocks:
         none = np.zeros(0, dtype=np.int64)
-        return cls(none, none, np.zeros(0))
+        return cls(none, none, np.zeros(0), np.zeros(0, dtype=bool))
+
+    @classmethod
+    def of(cls, hour: IntArray, coded_lane: IntArray, parcels: FloatArray) -> LaneBlocks:
+        """The rows as the engines record them: a refusal at a gate has its lane coded as
+        ``at_gate(lane)`` (negative), a short departure its lane."""
+        gate = coded_lane < 0
+        lane = np.where(gate, at_gate(coded_lane), coded_lane).astype(np.int64)
+        return cls(hour.astype(np.int64), lane, parcels.astype(np.float64), gate)
+
+
+def at_gate(lane: IntArray) -> IntArray:
+    """The code of a refusal at the gate of ``lane``'s target, −1 − lane (its own inverse), so
+    that both engines keep one row layout for both kinds of :class:`LaneBlocks` rows."""
+    return -1 - lane
 
 
 @dataclass(frozen=True)
@@ -174,7 +193,8 @@ class RunState:
     blocked_hour: array[int]
     blocked_lane: array[int]
     blocked_parcels: array[float]
-    """The :class:`LaneBlocks` rows so far (compact: one row per short departure)."""
+    """The :class:`LaneBlocks` rows so far (compact: one row per short departure and per lane
+    refused at a gate in an hour, the latter's lane coded by :func:`at_gate`)."""
     # The series the run returns, as documented on SimulationRun.
     arrived: FloatArray
     processed: FloatArray
@@ -258,7 +278,7 @@ class RunState:
             self.in_transit,
             self.tracer.trace() if self.tracer is not None else None,
             state,
-            LaneBlocks(
+            LaneBlocks.of(
                 np.array(self.blocked_hour, dtype=np.int64),
                 np.array(self.blocked_lane, dtype=np.int64),
                 np.array(self.blocked_parcels, dtype=np.float64),

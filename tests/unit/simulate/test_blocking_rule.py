@@ -135,33 +135,49 @@ def test_a_projection_that_counts_on_a_refused_departure_waits_at_the_gate() -> 
     """O → H1 → H2 → S with H2 sorting 200 an hour and holding 400: H1 (1,000 an hour, storage
     2,000) cannot send on what it sorts, but O's departures were loaded counting on H1's lane
     out carrying it. What then arrives at H1 without room waits on the lane, at H1's gate:
-    no hub ever holds more than its storage, no parcel is lost, and all are delivered."""
+    no hub ever holds more than its storage, no parcel is lost, and all are delivered. The
+    refusals at the gate are recorded against the lane O→H1, hour by hour: with the
+    departures short for room at H1, all that is recorded as blocked at H1."""
     run = run_chain(chain([1000, 200], storage=[2000, 400]), FED, hours=120)
     assert run.backlog[1].max() <= 2000 + 1e-6
     assert run.backlog[2].max() <= 400 + 1e-6
-    refused_on_arrival = (
-        run.blocked[1].sum()
-        - run.lane_blocks.parcels[run.plan.lane_destination[run.lane_blocks.lane] == 1].sum()
-    )
-    assert refused_on_arrival > 0
+    blocks = run.lane_blocks
+    assert blocks.at_gate is not None
+    gate, to_hub = blocks.at_gate, run.plan.lane_destination[blocks.lane] == 1
+    assert gate.any() and set(blocks.lane[gate].tolist()) == {0}
+    at_hub = np.zeros(120)
+    np.add.at(at_hub, blocks.hour[to_hub], blocks.parcels[to_hub])
+    assert at_hub == pytest.approx(run.blocked[1], abs=1e-6)
     assert run.delivered.sum() == pytest.approx(15000)
     assert_conserved_every_hour(run, FED)
 
 
 def test_the_projection_by_hand() -> None:
-    """One node, sorting 100 an hour, departures of 80 an hour, holding 150 queued and 50
-    sorted, with 120 due in one hour and 30 in two (a ring of 3 hours). End of hour 0: 50 − 80
-    leaves nothing sorted, 150 queued: 150; it sorts 100 (50 queued, 100 sorted). Hour 1: 20
-    sorted left after departures, 50 + 120 queued: 190; sorts 100 (70 queued, 120 sorted).
-    Hour 2: 40 + 100 = 140. A departure arriving in hour 1 may load 200 − max(190, 140) on a
-    storage of 200; arriving in hour 2, 60."""
-    outflow = Outflow(outbound=np.full((1, 10), 80.0), sorting=np.full((1, 10), 100.0))
+    """One node sorting 100 an hour, with two lanes out: lane 0 leaves every hour with room for
+    80, lane 1 only in hour 2, with room for 100. It holds 150 queued and 50 sorted for lane 1,
+    with 120 due in one hour and 30 in two (a ring of 3 hours).
+
+    Hour 0: lane 0 has nothing waiting, so its 80 are room for parcels sorted later (none yet);
+    the 50 for lane 1 stay: 150 + 50 = 200; it sorts 100 (50 queued, 100 fresh). Hour 1: lane 0
+    takes 80 of the fresh (20 left), 50 + 120 queued: 170 + 50 + 20 = 240; it sorts 100 (70
+    queued, 120 fresh). Hour 2: lane 1 takes its 50 and has 50 to spare, lane 0 80: 130 of room
+    for the 120 fresh; 70 + 30 queued: 100. A departure arriving in hour 1 may load
+    250 − max(240, 100) = 10 on a storage of 250; arriving in hour 2, 150. (Draining the 50
+    by the node's 80 an hour in hour 0, as if they could take any lane, would project 150
+    and 190: room for 60.)"""
+    departing = {
+        0: (np.array([0]), np.array([80.0]), np.array([0])),
+        1: (np.array([0]), np.array([80.0]), np.array([0])),
+        2: (np.array([0, 1]), np.array([80.0, 100.0]), np.array([0, 0])),
+    }
+    outflow = Outflow(departing=departing, sorting=np.full((1, 10), 100.0))
     incoming = np.array([[0.0, 120.0, 30.0]])
-    holding = project_holding(np.array([150.0]), np.array([50.0]), incoming, outflow, 0)
-    assert holding[0] == pytest.approx([150, 190, 140])
-    assert room_on_arrival(holding, 200.0, 0, 1) == pytest.approx(10)
-    assert room_on_arrival(holding, 200.0, 0, 2) == pytest.approx(60)
-    assert room_on_arrival(holding, 100.0, 0, 1) == 0.0
+    waiting = np.array([0.0, 50.0])
+    holding = project_holding(np.array([150.0]), waiting, np.array([50.0]), incoming, outflow, 0)
+    assert holding[0] == pytest.approx([200, 240, 100])
+    assert room_on_arrival(holding, 250.0, 0, 1) == pytest.approx(10)
+    assert room_on_arrival(holding, 250.0, 0, 2) == pytest.approx(150)
+    assert room_on_arrival(holding, 200.0, 0, 1) == 0.0
 
 
 def test_overflow_is_not_projected() -> None:
