@@ -4,10 +4,11 @@ Called by :func:`peakguard.store.event_lake.ingest` under the lake's lock after 
 files are in place: the batch's new events are turned into rows, merged with the stored rows
 of the buckets they touch (:data:`~peakguard.analytics.partials_lake.BUCKETS`), and each
 touched bucket's files are written afresh (staged, flushed, renamed); the manifest is replaced
-last. When the partials do not reflect the lake as it was before the batch (a lake made before
-partials existed, a batch killed between its event files and its partials, a retraction since
-the last ingest), they are rebuilt from every live event instead — the same rows by the merge's
-construction, at the cost of one pass over the lake.
+last; a lake's first batch is merged the same way into empty partials (its events are all
+the lake's live events). When the partials do not reflect the lake as it was before the batch
+(a lake made before partials existed, a batch killed between its event files and its
+partials, a retraction since the last ingest), they are rebuilt from every live event instead
+— the same rows by the merge's construction, at the cost of passes over the lake.
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ def update_partials(lake: Path, new: pa.Table, batch: str) -> None:
     under the lake's lock, after the batch's event files are in place."""
     manifest = read_manifest(lake)
     before = lake_batches(lake) - {batch}
+    if manifest is None and not before and new.num_rows and not lake_retractions(lake):
+        # The batch is the lake's first (no events, no retractions before it): its events are
+        # all the lake's live events, so merging them into no partials builds the partials in
+        # one pass over the batch in memory, not the rebuild's passes over the lake.
+        manifest = _empty_manifest(frozenset())
     if (
         manifest is None
         or manifest.batches != before
@@ -93,15 +99,7 @@ def rebuild_partials(lake: Path, *, groups: int = 2, memory_limit: str = MEMORY_
     buckets in ``groups`` set-based passes over the lake (fewer passes, more memory), DuckDB
     within ``memory_limit`` (``"2GB"``; beyond it, it spills to disk). The manifest names the
     lake's batches only after the last pass: a rebuild cut short is rebuilt again."""
-    manifest = Manifest(
-        files={kind: {} for kind in KINDS},
-        nodes=None,
-        node_hours=None,
-        batches=frozenset(),
-        retractions=lake_retractions(lake),
-        latest_event=None,
-        days=(),
-    )
+    manifest = _empty_manifest(lake_retractions(lake))
     batches = sorted(lake_batches(lake))
     if not batches:
         _write_manifest(lake, manifest)
@@ -116,6 +114,19 @@ def rebuild_partials(lake: Path, *, groups: int = 2, memory_limit: str = MEMORY_
         last = number == len(chunks) - 1
         part = events if len(chunks) == 1 else events.filter(bucket(events).isin(list(chunk)))
         manifest = _merge(lake, backend, part, manifest, tag, batches if last else [])
+
+
+def _empty_manifest(retractions: frozenset[str]) -> Manifest:
+    """The manifest of partials that reflect no batch (yet)."""
+    return Manifest(
+        files={kind: {} for kind in KINDS},
+        nodes=None,
+        node_hours=None,
+        batches=frozenset(),
+        retractions=retractions,
+        latest_event=None,
+        days=(),
+    )
 
 
 def _connect(lake: Path, backend: Any, memory_limit: str = MEMORY_LIMIT) -> Any:

@@ -1,0 +1,97 @@
+"""A lake's first batch builds its partials from the batch alone (one merge into empty
+partials), and they are the very rows the general rebuild from the stored events makes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from peakguard.analytics.partials_lake import KINDS, kind_paths, partials_directory, read_manifest
+from peakguard.store import event_partials
+from peakguard.store.event_lake import ingest
+from peakguard.store.event_partials import rebuild_partials
+from tests.unit.analytics.conftest import CHENGDU, MIANYANG, XIAN, events, scan, trail
+
+
+def _batch() -> pa.Table:
+    """Parcels of two carriers over three China days: delivered, returned, an exception, one
+    never arrived, a hub visited twice, and an event sent twice (stored once)."""
+    rows = [
+        *trail("A1", [("OA", 1, 2), ("HA", 5, 9), ("SA", 20, None)], delivered=30, carrier="A"),
+        *trail("A2", [("OA", 15, 16), ("HA", 19, 40), ("SA", 50, None)], carrier="A"),
+        *trail(
+            "B1",
+            [("OB", 10, 12), ("HB", 14, 15), ("HB2", 20, 22), ("SB", 30, None)],
+            delivered=55,
+            carrier="B",
+            origin=MIANYANG,
+            destination=XIAN,
+        ),
+        *trail("B2", [("OB", 22, 23), ("HB", 26, None)], carrier="B", origin=XIAN),
+        scan("B2", "depart", "HB", 60, next_node="SB", carrier="B", origin=XIAN),
+        scan("A2", "return", "SA", 52, carrier="A"),
+        scan("A3", "accept", "OA", 40, carrier="A", origin=CHENGDU, flags=(True, False, None)),
+        scan("A3", "exception", "OA", 44, reason="damage", carrier="A"),
+    ]
+    return events([*rows, rows[0]])
+
+
+def _partials(lake: Path) -> dict[str, pa.Table]:
+    """Every partial row of the lake by kind (and the node tables), in one order."""
+    manifest = read_manifest(lake)
+    assert manifest is not None
+    root = partials_directory(lake)
+    tables = {
+        kind: pa.concat_tables(pq.read_table(path) for path in kind_paths(lake, manifest, kind))
+        for kind in KINDS
+    }
+    tables["nodes"] = pq.read_table(root / str(manifest.nodes))
+    tables["node_hours"] = pq.read_table(root / str(manifest.node_hours))
+    return {
+        kind: table.sort_by([(name, "ascending") for name in table.column_names])
+        for kind, table in tables.items()
+    }
+
+
+def test_the_first_batch_builds_the_rows_the_rebuild_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_rebuild(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the first batch went through the general rebuild")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(event_partials, "rebuild_partials", no_rebuild)
+        report = ingest(tmp_path, _batch(), source="test")
+    assert report.stored == _batch().num_rows - 1
+    first = read_manifest(tmp_path)
+    assert first is not None
+    assert first.batches == {report.batch}
+    from_batch = _partials(tmp_path)
+    assert from_batch["parcels"].num_rows == 5
+
+    rebuild_partials(tmp_path)
+    rebuilt = read_manifest(tmp_path)
+    assert rebuilt is not None
+    assert (rebuilt.batches, rebuilt.days, rebuilt.latest_event) == (
+        first.batches,
+        first.days,
+        first.latest_event,
+    )
+    for kind, table in _partials(tmp_path).items():
+        assert from_batch[kind].equals(table), kind
+
+
+def test_a_first_batch_after_a_retraction_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retraction recorded before any event may concern the batch's events: the batch's rows
+    are then not the lake's live events, so the general rebuild (which leaves them out) runs."""
+    (tmp_path / "retractions").mkdir(parents=True)
+    pq.write_table(pa.table({"waybill": ["A1"]}), tmp_path / "retractions" / "r1.parquet")
+    called: list[Path] = []
+    monkeypatch.setattr(event_partials, "rebuild_partials", called.append)
+    ingest(tmp_path, _batch(), source="test")
+    assert called == [tmp_path]
