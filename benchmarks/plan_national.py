@@ -59,15 +59,7 @@ import simulate_national as national
 
 from peakguard.domain.network import Carrier, Network, NodeKind
 from peakguard.domain.routing import derive_routing
-from peakguard.optimize import (
-    greedy,
-    highs,
-    loads,
-    problem,
-    stagger,
-    stagger_groups,
-    stagger_program,
-)
+from peakguard.optimize import greedy, highs, loads, problem, stagger, stagger_groups
 from peakguard.optimize.releases import (
     OrderRelease,
     StaggerParameters,
@@ -80,9 +72,8 @@ from peakguard.simulate.scenario import DemandSettings, Scenario, VolumeMultipli
 
 TARGET_SECONDS = 30.0
 PROGRAMS: dict[str, Formulation] = {"lp": "grouped", "full": "full"}
-"""Methods that run the program: ``lp`` as a planner would (alike outlets share load columns,
-the program grows its rows as its plan needs them); ``full`` the reference: one load column
-per origin and, from the start, every capacity row some plan could overload."""
+"""Methods that run the program: ``lp`` the grouped formulation (alike outlets share load
+columns), ``full`` the default with one load column per origin."""
 FIRST_DAY = date(2026, 11, 1)
 PEAK = ((9, 1.3), (10, 2.2), (11, 1.7), (12, 1.3))
 PICKUP_HOURS = (13, 19)
@@ -326,12 +317,9 @@ def _one_run(case_file: Path, method: str, settings: StaggerParameters) -> dict[
         case: Case = pickle.load(handle)
     clock = _instrument()
     started = time.perf_counter()
-    cpu_started = time.process_time()
     result: dict[str, Any] = {"method": method}
     try:
         compiled = problem.compile_problem(case.network, case.scenario)
-        if method == "full":
-            stagger.starting_rows = _every_row  # type: ignore[assignment]
         if method in PROGRAMS:
             plan = stagger.plan_pickups(
                 compiled, case.releases, parameters=settings, formulation=PROGRAMS[method]
@@ -342,7 +330,6 @@ def _one_run(case_file: Path, method: str, settings: StaggerParameters) -> dict[
         result["failed"] = f"HiGHS: {error}"
         plan = None
     result["total"] = time.perf_counter() - started
-    result["cpu"] = time.process_time() - cpu_started
     result["seconds"] = clock.seconds
     result["solves"] = clock.solves
     result["rss_mb"] = _peak_of(os.getpid())
@@ -358,12 +345,6 @@ def _one_run(case_file: Path, method: str, settings: StaggerParameters) -> dict[
         result["overloaded"] = sorted({(item.node, item.kind) for item in plan.shortfalls})
         result["objective"] = _objective(plan)
     return result
-
-
-def _every_row(model: loads.LoadModel, share: float) -> np.ndarray:
-    """The reference's rows: every capacity row some plan could load past its limit."""
-    most = stagger_program.most_load(model, stagger_program.release_parcels(model))
-    return np.asarray(most > model.row_limit - 1e-6, dtype=bool)
 
 
 def _objective(plan: PickupPlan) -> float:
@@ -473,7 +454,6 @@ PHASES = (
     "greedy loop",
     "plan read-out",
     "total",
-    "CPU (process time)",
 )
 
 
@@ -489,8 +469,6 @@ def _phases(run: dict[str, Any]) -> dict[str, float]:
     elif "statistics" in run:
         seconds["greedy loop"] = run["statistics"]["solve"] - seconds.get("plan read-out", 0.0)
     seconds["total"] = run["total"]
-    if "cpu" in run:
-        seconds["CPU (process time)"] = run["cpu"]
     return seconds
 
 
@@ -611,15 +589,14 @@ def _against_full(grouped: list[dict[str, Any]], full: list[dict[str, Any]]) -> 
     done_g = [run for run in grouped if "quality" in run]
     done_f = [run for run in full if "quality" in run]
     if not done_g or not done_f:
-        return ["", "Fast against full: not both finished."]
+        return ["", "Grouped against full: not both finished."]
     g, f = done_g[0], done_f[0]
     ratios = [a["total"] / b["total"] for a, b in zip(grouped, full, strict=False)]
     extra = sorted(set(map(tuple, g["overloaded"])) - set(map(tuple, f["overloaded"])))
     delay_g, delay_f = g["quality"]["delay_parcel_days"], f["quality"]["delay_parcel_days"]
     return [
         "",
-        "| fast (`lp`) against the full program (same case, same run) | fast | full "
-        "| fast ÷ full |",
+        "| grouped against full (same case, same run) | grouped | full | grouped ÷ full |",
         "| --- | ---: | ---: | ---: |",
         f"| total s (median) | {_median([r['total'] for r in grouped]):.1f} "
         f"| {_median([r['total'] for r in full]):.1f} | {_median(ratios):.3f} |",
@@ -632,16 +609,7 @@ def _against_full(grouped: list[dict[str, Any]], full: list[dict[str, Any]]) -> 
         f"| overflow, parcels | {g['quality']['overflow']:,.1f} "
         f"| {f['quality']['overflow']:,.1f} | |",
         f"| (node, kind) over a limit | {len(g['overloaded'])} | {len(f['overloaded'])} "
-        f"| {len(extra)} only in the fast plan |",
-        f"| CPU s (median; process time, HiGHS's threads included) "
-        f"| {_median([r.get('cpu', float('nan')) for r in grouped]):.1f} "
-        f"| {_median([r.get('cpu', float('nan')) for r in full]):.1f} | |",
-        "",
-        f"Delay within 1 % of the full program's: "
-        f"{'yes' if abs(delay_g - delay_f) <= 0.01 * max(delay_f, 1.0) else 'NO'}; "
-        f"nodes over a limit only in the fast plan: {len(extra)}"
-        + (f" ({', '.join(f'{n} {k}' for n, k in extra[:10])})" if extra else "")
-        + ".",
+        f"| {len(extra)} only in grouped |",
     ]
 
 

@@ -19,7 +19,7 @@ from datetime import date, datetime
 import numpy as np
 
 from peakguard.domain.network import Network, NodeKind
-from peakguard.optimize.highs import INFINITY, LinearProgram, Solver, SolverError
+from peakguard.optimize.highs import LinearProgram, Solver
 from peakguard.optimize.loads import (
     LoadBasis,
     LoadModel,
@@ -31,21 +31,14 @@ from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger_floor import pickup_floors
 from peakguard.optimize.stagger_groups import Formulation
-from peakguard.optimize.stagger_program import ProgramLayout, build_program, starting_rows
-from peakguard.simulate.plan import BoolArray, FloatArray, IntArray
+from peakguard.optimize.stagger_program import ProgramLayout, build_program
+from peakguard.simulate.plan import BoolArray, FloatArray
 from peakguard.simulate.scenario import Scenario
 
-MAX_ROUNDS = 12
-"""Solves at most: each adds the rows the previous plan went over that were not in the
-program (rows left out, storage hours unchecked)."""
-START_SHARE = 0.9
-"""The program starts with the rows loaded past this share of their limit unplanned."""
+MAX_ROUNDS = 4
+"""Solves at most: each adds the storage hours the previous plan went over unchecked."""
 OVERFLOW_TOLERANCE = 0.5
 """Parcels: overflow below half a parcel is rounding, not a shortfall."""
-PRIMAL_SIMPLEX = 4
-"""HiGHS's ``simplex_strategy`` for the primal simplex method."""
-DUAL_SIMPLEX = 1
-"""HiGHS's ``simplex_strategy`` for the dual simplex method."""
 FLOOR_SLACK = 0.5
 """Parcels: a quota within half a parcel of its floor is at the floor."""
 
@@ -193,58 +186,36 @@ def plan_pickups_on_basis(
     iterations = 0
     build_seconds = 0.0
     floors = pickup_floors(problem, basis, parameters)
-    model = build_load_model(
-        basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
-    )
-    rows_in = starting_rows(model, START_SHARE)
-    solver: Solver | None = None
-    added = [0, 0]  # rows and entries added to the solver since it was built
     for round_number in range(MAX_ROUNDS):
-        warm = None if solver is None else _resolve(solver)
-        if solver is None or warm is None:
-            program, layout = build_program(model, parameters, floors, rows_in)
-            build_seconds = time.perf_counter() - started - solve_seconds
-            solver, warm = _solve(program, layout, parameters)
-            added = [0, 0]
-        values, fits = warm.values, warm.fits
-        solve_seconds += warm.seconds
-        iterations += warm.iterations
-        quotas = values[layout.quota]
-        # Rows left out that the plan puts over their limit join the program; storage is
-        # in the model only at the checked hours: check every hour, and add the hours that
-        # are over (and the same hour on every day at that node) as rows.
-        over = _over(model, quotas) & ~rows_in
-        missed = _unchecked_violations(basis, model, quotas, extra)
-        if not over.any() and not missed.any():
+        model = build_load_model(
+            basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
+        )
+        program, layout = build_program(model, parameters, floors)
+        build_seconds = time.perf_counter() - started - solve_seconds
+        values, seconds, count = _solve(program, layout, model, parameters)
+        solve_seconds += seconds
+        iterations += count
+        # Storage is in the program only at the checked hours: check every hour, and add
+        # the hours that are over (and the same hour on every day at that node) as rows.
+        missed = _unchecked_violations(basis, model, values[layout.quota], extra)
+        if not missed.any():
             break
-        rows_in = rows_in | over
-        if missed.any():
+        if round_number == MAX_ROUNDS - 1:
+            # Out of rounds: report what is still over as shortfalls rather than hide it.
             extra |= missed
-            if round_number < MAX_ROUNDS - 1:
-                nodes, hours_of_day = np.nonzero(
-                    missed.reshape(missed.shape[0], -1, 24).any(axis=1)
-                )
-                days = np.arange(missed.shape[1] // 24)
-                extra[nodes[:, None], hours_of_day[:, None] + 24 * days] = True
-            previous = model
             model = build_load_model(
                 basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
             )
-            rows_in = _carried(previous, model, rows_in) | _over(model, quotas)
-            solver = None
-        elif fits:
-            # A plan fitted the rows so far: the new rows join the solved program as limits
-            # (no slack), and the dual simplex goes on from its optimal basis.
-            entries = _add_rows(solver, model, layout, np.flatnonzero(over))
-            added = [added[0] + int(over.sum()), added[1] + entries]
-        else:
-            solver = None
-        # Out of rounds: what is still over is reported as shortfalls, not hidden (the
-        # read-out takes every row of the model, in the program or not).
+            program, layout = build_program(model, parameters, floors)
+            values = _extend(values, layout)
+            break
+        extra |= missed
+        nodes, hours_of_day = np.nonzero(missed.reshape(missed.shape[0], -1, 24).any(axis=1))
+        extra[nodes[:, None], hours_of_day[:, None] + 24 * np.arange(missed.shape[1] // 24)] = True
     statistics = SolveStatistics(
-        rows=program.shape[0] + added[0],
+        rows=program.shape[0],
         columns=program.shape[1],
-        nonzeros=int(program.matrix.nnz) + added[1],
+        nonzeros=int(program.matrix.nnz),
         build_seconds=build_seconds,
         solve_seconds=solve_seconds,
         iterations=iterations,
@@ -252,102 +223,24 @@ def plan_pickups_on_basis(
     return _result(network, scenario, model, layout, values, parameters, statistics, floors)
 
 
-@dataclass(frozen=True)
-class _Solved:
-    values: FloatArray
-    fits: bool
-    """Phase 1 found a plan inside every row of the program."""
-    seconds: float
-    iterations: int
-
-
-def _add_rows(solver: Solver, model: LoadModel, layout: ProgramLayout, rows: IntArray) -> int:
-    """Add capacity ``rows`` to the solved program as limits (load ≤ limit − background);
-    the number of entries added."""
-    load_column = np.concatenate([layout.quota, layout.group])
-    chosen = np.flatnonzero(np.isin(model.entry_row, rows))
-    count = 0
-    for row in rows.tolist():
-        mine = chosen[model.entry_row[chosen] == row]
-        columns, inverse = np.unique(load_column[model.entry_quota[mine]], return_inverse=True)
-        values = np.asarray(
-            np.bincount(inverse.reshape(-1), weights=model.entry_value[mine]), dtype=np.float64
-        )
-        upper = float(model.row_limit[row] - model.row_background[row])
-        solver.add_row(-INFINITY, upper, columns.astype(np.int64), values)
-        count += len(columns)
-    return count
-
-
-def _resolve(solver: Solver) -> _Solved | None:
-    """The program with rows added, by the dual simplex from the last optimal basis (adding
-    rows keeps it dual feasible); None if the added rows cannot all be held (then both
-    phases are solved again with them, as rows with slack)."""
-    solver.use("simplex")
-    solver.highs.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
-    try:
-        solution = solver.solve()
-    except SolverError:
-        return None
-    return _Solved(solution.values, True, solution.seconds, solution.iterations)
-
-
-def _over(model: LoadModel, quotas: FloatArray) -> BoolArray:
-    """[capacity row] its load under ``quotas`` is over its limit."""
-    return np.asarray(model.row_loads(quotas) > model.row_limit + OVERFLOW_TOLERANCE, dtype=bool)
-
-
-def _carried(previous: LoadModel, model: LoadModel, rows_in: BoolArray) -> BoolArray:
-    """``rows_in`` of ``previous`` as rows of ``model``, which checks storage at more hours
-    (the same sorting rows first; storage rows keyed by node and hour)."""
-    hours = int(max(previous.row_start.max(initial=0), model.row_start.max(initial=0))) + 1
-
-    def keys(of: LoadModel) -> IntArray:
-        storage = of.row_kind == "storage"
-        return np.asarray(
-            np.where(storage, 1, 0) * (1 + of.row_node * hours + of.row_start)
-            - np.where(storage, 0, 1) * (1 + np.arange(len(of.row_node))),
-            dtype=np.int64,
-        )
-
-    return np.asarray(np.isin(keys(model), keys(previous)[rows_in]), dtype=bool)
-
-
 def _solve(
-    program: LinearProgram, layout: ProgramLayout, settings: StaggerParameters
-) -> tuple[Solver, _Solved]:
-    """Phase 1, least overflow (dual simplex); phase 2, least delay among the plans with that
-    overflow (primal simplex from phase 1's optimal basis: phase 2 changes only the costs
-    and adds limits phase 1's plan meets, so that basis stays feasible and the primal method
-    goes on from it; decision 0025).
-
-    When a plan fits, every row's overflow is held at zero (bounds, sparse). When none does,
-    the total is held, not each row's: the least overflow can often be split between rows in
-    more than one way, and holding phase 1's split would make the least delay depend on
-    which split the solver found (and on which rows were in the program)."""
+    program: LinearProgram, layout: ProgramLayout, model: LoadModel, settings: StaggerParameters
+) -> tuple[FloatArray, float, int]:
+    """Phase 1, least overflow (dual simplex); phase 2, least delay with each row's overflow
+    held at its phase-1 value (interior point)."""
     solver = Solver(program, time_limit_seconds=settings.time_limit_seconds)
     overflow_cost = np.zeros(program.shape[1])
     overflow_cost[layout.slack] = 1.0
     solver.set_cost(overflow_cost)
     first = solver.solve()
+    # Holding each row's overflow (a bound) rather than the total (a dense row, which the
+    # simplex handles badly) keeps the program sparse; see docs/explanation/staggering.md.
     allowed = first.values[layout.slack]
-    total = float(allowed.sum())
-    if total <= OVERFLOW_TOLERANCE:
-        solver.bound_columns(layout.slack, allowed + 1e-6 * np.maximum(allowed, 1.0) + 1e-3)
-    else:
-        room = 1e-9 * total + 1e-3 * min(len(allowed), 1_000)
-        solver.add_row(-INFINITY, total + room, layout.slack, np.ones(len(layout.slack)))
+    solver.bound_columns(layout.slack, allowed + 1e-6 * np.maximum(allowed, 1.0) + 1e-3)
     solver.set_cost(program.cost)
-    solver.use("simplex")
-    # Primal simplex (strategy 4): the adapter has no name for it (a request to its owner).
-    solver.highs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
+    solver.use("ipm")
     second = solver.solve()
-    return solver, _Solved(
-        second.values,
-        total <= OVERFLOW_TOLERANCE,
-        first.seconds + second.seconds,
-        first.iterations + second.iterations,
-    )
+    return second.values, first.seconds + second.seconds, first.iterations + second.iterations
 
 
 def _unchecked_violations(
@@ -362,6 +255,15 @@ def _unchecked_violations(
     rows_at[model.row_node[storage_rows], model.row_start[storage_rows]] = True
     over = load > limit_per_node[:, None] + OVERFLOW_TOLERANCE
     return np.asarray(over & basis.touched[:, None] & ~rows_at & ~checked, dtype=bool)
+
+
+def _extend(values: FloatArray, layout: ProgramLayout) -> FloatArray:
+    """A solution laid out for a program with more capacity rows: the pickup and quota
+    columns come first and keep their places; the rest is recomputed from them."""
+    kept = len(layout.pickup) + len(layout.quota) + len(layout.group)
+    extended = np.zeros(layout.worst_origin + 1)
+    extended[:kept] = values[:kept]
+    return extended
 
 
 def _result(

@@ -32,17 +32,18 @@ class ProgramLayout:
 
 
 def build_program(
-    model: LoadModel, settings: StaggerParameters, floors: FloatArray, rows_in: BoolArray
+    model: LoadModel, settings: StaggerParameters, floors: FloatArray
 ) -> tuple[LinearProgram, ProgramLayout]:
     """Columns: x (release, day) | q (origin, day) | Q (group, day) | s (capacity row) | Zc |
-    Zo; each q at least its floor. Of the capacity rows, only ``rows_in`` [capacity row] are
-    in the program (:func:`candidate_rows` says which can matter at all)."""
-    amounts = release_parcels(model)
-    layout = _layout(model, int(rows_in.sum()))
+    Zo; each q at least its floor. Capacity rows no plan can push over their limit are left
+    out (exact: their slack would be zero whatever the plan)."""
+    amounts = np.array([release.parcels for release in model.releases], dtype=float)
+    bindable = _bindable(model, amounts)
+    layout = _layout(model, int(bindable.sum()))
     columns = layout.worst_origin + 1
     delay = model.pickup_delay_days.astype(float)
     rows = _Rows()
-    _capacity_rows(rows, model, layout, rows_in)
+    _capacity_rows(rows, model, layout, bindable)
     _quota_rows(rows, model, layout)
     _group_rows(rows, model, layout)
     _release_rows(rows, model, layout, amounts)
@@ -74,59 +75,15 @@ def build_program(
     return program, layout
 
 
-def release_parcels(model: LoadModel) -> FloatArray:
-    """[release] its parcels."""
-    return np.array([release.parcels for release in model.releases], dtype=float)
-
-
-def starting_rows(model: LoadModel, share: float) -> BoolArray:
-    """[capacity row] the rows the program starts with: those loaded past ``share`` × their
-    limit when everything is picked up on its release day, and that some plan could load
-    past their limit (:func:`most_load`). The plan's own load decides the rest: a row it
-    puts over its limit is added and the program solved again, so a row left out is one
-    the optimum keeps inside its limit."""
-    unplanned = model.row_loads(model.unplanned_quotas())
-    near = np.flatnonzero(unplanned > share * model.row_limit)
-    rows = np.zeros(len(model.row_limit), dtype=bool)
-    most = most_load(model, release_parcels(model), near)
-    rows[near] = most > model.row_limit[near] - 1e-6
-    return rows
-
-
-def most_load(model: LoadModel, amounts: FloatArray, rows: IntArray | None = None) -> FloatArray:
-    """[row of ``rows``, every capacity row if None] an upper bound on the row's load over
-    every plan: the background plus, for every release, its parcels times the row's largest
-    entry over the days of its window. A release is picked up in full within its window, so
-    this is the most it can put on the row; the floors only narrow the plans. Without floors
-    it is the largest load itself (each release on its worst day).
-
-    A release's parcels load a row through its quota column and, if its origin is in a group,
-    the group's column (which load disjoint rows: the origin's own and the rest). Both are
-    numbered day after day, so a window is a run of consecutive load columns; releases with
-    the same first column and window length are summed first."""
-    chosen_rows = np.arange(len(model.row_limit)) if rows is None else rows
-    load = np.array(model.row_background[chosen_rows], dtype=np.float64)
-    if not len(model.pickup_release) or not len(chosen_rows):
-        return load
-    matrix = model.load_matrix()[chosen_rows].tocsc()
-    first = np.flatnonzero(np.r_[True, np.diff(model.pickup_release) != 0])
-    length = np.diff(np.r_[first, len(model.pickup_release)])
-    release = model.pickup_release[first]
-    quota = model.pickup_quota[first]
-    group = model.columns.group_quota[quota]
-    for start, chosen in ((quota, np.ones(len(quota), dtype=bool)), (group, group >= 0)):
-        keys = np.stack([start[chosen], length[chosen]], axis=1)
-        windows, inverse = np.unique(keys, axis=0, return_inverse=True)
-        weight = np.bincount(
-            inverse.reshape(-1), weights=amounts[release[chosen]], minlength=len(windows)
-        )
-        largest = None
-        for offset in range(int(windows[:, 1].max(initial=0))):
-            day = matrix[:, windows[:, 0] + np.minimum(offset, windows[:, 1] - 1)]
-            largest = day if largest is None else largest.maximum(day)
-        if largest is not None:
-            load += largest @ weight
-    return load
+def _bindable(model: LoadModel, amounts: FloatArray) -> BoolArray:
+    """[capacity row] some plan could load it past its limit: its background plus, from
+    every quota column, the most that column could carry (every release that may be picked
+    up that day, in full). A row nobody can overload needs no place in the program."""
+    most = np.bincount(
+        model.pickup_quota, weights=amounts[model.pickup_release], minlength=len(model.quota_origin)
+    )
+    reachable = model.row_loads(np.asarray(most, dtype=np.float64))
+    return np.asarray(reachable > model.row_limit - 1e-6, dtype=bool)
 
 
 def _layout(model: LoadModel, capacity_rows: int | None = None) -> ProgramLayout:

@@ -180,17 +180,17 @@ def _excess(case: Case, plan: PickupPlan) -> float:
 @given(case=alike_cases())
 def test_grouped_and_full_programs_agree_on_random_networks(case: Case) -> None:
     """On random trees where some outlets share their hub's shuttle, recounted on the full
-    program's load model: the same least overflow (to a parcel: rows over by less than half
-    a parcel are rounding), and where a plan fits, the same least objective (delay and
-    fairness). (While phase 2 held each row's overflow at phase 1's split, the two could
-    find least delays far apart where none fits — seen: 1,020 against 2,052 parcel-days,
-    12,795 parcels over in both; phase 2 now holds the total, and the hand-worked cases
-    compare the objectives there.)"""
+    program's load model: the same least overflow always, and where a plan fits, the same
+    least objective (delay and fairness). Where none fits, the least overflow can be split
+    between rows in more than one way, and phase 2 holds phase 1's split row by row: the two
+    programs may then find other least delays for the same overflow (seen: 1,020 against
+    2,052 parcel-days, with 12,795 parcels over in both). That is the two-phase method's
+    known limit (``test_least_delay_among_all_least_overflow_plans``), not the grouping's."""
     full, grouped = _both(case)
     scale = max(full.parcels, 1.0)
     room = 2e-3 * full.statistics.rows + 1e-5 * scale  # phase 2 may use 1e-3 more a row
     excess = _excess(case, full)
-    assert _excess(case, grouped) == pytest.approx(excess, abs=room + 1.0)
+    assert _excess(case, grouped) == pytest.approx(excess, abs=room)
     if excess <= room:
         assert _objective(grouped) == pytest.approx(_objective(full), rel=1e-5, abs=1e-4 * scale)
     assert sum(q.quota for q in grouped.quotas) == pytest.approx(full.parcels, rel=1e-6, abs=1e-3)
