@@ -73,12 +73,11 @@ def find_gridlocks(run: SimulationRun) -> list[Gridlock]:
     """The run's gridlocks, earliest first (none when nothing noticeable was refused for want of
     room)."""
     blocks = run.lane_blocks
-    at_gate = getattr(blocks, "at_gate", None)
     kept = blocks.parcels >= NOTICEABLE
     if not kept.all():
-        gate = None if at_gate is None else at_gate[kept]
+        gate = None if blocks.at_gate is None else blocks.at_gate[kept]
         blocks = LaneBlocks(blocks.hour[kept], blocks.lane[kept], blocks.parcels[kept], gate)
-        at_gate = gate
+    at_gate = blocks.at_gate
     if not len(blocks.lane):
         return []
     plan = run.plan
