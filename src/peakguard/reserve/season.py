@@ -262,7 +262,7 @@ def size_reserves(network: Network, scenario: Scenario, *, rounds: int = 6) -> R
         used += 1
         reserves = _as_reserves(sorting, storage, storage_from, scenario)
         # A round's run is read only for its reserves: let it go before the next is made.
-        current = without
+        del current
         current = simulate(network, with_reserves(scenario, list(reserves)))
     reserves = _as_reserves(sorting, storage, storage_from, scenario)
     return ReserveSizing(scenario, without, reserves, current, used)
