@@ -14,13 +14,14 @@ from typer.testing import CliRunner
 
 from peakguard.app import accounts
 from peakguard.app.context import open_store
+from peakguard.app.plan_schedules import get_schedule, list_schedules
 from peakguard.cli import app
 from peakguard.cli.demo import LABELS
 from peakguard.config import Settings
 from peakguard.formats.loading import load_network
 from peakguard.formats.network_document import parse_network
 from peakguard.i18n import render
-from peakguard.identity.model import LOCAL_ADMINISTRATOR
+from peakguard.identity.model import LOCAL_ADMINISTRATOR, Channel, Permission, Principal
 from peakguard.store.jobs import latest_finished_job
 from tests.conftest import DemoRun
 from tests.integration.test_demo_supply_run import assert_demo_supply
@@ -209,6 +210,40 @@ def test_demo_records_ya_an_s_static_control(demo_run: DemoRun) -> None:
     tracking, one quotation is breached, and the lapsed pass keeps its truck off the shuttles."""
     assert demo_run.exit_code == 0, demo_run.output
     assert_demo_supply(demo_run.output, demo_run.home)
+
+
+def test_demo_platform_reads_its_own_pickup_schedule(demo_run: DemoRun) -> None:
+    """The demo's assurance plan is recorded once, as Sichuan's provincial office's: the demo
+    platform's reader finds it, with rows of its own releases only (each picked up in full
+    within its window: its quotas add up to what it released) and its own customers' figures;
+    the office sees every origin's rows; the plan's folder holds platform_quotas.csv."""
+    assert demo_run.exit_code == 0, demo_run.output
+    assert (demo_run.out / "plan" / "platform_quotas.csv").stat().st_size > 1_000
+    store = open_store(Settings(home=demo_run.home))
+    try:
+        organisations = {
+            organisation.code: organisation
+            for organisation in accounts.list_organisations(store, LOCAL_ADMINISTRATOR)
+        }
+        platform, office = (
+            Principal(f"reader-{code}", organisations[code], plan_read, Channel.session)
+            for code, plan_read in (
+                ("demo-platform", frozenset({Permission.plan_read})),
+                ("spb-sc", frozenset({Permission.plan_read})),
+            )
+        )
+        listed = list_schedules(store, platform)
+        assert [s.platforms for s in listed] == [("demo-platform",)]
+        seen = get_schedule(store, platform, listed[0].job_id, demo_run.home)
+        whole = get_schedule(store, office, listed[0].job_id, demo_run.home)
+    finally:
+        store.engine.dispose()
+    assert seen.quotas and {q.platform for q in seen.quotas} == {"demo-platform"}
+    released = sum(q.released for q in seen.quotas)
+    assert sum(q.quota for q in seen.quotas) == pytest.approx(released, rel=1e-6)
+    assert [group["key"] for group in seen.customers_after] == ["demo-platform"]
+    assert {q.platform for q in whole.quotas} == {"demo-platform", ""}
+    assert {q.origin for q in seen.quotas} < {q.origin for q in whole.quotas}
 
 
 def assert_demo_seeds_the_web_application(output: str, home: Path) -> None:

@@ -38,6 +38,7 @@ from peakguard.bulletin.model import Bulletin
 from peakguard.bulletin.periods import day_period
 from peakguard.demo.desk_season import DemoDesk, season_days, season_figures
 from peakguard.demo.history import demo_history
+from peakguard.demo.platforms import with_demo_platform
 from peakguard.demo.season import double11_scenario
 from peakguard.demo.security_season import LapsePolicy, apply_lapses, lapse_policy
 from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
@@ -48,6 +49,7 @@ from peakguard.identity.model import Principal
 from peakguard.optimize.assurance import AssurancePlan, plan_assurance
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import releases_from_problem
+from peakguard.optimize.stagger_platforms import PlatformSchedule, platform_schedule
 from peakguard.reserve.season_plan import SeasonCapacity, plan_season_capacity
 from peakguard.simulate.events import expand_events
 from peakguard.simulate.run import SimulationResult, simulate
@@ -98,6 +100,9 @@ class DemoResult:
     """The season's security supervision as recorded (app/demo_security.py)."""
     supply: DemoSupply | None = None
     """Ya'an's static control and the supply guarantee as recorded (app/demo_supply.py)."""
+    platforms: PlatformSchedule | None = None
+    """The assurance plan's schedule for the demo's platform, and its customers' figures
+    before and with the plan (demo/platforms.py says which releases are the platform's)."""
 
 
 def demo_bulletin(
@@ -234,7 +239,10 @@ def _run_demo(store: Store, lake: Path, *, seed: int, actor: Principal, step: St
     logins += demo_accounts(store, actor, SUPPLY_ACCOUNTS)
     supply = record_demo_supply(store, lake, stored, scenario, seed=seed, actor=actor)
     step("plan")
-    assurance = plan_assurance(problem, releases_from_problem(problem))
+    releases = with_demo_platform(releases_from_problem(problem), seed=seed)
+    assurance = plan_assurance(problem, releases)
+    # The reserves change capacities, not demand: the problem's demand tags the compared runs.
+    platforms = platform_schedule(problem, assurance.plan, assurance.comparison)
     step("capacity")
     capacity = demo_season_capacity(stored, scenario, seed=seed)
     return DemoResult(
@@ -250,4 +258,5 @@ def _run_demo(store: Store, lake: Path, *, seed: int, actor: Principal, step: St
         desk,
         security,
         supply,
+        platforms,
     )

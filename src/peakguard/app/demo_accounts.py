@@ -129,7 +129,10 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "platform.operator",
         "电商平台 平台运营员",
         "platform_operator",
-        _("consumer notices only; no carrier's data"),
+        _(
+            "its own pickup schedule in the assurance plan (/app/plans/schedules); consumer "
+            "notices; no carrier's data"
+        ),
     ),
     DemoAccount(
         Organisation("demo-public", "公众（演示）", OrganisationKind.public),

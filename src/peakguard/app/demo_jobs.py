@@ -1,11 +1,15 @@
-"""The demo's season, kept as a finished simulation of the demo's regulators and carriers, so
-that their landing pages open on it.
+"""The demo's season and assurance plan, kept as finished jobs so that the web application
+opens on them.
 
-``peakguard demo`` simulates the season before any server runs; the web application shows an
-organisation its latest simulation (a city office its province's, a carrier's provincial
-company its headquarters'). The season is recorded as a succeeded simulation job of the State
-Post Bureau, Sichuan's provincial office and the ZTO and SF headquarters, each with its own
-copy of the run's files in its job folder, and the recording is in the audit trail.
+``peakguard demo`` simulates the season and plans its assurance before any server runs. The
+web application shows an organisation its latest simulation (a city office its province's, a
+carrier's provincial company its headquarters'): the season is recorded as a succeeded
+simulation job of the State Post Bureau, Sichuan's provincial office and the ZTO and SF
+headquarters, each with its own copy of the run's files in its job folder. A platform reads
+its pickup schedule from the finished staggering plans (app/plan_schedules.py): the assurance
+plan is recorded once, as a succeeded staggering job of Sichuan's provincial office (which
+supervises 错峰发货 in the province), so the demo platform sees it once. Every recording is in
+the audit trail.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from pathlib import Path
 from peakguard.app.access import require
 from peakguard.app.accounts import list_organisations
 from peakguard.app.audit import record
-from peakguard.app.jobs import SIMULATION, job_folder
+from peakguard.app.jobs import SIMULATION, STAGGER, job_folder
+from peakguard.app.plan_job import PLAN_REPORT, stagger_job_result
+from peakguard.app.plans import StaggerOutcome
 from peakguard.app.simulation_job import REPORT_FILE
 from peakguard.identity.model import Permission, Principal
 from peakguard.store.database import Store
@@ -31,6 +37,8 @@ from peakguard.store.recorded_jobs import record_finished_job
 SEASON_OWNERS = ("spb", "spb-sc", "zto", "sf")
 """The demo organisations the season is recorded for (the others see it through them)."""
 SEASON_FILES = ("node_hours.parquet", "summary.json", "warnings.json", "warnings.csv")
+PLAN_OWNER = "spb-sc"
+"""The demo organisation the assurance plan is recorded for."""
 
 
 def _place(source: Path, target: Path) -> None:
@@ -100,3 +108,56 @@ def record_demo_season(
         )
         recorded.append(job)
     return recorded
+
+
+def record_demo_plan(
+    store: Store,
+    home: Path,
+    outcome: StaggerOutcome,
+    plan_folder: Path,
+    plan_page: Path,
+    *,
+    network: str,
+    started_at: datetime,
+    actor: Principal,
+    owner: str = PLAN_OWNER,
+) -> JobRecord | None:
+    """Record the assurance plan ``outcome``, written to ``plan_folder`` (the files of
+    ``peakguard plan stagger``, platform_quotas.csv among them) with its page ``plan_page``,
+    as a succeeded staggering job of ``owner``; None when ``owner`` is not in the database."""
+    require(actor, Permission.admin_manage)
+    organisation = {o.code: o for o in list_organisations(store, actor)}.get(owner)
+    if organisation is None:
+        return None
+    job_id = uuid.uuid4().hex
+    folder = job_folder(home, job_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    placed = []
+    for source in sorted(path for path in plan_folder.iterdir() if path.is_file()):
+        _place(source, folder / source.name)
+        placed.append(folder / source.name)
+    _place(plan_page, folder / PLAN_REPORT)
+    job = record_finished_job(
+        store,
+        NewJob(
+            id=job_id,
+            kind=STAGGER,
+            organisation_id=organisation.id,
+            owner_user_id=None,
+            owner_label=actor.label(),
+            parameters={"network": network, "source": "peakguard demo"},
+        ),
+        result=stagger_job_result(outcome, [*placed, folder / PLAN_REPORT]),
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+        worker="peakguard demo",
+    )
+    record(
+        store,
+        actor,
+        "job.record",
+        "job",
+        job_id,
+        detail={"kind": STAGGER, "organisation": owner, "network": network},
+    )
+    return job

@@ -76,6 +76,7 @@ __all__ = [
     "prepare_stagger_job",
     "releases_upload",
     "settings_upload",
+    "stagger_job_result",
     "submit_reroute_job",
     "submit_stagger_job",
 ]
@@ -322,8 +323,15 @@ def perform_stagger_job(
     page = write_page(
         outcome.plan, outcome.comparison, folder / PLAN_REPORT, language=work.language
     )
-    document = stagger_document(outcome)
     report(1.0, DONE)
+    return stagger_job_result(outcome, [*written, page])
+
+
+def stagger_job_result(outcome: StaggerOutcome, files: list[Path]) -> dict[str, Any]:
+    """What a finished staggering job records (its page and the schedules read it): the
+    plan's summary, its hubs before and after, how many quotas and shortfalls, the platforms
+    with a schedule and their customers' figures, and the names of ``files``."""
+    document = stagger_document(outcome)
     return {
         "summary": document["summary"],
         "hubs": hub_rows(outcome.plan, outcome.comparison),
@@ -331,7 +339,7 @@ def perform_stagger_job(
         "shortfalls": len(document["shortfalls"]),
         "platforms": outcome.platforms.platforms if outcome.platforms else [],
         "platform_customers": _platform_customers(document["platforms"]),
-        "files": sorted(path.name for path in [*written, page]),
+        "files": sorted(path.name for path in files),
     }
 
 

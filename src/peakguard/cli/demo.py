@@ -14,7 +14,8 @@ from rich.text import Text
 
 from peakguard.app.demo import run_demo
 from peakguard.app.demo_accounts import DemoLogin
-from peakguard.app.demo_jobs import record_demo_season
+from peakguard.app.demo_jobs import record_demo_plan, record_demo_season
+from peakguard.app.plans import StaggerOutcome
 from peakguard.cli.console import (
     LOCAL,
     configure,
@@ -123,6 +124,19 @@ def demo_command(
                 settings().home.expanduser(),
                 out / "season",
                 files.season_report,
+                network=result.network.name,
+                started_at=started,
+                actor=LOCAL,
+            )
+            # The demo platform reads its pickup schedule from the recorded plan.
+            record_demo_plan(
+                store,
+                settings().home.expanduser(),
+                StaggerOutcome(
+                    result.assurance.plan, result.assurance.comparison, result.platforms
+                ),
+                out / "plan",
+                files.plan_report,
                 network=result.network.name,
                 started_at=started,
                 actor=LOCAL,

@@ -58,7 +58,11 @@ def write_demo(result: DemoResult, out_dir: Path, *, language: str) -> DemoFiles
     bulletin = write_bulletin(result.bulletin.bulletin, out_dir / "bulletin", language=language)
     assurance = result.assurance
     plan_outputs = write_plan(
-        assurance.plan, assurance.comparison, out_dir / "plan", language=language
+        assurance.plan,
+        assurance.comparison,
+        out_dir / "plan",
+        language=language,
+        platforms=result.platforms,
     )
     if assurance.reroute is not None:
         plan_outputs += write_reroute(assurance.reroute, None, out_dir / "plan" / "reroute")
