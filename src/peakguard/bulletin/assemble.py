@@ -260,26 +260,27 @@ class _Assembler:
             if lanes is not None
             else None
         )
-        # Each period's parcels, legs and handovers as of its own moment, stored once as
-        # temporary tables: every figure below reads them, and compiling the per-parcel pass
-        # into each of some twenty queries costs more than running it.
-        parts, legs, self.handovers_of = [], [], {}
-        for label, measured in self.measured.items():
-            if partials is None:
+        # Each period's parcels and handovers as of its own moment, stored once as temporary
+        # tables: every figure below reads them, and compiling the per-parcel pass into each
+        # of some twenty queries costs more than running it.
+        if partials is None:
+            parts, tables = [], {}
+            for label, measured in self.measured.items():
                 parcels = parcel_facts(events, measured)
-            else:  # the partials hold no event after the as-of: no cutoff filter is needed
-                parcels = partials.facts(measured, self.previous, period)
-            parcels = parcels.mutate(period=self._tag(parcels.acceptance_day))
-            parts.append(self._store(parcels.filter(parcels.period == label)))
-            if partials is None:
-                legs.append(parcel_legs(events, parts[-1], measured))
-                table = handovers(events, measured, lane_table)
-            else:
-                legs.append(partials.legs(parts[-1]))
-                table = partials.handovers(measured, lane_table, period, self.previous)
-            self.handovers_of[label] = self._store(table.mutate(period=self._tag(table.day)))
-        self.parcels = self._store(parts[0].union(parts[1]))
-        self.legs = self._store(legs[0].union(legs[1]))
+                parcels = parcels.mutate(period=self._tag(parcels.acceptance_day))
+                parts.append(self._store(parcels.filter(parcels.period == label)))
+                tables[label] = handovers(events, measured, lane_table)
+            self.parcels = self._store(parts[0].union(parts[1]))
+        else:  # the partials hold no event after the as-of: no cutoff filter is needed
+            periods = {CURRENT: period, PREVIOUS: self.previous}
+            self.parcels = self._store(partials.both_facts(self.measured, periods))
+            tables = partials.both_handovers(self.measured, periods, lane_table, self.parcels)
+        # The legs are read from the parcel facts alone (both paths' rule): a projection.
+        self.legs = parcel_legs(events, self.parcels, self.measured[CURRENT])
+        self.handovers_of = {
+            label: self._store(table.mutate(period=self._tag(table.day)))
+            for label, table in tables.items()
+        }
         self.handovers = self.handovers_of[CURRENT]
 
     def _store(self, expression: ir.Table) -> ir.Table:

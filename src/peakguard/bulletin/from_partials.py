@@ -13,6 +13,7 @@ for the bulletin's earliest as-of (:func:`~peakguard.analytics.partials_lake.usa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,12 +23,12 @@ from uuid import uuid4
 import ibis
 import ibis.expr.types as ir
 
-from peakguard.analytics.parcels import SECONDS_PER_HOUR
+from peakguard.analytics.delivery import LEG_INPUTS, rate_inputs
+from peakguard.analytics.parcels import EXCEPTION_COLUMNS, SECONDS_PER_HOUR
 from peakguard.analytics.partial_figures import (
     accept_events,
     facts_from_partials,
     handovers_from_departures,
-    legs_from_facts,
     node_dwell_from_counts,
     node_hours_from_counts,
 )
@@ -65,52 +66,92 @@ class PartialSource:
         )
         return cls(backend, tables, nodes, hours)
 
-    def facts(self, measured: KpiSettings, first: Period, last: Period) -> ir.Table:
-        """Parcel facts as of ``measured.cutoff`` of the parcels accepted from the start of
-        ``first`` to the end of ``last``."""
-        return facts_from_partials(self._accepted(first, last), measured)
+    def facts(self, measured: KpiSettings, period: Period) -> ir.Table:
+        """Parcel facts as of ``measured.cutoff`` of the parcels accepted in ``period``: only
+        that period's rows are read (the files are sorted by acceptance, so the other row
+        groups are skipped) and nothing is stored on the way."""
+        return facts_from_partials(self._accepted(period, period), measured)
+
+    def both_facts(
+        self, measured: Mapping[str, KpiSettings], periods: Mapping[str, Period]
+    ) -> ir.Table:
+        """The parcel facts of each labelled period as of its own moment (``measured`` by the
+        same labels), with its label as ``period`` and only the columns a bulletin's figures
+        read (:func:`figure_columns`): one statement over both periods' rows."""
+        parts = [
+            self.facts(measured[label], period).mutate(period=ibis.literal(label))
+            for label, period in periods.items()
+        ]
+        both = ibis.union(*parts, distinct=False)
+        return both.select(*figure_columns(next(iter(measured.values()))))
+
+    def both_handovers(
+        self,
+        measured: Mapping[str, KpiSettings],
+        periods: Mapping[str, Period],
+        lanes: ir.Table | None,
+        accepted: ir.Table,
+    ) -> dict[str, ir.Table]:
+        """:meth:`handovers` as of each labelled moment: the first period's in full, the
+        second's of its own parcels only (they feed only its parcels' information loss)."""
+        (label, period), (_, previous) = periods.items()
+        return {
+            name: self.handovers(
+                settings,
+                lanes,
+                (period, previous),
+                accepted,
+                of_parcels=None if name == label else previous,
+            )
+            for name, settings in measured.items()
+        }
 
     def _accepted(self, first: Period, last: Period) -> ir.Table:
         """The parcel rows accepted from the start of ``first`` to the end of ``last``."""
-        key = ("parcels", first.start, last.end)
-        if key not in self.stored:
-            parcels = self.tables["parcels"]
-            parcels = parcels.filter(
-                (parcels.accepted_at >= ibis.literal(first.start))
-                & (parcels.accepted_at < ibis.literal(last.end))
-            )
-            unread = {"bucket", "hub_screened_first_at", "hub_screened_last_at"}
-            self.stored[key] = self._store(
-                parcels.select(*(name for name in parcels.columns if name not in unread))
-            )
-        return self.stored[key]
+        parcels = self.tables["parcels"]
+        parcels = parcels.filter(
+            (parcels.accepted_at >= ibis.literal(first.start))
+            & (parcels.accepted_at < ibis.literal(last.end))
+        )
+        unread = {"bucket", "hub_screened_first_at", "hub_screened_last_at"}
+        return parcels.select(*(name for name in parcels.columns if name not in unread))
 
     def _store(self, expression: ir.Table) -> ir.Table:
         name = f"partials_{uuid4().hex}"
         self.backend.raw_sql(f'CREATE TEMP TABLE "{name}" AS {self.backend.compile(expression)}')
         return self.backend.table(name)
 
-    @staticmethod
-    def legs(facts: ir.Table) -> ir.Table:
-        return legs_from_facts(facts)
-
     def handovers(
-        self, measured: KpiSettings, lanes: ir.Table | None, period: Period, previous: Period
+        self,
+        measured: KpiSettings,
+        lanes: ir.Table | None,
+        periods: tuple[Period, Period],
+        accepted: ir.Table,
+        *,
+        of_parcels: Period | None = None,
     ) -> ir.Table:
-        """The handovers of the departures in ``period`` and of the parcels accepted in
-        ``previous`` or ``period`` (all the bulletin reads), as of ``measured.cutoff``.
+        """The handovers of the departures in the first of ``periods`` and of the parcels
+        accepted in either (all the bulletin reads), as of ``measured.cutoff``; with
+        ``of_parcels``, only those of the parcels accepted in that period. ``accepted``: the
+        parcel facts of both periods (stored by the bulletin).
 
         Only the departures from the earliest of them on are read: the period's start, or
         the earliest first departure of those parcels (every departure of a parcel is at or
-        after its first) — a range on the files' sort column, which DuckDB prunes by."""
-        return handovers_from_departures(self._departures(period, previous), measured, lanes)
+        after its first) — a range on the files' sort column, which DuckDB prunes by. They
+        are read once for both of a bulletin's moments."""
+        rows = self._departures(*periods, accepted)
+        if of_parcels is not None:
+            rows = rows.filter(
+                (rows.accepted_at >= ibis.literal(of_parcels.start))
+                & (rows.accepted_at < ibis.literal(of_parcels.end))
+            )
+        return handovers_from_departures(rows, measured, lanes)
 
-    def _departures(self, period: Period, previous: Period) -> ir.Table:
+    def _departures(self, period: Period, previous: Period, accepted: ir.Table) -> ir.Table:
         key = ("departures", previous.start, period.end)
         if key in self.stored:
             return self.stored[key]
         rows = self.tables["departures"]
-        accepted = self._accepted(previous, period)
         earliest = (
             self.backend.to_pyarrow(accepted.aggregate(earliest=accepted.first_departed_at.min()))
             .column("earliest")[0]
@@ -130,7 +171,10 @@ class PartialSource:
                 )
             )
         )
-        self.stored[key] = self._store(rows)
+        read = ("waybill", "carrier", "node_id", "next_node_id", "departed_at", "accepted_at")
+        self.stored[key] = self._store(
+            rows.select(*read, "next_first_arrived_at", "next_last_arrived_at")
+        )
         return self.stored[key]
 
     def node_hours(self, measured: KpiSettings, period: Period) -> ir.Table:
@@ -145,20 +189,18 @@ class PartialSource:
         return node_dwell_from_counts(counts, ("node_id", "day"))
 
     def accepts(self, period: Period) -> ir.Table:
-        """The accepts made in the period as scan events (with their hub screening), read
-        once for the figures by carrier and overall."""
+        """The accepts made in the period as scan events (with their hub screening): the rows
+        read from the files once (one scan, only the columns read) and kept; the events made
+        of them for each figure (three parts over the kept rows, by carrier and overall)."""
         key = ("accepts", period.start, period.end)
         if key not in self.stored:
             accepts = self.tables["accepts"]
-            self.stored[key] = self._store(
-                accept_events(
-                    accepts.filter(
-                        (accepts.time >= ibis.literal(period.start))
-                        & (accepts.time < ibis.literal(period.end))
-                    )
-                )
+            accepts = accepts.filter(
+                (accepts.time >= ibis.literal(period.start))
+                & (accepts.time < ibis.literal(period.end))
             )
-        return self.stored[key]
+            self.stored[key] = self._store(accepts.drop("bucket"))
+        return accept_events(self.stored[key])
 
     def owners(self) -> ir.Table:
         return self.nodes
@@ -167,3 +209,24 @@ class PartialSource:
 def earliest_as_of(as_of: datetime, previous_as_of: datetime) -> datetime:
     """The earlier of the two moments a bulletin measures at."""
     return min(as_of, previous_as_of)
+
+
+def figure_columns(settings: KpiSettings) -> tuple[str, ...]:
+    """The parcel facts' columns a bulletin's figures read (grouping, rates, legs,
+    exceptions, information loss): the stored facts need hold no other."""
+    columns = (
+        "waybill",
+        "carrier",
+        "period",
+        "acceptance_day",
+        "origin_province",
+        "origin_city",
+        "destination_city",
+        "trail_stopped",
+        "on_time",
+        "due_on_time",
+        *EXCEPTION_COLUMNS,
+        *LEG_INPUTS,
+        *rate_inputs(settings),
+    )
+    return tuple(dict.fromkeys(columns))
