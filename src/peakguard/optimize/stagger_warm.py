@@ -83,7 +83,12 @@ def mapped_onto(
     before = len(vertex.capacity_keys)
     capacity = len(layout.capacity_row)
     other_rows = len(vertex.rows) - before
-    if fixed != vertex.fixed_columns or other_rows != shape[0] - capacity:
+    other_columns = len(vertex.columns) - vertex.fixed_columns - before
+    if (fixed, other_rows, other_columns) != (
+        vertex.fixed_columns,
+        shape[0] - capacity,
+        shape[1] - fixed - capacity,
+    ):
         return None
     keys = row_keys(model, layout.capacity_row)
     order = np.argsort(vertex.capacity_keys, kind="stable")
