@@ -149,7 +149,16 @@ def plan_stage(record: Path) -> None:
     stages = Stages()
     _wrap_everywhere(engine.simulate_plan, stages.timed("engine", engine.simulate_plan))
     _wrap_everywhere(plan_module.compile_plan, stages.timed("compile", plan_module.compile_plan))
-    highs.Solver.solve = stages.timed("lp", highs.Solver.solve)  # type: ignore[method-assign]
+    solves: list[tuple[float, int, int]] = []
+    solve = highs.Solver.solve
+
+    def logged(solver: highs.Solver) -> highs.Solution:
+        started = time.process_time()
+        solution = solve(solver)
+        solves.append((time.process_time() - started, solution.iterations, solver.columns))
+        return solution
+
+    highs.Solver.solve = stages.timed("lp", logged)  # type: ignore[method-assign]
     with threadpool_limits(limits=1, user_api="blas"):
         problem = compile_problem(
             build_sichuan_network(DemoParameters(seed=2016)), double11_scenario()
@@ -169,6 +178,10 @@ def plan_stage(record: Path) -> None:
         "new_overflow_nodes": len(result.comparison.new_overflow_nodes),
         "plan_overflow": round(result.plan.overflow, 3),
         "delay_parcel_days": round(result.plan.delay_parcel_days, 3),
+        "lp_cpu": round(sum(seconds for seconds, _, _ in solves), 2),
+        "solves": [
+            [round(seconds, 2), iterations, columns] for seconds, iterations, columns in solves
+        ],
     }
     print(json.dumps(figures))
     with record.open("a", encoding="utf-8") as handle:
