@@ -10,6 +10,12 @@ simulator's kernel compiled beforehand, as ``scripts/bootstrap.sh`` does)::
 (several GB: under the shared lock on a shared machine). It writes ``timing.json`` and prints
 a Markdown table. Peak memory is the process's high-water mark when each stage ends, so a
 stage's own peak is the first stage whose figure is that high. Not part of the test suite.
+
+The plan stage alone (the demo's network, season and releases, then ``plan_assurance`` exactly
+as ``run_demo`` calls it, no store), appending one JSON line of CPU seconds, solves, peak
+memory and the plan's figures to ``plan.jsonl``; run it on two trees alternately to compare::
+
+    PYTHONPATH=src .venv/bin/python -m benchmarks.demo_stages plan plan.jsonl
 """
 
 from __future__ import annotations
@@ -130,6 +136,58 @@ def main(out: Path, timing: Path) -> None:
         print(table(result), file=sys.stderr)
 
 
+def plan_stage(record: Path) -> None:
+    """Time the demo's plan stage alone and append its figures to ``record``."""
+    from threadpoolctl import threadpool_limits
+
+    from peakguard.demo.season import double11_scenario
+    from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
+    from peakguard.optimize.assurance import plan_assurance
+    from peakguard.optimize.problem import compile_problem
+    from peakguard.optimize.releases import releases_from_problem
+
+    stages = Stages()
+    _wrap_everywhere(engine.simulate_plan, stages.timed("engine", engine.simulate_plan))
+    _wrap_everywhere(plan_module.compile_plan, stages.timed("compile", plan_module.compile_plan))
+    solves: list[tuple[float, int, int]] = []
+    solve = highs.Solver.solve
+
+    def logged(solver: highs.Solver) -> highs.Solution:
+        started = time.process_time()
+        solution = solve(solver)
+        solves.append((time.process_time() - started, solution.iterations, solver.columns))
+        return solution
+
+    highs.Solver.solve = stages.timed("lp", logged)  # type: ignore[method-assign]
+    with threadpool_limits(limits=1, user_api="blas"):
+        problem = compile_problem(
+            build_sichuan_network(DemoParameters(seed=2016)), double11_scenario()
+        )
+        stages.mark("plan")
+        result = plan_assurance(problem, releases_from_problem(problem))
+        stages.mark("end")
+    (row,) = stages.rows()
+    figures = {
+        "src": str(Path(demo_app.__file__).parents[2]),
+        **row,
+        "checks": result.checks,
+        "confirmed": result.confirmed,
+        "reserves": len(result.reserves),
+        "planned_hubs_overflowing": result.comparison.planned.hubs_overflowing,
+        "unplanned_hubs_overflowing": result.comparison.unplanned.hubs_overflowing,
+        "new_overflow_nodes": len(result.comparison.new_overflow_nodes),
+        "plan_overflow": round(result.plan.overflow, 3),
+        "delay_parcel_days": round(result.plan.delay_parcel_days, 3),
+        "lp_cpu": round(sum(seconds for seconds, _, _ in solves), 2),
+        "solves": [
+            [round(seconds, 2), iterations, columns] for seconds, iterations, columns in solves
+        ],
+    }
+    print(json.dumps(figures))
+    with record.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(figures) + "\n")
+
+
 def table(result: dict[str, Any]) -> str:
     """The stages as a Markdown table."""
     lines = [
@@ -151,4 +209,7 @@ def table(result: dict[str, Any]) -> str:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    if sys.argv[1] == "plan":
+        plan_stage(Path(sys.argv[2]))
+    else:
+        main(Path(sys.argv[1]), Path(sys.argv[2]))

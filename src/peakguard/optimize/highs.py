@@ -16,7 +16,13 @@ import numpy.typing as npt
 from scipy.sparse import csc_array
 
 FloatArray = npt.NDArray[np.float64]
+StatusArray = npt.NDArray[np.int8]
+"""HiGHS's basis statuses as codes: 0 at lower bound, 1 basic, 2 at upper, 3 zero, 4 nonbasic."""
 INFINITY = highspy.kHighsInf
+AT_LOWER = 0
+BASIC = 1
+_STATUS = [highspy.HighsBasisStatus(code) for code in range(5)]
+_SIMPLEX_STRATEGY = {"dual": 1, "primal": 4}
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,28 @@ class Solver:
         """``simplex`` or ``ipm`` (interior point, then crossover to a vertex)."""
         self.highs.setOptionValue("solver", method)
 
+    def use_simplex(self, variant: str) -> None:
+        """The ``dual`` or the ``primal`` simplex for the next solve: the primal one goes on
+        from a basis that stays feasible when only the costs change (a second phase)."""
+        self.highs.setOptionValue("solver", "simplex")
+        self.highs.setOptionValue("simplex_strategy", _SIMPLEX_STRATEGY[variant])
+
+    def basis(self) -> tuple[StatusArray, StatusArray]:
+        """The last solve's basis: each column's and each row's status."""
+        basis = self.highs.getBasis()
+        return _codes(basis.col_status), _codes(basis.row_status)
+
+    def start_from(self, columns: StatusArray, rows: StatusArray) -> bool:
+        """Start the next solve from a basis (statuses as :meth:`basis` gives them) that may
+        be another program's, mapped onto this one: HiGHS completes or repairs it (an "alien"
+        basis) and skips presolve. False if HiGHS refused it (the solve then starts cold)."""
+        basis = highspy.HighsBasis()
+        basis.col_status = [_STATUS[code] for code in columns.tolist()]
+        basis.row_status = [_STATUS[code] for code in rows.tolist()]
+        basis.alien = True
+        basis.valid = True
+        return bool(self.highs.setBasis(basis) == highspy.HighsStatus.kOk)
+
     def bound_columns(self, columns: npt.NDArray[np.int64], upper: FloatArray) -> None:
         self.highs.changeColsBounds(
             len(columns), columns.astype(np.int32), np.zeros(len(columns)), upper.astype(np.float64)
@@ -114,3 +142,7 @@ class Solver:
     def set_cost(self, cost: FloatArray) -> None:
         indices = np.arange(self.columns, dtype=np.int32)
         self.highs.changeColsCost(self.columns, indices, cost.astype(np.float64))
+
+
+def _codes(statuses: list[highspy.HighsBasisStatus]) -> StatusArray:
+    return np.fromiter((int(status) for status in statuses), dtype=np.int8, count=len(statuses))

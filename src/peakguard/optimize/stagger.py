@@ -32,6 +32,7 @@ from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger_floor import pickup_floors
 from peakguard.optimize.stagger_groups import Formulation
 from peakguard.optimize.stagger_program import ProgramLayout, build_program
+from peakguard.optimize.stagger_warm import PlanningMemory, mapped_onto, vertex_of
 from peakguard.simulate.plan import BoolArray, FloatArray
 from peakguard.simulate.scenario import Scenario
 
@@ -174,14 +175,21 @@ def plan_pickups_on_basis(
     parameters: StaggerParameters,
     storage_factor: FloatArray | None = None,
     started: float | None = None,
+    memory: PlanningMemory | None = None,
 ) -> PickupPlan:
     """:func:`plan_pickups` on releases already compiled (by :func:`load_basis`, with the same
     ``parameters``), for a caller that plans them again and again under other capacities:
     ``problem`` may be the basis's own or one :meth:`PlanningProblem.with_scenario` made from
-    it. ``started`` is when the build began (for the statistics), now if not given."""
+    it. ``started`` is when the build began (for the statistics), now if not given.
+    ``memory``, passed to every plan on the basis, carries the storage hours found over and
+    phase 1's basis from one plan to the next (:mod:`.stagger_warm`): the same optimum,
+    found with fewer and warm solves."""
     network, scenario = problem.network, problem.scenario
     started = time.perf_counter() if started is None else started
+    memory = PlanningMemory() if memory is None else memory
     extra = np.zeros(basis.background_backlog.shape, dtype=bool)
+    if memory.checked is not None and memory.checked.shape == extra.shape:
+        extra |= memory.checked
     solve_seconds = 0.0
     iterations = 0
     build_seconds = 0.0
@@ -192,7 +200,7 @@ def plan_pickups_on_basis(
         )
         program, layout = build_program(model, parameters, floors)
         build_seconds = time.perf_counter() - started - solve_seconds
-        values, seconds, count = _solve(program, layout, model, parameters)
+        values, seconds, count = _solve(program, layout, model, parameters, memory)
         solve_seconds += seconds
         iterations += count
         # Storage is in the program only at the checked hours: check every hour, and add
@@ -212,6 +220,7 @@ def plan_pickups_on_basis(
         extra |= missed
         nodes, hours_of_day = np.nonzero(missed.reshape(missed.shape[0], -1, 24).any(axis=1))
         extra[nodes[:, None], hours_of_day[:, None] + 24 * np.arange(missed.shape[1] // 24)] = True
+    memory.checked = extra
     statistics = SolveStatistics(
         rows=program.shape[0],
         columns=program.shape[1],
@@ -224,21 +233,34 @@ def plan_pickups_on_basis(
 
 
 def _solve(
-    program: LinearProgram, layout: ProgramLayout, model: LoadModel, settings: StaggerParameters
+    program: LinearProgram,
+    layout: ProgramLayout,
+    model: LoadModel,
+    settings: StaggerParameters,
+    memory: PlanningMemory,
 ) -> tuple[FloatArray, float, int]:
-    """Phase 1, least overflow (dual simplex); phase 2, least delay with each row's overflow
-    held at its phase-1 value (interior point)."""
+    """Phase 1, least overflow (dual simplex, from the last plan's phase 1 basis where
+    ``memory`` holds one); phase 2, least delay with each row's overflow held at its phase-1
+    value (primal simplex on from phase 1's optimal basis, which stays feasible: only the
+    costs change and the overflow bounds hold it)."""
     solver = Solver(program, time_limit_seconds=settings.time_limit_seconds)
     overflow_cost = np.zeros(program.shape[1])
     overflow_cost[layout.slack] = 1.0
     solver.set_cost(overflow_cost)
+    start = (
+        None if memory.vertex is None else mapped_onto(memory.vertex, model, layout, program.shape)
+    )
+    if start is not None:
+        solver.start_from(*start)
+    solver.use_simplex("dual")
     first = solver.solve()
+    memory.vertex = vertex_of(*solver.basis(), model, layout)
     # Holding each row's overflow (a bound) rather than the total (a dense row, which the
     # simplex handles badly) keeps the program sparse; see docs/explanation/staggering.md.
     allowed = first.values[layout.slack]
     solver.bound_columns(layout.slack, allowed + 1e-6 * np.maximum(allowed, 1.0) + 1e-3)
     solver.set_cost(program.cost)
-    solver.use("ipm")
+    solver.use_simplex("primal")
     second = solver.solve()
     return second.values, first.seconds + second.seconds, first.iterations + second.iterations
 

@@ -8,7 +8,7 @@ docs/explanation/staggering.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.sparse import coo_array, csc_array
@@ -29,6 +29,9 @@ class ProgramLayout:
     worst_origin: int
     group: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """Columns Q (group, day): the sum of the group's quotas that day."""
+    capacity_row: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """[program capacity row] the model's row it holds (the program's first rows; the rows
+    no plan can overload are left out)."""
 
 
 def build_program(
@@ -39,7 +42,7 @@ def build_program(
     out (exact: their slack would be zero whatever the plan)."""
     amounts = np.array([release.parcels for release in model.releases], dtype=float)
     bindable = _bindable(model, amounts)
-    layout = _layout(model, int(bindable.sum()))
+    layout = replace(_layout(model, int(bindable.sum())), capacity_row=np.flatnonzero(bindable))
     columns = layout.worst_origin + 1
     delay = model.pickup_delay_days.astype(float)
     rows = _Rows()
