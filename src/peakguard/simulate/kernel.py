@@ -53,9 +53,17 @@ class KernelPlan(NamedTuple):
     """[hour + 1] where each hour's departures start in ``departure_lane``."""
     departure_lane: Any
     departure_capacity: Any
-    intake_order: Any
-    """Cohorts in the order they are accepted; hour h's are from ``intake_starts[h]``."""
+    intake_item: Any
+    """Cohorts, and bundles (``cohorts`` + b), in the order they are taken on; hour h's from
+    ``intake_starts[h]`` (:mod:`peakguard.simulate.kernel_bundles`)."""
+    intake_node: Any
+    intake_parcels: Any
     intake_starts: Any
+    cohorts: int
+    bundle_starts: Any
+    bundle_members: Any
+    bundle_parcels: Any
+    bundle_lane: Any
     cohort_route: Any
     route_lanes: Any
     last_hop: Any
@@ -166,15 +174,13 @@ def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pool
             )
         drop_head(batches, heads, tails, hour, counters)
     pools = _gate(plan, state, pools, hour, first)
-    first_cohort, end = plan.intake_starts[hour], plan.intake_starts[hour + 1]
-    pools = reserve_staged(pools, counters, end - first_cohort)
+    first_item, end = plan.intake_starts[hour], plan.intake_starts[hour + 1]
+    pools = reserve_staged(pools, counters, end - first_item)
     staged, staged_parcels = pools[4], pools[5]
-    order, origin, cohort_parcels = plan.intake_order, plan.cohort_origin, plan.cohort_parcels
-    for index in range(first_cohort, end):
-        cohort = order[index]
-        node = origin[cohort]
-        amount = cohort_parcels[cohort]
-        put_staged(staged, staged_parcels, counters, cohort, 0, hour, NONE, node, amount)
+    items, origin, amounts = plan.intake_item, plan.intake_node, plan.intake_parcels
+    for index in range(first_item, end):
+        node, amount = origin[index], amounts[index]
+        put_staged(staged, staged_parcels, counters, items[index], 0, hour, NONE, node, amount)
     queue_total, arrived = state.queue_total, state.arrived
     for row in range(first, counters[STAGED]):
         node = staged[row, GROUP]
@@ -433,20 +439,30 @@ def _route_sorted(
     row: Any,
 ) -> Pools:  # fmt: skip
     """Deliver the staged fractions at their destination (into the per-cohort totals); group
-    the others by the next lane on their route."""
+    the others by the next lane on their route (a bundle's at its origin: its first lane;
+    past it, its cohorts' own, once :func:`_expand_bundles` has split it)."""
     counters = state.counters
     traced = pools[0].shape[1] > ARRIVED
+    pools = _expand_bundles(plan, pools, counters, first)
     end = counters[STAGED]
     if traced:
         pools = reserve_records(pools, counters, end - first)
     staged, staged_parcels, records, record_parcels = pools[4], pools[5], pools[6], pools[7]
     route_of, last_hop, route_lanes = plan.cohort_route, plan.last_hop, plan.route_lanes
-    born, limit = plan.cohort_hour, plan.cohort_time_limit
+    born, limit, cohorts = plan.cohort_hour, plan.cohort_time_limit, plan.cohorts
     delivered, delivered_hours, on_time = state.delivered, state.delivered_hours, state.on_time
     lane_buffer_total, buffer_total = state.lane_buffer_total, state.buffer_total
     for index in range(first, end):
         cohort, hop = staged[index, COHORT], staged[index, HOP]
+        if staged[index, GROUP] == NONE:
+            continue  # a bundle split into its cohorts
         amount = staged_parcels[index]
+        if cohort >= cohorts:
+            lane = plan.bundle_lane[cohort - cohorts]
+            staged[index, GROUP] = lane
+            lane_buffer_total[lane] += amount
+            buffer_total[node] += amount
+            continue
         route = route_of[cohort]
         if hop >= last_hop[route]:
             age = hour + 1 - born[cohort]
@@ -466,4 +482,36 @@ def _route_sorted(
             staged[index, SORTED] = hour
             lane_buffer_total[lane] += amount
             buffer_total[node] += amount
+    return pools
+
+
+@njit(cache=True)
+def _expand_bundles(plan: KernelPlan, pools: Pools, counters: Any, first: int) -> Pools:
+    """Split every staged bundle past its origin (at the hub its first lane leads to) into its
+    cohorts, each staged with its share of the bundle's parcels at the bundle's hop; the
+    bundle's own row is dropped (group ``NONE``)."""
+    cohorts, starts = plan.cohorts, plan.bundle_starts
+    end = counters[STAGED]
+    extra = 0
+    staged = pools[4]
+    for index in range(first, end):
+        item = staged[index, COHORT]
+        if item >= cohorts and staged[index, HOP] >= 1:
+            extra += starts[item - cohorts + 1] - starts[item - cohorts]
+    if extra == 0:
+        return pools
+    pools = reserve_staged(pools, counters, extra)
+    staged, staged_parcels = pools[4], pools[5]
+    members, parcels, totals = plan.bundle_members, plan.cohort_parcels, plan.bundle_parcels
+    for index in range(first, end):
+        item, hop = staged[index, COHORT], staged[index, HOP]
+        if item < cohorts or hop < 1:
+            continue
+        bundle = item - cohorts
+        share = staged_parcels[index] / totals[bundle]
+        for member in range(starts[bundle], starts[bundle + 1]):
+            cohort = members[member]
+            part = parcels[cohort] * share
+            put_staged(staged, staged_parcels, counters, cohort, hop, NONE, NONE, 0, part)
+        staged[index, GROUP] = NONE
     return pools
