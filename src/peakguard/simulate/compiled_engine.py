@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from peakguard.simulate.blocking import ring_size
 from peakguard.simulate.kernel import KernelPlan, KernelState, run_hours
+from peakguard.simulate.kernel_bundles import Intake, build_intake
 from peakguard.simulate.kernel_pools import BLOCKS, COUNTERS, FREE, NONE, TRACED, Pools, new_pools
 from peakguard.simulate.kernel_state import capture, load_fractions, trace_of
 from peakguard.simulate.plan import IntArray, SimulationPlan, StoragePolicy
@@ -56,7 +57,7 @@ def simulate_compiled(
     if traced and chosen is None:
         chosen = np.ones(len(plan.cohort_parcels), dtype=bool)
     kernel_plan = kernel_plan_of(plan, chosen if chosen is not None else np.zeros(0, dtype=bool))
-    state = _empty_state(plan, chosen)
+    state = _empty_state(plan, chosen, len(kernel_plan.bundle_lane))
     cohorts = len(plan.cohort_parcels)
     pools = new_pools(cohorts // 4, cohorts // 16, 4 if traced else 2, traced)
     if start is not None:
@@ -66,7 +67,7 @@ def simulate_compiled(
     while True:
         if hour == snapshot_at:
             done = delivered_before + float(state.delivered_per_hour[first:hour].sum())
-            taken = capture(pools, state, plan, hour, done)
+            taken = capture(pools, state, plan, hour, done, kernel_plan)
         if hour >= hours:
             break
         stop = min(hours, (hour // HOURS_A_DAY + 1) * HOURS_A_DAY)
@@ -104,7 +105,10 @@ def _lane_blocks(pools: Pools, state: KernelState) -> LaneBlocks:
 
 
 def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
-    """The plan's arrays as the kernel reads them (departures and intake as offset tables)."""
+    """The plan's arrays as the kernel reads them (departures and intake as offset tables);
+    an outlet's cohorts of one hour sharing their first lane are taken on as one bundle
+    (:mod:`peakguard.simulate.kernel_bundles`) unless the run is traced (``chosen`` not
+    empty)."""
     hours = plan.sorting_capacity.shape[1]
     departure_hours = sorted(hour for hour in plan.departures if 0 <= hour < hours)
     counts = np.zeros(hours, dtype=np.int64)
@@ -115,6 +119,22 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
     order = np.argsort(plan.cohort_hour, kind="stable")
     block = plan.policy is StoragePolicy.block
     intake_starts = np.searchsorted(plan.cohort_hour[order], np.arange(hours + 1))
+    last_hop = (plan.route_length - 1).astype(np.int64)
+    route_lanes = np.ascontiguousarray(plan.route_lanes, dtype=np.int64)
+    intake = Intake(
+        *build_intake(
+            _as(order, np.int64),
+            intake_starts.astype(np.int64),
+            _as(plan.cohort_route, np.int64),
+            route_lanes,
+            last_hop,
+            _as(plan.cohort_parcels, np.float64),
+            _as(plan.cohort_origin, np.int64),
+            len(plan.lane_origin),
+            len(chosen) == 0,
+        )
+    )
+    del order
     return KernelPlan(
         sorting_capacity=np.ascontiguousarray(plan.sorting_capacity, dtype=np.float64),
         accepting=np.ascontiguousarray(plan.accepting, dtype=np.bool_),
@@ -125,11 +145,18 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
         departure_starts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         departure_lane=_joined(lanes, np.int64),
         departure_capacity=_joined(capacities, np.float64),
-        intake_order=_as(order, np.int64),
-        intake_starts=intake_starts.astype(np.int64),
+        intake_item=intake.item,
+        intake_node=intake.node,
+        intake_parcels=intake.parcels,
+        intake_starts=intake.starts,
+        cohorts=len(plan.cohort_parcels),
+        bundle_starts=intake.bundle_starts,
+        bundle_members=intake.bundle_members,
+        bundle_parcels=intake.bundle_parcels,
+        bundle_lane=intake.bundle_lane,
         cohort_route=_as(plan.cohort_route, np.int64),
-        route_lanes=np.ascontiguousarray(plan.route_lanes, dtype=np.int64),
-        last_hop=(plan.route_length - 1).astype(np.int64),
+        route_lanes=route_lanes,
+        last_hop=last_hop,
         cohort_origin=_as(plan.cohort_origin, np.int64),
         cohort_hour=_as(plan.cohort_hour, np.int64),
         cohort_parcels=_as(plan.cohort_parcels, np.float64),
@@ -151,9 +178,9 @@ def _joined(parts: Sequence[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.N
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
 
-def _empty_state(plan: SimulationPlan, chosen: BoolArray | None) -> KernelState:
-    """Empty lists and zero series for ``plan``; the ``chosen`` cohorts' fractions are traced,
-    so never merged."""
+def _empty_state(plan: SimulationPlan, chosen: BoolArray | None, bundles: int) -> KernelState:
+    """Empty lists and zero series for ``plan`` (and its ``bundles``); the ``chosen`` cohorts'
+    fractions are traced, so never merged."""
     nodes, hours = plan.sorting_capacity.shape
     lanes = len(plan.lane_origin)
     cohorts = len(plan.cohort_parcels)
@@ -162,9 +189,9 @@ def _empty_state(plan: SimulationPlan, chosen: BoolArray | None) -> KernelState:
     groups = max(nodes, lanes, 1)
     counters = np.zeros(COUNTERS, dtype=np.int64)
     counters[FREE] = NONE
-    slot = np.full(cohorts, NONE, dtype=np.int64)
+    slot = np.full(cohorts + bundles, NONE, dtype=np.int64)
     if chosen is not None:
-        slot[chosen] = TRACED
+        slot[:cohorts][chosen] = TRACED
 
     def none(size: int) -> IntArray:
         return np.full(size, NONE, dtype=np.int64)

@@ -23,6 +23,7 @@ from peakguard.simulate.kernel_pools import (
     GROUP,
     HOP,
     LENGTH,
+    NEXT,
     NONE,
     PLACE,
     SORTED,
@@ -32,8 +33,9 @@ from peakguard.simulate.kernel_pools import (
     compact,
     drop_head,
     put_staged,
-    record,
     record_block,
+    record_row,
+    reserve_records,
     reserve_staged,
 )
 
@@ -51,9 +53,17 @@ class KernelPlan(NamedTuple):
     """[hour + 1] where each hour's departures start in ``departure_lane``."""
     departure_lane: Any
     departure_capacity: Any
-    intake_order: Any
-    """Cohorts in the order they are accepted; hour h's are from ``intake_starts[h]``."""
+    intake_item: Any
+    """Cohorts, and bundles (``cohorts`` + b), in the order they are taken on; hour h's from
+    ``intake_starts[h]`` (:mod:`peakguard.simulate.kernel_bundles`)."""
+    intake_node: Any
+    intake_parcels: Any
     intake_starts: Any
+    cohorts: int
+    bundle_starts: Any
+    bundle_members: Any
+    bundle_parcels: Any
+    bundle_lane: Any
     cohort_route: Any
     route_lanes: Any
     last_hop: Any
@@ -141,14 +151,15 @@ def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pool
     ring = state.incoming.shape[1]
     state.incoming[:, hour % ring] = 0.0
     traced = pools[0].shape[1] > ARRIVED
-    while state.transit_heads[hour] != NONE:
-        fractions, parcels, batches, totals = pools[0], pools[1], pools[2], pools[3]
-        batch = state.transit_heads[hour]
+    heads, tails, arriving = state.transit_heads, state.transit_tails, state.arriving
+    pools = reserve_staged(pools, counters, _rows_listed(pools[2], heads[hour]))
+    fractions, parcels, batches, totals = pools[0], pools[1], pools[2], pools[3]
+    staged, staged_parcels = pools[4], pools[5]
+    while heads[hour] != NONE:
+        batch = heads[hour]
         node = batches[batch, PLACE]
-        state.arriving[node] += totals[batch]
+        arriving[node] += totals[batch]
         start = batches[batch, START]
-        pools = reserve_staged(pools, counters, batches[batch, LENGTH])
-        staged, staged_parcels = pools[4], pools[5]
         for row in range(start, start + batches[batch, LENGTH]):
             put_staged(
                 staged,
@@ -161,21 +172,21 @@ def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pool
                 node,
                 parcels[row],
             )
-        drop_head(batches, state.transit_heads, state.transit_tails, hour, counters)
+        drop_head(batches, heads, tails, hour, counters)
     pools = _gate(plan, state, pools, hour, first)
-    first_cohort, end = plan.intake_starts[hour], plan.intake_starts[hour + 1]
-    pools = reserve_staged(pools, counters, end - first_cohort)
+    first_item, end = plan.intake_starts[hour], plan.intake_starts[hour + 1]
+    pools = reserve_staged(pools, counters, end - first_item)
     staged, staged_parcels = pools[4], pools[5]
-    for index in range(first_cohort, end):
-        cohort = plan.intake_order[index]
-        node = plan.cohort_origin[cohort]
-        amount = plan.cohort_parcels[cohort]
-        put_staged(staged, staged_parcels, counters, cohort, 0, hour, NONE, node, amount)
+    items, origin, amounts = plan.intake_item, plan.intake_node, plan.intake_parcels
+    for index in range(first_item, end):
+        node, amount = origin[index], amounts[index]
+        put_staged(staged, staged_parcels, counters, items[index], 0, hour, NONE, node, amount)
+    queue_total, arrived = state.queue_total, state.arrived
     for row in range(first, counters[STAGED]):
         node = staged[row, GROUP]
         if node != NONE:
-            state.queue_total[node] += staged_parcels[row]
-            state.arrived[node, hour] += staged_parcels[row]
+            queue_total[node] += staged_parcels[row]
+            arrived[node, hour] += staged_parcels[row]
     return flush(
         pools,
         counters,
@@ -191,6 +202,16 @@ def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pool
 
 
 @njit(cache=True)
+def _rows_listed(batches: Any, batch: int) -> int:
+    """The arena rows of list ``batch`` onwards (its first batch and those after it)."""
+    rows = 0
+    while batch != NONE:
+        rows += batches[batch, LENGTH]
+        batch = batches[batch, NEXT]
+    return rows
+
+
+@njit(cache=True)
 def _gate(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, first: int) -> Pools:
     """Of the staged lane arrivals from ``first`` on, admit (under ``block``) what each node
     has room for after the hour's departures, each cohort in the same proportion; the rest goes
@@ -199,11 +220,12 @@ def _gate(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, first: 
     ring = state.incoming.shape[1]
     end = counters[STAGED]
     nodes = 0
+    staged, share, gate_nodes = pools[4], state.share, state.gate_nodes
     for row in range(first, end):
-        node = pools[4][row, GROUP]
-        if state.share[node] >= 0.0:
+        node = staged[row, GROUP]
+        if share[node] >= 0.0:
             continue  # settled at an earlier row
-        state.gate_nodes[nodes] = node
+        gate_nodes[nodes] = node
         nodes += 1
         arriving = state.arriving[node]
         admitted = arriving
@@ -215,13 +237,13 @@ def _gate(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, first: 
                 state.incoming[node, (hour + 1) % ring] += arriving - admitted
                 state.blocked[node, hour] += arriving - admitted
         state.moving[0] -= admitted
-        state.share[node] = 1.0 if admitted == arriving else admitted / arriving
+        share[node] = 1.0 if admitted == arriving else admitted / arriving
     if plan.block:
         pools = record_gate(plan, state, pools, hour)
         pools = _split_at_gate(state, pools, hour, first, end)
     for index in range(nodes):
-        state.arriving[state.gate_nodes[index]] = 0.0
-        state.share[state.gate_nodes[index]] = -1.0
+        state.arriving[gate_nodes[index]] = 0.0
+        share[gate_nodes[index]] = -1.0
     return pools
 
 
@@ -234,10 +256,10 @@ def _split_at_gate(state: KernelState, pools: Pools, hour: int, first: int, end:
     traced = pools[0].shape[1] > ARRIVED
     any_rest = False
     pools = reserve_staged(pools, counters, end - first)
-    staged, staged_parcels = pools[4], pools[5]
+    staged, staged_parcels, shares = pools[4], pools[5], state.share
     for row in range(first, end):
         node = staged[row, GROUP]
-        share = state.share[node]
+        share = shares[node]
         if share >= 1.0:
             continue
         amount = staged_parcels[row]
@@ -359,14 +381,16 @@ def _onto_lane(
     """The staged fractions move one hop on: traced, their stay at ``origin`` is recorded and
     they are stamped as arriving at the next node in hour ``arrival``."""
     traced = pools[0].shape[1] > ARRIVED
-    for index in range(first, counters[STAGED]):
-        staged = pools[4]
+    end = counters[STAGED]
+    if traced:
+        pools = reserve_records(pools, counters, end - first)
+    staged, staged_parcels, records, record_parcels = pools[4], pools[5], pools[6], pools[7]
+    for index in range(first, end):
         if traced:
             row[0], row[1] = staged[index, COHORT], origin
             row[2], row[3] = staged[index, ARRIVED], staged[index, SORTED]
             row[4], row[5] = hour, lane
-            pools = record(pools, counters, plan.chosen, row, pools[5][index])
-            staged = pools[4]
+            record_row(records, record_parcels, counters, plan.chosen, row, staged_parcels[index])
             staged[index, ARRIVED] = arrival
             staged[index, SORTED] = NONE
         staged[index, HOP] += 1
@@ -378,9 +402,12 @@ def _sort(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: An
     """Each open node sorts up to its capacity, oldest batch first; parcels at their
     destination are delivered, the rest join the buffers of the next lanes on their routes."""
     counters = state.counters
-    for node in range(len(state.queue_total)):
-        capacity = plan.sorting_capacity[node, hour] if plan.accepting[node, hour] else 0.0
-        if state.queue_total[node] <= EPSILON or capacity <= EPSILON:
+    queue_total, sorting, accepting = state.queue_total, plan.sorting_capacity, plan.accepting
+    for node in range(len(queue_total)):
+        if queue_total[node] <= EPSILON or not accepting[node, hour]:
+            continue
+        capacity = sorting[node, hour]
+        if capacity <= EPSILON:
             continue
         first = counters[STAGED]
         pools, done = take(
@@ -412,30 +439,79 @@ def _route_sorted(
     row: Any,
 ) -> Pools:  # fmt: skip
     """Deliver the staged fractions at their destination (into the per-cohort totals); group
-    the others by the next lane on their route."""
+    the others by the next lane on their route (a bundle's at its origin: its first lane;
+    past it, its cohorts' own, once :func:`_expand_bundles` has split it)."""
     counters = state.counters
     traced = pools[0].shape[1] > ARRIVED
-    for index in range(first, counters[STAGED]):
-        staged, staged_parcels = pools[4], pools[5]
+    pools = _expand_bundles(plan, pools, counters, first)
+    end = counters[STAGED]
+    if traced:
+        pools = reserve_records(pools, counters, end - first)
+    staged, staged_parcels, records, record_parcels = pools[4], pools[5], pools[6], pools[7]
+    route_of, last_hop, route_lanes = plan.cohort_route, plan.last_hop, plan.route_lanes
+    born, limit, cohorts = plan.cohort_hour, plan.cohort_time_limit, plan.cohorts
+    delivered, delivered_hours, on_time = state.delivered, state.delivered_hours, state.on_time
+    lane_buffer_total, buffer_total = state.lane_buffer_total, state.buffer_total
+    for index in range(first, end):
         cohort, hop = staged[index, COHORT], staged[index, HOP]
+        if staged[index, GROUP] == NONE:
+            continue  # a bundle split into its cohorts
         amount = staged_parcels[index]
-        route = plan.cohort_route[cohort]
-        if hop >= plan.last_hop[route]:
-            age = hour + 1 - plan.cohort_hour[cohort]
-            state.delivered[cohort] += amount
-            state.delivered_hours[cohort] += amount * age
-            if age <= plan.cohort_time_limit[cohort]:
-                state.on_time[cohort] += amount
+        if cohort >= cohorts:
+            lane = plan.bundle_lane[cohort - cohorts]
+            staged[index, GROUP] = lane
+            lane_buffer_total[lane] += amount
+            buffer_total[node] += amount
+            continue
+        route = route_of[cohort]
+        if hop >= last_hop[route]:
+            age = hour + 1 - born[cohort]
+            delivered[cohort] += amount
+            delivered_hours[cohort] += amount * age
+            if age <= limit[cohort]:
+                on_time[cohort] += amount
             state.delivered_per_hour[hour] += amount
             staged[index, GROUP] = NONE
             if traced:
                 row[0], row[1], row[2], row[3] = cohort, node, staged[index, ARRIVED], hour
                 row[4], row[5] = NONE, NONE
-                pools = record(pools, counters, plan.chosen, row, amount)
+                record_row(records, record_parcels, counters, plan.chosen, row, amount)
         else:
-            lane = plan.route_lanes[route, hop]
+            lane = route_lanes[route, hop]
             staged[index, GROUP] = lane
             staged[index, SORTED] = hour
-            state.lane_buffer_total[lane] += amount
-            state.buffer_total[node] += amount
+            lane_buffer_total[lane] += amount
+            buffer_total[node] += amount
+    return pools
+
+
+@njit(cache=True)
+def _expand_bundles(plan: KernelPlan, pools: Pools, counters: Any, first: int) -> Pools:
+    """Split every staged bundle past its origin (at the hub its first lane leads to) into its
+    cohorts, each staged with its share of the bundle's parcels at the bundle's hop; the
+    bundle's own row is dropped (group ``NONE``)."""
+    cohorts, starts = plan.cohorts, plan.bundle_starts
+    end = counters[STAGED]
+    extra = 0
+    staged = pools[4]
+    for index in range(first, end):
+        item = staged[index, COHORT]
+        if item >= cohorts and staged[index, HOP] >= 1:
+            extra += starts[item - cohorts + 1] - starts[item - cohorts]
+    if extra == 0:
+        return pools
+    pools = reserve_staged(pools, counters, extra)
+    staged, staged_parcels = pools[4], pools[5]
+    members, parcels, totals = plan.bundle_members, plan.cohort_parcels, plan.bundle_parcels
+    for index in range(first, end):
+        item, hop = staged[index, COHORT], staged[index, HOP]
+        if item < cohorts or hop < 1:
+            continue
+        bundle = item - cohorts
+        share = staged_parcels[index] / totals[bundle]
+        for member in range(starts[bundle], starts[bundle + 1]):
+            cohort = members[member]
+            part = parcels[cohort] * share
+            put_staged(staged, staged_parcels, counters, cohort, hop, NONE, NONE, 0, part)
+        staged[index, GROUP] = NONE
     return pools

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from peakguard.simulate.blocking import FULLNESS_STEPS
-from peakguard.simulate.kernel_pools import EPSILON, Pools, record_block
+from peakguard.simulate.kernel_pools import EPSILON, Pools, put_block, reserve_blocks
 
 
 @njit(cache=True)
@@ -33,6 +33,7 @@ def project_holding(plan: Any, state: Any, hour: int) -> None:
     waiting = state.buffer_total.copy()
     fresh = np.zeros(nodes)
     spare = np.zeros(nodes)
+    incoming, holding, sorting = state.incoming, state.holding, plan.sorting
     for ahead in range(ring):
         at = hour + ahead
         known = at if at < hours else at - 24 * ((at - hours) // 24 + 1)
@@ -43,10 +44,10 @@ def project_holding(plan: Any, state: Any, hour: int) -> None:
             if known >= 0:
                 waiting[node] = max(waiting[node], 0.0)
                 fresh[node] = max(fresh[node] - spare[node], 0.0)
-            queued[node] += state.incoming[node, at % ring]
-            state.holding[node, ahead] = queued[node] + waiting[node] + fresh[node]
+            queued[node] += incoming[node, at % ring]
+            holding[node, ahead] = queued[node] + waiting[node] + fresh[node]
             if known >= 0:
-                done = min(queued[node], plan.sorting[node, known])
+                done = min(queued[node], sorting[node, known])
                 queued[node] -= done
                 fresh[node] += done
 
@@ -55,12 +56,14 @@ def project_holding(plan: Any, state: Any, hour: int) -> None:
 def _leave(plan: Any, hour: int, left: Any, waiting: Any, spare: Any) -> None:
     """The departures of ``hour`` from open nodes take what ``left`` waits for their lanes, up
     to their capacity (off ``waiting``, by node); what room they have left is ``spare``."""
+    lanes, origins, accepting = plan.departure_lane, plan.lane_origin, plan.accepting
+    capacities = plan.departure_capacity
     for index in range(plan.departure_starts[hour], plan.departure_starts[hour + 1]):
-        lane = plan.departure_lane[index]
-        origin = plan.lane_origin[lane]
-        if not plan.accepting[origin, hour]:
+        lane = lanes[index]
+        origin = origins[lane]
+        if not accepting[origin, hour]:
             continue
-        capacity = plan.departure_capacity[index]
+        capacity = capacities[index]
         gone = min(capacity, left[lane])
         left[lane] -= gone
         waiting[origin] -= gone
@@ -91,17 +94,20 @@ def record_gate(plan: Any, state: Any, pools: Pools, hour: int) -> Pools:
     it to the next hour, when it arrives again. The row's lane is coded −1 − lane
     (:func:`peakguard.simulate.run_state.at_gate`). Kept by lane, not read off the fractions,
     so it holds however the fractions are stored."""
-    ring = state.lane_incoming.shape[1]
+    lane_incoming, shares, destination = state.lane_incoming, state.share, plan.lane_destination
+    ring = lane_incoming.shape[1]
     now, later = hour % ring, (hour + 1) % ring
-    for lane in range(state.lane_incoming.shape[0]):
-        arriving = state.lane_incoming[lane, now]
+    pools = reserve_blocks(pools, state.counters, lane_incoming.shape[0])
+    lane_blocks, block_parcels = pools[8], pools[9]
+    for lane in range(lane_incoming.shape[0]):
+        arriving = lane_incoming[lane, now]
         if arriving == 0.0:
             continue
-        state.lane_incoming[lane, now] = 0.0
-        share = state.share[plan.lane_destination[lane]]
+        lane_incoming[lane, now] = 0.0
+        share = shares[destination[lane]]
         if share < 0.0 or share >= 1.0:
             continue
         refused = arriving - arriving * share
-        state.lane_incoming[lane, later] += refused
-        pools = record_block(pools, state.counters, hour, -1 - lane, refused)
+        lane_incoming[lane, later] += refused
+        put_block(lane_blocks, block_parcels, state.counters, hour, -1 - lane, refused)
     return pools

@@ -22,6 +22,7 @@ from peakguard.simulate.kernel_pools import (
     HOP,
     LENGTH,
     LIVE,
+    NEXT,
     NONE,
     PLACE,
     SINCE,
@@ -33,9 +34,10 @@ from peakguard.simulate.kernel_pools import (
     Pools,
     append,
     drop_head,
-    new_batch,
+    pop_batch,
     prepend,
     put_staged,
+    reserve_batches,
     reserve_rows,
     reserve_staged,
 )
@@ -48,10 +50,13 @@ def take(
 ) -> tuple[Pools, float]:  # fmt: skip
     """Stage up to ``amount`` parcels from the front of list ``place`` (batches whose hour is
     before ``ready_before``), all in ``group``; the parcels taken (batch totals)."""
-    traced = pools[0].shape[1] > ARRIVED
+    rows = _rows_to_take(pools, heads, place, amount, ready_before)
+    pools = reserve_staged(pools, counters, rows)
+    fractions, parcels, batches, totals = pools[0], pools[1], pools[2], pools[3]
+    staged, staged_parcels = pools[4], pools[5]
+    traced = fractions.shape[1] > ARRIVED
     remaining, taken = amount, 0.0
     while remaining > EPSILON:
-        fractions, parcels, batches, totals = pools[0], pools[1], pools[2], pools[3]
         batch = heads[place]
         if batch == NONE or batches[batch, SINCE] >= ready_before:
             break
@@ -59,8 +64,6 @@ def take(
         start, length = batches[batch, START], batches[batch, LENGTH]
         whole = total <= remaining + EPSILON
         share = 1.0 if whole else remaining / total
-        pools = reserve_staged(pools, counters, length)
-        staged, staged_parcels = pools[4], pools[5]
         for row in range(start, start + length):
             part = parcels[row] if whole else parcels[row] * share
             arrived = fractions[row, ARRIVED] if traced else NONE
@@ -87,6 +90,20 @@ def take(
             taken += remaining
             remaining = 0.0
     return pools, taken
+
+
+@njit(cache=True)
+def _rows_to_take(pools: Pools, heads: Any, place: int, amount: float, ready_before: int) -> int:
+    """The arena rows of the batches :func:`take` will touch (so it reserves staging room once,
+    not batch by batch)."""
+    batches, totals = pools[2], pools[3]
+    remaining, rows = amount, 0
+    batch = heads[place]
+    while remaining > EPSILON and batch != NONE and batches[batch, SINCE] < ready_before:
+        rows += batches[batch, LENGTH]
+        remaining -= totals[batch]
+        batch = batches[batch, NEXT]
+    return rows
 
 
 @njit(cache=True)
@@ -144,10 +161,11 @@ def flush(
         count[group] += 1
         rows += 1
     pools = reserve_rows(pools, counters, rows)
+    pools = reserve_batches(pools, counters, groups)
+    batches, totals = pools[2], pools[3]
     for index in range(groups):
         group = touched[index]
-        pools, batch = new_batch(pools, counters)
-        batches, totals = pools[2], pools[3]
+        batch = pop_batch(batches, counters)
         batches[batch, START] = counters[USED]
         batches[batch, LENGTH] = count[group]
         batches[batch, SINCE] = since

@@ -9,7 +9,11 @@ queues, lane buffers and the batches on lanes (one list per arrival hour) are li
 batches, oldest first, by ``heads``/``tails`` arrays.
 
 A run's growable arrays travel together as one tuple, :data:`Pools`; every function that may
-grow one returns the tuple (its arrays possibly reallocated), and the caller rebinds it.
+grow one returns the tuple (its arrays possibly reallocated), and the caller rebinds it. Passing
+or rebinding the tuple costs an atomic reference count per array (a third of the kernel's time
+when it was done per fraction), so loops over fractions or groups reserve room once
+(``reserve_*``) and then work on the arrays themselves (:func:`put_staged`, :func:`pop_batch`,
+:func:`record_row`, :func:`put_block`).
 ``counters`` holds the pools' fill levels (see the ``USED``… constants).
 
 These functions are compiled with Numba (``cache=True``: once per machine, see decision
@@ -109,8 +113,9 @@ def reserve_rows(pools: Pools, counters: Any, rows: int) -> Pools:
 
 
 @njit(cache=True)
-def new_batch(pools: Pools, counters: Any) -> tuple[Pools, int]:
-    """A batch slot (a freed one if any), and the pools (the batch table grown if needed)."""
+def reserve_batches(pools: Pools, counters: Any, count: int) -> Pools:
+    """The pools with room for ``count`` more batches (the batch table grown if needed), so
+    that :func:`pop_batch` can then be called ``count`` times on the arrays alone."""
     (
         fractions,
         parcels,
@@ -123,24 +128,19 @@ def new_batch(pools: Pools, counters: Any) -> tuple[Pools, int]:
         lane_blocks,
         block_parcels,
     ) = pools
-    free = counters[FREE]
-    if free != NONE:
-        counters[FREE] = batches[free, NEXT]
-        return pools, free
-    index = counters[BATCHES_USED]
-    if index >= len(totals):
-        size = len(totals) + len(totals) // 2 + 16
-        bigger = np.full((size, BATCH_COLUMNS), NONE, dtype=np.int64)
-        bigger[: len(totals)] = batches
-        more = np.zeros(size)
-        more[: len(totals)] = totals
-        batches, totals = bigger, more
-    counters[BATCHES_USED] = index + 1
-    grown = (
+    needed = counters[BATCHES_USED] + count
+    if needed <= len(totals):
+        return pools
+    size = max(needed, len(totals) + len(totals) // 2 + 16)
+    bigger = np.full((size, BATCH_COLUMNS), NONE, dtype=np.int64)
+    bigger[: len(totals)] = batches
+    more = np.zeros(size)
+    more[: len(totals)] = totals
+    return (
         fractions,
         parcels,
-        batches,
-        totals,
+        bigger,
+        more,
         staged,
         staged_parcels,
         records,
@@ -148,12 +148,32 @@ def new_batch(pools: Pools, counters: Any) -> tuple[Pools, int]:
         lane_blocks,
         block_parcels,
     )
-    return grown, index
 
 
 @njit(cache=True)
-def record_block(pools: Pools, counters: Any, hour: int, lane: int, amount: float) -> Pools:
-    """Add a departure short for room: ``amount`` left behind on ``lane`` in ``hour``."""
+def pop_batch(batches: Any, counters: Any) -> Any:
+    """A batch slot: a freed one if any, else the next unused one (room reserved by
+    :func:`reserve_batches`). Works on the arrays, not the pools, so a loop over many groups
+    does not pass the pools' ten arrays around (each pass costs atomic reference counts)."""
+    free = counters[FREE]
+    if free != NONE:
+        counters[FREE] = batches[free, NEXT]
+        return free
+    index = counters[BATCHES_USED]
+    counters[BATCHES_USED] = index + 1
+    return index
+
+
+@njit(cache=True)
+def new_batch(pools: Pools, counters: Any) -> tuple[Pools, int]:
+    """A batch slot (a freed one if any), and the pools (the batch table grown if needed)."""
+    pools = reserve_batches(pools, counters, 1)
+    return pools, pop_batch(pools[2], counters)
+
+
+@njit(cache=True)
+def reserve_blocks(pools: Pools, counters: Any, count: int) -> Pools:
+    """The pools with room for ``count`` more lane-block rows (see :func:`put_block`)."""
     (
         fractions,
         parcels,
@@ -166,13 +186,10 @@ def record_block(pools: Pools, counters: Any, hour: int, lane: int, amount: floa
         lane_blocks,
         block_parcels,
     ) = pools
-    index = counters[BLOCKS]
-    if index >= len(block_parcels):
-        lane_blocks, block_parcels = _grown_rows(lane_blocks, block_parcels, index + 1)
-    lane_blocks[index, 0] = hour
-    lane_blocks[index, 1] = lane
-    block_parcels[index] = amount
-    counters[BLOCKS] = index + 1
+    needed = counters[BLOCKS] + count
+    if needed <= len(block_parcels):
+        return pools
+    lane_blocks, block_parcels = _grown_rows(lane_blocks, block_parcels, needed)
     return (
         fractions,
         parcels,
@@ -185,6 +202,27 @@ def record_block(pools: Pools, counters: Any, hour: int, lane: int, amount: floa
         lane_blocks,
         block_parcels,
     )
+
+
+@njit(cache=True)
+def put_block(
+    lane_blocks: Any, block_parcels: Any, counters: Any, hour: int, lane: int, amount: float
+) -> None:
+    """Add a departure short for room (room reserved by :func:`reserve_blocks`): ``amount``
+    left behind on ``lane`` in ``hour``."""
+    index = counters[BLOCKS]
+    lane_blocks[index, 0] = hour
+    lane_blocks[index, 1] = lane
+    block_parcels[index] = amount
+    counters[BLOCKS] = index + 1
+
+
+@njit(cache=True)
+def record_block(pools: Pools, counters: Any, hour: int, lane: int, amount: float) -> Pools:
+    """Add a departure short for room: ``amount`` left behind on ``lane`` in ``hour``."""
+    pools = reserve_blocks(pools, counters, 1)
+    put_block(pools[8], pools[9], counters, hour, lane, amount)
+    return pools
 
 
 @njit(cache=True)
@@ -269,12 +307,8 @@ def put_staged(
 
 
 @njit(cache=True)
-def record(
-    pools: Pools, counters: Any, chosen: Any, row: Any, amount: float
-) -> Pools:  # fmt: skip
-    """Add a trace row (cohort, node, arrived, sorted, departed, lane) if its cohort is chosen."""
-    if not chosen[row[0]]:
-        return pools
+def reserve_records(pools: Pools, counters: Any, rows: int) -> Pools:
+    """The pools with room for ``rows`` more trace rows (see :func:`record_row`)."""
     (
         fractions,
         parcels,
@@ -287,12 +321,10 @@ def record(
         lane_blocks,
         block_parcels,
     ) = pools
-    index = counters[RECORDED]
-    if index >= len(record_parcels):
-        records, record_parcels = _grown_rows(records, record_parcels, index + 1)
-    records[index] = row
-    record_parcels[index] = amount
-    counters[RECORDED] = index + 1
+    needed = counters[RECORDED] + rows
+    if needed <= len(record_parcels):
+        return pools
+    records, record_parcels = _grown_rows(records, record_parcels, needed)
     return (
         fractions,
         parcels,
@@ -305,6 +337,20 @@ def record(
         lane_blocks,
         block_parcels,
     )
+
+
+@njit(cache=True)
+def record_row(
+    records: Any, record_parcels: Any, counters: Any, chosen: Any, row: Any, amount: float
+) -> None:
+    """Add a trace row (cohort, node, arrived, sorted, departed, lane) if its cohort is chosen
+    (room reserved by :func:`reserve_records`)."""
+    if not chosen[row[0]]:
+        return
+    index = counters[RECORDED]
+    records[index] = row
+    record_parcels[index] = amount
+    counters[RECORDED] = index + 1
 
 
 @njit(cache=True)

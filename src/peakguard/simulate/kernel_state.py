@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from peakguard.simulate.kernel import KernelState
+from peakguard.simulate.kernel import KernelPlan, KernelState
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
     COHORT,
@@ -156,12 +156,21 @@ def _fractions(
 
 
 def capture(
-    pools: Pools, state: KernelState, plan: SimulationPlan, hour: int, delivered_before: float
+    pools: Pools,
+    state: KernelState,
+    plan: SimulationPlan,
+    hour: int,
+    delivered_before: float,
+    kernel_plan: KernelPlan,
 ) -> SimulationState:
-    """Where every parcel of the run is at the start of ``hour`` (between two hours)."""
+    """Where every parcel of the run is at the start of ``hour`` (between two hours), bundles
+    listed as their cohorts."""
     queued, _ = _fractions(pools, state.queue_heads, arrived_offset=0, sorted_offset=None)
     waiting, _ = _fractions(pools, state.buffer_heads, arrived_offset=-1, sorted_offset=-1)
     on_lanes, _ = _fractions(pools, state.transit_heads, arrived_offset=0, sorted_offset=None)
+    queued, waiting, on_lanes = (
+        _unbundled(part, kernel_plan) for part in (queued, waiting, on_lanes)
+    )
     # On lanes, a batch's place is the node it arrives at (its list is its arrival hour).
     used = np.unique(np.concatenate([queued.cohort, waiting.cohort, on_lanes.cohort]))
     queued, waiting, on_lanes = (
@@ -184,6 +193,37 @@ def capture(
     )
     return SimulationState(
         hour, plan.node_ids, cohorts, queued, waiting, on_lanes, delivered_before
+    )
+
+
+def _unbundled(table: Fractions, kernel_plan: KernelPlan) -> Fractions:
+    """``table`` with every bundle's row replaced by its cohorts' rows, each with its share of
+    the row's parcels (:mod:`peakguard.simulate.kernel_bundles`), in the bundle's place."""
+    cohorts = kernel_plan.cohorts
+    bundle = table.cohort - cohorts
+    is_bundle = bundle >= 0
+    if not is_bundle.any():
+        return table
+    starts = kernel_plan.bundle_starts
+    which = np.where(is_bundle, bundle, 0)
+    sizes = np.where(is_bundle, starts[which + 1] - starts[which], 1)
+    source = np.repeat(np.arange(len(sizes)), sizes)
+    offset = np.arange(len(source)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    member = kernel_plan.bundle_members[starts[which[source]] + offset]
+    cohort = np.where(is_bundle[source], member, table.cohort[source])
+    parcels = table.parcels[source]
+    share = kernel_plan.cohort_parcels[cohort] / kernel_plan.bundle_parcels[which[source]]
+    parcels = np.where(is_bundle[source], parcels * share, parcels)
+    batch = np.repeat(np.arange(len(table.place)), np.diff(table.starts))
+    lengths = np.bincount(batch[source], minlength=len(table.place))
+    return replace(
+        table,
+        starts=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        cohort=cohort.astype(np.int64),
+        hop=table.hop[source],
+        parcels=parcels,
+        arrived=table.arrived[source],
+        sorted_at=table.sorted_at[source],
     )
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from peakguard.domain.network import Carrier, Lane, Network, Node
 from peakguard.domain.routing import derive_routing
-from peakguard.simulate.compiled_engine import simulate_compiled
+from peakguard.simulate.compiled_engine import kernel_plan_of, simulate_compiled
 from peakguard.simulate.engine import SimulationRun
 from peakguard.simulate.plan import Demand, SimulationPlan, StoragePolicy, compile_plan
 from peakguard.simulate.reference_engine import simulate_plan as simulate_reference
@@ -185,3 +185,50 @@ def test_progress_is_told_once_a_day_and_a_closed_network_moves_nothing() -> Non
     assert told == pytest.approx([1 / 3, 2 / 3, 1.0])
     closed = simulate_compiled(replace(plan, accepting=np.zeros((2, hours), dtype=bool)))
     assert closed.processed.sum() == 0 and closed.backlog[0, -1] == pytest.approx(80.0)
+
+
+def test_an_outlets_cohorts_bundled_to_the_first_hub_keep_their_own_figures() -> None:
+    """Hand-worked: an outlet takes on 60 parcels for S1 and 140 for S2 in hour 0; both ride
+    O→H, and the hub sorts 100 an hour. The compiled engine carries the two as one bundle
+    (one intake item, checked) until H sorts them: H sorts 30 + 70 in hour 2 and again in
+    hour 3, delivered at the end of hours 4 and 5 (ages 5 and 6). Each cohort keeps its own
+    figures, the state at hour 3 lists the cohorts (30 for S1, 70 for S2 queued at H), and
+    the run restarted from it ends the same."""
+    network = Network(
+        name="bundle",
+        carriers=[Carrier(code="ZTO", name="中通快递")],
+        nodes=[
+            node("O", "outlet", 1000),
+            node("H", "hub", 100),
+            node("S1", "station", 1000),
+            node("S2", "station", 1000),
+        ],
+        lanes=[lane("O", "H"), lane("H", "S1"), lane("H", "S2")],
+    )
+    hours = 12
+    plan = compile_plan(
+        network,
+        derive_routing(network),
+        Demand(np.array([0, 0]), np.array([2, 3]), np.array([0, 0]), np.array([60.0, 140.0])),
+        hours=hours,
+        sorting_capacity=np.array(
+            [[n.sorting_capacity_by_hour()[0]] * hours for n in network.nodes], dtype=float
+        ),
+        accepting=np.ones((4, hours), dtype=bool),
+        lane_capacity_factor=np.ones((3, hours)),
+        policy=StoragePolicy.block,
+    )
+    kernel_plan = kernel_plan_of(plan, np.zeros(0, dtype=bool))
+    assert len(kernel_plan.intake_item) == 1 and len(kernel_plan.bundle_lane) == 1
+    got = simulate_compiled(plan, snapshot_at=3)
+    np.testing.assert_allclose(got.delivered, [60.0, 140.0])
+    np.testing.assert_allclose(got.delivered_hours, [30 * 5 + 30 * 6, 70 * 5 + 70 * 6])
+    assert_same_run(simulate_reference(plan), got)
+    state = got.state
+    assert state is not None
+    queued_for = state.cohorts.destination[state.queued.cohort]
+    assert sorted(zip(queued_for.tolist(), state.queued.parcels.tolist(), strict=True)) == [
+        (2, pytest.approx(30.0)),
+        (3, pytest.approx(70.0)),
+    ]
+    assert_same_run(simulate_reference(plan, start=state), simulate_compiled(plan, start=state))
