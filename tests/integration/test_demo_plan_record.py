@@ -1,7 +1,8 @@
 """The demo's assurance plan as the demo platform reads it (app/demo_jobs.py,
 demo/platforms.py), on the example network, on SQLite and PostgreSQL: labelling a share of
 the outlets' releases as the platform's changes no quota, and the recorded plan is listed once
-to the platform, with its own rows only, and in full to the office that owns it."""
+to the platform, with its own rows only, and in full to the office that owns it; the season
+is recorded for each of its owners present."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from peakguard.app.accounts import create_organisation
 from peakguard.app.audit import audit_entries
 from peakguard.app.context import open_store
-from peakguard.app.demo_jobs import record_demo_plan
+from peakguard.app.demo_jobs import record_demo_plan, record_demo_season
 from peakguard.app.plan_job import PLAN_REPORT
 from peakguard.app.plan_schedules import get_schedule, list_schedules
 from peakguard.app.plans import Releases, StaggerOutcome, plan_stagger, scenario_releases
@@ -119,3 +120,36 @@ def test_the_recorded_plan_is_the_platform_s_schedule_once(
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def test_the_season_is_recorded_for_each_owner_present(store: Store, tmp_path: Path) -> None:
+    """The season's files (as the demo writes them) go to a simulation job of each owner that
+    exists — here only the provincial office — each with its own copy and audit entry."""
+    office = create_organisation(
+        store,
+        ADMIN,
+        Organisation(
+            "spb-sc", "四川省邮政管理局", OrganisationKind.regulator,
+            level=RegulatorLevel.provincial, region="510000",
+        ),
+    )  # fmt: skip
+    season = tmp_path / "out" / "season"
+    season.mkdir(parents=True)
+    (season / "summary.json").write_text('{"network": "sichuan", "delivered": 5.0}')
+    (season / "warnings.json").write_text('[{"node": "a"}, {"node": "b"}]')
+    for name in ("node_hours.parquet", "warnings.csv"):
+        (season / name).write_bytes(name.encode())
+    page = tmp_path / "out" / "season.html"
+    page.write_text("<html></html>")
+    jobs = record_demo_season(
+        store, tmp_path, season, page, network="sichuan", started_at=_now(), actor=ADMIN
+    )
+    assert [job.organisation_id for job in jobs] == [office.id]
+    job = jobs[0]
+    assert job.result is not None and job.result["warning_count"] == 2
+    assert job.result["delivered"] == 5.0
+    folder = tmp_path / "jobs" / job.id
+    assert (folder / "warnings.csv").read_bytes() == b"warnings.csv"
+    assert (folder / "season.html").read_text() == "<html></html>"
+    _total, entries = audit_entries(store, ADMIN, record_id=job.id)
+    assert [entry.action for entry in entries] == ["job.record"]

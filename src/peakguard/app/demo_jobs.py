@@ -18,9 +18,10 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from peakguard.app.access import require
 from peakguard.app.accounts import list_organisations
@@ -29,7 +30,7 @@ from peakguard.app.jobs import SIMULATION, STAGGER, job_folder
 from peakguard.app.plan_job import PLAN_REPORT, stagger_job_result
 from peakguard.app.plans import StaggerOutcome
 from peakguard.app.simulation_job import REPORT_FILE
-from peakguard.identity.model import Permission, Principal
+from peakguard.identity.model import Organisation, Permission, Principal
 from peakguard.store.database import Store
 from peakguard.store.jobs import JobRecord, NewJob
 from peakguard.store.recorded_jobs import record_finished_job
@@ -73,40 +74,25 @@ def record_demo_season(
     finished = datetime.now(UTC)
     recorded = []
     organisations = {o.code: o for o in list_organisations(store, actor)}
+    files = {name: season_folder / name for name in SEASON_FILES} | {REPORT_FILE: season_page}
     for code in owners:
         organisation = organisations.get(code)
         if organisation is None:
             continue
-        job_id = uuid.uuid4().hex
-        folder = job_folder(home, job_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in SEASON_FILES:
-            _place(season_folder / name, folder / name)
-        _place(season_page, folder / REPORT_FILE)
-        job = record_finished_job(
-            store,
-            NewJob(
-                id=job_id,
-                kind=SIMULATION,
-                organisation_id=organisation.id,
-                owner_user_id=None,
-                owner_label=actor.label(),
-                parameters={"network": network, "source": "peakguard demo"},
-            ),
-            result=result,
-            started_at=started_at,
-            finished_at=finished,
-            worker="peakguard demo",
+        recorded.append(
+            _record_job(
+                store,
+                home,
+                organisation,
+                SIMULATION,
+                files,
+                result,
+                network=network,
+                started_at=started_at,
+                finished_at=finished,
+                actor=actor,
+            )
         )
-        record(
-            store,
-            actor,
-            "job.record",
-            "job",
-            job_id,
-            detail={"kind": SIMULATION, "organisation": code, "network": network},
-        )
-        recorded.append(job)
     return recorded
 
 
@@ -129,27 +115,55 @@ def record_demo_plan(
     organisation = {o.code: o for o in list_organisations(store, actor)}.get(owner)
     if organisation is None:
         return None
+    files = {path.name: path for path in sorted(plan_folder.iterdir()) if path.is_file()}
+    files[PLAN_REPORT] = plan_page
+    return _record_job(
+        store,
+        home,
+        organisation,
+        STAGGER,
+        files,
+        stagger_job_result(outcome, [Path(name) for name in files]),
+        network=network,
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+        actor=actor,
+    )
+
+
+def _record_job(
+    store: Store,
+    home: Path,
+    organisation: Organisation,
+    kind: str,
+    files: Mapping[str, Path],
+    result: dict[str, Any],
+    *,
+    network: str,
+    started_at: datetime,
+    finished_at: datetime,
+    actor: Principal,
+) -> JobRecord:
+    """A succeeded job of ``kind`` for ``organisation`` with ``files`` (name in the job's
+    folder → the demo's file) and ``result``, recorded in the audit trail."""
     job_id = uuid.uuid4().hex
     folder = job_folder(home, job_id)
     folder.mkdir(parents=True, exist_ok=True)
-    placed = []
-    for source in sorted(path for path in plan_folder.iterdir() if path.is_file()):
-        _place(source, folder / source.name)
-        placed.append(folder / source.name)
-    _place(plan_page, folder / PLAN_REPORT)
+    for name, source in files.items():
+        _place(source, folder / name)
     job = record_finished_job(
         store,
         NewJob(
             id=job_id,
-            kind=STAGGER,
+            kind=kind,
             organisation_id=organisation.id,
             owner_user_id=None,
             owner_label=actor.label(),
             parameters={"network": network, "source": "peakguard demo"},
         ),
-        result=stagger_job_result(outcome, [*placed, folder / PLAN_REPORT]),
+        result=result,
         started_at=started_at,
-        finished_at=datetime.now(UTC),
+        finished_at=finished_at,
         worker="peakguard demo",
     )
     record(
@@ -158,6 +172,6 @@ def record_demo_plan(
         "job.record",
         "job",
         job_id,
-        detail={"kind": STAGGER, "organisation": owner, "network": network},
+        detail={"kind": kind, "organisation": organisation.code, "network": network},
     )
     return job

@@ -57,6 +57,4 @@ def test_the_platform_s_outlets_are_a_share_of_each_carrier_s_every_day() -> Non
 
 def test_a_carrier_with_one_outlet_still_has_the_platform_s_orders() -> None:
     release = _releases()[0]
-    assert [r.platform for r in with_demo_platform([release], seed=1, share=0.2)] == [
-        DEMO_PLATFORM
-    ]
+    assert [r.platform for r in with_demo_platform([release], seed=1, share=0.2)] == [DEMO_PLATFORM]
