@@ -34,6 +34,7 @@ from peakguard.app.demo_supply import record_demo_supply
 from peakguard.app.demo_supply_summary import DemoSupply
 from peakguard.app.events import ingest_events
 from peakguard.app.networks import get_network, save_network
+from peakguard.app.plans import StaggerOutcome
 from peakguard.bulletin.model import Bulletin
 from peakguard.bulletin.periods import day_period
 from peakguard.demo.desk_season import DemoDesk, season_days, season_figures
@@ -103,6 +104,11 @@ class DemoResult:
     platforms: PlatformSchedule | None = None
     """The assurance plan's schedule for the demo's platform, and its customers' figures
     before and with the plan (demo/platforms.py says which releases are the platform's)."""
+
+    @property
+    def plan_outcome(self) -> StaggerOutcome:
+        """The assurance plan as a staggering plan's outcome (what a plan job records)."""
+        return StaggerOutcome(self.assurance.plan, self.assurance.comparison, self.platforms)
 
 
 def demo_bulletin(

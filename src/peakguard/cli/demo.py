@@ -15,7 +15,6 @@ from rich.text import Text
 from peakguard.app.demo import run_demo
 from peakguard.app.demo_accounts import DemoLogin
 from peakguard.app.demo_jobs import record_demo_plan, record_demo_season
-from peakguard.app.plans import StaggerOutcome
 from peakguard.cli.console import (
     LOCAL,
     configure,
@@ -132,9 +131,7 @@ def demo_command(
             record_demo_plan(
                 store,
                 settings().home.expanduser(),
-                StaggerOutcome(
-                    result.assurance.plan, result.assurance.comparison, result.platforms
-                ),
+                result.plan_outcome,
                 out / "plan",
                 files.plan_report,
                 network=result.network.name,
