@@ -404,7 +404,7 @@ document.addEventListener("DOMContentLoaded", () => {
 """Every value the progress bar takes on a page, from the one the server drew (a reload
 starts a new record)."""
 SIMULATED_DAYS = "3"
-"""Three days on the demo network: about six seconds of simulating, several steps of the bar."""
+"""Three days on the demo network: a few seconds of a job, long enough to catch it running."""
 
 
 def progress_seen(page: Page) -> list[float]:
@@ -423,7 +423,7 @@ def simulate_through_the_page(
     shots: str = "",
     also: Visit | None = None,
 ) -> None:
-    """Start a simulation of ``network`` from the page; its bar rises step by step; a reload
+    """Start a simulation of ``network`` from the page; its bar rises (never back); a reload
     in the middle of the run shows it where it was, and it goes on to 100 % and the result,
     whose season report is drawn in the page. The page must have ``PROGRESS_RECORDER``.
     ``also``: the same user in another window, checked on the running job and the result."""
@@ -459,8 +459,9 @@ def simulate_through_the_page(
     after = progress_seen(page)
     assert before == sorted(before) and after == sorted(after), (before, after)
     assert after[-1] == 100, after
-    steps = {value for value in before + after if 0 < value < 100}
-    assert len(steps) >= 2, f"the bar jumped instead of rising: {before} then {after}"
+    # How many steps the bar shows between depends on how fast the host simulates against
+    # the page's one-second poll (a one-day run can finish inside one poll); that progress
+    # rises through every simulated day is test_jobs' (unit) claim, free of timing.
 
     with page.expect_navigation():
         page.click("[data-testid=result-link]")
