@@ -50,6 +50,7 @@ from peakguard.analytics import (
     security_compliance,
 )
 from peakguard.analytics.as_of import default_as_of, previous_as_of
+from peakguard.analytics.handovers import UNMATCHED
 from peakguard.analytics.parcels import china_day
 from peakguard.analytics.partials_lake import usable_partials
 from peakguard.bulletin.from_partials import PartialSource
@@ -277,11 +278,20 @@ class _Assembler:
             tables = partials.both_handovers(self.measured, periods, lane_table, self.parcels)
         # The legs are read from the parcel facts alone (both paths' rule): a projection.
         self.legs = parcel_legs(events, self.parcels, self.measured[CURRENT])
+        # Stored of the handovers: the late or missing (information loss); the current closed
+        # (reconciliation) too on the raw path — the partials' recompute them from departures.
+        raw = partials is None
         self.handovers_of = {
-            label: self._store(table.mutate(period=self._tag(table.day)))
+            label: self._store(self._read_handovers(table, closed=raw and label == CURRENT))
             for label, table in tables.items()
         }
-        self.handovers = self.handovers_of[CURRENT]
+        closed = self._read_handovers(tables[CURRENT], closed=True)
+        self.handovers = self.handovers_of[CURRENT] if raw else closed
+
+    def _read_handovers(self, table: ir.Table, *, closed: bool) -> ir.Table:
+        """The closed handovers (``closed``) or the late or missing ones; five columns."""
+        rows = table.filter(table.status != "pending" if closed else table.status.isin(UNMATCHED))
+        return rows.select("waybill", "carrier", "node_id", "status", period=self._tag(rows.day))
 
     def _store(self, expression: ir.Table) -> ir.Table:
         """The expression's rows as a temporary table (``CREATE … AS``: ibis's own
@@ -494,7 +504,7 @@ class _Assembler:
             (hours.hour >= ibis.literal(self.period.start))
             & (hours.hour < ibis.literal(self.period.end))
         )
-        table = self.engine.compute(hours)
+        table = self.engine.compute(hours.order_by(["node_id", "hour"]))
         best: dict[str, dict[str, Any]] = {}
         arrived: dict[str, int] = defaultdict(int)
         for row in table.to_pylist():  # sorted by node, then hour: the first peak hour wins

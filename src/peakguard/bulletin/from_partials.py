@@ -55,6 +55,9 @@ class PartialSource:
     def open(cls, lake: Path, manifest: Manifest) -> PartialSource:
         backend = ibis.duckdb.connect()
         backend.raw_sql("SET enable_progress_bar = false")
+        # The stored tables' row order is never read (every figure groups, every list is
+        # sorted): without keeping it, DuckDB stores them a third faster and in less memory.
+        backend.raw_sql("SET preserve_insertion_order = false")
         tables = {
             kind: backend.read_parquet(kind_paths(lake, manifest, kind), table_name=f"p_{kind}")
             for kind in READ_KINDS
