@@ -65,10 +65,12 @@ def event_paths(lake: Path, *, days: Iterable[date] | None = None) -> list[Path]
 def partition_files(lake: Path, days: pa.Array, carriers: pa.Array) -> list[Path]:
     """The stored files of the (day, carrier) partitions named pairwise by ``days`` and
     ``carriers`` (the only files that can hold an event of that day and carrier)."""
-    pairs = set(zip(days.to_pylist(), carriers.to_pylist(), strict=True))
+    # The distinct pairs found by Arrow: a batch of millions of events names a few dozen.
+    distinct = pa.table({"day": days, "carrier": carriers}).group_by(["day", "carrier"])
+    pairs = distinct.aggregate([]).to_pylist()
     root = events_directory(lake)
     files: list[Path] = []
-    for day, carrier in sorted(pairs):
+    for day, carrier in sorted((pair["day"], pair["carrier"]) for pair in pairs):
         folder = root / f"day={day.isoformat()}" / f"carrier={carrier}"
         files.extend(sorted(folder.glob("*.parquet")))
     return files

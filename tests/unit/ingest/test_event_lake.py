@@ -60,6 +60,23 @@ def test_duplicates_inside_a_batch(tmp_path: Path, small_batch: Path) -> None:
     assert ingest(lake, read_events(same_moment)).already_stored == 1
 
 
+def test_a_repeated_key_keeps_its_first_row(tmp_path: Path, small_batch: Path) -> None:
+    """Repeats that differ outside the key (a re-sent scan with a reason filled in) store the
+    first as sent, in a batch in any order."""
+    lake = tmp_path / "lake"
+    batch = read_events(small_batch)
+    resent = batch.slice(3, 2).set_column(
+        batch.schema.get_field_index("reason"), "reason", pa.array(["re-sent", "re-sent"])
+    )
+    shuffled = batch.take(pa.array([*range(29, -1, -1)]))
+    report = ingest(lake, pa.concat_tables([shuffled, resent]))
+    assert (report.duplicates_in_batch, report.stored) == (2, 30)
+    stored = _stored(lake)
+    assert "re-sent" not in stored.column("reason").to_pylist()
+    expected = {tuple(row[name] for name in EVENT_KEY) for row in batch.to_pylist()}
+    assert {tuple(row[name] for name in EVENT_KEY) for row in stored.to_pylist()} == expected
+
+
 def test_overlapping_batches(tmp_path: Path) -> None:
     """Two batches sharing half their events store the union exactly once."""
     lake = tmp_path / "lake"
