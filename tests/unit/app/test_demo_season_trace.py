@@ -1,4 +1,4 @@
-"""The demo lets the season's trace go once the bulletin has its scan events: the season it
+"""The demo lets the season's trace go once it has made its scan events: the season it
 carries on to the desk and the report is the same run, only without the trace."""
 
 from __future__ import annotations
