@@ -83,6 +83,8 @@ from peakguard.errors import InvalidInputError, Problem
 from peakguard.i18n import _
 
 CURRENT, PREVIOUS = "current", "previous"
+Values = dict[tuple[str, str], dict[str, Any]]
+"""(carrier, period) → metric → value."""
 
 __all__ = [
     "CURRENT",
@@ -285,18 +287,22 @@ class _Assembler:
             label: self._store(self._read_handovers(table, closed=raw and label == CURRENT))
             for label, table in tables.items()
         }
-        closed = self._read_handovers(tables[CURRENT], closed=True)
+        closed = self._read_handovers(tables[CURRENT], closed=True, departed=period)
         self.handovers = self.handovers_of[CURRENT] if raw else closed
 
-    def _read_handovers(self, table: ir.Table, *, closed: bool) -> ir.Table:
-        """The closed handovers (``closed``) or the late or missing ones; five columns."""
+    def _read_handovers(
+        self, table: ir.Table, *, closed: bool, departed: Period | None = None
+    ) -> ir.Table:
+        """The closed handovers (``closed``) or the late or missing ones, of the departures
+        in ``departed`` when given (a range filtered before the status); five columns."""
         rows = table.filter(table.status != "pending" if closed else table.status.isin(UNMATCHED))
+        if departed is not None:
+            rows = rows.filter(rows.departed_at >= departed.start, rows.departed_at < departed.end)
         return rows.select("waybill", "carrier", "node_id", "status", period=self._tag(rows.day))
 
     def _store(self, expression: ir.Table) -> ir.Table:
-        """The expression's rows as a temporary table (``CREATE … AS``: ibis's own
-        ``create_table`` declares columns NOT NULL from the expression's types, which an outer
-        join's columns break)."""
+        """The expression's rows as a temporary table (``CREATE … AS``: ibis's create_table
+        declares columns NOT NULL from the expression's types, which outer joins break)."""
         backend: Any = self.engine.backend
         name = f"bulletin_{uuid4().hex}"
         backend.raw_sql(f'CREATE TEMP TABLE "{name}" AS {backend.compile(expression)}')
@@ -365,9 +371,9 @@ class _Assembler:
 
     # -- headline figures
 
-    def _headline_values(self) -> dict[tuple[str, str], dict[str, Any]]:
+    def _headline_values(self) -> Values:
         """(carrier, period) → metric → value, for every carrier and for ``all``."""
-        values: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
+        values: Values = defaultdict(dict)
         parcels, settings = self.parcels, self.settings
         legs = self.legs
         for by in (("carrier", "period"), ("period",)):
@@ -427,7 +433,7 @@ class _Assembler:
         ]
         return parts[0].union(parts[1])
 
-    def _security(self, values: dict[tuple[str, str], dict[str, Any]]) -> None:
+    def _security(self, values: Values) -> None:
         """The three-100 % share of the accepts made in each period (the accepting scan's
         China day, which is the parcel's acceptance day)."""
         for label, period in ((CURRENT, self.period), (PREVIOUS, self.previous)):
@@ -453,12 +459,7 @@ class _Assembler:
         volume = parcel_volume(self.parcels, by)
         return complaint_rates(records, volume, by)
 
-    def _figures(
-        self,
-        values: Mapping[tuple[str, str], Mapping[str, Any]],
-        carrier: str,
-        shown: Sequence[Metric],
-    ) -> tuple[Figure, ...]:
+    def _figures(self, values: Values, carrier: str, shown: Sequence[Metric]) -> tuple[Figure, ...]:
         current = values.get((carrier, CURRENT), {})
         previous = values.get((carrier, PREVIOUS), {})
         figures = []
@@ -591,9 +592,7 @@ class _Assembler:
         return tuple(rows[: self.options.rows])
 
 
-def _take(
-    values: dict[tuple[str, str], dict[str, Any]], table: pa.Table, columns: Mapping[str, str]
-) -> None:
+def _take(values: Values, table: pa.Table, columns: Mapping[str, str]) -> None:
     for row in table.to_pylist():
         slot = values[(row.get("carrier", ALL_CARRIERS), row["period"])]
         for name, column in columns.items():
