@@ -337,10 +337,12 @@ def stored_acceptances(lake: Path, events: pa.Table) -> pa.Table:
     )
     if events.num_rows == 0:
         return empty
-    days = china_days(events.column("time")).to_pylist()
-    first, last = min(days), max(days) + timedelta(days=1)
+    # The span and the carriers by Arrow: a batch's millions of events as Python objects took
+    # ~10 s (the demo's 3.7 M).
+    extremes = pc.min_max(china_days(events.column("time")))
+    first, last = extremes["min"].as_py(), extremes["max"].as_py() + timedelta(days=1)
     span = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    carriers = sorted(set(events.column("carrier").to_pylist()))
+    carriers = sorted(pc.unique(events.column("carrier")).to_pylist())
     pairs = [(day, carrier) for day in span for carrier in carriers]
     files = partition_files(
         lake, pa.array([d for d, _c in pairs], pa.date32()), pa.array([c for _d, c in pairs])
