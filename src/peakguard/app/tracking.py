@@ -27,7 +27,8 @@ from peakguard.domain.scans import EventType
 from peakguard.errors import InvalidInputError, NotFoundError, Problem
 from peakguard.i18n import _
 from peakguard.identity.model import Principal
-from peakguard.notices.eta import Estimate, EtaSettings, Measured, estimate_arrival, measure
+from peakguard.notices.eta import Estimate, EtaSettings, Measured, estimate_arrival
+from peakguard.notices.eta_scans import measure_scans
 from peakguard.notices.tracking import (
     Parcel,
     PublishedNotice,
@@ -84,8 +85,7 @@ def network_state(
     # Only a parcel delivered in the look-back can be measured: read those parcels' events
     # (a few per cent of the days'), not every event of the days into Python objects.
     delivered = _delivered_on(lake, _days((now - chosen.lookback).date(), now.date()))
-    recent = stored.lake_parcels(lake, delivered, days=days)
-    measured = measure(recent.parcels.values(), now, chosen)
+    measured = measure_scans(stored.lake_scans(lake, delivered, days=days), now, chosen)
     return NetworkState(areas, control_notices(store), measured, now, chosen)
 
 

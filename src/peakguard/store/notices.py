@@ -113,17 +113,25 @@ def _events(lake: Path, waybills: Sequence[str] | None, days: Sequence[date] | N
     return without_retracted(table, retracted).select(columns)
 
 
+def lake_scans(
+    lake: Path, waybills: Iterable[str] | None = None, *, days: Iterable[date] | None = None
+) -> pa.Table:
+    """The events of ``waybills`` on ``days`` (when given) as a table of
+    :data:`TRACKING_COLUMNS`, retracted events left out, in the order the lake holds them."""
+    return _events(
+        lake,
+        None if waybills is None else sorted(set(waybills)),
+        None if days is None else sorted(set(days)),
+    )
+
+
 def lake_parcels(
     lake: Path, waybills: Iterable[str] | None = None, *, days: Iterable[date] | None = None
 ) -> LakeParcels:
     """The parcels whose events the lake holds (only ``waybills``, only the events of
     ``days`` (China Standard Time) when given), retracted events left out, each with its
     scans in time order."""
-    table = _events(
-        lake,
-        None if waybills is None else sorted(set(waybills)),
-        None if days is None else sorted(set(days)),
-    )
+    table = lake_scans(lake, waybills, days=days)
     scans: dict[tuple[str, str], list[Scan]] = defaultdict(list)
     regions: dict[tuple[str, str], tuple[str, str]] = {}
     for row in table.to_pylist():
