@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from peakguard.app import accounts
+from peakguard.app import accounts, tracking
 from peakguard.app.context import open_store
 from peakguard.app.events import parse_event_records
 from peakguard.app.incidents import IncidentDraft, open_incident
@@ -49,7 +49,7 @@ from peakguard.identity.model import (
     Principal,
     RegulatorLevel,
 )
-from peakguard.notices.eta import Basis
+from peakguard.notices.eta import Basis, EtaSettings, Measured
 from peakguard.notices.tips import ConsumerTip
 from peakguard.store.audit_trail import query_entries
 from peakguard.store.database import Store, transaction
@@ -158,6 +158,32 @@ def test_tracking_carries_the_notice_only_for_parcels_bound_for_the_controlled_c
     assert own.detailed and [s.event for s in own.scans] == ["accept"]
     with pytest.raises(NotFoundError):
         track_parcel(store, ANONYMOUS, lake, "NO-SUCH", now=NOW)
+
+
+def test_the_week_s_times_are_measured_once_a_minute_and_again_after_an_ingest(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two trackings within one minute measure the week once; a delivery ingested after them
+    counts at the next tracking (medians by hand: 36, 40, 50 h → 40 h; with 60 and 70 h →
+    50 h)."""
+    lake = lake_of(tmp_path / "lake")
+    measured: list[datetime] = []
+    original = tracking._measured
+
+    def counted(lake: Path, now: datetime, chosen: EtaSettings) -> Measured:
+        measured.append(now)
+        return original(lake, now, chosen)
+
+    monkeypatch.setattr(tracking, "_measured", counted)
+    first = track_parcel(store, ANONYMOUS, lake, "ZT-IN1", now=NOW)
+    again = track_parcel(store, ANONYMOUS, lake, "ZT-IN2", now=NOW + timedelta(seconds=40))
+    assert measured == [NOW]
+    assert first.estimate.median_hours == again.estimate.median_hours == 40
+    day = datetime(2026, 11, 9, 8, tzinfo=CST)
+    ingest(lake, parse_event_records([*delivered("ZT-D4", day, 60), *delivered("ZT-D5", day, 70)]))
+    later = track_parcel(store, ANONYMOUS, lake, "ZT-IN1", now=NOW + timedelta(seconds=50))
+    assert measured == [NOW, NOW] and later.estimate.median_hours == 50
+    assert later.estimate.parcels == 5
 
 
 def test_every_parcel_bound_for_the_city_is_listed_with_the_published_notice(

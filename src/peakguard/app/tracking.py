@@ -9,11 +9,12 @@ from or to its territory) sees the scans with their nodes as well."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,6 +22,7 @@ import pyarrow.dataset as ds
 
 from peakguard.app.access import reach
 from peakguard.app.controlled_areas import controlled_areas_in
+from peakguard.app.kept import kept, lake_signature
 from peakguard.app.notices import control_notices
 from peakguard.cases.controlled import ControlledArea, code_prefix
 from peakguard.domain.scans import EventType
@@ -41,6 +43,12 @@ from peakguard.store.database import Store, transaction
 from peakguard.store.event_files import event_paths
 from peakguard.store.event_lake import event_dataset
 
+_MEASURED: OrderedDict[Any, Measured] = OrderedDict()
+MEASURED_KEPT = 8
+"""The measured times kept: by the lake's signature, the minute and the settings. Every
+tracking reads the week's delivered parcels (seconds on a season's lake); the public asking
+for parcels within one minute, with no new events, share one measurement — as of the minute's
+start (a delivery scanned within that minute counts from the next)."""
 MEASURING_SLACK = timedelta(days=7)
 """How long before the look-back a measured parcel's first scans may lie."""
 
@@ -80,13 +88,24 @@ def network_state(
     chosen = settings or EtaSettings()
     with transaction(store.sessions) as session:
         areas = controlled_areas_in(session)
+    minute = now.replace(second=0, microsecond=0)
+    measured = kept(
+        _MEASURED,
+        (lake_signature(lake), minute, chosen),
+        MEASURED_KEPT,
+        lambda: _measured(lake, minute, chosen),
+    )
+    return NetworkState(areas, control_notices(store), measured, now, chosen)
+
+
+def _measured(lake: Path, now: datetime, chosen: EtaSettings) -> Measured:
+    """The measured times of the parcels delivered in the look-back before ``now``."""
     since = (now - chosen.lookback - MEASURING_SLACK).date()
     days = _days(since, now.date())
     # Only a parcel delivered in the look-back can be measured: read those parcels' events
-    # (a few per cent of the days'), not every event of the days into Python objects.
+    # (a few per cent of the days'), not every event of the days.
     delivered = _delivered_on(lake, _days((now - chosen.lookback).date(), now.date()))
-    measured = measure_scans(stored.lake_scans(lake, delivered, days=days), now, chosen)
-    return NetworkState(areas, control_notices(store), measured, now, chosen)
+    return measure_scans(stored.lake_scans(lake, delivered, days=days), now, chosen)
 
 
 def _days(first: date, last: date) -> list[date]:
