@@ -40,6 +40,7 @@ import numpy.typing as npt
 
 from peakguard.domain.network import Network, Node, NodeKind
 from peakguard.domain.regions import province_code
+from peakguard.domain.routing import derive_routing
 from peakguard.forecast.history import FloatArray, SeriesKey
 from peakguard.optimize.shortfall_reserves import (
     SORTING_STEP,
@@ -49,7 +50,7 @@ from peakguard.optimize.shortfall_reserves import (
 )
 from peakguard.reserve.parameters import ReserveParameters
 from peakguard.reserve.requirements import node_requirement
-from peakguard.simulate.demand import home_province
+from peakguard.simulate.demand import build_demand, home_province
 from peakguard.simulate.plan import StoragePolicy
 from peakguard.simulate.run import SimulationResult, simulate
 from peakguard.simulate.scenario import Scenario, VolumeMultiplier
@@ -251,8 +252,11 @@ def _as_reserves(
 
 def size_reserves(network: Network, scenario: Scenario, *, rounds: int = 6) -> ReserveSizing:
     """Simulate ``scenario`` and add sorting and floor space where it overflows, re-simulating
-    with everything added so far, until nothing overflows or ``rounds`` reserves were added."""
-    without = simulate(network, scenario)
+    with everything added so far, until nothing overflows or ``rounds`` reserves were added.
+    The reserves change capacities only: the routing and the demand are made once."""
+    routing = derive_routing(network)
+    demand = build_demand(network, scenario)
+    without = simulate(network, scenario, demand=demand, routing=routing)
     sorting: dict[tuple[str, datetime], int] = {}
     storage: dict[str, int] = {}
     storage_from: dict[str, datetime] = {}
@@ -263,7 +267,9 @@ def size_reserves(network: Network, scenario: Scenario, *, rounds: int = 6) -> R
         reserves = _as_reserves(sorting, storage, storage_from, scenario)
         # A round's run is read only for its reserves: let it go before the next is made.
         del current
-        current = simulate(network, with_reserves(scenario, list(reserves)))
+        current = simulate(
+            network, with_reserves(scenario, list(reserves)), demand=demand, routing=routing
+        )
     reserves = _as_reserves(sorting, storage, storage_from, scenario)
     return ReserveSizing(scenario, without, reserves, current, used)
 
