@@ -26,14 +26,7 @@ import numpy as np
 from peakguard.optimize.highs import AT_LOWER, BASIC, StatusArray
 from peakguard.optimize.loads import LoadModel
 from peakguard.optimize.stagger_program import ProgramLayout
-from peakguard.simulate.plan import BoolArray, FloatArray, IntArray
-
-FAR = 3.0
-"""A new program's overflow under the last plan's quotas this many times the last least
-overflow (or less than its share) starts cold. On the demo, the warm starts that needed as
-many iterations as a cold one came where the least overflow moved 75× (reserves: 7.09 M →
-0.095 M parcels) or 36× (a recalibration: 0.093 M → 3.36 M); the quick ones (17–3,700
-iterations) where it moved 1.0–1.8×."""
+from peakguard.simulate.plan import BoolArray, IntArray
 
 
 @dataclass(frozen=True)
@@ -47,10 +40,6 @@ class Vertex:
     """[program capacity row] its key (:func:`row_keys`)."""
     fixed_columns: int
     """Pickup, quota and group columns: the same in every program on the basis."""
-    quotas: FloatArray
-    """[quota column] its solution's quotas."""
-    overflow: float
-    """Its least overflow (phase 1's objective), parcels."""
 
 
 @dataclass
@@ -74,45 +63,15 @@ def row_keys(model: LoadModel, rows: IntArray) -> IntArray:
 
 
 def vertex_of(
-    columns: StatusArray,
-    rows: StatusArray,
-    model: LoadModel,
-    layout: ProgramLayout,
-    values: FloatArray,
-    overflow: float,
+    columns: StatusArray, rows: StatusArray, model: LoadModel, layout: ProgramLayout
 ) -> Vertex:
-    """A solved program's basis (and its solution ``values`` with ``overflow``), keyed for
-    :func:`mapped_onto`."""
+    """A solved program's basis, keyed for :func:`mapped_onto`."""
     return Vertex(
         columns=columns,
         rows=rows,
         capacity_keys=row_keys(model, layout.capacity_row),
         fixed_columns=len(layout.pickup) + len(layout.quota) + len(layout.group),
-        quotas=values[layout.quota],
-        overflow=overflow,
     )
-
-
-def near_enough(vertex: Vertex, model: LoadModel) -> bool:
-    """Whether a warm start from ``vertex`` is likely quicker than a cold one on ``model``:
-    its quotas overflow the new limits by about as much as they did the old (within
-    ``FAR`` times either way). When reserves or a recalibration move the overflow by orders
-    of magnitude, every row that changed sides is a dual simplex iteration to undo, as many
-    as a cold start from presolve takes (decision 0025)."""
-    load = model.row_loads(vertex.quotas)
-    now = float(np.maximum(load - model.row_limit, 0.0).sum())
-    before = max(vertex.overflow, 1.0)
-    return before / FAR <= max(now, 1.0) <= before * FAR
-
-
-def held_rows(memory: PlanningMemory, model: LoadModel) -> BoolArray | None:
-    """[model row] the capacity rows the last phase 1's basis holds: a program built on from
-    it keeps them (rows only ever join the program, so the mapped basis has one basic
-    variable per row without repair); None when the memory holds no basis."""
-    if memory.vertex is None:
-        return None
-    keys = row_keys(model, np.arange(len(model.row_limit)))
-    return np.isin(keys, memory.vertex.capacity_keys)
 
 
 def mapped_onto(
