@@ -142,23 +142,70 @@ def plan_stage(record: Path) -> None:
 
     from peakguard.demo.season import double11_scenario
     from peakguard.demo.sichuan import DemoParameters, build_sichuan_network
+    from peakguard.optimize import assurance, loads, stagger_warm
+    from peakguard.optimize import stagger_program as program
     from peakguard.optimize.assurance import plan_assurance
     from peakguard.optimize.problem import compile_problem
     from peakguard.optimize.releases import releases_from_problem
 
     stages = Stages()
-    _wrap_everywhere(engine.simulate_plan, stages.timed("engine", engine.simulate_plan))
+    engine_runs: list[float] = []
+    _wrap_everywhere(
+        engine.simulate_plan, stages.timed("engine", _cpu_logged(engine.simulate_plan, engine_runs))
+    )
     _wrap_everywhere(plan_module.compile_plan, stages.timed("compile", plan_module.compile_plan))
-    solves: list[tuple[float, int, int]] = []
+    building: dict[str, list[float]] = defaultdict(list)
+    for module, name in (
+        (loads, "load_basis"),
+        (loads, "build_load_model"),
+        (program, "build_program"),
+    ):
+        original = getattr(module, name)
+        _wrap_everywhere(original, _cpu_logged(original, building[name]))
+    checks: list[dict[str, Any]] = []
+    peaks = assurance.peak_storage_utilisation
+
+    def peaks_logged(*args: Any, **kwargs: Any) -> Any:
+        utilisation = peaks(*args, **kwargs)
+        checks.append(
+            {
+                "over": int((utilisation > 1 + 1e-6).sum()),
+                "peak": round(float(utilisation.max()), 4),
+            }
+        )
+        return utilisation
+
+    assurance.peak_storage_utilisation = peaks_logged
+    decisions: list[bool] = []
+    near = getattr(stagger_warm, "near_enough", None)
+    if near is not None:
+
+        def near_logged(*args: Any) -> bool:
+            decisions.append(near(*args))
+            return decisions[-1]
+
+        _wrap_everywhere(near, near_logged)
+    solves: list[dict[str, Any]] = []
     solve = highs.Solver.solve
 
     def logged(solver: highs.Solver) -> highs.Solution:
         started = time.process_time()
         solution = solve(solver)
-        solves.append((time.process_time() - started, solution.iterations, solver.columns))
+        solves.append(_solve_record(solver, solution, time.process_time() - started))
         return solution
 
     highs.Solver.solve = stages.timed("lp", logged)  # type: ignore[method-assign]
+    within = getattr(highs.Solver, "solve_within", None)
+    if within is not None:
+
+        def limited(solver: highs.Solver, iterations: int) -> highs.Solution | None:
+            started = time.process_time()
+            solution = within(solver, iterations)
+            record = _solve_record(solver, solution, time.process_time() - started)
+            solves.append({**record, "limit": iterations})
+            return solution
+
+        highs.Solver.solve_within = stages.timed("lp", limited)  # type: ignore[method-assign]
     with threadpool_limits(limits=1, user_api="blas"):
         problem = compile_problem(
             build_sichuan_network(DemoParameters(seed=2016)), double11_scenario()
@@ -178,14 +225,57 @@ def plan_stage(record: Path) -> None:
         "new_overflow_nodes": len(result.comparison.new_overflow_nodes),
         "plan_overflow": round(result.plan.overflow, 3),
         "delay_parcel_days": round(result.plan.delay_parcel_days, 3),
-        "lp_cpu": round(sum(seconds for seconds, _, _ in solves), 2),
-        "solves": [
-            [round(seconds, 2), iterations, columns] for seconds, iterations, columns in solves
-        ],
+        "lp_cpu": round(sum(item["cpu"] for item in solves), 2),
+        "engine_cpu": [round(seconds, 2) for seconds in engine_runs],
+        "check_peaks": checks,
+        "warm_tried": decisions,
+        "build_cpu": {name: round(sum(seconds), 2) for name, seconds in building.items()},
+        "build_calls": {name: len(seconds) for name, seconds in building.items()},
+        "solves": solves,
     }
     print(json.dumps(figures))
     with record.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(figures) + "\n")
+
+
+def _cpu_logged(function: Callable[..., Any], seconds: list[float]) -> Callable[..., Any]:
+    """``function``, appending each call's process CPU seconds to ``seconds``."""
+
+    def logged(*args: Any, **kwargs: Any) -> Any:
+        started = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            seconds.append(time.process_time() - started)
+
+    return logged
+
+
+def _solve_record(
+    solver: highs.Solver, solution: highs.Solution | None, cpu: float
+) -> dict[str, Any]:
+    """One HiGHS solve: its CPU seconds, iterations, size and how it was solved (``method``
+    ``simplex``/``ipm``/...; ``strategy`` 1 dual, 4 primal; ``presolve`` whether HiGHS ran it,
+    which it skips when it starts from a given basis)."""
+    model = solver.highs
+    info = model.getInfo()
+    return {
+        "cpu": round(cpu, 2),
+        "iterations": int(info.simplex_iteration_count) + int(info.ipm_iteration_count),
+        "status": model.modelStatusToString(model.getModelStatus()),
+        "rows": int(model.getNumRow()),
+        "columns": int(model.getNumCol()),
+        "method": str(_option(model, "solver")),
+        "strategy": int(_option(model, "simplex_strategy")),
+        "presolve": str(model.getModelPresolveStatus()).rsplit(".", 1)[-1],
+        "objective": round(float(info.objective_function_value), 3),
+    }
+
+
+def _option(model: Any, name: str) -> Any:
+    """An option's value (highspy returns it alone or with a status, by version)."""
+    value = model.getOptionValue(name)
+    return value[1] if isinstance(value, tuple) else value
 
 
 def table(result: dict[str, Any]) -> str:

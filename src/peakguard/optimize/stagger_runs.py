@@ -181,7 +181,21 @@ def cohort_rows(
 ) -> IntArray:
     """[cohort] the demand row each cohort came from. The simulator keeps the rows with
     parcels, inside the run and with a route, in their order; rows with one (origin,
-    destination, hour) are kept or dropped together."""
+    destination, hour) are kept or dropped together.
+
+    Mostly every row with parcels in the run's hours has a route: those rows, checked
+    against the cohorts one by one, are the answer in one linear pass; otherwise each row is
+    looked up among the cohorts by its (origin, destination, hour)."""
+    if len(hour):
+        in_run = (demand.parcels > 0) & (demand.hour >= hour.min()) & (demand.hour <= hour.max())
+        rows = np.flatnonzero(in_run)
+        if (
+            len(rows) == len(origin)
+            and np.array_equal(demand.origin[rows], origin)
+            and np.array_equal(demand.destination[rows], destination)
+            and np.array_equal(demand.hour[rows], hour)
+        ):
+            return rows
     span = int(max(demand.hour.max(initial=0), hour.max(initial=0))) + 1
     nodes = int(max(demand.origin.max(initial=0), demand.destination.max(initial=0))) + 1
 
