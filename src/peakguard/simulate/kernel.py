@@ -460,6 +460,7 @@ def _route_sorted(
         if cohort >= cohorts:
             lane = plan.bundle_lane[cohort - cohorts]
             staged[index, GROUP] = lane
+            staged[index, SORTED] = hour
             lane_buffer_total[lane] += amount
             buffer_total[node] += amount
             continue
@@ -488,8 +489,8 @@ def _route_sorted(
 @njit(cache=True)
 def _expand_bundles(plan: KernelPlan, pools: Pools, counters: Any, first: int) -> Pools:
     """Split every staged bundle past its origin (at the hub its first lane leads to) into its
-    cohorts, each staged with its share of the bundle's parcels at the bundle's hop; the
-    bundle's own row is dropped (group ``NONE``)."""
+    cohorts, each staged with its share of the bundle's parcels at the bundle's hop and (traced
+    runs) the hour the bundle arrived; the bundle's own row is dropped (group ``NONE``)."""
     cohorts, starts = plan.cohorts, plan.bundle_starts
     end = counters[STAGED]
     extra = 0
@@ -509,9 +510,10 @@ def _expand_bundles(plan: KernelPlan, pools: Pools, counters: Any, first: int) -
             continue
         bundle = item - cohorts
         share = staged_parcels[index] / totals[bundle]
+        arrived = staged[index, ARRIVED]
         for member in range(starts[bundle], starts[bundle + 1]):
             cohort = members[member]
             part = parcels[cohort] * share
-            put_staged(staged, staged_parcels, counters, cohort, hop, NONE, NONE, 0, part)
+            put_staged(staged, staged_parcels, counters, cohort, hop, arrived, NONE, 0, part)
         staged[index, GROUP] = NONE
     return pools
