@@ -77,7 +77,8 @@ class KernelPlan(NamedTuple):
     sorting: Any
     """[node, hour] sorting capacity, 0 while closed (``block`` only)."""
     chosen: Any
-    """[cohort] traced (empty when the run is not traced)."""
+    """[item] traced: the cohorts, then the bundles (never traced); empty when the run is not
+    traced."""
 
 
 class KernelState(NamedTuple):
