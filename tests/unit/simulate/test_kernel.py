@@ -232,3 +232,71 @@ def test_an_outlets_cohorts_bundled_to_the_first_hub_keep_their_own_figures() ->
         (3, pytest.approx(70.0)),
     ]
     assert_same_run(simulate_reference(plan, start=state), simulate_compiled(plan, start=state))
+
+
+def test_a_sampled_trace_bundles_only_the_cohorts_it_does_not_trace() -> None:
+    """The demo traces a sample of cohorts: the others still ride to their first hub as one
+    bundle. An outlet takes on 60 parcels for S1, 140 for S2 and 50 for S2 in hour 0, the
+    second traced: the first and third are one bundle, the traced one its own item. The trace,
+    every figure, the state at hour 3 (each fraction's cohort, hours and parcels) and the run
+    restarted from it are the reference engine's."""
+    network = Network(
+        name="sample",
+        carriers=[Carrier(code="ZTO", name="中通快递")],
+        nodes=[
+            node("O", "outlet", 1000),
+            node("H", "hub", 100),
+            node("S1", "station", 1000),
+            node("S2", "station", 1000),
+        ],
+        lanes=[lane("O", "H"), lane("H", "S1"), lane("H", "S2")],
+    )
+    hours = 12
+    plan = compile_plan(
+        network,
+        derive_routing(network),
+        Demand(
+            np.array([0, 0, 0]),
+            np.array([2, 3, 3]),
+            np.zeros(3, dtype=int),
+            np.array([60.0, 140.0, 50.0]),
+        ),
+        hours=hours,
+        sorting_capacity=np.array(
+            [[n.sorting_capacity_by_hour()[0]] * hours for n in network.nodes], dtype=float
+        ),
+        accepting=np.ones((4, hours), dtype=bool),
+        lane_capacity_factor=np.ones((3, hours)),
+        policy=StoragePolicy.block,
+    )
+    chosen = np.array([False, True, False])
+    kernel_plan = kernel_plan_of(plan, chosen)
+    assert sorted(kernel_plan.intake_item.tolist()) == [1, 3]  # cohort 1, and bundle 0
+    assert kernel_plan.bundle_members.tolist() == [0, 2]
+    assert kernel_plan.chosen.tolist() == [False, True, False, False]
+    expected = simulate_reference(plan, trace_cohorts=chosen, snapshot_at=3)
+    got = simulate_compiled(plan, trace_cohorts=chosen, snapshot_at=3)
+    assert_same_run(expected, got)
+    assert expected.trace is not None and got.trace is not None
+    for column in TRACE_COLUMNS:
+        assert (getattr(got.trace, column) == getattr(expected.trace, column)).all(), column
+    np.testing.assert_allclose(got.trace.parcels, expected.trace.parcels, rtol=1e-9)
+    assert expected.state is not None and got.state is not None
+
+    def fractions(run: SimulationRun) -> list[tuple[int, int, int, float]]:
+        assert run.state is not None
+        queued, cohorts = run.state.queued, run.state.cohorts
+        rows = zip(
+            cohorts.destination[queued.cohort].tolist(),
+            cohorts.parcels[queued.cohort].tolist(),
+            queued.arrived.tolist(),
+            queued.parcels.tolist(),
+            strict=True,
+        )
+        return sorted((int(a), int(b), int(c), round(d, 9)) for a, b, c, d in rows)
+
+    assert fractions(got) == fractions(expected)
+    assert_same_run(
+        simulate_reference(plan, start=expected.state, trace_cohorts=np.zeros(3, dtype=bool)),
+        simulate_compiled(plan, start=got.state, trace_cohorts=np.zeros(3, dtype=bool)),
+    )
