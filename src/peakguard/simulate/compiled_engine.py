@@ -77,7 +77,7 @@ def simulate_compiled(
         if progress is not None and (stop % HOURS_A_DAY == 0 or stop == hours):
             progress(stop / hours)
         hour = stop
-    run_trace = trace_of(pools, state, plan, kernel_plan.chosen) if traced else None
+    run_trace = trace_of(pools, state, plan, chosen) if traced else None
     return SimulationRun(
         plan,
         state.arrived,
@@ -107,8 +107,8 @@ def _lane_blocks(pools: Pools, state: KernelState) -> LaneBlocks:
 def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
     """The plan's arrays as the kernel reads them (departures and intake as offset tables);
     an outlet's cohorts of one hour sharing their first lane are taken on as one bundle
-    (:mod:`peakguard.simulate.kernel_bundles`), except the traced ones (``chosen``; empty when
-    the run is not traced). The kernel's ``chosen`` covers the bundles too (never traced)."""
+    (:mod:`peakguard.simulate.kernel_bundles`) unless the run is traced (``chosen`` not
+    empty)."""
     hours = plan.sorting_capacity.shape[1]
     departure_hours = sorted(hour for hour in plan.departures if 0 <= hour < hours)
     counts = np.zeros(hours, dtype=np.int64)
@@ -131,12 +131,10 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
             _as(plan.cohort_parcels, np.float64),
             _as(plan.cohort_origin, np.int64),
             len(plan.lane_origin),
-            _as(chosen, np.bool_),
+            len(chosen) == 0,
         )
     )
     del order
-    if len(chosen):
-        chosen = np.concatenate([chosen, np.zeros(len(intake.bundle_lane), dtype=np.bool_)])
     return KernelPlan(
         sorting_capacity=np.ascontiguousarray(plan.sorting_capacity, dtype=np.float64),
         accepting=np.ascontiguousarray(plan.accepting, dtype=np.bool_),
@@ -156,7 +154,7 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
         bundle_members=intake.bundle_members,
         bundle_parcels=intake.bundle_parcels,
         bundle_lane=intake.bundle_lane,
-        cohort_route=_as(plan.cohort_route, np.int32),
+        cohort_route=_as(plan.cohort_route, np.int64),
         route_lanes=route_lanes,
         last_hop=last_hop,
         cohort_origin=_as(plan.cohort_origin, np.int64),
@@ -191,7 +189,7 @@ def _empty_state(plan: SimulationPlan, chosen: BoolArray | None, bundles: int) -
     groups = max(nodes, lanes, 1)
     counters = np.zeros(COUNTERS, dtype=np.int64)
     counters[FREE] = NONE
-    slot = np.full(cohorts + bundles, NONE, dtype=np.int32)
+    slot = np.full(cohorts + bundles, NONE, dtype=np.int64)
     if chosen is not None:
         slot[:cohorts][chosen] = TRACED
 

@@ -30,7 +30,6 @@ from peakguard.simulate.kernel_pools import (
     STAGED,
     START,
     Pools,
-    append,
     compact,
     drop_head,
     put_staged,
@@ -77,8 +76,7 @@ class KernelPlan(NamedTuple):
     sorting: Any
     """[node, hour] sorting capacity, 0 while closed (``block`` only)."""
     chosen: Any
-    """[item] traced: the cohorts, then the bundles (never traced); empty when the run is not
-    traced."""
+    """[cohort] traced (empty when the run is not traced)."""
 
 
 class KernelState(NamedTuple):
@@ -147,37 +145,20 @@ def run_hours(plan: KernelPlan, state: KernelState, pools: Pools, first: int, la
 def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pools:
     """Parcels arriving from lanes (under ``block``, what the node has room for: the rest
     waits at its gate for the next hour), then the cohorts accepted in the hour, join each
-    node's queue as one batch stamped with the hour.
-
-    The batch is kept as consecutive segments of one hour (:func:`~peakguard.simulate.
-    kernel_moves.take` serves them as one): a node that admits all its arrivals gets the
-    batches on its lanes relinked as they are, not copied row by row; the others' arrivals,
-    split at the gate, and the cohorts taken on are written as one more segment."""
+    node's queue as one batch stamped with the hour."""
     counters = state.counters
     first = counters[STAGED]
     ring = state.incoming.shape[1]
     state.incoming[:, hour % ring] = 0.0
     traced = pools[0].shape[1] > ARRIVED
     heads, tails, arriving = state.transit_heads, state.transit_tails, state.arriving
-    nodes = _gate(plan, state, pools[2], pools[3], hour)
-    if plan.block:
-        pools = record_gate(plan, state, pools, hour)
-    pools = reserve_staged(pools, counters, _rows_refused(pools[2], heads[hour], state.share))
+    pools = reserve_staged(pools, counters, _rows_listed(pools[2], heads[hour]))
     fractions, parcels, batches, totals = pools[0], pools[1], pools[2], pools[3]
     staged, staged_parcels = pools[4], pools[5]
-    queue_heads, queue_tails = state.queue_heads, state.queue_tails
-    queue_total, arrived = state.queue_total, state.arrived
     while heads[hour] != NONE:
         batch = heads[hour]
         node = batches[batch, PLACE]
-        if state.share[node] >= 1.0:
-            heads[hour] = batches[batch, NEXT]
-            if heads[hour] == NONE:
-                tails[hour] = NONE
-            append(batches, queue_heads, queue_tails, node, batch)
-            queue_total[node] += totals[batch]
-            arrived[node, hour] += totals[batch]
-            continue
+        arriving[node] += totals[batch]
         start = batches[batch, START]
         for row in range(start, start + batches[batch, LENGTH]):
             put_staged(
@@ -192,11 +173,7 @@ def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pool
                 parcels[row],
             )
         drop_head(batches, heads, tails, hour, counters)
-    if counters[STAGED] > first:
-        pools = _split_at_gate(state, pools, hour, first, counters[STAGED])
-    for index in range(nodes):
-        arriving[state.gate_nodes[index]] = 0.0
-        state.share[state.gate_nodes[index]] = -1.0
+    pools = _gate(plan, state, pools, hour, first)
     first_item, end = plan.intake_starts[hour], plan.intake_starts[hour + 1]
     pools = reserve_staged(pools, counters, end - first_item)
     staged, staged_parcels = pools[4], pools[5]
@@ -204,6 +181,7 @@ def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pool
     for index in range(first_item, end):
         node, amount = origin[index], amounts[index]
         put_staged(staged, staged_parcels, counters, items[index], 0, hour, NONE, node, amount)
+    queue_total, arrived = state.queue_total, state.arrived
     for row in range(first, counters[STAGED]):
         node = staged[row, GROUP]
         if node != NONE:
@@ -215,8 +193,8 @@ def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pool
         state.scratch,
         first,
         hour,
-        queue_heads,
-        queue_tails,
+        state.queue_heads,
+        state.queue_tails,
         NONE,
         NONE,
         False,
@@ -224,48 +202,49 @@ def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pool
 
 
 @njit(cache=True)
-def _rows_refused(batches: Any, batch: int, share: Any) -> int:
-    """The arena rows of list ``batch`` onwards at nodes that admit less than all (``share``
-    below 1): the rows the gate splits."""
+def _rows_listed(batches: Any, batch: int) -> int:
+    """The arena rows of list ``batch`` onwards (its first batch and those after it)."""
     rows = 0
     while batch != NONE:
-        if share[batches[batch, PLACE]] < 1.0:
-            rows += batches[batch, LENGTH]
+        rows += batches[batch, LENGTH]
         batch = batches[batch, NEXT]
     return rows
 
 
 @njit(cache=True)
-def _gate(plan: KernelPlan, state: KernelState, batches: Any, totals: Any, hour: int) -> int:
-    """Each node with batches arriving in the hour (listed in ``gate_nodes``, in the order of
-    its first; their count returned) admits, under ``block``, what it has room for after the
-    hour's departures: its ``share`` of its arrivals, each cohort in the same proportion; the
-    rest is due again next hour. ``moving`` loses what is admitted."""
+def _gate(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, first: int) -> Pools:
+    """Of the staged lane arrivals from ``first`` on, admit (under ``block``) what each node
+    has room for after the hour's departures, each cohort in the same proportion; the rest goes
+    back on the lane, first in line for the next hour. ``moving`` loses what is admitted."""
+    counters = state.counters
     ring = state.incoming.shape[1]
-    arriving, share, gate_nodes = state.arriving, state.share, state.gate_nodes
+    end = counters[STAGED]
     nodes = 0
-    batch = state.transit_heads[hour]
-    while batch != NONE:
-        node = batches[batch, PLACE]
-        if share[node] < 0.0:
-            share[node] = 0.0  # listed; its share is set below
-            gate_nodes[nodes] = node
-            nodes += 1
-        arriving[node] += totals[batch]
-        batch = batches[batch, NEXT]
-    for index in range(nodes):
-        node = gate_nodes[index]
-        admitted = arriving[node]
+    staged, share, gate_nodes = pools[4], state.share, state.gate_nodes
+    for row in range(first, end):
+        node = staged[row, GROUP]
+        if share[node] >= 0.0:
+            continue  # settled at an earlier row
+        gate_nodes[nodes] = node
+        nodes += 1
+        arriving = state.arriving[node]
+        admitted = arriving
         if plan.block:
             free = plan.storage_capacity[node] - state.queue_total[node]
-            room = min(arriving[node], max(0.0, free - state.buffer_total[node]))
-            if room < arriving[node] - EPSILON:
+            room = min(arriving, max(0.0, free - state.buffer_total[node]))
+            if room < arriving - EPSILON:
                 admitted = room if room > EPSILON else 0.0
-                state.incoming[node, (hour + 1) % ring] += arriving[node] - admitted
-                state.blocked[node, hour] += arriving[node] - admitted
+                state.incoming[node, (hour + 1) % ring] += arriving - admitted
+                state.blocked[node, hour] += arriving - admitted
         state.moving[0] -= admitted
-        share[node] = 1.0 if admitted == arriving[node] else admitted / arriving[node]
-    return nodes
+        share[node] = 1.0 if admitted == arriving else admitted / arriving
+    if plan.block:
+        pools = record_gate(plan, state, pools, hour)
+        pools = _split_at_gate(state, pools, hour, first, end)
+    for index in range(nodes):
+        state.arriving[gate_nodes[index]] = 0.0
+        share[gate_nodes[index]] = -1.0
+    return pools
 
 
 @njit(cache=True)
@@ -481,7 +460,6 @@ def _route_sorted(
         if cohort >= cohorts:
             lane = plan.bundle_lane[cohort - cohorts]
             staged[index, GROUP] = lane
-            staged[index, SORTED] = hour
             lane_buffer_total[lane] += amount
             buffer_total[node] += amount
             continue
@@ -510,8 +488,8 @@ def _route_sorted(
 @njit(cache=True)
 def _expand_bundles(plan: KernelPlan, pools: Pools, counters: Any, first: int) -> Pools:
     """Split every staged bundle past its origin (at the hub its first lane leads to) into its
-    cohorts, each staged with its share of the bundle's parcels at the bundle's hop and (traced
-    runs) the hour the bundle arrived; the bundle's own row is dropped (group ``NONE``)."""
+    cohorts, each staged with its share of the bundle's parcels at the bundle's hop; the
+    bundle's own row is dropped (group ``NONE``)."""
     cohorts, starts = plan.cohorts, plan.bundle_starts
     end = counters[STAGED]
     extra = 0
@@ -531,10 +509,9 @@ def _expand_bundles(plan: KernelPlan, pools: Pools, counters: Any, first: int) -
             continue
         bundle = item - cohorts
         share = staged_parcels[index] / totals[bundle]
-        arrived = staged[index, ARRIVED]
         for member in range(starts[bundle], starts[bundle + 1]):
             cohort = members[member]
             part = parcels[cohort] * share
-            put_staged(staged, staged_parcels, counters, cohort, hop, arrived, NONE, 0, part)
+            put_staged(staged, staged_parcels, counters, cohort, hop, NONE, NONE, 0, part)
         staged[index, GROUP] = NONE
     return pools

@@ -15,11 +15,9 @@ A national day has 230,000 cohorts from 339 outlets, each outlet's 339 a round g
 destinations: unbundled, each was its own row at the outlet's intake, sort and departure and
 at the first hub's join — four of about eleven moves of its route (decision 0022).
 
-A traced cohort is never bundled: its trace is the reference engine's, row for row, so it
-keeps its own row all the way (a run traced whole bundles nothing; one tracing a sample, as the
-demo does, bundles the others). Cohorts on routes of a single node (delivered where taken on)
-and cohorts without parcels are never bundled, nor a cohort alone on its first lane in its
-hour.
+Traced runs do not bundle (their trace is the reference engine's, row for row); cohorts on
+routes of a single node (delivered where taken on) and cohorts without parcels are never
+bundled, nor a cohort alone on its first lane in its hour.
 """
 
 from __future__ import annotations
@@ -53,14 +51,13 @@ class Intake(NamedTuple):
 @njit(cache=True)
 def build_intake(
     order: Any, starts: Any, cohort_route: Any, route_lanes: Any, last_hop: Any,
-    cohort_parcels: Any, cohort_origin: Any, lanes: int, traced: Any,
+    cohort_parcels: Any, cohort_origin: Any, lanes: int, bundled: bool,
 ) -> tuple[Any, Any, Any, Any, Any, Any, Any, Any]:  # fmt: skip
     """The items of :class:`Intake` from the cohorts in intake ``order`` (hour h's from
-    ``starts[h]``): per hour, the cohorts sharing a first lane as one bundle, in order of their
-    first member, the others (and the ``traced`` ones: [cohort], empty when none is) as
-    themselves."""
+    ``starts[h]``): per hour, the cohorts sharing a first lane as one bundle (when
+    ``bundled``), in order of their first member, the others as themselves."""
     cohorts, hours = len(cohort_parcels), len(starts) - 1
-    lane_of = _first_lanes(order, cohort_route, route_lanes, last_hop, cohort_parcels, traced)
+    lane_of = _first_lanes(order, cohort_route, route_lanes, last_hop, cohort_parcels, bundled)
     item = np.empty(len(order), dtype=np.int64)
     bundle_starts = np.zeros(len(order) + 1, dtype=np.int64)
     members = np.empty(len(order), dtype=np.int64)
@@ -138,16 +135,16 @@ def _item_figures(
 @njit(cache=True)
 def _first_lanes(
     order: Any, cohort_route: Any, route_lanes: Any, last_hop: Any, cohort_parcels: Any,
-    traced: Any,
+    bundled: bool,
 ) -> Any:  # fmt: skip
     """[position in ``order``] the cohort's first lane when it may be bundled (a lane at least,
-    parcels, and not ``traced``), else NONE."""
+    parcels, and ``bundled``), else NONE."""
     lanes = np.full(len(order), NONE, dtype=np.int64)
+    if not bundled:
+        return lanes
     for index in range(len(order)):
         cohort = order[index]
         route = cohort_route[cohort]
-        if len(traced) > 0 and traced[cohort]:
-            continue
         if last_hop[route] >= 1 and cohort_parcels[cohort] > 0.0:
             lanes[index] = route_lanes[route, 0]
     return lanes

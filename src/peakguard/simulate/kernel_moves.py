@@ -49,11 +49,7 @@ def take(
     ready_before: int, group: int,
 ) -> tuple[Pools, float]:  # fmt: skip
     """Stage up to ``amount`` parcels from the front of list ``place`` (batches whose hour is
-    before ``ready_before``), all in ``group``; the parcels taken (batch totals).
-
-    Consecutive batches of one hour are one batch kept in segments (a node's arrivals are
-    relinked from their lanes, :func:`peakguard.simulate.kernel._join`): they are taken whole
-    together, or all split in the same proportion."""
+    before ``ready_before``), all in ``group``; the parcels taken (batch totals)."""
     rows = _rows_to_take(pools, heads, place, amount, ready_before)
     pools = reserve_staged(pools, counters, rows)
     fractions, parcels, batches, totals = pools[0], pools[1], pools[2], pools[3]
@@ -64,49 +60,33 @@ def take(
         batch = heads[place]
         if batch == NONE or batches[batch, SINCE] >= ready_before:
             break
-        since, total, segments, after = (
-            batches[batch, SINCE],
-            totals[batch],
-            1,
-            batches[batch, NEXT],
-        )
-        while after != NONE and batches[after, SINCE] == since:
-            total += totals[after]
-            segments += 1
-            after = batches[after, NEXT]
+        total = totals[batch]
+        start, length = batches[batch, START], batches[batch, LENGTH]
         whole = total <= remaining + EPSILON
         share = 1.0 if whole else remaining / total
-        for _segment in range(segments):
-            start, length = batches[batch, START], batches[batch, LENGTH]
-            for row in range(start, start + length):
-                part = parcels[row] if whole else parcels[row] * share
-                arrived = fractions[row, ARRIVED] if traced else NONE
-                sorted_at = fractions[row, SORTED] if traced else NONE
-                put_staged(
-                    staged,
-                    staged_parcels,
-                    counters,
-                    fractions[row, COHORT],
-                    fractions[row, HOP],
-                    arrived,
-                    sorted_at,
-                    group,
-                    part,
-                )
-                if not whole:
-                    parcels[row] = parcels[row] - part
-            following = batches[batch, NEXT]
-            if whole:
-                drop_head(batches, heads, tails, place, counters)
-            elif segments == 1:
-                totals[batch] = total - remaining
-            else:
-                totals[batch] = totals[batch] - totals[batch] * share
-            batch = following
+        for row in range(start, start + length):
+            part = parcels[row] if whole else parcels[row] * share
+            arrived = fractions[row, ARRIVED] if traced else NONE
+            sorted_at = fractions[row, SORTED] if traced else NONE
+            put_staged(
+                staged,
+                staged_parcels,
+                counters,
+                fractions[row, COHORT],
+                fractions[row, HOP],
+                arrived,
+                sorted_at,
+                group,
+                part,
+            )
+            if not whole:
+                parcels[row] = parcels[row] - part
         if whole:
             remaining -= total
             taken += total
+            drop_head(batches, heads, tails, place, counters)
         else:
+            totals[batch] = total - remaining
             taken += remaining
             remaining = 0.0
     return pools, taken
@@ -120,11 +100,9 @@ def _rows_to_take(pools: Pools, heads: Any, place: int, amount: float, ready_bef
     remaining, rows = amount, 0
     batch = heads[place]
     while remaining > EPSILON and batch != NONE and batches[batch, SINCE] < ready_before:
-        since = batches[batch, SINCE]
-        while batch != NONE and batches[batch, SINCE] == since:
-            rows += batches[batch, LENGTH]
-            remaining -= totals[batch]
-            batch = batches[batch, NEXT]
+        rows += batches[batch, LENGTH]
+        remaining -= totals[batch]
+        batch = batches[batch, NEXT]
     return rows
 
 

@@ -131,8 +131,7 @@ def listed(pools: Pools, heads: Any) -> tuple[IntArray, IntArray, IntArray, IntA
 def _fractions(
     pools: Pools, heads: Any, *, arrived_offset: int, sorted_offset: int | None
 ) -> tuple[Fractions, IntArray]:
-    """A list set as a fraction table over the run's cohorts (mapped to the state's later);
-    consecutive batches of one place and hour are one batch (a queue's segments)."""
+    """A list set as a fraction table over the run's cohorts (mapped to the state's later)."""
     chosen, places, hours, rows = listed(pools, heads)
     lengths = pools[2][chosen, LENGTH]
     fractions, parcels = pools[0], pools[1]
@@ -143,13 +142,9 @@ def _fractions(
         stamp = np.repeat(hours, lengths)
         arrived = stamp + arrived_offset
         sorted_at = np.full(len(rows), -1) if sorted_offset is None else stamp + sorted_offset
-    # A queue keeps an hour's batch in consecutive segments (kernel._join): one batch here.
-    same = (places[1:] == places[:-1]) & (hours[1:] == hours[:-1])
-    opens = np.concatenate([[True], ~same]) if len(places) else np.zeros(0, dtype=bool)
-    lengths = np.bincount(np.cumsum(opens) - 1, lengths, minlength=int(opens.sum()))
     table = Fractions(
-        place=places[opens],
-        hour=hours[opens],
+        place=places.copy(),
+        hour=hours.copy(),
         starts=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
         cohort=fractions[rows, COHORT].astype(np.int64),
         hop=fractions[rows, HOP].astype(np.int64),
