@@ -51,8 +51,17 @@ class Solution:
     seconds: float
 
 
+UNDECIDED = "Unknown"
+"""HiGHS's model status when a solve ended without deciding optimality (numerical trouble in
+its last cleanup, seen on a warm primal simplex): the program itself may be fine."""
+
+
 class SolverError(RuntimeError):
     """HiGHS stopped without an optimal solution (reported with its status)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 class Solver:
@@ -96,6 +105,14 @@ class Solver:
             iterations=int(info.simplex_iteration_count) + int(info.ipm_iteration_count),
             seconds=seconds,
         )
+
+    def solve_afresh(self, method: str = "ipm") -> Solution:
+        """The program as it now stands solved again from scratch by ``method`` (``ipm``:
+        interior point, then crossover; presolve on, no basis kept): for a warm solve that
+        ended :data:`UNDECIDED`."""
+        self.highs.clearSolver()
+        self.use(method)
+        return self.solve()
 
     def add_row(
         self, lower: float, upper: float, columns: npt.NDArray[np.int64], values: FloatArray

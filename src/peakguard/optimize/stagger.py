@@ -19,7 +19,7 @@ from datetime import date, datetime
 import numpy as np
 
 from peakguard.domain.network import Network, NodeKind
-from peakguard.optimize.highs import LinearProgram, Solver
+from peakguard.optimize.highs import UNDECIDED, LinearProgram, Solver, SolverError
 from peakguard.optimize.loads import (
     LoadBasis,
     LoadModel,
@@ -261,7 +261,15 @@ def _solve(
     solver.bound_columns(layout.slack, allowed + 1e-6 * np.maximum(allowed, 1.0) + 1e-3)
     solver.set_cost(program.cost)
     solver.use_simplex("primal")
-    second = solver.solve()
+    try:
+        second = solver.solve()
+    except SolverError as error:
+        # The warm primal simplex can end undecided on a numerically awkward program (one of
+        # the demo's did, after the engine's figures moved in their last bits): the same
+        # phase 2 from scratch by the interior point.
+        if error.status != UNDECIDED:
+            raise
+        second = solver.solve_afresh()
     return second.values, first.seconds + second.seconds, first.iterations + second.iterations
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from peakguard.domain.network import Network
-from peakguard.optimize.highs import AT_LOWER, BASIC
+from peakguard.optimize.highs import AT_LOWER, BASIC, UNDECIDED, Solution, Solver, SolverError
 from peakguard.optimize.loads import build_load_model, load_basis
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import StaggerParameters
@@ -97,3 +97,44 @@ def test_the_basis_maps_row_by_row() -> None:
     assert columns.tolist() == [BASIC] * fixed + [BASIC, 2, AT_LOWER, 0, 1]
     assert row_status.tolist() == [2, 0, BASIC, 1, 0]
     assert mapped_onto(before, model, after, (5, fixed + 6)) is None
+
+
+def test_a_phase_2_that_ends_undecided_is_solved_again_from_scratch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When HiGHS ends a warm phase 2 "Unknown" (as one of the demo's programs did), the plan
+    is still made: phase 2 again from scratch, the same least overflow and least delay as a
+    plan whose phase 2 ended optimal; any other status still fails."""
+    problem = compile_problem(
+        late_trunk(), scenario(3, drain_days=1, demand={"pickup_hours": list(range(8, 18))})
+    )
+    releases = [release("O2", 3000, 1, 3), release("O1", 1500, 1, 2)]
+    settings = StaggerParameters()
+    basis = load_basis(problem, releases, settings)
+    normal = plan_pickups_on_basis(problem, basis, parameters=settings)
+    original = Solver.solve
+    calls: list[int] = []
+
+    def phase_2_undecided(self: Solver) -> Solution:
+        calls.append(1)
+        solution = original(self)
+        if len(calls) == 2:  # the first phase 2
+            raise SolverError(UNDECIDED)
+        return solution
+
+    monkeypatch.setattr(Solver, "solve", phase_2_undecided)
+    again = plan_pickups_on_basis(problem, basis, parameters=settings)
+    assert len(calls) >= 3
+    assert again.overflow == pytest.approx(normal.overflow, abs=1e-2)
+    assert again.delay_parcel_days == pytest.approx(normal.delay_parcel_days, rel=1e-6)
+    calls.clear()
+
+    def phase_2_infeasible(self: Solver) -> Solution:
+        calls.append(1)
+        if len(calls) == 2:
+            raise SolverError("Infeasible")
+        return original(self)
+
+    monkeypatch.setattr(Solver, "solve", phase_2_infeasible)
+    with pytest.raises(SolverError, match="Infeasible"):
+        plan_pickups_on_basis(problem, basis, parameters=settings)
