@@ -49,7 +49,8 @@ class PartialSource:
     nodes: ir.Table
     hour_counts: ir.Table
     stored: dict[tuple[str, datetime, datetime], ir.Table] = field(default_factory=dict)
-    """Rows read once and kept as temporary tables: both periods' figures read them."""
+    """Rows both periods' figures read: the accepts kept as temporary tables, the departures'
+    range (found with a query) as the expression that reads it."""
 
     @classmethod
     def open(cls, lake: Path, manifest: Manifest) -> PartialSource:
@@ -140,8 +141,10 @@ class PartialSource:
 
         Only the departures from the earliest of them on are read: the period's start, or
         the earliest first departure of those parcels (every departure of a parcel is at or
-        after its first) — a range on the files' sort column, which DuckDB prunes by. They
-        are read once for both of a bulletin's moments."""
+        after its first) — a range on the files' sort column, which DuckDB prunes by. Each
+        reader reads them from the files (the range found once): storing them cost more than
+        the three reads it saved (at 102 M events, 2.1 CPU s to write 5 M rows against about
+        1 s more of reading, ``docs/benchmarks.md``)."""
         rows = self._departures(*periods, accepted)
         if of_parcels is not None:
             rows = rows.filter(
@@ -175,9 +178,7 @@ class PartialSource:
             )
         )
         read = ("waybill", "carrier", "node_id", "next_node_id", "departed_at", "accepted_at")
-        self.stored[key] = self._store(
-            rows.select(*read, "next_first_arrived_at", "next_last_arrived_at")
-        )
+        self.stored[key] = rows.select(*read, "next_first_arrived_at", "next_last_arrived_at")
         return self.stored[key]
 
     def node_hours(self, measured: KpiSettings, period: Period) -> ir.Table:
