@@ -154,7 +154,7 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
         bundle_members=intake.bundle_members,
         bundle_parcels=intake.bundle_parcels,
         bundle_lane=intake.bundle_lane,
-        cohort_route=_as(plan.cohort_route, np.int64),
+        cohort_route=_as(plan.cohort_route, np.int32),
         route_lanes=route_lanes,
         last_hop=last_hop,
         cohort_origin=_as(plan.cohort_origin, np.int64),
@@ -189,7 +189,7 @@ def _empty_state(plan: SimulationPlan, chosen: BoolArray | None, bundles: int) -
     groups = max(nodes, lanes, 1)
     counters = np.zeros(COUNTERS, dtype=np.int64)
     counters[FREE] = NONE
-    slot = np.full(cohorts + bundles, NONE, dtype=np.int64)
+    slot = np.full(cohorts + bundles, NONE, dtype=np.int32)
     if chosen is not None:
         slot[:cohorts][chosen] = TRACED
 
