@@ -10,9 +10,11 @@ simulated day, and writes the state down at ``snapshot_at``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -26,6 +28,11 @@ from peakguard.simulate.run_state import HOURS_A_DAY, LaneBlocks, SimulationRun
 from peakguard.simulate.state import SimulationState, resume_plan
 
 BoolArray = npt.NDArray[np.bool_]
+
+_kernel_lock = threading.Lock()
+"""Held while the kernel runs: its sort runs on Numba's threads, and Numba's ``workqueue``
+layer (the one a machine without OpenMP or TBB gets) stops the process if two threads launch
+parallel work at once; a second run in the same process waits a simulated day at most."""
 
 
 def simulate_compiled(
@@ -73,7 +80,8 @@ def simulate_compiled(
         stop = min(hours, (hour // HOURS_A_DAY + 1) * HOURS_A_DAY)
         if snapshot_at is not None and hour < snapshot_at < stop:
             stop = snapshot_at
-        pools = run_hours(kernel_plan, state, pools, hour, stop)
+        with _kernel_lock:
+            pools = run_hours(kernel_plan, state, pools, hour, stop)
         if progress is not None and (stop % HOURS_A_DAY == 0 or stop == hours):
             progress(stop / hours)
         hour = stop
@@ -221,6 +229,7 @@ def _empty_state(plan: SimulationPlan, chosen: BoolArray | None, bundles: int) -
             np.zeros(groups, dtype=np.int64),
             np.zeros(groups, dtype=np.int64),
         ),
+        sort_slots=np.repeat(slot[None, :], max(numba.get_num_threads(), 1) - 1, axis=0),
         arrived=np.zeros((nodes, hours)),
         processed=np.zeros((nodes, hours)),
         backlog=np.zeros((nodes, hours)),

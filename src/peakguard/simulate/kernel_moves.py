@@ -50,7 +50,7 @@ def take(
 ) -> tuple[Pools, float]:  # fmt: skip
     """Stage up to ``amount`` parcels from the front of list ``place`` (batches whose hour is
     before ``ready_before``), all in ``group``; the parcels taken (batch totals)."""
-    rows = _rows_to_take(pools, heads, place, amount, ready_before)
+    rows = rows_to_take(pools, heads, place, amount, ready_before)
     pools = reserve_staged(pools, counters, rows)
     fractions, parcels, batches, totals = pools[0], pools[1], pools[2], pools[3]
     staged, staged_parcels = pools[4], pools[5]
@@ -93,7 +93,7 @@ def take(
 
 
 @njit(cache=True)
-def _rows_to_take(pools: Pools, heads: Any, place: int, amount: float, ready_before: int) -> int:
+def rows_to_take(pools: Pools, heads: Any, place: int, amount: float, ready_before: int) -> int:
     """The arena rows of the batches :func:`take` will touch (so it reserves staging room once,
     not batch by batch)."""
     batches, totals = pools[2], pools[3]
@@ -107,15 +107,15 @@ def _rows_to_take(pools: Pools, heads: Any, place: int, amount: float, ready_bef
 
 
 @njit(cache=True)
-def _merge_staged(pools: Pools, counters: Any, slot: Any, first: int) -> None:
+def merge_staged(pools: Pools, counters: Any, slot: Any, first: int) -> None:
     """Fold staged fractions of one cohort, hop and group into the first of them — except a
     traced cohort's (``slot`` is :data:`TRACED` for it), whose fractions keep their own hours."""
     staged, staged_parcels = pools[4], pools[5]
     end = counters[STAGED]
     for row in range(first, end):
         group = staged[row, GROUP]
-        if group == NONE:
-            continue
+        if group < 0:
+            continue  # none, or delivered
         cohort = staged[row, COHORT]
         other = slot[cohort]
         if other == TRACED:
@@ -147,19 +147,8 @@ def flush(
     ``scratch`` is (slot per cohort, and per group: rows, next row, batch, groups touched),
     all ``NONE`` (:data:`TRACED` for a traced cohort's slot) or 0 between calls."""
     slot, count, next_row, batch_of, touched = scratch
-    _merge_staged(pools, counters, slot, first)
-    staged = pools[4]
-    end = counters[STAGED]
-    groups, rows = 0, 0
-    for row in range(first, end):
-        group = staged[row, GROUP]
-        if group == NONE:
-            continue
-        if count[group] == 0:
-            touched[groups] = group
-            groups += 1
-        count[group] += 1
-        rows += 1
+    merge_staged(pools, counters, slot, first)
+    groups, rows = count_groups(pools[4], first, counters[STAGED], count, touched, 0)
     pools = reserve_rows(pools, counters, rows)
     pools = reserve_batches(pools, counters, groups)
     batches, totals = pools[2], pools[3]
@@ -188,6 +177,26 @@ def flush(
 
 
 @njit(cache=True)
+def count_groups(
+    staged: Any, first: int, end: int, count: Any, touched: Any, at: int
+) -> tuple[int, int]:
+    """Count the staged rows ``first`` to ``end`` − 1 of each group (``count``, per group),
+    listing the groups in the order first met from ``touched[at]`` on; the number of groups
+    and of rows."""
+    groups, rows = 0, 0
+    for row in range(first, end):
+        group = staged[row, GROUP]
+        if group < 0:
+            continue
+        if count[group] == 0:
+            touched[at + groups] = group
+            groups += 1
+        count[group] += 1
+        rows += 1
+    return groups, rows
+
+
+@njit(cache=True)
 def _write_rows(pools: Pools, counters: Any, scratch: Any, first: int) -> None:
     """Copy the staged rows into the rows :func:`flush` set aside for their groups."""
     fractions, parcels, totals, staged, staged_parcels = (
@@ -201,7 +210,7 @@ def _write_rows(pools: Pools, counters: Any, scratch: Any, first: int) -> None:
     traced = fractions.shape[1] > ARRIVED
     for row in range(first, counters[STAGED]):
         group = staged[row, GROUP]
-        if group == NONE:
+        if group < 0:
             continue
         target = next_row[group]
         next_row[group] = target + 1
