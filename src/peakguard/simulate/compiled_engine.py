@@ -10,6 +10,7 @@ simulated day, and writes the state down at ``snapshot_at``.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,6 +29,12 @@ from peakguard.simulate.run_state import HOURS_A_DAY, LaneBlocks, SimulationRun
 from peakguard.simulate.state import SimulationState, resume_plan
 
 BoolArray = npt.NDArray[np.bool_]
+
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    # Numba's own thread pool, in every installation (OpenMP needs the system's libgomp, TBB
+    # a package of its own); its threads wait without spinning, so a busy host costs the
+    # sort no more than one core would (decision 0027).
+    numba.config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]
 
 _kernel_lock = threading.Lock()
 """Held while the kernel runs: its sort runs on Numba's threads, and Numba's ``workqueue``

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from peakguard.simulate.kernel_moves import count_groups, merge_staged, rows_to_take, take
+from peakguard.simulate.kernel_moves import count_groups, merge_staged, rows_to_take, take_rows
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
     COHORT,
@@ -105,7 +105,7 @@ def _busy_nodes(plan: Any, state: Any, pools: Pools, hour: int) -> Any:
         capacity = sorting[node, hour]
         if capacity <= EPSILON:
             continue
-        rows = rows_to_take(pools, heads, node, capacity, hour + 1)
+        rows = rows_to_take(batches, pools[3], heads, node, capacity, hour + 1)
         if rows == 0:
             continue
         batch, left = heads[node], rows
@@ -143,88 +143,86 @@ def _sort_nodes(
     plan: Any, state: Any, pools: Pools, hour: int, table: Any, bounds: Any, touched: Any,
     records: Any, record_parcels: Any,
 ) -> None:  # fmt: skip
-    """Pass 2 on every core: each thread sorts its share of the busy nodes."""
-    totals = (
-        state.queue_total,
-        state.processed,
-        state.delivered,
-        state.delivered_hours,
-        state.on_time,
-        state.lane_buffer_total,
-        state.buffer_total,
-    )
-    f, p, b, t, s, sp, r, rp, lb, bp = pools
+    """Pass 2 on every core: each thread sorts its share of the busy nodes. The threads get
+    arrays only: a tuple of arrays passed or returned costs an atomic reference count per
+    array, and counts that two cores keep changing cost far more than one core's."""
+    chunks = len(bounds) - 1
     _sort_chunks(
-        plan, state.queue_heads, state.queue_tails, totals, state.scratch[0], state.scratch[1],
-        state.sort_slots, f, p, b, t, s, sp, r, rp, lb, bp, hour, table, bounds, touched,
-        records, record_parcels,
+        bounds, table, hour, plan.sorting_capacity[:, hour], state.queue_heads,
+        state.queue_tails, state.queue_total, state.processed[:, hour], pools[0], pools[1],
+        pools[2], pools[3], pools[4], pools[5], np.zeros((chunks, COUNTERS), dtype=np.int64),
+        np.zeros((chunks, RECORD_COLUMNS), dtype=np.int64), state.scratch[0], state.sort_slots,
+        state.scratch[1], touched, plan.cohorts, plan.bundle_starts, plan.bundle_members,
+        plan.cohort_parcels, plan.bundle_parcels, plan.bundle_lane, plan.cohort_route,
+        plan.last_hop, plan.route_lanes, plan.cohort_hour, plan.cohort_time_limit, plan.chosen,
+        state.delivered, state.delivered_hours, state.on_time, state.lane_buffer_total,
+        state.buffer_total, records, record_parcels,
     )  # fmt: skip
 
 
 @njit(cache=True, parallel=True)
 def _sort_chunks(
-    plan: Any, heads: Any, tails: Any, totals: Any, slot: Any, count: Any, slots: Any,
-    f: Any, p: Any, b: Any, t: Any, s: Any, sp: Any, r: Any, rp: Any, lb: Any, bp: Any,
-    hour: int, table: Any, bounds: Any, touched: Any, records: Any, record_parcels: Any,
+    bounds: Any, table: Any, hour: int, capacity: Any, heads: Any, tails: Any,
+    queue_total: Any, processed: Any, fractions: Any, parcels: Any, batches: Any, totals: Any,
+    staged: Any, staged_parcels: Any, locals_: Any, rows: Any, slot: Any, slots: Any,
+    count: Any, touched: Any, cohorts: int, bundle_starts: Any, bundle_members: Any,
+    cohort_parcels: Any, bundle_parcels: Any, bundle_lane: Any, cohort_route: Any,
+    last_hop: Any, route_lanes: Any, born: Any, limit: Any, chosen: Any, delivered: Any,
+    delivered_hours: Any, on_time: Any, lane_buffer_total: Any, buffer_total: Any,
+    records: Any, record_parcels: Any,
 ) -> None:  # fmt: skip
-    """The threads of pass 2 (their arguments arrays, as Numba's parallel loops need)."""
+    """The threads of pass 2, one share of the busy nodes each."""
     for chunk in prange(len(bounds) - 1):
-        pools = (f, p, b, t, s, sp, r, rp, lb, bp)
         own = slot if chunk == 0 else slots[chunk - 1]
+        local, row = locals_[chunk], rows[chunk]
         for index in range(bounds[chunk], bounds[chunk + 1]):
-            _sort_node(
-                plan, heads, tails, totals, count, pools, hour, table[index], own, touched,
-                records, record_parcels,
+            node, first = table[index, NODE], table[index, OFFSET]
+            local[STAGED], local[FREE], local[RECORDED], local[LIVE] = first, NONE, first, 0
+            done = take_rows(
+                fractions, parcels, batches, totals, staged, staged_parcels, local, heads,
+                tails, node, capacity[node], hour + 1, 0,
             )  # fmt: skip
-
-
-@njit(cache=True)
-def _sort_node(
-    plan: Any, heads: Any, tails: Any, totals: Any, count: Any, pools: Pools, hour: int,
-    entry: Any, slot: Any, touched: Any, records: Any, record_parcels: Any,
-) -> None:  # fmt: skip
-    """One node's sort into its stretch of the staging area (``entry``: its row of the table,
-    filled in with what the later passes need)."""
-    node, first = entry[NODE], entry[OFFSET]
-    local = np.zeros(COUNTERS, dtype=np.int64)
-    local[STAGED], local[FREE], local[RECORDED] = first, NONE, first
-    capacity = plan.sorting_capacity[node, hour]
-    pools, done = take(pools, local, heads, tails, node, capacity, hour + 1, 0)
-    entry[FREED], entry[DROPPED], entry[END], entry[DONE] = local[FREE], -local[LIVE], first, 0
-    if local[STAGED] == first:
-        return
-    totals[0][node] -= done
-    totals[1][node, hour] += done
-    pools = _expand_bundles(plan, pools, local, first)
-    _route(plan, totals, pools, local, first, node, hour, records, record_parcels)
-    merge_staged(pools, local, slot, first)
-    groups, rows = count_groups(pools[4], first, local[STAGED], count, touched, first)
-    entry[END], entry[GROUPS], entry[ROWS] = local[STAGED], groups, rows
-    entry[RECORDS], entry[DONE] = local[RECORDED] - first, 1
+            table[index, FREED], table[index, DROPPED] = local[FREE], -local[LIVE]
+            table[index, END] = first
+            if local[STAGED] == first:
+                continue
+            queue_total[node] -= done
+            processed[node] += done
+            _expand_bundles(
+                staged, staged_parcels, local, first, cohorts, bundle_starts, bundle_members,
+                cohort_parcels, bundle_parcels,
+            )  # fmt: skip
+            _route(
+                staged, staged_parcels, local, first, node, hour, row, cohorts, bundle_lane,
+                cohort_route, last_hop, route_lanes, born, limit, chosen, delivered,
+                delivered_hours, on_time, lane_buffer_total, buffer_total, records,
+                record_parcels,
+            )  # fmt: skip
+            merge_staged(staged, staged_parcels, own, first, local[STAGED])
+            groups, moved = count_groups(staged, first, local[STAGED], count, touched, first)
+            table[index, END], table[index, GROUPS] = local[STAGED], groups
+            table[index, ROWS], table[index, RECORDS] = moved, local[RECORDED] - first
+            table[index, DONE] = 1
 
 
 @njit(cache=True)
 def _route(
-    plan: Any, totals: Any, pools: Pools, local: Any, first: int, node: int, hour: int,
-    records: Any, record_parcels: Any,
+    staged: Any, staged_parcels: Any, local: Any, first: int, node: int, hour: int, row: Any,
+    cohorts: int, bundle_lane: Any, route_of: Any, last_hop: Any, route_lanes: Any,
+    born: Any, limit: Any, chosen: Any, delivered: Any, delivered_hours: Any, on_time: Any,
+    lane_buffer_total: Any, buffer_total: Any, records: Any, record_parcels: Any,
 ) -> None:  # fmt: skip
     """Deliver the staged fractions at their destination (into the per-cohort totals; the
     row marked :data:`DELIVERED`); group the others by the next lane on their route (a
     bundle's at its origin: its first lane)."""
-    traced = pools[0].shape[1] > ARRIVED
-    staged, staged_parcels = pools[4], pools[5]
-    route_of, last_hop, route_lanes = plan.cohort_route, plan.last_hop, plan.route_lanes
-    born, limit, cohorts = plan.cohort_hour, plan.cohort_time_limit, plan.cohorts
-    delivered, delivered_hours, on_time = totals[2], totals[3], totals[4]
-    lane_buffer_total, buffer_total = totals[5], totals[6]
-    row = np.empty(RECORD_COLUMNS, dtype=np.int64)
+    traced = len(chosen) > 0
     for index in range(first, local[STAGED]):
         cohort, hop = staged[index, COHORT], staged[index, HOP]
         if staged[index, GROUP] == NONE:
             continue  # a bundle split into its cohorts
         amount = staged_parcels[index]
         if cohort >= cohorts:
-            lane = plan.bundle_lane[cohort - cohorts]
+            lane = bundle_lane[cohort - cohorts]
             staged[index, GROUP] = lane
             lane_buffer_total[lane] += amount
             buffer_total[node] += amount
@@ -239,7 +237,7 @@ def _route(
             if traced:
                 row[0], row[1], row[2], row[3] = cohort, node, staged[index, ARRIVED], hour
                 row[4], row[5] = NONE, NONE
-                record_row(records, record_parcels, local, plan.chosen, row, amount)
+                record_row(records, record_parcels, local, chosen, row, amount)
             continue
         lane = route_lanes[route_of[cohort], hop]
         staged[index, GROUP] = lane
@@ -249,14 +247,14 @@ def _route(
 
 
 @njit(cache=True)
-def _expand_bundles(plan: Any, pools: Pools, counters: Any, first: int) -> Pools:
+def _expand_bundles(
+    staged: Any, staged_parcels: Any, counters: Any, first: int, cohorts: int, starts: Any,
+    members: Any, parcels: Any, totals: Any,
+) -> None:  # fmt: skip
     """Split every staged bundle past its origin (at the hub its first lane leads to) into its
     cohorts, each staged with its share of the bundle's parcels at the bundle's hop (its room
     counted by :func:`_busy_nodes`); the bundle's own row is dropped (group ``NONE``)."""
-    cohorts, starts = plan.cohorts, plan.bundle_starts
     end = counters[STAGED]
-    staged, staged_parcels = pools[4], pools[5]
-    members, parcels, totals = plan.bundle_members, plan.cohort_parcels, plan.bundle_parcels
     for index in range(first, end):
         item, hop = staged[index, COHORT], staged[index, HOP]
         if item < cohorts or hop < 1:
@@ -268,7 +266,6 @@ def _expand_bundles(plan: Any, pools: Pools, counters: Any, first: int) -> Pools
             part = parcels[cohort] * share
             put_staged(staged, staged_parcels, counters, cohort, hop, NONE, NONE, 0, part)
         staged[index, GROUP] = NONE
-    return pools
 
 
 @njit(cache=True)
@@ -348,21 +345,22 @@ def _write_chunks(
         for index in range(bounds[chunk], bounds[chunk + 1]):
             _write_node(
                 count, next_row, batch_of, fractions, parcels, totals, staged,
-                staged_parcels, table[index], touched,
+                staged_parcels, table, index, touched,
             )  # fmt: skip
 
 
 @njit(cache=True)
 def _write_node(
     count: Any, next_row: Any, batch_of: Any, fractions: Any, parcels: Any, totals: Any,
-    staged: Any, staged_parcels: Any, entry: Any, touched: Any,
+    staged: Any, staged_parcels: Any, table: Any, index: int, touched: Any,
 ) -> None:  # fmt: skip
     """Copy one node's staged rows into its groups' rows (as :func:`~peakguard.simulate.
     kernel_moves.flush` does) and clear its group counts."""
-    if entry[DONE] == 0:
+    if table[index, DONE] == 0:
         return
     traced = fractions.shape[1] > ARRIVED
-    for row in range(entry[OFFSET], entry[END]):
+    first = table[index, OFFSET]
+    for row in range(first, table[index, END]):
         group = staged[row, GROUP]
         if group < 0:
             continue
@@ -375,5 +373,5 @@ def _write_node(
             fractions[target, SORTED] = staged[row, SORTED]
         parcels[target] = staged_parcels[row]
         totals[batch_of[group]] += staged_parcels[row]
-    for index in range(entry[OFFSET], entry[OFFSET] + entry[GROUPS]):
-        count[touched[index]] = 0
+    for position in range(first, first + table[index, GROUPS]):
+        count[touched[position]] = 0
