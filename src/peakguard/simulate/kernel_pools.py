@@ -360,7 +360,7 @@ def compact(pools: Pools, counters: Any, lists: Any) -> Pools:
     (heads, tails) pairs), when garbage outweighs what is live: rewritten in place, each live
     batch moved down to the end of the one before it in the arena, so a compaction allocates
     no new arena (a fresh one each time cost a second of page clearing in the demo's traced
-    season; decision 0024)."""
+    season; decision 0027)."""
     fractions, parcels, batches = pools[0], pools[1], pools[2]
     live = counters[LIVE]
     if counters[USED] - live <= max(live, 1 << 16):
