@@ -10,9 +10,12 @@ simulated day, and writes the state down at ``snapshot_at``.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -26,6 +29,17 @@ from peakguard.simulate.run_state import HOURS_A_DAY, LaneBlocks, SimulationRun
 from peakguard.simulate.state import SimulationState, resume_plan
 
 BoolArray = npt.NDArray[np.bool_]
+
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    # Numba's own thread pool, in every installation (OpenMP needs the system's libgomp, TBB
+    # a package of its own); its threads wait without spinning, so a busy host costs the
+    # sort no more than one core would (decision 0027).
+    numba.config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]
+
+_kernel_lock = threading.Lock()
+"""Held while the kernel runs: its sort runs on Numba's threads, and Numba's ``workqueue``
+layer (the one a machine without OpenMP or TBB gets) stops the process if two threads launch
+parallel work at once; a second run in the same process waits a simulated day at most."""
 
 
 def simulate_compiled(
@@ -73,7 +87,8 @@ def simulate_compiled(
         stop = min(hours, (hour // HOURS_A_DAY + 1) * HOURS_A_DAY)
         if snapshot_at is not None and hour < snapshot_at < stop:
             stop = snapshot_at
-        pools = run_hours(kernel_plan, state, pools, hour, stop)
+        with _kernel_lock:
+            pools = run_hours(kernel_plan, state, pools, hour, stop)
         if progress is not None and (stop % HOURS_A_DAY == 0 or stop == hours):
             progress(stop / hours)
         hour = stop
@@ -154,7 +169,7 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
         bundle_members=intake.bundle_members,
         bundle_parcels=intake.bundle_parcels,
         bundle_lane=intake.bundle_lane,
-        cohort_route=_as(plan.cohort_route, np.int64),
+        cohort_route=_as(plan.cohort_route, np.int32),
         route_lanes=route_lanes,
         last_hop=last_hop,
         cohort_origin=_as(plan.cohort_origin, np.int64),
@@ -189,7 +204,7 @@ def _empty_state(plan: SimulationPlan, chosen: BoolArray | None, bundles: int) -
     groups = max(nodes, lanes, 1)
     counters = np.zeros(COUNTERS, dtype=np.int64)
     counters[FREE] = NONE
-    slot = np.full(cohorts + bundles, NONE, dtype=np.int64)
+    slot = np.full(cohorts + bundles, NONE, dtype=np.int32)
     if chosen is not None:
         slot[:cohorts][chosen] = TRACED
 
@@ -221,6 +236,7 @@ def _empty_state(plan: SimulationPlan, chosen: BoolArray | None, bundles: int) -
             np.zeros(groups, dtype=np.int64),
             np.zeros(groups, dtype=np.int64),
         ),
+        sort_slots=np.repeat(slot[None, :], max(numba.get_num_threads(), 1) - 1, axis=0),
         arrived=np.zeros((nodes, hours)),
         processed=np.zeros((nodes, hours)),
         backlog=np.zeros((nodes, hours)),

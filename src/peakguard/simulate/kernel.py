@@ -38,6 +38,7 @@ from peakguard.simulate.kernel_pools import (
     reserve_records,
     reserve_staged,
 )
+from peakguard.simulate.kernel_sort import sort_hour
 
 
 class KernelPlan(NamedTuple):
@@ -109,6 +110,9 @@ class KernelState(NamedTuple):
     """[1] parcels on lanes."""
     counters: Any
     scratch: Any
+    sort_slots: Any
+    """[thread − 1, item] the merge slots of the sort's other threads (the first uses
+    ``scratch``'s; :mod:`peakguard.simulate.kernel_sort`)."""
     arrived: Any
     processed: Any
     backlog: Any
@@ -134,7 +138,7 @@ def run_hours(plan: KernelPlan, state: KernelState, pools: Pools, first: int, la
         pools = compact(pools, state.counters, lists)
         pools = _depart(plan, state, pools, hour, row)
         pools = _join(plan, state, pools, hour)
-        pools = _sort(plan, state, pools, hour, row)
+        pools = sort_hour(plan, state, pools, hour)
         state.backlog[:, hour] = state.queue_total + state.buffer_total
         state.queued[:, hour] = state.queue_total
         state.in_transit[hour] = state.moving[0]
@@ -394,124 +398,4 @@ def _onto_lane(
             staged[index, ARRIVED] = arrival
             staged[index, SORTED] = NONE
         staged[index, HOP] += 1
-    return pools
-
-
-@njit(cache=True)
-def _sort(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: Any) -> Pools:
-    """Each open node sorts up to its capacity, oldest batch first; parcels at their
-    destination are delivered, the rest join the buffers of the next lanes on their routes."""
-    counters = state.counters
-    queue_total, sorting, accepting = state.queue_total, plan.sorting_capacity, plan.accepting
-    for node in range(len(queue_total)):
-        if queue_total[node] <= EPSILON or not accepting[node, hour]:
-            continue
-        capacity = sorting[node, hour]
-        if capacity <= EPSILON:
-            continue
-        first = counters[STAGED]
-        pools, done = take(
-            pools, counters, state.queue_heads, state.queue_tails, node, capacity, hour + 1, 0
-        )
-        if counters[STAGED] == first:
-            continue
-        state.queue_total[node] -= done
-        state.processed[node, hour] += done
-        pools = _route_sorted(plan, state, pools, first, node, hour, row)
-        pools = flush(
-            pools,
-            counters,
-            state.scratch,
-            first,
-            hour + 1,
-            state.buffer_heads,
-            state.buffer_tails,
-            NONE,
-            NONE,
-            False,
-        )
-    return pools
-
-
-@njit(cache=True)
-def _route_sorted(
-    plan: KernelPlan, state: KernelState, pools: Pools, first: int, node: int, hour: int,
-    row: Any,
-) -> Pools:  # fmt: skip
-    """Deliver the staged fractions at their destination (into the per-cohort totals); group
-    the others by the next lane on their route (a bundle's at its origin: its first lane;
-    past it, its cohorts' own, once :func:`_expand_bundles` has split it)."""
-    counters = state.counters
-    traced = pools[0].shape[1] > ARRIVED
-    pools = _expand_bundles(plan, pools, counters, first)
-    end = counters[STAGED]
-    if traced:
-        pools = reserve_records(pools, counters, end - first)
-    staged, staged_parcels, records, record_parcels = pools[4], pools[5], pools[6], pools[7]
-    route_of, last_hop, route_lanes = plan.cohort_route, plan.last_hop, plan.route_lanes
-    born, limit, cohorts = plan.cohort_hour, plan.cohort_time_limit, plan.cohorts
-    delivered, delivered_hours, on_time = state.delivered, state.delivered_hours, state.on_time
-    lane_buffer_total, buffer_total = state.lane_buffer_total, state.buffer_total
-    for index in range(first, end):
-        cohort, hop = staged[index, COHORT], staged[index, HOP]
-        if staged[index, GROUP] == NONE:
-            continue  # a bundle split into its cohorts
-        amount = staged_parcels[index]
-        if cohort >= cohorts:
-            lane = plan.bundle_lane[cohort - cohorts]
-            staged[index, GROUP] = lane
-            lane_buffer_total[lane] += amount
-            buffer_total[node] += amount
-            continue
-        route = route_of[cohort]
-        if hop >= last_hop[route]:
-            age = hour + 1 - born[cohort]
-            delivered[cohort] += amount
-            delivered_hours[cohort] += amount * age
-            if age <= limit[cohort]:
-                on_time[cohort] += amount
-            state.delivered_per_hour[hour] += amount
-            staged[index, GROUP] = NONE
-            if traced:
-                row[0], row[1], row[2], row[3] = cohort, node, staged[index, ARRIVED], hour
-                row[4], row[5] = NONE, NONE
-                record_row(records, record_parcels, counters, plan.chosen, row, amount)
-        else:
-            lane = route_lanes[route, hop]
-            staged[index, GROUP] = lane
-            staged[index, SORTED] = hour
-            lane_buffer_total[lane] += amount
-            buffer_total[node] += amount
-    return pools
-
-
-@njit(cache=True)
-def _expand_bundles(plan: KernelPlan, pools: Pools, counters: Any, first: int) -> Pools:
-    """Split every staged bundle past its origin (at the hub its first lane leads to) into its
-    cohorts, each staged with its share of the bundle's parcels at the bundle's hop; the
-    bundle's own row is dropped (group ``NONE``)."""
-    cohorts, starts = plan.cohorts, plan.bundle_starts
-    end = counters[STAGED]
-    extra = 0
-    staged = pools[4]
-    for index in range(first, end):
-        item = staged[index, COHORT]
-        if item >= cohorts and staged[index, HOP] >= 1:
-            extra += starts[item - cohorts + 1] - starts[item - cohorts]
-    if extra == 0:
-        return pools
-    pools = reserve_staged(pools, counters, extra)
-    staged, staged_parcels = pools[4], pools[5]
-    members, parcels, totals = plan.bundle_members, plan.cohort_parcels, plan.bundle_parcels
-    for index in range(first, end):
-        item, hop = staged[index, COHORT], staged[index, HOP]
-        if item < cohorts or hop < 1:
-            continue
-        bundle = item - cohorts
-        share = staged_parcels[index] / totals[bundle]
-        for member in range(starts[bundle], starts[bundle + 1]):
-            cohort = members[member]
-            part = parcels[cohort] * share
-            put_staged(staged, staged_parcels, counters, cohort, hop, NONE, NONE, 0, part)
-        staged[index, GROUP] = NONE
     return pools

@@ -50,10 +50,23 @@ def take(
 ) -> tuple[Pools, float]:  # fmt: skip
     """Stage up to ``amount`` parcels from the front of list ``place`` (batches whose hour is
     before ``ready_before``), all in ``group``; the parcels taken (batch totals)."""
-    rows = _rows_to_take(pools, heads, place, amount, ready_before)
+    rows = rows_to_take(pools[2], pools[3], heads, place, amount, ready_before)
     pools = reserve_staged(pools, counters, rows)
-    fractions, parcels, batches, totals = pools[0], pools[1], pools[2], pools[3]
-    staged, staged_parcels = pools[4], pools[5]
+    taken = take_rows(
+        pools[0], pools[1], pools[2], pools[3], pools[4], pools[5], counters, heads, tails,
+        place, amount, ready_before, group,
+    )  # fmt: skip
+    return pools, taken
+
+
+@njit(cache=True)
+def take_rows(
+    fractions: Any, parcels: Any, batches: Any, totals: Any, staged: Any, staged_parcels: Any,
+    counters: Any, heads: Any, tails: Any, place: int, amount: float, ready_before: int,
+    group: int,
+) -> float:  # fmt: skip
+    """:func:`take` on the arrays themselves, the staging room already reserved (so threads
+    sorting different nodes share no reference counts)."""
     traced = fractions.shape[1] > ARRIVED
     remaining, taken = amount, 0.0
     while remaining > EPSILON:
@@ -89,14 +102,15 @@ def take(
             totals[batch] = total - remaining
             taken += remaining
             remaining = 0.0
-    return pools, taken
+    return taken
 
 
 @njit(cache=True)
-def _rows_to_take(pools: Pools, heads: Any, place: int, amount: float, ready_before: int) -> int:
+def rows_to_take(
+    batches: Any, totals: Any, heads: Any, place: int, amount: float, ready_before: int
+) -> int:
     """The arena rows of the batches :func:`take` will touch (so it reserves staging room once,
     not batch by batch)."""
-    batches, totals = pools[2], pools[3]
     remaining, rows = amount, 0
     batch = heads[place]
     while remaining > EPSILON and batch != NONE and batches[batch, SINCE] < ready_before:
@@ -107,15 +121,14 @@ def _rows_to_take(pools: Pools, heads: Any, place: int, amount: float, ready_bef
 
 
 @njit(cache=True)
-def _merge_staged(pools: Pools, counters: Any, slot: Any, first: int) -> None:
-    """Fold staged fractions of one cohort, hop and group into the first of them — except a
-    traced cohort's (``slot`` is :data:`TRACED` for it), whose fractions keep their own hours."""
-    staged, staged_parcels = pools[4], pools[5]
-    end = counters[STAGED]
+def merge_staged(staged: Any, staged_parcels: Any, slot: Any, first: int, end: int) -> None:
+    """Fold staged fractions ``first`` to ``end`` − 1 of one cohort, hop and group into the
+    first of them — except a traced cohort's (``slot`` is :data:`TRACED` for it), whose
+    fractions keep their own hours."""
     for row in range(first, end):
         group = staged[row, GROUP]
-        if group == NONE:
-            continue
+        if group < 0:
+            continue  # none, or delivered
         cohort = staged[row, COHORT]
         other = slot[cohort]
         if other == TRACED:
@@ -147,19 +160,8 @@ def flush(
     ``scratch`` is (slot per cohort, and per group: rows, next row, batch, groups touched),
     all ``NONE`` (:data:`TRACED` for a traced cohort's slot) or 0 between calls."""
     slot, count, next_row, batch_of, touched = scratch
-    _merge_staged(pools, counters, slot, first)
-    staged = pools[4]
-    end = counters[STAGED]
-    groups, rows = 0, 0
-    for row in range(first, end):
-        group = staged[row, GROUP]
-        if group == NONE:
-            continue
-        if count[group] == 0:
-            touched[groups] = group
-            groups += 1
-        count[group] += 1
-        rows += 1
+    merge_staged(pools[4], pools[5], slot, first, counters[STAGED])
+    groups, rows = count_groups(pools[4], first, counters[STAGED], count, touched, 0)
     pools = reserve_rows(pools, counters, rows)
     pools = reserve_batches(pools, counters, groups)
     batches, totals = pools[2], pools[3]
@@ -188,6 +190,26 @@ def flush(
 
 
 @njit(cache=True)
+def count_groups(
+    staged: Any, first: int, end: int, count: Any, touched: Any, at: int
+) -> tuple[int, int]:
+    """Count the staged rows ``first`` to ``end`` − 1 of each group (``count``, per group),
+    listing the groups in the order first met from ``touched[at]`` on; the number of groups
+    and of rows."""
+    groups, rows = 0, 0
+    for row in range(first, end):
+        group = staged[row, GROUP]
+        if group < 0:
+            continue
+        if count[group] == 0:
+            touched[at + groups] = group
+            groups += 1
+        count[group] += 1
+        rows += 1
+    return groups, rows
+
+
+@njit(cache=True)
 def _write_rows(pools: Pools, counters: Any, scratch: Any, first: int) -> None:
     """Copy the staged rows into the rows :func:`flush` set aside for their groups."""
     fractions, parcels, totals, staged, staged_parcels = (
@@ -201,7 +223,7 @@ def _write_rows(pools: Pools, counters: Any, scratch: Any, first: int) -> None:
     traced = fractions.shape[1] > ARRIVED
     for row in range(first, counters[STAGED]):
         group = staged[row, GROUP]
-        if group == NONE:
+        if group < 0:
             continue
         target = next_row[group]
         next_row[group] = target + 1

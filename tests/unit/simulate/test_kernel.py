@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -232,3 +233,27 @@ def test_an_outlets_cohorts_bundled_to_the_first_hub_keep_their_own_figures() ->
         (3, pytest.approx(70.0)),
     ]
     assert_same_run(simulate_reference(plan, start=state), simulate_compiled(plan, start=state))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=plans(), share=st.floats(0.0, 1.0))
+def test_the_sort_on_every_core_gives_one_cores_figures_to_the_last_bit(
+    plan: SimulationPlan, share: float
+) -> None:
+    """The hour's sort runs over the nodes on every thread; untraced, traced whole and traced
+    for a sample, every figure and trace row is the one-thread run's, bit for bit."""
+    chosen = np.random.default_rng(3).random(len(plan.cohort_parcels)) < share
+    threads = numba.get_num_threads()
+    for options in ({}, {"trace": True}, {"trace_cohorts": chosen}):
+        numba.set_num_threads(1)
+        try:
+            alone = simulate_compiled(plan, **options)
+        finally:
+            numba.set_num_threads(threads)
+        together = simulate_compiled(plan, **options)
+        for name in (*SERIES, "in_transit", *PER_COHORT):
+            assert np.array_equal(getattr(alone, name), getattr(together, name)), name
+        assert np.array_equal(alone.lane_blocks.parcels, together.lane_blocks.parcels)
+        if alone.trace is not None and together.trace is not None:
+            for column in (*TRACE_COLUMNS, "parcels"):
+                assert np.array_equal(getattr(alone.trace, column), getattr(together.trace, column))

@@ -1,0 +1,377 @@
+"""The hour's sort, node by node on every core, with the figures of one core to the last bit.
+
+Each open node sorts up to its capacity, oldest batch first; parcels at their destination are
+delivered, the rest join the buffers of the next lanes on their routes (the reference engine's
+sort step). A node's sort reads and writes only its own queue, its own lanes' buffers, its own
+batches' rows and the cohorts it delivers (a cohort is delivered at one node, its route's
+last), so the nodes are sorted in parallel; what they share is done in three passes:
+
+1. (one core) the nodes with something to sort, and the staging rows each will use, so each
+   gets its own stretch of the staging area;
+2. (every core, :func:`_sort_nodes`) each node takes from its queue into its stretch, splits
+   its bundles, delivers, groups the rest by lane and merges a cohort's fractions per lane (a
+   merge slot per core); the batches it empties go on a list of its own;
+3. (one core, :func:`_allot`) node by node in order, as the serial sort did: its emptied
+   batches go back on the free list, its new batches are taken and given arena rows, its
+   deliveries are added to the hour's total and its trace rows recorded;
+4. (every core, :func:`_write_nodes`) each node's rows are written into the rows allotted.
+
+Every node's arithmetic is the serial sort's, and everything shared is done in node order, so
+batch slots, arena rows, the hour's deliveries and the trace are those of a serial sort,
+whatever the number of threads or how the nodes are split between them (decision 0027).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+from peakguard.simulate.kernel_moves import count_groups, merge_staged, rows_to_take, take_rows
+from peakguard.simulate.kernel_pools import (
+    ARRIVED,
+    COHORT,
+    COUNTERS,
+    EPSILON,
+    FREE,
+    GROUP,
+    HOP,
+    LENGTH,
+    LIVE,
+    NEXT,
+    NONE,
+    PLACE,
+    RECORD_COLUMNS,
+    RECORDED,
+    SINCE,
+    SORTED,
+    STAGED,
+    START,
+    USED,
+    Pools,
+    append,
+    pop_batch,
+    put_staged,
+    record_row,
+    reserve_batches,
+    reserve_records,
+    reserve_rows,
+    reserve_staged,
+)
+
+DELIVERED = -3
+"""A staged row's group once it is delivered (the hour's total is added up in node order)."""
+
+# Columns of the per-node table the passes share.
+NODE, OFFSET, END, GROUPS, FREED, DROPPED, ROWS, RECORDS, DONE = 0, 1, 2, 3, 4, 5, 6, 7, 8
+TABLE_COLUMNS = 9
+
+
+@njit(cache=True)
+def sort_hour(plan: Any, state: Any, pools: Pools, hour: int) -> Pools:
+    """Each open node sorts up to its capacity (see the module's docstring)."""
+    counters = state.counters
+    table = _busy_nodes(plan, state, pools, hour)
+    if len(table) == 0:
+        return pools
+    staged_rows = table[-1, END]
+    pools = reserve_staged(pools, counters, staged_rows)
+    traced = pools[0].shape[1] > ARRIVED
+    records = np.empty((staged_rows if traced else 0, RECORD_COLUMNS), dtype=np.int64)
+    record_parcels = np.empty(staged_rows if traced else 0)
+    touched = np.empty(staged_rows, dtype=np.int64)
+    bounds = _chunks(table, state.sort_slots.shape[0] + 1)
+    _sort_nodes(plan, state, pools, hour, table, bounds, touched, records, record_parcels)
+    pools = _allot(plan, state, pools, hour, table, touched, records, record_parcels)
+    _write_nodes(state, pools, table, bounds, touched)
+    counters[STAGED] = 0
+    return pools
+
+
+@njit(cache=True)
+def _busy_nodes(plan: Any, state: Any, pools: Pools, hour: int) -> Any:
+    """[busy node] the table: each node with something to sort and the stretch of staging
+    rows its sort will use (what it takes, and its bundles' cohorts where they split)."""
+    queue_total, sorting, accepting = state.queue_total, plan.sorting_capacity, plan.accepting
+    nodes = len(queue_total)
+    table = np.zeros((nodes, TABLE_COLUMNS), dtype=np.int64)
+    busy, offset = 0, state.counters[STAGED]
+    fractions, batches, heads = pools[0], pools[2], state.queue_heads
+    cohorts, starts = plan.cohorts, plan.bundle_starts
+    for node in range(nodes):
+        if queue_total[node] <= EPSILON or not accepting[node, hour]:
+            continue
+        capacity = sorting[node, hour]
+        if capacity <= EPSILON:
+            continue
+        rows = rows_to_take(batches, pools[3], heads, node, capacity, hour + 1)
+        if rows == 0:
+            continue
+        batch, left = heads[node], rows
+        while left > 0:
+            start, length = batches[batch, START], batches[batch, LENGTH]
+            for row in range(start, start + length):
+                item = fractions[row, COHORT]
+                if item >= cohorts and fractions[row, HOP] >= 1:
+                    rows += starts[item - cohorts + 1] - starts[item - cohorts]
+            left -= length
+            batch = batches[batch, NEXT]
+        table[busy, NODE], table[busy, OFFSET], table[busy, END] = node, offset, offset + rows
+        offset += rows
+        busy += 1
+    return table[:busy]
+
+
+@njit(cache=True)
+def _chunks(table: Any, chunks: int) -> Any:
+    """[chunks + 1] where each thread's share of the busy nodes starts: consecutive nodes
+    with about as many staging rows each (the split changes no figure, only the balance)."""
+    bounds = np.zeros(chunks + 1, dtype=np.int64)
+    first, total = table[0, OFFSET], table[-1, END] - table[0, OFFSET]
+    index = 0
+    for chunk in range(1, chunks):
+        while index < len(table) and (table[index, OFFSET] - first) * chunks < total * chunk:
+            index += 1
+        bounds[chunk] = index
+    bounds[chunks] = len(table)
+    return bounds
+
+
+@njit(cache=True)
+def _sort_nodes(
+    plan: Any, state: Any, pools: Pools, hour: int, table: Any, bounds: Any, touched: Any,
+    records: Any, record_parcels: Any,
+) -> None:  # fmt: skip
+    """Pass 2 on every core: each thread sorts its share of the busy nodes. The threads get
+    arrays only: a tuple of arrays passed or returned costs an atomic reference count per
+    array, and counts that two cores keep changing cost far more than one core's."""
+    chunks = len(bounds) - 1
+    _sort_chunks(
+        bounds, table, hour, plan.sorting_capacity[:, hour], state.queue_heads,
+        state.queue_tails, state.queue_total, state.processed[:, hour], pools[0], pools[1],
+        pools[2], pools[3], pools[4], pools[5], np.zeros((chunks, COUNTERS), dtype=np.int64),
+        np.zeros((chunks, RECORD_COLUMNS), dtype=np.int64), state.scratch[0], state.sort_slots,
+        state.scratch[1], touched, plan.cohorts, plan.bundle_starts, plan.bundle_members,
+        plan.cohort_parcels, plan.bundle_parcels, plan.bundle_lane, plan.cohort_route,
+        plan.last_hop, plan.route_lanes, plan.cohort_hour, plan.cohort_time_limit, plan.chosen,
+        state.delivered, state.delivered_hours, state.on_time, state.lane_buffer_total,
+        state.buffer_total, records, record_parcels,
+    )  # fmt: skip
+
+
+@njit(cache=True, parallel=True)
+def _sort_chunks(
+    bounds: Any, table: Any, hour: int, capacity: Any, heads: Any, tails: Any,
+    queue_total: Any, processed: Any, fractions: Any, parcels: Any, batches: Any, totals: Any,
+    staged: Any, staged_parcels: Any, locals_: Any, rows: Any, slot: Any, slots: Any,
+    count: Any, touched: Any, cohorts: int, bundle_starts: Any, bundle_members: Any,
+    cohort_parcels: Any, bundle_parcels: Any, bundle_lane: Any, cohort_route: Any,
+    last_hop: Any, route_lanes: Any, born: Any, limit: Any, chosen: Any, delivered: Any,
+    delivered_hours: Any, on_time: Any, lane_buffer_total: Any, buffer_total: Any,
+    records: Any, record_parcels: Any,
+) -> None:  # fmt: skip
+    """The threads of pass 2, one share of the busy nodes each."""
+    for chunk in prange(len(bounds) - 1):
+        own = slot if chunk == 0 else slots[chunk - 1]
+        local, row = locals_[chunk], rows[chunk]
+        for index in range(bounds[chunk], bounds[chunk + 1]):
+            node, first = table[index, NODE], table[index, OFFSET]
+            local[STAGED], local[FREE], local[RECORDED], local[LIVE] = first, NONE, first, 0
+            done = take_rows(
+                fractions, parcels, batches, totals, staged, staged_parcels, local, heads,
+                tails, node, capacity[node], hour + 1, 0,
+            )  # fmt: skip
+            table[index, FREED], table[index, DROPPED] = local[FREE], -local[LIVE]
+            table[index, END] = first
+            if local[STAGED] == first:
+                continue
+            queue_total[node] -= done
+            processed[node] += done
+            _expand_bundles(
+                staged, staged_parcels, local, first, cohorts, bundle_starts, bundle_members,
+                cohort_parcels, bundle_parcels,
+            )  # fmt: skip
+            _route(
+                staged, staged_parcels, local, first, node, hour, row, cohorts, bundle_lane,
+                cohort_route, last_hop, route_lanes, born, limit, chosen, delivered,
+                delivered_hours, on_time, lane_buffer_total, buffer_total, records,
+                record_parcels,
+            )  # fmt: skip
+            merge_staged(staged, staged_parcels, own, first, local[STAGED])
+            groups, moved = count_groups(staged, first, local[STAGED], count, touched, first)
+            table[index, END], table[index, GROUPS] = local[STAGED], groups
+            table[index, ROWS], table[index, RECORDS] = moved, local[RECORDED] - first
+            table[index, DONE] = 1
+
+
+@njit(cache=True)
+def _route(
+    staged: Any, staged_parcels: Any, local: Any, first: int, node: int, hour: int, row: Any,
+    cohorts: int, bundle_lane: Any, route_of: Any, last_hop: Any, route_lanes: Any,
+    born: Any, limit: Any, chosen: Any, delivered: Any, delivered_hours: Any, on_time: Any,
+    lane_buffer_total: Any, buffer_total: Any, records: Any, record_parcels: Any,
+) -> None:  # fmt: skip
+    """Deliver the staged fractions at their destination (into the per-cohort totals; the
+    row marked :data:`DELIVERED`); group the others by the next lane on their route (a
+    bundle's at its origin: its first lane)."""
+    traced = len(chosen) > 0
+    for index in range(first, local[STAGED]):
+        cohort, hop = staged[index, COHORT], staged[index, HOP]
+        if staged[index, GROUP] == NONE:
+            continue  # a bundle split into its cohorts
+        amount = staged_parcels[index]
+        if cohort >= cohorts:
+            lane = bundle_lane[cohort - cohorts]
+            staged[index, GROUP] = lane
+            lane_buffer_total[lane] += amount
+            buffer_total[node] += amount
+            continue
+        if hop >= last_hop[route_of[cohort]]:
+            age = hour + 1 - born[cohort]
+            delivered[cohort] += amount
+            delivered_hours[cohort] += amount * age
+            if age <= limit[cohort]:
+                on_time[cohort] += amount
+            staged[index, GROUP] = DELIVERED
+            if traced:
+                row[0], row[1], row[2], row[3] = cohort, node, staged[index, ARRIVED], hour
+                row[4], row[5] = NONE, NONE
+                record_row(records, record_parcels, local, chosen, row, amount)
+            continue
+        lane = route_lanes[route_of[cohort], hop]
+        staged[index, GROUP] = lane
+        staged[index, SORTED] = hour
+        lane_buffer_total[lane] += amount
+        buffer_total[node] += amount
+
+
+@njit(cache=True)
+def _expand_bundles(
+    staged: Any, staged_parcels: Any, counters: Any, first: int, cohorts: int, starts: Any,
+    members: Any, parcels: Any, totals: Any,
+) -> None:  # fmt: skip
+    """Split every staged bundle past its origin (at the hub its first lane leads to) into its
+    cohorts, each staged with its share of the bundle's parcels at the bundle's hop (its room
+    counted by :func:`_busy_nodes`); the bundle's own row is dropped (group ``NONE``)."""
+    end = counters[STAGED]
+    for index in range(first, end):
+        item, hop = staged[index, COHORT], staged[index, HOP]
+        if item < cohorts or hop < 1:
+            continue
+        bundle = item - cohorts
+        share = staged_parcels[index] / totals[bundle]
+        for member in range(starts[bundle], starts[bundle + 1]):
+            cohort = members[member]
+            part = parcels[cohort] * share
+            put_staged(staged, staged_parcels, counters, cohort, hop, NONE, NONE, 0, part)
+        staged[index, GROUP] = NONE
+
+
+@njit(cache=True)
+def _allot(
+    plan: Any, state: Any, pools: Pools, hour: int, table: Any, touched: Any, records: Any,
+    record_parcels: Any,
+) -> Pools:  # fmt: skip
+    """Pass 3, node by node in order: emptied batches freed, new batches taken and given
+    arena rows at the end of the lanes' buffers, the hour's deliveries and trace rows."""
+    counters = state.counters
+    pools = reserve_rows(pools, counters, table[:, ROWS].sum())
+    pools = reserve_batches(pools, counters, table[:, GROUPS].sum())
+    pools = reserve_records(pools, counters, table[:, RECORDS].sum())
+    batches, totals, staged, staged_parcels = pools[2], pools[3], pools[4], pools[5]
+    _slot, count, next_row, batch_of = state.scratch[:4]
+    heads, tails = state.buffer_heads, state.buffer_tails
+    for entry in table:
+        freed = entry[FREED]
+        if freed != NONE:
+            last = freed
+            while batches[last, NEXT] != NONE:
+                last = batches[last, NEXT]
+            batches[last, NEXT] = counters[FREE]
+            counters[FREE] = freed
+        counters[LIVE] -= entry[DROPPED]
+        if entry[DONE] == 0:
+            continue
+        for index in range(entry[OFFSET], entry[OFFSET] + entry[GROUPS]):
+            group = touched[index]
+            batch = pop_batch(batches, counters)
+            batches[batch, START] = counters[USED]
+            batches[batch, LENGTH] = count[group]
+            batches[batch, SINCE] = hour + 1
+            batches[batch, PLACE] = group
+            totals[batch] = 0.0
+            next_row[group] = counters[USED]
+            batch_of[group] = batch
+            counters[USED] += count[group]
+            counters[LIVE] += count[group]
+            append(batches, heads, tails, group, batch)
+        for row in range(entry[OFFSET], entry[END]):
+            if staged[row, GROUP] == DELIVERED:
+                state.delivered_per_hour[hour] += staged_parcels[row]
+        _copy_records(pools, counters, records, record_parcels, entry[OFFSET], entry[RECORDS])
+    return pools
+
+
+@njit(cache=True)
+def _copy_records(
+    pools: Pools, counters: Any, records: Any, record_parcels: Any, first: int, count: int
+) -> None:
+    """A node's trace rows, from its stretch, after the trace's rows so far."""
+    into, into_parcels = pools[6], pools[7]
+    at = counters[RECORDED]
+    for index in range(count):
+        for column in range(RECORD_COLUMNS):
+            into[at + index, column] = records[first + index, column]
+        into_parcels[at + index] = record_parcels[first + index]
+    counters[RECORDED] = at + count
+
+
+@njit(cache=True)
+def _write_nodes(state: Any, pools: Pools, table: Any, bounds: Any, touched: Any) -> None:
+    """Pass 4 on every core: each node's staged rows into the arena rows allotted."""
+    _slot, count, next_row, batch_of = state.scratch[:4]
+    f, p, _b, t, s, sp = pools[:6]
+    _write_chunks(count, next_row, batch_of, f, p, t, s, sp, table, bounds, touched)
+
+
+@njit(cache=True, parallel=True)
+def _write_chunks(
+    count: Any, next_row: Any, batch_of: Any, fractions: Any, parcels: Any, totals: Any,
+    staged: Any, staged_parcels: Any, table: Any, bounds: Any, touched: Any,
+) -> None:  # fmt: skip
+    """The threads of pass 4 (their arguments arrays, as Numba's parallel loops need)."""
+    for chunk in prange(len(bounds) - 1):
+        for index in range(bounds[chunk], bounds[chunk + 1]):
+            _write_node(
+                count, next_row, batch_of, fractions, parcels, totals, staged,
+                staged_parcels, table, index, touched,
+            )  # fmt: skip
+
+
+@njit(cache=True)
+def _write_node(
+    count: Any, next_row: Any, batch_of: Any, fractions: Any, parcels: Any, totals: Any,
+    staged: Any, staged_parcels: Any, table: Any, index: int, touched: Any,
+) -> None:  # fmt: skip
+    """Copy one node's staged rows into its groups' rows (as :func:`~peakguard.simulate.
+    kernel_moves.flush` does) and clear its group counts."""
+    if table[index, DONE] == 0:
+        return
+    traced = fractions.shape[1] > ARRIVED
+    first = table[index, OFFSET]
+    for row in range(first, table[index, END]):
+        group = staged[row, GROUP]
+        if group < 0:
+            continue
+        target = next_row[group]
+        next_row[group] = target + 1
+        fractions[target, COHORT] = staged[row, COHORT]
+        fractions[target, HOP] = staged[row, HOP]
+        if traced:
+            fractions[target, ARRIVED] = staged[row, ARRIVED]
+            fractions[target, SORTED] = staged[row, SORTED]
+        parcels[target] = staged_parcels[row]
+        totals[batch_of[group]] += staged_parcels[row]
+    for position in range(first, first + table[index, GROUPS]):
+        count[touched[position]] = 0

@@ -1,0 +1,77 @@
+"""The kernel's arena compaction, on hand-made pools (a run compacts only once its garbage
+outweighs what is live and 65,536 rows, which the small plans of the other tests never reach)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from peakguard.simulate.kernel_pools import (
+    BATCHES_USED,
+    COHORT,
+    COUNTERS,
+    FREE,
+    HOP,
+    LENGTH,
+    LIVE,
+    NONE,
+    START,
+    USED,
+    append,
+    compact,
+    new_pools,
+)
+
+GARBAGE = 70_000
+"""Rows of garbage: more than the 65,536 a compaction waits for."""
+
+
+def test_compaction_keeps_every_live_batch_row_for_row_and_drops_the_garbage() -> None:
+    """Three live batches in two lists, laid out in the arena out of list order with garbage
+    between and before them: after compaction the arena holds only their rows, each batch's
+    rows in their order and with their parcels, the batches packed in arena order from row 0,
+    and the arena was not replaced (the rows were moved in place)."""
+    rows = GARBAGE + 20
+    pools = new_pools(rows, 8, 2, False)
+    fractions, parcels, batches = pools[0], pools[1], pools[2]
+    fractions[:, COHORT] = np.arange(len(parcels))
+    fractions[:, HOP] = 1
+    parcels[:] = np.arange(len(parcels)) * 0.5
+    counters = np.zeros(COUNTERS, dtype=np.int64)
+    counters[FREE] = NONE
+    heads = (np.full(2, NONE, dtype=np.int64), np.full(2, NONE, dtype=np.int64))
+    tails = (np.full(2, NONE, dtype=np.int64), np.full(2, NONE, dtype=np.int64))
+    # (list, place, first row, rows): batch 0 lies after batch 1 in the arena.
+    layout = [(0, 0, GARBAGE + 10, 4), (0, 1, 100, 3), (1, 0, GARBAGE // 2, 2)]
+    for batch, (which, place, start, length) in enumerate(layout):
+        batches[batch, START], batches[batch, LENGTH] = start, length
+        append(batches, heads[which], tails[which], place, batch)
+    counters[BATCHES_USED] = len(layout)
+    counters[USED] = rows
+    counters[LIVE] = sum(length for *_, length in layout)
+    before = {
+        batch: (fractions[start : start + length].copy(), parcels[start : start + length].copy())
+        for batch, (_, _, start, length) in enumerate(layout)
+    }
+    after = compact(pools, counters, ((heads[0], tails[0]), (heads[1], tails[1])))
+    assert after[0] is fractions and after[1] is parcels
+    assert counters[USED] == counters[LIVE] == 9
+    # Packed in arena order: batch 1 (row 100), batch 2 (row 35,000), batch 0.
+    assert [batches[batch, START] for batch in (1, 2, 0)] == [0, 3, 5]
+    for batch, (rows_before, parcels_before) in before.items():
+        start, length = batches[batch, START], batches[batch, LENGTH]
+        np.testing.assert_array_equal(fractions[start : start + length], rows_before)
+        np.testing.assert_array_equal(parcels[start : start + length], parcels_before)
+
+
+def test_compaction_waits_until_garbage_outweighs_what_is_live() -> None:
+    """With less garbage than the threshold nothing moves."""
+    pools = new_pools(100, 4, 2, False)
+    batches = pools[2]
+    counters = np.zeros(COUNTERS, dtype=np.int64)
+    counters[FREE] = NONE
+    heads, tails = np.full(1, NONE, dtype=np.int64), np.full(1, NONE, dtype=np.int64)
+    batches[0, START], batches[0, LENGTH] = 50, 5
+    append(batches, heads, tails, 0, 0)
+    counters[BATCHES_USED], counters[USED], counters[LIVE] = 1, 60, 5
+    compact(pools, counters, ((heads, tails),))
+    assert batches[0, START] == 50 and counters[USED] == 60
