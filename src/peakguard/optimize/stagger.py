@@ -32,7 +32,12 @@ from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger_floor import pickup_floors
 from peakguard.optimize.stagger_groups import Formulation
 from peakguard.optimize.stagger_program import ProgramLayout, build_program
-from peakguard.optimize.stagger_warm import PlanningMemory, mapped_onto, vertex_of
+from peakguard.optimize.stagger_warm import (
+    PlanningMemory,
+    mapped_onto,
+    staying_cost,
+    vertex_of,
+)
 from peakguard.simulate.plan import BoolArray, FloatArray
 from peakguard.simulate.scenario import Scenario
 
@@ -259,7 +264,9 @@ def _solve(
     # simplex handles badly) keeps the program sparse; see docs/explanation/staggering.md.
     allowed = first.values[layout.slack]
     solver.bound_columns(layout.slack, allowed + 1e-6 * np.maximum(allowed, 1.0) + 1e-3)
-    solver.set_cost(program.cost)
+    cost = program.cost.copy()
+    cost[layout.pickup] += staying_cost(memory, len(layout.pickup))
+    solver.set_cost(cost)
     solver.use_simplex("primal")
     try:
         second = solver.solve()
@@ -270,6 +277,7 @@ def _solve(
         if error.status != UNDECIDED:
             raise
         second = solver.solve_afresh()
+    memory.pickups = second.values[layout.pickup]
     return second.values, first.seconds + second.seconds, first.iterations + second.iterations
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from peakguard.optimize.highs import AT_LOWER, BASIC, StatusArray
 from peakguard.optimize.loads import LoadModel
 from peakguard.optimize.stagger_program import ProgramLayout
-from peakguard.simulate.plan import BoolArray, IntArray
+from peakguard.simulate.plan import BoolArray, FloatArray, IntArray
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,30 @@ class PlanningMemory:
     """[node, hour] storage hours held as rows though no model row checks them."""
     vertex: Vertex | None = None
     """The last phase 1's optimal basis."""
+    pickups: FloatArray | None = None
+    """[pickup column] the last plan's parcels of each release picked up on each day."""
+
+
+STAY = 1e-3
+"""Parcel-days: what phase 2 charges a parcel for being picked up on a day the last plan on
+the basis picked up none of its release. Far below any real difference (a day's delay is 1),
+far above HiGHS's tolerances (1e-7): among equally good plans it keeps the last one's days."""
+
+
+def staying_cost(memory: PlanningMemory, count: int) -> FloatArray:
+    """[pickup column] :data:`STAY` where the last plan on the basis picked up nothing, zero
+    where it picked up parcels (zero everywhere before a first plan, or for another basis's
+    columns).
+
+    Which of several equally good plans HiGHS returns depends on where its simplex starts
+    (a warm or a cold basis, the rows a program holds); the assurance loop simulates each
+    plan and re-plans, and a re-plan that moved parcels without need moves the queues the
+    simulator found too (decision 0026). With this cost a re-plan moves pickups only where
+    the changed limits make it worth a day's delay of a thousandth of a parcel."""
+    last = memory.pickups
+    if last is None or len(last) != count:
+        return np.zeros(count)
+    return np.where(last > 1e-6, 0.0, STAY)
 
 
 def row_keys(model: LoadModel, rows: IntArray) -> IntArray:

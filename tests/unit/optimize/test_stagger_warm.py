@@ -138,3 +138,33 @@ def test_a_phase_2_that_ends_undecided_is_solved_again_from_scratch(
     monkeypatch.setattr(Solver, "solve", phase_2_infeasible)
     with pytest.raises(SolverError, match="Infeasible"):
         plan_pickups_on_basis(problem, basis, parameters=settings)
+
+
+def test_a_replan_keeps_the_last_plans_days_among_equally_good_plans() -> None:
+    """Two releases alike in every way (one outlet, the same days and parcels): which of them
+    waits is a tie. A plan made with a memory whose last plan picked them up the other way
+    round keeps that way (the days of each release the last plan used), with the same delay
+    and overflow: among equally good plans a re-plan moves no parcel without need, whichever
+    way HiGHS would have broken the tie from where it starts."""
+    problem = compile_problem(
+        late_trunk(), scenario(3, drain_days=1, demand={"pickup_hours": list(range(8, 18))})
+    )
+    releases = [release("O1", 5000, 1, 3), release("O1", 5000, 1, 3)]
+    settings = StaggerParameters()
+    basis = load_basis(problem, releases, settings)
+    cold = plan_pickups_on_basis(problem, basis, parameters=settings)
+    first, second = (dict(pickups) for _release, pickups in cold.release_pickups)
+    assert first != pytest.approx(second, abs=1.0)  # the solver broke the tie one way
+    memory = PlanningMemory()
+    plan_pickups_on_basis(problem, basis, parameters=settings, memory=memory)
+    assert memory.pickups is not None
+    half = len(memory.pickups) // 2
+    memory.pickups = np.concatenate([memory.pickups[half:], memory.pickups[:half]])
+    memory.vertex = None  # no warm start: only the memory of the last plan's days
+    again = plan_pickups_on_basis(problem, basis, parameters=settings, memory=memory)
+    assert [dict(pickups) for _release, pickups in again.release_pickups] == [
+        pytest.approx(second, abs=1e-3),
+        pytest.approx(first, abs=1e-3),
+    ]
+    assert again.delay_parcel_days == pytest.approx(cold.delay_parcel_days, rel=1e-9)
+    assert again.overflow == pytest.approx(cold.overflow, abs=1e-3)
