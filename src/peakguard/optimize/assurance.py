@@ -124,7 +124,7 @@ def plan_assurance(
         # Only its peaks count from here on: the next plan's program is built and solved
         # without this run's node-hour and per-cohort arrays held beside it.
         del planned
-        factor = _recalibrated(factor, plan, peaks, network, settings, over)
+        factor = _recalibrated(factor, plan, peaks, network, settings, over, everywhere=checks == 1)
     comparison = compare_tagged(reinforced, plan, run_as_released(reinforced, plan), planned)
     return AssurancePlan(
         reroute,
@@ -173,6 +173,8 @@ def _recalibrated(
     network: Network,
     settings: StaggerParameters,
     over: np.ndarray,
+    *,
+    everywhere: bool = True,
 ) -> FloatArray:
     """Every node's limit scaled by how far the simulator's peak was from the program's.
 
@@ -186,7 +188,7 @@ def _recalibrated(
     for load in plan.node_loads:
         index = position[load.node]
         planned = load.peak_storage_after
-        if planned < 0.2 or peaks[index] <= 0:
+        if planned < 0.2 or peaks[index] <= 0 or not (everywhere or over[index]):
             continue
         ratio = peaks[index] / planned
         wanted = TARGET / (settings.storage_margin * ratio)
