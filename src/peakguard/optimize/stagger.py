@@ -34,6 +34,7 @@ from peakguard.optimize.stagger_groups import Formulation
 from peakguard.optimize.stagger_program import ProgramLayout, build_program
 from peakguard.optimize.stagger_warm import (
     PlanningMemory,
+    held_rows,
     mapped_onto,
     staying_cost,
     vertex_of,
@@ -47,6 +48,12 @@ OVERFLOW_TOLERANCE = 0.5
 """Parcels: overflow below half a parcel is rounding, not a shortfall."""
 FLOOR_SLACK = 0.5
 """Parcels: a quota within half a parcel of its floor is at the floor."""
+WARM_ITERATIONS = 5000
+"""Simplex iterations a warm phase 1 may take before it starts again cold, with presolve.
+A warm start skips presolve, so each iteration costs ~2× a cold one's on the demo's
+programs; a re-plan after limits moved far (reserves, a recalibration) needs as many
+iterations from the old basis as from none (13,000–28,000 against ~21,000 cold; decision
+0025)."""
 
 
 @dataclass(frozen=True)
@@ -203,7 +210,7 @@ def plan_pickups_on_basis(
         model = build_load_model(
             basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
         )
-        program, layout = build_program(model, parameters, floors)
+        program, layout = build_program(model, parameters, floors, held_rows(memory, model))
         build_seconds = time.perf_counter() - started - solve_seconds
         values, seconds, count = _solve(program, layout, model, parameters, memory)
         solve_seconds += seconds
@@ -219,7 +226,7 @@ def plan_pickups_on_basis(
             model = build_load_model(
                 basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
             )
-            program, layout = build_program(model, parameters, floors)
+            program, layout = build_program(model, parameters, floors, held_rows(memory, model))
             values = _extend(values, layout)
             break
         extra |= missed
@@ -245,7 +252,8 @@ def _solve(
     memory: PlanningMemory,
 ) -> tuple[FloatArray, float, int]:
     """Phase 1, least overflow (dual simplex, from the last plan's phase 1 basis where
-    ``memory`` holds one); phase 2, least delay with each row's overflow held at its phase-1
+    ``memory`` holds one, started again cold if that takes more than ``WARM_ITERATIONS``);
+    phase 2, least delay with each row's overflow held at its phase-1
     value (primal simplex on from phase 1's optimal basis, which stays feasible: only the
     costs change and the overflow bounds hold it)."""
     solver = Solver(program, time_limit_seconds=settings.time_limit_seconds)
@@ -255,10 +263,13 @@ def _solve(
     start = (
         None if memory.vertex is None else mapped_onto(memory.vertex, model, layout, program.shape)
     )
-    if start is not None:
-        solver.start_from(*start)
     solver.use_simplex("dual")
-    first = solver.solve()
+    first = None
+    if start is not None and solver.start_from(*start):
+        first = solver.solve_within(WARM_ITERATIONS)
+        if first is None:
+            solver.forget_basis()
+    first = first or solver.solve()
     memory.vertex = vertex_of(*solver.basis(), model, layout)
     # Holding each row's overflow (a bound) rather than the total (a dense row, which the
     # simplex handles badly) keeps the program sparse; see docs/explanation/staggering.md.

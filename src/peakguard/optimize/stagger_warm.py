@@ -98,6 +98,16 @@ def vertex_of(
     )
 
 
+def held_rows(memory: PlanningMemory, model: LoadModel) -> BoolArray | None:
+    """[model row] the capacity rows the last phase 1's basis holds: a program built on from
+    it keeps them (rows only ever join the program, so the mapped basis has one basic
+    variable per row without repair); None when the memory holds no basis."""
+    if memory.vertex is None:
+        return None
+    keys = row_keys(model, np.arange(len(model.row_limit)))
+    return np.asarray(np.isin(keys, memory.vertex.capacity_keys), dtype=bool)
+
+
 def mapped_onto(
     vertex: Vertex, model: LoadModel, layout: ProgramLayout, shape: tuple[int, int]
 ) -> tuple[StatusArray, StatusArray] | None:
