@@ -7,13 +7,27 @@ import numpy as np
 import pytest
 
 from peakguard.domain.network import Network
-from peakguard.optimize.highs import AT_LOWER, BASIC, UNDECIDED, Solution, Solver, SolverError
+from peakguard.optimize.highs import (
+    AT_LOWER,
+    BASIC,
+    UNDECIDED,
+    LinearProgram,
+    Solution,
+    Solver,
+    SolverError,
+)
 from peakguard.optimize.loads import build_load_model, load_basis
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import StaggerParameters
 from peakguard.optimize.stagger import plan_pickups_on_basis
-from peakguard.optimize.stagger_program import build_program
-from peakguard.optimize.stagger_warm import PlanningMemory, Vertex, mapped_onto, row_keys
+from peakguard.optimize.stagger_program import ProgramLayout, build_program
+from peakguard.optimize.stagger_warm import (
+    PlanningMemory,
+    Vertex,
+    held_rows,
+    mapped_onto,
+    row_keys,
+)
 
 from .conftest import CARRIERS, lane, node, release, scenario
 
@@ -168,3 +182,63 @@ def test_a_replan_keeps_the_last_plans_days_among_equally_good_plans() -> None:
     ]
     assert again.delay_parcel_days == pytest.approx(cold.delay_parcel_days, rel=1e-9)
     assert again.overflow == pytest.approx(cold.overflow, abs=1e-3)
+
+
+def test_a_program_built_on_a_basis_keeps_its_rows_and_its_optimum() -> None:
+    """Rows the last basis holds stay in the next program though no plan can overload them
+    any more (so the mapped basis needs no repair); such a row's overflow column is zero in
+    every plan, so the least overflow and the plan's quotas are the same without it."""
+    problem = compile_problem(
+        late_trunk(), scenario(3, drain_days=1, demand={"pickup_hours": list(range(8, 18))})
+    )
+    settings = StaggerParameters()
+    basis = load_basis(problem, [release("O2", 3000, 1, 3), release("O1", 1500, 1, 2)], settings)
+    model = build_load_model(basis, problem, settings)
+    floors = np.zeros(len(model.quota_origin))
+    _, alone = build_program(model, settings, floors)
+    every = np.ones(len(model.row_limit), dtype=bool)
+    program, kept = build_program(model, settings, floors, every)
+    assert len(alone.capacity_row) < len(kept.capacity_row) == len(model.row_limit)
+    memory = PlanningMemory()
+    plan_pickups_on_basis(problem, basis, parameters=settings, memory=memory)
+    assert memory.vertex is not None
+    after = build_load_model(basis, problem, settings, extra_checked=memory.checked)
+    held = held_rows(memory, after)
+    assert held is not None
+    assert set(row_keys(after, np.flatnonzero(held)).tolist()) == set(
+        memory.vertex.capacity_keys.tolist()
+    )
+    solved = [
+        _least_overflow(*build_program(model, settings, floors, keep)) for keep in (None, every)
+    ]
+    assert solved[0] == pytest.approx(solved[1], abs=1e-6)
+    assert program.shape[0] > 0
+
+
+def _least_overflow(program: LinearProgram, layout: ProgramLayout) -> float:
+    cost = np.zeros(program.shape[1])
+    cost[layout.slack] = 1.0
+    solver = Solver(program)
+    solver.set_cost(cost)
+    return solver.solve().objective
+
+
+def test_a_solve_cut_short_starts_again_cold_to_the_same_optimum() -> None:
+    """A solve stopped by its iteration limit says so (None); after the basis is dropped, the
+    next solve reaches the optimum a solver never stopped reaches. (Presolve is off for the
+    stopped solve, as it is from a mapped basis: on so small a program it alone would
+    solve it.)"""
+    problem = compile_problem(
+        late_trunk(), scenario(3, drain_days=1, demand={"pickup_hours": list(range(8, 18))})
+    )
+    settings = StaggerParameters()
+    basis = load_basis(problem, [release("O2", 3000, 1, 3), release("O1", 1500, 1, 2)], settings)
+    model = build_load_model(basis, problem, settings)
+    program, _ = build_program(model, settings, np.zeros(len(model.quota_origin)))
+    reference = Solver(program).solve()
+    solver = Solver(program)
+    solver.highs.setOptionValue("presolve", "off")
+    assert solver.solve_within(1) is None
+    solver.forget_basis()
+    solver.highs.setOptionValue("presolve", "choose")
+    assert solver.solve().objective == pytest.approx(reference.objective, rel=1e-9)
