@@ -50,6 +50,8 @@ class PlanningMemory:
     """[node, hour] storage hours held as rows though no model row checks them."""
     vertex: Vertex | None = None
     """The last phase 1's optimal basis."""
+    delay_vertex: Vertex | None = None
+    """The last phase 2's optimal basis."""
     pickups: FloatArray | None = None
     """[pickup column] the last plan's parcels of each release picked up on each day."""
 
