@@ -36,6 +36,7 @@ from peakguard.optimize.stagger_warm import (
     PlanningMemory,
     held_rows,
     mapped_onto,
+    near_enough,
     staying_cost,
     vertex_of,
 )
@@ -261,8 +262,11 @@ def _solve(
     overflow_cost = np.zeros(program.shape[1])
     overflow_cost[layout.slack] = 1.0
     solver.set_cost(overflow_cost)
+    warm = memory.vertex is not None and near_enough(memory, model)
     start = (
-        None if memory.vertex is None else mapped_onto(memory.vertex, model, layout, program.shape)
+        mapped_onto(memory.vertex, model, layout, program.shape)
+        if warm and memory.vertex is not None
+        else None
     )
     solver.use_simplex("dual")
     first = None
@@ -273,6 +277,7 @@ def _solve(
     first = first or solver.solve()
     least_overflow = solver.basis()
     memory.vertex = vertex_of(*least_overflow, model, layout)
+    memory.quotas, memory.overflow = first.values[layout.quota], first.objective
     # Holding each row's overflow (a bound) rather than the total (a dense row, which the
     # simplex handles badly) keeps the program sparse; see docs/explanation/staggering.md.
     allowed = first.values[layout.slack]
@@ -280,7 +285,7 @@ def _solve(
     cost = program.cost.copy()
     cost[layout.pickup] += staying_cost(memory, len(layout.pickup))
     solver.set_cost(cost)
-    second = _least_delay_warm(solver, model, layout, program, memory)
+    second = _least_delay_warm(solver, model, layout, program, memory) if warm else None
     if second is None:
         solver.start_from(*least_overflow)
         solver.use_simplex("primal")

@@ -54,6 +54,31 @@ class PlanningMemory:
     """The last phase 2's optimal basis."""
     pickups: FloatArray | None = None
     """[pickup column] the last plan's parcels of each release picked up on each day."""
+    quotas: FloatArray | None = None
+    """[quota column] the last phase 1's quotas."""
+    overflow: float = 0.0
+    """The last phase 1's least overflow, parcels."""
+
+
+FAR = 3.0
+"""A new program on which the last phase 1's quotas overflow this many times the last least
+overflow (or less than its share) starts cold. On the demo the warm starts that ran into their
+iteration cap came where the least overflow moved 35-75× (a round of reserves, a
+recalibration); the quick ones where it moved 1.0-1.8× (decision 0025)."""
+
+
+def near_enough(memory: PlanningMemory, model: LoadModel) -> bool:
+    """Whether a warm start from ``memory`` is likely quicker than a cold one on ``model``:
+    the last phase 1's quotas overflow the new limits by about as much as they did the old
+    (within ``FAR`` times either way). When reserves or a recalibration move the overflow by
+    orders of magnitude, every row that changed sides is a simplex iteration to undo, as
+    many as a cold start from presolve takes (decision 0025)."""
+    if memory.quotas is None or len(memory.quotas) != len(model.quota_origin):
+        return False
+    load = model.row_loads(memory.quotas)
+    now = max(float(np.maximum(load - model.row_limit, 0.0).sum()), 1.0)
+    before = max(memory.overflow, 1.0)
+    return before / FAR <= now <= before * FAR
 
 
 STAY = 1e-3

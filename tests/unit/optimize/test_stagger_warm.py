@@ -22,10 +22,12 @@ from peakguard.optimize.releases import StaggerParameters
 from peakguard.optimize.stagger import plan_pickups_on_basis
 from peakguard.optimize.stagger_program import ProgramLayout, build_program
 from peakguard.optimize.stagger_warm import (
+    FAR,
     PlanningMemory,
     Vertex,
     held_rows,
     mapped_onto,
+    near_enough,
     row_keys,
 )
 
@@ -242,3 +244,27 @@ def test_a_solve_cut_short_starts_again_cold_to_the_same_optimum() -> None:
     solver.forget_basis()
     solver.highs.setOptionValue("presolve", "choose")
     assert solver.solve().objective == pytest.approx(reference.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize(("scale", "warm"), [(1.0, True), (0.8, True), (0.2, False)])
+def test_a_warm_start_is_tried_only_where_the_overflow_stays_of_a_size(
+    scale: float, warm: bool
+) -> None:
+    """The last plan's quotas, on a program whose storage limits are scaled by ``scale``:
+    a warm start is tried where their overflow there is within ``FAR`` times the last least
+    overflow (counted here by hand from the rows' loads), not where it grew far beyond."""
+    problem = compile_problem(
+        late_trunk(), scenario(3, drain_days=1, demand={"pickup_hours": list(range(8, 18))})
+    )
+    settings = StaggerParameters()
+    basis = load_basis(problem, [release("O2", 3000, 1, 3), release("O1", 1500, 1, 2)], settings)
+    factor = np.full(len(problem.network.nodes), 0.5)
+    memory = PlanningMemory()
+    plan_pickups_on_basis(problem, basis, parameters=settings, memory=memory, storage_factor=factor)
+    assert memory.quotas is not None and memory.overflow > 1.0
+    model = build_load_model(
+        basis, problem, settings, extra_checked=memory.checked, storage_factor=factor * scale
+    )
+    excess = np.maximum(model.row_loads(memory.quotas) - model.row_limit, 0.0).sum()
+    assert bool(excess <= FAR * memory.overflow) is warm
+    assert near_enough(memory, model) is warm
