@@ -254,10 +254,11 @@ def _solve(
     memory: PlanningMemory,
 ) -> tuple[FloatArray, float, int]:
     """Phase 1, least overflow (dual simplex, from the last plan's phase 1 basis where
-    ``memory`` holds one, started again cold if that takes more than ``WARM_ITERATIONS``);
-    phase 2, least delay with each row's overflow held at its phase-1
-    value (primal simplex on from phase 1's optimal basis, which stays feasible: only the
-    costs change and the overflow bounds hold it)."""
+    ``memory`` holds one and :func:`~.stagger_warm.near_enough` says it is worth it, started
+    again cold if that takes more than ``WARM_ITERATIONS``); phase 2, least delay with each
+    row's overflow held at its phase-1 value (warm, by the dual simplex from the last phase
+    2's basis, :func:`_least_delay_warm`; else the primal simplex on from phase 1's optimal
+    basis, which stays feasible: only the costs change and the overflow bounds hold it)."""
     solver = Solver(program, time_limit_seconds=settings.time_limit_seconds)
     overflow_cost = np.zeros(program.shape[1])
     overflow_cost[layout.slack] = 1.0
