@@ -29,6 +29,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import peakguard.app.demo as demo_app
 import peakguard.cli.demo as demo_command
 from peakguard.cli import app
@@ -176,6 +178,27 @@ def plan_stage(record: Path) -> None:
         return utilisation
 
     assurance.peak_storage_utilisation = peaks_logged
+    recalibrated = assurance._recalibrated
+
+    def recalibrated_logged(factor: Any, plan: Any, peaks: Any, *args: Any, **kwargs: Any) -> Any:
+        updated = recalibrated(factor, plan, peaks, *args, **kwargs)
+        planned = {load.node: load.peak_storage_after for load in plan.node_loads}
+        nodes = [node.id for node in problem_holder[0].network.nodes]
+        checks[-1]["nodes_over"] = [
+            {
+                "node": nodes[index],
+                "simulated": round(float(peaks[index]), 4),
+                "program": round(planned.get(nodes[index], 0.0), 4),
+                "factor": round(float(factor[index]), 4),
+                "next": round(float(updated[index]), 4),
+            }
+            for index in np.flatnonzero(peaks > 1 + 1e-6).tolist()
+        ]
+        checks[-1]["lowered"] = int((updated < factor - 1e-9).sum())
+        return updated
+
+    assurance._recalibrated = recalibrated_logged
+    problem_holder: list[Any] = []
     decisions: list[bool] = []
     near = getattr(stagger_warm, "near_enough", None)
     if near is not None:
@@ -210,6 +233,7 @@ def plan_stage(record: Path) -> None:
         problem = compile_problem(
             build_sichuan_network(DemoParameters(seed=2016)), double11_scenario()
         )
+        problem_holder.append(problem)
         stages.mark("plan")
         result = plan_assurance(problem, releases_from_problem(problem))
         stages.mark("end")

@@ -6,10 +6,12 @@ must go somewhere), then the pickup rhythm, then the capacity the rhythm alone c
 for — sized from the plan's own shortfalls. The program sees free flow; the simulator sees
 queues, so where the simulated plan still overflows a node, that node's storage limit in the
 program is lowered in proportion and the plan made again (at most ``MAX_CHECKS`` times).
-A node's limit only ever falls from check to check, so the loop settles whichever of several
-equally good plans the solver returns; the plans on one basis share a
-:class:`~peakguard.optimize.stagger_warm.PlanningMemory`, so each re-plan starts from the last
-one's basis with the storage hours it found over.
+The first check sets every loaded node's limit from its own model error; later checks lower
+only the nodes still over, and a node's limit only ever falls. The plans on one basis share a
+:class:`~peakguard.optimize.stagger_warm.PlanningMemory`: each re-plan starts from the last
+one's basis with the storage hours it found over, and among equally good plans keeps the
+last one's pickup days, so a re-plan moves pickups only behind the limits that changed and
+the loop settles whichever tie the solver breaks (decision 0026).
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ def plan_assurance(
         # Only its peaks count from here on: the next plan's program is built and solved
         # without this run's node-hour and per-cohort arrays held beside it.
         del planned
-        factor = _recalibrated(factor, plan, peaks, network, settings, over)
+        factor = _recalibrated(factor, plan, peaks, network, settings, over, everywhere=checks == 1)
     comparison = compare_tagged(reinforced, plan, run_as_released(reinforced, plan), planned)
     return AssurancePlan(
         reroute,
@@ -173,20 +175,25 @@ def _recalibrated(
     network: Network,
     settings: StaggerParameters,
     over: np.ndarray,
+    *,
+    everywhere: bool = True,
 ) -> FloatArray:
-    """Every node's limit scaled by how far the simulator's peak was from the program's.
+    """Each node's limit scaled by how far the simulator's peak was from the program's.
 
     The program's free-flow peak ``p`` and the simulated peak ``s`` differ by the queues the
-    program cannot see; their ratio is a node's own model error, stable from plan to plan,
-    so each node's limit is set where its simulated peak should land at ``TARGET`` — for
-    every node with a meaningful load, not only those over (which would only move the
-    overflow to the next node)."""
+    program cannot see; their ratio is a node's own model error, so each node's limit is set
+    where its simulated peak should land at ``TARGET``. ``everywhere`` (the first check):
+    for every node with a meaningful load, not only those over (which would only move the
+    overflow to the next node). Later: only for the nodes ``over``. The ratio of a node the
+    simulator found fit drifts from plan to plan (on the demo an outlet's moved by a third at
+    the same program peak), and re-scaling 30-120 limits by that drift at every check moved
+    the pickups behind them and put other outlets over (decision 0026)."""
     position = {node.id: index for index, node in enumerate(network.nodes)}
     updated = factor.copy()
     for load in plan.node_loads:
         index = position[load.node]
         planned = load.peak_storage_after
-        if planned < 0.2 or peaks[index] <= 0:
+        if planned < 0.2 or peaks[index] <= 0 or not (everywhere or over[index]):
             continue
         ratio = peaks[index] / planned
         wanted = TARGET / (settings.storage_margin * ratio)

@@ -23,6 +23,8 @@ AT_LOWER = 0
 BASIC = 1
 _STATUS = [highspy.HighsBasisStatus(code) for code in range(5)]
 _SIMPLEX_STRATEGY = {"dual": 1, "primal": 4}
+_NO_LIMIT = 2147483647
+"""HiGHS's default simplex iteration limit (none)."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,28 @@ class Solver:
     def solve(self) -> Solution:
         started = time.perf_counter()
         self.highs.run()
-        seconds = time.perf_counter() - started
+        return self._solution(time.perf_counter() - started)
+
+    def solve_within(self, iterations: int) -> Solution | None:
+        """:meth:`solve`, or None when it stops short of an optimum within ``iterations``
+        simplex iterations (HiGHS then says "iteration limit" or, from a repaired alien
+        basis, "unknown"); the program stays, and :meth:`forget_basis` lets the next solve
+        start afresh."""
+        started = time.perf_counter()
+        self.highs.setOptionValue("simplex_iteration_limit", int(iterations))
+        try:
+            self.highs.run()
+        finally:
+            self.highs.setOptionValue("simplex_iteration_limit", _NO_LIMIT)
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return self._solution(time.perf_counter() - started)
+
+    def forget_basis(self) -> None:
+        """Drop the basis and solution, so the next solve starts cold (with presolve)."""
+        self.highs.clearSolver()
+
+    def _solution(self, seconds: float) -> Solution:
         status = self.highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
             raise SolverError(self.highs.modelStatusToString(status))

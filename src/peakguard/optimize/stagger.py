@@ -19,7 +19,7 @@ from datetime import date, datetime
 import numpy as np
 
 from peakguard.domain.network import Network, NodeKind
-from peakguard.optimize.highs import UNDECIDED, LinearProgram, Solver, SolverError
+from peakguard.optimize.highs import UNDECIDED, LinearProgram, Solution, Solver, SolverError
 from peakguard.optimize.loads import (
     LoadBasis,
     LoadModel,
@@ -32,7 +32,14 @@ from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger_floor import pickup_floors
 from peakguard.optimize.stagger_groups import Formulation
 from peakguard.optimize.stagger_program import ProgramLayout, build_program
-from peakguard.optimize.stagger_warm import PlanningMemory, mapped_onto, vertex_of
+from peakguard.optimize.stagger_warm import (
+    PlanningMemory,
+    held_rows,
+    mapped_onto,
+    near_enough,
+    staying_cost,
+    vertex_of,
+)
 from peakguard.simulate.plan import BoolArray, FloatArray
 from peakguard.simulate.scenario import Scenario
 
@@ -42,6 +49,13 @@ OVERFLOW_TOLERANCE = 0.5
 """Parcels: overflow below half a parcel is rounding, not a shortfall."""
 FLOOR_SLACK = 0.5
 """Parcels: a quota within half a parcel of its floor is at the floor."""
+WARM_ITERATIONS = 3000
+"""Simplex iterations a warm phase 1 may take before it starts again cold, with presolve
+(and a warm phase 2 before it starts again from phase 1's basis).
+A warm start skips presolve, so each iteration costs ~2× a cold one's on the demo's
+programs; a re-plan after limits moved far (reserves, a recalibration) needs as many
+iterations from the old basis as from none (13,000–28,000 against ~21,000 cold; decision
+0025)."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +212,7 @@ def plan_pickups_on_basis(
         model = build_load_model(
             basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
         )
-        program, layout = build_program(model, parameters, floors)
+        program, layout = build_program(model, parameters, floors, held_rows(memory, model))
         build_seconds = time.perf_counter() - started - solve_seconds
         values, seconds, count = _solve(program, layout, model, parameters, memory)
         solve_seconds += seconds
@@ -214,7 +228,7 @@ def plan_pickups_on_basis(
             model = build_load_model(
                 basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
             )
-            program, layout = build_program(model, parameters, floors)
+            program, layout = build_program(model, parameters, floors, held_rows(memory, model))
             values = _extend(values, layout)
             break
         extra |= missed
@@ -240,37 +254,75 @@ def _solve(
     memory: PlanningMemory,
 ) -> tuple[FloatArray, float, int]:
     """Phase 1, least overflow (dual simplex, from the last plan's phase 1 basis where
-    ``memory`` holds one); phase 2, least delay with each row's overflow held at its phase-1
-    value (primal simplex on from phase 1's optimal basis, which stays feasible: only the
-    costs change and the overflow bounds hold it)."""
+    ``memory`` holds one and :func:`~.stagger_warm.near_enough` says it is worth it, started
+    again cold if that takes more than ``WARM_ITERATIONS``); phase 2, least delay with each
+    row's overflow held at its phase-1 value (warm, by the dual simplex from the last phase
+    2's basis, :func:`_least_delay_warm`; else the primal simplex on from phase 1's optimal
+    basis, which stays feasible: only the costs change and the overflow bounds hold it)."""
     solver = Solver(program, time_limit_seconds=settings.time_limit_seconds)
     overflow_cost = np.zeros(program.shape[1])
     overflow_cost[layout.slack] = 1.0
     solver.set_cost(overflow_cost)
+    warm = memory.vertex is not None and near_enough(memory, model)
     start = (
-        None if memory.vertex is None else mapped_onto(memory.vertex, model, layout, program.shape)
+        mapped_onto(memory.vertex, model, layout, program.shape)
+        if warm and memory.vertex is not None
+        else None
     )
-    if start is not None:
-        solver.start_from(*start)
     solver.use_simplex("dual")
-    first = solver.solve()
-    memory.vertex = vertex_of(*solver.basis(), model, layout)
+    first = None
+    if start is not None and solver.start_from(*start):
+        first = solver.solve_within(WARM_ITERATIONS)
+        if first is None:
+            solver.forget_basis()
+    first = first or solver.solve()
+    least_overflow = solver.basis()
+    memory.vertex = vertex_of(*least_overflow, model, layout)
+    memory.quotas, memory.overflow = first.values[layout.quota], first.objective
     # Holding each row's overflow (a bound) rather than the total (a dense row, which the
     # simplex handles badly) keeps the program sparse; see docs/explanation/staggering.md.
     allowed = first.values[layout.slack]
     solver.bound_columns(layout.slack, allowed + 1e-6 * np.maximum(allowed, 1.0) + 1e-3)
-    solver.set_cost(program.cost)
-    solver.use_simplex("primal")
-    try:
-        second = solver.solve()
-    except SolverError as error:
-        # The warm primal simplex can end undecided on a numerically awkward program (one of
-        # the demo's did, after the engine's figures moved in their last bits): the same
-        # phase 2 from scratch by the interior point.
-        if error.status != UNDECIDED:
-            raise
-        second = solver.solve_afresh()
+    cost = program.cost.copy()
+    cost[layout.pickup] += staying_cost(memory, len(layout.pickup))
+    solver.set_cost(cost)
+    second = _least_delay_warm(solver, model, layout, program, memory) if warm else None
+    if second is None:
+        solver.start_from(*least_overflow)
+        solver.use_simplex("primal")
+        try:
+            second = solver.solve()
+        except SolverError as error:
+            # The warm primal simplex can end undecided on a numerically awkward program (one
+            # of the demo's did, after the engine's figures moved in their last bits): the
+            # same phase 2 from scratch by the interior point.
+            if error.status != UNDECIDED:
+                raise
+            second = solver.solve_afresh()
+    memory.delay_vertex = vertex_of(*solver.basis(), model, layout)
+    memory.pickups = second.values[layout.pickup]
     return second.values, first.seconds + second.seconds, first.iterations + second.iterations
+
+
+def _least_delay_warm(
+    solver: Solver,
+    model: LoadModel,
+    layout: ProgramLayout,
+    program: LinearProgram,
+    memory: PlanningMemory,
+) -> Solution | None:
+    """Phase 2 by the dual simplex from the last phase 2's optimal basis, mapped onto this
+    program: its costs are the same (but for :data:`~.stagger_warm.STAY`), so it is dual
+    feasible and only the limits and overflow bounds that moved are left to repair — when few
+    moved, far fewer iterations than the primal simplex from phase 1's basis (4,000-5,500 on
+    the demo's programs). None when there is no such basis or it takes more than
+    ``WARM_ITERATIONS`` (phase 2 is then made from phase 1's basis)."""
+    last = memory.delay_vertex
+    start = None if last is None else mapped_onto(last, model, layout, program.shape)
+    if start is None or not solver.start_from(*start):
+        return None
+    solver.use_simplex("dual")
+    return solver.solve_within(WARM_ITERATIONS)
 
 
 def _unchecked_violations(

@@ -35,13 +35,20 @@ class ProgramLayout:
 
 
 def build_program(
-    model: LoadModel, settings: StaggerParameters, floors: FloatArray
+    model: LoadModel,
+    settings: StaggerParameters,
+    floors: FloatArray,
+    keep: BoolArray | None = None,
 ) -> tuple[LinearProgram, ProgramLayout]:
     """Columns: x (release, day) | q (origin, day) | Q (group, day) | s (capacity row) | Zc |
     Zo; each q at least its floor. Capacity rows no plan can push over their limit are left
-    out (exact: their slack would be zero whatever the plan)."""
+    out (exact: their slack would be zero whatever the plan), except those ``keep`` [model
+    row] holds: a warm start's basis has a status for them, and a row left out of it would
+    leave the basis with a basic variable too many to repair."""
     amounts = np.array([release.parcels for release in model.releases], dtype=float)
     bindable = _bindable(model, amounts)
+    if keep is not None:
+        bindable |= keep
     layout = replace(_layout(model, int(bindable.sum())), capacity_row=np.flatnonzero(bindable))
     columns = layout.worst_origin + 1
     delay = model.pickup_delay_days.astype(float)

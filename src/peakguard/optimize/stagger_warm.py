@@ -26,7 +26,7 @@ import numpy as np
 from peakguard.optimize.highs import AT_LOWER, BASIC, StatusArray
 from peakguard.optimize.loads import LoadModel
 from peakguard.optimize.stagger_program import ProgramLayout
-from peakguard.simulate.plan import BoolArray, IntArray
+from peakguard.simulate.plan import BoolArray, FloatArray, IntArray
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,57 @@ class PlanningMemory:
     """[node, hour] storage hours held as rows though no model row checks them."""
     vertex: Vertex | None = None
     """The last phase 1's optimal basis."""
+    delay_vertex: Vertex | None = None
+    """The last phase 2's optimal basis."""
+    pickups: FloatArray | None = None
+    """[pickup column] the last plan's parcels of each release picked up on each day."""
+    quotas: FloatArray | None = None
+    """[quota column] the last phase 1's quotas."""
+    overflow: float = 0.0
+    """The last phase 1's least overflow, parcels."""
+
+
+FAR = 3.0
+"""A new program on which the last phase 1's quotas overflow this many times the last least
+overflow (or less than its share) starts cold. On the demo the warm starts that ran into their
+iteration cap came where the least overflow moved 35-75× (a round of reserves, a
+recalibration); the quick ones where it moved 1.0-1.8× (decision 0025)."""
+
+
+def near_enough(memory: PlanningMemory, model: LoadModel) -> bool:
+    """Whether a warm start from ``memory`` is likely quicker than a cold one on ``model``:
+    the last phase 1's quotas overflow the new limits by about as much as they did the old
+    (within ``FAR`` times either way). When reserves or a recalibration move the overflow by
+    orders of magnitude, every row that changed sides is a simplex iteration to undo, as
+    many as a cold start from presolve takes (decision 0025)."""
+    if memory.quotas is None or len(memory.quotas) != len(model.quota_origin):
+        return False
+    load = model.row_loads(memory.quotas)
+    now = max(float(np.maximum(load - model.row_limit, 0.0).sum()), 1.0)
+    before = max(memory.overflow, 1.0)
+    return before / FAR <= now <= before * FAR
+
+
+STAY = 1e-3
+"""Parcel-days: what phase 2 charges a parcel for being picked up on a day the last plan on
+the basis picked up none of its release. Far below any real difference (a day's delay is 1),
+far above HiGHS's tolerances (1e-7): among equally good plans it keeps the last one's days."""
+
+
+def staying_cost(memory: PlanningMemory, count: int) -> FloatArray:
+    """[pickup column] :data:`STAY` where the last plan on the basis picked up nothing, zero
+    where it picked up parcels (zero everywhere before a first plan, or for another basis's
+    columns).
+
+    Which of several equally good plans HiGHS returns depends on where its simplex starts
+    (a warm or a cold basis, the rows a program holds); the assurance loop simulates each
+    plan and re-plans, and a re-plan that moved parcels without need moves the queues the
+    simulator found too (decision 0026). With this cost a re-plan moves pickups only where
+    the changed limits make it worth a day's delay of a thousandth of a parcel."""
+    last = memory.pickups
+    if last is None or len(last) != count:
+        return np.zeros(count)
+    return np.where(last > 1e-6, 0.0, STAY)
 
 
 def row_keys(model: LoadModel, rows: IntArray) -> IntArray:
@@ -72,6 +123,16 @@ def vertex_of(
         capacity_keys=row_keys(model, layout.capacity_row),
         fixed_columns=len(layout.pickup) + len(layout.quota) + len(layout.group),
     )
+
+
+def held_rows(memory: PlanningMemory, model: LoadModel) -> BoolArray | None:
+    """[model row] the capacity rows the last phase 1's basis holds: a program built on from
+    it keeps them (rows only ever join the program, so the mapped basis has one basic
+    variable per row without repair); None when the memory holds no basis."""
+    if memory.vertex is None:
+        return None
+    keys = row_keys(model, np.arange(len(model.row_limit)))
+    return np.asarray(np.isin(keys, memory.vertex.capacity_keys), dtype=bool)
 
 
 def mapped_onto(

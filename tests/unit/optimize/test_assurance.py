@@ -4,13 +4,17 @@ good plans the solver returns."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import cast
+
 import numpy as np
 import pytest
 
-from peakguard.domain.network import Network
-from peakguard.optimize.assurance import plan_assurance
+from peakguard.domain.network import Network, NodeKind
+from peakguard.optimize.assurance import _recalibrated, plan_assurance
 from peakguard.optimize.problem import compile_problem
-from peakguard.optimize.releases import OrderRelease
+from peakguard.optimize.releases import OrderRelease, StaggerParameters
+from peakguard.optimize.stagger import NodeLoad, PickupPlan
 
 from .conftest import CARRIERS, lane, node, release, scenario
 
@@ -71,3 +75,32 @@ def test_the_limits_only_fall_and_the_first_plan_needed_lowering() -> None:
     assert plan.checks > 1
     assert 0 < plan.storage_factor[hub] < 1
     assert np.all(plan.storage_factor <= 1)
+
+
+def test_after_the_first_check_only_the_nodes_over_are_lowered() -> None:
+    """The first check sets every loaded node's limit from its own model error (simulated ÷
+    program peak); a later check lowers only the nodes the simulator found over and leaves
+    every other limit as it was, so the re-plan moves only the pickups behind those nodes
+    (moving others would move queues the simulator has already seen fit). Limits never rise."""
+    network = two_outlets(600)
+    ids = [item.id for item in network.nodes]
+    program = {"O1": 0.5, "H": 0.85}
+    simulated = {"O1": 0.9, "H": 1.2}
+    plan = cast(
+        PickupPlan,
+        SimpleNamespace(
+            node_loads=[
+                NodeLoad(name, NodeKind.hub, 0.0, 0.0, 0.0, peak) for name, peak in program.items()
+            ]
+        ),
+    )
+    peaks = np.array([simulated.get(name, 0.0) for name in ids])
+    over = peaks > 1.0
+    factor = np.ones(len(ids))
+    settings = StaggerParameters()
+    first = _recalibrated(factor, plan, peaks, network, settings, over, everywhere=True)
+    later = _recalibrated(factor, plan, peaks, network, settings, over, everywhere=False)
+    o1, hub = ids.index("O1"), ids.index("H")
+    assert first[o1] < 1.0 and later[o1] == 1.0
+    assert later[hub] == pytest.approx(first[hub]) and later[hub] < 1.0
+    assert (first <= factor).all() and (later <= factor).all()
