@@ -30,9 +30,10 @@ __all__ = ["cheap_passwords"]
 @pytest.fixture
 def site(tmp_path: Path, cheap_passwords: None) -> Iterator[Site]:
     """site: SQLite (the pages only read), the two-brands network stored, a finished
-    simulation of Chengdu's office and of ZTO, a platform and a public reader."""
+    simulation of Chengdu's office and of ZTO, a platform and a public reader. The site runs
+    no jobs itself: its worker would otherwise claim the simulations queued here first."""
     url = f"sqlite:///{tmp_path / 'peakguard.db'}"
-    for made in make_site(url, tmp_path, language="en"):
+    for made in make_site(url, tmp_path, language="en", concurrent_runs=0):
         network = parse_network_document(two_brand_document())
         save_network(made.store, network, actor=ADMIN, source="test")
         for organisation in (
