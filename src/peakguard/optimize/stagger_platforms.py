@@ -34,11 +34,13 @@ from peakguard.optimize.releases import OrderRelease
 from peakguard.optimize.stagger import PickupPlan
 from peakguard.optimize.stagger_customers import CustomerGroup, weighted_groups
 from peakguard.optimize.stagger_runs import (
+    TaggedDemand,
     cohort_rows,
     pickups_as_planned,
     pickups_as_released,
     tagged_demand,
 )
+from peakguard.simulate.plan import FloatArray, IntArray
 from peakguard.simulate.run import SimulationResult
 
 NO_PLATFORM = ""
@@ -182,23 +184,53 @@ def _platform_groups(
     rows = cohort_rows(
         tags.demand, cohorts.cohort_origin, cohorts.cohort_destination, cohorts.cohort_hour
     )
-    nodes = problem.network.nodes
-    start = problem.scenario.start.date()
-    origin_ids = [nodes[int(o)].id for o in tags.demand.origin[rows].tolist()]
-    days = (tags.demand.hour[rows] // 24).tolist()
-    delays = tags.delay_days[rows].tolist()
-    released = tags.released[rows].tolist()
+    shares = _pool_shares(problem, tags, rows, pools)
+    return weighted_groups(result.run, tags, rows, shares)
+
+
+def _pool_shares(
+    problem: PlanningProblem,
+    tags: TaggedDemand,
+    rows: IntArray,
+    pools: dict[PoolKey, dict[str, float]],
+) -> dict[str, FloatArray]:
+    """Platform → [cohort] its share of the cohort's released pool (zero for background
+    and for a pool with no parcels). Pools and cohorts are matched by one integer key
+    (origin, day, days waited), not per cohort in Python: the demo has 2 M cohorts."""
     platforms = sorted({p for pool in pools.values() for p in pool})
     shares = {platform: np.zeros(len(rows)) for platform in platforms}
-    for position, (origin, day, delay, is_released) in enumerate(
-        zip(origin_ids, days, delays, released, strict=True)
-    ):
-        if not is_released:
-            continue
-        pool = pools.get((origin, start.fromordinal(start.toordinal() + int(day)), int(delay)))
-        total = sum(pool.values()) if pool else 0.0
-        if not pool or total <= 0:
-            continue
-        for platform, amount in pool.items():
-            shares[platform][position] = amount / total
-    return weighted_groups(result.run, tags, rows, shares)
+    if not pools:
+        return shares
+    index = {node.id: position for position, node in enumerate(problem.network.nodes)}
+    start = problem.scenario.start.date()
+    # A pool before the scenario's start matches no cohort: its day is kept out of range.
+    pool_origin, pool_day, pool_wait = (
+        np.array(column, dtype=np.int64)
+        for column in zip(
+            *((index[origin], max((day - start).days, -1), wait) for origin, day, wait in pools),
+            strict=True,
+        )
+    )
+    days = int(max(pool_day.max(), tags.demand.hour.max(initial=0) // 24)) + 2
+    waits = int(max(pool_wait.max(), tags.delay_days.max(initial=0))) + 1
+
+    def code(origin: IntArray, day: IntArray, wait: IntArray) -> IntArray:
+        return (origin.astype(np.int64) * days + day + 1) * waits + wait
+
+    pool_codes = code(pool_origin, pool_day, pool_wait)
+    order = np.argsort(pool_codes)
+    row_codes = code(tags.demand.origin[rows], tags.demand.hour[rows] // 24, tags.delay_days[rows])
+    at = np.minimum(np.searchsorted(pool_codes, row_codes, sorter=order), len(order) - 1)
+    pool_of = order[at]
+    matched = tags.released[rows] & (pool_codes[pool_of] == row_codes)
+    for platform in platforms:
+        fraction = np.array(
+            [_fraction(pool, platform) for pool in pools.values()], dtype=np.float64
+        )
+        shares[platform][matched] = fraction[pool_of[matched]]
+    return shares
+
+
+def _fraction(pool: dict[str, float], platform: str) -> float:
+    total = sum(pool.values())
+    return pool.get(platform, 0.0) / total if total > 0 else 0.0
