@@ -25,6 +25,7 @@ from uuid import uuid4
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from peakguard.analytics.engines import duckdb_engine
 from peakguard.analytics.partials import (
@@ -64,8 +65,12 @@ on): small enough that a day's rows of a bucket are whole groups even in a lake 
 million events, so a daily bulletin decodes its two days' groups and skips the others by
 their minimum and maximum."""
 MEMORY_LIMIT = "6GB"
-"""DuckDB's memory while merging, by default (it spills to the lake's staging folder beyond
+"""DuckDB's memory while rebuilding, by default (it spills to the lake's staging folder beyond
 it)."""
+BATCH_PASS_EVENTS = 1_500_000
+"""Events of an ingested batch merged per pass (a pass takes a group of buckets): a merge holds
+its events and four kinds of rows at once, ~0.5 KB an event, and an upload runs beside the
+server's other work."""
 
 
 def update_partials(lake: Path, new: pa.Table, batch: str) -> None:
@@ -89,9 +94,31 @@ def update_partials(lake: Path, new: pa.Table, batch: str) -> None:
     if new.num_rows == 0:
         _write_manifest(lake, replace(manifest, batches=manifest.batches | {batch}))
         return
-    backend = _connect(lake, ibis.duckdb.connect())
-    events = backend.create_table("batch_events", new.select(list(SCAN_EVENT_SCHEMA.names)))
-    _merge(lake, backend, events, manifest, batch, [batch])
+    batch_events = new.select(list(SCAN_EVENT_SCHEMA.names))
+    chunks = _chunks(-(-new.num_rows // BATCH_PASS_EVENTS))
+    buckets = _buckets_of(batch_events) if len(chunks) > 1 else None
+    for number, chunk in enumerate(chunks):
+        part = batch_events
+        if buckets is not None:
+            part = batch_events.filter(pc.is_in(buckets, pa.array(chunk)))
+        # One connection a pass: DuckDB keeps what a pass's tables took until it is closed.
+        # The pass's events are scanned where they lie (registered, not copied).
+        backend = _connect(lake, ibis.duckdb.connect())
+        backend.con.register("batch_events", part)
+        last = number == len(chunks) - 1
+        events = backend.table("batch_events")
+        manifest = _merge(lake, backend, events, manifest, batch, [batch] if last else [])
+        backend.disconnect()
+
+
+def _buckets_of(events: pa.Table) -> pa.Array:
+    """[event] its parcel's bucket, computed once for the passes to split the batch by."""
+    backend = ibis.duckdb.connect()
+    backend.con.register("batch_events", events.select(["carrier", "waybill"]))
+    table = backend.table("batch_events")
+    buckets = backend.to_pyarrow(table.select(bucket=bucket(table))).column(0)
+    backend.disconnect()
+    return buckets.combine_chunks()
 
 
 def rebuild_partials(lake: Path, *, groups: int = 2, memory_limit: str = MEMORY_LIMIT) -> None:
@@ -108,12 +135,17 @@ def rebuild_partials(lake: Path, *, groups: int = 2, memory_limit: str = MEMORY_
     backend = _connect(lake, engine.backend, memory_limit)
     events = engine.events
     tag = f"rebuild-{uuid4().hex[:8]}"
-    size = -(-len(BUCKETS) // max(1, min(groups, len(BUCKETS))))
-    chunks = [BUCKETS[start : start + size] for start in range(0, len(BUCKETS), size)]
+    chunks = _chunks(groups)
     for number, chunk in enumerate(chunks):
         last = number == len(chunks) - 1
         part = events if len(chunks) == 1 else events.filter(bucket(events).isin(list(chunk)))
         manifest = _merge(lake, backend, part, manifest, tag, batches if last else [])
+
+
+def _chunks(groups: int) -> list[tuple[str, ...]]:
+    """The buckets in ``groups`` runs of consecutive buckets (one pass each)."""
+    size = -(-len(BUCKETS) // max(1, min(groups, len(BUCKETS))))
+    return [tuple(BUCKETS[start : start + size]) for start in range(0, len(BUCKETS), size)]
 
 
 def _empty_manifest(retractions: frozenset[str]) -> Manifest:

@@ -56,12 +56,17 @@ def _partials(lake: Path) -> dict[str, pa.Table]:
     }
 
 
+@pytest.mark.parametrize("pass_events", [1_000_000, 7, 3])
 def test_the_first_batch_builds_the_rows_the_rebuild_makes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pass_events: int
 ) -> None:
+    """In one pass, or a few buckets at a time (a big batch is merged in passes of about
+    ``pass_events`` events each, one DuckDB connection a pass): the same rows."""
+
     def no_rebuild(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the first batch went through the general rebuild")
 
+    monkeypatch.setattr(event_partials, "BATCH_PASS_EVENTS", pass_events)
     with monkeypatch.context() as patch:
         patch.setattr(event_partials, "rebuild_partials", no_rebuild)
         report = ingest(tmp_path, _batch(), source="test")
@@ -95,3 +100,28 @@ def test_a_first_batch_after_a_retraction_is_rebuilt(
     monkeypatch.setattr(event_partials, "rebuild_partials", called.append)
     ingest(tmp_path, _batch(), source="test")
     assert called == [tmp_path]
+
+
+def test_a_later_batch_merged_in_passes_gives_the_rows_the_rebuild_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second batch (late scans of stored parcels and new parcels) merged a few buckets at a
+    time into the stored partials: the rows a rebuild from every stored event makes."""
+    batch = _batch()
+    ingest(tmp_path, batch.slice(0, 12), source="first")
+    monkeypatch.setattr(event_partials, "BATCH_PASS_EVENTS", 4)
+    second = ingest(tmp_path, batch.slice(12), source="second")
+    assert second.stored > 8  # several passes
+    merged_manifest = read_manifest(tmp_path)
+    assert merged_manifest is not None
+    merged = _partials(tmp_path)
+    rebuild_partials(tmp_path)
+    rebuilt = read_manifest(tmp_path)
+    assert rebuilt is not None
+    assert (rebuilt.batches, rebuilt.days, rebuilt.latest_event) == (
+        merged_manifest.batches,
+        merged_manifest.days,
+        merged_manifest.latest_event,
+    )
+    for kind, table in _partials(tmp_path).items():
+        assert merged[kind].equals(table), kind
