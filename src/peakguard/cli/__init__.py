@@ -25,6 +25,7 @@ from peakguard.cli.networks import network_app
 from peakguard.cli.notices import notices_app
 from peakguard.cli.observed_warnings import observed_warnings_app
 from peakguard.cli.plans import plan_app
+from peakguard.cli.process_memory import return_large_blocks
 from peakguard.cli.real_name import real_name_app
 from peakguard.cli.rectification import rectification_app
 from peakguard.cli.reports import report_app
@@ -52,6 +53,7 @@ def main_options(
     ] = None,
 ) -> None:
     """peakguard — peak-season service assurance for express delivery."""
+    return_large_blocks()
     configure(language=language, database_url=database_url)
 
 
