@@ -127,6 +127,8 @@ def plan_assurance(
         # without this run's node-hour and per-cohort arrays held beside it.
         del planned
         factor = _recalibrated(factor, plan, peaks, network, settings, over, everywhere=checks == 1)
+    # The load model and the solver's memory are done with: not held beside the two runs.
+    del basis, memory
     comparison = compare_tagged(reinforced, plan, run_as_released(reinforced, plan), planned)
     return AssurancePlan(
         reroute,

@@ -13,7 +13,7 @@ directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -102,16 +102,26 @@ class PlanComparison:
     pickup_delay_parcel_days: float
     mean_release_to_delivery_hours_before: float
     mean_release_to_delivery_hours_after: float
-    unplanned_result: SimulationResult
-    planned_result: SimulationResult
+    unplanned_result: SimulationResult | None
+    """The "before" run; None once :meth:`without_runs` let it go."""
+    planned_result: SimulationResult | None
     customers_before: CustomerFigures
     customers_after: CustomerFigures
     new_overflow_nodes: list[NodeOverflow]
     """Every node (hub, station or outlet) over storage with the plan and not before it."""
+    network: Network
+    """The network both runs were simulated on."""
+    storage_policy: StoragePolicy
+    """What both runs did with parcels a full node could not take."""
 
     @property
     def customers_wait_longer(self) -> bool:
         return customers_wait_longer(self.customers_before.total, self.customers_after.total)
+
+    def without_runs(self) -> PlanComparison:
+        """The comparison's figures without the two simulated runs (their per-cohort
+        arrays: ~0.3 GB each on the demo's season), for what only reports it."""
+        return replace(self, unplanned_result=None, planned_result=None)
 
 
 def simulate_unplanned(
@@ -309,6 +319,8 @@ def _compare(
         customers_before=customers_before,
         customers_after=customers_after,
         new_overflow_nodes=_new_overflow(network, storage_before, storage_after),
+        network=before.network,
+        storage_policy=before.scenario.storage_policy,
     )
 
 

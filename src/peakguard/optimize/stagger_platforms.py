@@ -141,16 +141,19 @@ def platform_schedule(
     quotas = platform_quotas(shared, {node.id: node.region for node in problem.network.nodes})
     if comparison is None:
         return PlatformSchedule(quotas, [], [])
+    before_run, after_run = comparison.unplanned_result, comparison.planned_result
+    if before_run is None or after_run is None:
+        raise ValueError("platform_schedule needs the comparison with its runs")
     releases = [release for release, _pickups in plan.release_pickups]
     origins = {item.origin for item in plan.quotas}
     before_pools = _pools((r, {r.release_day: r.parcels}) for r in releases)
     after_pools = _pools(shared)
     before = _platform_groups(
-        problem, comparison.unplanned_result, origins, pickups_as_released(releases), before_pools
+        problem, before_run, origins, pickups_as_released(releases), before_pools
     )
     after = _platform_groups(
         problem,
-        comparison.planned_result,
+        after_run,
         origins,
         pickups_as_planned(plan.release_pickups),
         after_pools,

@@ -172,7 +172,7 @@ class _PlanPage(PlanEffects, PlanSections):
         if self.comparison is None:
             check = self.text(_("not simulated"))
         else:
-            policy = self.comparison.unplanned_result.scenario.storage_policy
+            policy = self.comparison.storage_policy
             check = self.text(STORAGE_POLICIES[policy])
         return (
             Fact(self.text(_("Network")), network),
@@ -379,10 +379,7 @@ class _PlanPage(PlanEffects, PlanSections):
             ),
         ]
         comparison = self.comparison
-        if (
-            comparison is not None
-            and comparison.unplanned_result.scenario.storage_policy is StoragePolicy.block
-        ):
+        if comparison is not None and comparison.storage_policy is StoragePolicy.block:
             sentences.append(
                 _(
                     "This check used the block storage policy instead: parcels that do not "

@@ -174,7 +174,7 @@ class PlanContext:
         self.comparison = comparison
         self.language = language
         self.formats = PlanFormats(language)
-        network = comparison.unplanned_result.network if comparison else None
+        network = comparison.network if comparison else None
         self.network = network
         self.names = PlanNames(network, language, place_names)
 
