@@ -611,6 +611,14 @@ def report(case: Case, runs: list[dict[str, Any]], settings: StaggerParameters) 
     }
     if quality.get("lp") and quality.get("greedy"):
         lines += _quality_table(quality["lp"][0], quality["greedy"][0])
+    elif quality.get("aggregated") and not quality.get("full"):
+        plan = quality["aggregated"][0]
+        lines += [
+            "",
+            "| the aggregated plan (its own load model) | |",
+            "| --- | ---: |",
+            *(f"| {key} | {value:,.3f} |" for key, value in plan.items()),
+        ]
     for fast in ("lp", "aggregated"):
         if by_method.get(fast) and by_method.get("full"):
             lines += _against_full(by_method[fast], by_method["full"], fast)
