@@ -16,7 +16,7 @@ from peakguard.optimize.releases import StaggerParameters
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
 from peakguard.optimize.stagger_aggregate import least_by_day
 
-from .conftest import CARRIERS, DAY1, lane, node, release, scenario
+from .conftest import DAY1, release, scenario
 from .test_stagger_groups import Case, _excess, alike_cases
 
 NO_FLOOR = StaggerParameters(
@@ -24,28 +24,11 @@ NO_FLOOR = StaggerParameters(
 )
 
 
-def _pair() -> Network:
-    """O1 and O2 take the same hourly one-hour shuttle to H (alike: one group); H sorts 100
-    an hour, 2,400 a day, and every day's pickups are sorted there the same day (as in
-    ``hub_chain``), so H's load on day d is the group's pickups that day."""
-    return Network(
-        name="pair",
-        carriers=CARRIERS[:1],
-        nodes=[
-            node("O1", "outlet", daily_volume=1000),
-            node("O2", "outlet", daily_volume=1000),
-            node("H", "hub", capacity=100),
-            node("S", "station"),
-        ],
-        lanes=[lane("O1", "H"), lane("O2", "H"), lane("H", "S")],
-    )
-
-
 def _quotas(plan: PickupPlan) -> dict[tuple[str, int], float]:
     return {(q.origin, (q.day - DAY1).days + 1): q.quota for q in plan.quotas}
 
 
-def test_a_group_over_capacity_by_hand() -> None:
+def test_a_group_over_capacity_by_hand(shared_hub: Network) -> None:
     """Day 1: O1 releases 2,000 and O2 1,000 (each pickable on day 1 or 2); day 2: O2
     releases 1,000 (day 2 or 3). H takes 2,400 a day, so 600 of day 1's 3,000 wait a day:
     delay ≥ 600 parcel-days, reached by the group picking 2,400 on day 1 and 1,600 on day 2.
@@ -53,7 +36,7 @@ def test_a_group_over_capacity_by_hand() -> None:
     the 600 parcel-days equally: 300 each, 0.15 days. So O1 picks 1,700 then 300, O2 700
     then 1,300 — the aggregate decides the group's days, the split who waits."""
     releases = [release("O1", 2000, 1, 2), release("O2", 1000, 1, 2), release("O2", 1000, 2, 3)]
-    problem = compile_problem(_pair(), scenario(3))
+    problem = compile_problem(shared_hub, scenario(3))
     plan = plan_pickups(problem, releases, parameters=NO_FLOOR, formulation="aggregated")
     full = plan_pickups(problem, releases, parameters=NO_FLOOR, formulation="full")
 
@@ -81,12 +64,12 @@ def test_least_by_day_carries_floors_forward_by_hand() -> None:
     assert least.sum(axis=0)[1] == 15.0  # the group's 5 + 5 by day 1 is refused
 
 
-def test_floors_hold_for_each_outlet_of_a_group() -> None:
+def test_floors_hold_for_each_outlet_of_a_group(shared_hub: Network) -> None:
     """With the pickup floor (half a normal day, 500 parcels), each outlet of the group picks
     up at least its floor on every day it has releases, not only the group in sum."""
     releases = [release("O1", 2000, 1, 2), release("O2", 1000, 1, 2), release("O2", 1000, 2, 3)]
     parameters = StaggerParameters(sorting_margin=1.0, storage_margin=1.0)
-    problem = compile_problem(_pair(), scenario(3))
+    problem = compile_problem(shared_hub, scenario(3))
     plan = plan_pickups(problem, releases, parameters=parameters, formulation="aggregated")
     floored = [q for q in plan.quotas if q.floor > 0]
     assert floored

@@ -9,7 +9,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from peakguard.analytics.partials_lake import KINDS, kind_paths, partials_directory, read_manifest
+from peakguard.analytics.partials_lake import (
+    KINDS,
+    Manifest,
+    kind_paths,
+    partials_directory,
+    read_manifest,
+)
 from peakguard.store import event_partials
 from peakguard.store.event_lake import ingest
 from peakguard.store.event_partials import rebuild_partials
@@ -56,6 +62,21 @@ def _partials(lake: Path) -> dict[str, pa.Table]:
     }
 
 
+def _assert_the_rebuild_gives(lake: Path, manifest: Manifest, rows: dict[str, pa.Table]) -> None:
+    """The partials rebuilt from every stored event: ``manifest``'s batches, days and latest
+    event, and ``rows`` row for row."""
+    rebuild_partials(lake)
+    rebuilt = read_manifest(lake)
+    assert rebuilt is not None
+    assert (rebuilt.batches, rebuilt.days, rebuilt.latest_event) == (
+        manifest.batches,
+        manifest.days,
+        manifest.latest_event,
+    )
+    for kind, table in _partials(lake).items():
+        assert rows[kind].equals(table), kind
+
+
 @pytest.mark.parametrize("pass_events", [1_000_000, 7, 3])
 def test_the_first_batch_builds_the_rows_the_rebuild_makes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pass_events: int
@@ -77,16 +98,7 @@ def test_the_first_batch_builds_the_rows_the_rebuild_makes(
     from_batch = _partials(tmp_path)
     assert from_batch["parcels"].num_rows == 5
 
-    rebuild_partials(tmp_path)
-    rebuilt = read_manifest(tmp_path)
-    assert rebuilt is not None
-    assert (rebuilt.batches, rebuilt.days, rebuilt.latest_event) == (
-        first.batches,
-        first.days,
-        first.latest_event,
-    )
-    for kind, table in _partials(tmp_path).items():
-        assert from_batch[kind].equals(table), kind
+    _assert_the_rebuild_gives(tmp_path, first, from_batch)
 
 
 def test_a_first_batch_after_a_retraction_is_rebuilt(
@@ -115,13 +127,4 @@ def test_a_later_batch_merged_in_passes_gives_the_rows_the_rebuild_makes(
     merged_manifest = read_manifest(tmp_path)
     assert merged_manifest is not None
     merged = _partials(tmp_path)
-    rebuild_partials(tmp_path)
-    rebuilt = read_manifest(tmp_path)
-    assert rebuilt is not None
-    assert (rebuilt.batches, rebuilt.days, rebuilt.latest_event) == (
-        merged_manifest.batches,
-        merged_manifest.days,
-        merged_manifest.latest_event,
-    )
-    for kind, table in _partials(tmp_path).items():
-        assert merged[kind].equals(table), kind
+    _assert_the_rebuild_gives(tmp_path, merged_manifest, merged)
