@@ -71,10 +71,9 @@ from peakguard.simulate.plan import StoragePolicy
 from peakguard.simulate.scenario import DemandSettings, Scenario, VolumeMultiplier
 
 TARGET_SECONDS = 30.0
-PROGRAMS: dict[str, Formulation] = {"lp": "grouped", "full": "full", "aggregated": "aggregated"}
+PROGRAMS: dict[str, Formulation] = {"lp": "grouped", "full": "full"}
 """Methods that run the program: ``lp`` the grouped formulation (alike outlets share load
-columns), ``full`` the default with one load column per origin, ``aggregated`` one column per
-group and day with capacity rows added as the plan needs them (decision 0028)."""
+columns), ``full`` the default with one load column per origin."""
 FIRST_DAY = date(2026, 11, 1)
 PEAK = ((9, 1.3), (10, 2.2), (11, 1.7), (12, 1.3))
 PICKUP_HOURS = (13, 19)
@@ -313,9 +312,7 @@ def _instrument() -> _Clock:
     return clock
 
 
-def _one_run(
-    case_file: Path, method: str, settings: StaggerParameters, recount: bool = False
-) -> dict[str, Any]:
+def _one_run(case_file: Path, method: str, settings: StaggerParameters) -> dict[str, Any]:
     with case_file.open("rb") as handle:
         case: Case = pickle.load(handle)
     clock = _instrument()
@@ -347,43 +344,7 @@ def _one_run(
         result["quality"] = _quality(case.network, plan)
         result["overloaded"] = sorted({(item.node, item.kind) for item in plan.shortfalls})
         result["objective"] = _objective(plan)
-        if recount:
-            result["recount"] = _recount(compiled, case.releases, settings, plan)
     return result
-
-
-def _recount(
-    compiled: problem.PlanningProblem,
-    releases: list[OrderRelease],
-    settings: StaggerParameters,
-    plan: PickupPlan,
-) -> dict[str, Any]:
-    """The plan's quotas on the full program's load model (every outlet probed on its own),
-    every sorting row and every storage hour: what it puts over, and its floors."""
-    basis = loads.load_basis(compiled, releases, settings, formulation="full")
-    model = loads.build_load_model(basis, compiled, settings)
-    quotas = np.array([item.quota for item in plan.quotas])
-    floors = np.array([item.floor for item in plan.quotas])
-    sorting = model.row_kind == "sorting"
-    load = model.row_loads(quotas)
-    over = sorting & (load > model.row_limit + stagger.OVERFLOW_TOLERANCE)
-    limit = np.full(len(compiled.network.nodes), np.inf)
-    storage = ~sorting
-    np.minimum.at(limit, model.row_node[storage], model.row_limit[storage])
-    held = loads.storage_at_every_hour(basis, quotas)
-    nodes, hours = np.nonzero(
-        (held > limit[:, None] + stagger.OVERFLOW_TOLERANCE) & basis.touched[:, None]
-    )
-    excess = float(np.maximum(load - model.row_limit, 0.0)[sorting].sum())
-    excess += float(np.maximum(held - limit[:, None], 0.0)[basis.touched].sum())
-    return {
-        "sorting": [
-            [int(model.row_node[i]), int(model.row_start[i])] for i in np.flatnonzero(over)
-        ],
-        "storage": [[int(n), int(h)] for n, h in zip(nodes.tolist(), hours.tolist(), strict=True)],
-        "excess": excess,
-        "below_floor": int((quotas < floors - 1e-3).sum()),
-    }
 
 
 def _objective(plan: PickupPlan) -> float:
@@ -490,7 +451,6 @@ PHASES = (
     "pass to HiGHS",
     "phase 1 (least overflow)",
     "phase 2 (least delay)",
-    "HiGHS solves, all",
     "greedy loop",
     "plan read-out",
     "total",
@@ -500,10 +460,7 @@ PHASES = (
 def _phases(run: dict[str, Any]) -> dict[str, float]:
     seconds = dict(run.get("seconds", {}))
     solves = run.get("solves", [])
-    if run["method"] == "aggregated":
-        # Phase 1's and phase 2's rounds, then the split's one or two solves.
-        seconds["HiGHS solves, all"] = sum(r["seconds"] for r in solves)
-    elif run["method"] in PROGRAMS:
+    if run["method"] in PROGRAMS:
         # One phase 1 and one phase 2 per round (rounds add the storage hours found over).
         if solves:
             seconds["phase 1 (least overflow)"] = sum(r["seconds"] for r in solves[0::2])
@@ -611,19 +568,9 @@ def report(case: Case, runs: list[dict[str, Any]], settings: StaggerParameters) 
     }
     if quality.get("lp") and quality.get("greedy"):
         lines += _quality_table(quality["lp"][0], quality["greedy"][0])
-    elif quality.get("aggregated") and not quality.get("full"):
-        plan = quality["aggregated"][0]
-        lines += [
-            "",
-            "| the aggregated plan (its own load model) | |",
-            "| --- | ---: |",
-            *(f"| {key} | {value:,.3f} |" for key, value in plan.items()),
-        ]
-    for fast in ("lp", "aggregated"):
-        if by_method.get(fast) and by_method.get("full"):
-            lines += _against_full(by_method[fast], by_method["full"], fast)
-    fastest = "aggregated" if by_method.get("aggregated") else "lp"
-    seconds = [run["total"] for run in by_method.get(fastest, []) if "statistics" in run]
+    if by_method.get("lp") and by_method.get("full"):
+        lines += _against_full(by_method["lp"], by_method["full"])
+    seconds = [run["total"] for run in by_method.get("lp", []) if "statistics" in run]
     if seconds:
         verdict = "met" if _median(seconds) < TARGET_SECONDS else "NOT met"
         lines += [
@@ -631,27 +578,25 @@ def report(case: Case, runs: list[dict[str, Any]], settings: StaggerParameters) 
             f"Target (optimal plan under {TARGET_SECONDS:.0f} s): {verdict} "
             f"(median {_median(seconds):.1f} s, min {min(seconds):.1f} s).",
         ]
-    elif by_method.get(fastest):
+    elif by_method.get("lp"):
         lines += ["", f"Target (optimal plan under {TARGET_SECONDS:.0f} s): NOT met (no plan)."]
     return "\n".join(lines)
 
 
-def _against_full(
-    grouped: list[dict[str, Any]], full: list[dict[str, Any]], name: str = "grouped"
-) -> list[str]:
+def _against_full(grouped: list[dict[str, Any]], full: list[dict[str, Any]]) -> list[str]:
     """The fast program against the full one on the same case: time, delay, what it
     overloads that the full program does not."""
     done_g = [run for run in grouped if "quality" in run]
     done_f = [run for run in full if "quality" in run]
     if not done_g or not done_f:
-        return ["", f"{name} against full: not both finished."]
+        return ["", "Grouped against full: not both finished."]
     g, f = done_g[0], done_f[0]
     ratios = [a["total"] / b["total"] for a, b in zip(grouped, full, strict=False)]
     extra = sorted(set(map(tuple, g["overloaded"])) - set(map(tuple, f["overloaded"])))
     delay_g, delay_f = g["quality"]["delay_parcel_days"], f["quality"]["delay_parcel_days"]
-    lines = [
+    return [
         "",
-        f"| {name} against full (same case, same run) | {name} | full | {name} ÷ full |",
+        "| grouped against full (same case, same run) | grouped | full | grouped ÷ full |",
         "| --- | ---: | ---: | ---: |",
         f"| total s (median) | {_median([r['total'] for r in grouped]):.1f} "
         f"| {_median([r['total'] for r in full]):.1f} | {_median(ratios):.3f} |",
@@ -664,25 +609,8 @@ def _against_full(
         f"| overflow, parcels | {g['quality']['overflow']:,.1f} "
         f"| {f['quality']['overflow']:,.1f} | |",
         f"| (node, kind) over a limit | {len(g['overloaded'])} | {len(f['overloaded'])} "
-        f"| {len(extra)} only in {name} |",
-        f"| worst origin's mean delay, days | {g['quality']['worst_origin_delay_days']:.4f} "
-        f"| {f['quality']['worst_origin_delay_days']:.4f} | |",
+        f"| {len(extra)} only in grouped |",
     ]
-    if "recount" in g and "recount" in f:
-        mine, theirs = g["recount"], f["recount"]
-        new_sorting = {tuple(x) for x in mine["sorting"]} - {tuple(x) for x in theirs["sorting"]}
-        new_storage = {tuple(x) for x in mine["storage"]} - {tuple(x) for x in theirs["storage"]}
-        lines += [
-            f"| recounted on the full load model: sorting shifts over | {len(mine['sorting'])} "
-            f"| {len(theirs['sorting'])} | {len(new_sorting)} only in {name} |",
-            f"| recounted: storage hours over (every hour) | {len(mine['storage'])} "
-            f"| {len(theirs['storage'])} | {len(new_storage)} only in {name} |",
-            f"| recounted: parcels over, summed | {mine['excess']:,.1f} "
-            f"| {theirs['excess']:,.1f} | |",
-            f"| recounted: quotas below their floor | {mine['below_floor']} "
-            f"| {theirs['below_floor']} | |",
-        ]
-    return lines
 
 
 def _quality_table(lp: dict[str, float], baseline: dict[str, float]) -> list[str]:
@@ -800,8 +728,6 @@ def _child_arguments(args: argparse.Namespace) -> list[str]:
         extra += ["--highs", option]
     if args.phase2:
         extra += ["--phase2", args.phase2]
-    if args.recount:
-        extra += ["--recount"]
     return extra
 
 
@@ -816,7 +742,7 @@ def _child(args: argparse.Namespace) -> None:
             original(solver, args.phase2 if method == "ipm" else method)
 
         highs.Solver.use = use  # type: ignore[method-assign]
-    print(json.dumps(_one_run(args.child, args.method, _settings(args), args.recount)))
+    print(json.dumps(_one_run(args.child, args.method, _settings(args))))
 
 
 def _option_value(text: str) -> Any:
@@ -870,11 +796,6 @@ def main(argv: list[str] | None = None) -> None:
         type=Path,
         help="a pickled case to reuse (built and written there if absent; the national "
         "case takes minutes to build). It must match --outlets-per-hub and --days.",
-    )
-    parser.add_argument(
-        "--recount",
-        action="store_true",
-        help="after each timed run, recount its plan on the full program's load model",
     )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--method", default="lp", help=argparse.SUPPRESS)

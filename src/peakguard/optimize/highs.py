@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csc_array, csr_array
+from scipy.sparse import csc_array
 
 FloatArray = npt.NDArray[np.float64]
 StatusArray = npt.NDArray[np.int8]
@@ -146,37 +146,6 @@ class Solver:
             len(columns),
             columns.astype(np.int32),
             values.astype(np.float64),
-        )
-
-    def add_columns(self, cost: FloatArray, lower: FloatArray, upper: FloatArray) -> None:
-        """Columns with no entries yet (rows added after them may hold them); the basis is
-        kept, the new columns nonbasic at their lower bound."""
-        count = len(cost)
-        self.highs.addCols(
-            count,
-            cost.astype(np.float64),
-            lower.astype(np.float64),
-            upper.astype(np.float64),
-            0,
-            np.zeros(0, dtype=np.int32),
-            np.zeros(0, dtype=np.int32),
-            np.zeros(0, dtype=np.float64),
-        )
-        self.columns += count
-
-    def add_rows(self, lower: FloatArray, upper: FloatArray, matrix: csr_array) -> None:
-        """Rows ``lower <= matrix @ x <= upper`` (``matrix`` over every column); the basis is
-        kept, the new rows basic, so the dual simplex goes on from it."""
-        rows = csr_array(matrix)
-        rows.sort_indices()
-        self.highs.addRows(
-            len(lower),
-            lower.astype(np.float64),
-            upper.astype(np.float64),
-            int(rows.nnz),
-            rows.indptr[:-1].astype(np.int32),
-            rows.indices.astype(np.int32),
-            rows.data.astype(np.float64),
         )
 
     def use(self, method: str) -> None:

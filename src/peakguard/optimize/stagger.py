@@ -32,7 +32,6 @@ from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger_floor import pickup_floors
 from peakguard.optimize.stagger_groups import Formulation
 from peakguard.optimize.stagger_program import ProgramLayout, build_program
-from peakguard.optimize.stagger_split import plan_aggregated
 from peakguard.optimize.stagger_warm import (
     PlanningMemory,
     held_rows,
@@ -174,14 +173,10 @@ def plan_pickups(
     node's storage limit. ``formulation`` ``full`` (the default) gives every origin its own load
     columns; ``grouped`` lets origins that load the network alike share them, the same program
     in fewer entries (:mod:`.stagger_groups`) but not always the same optimal plan among equals
-    (decision 0018); ``aggregated`` plans each group's pickups per day with capacity rows
-    added as the plan needs them, then splits them back to the outlets
-    (:mod:`.stagger_aggregate`, decision 0028), for national scale."""
+    (decision 0018)."""
     settings = parameters or StaggerParameters()
     started = time.perf_counter()
     basis = load_basis(problem, releases, settings, places, formulation=formulation)
-    if formulation == "aggregated":
-        return _plan_aggregated(problem, basis, settings, storage_factor, started)
     return plan_pickups_on_basis(
         problem, basis, parameters=settings, storage_factor=storage_factor, started=started
     )
@@ -249,62 +244,6 @@ def plan_pickups_on_basis(
         iterations=iterations,
     )
     return _result(network, scenario, model, layout, values, parameters, statistics, floors)
-
-
-def _plan_aggregated(
-    problem: PlanningProblem,
-    basis: LoadBasis,
-    parameters: StaggerParameters,
-    storage_factor: FloatArray | None,
-    started: float,
-) -> PickupPlan:
-    """:func:`plan_pickups` by the aggregated formulation, with the same rounds for storage
-    hours found over where the program did not check them."""
-    floors = pickup_floors(problem, basis, parameters)
-    extra = np.zeros(basis.background_backlog.shape, dtype=bool)
-    solve_seconds, iterations, build_seconds = 0.0, 0, 0.0
-    for round_number in range(MAX_ROUNDS):
-        model = build_load_model(
-            basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
-        )
-        build_seconds = time.perf_counter() - started - solve_seconds
-        planned = plan_aggregated(model, floors, parameters)
-        solve_seconds += planned.seconds
-        iterations += planned.iterations
-        quotas = np.bincount(
-            model.pickup_quota, weights=planned.pickups, minlength=len(model.quota_origin)
-        ).astype(np.float64)
-        missed = _unchecked_violations(basis, model, quotas, extra)
-        extra |= missed
-        if not missed.any() or round_number == MAX_ROUNDS - 1:
-            break
-        nodes, hours_of_day = np.nonzero(missed.reshape(missed.shape[0], -1, 24).any(axis=1))
-        extra[nodes[:, None], hours_of_day[:, None] + 24 * np.arange(missed.shape[1] // 24)] = True
-    if missed.any():
-        # Out of rounds: the read-out's model holds the hours still over, as shortfalls.
-        model = build_load_model(
-            basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
-        )
-    count = len(planned.pickups)
-    layout = ProgramLayout(
-        pickup=np.arange(count),
-        quota=count + np.arange(len(quotas)),
-        slack=np.zeros(0, dtype=np.int64),
-        worst_carrier=count + len(quotas),
-        worst_origin=count + len(quotas) + 1,
-    )
-    values = np.concatenate([planned.pickups, quotas, np.zeros(2)])
-    statistics = SolveStatistics(
-        rows=planned.rows,
-        columns=planned.columns,
-        nonzeros=planned.nonzeros,
-        build_seconds=build_seconds,
-        solve_seconds=solve_seconds,
-        iterations=iterations,
-    )
-    return _result(
-        problem.network, problem.scenario, model, layout, values, parameters, statistics, floors
-    )
 
 
 def _solve(

@@ -30,12 +30,10 @@ from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.profiles import Profiles, probe_profiles
 from peakguard.simulate.plan import FloatArray, IntArray, hour_of_departure
 
-Formulation = Literal["grouped", "full", "aggregated"]
-"""``grouped``: origins that load the network alike share load columns (exact);
-``full``: one load column per origin and day (the reference, and the default);
-``aggregated``: one column per group and day, capacity rows as the plan needs them, split
-back to the outlets afterwards (:mod:`.stagger_aggregate`, decision 0028)."""
-FORMULATIONS: tuple[Formulation, ...] = ("grouped", "full", "aggregated")
+Formulation = Literal["grouped", "full"]
+"""``grouped``: origins that load the network alike share load columns (the default, exact);
+``full``: one load column per origin and day (the reference)."""
+FORMULATIONS: tuple[Formulation, ...] = ("grouped", "full")
 SHARE_DIGITS = 12
 """Destination shares are alike when equal to this many decimals."""
 
