@@ -172,7 +172,7 @@ def test_before_figures_per_platform_from_a_separate_count(
     rows = cohort_rows(
         tags.demand, run.plan.cohort_origin, run.plan.cohort_destination, run.plan.cohort_hour
     )
-    per_origin = {g.key: g for g in customer_figures(network, run, tags, rows).origins}
+    per_origin = {g.key: g for g in customer_figures(network, run, tags.of_cohorts(rows)).origins}
     assert per_origin["ZTO-MY-O1"].parcels == pytest.approx(8_000)
     assert per_origin["ZTO-CD-O2"].parcels == pytest.approx(14_000)
 

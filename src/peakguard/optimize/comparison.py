@@ -28,6 +28,7 @@ from peakguard.optimize.stagger_customers import (
     network_figures,
 )
 from peakguard.optimize.stagger_runs import (
+    CohortTags,
     TaggedDemand,
     TaggedRun,
     cohort_rows,
@@ -105,6 +106,10 @@ class PlanComparison:
     unplanned_result: SimulationResult | None
     """The "before" run; None once :meth:`without_runs` let it go."""
     planned_result: SimulationResult | None
+    unplanned_cohorts: CohortTags | None
+    """What each cohort of the "before" run counts towards (the platforms' figures read it);
+    None once :meth:`without_runs` let it go."""
+    planned_cohorts: CohortTags | None
     customers_before: CustomerFigures
     customers_after: CustomerFigures
     new_overflow_nodes: list[NodeOverflow]
@@ -121,7 +126,13 @@ class PlanComparison:
     def without_runs(self) -> PlanComparison:
         """The comparison's figures without the two simulated runs (their per-cohort
         arrays: ~0.3 GB each on the demo's season), for what only reports it."""
-        return replace(self, unplanned_result=None, planned_result=None)
+        return replace(
+            self,
+            unplanned_result=None,
+            planned_result=None,
+            unplanned_cohorts=None,
+            planned_cohorts=None,
+        )
 
 
 def simulate_unplanned(
@@ -279,7 +290,7 @@ def _matching(result: SimulationResult | None, tags: TaggedDemand) -> TaggedRun 
         return None
     if not np.allclose(tags.demand.parcels[rows], cohorts.cohort_parcels):
         return None
-    return TaggedRun(result, tags, rows)
+    return TaggedRun(result, tags.of_cohorts(rows))
 
 
 def _compare(
@@ -305,8 +316,8 @@ def _compare(
         )
         for index in np.flatnonzero(hubs).tolist()
     ]
-    customers_before = customer_figures(network, before.run, released.tags, released.cohort_row)
-    customers_after = customer_figures(network, after.run, planned.tags, planned.cohort_row)
+    customers_before = customer_figures(network, before.run, released.cohorts)
+    customers_after = customer_figures(network, after.run, planned.cohorts)
     return PlanComparison(
         unplanned=_figures(released, scenario, hubs, storage_before),
         planned=_figures(planned, scenario, hubs, storage_after),
@@ -316,6 +327,8 @@ def _compare(
         mean_release_to_delivery_hours_after=customers_after.total.release_to_delivery_hours,
         unplanned_result=before,
         planned_result=after,
+        unplanned_cohorts=released.cohorts,
+        planned_cohorts=planned.cohorts,
         customers_before=customers_before,
         customers_after=customers_after,
         new_overflow_nodes=_new_overflow(network, storage_before, storage_after),
@@ -354,7 +367,7 @@ def _figures(
     summary = result.summary
     run = result.run
     from_hour = scenario.warm_up_hours
-    own = network_figures(run, tagged.tags, tagged.cohort_row, from_hour)
+    own = network_figures(run, tagged.cohorts, from_hour)
     queued = run.queued[:, from_hour:]
     busy = run.processed[:, from_hour:] >= run.capacity[:, from_hour:] - 1e-6
     saturated = (busy & (queued > 1e-6) & (run.capacity[:, from_hour:] > 0)).any(axis=1)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from peakguard.domain.network import Network
-from peakguard.optimize.stagger_runs import TaggedDemand
+from peakguard.optimize.stagger_runs import CohortTags
 from peakguard.simulate.engine import SimulationRun
 from peakguard.simulate.plan import FloatArray, IntArray
 
@@ -62,12 +62,10 @@ class NetworkWeights:
     parcels_late: float
 
 
-def network_figures(
-    run: SimulationRun, tags: TaggedDemand, rows: IntArray, from_hour: int
-) -> NetworkWeights:
+def network_figures(run: SimulationRun, cohorts: CohortTags, from_hour: int) -> NetworkWeights:
     """On time from pickup over every parcel accepted after the warm-up (split rows count
     by their network half)."""
-    weight = np.where(tags.network[rows], tags.weight[rows], 0.0)
+    weight = np.where(cohorts.network, cohorts.weight, 0.0)
     weight = np.where(run.plan.cohort_hour >= from_hour, weight, 0.0)
     accepted = float((weight * run.plan.cohort_parcels).sum())
     delivered = float((weight * run.delivered).sum())
@@ -82,16 +80,14 @@ def network_figures(
     )
 
 
-def customer_figures(
-    network: Network, run: SimulationRun, tags: TaggedDemand, rows: IntArray
-) -> CustomerFigures:
+def customer_figures(network: Network, run: SimulationRun, cohorts: CohortTags) -> CustomerFigures:
     """The released parcels' figures from release, overall, per carrier and per origin.
 
     Cohorts are grouped by their origin's index and its carrier's, never by a string per
     cohort: the demo season has 2 M cohorts, whose labels alone took ~0.9 GB to sort."""
-    columns = _columns(run, tags, rows)
+    columns = _columns(run, cohorts)
     origins = run.plan.cohort_origin
-    chosen = np.where(tags.customer[rows], tags.weight[rows], 0.0) > 0
+    chosen = np.where(cohorts.customer, cohorts.weight, 0.0) > 0
     origin_ids = [node.id for node in network.nodes]
     carrier_ids = sorted({str(node.carrier) for node in network.nodes})
     carrier_of = np.array(
@@ -105,21 +101,21 @@ def customer_figures(
 
 
 def weighted_groups(
-    run: SimulationRun, tags: TaggedDemand, rows: IntArray, shares: dict[str, FloatArray]
+    run: SimulationRun, cohorts: CohortTags, shares: dict[str, FloatArray]
 ) -> list[CustomerGroup]:
     """One group per key of ``shares``: the released parcels' figures from release with each
     cohort counted for its share (``shares[key][cohort]``, e.g. a platform's part of it)."""
-    columns = _columns(run, tags, rows)
+    columns = _columns(run, cohorts)
     return [
         _group(key, {name: float((value * share).sum()) for name, value in columns.items()})
         for key, share in sorted(shares.items())
     ]
 
 
-def _columns(run: SimulationRun, tags: TaggedDemand, rows: IntArray) -> dict[str, FloatArray]:
+def _columns(run: SimulationRun, cohorts: CohortTags) -> dict[str, FloatArray]:
     """[cohort] what each cohort adds to a group's sums (zero outside the customers' rows)."""
-    weight = np.where(tags.customer[rows], tags.weight[rows], 0.0)
-    delay_hours = 24.0 * tags.delay_days[rows]
+    weight = np.where(cohorts.customer, cohorts.weight, 0.0)
+    delay_hours = 24.0 * cohorts.delay_days
     return {
         "parcels": weight * run.plan.cohort_parcels,
         "delivered": weight * run.delivered,

@@ -33,13 +33,7 @@ from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.releases import OrderRelease
 from peakguard.optimize.stagger import PickupPlan
 from peakguard.optimize.stagger_customers import CustomerGroup, weighted_groups
-from peakguard.optimize.stagger_runs import (
-    TaggedDemand,
-    cohort_rows,
-    pickups_as_planned,
-    pickups_as_released,
-    tagged_demand,
-)
+from peakguard.optimize.stagger_runs import CohortTags
 from peakguard.simulate.plan import FloatArray, IntArray
 from peakguard.simulate.run import SimulationResult
 
@@ -142,22 +136,13 @@ def platform_schedule(
     if comparison is None:
         return PlatformSchedule(quotas, [], [])
     before_run, after_run = comparison.unplanned_result, comparison.planned_result
-    if before_run is None or after_run is None:
+    before_tags, after_tags = comparison.unplanned_cohorts, comparison.planned_cohorts
+    if before_run is None or after_run is None or before_tags is None or after_tags is None:
         raise ValueError("platform_schedule needs the comparison with its runs")
     releases = [release for release, _pickups in plan.release_pickups]
-    origins = {item.origin for item in plan.quotas}
     before_pools = _pools((r, {r.release_day: r.parcels}) for r in releases)
-    after_pools = _pools(shared)
-    before = _platform_groups(
-        problem, before_run, origins, pickups_as_released(releases), before_pools
-    )
-    after = _platform_groups(
-        problem,
-        after_run,
-        origins,
-        pickups_as_planned(plan.release_pickups),
-        after_pools,
-    )
+    before = _platform_groups(problem, before_run, before_tags, before_pools)
+    after = _platform_groups(problem, after_run, after_tags, _pools(shared))
     return PlatformSchedule(quotas, before, after)
 
 
@@ -177,31 +162,25 @@ def _pools(
 def _platform_groups(
     problem: PlanningProblem,
     result: SimulationResult,
-    origins: set[str],
-    pickups: list[tuple[str, date, int, float]],
+    cohorts: CohortTags,
     pools: dict[PoolKey, dict[str, float]],
 ) -> list[CustomerGroup]:
-    """Each platform's customers' figures in ``result`` (simulated from ``pickups``)."""
-    tags = tagged_demand(problem, origins, pickups)
-    cohorts = result.run.plan
-    rows = cohort_rows(
-        tags.demand, cohorts.cohort_origin, cohorts.cohort_destination, cohorts.cohort_hour
-    )
-    shares = _pool_shares(problem, tags, rows, pools)
-    return weighted_groups(result.run, tags, rows, shares)
+    """Each platform's customers' figures in ``result`` (its cohorts tagged by ``cohorts``)."""
+    shares = _pool_shares(problem, result, cohorts, pools)
+    return weighted_groups(result.run, cohorts, shares)
 
 
 def _pool_shares(
     problem: PlanningProblem,
-    tags: TaggedDemand,
-    rows: IntArray,
+    result: SimulationResult,
+    cohorts: CohortTags,
     pools: dict[PoolKey, dict[str, float]],
 ) -> dict[str, FloatArray]:
     """Platform → [cohort] its share of the cohort's released pool (zero for background
     and for a pool with no parcels). Pools and cohorts are matched by one integer key
     (origin, day, days waited), not per cohort in Python: the demo has 2 M cohorts."""
     platforms = sorted({p for pool in pools.values() for p in pool})
-    shares = {platform: np.zeros(len(rows)) for platform in platforms}
+    shares = {platform: np.zeros(len(cohorts.weight)) for platform in platforms}
     if not pools:
         return shares
     index = {node.id: position for position, node in enumerate(problem.network.nodes)}
@@ -214,18 +193,19 @@ def _pool_shares(
             strict=True,
         )
     )
-    days = int(max(pool_day.max(), tags.demand.hour.max(initial=0) // 24)) + 2
-    waits = int(max(pool_wait.max(), tags.delay_days.max(initial=0))) + 1
+    plan = result.run.plan
+    days = int(max(pool_day.max(), plan.cohort_hour.max(initial=0) // 24)) + 2
+    waits = int(max(pool_wait.max(), cohorts.delay_days.max(initial=0))) + 1
 
     def code(origin: IntArray, day: IntArray, wait: IntArray) -> IntArray:
         return (origin.astype(np.int64) * days + day + 1) * waits + wait
 
     pool_codes = code(pool_origin, pool_day, pool_wait)
     order = np.argsort(pool_codes)
-    row_codes = code(tags.demand.origin[rows], tags.demand.hour[rows] // 24, tags.delay_days[rows])
-    at = np.minimum(np.searchsorted(pool_codes, row_codes, sorter=order), len(order) - 1)
+    cohort_codes = code(plan.cohort_origin, plan.cohort_hour // 24, cohorts.delay_days)
+    at = np.minimum(np.searchsorted(pool_codes, cohort_codes, sorter=order), len(order) - 1)
     pool_of = order[at]
-    matched = tags.released[rows] & (pool_codes[pool_of] == row_codes)
+    matched = cohorts.released & (pool_codes[pool_of] == cohort_codes)
     for platform in platforms:
         fraction = np.array(
             [_fraction(pool, platform) for pool in pools.values()], dtype=np.float64

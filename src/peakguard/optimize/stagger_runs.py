@@ -59,13 +59,42 @@ class TaggedDemand:
     weight: FloatArray
     """[row] what a parcel of the row counts for (2 for each half of a split row)."""
 
+    def of_cohorts(self, rows: IntArray) -> CohortTags:
+        """The tags of a run's cohorts, ``rows[cohort]`` the demand row each was made from
+        (:func:`cohort_rows`)."""
+        return CohortTags(
+            delay_days=self.delay_days[rows],
+            released=self.released[rows],
+            network=self.network[rows],
+            customer=self.customer[rows],
+            weight=self.weight[rows],
+        )
+
+
+@dataclass(frozen=True)
+class CohortTags:
+    """:class:`TaggedDemand`'s tags, one per cohort of a run rather than per demand row: what
+    the figures read. A run's cohorts carry their origin, destination and hour themselves, so
+    the demand rows (four columns of some 2 M rows on the demo's season) need not be kept
+    beside it."""
+
+    delay_days: IntArray
+    """[cohort] days its parcels were picked up after their release (0: background)."""
+    released: BoolArray
+    """[cohort] it holds released parcels (not background)."""
+    network: BoolArray
+    """[cohort] it counts in the network's figures (from pickup)."""
+    customer: BoolArray
+    """[cohort] it counts in the customers' figures (from release)."""
+    weight: FloatArray
+    """[cohort] what a parcel of it counts for (2 for each half of a split row)."""
+
 
 @dataclass(frozen=True)
 class TaggedRun:
     result: SimulationResult
-    tags: TaggedDemand
-    cohort_row: IntArray
-    """[cohort] the demand row it was made from."""
+    cohorts: CohortTags
+    """What each of the run's cohorts counts towards."""
 
 
 def pickups_as_released(releases: Iterable[OrderRelease]) -> list[Pickup]:
@@ -161,8 +190,11 @@ def simulate_tagged(
         routing_windows=routing_windows or [],
     )
     rows = cohort_rows(tags.demand, plan.cohort_origin, plan.cohort_destination, plan.cohort_hour)
-    shorter = 24.0 * tags.delay_days[rows] * tags.customer[rows] * ~tags.network[rows]
+    cohorts = tags.of_cohorts(rows)
+    del rows
+    shorter = 24.0 * cohorts.delay_days * cohorts.customer * ~cohorts.network
     plan = replace(plan, cohort_time_limit=plan.cohort_time_limit - shorter)
+    del shorter
     run = simulate_plan(plan)
     warnings = raise_warnings(run, network, scenario)
     result = SimulationResult(
@@ -173,7 +205,7 @@ def simulate_tagged(
         blockage_reports(run, network, scenario),
         summarise_run(run, warnings, from_hour=scenario.warm_up_hours),
     )
-    return TaggedRun(result, tags, rows)
+    return TaggedRun(result, cohorts)
 
 
 def cohort_rows(

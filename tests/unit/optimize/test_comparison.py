@@ -17,6 +17,7 @@ from peakguard.optimize.comparison import (
 from peakguard.optimize.problem import PlanningProblem, compile_problem
 from peakguard.optimize.releases import releases_from_problem
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
+from peakguard.optimize.stagger_platforms import platform_schedule
 from peakguard.simulate.demand import build_demand
 from peakguard.simulate.plan import Demand, StoragePolicy
 
@@ -214,3 +215,31 @@ def test_the_comparison_does_not_depend_on_the_order_lanes_are_listed() -> None:
         comparison = compare_by_simulation(problem, plan, policy=StoragePolicy.block)
         figures.append((comparison.unplanned.blocked_parcels, comparison.planned.blocked_parcels))
     assert figures[0] == pytest.approx(figures[1])
+
+
+def test_a_comparison_without_its_runs_keeps_every_figure(
+    fast_hub_peak: tuple[PlanningProblem, PickupPlan],
+) -> None:
+    """What the demo keeps once the platforms' figures are made: every figure the pages show
+    (the hand-worked 4 overflow hours to none, the hub's 4/3 peak), the network and storage
+    policy — but neither run nor their cohorts' tags, and the platforms' figures, which need
+    them, are refused with a reason rather than computed from nothing."""
+    problem, plan = fast_hub_peak
+    full = compare_by_simulation(problem, plan)
+    assert full.unplanned_cohorts is not None and full.planned_cohorts is not None
+    # One tag per cohort of each run: the tags follow the runs' cohorts, not the demand rows.
+    assert full.unplanned_result is not None and full.planned_result is not None
+    assert len(full.planned_cohorts.weight) == len(full.planned_result.run.delivered)
+    assert len(full.unplanned_cohorts.weight) == len(full.unplanned_result.run.delivered)
+    slim = full.without_runs()
+    assert (slim.unplanned_result, slim.planned_result) == (None, None)
+    assert (slim.unplanned_cohorts, slim.planned_cohorts) == (None, None)
+    assert (slim.unplanned, slim.planned, slim.hubs) == (full.unplanned, full.planned, full.hubs)
+    assert (slim.customers_before, slim.customers_after) == (
+        full.customers_before,
+        full.customers_after,
+    )
+    assert slim.unplanned.overflow_node_hours == 4 and slim.planned.overflow_node_hours == 0
+    assert (slim.network, slim.storage_policy) == (problem.network, StoragePolicy.overflow)
+    with pytest.raises(ValueError, match="needs the comparison with its runs"):
+        platform_schedule(problem, plan, slim)
