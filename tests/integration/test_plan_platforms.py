@@ -60,6 +60,7 @@ from peakguard.identity.model import (
     Principal,
     RegulatorLevel,
 )
+from peakguard.optimize.comparison import simulate_unplanned
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import StaggerParameters
 from peakguard.optimize.stagger_customers import customer_figures
@@ -168,7 +169,7 @@ def test_before_figures_per_platform_from_a_separate_count(
     tags = tagged_demand(
         problem, {q.origin for q in outcome.plan.quotas}, pickups_as_released(releases)
     )
-    run = outcome.comparison.unplanned_result.run
+    run = simulate_unplanned(problem, outcome.plan).run
     rows = cohort_rows(
         tags.demand, run.plan.cohort_origin, run.plan.cohort_destination, run.plan.cohort_hour
     )

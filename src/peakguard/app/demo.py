@@ -261,8 +261,6 @@ def _run_demo(store: Store, lake: Path, *, seed: int, actor: Principal, step: St
     assurance = plan_assurance(problem, releases)
     # The reserves change capacities, not demand: the problem's demand tags the compared runs.
     platforms = platform_schedule(problem, assurance.plan, assurance.comparison)
-    # Nothing after the platforms' figures reads the two checked runs: ~0.6 GB let go.
-    assurance = replace(assurance, comparison=assurance.comparison.without_runs())
     step("capacity")
     capacity = demo_season_capacity(stored, scenario, seed=seed)
     return DemoResult(

@@ -23,8 +23,10 @@ import numpy as np
 from peakguard.domain.network import Network
 from peakguard.optimize.comparison import (
     PlanComparison,
-    compare_tagged,
+    compare_readings,
     peak_storage_utilisation,
+    read_planned,
+    read_released,
     run_as_planned,
     run_as_released,
 )
@@ -127,9 +129,13 @@ def plan_assurance(
         # without this run's node-hour and per-cohort arrays held beside it.
         del planned
         factor = _recalibrated(factor, plan, peaks, network, settings, over, everywhere=checks == 1)
-    # The load model and the solver's memory are done with: not held beside the two runs.
+    # The load model and the solver's memory are done with, and of the final planned run only
+    # what the comparison reads: neither is held beside the "before" run's simulation.
     del basis, memory
-    comparison = compare_tagged(reinforced, plan, run_as_released(reinforced, plan), planned)
+    after = read_planned(reinforced, plan, planned)
+    del planned
+    before = read_released(reinforced, plan, run_as_released(reinforced, plan))
+    comparison = compare_readings(reinforced, plan, before, after)
     return AssurancePlan(
         reroute,
         first,

@@ -13,22 +13,25 @@ directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
 from peakguard.domain.network import Network, NodeKind
+from peakguard.optimize.platform_shares import even_split, platform_groups
 from peakguard.optimize.problem import PlanningProblem
+from peakguard.optimize.releases import OrderRelease
 from peakguard.optimize.reroute import ReroutePlan
 from peakguard.optimize.stagger import PickupPlan
 from peakguard.optimize.stagger_customers import (
     CustomerFigures,
+    CustomerGroup,
     customer_figures,
     customers_wait_longer,
     network_figures,
 )
 from peakguard.optimize.stagger_runs import (
-    CohortTags,
     TaggedDemand,
     TaggedRun,
     cohort_rows,
@@ -103,15 +106,12 @@ class PlanComparison:
     pickup_delay_parcel_days: float
     mean_release_to_delivery_hours_before: float
     mean_release_to_delivery_hours_after: float
-    unplanned_result: SimulationResult | None
-    """The "before" run; None once :meth:`without_runs` let it go."""
-    planned_result: SimulationResult | None
-    unplanned_cohorts: CohortTags | None
-    """What each cohort of the "before" run counts towards (the platforms' figures read it);
-    None once :meth:`without_runs` let it go."""
-    planned_cohorts: CohortTags | None
     customers_before: CustomerFigures
     customers_after: CustomerFigures
+    platforms_before: list[CustomerGroup]
+    """Each platform's customers' figures before (``key`` the platform; the schedule's, with
+    the plan's alike releases sharing their pickups evenly)."""
+    platforms_after: list[CustomerGroup]
     new_overflow_nodes: list[NodeOverflow]
     """Every node (hub, station or outlet) over storage with the plan and not before it."""
     network: Network
@@ -123,16 +123,23 @@ class PlanComparison:
     def customers_wait_longer(self) -> bool:
         return customers_wait_longer(self.customers_before.total, self.customers_after.total)
 
-    def without_runs(self) -> PlanComparison:
-        """The comparison's figures without the two simulated runs (their per-cohort
-        arrays: ~0.3 GB each on the demo's season), for what only reports it."""
-        return replace(
-            self,
-            unplanned_result=None,
-            planned_result=None,
-            unplanned_cohorts=None,
-            planned_cohorts=None,
-        )
+
+@dataclass(frozen=True)
+class RunReading:
+    """What a comparison reads of one checked run: its figures, its storage use hour by hour,
+    and its customers' figures (overall, per carrier, origin and platform). Read as soon as
+    the run is made, so the run's per-cohort arrays (~0.2-0.4 GB each on the demo's season)
+    are never held beside the other run's simulation."""
+
+    figures: RunFigures
+    storage: FloatArray
+    """[node, hour after the warm-up] backlog ÷ storage capacity."""
+    blocked: FloatArray
+    """[node] parcels refused by the node after the warm-up."""
+    customers: CustomerFigures
+    platforms: list[CustomerGroup]
+    network: Network
+    storage_policy: StoragePolicy
 
 
 def simulate_unplanned(
@@ -190,7 +197,8 @@ def _released_tags(problem: PlanningProblem, plan: PickupPlan) -> TaggedDemand:
 
 
 def _as_released(problem: PlanningProblem, plan: PickupPlan, policy: StoragePolicy) -> TaggedRun:
-    return simulate_tagged(problem, _released_tags(problem, plan), policy=policy)
+    releases = [release for release, _pickups in plan.release_pickups]
+    return simulate_tagged(problem, _origins(plan), pickups_as_released(releases), policy=policy)
 
 
 def _as_planned(
@@ -199,12 +207,13 @@ def _as_planned(
     policy: StoragePolicy,
     reroute: ReroutePlan | None = None,
 ) -> TaggedRun:
-    tags = _planned_tags(problem, plan)
+    pickups = pickups_as_planned(plan.release_pickups)
     if reroute is None:
-        return simulate_tagged(problem, tags, policy=policy)
+        return simulate_tagged(problem, _origins(plan), pickups, policy=policy)
     return simulate_tagged(
         problem,
-        tags,
+        _origins(plan),
+        pickups,
         policy=policy,
         network_override=reroute.network,
         routing_windows=[reroute.routing_window],
@@ -222,9 +231,9 @@ def compare_by_simulation(
     """Simulate the releases as released and the plan (under ``policy``, on the same
     background), and compare them. With a ``reroute``, the planned run also sends the closed
     hub's parcels to its backups."""
-    before = _as_released(problem, plan, policy)
-    after = _as_planned(problem, plan, policy, reroute)
-    return _compare(problem, plan, before, after)
+    before = read_released(problem, plan, _as_released(problem, plan, policy))
+    after = read_planned(problem, plan, _as_planned(problem, plan, policy, reroute))
+    return compare_readings(problem, plan, before, after)
 
 
 def run_as_released(
@@ -233,8 +242,8 @@ def run_as_released(
     *,
     policy: StoragePolicy = StoragePolicy.overflow,
 ) -> TaggedRun:
-    """:func:`simulate_unplanned` with the plan, keeping the run's demand tags and cohort
-    rows for :func:`compare_tagged` (which would otherwise make and match them again)."""
+    """:func:`simulate_unplanned` with the plan, keeping its cohorts' tags for
+    :func:`read_released` (which would otherwise make and match them again)."""
     return _as_released(problem, plan, policy)
 
 
@@ -245,7 +254,7 @@ def run_as_planned(
     policy: StoragePolicy = StoragePolicy.overflow,
     reroute: ReroutePlan | None = None,
 ) -> TaggedRun:
-    """:func:`simulate_planned`, keeping the run's demand tags and cohort rows."""
+    """:func:`simulate_planned`, keeping its cohorts' tags for :func:`read_planned`."""
     return _as_planned(problem, plan, policy, reroute)
 
 
@@ -254,7 +263,20 @@ def compare_tagged(
 ) -> PlanComparison:
     """:func:`compare_runs` on runs made by :func:`run_as_released` and
     :func:`run_as_planned` from ``plan`` on ``problem`` (under one storage policy)."""
-    return _compare(problem, plan, released, planned)
+    return compare_readings(
+        problem, plan, read_released(problem, plan, released), read_planned(problem, plan, planned)
+    )
+
+
+def read_released(problem: PlanningProblem, plan: PickupPlan, run: TaggedRun) -> RunReading:
+    """The "before" side of a comparison: ``run`` made by :func:`run_as_released`."""
+    releases = [release for release, _pickups in plan.release_pickups]
+    return _read(problem, run, [(r, {r.release_day: r.parcels}) for r in releases])
+
+
+def read_planned(problem: PlanningProblem, plan: PickupPlan, run: TaggedRun) -> RunReading:
+    """The "after" side of a comparison: ``run`` made by :func:`run_as_planned`."""
+    return _read(problem, run, even_split(plan.release_pickups))
 
 
 def compare_runs(
@@ -268,13 +290,15 @@ def compare_runs(
     A ``before`` made otherwise (the scenario's own demand) is not the releases' and is
     simulated again as released."""
     policy = after.scenario.storage_policy
-    released = _matching(before, _released_tags(problem, plan))
-    if released is None:
-        released = _as_released(problem, plan, policy)
     planned = _matching(after, _planned_tags(problem, plan))
     if planned is None:
         raise ValueError("the planned run was not made by simulate_planned from this plan")
-    return _compare(problem, plan, released, planned)
+    after_reading = read_planned(problem, plan, planned)
+    del planned
+    released = _matching(before, _released_tags(problem, plan))
+    if released is None:
+        released = _as_released(problem, plan, policy)
+    return compare_readings(problem, plan, read_released(problem, plan, released), after_reading)
 
 
 def _matching(result: SimulationResult | None, tags: TaggedDemand) -> TaggedRun | None:
@@ -293,47 +317,63 @@ def _matching(result: SimulationResult | None, tags: TaggedDemand) -> TaggedRun 
     return TaggedRun(result, tags.of_cohorts(rows))
 
 
-def _compare(
-    problem: PlanningProblem, plan: PickupPlan, released: TaggedRun, planned: TaggedRun
+def compare_readings(
+    problem: PlanningProblem, plan: PickupPlan, before: RunReading, after: RunReading
 ) -> PlanComparison:
-    network, scenario = problem.network, problem.scenario
-    before, after = released.result, planned.result
-    hubs = np.array([node.kind is NodeKind.hub for node in network.nodes], dtype=bool)
-    storage_before = _storage_utilisation(before, scenario)
-    storage_after = _storage_utilisation(after, scenario)
-    from_hour = scenario.warm_up_hours
+    """The comparison of ``plan``'s two checked runs, each read by :func:`read_released` and
+    :func:`read_planned`."""
+    network = problem.network
+    hubs = np.flatnonzero([node.kind is NodeKind.hub for node in network.nodes]).tolist()
+    storage_before, storage_after = before.storage, after.storage
     comparisons = [
         HubComparison(
             node=network.nodes[index].id,
             peak_storage_before=float(storage_before[index].max(initial=0.0)),
             peak_storage_after=float(storage_after[index].max(initial=0.0)),
-            blocked_before=float(before.run.blocked[index, from_hour:].sum()),
-            blocked_after=float(after.run.blocked[index, from_hour:].sum()),
+            blocked_before=float(before.blocked[index]),
+            blocked_after=float(after.blocked[index]),
             full_hours_before=int((storage_before[index] >= FULL).sum()),
             full_hours_after=int((storage_after[index] >= FULL).sum()),
             overflow_hours_before=int((storage_before[index] > 1 + 1e-6).sum()),
             overflow_hours_after=int((storage_after[index] > 1 + 1e-6).sum()),
         )
-        for index in np.flatnonzero(hubs).tolist()
+        for index in hubs
     ]
-    customers_before = customer_figures(network, before.run, released.cohorts)
-    customers_after = customer_figures(network, after.run, planned.cohorts)
     return PlanComparison(
-        unplanned=_figures(released, scenario, hubs, storage_before),
-        planned=_figures(planned, scenario, hubs, storage_after),
+        unplanned=before.figures,
+        planned=after.figures,
         hubs=comparisons,
         pickup_delay_parcel_days=plan.delay_parcel_days,
-        mean_release_to_delivery_hours_before=customers_before.total.release_to_delivery_hours,
-        mean_release_to_delivery_hours_after=customers_after.total.release_to_delivery_hours,
-        unplanned_result=before,
-        planned_result=after,
-        unplanned_cohorts=released.cohorts,
-        planned_cohorts=planned.cohorts,
-        customers_before=customers_before,
-        customers_after=customers_after,
+        mean_release_to_delivery_hours_before=before.customers.total.release_to_delivery_hours,
+        mean_release_to_delivery_hours_after=after.customers.total.release_to_delivery_hours,
+        customers_before=before.customers,
+        customers_after=after.customers,
+        platforms_before=before.platforms,
+        platforms_after=after.platforms,
         new_overflow_nodes=_new_overflow(network, storage_before, storage_after),
         network=before.network,
-        storage_policy=before.scenario.storage_policy,
+        storage_policy=before.storage_policy,
+    )
+
+
+def _read(
+    problem: PlanningProblem,
+    tagged: TaggedRun,
+    release_pickups: list[tuple[OrderRelease, dict[date, float]]],
+) -> RunReading:
+    """What a comparison reads of ``tagged``, the run of ``release_pickups``."""
+    network, scenario = problem.network, problem.scenario
+    result = tagged.result
+    hubs = np.array([node.kind is NodeKind.hub for node in network.nodes], dtype=bool)
+    storage = _storage_utilisation(result, scenario)
+    return RunReading(
+        figures=_figures(tagged, scenario, hubs, storage),
+        storage=storage,
+        blocked=result.run.blocked[:, scenario.warm_up_hours :].sum(axis=1),
+        customers=customer_figures(network, result.run, tagged.cohorts),
+        platforms=platform_groups(problem, result, tagged.cohorts, release_pickups),
+        network=result.network,
+        storage_policy=result.scenario.storage_policy,
     )
 
 

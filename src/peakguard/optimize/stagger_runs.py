@@ -165,15 +165,22 @@ def tagged_demand(
 
 def simulate_tagged(
     problem: PlanningProblem,
-    tags: TaggedDemand,
+    planned_origins: Iterable[str],
+    pickups: list[Pickup],
     *,
     policy: StoragePolicy,
     network_override: Network | None = None,
     routing_windows: list[RoutingWindow] | None = None,
 ) -> TaggedRun:
-    """Simulate ``tags``'s demand (as :func:`peakguard.simulate.run.simulate` does) with the
-    customer halves' time limits counted from release. ``network_override`` is a rerouted
-    network (with ``routing_windows``)."""
+    """Simulate :func:`tagged_demand` of ``planned_origins`` and ``pickups`` (as
+    :func:`peakguard.simulate.run.simulate` does) with the customer halves' time limits
+    counted from release. ``network_override`` is a rerouted network (with
+    ``routing_windows``).
+
+    The tagged demand is made here and let go once the run's cohorts are compiled from it:
+    its rows (some 4 M on the demo's planned season, ~0.2 GB) are not held beside the
+    engine's own memory."""
+    tags = tagged_demand(problem, planned_origins, pickups)
     network = problem.network if network_override is None else network_override
     scenario = problem.scenario.model_copy(update={"storage_policy": policy})
     capacity, accepting, factor, storage = scenario_capacities(network, scenario)
@@ -191,7 +198,7 @@ def simulate_tagged(
     )
     rows = cohort_rows(tags.demand, plan.cohort_origin, plan.cohort_destination, plan.cohort_hour)
     cohorts = tags.of_cohorts(rows)
-    del rows
+    del rows, tags
     shorter = 24.0 * cohorts.delay_days * cohorts.customer * ~cohorts.network
     plan = replace(plan, cohort_time_limit=plan.cohort_time_limit - shorter)
     del shorter

@@ -12,6 +12,7 @@ import pytest
 
 from peakguard.domain.network import Network, NodeKind
 from peakguard.optimize.assurance import _recalibrated, plan_assurance
+from peakguard.optimize.comparison import simulate_planned
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger import NodeLoad, PickupPlan
@@ -56,7 +57,8 @@ def test_the_loop_confirms_whichever_tie_the_solver_breaks(
     ]
     for plan in plans:
         assert plan.confirmed
-        run = plan.comparison.planned_result.run
+        checked = problem.with_scenario(plan.scenario)
+        run = simulate_planned(checked, plan.plan).run
         backlog = run.backlog[:, problem.scenario.warm_up_hours :]
         assert (backlog <= run.plan.storage_capacity[:, None] * (1 + 1e-6)).all()
         assert plan.comparison.planned.hubs_overflowing == 0

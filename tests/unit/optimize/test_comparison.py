@@ -9,10 +9,13 @@ import pytest
 from peakguard.domain.network import Network
 from peakguard.optimize.comparison import (
     compare_by_simulation,
+    compare_runs,
     compare_tagged,
     planned_demand,
     run_as_planned,
     run_as_released,
+    simulate_planned,
+    simulate_unplanned,
 )
 from peakguard.optimize.problem import PlanningProblem, compile_problem
 from peakguard.optimize.releases import releases_from_problem
@@ -217,29 +220,34 @@ def test_the_comparison_does_not_depend_on_the_order_lanes_are_listed() -> None:
     assert figures[0] == pytest.approx(figures[1])
 
 
-def test_a_comparison_without_its_runs_keeps_every_figure(
+def test_every_way_to_compare_reads_the_same_figures(
     fast_hub_peak: tuple[PlanningProblem, PickupPlan],
 ) -> None:
-    """What the demo keeps once the platforms' figures are made: every figure the pages show
-    (the hand-worked 4 overflow hours to none, the hub's 4/3 peak), the network and storage
-    policy — but neither run nor their cohorts' tags, and the platforms' figures, which need
-    them, are refused with a reason rather than computed from nothing."""
+    """Simulating and comparing at once, comparing kept tagged runs, and comparing runs made
+    elsewhere (matched to the plan's demand again) give the same comparison — the hand-worked
+    4 overflow hours to none — and the platforms' figures the schedule reports are the
+    comparison's own, adding up to the customers' totals in both runs."""
     problem, plan = fast_hub_peak
-    full = compare_by_simulation(problem, plan)
-    assert full.unplanned_cohorts is not None and full.planned_cohorts is not None
-    # One tag per cohort of each run: the tags follow the runs' cohorts, not the demand rows.
-    assert full.unplanned_result is not None and full.planned_result is not None
-    assert len(full.planned_cohorts.weight) == len(full.planned_result.run.delivered)
-    assert len(full.unplanned_cohorts.weight) == len(full.unplanned_result.run.delivered)
-    slim = full.without_runs()
-    assert (slim.unplanned_result, slim.planned_result) == (None, None)
-    assert (slim.unplanned_cohorts, slim.planned_cohorts) == (None, None)
-    assert (slim.unplanned, slim.planned, slim.hubs) == (full.unplanned, full.planned, full.hubs)
-    assert (slim.customers_before, slim.customers_after) == (
-        full.customers_before,
-        full.customers_after,
+    at_once = compare_by_simulation(problem, plan)
+    tagged = compare_tagged(
+        problem, plan, run_as_released(problem, plan), run_as_planned(problem, plan)
     )
-    assert slim.unplanned.overflow_node_hours == 4 and slim.planned.overflow_node_hours == 0
-    assert (slim.network, slim.storage_policy) == (problem.network, StoragePolicy.overflow)
-    with pytest.raises(ValueError, match="needs the comparison with its runs"):
-        platform_schedule(problem, plan, slim)
+    matched = compare_runs(
+        problem, plan, simulate_unplanned(problem, plan), simulate_planned(problem, plan)
+    )
+    assert at_once == tagged == matched
+    assert at_once.unplanned.overflow_node_hours == 4
+    assert at_once.planned.overflow_node_hours == 0
+    schedule = platform_schedule(problem, plan, at_once)
+    assert schedule.customers_before == at_once.platforms_before
+    assert schedule.customers_after == at_once.platforms_after
+    for groups, figures in (
+        (at_once.platforms_before, at_once.customers_before),
+        (at_once.platforms_after, at_once.customers_after),
+    ):
+        assert sum(group.parcels for group in groups) == pytest.approx(
+            figures.total.parcels, rel=1e-9
+        )
+        assert sum(group.late_from_release for group in groups) == pytest.approx(
+            figures.total.late_from_release, rel=1e-9, abs=1e-9
+        )
