@@ -31,6 +31,7 @@ from peakguard.cli.console import (
 )
 from peakguard.cli.networks import print_summary
 from peakguard.cli.plans import print_plan
+from peakguard.cli.process_memory import hand_back_freed
 from peakguard.cli.simulation import print_simulation
 from peakguard.formats.season_capacity_output import season_summary
 from peakguard.i18n import _, current_language, render
@@ -75,6 +76,8 @@ class StageLines:
         return time.perf_counter() - self.started
 
     def __call__(self, name: str) -> None:
+        # What the last stage freed goes back to the system before the next one grows.
+        hand_back_freed()
         self.number += 1
         self.shown.update(self.task, advance=1, description=render(LABELS[name]))
         line = _(

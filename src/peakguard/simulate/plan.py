@@ -161,7 +161,9 @@ def compile_plan(
     routable = routes.routable[routes.inverse]
     keep = routable & (demand.parcels > 0) & (demand.hour < hours)
     unroutable = _unroutable(demand, ~routable & (demand.parcels > 0))
-    limits = _time_limits(network, routes.pairs)[routes.inverse[keep]]
+    kept = _Kept(keep)
+    cohort_route = kept.rows(routes.inverse, np.int64)
+    limits = _time_limits(network, routes.pairs)[cohort_route]
     storage = (
         storage_capacity
         if storage_capacity is not None
@@ -177,19 +179,38 @@ def compile_plan(
         lane_destination=lanes.destination,
         lane_transit_hours=lanes.transit_hours,
         departures=departures,
-        cohort_route=routes.inverse[keep].astype(np.int64),
+        cohort_route=cohort_route,
         route_nodes=routes.nodes,
         route_lanes=routes.lanes,
         route_length=routes.length,
-        cohort_origin=demand.origin[keep],
-        cohort_destination=demand.destination[keep],
-        cohort_hour=demand.hour[keep],
-        cohort_parcels=demand.parcels[keep].astype(np.float64),
+        cohort_origin=kept.rows(demand.origin, np.int64),
+        cohort_destination=kept.rows(demand.destination, np.int64),
+        cohort_hour=kept.rows(demand.hour, np.int64),
+        cohort_parcels=kept.rows(demand.parcels, np.float64),
         cohort_time_limit=limits,
         policy=policy,
         unroutable=unroutable,
         lane_ids=tuple(lane.id for lane in network.lanes),
     )
+
+
+class _Kept:
+    """The demand rows that become cohorts. Where every row does (the usual case: every row
+    has parcels, a route and an hour inside the run), a cohort column is the demand's own
+    array, not a copy: runs of one demand (the reserve sizing's rounds, a season and its
+    plan's checks) share them — some 15 MB a column on the demo's season. Nothing writes
+    a plan's or a demand's columns in place (every run of the unit suite passed with them
+    read-only); they are not marked read-only because the compiled kernel is typed, and
+    cached, for writeable arrays."""
+
+    def __init__(self, keep: BoolArray) -> None:
+        self.keep = keep
+        self.every = bool(keep.all())
+
+    def rows(self, column: np.ndarray, dtype: type[np.generic]) -> np.ndarray:
+        if self.every:
+            return np.asarray(column, dtype=dtype)
+        return np.asarray(column[self.keep], dtype=dtype)
 
 
 @dataclass(frozen=True)
