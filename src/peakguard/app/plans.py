@@ -36,13 +36,14 @@ from peakguard.formats.reroute_output import reroute_document, write_reroute
 from peakguard.i18n import _
 from peakguard.identity.model import Permission, Principal
 from peakguard.optimize.comparison import PlanComparison, compare_by_simulation
+from peakguard.optimize.platform_shares import even_split
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters, releases_from_scenario
 from peakguard.optimize.reroute import ReroutePlan, reroute_closure
 from peakguard.optimize.reroute_parameters import ClosureRequest, RerouteParameters
 from peakguard.optimize.reroute_simulate import RerouteComparison, simulate_reroute
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
-from peakguard.optimize.stagger_platforms import PlatformSchedule, even_split, platform_schedule
+from peakguard.optimize.stagger_platforms import PlatformSchedule, platform_schedule
 from peakguard.simulate.scenario import Scenario
 
 QUOTA_KEYS = ("origin", "carrier", "day", "quota", "released")

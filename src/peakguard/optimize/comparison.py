@@ -191,14 +191,17 @@ def _planned_tags(problem: PlanningProblem, plan: PickupPlan) -> TaggedDemand:
     return tagged_demand(problem, _origins(plan), pickups_as_planned(plan.release_pickups))
 
 
+def _releases(plan: PickupPlan) -> list[OrderRelease]:
+    return [release for release, _pickups in plan.release_pickups]
+
+
 def _released_tags(problem: PlanningProblem, plan: PickupPlan) -> TaggedDemand:
-    releases = [release for release, _pickups in plan.release_pickups]
-    return tagged_demand(problem, _origins(plan), pickups_as_released(releases))
+    return tagged_demand(problem, _origins(plan), pickups_as_released(_releases(plan)))
 
 
 def _as_released(problem: PlanningProblem, plan: PickupPlan, policy: StoragePolicy) -> TaggedRun:
-    releases = [release for release, _pickups in plan.release_pickups]
-    return simulate_tagged(problem, _origins(plan), pickups_as_released(releases), policy=policy)
+    pickups = pickups_as_released(_releases(plan))
+    return simulate_tagged(problem, _origins(plan), pickups, policy=policy)
 
 
 def _as_planned(
@@ -270,8 +273,7 @@ def compare_tagged(
 
 def read_released(problem: PlanningProblem, plan: PickupPlan, run: TaggedRun) -> RunReading:
     """The "before" side of a comparison: ``run`` made by :func:`run_as_released`."""
-    releases = [release for release, _pickups in plan.release_pickups]
-    return _read(problem, run, [(r, {r.release_day: r.parcels}) for r in releases])
+    return _read(problem, run, [(r, {r.release_day: r.parcels}) for r in _releases(plan)])
 
 
 def read_planned(problem: PlanningProblem, plan: PickupPlan, run: TaggedRun) -> RunReading:

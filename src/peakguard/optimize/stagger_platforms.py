@@ -27,14 +27,6 @@ from peakguard.optimize.stagger_customers import CustomerGroup
 NO_PLATFORM = ""
 """The platform of releases that name none: in the carriers' and regulators' view only."""
 
-__all__ = [
-    "PlatformQuota",
-    "PlatformSchedule",
-    "even_split",
-    "platform_quotas",
-    "platform_schedule",
-]
-
 
 @dataclass(frozen=True)
 class PlatformQuota:

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from peakguard.optimize.platform_shares import even_split
 from peakguard.optimize.releases import OrderRelease
-from peakguard.optimize.stagger_platforms import even_split, platform_quotas
+from peakguard.optimize.stagger_platforms import platform_quotas
 
 D1, D2, D3 = date(2026, 11, 10), date(2026, 11, 11), date(2026, 11, 12)
 REGIONS = {"O1": "510104", "O2": "510703"}
