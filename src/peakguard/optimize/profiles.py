@@ -17,6 +17,7 @@ import numpy as np
 from peakguard.domain.network import Network
 from peakguard.domain.routing import RoutingTable
 from peakguard.simulate.engine import STILL_THERE, SimulationRun, simulate_plan
+from peakguard.simulate.keys import distinct
 from peakguard.simulate.plan import (
     BoolArray,
     Demand,
@@ -158,7 +159,7 @@ def _aggregate(
     span = int(offset.max()) - low + 1
     nodes = int(node.max()) + 1
     keys = (origin * nodes + node) * span + (offset - low)
-    unique, inverse = np.unique(keys, return_inverse=True)
+    unique, inverse = distinct(keys, (int(origin.max()) + 1) * nodes * span)
     sums = np.bincount(inverse.reshape(-1), weights=value, minlength=len(unique))
     keep = sums > 1e-12
     kept = unique[keep]

@@ -20,6 +20,7 @@ from peakguard.i18n import _
 from peakguard.optimize.problem import PlanningProblem
 from peakguard.parameters import FileParameters
 from peakguard.simulate.demand import build_demand
+from peakguard.simulate.keys import distinct
 from peakguard.simulate.plan import Demand
 from peakguard.simulate.scenario import Scenario
 
@@ -113,13 +114,13 @@ def _releases(
     network: Network, scenario: Scenario, demand: Demand, window_days: int
 ) -> list[OrderRelease]:
     nodes = network.nodes
-    chosen = (demand.hour >= scenario.warm_up_hours) & np.array(
-        [nodes[int(o)].kind is NodeKind.outlet for o in demand.origin.tolist()], dtype=bool
-    )
+    outlet = np.array([node.kind is NodeKind.outlet for node in nodes], dtype=np.bool_)
+    chosen = (demand.hour >= scenario.warm_up_hours) & outlet[demand.origin]
     days = demand.hour[chosen] // 24
-    origins = demand.origin[chosen]
-    keys, inverse = np.unique(np.stack([origins, days], axis=1), axis=0, return_inverse=True)
-    totals = np.bincount(inverse.reshape(-1), weights=demand.parcels[chosen], minlength=len(keys))
+    span = int(days.max()) + 1 if len(days) else 1
+    found, inverse = distinct(demand.origin[chosen] * span + days, len(nodes) * span)
+    keys = np.stack([found // span, found % span], axis=1)
+    totals = np.bincount(inverse, weights=demand.parcels[chosen], minlength=len(keys))
     last = scenario.first_day + timedelta(days=scenario.days - 1 + scenario.drain_days)
     releases: list[OrderRelease] = []
     for (origin, day), parcels in zip(keys.tolist(), totals.tolist(), strict=True):

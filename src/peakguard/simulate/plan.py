@@ -17,6 +17,7 @@ import numpy.typing as npt
 from peakguard.domain.network import Network
 from peakguard.domain.regions import PairClass, prefecture_code, province_code
 from peakguard.domain.routing import RoutingTable
+from peakguard.simulate.keys import distinct
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -316,8 +317,9 @@ class _Routes:
     ) -> _Routes:
         routing = tables[0]
         size = len(routing.node_ids)
-        keys, inverse = np.unique(
-            (variant * size + demand.origin) * size + demand.destination, return_inverse=True
+        keys, inverse = distinct(
+            (variant * size + demand.origin) * size + demand.destination,
+            len(tables) * size * size,
         )
         pairs = np.stack([(keys // size) % size, keys % size], axis=1)
         key_variant = keys // (size * size)
