@@ -66,11 +66,24 @@ class SolverError(RuntimeError):
         self.status = status
 
 
+class _QuietHighs(highspy.Highs):
+    """HiGHS without its banner: ``highspy.Highs()`` enables its callbacks while HiGHS's log is
+    still on, which prints "Running HiGHS …" and its licence lines to the terminal in the
+    middle of a command's own output. The log is turned off first."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    def enableCallbacks(self) -> object:  # noqa: N802 (highspy's name)
+        self.setOptionValue("output_flag", False)
+        return super().enableCallbacks()  # type: ignore[no-untyped-call]
+
+
 class Solver:
     """One HiGHS instance holding a program, so a second phase can warm-start from the first."""
 
     def __init__(self, program: LinearProgram, *, time_limit_seconds: float = 600.0) -> None:
-        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
+        self.highs = _QuietHighs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("time_limit", float(time_limit_seconds))
         rows, columns = program.shape
