@@ -84,3 +84,42 @@ def test_a_stage_boundary_hands_freed_heap_pages_back() -> None:
         [sys.executable, "-c", TRIM_PROBE, "keep"], capture_output=True, text=True, check=True
     )
     assert int(kept.stdout.split()[1]) >= 120, kept.stdout  # without it they stay
+
+
+ARROW_PROBE = textwrap.dedent(
+    """
+    import os, sys
+    import pyarrow as pa
+    from peakguard.cli.process_memory import hand_back_freed, return_large_blocks
+    assert return_large_blocks()
+    page = os.sysconf("SC_PAGE_SIZE")
+    def resident():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * page
+    before = resident()
+    # 128 MB of Arrow buffers of 256 KB, written, each followed by a small buffer kept alive
+    # (as an ingest leaves its batches' columns among the tables it keeps), then freed.
+    freed, kept = [], []
+    for _ in range(512):
+        buffer = pa.allocate_buffer(256 << 10)
+        memoryview(buffer).cast("B")[:] = b"\\x01" * (256 << 10)
+        freed.append(buffer)
+        kept.append(pa.allocate_buffer(64))
+    del freed
+    held = resident() - before
+    hand_back_freed()
+    print(held >> 20, (resident() - before) >> 20)
+    """
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_stage_boundary_hands_arrow_s_freed_pages_back() -> None:
+    """Arrow's pool keeps the pages of buffers freed among live ones (128 MB of them, still
+    resident after they are freed); the stage boundary has the pool release them."""
+    done = subprocess.run(
+        [sys.executable, "-c", ARROW_PROBE], capture_output=True, text=True, check=True
+    )
+    held, after = (int(value) for value in done.stdout.split())
+    assert held >= 120, done.stdout
+    assert after <= 16, done.stdout
