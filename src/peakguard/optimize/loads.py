@@ -34,7 +34,6 @@ from peakguard.optimize.stagger_groups import (
     load_columns,
 )
 from peakguard.simulate.demand import normal_day_flows
-from peakguard.simulate.keys import distinct
 from peakguard.simulate.plan import BoolArray, Demand, FloatArray, IntArray
 from peakguard.simulate.run import scenario_capacities
 from peakguard.simulate.scenario import Scenario
@@ -481,37 +480,6 @@ def build_load_model(
     )
 
 
-def storage_at_every_hour(basis: LoadBasis, quotas: FloatArray) -> FloatArray:
-    """[node, hour] parcels at each node under ``quotas``, by the profiles (free flow).
-
-    The profiles' entries that share a node and an hour offset are summed over their load keys
-    first (a sparse product with each key's quota on each plan day), so the work and the
-    temporaries of each plan day are one per (node, offset), not one per entry."""
-    profiles = basis.profiles
-    nodes, hours = basis.background_backlog.shape
-    if not len(profiles.storage_node):
-        return np.array(basis.background_backlog, dtype=np.float64)
-    quotas = basis.columns.expand(quotas)
-    days = basis.plan_days - basis.first_plan_day
-    first_column, entry_key = distinct(
-        _bases(basis.columns.column_base, profiles.storage_origin), len(quotas)
-    )
-    low = int(profiles.storage_offset.min())
-    span = int(profiles.storage_offset.max()) - low + 1
-    cells, entry_cell = distinct(
-        profiles.storage_node * span + (profiles.storage_offset - low), nodes * span
-    )
-    per_key = csr_array(
-        (profiles.storage_value, (entry_cell, entry_key)), shape=(len(cells), len(first_column))
-    )
-    at_cell = per_key @ quotas[first_column[:, None] + days[None, :]]
-    absolute = 24 * basis.plan_days[None, :] + (cells % span + low)[:, None]
-    inside = absolute < hours
-    cell = (cells // span * hours)[:, None] + absolute
-    load = np.bincount(cell[inside], weights=at_cell[inside], minlength=nodes * hours)
-    return np.asarray(load.reshape(nodes, hours) + basis.background_backlog, dtype=np.float64)
-
-
 @dataclass(frozen=True)
 class _Background:
     processed: FloatArray
@@ -594,7 +562,7 @@ def _entries(
     absolute = 24 * plan_days[None, :] + offset[:, None]
     inside = absolute < hours
     rows = np.where(inside, lookup[node[:, None], np.minimum(absolute, hours - 1)], -1)
-    base = _bases(column_base, origin)
+    base = first_load_columns(column_base, origin)
     columns = base[:, None] + (plan_days - first_plan_day)[None, :]
     keep = rows >= 0
     return (
@@ -604,7 +572,7 @@ def _entries(
     )
 
 
-def _bases(column_base: dict[int, int], keys: IntArray) -> IntArray:
+def first_load_columns(column_base: dict[int, int], keys: IntArray) -> IntArray:
     """[entry] the first load column of each entry's load key (a lookup table, not a loop
     over the entries: national profiles have millions)."""
     table = np.full(max(column_base, default=-1) + 1, -1, dtype=np.int64)

@@ -20,13 +20,7 @@ import numpy as np
 
 from peakguard.domain.network import Network, NodeKind
 from peakguard.optimize.highs import UNDECIDED, LinearProgram, Solution, Solver, SolverError
-from peakguard.optimize.loads import (
-    LoadBasis,
-    LoadModel,
-    build_load_model,
-    load_basis,
-    storage_at_every_hour,
-)
+from peakguard.optimize.loads import LoadBasis, LoadModel, build_load_model, load_basis
 from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger_floor import pickup_floors
@@ -40,6 +34,7 @@ from peakguard.optimize.stagger_warm import (
     staying_cost,
     vertex_of,
 )
+from peakguard.optimize.storage_hours import storage_at_every_hour
 from peakguard.simulate.plan import BoolArray, FloatArray
 from peakguard.simulate.scenario import Scenario
 

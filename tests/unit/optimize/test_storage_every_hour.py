@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from peakguard.optimize.loads import build_load_model, load_basis, storage_at_every_hour
+from peakguard.optimize.loads import build_load_model, load_basis
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import StaggerParameters
+from peakguard.optimize.storage_hours import storage_at_every_hour
 
 from .conftest import release, scenario
 from .test_stagger_warm import late_trunk
