@@ -116,7 +116,8 @@ def update_partials(lake: Path, new: pa.Table, batch: str) -> None:
 
 
 def _buckets_of(events: pa.Table) -> pa.Array:
-    """[event] its parcel's bucket, computed once for the passes to split the batch by."""
+    """[event] its parcel's bucket, hashed once for the batch: the passes split it by this
+    column and merge with it."""
     backend = ibis.duckdb.connect()
     backend.con.register("batch_events", _in_slices(events.select(["carrier", "waybill"])))
     table = backend.table("batch_events")
