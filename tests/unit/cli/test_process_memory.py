@@ -44,7 +44,7 @@ def test_freed_arrays_are_returned_to_the_system() -> None:
     assert _held_mb("default") >= 56  # without it all 16 stay resident
 
 
-TRIM_PROBE = textwrap.dedent(
+AFTER_THE_CLI_SET_IT = textwrap.dedent(
     """
     import os, sys
     from peakguard.cli.process_memory import hand_back_freed, return_large_blocks
@@ -54,6 +54,12 @@ TRIM_PROBE = textwrap.dedent(
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * page
     before = resident()
+    """
+)
+"""A probe's start: the allocator set as the CLI sets it, and the resident bytes so far."""
+
+TRIM_PROBE = AFTER_THE_CLI_SET_IT + textwrap.dedent(
+    """
     # 128 MB in written blocks of 256 KB (under the 1 MB threshold: from the heap), each
     # followed by a 4 KB block kept alive (also from the heap), so no freed block joins the
     # heap's top, where free() would trim it anyway.
@@ -86,17 +92,9 @@ def test_a_stage_boundary_hands_freed_heap_pages_back() -> None:
     assert int(kept.stdout.split()[1]) >= 120, kept.stdout  # without it they stay
 
 
-ARROW_PROBE = textwrap.dedent(
+ARROW_PROBE = AFTER_THE_CLI_SET_IT + textwrap.dedent(
     """
-    import os, sys
     import pyarrow as pa
-    from peakguard.cli.process_memory import hand_back_freed, return_large_blocks
-    assert return_large_blocks()
-    page = os.sysconf("SC_PAGE_SIZE")
-    def resident():
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * page
-    before = resident()
     # 128 MB of Arrow buffers of 256 KB, written, each followed by a small buffer kept alive
     # (as an ingest leaves its batches' columns among the tables it keeps), then freed.
     freed, kept = [], []
