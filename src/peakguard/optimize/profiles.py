@@ -160,7 +160,7 @@ def _aggregate(
     nodes = int(node.max()) + 1
     keys = (origin * nodes + node) * span + (offset - low)
     unique, inverse = distinct(keys, (int(origin.max()) + 1) * nodes * span)
-    sums = np.bincount(inverse.reshape(-1), weights=value, minlength=len(unique))
+    sums = np.bincount(inverse, weights=value, minlength=len(unique))
     keep = sums > 1e-12
     kept = unique[keep]
     result: tuple[IntArray, IntArray, IntArray, FloatArray] = (

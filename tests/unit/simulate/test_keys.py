@@ -36,3 +36,5 @@ def test_a_key_outside_the_bound_is_refused() -> None:
         distinct(np.array([1, 5]), 5)
     with pytest.raises(ValueError, match=r"\[0, 5\)"):
         distinct(np.array([-1, 2]), 5)
+    with pytest.raises(ValueError, match=r"\[0, 10000000\)"):
+        distinct(np.array([10_000_000]), 10_000_000)  # a bound for sorting: checked too
