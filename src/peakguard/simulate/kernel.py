@@ -14,8 +14,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from numba import njit
 
-from peakguard.simulate.kernel_blocking import fullest_first, project_holding, record_gate
-from peakguard.simulate.kernel_moves import flush, take
+from peakguard.simulate.kernel_blocking import record_gate
+from peakguard.simulate.kernel_departures import depart
+from peakguard.simulate.kernel_moves import flush
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
     COHORT,
@@ -26,16 +27,12 @@ from peakguard.simulate.kernel_pools import (
     NEXT,
     NONE,
     PLACE,
-    SORTED,
     STAGED,
     START,
     Pools,
     compact,
     drop_head,
     put_staged,
-    record_block,
-    record_row,
-    reserve_records,
     reserve_staged,
 )
 from peakguard.simulate.kernel_sort import sort_hour
@@ -136,7 +133,7 @@ def run_hours(plan: KernelPlan, state: KernelState, pools: Pools, first: int, la
     row = np.zeros(6, dtype=np.int64)
     for hour in range(first, last):
         pools = compact(pools, state.counters, lists)
-        pools = _depart(plan, state, pools, hour, row)
+        pools = depart(plan, state, pools, hour, row)
         pools = _join(plan, state, pools, hour)
         pools = sort_hour(plan, state, pools, hour)
         state.backlog[:, hour] = state.queue_total + state.buffer_total
@@ -290,112 +287,3 @@ def _split_at_gate(state: KernelState, pools: Pools, hour: int, first: int, end:
         NONE,
         True,
     )
-
-
-@njit(cache=True)
-def _room(
-    plan: KernelPlan, state: KernelState, pools: Pools, hour: int, lane: int, capacity: float
-) -> tuple[Pools, float]:
-    """What a departure of ``lane`` can carry: its capacity, nothing to a closed target, and
-    under ``block`` no more than the target has room for on arrival. What it cannot carry, of
-    what waits for it, is recorded as blocked at the target (and, for want of room, against
-    the lane)."""
-    target = plan.lane_destination[lane]
-    wanted = min(state.lane_buffer_total[lane], capacity)
-    if not plan.accepting[target, hour]:
-        state.blocked[target, hour] += wanted
-        return pools, 0.0
-    if not plan.block:
-        return pools, capacity
-    most = state.holding[target, plan.lane_transit_hours[lane] :].max()
-    room = max(0.0, plan.storage_capacity[target] - most)
-    if room < wanted - EPSILON:
-        state.blocked[target, hour] += wanted - room
-        pools = record_block(pools, state.counters, hour, lane, wanted - room)
-    return pools, min(room, capacity)
-
-
-@njit(cache=True)
-def _depart(plan: KernelPlan, state: KernelState, pools: Pools, hour: int, row: Any) -> Pools:
-    """The lanes leaving in the hour carry up to their capacity (nothing to a closed node;
-    under ``block``, what the target has room for on arrival) from the parcels sorted earlier,
-    oldest first."""
-    counters = state.counters
-    ring = state.incoming.shape[1]
-    first_departure, end = plan.departure_starts[hour], plan.departure_starts[hour + 1]
-    lanes = plan.departure_lane[first_departure:end]
-    capacities = plan.departure_capacity[first_departure:end]
-    if plan.block and end > first_departure:
-        project_holding(plan, state, hour)
-        lanes, capacities = fullest_first(
-            plan.lane_origin,
-            plan.storage_capacity,
-            state.queue_total,
-            state.buffer_total,
-            lanes,
-            capacities,
-        )
-    for index in range(len(lanes)):
-        lane = lanes[index]
-        if state.lane_buffer_total[lane] <= EPSILON:
-            continue
-        origin = plan.lane_origin[lane]
-        if not plan.accepting[origin, hour]:
-            continue
-        target = plan.lane_destination[lane]
-        pools, room = _room(plan, state, pools, hour, lane, capacities[index])
-        if room <= EPSILON:
-            continue
-        first = counters[STAGED]
-        pools, moved = take(
-            pools, counters, state.buffer_heads, state.buffer_tails, lane, room, hour + 1, 0
-        )
-        if counters[STAGED] == first:
-            continue
-        state.lane_buffer_total[lane] -= moved
-        state.buffer_total[origin] -= moved
-        transit = plan.lane_transit_hours[lane]
-        arrival = hour + transit
-        pools = _onto_lane(plan, pools, counters, first, origin, hour, lane, arrival, row)
-        state.incoming[target, arrival % ring] += moved
-        state.moving[0] += moved
-        if plan.block:
-            state.holding[target, transit:] += moved
-            state.lane_incoming[lane, arrival % ring] += moved
-        pools = flush(
-            pools,
-            counters,
-            state.scratch,
-            first,
-            arrival,
-            state.transit_heads,
-            state.transit_tails,
-            arrival,
-            target,
-            False,
-        )
-    return pools
-
-
-@njit(cache=True)
-def _onto_lane(
-    plan: KernelPlan, pools: Pools, counters: Any, first: int, origin: int, hour: int,
-    lane: int, arrival: int, row: Any,
-) -> Pools:  # fmt: skip
-    """The staged fractions move one hop on: traced, their stay at ``origin`` is recorded and
-    they are stamped as arriving at the next node in hour ``arrival``."""
-    traced = pools[0].shape[1] > ARRIVED
-    end = counters[STAGED]
-    if traced:
-        pools = reserve_records(pools, counters, end - first)
-    staged, staged_parcels, records, record_parcels = pools[4], pools[5], pools[6], pools[7]
-    for index in range(first, end):
-        if traced:
-            row[0], row[1] = staged[index, COHORT], origin
-            row[2], row[3] = staged[index, ARRIVED], staged[index, SORTED]
-            row[4], row[5] = hour, lane
-            record_row(records, record_parcels, counters, plan.chosen, row, staged_parcels[index])
-            staged[index, ARRIVED] = arrival
-            staged[index, SORTED] = NONE
-        staged[index, HOP] += 1
-    return pools

@@ -39,24 +39,7 @@ from peakguard.simulate.kernel_pools import (
     put_staged,
     reserve_batches,
     reserve_rows,
-    reserve_staged,
 )
-
-
-@njit(cache=True)
-def take(
-    pools: Pools, counters: Any, heads: Any, tails: Any, place: int, amount: float,
-    ready_before: int, group: int,
-) -> tuple[Pools, float]:  # fmt: skip
-    """Stage up to ``amount`` parcels from the front of list ``place`` (batches whose hour is
-    before ``ready_before``), all in ``group``; the parcels taken (batch totals)."""
-    rows = rows_to_take(pools[2], pools[3], heads, place, amount, ready_before)
-    pools = reserve_staged(pools, counters, rows)
-    taken = take_rows(
-        pools[0], pools[1], pools[2], pools[3], pools[4], pools[5], counters, heads, tails,
-        place, amount, ready_before, group,
-    )  # fmt: skip
-    return pools, taken
 
 
 @njit(cache=True)
@@ -164,7 +147,23 @@ def flush(
     groups, rows = count_groups(pools[4], first, counters[STAGED], count, touched, 0)
     pools = reserve_rows(pools, counters, rows)
     pools = reserve_batches(pools, counters, groups)
-    batches, totals = pools[2], pools[3]
+    write_groups(
+        pools[0], pools[1], pools[2], pools[3], pools[4], pools[5], counters, count, next_row,
+        batch_of, touched, groups, first, since, heads, tails, target_list, place, at_front,
+    )  # fmt: skip
+    return pools
+
+
+@njit(cache=True)
+def write_groups(
+    fractions: Any, parcels: Any, batches: Any, totals: Any, staged: Any, staged_parcels: Any,
+    counters: Any, count: Any, next_row: Any, batch_of: Any, touched: Any, groups: int,
+    first: int, since: int, heads: Any, tails: Any, target_list: int, place: int,
+    at_front: bool,
+) -> None:  # fmt: skip
+    """:func:`flush` once the groups are counted and their room reserved, on the arrays: a
+    batch per group, the staged rows copied into it, the counts cleared and the staging area
+    emptied down to ``first``."""
     for index in range(groups):
         group = touched[index]
         batch = pop_batch(batches, counters)
@@ -182,11 +181,23 @@ def flush(
             prepend(batches, heads, tails, target, batch)
         else:
             append(batches, heads, tails, target, batch)
-    _write_rows(pools, counters, scratch, first)
+    traced = fractions.shape[1] > ARRIVED
+    for row in range(first, counters[STAGED]):
+        group = staged[row, GROUP]
+        if group < 0:
+            continue
+        target = next_row[group]
+        next_row[group] = target + 1
+        fractions[target, COHORT] = staged[row, COHORT]
+        fractions[target, HOP] = staged[row, HOP]
+        if traced:
+            fractions[target, ARRIVED] = staged[row, ARRIVED]
+            fractions[target, SORTED] = staged[row, SORTED]
+        parcels[target] = staged_parcels[row]
+        totals[batch_of[group]] += staged_parcels[row]
     for index in range(groups):
         count[touched[index]] = 0
     counters[STAGED] = first
-    return pools
 
 
 @njit(cache=True)
@@ -207,30 +218,3 @@ def count_groups(
         count[group] += 1
         rows += 1
     return groups, rows
-
-
-@njit(cache=True)
-def _write_rows(pools: Pools, counters: Any, scratch: Any, first: int) -> None:
-    """Copy the staged rows into the rows :func:`flush` set aside for their groups."""
-    fractions, parcels, totals, staged, staged_parcels = (
-        pools[0],
-        pools[1],
-        pools[3],
-        pools[4],
-        pools[5],
-    )
-    _slot, _count, next_row, batch_of, _touched = scratch
-    traced = fractions.shape[1] > ARRIVED
-    for row in range(first, counters[STAGED]):
-        group = staged[row, GROUP]
-        if group < 0:
-            continue
-        target = next_row[group]
-        next_row[group] = target + 1
-        fractions[target, COHORT] = staged[row, COHORT]
-        fractions[target, HOP] = staged[row, HOP]
-        if traced:
-            fractions[target, ARRIVED] = staged[row, ARRIVED]
-            fractions[target, SORTED] = staged[row, SORTED]
-        parcels[target] = staged_parcels[row]
-        totals[batch_of[group]] += staged_parcels[row]

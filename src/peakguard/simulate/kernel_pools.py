@@ -71,7 +71,7 @@ def new_pools(rows: int, batches: int, columns: int, traced: bool) -> Pools:
 
 
 @njit(cache=True)
-def _grown_rows(table: Any, values: Any, needed: int) -> tuple[Any, Any]:
+def grown_rows(table: Any, values: Any, needed: int) -> tuple[Any, Any]:
     """``table`` and ``values`` with at least ``needed`` rows (half again as many)."""
     size = max(needed, len(values) + len(values) // 2 + 16)
     bigger = np.zeros((size, table.shape[1]), dtype=table.dtype)
@@ -98,7 +98,7 @@ def reserve_rows(pools: Pools, counters: Any, rows: int) -> Pools:
     ) = pools
     needed = counters[USED] + rows
     if needed > len(parcels):
-        fractions, parcels = _grown_rows(fractions, parcels, needed)
+        fractions, parcels = grown_rows(fractions, parcels, needed)
     return (
         fractions,
         parcels,
@@ -132,16 +132,12 @@ def reserve_batches(pools: Pools, counters: Any, count: int) -> Pools:
     needed = counters[BATCHES_USED] + count
     if needed <= len(totals):
         return pools
-    size = max(needed, len(totals) + len(totals) // 2 + 16)
-    bigger = np.full((size, BATCH_COLUMNS), NONE, dtype=np.int64)
-    bigger[: len(totals)] = batches
-    more = np.zeros(size)
-    more[: len(totals)] = totals
+    batches, totals = grown_batches(batches, totals, needed)
     return (
         fractions,
         parcels,
-        bigger,
-        more,
+        batches,
+        totals,
         staged,
         staged_parcels,
         records,
@@ -152,17 +148,27 @@ def reserve_batches(pools: Pools, counters: Any, count: int) -> Pools:
 
 
 @njit(cache=True)
+def grown_batches(batches: Any, totals: Any, needed: int) -> tuple[Any, Any]:
+    """The batch table and totals with at least ``needed`` slots (half again as many)."""
+    size = max(needed, len(totals) + len(totals) // 2 + 16)
+    bigger = np.full((size, BATCH_COLUMNS), NONE, dtype=np.int64)
+    bigger[: len(totals)] = batches
+    more = np.zeros(size)
+    more[: len(totals)] = totals
+    return bigger, more
+
+
+@njit(cache=True)
 def pop_batch(batches: Any, counters: Any) -> Any:
     """A batch slot: a freed one if any, else the next unused one (room reserved by
     :func:`reserve_batches`). Works on the arrays, not the pools, so a loop over many groups
     does not pass the pools' ten arrays around (each pass costs atomic reference counts)."""
-    free = counters[FREE]
-    if free != NONE:
-        counters[FREE] = batches[free, NEXT]
-        return free
-    index = counters[BATCHES_USED]
-    counters[BATCHES_USED] = index + 1
-    return index
+    free, unused = counters[FREE], counters[BATCHES_USED]
+    reuse = free != NONE
+    following = batches[free if reuse else 0, NEXT]
+    counters[FREE] = following if reuse else free
+    counters[BATCHES_USED] = unused if reuse else unused + 1
+    return free if reuse else unused
 
 
 @njit(cache=True)
@@ -190,7 +196,7 @@ def reserve_blocks(pools: Pools, counters: Any, count: int) -> Pools:
     needed = counters[BLOCKS] + count
     if needed <= len(block_parcels):
         return pools
-    lane_blocks, block_parcels = _grown_rows(lane_blocks, block_parcels, needed)
+    lane_blocks, block_parcels = grown_rows(lane_blocks, block_parcels, needed)
     return (
         fractions,
         parcels,
@@ -229,20 +235,20 @@ def record_block(pools: Pools, counters: Any, hour: int, lane: int, amount: floa
 @njit(cache=True)
 def prepend(batches: Any, heads: Any, tails: Any, place: int, batch: int) -> None:
     """Put ``batch`` at the front of list ``place``."""
-    batches[batch, NEXT] = heads[place]
-    if tails[place] == NONE:
-        tails[place] = batch
+    first, last = heads[place], tails[place]
+    batches[batch, NEXT] = first
+    tails[place] = batch if last == NONE else last
     heads[place] = batch
 
 
 @njit(cache=True)
 def append(batches: Any, heads: Any, tails: Any, place: int, batch: int) -> None:
     """Put ``batch`` at the end of list ``place``."""
+    first, last = heads[place], tails[place]
     batches[batch, NEXT] = NONE
-    if tails[place] == NONE:
-        heads[place] = batch
-    else:
-        batches[tails[place], NEXT] = batch
+    heads[place] = batch if last == NONE else first
+    # An empty list's "last batch" is the new one itself: its NEXT stays NONE.
+    batches[batch if last == NONE else last, NEXT] = NONE if last == NONE else batch
     tails[place] = batch
 
 
@@ -250,9 +256,9 @@ def append(batches: Any, heads: Any, tails: Any, place: int, batch: int) -> None
 def drop_head(batches: Any, heads: Any, tails: Any, place: int, counters: Any) -> None:
     """Remove the first batch of list ``place`` and free its slot (its rows become garbage)."""
     batch = heads[place]
-    heads[place] = batches[batch, NEXT]
-    if heads[place] == NONE:
-        tails[place] = NONE
+    following, last = batches[batch, NEXT], tails[place]
+    heads[place] = following
+    tails[place] = NONE if following == NONE else last
     counters[LIVE] -= batches[batch, LENGTH]
     batches[batch, NEXT] = counters[FREE]
     counters[FREE] = batch
@@ -276,7 +282,7 @@ def reserve_staged(pools: Pools, counters: Any, rows: int) -> Pools:
     needed = counters[STAGED] + rows
     if needed <= len(staged_parcels):
         return pools
-    staged, staged_parcels = _grown_rows(staged, staged_parcels, needed)
+    staged, staged_parcels = grown_rows(staged, staged_parcels, needed)
     return (
         fractions,
         parcels,
@@ -325,7 +331,7 @@ def reserve_records(pools: Pools, counters: Any, rows: int) -> Pools:
     needed = counters[RECORDED] + rows
     if needed <= len(record_parcels):
         return pools
-    records, record_parcels = _grown_rows(records, record_parcels, needed)
+    records, record_parcels = grown_rows(records, record_parcels, needed)
     return (
         fractions,
         parcels,
