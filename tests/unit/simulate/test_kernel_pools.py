@@ -3,7 +3,11 @@ outweighs what is live and 65,536 rows, which the small plans of the other tests
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from peakguard.simulate.kernel_pools import (
     BATCHES_USED,
@@ -13,12 +17,16 @@ from peakguard.simulate.kernel_pools import (
     HOP,
     LENGTH,
     LIVE,
+    NEXT,
     NONE,
     START,
     USED,
     append,
     compact,
+    drop_head,
     new_pools,
+    pop_batch,
+    prepend,
 )
 
 GARBAGE = 70_000
@@ -75,3 +83,49 @@ def test_compaction_waits_until_garbage_outweighs_what_is_live() -> None:
     counters[BATCHES_USED], counters[USED], counters[LIVE] = 1, 60, 5
     compact(pools, counters, ((heads, tails),))
     assert batches[0, START] == 50 and counters[USED] == 60
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["append", "prepend", "drop"]), st.integers(0, 2))))
+def test_the_batch_lists_behave_as_queues_and_reuse_freed_slots(
+    operations: list[tuple[str, int]],
+) -> None:
+    """The list helpers (stores without branches since a store under an ``if`` cost each call
+    atomic reference counts) against a model of three deques and a stack of freed slots: after
+    every operation each list reads head to tail as its deque, its tail is its last batch, and
+    a new batch takes the slot freed last, else the next unused one."""
+    size = 2 * len(operations) + 16
+    batches = np.full((size, 5), NONE, dtype=np.int64)
+    heads, tails = np.full(3, NONE, dtype=np.int64), np.full(3, NONE, dtype=np.int64)
+    counters = np.zeros(COUNTERS, dtype=np.int64)
+    counters[FREE] = NONE
+    lists: list[deque[int]] = [deque(), deque(), deque()]
+    freed: list[int] = []
+    unused = 0
+    for operation, place in operations:
+        if operation == "drop":
+            if not lists[place]:
+                continue
+            batches[heads[place], LENGTH] = 1
+            counters[LIVE] += 1
+            drop_head(batches, heads, tails, place, counters)
+            freed.append(lists[place].popleft())
+        else:
+            expected = freed.pop() if freed else unused
+            unused += 0 if expected < unused else 1
+            batch = pop_batch(batches, counters)
+            assert batch == expected
+            if operation == "append":
+                append(batches, heads, tails, place, batch)
+                lists[place].append(batch)
+            else:
+                prepend(batches, heads, tails, place, batch)
+                lists[place].appendleft(batch)
+        for which in range(3):
+            walked, batch = [], heads[which]
+            while batch != NONE:
+                walked.append(int(batch))
+                batch = batches[batch, NEXT]
+            assert walked == list(lists[which])
+            assert tails[which] == (lists[which][-1] if lists[which] else NONE)
+    assert counters[BATCHES_USED] == unused
