@@ -13,11 +13,14 @@ grow one returns the tuple (its arrays possibly reallocated), and the caller reb
 or rebinding the tuple costs an atomic reference count per array (a third of the kernel's time
 when it was done per fraction), so loops over fractions or groups reserve room once
 (``reserve_*``) and then work on the arrays themselves (:func:`put_staged`, :func:`pop_batch`,
-:func:`record_row`, :func:`put_block`).
+:func:`record_row`, :func:`put_block`); a loop that must not touch the tuple at all (the hour's
+departures, :mod:`peakguard.simulate.kernel_departures`) grows its own array variables with
+:func:`grown_rows` and :func:`grown_batches`, the same rule, and hands them back as the tuple.
+The list helpers store without branches (decision 0028).
 ``counters`` holds the pools' fill levels (see the ``USED``… constants).
 
 These functions are compiled with Numba (``cache=True``: once per machine, see decision
-0016); they are called only from :mod:`peakguard.simulate.kernel`.
+0016); they are called only from the kernel's modules (``peakguard.simulate.kernel*``).
 """
 
 from __future__ import annotations
@@ -165,7 +168,7 @@ def pop_batch(batches: Any, counters: Any) -> Any:
     does not pass the pools' ten arrays around (each pass costs atomic reference counts)."""
     free, unused = counters[FREE], counters[BATCHES_USED]
     reuse = free != NONE
-    following = batches[free if reuse else 0, NEXT]
+    following = batches[free if reuse else 0, NEXT]  # row 0 read, unused, when not reusing
     counters[FREE] = following if reuse else free
     counters[BATCHES_USED] = unused if reuse else unused + 1
     return free if reuse else unused
