@@ -125,14 +125,9 @@ class KernelState(NamedTuple):
 @njit(cache=True)
 def run_hours(plan: KernelPlan, state: KernelState, pools: Pools, first: int, last: int) -> Pools:
     """Advance the run over hours ``first`` to ``last`` − 1; the pools, maybe reallocated."""
-    lists = (
-        (state.queue_heads, state.queue_tails),
-        (state.buffer_heads, state.buffer_tails),
-        (state.transit_heads, state.transit_tails),
-    )
     row = np.zeros(6, dtype=np.int64)
     for hour in range(first, last):
-        pools = compact(pools, state.counters, lists)
+        pools = compact(pools, state.counters)
         pools = depart(plan, state, pools, hour, row)
         pools = _join(plan, state, pools, hour)
         pools = sort_hour(plan, state, pools, hour)

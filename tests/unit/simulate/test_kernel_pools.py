@@ -35,9 +35,10 @@ GARBAGE = 70_000
 
 def test_compaction_keeps_every_live_batch_row_for_row_and_drops_the_garbage() -> None:
     """Three live batches in two lists, laid out in the arena out of list order with garbage
-    between and before them: after compaction the arena holds only their rows, each batch's
-    rows in their order and with their parcels, the batches packed in arena order from row 0,
-    and the arena was not replaced (the rows were moved in place)."""
+    between and before them, and a fourth batch taken off its list: after compaction the arena
+    holds only the three's rows, each batch's rows in their order and with their parcels, the
+    batches packed in arena order from row 0, and the arena was not replaced (the rows were
+    moved in place)."""
     rows = GARBAGE + 20
     pools = new_pools(rows, 8, 2, False)
     fractions, parcels, batches = pools[0], pools[1], pools[2]
@@ -53,14 +54,18 @@ def test_compaction_keeps_every_live_batch_row_for_row_and_drops_the_garbage() -
     for batch, (which, place, start, length) in enumerate(layout):
         batches[batch, START], batches[batch, LENGTH] = start, length
         append(batches, heads[which], tails[which], place, batch)
-    counters[BATCHES_USED] = len(layout)
+    counters[BATCHES_USED] = len(layout) + 1
     counters[USED] = rows
-    counters[LIVE] = sum(length for *_, length in layout)
+    counters[LIVE] = sum(length for *_, length in layout) + 6
+    dropped = len(layout)  # six rows at 200, taken off list 1's place 1
+    batches[dropped, START], batches[dropped, LENGTH] = 200, 6
+    append(batches, heads[1], tails[1], 1, dropped)
+    drop_head(batches, heads[1], tails[1], 1, counters)
     before = {
         batch: (fractions[start : start + length].copy(), parcels[start : start + length].copy())
         for batch, (_, _, start, length) in enumerate(layout)
     }
-    after = compact(pools, counters, ((heads[0], tails[0]), (heads[1], tails[1])))
+    after = compact(pools, counters)
     assert after[0] is fractions and after[1] is parcels
     assert counters[USED] == counters[LIVE] == 9
     # Packed in arena order: batch 1 (row 100), batch 2 (row 35,000), batch 0.
@@ -81,7 +86,7 @@ def test_compaction_waits_until_garbage_outweighs_what_is_live() -> None:
     batches[0, START], batches[0, LENGTH] = 50, 5
     append(batches, heads, tails, 0, 0)
     counters[BATCHES_USED], counters[USED], counters[LIVE] = 1, 60, 5
-    compact(pools, counters, ((heads, tails),))
+    compact(pools, counters)
     assert batches[0, START] == 50 and counters[USED] == 60
 
 
