@@ -3,7 +3,10 @@
 Each lane leaving in the hour carries up to its capacity (nothing to a closed node; under
 ``block``, what its target has room for on arrival) from the parcels sorted earlier, oldest
 first, and puts them on the lane as one batch arriving ``transit`` hours later — the reference
-engine's departure step, with its arithmetic.
+engine's departure step, with its arithmetic. Under ``overflow`` no departure's room depends
+on another's, and the lanes are loaded on every core
+(:mod:`peakguard.simulate.kernel_departures_parallel`, the same figures bit for bit); the loop
+here serves ``block``, where each departure's room counts what those before it put on the road.
 
 The loop over the hour's departures (3.7 million scheduled in the national month) is one
 compiled function whose arguments are arrays: it touches no tuple of arrays and calls no
@@ -22,6 +25,7 @@ from typing import Any
 from numba import njit
 
 from peakguard.simulate.kernel_blocking import fullest_first, project_holding
+from peakguard.simulate.kernel_departures_parallel import depart_in_parallel
 from peakguard.simulate.kernel_moves import (
     count_groups,
     merge_staged,
@@ -58,16 +62,17 @@ def depart(plan: Any, state: Any, pools: Pools, hour: int, row: Any) -> Pools:
         return pools
     lanes = plan.departure_lane[first_departure:end]
     capacities = plan.departure_capacity[first_departure:end]
-    if plan.block:
-        project_holding(plan, state, hour)
-        lanes, capacities = fullest_first(
-            plan.lane_origin,
-            plan.storage_capacity,
-            state.queue_total,
-            state.buffer_total,
-            lanes,
-            capacities,
-        )
+    if not plan.block:
+        return depart_in_parallel(plan, state, pools, hour, lanes, capacities)
+    project_holding(plan, state, hour)
+    lanes, capacities = fullest_first(
+        plan.lane_origin,
+        plan.storage_capacity,
+        state.queue_total,
+        state.buffer_total,
+        lanes,
+        capacities,
+    )
     slot, count, next_row, batch_of, touched = state.scratch
     return _depart_lanes(
         lanes, capacities, hour, row, plan.block, plan.accepting, plan.storage_capacity,

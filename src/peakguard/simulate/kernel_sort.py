@@ -64,8 +64,8 @@ DELIVERED = -3
 """A staged row's group once it is delivered (the hour's total is added up in node order)."""
 
 # Columns of the per-node table the passes share.
-NODE, OFFSET, END, GROUPS, FREED, DROPPED, ROWS, RECORDS, DONE = 0, 1, 2, 3, 4, 5, 6, 7, 8
-TABLE_COLUMNS = 9
+NODE, OFFSET, END, GROUPS, FREED, DROPPED, ROWS, RECORDS, DONE, FREED_LAST = range(10)
+TABLE_COLUMNS = 10
 
 
 @njit(cache=True)
@@ -178,6 +178,8 @@ def _sort_chunks(
         for index in range(bounds[chunk], bounds[chunk + 1]):
             node, first = table[index, NODE], table[index, OFFSET]
             local[STAGED], local[FREE], local[RECORDED], local[LIVE] = first, NONE, first, 0
+            # The first batch the sort frees is the queue's head: the last of its freed chain.
+            table[index, FREED_LAST] = heads[node]
             done = take_rows(
                 fractions, parcels, batches, totals, staged, staged_parcels, local, heads,
                 tails, node, capacity[node], hour + 1, 0,
@@ -285,10 +287,7 @@ def _allot(
     for entry in table:
         freed = entry[FREED]
         if freed != NONE:
-            last = freed
-            while batches[last, NEXT] != NONE:
-                last = batches[last, NEXT]
-            batches[last, NEXT] = counters[FREE]
+            batches[entry[FREED_LAST], NEXT] = counters[FREE]
             counters[FREE] = freed
         counters[LIVE] -= entry[DROPPED]
         if entry[DONE] == 0:

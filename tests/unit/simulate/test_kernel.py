@@ -51,7 +51,8 @@ def assert_same_run(expected: SimulationRun, got: SimulationRun) -> None:
 @st.composite
 def networks(draw: st.DrawFn) -> Network:
     """1–3 hubs in a line (lanes both ways), each with an outlet and a station; random sorting
-    and storage capacities, lane capacities, transit hours and timetables."""
+    and storage capacities, lane capacities, transit hours and timetables (a lane between hubs
+    may leave twice in one hour, on the hour and at half past)."""
     hubs = draw(st.integers(1, 3))
     nodes: list[Node] = []
     lanes: list[Lane] = []
@@ -66,14 +67,14 @@ def networks(draw: st.DrawFn) -> Network:
     for index in range(hubs - 1):
         for origin, destination in ((index, index + 1), (index + 1, index)):
             hours = sorted(draw(st.sets(st.integers(0, 23), min_size=1, max_size=6)))
-            minutes = draw(st.sampled_from(["00", "30"]))
+            minutes = draw(st.sampled_from([("00",), ("30",), ("00", "30")]))
             lanes.append(
                 lane(
                     f"H{origin}",
                     f"H{destination}",
                     hours=draw(st.sampled_from([0.5, 1.0, 2.5, 4.0])),
                     capacity=draw(st.integers(30, 1500)),
-                    departures=[f"{hour:02d}:{minutes}" for hour in hours],
+                    departures=[f"{hour:02d}:{minute}" for hour in hours for minute in minutes],
                 )
             )
     return Network(
@@ -240,8 +241,9 @@ def test_an_outlets_cohorts_bundled_to_the_first_hub_keep_their_own_figures() ->
 def test_the_sort_on_every_core_gives_one_cores_figures_to_the_last_bit(
     plan: SimulationPlan, share: float
 ) -> None:
-    """The hour's sort runs over the nodes on every thread; untraced, traced whole and traced
-    for a sample, every figure and trace row is the one-thread run's, bit for bit."""
+    """The hour's sort runs over the nodes, and (under ``overflow``) its departures over the
+    lanes, on every thread; untraced, traced whole and traced for a sample, every figure and
+    trace row is the one-thread run's, bit for bit."""
     chosen = np.random.default_rng(3).random(len(plan.cohort_parcels)) < share
     threads = numba.get_num_threads()
     for options in ({}, {"trace": True}, {"trace_cohorts": chosen}):

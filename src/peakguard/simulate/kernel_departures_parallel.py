@@ -1,0 +1,298 @@
+"""The hour's departures on every core, when the storage policy lets every lane leave full.
+
+Under ``overflow`` a departure carries what its lane's capacity allows, whatever the other
+departures carry: each reads and writes only its own lane's buffer, its own batches' rows and
+the staging rows it is given, so the lanes leaving in an hour are loaded in parallel. What
+they share is done as the sort shares it (:mod:`peakguard.simulate.kernel_sort`):
+
+1. (every core, :func:`_need_chunks`) each departure's bound on the staging rows it may use,
+   and what a lane to a closed node leaves blocked there;
+2. (every core, :func:`_load_chunks`) each departure takes from its lane's buffer into its own
+   stretch of the staging area, moves one hop on, and merges a cohort's fractions (a merge slot
+   per core); the batches it empties form a chain of its own;
+3. (one core, :func:`_allot`) departure by departure in order, as the serial loop does: its
+   emptied batches go back on the free list, its batch is taken and given arena rows and put on
+   the lane's arrivals, and the totals the lanes share are updated;
+4. (every core, :func:`_write_chunks`) each departure's rows are written into its rows.
+
+A lane leaving twice in an hour is loaded twice in order by one core. Batch slots, arena rows,
+totals and the trace are those of the serial loop (:mod:`peakguard.simulate.
+kernel_departures`), which ``block`` keeps: there a departure's room depends on what the
+departures before it put on the road.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+from peakguard.simulate.kernel_moves import merge_staged, rows_to_take, take_rows
+from peakguard.simulate.kernel_pools import (
+    ARRIVED,
+    COHORT,
+    COUNTERS,
+    EPSILON,
+    FREE,
+    GROUP,
+    HOP,
+    LENGTH,
+    LIVE,
+    NEXT,
+    NONE,
+    PLACE,
+    RECORD_COLUMNS,
+    RECORDED,
+    SINCE,
+    SORTED,
+    STAGED,
+    START,
+    USED,
+    Pools,
+    append,
+    pop_batch,
+    record_row,
+    reserve_batches,
+    reserve_records,
+    reserve_rows,
+    reserve_staged,
+)
+
+# Columns of the per-departure table the passes share.
+OFFSET, END, ROWS, FREED, FREED_LAST, DROPPED, RECORDS, AT, BATCH = range(9)
+TABLE_COLUMNS = 9
+
+
+@njit(cache=True)
+def depart_in_parallel(
+    plan: Any, state: Any, pools: Pools, hour: int, lanes: Any, capacities: Any
+) -> Pools:
+    """The ``lanes`` leaving in ``hour`` (with their ``capacities``) carry what they can, under
+    ``overflow`` (see the module's docstring); the pools, maybe grown."""
+    count = len(lanes)
+    counters = state.counters
+    threads = state.sort_slots.shape[0] + 1
+    table = np.zeros((count, TABLE_COLUMNS), dtype=np.int64)
+    wanted = np.full(count, -1.0)
+    bounds = _unit_bounds(lanes, threads, np.ones(count, dtype=np.int64))
+    _need_chunks(
+        bounds, lanes, capacities, hour, plan.accepting, plan.lane_origin,
+        plan.lane_destination, state.lane_buffer_total, pools[2], pools[3], state.buffer_heads,
+        table, wanted,
+    )  # fmt: skip
+    base = counters[STAGED]
+    need = table[:, END].copy()
+    rows = 0
+    for index in range(count):
+        table[index, OFFSET] = base + rows
+        rows += need[index]
+    pools = reserve_staged(pools, counters, rows)
+    traced = pools[0].shape[1] > ARRIVED
+    records = np.empty((base + rows if traced else 0, RECORD_COLUMNS), dtype=np.int64)
+    record_parcels = np.empty(base + rows if traced else 0)
+    moved = np.zeros(count)
+    bounds = _unit_bounds(lanes, threads, need)
+    _load_chunks(
+        bounds, lanes, capacities, hour, plan.accepting, plan.lane_origin,
+        plan.lane_destination, plan.lane_transit_hours, plan.chosen, state.lane_buffer_total,
+        state.buffer_heads, state.buffer_tails, pools[0], pools[1], pools[2], pools[3],
+        pools[4], pools[5], state.scratch[0], state.sort_slots,
+        np.zeros((threads, COUNTERS), dtype=np.int64),
+        np.zeros((threads, RECORD_COLUMNS), dtype=np.int64), table, moved, records,
+        record_parcels,
+    )  # fmt: skip
+    pools = _allot(plan, state, pools, hour, lanes, table, wanted, moved, records, record_parcels)
+    _write_chunks(bounds, pools[0], pools[1], pools[3], pools[4], pools[5], table)
+    counters[STAGED] = base
+    return pools
+
+
+@njit(cache=True)
+def _unit_bounds(lanes: Any, chunks: int, weight: Any) -> Any:
+    """[chunks + 1] where each core's share of the departures starts: consecutive departures
+    of about equal ``weight``, a lane's departures of the hour never split between cores."""
+    bounds = np.zeros(chunks + 1, dtype=np.int64)
+    total = weight.sum()
+    index, running = 0, 0
+    for chunk in range(1, chunks):
+        while index < len(lanes) and running * chunks < total * chunk:
+            running += weight[index]
+            index += 1
+        while 0 < index < len(lanes) and lanes[index] == lanes[index - 1]:
+            running += weight[index]
+            index += 1
+        bounds[chunk] = index
+    bounds[chunks] = len(lanes)
+    return bounds
+
+
+@njit(cache=True, parallel=True)
+def _need_chunks(
+    bounds: Any, lanes: Any, capacities: Any, hour: int, accepting: Any, lane_origin: Any,
+    lane_destination: Any, lane_buffer_total: Any, batches: Any, totals: Any, heads: Any,
+    table: Any, wanted: Any,
+) -> None:  # fmt: skip
+    """Pass 1: ``table[d, END]`` the staging rows departure ``d`` may use (for a lane leaving
+    k times in the hour, k times what taking all k departures' capacity at once would touch),
+    ``wanted[d]`` what a departure to a closed node would have carried (−1 otherwise)."""
+    for chunk in prange(len(bounds) - 1):
+        for index in range(bounds[chunk], bounds[chunk + 1]):
+            lane = lanes[index]
+            if index > 0 and lanes[index - 1] == lane:
+                continue  # counted at the lane's first departure of the hour
+            last = index
+            while last + 1 < len(lanes) and lanes[last + 1] == lane:
+                last += 1
+            waiting = lane_buffer_total[lane]
+            if waiting <= EPSILON or not accepting[lane_origin[lane], hour]:
+                continue
+            if not accepting[lane_destination[lane], hour]:
+                for other in range(index, last + 1):
+                    wanted[other] = min(waiting, capacities[other])
+                continue
+            amount = 1.0
+            for other in range(index, last + 1):
+                amount += capacities[other]
+            rows = rows_to_take(batches, totals, heads, lane, amount, hour + 1)
+            table[index, END] = rows * (last + 1 - index)
+
+
+@njit(cache=True, parallel=True)
+def _load_chunks(
+    bounds: Any, lanes: Any, capacities: Any, hour: int, accepting: Any, lane_origin: Any,
+    lane_destination: Any, transit_hours: Any, chosen: Any, lane_buffer_total: Any,
+    heads: Any, tails: Any, fractions: Any, parcels: Any, batches: Any, totals: Any,
+    staged: Any, staged_parcels: Any, slot: Any, slots: Any, locals_: Any, rows: Any, table: Any,
+    moved: Any, records: Any, record_parcels: Any,
+) -> None:  # fmt: skip
+    """Pass 2: each core loads its share of the departures, each into its stretch (a lane's
+    later departures of the hour after its earlier ones)."""
+    traced = fractions.shape[1] > ARRIVED
+    for chunk in prange(len(bounds) - 1):
+        own = slot if chunk == 0 else slots[chunk - 1]
+        local, row = locals_[chunk], rows[chunk]
+        at = table[bounds[chunk], OFFSET] if bounds[chunk] < len(lanes) else 0
+        for index in range(bounds[chunk], bounds[chunk + 1]):
+            lane = lanes[index]
+            origin = lane_origin[lane]
+            if index > 0 and lanes[index - 1] != lane:
+                at = table[index, OFFSET]
+            table[index, OFFSET], table[index, END], table[index, FREED] = at, at, NONE
+            if lane_buffer_total[lane] <= EPSILON or not accepting[origin, hour]:
+                continue
+            if not accepting[lane_destination[lane], hour]:
+                continue  # blocked there: pass 1 counted what it would have carried
+            local[STAGED], local[FREE], local[RECORDED], local[LIVE] = at, NONE, at, 0
+            table[index, FREED_LAST] = heads[lane]  # the first freed: its chain's last
+            taken = take_rows(
+                fractions, parcels, batches, totals, staged, staged_parcels, local, heads,
+                tails, lane, capacities[index], hour + 1, 0,
+            )  # fmt: skip
+            table[index, FREED], table[index, DROPPED] = local[FREE], -local[LIVE]
+            if local[STAGED] == at:
+                continue
+            lane_buffer_total[lane] -= taken
+            moved[index] = taken
+            arrival = hour + transit_hours[lane]
+            for position in range(at, local[STAGED]):
+                if traced:
+                    row[0], row[1] = staged[position, COHORT], origin
+                    row[2], row[3] = staged[position, ARRIVED], staged[position, SORTED]
+                    row[4], row[5] = hour, lane
+                    record_row(records, record_parcels, local, chosen, row,
+                               staged_parcels[position])  # fmt: skip
+                    staged[position, ARRIVED] = arrival
+                    staged[position, SORTED] = NONE
+                staged[position, HOP] += 1
+            merge_staged(staged, staged_parcels, own, at, local[STAGED])
+            kept = 0
+            for position in range(at, local[STAGED]):
+                kept += 1 if staged[position, GROUP] >= 0 else 0
+            table[index, END], table[index, ROWS] = local[STAGED], kept
+            table[index, RECORDS] = local[RECORDED] - at
+            at = local[STAGED]
+
+
+@njit(cache=True)
+def _allot(
+    plan: Any, state: Any, pools: Pools, hour: int, lanes: Any, table: Any, wanted: Any,
+    moved: Any, records: Any, record_parcels: Any,
+) -> Pools:  # fmt: skip
+    """Pass 3, departure by departure in order: its emptied batches freed, its batch taken,
+    given arena rows and put on the lane's arrivals; the shared totals and the trace."""
+    counters = state.counters
+    pools = reserve_rows(pools, counters, table[:, ROWS].sum())
+    pools = reserve_batches(pools, counters, len(lanes))
+    pools = reserve_records(pools, counters, table[:, RECORDS].sum())
+    batches, totals = pools[2], pools[3]
+    ring = state.incoming.shape[1]
+    for index in range(len(lanes)):
+        lane = lanes[index]
+        target = plan.lane_destination[lane]
+        if wanted[index] >= 0.0:
+            state.blocked[target, hour] += wanted[index]
+        if table[index, FREED] != NONE:
+            batches[table[index, FREED_LAST], NEXT] = counters[FREE]
+            counters[FREE] = table[index, FREED]
+        counters[LIVE] -= table[index, DROPPED]
+        table[index, BATCH] = NONE
+        if table[index, END] == table[index, OFFSET]:
+            continue
+        arrival = hour + plan.lane_transit_hours[lane]
+        state.buffer_total[plan.lane_origin[lane]] -= moved[index]
+        state.incoming[target, arrival % ring] += moved[index]
+        state.moving[0] += moved[index]
+        _copy_records(pools, counters, records, record_parcels, table[index, OFFSET],
+                      table[index, RECORDS])  # fmt: skip
+        batch = pop_batch(batches, counters)
+        batches[batch, START] = counters[USED]
+        batches[batch, LENGTH] = table[index, ROWS]
+        batches[batch, SINCE] = arrival
+        batches[batch, PLACE] = target
+        totals[batch] = 0.0
+        table[index, AT], table[index, BATCH] = counters[USED], batch
+        counters[USED] += table[index, ROWS]
+        counters[LIVE] += table[index, ROWS]
+        append(batches, state.transit_heads, state.transit_tails, arrival, batch)
+    return pools
+
+
+@njit(cache=True)
+def _copy_records(
+    pools: Pools, counters: Any, records: Any, record_parcels: Any, first: int, count: int
+) -> None:
+    """A departure's trace rows, from its stretch, after the trace's rows so far."""
+    into, into_parcels = pools[6], pools[7]
+    at = counters[RECORDED]
+    for index in range(count):
+        for column in range(RECORD_COLUMNS):
+            into[at + index, column] = records[first + index, column]
+        into_parcels[at + index] = record_parcels[first + index]
+    counters[RECORDED] = at + count
+
+
+@njit(cache=True, parallel=True)
+def _write_chunks(
+    bounds: Any, fractions: Any, parcels: Any, totals: Any, staged: Any, staged_parcels: Any,
+    table: Any,
+) -> None:  # fmt: skip
+    """Pass 4: each departure's merged staged rows into the arena rows allotted, in order."""
+    traced = fractions.shape[1] > ARRIVED
+    for chunk in prange(len(bounds) - 1):
+        for index in range(bounds[chunk], bounds[chunk + 1]):
+            batch = table[index, BATCH]
+            if batch == NONE:
+                continue
+            target = table[index, AT]
+            for row in range(table[index, OFFSET], table[index, END]):
+                if staged[row, GROUP] < 0:
+                    continue
+                fractions[target, COHORT] = staged[row, COHORT]
+                fractions[target, HOP] = staged[row, HOP]
+                if traced:
+                    fractions[target, ARRIVED] = staged[row, ARRIVED]
+                    fractions[target, SORTED] = staged[row, SORTED]
+                parcels[target] = staged_parcels[row]
+                totals[batch] += staged_parcels[row]
+                target += 1
