@@ -391,12 +391,17 @@ def compact(pools: Pools, counters: Any) -> Pools:
         count += 0 if length == NONE else 1
     _by_start(starts[:count], lengths[:count], found[:count], counters[USED])
     columns = fractions.shape[1]
-    flat = fractions.reshape(-1)
+    flat = fractions.reshape(-1)  # the arena's columns row after row
     row = 0
     for index in range(count):
         start, length = starts[index], lengths[index]
         if start != row:
-            _move_down(flat, parcels, start, row, length, columns)
+            # Down to ``row`` (< ``start``), front to back: rows that overlap are read first.
+            source, target = start * columns, row * columns
+            for offset in range(length * columns):
+                flat[target + offset] = flat[source + offset]
+            for offset in range(length):
+                parcels[row + offset] = parcels[start + offset]
             batches[found[index], START] = row
         row += length
     counters[USED] = row
@@ -440,15 +445,3 @@ def _by_start(starts: Any, lengths: Any, found: Any, used: int) -> None:
         starts[:] = keys
         lengths[:] = sizes
         found[:] = ids
-
-
-@njit(cache=True)
-def _move_down(flat: Any, parcels: Any, start: int, row: int, length: int, columns: int) -> None:
-    """Move ``length`` arena rows from ``start`` down to ``row`` (< ``start``) front to back,
-    so rows that overlap are read before they are overwritten (``flat``: the arena's columns
-    row after row)."""
-    source, target = start * columns, row * columns
-    for offset in range(length * columns):
-        flat[target + offset] = flat[source + offset]
-    for offset in range(length):
-        parcels[row + offset] = parcels[start + offset]
