@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numba import njit
 
+from peakguard.simulate.kernel_arrivals import join_in_parallel
 from peakguard.simulate.kernel_blocking import record_gate
 from peakguard.simulate.kernel_departures import depart
 from peakguard.simulate.kernel_moves import flush
@@ -141,7 +142,10 @@ def run_hours(plan: KernelPlan, state: KernelState, pools: Pools, first: int, la
 def _join(plan: KernelPlan, state: KernelState, pools: Pools, hour: int) -> Pools:
     """Parcels arriving from lanes (under ``block``, what the node has room for: the rest
     waits at its gate for the next hour), then the cohorts accepted in the hour, join each
-    node's queue as one batch stamped with the hour."""
+    node's queue as one batch stamped with the hour (under ``overflow`` on every core:
+    :mod:`peakguard.simulate.kernel_arrivals`)."""
+    if not plan.block:
+        return join_in_parallel(plan, state, pools, hour)
     counters = state.counters
     first = counters[STAGED]
     ring = state.incoming.shape[1]

@@ -1,0 +1,287 @@
+"""The hour's arrivals and intake on every core, when every node admits what arrives.
+
+Under ``overflow`` no gate holds parcels back, so each node's new queue batch is made of what
+its lanes bring in the hour (in the order the lane batches arrive) and then the cohorts it
+takes on, whatever the other nodes receive: the nodes are joined in parallel. What they share
+is done as the sort shares it (:mod:`peakguard.simulate.kernel_sort`):
+
+1. (one core, :func:`_list_arrivals`) the hour's lane batches are read off their list (their
+   slots freed in list order), the nodes listed in the order first met — arrivals, then
+   intake — with each node's arrivals and intake items and its stretch of the staging area;
+   the parcels on lanes lose what arrives, node by node in that order;
+2. (every core, :func:`_stage_chunks`) each node stages its rows, adds them to its queue's
+   total and the hour's arrivals, and merges a cohort's fractions (a merge slot per core);
+3. (one core, :func:`_allot`) node by node in order: its batch taken, given arena rows and put
+   at the end of its queue;
+4. (every core, :func:`_write_chunks`) each node's rows written into its rows.
+
+Batch slots, arena rows and every total are those of the serial join
+(:func:`peakguard.simulate.kernel._join`), which ``block`` keeps for its gate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+from peakguard.simulate.kernel_moves import merge_staged
+from peakguard.simulate.kernel_pools import (
+    ARRIVED,
+    COHORT,
+    GROUP,
+    HOP,
+    LENGTH,
+    LIVE,
+    NEXT,
+    NONE,
+    PLACE,
+    SINCE,
+    SORTED,
+    STAGED,
+    START,
+    USED,
+    Pools,
+    append,
+    drop_head,
+    pop_batch,
+    reserve_batches,
+    reserve_rows,
+    reserve_staged,
+)
+
+# Columns of the per-node table the passes share (a row per node joined, in order).
+NODE, OFFSET, END, ARRIVALS, INTAKE, ROWS, AT, BATCH = range(8)
+TABLE_COLUMNS = 8
+
+
+@njit(cache=True)
+def join_in_parallel(plan: Any, state: Any, pools: Pools, hour: int) -> Pools:
+    """What arrives in ``hour`` and the cohorts taken on join each node's queue as one batch
+    stamped with the hour, under ``overflow`` (see the module's docstring)."""
+    counters = state.counters
+    ring = state.incoming.shape[1]
+    state.incoming[:, hour % ring] = 0.0
+    first_item, end_item = plan.intake_starts[hour], plan.intake_starts[hour + 1]
+    table, spans, items = _list_arrivals(plan, state, pools, hour, first_item, end_item)
+    if len(table) == 0:
+        return pools
+    base = counters[STAGED]
+    rows = 0
+    for index in range(len(table)):
+        table[index, OFFSET] = base + rows
+        rows += table[index, END]
+    pools = reserve_staged(pools, counters, rows)
+    threads = state.sort_slots.shape[0] + 1
+    bounds = _chunks(table, threads, rows)
+    _stage_chunks(
+        bounds, table, spans, items, hour, pools[0], pools[1], pools[4], pools[5],
+        plan.intake_item, plan.intake_parcels, state.queue_total, state.arrived[:, hour],
+        state.scratch[0], state.sort_slots,
+    )  # fmt: skip
+    pools = _allot(state, pools, hour, table)
+    _write_chunks(bounds, table, pools[0], pools[1], pools[3], pools[4], pools[5])
+    counters[STAGED] = base
+    return pools
+
+
+@njit(cache=True)
+def _list_arrivals(
+    plan: Any, state: Any, pools: Pools, hour: int, first_item: int, end_item: int
+) -> tuple[Any, Any, Any]:
+    """Pass 1: the table (a row per node, in the order first met, ``END`` its rows for now),
+    the lane batches' (start, length) grouped by node in arrival order, and the intake items
+    grouped by node in order. The lane batches are taken off the hour's list as they are read
+    (as the serial join does), and the parcels on lanes lose what each node receives."""
+    batches, totals = pools[2], pools[3]
+    heads, tails, counters = state.transit_heads, state.transit_tails, state.counters
+    position, count = state.scratch[3], state.scratch[1]  # per node; ``count`` 0 between
+    order = state.gate_nodes
+    arriving = state.arriving
+    listed = 0
+    batch = heads[hour]
+    while batch != NONE:
+        listed += 1
+        batch = batches[batch, NEXT]
+    starts = np.empty(listed, dtype=np.int64)
+    lengths = np.empty(listed, dtype=np.int64)
+    owners = np.empty(listed, dtype=np.int64)
+    nodes = 0
+    for index in range(listed):
+        batch = heads[hour]
+        node = batches[batch, PLACE]
+        if count[node] == 0:
+            order[nodes], position[node] = node, nodes
+            nodes += 1
+        count[node] += 1
+        arriving[node] += totals[batch]
+        starts[index], lengths[index], owners[index] = (
+            batches[batch, START],
+            batches[batch, LENGTH],
+            node,
+        )
+        drop_head(batches, heads, tails, hour, counters)
+    for index in range(nodes):
+        node = order[index]
+        state.moving[0] -= arriving[node]
+        arriving[node] = 0.0
+    origin = plan.intake_node
+    for index in range(first_item, end_item):
+        node = origin[index]
+        if count[node] == 0:
+            order[nodes], position[node] = node, nodes
+            nodes += 1
+        count[node] += 1
+    table = np.zeros((nodes, TABLE_COLUMNS), dtype=np.int64)
+    for index in range(nodes):
+        table[index, NODE] = order[index]
+    for index in range(listed):
+        table[position[owners[index]], ARRIVALS] += 1
+    for index in range(first_item, end_item):
+        table[position[origin[index]], INTAKE] += 1
+    spans = np.empty((listed, 2), dtype=np.int64)
+    items = np.empty(end_item - first_item, dtype=np.int64)
+    _group(table, position, owners, starts, lengths, spans, origin, first_item, items)
+    for index in range(nodes):
+        count[order[index]] = 0
+    return table, spans, items
+
+
+@njit(cache=True)
+def _group(
+    table: Any, position: Any, owners: Any, starts: Any, lengths: Any, spans: Any,
+    origin: Any, first_item: int, items: Any,
+) -> None:  # fmt: skip
+    """Each node's lane batches (``spans``) and intake items (``items``) together, in their
+    order; ``table[p, ARRIVALS]`` and ``[p, INTAKE]`` become where node p's start, and
+    ``[p, END]`` its staging rows."""
+    at_span, at_item = 0, 0
+    for index in range(len(table)):
+        arrivals, intake = table[index, ARRIVALS], table[index, INTAKE]
+        table[index, ARRIVALS], table[index, INTAKE] = at_span, at_item
+        table[index, END] = intake
+        at_span += arrivals
+        at_item += intake
+    fill_span = table[:, ARRIVALS].copy()
+    fill_item = table[:, INTAKE].copy()
+    for index in range(len(owners)):
+        where = position[owners[index]]
+        spans[fill_span[where], 0], spans[fill_span[where], 1] = starts[index], lengths[index]
+        fill_span[where] += 1
+        table[where, END] += lengths[index]
+    for index in range(len(items)):
+        where = position[origin[first_item + index]]
+        items[fill_item[where]] = first_item + index
+        fill_item[where] += 1
+
+
+@njit(cache=True)
+def _chunks(table: Any, chunks: int, rows: int) -> Any:
+    """[chunks + 1] where each core's share of the nodes starts: about as many rows each."""
+    bounds = np.zeros(chunks + 1, dtype=np.int64)
+    first = table[0, OFFSET]
+    index = 0
+    for chunk in range(1, chunks):
+        while index < len(table) and (table[index, OFFSET] - first) * chunks < rows * chunk:
+            index += 1
+        bounds[chunk] = index
+    bounds[chunks] = len(table)
+    return bounds
+
+
+@njit(cache=True, parallel=True)
+def _stage_chunks(
+    bounds: Any, table: Any, spans: Any, items: Any, hour: int, fractions: Any,
+    parcels: Any, staged: Any, staged_parcels: Any, intake_item: Any, intake_parcels: Any,
+    queue_total: Any, arrived: Any, slot: Any, slots: Any,
+) -> None:  # fmt: skip
+    """Pass 2: each core stages its share of the nodes (see the module's docstring)."""
+    traced = fractions.shape[1] > ARRIVED
+    for chunk in prange(len(bounds) - 1):
+        own = slot if chunk == 0 else slots[chunk - 1]
+        for index in range(bounds[chunk], bounds[chunk + 1]):
+            node, at = table[index, NODE], table[index, OFFSET]
+            first = at
+            last_span = spans.shape[0]
+            if index + 1 < len(table):
+                last_span = table[index + 1, ARRIVALS]
+            for span in range(table[index, ARRIVALS], last_span):
+                start, length = spans[span, 0], spans[span, 1]
+                for row in range(start, start + length):
+                    staged[at, COHORT] = fractions[row, COHORT]
+                    staged[at, HOP] = fractions[row, HOP]
+                    staged[at, ARRIVED] = fractions[row, ARRIVED] if traced else NONE
+                    staged[at, SORTED] = NONE
+                    staged[at, GROUP] = node
+                    staged_parcels[at] = parcels[row]
+                    at += 1
+            last_item = len(items) if index + 1 == len(table) else table[index + 1, INTAKE]
+            for position in range(table[index, INTAKE], last_item):
+                item = items[position]
+                staged[at, COHORT] = intake_item[item]
+                staged[at, HOP] = 0
+                staged[at, ARRIVED] = hour
+                staged[at, SORTED] = NONE
+                staged[at, GROUP] = node
+                staged_parcels[at] = intake_parcels[item]
+                at += 1
+            for row in range(first, at):
+                queue_total[node] += staged_parcels[row]
+                arrived[node] += staged_parcels[row]
+            merge_staged(staged, staged_parcels, own, first, at)
+            kept = 0
+            for row in range(first, at):
+                kept += 1 if staged[row, GROUP] >= 0 else 0
+            table[index, END], table[index, ROWS] = at, kept
+
+
+@njit(cache=True)
+def _allot(state: Any, pools: Pools, hour: int, table: Any) -> Pools:
+    """Pass 3, node by node in order: its batch taken, given arena rows and put at the end of
+    its queue."""
+    counters = state.counters
+    pools = reserve_rows(pools, counters, table[:, ROWS].sum())
+    pools = reserve_batches(pools, counters, len(table))
+    batches, totals = pools[2], pools[3]
+    for index in range(len(table)):
+        node, rows = table[index, NODE], table[index, ROWS]
+        table[index, BATCH] = NONE
+        if rows == 0:
+            continue  # a node whose lane batches held no rows gets no batch, as in the join
+        batch = pop_batch(batches, counters)
+        batches[batch, START] = counters[USED]
+        batches[batch, LENGTH] = rows
+        batches[batch, SINCE] = hour
+        batches[batch, PLACE] = node
+        totals[batch] = 0.0
+        table[index, AT], table[index, BATCH] = counters[USED], batch
+        counters[USED] += rows
+        counters[LIVE] += rows
+        append(batches, state.queue_heads, state.queue_tails, node, batch)
+    return pools
+
+
+@njit(cache=True, parallel=True)
+def _write_chunks(
+    bounds: Any, table: Any, fractions: Any, parcels: Any, totals: Any, staged: Any,
+    staged_parcels: Any,
+) -> None:  # fmt: skip
+    """Pass 4: each node's merged staged rows into the arena rows allotted, in order."""
+    traced = fractions.shape[1] > ARRIVED
+    for chunk in prange(len(bounds) - 1):
+        for index in range(bounds[chunk], bounds[chunk + 1]):
+            batch, target = table[index, BATCH], table[index, AT]
+            if batch == NONE:
+                continue
+            for row in range(table[index, OFFSET], table[index, END]):
+                if staged[row, GROUP] < 0:
+                    continue
+                fractions[target, COHORT] = staged[row, COHORT]
+                fractions[target, HOP] = staged[row, HOP]
+                if traced:
+                    fractions[target, ARRIVED] = staged[row, ARRIVED]
+                    fractions[target, SORTED] = staged[row, SORTED]
+                parcels[target] = staged_parcels[row]
+                totals[batch] += staged_parcels[row]
+                target += 1
