@@ -373,9 +373,10 @@ def compact(pools: Pools, counters: Any) -> Pools:
     clearing in the demo's traced season; decision 0027).
 
     The live batches are found by reading the batch table front to back (a freed slot's length
-    is ``NONE``, see :func:`drop_head`), not by walking every list: the walk's reads depend on
-    each other, and with the moves' reads of the table it was two thirds of a compaction of
-    the national case (205,000 batches, 1.6 million rows)."""
+    is ``NONE``, see :func:`drop_head`), not by walking every list, and their starts and
+    lengths travel with them through the sort, so the moves do not read the table again: in a
+    compaction of the national case (205,000 batches, 1.6 million live rows) the walk took
+    10 ms, a comparison sort 4.5 ms and the moves 15.5 ms; the whole now takes 10–15 ms."""
     fractions, parcels, batches = pools[0], pools[1], pools[2]
     live = counters[LIVE]
     if counters[USED] - live <= max(live, 1 << 16):
@@ -412,8 +413,7 @@ def compact(pools: Pools, counters: Any) -> Pools:
 def _by_start(starts: Any, lengths: Any, found: Any, used: int) -> None:
     """Sort the batches ``found`` (with their ``starts`` and ``lengths``) by their first arena
     row, in place: a least-significant-digit radix sort of the distinct starts (below
-    ``used``), two passes up to 16 million rows, where a comparison sort took a sixth of a
-    compaction of the national case."""
+    ``used``), two passes up to 16 million rows."""
     count = len(starts)
     keys, sizes, ids = starts, lengths, found
     other_keys = np.empty(count, dtype=np.int64)
