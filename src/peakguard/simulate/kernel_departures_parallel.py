@@ -51,6 +51,7 @@ from peakguard.simulate.kernel_pools import (
     USED,
     Pools,
     append,
+    copy_records,
     pop_batch,
     record_row,
     reserve_batches,
@@ -243,8 +244,9 @@ def _allot(
         state.buffer_total[plan.lane_origin[lane]] -= moved[index]
         state.incoming[target, arrival % ring] += moved[index]
         state.moving[0] += moved[index]
-        _copy_records(pools, counters, records, record_parcels, table[index, OFFSET],
-                      table[index, RECORDS])  # fmt: skip
+        copy_records(
+            pools, counters, records, record_parcels, table[index, OFFSET], table[index, RECORDS]
+        )
         batch = pop_batch(batches, counters)
         batches[batch, START] = counters[USED]
         batches[batch, LENGTH] = table[index, ROWS]
@@ -256,20 +258,6 @@ def _allot(
         counters[LIVE] += table[index, ROWS]
         append(batches, state.transit_heads, state.transit_tails, arrival, batch)
     return pools
-
-
-@njit(cache=True)
-def _copy_records(
-    pools: Pools, counters: Any, records: Any, record_parcels: Any, first: int, count: int
-) -> None:
-    """A departure's trace rows, from its stretch, after the trace's rows so far."""
-    into, into_parcels = pools[6], pools[7]
-    at = counters[RECORDED]
-    for index in range(count):
-        for column in range(RECORD_COLUMNS):
-            into[at + index, column] = records[first + index, column]
-        into_parcels[at + index] = record_parcels[first + index]
-    counters[RECORDED] = at + count
 
 
 @njit(cache=True, parallel=True)

@@ -366,6 +366,21 @@ def record_row(
 
 
 @njit(cache=True)
+def copy_records(
+    pools: Pools, counters: Any, records: Any, record_parcels: Any, first: int, count: int
+) -> None:
+    """Trace rows ``first`` to ``first + count`` − 1 of a pass's own ``records`` (a node's or a
+    departure's stretch), after the trace's rows so far."""
+    into, into_parcels = pools[6], pools[7]
+    at = counters[RECORDED]
+    for index in range(count):
+        for column in range(RECORD_COLUMNS):
+            into[at + index, column] = records[first + index, column]
+        into_parcels[at + index] = record_parcels[first + index]
+    counters[RECORDED] = at + count
+
+
+@njit(cache=True)
 def compact(pools: Pools, counters: Any) -> Pools:
     """The arena with only the rows of live batches, when garbage outweighs what is live:
     rewritten in place, each live batch moved down to the end of the one before it in the

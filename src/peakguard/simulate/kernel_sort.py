@@ -51,6 +51,7 @@ from peakguard.simulate.kernel_pools import (
     USED,
     Pools,
     append,
+    copy_records,
     pop_batch,
     put_staged,
     record_row,
@@ -308,22 +309,8 @@ def _allot(
         for row in range(entry[OFFSET], entry[END]):
             if staged[row, GROUP] == DELIVERED:
                 state.delivered_per_hour[hour] += staged_parcels[row]
-        _copy_records(pools, counters, records, record_parcels, entry[OFFSET], entry[RECORDS])
+        copy_records(pools, counters, records, record_parcels, entry[OFFSET], entry[RECORDS])
     return pools
-
-
-@njit(cache=True)
-def _copy_records(
-    pools: Pools, counters: Any, records: Any, record_parcels: Any, first: int, count: int
-) -> None:
-    """A node's trace rows, from its stretch, after the trace's rows so far."""
-    into, into_parcels = pools[6], pools[7]
-    at = counters[RECORDED]
-    for index in range(count):
-        for column in range(RECORD_COLUMNS):
-            into[at + index, column] = records[first + index, column]
-        into_parcels[at + index] = record_parcels[first + index]
-    counters[RECORDED] = at + count
 
 
 @njit(cache=True)
