@@ -6,7 +6,9 @@ first, and puts them on the lane as one batch arriving ``transit`` hours later â
 engine's departure step, with its arithmetic. Under ``overflow`` no departure's room depends
 on another's, and the lanes are loaded on every core
 (:mod:`peakguard.simulate.kernel_departures_parallel`, the same figures bit for bit); the loop
-here serves ``block``, where each departure's room counts what those before it put on the road.
+here serves ``block``, where each departure's room counts what those before it put on the road
+(and a plan whose lane leaves twice in an hour with another lane's departure between, which
+the plans compiled here never have).
 
 The loop over the hour's departures (3.7 million scheduled in the national month) is one
 compiled function whose arguments are arrays: it touches no tuple of arrays and calls no
@@ -25,7 +27,7 @@ from typing import Any
 from numba import njit
 
 from peakguard.simulate.kernel_blocking import fullest_first, project_holding
-from peakguard.simulate.kernel_departures_parallel import depart_in_parallel
+from peakguard.simulate.kernel_departures_parallel import depart_in_parallel, runs_together
 from peakguard.simulate.kernel_moves import (
     count_groups,
     merge_staged,
@@ -62,18 +64,20 @@ def depart(plan: Any, state: Any, pools: Pools, hour: int, row: Any) -> Pools:
         return pools
     lanes = plan.departure_lane[first_departure:end]
     capacities = plan.departure_capacity[first_departure:end]
-    if not plan.block:
-        return depart_in_parallel(plan, state, pools, hour, lanes, capacities)
-    project_holding(plan, state, hour)
-    lanes, capacities = fullest_first(
-        plan.lane_origin,
-        plan.storage_capacity,
-        state.queue_total,
-        state.buffer_total,
-        lanes,
-        capacities,
-    )
     slot, count, next_row, batch_of, touched = state.scratch
+    if not plan.block:
+        if runs_together(lanes, count):
+            return depart_in_parallel(plan, state, pools, hour, lanes, capacities)
+    else:
+        project_holding(plan, state, hour)
+        lanes, capacities = fullest_first(
+            plan.lane_origin,
+            plan.storage_capacity,
+            state.queue_total,
+            state.buffer_total,
+            lanes,
+            capacities,
+        )
     return _depart_lanes(
         lanes, capacities, hour, row, plan.block, plan.accepting, plan.storage_capacity,
         plan.lane_origin, plan.lane_destination, plan.lane_transit_hours, plan.chosen,

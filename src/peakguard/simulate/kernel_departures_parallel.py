@@ -110,6 +110,21 @@ def depart_in_parallel(
 
 
 @njit(cache=True)
+def runs_together(lanes: Any, seen: Any) -> bool:
+    """Whether each lane's departures in ``lanes`` are next to each other (the passes bound,
+    load and split a lane's departures of the hour as one run; ``compile_plan`` orders them
+    so). ``seen`` is per-lane scratch, zero before and after."""
+    together = True
+    for index in range(len(lanes)):
+        if index == 0 or lanes[index] != lanes[index - 1]:
+            together = together and seen[lanes[index]] == 0
+            seen[lanes[index]] = 1
+    for index in range(len(lanes)):
+        seen[lanes[index]] = 0
+    return together
+
+
+@njit(cache=True)
 def _unit_bounds(lanes: Any, chunks: int, weight: Any) -> Any:
     """[chunks + 1] where each core's share of the departures starts: consecutive departures
     of about equal ``weight``, a lane's departures of the hour never split between cores."""
@@ -154,7 +169,7 @@ def _need_chunks(
                 continue
             amount = 1.0
             for other in range(index, last + 1):
-                amount += capacities[other]
+                amount += capacities[other] if capacities[other] > 0.0 else 0.0
             rows = rows_to_take(batches, totals, heads, lane, amount, hour + 1)
             table[index, END] = rows * (last + 1 - index)
 

@@ -259,3 +259,27 @@ def test_the_sort_on_every_core_gives_one_cores_figures_to_the_last_bit(
         if alone.trace is not None and together.trace is not None:
             for column in (*TRACE_COLUMNS, "parcels"):
                 assert np.array_equal(getattr(alone.trace, column), getattr(together.trace, column))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=plans(), share=st.floats(0.0, 1.0))
+def test_a_lane_leaving_twice_an_hour_apart_gives_the_reference_engines_answers(
+    plan: SimulationPlan, share: float
+) -> None:
+    """Every hour's departures listed twice over at half the capacity (each lane leaves twice,
+    another lane's departure between): under ``overflow`` the lanes are loaded on every core
+    only when a lane's departures of the hour are next to each other, so this plan takes the
+    one-core loop — and still gives the reference engine's run and trace."""
+    doubled = {
+        hour: (np.concatenate([lanes, lanes]), np.concatenate([capacity, capacity]) / 2)
+        for hour, (lanes, capacity) in plan.departures.items()
+    }
+    apart = replace(plan, departures=doubled, policy=StoragePolicy.overflow)
+    chosen = np.random.default_rng(5).random(len(plan.cohort_parcels)) < share
+    for options in ({}, {"trace_cohorts": chosen}):
+        expected = simulate_reference(apart, **options)
+        got = simulate_compiled(apart, **options)
+        assert_same_run(expected, got)
+        if expected.trace is not None and got.trace is not None:
+            for column in TRACE_COLUMNS:
+                assert (getattr(got.trace, column) == getattr(expected.trace, column)).all()
