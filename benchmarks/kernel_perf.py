@@ -8,8 +8,9 @@ The national case (``benchmarks/simulate_national.py``) runs in a child process 
 Numba cache, so the kernel is compiled in that process (about a minute) and the addresses of its
 functions are known; ``perf record`` samples the engine call alone, and the child writes
 ``/tmp/perf-<pid>.map`` so ``perf`` can name the compiled functions. Printed: the functions with
-the most samples, then the callers of ``NRT_incref`` and ``NRT_decref`` — Numba's atomic
-reference counts, the cost decision 0028 is about. Those two are leaf functions without unwind
+the most samples, the samples by thread (how much of the run is serial: decision 0029), then
+the callers of ``NRT_incref`` and ``NRT_decref`` — Numba's atomic reference counts, the cost
+decision 0028 is about. Those two are leaf functions without unwind
 information, so each sample's caller is read from the return address on top of its stack
 (``perf`` keeps 64 bytes of it).
 """
@@ -28,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SAMPLE = re.compile(r"PERF_RECORD_SAMPLE\(IP, 0x2\): \d+/\d+: (0x[0-9a-f]+)")
+SAMPLE = re.compile(r"PERF_RECORD_SAMPLE\(IP, 0x2\): (\d+)/(\d+): (0x[0-9a-f]+)")
 STACK = re.compile(r"\.\.\. ustack: size (\d+), offset (0x[0-9a-f]+)")
 
 
@@ -105,19 +106,23 @@ def _report(data: Path, symbols: _Symbols, top: int) -> None:
         text=True,
     )
     assert dump.stdout is not None
-    record, ip = bytearray(), None
+    record, ip, thread = bytearray(), None, ""
     functions: collections.Counter[str] = collections.Counter()
     callers: collections.Counter[tuple[str, str]] = collections.Counter()
+    threads: collections.Counter[str] = collections.Counter()
     for line in dump.stdout:
         if line.startswith(".  ") and line[7:8] == ":":  # ".  0010:  a8 01 …" (raw event)
             if line[3:7] == "0000":
                 record = bytearray()
             record.extend(bytes.fromhex(line[10:57].replace(" ", "")))
         elif found := SAMPLE.search(line):
-            ip = int(found.group(1), 16)
+            ip = int(found.group(3), 16)
+            main = found.group(1) == found.group(2)
+            thread = "the main thread" if main else f"pool thread {found.group(2)}"
         elif (found := STACK.match(line)) and ip is not None:
             name = symbols.name(ip) or "(elsewhere: the OS kernel, libc, Python)"
             functions[name] += 1
+            threads[thread] += 1
             if name in ("NRT_incref", "NRT_decref"):
                 offset = int(found.group(2), 16) + 8
                 back = struct.unpack_from("<Q", record, offset)[0]
@@ -126,6 +131,9 @@ def _report(data: Path, symbols: _Symbols, top: int) -> None:
     total = sum(functions.values()) or 1
     print(f"\n{total} samples of the engine call, by function:")
     for name, count in functions.most_common(top):
+        print(f"{100 * count / total:6.2f} %  {name}")
+    print("\nBy thread (the main thread waits while the pool's threads run a parallel pass):")
+    for name, count in threads.most_common():
         print(f"{100 * count / total:6.2f} %  {name}")
     print("\nNumba's reference counts by the function that called them:")
     for (which, caller), count in callers.most_common(top):
