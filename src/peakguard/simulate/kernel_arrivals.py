@@ -50,8 +50,10 @@ from peakguard.simulate.kernel_pools import (
     reserve_rows,
     reserve_staged,
 )
+from peakguard.simulate.kernel_sort import split_by_rows
 
-# Columns of the per-node table the passes share (a row per node joined, in order).
+# Columns of the per-node table the passes share (a row per node joined, in order); the first
+# three are the sort's, so its split of nodes between threads serves here too.
 NODE, OFFSET, END, ARRIVALS, INTAKE, ROWS, AT, BATCH = range(8)
 TABLE_COLUMNS = 8
 
@@ -72,9 +74,9 @@ def join_in_parallel(plan: Any, state: Any, pools: Pools, hour: int) -> Pools:
     for index in range(len(table)):
         table[index, OFFSET] = base + rows
         rows += table[index, END]
+        table[index, END] = base + rows
     pools = reserve_staged(pools, counters, rows)
-    threads = state.sort_slots.shape[0] + 1
-    bounds = _chunks(table, threads, rows)
+    bounds = split_by_rows(table, state.sort_slots.shape[0] + 1)
     _stage_chunks(
         bounds, table, spans, items, hour, pools[0], pools[1], pools[4], pools[5],
         plan.intake_item, plan.intake_parcels, state.queue_total, state.arrived[:, hour],
@@ -174,20 +176,6 @@ def _group(
         where = position[origin[first_item + index]]
         items[fill_item[where]] = first_item + index
         fill_item[where] += 1
-
-
-@njit(cache=True)
-def _chunks(table: Any, chunks: int, rows: int) -> Any:
-    """[chunks + 1] where each core's share of the nodes starts: about as many rows each."""
-    bounds = np.zeros(chunks + 1, dtype=np.int64)
-    first = table[0, OFFSET]
-    index = 0
-    for chunk in range(1, chunks):
-        while index < len(table) and (table[index, OFFSET] - first) * chunks < rows * chunk:
-            index += 1
-        bounds[chunk] = index
-    bounds[chunks] = len(table)
-    return bounds
 
 
 @njit(cache=True, parallel=True)

@@ -82,7 +82,7 @@ def sort_hour(plan: Any, state: Any, pools: Pools, hour: int) -> Pools:
     records = np.empty((staged_rows if traced else 0, RECORD_COLUMNS), dtype=np.int64)
     record_parcels = np.empty(staged_rows if traced else 0)
     touched = np.empty(staged_rows, dtype=np.int64)
-    bounds = _chunks(table, state.sort_slots.shape[0] + 1)
+    bounds = split_by_rows(table, state.sort_slots.shape[0] + 1)
     _sort_nodes(plan, state, pools, hour, table, bounds, touched, records, record_parcels)
     pools = _allot(plan, state, pools, hour, table, touched, records, record_parcels)
     _write_nodes(state, pools, table, bounds, touched)
@@ -125,9 +125,11 @@ def _busy_nodes(plan: Any, state: Any, pools: Pools, hour: int) -> Any:
 
 
 @njit(cache=True)
-def _chunks(table: Any, chunks: int) -> Any:
-    """[chunks + 1] where each thread's share of the busy nodes starts: consecutive nodes
-    with about as many staging rows each (the split changes no figure, only the balance)."""
+def split_by_rows(table: Any, chunks: int) -> Any:
+    """[chunks + 1] where each thread's share of the table's rows (nodes, each with its
+    stretch of staging rows from ``OFFSET`` to ``END``) starts: consecutive rows with about as
+    many staging rows each (the split changes no figure, only the balance; the arrivals' passes
+    split their nodes with it too)."""
     bounds = np.zeros(chunks + 1, dtype=np.int64)
     first, total = table[0, OFFSET], table[-1, END] - table[0, OFFSET]
     index = 0
