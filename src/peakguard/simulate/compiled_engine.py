@@ -22,7 +22,7 @@ import numpy.typing as npt
 from peakguard.simulate.blocking import ring_size
 from peakguard.simulate.kernel import KernelPlan, KernelState, run_hours
 from peakguard.simulate.kernel_bundles import Intake, build_intake
-from peakguard.simulate.kernel_pools import BLOCKS, COUNTERS, FREE, NONE, TRACED, Pools, new_pools
+from peakguard.simulate.kernel_pools import BLOCKS, COUNTERS, NONE, TRACED, Pools, new_pools
 from peakguard.simulate.kernel_state import capture, load_fractions, trace_of
 from peakguard.simulate.plan import IntArray, SimulationPlan, StoragePolicy
 from peakguard.simulate.run_state import HOURS_A_DAY, LaneBlocks, SimulationRun
@@ -202,8 +202,7 @@ def _empty_state(plan: SimulationPlan, chosen: BoolArray | None, bundles: int) -
     block = plan.policy is StoragePolicy.block
     longest = int(plan.lane_transit_hours.max()) if lanes else 0
     groups = max(nodes, lanes, 1)
-    counters = np.zeros(COUNTERS, dtype=np.int64)
-    counters[FREE] = NONE
+    counters = np.zeros(COUNTERS, dtype=np.int64)  # no freed batch on the stack
     slot = np.full(cohorts + bundles, NONE, dtype=np.int32)
     if chosen is not None:
         slot[:cohorts][chosen] = TRACED

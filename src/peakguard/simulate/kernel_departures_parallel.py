@@ -39,7 +39,6 @@ from peakguard.simulate.kernel_pools import (
     HOP,
     LENGTH,
     LIVE,
-    NEXT,
     NONE,
     PLACE,
     RECORD_COLUMNS,
@@ -53,6 +52,7 @@ from peakguard.simulate.kernel_pools import (
     append,
     copy_records,
     pop_batch,
+    push_freed,
     record_row,
     reserve_batches,
     reserve_records,
@@ -61,8 +61,8 @@ from peakguard.simulate.kernel_pools import (
 )
 
 # Columns of the per-departure table the passes share.
-OFFSET, END, ROWS, FREED, FREED_LAST, DROPPED, RECORDS, AT, BATCH = range(9)
-TABLE_COLUMNS = 9
+OFFSET, END, ROWS, FREED, DROPPED, RECORDS, AT, BATCH = range(8)
+TABLE_COLUMNS = 8
 
 
 @njit(cache=True)
@@ -93,6 +93,7 @@ def depart_in_parallel(
     records = np.empty((base + rows if traced else 0, RECORD_COLUMNS), dtype=np.int64)
     record_parcels = np.empty(base + rows if traced else 0)
     moved = np.zeros(count)
+    freed = np.empty(base + rows, dtype=np.int64)
     bounds = _unit_bounds(lanes, threads, need)
     _load_chunks(
         bounds, lanes, capacities, hour, plan.accepting, plan.lane_origin,
@@ -100,10 +101,12 @@ def depart_in_parallel(
         state.buffer_heads, state.buffer_tails, pools[0], pools[1], pools[2], pools[3],
         pools[4], pools[5], state.scratch[0], state.sort_slots,
         np.zeros((threads, COUNTERS), dtype=np.int64),
-        np.zeros((threads, RECORD_COLUMNS), dtype=np.int64), table, moved, records,
+        np.zeros((threads, RECORD_COLUMNS), dtype=np.int64), table, moved, freed, records,
         record_parcels,
     )  # fmt: skip
-    pools = _allot(plan, state, pools, hour, lanes, table, wanted, moved, records, record_parcels)
+    pools = _allot(
+        plan, state, pools, hour, lanes, table, wanted, moved, freed, records, record_parcels
+    )
     _write_chunks(bounds, pools[0], pools[1], pools[3], pools[4], pools[5], table)
     counters[STAGED] = base
     return pools
@@ -180,7 +183,7 @@ def _load_chunks(
     lane_destination: Any, transit_hours: Any, chosen: Any, lane_buffer_total: Any,
     heads: Any, tails: Any, fractions: Any, parcels: Any, batches: Any, totals: Any,
     staged: Any, staged_parcels: Any, slot: Any, slots: Any, locals_: Any, rows: Any, table: Any,
-    moved: Any, records: Any, record_parcels: Any,
+    moved: Any, freed: Any, records: Any, record_parcels: Any,
 ) -> None:  # fmt: skip
     """Pass 2: each core loads its share of the departures, each into its stretch (a lane's
     later departures of the hour after its earlier ones)."""
@@ -194,16 +197,16 @@ def _load_chunks(
             origin = lane_origin[lane]
             if index > 0 and lanes[index - 1] != lane:
                 at = table[index, OFFSET]
-            table[index, OFFSET], table[index, END], table[index, FREED] = at, at, NONE
+            table[index, OFFSET], table[index, END], table[index, FREED] = at, at, at
             if lane_buffer_total[lane] <= EPSILON or not accepting[origin, hour]:
                 continue
             if not accepting[lane_destination[lane], hour]:
                 continue  # blocked there: pass 1 counted what it would have carried
-            local[STAGED], local[FREE], local[RECORDED], local[LIVE] = at, NONE, at, 0
-            table[index, FREED_LAST] = heads[lane]  # the first freed: its chain's last
+            # The slots it frees are listed from ``at`` on (fewer than the rows it takes).
+            local[STAGED], local[FREE], local[RECORDED], local[LIVE] = at, at, at, 0
             taken = take_rows(
                 fractions, parcels, batches, totals, staged, staged_parcels, local, heads,
-                tails, lane, capacities[index], hour + 1, 0,
+                tails, lane, capacities[index], hour + 1, 0, freed,
             )  # fmt: skip
             table[index, FREED], table[index, DROPPED] = local[FREE], -local[LIVE]
             if local[STAGED] == at:
@@ -233,7 +236,7 @@ def _load_chunks(
 @njit(cache=True)
 def _allot(
     plan: Any, state: Any, pools: Pools, hour: int, lanes: Any, table: Any, wanted: Any,
-    moved: Any, records: Any, record_parcels: Any,
+    moved: Any, freed: Any, records: Any, record_parcels: Any,
 ) -> Pools:  # fmt: skip
     """Pass 3, departure by departure in order: its emptied batches freed, its batch taken,
     given arena rows and put on the lane's arrivals; the shared totals and the trace."""
@@ -248,9 +251,7 @@ def _allot(
         target = plan.lane_destination[lane]
         if wanted[index] >= 0.0:
             state.blocked[target, hour] += wanted[index]
-        if table[index, FREED] != NONE:
-            batches[table[index, FREED_LAST], NEXT] = counters[FREE]
-            counters[FREE] = table[index, FREED]
+        push_freed(batches, counters, freed, table[index, OFFSET], table[index, FREED])
         counters[LIVE] -= table[index, DROPPED]
         table[index, BATCH] = NONE
         if table[index, END] == table[index, OFFSET]:

@@ -46,10 +46,11 @@ from peakguard.simulate.kernel_pools import (
 def take_rows(
     fractions: Any, parcels: Any, batches: Any, totals: Any, staged: Any, staged_parcels: Any,
     counters: Any, heads: Any, tails: Any, place: int, amount: float, ready_before: int,
-    group: int,
+    group: int, freed: Any = None,
 ) -> float:  # fmt: skip
     """:func:`take` on the arrays themselves, the staging room already reserved (so threads
-    sorting different nodes share no reference counts)."""
+    sorting different nodes share no reference counts); the slots it frees go on the free
+    stack, or into ``freed`` (see :func:`~peakguard.simulate.kernel_pools.drop_head`)."""
     traced = fractions.shape[1] > ARRIVED
     remaining, taken = amount, 0.0
     while remaining > EPSILON:
@@ -80,7 +81,7 @@ def take_rows(
         if whole:
             remaining -= total
             taken += total
-            drop_head(batches, heads, tails, place, counters)
+            drop_head(batches, heads, tails, place, counters, freed)
         else:
             totals[batch] = total - remaining
             taken += remaining

@@ -32,17 +32,20 @@ from numba import njit
 
 # Columns of ``fractions`` (int32): traced runs keep all four, others the first two.
 COHORT, HOP, ARRIVED, SORTED = 0, 1, 2, 3
-# Columns of ``batches`` (int64).
-START, LENGTH, SINCE, NEXT, PLACE = 0, 1, 2, 3, 4
-BATCH_COLUMNS = 5
+# Columns of ``batches`` (int64): a batch's own five, and ``STACK``, which is not the batch's:
+# row i of it holds the i-th slot of the stack of freed slots (``counters[FREE]`` of them), so
+# taking a freed slot reads the row below the top instead of following a chain of slots
+# through the table (decision 0030).
+START, LENGTH, SINCE, NEXT, PLACE, STACK = 0, 1, 2, 3, 4, 5
+BATCH_COLUMNS = 6
 # Columns of ``staged`` (int32, as the arena's: the staging area is read several times per move,
 # half the bytes cross the cache): a fraction taken and not yet written back, and its group.
 GROUP = 4
 STAGED_COLUMNS = 5
 # Columns of ``records`` (int64): the trace's rows.
 RECORD_COLUMNS = 6
-# ``counters``: arena rows used, arena rows live, batches used, first free batch, rows staged,
-# trace rows recorded, lane blocks recorded.
+# ``counters``: arena rows used, arena rows live, batches used, freed batches on the stack, rows
+# staged, trace rows recorded, lane blocks recorded.
 USED, LIVE, BATCHES_USED, FREE, STAGED, RECORDED, BLOCKS = 0, 1, 2, 3, 4, 5, 6
 COUNTERS = 7
 EPSILON = 1e-9
@@ -167,11 +170,11 @@ def pop_batch(batches: Any, counters: Any) -> Any:
     :func:`reserve_batches`). Works on the arrays, not the pools, so a loop over many groups
     does not pass the pools' ten arrays around (each pass costs atomic reference counts)."""
     free, unused = counters[FREE], counters[BATCHES_USED]
-    reuse = free != NONE
-    following = batches[free if reuse else 0, NEXT]  # row 0 read, unused, when not reusing
-    counters[FREE] = following if reuse else free
+    reuse = free > 0
+    slot = batches[free - 1 if reuse else 0, STACK]  # row 0 read, unused, when not reusing
+    counters[FREE] = free - 1 if reuse else free
     counters[BATCHES_USED] = unused if reuse else unused + 1
-    return free if reuse else unused
+    return slot if reuse else unused
 
 
 @njit(cache=True)
@@ -256,17 +259,35 @@ def append(batches: Any, heads: Any, tails: Any, place: int, batch: int) -> None
 
 
 @njit(cache=True)
-def drop_head(batches: Any, heads: Any, tails: Any, place: int, counters: Any) -> None:
+def drop_head(
+    batches: Any, heads: Any, tails: Any, place: int, counters: Any, freed: Any = None
+) -> None:
     """Remove the first batch of list ``place`` and free its slot (its rows become garbage,
-    its length ``NONE``: the mark by which :func:`compact` tells a free slot)."""
+    its length ``NONE``: the mark by which :func:`compact` tells a free slot): onto the free
+    stack, or, given ``freed``, at ``freed[counters[FREE]]`` (a thread's own list of the slots
+    it frees, put on the stack later in order: the sort's and the departures' passes)."""
     batch = heads[place]
     following, last = batches[batch, NEXT], tails[place]
     heads[place] = following
     tails[place] = NONE if following == NONE else last
     counters[LIVE] -= batches[batch, LENGTH]
     batches[batch, LENGTH] = NONE  # free: what compact() reads
-    batches[batch, NEXT] = counters[FREE]
-    counters[FREE] = batch
+    if freed is None:
+        batches[counters[FREE], STACK] = batch
+    else:
+        freed[counters[FREE]] = batch
+    counters[FREE] += 1
+
+
+@njit(cache=True)
+def push_freed(batches: Any, counters: Any, freed: Any, first: int, end: int) -> None:
+    """Put the slots ``freed[first:end]`` on the free stack, in that order (the last on top:
+    as if each had been freed onto it)."""
+    top = counters[FREE]
+    for index in range(first, end):
+        batches[top, STACK] = freed[index]
+        top += 1
+    counters[FREE] = top
 
 
 @njit(cache=True)

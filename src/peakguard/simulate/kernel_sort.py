@@ -53,6 +53,7 @@ from peakguard.simulate.kernel_pools import (
     append,
     copy_records,
     pop_batch,
+    push_freed,
     put_staged,
     record_row,
     reserve_batches,
@@ -65,7 +66,7 @@ DELIVERED = -3
 """A staged row's group once it is delivered (the hour's total is added up in node order)."""
 
 # Columns of the per-node table the passes share.
-NODE, OFFSET, END, GROUPS, FREED, DROPPED, ROWS, RECORDS, DONE, FREED_LAST = range(10)
+NODE, OFFSET, END, GROUPS, FREED, DROPPED, ROWS, RECORDS, DONE, DELIVERIES = range(10)
 TABLE_COLUMNS = 10
 
 
@@ -77,14 +78,21 @@ def sort_hour(plan: Any, state: Any, pools: Pools, hour: int) -> Pools:
     if len(table) == 0:
         return pools
     staged_rows = table[-1, END]
-    pools = reserve_staged(pools, counters, staged_rows)
+    pools = reserve_staged(pools, counters, 2 * staged_rows)
     traced = pools[0].shape[1] > ARRIVED
     records = np.empty((staged_rows if traced else 0, RECORD_COLUMNS), dtype=np.int64)
     record_parcels = np.empty(staged_rows if traced else 0)
     touched = np.empty(staged_rows, dtype=np.int64)
+    deliveries = pools[5][staged_rows:]
+    freed = np.empty(staged_rows, dtype=np.int64)
     bounds = split_by_rows(table, state.sort_slots.shape[0] + 1)
-    _sort_nodes(plan, state, pools, hour, table, bounds, touched, records, record_parcels)
-    pools = _allot(plan, state, pools, hour, table, touched, records, record_parcels)
+    _sort_nodes(
+        plan, state, pools, hour, table, bounds, touched, deliveries, freed, records,
+        record_parcels,
+    )  # fmt: skip
+    pools = _allot(
+        plan, state, pools, hour, table, touched, deliveries, freed, records, record_parcels
+    )
     _write_nodes(state, pools, table, bounds, touched)
     counters[STAGED] = 0
     return pools
@@ -144,7 +152,7 @@ def split_by_rows(table: Any, chunks: int) -> Any:
 @njit(cache=True)
 def _sort_nodes(
     plan: Any, state: Any, pools: Pools, hour: int, table: Any, bounds: Any, touched: Any,
-    records: Any, record_parcels: Any,
+    deliveries: Any, freed: Any, records: Any, record_parcels: Any,
 ) -> None:  # fmt: skip
     """Pass 2 on every core: each thread sorts its share of the busy nodes. The threads get
     arrays only: a tuple of arrays passed or returned costs an atomic reference count per
@@ -159,7 +167,7 @@ def _sort_nodes(
         plan.cohort_parcels, plan.bundle_parcels, plan.bundle_lane, plan.cohort_route,
         plan.last_hop, plan.route_lanes, plan.cohort_hour, plan.cohort_time_limit, plan.chosen,
         state.delivered, state.delivered_hours, state.on_time, state.lane_buffer_total,
-        state.buffer_total, records, record_parcels,
+        state.buffer_total, deliveries, freed, records, record_parcels,
     )  # fmt: skip
 
 
@@ -172,7 +180,7 @@ def _sort_chunks(
     cohort_parcels: Any, bundle_parcels: Any, bundle_lane: Any, cohort_route: Any,
     last_hop: Any, route_lanes: Any, born: Any, limit: Any, chosen: Any, delivered: Any,
     delivered_hours: Any, on_time: Any, lane_buffer_total: Any, buffer_total: Any,
-    records: Any, record_parcels: Any,
+    deliveries: Any, freed: Any, records: Any, record_parcels: Any,
 ) -> None:  # fmt: skip
     """The threads of pass 2, one share of the busy nodes each."""
     for chunk in prange(len(bounds) - 1):
@@ -180,12 +188,11 @@ def _sort_chunks(
         local, row = locals_[chunk], rows[chunk]
         for index in range(bounds[chunk], bounds[chunk + 1]):
             node, first = table[index, NODE], table[index, OFFSET]
-            local[STAGED], local[FREE], local[RECORDED], local[LIVE] = first, NONE, first, 0
-            # The first batch the sort frees is the queue's head: the last of its freed chain.
-            table[index, FREED_LAST] = heads[node]
+            # The slots it frees are listed from ``first`` on (fewer than the rows it takes).
+            local[STAGED], local[FREE], local[RECORDED], local[LIVE] = first, first, first, 0
             done = take_rows(
                 fractions, parcels, batches, totals, staged, staged_parcels, local, heads,
-                tails, node, capacity[node], hour + 1, 0,
+                tails, node, capacity[node], hour + 1, 0, freed,
             )  # fmt: skip
             table[index, FREED], table[index, DROPPED] = local[FREE], -local[LIVE]
             table[index, END] = first
@@ -197,11 +204,11 @@ def _sort_chunks(
                 staged, staged_parcels, local, first, cohorts, bundle_starts, bundle_members,
                 cohort_parcels, bundle_parcels,
             )  # fmt: skip
-            _route(
+            table[index, DELIVERIES] = _route(
                 staged, staged_parcels, local, first, node, hour, row, cohorts, bundle_lane,
                 cohort_route, last_hop, route_lanes, born, limit, chosen, delivered,
-                delivered_hours, on_time, lane_buffer_total, buffer_total, records,
-                record_parcels,
+                delivered_hours, on_time, lane_buffer_total, buffer_total, deliveries,
+                records, record_parcels,
             )  # fmt: skip
             merge_staged(staged, staged_parcels, own, first, local[STAGED])
             groups, moved = count_groups(staged, first, local[STAGED], count, touched, first)
@@ -215,12 +222,15 @@ def _route(
     staged: Any, staged_parcels: Any, local: Any, first: int, node: int, hour: int, row: Any,
     cohorts: int, bundle_lane: Any, route_of: Any, last_hop: Any, route_lanes: Any,
     born: Any, limit: Any, chosen: Any, delivered: Any, delivered_hours: Any, on_time: Any,
-    lane_buffer_total: Any, buffer_total: Any, records: Any, record_parcels: Any,
-) -> None:  # fmt: skip
-    """Deliver the staged fractions at their destination (into the per-cohort totals; the
-    row marked :data:`DELIVERED`); group the others by the next lane on their route (a
-    bundle's at its origin: its first lane)."""
+    lane_buffer_total: Any, buffer_total: Any, deliveries: Any, records: Any,
+    record_parcels: Any,
+) -> int:  # fmt: skip
+    """Deliver the staged fractions at their destination (into the per-cohort totals, and
+    their parcels one after another into ``deliveries`` from ``first`` on, for the hour's
+    total; the row marked :data:`DELIVERED`); group the others by the next lane on their route
+    (a bundle's at its origin: its first lane). The number of fractions delivered."""
     traced = len(chosen) > 0
+    count = 0
     for index in range(first, local[STAGED]):
         cohort, hop = staged[index, COHORT], staged[index, HOP]
         if staged[index, GROUP] == NONE:
@@ -239,6 +249,8 @@ def _route(
             if age <= limit[cohort]:
                 on_time[cohort] += amount
             staged[index, GROUP] = DELIVERED
+            deliveries[first + count] = amount
+            count += 1
             if traced:
                 row[0], row[1], row[2], row[3] = cohort, node, staged[index, ARRIVED], hour
                 row[4], row[5] = NONE, NONE
@@ -249,6 +261,7 @@ def _route(
         staged[index, SORTED] = hour
         lane_buffer_total[lane] += amount
         buffer_total[node] += amount
+    return count
 
 
 @njit(cache=True)
@@ -275,23 +288,22 @@ def _expand_bundles(
 
 @njit(cache=True)
 def _allot(
-    plan: Any, state: Any, pools: Pools, hour: int, table: Any, touched: Any, records: Any,
-    record_parcels: Any,
+    plan: Any, state: Any, pools: Pools, hour: int, table: Any, touched: Any, deliveries: Any,
+    freed: Any, records: Any, record_parcels: Any,
 ) -> Pools:  # fmt: skip
     """Pass 3, node by node in order: emptied batches freed, new batches taken and given
-    arena rows at the end of the lanes' buffers, the hour's deliveries and trace rows."""
+    arena rows at the end of the lanes' buffers, the hour's deliveries (added one by one in
+    the serial sort's order: each node's, as :func:`_route` listed them) and trace rows."""
     counters = state.counters
     pools = reserve_rows(pools, counters, table[:, ROWS].sum())
     pools = reserve_batches(pools, counters, table[:, GROUPS].sum())
     pools = reserve_records(pools, counters, table[:, RECORDS].sum())
-    batches, totals, staged, staged_parcels = pools[2], pools[3], pools[4], pools[5]
+    batches, totals = pools[2], pools[3]
     _slot, count, next_row, batch_of = state.scratch[:4]
     heads, tails = state.buffer_heads, state.buffer_tails
+    delivered = state.delivered_per_hour[hour]
     for entry in table:
-        freed = entry[FREED]
-        if freed != NONE:
-            batches[entry[FREED_LAST], NEXT] = counters[FREE]
-            counters[FREE] = freed
+        push_freed(batches, counters, freed, entry[OFFSET], entry[FREED])
         counters[LIVE] -= entry[DROPPED]
         if entry[DONE] == 0:
             continue
@@ -308,10 +320,10 @@ def _allot(
             counters[USED] += count[group]
             counters[LIVE] += count[group]
             append(batches, heads, tails, group, batch)
-        for row in range(entry[OFFSET], entry[END]):
-            if staged[row, GROUP] == DELIVERED:
-                state.delivered_per_hour[hour] += staged_parcels[row]
+        for row in range(entry[OFFSET], entry[OFFSET] + entry[DELIVERIES]):
+            delivered += deliveries[row]
         copy_records(pools, counters, records, record_parcels, entry[OFFSET], entry[RECORDS])
+    state.delivered_per_hour[hour] = delivered
     return pools
 
 

@@ -61,9 +61,13 @@ def load_batches(
     starts: Any, cohort: Any, hop: Any, parcels: Any, stamps: Any,
 ) -> Pools:  # fmt: skip
     """Append batch ``b`` (rows ``starts[b]:starts[b + 1]``, stamped ``hours[b]``, at place
-    ``places[b]``) to list ``lists[b]``; ``stamps`` is [row, (arrived, sorted)] when traced."""
+    ``places[b]``) to list ``lists[b]``; ``stamps`` is [row, (arrived, sorted)] when traced.
+    A batch without rows carries nothing and is left out: the sort's and the departures'
+    passes list the slots they free within the rows they take, so no list may hold one."""
     pools = reserve_rows(pools, counters, starts[-1])
     for index in range(len(lists)):
+        if starts[index + 1] == starts[index]:
+            continue
         pools, batch = new_batch(pools, counters)
         fractions, values, batches, totals = pools[0], pools[1], pools[2], pools[3]
         first, last = starts[index], starts[index + 1]

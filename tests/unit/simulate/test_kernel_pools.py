@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peakguard.simulate.kernel_pools import (
+    BATCH_COLUMNS,
     BATCHES_USED,
     COHORT,
     COUNTERS,
@@ -28,6 +29,7 @@ from peakguard.simulate.kernel_pools import (
     new_pools,
     pop_batch,
     prepend,
+    push_freed,
 )
 
 GARBAGE = 70_000
@@ -47,7 +49,6 @@ def test_compaction_keeps_every_live_batch_row_for_row_and_drops_the_garbage() -
     fractions[:, HOP] = 1
     parcels[:] = np.arange(len(parcels)) * 0.5
     counters = np.zeros(COUNTERS, dtype=np.int64)
-    counters[FREE] = NONE
     heads = (np.full(2, NONE, dtype=np.int64), np.full(2, NONE, dtype=np.int64))
     tails = (np.full(2, NONE, dtype=np.int64), np.full(2, NONE, dtype=np.int64))
     # (list, place, first row, rows): batch 0 lies after batch 1 in the arena.
@@ -82,7 +83,6 @@ def test_compaction_waits_until_garbage_outweighs_what_is_live() -> None:
     pools = new_pools(100, 4, 2, False)
     batches = pools[2]
     counters = np.zeros(COUNTERS, dtype=np.int64)
-    counters[FREE] = NONE
     heads, tails = np.full(1, NONE, dtype=np.int64), np.full(1, NONE, dtype=np.int64)
     batches[0, START], batches[0, LENGTH] = 50, 5
     append(batches, heads, tails, 0, 0)
@@ -92,30 +92,48 @@ def test_compaction_waits_until_garbage_outweighs_what_is_live() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["append", "prepend", "drop"]), st.integers(0, 2))))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["append", "prepend", "drop", "drop aside", "put aside on stack"]),
+            st.integers(0, 2),
+        )
+    )
+)
 def test_the_batch_lists_behave_as_queues_and_reuse_freed_slots(
     operations: list[tuple[str, int]],
 ) -> None:
     """The list helpers (stores without branches since a store under an ``if`` cost each call
     atomic reference counts) against a model of three deques and a stack of freed slots: after
     every operation each list reads head to tail as its deque, its tail is its last batch, and
-    a new batch takes the slot freed last, else the next unused one."""
+    a new batch takes the slot freed last, else the next unused one. Slots freed aside (as a
+    thread of the sort frees them, into its own list) and put on the stack later are taken as
+    if they had been freed onto it then, in the order they were freed."""
     size = 2 * len(operations) + 16
-    batches = np.full((size, 5), NONE, dtype=np.int64)
+    batches = np.full((size, BATCH_COLUMNS), NONE, dtype=np.int64)
     heads, tails = np.full(3, NONE, dtype=np.int64), np.full(3, NONE, dtype=np.int64)
     counters = np.zeros(COUNTERS, dtype=np.int64)
-    counters[FREE] = NONE
+    aside, aside_list = np.full(size, NONE, dtype=np.int64), np.zeros(COUNTERS, dtype=np.int64)
     lists: list[deque[int]] = [deque(), deque(), deque()]
     freed: list[int] = []
+    freed_aside: list[int] = []
     unused = 0
     for operation, place in operations:
-        if operation == "drop":
+        if operation in ("drop", "drop aside"):
             if not lists[place]:
                 continue
             batches[heads[place], LENGTH] = 1
             counters[LIVE] += 1
-            drop_head(batches, heads, tails, place, counters)
-            freed.append(lists[place].popleft())
+            if operation == "drop":
+                drop_head(batches, heads, tails, place, counters)
+                freed.append(lists[place].popleft())
+            else:
+                drop_head(batches, heads, tails, place, aside_list, aside)
+                freed_aside.append(lists[place].popleft())
+        elif operation == "put aside on stack":
+            push_freed(batches, counters, aside, 0, aside_list[FREE])
+            freed += freed_aside
+            freed_aside, aside_list[FREE] = [], 0
         else:
             expected = freed.pop() if freed else unused
             unused += 0 if expected < unused else 1
@@ -159,7 +177,7 @@ def test_compaction_after_any_appends_and_drops_keeps_every_lists_rows(
     fractions[:, HOP] = np.arange(capacity) % 7
     parcels[:] = np.arange(capacity) * 0.5
     counters = np.zeros(COUNTERS, dtype=np.int64)
-    counters[FREE], counters[USED] = NONE, GARBAGE
+    counters[USED] = GARBAGE
     heads, tails = np.full(3, NONE, dtype=np.int64), np.full(3, NONE, dtype=np.int64)
     for operation, place, length in operations:
         if operation == "append":
