@@ -415,7 +415,7 @@ def compact(pools: Pools, counters: Any) -> Pools:
     10 ms, a comparison sort 4.5 ms and the moves 15.5 ms; the whole now takes 10–15 ms."""
     fractions, parcels, batches = pools[0], pools[1], pools[2]
     live = counters[LIVE]
-    if counters[USED] - live <= max(live, 1 << 16):
+    if counters[USED] - live <= max(3 * live, 1 << 16):
         return pools
     slots = counters[BATCHES_USED]
     starts = np.empty(slots, dtype=np.int64)
