@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from peakguard.simulate.kernel_moves import count_groups, merge_staged, rows_to_take, take_rows
+from peakguard.simulate.kernel_moves import rows_to_take, take_rows
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
     COHORT,
@@ -48,6 +48,7 @@ from peakguard.simulate.kernel_pools import (
     SORTED,
     STAGED,
     START,
+    TRACED,
     USED,
     Pools,
     append,
@@ -204,14 +205,12 @@ def _sort_chunks(
                 staged, staged_parcels, local, first, cohorts, bundle_starts, bundle_members,
                 cohort_parcels, bundle_parcels,
             )  # fmt: skip
-            table[index, DELIVERIES] = _route(
+            table[index, DELIVERIES], groups, moved = _route(
                 staged, staged_parcels, local, first, node, hour, row, cohorts, bundle_lane,
                 cohort_route, last_hop, route_lanes, born, limit, chosen, delivered,
                 delivered_hours, on_time, lane_buffer_total, buffer_total, deliveries,
-                records, record_parcels,
+                records, record_parcels, own, count, touched,
             )  # fmt: skip
-            merge_staged(staged, staged_parcels, own, first, local[STAGED])
-            groups, moved = count_groups(staged, first, local[STAGED], count, touched, first)
             table[index, END], table[index, GROUPS] = local[STAGED], groups
             table[index, ROWS], table[index, RECORDS] = moved, local[RECORDED] - first
             table[index, DONE] = 1
@@ -223,45 +222,62 @@ def _route(
     cohorts: int, bundle_lane: Any, route_of: Any, last_hop: Any, route_lanes: Any,
     born: Any, limit: Any, chosen: Any, delivered: Any, delivered_hours: Any, on_time: Any,
     lane_buffer_total: Any, buffer_total: Any, deliveries: Any, records: Any,
-    record_parcels: Any,
-) -> int:  # fmt: skip
-    """Deliver the staged fractions at their destination (into the per-cohort totals, and
-    their parcels one after another into ``deliveries`` from ``first`` on, for the hour's
-    total; the row marked :data:`DELIVERED`); group the others by the next lane on their route
-    (a bundle's at its origin: its first lane). The number of fractions delivered."""
+    record_parcels: Any, slot: Any, count: Any, touched: Any,
+) -> tuple[int, int, int]:  # fmt: skip
+    """In one pass over the node's staged rows: deliver the fractions at their destination
+    (into the per-cohort totals, and their parcels one after another into ``deliveries`` from
+    ``first`` on, for the hour's total; the row marked :data:`DELIVERED`); group the others by
+    the next lane on their route (a bundle's at its origin: its first lane), fold a cohort's
+    fractions of one hop and lane into the first of them (as
+    :func:`~peakguard.simulate.kernel_moves.merge_staged`, which this pass does row by row)
+    and count each lane's rows (as :func:`~peakguard.simulate.kernel_moves.count_groups`,
+    from ``touched[first]`` on). The fractions delivered, the lanes and the rows kept."""
     traced = len(chosen) > 0
-    count = 0
+    done, groups, kept = 0, 0, 0
+    held = buffer_total[node]  # added to row by row, in order, as the stored total would be
     for index in range(first, local[STAGED]):
-        cohort, hop = staged[index, COHORT], staged[index, HOP]
         if staged[index, GROUP] == NONE:
             continue  # a bundle split into its cohorts
-        amount = staged_parcels[index]
+        cohort, hop, amount = staged[index, COHORT], staged[index, HOP], staged_parcels[index]
         if cohort >= cohorts:
             lane = bundle_lane[cohort - cohorts]
-            staged[index, GROUP] = lane
-            lane_buffer_total[lane] += amount
-            buffer_total[node] += amount
-            continue
-        if hop >= last_hop[route_of[cohort]]:
+        elif hop >= last_hop[route_of[cohort]]:
             age = hour + 1 - born[cohort]
             delivered[cohort] += amount
             delivered_hours[cohort] += amount * age
             if age <= limit[cohort]:
                 on_time[cohort] += amount
             staged[index, GROUP] = DELIVERED
-            deliveries[first + count] = amount
-            count += 1
+            deliveries[first + done] = amount
+            done += 1
             if traced:
                 row[0], row[1], row[2], row[3] = cohort, node, staged[index, ARRIVED], hour
                 row[4], row[5] = NONE, NONE
                 record_row(records, record_parcels, local, chosen, row, amount)
             continue
-        lane = route_lanes[route_of[cohort], hop]
+        else:
+            lane = route_lanes[route_of[cohort], hop]
+            staged[index, SORTED] = hour
         staged[index, GROUP] = lane
-        staged[index, SORTED] = hour
         lane_buffer_total[lane] += amount
-        buffer_total[node] += amount
-    return count
+        held += amount
+        other = slot[cohort]
+        if other >= first and staged[other, GROUP] == lane and staged[other, HOP] == hop:
+            staged_parcels[other] += amount
+            staged[index, GROUP] = NONE
+            continue
+        if other != TRACED:
+            slot[cohort] = index
+        if count[lane] == 0:
+            touched[first + groups] = lane
+            groups += 1
+        count[lane] += 1
+        kept += 1
+    buffer_total[node] = held
+    for index in range(first, local[STAGED]):
+        if staged[index, GROUP] >= 0 and slot[staged[index, COHORT]] != TRACED:
+            slot[staged[index, COHORT]] = NONE
+    return done, groups, kept
 
 
 @njit(cache=True)
