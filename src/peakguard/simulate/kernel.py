@@ -119,8 +119,7 @@ class KernelState(NamedTuple):
     delivered_per_hour: Any
     in_transit: Any
     delivered: Any
-    delivered_hours: Any
-    on_time: Any
+    """[cohort, (parcels, parcel-hours, parcels on time)] delivered (``DELIVERY_COLUMNS``)."""
 
 
 @njit(cache=True)

@@ -48,6 +48,10 @@ RECORD_COLUMNS = 6
 # staged, trace rows recorded, lane blocks recorded.
 USED, LIVE, BATCHES_USED, FREE, STAGED, RECORDED, BLOCKS = 0, 1, 2, 3, 4, 5, 6
 COUNTERS = 7
+# Columns of the run's per-cohort deliveries (float): one row per cohort, so a delivery reads
+# and writes one cache line, not one in each of three arrays (decision 0030).
+DELIVERED_PARCELS, DELIVERED_HOURS, DELIVERED_ON_TIME = 0, 1, 2
+DELIVERY_COLUMNS = 3
 EPSILON = 1e-9
 """Parcels below this count as none (as in :mod:`peakguard.simulate.batches`)."""
 NONE = -1
