@@ -22,18 +22,7 @@ import numpy.typing as npt
 from peakguard.simulate.blocking import ring_size
 from peakguard.simulate.kernel import KernelPlan, KernelState, run_hours
 from peakguard.simulate.kernel_bundles import Intake, build_intake
-from peakguard.simulate.kernel_pools import (
-    BLOCKS,
-    COUNTERS,
-    DELIVERED_HOURS,
-    DELIVERED_ON_TIME,
-    DELIVERED_PARCELS,
-    DELIVERY_COLUMNS,
-    NONE,
-    TRACED,
-    Pools,
-    new_pools,
-)
+from peakguard.simulate.kernel_pools import BLOCKS, COUNTERS, NONE, TRACED, Pools, new_pools
 from peakguard.simulate.kernel_state import capture, load_fractions, trace_of
 from peakguard.simulate.plan import IntArray, SimulationPlan, StoragePolicy
 from peakguard.simulate.run_state import HOURS_A_DAY, LaneBlocks, SimulationRun
@@ -111,9 +100,9 @@ def simulate_compiled(
         state.backlog,
         state.queued,
         state.blocked,
-        np.ascontiguousarray(state.delivered[:, DELIVERED_PARCELS]),
-        np.ascontiguousarray(state.delivered[:, DELIVERED_HOURS]),
-        np.ascontiguousarray(state.delivered[:, DELIVERED_ON_TIME]),
+        state.delivered,
+        state.delivered_hours,
+        state.on_time,
         state.delivered_per_hour,
         state.in_transit,
         run_trace,
@@ -254,7 +243,9 @@ def _empty_state(plan: SimulationPlan, chosen: BoolArray | None, bundles: int) -
         blocked=np.zeros((nodes, hours)),
         delivered_per_hour=np.zeros(hours),
         in_transit=np.zeros(hours),
-        delivered=np.zeros((cohorts, DELIVERY_COLUMNS)),
+        delivered=np.zeros(cohorts),
+        delivered_hours=np.zeros(cohorts),
+        on_time=np.zeros(cohorts),
     )
 
 

@@ -119,7 +119,8 @@ class KernelState(NamedTuple):
     delivered_per_hour: Any
     in_transit: Any
     delivered: Any
-    """[cohort, (parcels, parcel-hours, parcels on time)] delivered (``DELIVERY_COLUMNS``)."""
+    delivered_hours: Any
+    on_time: Any
 
 
 @njit(cache=True)

@@ -48,10 +48,6 @@ RECORD_COLUMNS = 6
 # staged, trace rows recorded, lane blocks recorded.
 USED, LIVE, BATCHES_USED, FREE, STAGED, RECORDED, BLOCKS = 0, 1, 2, 3, 4, 5, 6
 COUNTERS = 7
-# Columns of the run's per-cohort deliveries (float): one row per cohort, so a delivery reads
-# and writes one cache line, not one in each of three arrays (decision 0030).
-DELIVERED_PARCELS, DELIVERED_HOURS, DELIVERED_ON_TIME = 0, 1, 2
-DELIVERY_COLUMNS = 3
 EPSILON = 1e-9
 """Parcels below this count as none (as in :mod:`peakguard.simulate.batches`)."""
 NONE = -1
@@ -407,7 +403,8 @@ def copy_records(
 
 @njit(cache=True)
 def compact(pools: Pools, counters: Any) -> Pools:
-    """The arena with only the rows of live batches, when garbage outweighs what is live:
+    """The arena with only the rows of live batches, once its garbage is three times what is
+    live (and 65,536 rows; decision 0030):
     rewritten in place, each live batch moved down to the end of the one before it in the
     arena, so a compaction allocates no new arena (a fresh one each time cost a second of page
     clearing in the demo's traced season; decision 0027).

@@ -33,9 +33,6 @@ from peakguard.simulate.kernel_pools import (
     ARRIVED,
     COHORT,
     COUNTERS,
-    DELIVERED_HOURS,
-    DELIVERED_ON_TIME,
-    DELIVERED_PARCELS,
     EPSILON,
     FREE,
     GROUP,
@@ -170,7 +167,7 @@ def _sort_nodes(
         state.scratch[1], touched, plan.cohorts, plan.bundle_starts, plan.bundle_members,
         plan.cohort_parcels, plan.bundle_parcels, plan.bundle_lane, plan.cohort_route,
         plan.last_hop, plan.route_lanes, plan.cohort_hour, plan.cohort_time_limit, plan.chosen,
-        state.delivered, state.lane_buffer_total,
+        state.delivered, state.delivered_hours, state.on_time, state.lane_buffer_total,
         state.buffer_total, deliveries, freed, records, record_parcels,
     )  # fmt: skip
 
@@ -183,8 +180,8 @@ def _sort_chunks(
     count: Any, touched: Any, cohorts: int, bundle_starts: Any, bundle_members: Any,
     cohort_parcels: Any, bundle_parcels: Any, bundle_lane: Any, cohort_route: Any,
     last_hop: Any, route_lanes: Any, born: Any, limit: Any, chosen: Any, delivered: Any,
-    lane_buffer_total: Any, buffer_total: Any, deliveries: Any, freed: Any, records: Any,
-    record_parcels: Any,
+    delivered_hours: Any, on_time: Any, lane_buffer_total: Any, buffer_total: Any,
+    deliveries: Any, freed: Any, records: Any, record_parcels: Any,
 ) -> None:  # fmt: skip
     """The threads of pass 2, one share of the busy nodes each."""
     for chunk in prange(len(bounds) - 1):
@@ -211,7 +208,7 @@ def _sort_chunks(
             table[index, DELIVERIES], groups, moved = _route(
                 staged, staged_parcels, local, first, node, hour, row, cohorts, bundle_lane,
                 cohort_route, last_hop, route_lanes, born, limit, chosen, delivered,
-                lane_buffer_total, buffer_total, deliveries,
+                delivered_hours, on_time, lane_buffer_total, buffer_total, deliveries,
                 records, record_parcels, own, count, touched,
             )  # fmt: skip
             table[index, END], table[index, GROUPS] = local[STAGED], groups
@@ -223,9 +220,9 @@ def _sort_chunks(
 def _route(
     staged: Any, staged_parcels: Any, local: Any, first: int, node: int, hour: int, row: Any,
     cohorts: int, bundle_lane: Any, route_of: Any, last_hop: Any, route_lanes: Any,
-    born: Any, limit: Any, chosen: Any, delivered: Any, lane_buffer_total: Any,
-    buffer_total: Any, deliveries: Any, records: Any, record_parcels: Any, slot: Any,
-    count: Any, touched: Any,
+    born: Any, limit: Any, chosen: Any, delivered: Any, delivered_hours: Any, on_time: Any,
+    lane_buffer_total: Any, buffer_total: Any, deliveries: Any, records: Any,
+    record_parcels: Any, slot: Any, count: Any, touched: Any,
 ) -> tuple[int, int, int]:  # fmt: skip
     """In one pass over the node's staged rows: deliver the fractions at their destination
     (into the per-cohort totals, and their parcels one after another into ``deliveries`` from
@@ -246,11 +243,11 @@ def _route(
             lane = bundle_lane[cohort - cohorts]
         elif hop >= last_hop[route_of[cohort]]:
             age = hour + 1 - born[cohort]
-            delivered[cohort, DELIVERED_PARCELS] += amount
-            delivered[cohort, DELIVERED_HOURS] += amount * age
+            delivered[cohort] += amount
+            delivered_hours[cohort] += amount * age
             # Added whether on time or not (+ 0.0 changes no total): a branch on a per-cohort
             # read that misses the cache stalls the loop whenever it is mispredicted.
-            delivered[cohort, DELIVERED_ON_TIME] += amount if age <= limit[cohort] else 0.0
+            on_time[cohort] += amount if age <= limit[cohort] else 0.0
             staged[index, GROUP] = DELIVERED
             deliveries[first + done] = amount
             done += 1

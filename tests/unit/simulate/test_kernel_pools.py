@@ -1,5 +1,6 @@
 """The kernel's arena compaction, on hand-made pools (a run compacts only once its garbage
-outweighs what is live and 65,536 rows, which the small plans of the other tests never reach)."""
+is three times what is live and 65,536 rows, which the small plans of the other tests never
+reach)."""
 
 from __future__ import annotations
 
