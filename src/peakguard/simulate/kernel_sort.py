@@ -6,8 +6,8 @@ sort step). A node's sort reads and writes only its own queue, its own lanes' bu
 batches' rows and the cohorts it delivers (a cohort is delivered at one node, its route's
 last), so the nodes are sorted in parallel; what they share is done in three passes:
 
-1. (one core) the nodes with something to sort, and the staging rows each will use, so each
-   gets its own stretch of the staging area;
+1. (every core, then one) the staging rows each node will use, counted node by node, then
+   laid out in node order, so each gets its own stretch of the staging area;
 2. (every core, :func:`_sort_nodes`) each node takes from its queue into its stretch, splits
    its bundles, delivers, groups the rest by lane and merges a cohort's fractions per lane (a
    merge slot per core); the batches it empties go on a list of its own;
@@ -102,35 +102,56 @@ def sort_hour(plan: Any, state: Any, pools: Pools, hour: int) -> Pools:
 @njit(cache=True)
 def _busy_nodes(plan: Any, state: Any, pools: Pools, hour: int) -> Any:
     """[busy node] the table: each node with something to sort and the stretch of staging
-    rows its sort will use (what it takes, and its bundles' cohorts where they split)."""
-    queue_total, sorting, accepting = state.queue_total, plan.sorting_capacity, plan.accepting
-    nodes = len(queue_total)
+    rows its sort will use (what it takes, and its bundles' cohorts where they split). The
+    rows are counted on every core (:func:`_count_rows`), the stretches laid out in node
+    order on one."""
+    nodes = len(state.queue_total)
+    rows_of = np.zeros(nodes, dtype=np.int64)
+    _count_rows(
+        state.queue_total, plan.sorting_capacity, plan.accepting, pools[0], pools[2], pools[3],
+        state.queue_heads, plan.cohorts, plan.bundle_starts, hour, rows_of,
+        state.sort_slots.shape[0] + 1,
+    )  # fmt: skip
     table = np.zeros((nodes, TABLE_COLUMNS), dtype=np.int64)
     busy, offset = 0, state.counters[STAGED]
-    fractions, batches, heads = pools[0], pools[2], state.queue_heads
-    cohorts, starts = plan.cohorts, plan.bundle_starts
     for node in range(nodes):
-        if queue_total[node] <= EPSILON or not accepting[node, hour]:
-            continue
-        capacity = sorting[node, hour]
-        if capacity <= EPSILON:
-            continue
-        rows = rows_to_take(batches, pools[3], heads, node, capacity, hour + 1)
+        rows = rows_of[node]
         if rows == 0:
             continue
-        batch, left = heads[node], rows
-        while left > 0:
-            start, length = batches[batch, START], batches[batch, LENGTH]
-            for row in range(start, start + length):
-                item = fractions[row, COHORT]
-                if item >= cohorts and fractions[row, HOP] >= 1:
-                    rows += starts[item - cohorts + 1] - starts[item - cohorts]
-            left -= length
-            batch = batches[batch, NEXT]
         table[busy, NODE], table[busy, OFFSET], table[busy, END] = node, offset, offset + rows
         offset += rows
         busy += 1
     return table[:busy]
+
+
+@njit(cache=True, parallel=True)
+def _count_rows(
+    queue_total: Any, sorting: Any, accepting: Any, fractions: Any, batches: Any, totals: Any,
+    heads: Any, cohorts: int, starts: Any, hour: int, rows_of: Any, parts: int,
+) -> None:  # fmt: skip
+    """``rows_of[node]``: the staging rows the node's sort will use this hour (0 when it sorts
+    nothing) — a read of every row it will take, so on every core; each thread takes every
+    ``parts``-th node, so busy nodes numbered together (a network's hubs, often) are shared
+    between the threads."""
+    nodes = len(queue_total)
+    for part in prange(parts):
+        for node in range(part, nodes, parts):
+            if queue_total[node] <= EPSILON or not accepting[node, hour]:
+                continue
+            capacity = sorting[node, hour]
+            if capacity <= EPSILON:
+                continue
+            rows = rows_to_take(batches, totals, heads, node, capacity, hour + 1)
+            batch, left = heads[node], rows
+            while left > 0:
+                start, length = batches[batch, START], batches[batch, LENGTH]
+                for row in range(start, start + length):
+                    item = fractions[row, COHORT]
+                    if item >= cohorts and fractions[row, HOP] >= 1:
+                        rows += starts[item - cohorts + 1] - starts[item - cohorts]
+                left -= length
+                batch = batches[batch, NEXT]
+            rows_of[node] = rows
 
 
 @njit(cache=True)
