@@ -29,12 +29,13 @@ from numba import njit, prange
 from peakguard.simulate.kernel_moves import merge_staged
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
+    BATCHES_USED,
     COHORT,
+    FREE,
     GROUP,
     HOP,
     LENGTH,
     LIVE,
-    NEXT,
     NONE,
     PLACE,
     SINCE,
@@ -101,17 +102,16 @@ def _list_arrivals(
     position, count = state.scratch[3], state.scratch[1]  # per node; ``count`` 0 between
     order = state.gate_nodes
     arriving = state.arriving
-    listed = 0
-    batch = heads[hour]
-    while batch != NONE:
+    # Room for every live batch, so the list is walked once (each step a read of the batch
+    # table that misses the cache), not once to count and once to take.
+    live = counters[BATCHES_USED] - counters[FREE]
+    starts = np.empty(live, dtype=np.int64)
+    lengths = np.empty(live, dtype=np.int64)
+    owners = np.empty(live, dtype=np.int64)
+    nodes, listed = 0, 0
+    while heads[hour] != NONE:
+        index, batch = listed, heads[hour]
         listed += 1
-        batch = batches[batch, NEXT]
-    starts = np.empty(listed, dtype=np.int64)
-    lengths = np.empty(listed, dtype=np.int64)
-    owners = np.empty(listed, dtype=np.int64)
-    nodes = 0
-    for index in range(listed):
-        batch = heads[hour]
         node = batches[batch, PLACE]
         if count[node] == 0:
             order[nodes], position[node] = node, nodes
@@ -144,7 +144,9 @@ def _list_arrivals(
         table[position[origin[index]], INTAKE] += 1
     spans = np.empty((listed, 2), dtype=np.int64)
     items = np.empty(end_item - first_item, dtype=np.int64)
-    _group(table, position, owners, starts, lengths, spans, origin, first_item, items)
+    _group(
+        table, position, owners[:listed], starts, lengths, spans, origin, first_item, items
+    )
     for index in range(nodes):
         count[order[index]] = 0
     return table, spans, items
