@@ -12,9 +12,10 @@ last), so the nodes are sorted in parallel; what they share is done in three pas
    its bundles, delivers, groups the rest by lane and merges a cohort's fractions per lane (a
    merge slot per core); the batches it empties go on a list of its own;
 3. (one core, :func:`_allot`) node by node in order, as the serial sort did: its emptied
-   batches go back on the free list, its new batches are taken and given arena rows, its
-   deliveries are added to the hour's total and its trace rows recorded;
-4. (every core, :func:`_write_nodes`) each node's rows are written into the rows allotted.
+   batches go back on the stack of free slots, its new batches' slots are taken and given
+   arena rows, its deliveries are added to the hour's total and its trace rows recorded;
+4. (every core, :func:`_write_nodes`) each node's new batches are written and put at the end
+   of its lanes' buffers, and its rows written into the rows allotted.
 
 Every node's arithmetic is the serial sort's, and everything shared is done in node order, so
 batch slots, arena rows, the hour's deliveries and the trace are those of a serial sort,
@@ -94,7 +95,7 @@ def sort_hour(plan: Any, state: Any, pools: Pools, hour: int) -> Pools:
     pools = _allot(
         plan, state, pools, hour, table, touched, deliveries, freed, records, record_parcels
     )
-    _write_nodes(state, pools, table, bounds, touched)
+    _write_nodes(state, pools, hour, table, bounds, touched)
     counters[STAGED] = 0
     return pools
 
@@ -329,16 +330,16 @@ def _allot(
     plan: Any, state: Any, pools: Pools, hour: int, table: Any, touched: Any, deliveries: Any,
     freed: Any, records: Any, record_parcels: Any,
 ) -> Pools:  # fmt: skip
-    """Pass 3, node by node in order: emptied batches freed, new batches taken and given
-    arena rows at the end of the lanes' buffers, the hour's deliveries (added one by one in
+    """Pass 3, node by node in order: emptied batches freed, new batches' slots taken and
+    arena rows allotted (the batches are written and put at the end of the lanes' buffers by
+    pass 4), the hour's deliveries (added one by one in
     the serial sort's order: each node's, as :func:`_route` listed them) and trace rows."""
     counters = state.counters
     pools = reserve_rows(pools, counters, table[:, ROWS].sum())
     pools = reserve_batches(pools, counters, table[:, GROUPS].sum())
     pools = reserve_records(pools, counters, table[:, RECORDS].sum())
-    batches, totals = pools[2], pools[3]
+    batches = pools[2]
     _slot, count, next_row, batch_of = state.scratch[:4]
-    heads, tails = state.buffer_heads, state.buffer_tails
     delivered = state.delivered_per_hour[hour]
     for entry in table:
         push_freed(batches, counters, freed, entry[OFFSET], entry[FREED])
@@ -347,17 +348,11 @@ def _allot(
             continue
         for index in range(entry[OFFSET], entry[OFFSET] + entry[GROUPS]):
             group = touched[index]
-            batch = pop_batch(batches, counters)
-            batches[batch, START] = counters[USED]
-            batches[batch, LENGTH] = count[group]
-            batches[batch, SINCE] = hour + 1
-            batches[batch, PLACE] = group
-            totals[batch] = 0.0
+            # The batch's own row is written, and the batch linked, by pass 4's threads.
+            batch_of[group] = pop_batch(batches, counters)
             next_row[group] = counters[USED]
-            batch_of[group] = batch
             counters[USED] += count[group]
             counters[LIVE] += count[group]
-            append(batches, heads, tails, group, batch)
         for row in range(entry[OFFSET], entry[OFFSET] + entry[DELIVERIES]):
             delivered += deliveries[row]
         copy_records(pools, counters, records, record_parcels, entry[OFFSET], entry[RECORDS])
@@ -366,38 +361,54 @@ def _allot(
 
 
 @njit(cache=True)
-def _write_nodes(state: Any, pools: Pools, table: Any, bounds: Any, touched: Any) -> None:
-    """Pass 4 on every core: each node's staged rows into the arena rows allotted."""
+def _write_nodes(
+    state: Any, pools: Pools, hour: int, table: Any, bounds: Any, touched: Any
+) -> None:
+    """Pass 4 on every core: each node's new batches written and linked, its staged rows
+    written into the arena rows allotted."""
     _slot, count, next_row, batch_of = state.scratch[:4]
-    f, p, _b, t, s, sp = pools[:6]
-    _write_chunks(count, next_row, batch_of, f, p, t, s, sp, table, bounds, touched)
+    f, p, b, t, s, sp = pools[:6]
+    heads, tails = state.buffer_heads, state.buffer_tails
+    _write_chunks(
+        count, next_row, batch_of, f, p, b, t, s, sp, heads, tails, hour, table, bounds, touched
+    )
 
 
 @njit(cache=True, parallel=True)
 def _write_chunks(
-    count: Any, next_row: Any, batch_of: Any, fractions: Any, parcels: Any, totals: Any,
-    staged: Any, staged_parcels: Any, table: Any, bounds: Any, touched: Any,
+    count: Any, next_row: Any, batch_of: Any, fractions: Any, parcels: Any, batches: Any,
+    totals: Any, staged: Any, staged_parcels: Any, heads: Any, tails: Any, hour: int,
+    table: Any, bounds: Any, touched: Any,
 ) -> None:  # fmt: skip
     """The threads of pass 4 (their arguments arrays, as Numba's parallel loops need)."""
     for chunk in prange(len(bounds) - 1):
         for index in range(bounds[chunk], bounds[chunk + 1]):
             _write_node(
-                count, next_row, batch_of, fractions, parcels, totals, staged,
-                staged_parcels, table, index, touched,
+                count, next_row, batch_of, fractions, parcels, batches, totals, staged,
+                staged_parcels, heads, tails, hour, table, index, touched,
             )  # fmt: skip
 
 
 @njit(cache=True)
 def _write_node(
-    count: Any, next_row: Any, batch_of: Any, fractions: Any, parcels: Any, totals: Any,
-    staged: Any, staged_parcels: Any, table: Any, index: int, touched: Any,
+    count: Any, next_row: Any, batch_of: Any, fractions: Any, parcels: Any, batches: Any,
+    totals: Any, staged: Any, staged_parcels: Any, heads: Any, tails: Any, hour: int,
+    table: Any, index: int, touched: Any,
 ) -> None:  # fmt: skip
-    """Copy one node's staged rows into its groups' rows (as :func:`~peakguard.simulate.
-    kernel_moves.flush` does) and clear its group counts."""
+    """Write one node's new batches (a lane's is only that node's, so no other thread links
+    to it) at the end of their lanes' buffers, copy its staged rows into their rows (as
+    :func:`~peakguard.simulate.kernel_moves.flush` does) and clear its group counts."""
     if table[index, DONE] == 0:
         return
     traced = fractions.shape[1] > ARRIVED
     first = table[index, OFFSET]
+    for position in range(first, first + table[index, GROUPS]):
+        group = touched[position]
+        batch = batch_of[group]
+        batches[batch, START], batches[batch, LENGTH] = next_row[group], count[group]
+        batches[batch, SINCE], batches[batch, PLACE] = hour + 1, group
+        totals[batch] = 0.0
+        append(batches, heads, tails, group, batch)
     for row in range(first, table[index, END]):
         group = staged[row, GROUP]
         if group < 0:
