@@ -10,7 +10,6 @@ simulated day, and writes the state down at ``snapshot_at``.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -27,17 +26,16 @@ from peakguard.simulate.kernel_state import capture, load_fractions, trace_of
 from peakguard.simulate.plan import IntArray, SimulationPlan, StoragePolicy
 from peakguard.simulate.run_state import HOURS_A_DAY, LaneBlocks, SimulationRun
 from peakguard.simulate.state import SimulationState, resume_plan
+from peakguard.simulate.threading_layer import choose_threading_layer
 
 BoolArray = npt.NDArray[np.bool_]
 
-if "NUMBA_THREADING_LAYER" not in os.environ:
-    # Numba's own thread pool, in every installation (OpenMP needs the system's libgomp, TBB
-    # a package of its own); its threads wait without spinning, so a busy host costs the
-    # sort no more than one core would (decision 0027).
-    numba.config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]
+THREADING_LAYER = choose_threading_layer()
+"""OpenMP with a short spin where the system has it, else Numba's ``workqueue`` (decision
+0031)."""
 
 _kernel_lock = threading.Lock()
-"""Held while the kernel runs: its sort runs on Numba's threads, and Numba's ``workqueue``
+"""Held while the kernel runs: its passes run on Numba's threads, and Numba's ``workqueue``
 layer (the one a machine without OpenMP or TBB gets) stops the process if two threads launch
 parallel work at once; a second run in the same process waits a simulated day at most."""
 

@@ -144,9 +144,7 @@ def _list_arrivals(
         table[position[origin[index]], INTAKE] += 1
     spans = np.empty((listed, 2), dtype=np.int64)
     items = np.empty(end_item - first_item, dtype=np.int64)
-    _group(
-        table, position, owners[:listed], starts, lengths, spans, origin, first_item, items
-    )
+    _group(table, position, owners[:listed], starts, lengths, spans, origin, first_item, items)
     for index in range(nodes):
         count[order[index]] = 0
     return table, spans, items
