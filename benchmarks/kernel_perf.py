@@ -8,9 +8,9 @@ The national case (``benchmarks/simulate_national.py``) runs in a child process 
 Numba cache, so the kernel is compiled in that process (about a minute) and the addresses of its
 functions are known; ``perf record`` samples the engine call alone, and the child writes
 ``/tmp/perf-<pid>.map`` so ``perf`` can name the compiled functions. Printed: the functions with
-the most samples, the samples by thread (how much of the run is serial: decision 0029), then
-the callers of ``NRT_incref`` and ``NRT_decref`` — Numba's atomic reference counts, the cost
-decision 0028 is about. Those two are leaf functions without unwind
+the most samples, the samples by thread (under ``workqueue``, how much of the run is serial:
+decision 0029), then the callers of ``NRT_incref`` and ``NRT_decref`` — Numba's atomic
+reference counts, the cost decision 0028 is about. Those two are leaf functions without unwind
 information, so each sample's caller is read from the return address on top of its stack
 (``perf`` keeps 64 bytes of it).
 """
@@ -132,7 +132,10 @@ def _report(data: Path, symbols: _Symbols, top: int) -> None:
     print(f"\n{total} samples of the engine call, by function:")
     for name, count in functions.most_common(top):
         print(f"{100 * count / total:6.2f} %  {name}")
-    print("\nBy thread (the main thread waits while the pool's threads run a parallel pass):")
+    print(
+        "\nBy thread (under workqueue the main thread waits while the pool's threads run a "
+        "parallel pass; under OpenMP it works in the pass as one of the team):"
+    )
     for name, count in threads.most_common():
         print(f"{100 * count / total:6.2f} %  {name}")
     print("\nNumba's reference counts by the function that called them:")
