@@ -133,7 +133,7 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
     block = plan.policy is StoragePolicy.block
     intake_starts = np.searchsorted(plan.cohort_hour[order], np.arange(hours + 1))
     last_hop = (plan.route_length - 1).astype(np.int64)
-    route_lanes = np.ascontiguousarray(plan.route_lanes, dtype=np.int64)
+    route_lanes = _as(plan.route_lanes, np.int64)
     intake = Intake(
         *build_intake(
             _as(order, np.int64),
@@ -149,8 +149,8 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
     )
     del order
     return KernelPlan(
-        sorting_capacity=np.ascontiguousarray(plan.sorting_capacity, dtype=np.float64),
-        accepting=np.ascontiguousarray(plan.accepting, dtype=np.bool_),
+        sorting_capacity=_as(plan.sorting_capacity, np.float64),
+        accepting=_as(plan.accepting, np.bool_),
         storage_capacity=_as(plan.storage_capacity, np.float64),
         lane_origin=_as(plan.lane_origin, np.int64),
         lane_destination=_as(plan.lane_destination, np.int64),
@@ -181,9 +181,13 @@ def kernel_plan_of(plan: SimulationPlan, chosen: BoolArray) -> KernelPlan:
 
 
 def _as(values: npt.NDArray[Any], dtype: type[np.generic]) -> npt.NDArray[Any]:
-    """``values`` as a contiguous array of ``dtype``, not copied when it already is one (the
-    plan's per-cohort arrays are tens of megabytes each at national scale)."""
-    return np.ascontiguousarray(values, dtype=dtype)
+    """``values`` as a writeable contiguous array of ``dtype``, not copied when it already is
+    one (the plan's per-cohort arrays are tens of megabytes each at national scale). A
+    read-only array (a demand column taken from Arrow without a copy, say) is copied: Numba
+    types read-only arrays apart, so it would compile and cache a second kernel — 45 s and
+    0.7 GB more on the first demo run of a new install."""
+    array = np.ascontiguousarray(values, dtype=dtype)
+    return array if array.flags.writeable else array.copy()
 
 
 def _joined(parts: Sequence[npt.NDArray[Any]], dtype: type[np.generic]) -> npt.NDArray[Any]:
