@@ -124,12 +124,15 @@ def test_a_missing_lake_exits_2(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("language", "heading"), [("en", "Rankings"), ("zh_CN", "排名")])
 def test_the_page_renders_in_headless_chromium(
-    lake: Path, tmp_path: Path, language: str, heading: str
+    lake: Path, tmp_path: Path, language: str, heading: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Chromium builds the page: the headline table has one row per metric and A's 72-hour
-    rate reads 75.0 %; the headings are in the page's language."""
+    rate reads 75.0 %; the headings are in the page's language. The command's database is a
+    fresh home's (the user's own, after a demo, holds complaint records: two metrics more)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
+    monkeypatch.setenv("PEAKGUARD_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PEAKGUARD_DATABASE_URL", raising=False)
     out = tmp_path / language
     result = run("--lang", language, "report", "daily", "--day", "2026-11-12", "--lake",
                  str(lake), "--out", str(out))  # fmt: skip
