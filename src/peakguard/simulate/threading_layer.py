@@ -4,7 +4,7 @@ OpenMP (GNU's ``libgomp``) where the system has it: the thread that starts a par
 works in it as one of the team, and the team's threads wait for the next pass by spinning a
 short while (``GOMP_SPINCOUNT``, set here to 10,000 unless the environment sets it) before they
 sleep — the kernel starts about ten passes a simulated hour, with short serial stretches
-between them, and waking sleeping threads for each cost the national month a fifth of its
+between them, and waking sleeping threads for each cost the national month about a quarter of its
 wall clock. The spin is kept short so that idle threads do not take a busy host's cores (the
 reason decision 0027 chose ``workqueue``: libgomp's default spin is thirty times longer).
 Numba's own ``workqueue`` where there is no ``libgomp``; ``NUMBA_THREADING_LAYER`` overrides
