@@ -21,8 +21,16 @@ import numpy.typing as npt
 from peakguard.simulate.blocking import ring_size
 from peakguard.simulate.kernel import KernelPlan, KernelState, run_hours
 from peakguard.simulate.kernel_bundles import Intake, build_intake
-from peakguard.simulate.kernel_pools import BLOCKS, COUNTERS, NONE, TRACED, Pools, new_pools
-from peakguard.simulate.kernel_state import capture, load_fractions, trace_of
+from peakguard.simulate.kernel_pools import (
+    BLOCKS,
+    COUNTERS,
+    LENGTH,
+    NONE,
+    TRACED,
+    Pools,
+    new_pools,
+)
+from peakguard.simulate.kernel_state import capture, listed, load_fractions, trace_of
 from peakguard.simulate.plan import IntArray, SimulationPlan, StoragePolicy
 from peakguard.simulate.run_state import HOURS_A_DAY, LaneBlocks, SimulationRun
 from peakguard.simulate.state import SimulationState, resume_plan
@@ -222,6 +230,7 @@ def _empty_state(plan: SimulationPlan, chosen: BoolArray | None, bundles: int) -
         queue_total=np.zeros(nodes),
         buffer_total=np.zeros(nodes),
         lane_buffer_total=np.zeros(lanes),
+        lane_rows=np.zeros(lanes, dtype=np.int64),
         incoming=np.zeros((nodes, ring_size(plan))),
         lane_incoming=np.zeros((lanes, ring_size(plan)) if block else (0, 1)),
         holding=np.zeros((nodes, ring_size(plan))),
@@ -261,6 +270,8 @@ def _load(
     state.queue_total[:] = start.queued.by_place(nodes)
     state.lane_buffer_total[:] = start.waiting.by_place(lanes)
     np.add.at(state.buffer_total, plan.lane_origin, state.lane_buffer_total)
+    buffered, lanes_of, _hours, _rows = listed(pools, state.buffer_heads)
+    np.add.at(state.lane_rows, lanes_of, pools[2][buffered, LENGTH])
     on_lanes = start.on_lanes
     batch = np.repeat(np.arange(len(on_lanes.place)), np.diff(on_lanes.starts))
     batch_parcels = np.bincount(batch, on_lanes.parcels, minlength=len(on_lanes.place))

@@ -91,6 +91,9 @@ class KernelState(NamedTuple):
     queue_total: Any
     buffer_total: Any
     lane_buffer_total: Any
+    lane_rows: Any
+    """[lane] arena rows in the lane's buffer (a departure that takes its whole buffer knows
+    how many rows it touches without walking the buffer's batches)."""
     incoming: Any
     """[node, arrival hour modulo the ring] parcels on lanes bound for the node."""
     lane_incoming: Any

@@ -42,6 +42,7 @@ from peakguard.simulate.kernel_pools import (
     COHORT,
     EPSILON,
     HOP,
+    LIVE,
     NONE,
     RECORDED,
     SORTED,
@@ -81,7 +82,8 @@ def depart(plan: Any, state: Any, pools: Pools, hour: int, row: Any) -> Pools:
     return _depart_lanes(
         lanes, capacities, hour, row, plan.block, plan.accepting, plan.storage_capacity,
         plan.lane_origin, plan.lane_destination, plan.lane_transit_hours, plan.chosen,
-        state.lane_buffer_total, state.buffer_total, state.buffer_heads, state.buffer_tails,
+        state.lane_buffer_total, state.lane_rows, state.buffer_total, state.buffer_heads,
+        state.buffer_tails,
         state.transit_heads, state.transit_tails, state.incoming, state.lane_incoming,
         state.holding, state.blocked, state.moving, state.counters, slot, count, next_row,
         batch_of, touched, pools[0], pools[1], pools[2], pools[3], pools[4], pools[5],
@@ -93,12 +95,12 @@ def depart(plan: Any, state: Any, pools: Pools, hour: int, row: Any) -> Pools:
 def _depart_lanes(
     lanes: Any, capacities: Any, hour: int, row: Any, block: bool, accepting: Any,
     storage: Any, lane_origin: Any, lane_destination: Any, transit_hours: Any, chosen: Any,
-    lane_buffer_total: Any, buffer_total: Any, buffer_heads: Any, buffer_tails: Any,
-    transit_heads: Any, transit_tails: Any, incoming: Any, lane_incoming: Any, holding: Any,
-    blocked: Any, moving: Any, counters: Any, slot: Any, count: Any, next_row: Any,
-    batch_of: Any, touched: Any, fractions: Any, parcels: Any, batches: Any, totals: Any,
-    staged: Any, staged_parcels: Any, records: Any, record_parcels: Any, lane_blocks: Any,
-    block_parcels: Any,
+    lane_buffer_total: Any, lane_rows: Any, buffer_total: Any, buffer_heads: Any,
+    buffer_tails: Any, transit_heads: Any, transit_tails: Any, incoming: Any,
+    lane_incoming: Any, holding: Any, blocked: Any, moving: Any, counters: Any, slot: Any,
+    count: Any, next_row: Any, batch_of: Any, touched: Any, fractions: Any, parcels: Any,
+    batches: Any, totals: Any, staged: Any, staged_parcels: Any, records: Any,
+    record_parcels: Any, lane_blocks: Any, block_parcels: Any,
 ) -> Pools:  # fmt: skip
     """The loop of :func:`depart` over the hour's ``lanes`` in order."""
     traced = fractions.shape[1] > ARRIVED
@@ -124,10 +126,12 @@ def _depart_lanes(
         rows = rows_to_take(batches, totals, buffer_heads, lane, room, hour + 1)
         if first + rows > len(staged_parcels):
             staged, staged_parcels = grown_rows(staged, staged_parcels, first + rows)
+        live = counters[LIVE]
         moved = take_rows(
             fractions, parcels, batches, totals, staged, staged_parcels, counters,
             buffer_heads, buffer_tails, lane, room, hour + 1, 0,
         )  # fmt: skip
+        lane_rows[lane] -= live - counters[LIVE]  # the rows of the batches it emptied
         if counters[STAGED] == first:
             continue
         lane_buffer_total[lane] -= moved

@@ -79,8 +79,8 @@ def depart_in_parallel(
     bounds = _unit_bounds(lanes, threads, np.ones(count, dtype=np.int64))
     _need_chunks(
         bounds, lanes, capacities, hour, plan.accepting, plan.lane_origin,
-        plan.lane_destination, state.lane_buffer_total, pools[2], pools[3], state.buffer_heads,
-        table, wanted,
+        plan.lane_destination, state.lane_buffer_total, state.lane_rows, pools[2], pools[3],
+        state.buffer_heads, state.buffer_tails, table, wanted,
     )  # fmt: skip
     base = counters[STAGED]
     need = table[:, END].copy()
@@ -98,8 +98,8 @@ def depart_in_parallel(
     _load_chunks(
         bounds, lanes, capacities, hour, plan.accepting, plan.lane_origin,
         plan.lane_destination, plan.lane_transit_hours, plan.chosen, state.lane_buffer_total,
-        state.buffer_heads, state.buffer_tails, pools[0], pools[1], pools[2], pools[3],
-        pools[4], pools[5], state.scratch[0], state.sort_slots,
+        state.lane_rows, state.buffer_heads, state.buffer_tails, pools[0], pools[1], pools[2],
+        pools[3], pools[4], pools[5], state.scratch[0], state.sort_slots,
         np.zeros((threads, COUNTERS), dtype=np.int64),
         np.zeros((threads, RECORD_COLUMNS), dtype=np.int64), table, moved, freed, records,
         record_parcels,
@@ -149,8 +149,8 @@ def _unit_bounds(lanes: Any, chunks: int, weight: Any) -> Any:
 @njit(cache=True, parallel=True)
 def _need_chunks(
     bounds: Any, lanes: Any, capacities: Any, hour: int, accepting: Any, lane_origin: Any,
-    lane_destination: Any, lane_buffer_total: Any, batches: Any, totals: Any, heads: Any,
-    table: Any, wanted: Any,
+    lane_destination: Any, lane_buffer_total: Any, lane_rows: Any, batches: Any, totals: Any,
+    heads: Any, tails: Any, table: Any, wanted: Any,
 ) -> None:  # fmt: skip
     """Pass 1: ``table[d, END]`` the staging rows departure ``d`` may use (for a lane leaving
     k times in the hour, k times what taking all k departures' capacity at once would touch),
@@ -173,7 +173,11 @@ def _need_chunks(
             amount = 1.0
             for other in range(index, last + 1):
                 amount += capacities[other] if capacities[other] > 0.0 else 0.0
-            rows = rows_to_take(batches, totals, heads, lane, amount, hour + 1)
+            if amount > waiting + 0.5 and batches[tails[lane], SINCE] < hour + 1:
+                # All of it (its newest batch ready, so all are): no need to walk it.
+                rows = lane_rows[lane]
+            else:
+                rows = rows_to_take(batches, totals, heads, lane, amount, hour + 1)
             table[index, END] = rows * (last + 1 - index)
 
 
@@ -181,7 +185,7 @@ def _need_chunks(
 def _load_chunks(
     bounds: Any, lanes: Any, capacities: Any, hour: int, accepting: Any, lane_origin: Any,
     lane_destination: Any, transit_hours: Any, chosen: Any, lane_buffer_total: Any,
-    heads: Any, tails: Any, fractions: Any, parcels: Any, batches: Any, totals: Any,
+    lane_rows: Any, heads: Any, tails: Any, fractions: Any, parcels: Any, batches: Any, totals: Any,
     staged: Any, staged_parcels: Any, slot: Any, slots: Any, locals_: Any, rows: Any, table: Any,
     moved: Any, freed: Any, records: Any, record_parcels: Any,
 ) -> None:  # fmt: skip
@@ -209,6 +213,7 @@ def _load_chunks(
                 tails, lane, capacities[index], hour + 1, 0, freed,
             )  # fmt: skip
             table[index, FREED], table[index, DROPPED] = local[FREE], -local[LIVE]
+            lane_rows[lane] += local[LIVE]  # less the rows of the batches it emptied
             if local[STAGED] == at:
                 continue
             lane_buffer_total[lane] -= taken

@@ -370,30 +370,31 @@ def _write_nodes(
     f, p, b, t, s, sp = pools[:6]
     heads, tails = state.buffer_heads, state.buffer_tails
     _write_chunks(
-        count, next_row, batch_of, f, p, b, t, s, sp, heads, tails, hour, table, bounds, touched
-    )
+        count, next_row, batch_of, f, p, b, t, s, sp, heads, tails, state.lane_rows, hour,
+        table, bounds, touched,
+    )  # fmt: skip
 
 
 @njit(cache=True, parallel=True)
 def _write_chunks(
     count: Any, next_row: Any, batch_of: Any, fractions: Any, parcels: Any, batches: Any,
-    totals: Any, staged: Any, staged_parcels: Any, heads: Any, tails: Any, hour: int,
-    table: Any, bounds: Any, touched: Any,
+    totals: Any, staged: Any, staged_parcels: Any, heads: Any, tails: Any, lane_rows: Any,
+    hour: int, table: Any, bounds: Any, touched: Any,
 ) -> None:  # fmt: skip
     """The threads of pass 4 (their arguments arrays, as Numba's parallel loops need)."""
     for chunk in prange(len(bounds) - 1):
         for index in range(bounds[chunk], bounds[chunk + 1]):
             _write_node(
                 count, next_row, batch_of, fractions, parcels, batches, totals, staged,
-                staged_parcels, heads, tails, hour, table, index, touched,
+                staged_parcels, heads, tails, lane_rows, hour, table, index, touched,
             )  # fmt: skip
 
 
 @njit(cache=True)
 def _write_node(
     count: Any, next_row: Any, batch_of: Any, fractions: Any, parcels: Any, batches: Any,
-    totals: Any, staged: Any, staged_parcels: Any, heads: Any, tails: Any, hour: int,
-    table: Any, index: int, touched: Any,
+    totals: Any, staged: Any, staged_parcels: Any, heads: Any, tails: Any, lane_rows: Any,
+    hour: int, table: Any, index: int, touched: Any,
 ) -> None:  # fmt: skip
     """Write one node's new batches (a lane's is only that node's, so no other thread links
     to it) at the end of their lanes' buffers, copy its staged rows into their rows (as
@@ -408,6 +409,7 @@ def _write_node(
         batches[batch, START], batches[batch, LENGTH] = next_row[group], count[group]
         batches[batch, SINCE], batches[batch, PLACE] = hour + 1, group
         totals[batch] = 0.0
+        lane_rows[group] += count[group]
         append(batches, heads, tails, group, batch)
     for row in range(first, table[index, END]):
         group = staged[row, GROUP]
