@@ -108,7 +108,12 @@ def rows_to_take(
 def merge_staged(staged: Any, staged_parcels: Any, slot: Any, first: int, end: int) -> None:
     """Fold staged fractions ``first`` to ``end`` − 1 of one cohort, hop and group into the
     first of them — except a traced cohort's (``slot`` is :data:`TRACED` for it), whose
-    fractions keep their own hours."""
+    fractions keep their own hours.
+
+    ``slot[cohort]`` is the row of the cohort's last fraction kept, and is left as it is
+    afterwards: a row from an earlier call is told apart by what it holds (a row from
+    ``first`` to the current one, of the same cohort, group and hop is one this call kept,
+    since each row kept overwrites its cohort's slot), so no second pass clears the slots."""
     for row in range(first, end):
         group = staged[row, GROUP]
         if group < 0:
@@ -118,7 +123,8 @@ def merge_staged(staged: Any, staged_parcels: Any, slot: Any, first: int, end: i
         if other == TRACED:
             continue
         if (
-            other >= first
+            first <= other < row
+            and staged[other, COHORT] == cohort
             and staged[other, GROUP] == group
             and staged[other, HOP] == staged[row, HOP]
         ):
@@ -126,9 +132,6 @@ def merge_staged(staged: Any, staged_parcels: Any, slot: Any, first: int, end: i
             staged[row, GROUP] = NONE
         else:
             slot[cohort] = row
-    for row in range(first, end):
-        if slot[staged[row, COHORT]] != TRACED:
-            slot[staged[row, COHORT]] = NONE
 
 
 @njit(cache=True)
@@ -141,8 +144,9 @@ def flush(
     its place ``place`` (or the group); fractions of one cohort (an untraced one) and hop in a
     group are merged first.
 
-    ``scratch`` is (slot per cohort, and per group: rows, next row, batch, groups touched),
-    all ``NONE`` (:data:`TRACED` for a traced cohort's slot) or 0 between calls."""
+    ``scratch`` is (slot per cohort: :data:`TRACED` for a traced cohort, else whatever
+    :func:`merge_staged` left there; and per group: rows, next row, batch, groups touched, 0
+    between calls)."""
     slot, count, next_row, batch_of, touched = scratch
     merge_staged(pools[4], pools[5], slot, first, counters[STAGED])
     groups, rows = count_groups(pools[4], first, counters[STAGED], count, touched, 0)

@@ -285,7 +285,12 @@ def _route(
         lane_buffer_total[lane] += amount
         held += amount
         other = slot[cohort]
-        if other >= first and staged[other, GROUP] == lane and staged[other, HOP] == hop:
+        if (
+            first <= other < index  # not a row another node's or hour's sort left there
+            and staged[other, COHORT] == cohort
+            and staged[other, GROUP] == lane
+            and staged[other, HOP] == hop
+        ):
             staged_parcels[other] += amount
             staged[index, GROUP] = NONE
             continue
@@ -297,9 +302,6 @@ def _route(
         count[lane] += 1
         kept += 1
     buffer_total[node] = held
-    for index in range(first, local[STAGED]):
-        if staged[index, GROUP] >= 0 and slot[staged[index, COHORT]] != TRACED:
-            slot[staged[index, COHORT]] = NONE
     return done, groups, kept
 
 
