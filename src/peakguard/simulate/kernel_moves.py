@@ -36,7 +36,6 @@ from peakguard.simulate.kernel_pools import (
     drop_head,
     pop_batch,
     prepend,
-    put_staged,
     reserve_batches,
     reserve_rows,
 )
@@ -53,6 +52,10 @@ def take_rows(
     stack, or into ``freed`` (see :func:`~peakguard.simulate.kernel_pools.drop_head`)."""
     traced = fractions.shape[1] > ARRIVED
     remaining, taken = amount, 0.0
+    # The next staged row in a local, stored once at the end: kept in ``counters`` row by
+    # row, it was loaded and stored again after every write to ``staged`` (which the compiler
+    # cannot tell apart from ``counters``).
+    at = counters[STAGED]
     while remaining > EPSILON:
         batch = heads[place]
         if batch == NONE or batches[batch, SINCE] >= ready_before:
@@ -63,19 +66,13 @@ def take_rows(
         share = 1.0 if whole else remaining / total
         for row in range(start, start + length):
             part = parcels[row] if whole else parcels[row] * share
-            arrived = fractions[row, ARRIVED] if traced else NONE
-            sorted_at = fractions[row, SORTED] if traced else NONE
-            put_staged(
-                staged,
-                staged_parcels,
-                counters,
-                fractions[row, COHORT],
-                fractions[row, HOP],
-                arrived,
-                sorted_at,
-                group,
-                part,
-            )
+            staged[at, COHORT] = fractions[row, COHORT]
+            staged[at, HOP] = fractions[row, HOP]
+            staged[at, ARRIVED] = fractions[row, ARRIVED] if traced else NONE
+            staged[at, SORTED] = fractions[row, SORTED] if traced else NONE
+            staged[at, GROUP] = group
+            staged_parcels[at] = part
+            at += 1
             if not whole:
                 parcels[row] = parcels[row] - part
         if whole:
@@ -86,6 +83,7 @@ def take_rows(
             totals[batch] = total - remaining
             taken += remaining
             remaining = 0.0
+    counters[STAGED] = at
     return taken
 
 

@@ -56,7 +56,6 @@ from peakguard.simulate.kernel_pools import (
     copy_records,
     pop_batch,
     push_freed,
-    put_staged,
     record_row,
     reserve_batches,
     reserve_records,
@@ -314,6 +313,7 @@ def _expand_bundles(
     cohorts, each staged with its share of the bundle's parcels at the bundle's hop (its room
     counted by :func:`_busy_nodes`); the bundle's own row is dropped (group ``NONE``)."""
     end = counters[STAGED]
+    at = end  # the next row, stored once at the end (as in ``take_rows``)
     for index in range(first, end):
         item, hop = staged[index, COHORT], staged[index, HOP]
         if item < cohorts or hop < 1:
@@ -322,9 +322,12 @@ def _expand_bundles(
         share = staged_parcels[index] / totals[bundle]
         for member in range(starts[bundle], starts[bundle + 1]):
             cohort = members[member]
-            part = parcels[cohort] * share
-            put_staged(staged, staged_parcels, counters, cohort, hop, NONE, NONE, 0, part)
+            staged[at, COHORT], staged[at, HOP] = cohort, hop
+            staged[at, ARRIVED], staged[at, SORTED], staged[at, GROUP] = NONE, NONE, 0
+            staged_parcels[at] = parcels[cohort] * share
+            at += 1
         staged[index, GROUP] = NONE
+    counters[STAGED] = at
 
 
 @njit(cache=True)
