@@ -294,6 +294,7 @@ def _write_chunks(
             if batch == NONE:
                 continue
             target = table[index, AT]
+            total = totals[batch]  # summed in a local, stored once (the same additions)
             for row in range(table[index, OFFSET], table[index, END]):
                 if staged[row, GROUP] < 0:
                     continue
@@ -303,5 +304,6 @@ def _write_chunks(
                     fractions[target, ARRIVED] = staged[row, ARRIVED]
                     fractions[target, SORTED] = staged[row, SORTED]
                 parcels[target] = staged_parcels[row]
-                totals[batch] += staged_parcels[row]
+                total += staged_parcels[row]
                 target += 1
+            totals[batch] = total
