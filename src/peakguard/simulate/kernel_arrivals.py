@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from peakguard.simulate.kernel_moves import merge_staged
+from peakguard.simulate.kernel_atomic import SHARES, fetch_add
+from peakguard.simulate.kernel_moves import merge_staged, write_rows
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
     BATCHES_USED,
@@ -77,14 +78,18 @@ def join_in_parallel(plan: Any, state: Any, pools: Pools, hour: int) -> Pools:
         rows += table[index, END]
         table[index, END] = base + rows
     pools = reserve_staged(pools, counters, rows)
-    bounds = split_by_rows(table, state.sort_slots.shape[0] + 1)
+    threads = state.sort_slots.shape[0] + 1
+    bounds = split_by_rows(table, SHARES * threads)
     _stage_chunks(
         bounds, table, spans, items, hour, pools[0], pools[1], pools[4], pools[5],
         plan.intake_item, plan.intake_parcels, state.queue_total, state.arrived[:, hour],
-        state.scratch[0], state.sort_slots,
+        state.scratch[0], state.sort_slots, np.zeros(1, dtype=np.int64),
     )  # fmt: skip
     pools = _allot(state, pools, hour, table)
-    _write_chunks(bounds, table, pools[0], pools[1], pools[3], pools[4], pools[5])
+    _write_chunks(
+        bounds, table, pools[0], pools[1], pools[3], pools[4], pools[5], threads,
+        np.zeros(1, dtype=np.int64),
+    )  # fmt: skip
     counters[STAGED] = base
     return pools
 
@@ -182,50 +187,68 @@ def _group(
 def _stage_chunks(
     bounds: Any, table: Any, spans: Any, items: Any, hour: int, fractions: Any,
     parcels: Any, staged: Any, staged_parcels: Any, intake_item: Any, intake_parcels: Any,
-    queue_total: Any, arrived: Any, slot: Any, slots: Any,
+    queue_total: Any, arrived: Any, slot: Any, slots: Any, cursor: Any,
 ) -> None:  # fmt: skip
-    """Pass 2: each core stages its share of the nodes (see the module's docstring)."""
+    """Pass 2: each core stages the next share of the nodes as it frees up (see the module's
+    docstring); its merge slots are its own."""
+    for thread in prange(slots.shape[0] + 1):
+        own = slot if thread == 0 else slots[thread - 1]
+        share = fetch_add(cursor, 1)
+        while share < len(bounds) - 1:
+            for index in range(bounds[share], bounds[share + 1]):
+                _stage_node(
+                    table, index, spans, items, hour, fractions, parcels, staged,
+                    staged_parcels, intake_item, intake_parcels, queue_total, arrived, own,
+                )  # fmt: skip
+            share = fetch_add(cursor, 1)
+
+
+@njit(cache=True)
+def _stage_node(
+    table: Any, index: int, spans: Any, items: Any, hour: int, fractions: Any, parcels: Any,
+    staged: Any, staged_parcels: Any, intake_item: Any, intake_parcels: Any,
+    queue_total: Any, arrived: Any, own: Any,
+) -> None:  # fmt: skip
+    """Stage node ``table[index]``'s arrivals and intake, add them to its totals and merge
+    them (one node of pass 2)."""
     traced = fractions.shape[1] > ARRIVED
-    for chunk in prange(len(bounds) - 1):
-        own = slot if chunk == 0 else slots[chunk - 1]
-        for index in range(bounds[chunk], bounds[chunk + 1]):
-            node, at = table[index, NODE], table[index, OFFSET]
-            first = at
-            last_span = spans.shape[0]
-            if index + 1 < len(table):
-                last_span = table[index + 1, ARRIVALS]
-            for span in range(table[index, ARRIVALS], last_span):
-                start, length = spans[span, 0], spans[span, 1]
-                for row in range(start, start + length):
-                    staged[at, COHORT] = fractions[row, COHORT]
-                    staged[at, HOP] = fractions[row, HOP]
-                    staged[at, ARRIVED] = fractions[row, ARRIVED] if traced else NONE
-                    staged[at, SORTED] = NONE
-                    staged[at, GROUP] = node
-                    staged_parcels[at] = parcels[row]
-                    at += 1
-            last_item = len(items) if index + 1 == len(table) else table[index + 1, INTAKE]
-            for position in range(table[index, INTAKE], last_item):
-                item = items[position]
-                staged[at, COHORT] = intake_item[item]
-                staged[at, HOP] = 0
-                staged[at, ARRIVED] = hour
-                staged[at, SORTED] = NONE
-                staged[at, GROUP] = node
-                staged_parcels[at] = intake_parcels[item]
-                at += 1
-            # Summed in locals, stored once: the same additions in the same order, without a
-            # load and store of the node's totals for every row.
-            queued, came = queue_total[node], arrived[node]
-            for row in range(first, at):
-                queued += staged_parcels[row]
-                came += staged_parcels[row]
-            queue_total[node], arrived[node] = queued, came
-            merge_staged(staged, staged_parcels, own, first, at)
-            kept = 0
-            for row in range(first, at):
-                kept += 1 if staged[row, GROUP] >= 0 else 0
-            table[index, END], table[index, ROWS] = at, kept
+    node, at = table[index, NODE], table[index, OFFSET]
+    first = at
+    last_span = spans.shape[0]
+    if index + 1 < len(table):
+        last_span = table[index + 1, ARRIVALS]
+    for span in range(table[index, ARRIVALS], last_span):
+        start, length = spans[span, 0], spans[span, 1]
+        for row in range(start, start + length):
+            staged[at, COHORT] = fractions[row, COHORT]
+            staged[at, HOP] = fractions[row, HOP]
+            staged[at, ARRIVED] = fractions[row, ARRIVED] if traced else NONE
+            staged[at, SORTED] = NONE
+            staged[at, GROUP] = node
+            staged_parcels[at] = parcels[row]
+            at += 1
+    last_item = len(items) if index + 1 == len(table) else table[index + 1, INTAKE]
+    for position in range(table[index, INTAKE], last_item):
+        item = items[position]
+        staged[at, COHORT] = intake_item[item]
+        staged[at, HOP] = 0
+        staged[at, ARRIVED] = hour
+        staged[at, SORTED] = NONE
+        staged[at, GROUP] = node
+        staged_parcels[at] = intake_parcels[item]
+        at += 1
+    # Summed in locals, stored once: the same additions in the same order, without a
+    # load and store of the node's totals for every row.
+    queued, came = queue_total[node], arrived[node]
+    for row in range(first, at):
+        queued += staged_parcels[row]
+        came += staged_parcels[row]
+    queue_total[node], arrived[node] = queued, came
+    merge_staged(staged, staged_parcels, own, first, at)
+    kept = 0
+    for row in range(first, at):
+        kept += 1 if staged[row, GROUP] >= 0 else 0
+    table[index, END], table[index, ROWS] = at, kept
 
 
 @njit(cache=True)
@@ -257,25 +280,17 @@ def _allot(state: Any, pools: Pools, hour: int, table: Any) -> Pools:
 @njit(cache=True, parallel=True)
 def _write_chunks(
     bounds: Any, table: Any, fractions: Any, parcels: Any, totals: Any, staged: Any,
-    staged_parcels: Any,
+    staged_parcels: Any, threads: int, cursor: Any,
 ) -> None:  # fmt: skip
-    """Pass 4: each node's merged staged rows into the arena rows allotted, in order."""
-    traced = fractions.shape[1] > ARRIVED
-    for chunk in prange(len(bounds) - 1):
-        for index in range(bounds[chunk], bounds[chunk + 1]):
-            batch, target = table[index, BATCH], table[index, AT]
-            if batch == NONE:
-                continue
-            total = totals[batch]  # summed in a local, stored once (the same additions)
-            for row in range(table[index, OFFSET], table[index, END]):
-                if staged[row, GROUP] < 0:
-                    continue
-                fractions[target, COHORT] = staged[row, COHORT]
-                fractions[target, HOP] = staged[row, HOP]
-                if traced:
-                    fractions[target, ARRIVED] = staged[row, ARRIVED]
-                    fractions[target, SORTED] = staged[row, SORTED]
-                parcels[target] = staged_parcels[row]
-                total += staged_parcels[row]
-                target += 1
-            totals[batch] = total
+    """Pass 4: each node's merged staged rows into the arena rows allotted, in order (each
+    core taking the next share of the nodes as it frees up)."""
+    for _thread in prange(threads):
+        share = fetch_add(cursor, 1)
+        while share < len(bounds) - 1:
+            for index in range(bounds[share], bounds[share + 1]):
+                if table[index, BATCH] != NONE:
+                    write_rows(
+                        fractions, parcels, totals, staged, staged_parcels, table[index, BATCH],
+                        table[index, AT], table[index, OFFSET], table[index, END],
+                    )  # fmt: skip
+            share = fetch_add(cursor, 1)

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from peakguard.simulate.kernel_moves import merge_staged, rows_to_take, take_rows
+from peakguard.simulate.kernel_atomic import SHARES, fetch_add
+from peakguard.simulate.kernel_moves import merge_staged, rows_to_take, take_rows, write_rows
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
     COHORT,
@@ -94,7 +95,7 @@ def depart_in_parallel(
     record_parcels = np.empty(base + rows if traced else 0)
     moved = np.zeros(count)
     freed = np.empty(base + rows, dtype=np.int64)
-    bounds = _unit_bounds(lanes, threads, need)
+    bounds = _unit_bounds(lanes, SHARES * threads, need)
     _load_chunks(
         bounds, lanes, capacities, hour, plan.accepting, plan.lane_origin,
         plan.lane_destination, plan.lane_transit_hours, plan.chosen, state.lane_buffer_total,
@@ -102,12 +103,15 @@ def depart_in_parallel(
         pools[3], pools[4], pools[5], state.scratch[0], state.sort_slots,
         np.zeros((threads, COUNTERS), dtype=np.int64),
         np.zeros((threads, RECORD_COLUMNS), dtype=np.int64), table, moved, freed, records,
-        record_parcels,
+        record_parcels, np.zeros(1, dtype=np.int64),
     )  # fmt: skip
     pools = _allot(
         plan, state, pools, hour, lanes, table, wanted, moved, freed, records, record_parcels
     )
-    _write_chunks(bounds, pools[0], pools[1], pools[3], pools[4], pools[5], table)
+    _write_chunks(
+        bounds, pools[0], pools[1], pools[3], pools[4], pools[5], table, threads,
+        np.zeros(1, dtype=np.int64),
+    )  # fmt: skip
     counters[STAGED] = base
     return pools
 
@@ -185,57 +189,81 @@ def _need_chunks(
 def _load_chunks(
     bounds: Any, lanes: Any, capacities: Any, hour: int, accepting: Any, lane_origin: Any,
     lane_destination: Any, transit_hours: Any, chosen: Any, lane_buffer_total: Any,
-    lane_rows: Any, heads: Any, tails: Any, fractions: Any, parcels: Any, batches: Any, totals: Any,
-    staged: Any, staged_parcels: Any, slot: Any, slots: Any, locals_: Any, rows: Any, table: Any,
-    moved: Any, freed: Any, records: Any, record_parcels: Any,
+    lane_rows: Any, heads: Any, tails: Any, fractions: Any, parcels: Any, batches: Any,
+    totals: Any, staged: Any, staged_parcels: Any, slot: Any, slots: Any, locals_: Any,
+    rows: Any, table: Any, moved: Any, freed: Any, records: Any, record_parcels: Any,
+    cursor: Any,
 ) -> None:  # fmt: skip
-    """Pass 2: each core loads its share of the departures, each into its stretch (a lane's
-    later departures of the hour after its earlier ones)."""
-    traced = fractions.shape[1] > ARRIVED
-    for chunk in prange(len(bounds) - 1):
-        own = slot if chunk == 0 else slots[chunk - 1]
-        local, row = locals_[chunk], rows[chunk]
-        at = table[bounds[chunk], OFFSET] if bounds[chunk] < len(lanes) else 0
-        for index in range(bounds[chunk], bounds[chunk + 1]):
-            lane = lanes[index]
-            origin = lane_origin[lane]
-            if index > 0 and lanes[index - 1] != lane:
-                at = table[index, OFFSET]
-            table[index, OFFSET], table[index, END], table[index, FREED] = at, at, at
-            if lane_buffer_total[lane] <= EPSILON or not accepting[origin, hour]:
-                continue
-            if not accepting[lane_destination[lane], hour]:
-                continue  # blocked there: pass 1 counted what it would have carried
-            # The slots it frees are listed from ``at`` on (fewer than the rows it takes).
-            local[STAGED], local[FREE], local[RECORDED], local[LIVE] = at, at, at, 0
-            taken = take_rows(
-                fractions, parcels, batches, totals, staged, staged_parcels, local, heads,
-                tails, lane, capacities[index], hour + 1, 0, freed,
+    """Pass 2: each core loads the next share of the departures as it frees up, each into its
+    stretch (a lane's later departures of the hour after its earlier ones); its merge slots
+    and counters are its own."""
+    for thread in prange(len(locals_)):
+        own = slot if thread == 0 else slots[thread - 1]
+        local, row = locals_[thread], rows[thread]
+        share = fetch_add(cursor, 1)
+        while share < len(bounds) - 1:
+            _load_share(
+                bounds[share], bounds[share + 1], lanes, capacities, hour, accepting,
+                lane_origin, lane_destination, transit_hours, chosen, lane_buffer_total,
+                lane_rows, heads, tails, fractions, parcels, batches, totals, staged,
+                staged_parcels, own, local, row, table, moved, freed, records, record_parcels,
             )  # fmt: skip
-            table[index, FREED], table[index, DROPPED] = local[FREE], -local[LIVE]
-            lane_rows[lane] += local[LIVE]  # less the rows of the batches it emptied
-            if local[STAGED] == at:
-                continue
-            lane_buffer_total[lane] -= taken
-            moved[index] = taken
-            arrival = hour + transit_hours[lane]
-            for position in range(at, local[STAGED]):
-                if traced:
-                    row[0], row[1] = staged[position, COHORT], origin
-                    row[2], row[3] = staged[position, ARRIVED], staged[position, SORTED]
-                    row[4], row[5] = hour, lane
-                    record_row(records, record_parcels, local, chosen, row,
-                               staged_parcels[position])  # fmt: skip
-                    staged[position, ARRIVED] = arrival
-                    staged[position, SORTED] = NONE
-                staged[position, HOP] += 1
-            merge_staged(staged, staged_parcels, own, at, local[STAGED])
-            kept = 0
-            for position in range(at, local[STAGED]):
-                kept += 1 if staged[position, GROUP] >= 0 else 0
-            table[index, END], table[index, ROWS] = local[STAGED], kept
-            table[index, RECORDS] = local[RECORDED] - at
-            at = local[STAGED]
+            share = fetch_add(cursor, 1)
+
+
+@njit(cache=True)
+def _load_share(
+    begin: int, end: int, lanes: Any, capacities: Any, hour: int, accepting: Any,
+    lane_origin: Any, lane_destination: Any, transit_hours: Any, chosen: Any,
+    lane_buffer_total: Any, lane_rows: Any, heads: Any, tails: Any, fractions: Any,
+    parcels: Any, batches: Any, totals: Any, staged: Any, staged_parcels: Any, own: Any,
+    local: Any, row: Any, table: Any, moved: Any, freed: Any, records: Any,
+    record_parcels: Any,
+) -> None:  # fmt: skip
+    """Load the departures ``begin`` to ``end`` − 1 (one thread's share of pass 2; a lane's
+    departures of the hour are never split between shares)."""
+    traced = fractions.shape[1] > ARRIVED
+    at = table[begin, OFFSET] if begin < len(lanes) else 0
+    for index in range(begin, end):
+        lane = lanes[index]
+        origin = lane_origin[lane]
+        if index > 0 and lanes[index - 1] != lane:
+            at = table[index, OFFSET]
+        table[index, OFFSET], table[index, END], table[index, FREED] = at, at, at
+        if lane_buffer_total[lane] <= EPSILON or not accepting[origin, hour]:
+            continue
+        if not accepting[lane_destination[lane], hour]:
+            continue  # blocked there: pass 1 counted what it would have carried
+        # The slots it frees are listed from ``at`` on (fewer than the rows it takes).
+        local[STAGED], local[FREE], local[RECORDED], local[LIVE] = at, at, at, 0
+        taken = take_rows(
+            fractions, parcels, batches, totals, staged, staged_parcels, local, heads,
+            tails, lane, capacities[index], hour + 1, 0, freed,
+        )  # fmt: skip
+        table[index, FREED], table[index, DROPPED] = local[FREE], -local[LIVE]
+        lane_rows[lane] += local[LIVE]  # less the rows of the batches it emptied
+        if local[STAGED] == at:
+            continue
+        lane_buffer_total[lane] -= taken
+        moved[index] = taken
+        arrival = hour + transit_hours[lane]
+        for position in range(at, local[STAGED]):
+            if traced:
+                row[0], row[1] = staged[position, COHORT], origin
+                row[2], row[3] = staged[position, ARRIVED], staged[position, SORTED]
+                row[4], row[5] = hour, lane
+                record_row(records, record_parcels, local, chosen, row,
+                           staged_parcels[position])  # fmt: skip
+                staged[position, ARRIVED] = arrival
+                staged[position, SORTED] = NONE
+            staged[position, HOP] += 1
+        merge_staged(staged, staged_parcels, own, at, local[STAGED])
+        kept = 0
+        for position in range(at, local[STAGED]):
+            kept += 1 if staged[position, GROUP] >= 0 else 0
+        table[index, END], table[index, ROWS] = local[STAGED], kept
+        table[index, RECORDS] = local[RECORDED] - at
+        at = local[STAGED]
 
 
 @njit(cache=True)
@@ -284,26 +312,17 @@ def _allot(
 @njit(cache=True, parallel=True)
 def _write_chunks(
     bounds: Any, fractions: Any, parcels: Any, totals: Any, staged: Any, staged_parcels: Any,
-    table: Any,
+    table: Any, threads: int, cursor: Any,
 ) -> None:  # fmt: skip
-    """Pass 4: each departure's merged staged rows into the arena rows allotted, in order."""
-    traced = fractions.shape[1] > ARRIVED
-    for chunk in prange(len(bounds) - 1):
-        for index in range(bounds[chunk], bounds[chunk + 1]):
-            batch = table[index, BATCH]
-            if batch == NONE:
-                continue
-            target = table[index, AT]
-            total = totals[batch]  # summed in a local, stored once (the same additions)
-            for row in range(table[index, OFFSET], table[index, END]):
-                if staged[row, GROUP] < 0:
-                    continue
-                fractions[target, COHORT] = staged[row, COHORT]
-                fractions[target, HOP] = staged[row, HOP]
-                if traced:
-                    fractions[target, ARRIVED] = staged[row, ARRIVED]
-                    fractions[target, SORTED] = staged[row, SORTED]
-                parcels[target] = staged_parcels[row]
-                total += staged_parcels[row]
-                target += 1
-            totals[batch] = total
+    """Pass 4: each departure's merged staged rows into the arena rows allotted, in order
+    (each core taking the next share of the departures as it frees up)."""
+    for _thread in prange(threads):
+        share = fetch_add(cursor, 1)
+        while share < len(bounds) - 1:
+            for index in range(bounds[share], bounds[share + 1]):
+                if table[index, BATCH] != NONE:
+                    write_rows(
+                        fractions, parcels, totals, staged, staged_parcels, table[index, BATCH],
+                        table[index, AT], table[index, OFFSET], table[index, END],
+                    )  # fmt: skip
+            share = fetch_add(cursor, 1)

@@ -133,6 +133,30 @@ def merge_staged(staged: Any, staged_parcels: Any, slot: Any, first: int, end: i
 
 
 @njit(cache=True)
+def write_rows(
+    fractions: Any, parcels: Any, totals: Any, staged: Any, staged_parcels: Any, batch: int,
+    target: int, first: int, end: int,
+) -> None:  # fmt: skip
+    """The staged rows ``first`` to ``end`` − 1 still in a group (a merged one is not) into
+    the arena from row ``target`` on, in order, as batch ``batch``'s rows (its total summed in
+    a local and stored once: the same additions)."""
+    traced = fractions.shape[1] > ARRIVED
+    total = totals[batch]
+    for row in range(first, end):
+        if staged[row, GROUP] < 0:
+            continue
+        fractions[target, COHORT] = staged[row, COHORT]
+        fractions[target, HOP] = staged[row, HOP]
+        if traced:
+            fractions[target, ARRIVED] = staged[row, ARRIVED]
+            fractions[target, SORTED] = staged[row, SORTED]
+        parcels[target] = staged_parcels[row]
+        total += staged_parcels[row]
+        target += 1
+    totals[batch] = total
+
+
+@njit(cache=True)
 def flush(
     pools: Pools, counters: Any, scratch: Any, first: int, since: int, heads: Any, tails: Any,
     target_list: int, place: int, at_front: bool,

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
+from peakguard.simulate.kernel_atomic import SHARES, fetch_add
 from peakguard.simulate.kernel_moves import rows_to_take, take_rows
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
@@ -86,7 +87,7 @@ def sort_hour(plan: Any, state: Any, pools: Pools, hour: int) -> Pools:
     touched = np.empty(staged_rows, dtype=np.int64)
     deliveries = pools[5][staged_rows:]
     freed = np.empty(staged_rows, dtype=np.int64)
-    bounds = split_by_rows(table, state.sort_slots.shape[0] + 1)
+    bounds = split_by_rows(table, SHARES * (state.sort_slots.shape[0] + 1))
     _sort_nodes(
         plan, state, pools, hour, table, bounds, touched, deliveries, freed, records,
         record_parcels,
@@ -179,17 +180,18 @@ def _sort_nodes(
     """Pass 2 on every core: each thread sorts its share of the busy nodes. The threads get
     arrays only: a tuple of arrays passed or returned costs an atomic reference count per
     array, and counts that two cores keep changing cost far more than one core's."""
-    chunks = len(bounds) - 1
+    threads = state.sort_slots.shape[0] + 1
     _sort_chunks(
         bounds, table, hour, plan.sorting_capacity[:, hour], state.queue_heads,
         state.queue_tails, state.queue_total, state.processed[:, hour], pools[0], pools[1],
-        pools[2], pools[3], pools[4], pools[5], np.zeros((chunks, COUNTERS), dtype=np.int64),
-        np.zeros((chunks, RECORD_COLUMNS), dtype=np.int64), state.scratch[0], state.sort_slots,
+        pools[2], pools[3], pools[4], pools[5], np.zeros((threads, COUNTERS), dtype=np.int64),
+        np.zeros((threads, RECORD_COLUMNS), dtype=np.int64), state.scratch[0], state.sort_slots,
         state.scratch[1], touched, plan.cohorts, plan.bundle_starts, plan.bundle_members,
         plan.cohort_parcels, plan.bundle_parcels, plan.bundle_lane, plan.cohort_route,
         plan.last_hop, plan.route_lanes, plan.cohort_hour, plan.cohort_time_limit, plan.chosen,
         state.delivered, state.delivered_hours, state.on_time, state.lane_buffer_total,
         state.buffer_total, deliveries, freed, records, record_parcels,
+        np.zeros(1, dtype=np.int64),
     )  # fmt: skip
 
 
@@ -202,39 +204,67 @@ def _sort_chunks(
     cohort_parcels: Any, bundle_parcels: Any, bundle_lane: Any, cohort_route: Any,
     last_hop: Any, route_lanes: Any, born: Any, limit: Any, chosen: Any, delivered: Any,
     delivered_hours: Any, on_time: Any, lane_buffer_total: Any, buffer_total: Any,
-    deliveries: Any, freed: Any, records: Any, record_parcels: Any,
+    deliveries: Any, freed: Any, records: Any, record_parcels: Any, cursor: Any,
 ) -> None:  # fmt: skip
-    """The threads of pass 2, one share of the busy nodes each."""
-    for chunk in prange(len(bounds) - 1):
-        own = slot if chunk == 0 else slots[chunk - 1]
-        local, row = locals_[chunk], rows[chunk]
-        for index in range(bounds[chunk], bounds[chunk + 1]):
-            node, first = table[index, NODE], table[index, OFFSET]
-            # The slots it frees are listed from ``first`` on (fewer than the rows it takes).
-            local[STAGED], local[FREE], local[RECORDED], local[LIVE] = first, first, first, 0
-            done = take_rows(
-                fractions, parcels, batches, totals, staged, staged_parcels, local, heads,
-                tails, node, capacity[node], hour + 1, 0, freed,
+    """The threads of pass 2, each taking the next share of the busy nodes (``bounds``) as it
+    frees up; a thread's merge slots and counters are its own."""
+    shares = len(bounds) - 1
+    for thread in prange(len(locals_)):
+        own = slot if thread == 0 else slots[thread - 1]
+        local, row = locals_[thread], rows[thread]
+        share = fetch_add(cursor, 1)
+        while share < shares:
+            _sort_share(
+                bounds[share], bounds[share + 1], table, hour, capacity, heads, tails,
+                queue_total, processed, fractions, parcels, batches, totals, staged,
+                staged_parcels, local, row, own, count, touched, cohorts, bundle_starts,
+                bundle_members, cohort_parcels, bundle_parcels, bundle_lane, cohort_route,
+                last_hop, route_lanes, born, limit, chosen, delivered, delivered_hours,
+                on_time, lane_buffer_total, buffer_total, deliveries, freed, records,
+                record_parcels,
             )  # fmt: skip
-            table[index, FREED], table[index, DROPPED] = local[FREE], -local[LIVE]
-            table[index, END] = first
-            if local[STAGED] == first:
-                continue
-            queue_total[node] -= done
-            processed[node] += done
-            _expand_bundles(
-                staged, staged_parcels, local, first, cohorts, bundle_starts, bundle_members,
-                cohort_parcels, bundle_parcels,
-            )  # fmt: skip
-            table[index, DELIVERIES], groups, moved = _route(
-                staged, staged_parcels, local, first, node, hour, row, cohorts, bundle_lane,
-                cohort_route, last_hop, route_lanes, born, limit, chosen, delivered,
-                delivered_hours, on_time, lane_buffer_total, buffer_total, deliveries,
-                records, record_parcels, own, count, touched,
-            )  # fmt: skip
-            table[index, END], table[index, GROUPS] = local[STAGED], groups
-            table[index, ROWS], table[index, RECORDS] = moved, local[RECORDED] - first
-            table[index, DONE] = 1
+            share = fetch_add(cursor, 1)
+
+
+@njit(cache=True)
+def _sort_share(
+    begin: int, end: int, table: Any, hour: int, capacity: Any, heads: Any, tails: Any,
+    queue_total: Any, processed: Any, fractions: Any, parcels: Any, batches: Any, totals: Any,
+    staged: Any, staged_parcels: Any, local: Any, row: Any, own: Any, count: Any,
+    touched: Any, cohorts: int, bundle_starts: Any, bundle_members: Any, cohort_parcels: Any,
+    bundle_parcels: Any, bundle_lane: Any, cohort_route: Any, last_hop: Any, route_lanes: Any,
+    born: Any, limit: Any, chosen: Any, delivered: Any, delivered_hours: Any, on_time: Any,
+    lane_buffer_total: Any, buffer_total: Any, deliveries: Any, freed: Any, records: Any,
+    record_parcels: Any,
+) -> None:  # fmt: skip
+    """Sort the busy nodes ``table[begin:end]`` (one thread's share of pass 2)."""
+    for index in range(begin, end):
+        node, first = table[index, NODE], table[index, OFFSET]
+        # The slots it frees are listed from ``first`` on (fewer than the rows it takes).
+        local[STAGED], local[FREE], local[RECORDED], local[LIVE] = first, first, first, 0
+        done = take_rows(
+            fractions, parcels, batches, totals, staged, staged_parcels, local, heads,
+            tails, node, capacity[node], hour + 1, 0, freed,
+        )  # fmt: skip
+        table[index, FREED], table[index, DROPPED] = local[FREE], -local[LIVE]
+        table[index, END] = first
+        if local[STAGED] == first:
+            continue
+        queue_total[node] -= done
+        processed[node] += done
+        _expand_bundles(
+            staged, staged_parcels, local, first, cohorts, bundle_starts, bundle_members,
+            cohort_parcels, bundle_parcels,
+        )  # fmt: skip
+        table[index, DELIVERIES], groups, moved = _route(
+            staged, staged_parcels, local, first, node, hour, row, cohorts, bundle_lane,
+            cohort_route, last_hop, route_lanes, born, limit, chosen, delivered,
+            delivered_hours, on_time, lane_buffer_total, buffer_total, deliveries,
+            records, record_parcels, own, count, touched,
+        )  # fmt: skip
+        table[index, END], table[index, GROUPS] = local[STAGED], groups
+        table[index, ROWS], table[index, RECORDS] = moved, local[RECORDED] - first
+        table[index, DONE] = 1
 
 
 @njit(cache=True)
@@ -376,7 +406,7 @@ def _write_nodes(
     heads, tails = state.buffer_heads, state.buffer_tails
     _write_chunks(
         count, next_row, batch_of, f, p, b, t, s, sp, heads, tails, state.lane_rows, hour,
-        table, bounds, touched,
+        table, bounds, touched, state.sort_slots.shape[0] + 1, np.zeros(1, dtype=np.int64),
     )  # fmt: skip
 
 
@@ -384,15 +414,19 @@ def _write_nodes(
 def _write_chunks(
     count: Any, next_row: Any, batch_of: Any, fractions: Any, parcels: Any, batches: Any,
     totals: Any, staged: Any, staged_parcels: Any, heads: Any, tails: Any, lane_rows: Any,
-    hour: int, table: Any, bounds: Any, touched: Any,
+    hour: int, table: Any, bounds: Any, touched: Any, threads: int, cursor: Any,
 ) -> None:  # fmt: skip
-    """The threads of pass 4 (their arguments arrays, as Numba's parallel loops need)."""
-    for chunk in prange(len(bounds) - 1):
-        for index in range(bounds[chunk], bounds[chunk + 1]):
-            _write_node(
-                count, next_row, batch_of, fractions, parcels, batches, totals, staged,
-                staged_parcels, heads, tails, lane_rows, hour, table, index, touched,
-            )  # fmt: skip
+    """The threads of pass 4 (their arguments arrays, as Numba's parallel loops need), each
+    taking the next share of the nodes as it frees up."""
+    for _thread in prange(threads):
+        share = fetch_add(cursor, 1)
+        while share < len(bounds) - 1:
+            for index in range(bounds[share], bounds[share + 1]):
+                _write_node(
+                    count, next_row, batch_of, fractions, parcels, batches, totals, staged,
+                    staged_parcels, heads, tails, lane_rows, hour, table, index, touched,
+                )  # fmt: skip
+            share = fetch_add(cursor, 1)
 
 
 @njit(cache=True)
