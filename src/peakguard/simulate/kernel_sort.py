@@ -4,13 +4,15 @@ Each open node sorts up to its capacity, oldest batch first; parcels at their de
 delivered, the rest join the buffers of the next lanes on their routes (the reference engine's
 sort step). A node's sort reads and writes only its own queue, its own lanes' buffers, its own
 batches' rows and the cohorts it delivers (a cohort is delivered at one node, its route's
-last), so the nodes are sorted in parallel; what they share is done in three passes:
+last), so the nodes are sorted in parallel; what they share is done in four passes:
 
 1. (every core, then one) the staging rows each node will use, counted node by node, then
    laid out in node order, so each gets its own stretch of the staging area;
 2. (every core, :func:`_sort_nodes`) each node takes from its queue into its stretch, splits
    its bundles, delivers, groups the rest by lane and merges a cohort's fractions per lane (a
-   merge slot per core); the batches it empties go on a list of its own;
+   merge slot per core); the batches it empties go on a list of its own. The busy nodes are
+   cut into :data:`~peakguard.simulate.kernel_atomic.SHARES` shares a thread, and each thread
+   takes the next share as it frees up (so does pass 4);
 3. (one core, :func:`_allot`) node by node in order, as the serial sort did: its emptied
    batches go back on the stack of free slots, its new batches' slots are taken and given
    arena rows, its deliveries are added to the hour's total and its trace rows recorded;
