@@ -163,17 +163,9 @@ def _depart_lanes(
             transit_tails, arrival, target, False,
         )  # fmt: skip
     return (
-        fractions,
-        parcels,
-        batches,
-        totals,
-        staged,
-        staged_parcels,
-        records,
-        record_parcels,
-        lane_blocks,
-        block_parcels,
-    )
+        fractions, parcels, batches, totals, staged, staged_parcels, records, record_parcels,
+        lane_blocks, block_parcels,
+    )  # fmt: skip
 
 
 @njit(cache=True)
