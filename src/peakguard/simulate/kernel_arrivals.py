@@ -13,8 +13,7 @@ is done as the sort shares it (:mod:`peakguard.simulate.kernel_sort`):
    total and the hour's arrivals, and merges a cohort's fractions (a merge slot per core);
 3. (one core, :func:`_allot`) node by node in order: its batch taken, given arena rows and put
    at the end of its queue;
-4. (every core, :func:`~peakguard.simulate.kernel_moves.write_in_shares`) each node's rows
-   written into its rows.
+4. (every core, :func:`_write_chunks`) each node's rows written into its rows.
 
 Batch slots, arena rows and every total are those of the serial join
 (:func:`peakguard.simulate.kernel._join`), which ``block`` keeps for its gate.
@@ -28,7 +27,7 @@ import numpy as np
 from numba import njit, prange
 
 from peakguard.simulate.kernel_atomic import SHARES, fetch_add
-from peakguard.simulate.kernel_moves import merge_staged, write_in_shares
+from peakguard.simulate.kernel_moves import merge_staged, write_rows
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
     BATCHES_USED,
@@ -87,9 +86,9 @@ def join_in_parallel(plan: Any, state: Any, pools: Pools, hour: int) -> Pools:
         state.scratch[0], state.sort_slots, np.zeros(1, dtype=np.int64),
     )  # fmt: skip
     pools = _allot(state, pools, hour, table)
-    write_in_shares(
-        bounds, table, np.array([BATCH, AT, OFFSET, END]), pools[0], pools[1], pools[3],
-        pools[4], pools[5], threads, np.zeros(1, dtype=np.int64),
+    _write_chunks(
+        bounds, table, pools[0], pools[1], pools[3], pools[4], pools[5], threads,
+        np.zeros(1, dtype=np.int64),
     )  # fmt: skip
     counters[STAGED] = base
     return pools
@@ -276,3 +275,22 @@ def _allot(state: Any, pools: Pools, hour: int, table: Any) -> Pools:
         counters[LIVE] += rows
         append(batches, state.queue_heads, state.queue_tails, node, batch)
     return pools
+
+
+@njit(cache=True, parallel=True)
+def _write_chunks(
+    bounds: Any, table: Any, fractions: Any, parcels: Any, totals: Any, staged: Any,
+    staged_parcels: Any, threads: int, cursor: Any,
+) -> None:  # fmt: skip
+    """Pass 4: each node's merged staged rows into the arena rows allotted, in order (each
+    core taking the next share of the nodes as it frees up)."""
+    for _thread in prange(threads):
+        share = fetch_add(cursor, 1)
+        while share < len(bounds) - 1:
+            for index in range(bounds[share], bounds[share + 1]):
+                if table[index, BATCH] != NONE:
+                    write_rows(
+                        fractions, parcels, totals, staged, staged_parcels, table[index, BATCH],
+                        table[index, AT], table[index, OFFSET], table[index, END],
+                    )  # fmt: skip
+            share = fetch_add(cursor, 1)

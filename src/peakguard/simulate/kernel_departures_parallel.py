@@ -13,8 +13,7 @@ they share is done as the sort shares it (:mod:`peakguard.simulate.kernel_sort`)
 3. (one core, :func:`_allot`) departure by departure in order, as the serial loop does: its
    emptied batches go back on the free list, its batch is taken and given arena rows and put on
    the lane's arrivals, and the totals the lanes share are updated;
-4. (every core, :func:`~peakguard.simulate.kernel_moves.write_in_shares`) each departure's
-   rows are written into its rows.
+4. (every core, :func:`_write_chunks`) each departure's rows are written into its rows.
 
 A lane leaving twice in an hour is loaded twice in order by one core. Batch slots, arena rows,
 totals and the trace are those of the serial loop (:mod:`peakguard.simulate.
@@ -30,12 +29,7 @@ import numpy as np
 from numba import njit, prange
 
 from peakguard.simulate.kernel_atomic import SHARES, fetch_add
-from peakguard.simulate.kernel_moves import (
-    merge_staged,
-    rows_to_take,
-    take_rows,
-    write_in_shares,
-)
+from peakguard.simulate.kernel_moves import merge_staged, rows_to_take, take_rows, write_rows
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
     COHORT,
@@ -114,9 +108,9 @@ def depart_in_parallel(
     pools = _allot(
         plan, state, pools, hour, lanes, table, wanted, moved, freed, records, record_parcels
     )
-    write_in_shares(
-        bounds, table, np.array([BATCH, AT, OFFSET, END]), pools[0], pools[1], pools[3],
-        pools[4], pools[5], threads, np.zeros(1, dtype=np.int64),
+    _write_chunks(
+        bounds, pools[0], pools[1], pools[3], pools[4], pools[5], table, threads,
+        np.zeros(1, dtype=np.int64),
     )  # fmt: skip
     counters[STAGED] = base
     return pools
@@ -313,3 +307,22 @@ def _allot(
         counters[LIVE] += table[index, ROWS]
         append(batches, state.transit_heads, state.transit_tails, arrival, batch)
     return pools
+
+
+@njit(cache=True, parallel=True)
+def _write_chunks(
+    bounds: Any, fractions: Any, parcels: Any, totals: Any, staged: Any, staged_parcels: Any,
+    table: Any, threads: int, cursor: Any,
+) -> None:  # fmt: skip
+    """Pass 4: each departure's merged staged rows into the arena rows allotted, in order
+    (each core taking the next share of the departures as it frees up)."""
+    for _thread in prange(threads):
+        share = fetch_add(cursor, 1)
+        while share < len(bounds) - 1:
+            for index in range(bounds[share], bounds[share + 1]):
+                if table[index, BATCH] != NONE:
+                    write_rows(
+                        fractions, parcels, totals, staged, staged_parcels, table[index, BATCH],
+                        table[index, AT], table[index, OFFSET], table[index, END],
+                    )  # fmt: skip
+            share = fetch_add(cursor, 1)

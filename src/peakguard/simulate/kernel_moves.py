@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from numba import njit, prange
+from numba import njit
 
-from peakguard.simulate.kernel_atomic import fetch_add
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
     COHORT,
@@ -146,46 +145,15 @@ def write_rows(
     for row in range(first, end):
         if staged[row, GROUP] < 0:
             continue
-        copy_row(fractions, parcels, target, staged, staged_parcels, row, traced)
+        fractions[target, COHORT] = staged[row, COHORT]
+        fractions[target, HOP] = staged[row, HOP]
+        if traced:
+            fractions[target, ARRIVED] = staged[row, ARRIVED]
+            fractions[target, SORTED] = staged[row, SORTED]
+        parcels[target] = staged_parcels[row]
         total += staged_parcels[row]
         target += 1
     totals[batch] = total
-
-
-@njit(cache=True)
-def copy_row(
-    fractions: Any, parcels: Any, target: int, staged: Any, staged_parcels: Any, row: int,
-    traced: bool,
-) -> None:  # fmt: skip
-    """Staged row ``row`` into arena row ``target`` (its hours too when ``traced``)."""
-    fractions[target, COHORT] = staged[row, COHORT]
-    fractions[target, HOP] = staged[row, HOP]
-    if traced:
-        fractions[target, ARRIVED] = staged[row, ARRIVED]
-        fractions[target, SORTED] = staged[row, SORTED]
-    parcels[target] = staged_parcels[row]
-
-
-@njit(cache=True, parallel=True)
-def write_in_shares(
-    bounds: Any, table: Any, columns: Any, fractions: Any, parcels: Any, totals: Any,
-    staged: Any, staged_parcels: Any, threads: int, cursor: Any,
-) -> None:  # fmt: skip
-    """The departures' and arrivals' pass 4: for each entry of ``table`` with a batch, its
-    merged staged rows written as the batch's rows (:func:`write_rows`); ``columns`` names the
-    table's (batch, first arena row, first staged row, end of staged rows) columns. Each thread
-    takes the next share (``bounds``) as it frees up (decision 0032)."""
-    batch, at, first, end = columns[0], columns[1], columns[2], columns[3]
-    for _thread in prange(threads):
-        share = fetch_add(cursor, 1)
-        while share < len(bounds) - 1:
-            for index in range(bounds[share], bounds[share + 1]):
-                if table[index, batch] != NONE:
-                    write_rows(
-                        fractions, parcels, totals, staged, staged_parcels, table[index, batch],
-                        table[index, at], table[index, first], table[index, end],
-                    )  # fmt: skip
-            share = fetch_add(cursor, 1)
 
 
 @njit(cache=True)
@@ -247,7 +215,12 @@ def write_groups(
             continue
         target = next_row[group]
         next_row[group] = target + 1
-        copy_row(fractions, parcels, target, staged, staged_parcels, row, traced)
+        fractions[target, COHORT] = staged[row, COHORT]
+        fractions[target, HOP] = staged[row, HOP]
+        if traced:
+            fractions[target, ARRIVED] = staged[row, ARRIVED]
+            fractions[target, SORTED] = staged[row, SORTED]
+        parcels[target] = staged_parcels[row]
         totals[batch_of[group]] += staged_parcels[row]
     for index in range(groups):
         count[touched[index]] = 0

@@ -32,7 +32,7 @@ import numpy as np
 from numba import njit, prange
 
 from peakguard.simulate.kernel_atomic import SHARES, fetch_add
-from peakguard.simulate.kernel_moves import copy_row, rows_to_take, take_rows
+from peakguard.simulate.kernel_moves import rows_to_take, take_rows
 from peakguard.simulate.kernel_pools import (
     ARRIVED,
     COHORT,
@@ -458,7 +458,12 @@ def _write_node(
             continue
         target = next_row[group]
         next_row[group] = target + 1
-        copy_row(fractions, parcels, target, staged, staged_parcels, row, traced)
+        fractions[target, COHORT] = staged[row, COHORT]
+        fractions[target, HOP] = staged[row, HOP]
+        if traced:
+            fractions[target, ARRIVED] = staged[row, ARRIVED]
+            fractions[target, SORTED] = staged[row, SORTED]
+        parcels[target] = staged_parcels[row]
         totals[batch_of[group]] += staged_parcels[row]
     for position in range(first, first + table[index, GROUPS]):
         count[touched[position]] = 0
