@@ -46,7 +46,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -71,9 +71,12 @@ from peakguard.simulate.plan import StoragePolicy
 from peakguard.simulate.scenario import DemandSettings, Scenario, VolumeMultiplier
 
 TARGET_SECONDS = 30.0
-PROGRAMS: dict[str, Formulation] = {"lp": "grouped", "full": "full"}
+ROLLING_DAYS = 3
+"""Days each window of the ``rolling`` method spans unless ``--rolling-days`` says."""
+PROGRAMS: dict[str, Formulation] = {"lp": "grouped", "full": "full", "rolling": "grouped"}
 """Methods that run the program: ``lp`` the grouped formulation (alike outlets share load
-columns), ``full`` the default with one load column per origin."""
+columns), ``full`` the default with one load column per origin, ``rolling`` the grouped
+formulation solved ``--rolling-days`` days at a time (:mod:`peakguard.optimize.stagger_rolling`)."""
 FIRST_DAY = date(2026, 11, 1)
 PEAK = ((9, 1.3), (10, 2.2), (11, 1.7), (12, 1.3))
 PICKUP_HOURS = (13, 19)
@@ -321,6 +324,10 @@ def _one_run(case_file: Path, method: str, settings: StaggerParameters) -> dict[
     try:
         compiled = problem.compile_problem(case.network, case.scenario)
         if method in PROGRAMS:
+            if method == "rolling":
+                settings = replace(settings, rolling_days=settings.rolling_days or ROLLING_DAYS)
+            else:
+                settings = replace(settings, rolling_days=0)
             plan = stagger.plan_pickups(
                 compiled, case.releases, parameters=settings, formulation=PROGRAMS[method]
             )
@@ -718,12 +725,15 @@ EXPERIMENTS: list[tuple[str, list[str]]] = [
 
 def _settings(args: argparse.Namespace) -> StaggerParameters:
     return StaggerParameters(
-        storage_hours_per_day=args.storage_hours, time_limit_seconds=args.time_limit
+        storage_hours_per_day=args.storage_hours,
+        time_limit_seconds=args.time_limit,
+        rolling_days=args.rolling_days,
     )
 
 
 def _child_arguments(args: argparse.Namespace) -> list[str]:
     extra = ["--storage-hours", str(args.storage_hours), "--time-limit", str(args.time_limit)]
+    extra += ["--rolling-days", str(args.rolling_days)]
     for option in args.highs:
         extra += ["--highs", option]
     if args.phase2:
@@ -784,6 +794,12 @@ def main(argv: list[str] | None = None) -> None:
         "--storage-hours", type=int, default=StaggerParameters.storage_hours_per_day
     )
     parser.add_argument("--time-limit", type=float, default=600.0, help="HiGHS, each phase")
+    parser.add_argument(
+        "--rolling-days",
+        type=int,
+        default=0,
+        help=f"days a window of the rolling method spans ({ROLLING_DAYS} if 0)",
+    )
     parser.add_argument("--highs", action="append", default=[], help="HiGHS option name=value")
     parser.add_argument("--phase2", choices=["ipm", "simplex", "pdlp"], help="phase 2's solver")
     parser.add_argument(

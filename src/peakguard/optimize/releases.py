@@ -69,6 +69,11 @@ class StaggerParameters(FileParameters, section="stagger"):
     pickup_floor_basis: str = "normal_day"
     """What the floor is a share of: ``normal_day`` (the origin's pickups on a normal day) or
     ``released`` (its parcels released that day)."""
+    rolling_days: int = 0
+    """Solve the program this many plan days at a time, keeping each window's first day
+    (:mod:`.stagger_rolling`: for national scale, where the whole program is too big for the
+    simplex; a heuristic, measured against the whole program). 0: the whole horizon at once,
+    the optimum."""
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -90,6 +95,8 @@ class StaggerParameters(FileParameters, section="stagger"):
                     _("must be one of: {choices}", choices=", ".join(FLOOR_BASES)),
                 )
             )
+        if not 0 <= self.rolling_days <= 366:
+            problems.append(Problem("rolling_days", _("must be between 0 and 366")))
         if not self.time_limit_seconds > 0:
             problems.append(Problem("time_limit_seconds", _("must be greater than 0")))
         if problems:

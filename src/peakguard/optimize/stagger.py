@@ -25,7 +25,8 @@ from peakguard.optimize.problem import PlanningProblem
 from peakguard.optimize.releases import OrderRelease, StaggerParameters
 from peakguard.optimize.stagger_floor import pickup_floors
 from peakguard.optimize.stagger_groups import Formulation
-from peakguard.optimize.stagger_program import ProgramLayout, build_program
+from peakguard.optimize.stagger_program import ProgramLayout, build_program, program_layout
+from peakguard.optimize.stagger_rolling import plan_by_windows
 from peakguard.optimize.stagger_warm import (
     PlanningMemory,
     held_rows,
@@ -203,6 +204,8 @@ def plan_pickups_on_basis(
     iterations = 0
     build_seconds = 0.0
     floors = pickup_floors(problem, basis, parameters)
+    if 0 < parameters.rolling_days < len(basis.plan_days):
+        return _plan_by_windows(problem, basis, parameters, floors, storage_factor, started)
     for round_number in range(MAX_ROUNDS):
         model = build_load_model(
             basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
@@ -239,6 +242,37 @@ def plan_pickups_on_basis(
         iterations=iterations,
     )
     return _result(network, scenario, model, layout, values, parameters, statistics, floors)
+
+
+def _plan_by_windows(
+    problem: PlanningProblem,
+    basis: LoadBasis,
+    parameters: StaggerParameters,
+    floors: FloatArray,
+    storage_factor: FloatArray | None,
+    started: float,
+) -> PickupPlan:
+    """The plan decided a day at a time, each day with the next ``rolling_days - 1`` in view
+    (:mod:`.stagger_rolling`); the figures are the whole model's."""
+    model = build_load_model(basis, problem, parameters, storage_factor=storage_factor)
+    picked, sizes = plan_by_windows(model, floors, parameters)
+    layout = program_layout(model)
+    values = np.zeros(layout.worst_origin + 1)
+    values[layout.pickup] = picked
+    values[layout.quota] = np.bincount(
+        model.pickup_quota, weights=picked, minlength=len(model.quota_origin)
+    )
+    statistics = SolveStatistics(
+        rows=sizes.rows,
+        columns=sizes.columns,
+        nonzeros=sizes.nonzeros,
+        build_seconds=time.perf_counter() - started - sizes.solve_seconds,
+        solve_seconds=sizes.solve_seconds,
+        iterations=sizes.iterations,
+    )
+    return _result(
+        problem.network, problem.scenario, model, layout, values, parameters, statistics, floors
+    )
 
 
 def _solve(

@@ -49,7 +49,9 @@ def build_program(
     bindable = _bindable(model, amounts)
     if keep is not None:
         bindable |= keep
-    layout = replace(_layout(model, int(bindable.sum())), capacity_row=np.flatnonzero(bindable))
+    layout = replace(
+        program_layout(model, int(bindable.sum())), capacity_row=np.flatnonzero(bindable)
+    )
     columns = layout.worst_origin + 1
     delay = model.pickup_delay_days.astype(float)
     rows = _Rows()
@@ -96,7 +98,7 @@ def _bindable(model: LoadModel, amounts: FloatArray) -> BoolArray:
     return np.asarray(reachable > model.row_limit - 1e-6, dtype=bool)
 
 
-def _layout(model: LoadModel, capacity_rows: int | None = None) -> ProgramLayout:
+def program_layout(model: LoadModel, capacity_rows: int | None = None) -> ProgramLayout:
     """The columns x (release, day) | q (origin, day) | Q (group, day) | s (capacity row in
     the program) | Zc | Zo."""
     x_count = len(model.pickup_release)
