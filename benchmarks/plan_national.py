@@ -573,11 +573,12 @@ def report(case: Case, runs: list[dict[str, Any]], settings: StaggerParameters) 
         method: [run["quality"] for run in method_runs if "quality" in run]
         for method, method_runs in by_method.items()
     }
-    if quality.get("lp") and quality.get("greedy"):
-        lines += _quality_table(quality["lp"][0], quality["greedy"][0])
-    if by_method.get("lp") and by_method.get("full"):
-        lines += _against_full(by_method["lp"], by_method["full"])
-    seconds = [run["total"] for run in by_method.get("lp", []) if "statistics" in run]
+    fast = "rolling" if "rolling" in by_method else "lp"
+    if quality.get(fast) and quality.get("greedy"):
+        lines += _quality_table(quality[fast][0], quality["greedy"][0])
+    if by_method.get(fast) and by_method.get("full"):
+        lines += _against_full(by_method[fast], by_method["full"], fast)
+    seconds = [run["total"] for run in by_method.get(fast, []) if "statistics" in run]
     if seconds:
         verdict = "met" if _median(seconds) < TARGET_SECONDS else "NOT met"
         lines += [
@@ -585,25 +586,27 @@ def report(case: Case, runs: list[dict[str, Any]], settings: StaggerParameters) 
             f"Target (optimal plan under {TARGET_SECONDS:.0f} s): {verdict} "
             f"(median {_median(seconds):.1f} s, min {min(seconds):.1f} s).",
         ]
-    elif by_method.get("lp"):
+    elif by_method.get(fast):
         lines += ["", f"Target (optimal plan under {TARGET_SECONDS:.0f} s): NOT met (no plan)."]
     return "\n".join(lines)
 
 
-def _against_full(grouped: list[dict[str, Any]], full: list[dict[str, Any]]) -> list[str]:
+def _against_full(
+    grouped: list[dict[str, Any]], full: list[dict[str, Any]], name: str = "grouped"
+) -> list[str]:
     """The fast program against the full one on the same case: time, delay, what it
     overloads that the full program does not."""
     done_g = [run for run in grouped if "quality" in run]
     done_f = [run for run in full if "quality" in run]
     if not done_g or not done_f:
-        return ["", "Grouped against full: not both finished."]
+        return ["", f"{name} against full: not both finished."]
     g, f = done_g[0], done_f[0]
     ratios = [a["total"] / b["total"] for a, b in zip(grouped, full, strict=False)]
     extra = sorted(set(map(tuple, g["overloaded"])) - set(map(tuple, f["overloaded"])))
     delay_g, delay_f = g["quality"]["delay_parcel_days"], f["quality"]["delay_parcel_days"]
     return [
         "",
-        "| grouped against full (same case, same run) | grouped | full | grouped ÷ full |",
+        f"| {name} against full (same case, same run) | {name} | full | {name} ÷ full |",
         "| --- | ---: | ---: | ---: |",
         f"| total s (median) | {_median([r['total'] for r in grouped]):.1f} "
         f"| {_median([r['total'] for r in full]):.1f} | {_median(ratios):.3f} |",
@@ -616,7 +619,7 @@ def _against_full(grouped: list[dict[str, Any]], full: list[dict[str, Any]]) -> 
         f"| overflow, parcels | {g['quality']['overflow']:,.1f} "
         f"| {f['quality']['overflow']:,.1f} | |",
         f"| (node, kind) over a limit | {len(g['overloaded'])} | {len(f['overloaded'])} "
-        f"| {len(extra)} only in grouped |",
+        f"| {len(extra)} only in {name}: {extra[:5]} |",
     ]
 
 

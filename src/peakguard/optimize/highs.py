@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csc_array
+from scipy.sparse import csc_array, csr_array
 
 FloatArray = npt.NDArray[np.float64]
 StatusArray = npt.NDArray[np.int8]
@@ -159,6 +159,19 @@ class Solver:
             len(columns),
             columns.astype(np.int32),
             values.astype(np.float64),
+        )
+
+    def add_rows(self, lower: FloatArray, upper: FloatArray, matrix: csr_array) -> None:
+        """Rows added to the program as it stands (a solved program keeps its basis, the new
+        rows' slacks basic: the dual simplex goes on from it)."""
+        self.highs.addRows(
+            len(lower),
+            lower.astype(np.float64),
+            upper.astype(np.float64),
+            int(matrix.nnz),
+            matrix.indptr[:-1].astype(np.int32),
+            matrix.indices.astype(np.int32),
+            matrix.data.astype(np.float64),
         )
 
     def use(self, method: str) -> None:

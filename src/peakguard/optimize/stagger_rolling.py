@@ -34,16 +34,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_array, csc_array, vstack
+from scipy.sparse import coo_array, csc_array, csr_array, vstack
 
-from peakguard.optimize.highs import INFINITY, LinearProgram, Solver
+from peakguard.optimize.highs import INFINITY, LinearProgram, Solution, Solver
 from peakguard.optimize.loads import LoadModel
 from peakguard.optimize.releases import StaggerParameters
-from peakguard.simulate.plan import FloatArray, IntArray
+from peakguard.simulate.plan import BoolArray, FloatArray, IntArray
 
 LEFT_OVER = 0.5
 """Parcels: less than half a parcel left of a release is nothing left."""
 SCALE = 1e-3
+START_SHARE = 1.5
+"""A window's program starts with the capacity rows loaded past this share of their limit
+if every release were picked up on its day; the others join when a solution goes over them."""
+OVERFLOW_WEIGHT = 1e5
+"""Parcel-days of delay a parcel over a limit weighs: more than the delay any parcel of
+overflow could be traded for (a parcel loads a row by at least ~10⁻³ of itself, and a window
+saves at most ``rolling_days`` days a parcel), so overflow comes first."""
+ROW_TOLERANCE = 1e-4
+"""Thousands of parcels: a solution over a row left out by less is not over it."""
 """Parcels are solved in thousands (national loads reach 10⁸ parcels, and HiGHS's
 tolerances are absolute)."""
 
@@ -79,12 +88,59 @@ def load_units(model: LoadModel) -> Units:
     return Units(of_quota=unit.astype(np.int64), load_column=load_column, count=len(keys))
 
 
+@dataclass(frozen=True)
+class _Loads:
+    """The model's load entries sorted by their column's day: a window takes a slice."""
+
+    row: IntArray
+    column: IntArray
+    value: FloatArray
+    day_start: dict[int, int]
+    day_end: dict[int, int]
+    rows: int
+
+    def of_day(self, day: int, values: FloatArray) -> FloatArray:
+        """[model row] the load of one day's load columns under ``values`` [load column]."""
+        span = slice(self.day_start[day], self.day_end[day])
+        load = np.bincount(
+            self.row[span],
+            weights=self.value[span] * values[self.column[span]],
+            minlength=self.rows,
+        )
+        return np.asarray(load, dtype=np.float64)
+
+
+def _sorted_loads(model: LoadModel) -> _Loads:
+    quota_count = len(model.quota_origin)
+    column_day = np.zeros(model.columns.count, dtype=np.int64)
+    column_day[:quota_count] = model.quota_day
+    member = np.flatnonzero(model.columns.group_quota >= 0)
+    column_day[model.columns.group_quota[member]] = model.quota_day[member]
+    # Days fit 16 bits, for which numpy's stable sort is a radix sort.
+    entry_day = column_day[model.entry_quota].astype(np.int16)
+    order = np.argsort(entry_day, kind="stable")
+    days = np.unique(model.quota_day)
+    starts = np.searchsorted(entry_day[order], days, side="left")
+    ends = np.searchsorted(entry_day[order], days, side="right")
+    return _Loads(
+        row=model.entry_row[order],
+        column=model.entry_quota[order],
+        value=model.entry_value[order],
+        day_start=dict(zip(days.tolist(), starts.tolist(), strict=True)),
+        day_end=dict(zip(days.tolist(), ends.tolist(), strict=True)),
+        rows=len(model.row_limit),
+    )
+
+
 def plan_by_windows(
     model: LoadModel, floors: FloatArray, settings: StaggerParameters
 ) -> tuple[FloatArray, WindowStatistics]:
     """[pickup column] the parcels picked up of each release on each day, deciding one day
     at a time with the next ``settings.rolling_days - 1`` in view."""
     units = load_units(model)
+    loads = _sorted_loads(model)
+    floor_load_after = _floor_loads_after(model, loads, floors)
+    kept_load = np.zeros(len(model.row_limit))
     state = _release_state(model)
     picked = np.zeros(len(model.pickup_release))
     committed = np.zeros(len(model.quota_origin))
@@ -94,13 +150,18 @@ def plan_by_windows(
     for first in days:
         window = [day for day in days if first <= day < first + settings.rolling_days]
         bounds = _unit_bounds(model, units, state, floors, window)
-        program, columns = _window_program(model, units, bounds, committed, floors, window)
-        total, values = _two_phases(program, columns, settings)
+        background = model.row_background + kept_load + floor_load_after[window[-1]]
+        window_program = _window_program(model, loads, units, bounds, background, window)
+        total, values = _two_phases(window_program, settings)
         seconds += total[0]
         iterations += int(total[1])
+        program = window_program.program
         sizes = max(sizes, (*program.shape, int(program.matrix.nnz)))
-        quota = _split(model, units, state, floors, first, values[: columns.count] / SCALE)
+        quota = _split(model, units, state, floors, first, values[: window_program.count] / SCALE)
         committed[quota.columns] = quota.values
+        kept_load += loads.of_day(
+            first, model.columns.expand(committed * (model.quota_day == first))
+        )
         _pick(model, state, quota, first, picked)
     return picked, WindowStatistics(*sizes, seconds, iterations)
 
@@ -195,50 +256,61 @@ def _unit_bounds(
 
 
 @dataclass(frozen=True)
-class _Columns:
-    """The window program's columns: Q [unit, window day] (``count`` of them, unit-major),
-    then one overflow column per capacity row kept."""
+class _Window:
+    """A window's program: columns Q [unit, window day] (``count`` of them, unit-major), then
+    one overflow column per capacity row some plan could overload (``rows``, the model's).
+    The program starts with the cumulative rows and the capacity rows likely to bind;
+    ``capacity`` holds every such row (load of the Q columns - its overflow <= ``limit``), to
+    be added when a solution goes over it."""
 
+    program: LinearProgram
     count: int
     days: int
     rows: IntArray
-    """[program capacity row] the model's row."""
+    capacity: csr_array
+    limit: FloatArray
+    initial: IntArray
+    """[program capacity row] the rows the program starts with (places in ``rows``)."""
 
 
 def _window_program(
     model: LoadModel,
+    loads: _Loads,
     units: Units,
     bounds: _Bounds,
-    committed: FloatArray,
-    floors: FloatArray,
+    background: FloatArray,
     window: list[int],
-) -> tuple[LinearProgram, _Columns]:
-    """Capacity rows (loads of the units' columns - overflow <= limit - background), then
-    each unit's cumulative pickups between its least and most."""
-    entries = _window_entries(model, units, bounds, window)
-    background = _background(model, committed, floors, window)
-    most_daily = np.diff(np.concatenate([np.zeros((units.count, 1)), bounds.most], axis=1))
-    reach = np.bincount(
-        entries.row,
-        weights=entries.value * most_daily.ravel()[entries.column],
-        minlength=len(model.row_limit),
-    )
+) -> _Window:
+    """``background`` [model row]: the load the window does not decide (the model's own, the
+    days kept so far, the floors of the days after the window)."""
+    entries = _window_entries(model, loads, units, bounds, window)
+    # The most a unit can pick up on a window day: all it has out, less the least it must
+    # have picked up before; the rows that even that cannot overload are left out.
+    least_before = np.concatenate([np.zeros((units.count, 1)), bounds.least[:, :-1]], axis=1)
+    reach = _row_loads(entries, (bounds.most - least_before).ravel(), len(model.row_limit))
     kept = (reach > 0) & (background + reach > model.row_limit - 1e-6)
     rows = np.flatnonzero(kept)
     row_index = np.full(len(model.row_limit), -1, dtype=np.int64)
     row_index[rows] = np.arange(len(rows))
     chosen = kept[entries.row]
     count = units.count * len(window)
-    capacity = coo_array(
-        (
-            np.concatenate([entries.value[chosen], -np.ones(len(rows))]),
+    capacity = csr_array(
+        coo_array(
             (
-                np.concatenate([row_index[entries.row[chosen]], np.arange(len(rows))]),
-                np.concatenate([entries.column[chosen], count + np.arange(len(rows))]),
+                np.concatenate([entries.value[chosen], -np.ones(len(rows))]),
+                (
+                    np.concatenate([row_index[entries.row[chosen]], np.arange(len(rows))]),
+                    np.concatenate([entries.column[chosen], count + np.arange(len(rows))]),
+                ),
             ),
-        ),
-        shape=(len(rows), count + len(rows)),
+            shape=(len(rows), count + len(rows)),
+        )
     )
+    limit = SCALE * (model.row_limit - background)[rows]
+    # Likely to bind: the rows near their limit if every unit picked up on release days.
+    released = np.diff(np.concatenate([np.zeros((units.count, 1)), bounds.most], axis=1))
+    likely = _row_loads(entries, released.ravel(), len(model.row_limit))[rows]
+    initial = np.flatnonzero(SCALE * likely > START_SHARE * limit)
     days = len(window)
     lower_triangle = np.broadcast_to(np.tri(days, dtype=bool), (units.count, days, days))
     unit, day, earlier = np.nonzero(lower_triangle)
@@ -246,16 +318,21 @@ def _window_program(
         (np.ones(len(unit)), (unit * days + day, unit * days + earlier)),
         shape=(count, count + len(rows)),
     )
-    limit = (model.row_limit - background)[rows]
     program = LinearProgram(
         cost=np.zeros(count + len(rows)),
-        matrix=csc_array(vstack([capacity, cumulative])),
-        row_lower=np.concatenate([np.full(len(rows), -INFINITY), SCALE * bounds.least.ravel()]),
-        row_upper=np.concatenate([SCALE * limit, SCALE * bounds.most.ravel()]),
+        matrix=csc_array(vstack([cumulative, capacity[initial]])),
+        row_lower=np.concatenate([SCALE * bounds.least.ravel(), np.full(len(initial), -INFINITY)]),
+        row_upper=np.concatenate([SCALE * bounds.most.ravel(), limit[initial]]),
         column_lower=np.concatenate([SCALE * bounds.floor.ravel(), np.zeros(len(rows))]),
         column_upper=np.full(count + len(rows), INFINITY),
     )
-    return program, _Columns(count, days, rows)
+    return _Window(program, count, days, rows, capacity, limit, initial)
+
+
+def _row_loads(entries: _Entries, values: FloatArray, rows: int) -> FloatArray:
+    """[model row] the load of the window's entries under ``values`` [window column]."""
+    loads = np.bincount(entries.row, weights=entries.value * values[entries.column], minlength=rows)
+    return np.asarray(loads, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -266,7 +343,9 @@ class _Entries:
     value: FloatArray
 
 
-def _window_entries(model: LoadModel, units: Units, bounds: _Bounds, window: list[int]) -> _Entries:
+def _window_entries(
+    model: LoadModel, loads: _Loads, units: Units, bounds: _Bounds, window: list[int]
+) -> _Entries:
     """The load entries of the window's days on its columns: a group's column as it is, an
     outlet's own rows through its share of its unit."""
     days = len(window)
@@ -284,48 +363,68 @@ def _window_entries(model: LoadModel, units: Units, bounds: _Bounds, window: lis
         members = quota[~own]
         target[members] = column[~own]
         weight[members] = bounds.share[members // plan_days, index]
-    chosen = target[model.entry_quota] >= 0
+    span = slice(loads.day_start[window[0]], loads.day_end[window[-1]])
+    column = loads.column[span]
     return _Entries(
-        row=model.entry_row[chosen],
-        column=target[model.entry_quota[chosen]],
-        value=model.entry_value[chosen] * weight[model.entry_quota[chosen]],
+        row=loads.row[span],
+        column=target[column],
+        value=loads.value[span] * weight[column],
     )
 
 
-def _background(
-    model: LoadModel, committed: FloatArray, floors: FloatArray, window: list[int]
-) -> FloatArray:
-    """[row] the load the window does not decide: the model's background, the quotas kept
-    on earlier days, the floors of the days after the window."""
-    fixed = np.where(model.quota_day < window[0], committed, 0.0)
-    fixed = np.where(model.quota_day > window[-1], floors, fixed)
-    return model.row_loads(fixed)
+def _floor_loads_after(
+    model: LoadModel, loads: _Loads, floors: FloatArray
+) -> dict[int, FloatArray]:
+    """day → [model row] the load of every later day's floors."""
+    values = model.columns.expand(floors)
+    after: dict[int, FloatArray] = {}
+    total = np.zeros(loads.rows)
+    for day in sorted(loads.day_start, reverse=True):
+        after[day] = total.copy()
+        total += loads.of_day(day, values)
+    return after
 
 
 def _two_phases(
-    program: LinearProgram, columns: _Columns, settings: StaggerParameters
+    window: _Window, settings: StaggerParameters
 ) -> tuple[tuple[float, int], FloatArray]:
-    """Least overflow (dual simplex), then least delay with each row's overflow held
-    (primal simplex on from the first basis: only the costs change)."""
+    """Least overflow, then least delay — as one program whose costs weigh a parcel over a
+    limit as :data:`OVERFLOW_WEIGHT` parcel-days of delay (measured on the national case: as
+    little overflow as two phases, in half the time) — by the dual simplex, followed by the
+    capacity rows its solution went over, added, and solved again from the basis, until it
+    goes over none: then it is the optimum with every row."""
+    program = window.program
     solver = Solver(program, time_limit_seconds=settings.time_limit_seconds)
-    overflow = np.flatnonzero(np.arange(program.shape[1]) >= columns.count)
     cost = np.zeros(program.shape[1])
-    cost[overflow] = 1.0
-    solver.set_cost(cost)
-    solver.use_simplex("dual")
-    first = solver.solve()
-    allowed = first.values[overflow]
-    solver.bound_columns(overflow, allowed + 1e-6 * np.maximum(allowed, 1.0) + 1e-6)
+    cost[window.count :] = OVERFLOW_WEIGHT
     # Delay: parcel-days not yet picked up at the end of each window day, i.e. minus each
     # day's cumulative pickups; a parcel picked up on window day j saves (days - j) of them.
-    delay = np.zeros(program.shape[1])
-    delay[: columns.count] = -np.tile(
-        columns.days - np.arange(columns.days), columns.count // columns.days
-    )
-    solver.set_cost(delay)
-    solver.use_simplex("primal")
-    second = solver.solve()
-    return (first.seconds + second.seconds, first.iterations + second.iterations), second.values
+    saved = window.days - np.arange(window.days)
+    cost[: window.count] = -np.tile(saved, window.count // window.days)
+    solver.set_cost(cost)
+    solver.use_simplex("dual")
+    present = np.zeros(len(window.rows), dtype=bool)
+    present[window.initial] = True
+    solution, seconds, iterations = _solve_with_rows(solver, window, present)
+    return (seconds, iterations), solution.values
+
+
+def _solve_with_rows(
+    solver: Solver, window: _Window, present: BoolArray
+) -> tuple[Solution, float, int]:
+    """Solve; add the capacity rows the solution goes over; again, until none."""
+    seconds, iterations = 0.0, 0
+    while True:
+        solution = solver.solve()
+        seconds += solution.seconds
+        iterations += solution.iterations
+        load = window.capacity[:, : window.count] @ solution.values[: window.count]
+        over = ~present & (load > window.limit + ROW_TOLERANCE)
+        if not over.any():
+            return solution, seconds, iterations
+        added = np.flatnonzero(over)
+        present[added] = True
+        solver.add_rows(np.full(len(added), -INFINITY), window.limit[added], window.capacity[added])
 
 
 @dataclass(frozen=True)
