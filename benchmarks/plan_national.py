@@ -731,12 +731,14 @@ def _settings(args: argparse.Namespace) -> StaggerParameters:
         storage_hours_per_day=args.storage_hours,
         time_limit_seconds=args.time_limit,
         rolling_days=args.rolling_days,
+        carrier_fairness=args.fairness,
+        origin_fairness=args.fairness,
     )
 
 
 def _child_arguments(args: argparse.Namespace) -> list[str]:
     extra = ["--storage-hours", str(args.storage_hours), "--time-limit", str(args.time_limit)]
-    extra += ["--rolling-days", str(args.rolling_days)]
+    extra += ["--rolling-days", str(args.rolling_days), "--fairness", str(args.fairness)]
     for option in args.highs:
         extra += ["--highs", option]
     if args.phase2:
@@ -802,6 +804,13 @@ def main(argv: list[str] | None = None) -> None:
         type=int,
         default=0,
         help=f"days a window of the rolling method spans ({ROLLING_DAYS} if 0)",
+    )
+    parser.add_argument(
+        "--fairness",
+        type=float,
+        default=StaggerParameters.carrier_fairness,
+        help="weight of the worst carrier's and origin's mean delay (0: least delay alone, "
+        "what the rolling method plans)",
     )
     parser.add_argument("--highs", action="append", default=[], help="HiGHS option name=value")
     parser.add_argument("--phase2", choices=["ipm", "simplex", "pdlp"], help="phase 2's solver")
