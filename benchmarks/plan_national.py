@@ -96,9 +96,15 @@ class Case:
 
 
 def build_case(
-    *, outlets_per_hub: int = 6, days: int = 14, drain_days: int = 2, seed: int = 2026
+    *,
+    outlets_per_hub: int = 6,
+    days: int = 14,
+    drain_days: int = 2,
+    seed: int = 2026,
+    start_day: int = 0,
 ) -> Case:
-    """The national network with ``outlets_per_hub`` outlets per hub, its scenario and releases."""
+    """The national network with ``outlets_per_hub`` outlets per hub, its scenario and releases
+    (the scenario starting ``start_day`` days after 1 November: 8 starts with the peak)."""
     started = time.perf_counter()
     generator = np.random.default_rng(seed)
     prefectures = national._prefectures()
@@ -178,15 +184,16 @@ def build_case(
             "nodes": nodes,
         }
     )
-    scenario = national_scenario(days, drain_days)
+    scenario = national_scenario(days, drain_days, start_day)
     releases = releases_from_scenario(network, scenario, window_days=2)
     return Case(network, scenario, releases, time.perf_counter() - started)
 
 
-def national_scenario(days: int, drain_days: int) -> Scenario:
+def national_scenario(days: int, drain_days: int, start_day: int = 0) -> Scenario:
+    first_day = FIRST_DAY + timedelta(days=start_day)
     return Scenario(
         name="double-11-national",
-        first_day=FIRST_DAY,
+        first_day=first_day,
         days=days,
         drain_days=drain_days,
         warm_up_days=0,
@@ -197,7 +204,7 @@ def national_scenario(days: int, drain_days: int) -> Scenario:
         volume_multipliers=[
             VolumeMultiplier(first_day=FIRST_DAY + timedelta(days=day), multiplier=value)
             for day, value in PEAK
-            if day < days
+            if start_day <= day < start_day + days
         ],
     )
 
@@ -776,7 +783,9 @@ def _case_file(args: argparse.Namespace) -> Iterator[tuple[Path, Case]]:
             case: Case = pickle.load(handle)
         yield args.case_cache, case
         return
-    case = build_case(outlets_per_hub=args.outlets_per_hub, days=args.days)
+    case = build_case(
+        outlets_per_hub=args.outlets_per_hub, days=args.days, start_day=args.start_day
+    )
     if args.case_cache is not None:
         with args.case_cache.open("wb") as handle:
             pickle.dump(case, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -793,6 +802,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--outlets-per-hub", type=int, default=6)
     parser.add_argument("--days", type=int, default=14)
+    parser.add_argument(
+        "--start-day",
+        type=int,
+        default=0,
+        help="days after 1 November the case starts (8: with the Double 11 peak)",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="runs of each, fresh processes")
     parser.add_argument("--methods", default="lp,greedy")
     parser.add_argument(
