@@ -41,9 +41,9 @@ from peakguard.optimize.loads import LoadModel
 from peakguard.optimize.releases import StaggerParameters
 from peakguard.simulate.plan import BoolArray, FloatArray, IntArray
 
-LEFT_OVER = 0.5
-"""Parcels: less than half a parcel left of a release is nothing left."""
 SCALE = 1e-3
+"""Parcels are solved in thousands (national loads reach 10⁸ parcels, and HiGHS's
+tolerances are absolute)."""
 START_SHARE = 1.5
 """A window's program starts with the capacity rows loaded past this share of their limit
 if every release were picked up on its day; the others join when a solution goes over them."""
@@ -53,8 +53,6 @@ overflow could be traded for (a parcel loads a row by at least ~10⁻³ of itsel
 saves at most ``rolling_days`` days a parcel), so overflow comes first."""
 ROW_TOLERANCE = 1e-4
 """Thousands of parcels: a solution over a row left out by less is not over it."""
-"""Parcels are solved in thousands (national loads reach 10⁸ parcels, and HiGHS's
-tolerances are absolute)."""
 
 
 @dataclass(frozen=True)
@@ -152,11 +150,11 @@ def plan_by_windows(
         bounds = _unit_bounds(model, units, state, floors, window)
         background = model.row_background + kept_load + floor_load_after[window[-1]]
         window_program = _window_program(model, loads, units, bounds, background, window)
-        total, values = _two_phases(window_program, settings)
+        total, values = _solve_window(window_program, settings)
         seconds += total[0]
         iterations += int(total[1])
         program = window_program.program
-        sizes = max(sizes, (*program.shape, int(program.matrix.nnz)))
+        sizes = max(sizes, (*program.shape, int(program.matrix.nnz)), key=lambda size: size[2])
         quota = _split(model, units, state, floors, first, values[: window_program.count] / SCALE)
         committed[quota.columns] = quota.values
         kept_load += loads.of_day(
@@ -215,11 +213,15 @@ class _Outlets:
 def _outlets_on(state: _Releases, floors: FloatArray, day: int) -> _Outlets:
     slots = len(floors) // state.plan_days
     out = state.release_day <= day
-    available = np.bincount(state.slot[out], weights=state.left[out], minlength=slots)
     late = state.latest_day <= day
-    due = np.bincount(state.slot[late], weights=state.left[late], minlength=slots)
+    available = _sums(state.slot[out], state.left[out], slots)
+    due = _sums(state.slot[late], state.left[late], slots)
     floor = floors[np.arange(slots) * state.plan_days + day - state.first_plan_day]
     return _Outlets(available, due, np.minimum(floor, available))
+
+
+def _sums(keys: IntArray, weights: FloatArray, count: int) -> FloatArray:
+    return np.asarray(np.bincount(keys, weights=weights, minlength=count), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -385,7 +387,7 @@ def _floor_loads_after(
     return after
 
 
-def _two_phases(
+def _solve_window(
     window: _Window, settings: StaggerParameters
 ) -> tuple[tuple[float, int], FloatArray]:
     """Least overflow, then least delay — as one program whose costs weigh a parcel over a
