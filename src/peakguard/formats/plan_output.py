@@ -53,6 +53,7 @@ def plan_document(plan: PickupPlan, comparison: PlanComparison | None) -> dict[s
             "origin_fairness": plan.parameters.origin_fairness,
             "pickup_floor": plan.parameters.pickup_floor,
             "pickup_floor_basis": plan.parameters.pickup_floor_basis,
+            "rolling_days": plan.parameters.rolling_days,
         },
         "settings": {"stagger": parameters_document(plan.parameters)},
         "solver": {

@@ -378,6 +378,18 @@ class _PlanPage(PlanEffects, PlanSections):
                 "overflow (爆仓) where it happens."
             ),
         ]
+        if parameters.rolling_days:
+            sentences.insert(
+                1,
+                _(
+                    "This plan was decided a day at a time, each day with the {more} after it "
+                    "in view (windows of {days} days), because the whole horizon is too big to "
+                    "solve at once: it is not the optimum of the whole horizon, and the "
+                    "fairness terms are not in it.",
+                    more=parameters.rolling_days - 1,
+                    days=parameters.rolling_days,
+                ),
+            )
         comparison = self.comparison
         if comparison is not None and comparison.storage_policy is StoragePolicy.block:
             sentences.append(

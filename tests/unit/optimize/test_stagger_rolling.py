@@ -12,9 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from peakguard.errors import InvalidInputError
+from peakguard.formats.plan_output import plan_document
 from peakguard.optimize.problem import compile_problem
 from peakguard.optimize.releases import StaggerParameters
 from peakguard.optimize.stagger import PickupPlan, plan_pickups
+from peakguard.web.plan_report import render_plan_report
 
 from .conftest import scenario
 from .test_stagger_groups import RELEASES, Case, _excess, _three_outlets, alike_cases
@@ -54,6 +56,19 @@ def test_a_window_as_long_as_the_horizon_is_the_whole_program() -> None:
     long = plan_pickups(problem, RELEASES, parameters=replace(LEAST_DELAY, rolling_days=30))
     assert [q.quota for q in long.quotas] == [q.quota for q in whole.quotas]
     assert long.statistics.rows == whole.statistics.rows
+
+
+def test_the_plan_page_and_file_say_it_was_decided_a_day_at_a_time() -> None:
+    """A reader of a rolling plan is told it is not the whole horizon's optimum, in both
+    languages; a plan of the whole program says nothing of windows."""
+    problem = compile_problem(_three_outlets(), scenario(3))
+    rolling = plan_pickups(problem, RELEASES, parameters=LEAST_DELAY)
+    whole = plan_pickups(problem, RELEASES, parameters=replace(LEAST_DELAY, rolling_days=0))
+    english = render_plan_report(rolling, None, language="en")
+    assert "decided a day at a time" in english and "windows of 3 days" in english
+    assert "滚动窗口逐日决定" in render_plan_report(rolling, None, language="zh_CN")
+    assert "decided a day at a time" not in render_plan_report(whole, None, language="en")
+    assert plan_document(rolling, None)["parameters"]["rolling_days"] == 3
 
 
 def test_a_negative_window_is_refused_by_name() -> None:
