@@ -205,7 +205,7 @@ def plan_pickups_on_basis(
     build_seconds = 0.0
     floors = pickup_floors(problem, basis, parameters)
     if 0 < parameters.rolling_days < len(basis.plan_days):
-        return _plan_by_windows(problem, basis, parameters, floors, storage_factor, started)
+        return _plan_by_windows(problem, basis, parameters, floors, storage_factor, started, extra)
     for round_number in range(MAX_ROUNDS):
         model = build_load_model(
             basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
@@ -229,9 +229,7 @@ def plan_pickups_on_basis(
             program, layout = build_program(model, parameters, floors, held_rows(memory, model))
             values = _extend(values, layout)
             break
-        extra |= missed
-        nodes, hours_of_day = np.nonzero(missed.reshape(missed.shape[0], -1, 24).any(axis=1))
-        extra[nodes[:, None], hours_of_day[:, None] + 24 * np.arange(missed.shape[1] // 24)] = True
+        _check_every_day(extra, missed)
     memory.checked = extra
     statistics = SolveStatistics(
         rows=program.shape[0],
@@ -251,28 +249,57 @@ def _plan_by_windows(
     floors: FloatArray,
     storage_factor: FloatArray | None,
     started: float,
+    extra: BoolArray,
 ) -> PickupPlan:
     """The plan decided a day at a time, each day with the next ``rolling_days - 1`` in view
-    (:mod:`.stagger_rolling`); the figures are the whole model's."""
-    model = build_load_model(basis, problem, parameters, storage_factor=storage_factor)
-    picked, sizes = plan_by_windows(model, floors, parameters)
+    (:mod:`.stagger_rolling`); the figures are the whole model's. Storage hours the plan goes
+    over unchecked become rows and the windows run again, as for the whole program."""
+    solve_seconds, iterations = 0.0, 0
+    for round_number in range(MAX_ROUNDS):
+        model = build_load_model(
+            basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
+        )
+        picked, sizes = plan_by_windows(model, floors, parameters)
+        solve_seconds += sizes.solve_seconds
+        iterations += sizes.iterations
+        quotas: FloatArray = np.asarray(
+            np.bincount(model.pickup_quota, weights=picked, minlength=len(model.quota_origin)),
+            dtype=np.float64,
+        )
+        missed = _unchecked_violations(basis, model, quotas, extra)
+        if not missed.any():
+            break
+        extra |= missed
+        if round_number == MAX_ROUNDS - 1:
+            # Out of rounds: report what is still over as shortfalls rather than hide it.
+            model = build_load_model(
+                basis, problem, parameters, extra_checked=extra, storage_factor=storage_factor
+            )
+            break
+        _check_every_day(extra, missed)
     layout = program_layout(model)
     values = np.zeros(layout.worst_origin + 1)
     values[layout.pickup] = picked
-    values[layout.quota] = np.bincount(
-        model.pickup_quota, weights=picked, minlength=len(model.quota_origin)
-    )
+    values[layout.quota] = quotas
     statistics = SolveStatistics(
         rows=sizes.rows,
         columns=sizes.columns,
         nonzeros=sizes.nonzeros,
-        build_seconds=time.perf_counter() - started - sizes.solve_seconds,
-        solve_seconds=sizes.solve_seconds,
-        iterations=sizes.iterations,
+        build_seconds=time.perf_counter() - started - solve_seconds,
+        solve_seconds=solve_seconds,
+        iterations=iterations,
     )
     return _result(
         problem.network, problem.scenario, model, layout, values, parameters, statistics, floors
     )
+
+
+def _check_every_day(extra: BoolArray, missed: BoolArray) -> None:
+    """Add to ``extra`` [node, hour] the hours found over (``missed``) and the same hour of
+    every day at those nodes."""
+    extra |= missed
+    nodes, hours_of_day = np.nonzero(missed.reshape(missed.shape[0], -1, 24).any(axis=1))
+    extra[nodes[:, None], hours_of_day[:, None] + 24 * np.arange(missed.shape[1] // 24)] = True
 
 
 def _solve(

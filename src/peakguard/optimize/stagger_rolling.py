@@ -59,7 +59,8 @@ overflow could be traded for (a parcel loads a row by at least ~10⁻³ of itsel
 saves at most ``rolling_days`` days a parcel), so overflow comes first."""
 AHEAD_ENTRY = 0.1
 """Parcels of load per parcel: the day after a window loads its rows from this up (a unit's
-own first hub's shifts); measured 0.1–0.25 alike on the national case (255–254 M over)."""
+own first hub's shifts); from 0.1 or 0.25 up alike on the national case (256 or 254 M
+parcels over; from 0.5 up there are no entries)."""
 ROW_TOLERANCE = 1e-4
 """Thousands of parcels: a solution over a row left out by less is not over it."""
 
@@ -159,22 +160,24 @@ def plan_by_windows(
         background = model.row_background + kept_load + floor_load_after[window[-1]]
         if window[-1] + 1 in floor_load_after:
             window.append(window[-1] + 1)  # the day after, where what is left lands
-        bounds = _unit_bounds(model, units, state, floors, window)
+        bounds = _unit_bounds(units, state, floors, window)
         ahead = len(window) > settings.rolling_days
         if ahead:
             _left_for_the_day_after(bounds)
-        window_program = _window_program(model, loads, units, bounds, background, window, ahead)
+        window_program = _window_program(
+            model, loads, units, bounds, background, window, ahead, state.plan_days
+        )
         total, values = _solve_window(window_program, settings)
         seconds += total[0]
         iterations += int(total[1])
         program = window_program.program
         sizes = max(sizes, (*program.shape, int(program.matrix.nnz)), key=lambda size: size[2])
-        quota = _split(model, units, state, floors, first, values[: window_program.count] / SCALE)
+        quota = _split(units, state, floors, first, values[: window_program.count] / SCALE)
         committed[quota.columns] = quota.values
         kept_load += loads.of_day(
             first, model.columns.expand(committed * (model.quota_day == first))
         )
-        _pick(model, state, quota, first, picked)
+        _pick(state, quota, first, picked)
     return picked, WindowStatistics(*sizes, seconds, iterations)
 
 
@@ -250,9 +253,7 @@ class _Bounds:
     share: FloatArray
 
 
-def _unit_bounds(
-    model: LoadModel, units: Units, state: _Releases, floors: FloatArray, window: list[int]
-) -> _Bounds:
+def _unit_bounds(units: Units, state: _Releases, floors: FloatArray, window: list[int]) -> _Bounds:
     slots = len(floors) // state.plan_days
     unit = units.of_quota[np.arange(slots) * state.plan_days]
     least_outlet = np.zeros(slots)
@@ -307,11 +308,13 @@ def _window_program(
     background: FloatArray,
     window: list[int],
     ahead: bool,
+    plan_days: int,
 ) -> _Window:
     """``background`` [model row]: the load the window does not decide (the model's own, the
     days kept so far, the floors of the days after the window); ``ahead``: the window's last
-    day is the day after it (:func:`_left_for_the_day_after`)."""
-    entries = _window_entries(model, loads, units, bounds, window, ahead)
+    day is the day after it (:func:`_left_for_the_day_after`); ``plan_days``: quota columns
+    an origin has (its columns ÷ this is its place among the origins)."""
+    entries = _window_entries(model, loads, units, bounds, window, ahead, plan_days)
     # The most a unit can pick up on a window day: all it has out, less the least it must
     # have picked up before; the rows that even that cannot overload are left out.
     least_before = np.concatenate([np.zeros((units.count, 1)), bounds.least[:, :-1]], axis=1)
@@ -372,14 +375,17 @@ class _Entries:
 
 
 def _window_entries(
-    model: LoadModel, loads: _Loads, units: Units, bounds: _Bounds, window: list[int], ahead: bool
+    model: LoadModel,
+    loads: _Loads,
+    units: Units,
+    bounds: _Bounds,
+    window: list[int],
+    ahead: bool,
+    plan_days: int,
 ) -> _Entries:
     """The load entries of the window's days on its columns: a group's column as it is, an
     outlet's own rows through its share of its unit."""
     days = len(window)
-    quota_count = len(model.quota_origin)
-    first_plan_day = int(model.quota_day.min())
-    plan_days = quota_count and (int(model.quota_day.max()) - first_plan_day + 1)
     target = np.full(model.columns.count, -1, dtype=np.int64)
     weight = np.zeros(model.columns.count)
     for index, day in enumerate(window):
@@ -463,7 +469,6 @@ class _Quotas:
 
 
 def _split(
-    model: LoadModel,
     units: Units,
     state: _Releases,
     floors: FloatArray,
@@ -487,9 +492,7 @@ def _split(
     return _Quotas(columns, least + share[unit] * room)
 
 
-def _pick(
-    model: LoadModel, state: _Releases, quotas: _Quotas, day: int, picked: FloatArray
-) -> None:
+def _pick(state: _Releases, quotas: _Quotas, day: int, picked: FloatArray) -> None:
     """Each outlet's quota taken from its releases out by ``day``, earliest deadline first."""
     out = np.flatnonzero((state.release_day <= day) & (state.left > 0))
     order = out[np.lexsort((state.release_day[out], state.latest_day[out], state.slot[out]))]
