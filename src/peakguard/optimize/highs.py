@@ -23,6 +23,9 @@ AT_LOWER = 0
 BASIC = 1
 _STATUS = [highspy.HighsBasisStatus(code) for code in range(5)]
 _SIMPLEX_STRATEGY = {"dual": 1, "primal": 4}
+_EDGE_WEIGHTS = {"choose": -1, "dantzig": 0, "devex": 1, "steepest-edge": 2}
+"""HiGHS's ``simplex_dual_edge_weight_strategy`` (pricing) by name."""
+_SCALE_OFF = 0
 _NO_LIMIT = 2147483647
 """HiGHS's default simplex iteration limit (none)."""
 
@@ -86,6 +89,9 @@ class Solver:
         self.highs = _QuietHighs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("time_limit", float(time_limit_seconds))
+        scaling = self.highs.getOptionValue("simplex_scale_strategy")
+        # highspy gives (status, value) here, the value alone in some releases.
+        self._default_scaling = int(scaling[1] if isinstance(scaling, tuple) else scaling)
         rows, columns = program.shape
         matrix = csc_array(program.matrix)
         matrix.sort_indices()
@@ -178,11 +184,18 @@ class Solver:
         """``simplex`` or ``ipm`` (interior point, then crossover to a vertex)."""
         self.highs.setOptionValue("solver", method)
 
-    def use_simplex(self, variant: str) -> None:
+    def use_simplex(self, variant: str, *, pricing: str = "choose", scaled: bool = True) -> None:
         """The ``dual`` or the ``primal`` simplex for the next solve: the primal one goes on
-        from a basis that stays feasible when only the costs change (a second phase)."""
+        from a basis that stays feasible when only the costs change (a second phase).
+
+        ``pricing``: the dual simplex's edge weights (``choose``: HiGHS's, normally steepest
+        edge; ``dantzig``, ``devex``, ``steepest-edge``); ``scaled``: whether HiGHS scales the
+        program first (a program already in well-chosen units may solve quicker unscaled)."""
         self.highs.setOptionValue("solver", "simplex")
         self.highs.setOptionValue("simplex_strategy", _SIMPLEX_STRATEGY[variant])
+        self.highs.setOptionValue("simplex_dual_edge_weight_strategy", _EDGE_WEIGHTS[pricing])
+        scaling = self._default_scaling if scaled else _SCALE_OFF
+        self.highs.setOptionValue("simplex_scale_strategy", scaling)
 
     def basis(self) -> tuple[StatusArray, StatusArray]:
         """The last solve's basis: each column's and each row's status."""

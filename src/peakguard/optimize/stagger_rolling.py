@@ -436,7 +436,10 @@ def _solve_window(
     saved = window.days - np.arange(window.days)
     cost[: window.count] = -np.tile(saved, window.count // window.days)
     solver.set_cost(cost)
-    solver.use_simplex("dual")
+    # Dantzig's pricing, unscaled: the program is in thousands of parcels already, and its
+    # dense capacity rows make steepest-edge weights and rescaling dear (national, 3-day
+    # windows: HiGHS 18 s against 48 s with its defaults, the same plan; decision 0034).
+    solver.use_simplex("dual", pricing="dantzig", scaled=False)
     present = np.zeros(len(window.rows), dtype=bool)
     present[window.initial] = True
     solution, seconds, iterations = _solve_with_rows(solver, window, present)
