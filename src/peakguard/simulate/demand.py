@@ -38,57 +38,67 @@ class NormalDayFlows(NamedTuple):
 
 
 def normal_day_flows(network: Network, scenario: Scenario) -> NormalDayFlows:
-    """(origin, destination, parcels, is_inbound) on a normal day."""
+    """(origin, destination, parcels, is_inbound) on a normal day: for each carrier, each
+    outlet's flows to its stations then its gateways, outlet by outlet; then each station's
+    inbound flows from its gateways."""
     settings = scenario.demand
     home = home_province(network)
-    position = {node.id: index for index, node in enumerate(network.nodes)}
-    origins: list[int] = []
-    destinations: list[int] = []
-    parcels: list[float] = []
-    inbound: list[bool] = []
+    parts: list[NormalDayFlows] = []
+    indexed = list(enumerate(network.nodes))
     for carrier in network.carriers:
-        own = [node for node in network.nodes if node.carrier == carrier.code]
-        outlets = [node for node in own if node.kind is NodeKind.outlet]
-        stations = [node for node in own if node.kind is NodeKind.station]
+        own = [(index, node) for index, node in indexed if node.carrier == carrier.code]
+        outlets = [(index, node) for index, node in own if node.kind is NodeKind.outlet]
+        stations = [(index, node) for index, node in own if node.kind is NodeKind.station]
         gateways = [
-            node for node in own if node.kind is NodeKind.hub and province_code(node.region) != home
+            index
+            for index, node in own
+            if node.kind is NodeKind.hub and province_code(node.region) != home
         ]
         if not stations and not gateways:
             continue
-        weights = np.array([max(node.daily_volume, 0) for node in stations], dtype=float)
+        station_at = np.array([index for index, _ in stations], dtype=np.int64)
+        gateway_at = np.array(gateways, dtype=np.int64)
+        weights = np.array([max(node.daily_volume, 0) for _, node in stations], dtype=float)
         if stations and weights.sum() <= 0:
             weights = np.ones(len(stations))
         shares = weights / weights.sum() if stations else weights
         outbound = settings.outbound_share if gateways else 0.0
         if not stations:
             outbound = 1.0
-        for outlet in outlets:
-            volume = float(outlet.daily_volume)
-            if volume <= 0:
-                continue
-            for station, share in zip(stations, shares, strict=True):
-                origins.append(position[outlet.id])
-                destinations.append(position[station.id])
-                parcels.append(volume * (1 - outbound) * share)
-                inbound.append(False)
-            for gateway in gateways:
-                origins.append(position[outlet.id])
-                destinations.append(position[gateway.id])
-                parcels.append(volume * outbound / len(gateways))
-                inbound.append(False)
+        volume = np.array([float(node.daily_volume) for _, node in outlets], dtype=float)
+        sending = volume > 0
+        outlet_at = np.array([index for index, _ in outlets], dtype=np.int64)[sending]
+        volume = volume[sending]
+        # The same products, in the same order, as outlet by outlet: bit for bit.
+        to_stations = (volume * (1 - outbound))[:, None] * shares[None, :]
+        to_gateways = np.repeat(
+            ((volume * outbound) / max(len(gateways), 1))[:, None], len(gateways), axis=1
+        )
+        targets = np.concatenate([station_at, gateway_at])
+        parts.append(
+            NormalDayFlows(
+                np.repeat(outlet_at, len(targets)),
+                np.tile(targets, len(outlet_at)),
+                np.concatenate([to_stations, to_gateways], axis=1).ravel(),
+                np.zeros(len(outlet_at) * len(targets), dtype=bool),
+            )
+        )
         if gateways and settings.inbound_share > 0:
-            for station in stations:
-                volume = float(station.daily_volume) * settings.inbound_share
-                for gateway in gateways:
-                    origins.append(position[gateway.id])
-                    destinations.append(position[station.id])
-                    parcels.append(volume / len(gateways))
-                    inbound.append(True)
+            received = np.array([float(node.daily_volume) for _, node in stations], dtype=float)
+            each = (received * settings.inbound_share) / len(gateways)
+            parts.append(
+                NormalDayFlows(
+                    np.tile(gateway_at, len(station_at)),
+                    np.repeat(station_at, len(gateway_at)),
+                    np.repeat(each, len(gateway_at)),
+                    np.ones(len(station_at) * len(gateway_at), dtype=bool),
+                )
+            )
     return NormalDayFlows(
-        np.array(origins, dtype=np.int64),
-        np.array(destinations, dtype=np.int64),
-        np.array(parcels, dtype=np.float64),
-        np.array(inbound, dtype=bool),
+        np.concatenate([np.zeros(0, dtype=np.int64), *(part.origin for part in parts)]),
+        np.concatenate([np.zeros(0, dtype=np.int64), *(part.destination for part in parts)]),
+        np.concatenate([np.zeros(0), *(part.parcels for part in parts)]),
+        np.concatenate([np.zeros(0, dtype=bool), *(part.inbound for part in parts)]),
     )
 
 
@@ -100,12 +110,11 @@ def build_demand(network: Network, scenario: Scenario) -> Demand:
 def demand_from_flows(network: Network, scenario: Scenario, flows: NormalDayFlows) -> Demand:
     """Hourly demand over the scenario's days from its normal-day ``flows``."""
     origin, destination, daily, inbound = flows
-    carriers = np.array([network.nodes[i].carrier for i in origin.tolist()], dtype=object)
-    regions = np.array([network.nodes[i].region for i in origin.tolist()], dtype=object)
+    node_carrier = np.array([node.carrier for node in network.nodes], dtype=object)
+    node_region = np.array([node.region for node in network.nodes], dtype=str)
     pickup = np.array(scenario.demand.pickup_hours, dtype=np.int64)
     handover = np.array(scenario.demand.inbound_hours, dtype=np.int64)
     parts: list[tuple[IntArray, IntArray, IntArray, FloatArray]] = []
-    region_text = regions.astype(str)
     masks: dict[tuple[str | None, str | None], npt.NDArray[np.bool_]] = {}
 
     def matching(carrier: str | None, prefix: str | None) -> npt.NDArray[np.bool_]:
@@ -113,12 +122,12 @@ def demand_from_flows(network: Network, scenario: Scenario, flows: NormalDayFlow
         # forecast-driven scenario has a rule per carrier, city and day.
         key = (carrier, prefix)
         if key not in masks:
-            match = np.ones(len(daily), dtype=bool)
+            match = np.ones(len(network.nodes), dtype=bool)
             if carrier is not None:
-                match &= carriers == carrier
+                match &= node_carrier == carrier
             if prefix is not None:
-                match &= np.char.startswith(region_text, prefix)
-            masks[key] = match
+                match &= np.char.startswith(node_region, prefix)
+            masks[key] = match[origin]
         return masks[key]
 
     for day in range(scenario.warm_up_days + scenario.days):
@@ -134,16 +143,10 @@ def demand_from_flows(network: Network, scenario: Scenario, flows: NormalDayFlow
             if not chosen.any():
                 continue
             share = volume[chosen] / len(hours)
+            sent, received = origin[chosen], destination[chosen]
             for hour in hours.tolist():
-                count = int(chosen.sum())
-                parts.append(
-                    (
-                        origin[chosen],
-                        destination[chosen],
-                        np.full(count, day * 24 + hour, dtype=np.int64),
-                        share,
-                    )
-                )
+                at = np.full(len(sent), day * 24 + hour, dtype=np.int64)
+                parts.append((sent, received, at, share))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Demand(empty, empty, empty, np.zeros(0))
