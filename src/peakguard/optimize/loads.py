@@ -490,9 +490,9 @@ class _Background:
 def _background(problem: PlanningProblem, planned: set[int]) -> _Background:
     """Load the plan does not move: everything but the planned origins' pickups after warm-up."""
     scenario, demand = problem.scenario, problem.demand
-    moved = np.isin(demand.origin, np.array(sorted(planned), dtype=np.int64)) & (
-        demand.hour >= scenario.warm_up_hours
-    )
+    is_planned = np.zeros(len(problem.network.nodes), dtype=bool)
+    is_planned[np.array(sorted(planned), dtype=np.int64)] = True
+    moved = is_planned[demand.origin] & (demand.hour >= scenario.warm_up_hours)
     kept = Demand(
         demand.origin[~moved],
         demand.destination[~moved],

@@ -451,11 +451,12 @@ def _solve_with_rows(
 ) -> tuple[Solution, float, int]:
     """Solve; add the capacity rows the solution goes over; again, until none."""
     seconds, iterations = 0.0, 0
+    unit_loads = window.capacity[:, : window.count]
     while True:
         solution = solver.solve()
         seconds += solution.seconds
         iterations += solution.iterations
-        load = window.capacity[:, : window.count] @ solution.values[: window.count]
+        load = unit_loads @ solution.values[: window.count]
         over = ~present & (load > window.limit + ROW_TOLERANCE)
         if not over.any():
             return solution, seconds, iterations
