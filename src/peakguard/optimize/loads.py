@@ -557,18 +557,19 @@ def _entries(
     column_base: dict[int, int],
     first_plan_day: int,
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """(row, load column, value) for every profile entry on every planning day."""
+    """(row, load column, value) for every profile entry on every planning day, day by day
+    (the rolling windows take a day's entries as a slice: see ``stagger_rolling``)."""
     hours = lookup.shape[1]
-    absolute = 24 * plan_days[None, :] + offset[:, None]
+    absolute = 24 * plan_days[:, None] + offset[None, :]
     inside = absolute < hours
-    rows = np.where(inside, lookup[node[:, None], np.minimum(absolute, hours - 1)], -1)
+    rows = np.where(inside, lookup[node[None, :], np.minimum(absolute, hours - 1)], -1)
     base = first_load_columns(column_base, origin)
-    columns = base[:, None] + (plan_days - first_plan_day)[None, :]
+    columns = base[None, :] + (plan_days - first_plan_day)[:, None]
     keep = rows >= 0
     return (
         rows[keep],
         np.broadcast_to(columns, rows.shape)[keep],
-        np.broadcast_to(value[:, None], rows.shape)[keep],
+        np.broadcast_to(value[None, :], rows.shape)[keep],
     )
 
 
