@@ -80,6 +80,14 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
 
 
 @pytest.fixture(autouse=True)
+def own_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's own ``~/.peakguard`` (its database, audit key and
+    witness): a command a test runs with only ``PEAKGUARD_DATABASE_URL`` set used to append to
+    the real audit witness. Tests that set ``PEAKGUARD_HOME`` themselves override this."""
+    monkeypatch.setenv("PEAKGUARD_HOME", str(tmp_path_factory.mktemp("home")))
+
+
+@pytest.fixture(autouse=True)
 def english() -> Iterator[None]:
     """Tests read messages in English unless they ask for Chinese."""
     token = set_language("en")
