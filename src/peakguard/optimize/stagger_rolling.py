@@ -61,6 +61,10 @@ AHEAD_ENTRY = 0.1
 """Parcels of load per parcel: the day after a window loads its rows from this up (a unit's
 own first hub's shifts); from 0.1 or 0.25 up alike on the national case (256 or 254 M
 parcels over; from 0.5 up there are no entries)."""
+SPECK = 1e-11
+"""What rounding may leave of a release on its last day (taken whole), as a share of the
+running sum it is computed from (national sums reach 6·10⁹ parcels, whose last bit is
+~10⁻⁶)."""
 ROW_TOLERANCE = 1e-4
 """Thousands of parcels: a solution over a row left out by less is not over it."""
 
@@ -510,5 +514,11 @@ def _pick(state: _Releases, quotas: _Quotas, day: int, picked: FloatArray) -> No
     quota = np.zeros(len(state.left) and int(state.slot.max()) + 1)
     quota[quotas.columns // state.plan_days] = quotas.values
     take = np.clip(quota[slot] - before, 0.0, state.left[order])
+    # On its last day a release is taken whole: the split gives each outlet at least what is
+    # due, but the running sums above can fall short of it by rounding (their last bits),
+    # which would leave a speck of a release with no day left to pick it up.
+    due = state.latest_day[order] <= day
+    rounding = SPECK * (1.0 + taken_before)
+    take = np.where(due & (state.left[order] - take < rounding), state.left[order], take)
     picked[state.first_pickup[order] + day - state.release_day[order]] += take
     state.left[order] -= take
