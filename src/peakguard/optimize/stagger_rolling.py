@@ -61,10 +61,6 @@ AHEAD_ENTRY = 0.1
 """Parcels of load per parcel: the day after a window loads its rows from this up (a unit's
 own first hub's shifts); from 0.1 or 0.25 up alike on the national case (256 or 254 M
 parcels over; from 0.5 up there are no entries)."""
-SPECK = 1e-11
-"""What rounding may leave of a release on its last day (taken whole), as a share of the
-running sum it is computed from (national sums reach 6·10⁹ parcels, whose last bit is
-~10⁻⁶)."""
 ROW_TOLERANCE = 1e-4
 """Thousands of parcels: a solution over a row left out by less is not over it."""
 
@@ -504,21 +500,22 @@ def _split(
 
 
 def _pick(state: _Releases, quotas: _Quotas, day: int, picked: FloatArray) -> None:
-    """Each outlet's quota taken from its releases out by ``day``, earliest deadline first."""
+    """Each outlet's quota taken from its releases out by ``day``: those due that day whole
+    (the split gives each outlet at least what is due), then the rest earliest deadline
+    first. Taking the due ones whole by rule, not through the running sums below, matters:
+    those sums lose their last bits (a cumsum less its value at the outlet's start), which
+    left specks of due releases with no day left to pick them up."""
     out = np.flatnonzero((state.release_day <= day) & (state.left > 0))
     order = out[np.lexsort((state.release_day[out], state.latest_day[out], state.slot[out]))]
     slot = state.slot[order]
-    taken_before = np.cumsum(state.left[order]) - state.left[order]
-    start_of_slot = np.searchsorted(slot, slot)
-    before = taken_before - taken_before[start_of_slot]
+    left = state.left[order]
+    due = state.latest_day[order] <= day
     quota = np.zeros(len(state.left) and int(state.slot.max()) + 1)
     quota[quotas.columns // state.plan_days] = quotas.values
-    take = np.clip(quota[slot] - before, 0.0, state.left[order])
-    # On its last day a release is taken whole: the split gives each outlet at least what is
-    # due, but the running sums above can fall short of it by rounding (their last bits),
-    # which would leave a speck of a release with no day left to pick it up.
-    due = state.latest_day[order] <= day
-    rounding = SPECK * (1.0 + taken_before)
-    take = np.where(due & (state.left[order] - take < rounding), state.left[order], take)
+    room = np.maximum(quota - np.bincount(slot, weights=left * due, minlength=len(quota)), 0.0)
+    rest = np.where(due, 0.0, left)
+    taken_before = np.cumsum(rest) - rest
+    before = taken_before - taken_before[np.searchsorted(slot, slot)]
+    take = np.where(due, left, np.clip(room[slot] - before, 0.0, rest))
     picked[state.first_pickup[order] + day - state.release_day[order]] += take
     state.left[order] -= take
